@@ -1,0 +1,3 @@
+module siyu.dev/cmd/siyu
+
+go 1.26.8

@@ -1,0 +1,3 @@
+module siyu.dev/gateway
+
+go 1.26.8

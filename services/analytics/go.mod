@@ -1,0 +1,3 @@
+module siyu.dev/services/analytics
+
+go 1.26.8

@@ -1,0 +1,3 @@
+module siyu.dev/services/member
+
+go 1.26.8

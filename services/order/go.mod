@@ -1,0 +1,3 @@
+module siyu.dev/services/order
+
+go 1.26.8

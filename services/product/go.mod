@@ -1,0 +1,3 @@
+module siyu.dev/services/product
+
+go 1.26.8
