@@ -1,0 +1,91 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"time"
+
+	"siyu.dev/cmd/siyu/internal/seed"
+	"siyu.dev/cmd/siyu/internal/suite"
+	"siyu.dev/pkg/auth"
+	"siyu.dev/pkg/clock"
+	"siyu.dev/pkg/config"
+	"siyu.dev/pkg/grpcclient"
+	productv1 "siyu.dev/proto/siyu/product/v1"
+	"siyu.dev/services/member"
+)
+
+const (
+	adminUser = "admin"
+	demoPhone = "13800138000"
+)
+
+type seedResult struct {
+	catalog       seed.Counts
+	adminUser     string
+	adminPassword string
+	adminCreated  bool
+}
+
+// seedSuite loads the demo shop into a suite this process started.
+func seedSuite(ctx context.Context, s *suite.Suite) (seedResult, error) {
+	return seedAll(ctx, s.ServiceAddrs["product"], s.Lookup)
+}
+
+// seedCmd loads the demo shop into running services (docker compose's seed
+// step). It reads the same variables as the services: SIYU_PRODUCT_ADDR,
+// SIYU_JWT_PRIVATE_KEY, and the member service's MONGO_URI for the admin.
+func seedCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("seed", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	productAddr := fs.String("product-addr", envOr("SIYU_PRODUCT_ADDR", "127.0.0.1:9102"), "product service gRPC address")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	res, err := seedAll(ctx, *productAddr, config.EnvLookup)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "demo catalogue: %d created, %d already there\n", res.catalog.Created, res.catalog.Existing)
+	if res.adminCreated {
+		fmt.Fprintf(stdout, "admin account: username %q password %q (printed only this once)\n", res.adminUser, res.adminPassword)
+	} else {
+		fmt.Fprintf(stdout, "admin account %q already exists\n", res.adminUser)
+	}
+	return nil
+}
+
+func seedAll(ctx context.Context, productAddr string, lookup config.Lookup) (seedResult, error) {
+	res := seedResult{adminUser: adminUser}
+	var mc member.Config
+	if err := config.LoadLookup(&mc, lookup); err != nil {
+		return res, fmt.Errorf("seed: member config: %w", err)
+	}
+	pw, created, err := member.EnsureAdmin(ctx, mc, adminUser, []string{auth.RoleOwner})
+	if err != nil {
+		return res, fmt.Errorf("seed: admin account: %w", err)
+	}
+	res.adminPassword, res.adminCreated = pw, created
+	if err := member.EnsureMember(ctx, mc, demoPhone); err != nil {
+		return res, fmt.Errorf("seed: demo member: %w", err)
+	}
+
+	privPEM, _ := lookup("SIYU_JWT_PRIVATE_KEY")
+	priv, err := auth.ParsePrivateKeyPEM(privPEM)
+	if err != nil {
+		return res, fmt.Errorf("seed: SIYU_JWT_PRIVATE_KEY: %w", err)
+	}
+	token, _, err := auth.NewIssuer(priv, "siyu", clock.System).Issue(auth.Identity{Subject: "siyu-seed", Kind: auth.KindService}, 10*time.Minute)
+	if err != nil {
+		return res, err
+	}
+	conn, err := grpcclient.Dial(productAddr)
+	if err != nil {
+		return res, err
+	}
+	defer conn.Close()
+	res.catalog, err = seed.Catalog(auth.OutgoingToken(ctx, token), productv1.NewProductServiceClient(conn))
+	return res, err
+}

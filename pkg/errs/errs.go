@@ -1,0 +1,75 @@
+// Package errs builds and reads gRPC statuses that carry a business reason in
+// google.rpc.ErrorInfo, so clients branch on a stable reason (OUT_OF_STOCK)
+// rather than on message text.
+package errs
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+
+	"google.golang.org/genproto/googleapis/rpc/errdetails"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
+)
+
+// New returns a status error with code c and an ErrorInfo{reason, domain,
+// metadata}; kv are metadata key/value pairs.
+func New(c codes.Code, domain, reason, msg string, kv ...string) error {
+	st := status.New(c, msg)
+	info := &errdetails.ErrorInfo{Reason: reason, Domain: domain}
+	if len(kv) > 1 {
+		info.Metadata = make(map[string]string, len(kv)/2)
+		for i := 0; i+1 < len(kv); i += 2 {
+			info.Metadata[kv[i]] = kv[i+1]
+		}
+	}
+	if withInfo, err := st.WithDetails(info); err == nil {
+		st = withInfo
+	}
+	return st.Err()
+}
+
+// Invalid is New with codes.InvalidArgument.
+func Invalid(domain, reason, msg string, kv ...string) error {
+	return New(codes.InvalidArgument, domain, reason, msg, kv...)
+}
+
+// Info reads the ErrorInfo of any error that carries a gRPC status.
+func Info(err error) (*errdetails.ErrorInfo, bool) {
+	st, ok := status.FromError(err)
+	if !ok || st == nil {
+		return nil, false
+	}
+	for _, d := range st.Details() {
+		if info, ok := d.(*errdetails.ErrorInfo); ok {
+			return info, true
+		}
+	}
+	return nil, false
+}
+
+// Reason is the ErrorInfo reason of err, or "".
+func Reason(err error) string {
+	if info, ok := Info(err); ok {
+		return info.Reason
+	}
+	return ""
+}
+
+// Internal logs err (with the request's trace id via the context-aware
+// logger) and returns an opaque INTERNAL status: raw error text never
+// reaches a client.
+func Internal(ctx context.Context, err error) error {
+	if _, ok := status.FromError(err); ok && !errors.Is(err, context.Canceled) && status.Code(err) != codes.Unknown {
+		return err
+	}
+	if errors.Is(err, context.Canceled) {
+		return status.Error(codes.Canceled, "request canceled")
+	}
+	if errors.Is(err, context.DeadlineExceeded) {
+		return status.Error(codes.DeadlineExceeded, "deadline exceeded")
+	}
+	slog.ErrorContext(ctx, "internal error", "err", err)
+	return New(codes.Internal, "siyu.dev", "INTERNAL", "internal error")
+}

@@ -1,0 +1,76 @@
+// Package pagetoken makes AIP-158 page tokens: opaque to clients, bound to the
+// filter they were issued for, and checked so a forged or foreign token is a
+// clear INVALID_ARGUMENT rather than a silently wrong page.
+package pagetoken
+
+import (
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/binary"
+	"fmt"
+
+	"siyu.dev/pkg/errs"
+)
+
+// Token is the position of the next page.
+type Token struct {
+	Offset int
+	// Filter is the canonical form of the request's filter; a token only
+	// continues the listing it came from.
+	Filter string
+}
+
+const version = 1
+
+// Encode makes the opaque form: version, offset, an 8-byte digest of the
+// filter and a 4-byte checksum over all of it.
+func Encode(t Token) string {
+	buf := make([]byte, 0, 1+binary.MaxVarintLen64+12)
+	buf = append(buf, version)
+	buf = binary.AppendUvarint(buf, uint64(t.Offset))
+	f := sha256.Sum256([]byte(t.Filter))
+	buf = append(buf, f[:8]...)
+	sum := sha256.Sum256(buf)
+	buf = append(buf, sum[:4]...)
+	return base64.RawURLEncoding.EncodeToString(buf)
+}
+
+// Decode reads s for a request whose filter is filter. "" is the first page.
+func Decode(s, filter string) (Token, error) {
+	if s == "" {
+		return Token{Filter: filter}, nil
+	}
+	bad := errs.Invalid("siyu.dev", "PAGE_TOKEN_INVALID", "page_token is not a token this listing issued")
+	b, err := base64.RawURLEncoding.DecodeString(s)
+	if err != nil || len(b) < 1+1+8+4 || b[0] != version {
+		return Token{}, bad
+	}
+	body, sum := b[:len(b)-4], b[len(b)-4:]
+	want := sha256.Sum256(body)
+	if string(want[:4]) != string(sum) {
+		return Token{}, bad
+	}
+	off, n := binary.Uvarint(body[1:])
+	if n <= 0 || 1+n+8 != len(body) || off > 1<<31 {
+		return Token{}, bad
+	}
+	f := sha256.Sum256([]byte(filter))
+	if string(body[1+n:]) != string(f[:8]) {
+		return Token{}, errs.Invalid("siyu.dev", "PAGE_TOKEN_INVALID", "page_token belongs to a listing with other filters")
+	}
+	return Token{Offset: int(off), Filter: filter}, nil
+}
+
+// PageSize applies AIP-158 rules: 0 means def, larger than max is clamped,
+// negative is an error.
+func PageSize(requested int32, def, max int) (int, error) {
+	switch {
+	case requested < 0:
+		return 0, errs.Invalid("siyu.dev", "PAGE_SIZE_INVALID", fmt.Sprintf("page_size must not be negative, got %d", requested))
+	case requested == 0:
+		return def, nil
+	case int(requested) > max:
+		return max, nil
+	}
+	return int(requested), nil
+}
