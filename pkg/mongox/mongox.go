@@ -1,0 +1,76 @@
+// Package mongox connects to MongoDB (or the embedded MongoDB-compatible
+// store) and declares indexes.
+package mongox
+
+import (
+	"context"
+	"fmt"
+	"net/url"
+	"time"
+
+	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/mongo"
+	"go.mongodb.org/mongo-driver/v2/mongo/options"
+)
+
+// Connect opens a client for uri and pings it, so a wrong address fails at
+// startup with a message naming the host (never the password).
+func Connect(ctx context.Context, uri string) (*mongo.Client, error) {
+	c, err := mongo.Connect(options.Client().ApplyURI(uri).SetTimeout(30 * time.Second))
+	if err != nil {
+		return nil, fmt.Errorf("mongodb %s: %w", redact(uri), err)
+	}
+	pctx, cancel := context.WithTimeout(ctx, 15*time.Second)
+	defer cancel()
+	if err := c.Ping(pctx, nil); err != nil {
+		_ = c.Disconnect(context.Background())
+		return nil, fmt.Errorf("mongodb %s: not reachable: %w", redact(uri), err)
+	}
+	return c, nil
+}
+
+func redact(uri string) string {
+	u, err := url.Parse(uri)
+	if err != nil {
+		return "(unparsable URI)"
+	}
+	return u.Host
+}
+
+// Index declares one index.
+type Index struct {
+	Keys        bson.D
+	Unique      bool
+	Name        string
+	ExpireAfter time.Duration
+	// Partial limits the index to matching documents.
+	Partial bson.D
+}
+
+// EnsureIndexes creates the indexes; existing identical ones are left alone.
+func EnsureIndexes(ctx context.Context, c *mongo.Collection, idx ...Index) error {
+	if len(idx) == 0 {
+		return nil
+	}
+	models := make([]mongo.IndexModel, 0, len(idx))
+	for _, i := range idx {
+		o := options.Index().SetName(i.Name)
+		if i.Unique {
+			o.SetUnique(true)
+		}
+		if i.ExpireAfter > 0 {
+			o.SetExpireAfterSeconds(int32(i.ExpireAfter.Seconds()))
+		}
+		if i.Partial != nil {
+			o.SetPartialFilterExpression(i.Partial)
+		}
+		models = append(models, mongo.IndexModel{Keys: i.Keys, Options: o})
+	}
+	if _, err := c.Indexes().CreateMany(ctx, models); err != nil {
+		return fmt.Errorf("indexes on %s: %w", c.Name(), err)
+	}
+	return nil
+}
+
+// IsDuplicateKey reports a unique index violation.
+func IsDuplicateKey(err error) bool { return mongo.IsDuplicateKeyError(err) }

@@ -1,0 +1,131 @@
+package natsx
+
+import (
+	"context"
+	"errors"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/nats-io/nats.go/jetstream"
+	"go.opentelemetry.io/otel"
+	"go.opentelemetry.io/otel/propagation"
+	"go.opentelemetry.io/otel/trace"
+	"google.golang.org/protobuf/types/known/wrapperspb"
+)
+
+func setup(t *testing.T) jetstream.JetStream {
+	t.Helper()
+	ns, err := StartEmbedded(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(ns.Close)
+	nc, err := Connect(ns.URL(), "test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(nc.Close)
+	js, err := jetstream.New(nc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := EnsureStream(context.Background(), js, "TEST", []string{"siyu.test.>"}); err != nil {
+		t.Fatal(err)
+	}
+	return js
+}
+
+func TestPublishDedupAndTrace(t *testing.T) {
+	otel.SetTextMapPropagator(propagation.TraceContext{})
+	js := setup(t)
+	ctx := context.Background()
+	tid, _ := trace.TraceIDFromHex("0102030405060708090a0b0c0d0e0f10")
+	sid, _ := trace.SpanIDFromHex("0102030405060708")
+	tctx := trace.ContextWithSpanContext(ctx, trace.NewSpanContext(trace.SpanContextConfig{TraceID: tid, SpanID: sid, TraceFlags: trace.FlagsSampled}))
+	e, err := NewEvent(tctx, "siyu.test.happened", "evt-1", wrapperspb.String("hi"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	pub := NewPublisher(js)
+	for i := 0; i < 3; i++ {
+		if err := pub.Publish(ctx, e); err != nil {
+			t.Fatal(err)
+		}
+	}
+	st, _ := js.Stream(ctx, "TEST")
+	info, _ := st.Info(ctx)
+	if info.State.Msgs != 1 {
+		t.Fatalf("stream holds %d messages, want 1 (dedup by Nats-Msg-Id)", info.State.Msgs)
+	}
+	got := make(chan trace.SpanContext, 1)
+	stop, err := Consume(ctx, js, ConsumerConfig{Stream: "TEST", Durable: "test-trace", Subjects: []string{"siyu.test.>"}}, func(ctx context.Context, m Message) error {
+		if m.ID != "evt-1" || m.Type != "google.protobuf.StringValue" {
+			t.Errorf("message = %+v", m)
+		}
+		got <- trace.SpanContextFromContext(ctx)
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer stop()
+	select {
+	case sc := <-got:
+		if sc.TraceID() != tid {
+			t.Errorf("trace id %s, want %s", sc.TraceID(), tid)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("no delivery")
+	}
+}
+
+func TestRedeliveryAndPoison(t *testing.T) {
+	js := setup(t)
+	ctx := context.Background()
+	pub := NewPublisher(js)
+	flaky, _ := NewEvent(ctx, "siyu.test.flaky", "flaky-1", wrapperspb.String("x"))
+	poison, _ := NewEvent(ctx, "siyu.test.poison", "poison-1", wrapperspb.String("y"))
+	var flakyCalls, poisonCalls atomic.Int32
+	done := make(chan struct{}, 1)
+	stop, err := Consume(ctx, js, ConsumerConfig{Stream: "TEST", Durable: "test-retry", Subjects: []string{"siyu.test.>"},
+		MaxDeliver: 3, Backoff: []time.Duration{10 * time.Millisecond}},
+		func(ctx context.Context, m Message) error {
+			switch m.ID {
+			case "flaky-1":
+				if flakyCalls.Add(1) < 2 {
+					return errors.New("temporary")
+				}
+				done <- struct{}{}
+				return nil
+			default:
+				poisonCalls.Add(1)
+				return errors.New("always fails")
+			}
+		})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer stop()
+	_ = pub.Publish(ctx, flaky)
+	_ = pub.Publish(ctx, poison)
+	select {
+	case <-done:
+	case <-time.After(10 * time.Second):
+		t.Fatal("flaky message never succeeded")
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for time.Now().Before(deadline) {
+		st, err := js.Stream(ctx, DLQStream)
+		if err == nil {
+			if info, _ := st.Info(ctx); info != nil && info.State.Msgs == 1 {
+				if n := poisonCalls.Load(); n != 3 {
+					t.Errorf("poison handled %d times, want MaxDeliver=3", n)
+				}
+				return
+			}
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	t.Fatal("poison message not parked on the DLQ stream")
+}
