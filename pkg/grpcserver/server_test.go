@@ -36,7 +36,6 @@ func (echo) call(ctx context.Context, in *wrapperspb.StringValue) (*wrapperspb.S
 	return in, nil
 }
 
-
 var desc = grpc.ServiceDesc{
 	ServiceName: "test.Echo",
 	HandlerType: (*any)(nil),
@@ -52,7 +51,9 @@ func handler(full string) func(any, context.Context, func(any) error, grpc.Unary
 		if err := dec(in); err != nil {
 			return nil, err
 		}
-		h := func(ctx context.Context, req any) (any, error) { return echo{}.call(ctx, req.(*wrapperspb.StringValue)) }
+		h := func(ctx context.Context, req any) (any, error) {
+			return echo{}.call(ctx, req.(*wrapperspb.StringValue))
+		}
 		return ic(ctx, in, &grpc.UnaryServerInfo{Server: srv, FullMethod: full}, h)
 	}
 }
@@ -138,4 +139,3 @@ func TestValidation(t *testing.T) {
 type invalid struct{ err error }
 
 func (i invalid) Validate() error { return i.err }
-
