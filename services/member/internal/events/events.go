@@ -1,0 +1,37 @@
+// Package events turns the member domain's events into protobuf events on
+// the MEMBER stream.
+package events
+
+import (
+	"context"
+
+	"google.golang.org/protobuf/types/known/timestamppb"
+
+	"siyu.dev/pkg/natsx"
+	memberv1 "siyu.dev/proto/siyu/member/v1"
+	"siyu.dev/services/member/internal/domain"
+)
+
+// Stream and subjects of the member service.
+const (
+	Stream            = "MEMBER"
+	SubjectRegistered = "siyu.member.registered"
+	SubjectLoggedIn   = "siyu.member.logged_in"
+)
+
+// Subjects the stream holds.
+var Subjects = []string{"siyu.member.>"}
+
+// Registered builds siyu.member.registered.
+func Registered(ctx context.Context, e domain.Registered) (natsx.Event, error) {
+	return natsx.NewEvent(ctx, SubjectRegistered, e.EventID, &memberv1.MemberRegistered{
+		EventId: e.EventID, OccurredAt: timestamppb.New(e.At), MemberId: e.MemberID, Channel: e.Channel,
+	})
+}
+
+// LoggedIn builds siyu.member.logged_in.
+func LoggedIn(ctx context.Context, e domain.LoggedIn) (natsx.Event, error) {
+	return natsx.NewEvent(ctx, SubjectLoggedIn, e.EventID, &memberv1.MemberLoggedIn{
+		EventId: e.EventID, OccurredAt: timestamppb.New(e.At), MemberId: e.MemberID, Method: e.Method,
+	})
+}

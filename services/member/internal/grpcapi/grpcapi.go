@@ -1,0 +1,145 @@
+// Package grpcapi serves the member service's gRPC API: it converts between
+// protobuf and the domain, checks who may see what, and maps domain errors
+// to status codes with ErrorInfo reasons.
+package grpcapi
+
+import (
+	"context"
+	"errors"
+	"strconv"
+
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/protobuf/types/known/timestamppb"
+
+	"siyu.dev/pkg/auth"
+	"siyu.dev/pkg/errs"
+	"siyu.dev/pkg/logx"
+	memberv1 "siyu.dev/proto/siyu/member/v1"
+	"siyu.dev/services/member/internal/app"
+	"siyu.dev/services/member/internal/domain"
+)
+
+const errDomain = "member.siyu.dev"
+
+// Policy is who may call what.
+var Policy = auth.Policy{
+	memberv1.AuthService_SendSmsCode_FullMethodName:  auth.Public,
+	memberv1.AuthService_SmsLogin_FullMethodName:     auth.Public,
+	memberv1.AuthService_RefreshToken_FullMethodName: auth.Public,
+	memberv1.AuthService_Logout_FullMethodName:       auth.Public,
+	memberv1.AuthService_AdminLogin_FullMethodName:   auth.Public,
+	memberv1.MemberService_GetMe_FullMethodName:      auth.MemberOnly,
+	memberv1.MemberService_GetMember_FullMethodName:  auth.AdminOnly,
+}
+
+// Register adds both services to s.
+func Register(s *grpc.Server, svc *app.Service) {
+	memberv1.RegisterAuthServiceServer(s, authServer{svc: svc})
+	memberv1.RegisterMemberServiceServer(s, memberServer{svc: svc})
+}
+
+// toStatus is the one mapping from domain errors to gRPC statuses.
+func toStatus(ctx context.Context, err error) error {
+	var de *domain.Error
+	if !errors.As(err, &de) {
+		return errs.Internal(ctx, err)
+	}
+	code := map[domain.Kind]codes.Code{
+		domain.KindInvalid:            codes.InvalidArgument,
+		domain.KindNotFound:           codes.NotFound,
+		domain.KindConflict:           codes.AlreadyExists,
+		domain.KindFailedPrecondition: codes.FailedPrecondition,
+		domain.KindUnauthenticated:    codes.Unauthenticated,
+		domain.KindPermissionDenied:   codes.PermissionDenied,
+		domain.KindExhausted:          codes.ResourceExhausted,
+	}[de.Kind]
+	if de.RetryAfterSeconds > 0 {
+		return errs.New(code, errDomain, de.Reason, de.Msg, "retry_after_seconds", strconv.Itoa(de.RetryAfterSeconds))
+	}
+	return errs.New(code, errDomain, de.Reason, de.Msg)
+}
+
+func toProto(m domain.Member, fullPhone bool) *memberv1.Member {
+	phone := m.Phone
+	if !fullPhone {
+		phone = logx.MaskPhone(phone)
+	}
+	return &memberv1.Member{Id: m.ID, Phone: phone, Nickname: m.Nickname, AvatarUrl: m.AvatarURL, Channel: m.Channel, CreateTime: timestamppb.New(m.CreatedAt)}
+}
+
+type authServer struct {
+	memberv1.UnimplementedAuthServiceServer
+	svc *app.Service
+}
+
+func (a authServer) SendSmsCode(ctx context.Context, req *memberv1.SendSmsCodeRequest) (*memberv1.SendSmsCodeResponse, error) {
+	res, err := a.svc.SendSmsCode(ctx, req.GetPhone())
+	if err != nil {
+		return nil, toStatus(ctx, err)
+	}
+	return &memberv1.SendSmsCodeResponse{RetryAfterSeconds: int32(res.RetryAfterSeconds), DevCode: res.DevCode}, nil
+}
+
+func (a authServer) SmsLogin(ctx context.Context, req *memberv1.SmsLoginRequest) (*memberv1.SmsLoginResponse, error) {
+	res, err := a.svc.SmsLogin(ctx, req.GetPhone(), req.GetCode(), req.GetChannel())
+	if err != nil {
+		return nil, toStatus(ctx, err)
+	}
+	return &memberv1.SmsLoginResponse{
+		AccessToken: res.Access, RefreshToken: res.Refresh,
+		AccessTokenExpireTime: timestamppb.New(res.AccessExpiry), RefreshTokenExpireTime: timestamppb.New(res.RefreshExpiry),
+		Member: toProto(res.Member, true), Registered: res.Registered,
+	}, nil
+}
+
+func (a authServer) RefreshToken(ctx context.Context, req *memberv1.RefreshTokenRequest) (*memberv1.RefreshTokenResponse, error) {
+	t, err := a.svc.Refresh(ctx, req.GetRefreshToken())
+	if err != nil {
+		return nil, toStatus(ctx, err)
+	}
+	return &memberv1.RefreshTokenResponse{AccessToken: t.Access, RefreshToken: t.Refresh,
+		AccessTokenExpireTime: timestamppb.New(t.AccessExpiry), RefreshTokenExpireTime: timestamppb.New(t.RefreshExpiry)}, nil
+}
+
+func (a authServer) Logout(ctx context.Context, req *memberv1.LogoutRequest) (*memberv1.LogoutResponse, error) {
+	if err := a.svc.Logout(ctx, req.GetRefreshToken()); err != nil {
+		return nil, toStatus(ctx, err)
+	}
+	return &memberv1.LogoutResponse{}, nil
+}
+
+func (a authServer) AdminLogin(ctx context.Context, req *memberv1.AdminLoginRequest) (*memberv1.AdminLoginResponse, error) {
+	t, admin, err := a.svc.AdminLogin(ctx, req.GetUsername(), req.GetPassword())
+	if err != nil {
+		return nil, toStatus(ctx, err)
+	}
+	return &memberv1.AdminLoginResponse{AccessToken: t.Access, AccessTokenExpireTime: timestamppb.New(t.AccessExpiry), Username: admin.Username, Roles: admin.Roles}, nil
+}
+
+type memberServer struct {
+	memberv1.UnimplementedMemberServiceServer
+	svc *app.Service
+}
+
+func (m memberServer) GetMe(ctx context.Context, _ *memberv1.GetMeRequest) (*memberv1.GetMeResponse, error) {
+	id, _ := auth.FromContext(ctx) // the policy guarantees a member
+	got, err := m.svc.GetMember(ctx, id.Subject)
+	if err != nil {
+		return nil, toStatus(ctx, err)
+	}
+	return &memberv1.GetMeResponse{Member: toProto(got, true)}, nil
+}
+
+// GetMember is for operators; only owners see full phone numbers.
+func (m memberServer) GetMember(ctx context.Context, req *memberv1.GetMemberRequest) (*memberv1.GetMemberResponse, error) {
+	if req.GetMemberId() == "" {
+		return nil, errs.Invalid(errDomain, "MEMBER_ID_REQUIRED", "member_id is required")
+	}
+	got, err := m.svc.GetMember(ctx, req.GetMemberId())
+	if err != nil {
+		return nil, toStatus(ctx, err)
+	}
+	id, _ := auth.FromContext(ctx)
+	return &memberv1.GetMemberResponse{Member: toProto(got, id.HasRole(auth.RoleOwner) || id.Kind == auth.KindService)}, nil
+}

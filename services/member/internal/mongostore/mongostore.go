@@ -1,0 +1,247 @@
+// Package mongostore keeps the member service's documents in MongoDB. Every
+// state change is one single-document atomic write (the embedded store has
+// no transactions), and events travel in the changed document's outbox.
+package mongostore
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/mongo"
+
+	"siyu.dev/pkg/mongox"
+	"siyu.dev/pkg/outbox"
+	"siyu.dev/services/member/internal/app"
+	"siyu.dev/services/member/internal/domain"
+	"siyu.dev/services/member/internal/events"
+)
+
+// Store holds the collections.
+type Store struct {
+	Members, Codes, Sessions, Admins *mongo.Collection
+	// Flush publishes a document's outbox right after the write; the relay's
+	// sweep covers whatever it misses.
+	Flush func(coll *mongo.Collection, id any)
+}
+
+// New uses db's collections.
+func New(db *mongo.Database) *Store {
+	return &Store{Members: db.Collection("members"), Codes: db.Collection("sms_codes"), Sessions: db.Collection("sessions"), Admins: db.Collection("admins"),
+		Flush: func(*mongo.Collection, any) {}}
+}
+
+// EnsureIndexes declares the indexes the rules rely on.
+func (s *Store) EnsureIndexes(ctx context.Context) error {
+	if err := mongox.EnsureIndexes(ctx, s.Members, mongox.Index{Keys: bson.D{{Key: "phone", Value: 1}}, Unique: true, Name: "phone_unique"}); err != nil {
+		return err
+	}
+	return mongox.EnsureIndexes(ctx, s.Sessions, mongox.Index{Keys: bson.D{{Key: "subject", Value: 1}}, Name: "by_subject"})
+}
+
+func notFound(err error) error {
+	if errors.Is(err, mongo.ErrNoDocuments) {
+		return app.ErrNotFound
+	}
+	return err
+}
+
+type memberDoc struct {
+	ID        string    `bson:"_id"`
+	Phone     string    `bson:"phone"`
+	Nickname  string    `bson:"nickname"`
+	AvatarURL string    `bson:"avatar_url,omitempty"`
+	Channel   string    `bson:"channel,omitempty"`
+	Blocked   bool      `bson:"blocked"`
+	CreatedAt time.Time `bson:"created_at"`
+	Outbox    bson.A    `bson:"outbox,omitempty"`
+}
+
+func (d memberDoc) domain() domain.Member {
+	return domain.Member{ID: d.ID, Phone: d.Phone, Nickname: d.Nickname, AvatarURL: d.AvatarURL, Channel: d.Channel, Blocked: d.Blocked, CreatedAt: d.CreatedAt}
+}
+
+// Members is the domain.Members repository.
+type Members struct{ *Store }
+
+// Create inserts the member with member.registered in its outbox.
+func (r Members) Create(ctx context.Context, m domain.Member, ev domain.Registered) error {
+	e, err := events.Registered(ctx, ev)
+	if err != nil {
+		return err
+	}
+	_, err = r.Members.InsertOne(ctx, memberDoc{ID: m.ID, Phone: m.Phone, Nickname: m.Nickname, AvatarURL: m.AvatarURL, Channel: m.Channel, CreatedAt: m.CreatedAt,
+		Outbox: bson.A{outbox.Entry(e, ev.At)}})
+	if mongox.IsDuplicateKey(err) {
+		return app.ErrConflict
+	}
+	if err == nil {
+		r.Flush(r.Members, m.ID)
+	}
+	return err
+}
+
+// Get finds a member by id.
+func (r Members) Get(ctx context.Context, id string) (domain.Member, error) {
+	var d memberDoc
+	err := r.Members.FindOne(ctx, bson.M{"_id": id}).Decode(&d)
+	return d.domain(), notFound(err)
+}
+
+// ByPhone finds a member by phone.
+func (r Members) ByPhone(ctx context.Context, phone string) (domain.Member, error) {
+	var d memberDoc
+	err := r.Members.FindOne(ctx, bson.M{"phone": phone}).Decode(&d)
+	return d.domain(), notFound(err)
+}
+
+type codeDoc struct {
+	Phone     string    `bson:"_id"`
+	Salt      []byte    `bson:"salt"`
+	Hash      []byte    `bson:"hash"`
+	SentAt    time.Time `bson:"sent_at"`
+	ExpiresAt time.Time `bson:"expires_at"`
+	Attempts  int       `bson:"attempts"`
+	Used      bool      `bson:"used"`
+	Day       string    `bson:"day"`
+	DayCount  int       `bson:"day_count"`
+}
+
+// Codes is the domain.SmsCodes repository: one document per phone.
+type Codes struct{ *Store }
+
+// Get returns the live code of phone, or nil.
+func (r Codes) Get(ctx context.Context, phone string) (*domain.SmsCode, error) {
+	var d codeDoc
+	err := r.Codes.FindOne(ctx, bson.M{"_id": phone}).Decode(&d)
+	if errors.Is(err, mongo.ErrNoDocuments) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	return &domain.SmsCode{Phone: d.Phone, Salt: d.Salt, Hash: d.Hash, SentAt: d.SentAt, ExpiresAt: d.ExpiresAt, Attempts: d.Attempts, Used: d.Used, Day: d.Day, DayCount: d.DayCount}, nil
+}
+
+// Replace swaps in next if the stored code is still prev (compare-and-set on its hash).
+func (r Codes) Replace(ctx context.Context, prev *domain.SmsCode, next domain.SmsCode) (bool, error) {
+	doc := codeDoc{Phone: next.Phone, Salt: next.Salt, Hash: next.Hash, SentAt: next.SentAt, ExpiresAt: next.ExpiresAt, Day: next.Day, DayCount: next.DayCount}
+	if prev == nil {
+		_, err := r.Codes.InsertOne(ctx, doc)
+		if mongox.IsDuplicateKey(err) {
+			return false, nil
+		}
+		return err == nil, err
+	}
+	res, err := r.Codes.ReplaceOne(ctx, bson.M{"_id": next.Phone, "hash": prev.Hash}, doc)
+	if err != nil {
+		return false, err
+	}
+	return res.ModifiedCount == 1, nil
+}
+
+// Consume marks the code used; only one caller can win.
+func (r Codes) Consume(ctx context.Context, phone string, hash []byte) (bool, error) {
+	res, err := r.Codes.UpdateOne(ctx, bson.M{"_id": phone, "hash": hash, "used": false}, bson.M{"$set": bson.M{"used": true}})
+	if err != nil {
+		return false, err
+	}
+	return res.ModifiedCount == 1, nil
+}
+
+// CountAttempt records a wrong guess against the current code.
+func (r Codes) CountAttempt(ctx context.Context, phone string, hash []byte) error {
+	_, err := r.Codes.UpdateOne(ctx, bson.M{"_id": phone, "hash": hash}, bson.M{"$inc": bson.M{"attempts": 1}})
+	return err
+}
+
+type sessionDoc struct {
+	ID        string    `bson:"_id"`
+	Subject   string    `bson:"subject"`
+	Kind      string    `bson:"kind"`
+	Roles     []string  `bson:"roles,omitempty"`
+	Current   []byte    `bson:"current"`
+	Previous  [][]byte  `bson:"previous"`
+	CreatedAt time.Time `bson:"created_at"`
+	ExpiresAt time.Time `bson:"expires_at"`
+	Revoked   bool      `bson:"revoked"`
+	Outbox    bson.A    `bson:"outbox,omitempty"`
+}
+
+// Sessions is the domain.Sessions repository.
+type Sessions struct{ *Store }
+
+// Create inserts a session with member.logged_in (members only) in its outbox.
+func (r Sessions) Create(ctx context.Context, s domain.Session, ev domain.LoggedIn) error {
+	d := sessionDoc{ID: s.ID, Subject: s.Subject, Kind: s.Kind, Roles: s.Roles, Current: s.Current, Previous: [][]byte{}, CreatedAt: s.CreatedAt, ExpiresAt: s.ExpiresAt}
+	if s.Kind == "member" {
+		e, err := events.LoggedIn(ctx, ev)
+		if err != nil {
+			return err
+		}
+		d.Outbox = bson.A{outbox.Entry(e, ev.At)}
+	}
+	if _, err := r.Sessions.InsertOne(ctx, d); err != nil {
+		return err
+	}
+	if d.Outbox != nil {
+		r.Flush(r.Sessions, s.ID)
+	}
+	return nil
+}
+
+// Get finds a session.
+func (r Sessions) Get(ctx context.Context, id string) (domain.Session, error) {
+	var d sessionDoc
+	err := r.Sessions.FindOne(ctx, bson.M{"_id": id}).Decode(&d)
+	return domain.Session{ID: d.ID, Subject: d.Subject, Kind: d.Kind, Roles: d.Roles, Current: d.Current, Previous: d.Previous, CreatedAt: d.CreatedAt, ExpiresAt: d.ExpiresAt, Revoked: d.Revoked}, notFound(err)
+}
+
+// Rotate is a compare-and-set on the live secret: of two refreshes with the
+// same token exactly one succeeds.
+func (r Sessions) Rotate(ctx context.Context, id string, old, next []byte, expires time.Time) (bool, error) {
+	res, err := r.Sessions.UpdateOne(ctx, bson.M{"_id": id, "current": old, "revoked": false}, bson.M{
+		"$set":  bson.M{"current": next, "expires_at": expires},
+		"$push": bson.M{"previous": bson.M{"$each": bson.A{old}, "$slice": -domain.MaxRemembered}},
+	})
+	if err != nil {
+		return false, err
+	}
+	return res.ModifiedCount == 1, nil
+}
+
+// Revoke ends a session for good.
+func (r Sessions) Revoke(ctx context.Context, id string) error {
+	_, err := r.Sessions.UpdateOne(ctx, bson.M{"_id": id}, bson.M{"$set": bson.M{"revoked": true}})
+	return err
+}
+
+type adminDoc struct {
+	Username     string    `bson:"_id"`
+	PasswordHash string    `bson:"password_hash"`
+	Roles        []string  `bson:"roles"`
+	CreatedAt    time.Time `bson:"created_at"`
+}
+
+// Admins is the domain.Admins repository.
+type Admins struct{ *Store }
+
+// Create inserts an operator unless the username exists.
+func (r Admins) Create(ctx context.Context, a domain.Admin) (bool, error) {
+	_, err := r.Admins.InsertOne(ctx, adminDoc{Username: a.Username, PasswordHash: a.PasswordHash, Roles: a.Roles, CreatedAt: a.CreatedAt})
+	if mongox.IsDuplicateKey(err) {
+		return false, nil
+	}
+	return err == nil, err
+}
+
+// Get finds an operator; a missing one is ErrAdminCredentials.
+func (r Admins) Get(ctx context.Context, username string) (domain.Admin, error) {
+	var d adminDoc
+	err := r.Admins.FindOne(ctx, bson.M{"_id": username}).Decode(&d)
+	if errors.Is(err, mongo.ErrNoDocuments) {
+		return domain.Admin{}, domain.ErrAdminCredentials
+	}
+	return domain.Admin{Username: d.Username, PasswordHash: d.PasswordHash, Roles: d.Roles, CreatedAt: d.CreatedAt}, err
+}

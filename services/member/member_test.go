@@ -1,0 +1,90 @@
+package member_test
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"net"
+	"testing"
+	"time"
+
+	"github.com/nats-io/nats.go/jetstream"
+	"google.golang.org/protobuf/proto"
+
+	"siyu.dev/pkg/auth"
+	"siyu.dev/pkg/grpcclient"
+	"siyu.dev/pkg/healthcheck"
+	"siyu.dev/pkg/natsx"
+	"siyu.dev/pkg/testkit"
+	memberv1 "siyu.dev/proto/siyu/member/v1"
+	"siyu.dev/services/member"
+)
+
+// TestRunPublishesRegistration runs the real service (embedded store and
+// NATS) and checks that a first login's member.registered reaches the stream.
+func TestRunPublishesRegistration(t *testing.T) {
+	ns := testkit.NATS(t)
+	priv, pub, _ := auth.GenerateKeyPEM()
+	lis, _ := net.Listen("tcp", "127.0.0.1:0")
+	cfg := member.Config{MongoURI: testkit.Store(t).URI(), Database: testkit.DBName(t), NATSURL: ns.URL(), JWTPrivateKey: priv, JWTPublicKey: pub,
+		DevMode: true, DevSMSEcho: true, AccessTTL: time.Minute, Listener: lis, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- member.Run(ctx, cfg) }()
+	defer func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("Run: %v", err)
+		}
+	}()
+	deadline := time.Now().Add(20 * time.Second)
+	for healthcheck.GRPC(lis.Addr().String(), time.Second) != nil {
+		if time.Now().After(deadline) {
+			t.Fatal("member never SERVING")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	conn, _ := grpcclient.Dial(lis.Addr().String())
+	defer conn.Close()
+	c := memberv1.NewAuthServiceClient(conn)
+	sent, err := c.SendSmsCode(ctx, &memberv1.SendSmsCodeRequest{Phone: "13700000001"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := c.SmsLogin(ctx, &memberv1.SmsLoginRequest{Phone: "13700000001", Code: sent.DevCode, Channel: "poster-7"})
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	nc, _ := natsx.Connect(ns.URL(), "t")
+	defer nc.Close()
+	js, _ := jetstream.New(nc)
+	got := make(chan *memberv1.MemberRegistered, 1)
+	stop, err := natsx.Consume(ctx, js, natsx.ConsumerConfig{Stream: "MEMBER", Durable: "test-registered", Subjects: []string{"siyu.member.registered"}},
+		func(_ context.Context, m natsx.Message) error {
+			var ev memberv1.MemberRegistered
+			if err := proto.Unmarshal(m.Data, &ev); err != nil {
+				return natsx.Permanent(err)
+			}
+			got <- &ev
+			return nil
+		})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer stop()
+	select {
+	case ev := <-got:
+		if ev.MemberId != res.Member.Id || ev.Channel != "poster-7" || ev.EventId == "" {
+			t.Errorf("event = %v", ev)
+		}
+	case <-time.After(15 * time.Second):
+		t.Fatal("member.registered never arrived")
+	}
+}
+
+func TestConfigNeedsAnSMSProvider(t *testing.T) {
+	if err := (member.Config{}).Validate(); err == nil {
+		t.Fatal("a config without dev mode or a real SMS provider was accepted")
+	}
+}
