@@ -266,4 +266,3 @@ func TestAdminAccessAndBOLA(t *testing.T) {
 		t.Fatalf("owner sees %v %v, want the full phone", got, err)
 	}
 }
-

@@ -1,0 +1,155 @@
+// Package app holds the product service's use cases. Shopper reads come
+// from the in-memory catalog; operator writes go to the repository first
+// and then into the catalog.
+package app
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/base32"
+	"strings"
+
+	"siyu.dev/pkg/clock"
+	"siyu.dev/pkg/pagetoken"
+	"siyu.dev/services/product/internal/domain"
+)
+
+// Service is the product service's application layer.
+type Service struct {
+	repo    domain.Repository
+	clk     clock.Clock
+	catalog *catalog
+}
+
+// New wires the use cases; call Load before serving.
+func New(repo domain.Repository, clk clock.Clock) *Service {
+	return &Service{repo: repo, clk: clk, catalog: newCatalog()}
+}
+
+// Load fills the read model from the database.
+func (s *Service) Load(ctx context.Context) error {
+	cats, err := s.repo.Categories(ctx)
+	if err != nil {
+		return err
+	}
+	products, err := s.repo.Products(ctx)
+	if err != nil {
+		return err
+	}
+	s.catalog.load(cats, products)
+	return nil
+}
+
+// CreateCategory adds a category; id is optional.
+func (s *Service) CreateCategory(ctx context.Context, c domain.Category, id string) (domain.Category, error) {
+	if id == "" {
+		id = newID("c")
+	} else if err := domain.ValidateID("category_id", id); err != nil {
+		return domain.Category{}, err
+	}
+	if _, ok := s.catalog.category(id); ok {
+		return domain.Category{}, domain.ErrCategoryExists
+	}
+	var parent *domain.Category
+	if c.ParentID != "" {
+		p, ok := s.catalog.category(c.ParentID)
+		if !ok {
+			return domain.Category{}, domain.ErrCategoryNotFound
+		}
+		parent = &p
+	}
+	c, err := domain.ValidateCategory(c, parent)
+	if err != nil {
+		return domain.Category{}, err
+	}
+	c.ID = id
+	if err := s.repo.CreateCategory(ctx, c); err != nil {
+		return domain.Category{}, err
+	}
+	s.catalog.putCategory(c)
+	return c, nil
+}
+
+// CreateProduct adds a product; id is optional. SKU codes are claimed
+// before the product is written, so a crash in between leaves claimed codes
+// but never a product whose codes someone else holds; a retry with the same
+// id reclaims them.
+func (s *Service) CreateProduct(ctx context.Context, p domain.Product, id string) (domain.Product, error) {
+	if p.Status == 0 {
+		p.Status = domain.StatusDraft
+	}
+	if id == "" {
+		id = newID("p")
+	} else if err := domain.ValidateID("product_id", id); err != nil {
+		return domain.Product{}, err
+	}
+	p.Title = strings.TrimSpace(p.Title)
+	if err := domain.ValidateProduct(p); err != nil {
+		return domain.Product{}, err
+	}
+	if _, ok := s.catalog.product(id); ok {
+		return domain.Product{}, domain.ErrProductExists
+	}
+	if _, ok := s.catalog.category(p.CategoryID); !ok {
+		return domain.Product{}, domain.ErrCategoryNotFound
+	}
+	now := s.clk.Now()
+	p.ID, p.CreatedAt, p.UpdatedAt = id, now, now
+	codes := make([]string, len(p.Skus))
+	for i := range p.Skus {
+		p.Skus[i].ID = id + "-" + p.Skus[i].Code
+		codes[i] = p.Skus[i].Code
+	}
+	if err := s.repo.ReserveSkuCodes(ctx, id, codes); err != nil {
+		return domain.Product{}, err
+	}
+	if err := s.repo.CreateProduct(ctx, p, domain.Created{EventID: newID("ev"), ProductID: id, Title: p.Title, Category: p.CategoryID, At: now}); err != nil {
+		return domain.Product{}, err
+	}
+	s.catalog.putProduct(p)
+	return p, nil
+}
+
+// GetProduct returns a product on sale.
+func (s *Service) GetProduct(id string) (domain.Product, error) {
+	p, ok := s.catalog.product(id)
+	if !ok || p.Status != domain.StatusOnSale {
+		return domain.Product{}, domain.ErrProductNotFound
+	}
+	return p, nil
+}
+
+// Page is one page of a listing.
+type Page struct {
+	Products      []domain.Product
+	NextPageToken string
+	Total         int
+}
+
+// ListProducts pages through products on sale (AIP-158).
+func (s *Service) ListProducts(categoryID string, pageSize int32, pageToken string) (Page, error) {
+	size, err := pagetoken.PageSize(pageSize, 20, 100)
+	if err != nil {
+		return Page{}, err
+	}
+	filter := "category=" + categoryID
+	tok, err := pagetoken.Decode(pageToken, filter)
+	if err != nil {
+		return Page{}, err
+	}
+	items, total := s.catalog.list(categoryID, tok.Offset, size)
+	page := Page{Products: items, Total: total}
+	if next := tok.Offset + len(items); next < total {
+		page.NextPageToken = pagetoken.Encode(pagetoken.Token{Offset: next, Filter: filter})
+	}
+	return page, nil
+}
+
+// Categories returns the category tree, parents first.
+func (s *Service) Categories() []domain.Category { return s.catalog.allCategories() }
+
+func newID(prefix string) string {
+	b := make([]byte, 8)
+	_, _ = rand.Read(b)
+	return prefix + "-" + strings.ToLower(base32.StdEncoding.WithPadding(base32.NoPadding).EncodeToString(b))
+}

@@ -1,0 +1,257 @@
+// Package domain holds the product service's entities and rules: the
+// category tree, products and their SKUs. It knows nothing of gRPC, MongoDB
+// or NATS.
+package domain
+
+import (
+	"context"
+	"fmt"
+	"regexp"
+	"sort"
+	"strings"
+	"time"
+	"unicode/utf8"
+)
+
+// Kind classifies a domain error; the gRPC adapter maps each to a code.
+type Kind int
+
+const (
+	KindInvalid Kind = iota + 1
+	KindNotFound
+	KindExists
+	KindFailedPrecondition
+)
+
+// Error is a rule violation with a stable reason.
+type Error struct {
+	Kind   Kind
+	Reason string
+	Msg    string
+	Field  string
+}
+
+func (e *Error) Error() string { return e.Reason + ": " + e.Msg }
+
+func invalid(reason, field, format string, a ...any) *Error {
+	return &Error{Kind: KindInvalid, Reason: reason, Field: field, Msg: fmt.Sprintf(format, a...)}
+}
+
+// Errors that are not about one field.
+var (
+	ErrProductNotFound  = &Error{Kind: KindNotFound, Reason: "PRODUCT_NOT_FOUND", Msg: "no such product on sale"}
+	ErrProductExists    = &Error{Kind: KindExists, Reason: "PRODUCT_EXISTS", Msg: "a product with this id exists"}
+	ErrCategoryExists   = &Error{Kind: KindExists, Reason: "CATEGORY_EXISTS", Msg: "a category with this id exists"}
+	ErrCategoryNotFound = &Error{Kind: KindFailedPrecondition, Reason: "CATEGORY_NOT_FOUND", Msg: "the category does not exist"}
+	ErrCategoryTooDeep  = &Error{Kind: KindFailedPrecondition, Reason: "CATEGORY_TOO_DEEP", Msg: "categories nest at most 3 levels"}
+)
+
+// SkuCodeTaken is returned when another product already uses a SKU code.
+func SkuCodeTaken(code string) *Error {
+	return &Error{Kind: KindExists, Reason: "SKU_CODE_TAKEN", Field: "skus.code", Msg: fmt.Sprintf("SKU code %q is used by another product", code)}
+}
+
+// Status is where a product is in its life.
+type Status int
+
+const (
+	StatusDraft Status = iota + 1
+	StatusOnSale
+	StatusOffShelf
+)
+
+// MaxCategoryLevel is the depth of the category tree.
+const MaxCategoryLevel = 3
+
+// Category is a node of the tree.
+type Category struct {
+	ID       string
+	ParentID string
+	Name     string
+	Sort     int32
+	IconURL  string
+	Level    int32
+}
+
+// Sku is one sellable variant.
+type Sku struct {
+	ID           string
+	Code         string
+	Specs        map[string]string
+	PriceFen     int64
+	ListPriceFen int64
+	Stock        int64
+}
+
+// Product is an SPU with its SKUs.
+type Product struct {
+	ID         string
+	Title      string
+	Subtitle   string
+	CategoryID string
+	ImageURLs  []string
+	Skus       []Sku
+	Status     Status
+	Tags       []string
+	SortWeight int32
+	CreatedAt  time.Time
+	UpdatedAt  time.Time
+}
+
+// PriceRange is the lowest price and list price over the SKUs.
+func (p Product) PriceRange() (price, list int64) {
+	for i, s := range p.Skus {
+		if i == 0 || s.PriceFen < price {
+			price = s.PriceFen
+		}
+		if s.ListPriceFen > 0 && (list == 0 || s.ListPriceFen < list) {
+			list = s.ListPriceFen
+		}
+	}
+	return price, list
+}
+
+var (
+	idRe      = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{1,62}$`)
+	skuCodeRe = regexp.MustCompile(`^[A-Za-z0-9._-]{1,64}$`)
+	tagSet    = map[string]bool{"new": true, "hot": true, "recommended": true}
+)
+
+// ValidateID checks a client-chosen id.
+func ValidateID(field, id string) error {
+	if !idRe.MatchString(id) {
+		return invalid("ID_INVALID", field, "%s must be 2-63 lowercase letters, digits or '-'", field)
+	}
+	return nil
+}
+
+// ValidateCategory checks a category against its parent (nil for a top-level one).
+func ValidateCategory(c Category, parent *Category) (Category, error) {
+	n := utf8.RuneCountInString(strings.TrimSpace(c.Name))
+	if n == 0 || n > 20 {
+		return c, invalid("CATEGORY_NAME_INVALID", "category.name", "name must be 1-20 characters")
+	}
+	c.Name = strings.TrimSpace(c.Name)
+	c.Level = 1
+	if parent != nil {
+		if parent.Level >= MaxCategoryLevel {
+			return c, ErrCategoryTooDeep
+		}
+		c.Level = parent.Level + 1
+	}
+	return c, nil
+}
+
+// ValidateProduct checks every rule that needs nothing but the product:
+// title, images, tags, prices in whole fen, SKU codes and spec combinations.
+func ValidateProduct(p Product) error {
+	title := strings.TrimSpace(p.Title)
+	if title == "" || utf8.RuneCountInString(title) > 60 {
+		return invalid("TITLE_INVALID", "product.title", "title must be 1-60 characters")
+	}
+	if utf8.RuneCountInString(p.Subtitle) > 120 {
+		return invalid("SUBTITLE_INVALID", "product.subtitle", "subtitle must be at most 120 characters")
+	}
+	if p.CategoryID == "" {
+		return invalid("CATEGORY_REQUIRED", "product.category_id", "category_id is required")
+	}
+	if len(p.ImageURLs) > 20 {
+		return invalid("IMAGES_INVALID", "product.image_urls", "at most 20 images")
+	}
+	for _, u := range p.ImageURLs {
+		if !(strings.HasPrefix(u, "https://") || strings.HasPrefix(u, "http://") || strings.HasPrefix(u, "data:image/") || strings.HasPrefix(u, "/")) || len(u) > 16<<10 {
+			return invalid("IMAGES_INVALID", "product.image_urls", "image URLs must be http(s), site-relative or data:image URLs under 16 KiB")
+		}
+	}
+	for _, t := range p.Tags {
+		if !tagSet[t] {
+			return invalid("TAG_INVALID", "product.tags", "tag %q is not one of new, hot, recommended", t)
+		}
+	}
+	if p.Status < StatusDraft || p.Status > StatusOffShelf {
+		return invalid("STATUS_INVALID", "product.status", "status must be draft, on sale or off shelf")
+	}
+	return validateSkus(p.Skus)
+}
+
+func validateSkus(skus []Sku) error {
+	if len(skus) == 0 {
+		return invalid("SKU_REQUIRED", "product.skus", "a product needs at least one SKU")
+	}
+	if len(skus) > 200 {
+		return invalid("SKU_INVALID", "product.skus", "at most 200 SKUs")
+	}
+	var axes []string
+	codes := map[string]bool{}
+	combos := map[string]bool{}
+	for i, s := range skus {
+		field := fmt.Sprintf("product.skus[%d]", i)
+		if !skuCodeRe.MatchString(s.Code) {
+			return invalid("SKU_CODE_INVALID", field+".code", "SKU code must be 1-64 letters, digits, '.', '_' or '-'")
+		}
+		if codes[s.Code] {
+			return invalid("SKU_CODE_DUPLICATE", field+".code", "SKU code %q appears twice", s.Code)
+		}
+		codes[s.Code] = true
+		if s.PriceFen <= 0 {
+			return invalid("PRICE_INVALID", field+".price_fen", "price_fen must be a positive number of fen")
+		}
+		if s.ListPriceFen != 0 && s.ListPriceFen < s.PriceFen {
+			return invalid("LIST_PRICE_INVALID", field+".list_price_fen", "list price must be 0 or at least the price")
+		}
+		if s.Stock < 0 {
+			return invalid("STOCK_INVALID", field+".stock", "stock must not be negative")
+		}
+		keys := specKeys(s.Specs)
+		if i == 0 {
+			axes = keys
+		} else if strings.Join(keys, "\x00") != strings.Join(axes, "\x00") {
+			return invalid("SPECS_INCONSISTENT", field+".specs", "every SKU must have the same spec attributes (%s)", strings.Join(axes, ", "))
+		}
+		combo := specCombo(s.Specs, keys)
+		if combos[combo] {
+			return invalid("SPECS_DUPLICATE", field+".specs", "two SKUs have the same spec values")
+		}
+		combos[combo] = true
+	}
+	if len(skus) > 1 && len(axes) == 0 {
+		return invalid("SPECS_DUPLICATE", "product.skus", "several SKUs need spec attributes to tell them apart")
+	}
+	return nil
+}
+
+func specKeys(m map[string]string) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}
+
+func specCombo(m map[string]string, keys []string) string {
+	var b strings.Builder
+	for _, k := range keys {
+		b.WriteString(k + "=" + m[k] + "\x00")
+	}
+	return b.String()
+}
+
+// Repository stores the catalogue.
+type Repository interface {
+	CreateCategory(ctx context.Context, c Category) error // ErrCategoryExists
+	Categories(ctx context.Context) ([]Category, error)
+	// ReserveSkuCodes claims codes for productID; SkuCodeTaken when another product holds one.
+	ReserveSkuCodes(ctx context.Context, productID string, codes []string) error
+	CreateProduct(ctx context.Context, p Product, ev Created) error // ErrProductExists
+	Products(ctx context.Context) ([]Product, error)
+}
+
+// Created is the event of a new product.
+type Created struct {
+	EventID   string
+	ProductID string
+	Title     string
+	Category  string
+	At        time.Time
+}

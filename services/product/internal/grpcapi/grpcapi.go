@@ -1,0 +1,132 @@
+// Package grpcapi serves the product service's gRPC API: protobuf in and
+// out, access rules, and the one mapping from domain errors to statuses.
+package grpcapi
+
+import (
+	"context"
+	"errors"
+
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/protobuf/types/known/timestamppb"
+
+	"siyu.dev/pkg/auth"
+	"siyu.dev/pkg/errs"
+	productv1 "siyu.dev/proto/siyu/product/v1"
+	"siyu.dev/services/product/internal/app"
+	"siyu.dev/services/product/internal/domain"
+)
+
+const errDomain = "product.siyu.dev"
+
+// Policy is who may call what.
+var Policy = auth.Policy{
+	productv1.ProductService_ListProducts_FullMethodName:   auth.Public,
+	productv1.ProductService_GetProduct_FullMethodName:     auth.Public,
+	productv1.ProductService_ListCategories_FullMethodName: auth.Public,
+	productv1.ProductService_CreateCategory_FullMethodName: auth.AdminOnly,
+	productv1.ProductService_CreateProduct_FullMethodName:  auth.AdminOnly,
+}
+
+// Register adds the service to s.
+func Register(s *grpc.Server, svc *app.Service) {
+	productv1.RegisterProductServiceServer(s, server{svc: svc})
+}
+
+func toStatus(ctx context.Context, err error) error {
+	var de *domain.Error
+	if !errors.As(err, &de) {
+		return errs.Internal(ctx, err)
+	}
+	code := map[domain.Kind]codes.Code{
+		domain.KindInvalid:            codes.InvalidArgument,
+		domain.KindNotFound:           codes.NotFound,
+		domain.KindExists:             codes.AlreadyExists,
+		domain.KindFailedPrecondition: codes.FailedPrecondition,
+	}[de.Kind]
+	if de.Field != "" {
+		return errs.New(code, errDomain, de.Reason, de.Msg, "field", de.Field)
+	}
+	return errs.New(code, errDomain, de.Reason, de.Msg)
+}
+
+type server struct {
+	productv1.UnimplementedProductServiceServer
+	svc *app.Service
+}
+
+func (s server) ListProducts(ctx context.Context, req *productv1.ListProductsRequest) (*productv1.ListProductsResponse, error) {
+	page, err := s.svc.ListProducts(req.GetCategoryId(), req.GetPageSize(), req.GetPageToken())
+	if err != nil {
+		return nil, err // page size and token errors are statuses already
+	}
+	out := &productv1.ListProductsResponse{NextPageToken: page.NextPageToken, TotalSize: int32(page.Total), Products: make([]*productv1.Product, len(page.Products))}
+	for i, p := range page.Products {
+		out.Products[i] = toProto(p)
+	}
+	return out, nil
+}
+
+func (s server) GetProduct(ctx context.Context, req *productv1.GetProductRequest) (*productv1.GetProductResponse, error) {
+	if req.GetId() == "" {
+		return nil, errs.Invalid(errDomain, "ID_REQUIRED", "id is required")
+	}
+	p, err := s.svc.GetProduct(req.GetId())
+	if err != nil {
+		return nil, toStatus(ctx, err)
+	}
+	return &productv1.GetProductResponse{Product: toProto(p)}, nil
+}
+
+func (s server) ListCategories(ctx context.Context, _ *productv1.ListCategoriesRequest) (*productv1.ListCategoriesResponse, error) {
+	cats := s.svc.Categories()
+	out := &productv1.ListCategoriesResponse{Categories: make([]*productv1.Category, len(cats))}
+	for i, c := range cats {
+		out.Categories[i] = categoryProto(c)
+	}
+	return out, nil
+}
+
+func (s server) CreateCategory(ctx context.Context, req *productv1.CreateCategoryRequest) (*productv1.CreateCategoryResponse, error) {
+	c := req.GetCategory()
+	if c == nil {
+		return nil, errs.Invalid(errDomain, "CATEGORY_REQUIRED", "category is required")
+	}
+	got, err := s.svc.CreateCategory(ctx, domain.Category{ParentID: c.GetParentId(), Name: c.GetName(), Sort: c.GetSort(), IconURL: c.GetIconUrl()}, req.GetCategoryId())
+	if err != nil {
+		return nil, toStatus(ctx, err)
+	}
+	return &productv1.CreateCategoryResponse{Category: categoryProto(got)}, nil
+}
+
+func (s server) CreateProduct(ctx context.Context, req *productv1.CreateProductRequest) (*productv1.CreateProductResponse, error) {
+	p := req.GetProduct()
+	if p == nil {
+		return nil, errs.Invalid(errDomain, "PRODUCT_REQUIRED", "product is required")
+	}
+	d := domain.Product{Title: p.GetTitle(), Subtitle: p.GetSubtitle(), CategoryID: p.GetCategoryId(), ImageURLs: p.GetImageUrls(),
+		Status: domain.Status(p.GetStatus()), Tags: p.GetTags(), SortWeight: p.GetSortWeight()}
+	for _, k := range p.GetSkus() {
+		d.Skus = append(d.Skus, domain.Sku{Code: k.GetCode(), Specs: k.GetSpecs(), PriceFen: k.GetPriceFen(), ListPriceFen: k.GetListPriceFen(), Stock: k.GetStock()})
+	}
+	got, err := s.svc.CreateProduct(ctx, d, req.GetProductId())
+	if err != nil {
+		return nil, toStatus(ctx, err)
+	}
+	return &productv1.CreateProductResponse{Product: toProto(got)}, nil
+}
+
+func categoryProto(c domain.Category) *productv1.Category {
+	return &productv1.Category{Id: c.ID, ParentId: c.ParentID, Name: c.Name, Sort: c.Sort, IconUrl: c.IconURL, Level: c.Level}
+}
+
+func toProto(p domain.Product) *productv1.Product {
+	price, list := p.PriceRange()
+	out := &productv1.Product{Id: p.ID, Title: p.Title, Subtitle: p.Subtitle, CategoryId: p.CategoryID, ImageUrls: p.ImageURLs,
+		PriceFen: price, ListPriceFen: list, Status: productv1.ProductStatus(p.Status), Tags: p.Tags, SortWeight: p.SortWeight,
+		CreateTime: timestamppb.New(p.CreatedAt), UpdateTime: timestamppb.New(p.UpdatedAt), Skus: make([]*productv1.Sku, len(p.Skus))}
+	for i, k := range p.Skus {
+		out.Skus[i] = &productv1.Sku{Id: k.ID, Code: k.Code, Specs: k.Specs, PriceFen: k.PriceFen, ListPriceFen: k.ListPriceFen, Stock: k.Stock}
+	}
+	return out
+}
