@@ -1,0 +1,106 @@
+package lifecycle_test
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"net"
+	"strings"
+	"testing"
+	"time"
+
+	"siyu.dev/pkg/auth"
+	"siyu.dev/pkg/healthcheck"
+	"siyu.dev/pkg/lifecycle"
+	"siyu.dev/pkg/testkit"
+)
+
+func quiet() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }
+
+func TestRunServesAndStopsInOrder(t *testing.T) {
+	ns := testkit.NATS(t)
+	lis, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	spec := lifecycle.Spec{Name: "probe", Listener: lis, Logger: quiet(),
+		MongoURI: testkit.Store(t).URI(), Database: testkit.DBName(t),
+		NATSURL: ns.URL(), Stream: "PROBE", Subjects: []string{"siyu.probe.>"}}
+
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	infra := make(chan *lifecycle.Infra, 1)
+	stopped := make(chan struct{})
+	done := make(chan error, 1)
+	go func() {
+		done <- lifecycle.Run(ctx, spec, func(_ context.Context, in *lifecycle.Infra) (func(), error) {
+			in.Relay(in.DB.Collection("things"))
+			infra <- in
+			return func() { close(stopped) }, nil
+		})
+	}()
+
+	var in *lifecycle.Infra
+	select {
+	case in = <-infra:
+	case err := <-done:
+		t.Fatalf("Run returned early: %v", err)
+	case <-time.After(30 * time.Second):
+		t.Fatal("setup was never called")
+	}
+	if in.DB == nil || in.JS == nil || in.Publisher == nil || in.Server == nil {
+		t.Fatalf("infra incomplete: %+v", in)
+	}
+	if _, err := in.JS.Stream(ctx, "PROBE"); err != nil {
+		t.Fatalf("stream not declared: %v", err)
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for healthcheck.GRPC(lis.Addr().String(), time.Second) != nil {
+		if time.Now().After(deadline) {
+			t.Fatal("never reported SERVING")
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+
+	cancel()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("Run: %v", err)
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("Run did not return after cancel")
+	}
+	select {
+	case <-stopped:
+	default:
+		t.Fatal("the service's stop was not called")
+	}
+	if healthcheck.GRPC(lis.Addr().String(), time.Second) == nil {
+		t.Fatal("still serving after shutdown")
+	}
+}
+
+func TestRunRefusesBadSetups(t *testing.T) {
+	cases := []struct {
+		name string
+		spec lifecycle.Spec
+		want string
+	}{
+		{"policy without a key", lifecycle.Spec{Name: "p", GRPCAddr: "127.0.0.1:0", Policy: auth.Policy{"/x.Y/Z": auth.Public}}, "SIYU_JWT_PUBLIC_KEY"},
+		{"malformed key", lifecycle.Spec{Name: "p", GRPCAddr: "127.0.0.1:0", JWTPublicKey: "not pem"}, "SIYU_JWT_PUBLIC_KEY"},
+		{"unreachable database", lifecycle.Spec{Name: "p", GRPCAddr: "127.0.0.1:0", MongoURI: "mongodb://127.0.0.1:1/?serverSelectionTimeoutMS=300", Database: "d"}, "127.0.0.1:1"},
+		{"unusable listen address", lifecycle.Spec{Name: "p", GRPCAddr: "256.0.0.1:99999"}, "listen"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			c.spec.Logger = quiet()
+			ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+			defer cancel()
+			err := lifecycle.Run(ctx, c.spec, func(context.Context, *lifecycle.Infra) (func(), error) { return nil, nil })
+			if err == nil || !strings.Contains(err.Error(), c.want) {
+				t.Fatalf("got %v, want an error mentioning %q", err, c.want)
+			}
+		})
+	}
+}
