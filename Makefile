@@ -4,7 +4,7 @@ SHELL := /bin/bash
 .SHELLFLAGS := -eu -o pipefail -c
 
 # Every Go module of the workspace, in go.work order.
-MODULES := cmd/siyu gateway pkg proto services/analytics services/marketing services/member services/messaging services/order services/product
+MODULES := cmd/siyu deploy gateway pkg proto services/analytics services/marketing services/member services/messaging services/order services/product
 # Package patterns spanning all modules: in workspace mode one `go test`
 # schedules packages of every module together, which keeps both cores busy.
 PACKAGES := $(addsuffix /...,$(addprefix ./,$(MODULES)))

@@ -111,7 +111,17 @@ func New(ctx context.Context, c Config) (*Gateway, error) {
 	}{
 		{"member", memberv1.RegisterAuthServiceHandler},
 		{"member", memberv1.RegisterMemberServiceHandler},
+		{"member", memberv1.RegisterAddressServiceHandler},
+		{"member", memberv1.RegisterPointsServiceHandler},
+		{"member", memberv1.RegisterSignInServiceHandler},
+		{"member", memberv1.RegisterLevelServiceHandler},
+		{"member", memberv1.RegisterTagServiceHandler},
+		{"member", memberv1.RegisterSegmentServiceHandler},
 		{"product", productv1.RegisterProductServiceHandler},
+		{"product", productv1.RegisterInventoryServiceHandler},
+		{"product", productv1.RegisterShopperServiceHandler},
+		{"product", productv1.RegisterReviewServiceHandler},
+		{"product", productv1.RegisterRecommendationServiceHandler},
 	}
 	for _, r := range register {
 		if conn := g.conns[r.service]; conn != nil {

@@ -12,9 +12,12 @@ import (
 	"google.golang.org/grpc/metadata"
 )
 
-// retryPolicy retries UNAVAILABLE only: the call never reached a handler, so
-// retrying cannot apply a change twice. Mutations carry request ids anyway.
-const retryPolicy = `{
+// serviceConfig spreads calls over every address the name resolves to (a
+// headless Kubernetes Service lists each replica) and retries UNAVAILABLE
+// only: the call never reached a handler, so retrying cannot apply a change
+// twice. Mutations carry request ids anyway.
+const serviceConfig = `{
+  "loadBalancingConfig": [{"round_robin": {}}],
   "methodConfig": [{
     "name": [{}],
     "retryPolicy": {
@@ -33,7 +36,7 @@ func Dial(target string, extra ...grpc.DialOption) (*grpc.ClientConn, error) {
 	opts := append([]grpc.DialOption{
 		grpc.WithTransportCredentials(insecure.NewCredentials()),
 		grpc.WithStatsHandler(otelgrpc.NewClientHandler()),
-		grpc.WithDefaultServiceConfig(retryPolicy),
+		grpc.WithDefaultServiceConfig(serviceConfig),
 		grpc.WithChainUnaryInterceptor(forwardUnary),
 		grpc.WithChainStreamInterceptor(forwardStream),
 	}, extra...)

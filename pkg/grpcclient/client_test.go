@@ -10,6 +10,8 @@ import (
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/metadata"
+	"google.golang.org/grpc/resolver"
+	"google.golang.org/grpc/resolver/manual"
 	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/types/known/wrapperspb"
 )
@@ -114,5 +116,26 @@ func TestForwardsCallerTokenAndRequestID(t *testing.T) {
 	md = p.seen.Load().(metadata.MD)
 	if got := md.Get("authorization"); len(got) != 1 || got[0] != "Bearer service" {
 		t.Errorf("explicit authorization = %v", got)
+	}
+}
+
+func TestSpreadsCallsOverEveryReplica(t *testing.T) {
+	a, b := &probe{}, &probe{}
+	r := manual.NewBuilderWithScheme("replicas")
+	r.InitialState(resolver.State{Addresses: []resolver.Address{{Addr: a.serve(t)}, {Addr: b.serve(t)}}})
+	conn, err := Dial(r.Scheme()+":///product", grpc.WithResolvers(r))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	for i := 0; i < 20; i++ {
+		if err := conn.Invoke(ctx, "/test.Probe/Call", wrapperspb.String("x"), new(wrapperspb.StringValue)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if a.calls.Load() == 0 || b.calls.Load() == 0 {
+		t.Fatalf("calls went to one replica only: %d and %d", a.calls.Load(), b.calls.Load())
 	}
 }

@@ -17,6 +17,7 @@ import (
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/health"
 	healthpb "google.golang.org/grpc/health/grpc_health_v1"
+	"google.golang.org/grpc/keepalive"
 	"google.golang.org/grpc/reflection"
 	"google.golang.org/grpc/status"
 
@@ -64,6 +65,9 @@ func New(o Options, extra ...grpc.ServerOption) *Server {
 		grpc.ChainUnaryInterceptor(unary...),
 		grpc.ChainStreamInterceptor(stream...),
 		grpc.MaxRecvMsgSize(4 << 20),
+		// Clients re-resolve and rebalance when a connection ends: closing
+		// connections now and then lets new replicas take their share.
+		grpc.KeepaliveParams(keepalive.ServerParameters{MaxConnectionAge: 10 * time.Minute, MaxConnectionAgeGrace: 2 * time.Minute}),
 	}, extra...)
 	s := &Server{grpc: grpc.NewServer(opts...), health: health.NewServer(), opts: o}
 	healthpb.RegisterHealthServer(s.grpc, s.health)

@@ -19,6 +19,7 @@ import (
 	"siyu.dev/services/member/internal/grpcapi"
 	"siyu.dev/services/member/internal/mongostore"
 	"siyu.dev/services/member/internal/sms"
+	"siyu.dev/services/member/internal/wechat"
 )
 
 // Config is read from the environment.
@@ -35,14 +36,66 @@ type Config struct {
 	DevMode       bool          `env:"SIYU_DEV_MODE" desc:"development conveniences: the logging SMS provider"`
 	DevSMSEcho    bool          `env:"SIYU_DEV_SMS_ECHO" desc:"with dev mode, return SMS codes in the API response"`
 
+	SMSProvider        string `env:"SIYU_SMS_PROVIDER" desc:"SMS provider: aliyun, or dev (the logging provider, only with dev mode); empty picks dev in dev mode"`
+	AliyunAccessKeyID  string `env:"SIYU_ALIYUN_SMS_ACCESS_KEY_ID" desc:"Alibaba Cloud access key id for SMS"`
+	AliyunAccessSecret string `env:"SIYU_ALIYUN_SMS_ACCESS_KEY_SECRET" desc:"Alibaba Cloud access key secret for SMS"`
+	AliyunSignName     string `env:"SIYU_ALIYUN_SMS_SIGN_NAME" desc:"approved SMS signature"`
+	AliyunTemplateCode string `env:"SIYU_ALIYUN_SMS_TEMPLATE_CODE" desc:"approved login template with a ${code} parameter"`
+	AliyunRegion       string `env:"SIYU_ALIYUN_SMS_REGION" default:"cn-hangzhou" desc:"Alibaba Cloud region of the SMS API"`
+	AliyunEndpoint     string `env:"SIYU_ALIYUN_SMS_ENDPOINT" desc:"override of the SMS API host (host[:port]); empty uses the SDK's endpoint"`
+
+	WechatAppID     string `env:"SIYU_WECHAT_APPID" desc:"WeChat mini-program AppID; empty turns WeChat login off unless the sandbox is on"`
+	WechatSandbox   bool   `env:"SIYU_WECHAT_SANDBOX" desc:"with dev mode and no AppID, the WeChat sandbox (predictable codes, no platform); never in production"`
+	WechatAppSecret string `env:"SIYU_WECHAT_APPSECRET" desc:"WeChat mini-program AppSecret"`
+	WechatAPIBase   string `env:"SIYU_WECHAT_API_BASE" desc:"override of https://api.weixin.qq.com (an egress proxy); empty calls WeChat directly"`
+
 	Listener net.Listener `env:"-"`
 	Logger   *slog.Logger `env:"-"`
 }
 
 // Validate refuses setups that cannot deliver a code.
 func (c Config) Validate() error {
-	if !c.DevMode {
-		return errors.New("no SMS provider is configured: set SIYU_DEV_MODE=true for the logging provider (real providers arrive with the member issue)")
+	switch c.SMSProvider {
+	case "aliyun":
+		if c.AliyunAccessKeyID == "" || c.AliyunAccessSecret == "" || c.AliyunSignName == "" || c.AliyunTemplateCode == "" {
+			return errors.New("SIYU_SMS_PROVIDER=aliyun needs SIYU_ALIYUN_SMS_ACCESS_KEY_ID, SIYU_ALIYUN_SMS_ACCESS_KEY_SECRET, SIYU_ALIYUN_SMS_SIGN_NAME and SIYU_ALIYUN_SMS_TEMPLATE_CODE")
+		}
+	case "dev", "":
+		if !c.DevMode {
+			return errors.New("no SMS provider is configured: set SIYU_SMS_PROVIDER=aliyun with its keys, or SIYU_DEV_MODE=true for the logging provider")
+		}
+	default:
+		return errors.New("SIYU_SMS_PROVIDER must be aliyun or dev")
+	}
+	if c.WechatAppID != "" && c.WechatAppSecret == "" {
+		return errors.New("SIYU_WECHAT_APPID needs SIYU_WECHAT_APPSECRET")
+	}
+	if c.WechatSandbox && !c.DevMode {
+		// Its phone codes name any phone: it must never face real shoppers.
+		return errors.New("SIYU_WECHAT_SANDBOX needs SIYU_DEV_MODE=true")
+	}
+	return nil
+}
+
+// smsProvider builds the configured SMS provider.
+func (c Config) smsProvider(log *slog.Logger) (app.SMS, error) {
+	if c.SMSProvider == "aliyun" {
+		return sms.NewAliyun(sms.AliyunConfig{AccessKeyID: c.AliyunAccessKeyID, AccessKeySecret: c.AliyunAccessSecret, SignName: c.AliyunSignName,
+			TemplateCode: c.AliyunTemplateCode, Region: c.AliyunRegion, Endpoint: c.AliyunEndpoint})
+	}
+	return sms.Dev{Logger: log}, nil
+}
+
+// wechatProvider is the platform with an AppID, the sandbox when asked
+// for in dev mode (it is an explicit switch: dev mode alone also runs in
+// deployments that only lack an SMS account), and nothing
+// (WECHAT_NOT_CONFIGURED) otherwise.
+func (c Config) wechatProvider() app.WeChat {
+	switch {
+	case c.WechatAppID != "":
+		return wechat.NewMiniProgram(c.WechatAppID, c.WechatAppSecret, c.WechatAPIBase)
+	case c.DevMode && c.WechatSandbox:
+		return wechat.Sandbox{}
 	}
 	return nil
 }
@@ -66,8 +119,15 @@ func build(c Config, store *mongostore.Store, log *slog.Logger) (*app.Service, e
 		return nil, errors.New("SIYU_JWT_PRIVATE_KEY: " + err.Error())
 	}
 	issuer := auth.NewIssuer(priv, "siyu", clock.System)
+	sender, err := c.smsProvider(log)
+	if err != nil {
+		return nil, err
+	}
+	// Codes are echoed only with the logging provider: a real SMS account
+	// never hands its codes to the caller.
+	echo := c.DevMode && c.DevSMSEcho && c.SMSProvider != "aliyun"
 	return app.New(mongostore.Members{Store: store}, mongostore.Codes{Store: store}, mongostore.Sessions{Store: store}, mongostore.Admins{Store: store},
-		sms.Dev{Logger: log}, issuer, clock.System, app.Options{AccessTTL: c.AccessTTL, EchoCode: c.DevMode && c.DevSMSEcho}), nil
+		sender, issuer, clock.System, app.Options{AccessTTL: c.AccessTTL, EchoCode: echo, WeChat: c.wechatProvider()}), nil
 }
 
 // Run serves the member service until ctx is done.
@@ -77,14 +137,15 @@ func Run(ctx context.Context, c Config) error {
 		if err := store.EnsureIndexes(ctx); err != nil {
 			return nil, err
 		}
-		relay := in.Relay(store.Members, store.Sessions)
+		ly := newLoyalty(in)
+		relay := in.Relay(store.Members, store.Sessions, ly.store.Accounts)
 		store.Flush = relay.FlushAsync
 		svc, err := build(c, store, in.Logger)
 		if err != nil {
 			return nil, err
 		}
 		grpcapi.Register(in.Server.GRPC(), svc)
-		return nil, nil
+		return ly.start(ctx, in, relay, store)
 	})
 }
 

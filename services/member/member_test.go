@@ -88,3 +88,21 @@ func TestConfigNeedsAnSMSProvider(t *testing.T) {
 		t.Fatal("a config without dev mode or a real SMS provider was accepted")
 	}
 }
+
+func TestWechatSandboxNeedsDevMode(t *testing.T) {
+	c := member.Config{SMSProvider: "aliyun", AliyunAccessKeyID: "a", AliyunAccessSecret: "b", AliyunSignName: "c", AliyunTemplateCode: "d"}
+	if err := c.Validate(); err != nil {
+		t.Fatalf("complete aliyun config: %v", err)
+	}
+	c.WechatSandbox = true
+	if err := c.Validate(); err == nil {
+		t.Fatal("the WeChat sandbox was accepted outside dev mode")
+	}
+	c.WechatSandbox, c.AliyunSignName = false, ""
+	if err := c.Validate(); err == nil {
+		t.Fatal("an incomplete aliyun config was accepted")
+	}
+	if err := (member.Config{DevMode: true, WechatAppID: "wx"}).Validate(); err == nil {
+		t.Fatal("an AppID without its secret was accepted")
+	}
+}

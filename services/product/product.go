@@ -5,12 +5,16 @@ package product
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 	"net"
+	"os"
+	"time"
 
 	"siyu.dev/pkg/config"
 	"siyu.dev/pkg/lifecycle"
 	"siyu.dev/services/product/internal/app"
+	"siyu.dev/services/product/internal/consumers"
 	"siyu.dev/services/product/internal/events"
 	"siyu.dev/services/product/internal/grpcapi"
 	"siyu.dev/services/product/internal/mongostore"
@@ -43,12 +47,35 @@ func Run(ctx context.Context, c Config) error {
 		JWTPublicKey: c.JWTPublicKey, Policy: grpcapi.Policy}
 	return lifecycle.Run(ctx, spec, func(ctx context.Context, in *lifecycle.Infra) (func(), error) {
 		store := mongostore.New(in.DB)
-		store.Flush = in.Relay(store.ProductColl).FlushAsync
+		ext := newExtras(in.DB)
+		store.Flush = in.Relay(store.ProductColl, store.StockColl, ext.reviews.ReviewColl).FlushAsync
 		svc := app.New(store, in.Clock)
+		svc.UseInventory(store)
+		svc.UseShopperLists(store)
 		if err := svc.Load(ctx); err != nil {
 			return nil, err
 		}
 		grpcapi.Register(in.Server.GRPC(), svc)
-		return nil, nil
+		stopOrders, err := consumers.StartOrders(ctx, in.JS, svc, in.Logger)
+		if err != nil {
+			return nil, err
+		}
+		stopExtras, err := ext.start(ctx, in, svc, store.Flush)
+		if err != nil {
+			stopOrders()
+			return nil, err
+		}
+		// Every instance runs the loop; the lease lets one of them sweep.
+		holder := fmt.Sprintf("%s-%d-%d", hostname(), os.Getpid(), time.Now().UnixNano())
+		go svc.RunSweeper(ctx, holder, 10*time.Second, func(err error) { in.Logger.Warn("reservation sweep failed", "err", err) })
+		return func() { stopOrders(); stopExtras() }, nil
 	})
+}
+
+func hostname() string {
+	h, err := os.Hostname()
+	if err != nil {
+		return "product"
+	}
+	return h
 }

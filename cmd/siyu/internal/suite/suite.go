@@ -180,6 +180,10 @@ func (s *Suite) startInfra(ctx context.Context, o Options) error {
 	if _, ok := s.env["SIYU_DEV_MODE"]; !ok {
 		s.env["SIYU_DEV_MODE"] = "true"
 	}
+	// The developer runner plays WeChat with the sandbox unless told otherwise.
+	if _, ok := s.env["SIYU_WECHAT_SANDBOX"]; !ok && s.env["SIYU_WECHAT_APPID"] == "" {
+		s.env["SIYU_WECHAT_SANDBOX"] = s.env["SIYU_DEV_MODE"]
+	}
 	return nil
 }
 

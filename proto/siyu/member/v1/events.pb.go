@@ -171,6 +171,547 @@ func (x *MemberLoggedIn) GetMethod() string {
 	return ""
 }
 
+// MemberPointsChanged is published on siyu.member.points_changed for every
+// points ledger entry (earn, spend, freeze, confirm, release, expire, adjust,
+// refund). event_id is "<member_id>:points:<seq>", stable across retries.
+type MemberPointsChanged struct {
+	state      protoimpl.MessageState `protogen:"open.v1"`
+	EventId    string                 `protobuf:"bytes,1,opt,name=event_id,json=eventId,proto3" json:"event_id,omitempty"`
+	OccurredAt *timestamppb.Timestamp `protobuf:"bytes,2,opt,name=occurred_at,json=occurredAt,proto3" json:"occurred_at,omitempty"`
+	MemberId   string                 `protobuf:"bytes,3,opt,name=member_id,json=memberId,proto3" json:"member_id,omitempty"`
+	// Ledger sequence number of the entry.
+	Seq int64 `protobuf:"varint,4,opt,name=seq,proto3" json:"seq,omitempty"`
+	// Entry kind, as in PointsEntry.kind.
+	Kind string `protobuf:"bytes,5,opt,name=kind,proto3" json:"kind,omitempty"`
+	// Change of available and of frozen points.
+	Delta       int64 `protobuf:"varint,6,opt,name=delta,proto3" json:"delta,omitempty"`
+	FrozenDelta int64 `protobuf:"varint,7,opt,name=frozen_delta,json=frozenDelta,proto3" json:"frozen_delta,omitempty"`
+	// Balances after the change.
+	AvailablePoints int64  `protobuf:"varint,8,opt,name=available_points,json=availablePoints,proto3" json:"available_points,omitempty"`
+	FrozenPoints    int64  `protobuf:"varint,9,opt,name=frozen_points,json=frozenPoints,proto3" json:"frozen_points,omitempty"`
+	Reason          string `protobuf:"bytes,10,opt,name=reason,proto3" json:"reason,omitempty"`
+	SourceId        string `protobuf:"bytes,11,opt,name=source_id,json=sourceId,proto3" json:"source_id,omitempty"`
+	unknownFields   protoimpl.UnknownFields
+	sizeCache       protoimpl.SizeCache
+}
+
+func (x *MemberPointsChanged) Reset() {
+	*x = MemberPointsChanged{}
+	mi := &file_siyu_member_v1_events_proto_msgTypes[2]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *MemberPointsChanged) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*MemberPointsChanged) ProtoMessage() {}
+
+func (x *MemberPointsChanged) ProtoReflect() protoreflect.Message {
+	mi := &file_siyu_member_v1_events_proto_msgTypes[2]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use MemberPointsChanged.ProtoReflect.Descriptor instead.
+func (*MemberPointsChanged) Descriptor() ([]byte, []int) {
+	return file_siyu_member_v1_events_proto_rawDescGZIP(), []int{2}
+}
+
+func (x *MemberPointsChanged) GetEventId() string {
+	if x != nil {
+		return x.EventId
+	}
+	return ""
+}
+
+func (x *MemberPointsChanged) GetOccurredAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.OccurredAt
+	}
+	return nil
+}
+
+func (x *MemberPointsChanged) GetMemberId() string {
+	if x != nil {
+		return x.MemberId
+	}
+	return ""
+}
+
+func (x *MemberPointsChanged) GetSeq() int64 {
+	if x != nil {
+		return x.Seq
+	}
+	return 0
+}
+
+func (x *MemberPointsChanged) GetKind() string {
+	if x != nil {
+		return x.Kind
+	}
+	return ""
+}
+
+func (x *MemberPointsChanged) GetDelta() int64 {
+	if x != nil {
+		return x.Delta
+	}
+	return 0
+}
+
+func (x *MemberPointsChanged) GetFrozenDelta() int64 {
+	if x != nil {
+		return x.FrozenDelta
+	}
+	return 0
+}
+
+func (x *MemberPointsChanged) GetAvailablePoints() int64 {
+	if x != nil {
+		return x.AvailablePoints
+	}
+	return 0
+}
+
+func (x *MemberPointsChanged) GetFrozenPoints() int64 {
+	if x != nil {
+		return x.FrozenPoints
+	}
+	return 0
+}
+
+func (x *MemberPointsChanged) GetReason() string {
+	if x != nil {
+		return x.Reason
+	}
+	return ""
+}
+
+func (x *MemberPointsChanged) GetSourceId() string {
+	if x != nil {
+		return x.SourceId
+	}
+	return ""
+}
+
+// MemberSignedIn is published on siyu.member.signed_in for the first sign-in
+// of a member on a day (Asia/Shanghai).
+type MemberSignedIn struct {
+	state      protoimpl.MessageState `protogen:"open.v1"`
+	EventId    string                 `protobuf:"bytes,1,opt,name=event_id,json=eventId,proto3" json:"event_id,omitempty"`
+	OccurredAt *timestamppb.Timestamp `protobuf:"bytes,2,opt,name=occurred_at,json=occurredAt,proto3" json:"occurred_at,omitempty"`
+	MemberId   string                 `protobuf:"bytes,3,opt,name=member_id,json=memberId,proto3" json:"member_id,omitempty"`
+	// YYYY-MM-DD.
+	Day           string `protobuf:"bytes,4,opt,name=day,proto3" json:"day,omitempty"`
+	Streak        int32  `protobuf:"varint,5,opt,name=streak,proto3" json:"streak,omitempty"`
+	Points        int64  `protobuf:"varint,6,opt,name=points,proto3" json:"points,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *MemberSignedIn) Reset() {
+	*x = MemberSignedIn{}
+	mi := &file_siyu_member_v1_events_proto_msgTypes[3]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *MemberSignedIn) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*MemberSignedIn) ProtoMessage() {}
+
+func (x *MemberSignedIn) ProtoReflect() protoreflect.Message {
+	mi := &file_siyu_member_v1_events_proto_msgTypes[3]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use MemberSignedIn.ProtoReflect.Descriptor instead.
+func (*MemberSignedIn) Descriptor() ([]byte, []int) {
+	return file_siyu_member_v1_events_proto_rawDescGZIP(), []int{3}
+}
+
+func (x *MemberSignedIn) GetEventId() string {
+	if x != nil {
+		return x.EventId
+	}
+	return ""
+}
+
+func (x *MemberSignedIn) GetOccurredAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.OccurredAt
+	}
+	return nil
+}
+
+func (x *MemberSignedIn) GetMemberId() string {
+	if x != nil {
+		return x.MemberId
+	}
+	return ""
+}
+
+func (x *MemberSignedIn) GetDay() string {
+	if x != nil {
+		return x.Day
+	}
+	return ""
+}
+
+func (x *MemberSignedIn) GetStreak() int32 {
+	if x != nil {
+		return x.Streak
+	}
+	return 0
+}
+
+func (x *MemberSignedIn) GetPoints() int64 {
+	if x != nil {
+		return x.Points
+	}
+	return 0
+}
+
+// MemberLevelChanged is published on siyu.member.level_changed when growth
+// moves a member to another tier (up after payments, down after refunds).
+type MemberLevelChanged struct {
+	state          protoimpl.MessageState `protogen:"open.v1"`
+	EventId        string                 `protobuf:"bytes,1,opt,name=event_id,json=eventId,proto3" json:"event_id,omitempty"`
+	OccurredAt     *timestamppb.Timestamp `protobuf:"bytes,2,opt,name=occurred_at,json=occurredAt,proto3" json:"occurred_at,omitempty"`
+	MemberId       string                 `protobuf:"bytes,3,opt,name=member_id,json=memberId,proto3" json:"member_id,omitempty"`
+	PreviousTierId string                 `protobuf:"bytes,4,opt,name=previous_tier_id,json=previousTierId,proto3" json:"previous_tier_id,omitempty"`
+	TierId         string                 `protobuf:"bytes,5,opt,name=tier_id,json=tierId,proto3" json:"tier_id,omitempty"`
+	Growth         int64                  `protobuf:"varint,6,opt,name=growth,proto3" json:"growth,omitempty"`
+	unknownFields  protoimpl.UnknownFields
+	sizeCache      protoimpl.SizeCache
+}
+
+func (x *MemberLevelChanged) Reset() {
+	*x = MemberLevelChanged{}
+	mi := &file_siyu_member_v1_events_proto_msgTypes[4]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *MemberLevelChanged) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*MemberLevelChanged) ProtoMessage() {}
+
+func (x *MemberLevelChanged) ProtoReflect() protoreflect.Message {
+	mi := &file_siyu_member_v1_events_proto_msgTypes[4]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use MemberLevelChanged.ProtoReflect.Descriptor instead.
+func (*MemberLevelChanged) Descriptor() ([]byte, []int) {
+	return file_siyu_member_v1_events_proto_rawDescGZIP(), []int{4}
+}
+
+func (x *MemberLevelChanged) GetEventId() string {
+	if x != nil {
+		return x.EventId
+	}
+	return ""
+}
+
+func (x *MemberLevelChanged) GetOccurredAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.OccurredAt
+	}
+	return nil
+}
+
+func (x *MemberLevelChanged) GetMemberId() string {
+	if x != nil {
+		return x.MemberId
+	}
+	return ""
+}
+
+func (x *MemberLevelChanged) GetPreviousTierId() string {
+	if x != nil {
+		return x.PreviousTierId
+	}
+	return ""
+}
+
+func (x *MemberLevelChanged) GetTierId() string {
+	if x != nil {
+		return x.TierId
+	}
+	return ""
+}
+
+func (x *MemberLevelChanged) GetGrowth() int64 {
+	if x != nil {
+		return x.Growth
+	}
+	return 0
+}
+
+// MemberDeleted is published on siyu.member.deleted when a member deletes
+// their account: other services drop or anonymise what they keep about
+// the member (messaging preferences, analytics profiles).
+type MemberDeleted struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	EventId       string                 `protobuf:"bytes,1,opt,name=event_id,json=eventId,proto3" json:"event_id,omitempty"`
+	OccurredAt    *timestamppb.Timestamp `protobuf:"bytes,2,opt,name=occurred_at,json=occurredAt,proto3" json:"occurred_at,omitempty"`
+	MemberId      string                 `protobuf:"bytes,3,opt,name=member_id,json=memberId,proto3" json:"member_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *MemberDeleted) Reset() {
+	*x = MemberDeleted{}
+	mi := &file_siyu_member_v1_events_proto_msgTypes[5]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *MemberDeleted) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*MemberDeleted) ProtoMessage() {}
+
+func (x *MemberDeleted) ProtoReflect() protoreflect.Message {
+	mi := &file_siyu_member_v1_events_proto_msgTypes[5]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use MemberDeleted.ProtoReflect.Descriptor instead.
+func (*MemberDeleted) Descriptor() ([]byte, []int) {
+	return file_siyu_member_v1_events_proto_rawDescGZIP(), []int{5}
+}
+
+func (x *MemberDeleted) GetEventId() string {
+	if x != nil {
+		return x.EventId
+	}
+	return ""
+}
+
+func (x *MemberDeleted) GetOccurredAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.OccurredAt
+	}
+	return nil
+}
+
+func (x *MemberDeleted) GetMemberId() string {
+	if x != nil {
+		return x.MemberId
+	}
+	return ""
+}
+
+// MemberBlocked is published on siyu.member.blocked when an operator blocks
+// (blocked = true) or unblocks (blocked = false) a member.
+type MemberBlocked struct {
+	state      protoimpl.MessageState `protogen:"open.v1"`
+	EventId    string                 `protobuf:"bytes,1,opt,name=event_id,json=eventId,proto3" json:"event_id,omitempty"`
+	OccurredAt *timestamppb.Timestamp `protobuf:"bytes,2,opt,name=occurred_at,json=occurredAt,proto3" json:"occurred_at,omitempty"`
+	MemberId   string                 `protobuf:"bytes,3,opt,name=member_id,json=memberId,proto3" json:"member_id,omitempty"`
+	Blocked    bool                   `protobuf:"varint,4,opt,name=blocked,proto3" json:"blocked,omitempty"`
+	// Operator username.
+	Operator      string `protobuf:"bytes,5,opt,name=operator,proto3" json:"operator,omitempty"`
+	Reason        string `protobuf:"bytes,6,opt,name=reason,proto3" json:"reason,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *MemberBlocked) Reset() {
+	*x = MemberBlocked{}
+	mi := &file_siyu_member_v1_events_proto_msgTypes[6]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *MemberBlocked) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*MemberBlocked) ProtoMessage() {}
+
+func (x *MemberBlocked) ProtoReflect() protoreflect.Message {
+	mi := &file_siyu_member_v1_events_proto_msgTypes[6]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use MemberBlocked.ProtoReflect.Descriptor instead.
+func (*MemberBlocked) Descriptor() ([]byte, []int) {
+	return file_siyu_member_v1_events_proto_rawDescGZIP(), []int{6}
+}
+
+func (x *MemberBlocked) GetEventId() string {
+	if x != nil {
+		return x.EventId
+	}
+	return ""
+}
+
+func (x *MemberBlocked) GetOccurredAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.OccurredAt
+	}
+	return nil
+}
+
+func (x *MemberBlocked) GetMemberId() string {
+	if x != nil {
+		return x.MemberId
+	}
+	return ""
+}
+
+func (x *MemberBlocked) GetBlocked() bool {
+	if x != nil {
+		return x.Blocked
+	}
+	return false
+}
+
+func (x *MemberBlocked) GetOperator() string {
+	if x != nil {
+		return x.Operator
+	}
+	return ""
+}
+
+func (x *MemberBlocked) GetReason() string {
+	if x != nil {
+		return x.Reason
+	}
+	return ""
+}
+
+// MemberTagged is published on siyu.member.tagged when a tag is added to or
+// removed from a member, by an operator (source "manual") or a rule ("rule").
+type MemberTagged struct {
+	state      protoimpl.MessageState `protogen:"open.v1"`
+	EventId    string                 `protobuf:"bytes,1,opt,name=event_id,json=eventId,proto3" json:"event_id,omitempty"`
+	OccurredAt *timestamppb.Timestamp `protobuf:"bytes,2,opt,name=occurred_at,json=occurredAt,proto3" json:"occurred_at,omitempty"`
+	MemberId   string                 `protobuf:"bytes,3,opt,name=member_id,json=memberId,proto3" json:"member_id,omitempty"`
+	TagId      string                 `protobuf:"bytes,4,opt,name=tag_id,json=tagId,proto3" json:"tag_id,omitempty"`
+	// True when added, false when removed.
+	Added         bool   `protobuf:"varint,5,opt,name=added,proto3" json:"added,omitempty"`
+	Source        string `protobuf:"bytes,6,opt,name=source,proto3" json:"source,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *MemberTagged) Reset() {
+	*x = MemberTagged{}
+	mi := &file_siyu_member_v1_events_proto_msgTypes[7]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *MemberTagged) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*MemberTagged) ProtoMessage() {}
+
+func (x *MemberTagged) ProtoReflect() protoreflect.Message {
+	mi := &file_siyu_member_v1_events_proto_msgTypes[7]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use MemberTagged.ProtoReflect.Descriptor instead.
+func (*MemberTagged) Descriptor() ([]byte, []int) {
+	return file_siyu_member_v1_events_proto_rawDescGZIP(), []int{7}
+}
+
+func (x *MemberTagged) GetEventId() string {
+	if x != nil {
+		return x.EventId
+	}
+	return ""
+}
+
+func (x *MemberTagged) GetOccurredAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.OccurredAt
+	}
+	return nil
+}
+
+func (x *MemberTagged) GetMemberId() string {
+	if x != nil {
+		return x.MemberId
+	}
+	return ""
+}
+
+func (x *MemberTagged) GetTagId() string {
+	if x != nil {
+		return x.TagId
+	}
+	return ""
+}
+
+func (x *MemberTagged) GetAdded() bool {
+	if x != nil {
+		return x.Added
+	}
+	return false
+}
+
+func (x *MemberTagged) GetSource() string {
+	if x != nil {
+		return x.Source
+	}
+	return ""
+}
+
 var File_siyu_member_v1_events_proto protoreflect.FileDescriptor
 
 const file_siyu_member_v1_events_proto_rawDesc = "" +
@@ -189,7 +730,58 @@ const file_siyu_member_v1_events_proto_rawDesc = "" +
 	"\voccurred_at\x18\x02 \x01(\v2\x1a.google.protobuf.TimestampR\n" +
 	"occurredAt\x12\x1b\n" +
 	"\tmember_id\x18\x03 \x01(\tR\bmemberId\x12\x16\n" +
-	"\x06method\x18\x04 \x01(\tR\x06methodB(Z&siyu.dev/proto/siyu/member/v1;memberv1b\x06proto3"
+	"\x06method\x18\x04 \x01(\tR\x06method\"\xee\x02\n" +
+	"\x13MemberPointsChanged\x12\x19\n" +
+	"\bevent_id\x18\x01 \x01(\tR\aeventId\x12;\n" +
+	"\voccurred_at\x18\x02 \x01(\v2\x1a.google.protobuf.TimestampR\n" +
+	"occurredAt\x12\x1b\n" +
+	"\tmember_id\x18\x03 \x01(\tR\bmemberId\x12\x10\n" +
+	"\x03seq\x18\x04 \x01(\x03R\x03seq\x12\x12\n" +
+	"\x04kind\x18\x05 \x01(\tR\x04kind\x12\x14\n" +
+	"\x05delta\x18\x06 \x01(\x03R\x05delta\x12!\n" +
+	"\ffrozen_delta\x18\a \x01(\x03R\vfrozenDelta\x12)\n" +
+	"\x10available_points\x18\b \x01(\x03R\x0favailablePoints\x12#\n" +
+	"\rfrozen_points\x18\t \x01(\x03R\ffrozenPoints\x12\x16\n" +
+	"\x06reason\x18\n" +
+	" \x01(\tR\x06reason\x12\x1b\n" +
+	"\tsource_id\x18\v \x01(\tR\bsourceId\"\xc7\x01\n" +
+	"\x0eMemberSignedIn\x12\x19\n" +
+	"\bevent_id\x18\x01 \x01(\tR\aeventId\x12;\n" +
+	"\voccurred_at\x18\x02 \x01(\v2\x1a.google.protobuf.TimestampR\n" +
+	"occurredAt\x12\x1b\n" +
+	"\tmember_id\x18\x03 \x01(\tR\bmemberId\x12\x10\n" +
+	"\x03day\x18\x04 \x01(\tR\x03day\x12\x16\n" +
+	"\x06streak\x18\x05 \x01(\x05R\x06streak\x12\x16\n" +
+	"\x06points\x18\x06 \x01(\x03R\x06points\"\xe4\x01\n" +
+	"\x12MemberLevelChanged\x12\x19\n" +
+	"\bevent_id\x18\x01 \x01(\tR\aeventId\x12;\n" +
+	"\voccurred_at\x18\x02 \x01(\v2\x1a.google.protobuf.TimestampR\n" +
+	"occurredAt\x12\x1b\n" +
+	"\tmember_id\x18\x03 \x01(\tR\bmemberId\x12(\n" +
+	"\x10previous_tier_id\x18\x04 \x01(\tR\x0epreviousTierId\x12\x17\n" +
+	"\atier_id\x18\x05 \x01(\tR\x06tierId\x12\x16\n" +
+	"\x06growth\x18\x06 \x01(\x03R\x06growth\"\x84\x01\n" +
+	"\rMemberDeleted\x12\x19\n" +
+	"\bevent_id\x18\x01 \x01(\tR\aeventId\x12;\n" +
+	"\voccurred_at\x18\x02 \x01(\v2\x1a.google.protobuf.TimestampR\n" +
+	"occurredAt\x12\x1b\n" +
+	"\tmember_id\x18\x03 \x01(\tR\bmemberId\"\xd2\x01\n" +
+	"\rMemberBlocked\x12\x19\n" +
+	"\bevent_id\x18\x01 \x01(\tR\aeventId\x12;\n" +
+	"\voccurred_at\x18\x02 \x01(\v2\x1a.google.protobuf.TimestampR\n" +
+	"occurredAt\x12\x1b\n" +
+	"\tmember_id\x18\x03 \x01(\tR\bmemberId\x12\x18\n" +
+	"\ablocked\x18\x04 \x01(\bR\ablocked\x12\x1a\n" +
+	"\boperator\x18\x05 \x01(\tR\boperator\x12\x16\n" +
+	"\x06reason\x18\x06 \x01(\tR\x06reason\"\xc8\x01\n" +
+	"\fMemberTagged\x12\x19\n" +
+	"\bevent_id\x18\x01 \x01(\tR\aeventId\x12;\n" +
+	"\voccurred_at\x18\x02 \x01(\v2\x1a.google.protobuf.TimestampR\n" +
+	"occurredAt\x12\x1b\n" +
+	"\tmember_id\x18\x03 \x01(\tR\bmemberId\x12\x15\n" +
+	"\x06tag_id\x18\x04 \x01(\tR\x05tagId\x12\x14\n" +
+	"\x05added\x18\x05 \x01(\bR\x05added\x12\x16\n" +
+	"\x06source\x18\x06 \x01(\tR\x06sourceB(Z&siyu.dev/proto/siyu/member/v1;memberv1b\x06proto3"
 
 var (
 	file_siyu_member_v1_events_proto_rawDescOnce sync.Once
@@ -203,20 +795,32 @@ func file_siyu_member_v1_events_proto_rawDescGZIP() []byte {
 	return file_siyu_member_v1_events_proto_rawDescData
 }
 
-var file_siyu_member_v1_events_proto_msgTypes = make([]protoimpl.MessageInfo, 2)
+var file_siyu_member_v1_events_proto_msgTypes = make([]protoimpl.MessageInfo, 8)
 var file_siyu_member_v1_events_proto_goTypes = []any{
 	(*MemberRegistered)(nil),      // 0: siyu.member.v1.MemberRegistered
 	(*MemberLoggedIn)(nil),        // 1: siyu.member.v1.MemberLoggedIn
-	(*timestamppb.Timestamp)(nil), // 2: google.protobuf.Timestamp
+	(*MemberPointsChanged)(nil),   // 2: siyu.member.v1.MemberPointsChanged
+	(*MemberSignedIn)(nil),        // 3: siyu.member.v1.MemberSignedIn
+	(*MemberLevelChanged)(nil),    // 4: siyu.member.v1.MemberLevelChanged
+	(*MemberDeleted)(nil),         // 5: siyu.member.v1.MemberDeleted
+	(*MemberBlocked)(nil),         // 6: siyu.member.v1.MemberBlocked
+	(*MemberTagged)(nil),          // 7: siyu.member.v1.MemberTagged
+	(*timestamppb.Timestamp)(nil), // 8: google.protobuf.Timestamp
 }
 var file_siyu_member_v1_events_proto_depIdxs = []int32{
-	2, // 0: siyu.member.v1.MemberRegistered.occurred_at:type_name -> google.protobuf.Timestamp
-	2, // 1: siyu.member.v1.MemberLoggedIn.occurred_at:type_name -> google.protobuf.Timestamp
-	2, // [2:2] is the sub-list for method output_type
-	2, // [2:2] is the sub-list for method input_type
-	2, // [2:2] is the sub-list for extension type_name
-	2, // [2:2] is the sub-list for extension extendee
-	0, // [0:2] is the sub-list for field type_name
+	8, // 0: siyu.member.v1.MemberRegistered.occurred_at:type_name -> google.protobuf.Timestamp
+	8, // 1: siyu.member.v1.MemberLoggedIn.occurred_at:type_name -> google.protobuf.Timestamp
+	8, // 2: siyu.member.v1.MemberPointsChanged.occurred_at:type_name -> google.protobuf.Timestamp
+	8, // 3: siyu.member.v1.MemberSignedIn.occurred_at:type_name -> google.protobuf.Timestamp
+	8, // 4: siyu.member.v1.MemberLevelChanged.occurred_at:type_name -> google.protobuf.Timestamp
+	8, // 5: siyu.member.v1.MemberDeleted.occurred_at:type_name -> google.protobuf.Timestamp
+	8, // 6: siyu.member.v1.MemberBlocked.occurred_at:type_name -> google.protobuf.Timestamp
+	8, // 7: siyu.member.v1.MemberTagged.occurred_at:type_name -> google.protobuf.Timestamp
+	8, // [8:8] is the sub-list for method output_type
+	8, // [8:8] is the sub-list for method input_type
+	8, // [8:8] is the sub-list for extension type_name
+	8, // [8:8] is the sub-list for extension extendee
+	0, // [0:8] is the sub-list for field type_name
 }
 
 func init() { file_siyu_member_v1_events_proto_init() }
@@ -230,7 +834,7 @@ func file_siyu_member_v1_events_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_siyu_member_v1_events_proto_rawDesc), len(file_siyu_member_v1_events_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   2,
+			NumMessages:   8,
 			NumExtensions: 0,
 			NumServices:   0,
 		},

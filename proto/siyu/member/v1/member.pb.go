@@ -9,6 +9,7 @@ package memberv1
 import (
 	protoreflect "google.golang.org/protobuf/reflect/protoreflect"
 	protoimpl "google.golang.org/protobuf/runtime/protoimpl"
+	fieldmaskpb "google.golang.org/protobuf/types/known/fieldmaskpb"
 	timestamppb "google.golang.org/protobuf/types/known/timestamppb"
 	reflect "reflect"
 	sync "sync"
@@ -22,6 +23,59 @@ const (
 	_ = protoimpl.EnforceVersion(protoimpl.MaxVersion - 20)
 )
 
+// Gender as the member states it.
+type Gender int32
+
+const (
+	Gender_GENDER_UNSPECIFIED Gender = 0
+	Gender_GENDER_MALE        Gender = 1
+	Gender_GENDER_FEMALE      Gender = 2
+	Gender_GENDER_OTHER       Gender = 3
+)
+
+// Enum value maps for Gender.
+var (
+	Gender_name = map[int32]string{
+		0: "GENDER_UNSPECIFIED",
+		1: "GENDER_MALE",
+		2: "GENDER_FEMALE",
+		3: "GENDER_OTHER",
+	}
+	Gender_value = map[string]int32{
+		"GENDER_UNSPECIFIED": 0,
+		"GENDER_MALE":        1,
+		"GENDER_FEMALE":      2,
+		"GENDER_OTHER":       3,
+	}
+)
+
+func (x Gender) Enum() *Gender {
+	p := new(Gender)
+	*p = x
+	return p
+}
+
+func (x Gender) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (Gender) Descriptor() protoreflect.EnumDescriptor {
+	return file_siyu_member_v1_member_proto_enumTypes[0].Descriptor()
+}
+
+func (Gender) Type() protoreflect.EnumType {
+	return &file_siyu_member_v1_member_proto_enumTypes[0]
+}
+
+func (x Gender) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use Gender.Descriptor instead.
+func (Gender) EnumDescriptor() ([]byte, []int) {
+	return file_siyu_member_v1_member_proto_rawDescGZIP(), []int{0}
+}
+
 // Member is a shopper registered with the brand.
 type Member struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -31,9 +85,24 @@ type Member struct {
 	Phone     string `protobuf:"bytes,2,opt,name=phone,proto3" json:"phone,omitempty"`
 	Nickname  string `protobuf:"bytes,3,opt,name=nickname,proto3" json:"nickname,omitempty"`
 	AvatarUrl string `protobuf:"bytes,4,opt,name=avatar_url,json=avatarUrl,proto3" json:"avatar_url,omitempty"`
-	// Registration channel scene code (store, QR code, campaign, poster).
-	Channel       string                 `protobuf:"bytes,5,opt,name=channel,proto3" json:"channel,omitempty"`
-	CreateTime    *timestamppb.Timestamp `protobuf:"bytes,6,opt,name=create_time,json=createTime,proto3" json:"create_time,omitempty"`
+	// Registration channel scene code (store, QR code, campaign, poster). Read-only.
+	Channel    string                 `protobuf:"bytes,5,opt,name=channel,proto3" json:"channel,omitempty"`
+	CreateTime *timestamppb.Timestamp `protobuf:"bytes,6,opt,name=create_time,json=createTime,proto3" json:"create_time,omitempty"`
+	Gender     Gender                 `protobuf:"varint,7,opt,name=gender,proto3,enum=siyu.member.v1.Gender" json:"gender,omitempty"`
+	// Birthday as YYYY-MM-DD, empty when unknown.
+	Birthday         string            `protobuf:"bytes,8,opt,name=birthday,proto3" json:"birthday,omitempty"`
+	MarketingConsent *MarketingConsent `protobuf:"bytes,9,opt,name=marketing_consent,json=marketingConsent,proto3" json:"marketing_consent,omitempty"`
+	// Member id of the inviter, empty when nobody invited. Read-only.
+	InviterId string `protobuf:"bytes,10,opt,name=inviter_id,json=inviterId,proto3" json:"inviter_id,omitempty"`
+	// Code others enter at registration to record this member as inviter. Read-only.
+	InviteCode string `protobuf:"bytes,11,opt,name=invite_code,json=inviteCode,proto3" json:"invite_code,omitempty"`
+	// Blocked members cannot log in or refresh tokens. Read-only.
+	Blocked bool `protobuf:"varint,12,opt,name=blocked,proto3" json:"blocked,omitempty"`
+	// True when a WeChat account (openid) is bound. Read-only.
+	WechatBound bool `protobuf:"varint,13,opt,name=wechat_bound,json=wechatBound,proto3" json:"wechat_bound,omitempty"`
+	// True once the member deleted the account; the personal fields are then
+	// anonymised. Only operators ever see deleted members. Read-only.
+	Deleted       bool `protobuf:"varint,14,opt,name=deleted,proto3" json:"deleted,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -110,6 +179,324 @@ func (x *Member) GetCreateTime() *timestamppb.Timestamp {
 	return nil
 }
 
+func (x *Member) GetGender() Gender {
+	if x != nil {
+		return x.Gender
+	}
+	return Gender_GENDER_UNSPECIFIED
+}
+
+func (x *Member) GetBirthday() string {
+	if x != nil {
+		return x.Birthday
+	}
+	return ""
+}
+
+func (x *Member) GetMarketingConsent() *MarketingConsent {
+	if x != nil {
+		return x.MarketingConsent
+	}
+	return nil
+}
+
+func (x *Member) GetInviterId() string {
+	if x != nil {
+		return x.InviterId
+	}
+	return ""
+}
+
+func (x *Member) GetInviteCode() string {
+	if x != nil {
+		return x.InviteCode
+	}
+	return ""
+}
+
+func (x *Member) GetBlocked() bool {
+	if x != nil {
+		return x.Blocked
+	}
+	return false
+}
+
+func (x *Member) GetWechatBound() bool {
+	if x != nil {
+		return x.WechatBound
+	}
+	return false
+}
+
+func (x *Member) GetDeleted() bool {
+	if x != nil {
+		return x.Deleted
+	}
+	return false
+}
+
+// MarketingConsent is the member's permission per marketing channel; all
+// false until the member opts in.
+type MarketingConsent struct {
+	state           protoimpl.MessageState `protogen:"open.v1"`
+	Sms             bool                   `protobuf:"varint,1,opt,name=sms,proto3" json:"sms,omitempty"`
+	WechatSubscribe bool                   `protobuf:"varint,2,opt,name=wechat_subscribe,json=wechatSubscribe,proto3" json:"wechat_subscribe,omitempty"`
+	InApp           bool                   `protobuf:"varint,3,opt,name=in_app,json=inApp,proto3" json:"in_app,omitempty"`
+	unknownFields   protoimpl.UnknownFields
+	sizeCache       protoimpl.SizeCache
+}
+
+func (x *MarketingConsent) Reset() {
+	*x = MarketingConsent{}
+	mi := &file_siyu_member_v1_member_proto_msgTypes[1]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *MarketingConsent) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*MarketingConsent) ProtoMessage() {}
+
+func (x *MarketingConsent) ProtoReflect() protoreflect.Message {
+	mi := &file_siyu_member_v1_member_proto_msgTypes[1]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use MarketingConsent.ProtoReflect.Descriptor instead.
+func (*MarketingConsent) Descriptor() ([]byte, []int) {
+	return file_siyu_member_v1_member_proto_rawDescGZIP(), []int{1}
+}
+
+func (x *MarketingConsent) GetSms() bool {
+	if x != nil {
+		return x.Sms
+	}
+	return false
+}
+
+func (x *MarketingConsent) GetWechatSubscribe() bool {
+	if x != nil {
+		return x.WechatSubscribe
+	}
+	return false
+}
+
+func (x *MarketingConsent) GetInApp() bool {
+	if x != nil {
+		return x.InApp
+	}
+	return false
+}
+
+// Address is a shipping address of a member.
+type Address struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Opaque address id, assigned on creation.
+	Id string `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
+	// Receiver's name, 1-32 characters.
+	ReceiverName string `protobuf:"bytes,2,opt,name=receiver_name,json=receiverName,proto3" json:"receiver_name,omitempty"`
+	// Receiver's mainland mobile number.
+	Phone    string `protobuf:"bytes,3,opt,name=phone,proto3" json:"phone,omitempty"`
+	Province string `protobuf:"bytes,4,opt,name=province,proto3" json:"province,omitempty"`
+	City     string `protobuf:"bytes,5,opt,name=city,proto3" json:"city,omitempty"`
+	District string `protobuf:"bytes,6,opt,name=district,proto3" json:"district,omitempty"`
+	// Street, building and room, 2-120 characters.
+	Detail        string                 `protobuf:"bytes,7,opt,name=detail,proto3" json:"detail,omitempty"`
+	IsDefault     bool                   `protobuf:"varint,8,opt,name=is_default,json=isDefault,proto3" json:"is_default,omitempty"`
+	CreateTime    *timestamppb.Timestamp `protobuf:"bytes,9,opt,name=create_time,json=createTime,proto3" json:"create_time,omitempty"`
+	UpdateTime    *timestamppb.Timestamp `protobuf:"bytes,10,opt,name=update_time,json=updateTime,proto3" json:"update_time,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Address) Reset() {
+	*x = Address{}
+	mi := &file_siyu_member_v1_member_proto_msgTypes[2]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Address) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Address) ProtoMessage() {}
+
+func (x *Address) ProtoReflect() protoreflect.Message {
+	mi := &file_siyu_member_v1_member_proto_msgTypes[2]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Address.ProtoReflect.Descriptor instead.
+func (*Address) Descriptor() ([]byte, []int) {
+	return file_siyu_member_v1_member_proto_rawDescGZIP(), []int{2}
+}
+
+func (x *Address) GetId() string {
+	if x != nil {
+		return x.Id
+	}
+	return ""
+}
+
+func (x *Address) GetReceiverName() string {
+	if x != nil {
+		return x.ReceiverName
+	}
+	return ""
+}
+
+func (x *Address) GetPhone() string {
+	if x != nil {
+		return x.Phone
+	}
+	return ""
+}
+
+func (x *Address) GetProvince() string {
+	if x != nil {
+		return x.Province
+	}
+	return ""
+}
+
+func (x *Address) GetCity() string {
+	if x != nil {
+		return x.City
+	}
+	return ""
+}
+
+func (x *Address) GetDistrict() string {
+	if x != nil {
+		return x.District
+	}
+	return ""
+}
+
+func (x *Address) GetDetail() string {
+	if x != nil {
+		return x.Detail
+	}
+	return ""
+}
+
+func (x *Address) GetIsDefault() bool {
+	if x != nil {
+		return x.IsDefault
+	}
+	return false
+}
+
+func (x *Address) GetCreateTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.CreateTime
+	}
+	return nil
+}
+
+func (x *Address) GetUpdateTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.UpdateTime
+	}
+	return nil
+}
+
+// Session is one login of the member on a device.
+type Session struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	Id    string                 `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
+	// "sms" or "wechat".
+	Method     string                 `protobuf:"bytes,2,opt,name=method,proto3" json:"method,omitempty"`
+	CreateTime *timestamppb.Timestamp `protobuf:"bytes,3,opt,name=create_time,json=createTime,proto3" json:"create_time,omitempty"`
+	ExpireTime *timestamppb.Timestamp `protobuf:"bytes,4,opt,name=expire_time,json=expireTime,proto3" json:"expire_time,omitempty"`
+	// True for the session the caller's access token belongs to.
+	Current       bool `protobuf:"varint,5,opt,name=current,proto3" json:"current,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Session) Reset() {
+	*x = Session{}
+	mi := &file_siyu_member_v1_member_proto_msgTypes[3]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Session) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Session) ProtoMessage() {}
+
+func (x *Session) ProtoReflect() protoreflect.Message {
+	mi := &file_siyu_member_v1_member_proto_msgTypes[3]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Session.ProtoReflect.Descriptor instead.
+func (*Session) Descriptor() ([]byte, []int) {
+	return file_siyu_member_v1_member_proto_rawDescGZIP(), []int{3}
+}
+
+func (x *Session) GetId() string {
+	if x != nil {
+		return x.Id
+	}
+	return ""
+}
+
+func (x *Session) GetMethod() string {
+	if x != nil {
+		return x.Method
+	}
+	return ""
+}
+
+func (x *Session) GetCreateTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.CreateTime
+	}
+	return nil
+}
+
+func (x *Session) GetExpireTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.ExpireTime
+	}
+	return nil
+}
+
+func (x *Session) GetCurrent() bool {
+	if x != nil {
+		return x.Current
+	}
+	return false
+}
+
 type SendSmsCodeRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// Mainland mobile number, 11 digits starting with 1.
@@ -120,7 +507,7 @@ type SendSmsCodeRequest struct {
 
 func (x *SendSmsCodeRequest) Reset() {
 	*x = SendSmsCodeRequest{}
-	mi := &file_siyu_member_v1_member_proto_msgTypes[1]
+	mi := &file_siyu_member_v1_member_proto_msgTypes[4]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -132,7 +519,7 @@ func (x *SendSmsCodeRequest) String() string {
 func (*SendSmsCodeRequest) ProtoMessage() {}
 
 func (x *SendSmsCodeRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_siyu_member_v1_member_proto_msgTypes[1]
+	mi := &file_siyu_member_v1_member_proto_msgTypes[4]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -145,7 +532,7 @@ func (x *SendSmsCodeRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SendSmsCodeRequest.ProtoReflect.Descriptor instead.
 func (*SendSmsCodeRequest) Descriptor() ([]byte, []int) {
-	return file_siyu_member_v1_member_proto_rawDescGZIP(), []int{1}
+	return file_siyu_member_v1_member_proto_rawDescGZIP(), []int{4}
 }
 
 func (x *SendSmsCodeRequest) GetPhone() string {
@@ -168,7 +555,7 @@ type SendSmsCodeResponse struct {
 
 func (x *SendSmsCodeResponse) Reset() {
 	*x = SendSmsCodeResponse{}
-	mi := &file_siyu_member_v1_member_proto_msgTypes[2]
+	mi := &file_siyu_member_v1_member_proto_msgTypes[5]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -180,7 +567,7 @@ func (x *SendSmsCodeResponse) String() string {
 func (*SendSmsCodeResponse) ProtoMessage() {}
 
 func (x *SendSmsCodeResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_siyu_member_v1_member_proto_msgTypes[2]
+	mi := &file_siyu_member_v1_member_proto_msgTypes[5]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -193,7 +580,7 @@ func (x *SendSmsCodeResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SendSmsCodeResponse.ProtoReflect.Descriptor instead.
 func (*SendSmsCodeResponse) Descriptor() ([]byte, []int) {
-	return file_siyu_member_v1_member_proto_rawDescGZIP(), []int{2}
+	return file_siyu_member_v1_member_proto_rawDescGZIP(), []int{5}
 }
 
 func (x *SendSmsCodeResponse) GetRetryAfterSeconds() int32 {
@@ -215,14 +602,19 @@ type SmsLoginRequest struct {
 	Phone string                 `protobuf:"bytes,1,opt,name=phone,proto3" json:"phone,omitempty"`
 	Code  string                 `protobuf:"bytes,2,opt,name=code,proto3" json:"code,omitempty"`
 	// Optional registration channel scene code, recorded on first login.
-	Channel       string `protobuf:"bytes,3,opt,name=channel,proto3" json:"channel,omitempty"`
+	Channel string `protobuf:"bytes,3,opt,name=channel,proto3" json:"channel,omitempty"`
+	// Optional invite code of the inviting member (Member.invite_code),
+	// recorded on first login only. An unknown code is INVITE_CODE_INVALID.
+	InviteCode string `protobuf:"bytes,4,opt,name=invite_code,json=inviteCode,proto3" json:"invite_code,omitempty"`
+	// Optional member id of the inviter, the alternative to invite_code.
+	InviterId     string `protobuf:"bytes,5,opt,name=inviter_id,json=inviterId,proto3" json:"inviter_id,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
 
 func (x *SmsLoginRequest) Reset() {
 	*x = SmsLoginRequest{}
-	mi := &file_siyu_member_v1_member_proto_msgTypes[3]
+	mi := &file_siyu_member_v1_member_proto_msgTypes[6]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -234,7 +626,7 @@ func (x *SmsLoginRequest) String() string {
 func (*SmsLoginRequest) ProtoMessage() {}
 
 func (x *SmsLoginRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_siyu_member_v1_member_proto_msgTypes[3]
+	mi := &file_siyu_member_v1_member_proto_msgTypes[6]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -247,7 +639,7 @@ func (x *SmsLoginRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SmsLoginRequest.ProtoReflect.Descriptor instead.
 func (*SmsLoginRequest) Descriptor() ([]byte, []int) {
-	return file_siyu_member_v1_member_proto_rawDescGZIP(), []int{3}
+	return file_siyu_member_v1_member_proto_rawDescGZIP(), []int{6}
 }
 
 func (x *SmsLoginRequest) GetPhone() string {
@@ -271,6 +663,20 @@ func (x *SmsLoginRequest) GetChannel() string {
 	return ""
 }
 
+func (x *SmsLoginRequest) GetInviteCode() string {
+	if x != nil {
+		return x.InviteCode
+	}
+	return ""
+}
+
+func (x *SmsLoginRequest) GetInviterId() string {
+	if x != nil {
+		return x.InviterId
+	}
+	return ""
+}
+
 type SmsLoginResponse struct {
 	state                  protoimpl.MessageState `protogen:"open.v1"`
 	AccessToken            string                 `protobuf:"bytes,1,opt,name=access_token,json=accessToken,proto3" json:"access_token,omitempty"`
@@ -286,7 +692,7 @@ type SmsLoginResponse struct {
 
 func (x *SmsLoginResponse) Reset() {
 	*x = SmsLoginResponse{}
-	mi := &file_siyu_member_v1_member_proto_msgTypes[4]
+	mi := &file_siyu_member_v1_member_proto_msgTypes[7]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -298,7 +704,7 @@ func (x *SmsLoginResponse) String() string {
 func (*SmsLoginResponse) ProtoMessage() {}
 
 func (x *SmsLoginResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_siyu_member_v1_member_proto_msgTypes[4]
+	mi := &file_siyu_member_v1_member_proto_msgTypes[7]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -311,7 +717,7 @@ func (x *SmsLoginResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SmsLoginResponse.ProtoReflect.Descriptor instead.
 func (*SmsLoginResponse) Descriptor() ([]byte, []int) {
-	return file_siyu_member_v1_member_proto_rawDescGZIP(), []int{4}
+	return file_siyu_member_v1_member_proto_rawDescGZIP(), []int{7}
 }
 
 func (x *SmsLoginResponse) GetAccessToken() string {
@@ -365,7 +771,7 @@ type RefreshTokenRequest struct {
 
 func (x *RefreshTokenRequest) Reset() {
 	*x = RefreshTokenRequest{}
-	mi := &file_siyu_member_v1_member_proto_msgTypes[5]
+	mi := &file_siyu_member_v1_member_proto_msgTypes[8]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -377,7 +783,7 @@ func (x *RefreshTokenRequest) String() string {
 func (*RefreshTokenRequest) ProtoMessage() {}
 
 func (x *RefreshTokenRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_siyu_member_v1_member_proto_msgTypes[5]
+	mi := &file_siyu_member_v1_member_proto_msgTypes[8]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -390,7 +796,7 @@ func (x *RefreshTokenRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RefreshTokenRequest.ProtoReflect.Descriptor instead.
 func (*RefreshTokenRequest) Descriptor() ([]byte, []int) {
-	return file_siyu_member_v1_member_proto_rawDescGZIP(), []int{5}
+	return file_siyu_member_v1_member_proto_rawDescGZIP(), []int{8}
 }
 
 func (x *RefreshTokenRequest) GetRefreshToken() string {
@@ -412,7 +818,7 @@ type RefreshTokenResponse struct {
 
 func (x *RefreshTokenResponse) Reset() {
 	*x = RefreshTokenResponse{}
-	mi := &file_siyu_member_v1_member_proto_msgTypes[6]
+	mi := &file_siyu_member_v1_member_proto_msgTypes[9]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -424,7 +830,7 @@ func (x *RefreshTokenResponse) String() string {
 func (*RefreshTokenResponse) ProtoMessage() {}
 
 func (x *RefreshTokenResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_siyu_member_v1_member_proto_msgTypes[6]
+	mi := &file_siyu_member_v1_member_proto_msgTypes[9]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -437,7 +843,7 @@ func (x *RefreshTokenResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RefreshTokenResponse.ProtoReflect.Descriptor instead.
 func (*RefreshTokenResponse) Descriptor() ([]byte, []int) {
-	return file_siyu_member_v1_member_proto_rawDescGZIP(), []int{6}
+	return file_siyu_member_v1_member_proto_rawDescGZIP(), []int{9}
 }
 
 func (x *RefreshTokenResponse) GetAccessToken() string {
@@ -477,7 +883,7 @@ type LogoutRequest struct {
 
 func (x *LogoutRequest) Reset() {
 	*x = LogoutRequest{}
-	mi := &file_siyu_member_v1_member_proto_msgTypes[7]
+	mi := &file_siyu_member_v1_member_proto_msgTypes[10]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -489,7 +895,7 @@ func (x *LogoutRequest) String() string {
 func (*LogoutRequest) ProtoMessage() {}
 
 func (x *LogoutRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_siyu_member_v1_member_proto_msgTypes[7]
+	mi := &file_siyu_member_v1_member_proto_msgTypes[10]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -502,7 +908,7 @@ func (x *LogoutRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use LogoutRequest.ProtoReflect.Descriptor instead.
 func (*LogoutRequest) Descriptor() ([]byte, []int) {
-	return file_siyu_member_v1_member_proto_rawDescGZIP(), []int{7}
+	return file_siyu_member_v1_member_proto_rawDescGZIP(), []int{10}
 }
 
 func (x *LogoutRequest) GetRefreshToken() string {
@@ -520,7 +926,7 @@ type LogoutResponse struct {
 
 func (x *LogoutResponse) Reset() {
 	*x = LogoutResponse{}
-	mi := &file_siyu_member_v1_member_proto_msgTypes[8]
+	mi := &file_siyu_member_v1_member_proto_msgTypes[11]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -532,7 +938,7 @@ func (x *LogoutResponse) String() string {
 func (*LogoutResponse) ProtoMessage() {}
 
 func (x *LogoutResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_siyu_member_v1_member_proto_msgTypes[8]
+	mi := &file_siyu_member_v1_member_proto_msgTypes[11]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -545,7 +951,7 @@ func (x *LogoutResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use LogoutResponse.ProtoReflect.Descriptor instead.
 func (*LogoutResponse) Descriptor() ([]byte, []int) {
-	return file_siyu_member_v1_member_proto_rawDescGZIP(), []int{8}
+	return file_siyu_member_v1_member_proto_rawDescGZIP(), []int{11}
 }
 
 type AdminLoginRequest struct {
@@ -558,7 +964,7 @@ type AdminLoginRequest struct {
 
 func (x *AdminLoginRequest) Reset() {
 	*x = AdminLoginRequest{}
-	mi := &file_siyu_member_v1_member_proto_msgTypes[9]
+	mi := &file_siyu_member_v1_member_proto_msgTypes[12]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -570,7 +976,7 @@ func (x *AdminLoginRequest) String() string {
 func (*AdminLoginRequest) ProtoMessage() {}
 
 func (x *AdminLoginRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_siyu_member_v1_member_proto_msgTypes[9]
+	mi := &file_siyu_member_v1_member_proto_msgTypes[12]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -583,7 +989,7 @@ func (x *AdminLoginRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AdminLoginRequest.ProtoReflect.Descriptor instead.
 func (*AdminLoginRequest) Descriptor() ([]byte, []int) {
-	return file_siyu_member_v1_member_proto_rawDescGZIP(), []int{9}
+	return file_siyu_member_v1_member_proto_rawDescGZIP(), []int{12}
 }
 
 func (x *AdminLoginRequest) GetUsername() string {
@@ -612,7 +1018,7 @@ type AdminLoginResponse struct {
 
 func (x *AdminLoginResponse) Reset() {
 	*x = AdminLoginResponse{}
-	mi := &file_siyu_member_v1_member_proto_msgTypes[10]
+	mi := &file_siyu_member_v1_member_proto_msgTypes[13]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -624,7 +1030,7 @@ func (x *AdminLoginResponse) String() string {
 func (*AdminLoginResponse) ProtoMessage() {}
 
 func (x *AdminLoginResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_siyu_member_v1_member_proto_msgTypes[10]
+	mi := &file_siyu_member_v1_member_proto_msgTypes[13]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -637,7 +1043,7 @@ func (x *AdminLoginResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AdminLoginResponse.ProtoReflect.Descriptor instead.
 func (*AdminLoginResponse) Descriptor() ([]byte, []int) {
-	return file_siyu_member_v1_member_proto_rawDescGZIP(), []int{10}
+	return file_siyu_member_v1_member_proto_rawDescGZIP(), []int{13}
 }
 
 func (x *AdminLoginResponse) GetAccessToken() string {
@@ -668,6 +1074,260 @@ func (x *AdminLoginResponse) GetRoles() []string {
 	return nil
 }
 
+type WechatLoginRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Login code from wx.login.
+	Code string `protobuf:"bytes,1,opt,name=code,proto3" json:"code,omitempty"`
+	// Phone-number code from the getPhoneNumber button; needed when the
+	// WeChat account is not bound to a member yet.
+	PhoneCode string `protobuf:"bytes,2,opt,name=phone_code,json=phoneCode,proto3" json:"phone_code,omitempty"`
+	// Registration channel, invite code and inviter as in SmsLoginRequest.
+	Channel       string `protobuf:"bytes,3,opt,name=channel,proto3" json:"channel,omitempty"`
+	InviteCode    string `protobuf:"bytes,4,opt,name=invite_code,json=inviteCode,proto3" json:"invite_code,omitempty"`
+	InviterId     string `protobuf:"bytes,5,opt,name=inviter_id,json=inviterId,proto3" json:"inviter_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *WechatLoginRequest) Reset() {
+	*x = WechatLoginRequest{}
+	mi := &file_siyu_member_v1_member_proto_msgTypes[14]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *WechatLoginRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*WechatLoginRequest) ProtoMessage() {}
+
+func (x *WechatLoginRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_siyu_member_v1_member_proto_msgTypes[14]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use WechatLoginRequest.ProtoReflect.Descriptor instead.
+func (*WechatLoginRequest) Descriptor() ([]byte, []int) {
+	return file_siyu_member_v1_member_proto_rawDescGZIP(), []int{14}
+}
+
+func (x *WechatLoginRequest) GetCode() string {
+	if x != nil {
+		return x.Code
+	}
+	return ""
+}
+
+func (x *WechatLoginRequest) GetPhoneCode() string {
+	if x != nil {
+		return x.PhoneCode
+	}
+	return ""
+}
+
+func (x *WechatLoginRequest) GetChannel() string {
+	if x != nil {
+		return x.Channel
+	}
+	return ""
+}
+
+func (x *WechatLoginRequest) GetInviteCode() string {
+	if x != nil {
+		return x.InviteCode
+	}
+	return ""
+}
+
+func (x *WechatLoginRequest) GetInviterId() string {
+	if x != nil {
+		return x.InviterId
+	}
+	return ""
+}
+
+type WechatLoginResponse struct {
+	state                  protoimpl.MessageState `protogen:"open.v1"`
+	AccessToken            string                 `protobuf:"bytes,1,opt,name=access_token,json=accessToken,proto3" json:"access_token,omitempty"`
+	RefreshToken           string                 `protobuf:"bytes,2,opt,name=refresh_token,json=refreshToken,proto3" json:"refresh_token,omitempty"`
+	AccessTokenExpireTime  *timestamppb.Timestamp `protobuf:"bytes,3,opt,name=access_token_expire_time,json=accessTokenExpireTime,proto3" json:"access_token_expire_time,omitempty"`
+	RefreshTokenExpireTime *timestamppb.Timestamp `protobuf:"bytes,4,opt,name=refresh_token_expire_time,json=refreshTokenExpireTime,proto3" json:"refresh_token_expire_time,omitempty"`
+	Member                 *Member                `protobuf:"bytes,5,opt,name=member,proto3" json:"member,omitempty"`
+	// True when this login created the member.
+	Registered    bool `protobuf:"varint,6,opt,name=registered,proto3" json:"registered,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *WechatLoginResponse) Reset() {
+	*x = WechatLoginResponse{}
+	mi := &file_siyu_member_v1_member_proto_msgTypes[15]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *WechatLoginResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*WechatLoginResponse) ProtoMessage() {}
+
+func (x *WechatLoginResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_siyu_member_v1_member_proto_msgTypes[15]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use WechatLoginResponse.ProtoReflect.Descriptor instead.
+func (*WechatLoginResponse) Descriptor() ([]byte, []int) {
+	return file_siyu_member_v1_member_proto_rawDescGZIP(), []int{15}
+}
+
+func (x *WechatLoginResponse) GetAccessToken() string {
+	if x != nil {
+		return x.AccessToken
+	}
+	return ""
+}
+
+func (x *WechatLoginResponse) GetRefreshToken() string {
+	if x != nil {
+		return x.RefreshToken
+	}
+	return ""
+}
+
+func (x *WechatLoginResponse) GetAccessTokenExpireTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.AccessTokenExpireTime
+	}
+	return nil
+}
+
+func (x *WechatLoginResponse) GetRefreshTokenExpireTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.RefreshTokenExpireTime
+	}
+	return nil
+}
+
+func (x *WechatLoginResponse) GetMember() *Member {
+	if x != nil {
+		return x.Member
+	}
+	return nil
+}
+
+func (x *WechatLoginResponse) GetRegistered() bool {
+	if x != nil {
+		return x.Registered
+	}
+	return false
+}
+
+type BindWechatRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Login code from wx.login.
+	Code          string `protobuf:"bytes,1,opt,name=code,proto3" json:"code,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *BindWechatRequest) Reset() {
+	*x = BindWechatRequest{}
+	mi := &file_siyu_member_v1_member_proto_msgTypes[16]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *BindWechatRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*BindWechatRequest) ProtoMessage() {}
+
+func (x *BindWechatRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_siyu_member_v1_member_proto_msgTypes[16]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use BindWechatRequest.ProtoReflect.Descriptor instead.
+func (*BindWechatRequest) Descriptor() ([]byte, []int) {
+	return file_siyu_member_v1_member_proto_rawDescGZIP(), []int{16}
+}
+
+func (x *BindWechatRequest) GetCode() string {
+	if x != nil {
+		return x.Code
+	}
+	return ""
+}
+
+type BindWechatResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Member        *Member                `protobuf:"bytes,1,opt,name=member,proto3" json:"member,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *BindWechatResponse) Reset() {
+	*x = BindWechatResponse{}
+	mi := &file_siyu_member_v1_member_proto_msgTypes[17]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *BindWechatResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*BindWechatResponse) ProtoMessage() {}
+
+func (x *BindWechatResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_siyu_member_v1_member_proto_msgTypes[17]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use BindWechatResponse.ProtoReflect.Descriptor instead.
+func (*BindWechatResponse) Descriptor() ([]byte, []int) {
+	return file_siyu_member_v1_member_proto_rawDescGZIP(), []int{17}
+}
+
+func (x *BindWechatResponse) GetMember() *Member {
+	if x != nil {
+		return x.Member
+	}
+	return nil
+}
+
 type GetMeRequest struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	unknownFields protoimpl.UnknownFields
@@ -676,7 +1336,7 @@ type GetMeRequest struct {
 
 func (x *GetMeRequest) Reset() {
 	*x = GetMeRequest{}
-	mi := &file_siyu_member_v1_member_proto_msgTypes[11]
+	mi := &file_siyu_member_v1_member_proto_msgTypes[18]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -688,7 +1348,7 @@ func (x *GetMeRequest) String() string {
 func (*GetMeRequest) ProtoMessage() {}
 
 func (x *GetMeRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_siyu_member_v1_member_proto_msgTypes[11]
+	mi := &file_siyu_member_v1_member_proto_msgTypes[18]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -701,7 +1361,7 @@ func (x *GetMeRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetMeRequest.ProtoReflect.Descriptor instead.
 func (*GetMeRequest) Descriptor() ([]byte, []int) {
-	return file_siyu_member_v1_member_proto_rawDescGZIP(), []int{11}
+	return file_siyu_member_v1_member_proto_rawDescGZIP(), []int{18}
 }
 
 type GetMeResponse struct {
@@ -713,7 +1373,7 @@ type GetMeResponse struct {
 
 func (x *GetMeResponse) Reset() {
 	*x = GetMeResponse{}
-	mi := &file_siyu_member_v1_member_proto_msgTypes[12]
+	mi := &file_siyu_member_v1_member_proto_msgTypes[19]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -725,7 +1385,7 @@ func (x *GetMeResponse) String() string {
 func (*GetMeResponse) ProtoMessage() {}
 
 func (x *GetMeResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_siyu_member_v1_member_proto_msgTypes[12]
+	mi := &file_siyu_member_v1_member_proto_msgTypes[19]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -738,7 +1398,7 @@ func (x *GetMeResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetMeResponse.ProtoReflect.Descriptor instead.
 func (*GetMeResponse) Descriptor() ([]byte, []int) {
-	return file_siyu_member_v1_member_proto_rawDescGZIP(), []int{12}
+	return file_siyu_member_v1_member_proto_rawDescGZIP(), []int{19}
 }
 
 func (x *GetMeResponse) GetMember() *Member {
@@ -757,7 +1417,7 @@ type GetMemberRequest struct {
 
 func (x *GetMemberRequest) Reset() {
 	*x = GetMemberRequest{}
-	mi := &file_siyu_member_v1_member_proto_msgTypes[13]
+	mi := &file_siyu_member_v1_member_proto_msgTypes[20]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -769,7 +1429,7 @@ func (x *GetMemberRequest) String() string {
 func (*GetMemberRequest) ProtoMessage() {}
 
 func (x *GetMemberRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_siyu_member_v1_member_proto_msgTypes[13]
+	mi := &file_siyu_member_v1_member_proto_msgTypes[20]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -782,7 +1442,7 @@ func (x *GetMemberRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetMemberRequest.ProtoReflect.Descriptor instead.
 func (*GetMemberRequest) Descriptor() ([]byte, []int) {
-	return file_siyu_member_v1_member_proto_rawDescGZIP(), []int{13}
+	return file_siyu_member_v1_member_proto_rawDescGZIP(), []int{20}
 }
 
 func (x *GetMemberRequest) GetMemberId() string {
@@ -801,7 +1461,7 @@ type GetMemberResponse struct {
 
 func (x *GetMemberResponse) Reset() {
 	*x = GetMemberResponse{}
-	mi := &file_siyu_member_v1_member_proto_msgTypes[14]
+	mi := &file_siyu_member_v1_member_proto_msgTypes[21]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -813,7 +1473,7 @@ func (x *GetMemberResponse) String() string {
 func (*GetMemberResponse) ProtoMessage() {}
 
 func (x *GetMemberResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_siyu_member_v1_member_proto_msgTypes[14]
+	mi := &file_siyu_member_v1_member_proto_msgTypes[21]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -826,7 +1486,7 @@ func (x *GetMemberResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetMemberResponse.ProtoReflect.Descriptor instead.
 func (*GetMemberResponse) Descriptor() ([]byte, []int) {
-	return file_siyu_member_v1_member_proto_rawDescGZIP(), []int{14}
+	return file_siyu_member_v1_member_proto_rawDescGZIP(), []int{21}
 }
 
 func (x *GetMemberResponse) GetMember() *Member {
@@ -836,11 +1496,1381 @@ func (x *GetMemberResponse) GetMember() *Member {
 	return nil
 }
 
+type UpdateMeRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The new values; only the paths in update_mask are read.
+	Member *Member `protobuf:"bytes,1,opt,name=member,proto3" json:"member,omitempty"`
+	// Paths to change, e.g. "nickname", "marketing_consent.sms". Through the
+	// REST PATCH route the mask defaults to the fields present in the body.
+	UpdateMask    *fieldmaskpb.FieldMask `protobuf:"bytes,2,opt,name=update_mask,json=updateMask,proto3" json:"update_mask,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *UpdateMeRequest) Reset() {
+	*x = UpdateMeRequest{}
+	mi := &file_siyu_member_v1_member_proto_msgTypes[22]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *UpdateMeRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*UpdateMeRequest) ProtoMessage() {}
+
+func (x *UpdateMeRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_siyu_member_v1_member_proto_msgTypes[22]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use UpdateMeRequest.ProtoReflect.Descriptor instead.
+func (*UpdateMeRequest) Descriptor() ([]byte, []int) {
+	return file_siyu_member_v1_member_proto_rawDescGZIP(), []int{22}
+}
+
+func (x *UpdateMeRequest) GetMember() *Member {
+	if x != nil {
+		return x.Member
+	}
+	return nil
+}
+
+func (x *UpdateMeRequest) GetUpdateMask() *fieldmaskpb.FieldMask {
+	if x != nil {
+		return x.UpdateMask
+	}
+	return nil
+}
+
+type UpdateMeResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Member        *Member                `protobuf:"bytes,1,opt,name=member,proto3" json:"member,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *UpdateMeResponse) Reset() {
+	*x = UpdateMeResponse{}
+	mi := &file_siyu_member_v1_member_proto_msgTypes[23]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *UpdateMeResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*UpdateMeResponse) ProtoMessage() {}
+
+func (x *UpdateMeResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_siyu_member_v1_member_proto_msgTypes[23]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use UpdateMeResponse.ProtoReflect.Descriptor instead.
+func (*UpdateMeResponse) Descriptor() ([]byte, []int) {
+	return file_siyu_member_v1_member_proto_rawDescGZIP(), []int{23}
+}
+
+func (x *UpdateMeResponse) GetMember() *Member {
+	if x != nil {
+		return x.Member
+	}
+	return nil
+}
+
+type DeleteMeRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *DeleteMeRequest) Reset() {
+	*x = DeleteMeRequest{}
+	mi := &file_siyu_member_v1_member_proto_msgTypes[24]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *DeleteMeRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*DeleteMeRequest) ProtoMessage() {}
+
+func (x *DeleteMeRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_siyu_member_v1_member_proto_msgTypes[24]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use DeleteMeRequest.ProtoReflect.Descriptor instead.
+func (*DeleteMeRequest) Descriptor() ([]byte, []int) {
+	return file_siyu_member_v1_member_proto_rawDescGZIP(), []int{24}
+}
+
+type DeleteMeResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *DeleteMeResponse) Reset() {
+	*x = DeleteMeResponse{}
+	mi := &file_siyu_member_v1_member_proto_msgTypes[25]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *DeleteMeResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*DeleteMeResponse) ProtoMessage() {}
+
+func (x *DeleteMeResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_siyu_member_v1_member_proto_msgTypes[25]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use DeleteMeResponse.ProtoReflect.Descriptor instead.
+func (*DeleteMeResponse) Descriptor() ([]byte, []int) {
+	return file_siyu_member_v1_member_proto_rawDescGZIP(), []int{25}
+}
+
+type ListMySessionsRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListMySessionsRequest) Reset() {
+	*x = ListMySessionsRequest{}
+	mi := &file_siyu_member_v1_member_proto_msgTypes[26]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListMySessionsRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListMySessionsRequest) ProtoMessage() {}
+
+func (x *ListMySessionsRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_siyu_member_v1_member_proto_msgTypes[26]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListMySessionsRequest.ProtoReflect.Descriptor instead.
+func (*ListMySessionsRequest) Descriptor() ([]byte, []int) {
+	return file_siyu_member_v1_member_proto_rawDescGZIP(), []int{26}
+}
+
+type ListMySessionsResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Sessions      []*Session             `protobuf:"bytes,1,rep,name=sessions,proto3" json:"sessions,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListMySessionsResponse) Reset() {
+	*x = ListMySessionsResponse{}
+	mi := &file_siyu_member_v1_member_proto_msgTypes[27]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListMySessionsResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListMySessionsResponse) ProtoMessage() {}
+
+func (x *ListMySessionsResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_siyu_member_v1_member_proto_msgTypes[27]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListMySessionsResponse.ProtoReflect.Descriptor instead.
+func (*ListMySessionsResponse) Descriptor() ([]byte, []int) {
+	return file_siyu_member_v1_member_proto_rawDescGZIP(), []int{27}
+}
+
+func (x *ListMySessionsResponse) GetSessions() []*Session {
+	if x != nil {
+		return x.Sessions
+	}
+	return nil
+}
+
+type RevokeMySessionRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	SessionId     string                 `protobuf:"bytes,1,opt,name=session_id,json=sessionId,proto3" json:"session_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *RevokeMySessionRequest) Reset() {
+	*x = RevokeMySessionRequest{}
+	mi := &file_siyu_member_v1_member_proto_msgTypes[28]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RevokeMySessionRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RevokeMySessionRequest) ProtoMessage() {}
+
+func (x *RevokeMySessionRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_siyu_member_v1_member_proto_msgTypes[28]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RevokeMySessionRequest.ProtoReflect.Descriptor instead.
+func (*RevokeMySessionRequest) Descriptor() ([]byte, []int) {
+	return file_siyu_member_v1_member_proto_rawDescGZIP(), []int{28}
+}
+
+func (x *RevokeMySessionRequest) GetSessionId() string {
+	if x != nil {
+		return x.SessionId
+	}
+	return ""
+}
+
+type RevokeMySessionResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *RevokeMySessionResponse) Reset() {
+	*x = RevokeMySessionResponse{}
+	mi := &file_siyu_member_v1_member_proto_msgTypes[29]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RevokeMySessionResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RevokeMySessionResponse) ProtoMessage() {}
+
+func (x *RevokeMySessionResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_siyu_member_v1_member_proto_msgTypes[29]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RevokeMySessionResponse.ProtoReflect.Descriptor instead.
+func (*RevokeMySessionResponse) Descriptor() ([]byte, []int) {
+	return file_siyu_member_v1_member_proto_rawDescGZIP(), []int{29}
+}
+
+type SearchMembersRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Exact mainland mobile number.
+	Phone string `protobuf:"bytes,1,opt,name=phone,proto3" json:"phone,omitempty"`
+	// Substring of the nickname.
+	Nickname string `protobuf:"bytes,2,opt,name=nickname,proto3" json:"nickname,omitempty"`
+	// Exact registration channel.
+	Channel       string `protobuf:"bytes,3,opt,name=channel,proto3" json:"channel,omitempty"`
+	PageSize      int32  `protobuf:"varint,4,opt,name=page_size,json=pageSize,proto3" json:"page_size,omitempty"`
+	PageToken     string `protobuf:"bytes,5,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *SearchMembersRequest) Reset() {
+	*x = SearchMembersRequest{}
+	mi := &file_siyu_member_v1_member_proto_msgTypes[30]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SearchMembersRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SearchMembersRequest) ProtoMessage() {}
+
+func (x *SearchMembersRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_siyu_member_v1_member_proto_msgTypes[30]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SearchMembersRequest.ProtoReflect.Descriptor instead.
+func (*SearchMembersRequest) Descriptor() ([]byte, []int) {
+	return file_siyu_member_v1_member_proto_rawDescGZIP(), []int{30}
+}
+
+func (x *SearchMembersRequest) GetPhone() string {
+	if x != nil {
+		return x.Phone
+	}
+	return ""
+}
+
+func (x *SearchMembersRequest) GetNickname() string {
+	if x != nil {
+		return x.Nickname
+	}
+	return ""
+}
+
+func (x *SearchMembersRequest) GetChannel() string {
+	if x != nil {
+		return x.Channel
+	}
+	return ""
+}
+
+func (x *SearchMembersRequest) GetPageSize() int32 {
+	if x != nil {
+		return x.PageSize
+	}
+	return 0
+}
+
+func (x *SearchMembersRequest) GetPageToken() string {
+	if x != nil {
+		return x.PageToken
+	}
+	return ""
+}
+
+type SearchMembersResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Members       []*Member              `protobuf:"bytes,1,rep,name=members,proto3" json:"members,omitempty"`
+	NextPageToken string                 `protobuf:"bytes,2,opt,name=next_page_token,json=nextPageToken,proto3" json:"next_page_token,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *SearchMembersResponse) Reset() {
+	*x = SearchMembersResponse{}
+	mi := &file_siyu_member_v1_member_proto_msgTypes[31]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SearchMembersResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SearchMembersResponse) ProtoMessage() {}
+
+func (x *SearchMembersResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_siyu_member_v1_member_proto_msgTypes[31]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SearchMembersResponse.ProtoReflect.Descriptor instead.
+func (*SearchMembersResponse) Descriptor() ([]byte, []int) {
+	return file_siyu_member_v1_member_proto_rawDescGZIP(), []int{31}
+}
+
+func (x *SearchMembersResponse) GetMembers() []*Member {
+	if x != nil {
+		return x.Members
+	}
+	return nil
+}
+
+func (x *SearchMembersResponse) GetNextPageToken() string {
+	if x != nil {
+		return x.NextPageToken
+	}
+	return ""
+}
+
+type BlockMemberRequest struct {
+	state    protoimpl.MessageState `protogen:"open.v1"`
+	MemberId string                 `protobuf:"bytes,1,opt,name=member_id,json=memberId,proto3" json:"member_id,omitempty"`
+	// Why, for the audit log.
+	Reason        string `protobuf:"bytes,2,opt,name=reason,proto3" json:"reason,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *BlockMemberRequest) Reset() {
+	*x = BlockMemberRequest{}
+	mi := &file_siyu_member_v1_member_proto_msgTypes[32]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *BlockMemberRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*BlockMemberRequest) ProtoMessage() {}
+
+func (x *BlockMemberRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_siyu_member_v1_member_proto_msgTypes[32]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use BlockMemberRequest.ProtoReflect.Descriptor instead.
+func (*BlockMemberRequest) Descriptor() ([]byte, []int) {
+	return file_siyu_member_v1_member_proto_rawDescGZIP(), []int{32}
+}
+
+func (x *BlockMemberRequest) GetMemberId() string {
+	if x != nil {
+		return x.MemberId
+	}
+	return ""
+}
+
+func (x *BlockMemberRequest) GetReason() string {
+	if x != nil {
+		return x.Reason
+	}
+	return ""
+}
+
+type BlockMemberResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Member        *Member                `protobuf:"bytes,1,opt,name=member,proto3" json:"member,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *BlockMemberResponse) Reset() {
+	*x = BlockMemberResponse{}
+	mi := &file_siyu_member_v1_member_proto_msgTypes[33]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *BlockMemberResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*BlockMemberResponse) ProtoMessage() {}
+
+func (x *BlockMemberResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_siyu_member_v1_member_proto_msgTypes[33]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use BlockMemberResponse.ProtoReflect.Descriptor instead.
+func (*BlockMemberResponse) Descriptor() ([]byte, []int) {
+	return file_siyu_member_v1_member_proto_rawDescGZIP(), []int{33}
+}
+
+func (x *BlockMemberResponse) GetMember() *Member {
+	if x != nil {
+		return x.Member
+	}
+	return nil
+}
+
+type UnblockMemberRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	MemberId      string                 `protobuf:"bytes,1,opt,name=member_id,json=memberId,proto3" json:"member_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *UnblockMemberRequest) Reset() {
+	*x = UnblockMemberRequest{}
+	mi := &file_siyu_member_v1_member_proto_msgTypes[34]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *UnblockMemberRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*UnblockMemberRequest) ProtoMessage() {}
+
+func (x *UnblockMemberRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_siyu_member_v1_member_proto_msgTypes[34]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use UnblockMemberRequest.ProtoReflect.Descriptor instead.
+func (*UnblockMemberRequest) Descriptor() ([]byte, []int) {
+	return file_siyu_member_v1_member_proto_rawDescGZIP(), []int{34}
+}
+
+func (x *UnblockMemberRequest) GetMemberId() string {
+	if x != nil {
+		return x.MemberId
+	}
+	return ""
+}
+
+type UnblockMemberResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Member        *Member                `protobuf:"bytes,1,opt,name=member,proto3" json:"member,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *UnblockMemberResponse) Reset() {
+	*x = UnblockMemberResponse{}
+	mi := &file_siyu_member_v1_member_proto_msgTypes[35]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *UnblockMemberResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*UnblockMemberResponse) ProtoMessage() {}
+
+func (x *UnblockMemberResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_siyu_member_v1_member_proto_msgTypes[35]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use UnblockMemberResponse.ProtoReflect.Descriptor instead.
+func (*UnblockMemberResponse) Descriptor() ([]byte, []int) {
+	return file_siyu_member_v1_member_proto_rawDescGZIP(), []int{35}
+}
+
+func (x *UnblockMemberResponse) GetMember() *Member {
+	if x != nil {
+		return x.Member
+	}
+	return nil
+}
+
+type CreateOperatorRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// 3-32 lowercase letters, digits, '-' or '_'.
+	Username string `protobuf:"bytes,1,opt,name=username,proto3" json:"username,omitempty"`
+	// At least 12 characters.
+	Password string `protobuf:"bytes,2,opt,name=password,proto3" json:"password,omitempty"`
+	// Any of "owner", "operator", "customer-service"; at least one.
+	Roles         []string `protobuf:"bytes,3,rep,name=roles,proto3" json:"roles,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CreateOperatorRequest) Reset() {
+	*x = CreateOperatorRequest{}
+	mi := &file_siyu_member_v1_member_proto_msgTypes[36]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CreateOperatorRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CreateOperatorRequest) ProtoMessage() {}
+
+func (x *CreateOperatorRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_siyu_member_v1_member_proto_msgTypes[36]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CreateOperatorRequest.ProtoReflect.Descriptor instead.
+func (*CreateOperatorRequest) Descriptor() ([]byte, []int) {
+	return file_siyu_member_v1_member_proto_rawDescGZIP(), []int{36}
+}
+
+func (x *CreateOperatorRequest) GetUsername() string {
+	if x != nil {
+		return x.Username
+	}
+	return ""
+}
+
+func (x *CreateOperatorRequest) GetPassword() string {
+	if x != nil {
+		return x.Password
+	}
+	return ""
+}
+
+func (x *CreateOperatorRequest) GetRoles() []string {
+	if x != nil {
+		return x.Roles
+	}
+	return nil
+}
+
+type CreateOperatorResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Username      string                 `protobuf:"bytes,1,opt,name=username,proto3" json:"username,omitempty"`
+	Roles         []string               `protobuf:"bytes,2,rep,name=roles,proto3" json:"roles,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CreateOperatorResponse) Reset() {
+	*x = CreateOperatorResponse{}
+	mi := &file_siyu_member_v1_member_proto_msgTypes[37]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CreateOperatorResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CreateOperatorResponse) ProtoMessage() {}
+
+func (x *CreateOperatorResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_siyu_member_v1_member_proto_msgTypes[37]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CreateOperatorResponse.ProtoReflect.Descriptor instead.
+func (*CreateOperatorResponse) Descriptor() ([]byte, []int) {
+	return file_siyu_member_v1_member_proto_rawDescGZIP(), []int{37}
+}
+
+func (x *CreateOperatorResponse) GetUsername() string {
+	if x != nil {
+		return x.Username
+	}
+	return ""
+}
+
+func (x *CreateOperatorResponse) GetRoles() []string {
+	if x != nil {
+		return x.Roles
+	}
+	return nil
+}
+
+type ListMyAddressesRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListMyAddressesRequest) Reset() {
+	*x = ListMyAddressesRequest{}
+	mi := &file_siyu_member_v1_member_proto_msgTypes[38]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListMyAddressesRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListMyAddressesRequest) ProtoMessage() {}
+
+func (x *ListMyAddressesRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_siyu_member_v1_member_proto_msgTypes[38]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListMyAddressesRequest.ProtoReflect.Descriptor instead.
+func (*ListMyAddressesRequest) Descriptor() ([]byte, []int) {
+	return file_siyu_member_v1_member_proto_rawDescGZIP(), []int{38}
+}
+
+type ListMyAddressesResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Addresses     []*Address             `protobuf:"bytes,1,rep,name=addresses,proto3" json:"addresses,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListMyAddressesResponse) Reset() {
+	*x = ListMyAddressesResponse{}
+	mi := &file_siyu_member_v1_member_proto_msgTypes[39]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListMyAddressesResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListMyAddressesResponse) ProtoMessage() {}
+
+func (x *ListMyAddressesResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_siyu_member_v1_member_proto_msgTypes[39]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListMyAddressesResponse.ProtoReflect.Descriptor instead.
+func (*ListMyAddressesResponse) Descriptor() ([]byte, []int) {
+	return file_siyu_member_v1_member_proto_rawDescGZIP(), []int{39}
+}
+
+func (x *ListMyAddressesResponse) GetAddresses() []*Address {
+	if x != nil {
+		return x.Addresses
+	}
+	return nil
+}
+
+type GetMyAddressRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	AddressId     string                 `protobuf:"bytes,1,opt,name=address_id,json=addressId,proto3" json:"address_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetMyAddressRequest) Reset() {
+	*x = GetMyAddressRequest{}
+	mi := &file_siyu_member_v1_member_proto_msgTypes[40]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetMyAddressRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetMyAddressRequest) ProtoMessage() {}
+
+func (x *GetMyAddressRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_siyu_member_v1_member_proto_msgTypes[40]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetMyAddressRequest.ProtoReflect.Descriptor instead.
+func (*GetMyAddressRequest) Descriptor() ([]byte, []int) {
+	return file_siyu_member_v1_member_proto_rawDescGZIP(), []int{40}
+}
+
+func (x *GetMyAddressRequest) GetAddressId() string {
+	if x != nil {
+		return x.AddressId
+	}
+	return ""
+}
+
+type GetMyAddressResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Address       *Address               `protobuf:"bytes,1,opt,name=address,proto3" json:"address,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetMyAddressResponse) Reset() {
+	*x = GetMyAddressResponse{}
+	mi := &file_siyu_member_v1_member_proto_msgTypes[41]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetMyAddressResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetMyAddressResponse) ProtoMessage() {}
+
+func (x *GetMyAddressResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_siyu_member_v1_member_proto_msgTypes[41]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetMyAddressResponse.ProtoReflect.Descriptor instead.
+func (*GetMyAddressResponse) Descriptor() ([]byte, []int) {
+	return file_siyu_member_v1_member_proto_rawDescGZIP(), []int{41}
+}
+
+func (x *GetMyAddressResponse) GetAddress() *Address {
+	if x != nil {
+		return x.Address
+	}
+	return nil
+}
+
+type CreateMyAddressRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Address       *Address               `protobuf:"bytes,1,opt,name=address,proto3" json:"address,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CreateMyAddressRequest) Reset() {
+	*x = CreateMyAddressRequest{}
+	mi := &file_siyu_member_v1_member_proto_msgTypes[42]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CreateMyAddressRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CreateMyAddressRequest) ProtoMessage() {}
+
+func (x *CreateMyAddressRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_siyu_member_v1_member_proto_msgTypes[42]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CreateMyAddressRequest.ProtoReflect.Descriptor instead.
+func (*CreateMyAddressRequest) Descriptor() ([]byte, []int) {
+	return file_siyu_member_v1_member_proto_rawDescGZIP(), []int{42}
+}
+
+func (x *CreateMyAddressRequest) GetAddress() *Address {
+	if x != nil {
+		return x.Address
+	}
+	return nil
+}
+
+type CreateMyAddressResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Address       *Address               `protobuf:"bytes,1,opt,name=address,proto3" json:"address,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CreateMyAddressResponse) Reset() {
+	*x = CreateMyAddressResponse{}
+	mi := &file_siyu_member_v1_member_proto_msgTypes[43]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CreateMyAddressResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CreateMyAddressResponse) ProtoMessage() {}
+
+func (x *CreateMyAddressResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_siyu_member_v1_member_proto_msgTypes[43]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CreateMyAddressResponse.ProtoReflect.Descriptor instead.
+func (*CreateMyAddressResponse) Descriptor() ([]byte, []int) {
+	return file_siyu_member_v1_member_proto_rawDescGZIP(), []int{43}
+}
+
+func (x *CreateMyAddressResponse) GetAddress() *Address {
+	if x != nil {
+		return x.Address
+	}
+	return nil
+}
+
+type UpdateMyAddressRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	AddressId     string                 `protobuf:"bytes,1,opt,name=address_id,json=addressId,proto3" json:"address_id,omitempty"`
+	Address       *Address               `protobuf:"bytes,2,opt,name=address,proto3" json:"address,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *UpdateMyAddressRequest) Reset() {
+	*x = UpdateMyAddressRequest{}
+	mi := &file_siyu_member_v1_member_proto_msgTypes[44]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *UpdateMyAddressRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*UpdateMyAddressRequest) ProtoMessage() {}
+
+func (x *UpdateMyAddressRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_siyu_member_v1_member_proto_msgTypes[44]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use UpdateMyAddressRequest.ProtoReflect.Descriptor instead.
+func (*UpdateMyAddressRequest) Descriptor() ([]byte, []int) {
+	return file_siyu_member_v1_member_proto_rawDescGZIP(), []int{44}
+}
+
+func (x *UpdateMyAddressRequest) GetAddressId() string {
+	if x != nil {
+		return x.AddressId
+	}
+	return ""
+}
+
+func (x *UpdateMyAddressRequest) GetAddress() *Address {
+	if x != nil {
+		return x.Address
+	}
+	return nil
+}
+
+type UpdateMyAddressResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Address       *Address               `protobuf:"bytes,1,opt,name=address,proto3" json:"address,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *UpdateMyAddressResponse) Reset() {
+	*x = UpdateMyAddressResponse{}
+	mi := &file_siyu_member_v1_member_proto_msgTypes[45]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *UpdateMyAddressResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*UpdateMyAddressResponse) ProtoMessage() {}
+
+func (x *UpdateMyAddressResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_siyu_member_v1_member_proto_msgTypes[45]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use UpdateMyAddressResponse.ProtoReflect.Descriptor instead.
+func (*UpdateMyAddressResponse) Descriptor() ([]byte, []int) {
+	return file_siyu_member_v1_member_proto_rawDescGZIP(), []int{45}
+}
+
+func (x *UpdateMyAddressResponse) GetAddress() *Address {
+	if x != nil {
+		return x.Address
+	}
+	return nil
+}
+
+type DeleteMyAddressRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	AddressId     string                 `protobuf:"bytes,1,opt,name=address_id,json=addressId,proto3" json:"address_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *DeleteMyAddressRequest) Reset() {
+	*x = DeleteMyAddressRequest{}
+	mi := &file_siyu_member_v1_member_proto_msgTypes[46]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *DeleteMyAddressRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*DeleteMyAddressRequest) ProtoMessage() {}
+
+func (x *DeleteMyAddressRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_siyu_member_v1_member_proto_msgTypes[46]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use DeleteMyAddressRequest.ProtoReflect.Descriptor instead.
+func (*DeleteMyAddressRequest) Descriptor() ([]byte, []int) {
+	return file_siyu_member_v1_member_proto_rawDescGZIP(), []int{46}
+}
+
+func (x *DeleteMyAddressRequest) GetAddressId() string {
+	if x != nil {
+		return x.AddressId
+	}
+	return ""
+}
+
+type DeleteMyAddressResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *DeleteMyAddressResponse) Reset() {
+	*x = DeleteMyAddressResponse{}
+	mi := &file_siyu_member_v1_member_proto_msgTypes[47]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *DeleteMyAddressResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*DeleteMyAddressResponse) ProtoMessage() {}
+
+func (x *DeleteMyAddressResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_siyu_member_v1_member_proto_msgTypes[47]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use DeleteMyAddressResponse.ProtoReflect.Descriptor instead.
+func (*DeleteMyAddressResponse) Descriptor() ([]byte, []int) {
+	return file_siyu_member_v1_member_proto_rawDescGZIP(), []int{47}
+}
+
+type ListMemberAddressesRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	MemberId      string                 `protobuf:"bytes,1,opt,name=member_id,json=memberId,proto3" json:"member_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListMemberAddressesRequest) Reset() {
+	*x = ListMemberAddressesRequest{}
+	mi := &file_siyu_member_v1_member_proto_msgTypes[48]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListMemberAddressesRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListMemberAddressesRequest) ProtoMessage() {}
+
+func (x *ListMemberAddressesRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_siyu_member_v1_member_proto_msgTypes[48]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListMemberAddressesRequest.ProtoReflect.Descriptor instead.
+func (*ListMemberAddressesRequest) Descriptor() ([]byte, []int) {
+	return file_siyu_member_v1_member_proto_rawDescGZIP(), []int{48}
+}
+
+func (x *ListMemberAddressesRequest) GetMemberId() string {
+	if x != nil {
+		return x.MemberId
+	}
+	return ""
+}
+
+type ListMemberAddressesResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Addresses     []*Address             `protobuf:"bytes,1,rep,name=addresses,proto3" json:"addresses,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListMemberAddressesResponse) Reset() {
+	*x = ListMemberAddressesResponse{}
+	mi := &file_siyu_member_v1_member_proto_msgTypes[49]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListMemberAddressesResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListMemberAddressesResponse) ProtoMessage() {}
+
+func (x *ListMemberAddressesResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_siyu_member_v1_member_proto_msgTypes[49]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListMemberAddressesResponse.ProtoReflect.Descriptor instead.
+func (*ListMemberAddressesResponse) Descriptor() ([]byte, []int) {
+	return file_siyu_member_v1_member_proto_rawDescGZIP(), []int{49}
+}
+
+func (x *ListMemberAddressesResponse) GetAddresses() []*Address {
+	if x != nil {
+		return x.Addresses
+	}
+	return nil
+}
+
+type ListMemberSessionsRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	MemberId      string                 `protobuf:"bytes,1,opt,name=member_id,json=memberId,proto3" json:"member_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListMemberSessionsRequest) Reset() {
+	*x = ListMemberSessionsRequest{}
+	mi := &file_siyu_member_v1_member_proto_msgTypes[50]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListMemberSessionsRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListMemberSessionsRequest) ProtoMessage() {}
+
+func (x *ListMemberSessionsRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_siyu_member_v1_member_proto_msgTypes[50]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListMemberSessionsRequest.ProtoReflect.Descriptor instead.
+func (*ListMemberSessionsRequest) Descriptor() ([]byte, []int) {
+	return file_siyu_member_v1_member_proto_rawDescGZIP(), []int{50}
+}
+
+func (x *ListMemberSessionsRequest) GetMemberId() string {
+	if x != nil {
+		return x.MemberId
+	}
+	return ""
+}
+
+type ListMemberSessionsResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Sessions      []*Session             `protobuf:"bytes,1,rep,name=sessions,proto3" json:"sessions,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListMemberSessionsResponse) Reset() {
+	*x = ListMemberSessionsResponse{}
+	mi := &file_siyu_member_v1_member_proto_msgTypes[51]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListMemberSessionsResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListMemberSessionsResponse) ProtoMessage() {}
+
+func (x *ListMemberSessionsResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_siyu_member_v1_member_proto_msgTypes[51]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListMemberSessionsResponse.ProtoReflect.Descriptor instead.
+func (*ListMemberSessionsResponse) Descriptor() ([]byte, []int) {
+	return file_siyu_member_v1_member_proto_rawDescGZIP(), []int{51}
+}
+
+func (x *ListMemberSessionsResponse) GetSessions() []*Session {
+	if x != nil {
+		return x.Sessions
+	}
+	return nil
+}
+
 var File_siyu_member_v1_member_proto protoreflect.FileDescriptor
 
 const file_siyu_member_v1_member_proto_rawDesc = "" +
 	"\n" +
-	"\x1bsiyu/member/v1/member.proto\x12\x0esiyu.member.v1\x1a\x1fgoogle/protobuf/timestamp.proto\"\xc0\x01\n" +
+	"\x1bsiyu/member/v1/member.proto\x12\x0esiyu.member.v1\x1a google/protobuf/field_mask.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xf2\x03\n" +
 	"\x06Member\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12\x14\n" +
 	"\x05phone\x18\x02 \x01(\tR\x05phone\x12\x1a\n" +
@@ -849,16 +2879,58 @@ const file_siyu_member_v1_member_proto_rawDesc = "" +
 	"avatar_url\x18\x04 \x01(\tR\tavatarUrl\x12\x18\n" +
 	"\achannel\x18\x05 \x01(\tR\achannel\x12;\n" +
 	"\vcreate_time\x18\x06 \x01(\v2\x1a.google.protobuf.TimestampR\n" +
-	"createTime\"*\n" +
+	"createTime\x12.\n" +
+	"\x06gender\x18\a \x01(\x0e2\x16.siyu.member.v1.GenderR\x06gender\x12\x1a\n" +
+	"\bbirthday\x18\b \x01(\tR\bbirthday\x12M\n" +
+	"\x11marketing_consent\x18\t \x01(\v2 .siyu.member.v1.MarketingConsentR\x10marketingConsent\x12\x1d\n" +
+	"\n" +
+	"inviter_id\x18\n" +
+	" \x01(\tR\tinviterId\x12\x1f\n" +
+	"\vinvite_code\x18\v \x01(\tR\n" +
+	"inviteCode\x12\x18\n" +
+	"\ablocked\x18\f \x01(\bR\ablocked\x12!\n" +
+	"\fwechat_bound\x18\r \x01(\bR\vwechatBound\x12\x18\n" +
+	"\adeleted\x18\x0e \x01(\bR\adeleted\"f\n" +
+	"\x10MarketingConsent\x12\x10\n" +
+	"\x03sms\x18\x01 \x01(\bR\x03sms\x12)\n" +
+	"\x10wechat_subscribe\x18\x02 \x01(\bR\x0fwechatSubscribe\x12\x15\n" +
+	"\x06in_app\x18\x03 \x01(\bR\x05inApp\"\xd1\x02\n" +
+	"\aAddress\x12\x0e\n" +
+	"\x02id\x18\x01 \x01(\tR\x02id\x12#\n" +
+	"\rreceiver_name\x18\x02 \x01(\tR\freceiverName\x12\x14\n" +
+	"\x05phone\x18\x03 \x01(\tR\x05phone\x12\x1a\n" +
+	"\bprovince\x18\x04 \x01(\tR\bprovince\x12\x12\n" +
+	"\x04city\x18\x05 \x01(\tR\x04city\x12\x1a\n" +
+	"\bdistrict\x18\x06 \x01(\tR\bdistrict\x12\x16\n" +
+	"\x06detail\x18\a \x01(\tR\x06detail\x12\x1d\n" +
+	"\n" +
+	"is_default\x18\b \x01(\bR\tisDefault\x12;\n" +
+	"\vcreate_time\x18\t \x01(\v2\x1a.google.protobuf.TimestampR\n" +
+	"createTime\x12;\n" +
+	"\vupdate_time\x18\n" +
+	" \x01(\v2\x1a.google.protobuf.TimestampR\n" +
+	"updateTime\"\xc5\x01\n" +
+	"\aSession\x12\x0e\n" +
+	"\x02id\x18\x01 \x01(\tR\x02id\x12\x16\n" +
+	"\x06method\x18\x02 \x01(\tR\x06method\x12;\n" +
+	"\vcreate_time\x18\x03 \x01(\v2\x1a.google.protobuf.TimestampR\n" +
+	"createTime\x12;\n" +
+	"\vexpire_time\x18\x04 \x01(\v2\x1a.google.protobuf.TimestampR\n" +
+	"expireTime\x12\x18\n" +
+	"\acurrent\x18\x05 \x01(\bR\acurrent\"*\n" +
 	"\x12SendSmsCodeRequest\x12\x14\n" +
 	"\x05phone\x18\x01 \x01(\tR\x05phone\"`\n" +
 	"\x13SendSmsCodeResponse\x12.\n" +
 	"\x13retry_after_seconds\x18\x01 \x01(\x05R\x11retryAfterSeconds\x12\x19\n" +
-	"\bdev_code\x18\x02 \x01(\tR\adevCode\"U\n" +
+	"\bdev_code\x18\x02 \x01(\tR\adevCode\"\x95\x01\n" +
 	"\x0fSmsLoginRequest\x12\x14\n" +
 	"\x05phone\x18\x01 \x01(\tR\x05phone\x12\x12\n" +
 	"\x04code\x18\x02 \x01(\tR\x04code\x12\x18\n" +
-	"\achannel\x18\x03 \x01(\tR\achannel\"\xd6\x02\n" +
+	"\achannel\x18\x03 \x01(\tR\achannel\x12\x1f\n" +
+	"\vinvite_code\x18\x04 \x01(\tR\n" +
+	"inviteCode\x12\x1d\n" +
+	"\n" +
+	"inviter_id\x18\x05 \x01(\tR\tinviterId\"\xd6\x02\n" +
 	"\x10SmsLoginResponse\x12!\n" +
 	"\faccess_token\x18\x01 \x01(\tR\vaccessToken\x12#\n" +
 	"\rrefresh_token\x18\x02 \x01(\tR\frefreshToken\x12S\n" +
@@ -885,24 +2957,141 @@ const file_siyu_member_v1_member_proto_rawDesc = "" +
 	"\faccess_token\x18\x01 \x01(\tR\vaccessToken\x12S\n" +
 	"\x18access_token_expire_time\x18\x02 \x01(\v2\x1a.google.protobuf.TimestampR\x15accessTokenExpireTime\x12\x1a\n" +
 	"\busername\x18\x03 \x01(\tR\busername\x12\x14\n" +
-	"\x05roles\x18\x04 \x03(\tR\x05roles\"\x0e\n" +
+	"\x05roles\x18\x04 \x03(\tR\x05roles\"\xa1\x01\n" +
+	"\x12WechatLoginRequest\x12\x12\n" +
+	"\x04code\x18\x01 \x01(\tR\x04code\x12\x1d\n" +
+	"\n" +
+	"phone_code\x18\x02 \x01(\tR\tphoneCode\x12\x18\n" +
+	"\achannel\x18\x03 \x01(\tR\achannel\x12\x1f\n" +
+	"\vinvite_code\x18\x04 \x01(\tR\n" +
+	"inviteCode\x12\x1d\n" +
+	"\n" +
+	"inviter_id\x18\x05 \x01(\tR\tinviterId\"\xd9\x02\n" +
+	"\x13WechatLoginResponse\x12!\n" +
+	"\faccess_token\x18\x01 \x01(\tR\vaccessToken\x12#\n" +
+	"\rrefresh_token\x18\x02 \x01(\tR\frefreshToken\x12S\n" +
+	"\x18access_token_expire_time\x18\x03 \x01(\v2\x1a.google.protobuf.TimestampR\x15accessTokenExpireTime\x12U\n" +
+	"\x19refresh_token_expire_time\x18\x04 \x01(\v2\x1a.google.protobuf.TimestampR\x16refreshTokenExpireTime\x12.\n" +
+	"\x06member\x18\x05 \x01(\v2\x16.siyu.member.v1.MemberR\x06member\x12\x1e\n" +
+	"\n" +
+	"registered\x18\x06 \x01(\bR\n" +
+	"registered\"'\n" +
+	"\x11BindWechatRequest\x12\x12\n" +
+	"\x04code\x18\x01 \x01(\tR\x04code\"D\n" +
+	"\x12BindWechatResponse\x12.\n" +
+	"\x06member\x18\x01 \x01(\v2\x16.siyu.member.v1.MemberR\x06member\"\x0e\n" +
 	"\fGetMeRequest\"?\n" +
 	"\rGetMeResponse\x12.\n" +
 	"\x06member\x18\x01 \x01(\v2\x16.siyu.member.v1.MemberR\x06member\"/\n" +
 	"\x10GetMemberRequest\x12\x1b\n" +
 	"\tmember_id\x18\x01 \x01(\tR\bmemberId\"C\n" +
 	"\x11GetMemberResponse\x12.\n" +
-	"\x06member\x18\x01 \x01(\v2\x16.siyu.member.v1.MemberR\x06member2\xad\x03\n" +
+	"\x06member\x18\x01 \x01(\v2\x16.siyu.member.v1.MemberR\x06member\"~\n" +
+	"\x0fUpdateMeRequest\x12.\n" +
+	"\x06member\x18\x01 \x01(\v2\x16.siyu.member.v1.MemberR\x06member\x12;\n" +
+	"\vupdate_mask\x18\x02 \x01(\v2\x1a.google.protobuf.FieldMaskR\n" +
+	"updateMask\"B\n" +
+	"\x10UpdateMeResponse\x12.\n" +
+	"\x06member\x18\x01 \x01(\v2\x16.siyu.member.v1.MemberR\x06member\"\x11\n" +
+	"\x0fDeleteMeRequest\"\x12\n" +
+	"\x10DeleteMeResponse\"\x17\n" +
+	"\x15ListMySessionsRequest\"M\n" +
+	"\x16ListMySessionsResponse\x123\n" +
+	"\bsessions\x18\x01 \x03(\v2\x17.siyu.member.v1.SessionR\bsessions\"7\n" +
+	"\x16RevokeMySessionRequest\x12\x1d\n" +
+	"\n" +
+	"session_id\x18\x01 \x01(\tR\tsessionId\"\x19\n" +
+	"\x17RevokeMySessionResponse\"\x9e\x01\n" +
+	"\x14SearchMembersRequest\x12\x14\n" +
+	"\x05phone\x18\x01 \x01(\tR\x05phone\x12\x1a\n" +
+	"\bnickname\x18\x02 \x01(\tR\bnickname\x12\x18\n" +
+	"\achannel\x18\x03 \x01(\tR\achannel\x12\x1b\n" +
+	"\tpage_size\x18\x04 \x01(\x05R\bpageSize\x12\x1d\n" +
+	"\n" +
+	"page_token\x18\x05 \x01(\tR\tpageToken\"q\n" +
+	"\x15SearchMembersResponse\x120\n" +
+	"\amembers\x18\x01 \x03(\v2\x16.siyu.member.v1.MemberR\amembers\x12&\n" +
+	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"I\n" +
+	"\x12BlockMemberRequest\x12\x1b\n" +
+	"\tmember_id\x18\x01 \x01(\tR\bmemberId\x12\x16\n" +
+	"\x06reason\x18\x02 \x01(\tR\x06reason\"E\n" +
+	"\x13BlockMemberResponse\x12.\n" +
+	"\x06member\x18\x01 \x01(\v2\x16.siyu.member.v1.MemberR\x06member\"3\n" +
+	"\x14UnblockMemberRequest\x12\x1b\n" +
+	"\tmember_id\x18\x01 \x01(\tR\bmemberId\"G\n" +
+	"\x15UnblockMemberResponse\x12.\n" +
+	"\x06member\x18\x01 \x01(\v2\x16.siyu.member.v1.MemberR\x06member\"e\n" +
+	"\x15CreateOperatorRequest\x12\x1a\n" +
+	"\busername\x18\x01 \x01(\tR\busername\x12\x1a\n" +
+	"\bpassword\x18\x02 \x01(\tR\bpassword\x12\x14\n" +
+	"\x05roles\x18\x03 \x03(\tR\x05roles\"J\n" +
+	"\x16CreateOperatorResponse\x12\x1a\n" +
+	"\busername\x18\x01 \x01(\tR\busername\x12\x14\n" +
+	"\x05roles\x18\x02 \x03(\tR\x05roles\"\x18\n" +
+	"\x16ListMyAddressesRequest\"P\n" +
+	"\x17ListMyAddressesResponse\x125\n" +
+	"\taddresses\x18\x01 \x03(\v2\x17.siyu.member.v1.AddressR\taddresses\"4\n" +
+	"\x13GetMyAddressRequest\x12\x1d\n" +
+	"\n" +
+	"address_id\x18\x01 \x01(\tR\taddressId\"I\n" +
+	"\x14GetMyAddressResponse\x121\n" +
+	"\aaddress\x18\x01 \x01(\v2\x17.siyu.member.v1.AddressR\aaddress\"K\n" +
+	"\x16CreateMyAddressRequest\x121\n" +
+	"\aaddress\x18\x01 \x01(\v2\x17.siyu.member.v1.AddressR\aaddress\"L\n" +
+	"\x17CreateMyAddressResponse\x121\n" +
+	"\aaddress\x18\x01 \x01(\v2\x17.siyu.member.v1.AddressR\aaddress\"j\n" +
+	"\x16UpdateMyAddressRequest\x12\x1d\n" +
+	"\n" +
+	"address_id\x18\x01 \x01(\tR\taddressId\x121\n" +
+	"\aaddress\x18\x02 \x01(\v2\x17.siyu.member.v1.AddressR\aaddress\"L\n" +
+	"\x17UpdateMyAddressResponse\x121\n" +
+	"\aaddress\x18\x01 \x01(\v2\x17.siyu.member.v1.AddressR\aaddress\"7\n" +
+	"\x16DeleteMyAddressRequest\x12\x1d\n" +
+	"\n" +
+	"address_id\x18\x01 \x01(\tR\taddressId\"\x19\n" +
+	"\x17DeleteMyAddressResponse\"9\n" +
+	"\x1aListMemberAddressesRequest\x12\x1b\n" +
+	"\tmember_id\x18\x01 \x01(\tR\bmemberId\"T\n" +
+	"\x1bListMemberAddressesResponse\x125\n" +
+	"\taddresses\x18\x01 \x03(\v2\x17.siyu.member.v1.AddressR\taddresses\"8\n" +
+	"\x19ListMemberSessionsRequest\x12\x1b\n" +
+	"\tmember_id\x18\x01 \x01(\tR\bmemberId\"Q\n" +
+	"\x1aListMemberSessionsResponse\x123\n" +
+	"\bsessions\x18\x01 \x03(\v2\x17.siyu.member.v1.SessionR\bsessions*V\n" +
+	"\x06Gender\x12\x16\n" +
+	"\x12GENDER_UNSPECIFIED\x10\x00\x12\x0f\n" +
+	"\vGENDER_MALE\x10\x01\x12\x11\n" +
+	"\rGENDER_FEMALE\x10\x02\x12\x10\n" +
+	"\fGENDER_OTHER\x10\x032\x85\x04\n" +
 	"\vAuthService\x12V\n" +
 	"\vSendSmsCode\x12\".siyu.member.v1.SendSmsCodeRequest\x1a#.siyu.member.v1.SendSmsCodeResponse\x12M\n" +
 	"\bSmsLogin\x12\x1f.siyu.member.v1.SmsLoginRequest\x1a .siyu.member.v1.SmsLoginResponse\x12Y\n" +
 	"\fRefreshToken\x12#.siyu.member.v1.RefreshTokenRequest\x1a$.siyu.member.v1.RefreshTokenResponse\x12G\n" +
 	"\x06Logout\x12\x1d.siyu.member.v1.LogoutRequest\x1a\x1e.siyu.member.v1.LogoutResponse\x12S\n" +
 	"\n" +
-	"AdminLogin\x12!.siyu.member.v1.AdminLoginRequest\x1a\".siyu.member.v1.AdminLoginResponse2\xa7\x01\n" +
+	"AdminLogin\x12!.siyu.member.v1.AdminLoginRequest\x1a\".siyu.member.v1.AdminLoginResponse\x12V\n" +
+	"\vWechatLogin\x12\".siyu.member.v1.WechatLoginRequest\x1a#.siyu.member.v1.WechatLoginResponse2\xb1\t\n" +
 	"\rMemberService\x12D\n" +
 	"\x05GetMe\x12\x1c.siyu.member.v1.GetMeRequest\x1a\x1d.siyu.member.v1.GetMeResponse\x12P\n" +
-	"\tGetMember\x12 .siyu.member.v1.GetMemberRequest\x1a!.siyu.member.v1.GetMemberResponseB(Z&siyu.dev/proto/siyu/member/v1;memberv1b\x06proto3"
+	"\tGetMember\x12 .siyu.member.v1.GetMemberRequest\x1a!.siyu.member.v1.GetMemberResponse\x12M\n" +
+	"\bUpdateMe\x12\x1f.siyu.member.v1.UpdateMeRequest\x1a .siyu.member.v1.UpdateMeResponse\x12M\n" +
+	"\bDeleteMe\x12\x1f.siyu.member.v1.DeleteMeRequest\x1a .siyu.member.v1.DeleteMeResponse\x12_\n" +
+	"\x0eListMySessions\x12%.siyu.member.v1.ListMySessionsRequest\x1a&.siyu.member.v1.ListMySessionsResponse\x12b\n" +
+	"\x0fRevokeMySession\x12&.siyu.member.v1.RevokeMySessionRequest\x1a'.siyu.member.v1.RevokeMySessionResponse\x12\\\n" +
+	"\rSearchMembers\x12$.siyu.member.v1.SearchMembersRequest\x1a%.siyu.member.v1.SearchMembersResponse\x12V\n" +
+	"\vBlockMember\x12\".siyu.member.v1.BlockMemberRequest\x1a#.siyu.member.v1.BlockMemberResponse\x12\\\n" +
+	"\rUnblockMember\x12$.siyu.member.v1.UnblockMemberRequest\x1a%.siyu.member.v1.UnblockMemberResponse\x12_\n" +
+	"\x0eCreateOperator\x12%.siyu.member.v1.CreateOperatorRequest\x1a&.siyu.member.v1.CreateOperatorResponse\x12S\n" +
+	"\n" +
+	"BindWechat\x12!.siyu.member.v1.BindWechatRequest\x1a\".siyu.member.v1.BindWechatResponse\x12n\n" +
+	"\x13ListMemberAddresses\x12*.siyu.member.v1.ListMemberAddressesRequest\x1a+.siyu.member.v1.ListMemberAddressesResponse\x12k\n" +
+	"\x12ListMemberSessions\x12).siyu.member.v1.ListMemberSessionsRequest\x1a*.siyu.member.v1.ListMemberSessionsResponse2\xfb\x03\n" +
+	"\x0eAddressService\x12b\n" +
+	"\x0fListMyAddresses\x12&.siyu.member.v1.ListMyAddressesRequest\x1a'.siyu.member.v1.ListMyAddressesResponse\x12Y\n" +
+	"\fGetMyAddress\x12#.siyu.member.v1.GetMyAddressRequest\x1a$.siyu.member.v1.GetMyAddressResponse\x12b\n" +
+	"\x0fCreateMyAddress\x12&.siyu.member.v1.CreateMyAddressRequest\x1a'.siyu.member.v1.CreateMyAddressResponse\x12b\n" +
+	"\x0fUpdateMyAddress\x12&.siyu.member.v1.UpdateMyAddressRequest\x1a'.siyu.member.v1.UpdateMyAddressResponse\x12b\n" +
+	"\x0fDeleteMyAddress\x12&.siyu.member.v1.DeleteMyAddressRequest\x1a'.siyu.member.v1.DeleteMyAddressResponseB(Z&siyu.dev/proto/siyu/member/v1;memberv1b\x06proto3"
 
 var (
 	file_siyu_member_v1_member_proto_rawDescOnce sync.Once
@@ -916,54 +3105,153 @@ func file_siyu_member_v1_member_proto_rawDescGZIP() []byte {
 	return file_siyu_member_v1_member_proto_rawDescData
 }
 
-var file_siyu_member_v1_member_proto_msgTypes = make([]protoimpl.MessageInfo, 15)
+var file_siyu_member_v1_member_proto_enumTypes = make([]protoimpl.EnumInfo, 1)
+var file_siyu_member_v1_member_proto_msgTypes = make([]protoimpl.MessageInfo, 52)
 var file_siyu_member_v1_member_proto_goTypes = []any{
-	(*Member)(nil),                // 0: siyu.member.v1.Member
-	(*SendSmsCodeRequest)(nil),    // 1: siyu.member.v1.SendSmsCodeRequest
-	(*SendSmsCodeResponse)(nil),   // 2: siyu.member.v1.SendSmsCodeResponse
-	(*SmsLoginRequest)(nil),       // 3: siyu.member.v1.SmsLoginRequest
-	(*SmsLoginResponse)(nil),      // 4: siyu.member.v1.SmsLoginResponse
-	(*RefreshTokenRequest)(nil),   // 5: siyu.member.v1.RefreshTokenRequest
-	(*RefreshTokenResponse)(nil),  // 6: siyu.member.v1.RefreshTokenResponse
-	(*LogoutRequest)(nil),         // 7: siyu.member.v1.LogoutRequest
-	(*LogoutResponse)(nil),        // 8: siyu.member.v1.LogoutResponse
-	(*AdminLoginRequest)(nil),     // 9: siyu.member.v1.AdminLoginRequest
-	(*AdminLoginResponse)(nil),    // 10: siyu.member.v1.AdminLoginResponse
-	(*GetMeRequest)(nil),          // 11: siyu.member.v1.GetMeRequest
-	(*GetMeResponse)(nil),         // 12: siyu.member.v1.GetMeResponse
-	(*GetMemberRequest)(nil),      // 13: siyu.member.v1.GetMemberRequest
-	(*GetMemberResponse)(nil),     // 14: siyu.member.v1.GetMemberResponse
-	(*timestamppb.Timestamp)(nil), // 15: google.protobuf.Timestamp
+	(Gender)(0),                         // 0: siyu.member.v1.Gender
+	(*Member)(nil),                      // 1: siyu.member.v1.Member
+	(*MarketingConsent)(nil),            // 2: siyu.member.v1.MarketingConsent
+	(*Address)(nil),                     // 3: siyu.member.v1.Address
+	(*Session)(nil),                     // 4: siyu.member.v1.Session
+	(*SendSmsCodeRequest)(nil),          // 5: siyu.member.v1.SendSmsCodeRequest
+	(*SendSmsCodeResponse)(nil),         // 6: siyu.member.v1.SendSmsCodeResponse
+	(*SmsLoginRequest)(nil),             // 7: siyu.member.v1.SmsLoginRequest
+	(*SmsLoginResponse)(nil),            // 8: siyu.member.v1.SmsLoginResponse
+	(*RefreshTokenRequest)(nil),         // 9: siyu.member.v1.RefreshTokenRequest
+	(*RefreshTokenResponse)(nil),        // 10: siyu.member.v1.RefreshTokenResponse
+	(*LogoutRequest)(nil),               // 11: siyu.member.v1.LogoutRequest
+	(*LogoutResponse)(nil),              // 12: siyu.member.v1.LogoutResponse
+	(*AdminLoginRequest)(nil),           // 13: siyu.member.v1.AdminLoginRequest
+	(*AdminLoginResponse)(nil),          // 14: siyu.member.v1.AdminLoginResponse
+	(*WechatLoginRequest)(nil),          // 15: siyu.member.v1.WechatLoginRequest
+	(*WechatLoginResponse)(nil),         // 16: siyu.member.v1.WechatLoginResponse
+	(*BindWechatRequest)(nil),           // 17: siyu.member.v1.BindWechatRequest
+	(*BindWechatResponse)(nil),          // 18: siyu.member.v1.BindWechatResponse
+	(*GetMeRequest)(nil),                // 19: siyu.member.v1.GetMeRequest
+	(*GetMeResponse)(nil),               // 20: siyu.member.v1.GetMeResponse
+	(*GetMemberRequest)(nil),            // 21: siyu.member.v1.GetMemberRequest
+	(*GetMemberResponse)(nil),           // 22: siyu.member.v1.GetMemberResponse
+	(*UpdateMeRequest)(nil),             // 23: siyu.member.v1.UpdateMeRequest
+	(*UpdateMeResponse)(nil),            // 24: siyu.member.v1.UpdateMeResponse
+	(*DeleteMeRequest)(nil),             // 25: siyu.member.v1.DeleteMeRequest
+	(*DeleteMeResponse)(nil),            // 26: siyu.member.v1.DeleteMeResponse
+	(*ListMySessionsRequest)(nil),       // 27: siyu.member.v1.ListMySessionsRequest
+	(*ListMySessionsResponse)(nil),      // 28: siyu.member.v1.ListMySessionsResponse
+	(*RevokeMySessionRequest)(nil),      // 29: siyu.member.v1.RevokeMySessionRequest
+	(*RevokeMySessionResponse)(nil),     // 30: siyu.member.v1.RevokeMySessionResponse
+	(*SearchMembersRequest)(nil),        // 31: siyu.member.v1.SearchMembersRequest
+	(*SearchMembersResponse)(nil),       // 32: siyu.member.v1.SearchMembersResponse
+	(*BlockMemberRequest)(nil),          // 33: siyu.member.v1.BlockMemberRequest
+	(*BlockMemberResponse)(nil),         // 34: siyu.member.v1.BlockMemberResponse
+	(*UnblockMemberRequest)(nil),        // 35: siyu.member.v1.UnblockMemberRequest
+	(*UnblockMemberResponse)(nil),       // 36: siyu.member.v1.UnblockMemberResponse
+	(*CreateOperatorRequest)(nil),       // 37: siyu.member.v1.CreateOperatorRequest
+	(*CreateOperatorResponse)(nil),      // 38: siyu.member.v1.CreateOperatorResponse
+	(*ListMyAddressesRequest)(nil),      // 39: siyu.member.v1.ListMyAddressesRequest
+	(*ListMyAddressesResponse)(nil),     // 40: siyu.member.v1.ListMyAddressesResponse
+	(*GetMyAddressRequest)(nil),         // 41: siyu.member.v1.GetMyAddressRequest
+	(*GetMyAddressResponse)(nil),        // 42: siyu.member.v1.GetMyAddressResponse
+	(*CreateMyAddressRequest)(nil),      // 43: siyu.member.v1.CreateMyAddressRequest
+	(*CreateMyAddressResponse)(nil),     // 44: siyu.member.v1.CreateMyAddressResponse
+	(*UpdateMyAddressRequest)(nil),      // 45: siyu.member.v1.UpdateMyAddressRequest
+	(*UpdateMyAddressResponse)(nil),     // 46: siyu.member.v1.UpdateMyAddressResponse
+	(*DeleteMyAddressRequest)(nil),      // 47: siyu.member.v1.DeleteMyAddressRequest
+	(*DeleteMyAddressResponse)(nil),     // 48: siyu.member.v1.DeleteMyAddressResponse
+	(*ListMemberAddressesRequest)(nil),  // 49: siyu.member.v1.ListMemberAddressesRequest
+	(*ListMemberAddressesResponse)(nil), // 50: siyu.member.v1.ListMemberAddressesResponse
+	(*ListMemberSessionsRequest)(nil),   // 51: siyu.member.v1.ListMemberSessionsRequest
+	(*ListMemberSessionsResponse)(nil),  // 52: siyu.member.v1.ListMemberSessionsResponse
+	(*timestamppb.Timestamp)(nil),       // 53: google.protobuf.Timestamp
+	(*fieldmaskpb.FieldMask)(nil),       // 54: google.protobuf.FieldMask
 }
 var file_siyu_member_v1_member_proto_depIdxs = []int32{
-	15, // 0: siyu.member.v1.Member.create_time:type_name -> google.protobuf.Timestamp
-	15, // 1: siyu.member.v1.SmsLoginResponse.access_token_expire_time:type_name -> google.protobuf.Timestamp
-	15, // 2: siyu.member.v1.SmsLoginResponse.refresh_token_expire_time:type_name -> google.protobuf.Timestamp
-	0,  // 3: siyu.member.v1.SmsLoginResponse.member:type_name -> siyu.member.v1.Member
-	15, // 4: siyu.member.v1.RefreshTokenResponse.access_token_expire_time:type_name -> google.protobuf.Timestamp
-	15, // 5: siyu.member.v1.RefreshTokenResponse.refresh_token_expire_time:type_name -> google.protobuf.Timestamp
-	15, // 6: siyu.member.v1.AdminLoginResponse.access_token_expire_time:type_name -> google.protobuf.Timestamp
-	0,  // 7: siyu.member.v1.GetMeResponse.member:type_name -> siyu.member.v1.Member
-	0,  // 8: siyu.member.v1.GetMemberResponse.member:type_name -> siyu.member.v1.Member
-	1,  // 9: siyu.member.v1.AuthService.SendSmsCode:input_type -> siyu.member.v1.SendSmsCodeRequest
-	3,  // 10: siyu.member.v1.AuthService.SmsLogin:input_type -> siyu.member.v1.SmsLoginRequest
-	5,  // 11: siyu.member.v1.AuthService.RefreshToken:input_type -> siyu.member.v1.RefreshTokenRequest
-	7,  // 12: siyu.member.v1.AuthService.Logout:input_type -> siyu.member.v1.LogoutRequest
-	9,  // 13: siyu.member.v1.AuthService.AdminLogin:input_type -> siyu.member.v1.AdminLoginRequest
-	11, // 14: siyu.member.v1.MemberService.GetMe:input_type -> siyu.member.v1.GetMeRequest
-	13, // 15: siyu.member.v1.MemberService.GetMember:input_type -> siyu.member.v1.GetMemberRequest
-	2,  // 16: siyu.member.v1.AuthService.SendSmsCode:output_type -> siyu.member.v1.SendSmsCodeResponse
-	4,  // 17: siyu.member.v1.AuthService.SmsLogin:output_type -> siyu.member.v1.SmsLoginResponse
-	6,  // 18: siyu.member.v1.AuthService.RefreshToken:output_type -> siyu.member.v1.RefreshTokenResponse
-	8,  // 19: siyu.member.v1.AuthService.Logout:output_type -> siyu.member.v1.LogoutResponse
-	10, // 20: siyu.member.v1.AuthService.AdminLogin:output_type -> siyu.member.v1.AdminLoginResponse
-	12, // 21: siyu.member.v1.MemberService.GetMe:output_type -> siyu.member.v1.GetMeResponse
-	14, // 22: siyu.member.v1.MemberService.GetMember:output_type -> siyu.member.v1.GetMemberResponse
-	16, // [16:23] is the sub-list for method output_type
-	9,  // [9:16] is the sub-list for method input_type
-	9,  // [9:9] is the sub-list for extension type_name
-	9,  // [9:9] is the sub-list for extension extendee
-	0,  // [0:9] is the sub-list for field type_name
+	53, // 0: siyu.member.v1.Member.create_time:type_name -> google.protobuf.Timestamp
+	0,  // 1: siyu.member.v1.Member.gender:type_name -> siyu.member.v1.Gender
+	2,  // 2: siyu.member.v1.Member.marketing_consent:type_name -> siyu.member.v1.MarketingConsent
+	53, // 3: siyu.member.v1.Address.create_time:type_name -> google.protobuf.Timestamp
+	53, // 4: siyu.member.v1.Address.update_time:type_name -> google.protobuf.Timestamp
+	53, // 5: siyu.member.v1.Session.create_time:type_name -> google.protobuf.Timestamp
+	53, // 6: siyu.member.v1.Session.expire_time:type_name -> google.protobuf.Timestamp
+	53, // 7: siyu.member.v1.SmsLoginResponse.access_token_expire_time:type_name -> google.protobuf.Timestamp
+	53, // 8: siyu.member.v1.SmsLoginResponse.refresh_token_expire_time:type_name -> google.protobuf.Timestamp
+	1,  // 9: siyu.member.v1.SmsLoginResponse.member:type_name -> siyu.member.v1.Member
+	53, // 10: siyu.member.v1.RefreshTokenResponse.access_token_expire_time:type_name -> google.protobuf.Timestamp
+	53, // 11: siyu.member.v1.RefreshTokenResponse.refresh_token_expire_time:type_name -> google.protobuf.Timestamp
+	53, // 12: siyu.member.v1.AdminLoginResponse.access_token_expire_time:type_name -> google.protobuf.Timestamp
+	53, // 13: siyu.member.v1.WechatLoginResponse.access_token_expire_time:type_name -> google.protobuf.Timestamp
+	53, // 14: siyu.member.v1.WechatLoginResponse.refresh_token_expire_time:type_name -> google.protobuf.Timestamp
+	1,  // 15: siyu.member.v1.WechatLoginResponse.member:type_name -> siyu.member.v1.Member
+	1,  // 16: siyu.member.v1.BindWechatResponse.member:type_name -> siyu.member.v1.Member
+	1,  // 17: siyu.member.v1.GetMeResponse.member:type_name -> siyu.member.v1.Member
+	1,  // 18: siyu.member.v1.GetMemberResponse.member:type_name -> siyu.member.v1.Member
+	1,  // 19: siyu.member.v1.UpdateMeRequest.member:type_name -> siyu.member.v1.Member
+	54, // 20: siyu.member.v1.UpdateMeRequest.update_mask:type_name -> google.protobuf.FieldMask
+	1,  // 21: siyu.member.v1.UpdateMeResponse.member:type_name -> siyu.member.v1.Member
+	4,  // 22: siyu.member.v1.ListMySessionsResponse.sessions:type_name -> siyu.member.v1.Session
+	1,  // 23: siyu.member.v1.SearchMembersResponse.members:type_name -> siyu.member.v1.Member
+	1,  // 24: siyu.member.v1.BlockMemberResponse.member:type_name -> siyu.member.v1.Member
+	1,  // 25: siyu.member.v1.UnblockMemberResponse.member:type_name -> siyu.member.v1.Member
+	3,  // 26: siyu.member.v1.ListMyAddressesResponse.addresses:type_name -> siyu.member.v1.Address
+	3,  // 27: siyu.member.v1.GetMyAddressResponse.address:type_name -> siyu.member.v1.Address
+	3,  // 28: siyu.member.v1.CreateMyAddressRequest.address:type_name -> siyu.member.v1.Address
+	3,  // 29: siyu.member.v1.CreateMyAddressResponse.address:type_name -> siyu.member.v1.Address
+	3,  // 30: siyu.member.v1.UpdateMyAddressRequest.address:type_name -> siyu.member.v1.Address
+	3,  // 31: siyu.member.v1.UpdateMyAddressResponse.address:type_name -> siyu.member.v1.Address
+	3,  // 32: siyu.member.v1.ListMemberAddressesResponse.addresses:type_name -> siyu.member.v1.Address
+	4,  // 33: siyu.member.v1.ListMemberSessionsResponse.sessions:type_name -> siyu.member.v1.Session
+	5,  // 34: siyu.member.v1.AuthService.SendSmsCode:input_type -> siyu.member.v1.SendSmsCodeRequest
+	7,  // 35: siyu.member.v1.AuthService.SmsLogin:input_type -> siyu.member.v1.SmsLoginRequest
+	9,  // 36: siyu.member.v1.AuthService.RefreshToken:input_type -> siyu.member.v1.RefreshTokenRequest
+	11, // 37: siyu.member.v1.AuthService.Logout:input_type -> siyu.member.v1.LogoutRequest
+	13, // 38: siyu.member.v1.AuthService.AdminLogin:input_type -> siyu.member.v1.AdminLoginRequest
+	15, // 39: siyu.member.v1.AuthService.WechatLogin:input_type -> siyu.member.v1.WechatLoginRequest
+	19, // 40: siyu.member.v1.MemberService.GetMe:input_type -> siyu.member.v1.GetMeRequest
+	21, // 41: siyu.member.v1.MemberService.GetMember:input_type -> siyu.member.v1.GetMemberRequest
+	23, // 42: siyu.member.v1.MemberService.UpdateMe:input_type -> siyu.member.v1.UpdateMeRequest
+	25, // 43: siyu.member.v1.MemberService.DeleteMe:input_type -> siyu.member.v1.DeleteMeRequest
+	27, // 44: siyu.member.v1.MemberService.ListMySessions:input_type -> siyu.member.v1.ListMySessionsRequest
+	29, // 45: siyu.member.v1.MemberService.RevokeMySession:input_type -> siyu.member.v1.RevokeMySessionRequest
+	31, // 46: siyu.member.v1.MemberService.SearchMembers:input_type -> siyu.member.v1.SearchMembersRequest
+	33, // 47: siyu.member.v1.MemberService.BlockMember:input_type -> siyu.member.v1.BlockMemberRequest
+	35, // 48: siyu.member.v1.MemberService.UnblockMember:input_type -> siyu.member.v1.UnblockMemberRequest
+	37, // 49: siyu.member.v1.MemberService.CreateOperator:input_type -> siyu.member.v1.CreateOperatorRequest
+	17, // 50: siyu.member.v1.MemberService.BindWechat:input_type -> siyu.member.v1.BindWechatRequest
+	49, // 51: siyu.member.v1.MemberService.ListMemberAddresses:input_type -> siyu.member.v1.ListMemberAddressesRequest
+	51, // 52: siyu.member.v1.MemberService.ListMemberSessions:input_type -> siyu.member.v1.ListMemberSessionsRequest
+	39, // 53: siyu.member.v1.AddressService.ListMyAddresses:input_type -> siyu.member.v1.ListMyAddressesRequest
+	41, // 54: siyu.member.v1.AddressService.GetMyAddress:input_type -> siyu.member.v1.GetMyAddressRequest
+	43, // 55: siyu.member.v1.AddressService.CreateMyAddress:input_type -> siyu.member.v1.CreateMyAddressRequest
+	45, // 56: siyu.member.v1.AddressService.UpdateMyAddress:input_type -> siyu.member.v1.UpdateMyAddressRequest
+	47, // 57: siyu.member.v1.AddressService.DeleteMyAddress:input_type -> siyu.member.v1.DeleteMyAddressRequest
+	6,  // 58: siyu.member.v1.AuthService.SendSmsCode:output_type -> siyu.member.v1.SendSmsCodeResponse
+	8,  // 59: siyu.member.v1.AuthService.SmsLogin:output_type -> siyu.member.v1.SmsLoginResponse
+	10, // 60: siyu.member.v1.AuthService.RefreshToken:output_type -> siyu.member.v1.RefreshTokenResponse
+	12, // 61: siyu.member.v1.AuthService.Logout:output_type -> siyu.member.v1.LogoutResponse
+	14, // 62: siyu.member.v1.AuthService.AdminLogin:output_type -> siyu.member.v1.AdminLoginResponse
+	16, // 63: siyu.member.v1.AuthService.WechatLogin:output_type -> siyu.member.v1.WechatLoginResponse
+	20, // 64: siyu.member.v1.MemberService.GetMe:output_type -> siyu.member.v1.GetMeResponse
+	22, // 65: siyu.member.v1.MemberService.GetMember:output_type -> siyu.member.v1.GetMemberResponse
+	24, // 66: siyu.member.v1.MemberService.UpdateMe:output_type -> siyu.member.v1.UpdateMeResponse
+	26, // 67: siyu.member.v1.MemberService.DeleteMe:output_type -> siyu.member.v1.DeleteMeResponse
+	28, // 68: siyu.member.v1.MemberService.ListMySessions:output_type -> siyu.member.v1.ListMySessionsResponse
+	30, // 69: siyu.member.v1.MemberService.RevokeMySession:output_type -> siyu.member.v1.RevokeMySessionResponse
+	32, // 70: siyu.member.v1.MemberService.SearchMembers:output_type -> siyu.member.v1.SearchMembersResponse
+	34, // 71: siyu.member.v1.MemberService.BlockMember:output_type -> siyu.member.v1.BlockMemberResponse
+	36, // 72: siyu.member.v1.MemberService.UnblockMember:output_type -> siyu.member.v1.UnblockMemberResponse
+	38, // 73: siyu.member.v1.MemberService.CreateOperator:output_type -> siyu.member.v1.CreateOperatorResponse
+	18, // 74: siyu.member.v1.MemberService.BindWechat:output_type -> siyu.member.v1.BindWechatResponse
+	50, // 75: siyu.member.v1.MemberService.ListMemberAddresses:output_type -> siyu.member.v1.ListMemberAddressesResponse
+	52, // 76: siyu.member.v1.MemberService.ListMemberSessions:output_type -> siyu.member.v1.ListMemberSessionsResponse
+	40, // 77: siyu.member.v1.AddressService.ListMyAddresses:output_type -> siyu.member.v1.ListMyAddressesResponse
+	42, // 78: siyu.member.v1.AddressService.GetMyAddress:output_type -> siyu.member.v1.GetMyAddressResponse
+	44, // 79: siyu.member.v1.AddressService.CreateMyAddress:output_type -> siyu.member.v1.CreateMyAddressResponse
+	46, // 80: siyu.member.v1.AddressService.UpdateMyAddress:output_type -> siyu.member.v1.UpdateMyAddressResponse
+	48, // 81: siyu.member.v1.AddressService.DeleteMyAddress:output_type -> siyu.member.v1.DeleteMyAddressResponse
+	58, // [58:82] is the sub-list for method output_type
+	34, // [34:58] is the sub-list for method input_type
+	34, // [34:34] is the sub-list for extension type_name
+	34, // [34:34] is the sub-list for extension extendee
+	0,  // [0:34] is the sub-list for field type_name
 }
 
 func init() { file_siyu_member_v1_member_proto_init() }
@@ -976,13 +3264,14 @@ func file_siyu_member_v1_member_proto_init() {
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_siyu_member_v1_member_proto_rawDesc), len(file_siyu_member_v1_member_proto_rawDesc)),
-			NumEnums:      0,
-			NumMessages:   15,
+			NumEnums:      1,
+			NumMessages:   52,
 			NumExtensions: 0,
-			NumServices:   2,
+			NumServices:   3,
 		},
 		GoTypes:           file_siyu_member_v1_member_proto_goTypes,
 		DependencyIndexes: file_siyu_member_v1_member_proto_depIdxs,
+		EnumInfos:         file_siyu_member_v1_member_proto_enumTypes,
 		MessageInfos:      file_siyu_member_v1_member_proto_msgTypes,
 	}.Build()
 	File_siyu_member_v1_member_proto = out.File

@@ -24,6 +24,7 @@ const (
 	AuthService_RefreshToken_FullMethodName = "/siyu.member.v1.AuthService/RefreshToken"
 	AuthService_Logout_FullMethodName       = "/siyu.member.v1.AuthService/Logout"
 	AuthService_AdminLogin_FullMethodName   = "/siyu.member.v1.AuthService/AdminLogin"
+	AuthService_WechatLogin_FullMethodName  = "/siyu.member.v1.AuthService/WechatLogin"
 )
 
 // AuthServiceClient is the client API for AuthService service.
@@ -45,6 +46,14 @@ type AuthServiceClient interface {
 	Logout(ctx context.Context, in *LogoutRequest, opts ...grpc.CallOption) (*LogoutResponse, error)
 	// AdminLogin signs an operator in with username and password.
 	AdminLogin(ctx context.Context, in *AdminLoginRequest, opts ...grpc.CallOption) (*AdminLoginResponse, error)
+	// WechatLogin signs a shopper in from the WeChat mini-program: code (from
+	// wx.login) is exchanged through code2session for the openid and unionid.
+	// A bound openid (or unionid) logs its member in. Otherwise phone_code
+	// (from the getPhoneNumber button) is required: the verified phone's member
+	// gets the WeChat ids bound, or is registered. Errors: WECHAT_CODE_INVALID,
+	// WECHAT_PHONE_REQUIRED, WECHAT_BOUND_TO_OTHER (the phone's member already
+	// has another WeChat account), WECHAT_NOT_CONFIGURED.
+	WechatLogin(ctx context.Context, in *WechatLoginRequest, opts ...grpc.CallOption) (*WechatLoginResponse, error)
 }
 
 type authServiceClient struct {
@@ -105,6 +114,16 @@ func (c *authServiceClient) AdminLogin(ctx context.Context, in *AdminLoginReques
 	return out, nil
 }
 
+func (c *authServiceClient) WechatLogin(ctx context.Context, in *WechatLoginRequest, opts ...grpc.CallOption) (*WechatLoginResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(WechatLoginResponse)
+	err := c.cc.Invoke(ctx, AuthService_WechatLogin_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // AuthServiceServer is the server API for AuthService service.
 // All implementations must embed UnimplementedAuthServiceServer
 // for forward compatibility.
@@ -124,6 +143,14 @@ type AuthServiceServer interface {
 	Logout(context.Context, *LogoutRequest) (*LogoutResponse, error)
 	// AdminLogin signs an operator in with username and password.
 	AdminLogin(context.Context, *AdminLoginRequest) (*AdminLoginResponse, error)
+	// WechatLogin signs a shopper in from the WeChat mini-program: code (from
+	// wx.login) is exchanged through code2session for the openid and unionid.
+	// A bound openid (or unionid) logs its member in. Otherwise phone_code
+	// (from the getPhoneNumber button) is required: the verified phone's member
+	// gets the WeChat ids bound, or is registered. Errors: WECHAT_CODE_INVALID,
+	// WECHAT_PHONE_REQUIRED, WECHAT_BOUND_TO_OTHER (the phone's member already
+	// has another WeChat account), WECHAT_NOT_CONFIGURED.
+	WechatLogin(context.Context, *WechatLoginRequest) (*WechatLoginResponse, error)
 	mustEmbedUnimplementedAuthServiceServer()
 }
 
@@ -148,6 +175,9 @@ func (UnimplementedAuthServiceServer) Logout(context.Context, *LogoutRequest) (*
 }
 func (UnimplementedAuthServiceServer) AdminLogin(context.Context, *AdminLoginRequest) (*AdminLoginResponse, error) {
 	return nil, status.Errorf(codes.Unimplemented, "method AdminLogin not implemented")
+}
+func (UnimplementedAuthServiceServer) WechatLogin(context.Context, *WechatLoginRequest) (*WechatLoginResponse, error) {
+	return nil, status.Errorf(codes.Unimplemented, "method WechatLogin not implemented")
 }
 func (UnimplementedAuthServiceServer) mustEmbedUnimplementedAuthServiceServer() {}
 func (UnimplementedAuthServiceServer) testEmbeddedByValue()                     {}
@@ -260,6 +290,24 @@ func _AuthService_AdminLogin_Handler(srv interface{}, ctx context.Context, dec f
 	return interceptor(ctx, in, info, handler)
 }
 
+func _AuthService_WechatLogin_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(WechatLoginRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(AuthServiceServer).WechatLogin(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: AuthService_WechatLogin_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(AuthServiceServer).WechatLogin(ctx, req.(*WechatLoginRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // AuthService_ServiceDesc is the grpc.ServiceDesc for AuthService service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -287,14 +335,29 @@ var AuthService_ServiceDesc = grpc.ServiceDesc{
 			MethodName: "AdminLogin",
 			Handler:    _AuthService_AdminLogin_Handler,
 		},
+		{
+			MethodName: "WechatLogin",
+			Handler:    _AuthService_WechatLogin_Handler,
+		},
 	},
 	Streams:  []grpc.StreamDesc{},
 	Metadata: "siyu/member/v1/member.proto",
 }
 
 const (
-	MemberService_GetMe_FullMethodName     = "/siyu.member.v1.MemberService/GetMe"
-	MemberService_GetMember_FullMethodName = "/siyu.member.v1.MemberService/GetMember"
+	MemberService_GetMe_FullMethodName               = "/siyu.member.v1.MemberService/GetMe"
+	MemberService_GetMember_FullMethodName           = "/siyu.member.v1.MemberService/GetMember"
+	MemberService_UpdateMe_FullMethodName            = "/siyu.member.v1.MemberService/UpdateMe"
+	MemberService_DeleteMe_FullMethodName            = "/siyu.member.v1.MemberService/DeleteMe"
+	MemberService_ListMySessions_FullMethodName      = "/siyu.member.v1.MemberService/ListMySessions"
+	MemberService_RevokeMySession_FullMethodName     = "/siyu.member.v1.MemberService/RevokeMySession"
+	MemberService_SearchMembers_FullMethodName       = "/siyu.member.v1.MemberService/SearchMembers"
+	MemberService_BlockMember_FullMethodName         = "/siyu.member.v1.MemberService/BlockMember"
+	MemberService_UnblockMember_FullMethodName       = "/siyu.member.v1.MemberService/UnblockMember"
+	MemberService_CreateOperator_FullMethodName      = "/siyu.member.v1.MemberService/CreateOperator"
+	MemberService_BindWechat_FullMethodName          = "/siyu.member.v1.MemberService/BindWechat"
+	MemberService_ListMemberAddresses_FullMethodName = "/siyu.member.v1.MemberService/ListMemberAddresses"
+	MemberService_ListMemberSessions_FullMethodName  = "/siyu.member.v1.MemberService/ListMemberSessions"
 )
 
 // MemberServiceClient is the client API for MemberService service.
@@ -307,6 +370,43 @@ type MemberServiceClient interface {
 	GetMe(ctx context.Context, in *GetMeRequest, opts ...grpc.CallOption) (*GetMeResponse, error)
 	// GetMember returns any member to an operator. Admin only: members get PERMISSION_DENIED.
 	GetMember(ctx context.Context, in *GetMemberRequest, opts ...grpc.CallOption) (*GetMemberResponse, error)
+	// UpdateMe changes the caller's profile. Only the paths in update_mask are
+	// written: nickname, avatar_url, gender, birthday, marketing_consent (or
+	// one of marketing_consent.sms / .wechat_subscribe / .in_app). Other paths
+	// (phone, channel, ...) are FIELD_NOT_UPDATABLE.
+	UpdateMe(ctx context.Context, in *UpdateMeRequest, opts ...grpc.CallOption) (*UpdateMeResponse, error)
+	// DeleteMe deletes the caller's account: personal data (phone, nickname,
+	// avatar, birthday, addresses, WeChat ids) is anonymised, every session is
+	// revoked, and the phone may register again as a new member. Points and
+	// order ledgers keep the anonymous member id for accounting.
+	// Publishes member.deleted.
+	DeleteMe(ctx context.Context, in *DeleteMeRequest, opts ...grpc.CallOption) (*DeleteMeResponse, error)
+	// ListMySessions lists the caller's live sessions (logins on devices).
+	ListMySessions(ctx context.Context, in *ListMySessionsRequest, opts ...grpc.CallOption) (*ListMySessionsResponse, error)
+	// RevokeMySession ends one of the caller's sessions; another member's
+	// session id is NOT_FOUND.
+	RevokeMySession(ctx context.Context, in *RevokeMySessionRequest, opts ...grpc.CallOption) (*RevokeMySessionResponse, error)
+	// SearchMembers finds members for operators (any role) by exact phone,
+	// nickname substring or registration channel. Phones are masked except
+	// for owners.
+	SearchMembers(ctx context.Context, in *SearchMembersRequest, opts ...grpc.CallOption) (*SearchMembersResponse, error)
+	// BlockMember blocks a member: every session is revoked, login and
+	// refresh fail with MEMBER_BLOCKED. Roles: owner, operator.
+	BlockMember(ctx context.Context, in *BlockMemberRequest, opts ...grpc.CallOption) (*BlockMemberResponse, error)
+	// UnblockMember lifts a block. Roles: owner, operator.
+	UnblockMember(ctx context.Context, in *UnblockMemberRequest, opts ...grpc.CallOption) (*UnblockMemberResponse, error)
+	// CreateOperator creates a back-office account. Role: owner.
+	CreateOperator(ctx context.Context, in *CreateOperatorRequest, opts ...grpc.CallOption) (*CreateOperatorResponse, error)
+	// BindWechat binds the caller's WeChat mini-program account (code from
+	// wx.login) to the caller. WECHAT_ALREADY_BOUND when that WeChat account
+	// belongs to another member, WECHAT_BOUND_TO_OTHER when the caller already
+	// has a different one.
+	BindWechat(ctx context.Context, in *BindWechatRequest, opts ...grpc.CallOption) (*BindWechatResponse, error)
+	// ListMemberAddresses shows a member's addresses to operators (any role),
+	// for the member 360 view; receiver phones are masked except for owners.
+	ListMemberAddresses(ctx context.Context, in *ListMemberAddressesRequest, opts ...grpc.CallOption) (*ListMemberAddressesResponse, error)
+	// ListMemberSessions shows a member's live sessions to operators (any role).
+	ListMemberSessions(ctx context.Context, in *ListMemberSessionsRequest, opts ...grpc.CallOption) (*ListMemberSessionsResponse, error)
 }
 
 type memberServiceClient struct {
@@ -337,6 +437,116 @@ func (c *memberServiceClient) GetMember(ctx context.Context, in *GetMemberReques
 	return out, nil
 }
 
+func (c *memberServiceClient) UpdateMe(ctx context.Context, in *UpdateMeRequest, opts ...grpc.CallOption) (*UpdateMeResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(UpdateMeResponse)
+	err := c.cc.Invoke(ctx, MemberService_UpdateMe_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *memberServiceClient) DeleteMe(ctx context.Context, in *DeleteMeRequest, opts ...grpc.CallOption) (*DeleteMeResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(DeleteMeResponse)
+	err := c.cc.Invoke(ctx, MemberService_DeleteMe_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *memberServiceClient) ListMySessions(ctx context.Context, in *ListMySessionsRequest, opts ...grpc.CallOption) (*ListMySessionsResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ListMySessionsResponse)
+	err := c.cc.Invoke(ctx, MemberService_ListMySessions_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *memberServiceClient) RevokeMySession(ctx context.Context, in *RevokeMySessionRequest, opts ...grpc.CallOption) (*RevokeMySessionResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(RevokeMySessionResponse)
+	err := c.cc.Invoke(ctx, MemberService_RevokeMySession_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *memberServiceClient) SearchMembers(ctx context.Context, in *SearchMembersRequest, opts ...grpc.CallOption) (*SearchMembersResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(SearchMembersResponse)
+	err := c.cc.Invoke(ctx, MemberService_SearchMembers_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *memberServiceClient) BlockMember(ctx context.Context, in *BlockMemberRequest, opts ...grpc.CallOption) (*BlockMemberResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(BlockMemberResponse)
+	err := c.cc.Invoke(ctx, MemberService_BlockMember_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *memberServiceClient) UnblockMember(ctx context.Context, in *UnblockMemberRequest, opts ...grpc.CallOption) (*UnblockMemberResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(UnblockMemberResponse)
+	err := c.cc.Invoke(ctx, MemberService_UnblockMember_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *memberServiceClient) CreateOperator(ctx context.Context, in *CreateOperatorRequest, opts ...grpc.CallOption) (*CreateOperatorResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(CreateOperatorResponse)
+	err := c.cc.Invoke(ctx, MemberService_CreateOperator_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *memberServiceClient) BindWechat(ctx context.Context, in *BindWechatRequest, opts ...grpc.CallOption) (*BindWechatResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(BindWechatResponse)
+	err := c.cc.Invoke(ctx, MemberService_BindWechat_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *memberServiceClient) ListMemberAddresses(ctx context.Context, in *ListMemberAddressesRequest, opts ...grpc.CallOption) (*ListMemberAddressesResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ListMemberAddressesResponse)
+	err := c.cc.Invoke(ctx, MemberService_ListMemberAddresses_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *memberServiceClient) ListMemberSessions(ctx context.Context, in *ListMemberSessionsRequest, opts ...grpc.CallOption) (*ListMemberSessionsResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ListMemberSessionsResponse)
+	err := c.cc.Invoke(ctx, MemberService_ListMemberSessions_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // MemberServiceServer is the server API for MemberService service.
 // All implementations must embed UnimplementedMemberServiceServer
 // for forward compatibility.
@@ -347,6 +557,43 @@ type MemberServiceServer interface {
 	GetMe(context.Context, *GetMeRequest) (*GetMeResponse, error)
 	// GetMember returns any member to an operator. Admin only: members get PERMISSION_DENIED.
 	GetMember(context.Context, *GetMemberRequest) (*GetMemberResponse, error)
+	// UpdateMe changes the caller's profile. Only the paths in update_mask are
+	// written: nickname, avatar_url, gender, birthday, marketing_consent (or
+	// one of marketing_consent.sms / .wechat_subscribe / .in_app). Other paths
+	// (phone, channel, ...) are FIELD_NOT_UPDATABLE.
+	UpdateMe(context.Context, *UpdateMeRequest) (*UpdateMeResponse, error)
+	// DeleteMe deletes the caller's account: personal data (phone, nickname,
+	// avatar, birthday, addresses, WeChat ids) is anonymised, every session is
+	// revoked, and the phone may register again as a new member. Points and
+	// order ledgers keep the anonymous member id for accounting.
+	// Publishes member.deleted.
+	DeleteMe(context.Context, *DeleteMeRequest) (*DeleteMeResponse, error)
+	// ListMySessions lists the caller's live sessions (logins on devices).
+	ListMySessions(context.Context, *ListMySessionsRequest) (*ListMySessionsResponse, error)
+	// RevokeMySession ends one of the caller's sessions; another member's
+	// session id is NOT_FOUND.
+	RevokeMySession(context.Context, *RevokeMySessionRequest) (*RevokeMySessionResponse, error)
+	// SearchMembers finds members for operators (any role) by exact phone,
+	// nickname substring or registration channel. Phones are masked except
+	// for owners.
+	SearchMembers(context.Context, *SearchMembersRequest) (*SearchMembersResponse, error)
+	// BlockMember blocks a member: every session is revoked, login and
+	// refresh fail with MEMBER_BLOCKED. Roles: owner, operator.
+	BlockMember(context.Context, *BlockMemberRequest) (*BlockMemberResponse, error)
+	// UnblockMember lifts a block. Roles: owner, operator.
+	UnblockMember(context.Context, *UnblockMemberRequest) (*UnblockMemberResponse, error)
+	// CreateOperator creates a back-office account. Role: owner.
+	CreateOperator(context.Context, *CreateOperatorRequest) (*CreateOperatorResponse, error)
+	// BindWechat binds the caller's WeChat mini-program account (code from
+	// wx.login) to the caller. WECHAT_ALREADY_BOUND when that WeChat account
+	// belongs to another member, WECHAT_BOUND_TO_OTHER when the caller already
+	// has a different one.
+	BindWechat(context.Context, *BindWechatRequest) (*BindWechatResponse, error)
+	// ListMemberAddresses shows a member's addresses to operators (any role),
+	// for the member 360 view; receiver phones are masked except for owners.
+	ListMemberAddresses(context.Context, *ListMemberAddressesRequest) (*ListMemberAddressesResponse, error)
+	// ListMemberSessions shows a member's live sessions to operators (any role).
+	ListMemberSessions(context.Context, *ListMemberSessionsRequest) (*ListMemberSessionsResponse, error)
 	mustEmbedUnimplementedMemberServiceServer()
 }
 
@@ -362,6 +609,39 @@ func (UnimplementedMemberServiceServer) GetMe(context.Context, *GetMeRequest) (*
 }
 func (UnimplementedMemberServiceServer) GetMember(context.Context, *GetMemberRequest) (*GetMemberResponse, error) {
 	return nil, status.Errorf(codes.Unimplemented, "method GetMember not implemented")
+}
+func (UnimplementedMemberServiceServer) UpdateMe(context.Context, *UpdateMeRequest) (*UpdateMeResponse, error) {
+	return nil, status.Errorf(codes.Unimplemented, "method UpdateMe not implemented")
+}
+func (UnimplementedMemberServiceServer) DeleteMe(context.Context, *DeleteMeRequest) (*DeleteMeResponse, error) {
+	return nil, status.Errorf(codes.Unimplemented, "method DeleteMe not implemented")
+}
+func (UnimplementedMemberServiceServer) ListMySessions(context.Context, *ListMySessionsRequest) (*ListMySessionsResponse, error) {
+	return nil, status.Errorf(codes.Unimplemented, "method ListMySessions not implemented")
+}
+func (UnimplementedMemberServiceServer) RevokeMySession(context.Context, *RevokeMySessionRequest) (*RevokeMySessionResponse, error) {
+	return nil, status.Errorf(codes.Unimplemented, "method RevokeMySession not implemented")
+}
+func (UnimplementedMemberServiceServer) SearchMembers(context.Context, *SearchMembersRequest) (*SearchMembersResponse, error) {
+	return nil, status.Errorf(codes.Unimplemented, "method SearchMembers not implemented")
+}
+func (UnimplementedMemberServiceServer) BlockMember(context.Context, *BlockMemberRequest) (*BlockMemberResponse, error) {
+	return nil, status.Errorf(codes.Unimplemented, "method BlockMember not implemented")
+}
+func (UnimplementedMemberServiceServer) UnblockMember(context.Context, *UnblockMemberRequest) (*UnblockMemberResponse, error) {
+	return nil, status.Errorf(codes.Unimplemented, "method UnblockMember not implemented")
+}
+func (UnimplementedMemberServiceServer) CreateOperator(context.Context, *CreateOperatorRequest) (*CreateOperatorResponse, error) {
+	return nil, status.Errorf(codes.Unimplemented, "method CreateOperator not implemented")
+}
+func (UnimplementedMemberServiceServer) BindWechat(context.Context, *BindWechatRequest) (*BindWechatResponse, error) {
+	return nil, status.Errorf(codes.Unimplemented, "method BindWechat not implemented")
+}
+func (UnimplementedMemberServiceServer) ListMemberAddresses(context.Context, *ListMemberAddressesRequest) (*ListMemberAddressesResponse, error) {
+	return nil, status.Errorf(codes.Unimplemented, "method ListMemberAddresses not implemented")
+}
+func (UnimplementedMemberServiceServer) ListMemberSessions(context.Context, *ListMemberSessionsRequest) (*ListMemberSessionsResponse, error) {
+	return nil, status.Errorf(codes.Unimplemented, "method ListMemberSessions not implemented")
 }
 func (UnimplementedMemberServiceServer) mustEmbedUnimplementedMemberServiceServer() {}
 func (UnimplementedMemberServiceServer) testEmbeddedByValue()                       {}
@@ -420,6 +700,204 @@ func _MemberService_GetMember_Handler(srv interface{}, ctx context.Context, dec 
 	return interceptor(ctx, in, info, handler)
 }
 
+func _MemberService_UpdateMe_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(UpdateMeRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(MemberServiceServer).UpdateMe(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: MemberService_UpdateMe_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(MemberServiceServer).UpdateMe(ctx, req.(*UpdateMeRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _MemberService_DeleteMe_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(DeleteMeRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(MemberServiceServer).DeleteMe(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: MemberService_DeleteMe_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(MemberServiceServer).DeleteMe(ctx, req.(*DeleteMeRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _MemberService_ListMySessions_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ListMySessionsRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(MemberServiceServer).ListMySessions(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: MemberService_ListMySessions_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(MemberServiceServer).ListMySessions(ctx, req.(*ListMySessionsRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _MemberService_RevokeMySession_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(RevokeMySessionRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(MemberServiceServer).RevokeMySession(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: MemberService_RevokeMySession_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(MemberServiceServer).RevokeMySession(ctx, req.(*RevokeMySessionRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _MemberService_SearchMembers_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(SearchMembersRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(MemberServiceServer).SearchMembers(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: MemberService_SearchMembers_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(MemberServiceServer).SearchMembers(ctx, req.(*SearchMembersRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _MemberService_BlockMember_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(BlockMemberRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(MemberServiceServer).BlockMember(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: MemberService_BlockMember_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(MemberServiceServer).BlockMember(ctx, req.(*BlockMemberRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _MemberService_UnblockMember_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(UnblockMemberRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(MemberServiceServer).UnblockMember(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: MemberService_UnblockMember_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(MemberServiceServer).UnblockMember(ctx, req.(*UnblockMemberRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _MemberService_CreateOperator_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(CreateOperatorRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(MemberServiceServer).CreateOperator(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: MemberService_CreateOperator_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(MemberServiceServer).CreateOperator(ctx, req.(*CreateOperatorRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _MemberService_BindWechat_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(BindWechatRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(MemberServiceServer).BindWechat(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: MemberService_BindWechat_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(MemberServiceServer).BindWechat(ctx, req.(*BindWechatRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _MemberService_ListMemberAddresses_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ListMemberAddressesRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(MemberServiceServer).ListMemberAddresses(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: MemberService_ListMemberAddresses_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(MemberServiceServer).ListMemberAddresses(ctx, req.(*ListMemberAddressesRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _MemberService_ListMemberSessions_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ListMemberSessionsRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(MemberServiceServer).ListMemberSessions(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: MemberService_ListMemberSessions_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(MemberServiceServer).ListMemberSessions(ctx, req.(*ListMemberSessionsRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // MemberService_ServiceDesc is the grpc.ServiceDesc for MemberService service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -434,6 +912,328 @@ var MemberService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "GetMember",
 			Handler:    _MemberService_GetMember_Handler,
+		},
+		{
+			MethodName: "UpdateMe",
+			Handler:    _MemberService_UpdateMe_Handler,
+		},
+		{
+			MethodName: "DeleteMe",
+			Handler:    _MemberService_DeleteMe_Handler,
+		},
+		{
+			MethodName: "ListMySessions",
+			Handler:    _MemberService_ListMySessions_Handler,
+		},
+		{
+			MethodName: "RevokeMySession",
+			Handler:    _MemberService_RevokeMySession_Handler,
+		},
+		{
+			MethodName: "SearchMembers",
+			Handler:    _MemberService_SearchMembers_Handler,
+		},
+		{
+			MethodName: "BlockMember",
+			Handler:    _MemberService_BlockMember_Handler,
+		},
+		{
+			MethodName: "UnblockMember",
+			Handler:    _MemberService_UnblockMember_Handler,
+		},
+		{
+			MethodName: "CreateOperator",
+			Handler:    _MemberService_CreateOperator_Handler,
+		},
+		{
+			MethodName: "BindWechat",
+			Handler:    _MemberService_BindWechat_Handler,
+		},
+		{
+			MethodName: "ListMemberAddresses",
+			Handler:    _MemberService_ListMemberAddresses_Handler,
+		},
+		{
+			MethodName: "ListMemberSessions",
+			Handler:    _MemberService_ListMemberSessions_Handler,
+		},
+	},
+	Streams:  []grpc.StreamDesc{},
+	Metadata: "siyu/member/v1/member.proto",
+}
+
+const (
+	AddressService_ListMyAddresses_FullMethodName = "/siyu.member.v1.AddressService/ListMyAddresses"
+	AddressService_GetMyAddress_FullMethodName    = "/siyu.member.v1.AddressService/GetMyAddress"
+	AddressService_CreateMyAddress_FullMethodName = "/siyu.member.v1.AddressService/CreateMyAddress"
+	AddressService_UpdateMyAddress_FullMethodName = "/siyu.member.v1.AddressService/UpdateMyAddress"
+	AddressService_DeleteMyAddress_FullMethodName = "/siyu.member.v1.AddressService/DeleteMyAddress"
+)
+
+// AddressServiceClient is the client API for AddressService service.
+//
+// For semantics around ctx use and closing/ending streaming RPCs, please refer to https://pkg.go.dev/google.golang.org/grpc/?tab=doc#ClientConn.NewStream.
+//
+// AddressService keeps the caller's shipping addresses: at most 20, exactly
+// one of them the default whenever there is any. Another member's address
+// id is NOT_FOUND, never PERMISSION_DENIED, so ids cannot be probed.
+type AddressServiceClient interface {
+	// ListMyAddresses lists the caller's addresses, the default first.
+	ListMyAddresses(ctx context.Context, in *ListMyAddressesRequest, opts ...grpc.CallOption) (*ListMyAddressesResponse, error)
+	// GetMyAddress returns one of the caller's addresses.
+	GetMyAddress(ctx context.Context, in *GetMyAddressRequest, opts ...grpc.CallOption) (*GetMyAddressResponse, error)
+	// CreateMyAddress adds an address. The first address becomes the default;
+	// is_default moves the default to the new one. ADDRESS_LIMIT_REACHED at 20.
+	CreateMyAddress(ctx context.Context, in *CreateMyAddressRequest, opts ...grpc.CallOption) (*CreateMyAddressResponse, error)
+	// UpdateMyAddress replaces an address's fields. is_default=true moves the
+	// default to it; the default cannot be unset (make another one default).
+	UpdateMyAddress(ctx context.Context, in *UpdateMyAddressRequest, opts ...grpc.CallOption) (*UpdateMyAddressResponse, error)
+	// DeleteMyAddress removes an address; when it was the default, the oldest
+	// remaining address becomes the default.
+	DeleteMyAddress(ctx context.Context, in *DeleteMyAddressRequest, opts ...grpc.CallOption) (*DeleteMyAddressResponse, error)
+}
+
+type addressServiceClient struct {
+	cc grpc.ClientConnInterface
+}
+
+func NewAddressServiceClient(cc grpc.ClientConnInterface) AddressServiceClient {
+	return &addressServiceClient{cc}
+}
+
+func (c *addressServiceClient) ListMyAddresses(ctx context.Context, in *ListMyAddressesRequest, opts ...grpc.CallOption) (*ListMyAddressesResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ListMyAddressesResponse)
+	err := c.cc.Invoke(ctx, AddressService_ListMyAddresses_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *addressServiceClient) GetMyAddress(ctx context.Context, in *GetMyAddressRequest, opts ...grpc.CallOption) (*GetMyAddressResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(GetMyAddressResponse)
+	err := c.cc.Invoke(ctx, AddressService_GetMyAddress_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *addressServiceClient) CreateMyAddress(ctx context.Context, in *CreateMyAddressRequest, opts ...grpc.CallOption) (*CreateMyAddressResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(CreateMyAddressResponse)
+	err := c.cc.Invoke(ctx, AddressService_CreateMyAddress_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *addressServiceClient) UpdateMyAddress(ctx context.Context, in *UpdateMyAddressRequest, opts ...grpc.CallOption) (*UpdateMyAddressResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(UpdateMyAddressResponse)
+	err := c.cc.Invoke(ctx, AddressService_UpdateMyAddress_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *addressServiceClient) DeleteMyAddress(ctx context.Context, in *DeleteMyAddressRequest, opts ...grpc.CallOption) (*DeleteMyAddressResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(DeleteMyAddressResponse)
+	err := c.cc.Invoke(ctx, AddressService_DeleteMyAddress_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// AddressServiceServer is the server API for AddressService service.
+// All implementations must embed UnimplementedAddressServiceServer
+// for forward compatibility.
+//
+// AddressService keeps the caller's shipping addresses: at most 20, exactly
+// one of them the default whenever there is any. Another member's address
+// id is NOT_FOUND, never PERMISSION_DENIED, so ids cannot be probed.
+type AddressServiceServer interface {
+	// ListMyAddresses lists the caller's addresses, the default first.
+	ListMyAddresses(context.Context, *ListMyAddressesRequest) (*ListMyAddressesResponse, error)
+	// GetMyAddress returns one of the caller's addresses.
+	GetMyAddress(context.Context, *GetMyAddressRequest) (*GetMyAddressResponse, error)
+	// CreateMyAddress adds an address. The first address becomes the default;
+	// is_default moves the default to the new one. ADDRESS_LIMIT_REACHED at 20.
+	CreateMyAddress(context.Context, *CreateMyAddressRequest) (*CreateMyAddressResponse, error)
+	// UpdateMyAddress replaces an address's fields. is_default=true moves the
+	// default to it; the default cannot be unset (make another one default).
+	UpdateMyAddress(context.Context, *UpdateMyAddressRequest) (*UpdateMyAddressResponse, error)
+	// DeleteMyAddress removes an address; when it was the default, the oldest
+	// remaining address becomes the default.
+	DeleteMyAddress(context.Context, *DeleteMyAddressRequest) (*DeleteMyAddressResponse, error)
+	mustEmbedUnimplementedAddressServiceServer()
+}
+
+// UnimplementedAddressServiceServer must be embedded to have
+// forward compatible implementations.
+//
+// NOTE: this should be embedded by value instead of pointer to avoid a nil
+// pointer dereference when methods are called.
+type UnimplementedAddressServiceServer struct{}
+
+func (UnimplementedAddressServiceServer) ListMyAddresses(context.Context, *ListMyAddressesRequest) (*ListMyAddressesResponse, error) {
+	return nil, status.Errorf(codes.Unimplemented, "method ListMyAddresses not implemented")
+}
+func (UnimplementedAddressServiceServer) GetMyAddress(context.Context, *GetMyAddressRequest) (*GetMyAddressResponse, error) {
+	return nil, status.Errorf(codes.Unimplemented, "method GetMyAddress not implemented")
+}
+func (UnimplementedAddressServiceServer) CreateMyAddress(context.Context, *CreateMyAddressRequest) (*CreateMyAddressResponse, error) {
+	return nil, status.Errorf(codes.Unimplemented, "method CreateMyAddress not implemented")
+}
+func (UnimplementedAddressServiceServer) UpdateMyAddress(context.Context, *UpdateMyAddressRequest) (*UpdateMyAddressResponse, error) {
+	return nil, status.Errorf(codes.Unimplemented, "method UpdateMyAddress not implemented")
+}
+func (UnimplementedAddressServiceServer) DeleteMyAddress(context.Context, *DeleteMyAddressRequest) (*DeleteMyAddressResponse, error) {
+	return nil, status.Errorf(codes.Unimplemented, "method DeleteMyAddress not implemented")
+}
+func (UnimplementedAddressServiceServer) mustEmbedUnimplementedAddressServiceServer() {}
+func (UnimplementedAddressServiceServer) testEmbeddedByValue()                        {}
+
+// UnsafeAddressServiceServer may be embedded to opt out of forward compatibility for this service.
+// Use of this interface is not recommended, as added methods to AddressServiceServer will
+// result in compilation errors.
+type UnsafeAddressServiceServer interface {
+	mustEmbedUnimplementedAddressServiceServer()
+}
+
+func RegisterAddressServiceServer(s grpc.ServiceRegistrar, srv AddressServiceServer) {
+	// If the following call pancis, it indicates UnimplementedAddressServiceServer was
+	// embedded by pointer and is nil.  This will cause panics if an
+	// unimplemented method is ever invoked, so we test this at initialization
+	// time to prevent it from happening at runtime later due to I/O.
+	if t, ok := srv.(interface{ testEmbeddedByValue() }); ok {
+		t.testEmbeddedByValue()
+	}
+	s.RegisterService(&AddressService_ServiceDesc, srv)
+}
+
+func _AddressService_ListMyAddresses_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ListMyAddressesRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(AddressServiceServer).ListMyAddresses(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: AddressService_ListMyAddresses_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(AddressServiceServer).ListMyAddresses(ctx, req.(*ListMyAddressesRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _AddressService_GetMyAddress_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(GetMyAddressRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(AddressServiceServer).GetMyAddress(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: AddressService_GetMyAddress_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(AddressServiceServer).GetMyAddress(ctx, req.(*GetMyAddressRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _AddressService_CreateMyAddress_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(CreateMyAddressRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(AddressServiceServer).CreateMyAddress(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: AddressService_CreateMyAddress_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(AddressServiceServer).CreateMyAddress(ctx, req.(*CreateMyAddressRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _AddressService_UpdateMyAddress_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(UpdateMyAddressRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(AddressServiceServer).UpdateMyAddress(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: AddressService_UpdateMyAddress_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(AddressServiceServer).UpdateMyAddress(ctx, req.(*UpdateMyAddressRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _AddressService_DeleteMyAddress_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(DeleteMyAddressRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(AddressServiceServer).DeleteMyAddress(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: AddressService_DeleteMyAddress_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(AddressServiceServer).DeleteMyAddress(ctx, req.(*DeleteMyAddressRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+// AddressService_ServiceDesc is the grpc.ServiceDesc for AddressService service.
+// It's only intended for direct use with grpc.RegisterService,
+// and not to be introspected or modified (even as a copy)
+var AddressService_ServiceDesc = grpc.ServiceDesc{
+	ServiceName: "siyu.member.v1.AddressService",
+	HandlerType: (*AddressServiceServer)(nil),
+	Methods: []grpc.MethodDesc{
+		{
+			MethodName: "ListMyAddresses",
+			Handler:    _AddressService_ListMyAddresses_Handler,
+		},
+		{
+			MethodName: "GetMyAddress",
+			Handler:    _AddressService_GetMyAddress_Handler,
+		},
+		{
+			MethodName: "CreateMyAddress",
+			Handler:    _AddressService_CreateMyAddress_Handler,
+		},
+		{
+			MethodName: "UpdateMyAddress",
+			Handler:    _AddressService_UpdateMyAddress_Handler,
+		},
+		{
+			MethodName: "DeleteMyAddress",
+			Handler:    _AddressService_DeleteMyAddress_Handler,
 		},
 	},
 	Streams:  []grpc.StreamDesc{},

@@ -99,6 +99,322 @@ func (x *ProductCreated) GetCategoryId() string {
 	return ""
 }
 
+// StockChanged is published on siyu.product.stock_changed whenever a SKU's
+// available, reserved or sold units change.
+type StockChanged struct {
+	state      protoimpl.MessageState `protogen:"open.v1"`
+	EventId    string                 `protobuf:"bytes,1,opt,name=event_id,json=eventId,proto3" json:"event_id,omitempty"`
+	OccurredAt *timestamppb.Timestamp `protobuf:"bytes,2,opt,name=occurred_at,json=occurredAt,proto3" json:"occurred_at,omitempty"`
+	ProductId  string                 `protobuf:"bytes,3,opt,name=product_id,json=productId,proto3" json:"product_id,omitempty"`
+	SkuId      string                 `protobuf:"bytes,4,opt,name=sku_id,json=skuId,proto3" json:"sku_id,omitempty"`
+	Available  int64                  `protobuf:"varint,5,opt,name=available,proto3" json:"available,omitempty"`
+	Reserved   int64                  `protobuf:"varint,6,opt,name=reserved,proto3" json:"reserved,omitempty"`
+	Sold       int64                  `protobuf:"varint,7,opt,name=sold,proto3" json:"sold,omitempty"`
+	// What changed it: "reserve", "confirm", "release", "expire" or "adjust".
+	Cause string `protobuf:"bytes,8,opt,name=cause,proto3" json:"cause,omitempty"`
+	// The order id of a reservation, or the request id of an adjustment.
+	Ref           string `protobuf:"bytes,9,opt,name=ref,proto3" json:"ref,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *StockChanged) Reset() {
+	*x = StockChanged{}
+	mi := &file_siyu_product_v1_events_proto_msgTypes[1]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *StockChanged) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*StockChanged) ProtoMessage() {}
+
+func (x *StockChanged) ProtoReflect() protoreflect.Message {
+	mi := &file_siyu_product_v1_events_proto_msgTypes[1]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use StockChanged.ProtoReflect.Descriptor instead.
+func (*StockChanged) Descriptor() ([]byte, []int) {
+	return file_siyu_product_v1_events_proto_rawDescGZIP(), []int{1}
+}
+
+func (x *StockChanged) GetEventId() string {
+	if x != nil {
+		return x.EventId
+	}
+	return ""
+}
+
+func (x *StockChanged) GetOccurredAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.OccurredAt
+	}
+	return nil
+}
+
+func (x *StockChanged) GetProductId() string {
+	if x != nil {
+		return x.ProductId
+	}
+	return ""
+}
+
+func (x *StockChanged) GetSkuId() string {
+	if x != nil {
+		return x.SkuId
+	}
+	return ""
+}
+
+func (x *StockChanged) GetAvailable() int64 {
+	if x != nil {
+		return x.Available
+	}
+	return 0
+}
+
+func (x *StockChanged) GetReserved() int64 {
+	if x != nil {
+		return x.Reserved
+	}
+	return 0
+}
+
+func (x *StockChanged) GetSold() int64 {
+	if x != nil {
+		return x.Sold
+	}
+	return 0
+}
+
+func (x *StockChanged) GetCause() string {
+	if x != nil {
+		return x.Cause
+	}
+	return ""
+}
+
+func (x *StockChanged) GetRef() string {
+	if x != nil {
+		return x.Ref
+	}
+	return ""
+}
+
+// StockLow is published on siyu.product.stock_low when a SKU's available
+// units fall below its threshold.
+type StockLow struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	EventId       string                 `protobuf:"bytes,1,opt,name=event_id,json=eventId,proto3" json:"event_id,omitempty"`
+	OccurredAt    *timestamppb.Timestamp `protobuf:"bytes,2,opt,name=occurred_at,json=occurredAt,proto3" json:"occurred_at,omitempty"`
+	ProductId     string                 `protobuf:"bytes,3,opt,name=product_id,json=productId,proto3" json:"product_id,omitempty"`
+	SkuId         string                 `protobuf:"bytes,4,opt,name=sku_id,json=skuId,proto3" json:"sku_id,omitempty"`
+	Available     int64                  `protobuf:"varint,5,opt,name=available,proto3" json:"available,omitempty"`
+	LowThreshold  int64                  `protobuf:"varint,6,opt,name=low_threshold,json=lowThreshold,proto3" json:"low_threshold,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *StockLow) Reset() {
+	*x = StockLow{}
+	mi := &file_siyu_product_v1_events_proto_msgTypes[2]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *StockLow) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*StockLow) ProtoMessage() {}
+
+func (x *StockLow) ProtoReflect() protoreflect.Message {
+	mi := &file_siyu_product_v1_events_proto_msgTypes[2]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use StockLow.ProtoReflect.Descriptor instead.
+func (*StockLow) Descriptor() ([]byte, []int) {
+	return file_siyu_product_v1_events_proto_rawDescGZIP(), []int{2}
+}
+
+func (x *StockLow) GetEventId() string {
+	if x != nil {
+		return x.EventId
+	}
+	return ""
+}
+
+func (x *StockLow) GetOccurredAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.OccurredAt
+	}
+	return nil
+}
+
+func (x *StockLow) GetProductId() string {
+	if x != nil {
+		return x.ProductId
+	}
+	return ""
+}
+
+func (x *StockLow) GetSkuId() string {
+	if x != nil {
+		return x.SkuId
+	}
+	return ""
+}
+
+func (x *StockLow) GetAvailable() int64 {
+	if x != nil {
+		return x.Available
+	}
+	return 0
+}
+
+func (x *StockLow) GetLowThreshold() int64 {
+	if x != nil {
+		return x.LowThreshold
+	}
+	return 0
+}
+
+// ProductReviewed is published on siyu.product.reviewed when a member
+// reviews a completed order line.
+type ProductReviewed struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	EventId       string                 `protobuf:"bytes,1,opt,name=event_id,json=eventId,proto3" json:"event_id,omitempty"`
+	OccurredAt    *timestamppb.Timestamp `protobuf:"bytes,2,opt,name=occurred_at,json=occurredAt,proto3" json:"occurred_at,omitempty"`
+	ReviewId      string                 `protobuf:"bytes,3,opt,name=review_id,json=reviewId,proto3" json:"review_id,omitempty"`
+	ProductId     string                 `protobuf:"bytes,4,opt,name=product_id,json=productId,proto3" json:"product_id,omitempty"`
+	SkuId         string                 `protobuf:"bytes,5,opt,name=sku_id,json=skuId,proto3" json:"sku_id,omitempty"`
+	OrderId       string                 `protobuf:"bytes,6,opt,name=order_id,json=orderId,proto3" json:"order_id,omitempty"`
+	MemberId      string                 `protobuf:"bytes,7,opt,name=member_id,json=memberId,proto3" json:"member_id,omitempty"`
+	Rating        int32                  `protobuf:"varint,8,opt,name=rating,proto3" json:"rating,omitempty"`
+	HasImages     bool                   `protobuf:"varint,9,opt,name=has_images,json=hasImages,proto3" json:"has_images,omitempty"`
+	Anonymous     bool                   `protobuf:"varint,10,opt,name=anonymous,proto3" json:"anonymous,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ProductReviewed) Reset() {
+	*x = ProductReviewed{}
+	mi := &file_siyu_product_v1_events_proto_msgTypes[3]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ProductReviewed) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ProductReviewed) ProtoMessage() {}
+
+func (x *ProductReviewed) ProtoReflect() protoreflect.Message {
+	mi := &file_siyu_product_v1_events_proto_msgTypes[3]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ProductReviewed.ProtoReflect.Descriptor instead.
+func (*ProductReviewed) Descriptor() ([]byte, []int) {
+	return file_siyu_product_v1_events_proto_rawDescGZIP(), []int{3}
+}
+
+func (x *ProductReviewed) GetEventId() string {
+	if x != nil {
+		return x.EventId
+	}
+	return ""
+}
+
+func (x *ProductReviewed) GetOccurredAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.OccurredAt
+	}
+	return nil
+}
+
+func (x *ProductReviewed) GetReviewId() string {
+	if x != nil {
+		return x.ReviewId
+	}
+	return ""
+}
+
+func (x *ProductReviewed) GetProductId() string {
+	if x != nil {
+		return x.ProductId
+	}
+	return ""
+}
+
+func (x *ProductReviewed) GetSkuId() string {
+	if x != nil {
+		return x.SkuId
+	}
+	return ""
+}
+
+func (x *ProductReviewed) GetOrderId() string {
+	if x != nil {
+		return x.OrderId
+	}
+	return ""
+}
+
+func (x *ProductReviewed) GetMemberId() string {
+	if x != nil {
+		return x.MemberId
+	}
+	return ""
+}
+
+func (x *ProductReviewed) GetRating() int32 {
+	if x != nil {
+		return x.Rating
+	}
+	return 0
+}
+
+func (x *ProductReviewed) GetHasImages() bool {
+	if x != nil {
+		return x.HasImages
+	}
+	return false
+}
+
+func (x *ProductReviewed) GetAnonymous() bool {
+	if x != nil {
+		return x.Anonymous
+	}
+	return false
+}
+
 var File_siyu_product_v1_events_proto protoreflect.FileDescriptor
 
 const file_siyu_product_v1_events_proto_rawDesc = "" +
@@ -112,7 +428,43 @@ const file_siyu_product_v1_events_proto_rawDesc = "" +
 	"product_id\x18\x03 \x01(\tR\tproductId\x12\x14\n" +
 	"\x05title\x18\x04 \x01(\tR\x05title\x12\x1f\n" +
 	"\vcategory_id\x18\x05 \x01(\tR\n" +
-	"categoryIdB*Z(siyu.dev/proto/siyu/product/v1;productv1b\x06proto3"
+	"categoryId\"\x92\x02\n" +
+	"\fStockChanged\x12\x19\n" +
+	"\bevent_id\x18\x01 \x01(\tR\aeventId\x12;\n" +
+	"\voccurred_at\x18\x02 \x01(\v2\x1a.google.protobuf.TimestampR\n" +
+	"occurredAt\x12\x1d\n" +
+	"\n" +
+	"product_id\x18\x03 \x01(\tR\tproductId\x12\x15\n" +
+	"\x06sku_id\x18\x04 \x01(\tR\x05skuId\x12\x1c\n" +
+	"\tavailable\x18\x05 \x01(\x03R\tavailable\x12\x1a\n" +
+	"\breserved\x18\x06 \x01(\x03R\breserved\x12\x12\n" +
+	"\x04sold\x18\a \x01(\x03R\x04sold\x12\x14\n" +
+	"\x05cause\x18\b \x01(\tR\x05cause\x12\x10\n" +
+	"\x03ref\x18\t \x01(\tR\x03ref\"\xdb\x01\n" +
+	"\bStockLow\x12\x19\n" +
+	"\bevent_id\x18\x01 \x01(\tR\aeventId\x12;\n" +
+	"\voccurred_at\x18\x02 \x01(\v2\x1a.google.protobuf.TimestampR\n" +
+	"occurredAt\x12\x1d\n" +
+	"\n" +
+	"product_id\x18\x03 \x01(\tR\tproductId\x12\x15\n" +
+	"\x06sku_id\x18\x04 \x01(\tR\x05skuId\x12\x1c\n" +
+	"\tavailable\x18\x05 \x01(\x03R\tavailable\x12#\n" +
+	"\rlow_threshold\x18\x06 \x01(\x03R\flowThreshold\"\xc9\x02\n" +
+	"\x0fProductReviewed\x12\x19\n" +
+	"\bevent_id\x18\x01 \x01(\tR\aeventId\x12;\n" +
+	"\voccurred_at\x18\x02 \x01(\v2\x1a.google.protobuf.TimestampR\n" +
+	"occurredAt\x12\x1b\n" +
+	"\treview_id\x18\x03 \x01(\tR\breviewId\x12\x1d\n" +
+	"\n" +
+	"product_id\x18\x04 \x01(\tR\tproductId\x12\x15\n" +
+	"\x06sku_id\x18\x05 \x01(\tR\x05skuId\x12\x19\n" +
+	"\border_id\x18\x06 \x01(\tR\aorderId\x12\x1b\n" +
+	"\tmember_id\x18\a \x01(\tR\bmemberId\x12\x16\n" +
+	"\x06rating\x18\b \x01(\x05R\x06rating\x12\x1d\n" +
+	"\n" +
+	"has_images\x18\t \x01(\bR\thasImages\x12\x1c\n" +
+	"\tanonymous\x18\n" +
+	" \x01(\bR\tanonymousB*Z(siyu.dev/proto/siyu/product/v1;productv1b\x06proto3"
 
 var (
 	file_siyu_product_v1_events_proto_rawDescOnce sync.Once
@@ -126,18 +478,24 @@ func file_siyu_product_v1_events_proto_rawDescGZIP() []byte {
 	return file_siyu_product_v1_events_proto_rawDescData
 }
 
-var file_siyu_product_v1_events_proto_msgTypes = make([]protoimpl.MessageInfo, 1)
+var file_siyu_product_v1_events_proto_msgTypes = make([]protoimpl.MessageInfo, 4)
 var file_siyu_product_v1_events_proto_goTypes = []any{
 	(*ProductCreated)(nil),        // 0: siyu.product.v1.ProductCreated
-	(*timestamppb.Timestamp)(nil), // 1: google.protobuf.Timestamp
+	(*StockChanged)(nil),          // 1: siyu.product.v1.StockChanged
+	(*StockLow)(nil),              // 2: siyu.product.v1.StockLow
+	(*ProductReviewed)(nil),       // 3: siyu.product.v1.ProductReviewed
+	(*timestamppb.Timestamp)(nil), // 4: google.protobuf.Timestamp
 }
 var file_siyu_product_v1_events_proto_depIdxs = []int32{
-	1, // 0: siyu.product.v1.ProductCreated.occurred_at:type_name -> google.protobuf.Timestamp
-	1, // [1:1] is the sub-list for method output_type
-	1, // [1:1] is the sub-list for method input_type
-	1, // [1:1] is the sub-list for extension type_name
-	1, // [1:1] is the sub-list for extension extendee
-	0, // [0:1] is the sub-list for field type_name
+	4, // 0: siyu.product.v1.ProductCreated.occurred_at:type_name -> google.protobuf.Timestamp
+	4, // 1: siyu.product.v1.StockChanged.occurred_at:type_name -> google.protobuf.Timestamp
+	4, // 2: siyu.product.v1.StockLow.occurred_at:type_name -> google.protobuf.Timestamp
+	4, // 3: siyu.product.v1.ProductReviewed.occurred_at:type_name -> google.protobuf.Timestamp
+	4, // [4:4] is the sub-list for method output_type
+	4, // [4:4] is the sub-list for method input_type
+	4, // [4:4] is the sub-list for extension type_name
+	4, // [4:4] is the sub-list for extension extendee
+	0, // [0:4] is the sub-list for field type_name
 }
 
 func init() { file_siyu_product_v1_events_proto_init() }
@@ -151,7 +509,7 @@ func file_siyu_product_v1_events_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_siyu_product_v1_events_proto_rawDesc), len(file_siyu_product_v1_events_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   1,
+			NumMessages:   4,
 			NumExtensions: 0,
 			NumServices:   0,
 		},

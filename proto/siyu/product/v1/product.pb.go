@@ -75,6 +75,68 @@ func (ProductStatus) EnumDescriptor() ([]byte, []int) {
 	return file_siyu_product_v1_product_proto_rawDescGZIP(), []int{0}
 }
 
+// SearchOrder is how search results are sorted.
+type SearchOrder int32
+
+const (
+	// Relevance.
+	SearchOrder_SEARCH_ORDER_UNSPECIFIED SearchOrder = 0
+	SearchOrder_SEARCH_ORDER_RELEVANCE   SearchOrder = 1
+	// Lowest SKU price, cheapest first.
+	SearchOrder_SEARCH_ORDER_PRICE_ASC  SearchOrder = 2
+	SearchOrder_SEARCH_ORDER_PRICE_DESC SearchOrder = 3
+	// Units sold, most first.
+	SearchOrder_SEARCH_ORDER_SALES  SearchOrder = 4
+	SearchOrder_SEARCH_ORDER_NEWEST SearchOrder = 5
+)
+
+// Enum value maps for SearchOrder.
+var (
+	SearchOrder_name = map[int32]string{
+		0: "SEARCH_ORDER_UNSPECIFIED",
+		1: "SEARCH_ORDER_RELEVANCE",
+		2: "SEARCH_ORDER_PRICE_ASC",
+		3: "SEARCH_ORDER_PRICE_DESC",
+		4: "SEARCH_ORDER_SALES",
+		5: "SEARCH_ORDER_NEWEST",
+	}
+	SearchOrder_value = map[string]int32{
+		"SEARCH_ORDER_UNSPECIFIED": 0,
+		"SEARCH_ORDER_RELEVANCE":   1,
+		"SEARCH_ORDER_PRICE_ASC":   2,
+		"SEARCH_ORDER_PRICE_DESC":  3,
+		"SEARCH_ORDER_SALES":       4,
+		"SEARCH_ORDER_NEWEST":      5,
+	}
+)
+
+func (x SearchOrder) Enum() *SearchOrder {
+	p := new(SearchOrder)
+	*p = x
+	return p
+}
+
+func (x SearchOrder) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (SearchOrder) Descriptor() protoreflect.EnumDescriptor {
+	return file_siyu_product_v1_product_proto_enumTypes[1].Descriptor()
+}
+
+func (SearchOrder) Type() protoreflect.EnumType {
+	return &file_siyu_product_v1_product_proto_enumTypes[1]
+}
+
+func (x SearchOrder) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use SearchOrder.Descriptor instead.
+func (SearchOrder) EnumDescriptor() ([]byte, []int) {
+	return file_siyu_product_v1_product_proto_rawDescGZIP(), []int{1}
+}
+
 type Category struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	Id    string                 `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
@@ -881,6 +943,500 @@ func (x *CreateProductResponse) GetProduct() *Product {
 	return nil
 }
 
+type SearchProductsRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Keywords, at most 50 characters; empty browses with the filters only.
+	Query string `protobuf:"bytes,1,opt,name=query,proto3" json:"query,omitempty"`
+	// Only this category and the categories below it.
+	CategoryId string `protobuf:"bytes,2,opt,name=category_id,json=categoryId,proto3" json:"category_id,omitempty"`
+	// Lowest SKU price bounds in fen, inclusive; 0 means unbounded.
+	MinPriceFen int64 `protobuf:"varint,3,opt,name=min_price_fen,json=minPriceFen,proto3" json:"min_price_fen,omitempty"`
+	MaxPriceFen int64 `protobuf:"varint,4,opt,name=max_price_fen,json=maxPriceFen,proto3" json:"max_price_fen,omitempty"`
+	// Only products carrying every one of these tags.
+	Tags []string `protobuf:"bytes,5,rep,name=tags,proto3" json:"tags,omitempty"`
+	// Only products with at least one SKU in stock.
+	InStockOnly bool        `protobuf:"varint,6,opt,name=in_stock_only,json=inStockOnly,proto3" json:"in_stock_only,omitempty"`
+	OrderBy     SearchOrder `protobuf:"varint,7,opt,name=order_by,json=orderBy,proto3,enum=siyu.product.v1.SearchOrder" json:"order_by,omitempty"`
+	// At most 100; 0 means 20.
+	PageSize      int32  `protobuf:"varint,8,opt,name=page_size,json=pageSize,proto3" json:"page_size,omitempty"`
+	PageToken     string `protobuf:"bytes,9,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *SearchProductsRequest) Reset() {
+	*x = SearchProductsRequest{}
+	mi := &file_siyu_product_v1_product_proto_msgTypes[13]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SearchProductsRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SearchProductsRequest) ProtoMessage() {}
+
+func (x *SearchProductsRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_siyu_product_v1_product_proto_msgTypes[13]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SearchProductsRequest.ProtoReflect.Descriptor instead.
+func (*SearchProductsRequest) Descriptor() ([]byte, []int) {
+	return file_siyu_product_v1_product_proto_rawDescGZIP(), []int{13}
+}
+
+func (x *SearchProductsRequest) GetQuery() string {
+	if x != nil {
+		return x.Query
+	}
+	return ""
+}
+
+func (x *SearchProductsRequest) GetCategoryId() string {
+	if x != nil {
+		return x.CategoryId
+	}
+	return ""
+}
+
+func (x *SearchProductsRequest) GetMinPriceFen() int64 {
+	if x != nil {
+		return x.MinPriceFen
+	}
+	return 0
+}
+
+func (x *SearchProductsRequest) GetMaxPriceFen() int64 {
+	if x != nil {
+		return x.MaxPriceFen
+	}
+	return 0
+}
+
+func (x *SearchProductsRequest) GetTags() []string {
+	if x != nil {
+		return x.Tags
+	}
+	return nil
+}
+
+func (x *SearchProductsRequest) GetInStockOnly() bool {
+	if x != nil {
+		return x.InStockOnly
+	}
+	return false
+}
+
+func (x *SearchProductsRequest) GetOrderBy() SearchOrder {
+	if x != nil {
+		return x.OrderBy
+	}
+	return SearchOrder_SEARCH_ORDER_UNSPECIFIED
+}
+
+func (x *SearchProductsRequest) GetPageSize() int32 {
+	if x != nil {
+		return x.PageSize
+	}
+	return 0
+}
+
+func (x *SearchProductsRequest) GetPageToken() string {
+	if x != nil {
+		return x.PageToken
+	}
+	return ""
+}
+
+// CategoryFacet counts the matches in a category and the categories below it.
+type CategoryFacet struct {
+	state      protoimpl.MessageState `protogen:"open.v1"`
+	CategoryId string                 `protobuf:"bytes,1,opt,name=category_id,json=categoryId,proto3" json:"category_id,omitempty"`
+	Name       string                 `protobuf:"bytes,2,opt,name=name,proto3" json:"name,omitempty"`
+	// 1 for top level.
+	Level         int32 `protobuf:"varint,3,opt,name=level,proto3" json:"level,omitempty"`
+	Count         int32 `protobuf:"varint,4,opt,name=count,proto3" json:"count,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CategoryFacet) Reset() {
+	*x = CategoryFacet{}
+	mi := &file_siyu_product_v1_product_proto_msgTypes[14]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CategoryFacet) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CategoryFacet) ProtoMessage() {}
+
+func (x *CategoryFacet) ProtoReflect() protoreflect.Message {
+	mi := &file_siyu_product_v1_product_proto_msgTypes[14]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CategoryFacet.ProtoReflect.Descriptor instead.
+func (*CategoryFacet) Descriptor() ([]byte, []int) {
+	return file_siyu_product_v1_product_proto_rawDescGZIP(), []int{14}
+}
+
+func (x *CategoryFacet) GetCategoryId() string {
+	if x != nil {
+		return x.CategoryId
+	}
+	return ""
+}
+
+func (x *CategoryFacet) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+func (x *CategoryFacet) GetLevel() int32 {
+	if x != nil {
+		return x.Level
+	}
+	return 0
+}
+
+func (x *CategoryFacet) GetCount() int32 {
+	if x != nil {
+		return x.Count
+	}
+	return 0
+}
+
+type SearchProductsResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Products      []*Product             `protobuf:"bytes,1,rep,name=products,proto3" json:"products,omitempty"`
+	NextPageToken string                 `protobuf:"bytes,2,opt,name=next_page_token,json=nextPageToken,proto3" json:"next_page_token,omitempty"`
+	// Number of matching products.
+	TotalSize int32 `protobuf:"varint,3,opt,name=total_size,json=totalSize,proto3" json:"total_size,omitempty"`
+	// Matches per category for every filter except the category, parents first.
+	CategoryFacets []*CategoryFacet `protobuf:"bytes,4,rep,name=category_facets,json=categoryFacets,proto3" json:"category_facets,omitempty"`
+	unknownFields  protoimpl.UnknownFields
+	sizeCache      protoimpl.SizeCache
+}
+
+func (x *SearchProductsResponse) Reset() {
+	*x = SearchProductsResponse{}
+	mi := &file_siyu_product_v1_product_proto_msgTypes[15]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SearchProductsResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SearchProductsResponse) ProtoMessage() {}
+
+func (x *SearchProductsResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_siyu_product_v1_product_proto_msgTypes[15]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SearchProductsResponse.ProtoReflect.Descriptor instead.
+func (*SearchProductsResponse) Descriptor() ([]byte, []int) {
+	return file_siyu_product_v1_product_proto_rawDescGZIP(), []int{15}
+}
+
+func (x *SearchProductsResponse) GetProducts() []*Product {
+	if x != nil {
+		return x.Products
+	}
+	return nil
+}
+
+func (x *SearchProductsResponse) GetNextPageToken() string {
+	if x != nil {
+		return x.NextPageToken
+	}
+	return ""
+}
+
+func (x *SearchProductsResponse) GetTotalSize() int32 {
+	if x != nil {
+		return x.TotalSize
+	}
+	return 0
+}
+
+func (x *SearchProductsResponse) GetCategoryFacets() []*CategoryFacet {
+	if x != nil {
+		return x.CategoryFacets
+	}
+	return nil
+}
+
+type SuggestKeywordsRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// What the shopper typed so far.
+	Prefix string `protobuf:"bytes,1,opt,name=prefix,proto3" json:"prefix,omitempty"`
+	// At most 20; 0 means 10.
+	Limit         int32 `protobuf:"varint,2,opt,name=limit,proto3" json:"limit,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *SuggestKeywordsRequest) Reset() {
+	*x = SuggestKeywordsRequest{}
+	mi := &file_siyu_product_v1_product_proto_msgTypes[16]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SuggestKeywordsRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SuggestKeywordsRequest) ProtoMessage() {}
+
+func (x *SuggestKeywordsRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_siyu_product_v1_product_proto_msgTypes[16]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SuggestKeywordsRequest.ProtoReflect.Descriptor instead.
+func (*SuggestKeywordsRequest) Descriptor() ([]byte, []int) {
+	return file_siyu_product_v1_product_proto_rawDescGZIP(), []int{16}
+}
+
+func (x *SuggestKeywordsRequest) GetPrefix() string {
+	if x != nil {
+		return x.Prefix
+	}
+	return ""
+}
+
+func (x *SuggestKeywordsRequest) GetLimit() int32 {
+	if x != nil {
+		return x.Limit
+	}
+	return 0
+}
+
+type SuggestKeywordsResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Suggestions   []string               `protobuf:"bytes,1,rep,name=suggestions,proto3" json:"suggestions,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *SuggestKeywordsResponse) Reset() {
+	*x = SuggestKeywordsResponse{}
+	mi := &file_siyu_product_v1_product_proto_msgTypes[17]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SuggestKeywordsResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SuggestKeywordsResponse) ProtoMessage() {}
+
+func (x *SuggestKeywordsResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_siyu_product_v1_product_proto_msgTypes[17]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SuggestKeywordsResponse.ProtoReflect.Descriptor instead.
+func (*SuggestKeywordsResponse) Descriptor() ([]byte, []int) {
+	return file_siyu_product_v1_product_proto_rawDescGZIP(), []int{17}
+}
+
+func (x *SuggestKeywordsResponse) GetSuggestions() []string {
+	if x != nil {
+		return x.Suggestions
+	}
+	return nil
+}
+
+type ListHotKeywordsRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// At most 50; 0 means 10.
+	Limit         int32 `protobuf:"varint,1,opt,name=limit,proto3" json:"limit,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListHotKeywordsRequest) Reset() {
+	*x = ListHotKeywordsRequest{}
+	mi := &file_siyu_product_v1_product_proto_msgTypes[18]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListHotKeywordsRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListHotKeywordsRequest) ProtoMessage() {}
+
+func (x *ListHotKeywordsRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_siyu_product_v1_product_proto_msgTypes[18]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListHotKeywordsRequest.ProtoReflect.Descriptor instead.
+func (*ListHotKeywordsRequest) Descriptor() ([]byte, []int) {
+	return file_siyu_product_v1_product_proto_rawDescGZIP(), []int{18}
+}
+
+func (x *ListHotKeywordsRequest) GetLimit() int32 {
+	if x != nil {
+		return x.Limit
+	}
+	return 0
+}
+
+type HotKeyword struct {
+	state   protoimpl.MessageState `protogen:"open.v1"`
+	Keyword string                 `protobuf:"bytes,1,opt,name=keyword,proto3" json:"keyword,omitempty"`
+	// Searches that found products.
+	Count         int64 `protobuf:"varint,2,opt,name=count,proto3" json:"count,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *HotKeyword) Reset() {
+	*x = HotKeyword{}
+	mi := &file_siyu_product_v1_product_proto_msgTypes[19]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *HotKeyword) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*HotKeyword) ProtoMessage() {}
+
+func (x *HotKeyword) ProtoReflect() protoreflect.Message {
+	mi := &file_siyu_product_v1_product_proto_msgTypes[19]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use HotKeyword.ProtoReflect.Descriptor instead.
+func (*HotKeyword) Descriptor() ([]byte, []int) {
+	return file_siyu_product_v1_product_proto_rawDescGZIP(), []int{19}
+}
+
+func (x *HotKeyword) GetKeyword() string {
+	if x != nil {
+		return x.Keyword
+	}
+	return ""
+}
+
+func (x *HotKeyword) GetCount() int64 {
+	if x != nil {
+		return x.Count
+	}
+	return 0
+}
+
+type ListHotKeywordsResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Keywords      []*HotKeyword          `protobuf:"bytes,1,rep,name=keywords,proto3" json:"keywords,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListHotKeywordsResponse) Reset() {
+	*x = ListHotKeywordsResponse{}
+	mi := &file_siyu_product_v1_product_proto_msgTypes[20]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListHotKeywordsResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListHotKeywordsResponse) ProtoMessage() {}
+
+func (x *ListHotKeywordsResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_siyu_product_v1_product_proto_msgTypes[20]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListHotKeywordsResponse.ProtoReflect.Descriptor instead.
+func (*ListHotKeywordsResponse) Descriptor() ([]byte, []int) {
+	return file_siyu_product_v1_product_proto_rawDescGZIP(), []int{20}
+}
+
+func (x *ListHotKeywordsResponse) GetKeywords() []*HotKeyword {
+	if x != nil {
+		return x.Keywords
+	}
+	return nil
+}
+
 var File_siyu_product_v1_product_proto protoreflect.FileDescriptor
 
 const file_siyu_product_v1_product_proto_rawDesc = "" +
@@ -955,19 +1511,66 @@ const file_siyu_product_v1_product_proto_rawDesc = "" +
 	"\n" +
 	"product_id\x18\x02 \x01(\tR\tproductId\"K\n" +
 	"\x15CreateProductResponse\x122\n" +
-	"\aproduct\x18\x01 \x01(\v2\x18.siyu.product.v1.ProductR\aproduct*\x83\x01\n" +
+	"\aproduct\x18\x01 \x01(\v2\x18.siyu.product.v1.ProductR\aproduct\"\xc3\x02\n" +
+	"\x15SearchProductsRequest\x12\x14\n" +
+	"\x05query\x18\x01 \x01(\tR\x05query\x12\x1f\n" +
+	"\vcategory_id\x18\x02 \x01(\tR\n" +
+	"categoryId\x12\"\n" +
+	"\rmin_price_fen\x18\x03 \x01(\x03R\vminPriceFen\x12\"\n" +
+	"\rmax_price_fen\x18\x04 \x01(\x03R\vmaxPriceFen\x12\x12\n" +
+	"\x04tags\x18\x05 \x03(\tR\x04tags\x12\"\n" +
+	"\rin_stock_only\x18\x06 \x01(\bR\vinStockOnly\x127\n" +
+	"\border_by\x18\a \x01(\x0e2\x1c.siyu.product.v1.SearchOrderR\aorderBy\x12\x1b\n" +
+	"\tpage_size\x18\b \x01(\x05R\bpageSize\x12\x1d\n" +
+	"\n" +
+	"page_token\x18\t \x01(\tR\tpageToken\"p\n" +
+	"\rCategoryFacet\x12\x1f\n" +
+	"\vcategory_id\x18\x01 \x01(\tR\n" +
+	"categoryId\x12\x12\n" +
+	"\x04name\x18\x02 \x01(\tR\x04name\x12\x14\n" +
+	"\x05level\x18\x03 \x01(\x05R\x05level\x12\x14\n" +
+	"\x05count\x18\x04 \x01(\x05R\x05count\"\xde\x01\n" +
+	"\x16SearchProductsResponse\x124\n" +
+	"\bproducts\x18\x01 \x03(\v2\x18.siyu.product.v1.ProductR\bproducts\x12&\n" +
+	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\x12\x1d\n" +
+	"\n" +
+	"total_size\x18\x03 \x01(\x05R\ttotalSize\x12G\n" +
+	"\x0fcategory_facets\x18\x04 \x03(\v2\x1e.siyu.product.v1.CategoryFacetR\x0ecategoryFacets\"F\n" +
+	"\x16SuggestKeywordsRequest\x12\x16\n" +
+	"\x06prefix\x18\x01 \x01(\tR\x06prefix\x12\x14\n" +
+	"\x05limit\x18\x02 \x01(\x05R\x05limit\";\n" +
+	"\x17SuggestKeywordsResponse\x12 \n" +
+	"\vsuggestions\x18\x01 \x03(\tR\vsuggestions\".\n" +
+	"\x16ListHotKeywordsRequest\x12\x14\n" +
+	"\x05limit\x18\x01 \x01(\x05R\x05limit\"<\n" +
+	"\n" +
+	"HotKeyword\x12\x18\n" +
+	"\akeyword\x18\x01 \x01(\tR\akeyword\x12\x14\n" +
+	"\x05count\x18\x02 \x01(\x03R\x05count\"R\n" +
+	"\x17ListHotKeywordsResponse\x127\n" +
+	"\bkeywords\x18\x01 \x03(\v2\x1b.siyu.product.v1.HotKeywordR\bkeywords*\x83\x01\n" +
 	"\rProductStatus\x12\x1e\n" +
 	"\x1aPRODUCT_STATUS_UNSPECIFIED\x10\x00\x12\x18\n" +
 	"\x14PRODUCT_STATUS_DRAFT\x10\x01\x12\x1a\n" +
 	"\x16PRODUCT_STATUS_ON_SALE\x10\x02\x12\x1c\n" +
-	"\x18PRODUCT_STATUS_OFF_SHELF\x10\x032\xea\x03\n" +
+	"\x18PRODUCT_STATUS_OFF_SHELF\x10\x03*\xb1\x01\n" +
+	"\vSearchOrder\x12\x1c\n" +
+	"\x18SEARCH_ORDER_UNSPECIFIED\x10\x00\x12\x1a\n" +
+	"\x16SEARCH_ORDER_RELEVANCE\x10\x01\x12\x1a\n" +
+	"\x16SEARCH_ORDER_PRICE_ASC\x10\x02\x12\x1b\n" +
+	"\x17SEARCH_ORDER_PRICE_DESC\x10\x03\x12\x16\n" +
+	"\x12SEARCH_ORDER_SALES\x10\x04\x12\x17\n" +
+	"\x13SEARCH_ORDER_NEWEST\x10\x052\x99\x06\n" +
 	"\x0eProductService\x12[\n" +
 	"\fListProducts\x12$.siyu.product.v1.ListProductsRequest\x1a%.siyu.product.v1.ListProductsResponse\x12U\n" +
 	"\n" +
 	"GetProduct\x12\".siyu.product.v1.GetProductRequest\x1a#.siyu.product.v1.GetProductResponse\x12a\n" +
 	"\x0eListCategories\x12&.siyu.product.v1.ListCategoriesRequest\x1a'.siyu.product.v1.ListCategoriesResponse\x12a\n" +
 	"\x0eCreateCategory\x12&.siyu.product.v1.CreateCategoryRequest\x1a'.siyu.product.v1.CreateCategoryResponse\x12^\n" +
-	"\rCreateProduct\x12%.siyu.product.v1.CreateProductRequest\x1a&.siyu.product.v1.CreateProductResponseB*Z(siyu.dev/proto/siyu/product/v1;productv1b\x06proto3"
+	"\rCreateProduct\x12%.siyu.product.v1.CreateProductRequest\x1a&.siyu.product.v1.CreateProductResponse\x12a\n" +
+	"\x0eSearchProducts\x12&.siyu.product.v1.SearchProductsRequest\x1a'.siyu.product.v1.SearchProductsResponse\x12d\n" +
+	"\x0fSuggestKeywords\x12'.siyu.product.v1.SuggestKeywordsRequest\x1a(.siyu.product.v1.SuggestKeywordsResponse\x12d\n" +
+	"\x0fListHotKeywords\x12'.siyu.product.v1.ListHotKeywordsRequest\x1a(.siyu.product.v1.ListHotKeywordsResponseB*Z(siyu.dev/proto/siyu/product/v1;productv1b\x06proto3"
 
 var (
 	file_siyu_product_v1_product_proto_rawDescOnce sync.Once
@@ -981,54 +1584,73 @@ func file_siyu_product_v1_product_proto_rawDescGZIP() []byte {
 	return file_siyu_product_v1_product_proto_rawDescData
 }
 
-var file_siyu_product_v1_product_proto_enumTypes = make([]protoimpl.EnumInfo, 1)
-var file_siyu_product_v1_product_proto_msgTypes = make([]protoimpl.MessageInfo, 14)
+var file_siyu_product_v1_product_proto_enumTypes = make([]protoimpl.EnumInfo, 2)
+var file_siyu_product_v1_product_proto_msgTypes = make([]protoimpl.MessageInfo, 22)
 var file_siyu_product_v1_product_proto_goTypes = []any{
-	(ProductStatus)(0),             // 0: siyu.product.v1.ProductStatus
-	(*Category)(nil),               // 1: siyu.product.v1.Category
-	(*Sku)(nil),                    // 2: siyu.product.v1.Sku
-	(*Product)(nil),                // 3: siyu.product.v1.Product
-	(*ListProductsRequest)(nil),    // 4: siyu.product.v1.ListProductsRequest
-	(*ListProductsResponse)(nil),   // 5: siyu.product.v1.ListProductsResponse
-	(*GetProductRequest)(nil),      // 6: siyu.product.v1.GetProductRequest
-	(*GetProductResponse)(nil),     // 7: siyu.product.v1.GetProductResponse
-	(*ListCategoriesRequest)(nil),  // 8: siyu.product.v1.ListCategoriesRequest
-	(*ListCategoriesResponse)(nil), // 9: siyu.product.v1.ListCategoriesResponse
-	(*CreateCategoryRequest)(nil),  // 10: siyu.product.v1.CreateCategoryRequest
-	(*CreateCategoryResponse)(nil), // 11: siyu.product.v1.CreateCategoryResponse
-	(*CreateProductRequest)(nil),   // 12: siyu.product.v1.CreateProductRequest
-	(*CreateProductResponse)(nil),  // 13: siyu.product.v1.CreateProductResponse
-	nil,                            // 14: siyu.product.v1.Sku.SpecsEntry
-	(*timestamppb.Timestamp)(nil),  // 15: google.protobuf.Timestamp
+	(ProductStatus)(0),              // 0: siyu.product.v1.ProductStatus
+	(SearchOrder)(0),                // 1: siyu.product.v1.SearchOrder
+	(*Category)(nil),                // 2: siyu.product.v1.Category
+	(*Sku)(nil),                     // 3: siyu.product.v1.Sku
+	(*Product)(nil),                 // 4: siyu.product.v1.Product
+	(*ListProductsRequest)(nil),     // 5: siyu.product.v1.ListProductsRequest
+	(*ListProductsResponse)(nil),    // 6: siyu.product.v1.ListProductsResponse
+	(*GetProductRequest)(nil),       // 7: siyu.product.v1.GetProductRequest
+	(*GetProductResponse)(nil),      // 8: siyu.product.v1.GetProductResponse
+	(*ListCategoriesRequest)(nil),   // 9: siyu.product.v1.ListCategoriesRequest
+	(*ListCategoriesResponse)(nil),  // 10: siyu.product.v1.ListCategoriesResponse
+	(*CreateCategoryRequest)(nil),   // 11: siyu.product.v1.CreateCategoryRequest
+	(*CreateCategoryResponse)(nil),  // 12: siyu.product.v1.CreateCategoryResponse
+	(*CreateProductRequest)(nil),    // 13: siyu.product.v1.CreateProductRequest
+	(*CreateProductResponse)(nil),   // 14: siyu.product.v1.CreateProductResponse
+	(*SearchProductsRequest)(nil),   // 15: siyu.product.v1.SearchProductsRequest
+	(*CategoryFacet)(nil),           // 16: siyu.product.v1.CategoryFacet
+	(*SearchProductsResponse)(nil),  // 17: siyu.product.v1.SearchProductsResponse
+	(*SuggestKeywordsRequest)(nil),  // 18: siyu.product.v1.SuggestKeywordsRequest
+	(*SuggestKeywordsResponse)(nil), // 19: siyu.product.v1.SuggestKeywordsResponse
+	(*ListHotKeywordsRequest)(nil),  // 20: siyu.product.v1.ListHotKeywordsRequest
+	(*HotKeyword)(nil),              // 21: siyu.product.v1.HotKeyword
+	(*ListHotKeywordsResponse)(nil), // 22: siyu.product.v1.ListHotKeywordsResponse
+	nil,                             // 23: siyu.product.v1.Sku.SpecsEntry
+	(*timestamppb.Timestamp)(nil),   // 24: google.protobuf.Timestamp
 }
 var file_siyu_product_v1_product_proto_depIdxs = []int32{
-	14, // 0: siyu.product.v1.Sku.specs:type_name -> siyu.product.v1.Sku.SpecsEntry
-	2,  // 1: siyu.product.v1.Product.skus:type_name -> siyu.product.v1.Sku
+	23, // 0: siyu.product.v1.Sku.specs:type_name -> siyu.product.v1.Sku.SpecsEntry
+	3,  // 1: siyu.product.v1.Product.skus:type_name -> siyu.product.v1.Sku
 	0,  // 2: siyu.product.v1.Product.status:type_name -> siyu.product.v1.ProductStatus
-	15, // 3: siyu.product.v1.Product.create_time:type_name -> google.protobuf.Timestamp
-	15, // 4: siyu.product.v1.Product.update_time:type_name -> google.protobuf.Timestamp
-	3,  // 5: siyu.product.v1.ListProductsResponse.products:type_name -> siyu.product.v1.Product
-	3,  // 6: siyu.product.v1.GetProductResponse.product:type_name -> siyu.product.v1.Product
-	1,  // 7: siyu.product.v1.ListCategoriesResponse.categories:type_name -> siyu.product.v1.Category
-	1,  // 8: siyu.product.v1.CreateCategoryRequest.category:type_name -> siyu.product.v1.Category
-	1,  // 9: siyu.product.v1.CreateCategoryResponse.category:type_name -> siyu.product.v1.Category
-	3,  // 10: siyu.product.v1.CreateProductRequest.product:type_name -> siyu.product.v1.Product
-	3,  // 11: siyu.product.v1.CreateProductResponse.product:type_name -> siyu.product.v1.Product
-	4,  // 12: siyu.product.v1.ProductService.ListProducts:input_type -> siyu.product.v1.ListProductsRequest
-	6,  // 13: siyu.product.v1.ProductService.GetProduct:input_type -> siyu.product.v1.GetProductRequest
-	8,  // 14: siyu.product.v1.ProductService.ListCategories:input_type -> siyu.product.v1.ListCategoriesRequest
-	10, // 15: siyu.product.v1.ProductService.CreateCategory:input_type -> siyu.product.v1.CreateCategoryRequest
-	12, // 16: siyu.product.v1.ProductService.CreateProduct:input_type -> siyu.product.v1.CreateProductRequest
-	5,  // 17: siyu.product.v1.ProductService.ListProducts:output_type -> siyu.product.v1.ListProductsResponse
-	7,  // 18: siyu.product.v1.ProductService.GetProduct:output_type -> siyu.product.v1.GetProductResponse
-	9,  // 19: siyu.product.v1.ProductService.ListCategories:output_type -> siyu.product.v1.ListCategoriesResponse
-	11, // 20: siyu.product.v1.ProductService.CreateCategory:output_type -> siyu.product.v1.CreateCategoryResponse
-	13, // 21: siyu.product.v1.ProductService.CreateProduct:output_type -> siyu.product.v1.CreateProductResponse
-	17, // [17:22] is the sub-list for method output_type
-	12, // [12:17] is the sub-list for method input_type
-	12, // [12:12] is the sub-list for extension type_name
-	12, // [12:12] is the sub-list for extension extendee
-	0,  // [0:12] is the sub-list for field type_name
+	24, // 3: siyu.product.v1.Product.create_time:type_name -> google.protobuf.Timestamp
+	24, // 4: siyu.product.v1.Product.update_time:type_name -> google.protobuf.Timestamp
+	4,  // 5: siyu.product.v1.ListProductsResponse.products:type_name -> siyu.product.v1.Product
+	4,  // 6: siyu.product.v1.GetProductResponse.product:type_name -> siyu.product.v1.Product
+	2,  // 7: siyu.product.v1.ListCategoriesResponse.categories:type_name -> siyu.product.v1.Category
+	2,  // 8: siyu.product.v1.CreateCategoryRequest.category:type_name -> siyu.product.v1.Category
+	2,  // 9: siyu.product.v1.CreateCategoryResponse.category:type_name -> siyu.product.v1.Category
+	4,  // 10: siyu.product.v1.CreateProductRequest.product:type_name -> siyu.product.v1.Product
+	4,  // 11: siyu.product.v1.CreateProductResponse.product:type_name -> siyu.product.v1.Product
+	1,  // 12: siyu.product.v1.SearchProductsRequest.order_by:type_name -> siyu.product.v1.SearchOrder
+	4,  // 13: siyu.product.v1.SearchProductsResponse.products:type_name -> siyu.product.v1.Product
+	16, // 14: siyu.product.v1.SearchProductsResponse.category_facets:type_name -> siyu.product.v1.CategoryFacet
+	21, // 15: siyu.product.v1.ListHotKeywordsResponse.keywords:type_name -> siyu.product.v1.HotKeyword
+	5,  // 16: siyu.product.v1.ProductService.ListProducts:input_type -> siyu.product.v1.ListProductsRequest
+	7,  // 17: siyu.product.v1.ProductService.GetProduct:input_type -> siyu.product.v1.GetProductRequest
+	9,  // 18: siyu.product.v1.ProductService.ListCategories:input_type -> siyu.product.v1.ListCategoriesRequest
+	11, // 19: siyu.product.v1.ProductService.CreateCategory:input_type -> siyu.product.v1.CreateCategoryRequest
+	13, // 20: siyu.product.v1.ProductService.CreateProduct:input_type -> siyu.product.v1.CreateProductRequest
+	15, // 21: siyu.product.v1.ProductService.SearchProducts:input_type -> siyu.product.v1.SearchProductsRequest
+	18, // 22: siyu.product.v1.ProductService.SuggestKeywords:input_type -> siyu.product.v1.SuggestKeywordsRequest
+	20, // 23: siyu.product.v1.ProductService.ListHotKeywords:input_type -> siyu.product.v1.ListHotKeywordsRequest
+	6,  // 24: siyu.product.v1.ProductService.ListProducts:output_type -> siyu.product.v1.ListProductsResponse
+	8,  // 25: siyu.product.v1.ProductService.GetProduct:output_type -> siyu.product.v1.GetProductResponse
+	10, // 26: siyu.product.v1.ProductService.ListCategories:output_type -> siyu.product.v1.ListCategoriesResponse
+	12, // 27: siyu.product.v1.ProductService.CreateCategory:output_type -> siyu.product.v1.CreateCategoryResponse
+	14, // 28: siyu.product.v1.ProductService.CreateProduct:output_type -> siyu.product.v1.CreateProductResponse
+	17, // 29: siyu.product.v1.ProductService.SearchProducts:output_type -> siyu.product.v1.SearchProductsResponse
+	19, // 30: siyu.product.v1.ProductService.SuggestKeywords:output_type -> siyu.product.v1.SuggestKeywordsResponse
+	22, // 31: siyu.product.v1.ProductService.ListHotKeywords:output_type -> siyu.product.v1.ListHotKeywordsResponse
+	24, // [24:32] is the sub-list for method output_type
+	16, // [16:24] is the sub-list for method input_type
+	16, // [16:16] is the sub-list for extension type_name
+	16, // [16:16] is the sub-list for extension extendee
+	0,  // [0:16] is the sub-list for field type_name
 }
 
 func init() { file_siyu_product_v1_product_proto_init() }
@@ -1041,8 +1663,8 @@ func file_siyu_product_v1_product_proto_init() {
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_siyu_product_v1_product_proto_rawDesc), len(file_siyu_product_v1_product_proto_rawDesc)),
-			NumEnums:      1,
-			NumMessages:   14,
+			NumEnums:      2,
+			NumMessages:   22,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

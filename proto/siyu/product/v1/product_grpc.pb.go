@@ -19,11 +19,14 @@ import (
 const _ = grpc.SupportPackageIsVersion9
 
 const (
-	ProductService_ListProducts_FullMethodName   = "/siyu.product.v1.ProductService/ListProducts"
-	ProductService_GetProduct_FullMethodName     = "/siyu.product.v1.ProductService/GetProduct"
-	ProductService_ListCategories_FullMethodName = "/siyu.product.v1.ProductService/ListCategories"
-	ProductService_CreateCategory_FullMethodName = "/siyu.product.v1.ProductService/CreateCategory"
-	ProductService_CreateProduct_FullMethodName  = "/siyu.product.v1.ProductService/CreateProduct"
+	ProductService_ListProducts_FullMethodName    = "/siyu.product.v1.ProductService/ListProducts"
+	ProductService_GetProduct_FullMethodName      = "/siyu.product.v1.ProductService/GetProduct"
+	ProductService_ListCategories_FullMethodName  = "/siyu.product.v1.ProductService/ListCategories"
+	ProductService_CreateCategory_FullMethodName  = "/siyu.product.v1.ProductService/CreateCategory"
+	ProductService_CreateProduct_FullMethodName   = "/siyu.product.v1.ProductService/CreateProduct"
+	ProductService_SearchProducts_FullMethodName  = "/siyu.product.v1.ProductService/SearchProducts"
+	ProductService_SuggestKeywords_FullMethodName = "/siyu.product.v1.ProductService/SuggestKeywords"
+	ProductService_ListHotKeywords_FullMethodName = "/siyu.product.v1.ProductService/ListHotKeywords"
 )
 
 // ProductServiceClient is the client API for ProductService service.
@@ -43,6 +46,13 @@ type ProductServiceClient interface {
 	// CreateProduct adds a product with its SKUs. Admin only. With product_id set,
 	// a repeat of the same id answers ALREADY_EXISTS, which makes seeding idempotent.
 	CreateProduct(ctx context.Context, in *CreateProductRequest, opts ...grpc.CallOption) (*CreateProductResponse, error)
+	// SearchProducts finds products on sale by keywords (Chinese included) with
+	// filters, sort orders, per-category facet counts and AIP-158 paging.
+	SearchProducts(ctx context.Context, in *SearchProductsRequest, opts ...grpc.CallOption) (*SearchProductsResponse, error)
+	// SuggestKeywords completes what a shopper is typing.
+	SuggestKeywords(ctx context.Context, in *SuggestKeywordsRequest, opts ...grpc.CallOption) (*SuggestKeywordsResponse, error)
+	// ListHotKeywords returns the most searched keywords that find products.
+	ListHotKeywords(ctx context.Context, in *ListHotKeywordsRequest, opts ...grpc.CallOption) (*ListHotKeywordsResponse, error)
 }
 
 type productServiceClient struct {
@@ -103,6 +113,36 @@ func (c *productServiceClient) CreateProduct(ctx context.Context, in *CreateProd
 	return out, nil
 }
 
+func (c *productServiceClient) SearchProducts(ctx context.Context, in *SearchProductsRequest, opts ...grpc.CallOption) (*SearchProductsResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(SearchProductsResponse)
+	err := c.cc.Invoke(ctx, ProductService_SearchProducts_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *productServiceClient) SuggestKeywords(ctx context.Context, in *SuggestKeywordsRequest, opts ...grpc.CallOption) (*SuggestKeywordsResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(SuggestKeywordsResponse)
+	err := c.cc.Invoke(ctx, ProductService_SuggestKeywords_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *productServiceClient) ListHotKeywords(ctx context.Context, in *ListHotKeywordsRequest, opts ...grpc.CallOption) (*ListHotKeywordsResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ListHotKeywordsResponse)
+	err := c.cc.Invoke(ctx, ProductService_ListHotKeywords_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // ProductServiceServer is the server API for ProductService service.
 // All implementations must embed UnimplementedProductServiceServer
 // for forward compatibility.
@@ -120,6 +160,13 @@ type ProductServiceServer interface {
 	// CreateProduct adds a product with its SKUs. Admin only. With product_id set,
 	// a repeat of the same id answers ALREADY_EXISTS, which makes seeding idempotent.
 	CreateProduct(context.Context, *CreateProductRequest) (*CreateProductResponse, error)
+	// SearchProducts finds products on sale by keywords (Chinese included) with
+	// filters, sort orders, per-category facet counts and AIP-158 paging.
+	SearchProducts(context.Context, *SearchProductsRequest) (*SearchProductsResponse, error)
+	// SuggestKeywords completes what a shopper is typing.
+	SuggestKeywords(context.Context, *SuggestKeywordsRequest) (*SuggestKeywordsResponse, error)
+	// ListHotKeywords returns the most searched keywords that find products.
+	ListHotKeywords(context.Context, *ListHotKeywordsRequest) (*ListHotKeywordsResponse, error)
 	mustEmbedUnimplementedProductServiceServer()
 }
 
@@ -144,6 +191,15 @@ func (UnimplementedProductServiceServer) CreateCategory(context.Context, *Create
 }
 func (UnimplementedProductServiceServer) CreateProduct(context.Context, *CreateProductRequest) (*CreateProductResponse, error) {
 	return nil, status.Errorf(codes.Unimplemented, "method CreateProduct not implemented")
+}
+func (UnimplementedProductServiceServer) SearchProducts(context.Context, *SearchProductsRequest) (*SearchProductsResponse, error) {
+	return nil, status.Errorf(codes.Unimplemented, "method SearchProducts not implemented")
+}
+func (UnimplementedProductServiceServer) SuggestKeywords(context.Context, *SuggestKeywordsRequest) (*SuggestKeywordsResponse, error) {
+	return nil, status.Errorf(codes.Unimplemented, "method SuggestKeywords not implemented")
+}
+func (UnimplementedProductServiceServer) ListHotKeywords(context.Context, *ListHotKeywordsRequest) (*ListHotKeywordsResponse, error) {
+	return nil, status.Errorf(codes.Unimplemented, "method ListHotKeywords not implemented")
 }
 func (UnimplementedProductServiceServer) mustEmbedUnimplementedProductServiceServer() {}
 func (UnimplementedProductServiceServer) testEmbeddedByValue()                        {}
@@ -256,6 +312,60 @@ func _ProductService_CreateProduct_Handler(srv interface{}, ctx context.Context,
 	return interceptor(ctx, in, info, handler)
 }
 
+func _ProductService_SearchProducts_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(SearchProductsRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(ProductServiceServer).SearchProducts(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: ProductService_SearchProducts_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(ProductServiceServer).SearchProducts(ctx, req.(*SearchProductsRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _ProductService_SuggestKeywords_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(SuggestKeywordsRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(ProductServiceServer).SuggestKeywords(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: ProductService_SuggestKeywords_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(ProductServiceServer).SuggestKeywords(ctx, req.(*SuggestKeywordsRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _ProductService_ListHotKeywords_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ListHotKeywordsRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(ProductServiceServer).ListHotKeywords(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: ProductService_ListHotKeywords_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(ProductServiceServer).ListHotKeywords(ctx, req.(*ListHotKeywordsRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // ProductService_ServiceDesc is the grpc.ServiceDesc for ProductService service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -282,6 +392,18 @@ var ProductService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "CreateProduct",
 			Handler:    _ProductService_CreateProduct_Handler,
+		},
+		{
+			MethodName: "SearchProducts",
+			Handler:    _ProductService_SearchProducts_Handler,
+		},
+		{
+			MethodName: "SuggestKeywords",
+			Handler:    _ProductService_SuggestKeywords_Handler,
+		},
+		{
+			MethodName: "ListHotKeywords",
+			Handler:    _ProductService_ListHotKeywords_Handler,
 		},
 	},
 	Streams:  []grpc.StreamDesc{},

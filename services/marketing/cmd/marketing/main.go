@@ -17,17 +17,23 @@ import (
 func main() {
 	check := flag.Bool("healthcheck", false, "exit 0 if the service on SIYU_GRPC_ADDR reports SERVING")
 	flag.Parse()
-	cfg, err := marketing.LoadConfig()
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "marketing:", err)
-		os.Exit(2)
-	}
+	// The probe needs no configuration besides the address, so it works in
+	// an image whose other variables are unset.
 	if *check {
-		if err := healthcheck.GRPC(healthcheck.Local(cfg.GRPCAddr), 3*time.Second); err != nil {
+		addr := os.Getenv("SIYU_GRPC_ADDR")
+		if addr == "" {
+			addr = "127.0.0.1:9104"
+		}
+		if err := healthcheck.GRPC(healthcheck.Local(addr), 3*time.Second); err != nil {
 			fmt.Fprintln(os.Stderr, "unhealthy:", err)
 			os.Exit(1)
 		}
 		return
+	}
+	cfg, err := marketing.LoadConfig()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "marketing:", err)
+		os.Exit(2)
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()

@@ -100,3 +100,78 @@ func (s *Service) EnsureAdmin(ctx context.Context, username string, roles []stri
 	}
 	return password, true, nil
 }
+
+// validRoles are the operator roles an owner may grant.
+var validRoles = map[string]bool{auth.RoleOwner: true, auth.RoleOperator: true, auth.RoleCustomerService: true}
+
+// CreateOperator creates a back-office account with the password the owner
+// chose; it is stored only hashed.
+func (s *Service) CreateOperator(ctx context.Context, username, password string, roles []string) (domain.Admin, error) {
+	if !usernameRe.MatchString(username) {
+		return domain.Admin{}, domain.ErrUsernameInvalid
+	}
+	if n := len([]rune(password)); n < 12 || n > 128 {
+		return domain.Admin{}, domain.ErrPasswordWeak
+	}
+	if len(roles) == 0 || len(roles) > len(validRoles) {
+		return domain.Admin{}, domain.ErrRolesInvalid
+	}
+	seen := map[string]bool{}
+	for _, r := range roles {
+		if !validRoles[r] || seen[r] {
+			return domain.Admin{}, domain.ErrRolesInvalid
+		}
+		seen[r] = true
+	}
+	hash, err := HashPassword(password)
+	if err != nil {
+		return domain.Admin{}, err
+	}
+	a := domain.Admin{Username: username, PasswordHash: hash, Roles: roles, CreatedAt: s.clk.Now()}
+	created, err := s.admins.Create(ctx, a)
+	if err != nil {
+		return domain.Admin{}, err
+	}
+	if !created {
+		return domain.Admin{}, domain.ErrOperatorExists
+	}
+	return a, nil
+}
+
+// SearchMembers lists live members matching q.
+func (s *Service) SearchMembers(ctx context.Context, q domain.MemberQuery, offset, limit int) ([]domain.Member, error) {
+	if q.Phone != "" {
+		if err := domain.ValidatePhone(q.Phone); err != nil {
+			return nil, err
+		}
+	}
+	if len([]rune(q.Nickname)) > domain.MaxNicknameRunes || q.Channel != "" && domain.ValidateChannel(q.Channel) != nil {
+		return nil, domain.ErrSearchQueryInvalid
+	}
+	return s.members.Search(ctx, q, offset, limit)
+}
+
+// SetBlocked blocks or unblocks a member. Blocking also revokes every
+// session, so refresh tokens stop working at once; access tokens already
+// issued run out within the access token lifetime.
+func (s *Service) SetBlocked(ctx context.Context, memberID string, blocked bool, operator, reason string) (domain.Member, error) {
+	if memberID == "" {
+		return domain.Member{}, domain.ErrMemberIDRequired
+	}
+	if len([]rune(reason)) > 200 {
+		return domain.Member{}, domain.ErrBlockReasonTooLong
+	}
+	m, err := s.members.SetBlocked(ctx, memberID, domain.BlockChanged{EventID: newID("ev"), MemberID: memberID, Blocked: blocked, Operator: operator, Reason: reason, At: s.clk.Now()})
+	if errors.Is(err, ErrNotFound) {
+		return domain.Member{}, domain.ErrMemberNotFound
+	}
+	if err != nil {
+		return domain.Member{}, err
+	}
+	if blocked {
+		if err := s.sessions.RevokeAll(ctx, memberID); err != nil {
+			return domain.Member{}, err
+		}
+	}
+	return m, nil
+}

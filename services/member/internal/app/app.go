@@ -28,6 +28,8 @@ type Options struct {
 	AdminTTL  time.Duration
 	// EchoCode returns the SMS code to the caller: only for development.
 	EchoCode bool
+	// WeChat verifies mini-program codes; nil turns WeChat login off.
+	WeChat WeChat
 }
 
 // Service is the member service's application layer.
@@ -116,12 +118,27 @@ type LoginResult struct {
 	Registered bool
 }
 
+// Registration is how a new member arrived: the channel scene code and the
+// inviter, named by invite code or member id. It is recorded on first login
+// only; a returning member's login ignores it.
+type Registration struct {
+	Channel    string
+	InviteCode string
+	InviterID  string
+}
+
 // SmsLogin checks the code, registers the member on first login and opens a session.
-func (s *Service) SmsLogin(ctx context.Context, phone, code, channel string) (LoginResult, error) {
+func (s *Service) SmsLogin(ctx context.Context, phone, code string, reg Registration) (LoginResult, error) {
 	if err := domain.ValidatePhone(phone); err != nil {
 		return LoginResult{}, err
 	}
-	if err := domain.ValidateChannel(channel); err != nil {
+	if err := domain.ValidateChannel(reg.Channel); err != nil {
+		return LoginResult{}, err
+	}
+	// The inviter is resolved before the code is consumed, so a mistyped
+	// invite code costs the shopper no new SMS.
+	inviter, err := s.inviter(ctx, reg)
+	if err != nil {
 		return LoginResult{}, err
 	}
 	now := s.clk.Now()
@@ -147,7 +164,7 @@ func (s *Service) SmsLogin(ctx context.Context, phone, code, channel string) (Lo
 	if !won {
 		return LoginResult{}, domain.ErrCodeExpired
 	}
-	m, registered, err := s.memberFor(ctx, phone, channel, now)
+	m, registered, err := s.memberFor(ctx, phone, reg.Channel, inviter, now)
 	if err != nil {
 		return LoginResult{}, err
 	}
@@ -161,9 +178,41 @@ func (s *Service) SmsLogin(ctx context.Context, phone, code, channel string) (Lo
 	return LoginResult{Tokens: tok, Member: m, Registered: registered}, nil
 }
 
+// inviter finds the live member reg names as inviter, or nil.
+func (s *Service) inviter(ctx context.Context, reg Registration) (*domain.Member, error) {
+	id := reg.InviterID
+	switch {
+	case reg.InviteCode != "" && reg.InviterID != "":
+		return nil, domain.ErrInviteAmbiguous
+	case reg.InviteCode != "":
+		var err error
+		if id, err = domain.InviterFromCode(reg.InviteCode); err != nil {
+			return nil, err
+		}
+	case id == "":
+		return nil, nil
+	}
+	if len(id) > 64 {
+		return nil, domain.ErrInviteCodeInvalid
+	}
+	m, err := s.members.Get(ctx, id)
+	if errors.Is(err, ErrNotFound) {
+		return nil, domain.ErrInviteCodeInvalid
+	}
+	if err != nil {
+		return nil, err
+	}
+	if m.Deleted || m.Blocked {
+		return nil, domain.ErrInviteCodeInvalid
+	}
+	return &m, nil
+}
+
 // memberFor finds or registers the member of phone. Two first logins racing
 // for one phone meet at the unique phone index: the loser reads the winner's.
-func (s *Service) memberFor(ctx context.Context, phone, channel string, now time.Time) (domain.Member, bool, error) {
+// The invitation is part of the insert, so it is recorded at most once per
+// invitee.
+func (s *Service) memberFor(ctx context.Context, phone, channel string, inviter *domain.Member, now time.Time) (domain.Member, bool, error) {
 	m, err := s.members.ByPhone(ctx, phone)
 	if err == nil {
 		return m, false, nil
@@ -172,7 +221,13 @@ func (s *Service) memberFor(ctx context.Context, phone, channel string, now time
 		return domain.Member{}, false, err
 	}
 	m = domain.Member{ID: newID("m"), Phone: phone, Nickname: domain.DefaultNickname(phone), Channel: channel, CreatedAt: now}
-	err = s.members.Create(ctx, m, domain.Registered{EventID: newID("ev"), MemberID: m.ID, Channel: channel, At: now})
+	if inviter != nil {
+		if err := domain.CheckInvitation(m.ID, *inviter); err != nil {
+			return domain.Member{}, false, err
+		}
+		m.InviterID = inviter.ID
+	}
+	err = s.members.Create(ctx, m, domain.Registered{EventID: newID("ev"), MemberID: m.ID, Channel: channel, InviterID: m.InviterID, At: now})
 	if errors.Is(err, ErrConflict) {
 		m, err = s.members.ByPhone(ctx, phone)
 		return m, false, err
@@ -190,7 +245,7 @@ func (s *Service) openSession(ctx context.Context, id auth.Identity, ttl time.Du
 	now := s.clk.Now()
 	sid := newID("s")
 	secret := newSecret()
-	sess := domain.Session{ID: sid, Subject: id.Subject, Kind: string(id.Kind), Roles: id.Roles, Current: domain.HashSecret(secret), CreatedAt: now, ExpiresAt: now.Add(domain.RefreshTTL)}
+	sess := domain.Session{ID: sid, Subject: id.Subject, Kind: string(id.Kind), Roles: id.Roles, Method: method, Current: domain.HashSecret(secret), CreatedAt: now, ExpiresAt: now.Add(domain.RefreshTTL)}
 	if err := s.sessions.Create(ctx, sess, domain.LoggedIn{EventID: newID("ev"), MemberID: id.Subject, Method: method, At: now}); err != nil {
 		return Tokens{}, err
 	}
@@ -236,6 +291,23 @@ func (s *Service) Refresh(ctx context.Context, token string) (Tokens, error) {
 			}
 		}
 		return Tokens{}, err
+	}
+	if sess.Kind == string(auth.KindMember) {
+		// A block or deletion revokes sessions, but a refresh racing with it
+		// must not outlive it: check the member on every rotation.
+		m, err := s.members.Get(ctx, sess.Subject)
+		if err != nil && !errors.Is(err, ErrNotFound) {
+			return Tokens{}, err
+		}
+		if err != nil || m.Blocked || m.Deleted {
+			if rerr := s.sessions.Revoke(ctx, sid); rerr != nil {
+				return Tokens{}, rerr
+			}
+			if err == nil && m.Blocked {
+				return Tokens{}, domain.ErrMemberBlocked
+			}
+			return Tokens{}, domain.ErrRefreshInvalid
+		}
 	}
 	next := newSecret()
 	expires := now.Add(domain.RefreshTTL)
@@ -295,7 +367,7 @@ func (s *Service) EnsureMember(ctx context.Context, phone, channel string) (doma
 	if err := domain.ValidatePhone(phone); err != nil {
 		return domain.Member{}, err
 	}
-	m, _, err := s.memberFor(ctx, phone, channel, s.clk.Now())
+	m, _, err := s.memberFor(ctx, phone, channel, nil, s.clk.Now())
 	return m, err
 }
 

@@ -5,6 +5,7 @@ package domain
 import (
 	"context"
 	"regexp"
+	"strings"
 	"time"
 )
 
@@ -14,9 +15,36 @@ type Member struct {
 	Phone     string
 	Nickname  string
 	AvatarURL string
+	Gender    Gender
+	Birthday  string // YYYY-MM-DD or empty
+	Consent   Consent
 	Channel   string
-	Blocked   bool
+	InviterID string
+	// WeChat mini-program ids, empty when not bound.
+	OpenID  string
+	UnionID string
+	Blocked bool
+	// Deleted members are anonymised; their id stays for the ledgers.
+	Deleted   bool
 	CreatedAt time.Time
+}
+
+// Gender as the member states it; empty when not stated.
+type Gender string
+
+// Genders.
+const (
+	GenderUnspecified Gender = ""
+	GenderMale        Gender = "male"
+	GenderFemale      Gender = "female"
+	GenderOther       Gender = "other"
+)
+
+// Consent is the member's marketing permission per channel.
+type Consent struct {
+	SMS             bool
+	WechatSubscribe bool
+	InApp           bool
 }
 
 var (
@@ -45,10 +73,11 @@ func DefaultNickname(phone string) string { return "会员" + phone[len(phone)-4
 
 // Registered is the event of a member's creation.
 type Registered struct {
-	EventID  string
-	MemberID string
-	Channel  string
-	At       time.Time
+	EventID   string
+	MemberID  string
+	Channel   string
+	InviterID string
+	At        time.Time
 }
 
 // LoggedIn is the event of a successful login.
@@ -65,4 +94,93 @@ type Members interface {
 	Create(ctx context.Context, m Member, ev Registered) error
 	Get(ctx context.Context, id string) (Member, error)
 	ByPhone(ctx context.Context, phone string) (Member, error)
+	// UpdateProfile writes the set fields of p on a member that is not
+	// deleted and returns the result.
+	UpdateProfile(ctx context.Context, id string, p ProfileChange) (Member, error)
+	// SetBlocked sets the block flag with its event in one write.
+	SetBlocked(ctx context.Context, id string, ev BlockChanged) (Member, error)
+	// Anonymise replaces the personal data of a live member by anon (and
+	// empties its address book) with the deletion event; false when the
+	// member was already deleted.
+	Anonymise(ctx context.Context, anon Member, ev Deleted) (bool, error)
+	// Search lists members matching q ordered by id, skipping offset.
+	Search(ctx context.Context, q MemberQuery, offset, limit int) ([]Member, error)
+	// ByWechat finds the member a WeChat id key (OpenIDKey, UnionIDKey) is bound to.
+	ByWechat(ctx context.Context, key string) (Member, error)
+	// BindWechat binds openid (and unionid, if any) to a live member whose
+	// openid is empty or the same. Each id belongs to one member: a conflict
+	// with another member is ErrWechatAlreadyBound, a different openid on
+	// the member ErrWechatBoundToOther.
+	BindWechat(ctx context.Context, memberID, openid, unionid string) (Member, error)
+	// AddressBook returns the member's addresses and their revision.
+	AddressBook(ctx context.Context, memberID string) (AddressBook, error)
+	// SaveAddressBook stores list if the book is still at revision rev
+	// (compare-and-set); false when another change got there first.
+	SaveAddressBook(ctx context.Context, memberID string, rev int64, list []Address) (bool, error)
+}
+
+// MemberQuery filters the admin member search; empty fields do not filter.
+type MemberQuery struct {
+	Phone    string
+	Nickname string
+	Channel  string
+}
+
+// BlockChanged is the event of a block or unblock by an operator.
+type BlockChanged struct {
+	EventID  string
+	MemberID string
+	Blocked  bool
+	Operator string
+	Reason   string
+	At       time.Time
+}
+
+// Deleted is the event of an account deletion.
+type Deleted struct {
+	EventID  string
+	MemberID string
+	At       time.Time
+}
+
+// Anonymised is what remains of m after the member deleted the account:
+// the id (ledgers refer to it) and the registration facts, nothing that
+// identifies the person. The phone becomes a unique placeholder so the
+// number can register again.
+func Anonymised(m Member) Member {
+	return Member{ID: m.ID, Phone: "deleted:" + m.ID, Nickname: DeletedNickname, Channel: m.Channel, InviterID: m.InviterID, Blocked: m.Blocked, Deleted: true, CreatedAt: m.CreatedAt}
+}
+
+// DeletedNickname is shown for deleted accounts.
+const DeletedNickname = "已注销用户"
+
+// InviteCode is the code others enter to name m as their inviter: the
+// random part of the member id, so it needs no index of its own.
+func InviteCode(memberID string) string {
+	return strings.ToUpper(strings.TrimPrefix(memberID, "m_"))
+}
+
+var inviteCodeRe = regexp.MustCompile(`^[A-Za-z2-7]{16}$`)
+
+// InviterFromCode is the member id an invite code names.
+func InviterFromCode(code string) (string, error) {
+	if !inviteCodeRe.MatchString(code) {
+		return "", ErrInviteCodeInvalid
+	}
+	return "m_" + strings.ToLower(code), nil
+}
+
+// CheckInvitation applies the invitation rules to a member about to be
+// registered with inviter: not oneself, not circular (the inviter was not
+// invited by the invitee), and only by a live member.
+func CheckInvitation(inviteeID string, inviter Member) error {
+	switch {
+	case inviter.ID == inviteeID:
+		return ErrInviteSelf
+	case inviter.InviterID != "" && inviter.InviterID == inviteeID:
+		return ErrInviteCircular
+	case inviter.Deleted || inviter.Blocked:
+		return ErrInviteCodeInvalid
+	}
+	return nil
 }

@@ -14,6 +14,7 @@ type Session struct {
 	Subject   string
 	Kind      string // "member" or "admin"
 	Roles     []string
+	Method    string   // "sms", "wechat" or "password"
 	Current   []byte   // hash of the live refresh secret
 	Previous  [][]byte // hashes of rotated secrets
 	CreatedAt time.Time
@@ -58,6 +59,12 @@ type Sessions interface {
 	// false when another refresh won the race.
 	Rotate(ctx context.Context, id string, old, next []byte, expires time.Time) (bool, error)
 	Revoke(ctx context.Context, id string) error
+	// ListLive returns subject's sessions that are neither revoked nor expired at now.
+	ListLive(ctx context.Context, subject string, now time.Time) ([]Session, error)
+	// RevokeOwned revokes session id if subject owns it; false otherwise.
+	RevokeOwned(ctx context.Context, id, subject string) (bool, error)
+	// RevokeAll revokes every session of subject.
+	RevokeAll(ctx context.Context, subject string) error
 }
 
 // Admin is a back-office operator.

@@ -17,6 +17,8 @@ const (
 	Stream            = "MEMBER"
 	SubjectRegistered = "siyu.member.registered"
 	SubjectLoggedIn   = "siyu.member.logged_in"
+	SubjectDeleted    = "siyu.member.deleted"
+	SubjectBlocked    = "siyu.member.blocked"
 )
 
 // Subjects the stream holds.
@@ -25,7 +27,7 @@ var Subjects = []string{"siyu.member.>"}
 // Registered builds siyu.member.registered.
 func Registered(ctx context.Context, e domain.Registered) (natsx.Event, error) {
 	return natsx.NewEvent(ctx, SubjectRegistered, e.EventID, &memberv1.MemberRegistered{
-		EventId: e.EventID, OccurredAt: timestamppb.New(e.At), MemberId: e.MemberID, Channel: e.Channel,
+		EventId: e.EventID, OccurredAt: timestamppb.New(e.At), MemberId: e.MemberID, Channel: e.Channel, InviterId: e.InviterID,
 	})
 }
 
@@ -33,5 +35,19 @@ func Registered(ctx context.Context, e domain.Registered) (natsx.Event, error) {
 func LoggedIn(ctx context.Context, e domain.LoggedIn) (natsx.Event, error) {
 	return natsx.NewEvent(ctx, SubjectLoggedIn, e.EventID, &memberv1.MemberLoggedIn{
 		EventId: e.EventID, OccurredAt: timestamppb.New(e.At), MemberId: e.MemberID, Method: e.Method,
+	})
+}
+
+// Deleted builds siyu.member.deleted.
+func Deleted(ctx context.Context, e domain.Deleted) (natsx.Event, error) {
+	return natsx.NewEvent(ctx, SubjectDeleted, e.EventID, &memberv1.MemberDeleted{
+		EventId: e.EventID, OccurredAt: timestamppb.New(e.At), MemberId: e.MemberID,
+	})
+}
+
+// Blocked builds siyu.member.blocked.
+func Blocked(ctx context.Context, e domain.BlockChanged) (natsx.Event, error) {
+	return natsx.NewEvent(ctx, SubjectBlocked, e.EventID, &memberv1.MemberBlocked{
+		EventId: e.EventID, OccurredAt: timestamppb.New(e.At), MemberId: e.MemberID, Blocked: e.Blocked, Operator: e.Operator, Reason: e.Reason,
 	})
 }

@@ -31,12 +31,31 @@ var Policy = auth.Policy{
 	memberv1.AuthService_AdminLogin_FullMethodName:   auth.Public,
 	memberv1.MemberService_GetMe_FullMethodName:      auth.MemberOnly,
 	memberv1.MemberService_GetMember_FullMethodName:  auth.AdminOnly,
+
+	memberv1.MemberService_UpdateMe_FullMethodName:            auth.MemberOnly,
+	memberv1.MemberService_DeleteMe_FullMethodName:            auth.MemberOnly,
+	memberv1.MemberService_ListMySessions_FullMethodName:      auth.MemberOnly,
+	memberv1.MemberService_RevokeMySession_FullMethodName:     auth.MemberOnly,
+	memberv1.MemberService_SearchMembers_FullMethodName:       auth.AdminOnly,
+	memberv1.MemberService_BlockMember_FullMethodName:         auth.AdminOnly,
+	memberv1.MemberService_UnblockMember_FullMethodName:       auth.AdminOnly,
+	memberv1.MemberService_CreateOperator_FullMethodName:      auth.AdminOnly,
+	memberv1.AddressService_ListMyAddresses_FullMethodName:    auth.MemberOnly,
+	memberv1.AddressService_GetMyAddress_FullMethodName:       auth.MemberOnly,
+	memberv1.AddressService_CreateMyAddress_FullMethodName:    auth.MemberOnly,
+	memberv1.AddressService_UpdateMyAddress_FullMethodName:    auth.MemberOnly,
+	memberv1.AddressService_DeleteMyAddress_FullMethodName:    auth.MemberOnly,
+	memberv1.AuthService_WechatLogin_FullMethodName:           auth.Public,
+	memberv1.MemberService_BindWechat_FullMethodName:          auth.MemberOnly,
+	memberv1.MemberService_ListMemberAddresses_FullMethodName: auth.AdminOnly,
+	memberv1.MemberService_ListMemberSessions_FullMethodName:  auth.AdminOnly,
 }
 
 // Register adds both services to s.
 func Register(s *grpc.Server, svc *app.Service) {
 	memberv1.RegisterAuthServiceServer(s, authServer{svc: svc})
 	memberv1.RegisterMemberServiceServer(s, memberServer{svc: svc})
+	memberv1.RegisterAddressServiceServer(s, addressServer{svc: svc})
 }
 
 // toStatus is the one mapping from domain errors to gRPC statuses.
@@ -65,7 +84,9 @@ func toProto(m domain.Member, fullPhone bool) *memberv1.Member {
 	if !fullPhone {
 		phone = logx.MaskPhone(phone)
 	}
-	return &memberv1.Member{Id: m.ID, Phone: phone, Nickname: m.Nickname, AvatarUrl: m.AvatarURL, Channel: m.Channel, CreateTime: timestamppb.New(m.CreatedAt)}
+	return &memberv1.Member{Id: m.ID, Phone: phone, Nickname: m.Nickname, AvatarUrl: m.AvatarURL, Channel: m.Channel, CreateTime: timestamppb.New(m.CreatedAt),
+		Gender: genderToProto[m.Gender], Birthday: m.Birthday, InviterId: m.InviterID, InviteCode: domain.InviteCode(m.ID), Blocked: m.Blocked, WechatBound: m.OpenID != "", Deleted: m.Deleted,
+		MarketingConsent: &memberv1.MarketingConsent{Sms: m.Consent.SMS, WechatSubscribe: m.Consent.WechatSubscribe, InApp: m.Consent.InApp}}
 }
 
 type authServer struct {
@@ -82,7 +103,7 @@ func (a authServer) SendSmsCode(ctx context.Context, req *memberv1.SendSmsCodeRe
 }
 
 func (a authServer) SmsLogin(ctx context.Context, req *memberv1.SmsLoginRequest) (*memberv1.SmsLoginResponse, error) {
-	res, err := a.svc.SmsLogin(ctx, req.GetPhone(), req.GetCode(), req.GetChannel())
+	res, err := a.svc.SmsLogin(ctx, req.GetPhone(), req.GetCode(), app.Registration{Channel: req.GetChannel(), InviteCode: req.GetInviteCode(), InviterID: req.GetInviterId()})
 	if err != nil {
 		return nil, toStatus(ctx, err)
 	}
@@ -124,7 +145,7 @@ type memberServer struct {
 
 func (m memberServer) GetMe(ctx context.Context, _ *memberv1.GetMeRequest) (*memberv1.GetMeResponse, error) {
 	id, _ := auth.FromContext(ctx) // the policy guarantees a member
-	got, err := m.svc.GetMember(ctx, id.Subject)
+	got, err := m.svc.Me(ctx, id.Subject)
 	if err != nil {
 		return nil, toStatus(ctx, err)
 	}

@@ -2,6 +2,7 @@ package grpcapi_test
 
 import (
 	"context"
+	"crypto/ed25519"
 	"io"
 	"log/slog"
 	"sync"
@@ -22,17 +23,21 @@ import (
 	"siyu.dev/services/member/internal/grpcapi"
 	"siyu.dev/services/member/internal/mongostore"
 	"siyu.dev/services/member/internal/sms"
+	"siyu.dev/services/member/internal/wechat"
 )
 
 type env struct {
 	auth    memberv1.AuthServiceClient
 	members memberv1.MemberServiceClient
+	addrs   memberv1.AddressServiceClient
+	store   *mongostore.Store
 	svc     *app.Service
 	clk     *clock.Fake
 	issuer  *auth.Issuer
+	pub     ed25519.PublicKey
 }
 
-func setup(t *testing.T) *env {
+func setup(t testing.TB) *env {
 	t.Helper()
 	privPEM, pubPEM, _ := auth.GenerateKeyPEM()
 	priv, _ := auth.ParsePrivateKeyPEM(privPEM)
@@ -45,11 +50,12 @@ func setup(t *testing.T) *env {
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	issuer := auth.NewIssuer(priv, "siyu", clk)
 	svc := app.New(mongostore.Members{Store: store}, mongostore.Codes{Store: store}, mongostore.Sessions{Store: store}, mongostore.Admins{Store: store},
-		sms.Dev{Logger: log}, issuer, clk, app.Options{EchoCode: true})
+		sms.Dev{Logger: log}, issuer, clk, app.Options{EchoCode: true, WeChat: wechat.Sandbox{}})
 	srv := grpcserver.New(grpcserver.Options{Service: "member", Logger: log, Verifier: auth.NewVerifier(pub, "siyu", clk), Policy: grpcapi.Policy})
 	grpcapi.Register(srv.GRPC(), svc)
 	conn := testkit.BufconnServer(t, srv)
-	return &env{auth: memberv1.NewAuthServiceClient(conn), members: memberv1.NewMemberServiceClient(conn), svc: svc, clk: clk, issuer: issuer}
+	return &env{auth: memberv1.NewAuthServiceClient(conn), members: memberv1.NewMemberServiceClient(conn), addrs: memberv1.NewAddressServiceClient(conn),
+		store: store, svc: svc, clk: clk, issuer: issuer, pub: pub}
 }
 
 func bearer(ctx context.Context, token string) context.Context { return auth.OutgoingToken(ctx, token) }
@@ -61,7 +67,7 @@ func expect(t *testing.T, what string, err error, code codes.Code, reason string
 	}
 }
 
-func (e *env) login(t *testing.T, phone string) *memberv1.SmsLoginResponse {
+func (e *env) login(t testing.TB, phone string) *memberv1.SmsLoginResponse {
 	t.Helper()
 	ctx := context.Background()
 	sent, err := e.auth.SendSmsCode(ctx, &memberv1.SendSmsCodeRequest{Phone: phone})

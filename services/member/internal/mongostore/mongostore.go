@@ -10,6 +10,7 @@ import (
 
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo"
+	"go.mongodb.org/mongo-driver/v2/mongo/options"
 
 	"siyu.dev/pkg/mongox"
 	"siyu.dev/pkg/outbox"
@@ -21,6 +22,9 @@ import (
 // Store holds the collections.
 type Store struct {
 	Members, Codes, Sessions, Admins *mongo.Collection
+	// WechatIDs claims each WeChat openid/unionid for one member: its _id is
+	// the key, so the unique primary key settles races between members.
+	WechatIDs *mongo.Collection
 	// Flush publishes a document's outbox right after the write; the relay's
 	// sweep covers whatever it misses.
 	Flush func(coll *mongo.Collection, id any)
@@ -29,12 +33,15 @@ type Store struct {
 // New uses db's collections.
 func New(db *mongo.Database) *Store {
 	return &Store{Members: db.Collection("members"), Codes: db.Collection("sms_codes"), Sessions: db.Collection("sessions"), Admins: db.Collection("admins"),
-		Flush: func(*mongo.Collection, any) {}}
+		WechatIDs: db.Collection("wechat_ids"), Flush: func(*mongo.Collection, any) {}}
 }
 
 // EnsureIndexes declares the indexes the rules rely on.
 func (s *Store) EnsureIndexes(ctx context.Context) error {
 	if err := mongox.EnsureIndexes(ctx, s.Members, mongox.Index{Keys: bson.D{{Key: "phone", Value: 1}}, Unique: true, Name: "phone_unique"}); err != nil {
+		return err
+	}
+	if err := mongox.EnsureIndexes(ctx, s.WechatIDs, mongox.Index{Keys: bson.D{{Key: "member_id", Value: 1}}, Name: "by_member"}); err != nil {
 		return err
 	}
 	return mongox.EnsureIndexes(ctx, s.Sessions, mongox.Index{Keys: bson.D{{Key: "subject", Value: 1}}, Name: "by_subject"})
@@ -47,20 +54,42 @@ func notFound(err error) error {
 	return err
 }
 
+// memberDoc is a member with its address book: keeping the addresses in
+// the member's document lets one conditional write change them together
+// (limit, single default) and lets deletion wipe them in the same write.
 type memberDoc struct {
-	ID        string    `bson:"_id"`
-	Phone     string    `bson:"phone"`
-	Nickname  string    `bson:"nickname"`
-	AvatarURL string    `bson:"avatar_url,omitempty"`
-	Channel   string    `bson:"channel,omitempty"`
-	Blocked   bool      `bson:"blocked"`
-	CreatedAt time.Time `bson:"created_at"`
-	Outbox    bson.A    `bson:"outbox,omitempty"`
+	ID        string     `bson:"_id"`
+	Phone     string     `bson:"phone"`
+	Nickname  string     `bson:"nickname"`
+	AvatarURL string     `bson:"avatar_url,omitempty"`
+	Gender    string     `bson:"gender,omitempty"`
+	Birthday  string     `bson:"birthday,omitempty"`
+	Consent   consentDoc `bson:"consent"`
+	Channel   string     `bson:"channel,omitempty"`
+	InviterID string     `bson:"inviter_id,omitempty"`
+	OpenID    string     `bson:"openid,omitempty"`
+	UnionID   string     `bson:"unionid,omitempty"`
+	Blocked   bool       `bson:"blocked"`
+	Deleted   bool       `bson:"deleted,omitempty"`
+	CreatedAt time.Time  `bson:"created_at"`
+	AddrRev   int64      `bson:"addr_rev"`
+	Outbox    bson.A     `bson:"outbox,omitempty"`
+}
+
+type consentDoc struct {
+	SMS             bool `bson:"sms"`
+	WechatSubscribe bool `bson:"wechat_subscribe"`
+	InApp           bool `bson:"in_app"`
 }
 
 func (d memberDoc) domain() domain.Member {
-	return domain.Member{ID: d.ID, Phone: d.Phone, Nickname: d.Nickname, AvatarURL: d.AvatarURL, Channel: d.Channel, Blocked: d.Blocked, CreatedAt: d.CreatedAt}
+	return domain.Member{ID: d.ID, Phone: d.Phone, Nickname: d.Nickname, AvatarURL: d.AvatarURL, Gender: domain.Gender(d.Gender), Birthday: d.Birthday,
+		Consent: domain.Consent{SMS: d.Consent.SMS, WechatSubscribe: d.Consent.WechatSubscribe, InApp: d.Consent.InApp},
+		Channel: d.Channel, InviterID: d.InviterID, OpenID: d.OpenID, UnionID: d.UnionID, Blocked: d.Blocked, Deleted: d.Deleted, CreatedAt: d.CreatedAt}
 }
+
+// memberFields leaves the address book and the outbox out of member reads.
+var memberFields = bson.M{"addresses": 0, "outbox": 0}
 
 // Members is the domain.Members repository.
 type Members struct{ *Store }
@@ -71,7 +100,7 @@ func (r Members) Create(ctx context.Context, m domain.Member, ev domain.Register
 	if err != nil {
 		return err
 	}
-	_, err = r.Members.InsertOne(ctx, memberDoc{ID: m.ID, Phone: m.Phone, Nickname: m.Nickname, AvatarURL: m.AvatarURL, Channel: m.Channel, CreatedAt: m.CreatedAt,
+	_, err = r.Members.InsertOne(ctx, memberDoc{ID: m.ID, Phone: m.Phone, Nickname: m.Nickname, AvatarURL: m.AvatarURL, Channel: m.Channel, InviterID: m.InviterID, CreatedAt: m.CreatedAt,
 		Outbox: bson.A{outbox.Entry(e, ev.At)}})
 	if mongox.IsDuplicateKey(err) {
 		return app.ErrConflict
@@ -85,14 +114,14 @@ func (r Members) Create(ctx context.Context, m domain.Member, ev domain.Register
 // Get finds a member by id.
 func (r Members) Get(ctx context.Context, id string) (domain.Member, error) {
 	var d memberDoc
-	err := r.Members.FindOne(ctx, bson.M{"_id": id}).Decode(&d)
+	err := r.Members.FindOne(ctx, bson.M{"_id": id}, options.FindOne().SetProjection(memberFields)).Decode(&d)
 	return d.domain(), notFound(err)
 }
 
 // ByPhone finds a member by phone.
 func (r Members) ByPhone(ctx context.Context, phone string) (domain.Member, error) {
 	var d memberDoc
-	err := r.Members.FindOne(ctx, bson.M{"phone": phone}).Decode(&d)
+	err := r.Members.FindOne(ctx, bson.M{"phone": phone}, options.FindOne().SetProjection(memberFields)).Decode(&d)
 	return d.domain(), notFound(err)
 }
 
@@ -161,6 +190,7 @@ type sessionDoc struct {
 	Subject   string    `bson:"subject"`
 	Kind      string    `bson:"kind"`
 	Roles     []string  `bson:"roles,omitempty"`
+	Method    string    `bson:"method,omitempty"`
 	Current   []byte    `bson:"current"`
 	Previous  [][]byte  `bson:"previous"`
 	CreatedAt time.Time `bson:"created_at"`
@@ -174,7 +204,7 @@ type Sessions struct{ *Store }
 
 // Create inserts a session with member.logged_in (members only) in its outbox.
 func (r Sessions) Create(ctx context.Context, s domain.Session, ev domain.LoggedIn) error {
-	d := sessionDoc{ID: s.ID, Subject: s.Subject, Kind: s.Kind, Roles: s.Roles, Current: s.Current, Previous: [][]byte{}, CreatedAt: s.CreatedAt, ExpiresAt: s.ExpiresAt}
+	d := sessionDoc{ID: s.ID, Subject: s.Subject, Kind: s.Kind, Roles: s.Roles, Method: s.Method, Current: s.Current, Previous: [][]byte{}, CreatedAt: s.CreatedAt, ExpiresAt: s.ExpiresAt}
 	if s.Kind == "member" {
 		e, err := events.LoggedIn(ctx, ev)
 		if err != nil {
@@ -195,7 +225,45 @@ func (r Sessions) Create(ctx context.Context, s domain.Session, ev domain.Logged
 func (r Sessions) Get(ctx context.Context, id string) (domain.Session, error) {
 	var d sessionDoc
 	err := r.Sessions.FindOne(ctx, bson.M{"_id": id}).Decode(&d)
-	return domain.Session{ID: d.ID, Subject: d.Subject, Kind: d.Kind, Roles: d.Roles, Current: d.Current, Previous: d.Previous, CreatedAt: d.CreatedAt, ExpiresAt: d.ExpiresAt, Revoked: d.Revoked}, notFound(err)
+	return d.domain(), notFound(err)
+}
+
+func (d sessionDoc) domain() domain.Session {
+	return domain.Session{ID: d.ID, Subject: d.Subject, Kind: d.Kind, Roles: d.Roles, Method: d.Method, Current: d.Current, Previous: d.Previous, CreatedAt: d.CreatedAt, ExpiresAt: d.ExpiresAt, Revoked: d.Revoked}
+}
+
+// ListLive returns the subject's usable sessions, oldest first.
+func (r Sessions) ListLive(ctx context.Context, subject string, now time.Time) ([]domain.Session, error) {
+	cur, err := r.Sessions.Find(ctx, bson.M{"subject": subject, "revoked": false, "expires_at": bson.M{"$gt": now}},
+		options.Find().SetSort(bson.D{{Key: "created_at", Value: 1}}).SetProjection(bson.M{"previous": 0, "outbox": 0}).SetLimit(200))
+	if err != nil {
+		return nil, err
+	}
+	var docs []sessionDoc
+	if err := cur.All(ctx, &docs); err != nil {
+		return nil, err
+	}
+	out := make([]domain.Session, len(docs))
+	for i, d := range docs {
+		out[i] = d.domain()
+	}
+	return out, nil
+}
+
+// RevokeOwned revokes a live session only when subject owns it, so an id
+// of someone else's session changes nothing.
+func (r Sessions) RevokeOwned(ctx context.Context, id, subject string) (bool, error) {
+	res, err := r.Sessions.UpdateOne(ctx, bson.M{"_id": id, "subject": subject, "revoked": false}, bson.M{"$set": bson.M{"revoked": true}})
+	if err != nil {
+		return false, err
+	}
+	return res.MatchedCount == 1, nil
+}
+
+// RevokeAll revokes every session of subject.
+func (r Sessions) RevokeAll(ctx context.Context, subject string) error {
+	_, err := r.Sessions.UpdateMany(ctx, bson.M{"subject": subject, "revoked": false}, bson.M{"$set": bson.M{"revoked": true}})
+	return err
 }
 
 // Rotate is a compare-and-set on the live secret: of two refreshes with the

@@ -19,6 +19,11 @@ type Service struct {
 	repo    domain.Repository
 	clk     clock.Clock
 	catalog *catalog
+	// inv keeps stock and reservations; nil until UseInventory.
+	inv   domain.InventoryRepository
+	locks skuLocks
+	hot   hotKeywords
+	lists domain.ShopperRepository
 }
 
 // New wires the use cases; call Load before serving.
@@ -37,6 +42,9 @@ func (s *Service) Load(ctx context.Context) error {
 		return err
 	}
 	s.catalog.load(cats, products)
+	if s.inv != nil {
+		return s.loadStock(ctx, products)
+	}
 	return nil
 }
 
@@ -104,6 +112,10 @@ func (s *Service) CreateProduct(ctx context.Context, p domain.Product, id string
 		return domain.Product{}, err
 	}
 	if err := s.repo.CreateProduct(ctx, p, domain.Created{EventID: newID("ev"), ProductID: id, Title: p.Title, Category: p.CategoryID, At: now}); err != nil {
+		return domain.Product{}, err
+	}
+	// A crash before the stock exists is repaired by the next Load.
+	if err := s.ensureStock(ctx, p); err != nil {
 		return domain.Product{}, err
 	}
 	s.catalog.putProduct(p)

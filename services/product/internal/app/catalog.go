@@ -2,9 +2,11 @@ package app
 
 import (
 	"sort"
+	"strings"
 	"sync"
 
 	"siyu.dev/services/product/internal/domain"
+	"siyu.dev/services/product/internal/search"
 )
 
 // catalog is the in-memory read model shoppers are served from: loaded from
@@ -16,10 +18,23 @@ type catalog struct {
 	products   map[string]domain.Product
 	// onSale is every product on sale in listing order.
 	onSale []domain.Product
+	// stock is each SKU's levels, kept apart from the products so a stock
+	// change does not rebuild the listing; reads copy it into the SKUs.
+	stock map[string]domain.StockLevel
+	skus  map[string]bool
+	// index finds products on sale by keywords; pos is each one's place in onSale.
+	index *search.Index
+	pos   map[string]int
+	// price is each onSale product's lowest SKU price, for filters and sorts.
+	price []int64
+	// phrases are the category names and title words suggestions complete,
+	// with the number of products on sale that carry them.
+	phrases map[string]int
 }
 
 func newCatalog() *catalog {
-	return &catalog{categories: map[string]domain.Category{}, products: map[string]domain.Product{}}
+	return &catalog{categories: map[string]domain.Category{}, products: map[string]domain.Product{}, stock: map[string]domain.StockLevel{}, skus: map[string]bool{},
+		index: search.New(), pos: map[string]int{}, phrases: map[string]int{}}
 }
 
 func (c *catalog) load(cats []domain.Category, products []domain.Product) {
@@ -27,11 +42,16 @@ func (c *catalog) load(cats []domain.Category, products []domain.Product) {
 	defer c.mu.Unlock()
 	c.categories = map[string]domain.Category{}
 	c.products = map[string]domain.Product{}
+	c.index = search.New()
 	for _, cat := range cats {
 		c.categories[cat.ID] = cat
 	}
 	for _, p := range products {
 		c.products[p.ID] = p
+		for _, k := range p.Skus {
+			c.skus[k.ID] = true
+		}
+		c.indexProduct(p)
 	}
 	c.reindex()
 }
@@ -48,7 +68,68 @@ func (c *catalog) putProduct(p domain.Product) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.products[p.ID] = p
+	for _, k := range p.Skus {
+		c.skus[k.ID] = true
+	}
+	c.indexProduct(p)
 	c.reindex()
+}
+
+// indexProduct puts a product on sale into the keyword index and takes any
+// other out. Caller holds the write lock.
+func (c *catalog) indexProduct(p domain.Product) {
+	if p.Status != domain.StatusOnSale {
+		c.index.Remove(p.ID)
+		return
+	}
+	fields := []search.Field{{Text: p.Title, Weight: 3}, {Text: p.Subtitle, Weight: 0.5}}
+	for id, n := p.CategoryID, 0; id != "" && n < domain.MaxCategoryLevel; n++ {
+		cat, ok := c.categories[id]
+		if !ok {
+			break
+		}
+		fields = append(fields, search.Field{Text: cat.Name, Weight: 2})
+		id = cat.ParentID
+	}
+	seen := map[string]bool{}
+	for _, k := range p.Skus {
+		for _, v := range k.Specs {
+			if !seen[v] {
+				seen[v] = true
+				fields = append(fields, search.Field{Text: v, Weight: 1})
+			}
+		}
+	}
+	c.index.Put(p.ID, p.Title, fields...)
+}
+
+// setStock records SKUs' levels.
+func (c *catalog) setStock(levels ...domain.StockLevel) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for _, l := range levels {
+		c.stock[l.SkuID] = l
+	}
+}
+
+func (c *catalog) hasSku(id string) bool {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	return c.skus[id]
+}
+
+// withStock is p with its SKUs' current available units, on a copy of the
+// SKU slice so the stored product is never written to. Caller holds the lock.
+func (c *catalog) withStock(p domain.Product) domain.Product {
+	skus := make([]domain.Sku, len(p.Skus))
+	copy(skus, p.Skus)
+	for i := range skus {
+		if l, ok := c.stock[skus[i].ID]; ok {
+			skus[i].Stock = l.Available
+		}
+	}
+	p.Skus = skus
+	return p
 }
 
 // reindex rebuilds the listing order: sort weight, then newest, then id.
@@ -70,6 +151,19 @@ func (c *catalog) reindex() {
 		return a.ID < b.ID
 	})
 	c.onSale = list
+	c.pos = make(map[string]int, len(list))
+	c.price = make([]int64, len(list))
+	c.phrases = map[string]int{}
+	for i, p := range list {
+		c.pos[p.ID] = i
+		c.price[i], _ = p.PriceRange()
+		for _, w := range strings.Fields(p.Title) {
+			c.phrases[w]++
+		}
+		if cat, ok := c.categories[p.CategoryID]; ok {
+			c.phrases[cat.Name]++
+		}
+	}
 }
 
 func (c *catalog) category(id string) (domain.Category, bool) {
@@ -83,7 +177,10 @@ func (c *catalog) product(id string) (domain.Product, bool) {
 	c.mu.RLock()
 	defer c.mu.RUnlock()
 	p, ok := c.products[id]
-	return p, ok
+	if !ok {
+		return p, false
+	}
+	return c.withStock(p), true
 }
 
 // allCategories returns the tree flattened, parents before children,
@@ -91,6 +188,11 @@ func (c *catalog) product(id string) (domain.Product, bool) {
 func (c *catalog) allCategories() []domain.Category {
 	c.mu.RLock()
 	defer c.mu.RUnlock()
+	return c.tree()
+}
+
+// tree is allCategories for a caller holding the lock.
+func (c *catalog) tree() []domain.Category {
 	children := map[string][]domain.Category{}
 	for _, cat := range c.categories {
 		children[cat.ParentID] = append(children[cat.ParentID], cat)
@@ -130,7 +232,7 @@ func (c *catalog) list(categoryID string, offset, limit int) ([]domain.Product, 
 			continue
 		}
 		if total >= offset && len(page) < limit {
-			page = append(page, p)
+			page = append(page, c.withStock(p))
 		}
 		total++
 	}

@@ -29,6 +29,8 @@ type Error struct {
 	Reason string
 	Msg    string
 	Field  string
+	// SkuID names the SKU an inventory error is about.
+	SkuID string
 }
 
 func (e *Error) Error() string { return e.Reason + ": " + e.Msg }

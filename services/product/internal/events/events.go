@@ -14,8 +14,10 @@ import (
 
 // Stream and subjects of the product service.
 const (
-	Stream         = "PRODUCT"
-	SubjectCreated = "siyu.product.created"
+	Stream              = "PRODUCT"
+	SubjectCreated      = "siyu.product.created"
+	SubjectStockChanged = "siyu.product.stock_changed"
+	SubjectStockLow     = "siyu.product.stock_low"
 )
 
 // Subjects the stream holds.
@@ -26,4 +28,21 @@ func Created(ctx context.Context, e domain.Created) (natsx.Event, error) {
 	return natsx.NewEvent(ctx, SubjectCreated, e.EventID, &productv1.ProductCreated{
 		EventId: e.EventID, OccurredAt: timestamppb.New(e.At), ProductId: e.ProductID, Title: e.Title, CategoryId: e.Category,
 	})
+}
+
+// Stock builds siyu.product.stock_changed and, when the change took the SKU
+// below its threshold, siyu.product.stock_low.
+func Stock(ctx context.Context, e domain.StockEvent) ([]natsx.Event, error) {
+	l := e.Level
+	changed, err := natsx.NewEvent(ctx, SubjectStockChanged, e.ChangedID, &productv1.StockChanged{
+		EventId: e.ChangedID, OccurredAt: timestamppb.New(e.At), ProductId: l.ProductID, SkuId: l.SkuID,
+		Available: l.Available, Reserved: l.Reserved, Sold: l.Sold, Cause: string(e.Cause), Ref: e.Ref,
+	})
+	if err != nil || !e.Low {
+		return []natsx.Event{changed}, err
+	}
+	low, err := natsx.NewEvent(ctx, SubjectStockLow, e.LowID, &productv1.StockLow{
+		EventId: e.LowID, OccurredAt: timestamppb.New(e.At), ProductId: l.ProductID, SkuId: l.SkuID, Available: l.Available, LowThreshold: l.LowThreshold,
+	})
+	return []natsx.Event{changed, low}, err
 }

@@ -8,6 +8,7 @@ import (
 
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/types/known/timestamppb"
 
 	"siyu.dev/pkg/auth"
@@ -21,21 +22,44 @@ const errDomain = "product.siyu.dev"
 
 // Policy is who may call what.
 var Policy = auth.Policy{
-	productv1.ProductService_ListProducts_FullMethodName:   auth.Public,
-	productv1.ProductService_GetProduct_FullMethodName:     auth.Public,
-	productv1.ProductService_ListCategories_FullMethodName: auth.Public,
-	productv1.ProductService_CreateCategory_FullMethodName: auth.AdminOnly,
-	productv1.ProductService_CreateProduct_FullMethodName:  auth.AdminOnly,
+	productv1.ProductService_ListProducts_FullMethodName:    auth.Public,
+	productv1.ProductService_GetProduct_FullMethodName:      auth.Public,
+	productv1.ProductService_ListCategories_FullMethodName:  auth.Public,
+	productv1.ProductService_CreateCategory_FullMethodName:  auth.AdminOnly,
+	productv1.ProductService_CreateProduct_FullMethodName:   auth.AdminOnly,
+	productv1.ProductService_SearchProducts_FullMethodName:  auth.Public,
+	productv1.ProductService_SuggestKeywords_FullMethodName: auth.Public,
+	productv1.ProductService_ListHotKeywords_FullMethodName: auth.Public,
+	// Inventory is for the order service and operators.
+	productv1.InventoryService_ReserveStock_FullMethodName:         auth.AdminOnly,
+	productv1.InventoryService_ConfirmReservation_FullMethodName:   auth.AdminOnly,
+	productv1.InventoryService_ReleaseReservation_FullMethodName:   auth.AdminOnly,
+	productv1.InventoryService_GetReservation_FullMethodName:       auth.AdminOnly,
+	productv1.InventoryService_GetStock_FullMethodName:             auth.AdminOnly,
+	productv1.InventoryService_AdjustStock_FullMethodName:          auth.AdminOnly,
+	productv1.InventoryService_ListStockAdjustments_FullMethodName: auth.AdminOnly,
+	// A member's own lists.
+	productv1.ShopperService_AddFavourite_FullMethodName:         auth.MemberOnly,
+	productv1.ShopperService_RemoveFavourite_FullMethodName:      auth.MemberOnly,
+	productv1.ShopperService_ListFavourites_FullMethodName:       auth.MemberOnly,
+	productv1.ShopperService_RecordProductView_FullMethodName:    auth.MemberOnly,
+	productv1.ShopperService_ListBrowsingHistory_FullMethodName:  auth.MemberOnly,
+	productv1.ShopperService_ClearBrowsingHistory_FullMethodName: auth.MemberOnly,
 }
 
 // Register adds the service to s.
 func Register(s *grpc.Server, svc *app.Service) {
 	productv1.RegisterProductServiceServer(s, server{svc: svc})
+	productv1.RegisterInventoryServiceServer(s, inventory{svc: svc})
+	productv1.RegisterShopperServiceServer(s, shopper{svc: svc})
 }
 
 func toStatus(ctx context.Context, err error) error {
 	var de *domain.Error
 	if !errors.As(err, &de) {
+		if _, ok := status.FromError(err); ok {
+			return err // page size and token errors are statuses already
+		}
 		return errs.Internal(ctx, err)
 	}
 	code := map[domain.Kind]codes.Code{
@@ -44,10 +68,14 @@ func toStatus(ctx context.Context, err error) error {
 		domain.KindExists:             codes.AlreadyExists,
 		domain.KindFailedPrecondition: codes.FailedPrecondition,
 	}[de.Kind]
+	var kv []string
 	if de.Field != "" {
-		return errs.New(code, errDomain, de.Reason, de.Msg, "field", de.Field)
+		kv = append(kv, "field", de.Field)
 	}
-	return errs.New(code, errDomain, de.Reason, de.Msg)
+	if de.SkuID != "" {
+		kv = append(kv, "sku_id", de.SkuID)
+	}
+	return errs.New(code, errDomain, de.Reason, de.Msg, kv...)
 }
 
 type server struct {
@@ -114,6 +142,43 @@ func (s server) CreateProduct(ctx context.Context, req *productv1.CreateProductR
 		return nil, toStatus(ctx, err)
 	}
 	return &productv1.CreateProductResponse{Product: toProto(got)}, nil
+}
+
+func (s server) SearchProducts(ctx context.Context, req *productv1.SearchProductsRequest) (*productv1.SearchProductsResponse, error) {
+	q := domain.SearchQuery{Query: req.GetQuery(), CategoryID: req.GetCategoryId(), MinPrice: req.GetMinPriceFen(), MaxPrice: req.GetMaxPriceFen(),
+		Tags: req.GetTags(), InStock: req.GetInStockOnly(), Order: domain.SearchOrder(req.GetOrderBy())}
+	page, err := s.svc.SearchProducts(q, req.GetPageSize(), req.GetPageToken())
+	if err != nil {
+		return nil, toStatus(ctx, err)
+	}
+	out := &productv1.SearchProductsResponse{NextPageToken: page.NextPageToken, TotalSize: int32(page.Total), Products: make([]*productv1.Product, len(page.Products))}
+	for i, p := range page.Products {
+		out.Products[i] = toProto(p)
+	}
+	for _, f := range page.Facets {
+		out.CategoryFacets = append(out.CategoryFacets, &productv1.CategoryFacet{CategoryId: f.Category.ID, Name: f.Category.Name, Level: f.Category.Level, Count: int32(f.Count)})
+	}
+	return out, nil
+}
+
+func (s server) SuggestKeywords(ctx context.Context, req *productv1.SuggestKeywordsRequest) (*productv1.SuggestKeywordsResponse, error) {
+	list, err := s.svc.SuggestKeywords(req.GetPrefix(), req.GetLimit())
+	if err != nil {
+		return nil, toStatus(ctx, err)
+	}
+	return &productv1.SuggestKeywordsResponse{Suggestions: list}, nil
+}
+
+func (s server) ListHotKeywords(ctx context.Context, req *productv1.ListHotKeywordsRequest) (*productv1.ListHotKeywordsResponse, error) {
+	list, err := s.svc.HotKeywords(req.GetLimit())
+	if err != nil {
+		return nil, toStatus(ctx, err)
+	}
+	out := &productv1.ListHotKeywordsResponse{}
+	for _, h := range list {
+		out.Keywords = append(out.Keywords, &productv1.HotKeyword{Keyword: h.Keyword, Count: h.Count})
+	}
+	return out, nil
 }
 
 func categoryProto(c domain.Category) *productv1.Category {

@@ -27,6 +27,8 @@ import (
 type env struct {
 	conn                   *grpc.ClientConn
 	client                 productv1.ProductServiceClient
+	inv                    productv1.InventoryServiceClient
+	tokenFor               func(auth.Identity) context.Context
 	admin, member, service context.Context
 }
 
@@ -35,7 +37,10 @@ func setup(t testing.TB) *env {
 	privPEM, pubPEM, _ := auth.GenerateKeyPEM()
 	priv, _ := auth.ParsePrivateKeyPEM(privPEM)
 	pub, _ := auth.ParsePublicKeyPEM(pubPEM)
-	svc := app.New(mongostore.New(testkit.DB(t)), clock.System)
+	store := mongostore.New(testkit.DB(t))
+	svc := app.New(store, clock.System)
+	svc.UseInventory(store)
+	svc.UseShopperLists(store)
 	if err := svc.Load(context.Background()); err != nil {
 		t.Fatal(err)
 	}
@@ -48,7 +53,7 @@ func setup(t testing.TB) *env {
 		s, _, _ := iss.Issue(id, time.Hour)
 		return auth.OutgoingToken(context.Background(), s)
 	}
-	return &env{conn: conn, client: productv1.NewProductServiceClient(conn),
+	return &env{conn: conn, client: productv1.NewProductServiceClient(conn), inv: productv1.NewInventoryServiceClient(conn), tokenFor: tok,
 		admin:   tok(auth.Identity{Subject: "admin:ops", Kind: auth.KindAdmin, Roles: []string{auth.RoleOperator}}),
 		member:  tok(auth.Identity{Subject: "m_1", Kind: auth.KindMember}),
 		service: tok(auth.Identity{Subject: "seed", Kind: auth.KindService})}

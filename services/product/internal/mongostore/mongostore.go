@@ -20,6 +20,8 @@ import (
 // Store is the domain.Repository.
 type Store struct {
 	CategoryColl, ProductColl, SkuCodes *mongo.Collection
+	StockColl, Reservations, Leases     *mongo.Collection
+	FavouriteColl, HistoryColl          *mongo.Collection
 	// Flush publishes a product's outbox right after the write; the relay's
 	// sweep covers whatever it misses.
 	Flush func(coll *mongo.Collection, id any)
@@ -28,6 +30,8 @@ type Store struct {
 // New uses db's collections.
 func New(db *mongo.Database) *Store {
 	return &Store{CategoryColl: db.Collection("categories"), ProductColl: db.Collection("products"), SkuCodes: db.Collection("sku_codes"),
+		StockColl: db.Collection("stock"), Reservations: db.Collection("reservations"), Leases: db.Collection("leases"),
+		FavouriteColl: db.Collection("favourites"), HistoryColl: db.Collection("history"),
 		Flush: func(*mongo.Collection, any) {}}
 }
 

@@ -1,0 +1,259 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"testing"
+	"time"
+
+	"github.com/nats-io/nats.go/jetstream"
+	"google.golang.org/protobuf/types/known/timestamppb"
+
+	"siyu.dev/cmd/siyu/internal/suite"
+	"siyu.dev/pkg/auth"
+	"siyu.dev/pkg/clock"
+	"siyu.dev/pkg/natsx"
+	orderv1 "siyu.dev/proto/siyu/order/v1"
+)
+
+// TestLoyaltyThroughGateway walks points, sign-in and levels through the
+// REST edge, with a paid order arriving as an event on the ORDER stream.
+func TestLoyaltyThroughGateway(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	s, err := suite.Start(ctx, suite.Options{
+		DataDir:     t.TempDir(),
+		HTTPAddr:    "127.0.0.1:0",
+		RandomPorts: true,
+		Env:         map[string]string{"SIYU_DEV_SMS_ECHO": "true", "SIYU_LOG_LEVEL": "warn"},
+		Logger:      newLogger(io.Discard),
+	})
+	if err != nil {
+		t.Fatalf("start suite: %v", err)
+	}
+	t.Cleanup(s.Stop)
+	api := &client{t: t, base: "http://" + s.HTTPAddr}
+	priv, err := auth.ParsePrivateKeyPEM(s.PrivateKeyPEM)
+	if err != nil {
+		t.Fatal(err)
+	}
+	issue := func(id auth.Identity) string {
+		tok, _, err := auth.NewIssuer(priv, "siyu", clock.System).Issue(id, time.Hour)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return tok
+	}
+	owner := issue(auth.Identity{Subject: "owner-zhang", Kind: auth.KindAdmin, Roles: []string{auth.RoleOwner}})
+	orderSvc := issue(auth.Identity{Subject: "order", Kind: auth.KindService})
+
+	alice := api.login(t, "13900000101")
+	bob := api.login(t, "13900000102")
+	num := func(v any) string { return fmt.Sprint(v) }
+
+	t.Run("points: grant, history, holds", func(t *testing.T) {
+		me := api.expect(t, "GET", "/v1/members/me/points", alice.access, "", 200)
+		if num(me["available_points"]) != "0" {
+			t.Fatalf("new member points %v", me)
+		}
+		adjust := "/v1/admin/members/" + alice.memberID + "/points:adjust"
+		api.expectReason(t, "POST", adjust, owner, `{"request_id":"g1","points":100}`, 400, "REASON_REQUIRED")
+		api.expectReason(t, "POST", adjust, alice.access, `{"request_id":"g1","points":100,"reason":"x"}`, 403, "ROLE_REQUIRED")
+		api.expectReason(t, "POST", "/v1/admin/members/m-nobody/points:adjust", owner, `{"request_id":"g1","points":100,"reason":"x"}`, 404, "MEMBER_NOT_FOUND")
+		for range 2 {
+			api.expect(t, "POST", adjust, owner, `{"request_id":"g1","points":100,"reason":"welcome gift"}`, 200)
+		}
+		me = api.expect(t, "GET", "/v1/members/me/points", alice.access, "", 200)
+		if num(me["available_points"]) != "100" || me["next_expire_time"] == nil {
+			t.Fatalf("after grant %v", me)
+		}
+		freeze := "/v1/admin/members/" + alice.memberID + "/points:freeze"
+		api.expectReason(t, "POST", freeze, alice.access, `{"order_id":"o-1","points":30}`, 403, "ROLE_REQUIRED")
+		api.expectReason(t, "POST", freeze, orderSvc, `{"order_id":"o-1","points":300}`, 400, "POINTS_INSUFFICIENT")
+		f := api.expect(t, "POST", freeze, orderSvc, `{"order_id":"o-1","points":30}`, 200)
+		if acc := f["account"].(map[string]any); num(acc["available_points"]) != "70" || num(acc["frozen_points"]) != "30" {
+			t.Errorf("freeze %v", f)
+		}
+		api.expect(t, "POST", "/v1/admin/members/"+alice.memberID+"/points:release", orderSvc, `{"order_id":"o-1"}`, 200)
+		api.expectReason(t, "POST", "/v1/admin/members/"+alice.memberID+"/points:confirm", orderSvc, `{"order_id":"o-1"}`, 400, "POINTS_HOLD_RELEASED")
+		api.expectReason(t, "POST", "/v1/admin/members/"+alice.memberID+"/points:confirm", orderSvc, `{"order_id":"o-2"}`, 404, "POINTS_HOLD_NOT_FOUND")
+
+		page := api.expect(t, "GET", "/v1/members/me/points/entries?page_size=2", alice.access, "", 200)
+		entries := page["entries"].([]any)
+		if len(entries) != 2 || entries[0].(map[string]any)["kind"] != "release" || page["next_page_token"] == "" {
+			t.Fatalf("history page 1: %v", page)
+		}
+		rest := api.expect(t, "GET", "/v1/members/me/points/entries?page_size=2&page_token="+page["next_page_token"].(string), alice.access, "", 200)
+		first := rest["entries"].([]any)[0].(map[string]any)
+		if first["kind"] != "adjust" || first["operator_id"] != "owner-zhang" || first["reason"] != "welcome gift" {
+			t.Errorf("history page 2: %v", rest)
+		}
+	})
+
+	t.Run("a member never sees another's points", func(t *testing.T) {
+		b := api.expect(t, "GET", "/v1/members/me/points", bob.access, "", 200)
+		if num(b["available_points"]) != "0" {
+			t.Errorf("bob sees %v", b)
+		}
+		if e := api.expect(t, "GET", "/v1/members/me/points/entries", bob.access, "", 200); len(e["entries"].([]any)) != 0 {
+			t.Errorf("bob sees entries %v", e)
+		}
+		api.expectReason(t, "GET", "/v1/admin/members/"+alice.memberID+"/points", bob.access, "", 403, "ROLE_REQUIRED")
+		api.expectReason(t, "GET", "/v1/admin/members/"+alice.memberID+"/points/entries", bob.access, "", 403, "ROLE_REQUIRED")
+		api.expectReason(t, "GET", "/v1/members/me/points", "", "", 401, "TOKEN_MISSING")
+		adm := api.expect(t, "GET", "/v1/admin/members/"+alice.memberID+"/points", owner, "", 200)
+		if num(adm["available_points"]) != "100" {
+			t.Errorf("owner reads alice: %v", adm)
+		}
+	})
+
+	t.Run("daily sign-in", func(t *testing.T) {
+		first := api.expect(t, "POST", "/v1/members/me/sign-ins", alice.access, "{}", 200)
+		if first["streak"] != float64(1) || num(first["points"]) != "5" || first["already_signed_in"] != false {
+			t.Fatalf("sign-in %v", first)
+		}
+		again := api.expect(t, "POST", "/v1/members/me/sign-ins", alice.access, "{}", 200)
+		if again["already_signed_in"] != true || again["day"] != first["day"] {
+			t.Errorf("second sign-in %v", again)
+		}
+		cal := api.expect(t, "GET", "/v1/members/me/sign-ins/calendar", alice.access, "", 200)
+		if days := cal["signed_days"].([]any); len(days) != 1 || days[0] != first["day"] || cal["signed_today"] != true {
+			t.Errorf("calendar %v", cal)
+		}
+		if me := api.expect(t, "GET", "/v1/members/me/points", alice.access, "", 200); num(me["available_points"]) != "105" {
+			t.Errorf("after sign-in: %v", me)
+		}
+	})
+
+	t.Run("a paid order earns points and growth, a refund reverses them", func(t *testing.T) {
+		tiers := api.expect(t, "GET", "/v1/levels", "", "", 200)
+		if len(tiers["tiers"].([]any)) < 2 {
+			t.Fatalf("tiers %v", tiers)
+		}
+		api.expectReason(t, "PUT", "/v1/admin/levels", owner, `{"tiers":[{"id":"v0","name":"A","growth_threshold":"5"}]}`, 400, "LEVEL_TIERS_INVALID")
+		api.expect(t, "PUT", "/v1/admin/levels", owner, `{"tiers":[{"id":"v0","name":"普通"},{"id":"v1","name":"银卡","growth_threshold":"1000","discount_permille":20}]}`, 200)
+
+		nc, err := natsx.Connect(s.NATSURL, "e2e")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer nc.Close()
+		js, _ := jetstream.New(nc)
+		pub := natsx.NewPublisher(js)
+		paid, err := natsx.NewEvent(ctx, "siyu.order.paid", "e2e-paid-1", &orderv1.OrderPaid{EventId: "e2e-paid-1", OccurredAt: timestamppb.Now(),
+			OrderId: "o-9", MemberId: alice.memberID, PaidFen: 123456})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := pub.Publish(ctx, paid); err != nil {
+			t.Fatal(err)
+		}
+		waitUntil(t, "growth from the paid order", func() bool {
+			l := api.expect(t, "GET", "/v1/members/me/level", alice.access, "", 200)
+			return num(l["growth"]) == "1234"
+		})
+		l := api.expect(t, "GET", "/v1/members/me/level", alice.access, "", 200)
+		if l["tier"].(map[string]any)["id"] != "v1" {
+			t.Errorf("level %v", l)
+		}
+		if me := api.expect(t, "GET", "/v1/members/me/points", alice.access, "", 200); num(me["available_points"]) != "1339" {
+			t.Errorf("after paying 1234.56 yuan: %v", me)
+		}
+		refund, _ := natsx.NewEvent(ctx, "siyu.order.refunded", "e2e-refund-1", &orderv1.OrderRefunded{EventId: "e2e-refund-1", OccurredAt: timestamppb.Now(),
+			OrderId: "o-9", MemberId: alice.memberID, RefundId: "rf-9", RefundFen: 123456, PaidFen: 123456})
+		if err := pub.Publish(ctx, refund); err != nil {
+			t.Fatal(err)
+		}
+		waitUntil(t, "growth reversed by the refund", func() bool {
+			l := api.expect(t, "GET", "/v1/members/me/level", alice.access, "", 200)
+			return num(l["growth"]) == "0"
+		})
+		if me := api.expect(t, "GET", "/v1/members/me/points", alice.access, "", 200); num(me["available_points"]) != "105" {
+			t.Errorf("after the full refund: %v", me)
+		}
+	})
+}
+
+// TestTagsAndSegmentsThroughGateway: registrations feed rule tags, operators
+// tag by hand and resolve segments over REST.
+func TestTagsAndSegmentsThroughGateway(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	s, err := suite.Start(ctx, suite.Options{
+		DataDir:     t.TempDir(),
+		HTTPAddr:    "127.0.0.1:0",
+		RandomPorts: true,
+		Env:         map[string]string{"SIYU_DEV_SMS_ECHO": "true", "SIYU_LOG_LEVEL": "warn"},
+		Logger:      newLogger(io.Discard),
+	})
+	if err != nil {
+		t.Fatalf("start suite: %v", err)
+	}
+	t.Cleanup(s.Stop)
+	api := &client{t: t, base: "http://" + s.HTTPAddr}
+	priv, err := auth.ParsePrivateKeyPEM(s.PrivateKeyPEM)
+	if err != nil {
+		t.Fatal(err)
+	}
+	owner, _, _ := auth.NewIssuer(priv, "siyu", clock.System).Issue(auth.Identity{Subject: "owner-zhang", Kind: auth.KindAdmin, Roles: []string{auth.RoleOwner}}, time.Hour)
+	alice := api.login(t, "13900000201")
+	bob := api.login(t, "13900000202")
+
+	tagsOf := func(member string) map[string]bool {
+		got := api.expect(t, "GET", "/v1/admin/members/"+member+"/tags", owner, "", 200)
+		out := map[string]bool{}
+		for _, m := range got["tags"].([]any) {
+			m := m.(map[string]any)
+			out[m["source"].(string)+":"+m["id"].(string)] = true
+		}
+		return out
+	}
+	// Registration reaches the tag rules through the service's own stream.
+	waitUntil(t, "new members tagged new", func() bool { return tagsOf(alice.memberID)["rule:new"] && tagsOf(bob.memberID)["rule:new"] })
+
+	api.expectReason(t, "POST", "/v1/admin/members/"+alice.memberID+"/tags", alice.access, `{"tag_id":"vip"}`, 403, "ROLE_REQUIRED")
+	api.expectReason(t, "POST", "/v1/admin/members/"+alice.memberID+"/tags", owner, `{"tag_id":"V I P"}`, 400, "TAG_INVALID")
+	api.expect(t, "POST", "/v1/admin/members/"+alice.memberID+"/tags", owner, `{"tag_id":"vip"}`, 200)
+	if !tagsOf(alice.memberID)["manual:vip"] {
+		t.Errorf("alice's tags %v", tagsOf(alice.memberID))
+	}
+
+	rules := api.expect(t, "GET", "/v1/admin/tag-rules", owner, "", 200)
+	if len(rules["rules"].([]any)) != 3 {
+		t.Errorf("default rules %v", rules)
+	}
+	api.expectReason(t, "POST", "/v1/admin/tag-rules", owner, `{"id":"loyal","name":"忠实","kind":"orders_at_least"}`, 400, "TAG_RULE_INVALID")
+	api.expect(t, "POST", "/v1/admin/tag-rules", owner, `{"id":"loyal","name":"忠实","kind":"orders_at_least","threshold":"10"}`, 200)
+	api.expectReason(t, "POST", "/v1/admin/tag-rules", owner, `{"id":"loyal","name":"忠实","kind":"orders_at_least","threshold":"10"}`, 409, "TAG_RULE_EXISTS")
+	if r := api.expect(t, "POST", "/v1/admin/tag-rules/loyal:disable", owner, `{}`, 200); r["enabled"] != false {
+		t.Errorf("disabled rule %v", r)
+	}
+
+	seg := api.expect(t, "POST", "/v1/admin/segments", owner, `{"name":"VIP 新客","filter":{"tags":["vip","new"]}}`, 200)
+	id, _ := seg["id"].(string)
+	if c := api.expect(t, "GET", "/v1/admin/segments/"+id+":count", owner, "", 200); fmt.Sprint(c["count"]) != "1" {
+		t.Errorf("count %v", c)
+	}
+	members := api.expect(t, "GET", "/v1/admin/segments/"+id+"/members", owner, "", 200)
+	if ms := members["members"].([]any); len(ms) != 1 || ms[0].(map[string]any)["member_id"] != alice.memberID {
+		t.Errorf("segment members %v", members)
+	}
+	api.expectReason(t, "GET", "/v1/admin/segments/"+id+"/members", bob.access, "", 403, "ROLE_REQUIRED")
+	api.expectReason(t, "GET", "/v1/admin/segments/seg-nope:count", owner, "", 404, "SEGMENT_NOT_FOUND")
+	api.expectReason(t, "POST", "/v1/admin/segments", owner, `{"name":"bad","filter":{"min_points":"10","max_points":"1"}}`, 400, "SEGMENT_INVALID")
+	if l := api.expect(t, "GET", "/v1/admin/segments", owner, "", 200); len(l["segments"].([]any)) != 1 {
+		t.Errorf("segments %v", l)
+	}
+}
+
+func waitUntil(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}

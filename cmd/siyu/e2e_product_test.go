@@ -1,0 +1,189 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"siyu.dev/cmd/siyu/internal/suite"
+)
+
+// TestProductThroughGateway runs the suite with the demo shop and walks the
+// product service through the REST edge: Chinese search with filters,
+// suggestions and hot keywords; members' own favourites and history; and
+// inventory, where operators reserve, confirm, release and adjust stock and
+// shoppers see the effect on the product.
+func TestProductThroughGateway(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	s, err := suite.Start(ctx, suite.Options{
+		DataDir:     t.TempDir(),
+		HTTPAddr:    "127.0.0.1:0",
+		RandomPorts: true,
+		Env:         map[string]string{"SIYU_DEV_SMS_ECHO": "true", "SIYU_LOG_LEVEL": "warn"},
+		Logger:      newLogger(io.Discard),
+	})
+	if err != nil {
+		t.Fatalf("start suite: %v", err)
+	}
+	t.Cleanup(s.Stop)
+	res, err := seedSuite(ctx, s)
+	if err != nil {
+		t.Fatalf("seed: %v", err)
+	}
+	api := &client{t: t, base: "http://" + s.HTTPAddr}
+	login := api.expect(t, "POST", "/v1/admin/auth/login", "", fmt.Sprintf(`{"username":%q,"password":%q}`, res.adminUser, res.adminPassword), 200)
+	admin, _ := login["access_token"].(string)
+	shopper := api.login(t, "13900000031")
+
+	skuStock := func(t *testing.T, productID string) (string, int64) {
+		t.Helper()
+		p := api.expect(t, "GET", "/v1/products/"+productID, "", "", 200)
+		skus, _ := p["skus"].([]any)
+		if len(skus) == 0 {
+			t.Fatalf("product %s has no SKUs: %v", productID, p)
+		}
+		k := skus[0].(map[string]any)
+		var n int64
+		fmt.Sscan(fmt.Sprint(k["stock"]), &n)
+		return k["id"].(string), n
+	}
+
+	t.Run("search", func(t *testing.T) {
+		titles := func(r map[string]any) []string {
+			var out []string
+			items, _ := r["products"].([]any)
+			for _, it := range items {
+				out = append(out, it.(map[string]any)["title"].(string))
+			}
+			return out
+		}
+		r := api.expect(t, "GET", "/v1/products:search?query="+url.QueryEscape("连衣裙"), "", "", 200)
+		if got := titles(r); len(got) != 5 || !strings.Contains(strings.Join(got, ","), "夏季碎花连衣裙") {
+			t.Errorf("连衣裙: %v", got)
+		}
+		r = api.expect(t, "GET", "/v1/products:search?query="+url.QueryEscape("手机壳")+"&page_size=2", "", "", 200)
+		if fmt.Sprint(r["total_size"]) != "5" || len(titles(r)) != 2 || r["next_page_token"] == "" {
+			t.Errorf("手机壳 first page: %v", r)
+		}
+		r = api.expect(t, "GET", "/v1/products:search?query="+url.QueryEscape("iPhone 15 手机壳"), "", "", 200)
+		if got := titles(r); len(got) == 0 || got[0] != "iPhone 15 手机壳 磁吸透明款" {
+			t.Errorf("iPhone 15 手机壳: %v", got)
+		}
+		r = api.expect(t, "GET", "/v1/products:search?category_id=cat-digital&order_by=SEARCH_ORDER_PRICE_ASC&tags=hot", "", "", 200)
+		facets, _ := r["category_facets"].([]any)
+		if fmt.Sprint(r["total_size"]) != "2" || len(facets) < 3 {
+			t.Errorf("digital hot by price: %v", r)
+		}
+		api.expectReason(t, "GET", "/v1/products:search?min_price_fen=500&max_price_fen=100", "", "", 400, "PRICE_RANGE_INVALID")
+		api.expectReason(t, "GET", "/v1/products:search?page_token=forged", "", "", 400, "PAGE_TOKEN_INVALID")
+		sug := api.expect(t, "GET", "/v1/search/suggestions?prefix="+url.QueryEscape("手机"), "", "", 200)
+		if list, _ := sug["suggestions"].([]any); len(list) == 0 || list[0] != "手机壳" {
+			t.Errorf("suggestions: %v", sug)
+		}
+		hot := api.expect(t, "GET", "/v1/search/hot-keywords", "", "", 200)
+		if list, _ := hot["keywords"].([]any); len(list) != 3 {
+			t.Errorf("hot keywords: %v", hot)
+		}
+	})
+
+	t.Run("favourites and history are the member's own", func(t *testing.T) {
+		bob := api.login(t, "13900000032")
+		api.expectReason(t, "GET", "/v1/members/me/favourites", "", "", 401, "")
+		api.expectReason(t, "POST", "/v1/members/me/favourites", admin, `{"product_id":"p-0001"}`, 403, "ROLE_REQUIRED")
+		fav := api.expect(t, "POST", "/v1/members/me/favourites", shopper.access, `{"product_id":"p-0001"}`, 200)
+		if fav["product_id"] != "p-0001" || fav["product"].(map[string]any)["title"] == "" {
+			t.Errorf("favourite: %v", fav)
+		}
+		api.expect(t, "POST", "/v1/members/me/favourites", shopper.access, `{"product_id":"p-0001"}`, 200)
+		api.expect(t, "POST", "/v1/members/me/favourites", shopper.access, `{"product_id":"p-0002"}`, 200)
+		api.expectReason(t, "POST", "/v1/members/me/favourites", shopper.access, `{"product_id":"p-9999"}`, 404, "PRODUCT_NOT_FOUND")
+		mine := api.expect(t, "GET", "/v1/members/me/favourites?page_size=1", shopper.access, "", 200)
+		if fmt.Sprint(mine["total_size"]) != "2" || mine["next_page_token"] == "" {
+			t.Errorf("my favourites: %v", mine)
+		}
+		theirs := api.expect(t, "GET", "/v1/members/me/favourites", bob.access, "", 200)
+		if fmt.Sprint(theirs["total_size"]) != "0" {
+			t.Errorf("bob sees another member's favourites: %v", theirs)
+		}
+		api.expectReason(t, "GET", "/v1/members/me/favourites?page_size=1&page_token="+url.QueryEscape(mine["next_page_token"].(string)), bob.access, "", 400, "PAGE_TOKEN_INVALID")
+		api.expectReason(t, "DELETE", "/v1/members/me/favourites/p-0001", bob.access, "", 404, "FAVOURITE_NOT_FOUND")
+		api.expect(t, "DELETE", "/v1/members/me/favourites/p-0001", shopper.access, "", 200)
+		if mine = api.expect(t, "GET", "/v1/members/me/favourites", shopper.access, "", 200); fmt.Sprint(mine["total_size"]) != "1" {
+			t.Errorf("after removing: %v", mine)
+		}
+
+		for _, id := range []string{"p-0003", "p-0004", "p-0003"} {
+			api.expect(t, "POST", "/v1/members/me/browsing-history", shopper.access, fmt.Sprintf(`{"product_id":%q}`, id), 200)
+		}
+		h := api.expect(t, "GET", "/v1/members/me/browsing-history", shopper.access, "", 200)
+		views, _ := h["views"].([]any)
+		if len(views) != 2 || views[0].(map[string]any)["product_id"] != "p-0003" {
+			t.Errorf("history: %v", h)
+		}
+		api.expect(t, "DELETE", "/v1/members/me/browsing-history", bob.access, "", 200)
+		if h = api.expect(t, "GET", "/v1/members/me/browsing-history", shopper.access, "", 200); fmt.Sprint(h["total_size"]) != "2" {
+			t.Errorf("bob's clear reached another member's history: %v", h)
+		}
+	})
+
+	t.Run("inventory", func(t *testing.T) {
+		sku, before := skuStock(t, "p-0001")
+		reserve := fmt.Sprintf(`{"order_id":"e2e-o-1","lines":[{"sku_id":%q,"quantity":2}]}`, sku)
+		api.expectReason(t, "POST", "/v1/admin/reservations", "", reserve, 401, "TOKEN_MISSING")
+		api.expectReason(t, "POST", "/v1/admin/reservations", shopper.access, reserve, 403, "ROLE_REQUIRED")
+		r := api.expect(t, "POST", "/v1/admin/reservations", admin, reserve, 200)
+		if r["reservation"].(map[string]any)["state"] != "RESERVATION_STATE_RESERVED" {
+			t.Fatalf("reserve: %v", r)
+		}
+		api.expect(t, "POST", "/v1/admin/reservations", admin, reserve, 200) // a repeat changes nothing
+		if _, now := skuStock(t, "p-0001"); now != before-2 {
+			t.Errorf("shopper sees %d after reserving 2 of %d", now, before)
+		}
+		api.expectReason(t, "POST", "/v1/admin/reservations", admin,
+			fmt.Sprintf(`{"order_id":"e2e-o-2","lines":[{"sku_id":%q,"quantity":9999}]}`, sku), 400, "OUT_OF_STOCK")
+		api.expectReason(t, "POST", "/v1/admin/reservations", admin, `{"order_id":"e2e-o-3","lines":[{"sku_id":"ghost","quantity":1}]}`, 404, "SKU_NOT_FOUND")
+
+		c := api.expect(t, "POST", "/v1/admin/reservations/e2e-o-1:confirm", admin, `{}`, 200)
+		if c["reservation"].(map[string]any)["state"] != "RESERVATION_STATE_CONFIRMED" {
+			t.Fatalf("confirm: %v", c)
+		}
+		api.expectReason(t, "POST", "/v1/admin/reservations/e2e-o-1:release", admin, `{}`, 400, "RESERVATION_CONFIRMED")
+		got := api.expect(t, "GET", "/v1/admin/reservations/e2e-o-1", admin, "", 200)
+		if got["state"] != "RESERVATION_STATE_CONFIRMED" {
+			t.Errorf("get reservation: %v", got)
+		}
+		st := api.expect(t, "GET", "/v1/admin/skus/"+sku+"/stock", admin, "", 200)
+		if fmt.Sprint(st["sold"]) != "2" || fmt.Sprint(st["available"]) != fmt.Sprint(before-2) {
+			t.Errorf("stock after confirm: %v", st)
+		}
+
+		adj := api.expect(t, "POST", "/v1/admin/skus/"+sku+"/stock:adjust", admin, `{"delta":10,"reason":"仓库到货","request_id":"e2e-adj-1"}`, 200)
+		a := adj["adjustment"].(map[string]any)
+		if fmt.Sprint(a["available_before"]) != fmt.Sprint(before-2) || fmt.Sprint(a["available_after"]) != fmt.Sprint(before+8) || a["operator"] == "" {
+			t.Errorf("adjustment: %v", adj)
+		}
+		api.expectReason(t, "POST", "/v1/admin/skus/"+sku+"/stock:adjust", admin, `{"delta":0,"reason":"x","request_id":"e2e-adj-2"}`, 400, "DELTA_INVALID")
+		list := api.expect(t, "GET", "/v1/admin/skus/"+sku+"/stock/adjustments?page_size=5", admin, "", 200)
+		if items, _ := list["adjustments"].([]any); len(items) != 1 {
+			t.Errorf("adjustments: %v", list)
+		}
+		if _, now := skuStock(t, "p-0001"); now != before+8 {
+			t.Errorf("shopper sees %d after the adjustment, want %d", now, before+8)
+		}
+
+		api.expect(t, "POST", "/v1/admin/reservations", admin, fmt.Sprintf(`{"order_id":"e2e-o-4","lines":[{"sku_id":%q,"quantity":3}]}`, sku), 200)
+		rel := api.expect(t, "POST", "/v1/admin/reservations/e2e-o-4:release", admin, `{}`, 200)
+		if rel["reservation"].(map[string]any)["state"] != "RESERVATION_STATE_RELEASED" {
+			t.Errorf("release: %v", rel)
+		}
+		api.expect(t, "POST", "/v1/admin/reservations/e2e-o-4:release", admin, `{}`, 200)
+		if _, now := skuStock(t, "p-0001"); now != before+8 {
+			t.Errorf("release gave back %d, want %d", now, before+8)
+		}
+	})
+}

@@ -1,0 +1,23 @@
+# syntax=docker/dockerfile:1
+# The marketing service: coupons, flash sales, group-buy and campaigns.
+# Build from the repository root so go.work resolves the workspace:
+#   docker build -f deploy/docker/marketing.Dockerfile -t siyu/marketing .
+
+FROM golang:1.26.8 AS build
+WORKDIR /src
+COPY . .
+# A static binary (no cgo) runs on the distroless base without a libc.
+RUN --mount=type=cache,target=/root/go/pkg/mod \
+    --mount=type=cache,target=/root/.cache/go-build \
+    CGO_ENABLED=0 go build -trimpath -ldflags="-s -w" -o /out/marketing ./services/marketing/cmd/marketing
+
+FROM gcr.io/distroless/static-debian12:nonroot
+COPY --from=build /out/marketing /usr/local/bin/marketing
+# Listen on every interface inside the container; the binary's defaults are loopback.
+ENV SIYU_GRPC_ADDR=:9104 \
+    SIYU_METRICS_ADDR=:9464
+EXPOSE 9104 9464
+USER nonroot:nonroot
+# The binary asks its own grpc.health.v1 service, so the image needs no shell or curl.
+HEALTHCHECK --interval=10s --timeout=5s --start-period=20s --retries=3 CMD ["/usr/local/bin/marketing", "-healthcheck"]
+ENTRYPOINT ["/usr/local/bin/marketing"]

@@ -1,0 +1,65 @@
+package member
+
+import (
+	"context"
+	"log/slog"
+	"sync"
+	"time"
+
+	"siyu.dev/pkg/clock"
+	"siyu.dev/pkg/lifecycle"
+	"siyu.dev/pkg/outbox"
+	"siyu.dev/services/member/internal/app"
+	"siyu.dev/services/member/internal/consumers"
+	"siyu.dev/services/member/internal/grpcapi"
+	"siyu.dev/services/member/internal/mongostore"
+)
+
+// loyalty is the points ledger, sign-in, levels, tags and segments: its own
+// collections, use cases, gRPC services, event consumers and sweepers.
+type loyalty struct {
+	store *mongostore.Loyalty
+}
+
+func newLoyalty(in *lifecycle.Infra) *loyalty { return &loyalty{store: mongostore.NewLoyalty(in.DB)} }
+
+// How often expired points are written off, and time-based tags ("new",
+// "dormant") re-evaluated.
+const (
+	expirySweepEvery = time.Minute
+	tagSweepEvery    = time.Hour
+)
+
+// start wires the loyalty part of the service and returns its stop.
+func (ly *loyalty) start(ctx context.Context, in *lifecycle.Infra, relay *outbox.Relay, members *mongostore.Store) (func(), error) {
+	if err := ly.store.EnsureIndexes(ctx); err != nil {
+		return nil, err
+	}
+	ly.store.Flush = relay.FlushAsync
+	l := app.NewLoyalty(mongostore.LoyaltyAccounts{Loyalty: ly.store}, mongostore.LoyaltySettings{Loyalty: ly.store},
+		mongostore.TagRules{Loyalty: ly.store, Now: clock.System.Now}, mongostore.Segments{Loyalty: ly.store}, mongostore.Members{Store: members}, clock.System)
+	grpcapi.RegisterLoyalty(in.Server.GRPC(), l)
+	stopOrders, err := consumers.StartOrders(ctx, in.JS, l, in.Logger)
+	if err != nil {
+		return nil, err
+	}
+	stopMembers, err := consumers.StartMembers(ctx, in.JS, l, in.Logger)
+	if err != nil {
+		stopOrders()
+		return nil, err
+	}
+	sweepCtx, cancel := context.WithCancel(ctx)
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		l.RunExpirySweeper(sweepCtx, expirySweepEvery, func(err error) { in.Logger.Warn("points expiry sweep failed; retrying", slog.Any("err", err)) })
+	})
+	wg.Go(func() {
+		l.RunTagSweeper(sweepCtx, tagSweepEvery, func(err error) { in.Logger.Warn("tag sweep failed; retrying", slog.Any("err", err)) })
+	})
+	return func() {
+		stopOrders()
+		stopMembers()
+		cancel()
+		wg.Wait()
+	}, nil
+}

@@ -1,0 +1,162 @@
+package app
+
+import (
+	"context"
+	"fmt"
+
+	"siyu.dev/pkg/clock"
+	"siyu.dev/pkg/pagetoken"
+	"siyu.dev/services/product/internal/domain"
+)
+
+// Reviews are the review use cases. Eligibility is recorded from completed
+// orders; everything else is the member's or an operator's request.
+type Reviews struct {
+	repo domain.ReviewRepository
+	clk  clock.Clock
+}
+
+// NewReviews wires the review use cases.
+func NewReviews(repo domain.ReviewRepository, clk clock.Clock) *Reviews {
+	return &Reviews{repo: repo, clk: clk}
+}
+
+// OrderCompleted makes each line of a completed order reviewable by its member.
+func (r *Reviews) OrderCompleted(ctx context.Context, memberID, orderID string, lines []domain.ReviewableLine) error {
+	if memberID == "" || orderID == "" {
+		return &domain.Error{Kind: domain.KindInvalid, Reason: "ORDER_INVALID", Msg: "a completed order needs a member and an order id"}
+	}
+	out := make([]domain.ReviewableLine, 0, len(lines))
+	for _, l := range lines {
+		if l.LineID == "" || l.ProductID == "" || l.SkuID == "" {
+			return &domain.Error{Kind: domain.KindInvalid, Reason: "ORDER_INVALID", Msg: fmt.Sprintf("order %s has a line without line, product or SKU id", orderID)}
+		}
+		l.OrderID, l.MemberID = orderID, memberID
+		if l.CompletedAt.IsZero() {
+			l.CompletedAt = r.clk.Now()
+		}
+		out = append(out, l)
+	}
+	return r.repo.AddReviewableLines(ctx, out)
+}
+
+// Create reviews one of memberID's completed order lines.
+func (r *Reviews) Create(ctx context.Context, memberID string, in domain.Review) (domain.Review, error) {
+	if in.OrderID == "" || in.LineID == "" {
+		return domain.Review{}, &domain.Error{Kind: domain.KindInvalid, Reason: "ORDER_LINE_REQUIRED", Field: "line_id", Msg: "order_id and line_id are required"}
+	}
+	in, err := domain.ValidateReview(in)
+	if err != nil {
+		return domain.Review{}, err
+	}
+	line, err := r.repo.ReviewableLine(ctx, in.OrderID, in.LineID)
+	if err != nil {
+		return domain.Review{}, err
+	}
+	// Someone else's line looks exactly like a line that does not exist.
+	if line.MemberID != memberID {
+		return domain.Review{}, domain.ErrReviewNotEligible
+	}
+	now := r.clk.Now()
+	in.ID = domain.ReviewID(in.OrderID, in.LineID)
+	in.MemberID, in.ProductID, in.SkuID = memberID, line.ProductID, line.SkuID
+	in.Hidden, in.Reply, in.CreatedAt = false, "", now
+	if err := r.repo.CreateReview(ctx, in, domain.Reviewed{EventID: newID("ev"), Review: in, At: now}); err != nil {
+		return domain.Review{}, err
+	}
+	return in, nil
+}
+
+// SetHidden hides or shows a review; doing it twice changes nothing.
+func (r *Reviews) SetHidden(ctx context.Context, id string, hidden bool) (domain.Review, error) {
+	if id == "" {
+		return domain.Review{}, reviewIDRequired()
+	}
+	rv, _, err := r.repo.SetHidden(ctx, id, hidden)
+	return rv, err
+}
+
+// Reply sets the shop's reply to a review.
+func (r *Reviews) Reply(ctx context.Context, id, text string) (domain.Review, error) {
+	if id == "" {
+		return domain.Review{}, reviewIDRequired()
+	}
+	text, err := domain.ValidateReply(text)
+	if err != nil {
+		return domain.Review{}, err
+	}
+	return r.repo.SetReply(ctx, id, text, r.clk.Now())
+}
+
+func reviewIDRequired() error {
+	return &domain.Error{Kind: domain.KindInvalid, Reason: "REVIEW_ID_REQUIRED", Field: "review_id", Msg: "review_id is required"}
+}
+
+// ReviewPage is one page of reviews.
+type ReviewPage struct {
+	Reviews       []domain.Review
+	NextPageToken string
+	Total         int
+}
+
+// List pages through reviews matching f (AIP-158). The token is bound to
+// the whole filter, member included, so it cannot continue another listing.
+func (r *Reviews) List(ctx context.Context, f domain.ReviewFilter, pageSize int32, pageToken string) (ReviewPage, error) {
+	if f.ProductID == "" && f.MemberID == "" {
+		return ReviewPage{}, &domain.Error{Kind: domain.KindInvalid, Reason: "PRODUCT_ID_REQUIRED", Field: "product_id", Msg: "product_id is required"}
+	}
+	if err := domain.ValidateReviewFilter(f); err != nil {
+		return ReviewPage{}, err
+	}
+	size, err := pagetoken.PageSize(pageSize, 10, 50)
+	if err != nil {
+		return ReviewPage{}, err
+	}
+	filter := fmt.Sprintf("reviews product=%q member=%q rating=%d images=%t hidden=%t", f.ProductID, f.MemberID, f.Rating, f.WithImages, f.IncludeHidden)
+	tok, err := pagetoken.Decode(pageToken, filter)
+	if err != nil {
+		return ReviewPage{}, err
+	}
+	items, total, err := r.repo.ListReviews(ctx, f, tok.Offset, size)
+	if err != nil {
+		return ReviewPage{}, err
+	}
+	page := ReviewPage{Reviews: items, Total: total}
+	if next := tok.Offset + len(items); next < total {
+		page.NextPageToken = pagetoken.Encode(pagetoken.Token{Offset: next, Filter: filter})
+	}
+	return page, nil
+}
+
+// Summary is a product's rating summary.
+func (r *Reviews) Summary(ctx context.Context, productID string) (domain.RatingSummary, error) {
+	if productID == "" {
+		return domain.RatingSummary{}, &domain.Error{Kind: domain.KindInvalid, Reason: "PRODUCT_ID_REQUIRED", Field: "product_id", Msg: "product_id is required"}
+	}
+	return r.repo.Summary(ctx, productID)
+}
+
+// Reviewable lists memberID's completed lines without a review, newest first.
+func (r *Reviews) Reviewable(ctx context.Context, memberID string) ([]domain.ReviewableLine, error) {
+	lines, err := r.repo.MemberLines(ctx, memberID)
+	if err != nil {
+		return nil, err
+	}
+	// A line is reviewed when its review exists; asking the review store
+	// (not a flag on the line) keeps the answer right after any crash.
+	mine, _, err := r.repo.ListReviews(ctx, domain.ReviewFilter{MemberID: memberID, IncludeHidden: true}, 0, 1<<20)
+	if err != nil {
+		return nil, err
+	}
+	done := map[string]bool{}
+	for _, rv := range mine {
+		done[rv.ID] = true
+	}
+	out := lines[:0]
+	for _, l := range lines {
+		if !done[domain.ReviewID(l.OrderID, l.LineID)] {
+			out = append(out, l)
+		}
+	}
+	return out, nil
+}
