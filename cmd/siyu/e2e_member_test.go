@@ -180,6 +180,14 @@ func TestMemberAccountThroughGateway(t *testing.T) {
 			t.Errorf("member 360 sessions: none")
 		}
 		api.expectReason(t, "GET", "/v1/admin/members/"+alice.memberID+"/addresses", bob.access, "", 403, "ROLE_REQUIRED")
+		overview := api.expect(t, "GET", "/v1/admin/members/"+alice.memberID+"/overview", cs, "", 200)
+		if m, _ := overview["member"].(map[string]any); m["id"] != alice.memberID || len(anySlice(overview["addresses"])) != 1 || len(anySlice(overview["sessions"])) == 0 {
+			t.Errorf("member 360 overview: %v", overview)
+		}
+		if _, ok := overview["level"].(map[string]any)["tier"]; !ok {
+			t.Errorf("member 360 overview has no tier: %v", overview["level"])
+		}
+		api.expectReason(t, "GET", "/v1/admin/members/"+alice.memberID+"/overview", bob.access, "", 403, "ROLE_REQUIRED")
 
 		// The seeded demo member has never asked for a code: block it, then
 		// try to log in with its first one.

@@ -19,9 +19,17 @@ import (
 // collections, use cases, gRPC services, event consumers and sweepers.
 type loyalty struct {
 	store *mongostore.Loyalty
+	app   *app.Loyalty
 }
 
-func newLoyalty(in *lifecycle.Infra) *loyalty { return &loyalty{store: mongostore.NewLoyalty(in.DB)} }
+// newLoyalty builds the loyalty use cases over the service's database;
+// members is the identity half's store, which segments read consent from.
+func newLoyalty(in *lifecycle.Infra, members *mongostore.Store) *loyalty {
+	store := mongostore.NewLoyalty(in.DB)
+	l := app.NewLoyalty(mongostore.LoyaltyAccounts{Loyalty: store}, mongostore.LoyaltySettings{Loyalty: store},
+		mongostore.TagRules{Loyalty: store, Now: clock.System.Now}, mongostore.Segments{Loyalty: store}, mongostore.Members{Store: members}, clock.System)
+	return &loyalty{store: store, app: l}
+}
 
 // How often expired points are written off, and time-based tags ("new",
 // "dormant") re-evaluated.
@@ -31,13 +39,12 @@ const (
 )
 
 // start wires the loyalty part of the service and returns its stop.
-func (ly *loyalty) start(ctx context.Context, in *lifecycle.Infra, relay *outbox.Relay, members *mongostore.Store) (func(), error) {
+func (ly *loyalty) start(ctx context.Context, in *lifecycle.Infra, relay *outbox.Relay) (func(), error) {
 	if err := ly.store.EnsureIndexes(ctx); err != nil {
 		return nil, err
 	}
 	ly.store.Flush = relay.FlushAsync
-	l := app.NewLoyalty(mongostore.LoyaltyAccounts{Loyalty: ly.store}, mongostore.LoyaltySettings{Loyalty: ly.store},
-		mongostore.TagRules{Loyalty: ly.store, Now: clock.System.Now}, mongostore.Segments{Loyalty: ly.store}, mongostore.Members{Store: members}, clock.System)
+	l := ly.app
 	grpcapi.RegisterLoyalty(in.Server.GRPC(), l)
 	stopOrders, err := consumers.StartOrders(ctx, in.JS, l, in.Logger)
 	if err != nil {

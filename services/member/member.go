@@ -137,15 +137,15 @@ func Run(ctx context.Context, c Config) error {
 		if err := store.EnsureIndexes(ctx); err != nil {
 			return nil, err
 		}
-		ly := newLoyalty(in)
+		ly := newLoyalty(in, store)
 		relay := in.Relay(store.Members, store.Sessions, ly.store.Accounts)
 		store.Flush = relay.FlushAsync
 		svc, err := build(c, store, in.Logger)
 		if err != nil {
 			return nil, err
 		}
-		grpcapi.Register(in.Server.GRPC(), svc)
-		return ly.start(ctx, in, relay, store)
+		grpcapi.Register(in.Server.GRPC(), svc, ly.app)
+		return ly.start(ctx, in, relay)
 	})
 }
 

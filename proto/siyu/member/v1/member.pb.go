@@ -2866,11 +2866,139 @@ func (x *ListMemberSessionsResponse) GetSessions() []*Session {
 	return nil
 }
 
+type GetMemberOverviewRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	MemberId      string                 `protobuf:"bytes,1,opt,name=member_id,json=memberId,proto3" json:"member_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetMemberOverviewRequest) Reset() {
+	*x = GetMemberOverviewRequest{}
+	mi := &file_siyu_member_v1_member_proto_msgTypes[52]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetMemberOverviewRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetMemberOverviewRequest) ProtoMessage() {}
+
+func (x *GetMemberOverviewRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_siyu_member_v1_member_proto_msgTypes[52]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetMemberOverviewRequest.ProtoReflect.Descriptor instead.
+func (*GetMemberOverviewRequest) Descriptor() ([]byte, []int) {
+	return file_siyu_member_v1_member_proto_rawDescGZIP(), []int{52}
+}
+
+func (x *GetMemberOverviewRequest) GetMemberId() string {
+	if x != nil {
+		return x.MemberId
+	}
+	return ""
+}
+
+type GetMemberOverviewResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Member        *Member                `protobuf:"bytes,1,opt,name=member,proto3" json:"member,omitempty"`
+	Level         *MemberLevel           `protobuf:"bytes,2,opt,name=level,proto3" json:"level,omitempty"`
+	Points        *PointsAccount         `protobuf:"bytes,3,opt,name=points,proto3" json:"points,omitempty"`
+	Tags          []*MemberTag           `protobuf:"bytes,4,rep,name=tags,proto3" json:"tags,omitempty"`
+	Addresses     []*Address             `protobuf:"bytes,5,rep,name=addresses,proto3" json:"addresses,omitempty"`
+	Sessions      []*Session             `protobuf:"bytes,6,rep,name=sessions,proto3" json:"sessions,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetMemberOverviewResponse) Reset() {
+	*x = GetMemberOverviewResponse{}
+	mi := &file_siyu_member_v1_member_proto_msgTypes[53]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetMemberOverviewResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetMemberOverviewResponse) ProtoMessage() {}
+
+func (x *GetMemberOverviewResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_siyu_member_v1_member_proto_msgTypes[53]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetMemberOverviewResponse.ProtoReflect.Descriptor instead.
+func (*GetMemberOverviewResponse) Descriptor() ([]byte, []int) {
+	return file_siyu_member_v1_member_proto_rawDescGZIP(), []int{53}
+}
+
+func (x *GetMemberOverviewResponse) GetMember() *Member {
+	if x != nil {
+		return x.Member
+	}
+	return nil
+}
+
+func (x *GetMemberOverviewResponse) GetLevel() *MemberLevel {
+	if x != nil {
+		return x.Level
+	}
+	return nil
+}
+
+func (x *GetMemberOverviewResponse) GetPoints() *PointsAccount {
+	if x != nil {
+		return x.Points
+	}
+	return nil
+}
+
+func (x *GetMemberOverviewResponse) GetTags() []*MemberTag {
+	if x != nil {
+		return x.Tags
+	}
+	return nil
+}
+
+func (x *GetMemberOverviewResponse) GetAddresses() []*Address {
+	if x != nil {
+		return x.Addresses
+	}
+	return nil
+}
+
+func (x *GetMemberOverviewResponse) GetSessions() []*Session {
+	if x != nil {
+		return x.Sessions
+	}
+	return nil
+}
+
 var File_siyu_member_v1_member_proto protoreflect.FileDescriptor
 
 const file_siyu_member_v1_member_proto_rawDesc = "" +
 	"\n" +
-	"\x1bsiyu/member/v1/member.proto\x12\x0esiyu.member.v1\x1a google/protobuf/field_mask.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xf2\x03\n" +
+	"\x1bsiyu/member/v1/member.proto\x12\x0esiyu.member.v1\x1a google/protobuf/field_mask.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1bsiyu/member/v1/points.proto\x1a\x19siyu/member/v1/tags.proto\"\xf2\x03\n" +
 	"\x06Member\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12\x14\n" +
 	"\x05phone\x18\x02 \x01(\tR\x05phone\x12\x1a\n" +
@@ -3057,7 +3185,16 @@ const file_siyu_member_v1_member_proto_rawDesc = "" +
 	"\x19ListMemberSessionsRequest\x12\x1b\n" +
 	"\tmember_id\x18\x01 \x01(\tR\bmemberId\"Q\n" +
 	"\x1aListMemberSessionsResponse\x123\n" +
-	"\bsessions\x18\x01 \x03(\v2\x17.siyu.member.v1.SessionR\bsessions*V\n" +
+	"\bsessions\x18\x01 \x03(\v2\x17.siyu.member.v1.SessionR\bsessions\"7\n" +
+	"\x18GetMemberOverviewRequest\x12\x1b\n" +
+	"\tmember_id\x18\x01 \x01(\tR\bmemberId\"\xd0\x02\n" +
+	"\x19GetMemberOverviewResponse\x12.\n" +
+	"\x06member\x18\x01 \x01(\v2\x16.siyu.member.v1.MemberR\x06member\x121\n" +
+	"\x05level\x18\x02 \x01(\v2\x1b.siyu.member.v1.MemberLevelR\x05level\x125\n" +
+	"\x06points\x18\x03 \x01(\v2\x1d.siyu.member.v1.PointsAccountR\x06points\x12-\n" +
+	"\x04tags\x18\x04 \x03(\v2\x19.siyu.member.v1.MemberTagR\x04tags\x125\n" +
+	"\taddresses\x18\x05 \x03(\v2\x17.siyu.member.v1.AddressR\taddresses\x123\n" +
+	"\bsessions\x18\x06 \x03(\v2\x17.siyu.member.v1.SessionR\bsessions*V\n" +
 	"\x06Gender\x12\x16\n" +
 	"\x12GENDER_UNSPECIFIED\x10\x00\x12\x0f\n" +
 	"\vGENDER_MALE\x10\x01\x12\x11\n" +
@@ -3070,7 +3207,8 @@ const file_siyu_member_v1_member_proto_rawDesc = "" +
 	"\x06Logout\x12\x1d.siyu.member.v1.LogoutRequest\x1a\x1e.siyu.member.v1.LogoutResponse\x12S\n" +
 	"\n" +
 	"AdminLogin\x12!.siyu.member.v1.AdminLoginRequest\x1a\".siyu.member.v1.AdminLoginResponse\x12V\n" +
-	"\vWechatLogin\x12\".siyu.member.v1.WechatLoginRequest\x1a#.siyu.member.v1.WechatLoginResponse2\xb1\t\n" +
+	"\vWechatLogin\x12\".siyu.member.v1.WechatLoginRequest\x1a#.siyu.member.v1.WechatLoginResponse2\x9b\n" +
+	"\n" +
 	"\rMemberService\x12D\n" +
 	"\x05GetMe\x12\x1c.siyu.member.v1.GetMeRequest\x1a\x1d.siyu.member.v1.GetMeResponse\x12P\n" +
 	"\tGetMember\x12 .siyu.member.v1.GetMemberRequest\x1a!.siyu.member.v1.GetMemberResponse\x12M\n" +
@@ -3085,7 +3223,8 @@ const file_siyu_member_v1_member_proto_rawDesc = "" +
 	"\n" +
 	"BindWechat\x12!.siyu.member.v1.BindWechatRequest\x1a\".siyu.member.v1.BindWechatResponse\x12n\n" +
 	"\x13ListMemberAddresses\x12*.siyu.member.v1.ListMemberAddressesRequest\x1a+.siyu.member.v1.ListMemberAddressesResponse\x12k\n" +
-	"\x12ListMemberSessions\x12).siyu.member.v1.ListMemberSessionsRequest\x1a*.siyu.member.v1.ListMemberSessionsResponse2\xfb\x03\n" +
+	"\x12ListMemberSessions\x12).siyu.member.v1.ListMemberSessionsRequest\x1a*.siyu.member.v1.ListMemberSessionsResponse\x12h\n" +
+	"\x11GetMemberOverview\x12(.siyu.member.v1.GetMemberOverviewRequest\x1a).siyu.member.v1.GetMemberOverviewResponse2\xfb\x03\n" +
 	"\x0eAddressService\x12b\n" +
 	"\x0fListMyAddresses\x12&.siyu.member.v1.ListMyAddressesRequest\x1a'.siyu.member.v1.ListMyAddressesResponse\x12Y\n" +
 	"\fGetMyAddress\x12#.siyu.member.v1.GetMyAddressRequest\x1a$.siyu.member.v1.GetMyAddressResponse\x12b\n" +
@@ -3106,7 +3245,7 @@ func file_siyu_member_v1_member_proto_rawDescGZIP() []byte {
 }
 
 var file_siyu_member_v1_member_proto_enumTypes = make([]protoimpl.EnumInfo, 1)
-var file_siyu_member_v1_member_proto_msgTypes = make([]protoimpl.MessageInfo, 52)
+var file_siyu_member_v1_member_proto_msgTypes = make([]protoimpl.MessageInfo, 54)
 var file_siyu_member_v1_member_proto_goTypes = []any{
 	(Gender)(0),                         // 0: siyu.member.v1.Gender
 	(*Member)(nil),                      // 1: siyu.member.v1.Member
@@ -3161,31 +3300,36 @@ var file_siyu_member_v1_member_proto_goTypes = []any{
 	(*ListMemberAddressesResponse)(nil), // 50: siyu.member.v1.ListMemberAddressesResponse
 	(*ListMemberSessionsRequest)(nil),   // 51: siyu.member.v1.ListMemberSessionsRequest
 	(*ListMemberSessionsResponse)(nil),  // 52: siyu.member.v1.ListMemberSessionsResponse
-	(*timestamppb.Timestamp)(nil),       // 53: google.protobuf.Timestamp
-	(*fieldmaskpb.FieldMask)(nil),       // 54: google.protobuf.FieldMask
+	(*GetMemberOverviewRequest)(nil),    // 53: siyu.member.v1.GetMemberOverviewRequest
+	(*GetMemberOverviewResponse)(nil),   // 54: siyu.member.v1.GetMemberOverviewResponse
+	(*timestamppb.Timestamp)(nil),       // 55: google.protobuf.Timestamp
+	(*fieldmaskpb.FieldMask)(nil),       // 56: google.protobuf.FieldMask
+	(*MemberLevel)(nil),                 // 57: siyu.member.v1.MemberLevel
+	(*PointsAccount)(nil),               // 58: siyu.member.v1.PointsAccount
+	(*MemberTag)(nil),                   // 59: siyu.member.v1.MemberTag
 }
 var file_siyu_member_v1_member_proto_depIdxs = []int32{
-	53, // 0: siyu.member.v1.Member.create_time:type_name -> google.protobuf.Timestamp
+	55, // 0: siyu.member.v1.Member.create_time:type_name -> google.protobuf.Timestamp
 	0,  // 1: siyu.member.v1.Member.gender:type_name -> siyu.member.v1.Gender
 	2,  // 2: siyu.member.v1.Member.marketing_consent:type_name -> siyu.member.v1.MarketingConsent
-	53, // 3: siyu.member.v1.Address.create_time:type_name -> google.protobuf.Timestamp
-	53, // 4: siyu.member.v1.Address.update_time:type_name -> google.protobuf.Timestamp
-	53, // 5: siyu.member.v1.Session.create_time:type_name -> google.protobuf.Timestamp
-	53, // 6: siyu.member.v1.Session.expire_time:type_name -> google.protobuf.Timestamp
-	53, // 7: siyu.member.v1.SmsLoginResponse.access_token_expire_time:type_name -> google.protobuf.Timestamp
-	53, // 8: siyu.member.v1.SmsLoginResponse.refresh_token_expire_time:type_name -> google.protobuf.Timestamp
+	55, // 3: siyu.member.v1.Address.create_time:type_name -> google.protobuf.Timestamp
+	55, // 4: siyu.member.v1.Address.update_time:type_name -> google.protobuf.Timestamp
+	55, // 5: siyu.member.v1.Session.create_time:type_name -> google.protobuf.Timestamp
+	55, // 6: siyu.member.v1.Session.expire_time:type_name -> google.protobuf.Timestamp
+	55, // 7: siyu.member.v1.SmsLoginResponse.access_token_expire_time:type_name -> google.protobuf.Timestamp
+	55, // 8: siyu.member.v1.SmsLoginResponse.refresh_token_expire_time:type_name -> google.protobuf.Timestamp
 	1,  // 9: siyu.member.v1.SmsLoginResponse.member:type_name -> siyu.member.v1.Member
-	53, // 10: siyu.member.v1.RefreshTokenResponse.access_token_expire_time:type_name -> google.protobuf.Timestamp
-	53, // 11: siyu.member.v1.RefreshTokenResponse.refresh_token_expire_time:type_name -> google.protobuf.Timestamp
-	53, // 12: siyu.member.v1.AdminLoginResponse.access_token_expire_time:type_name -> google.protobuf.Timestamp
-	53, // 13: siyu.member.v1.WechatLoginResponse.access_token_expire_time:type_name -> google.protobuf.Timestamp
-	53, // 14: siyu.member.v1.WechatLoginResponse.refresh_token_expire_time:type_name -> google.protobuf.Timestamp
+	55, // 10: siyu.member.v1.RefreshTokenResponse.access_token_expire_time:type_name -> google.protobuf.Timestamp
+	55, // 11: siyu.member.v1.RefreshTokenResponse.refresh_token_expire_time:type_name -> google.protobuf.Timestamp
+	55, // 12: siyu.member.v1.AdminLoginResponse.access_token_expire_time:type_name -> google.protobuf.Timestamp
+	55, // 13: siyu.member.v1.WechatLoginResponse.access_token_expire_time:type_name -> google.protobuf.Timestamp
+	55, // 14: siyu.member.v1.WechatLoginResponse.refresh_token_expire_time:type_name -> google.protobuf.Timestamp
 	1,  // 15: siyu.member.v1.WechatLoginResponse.member:type_name -> siyu.member.v1.Member
 	1,  // 16: siyu.member.v1.BindWechatResponse.member:type_name -> siyu.member.v1.Member
 	1,  // 17: siyu.member.v1.GetMeResponse.member:type_name -> siyu.member.v1.Member
 	1,  // 18: siyu.member.v1.GetMemberResponse.member:type_name -> siyu.member.v1.Member
 	1,  // 19: siyu.member.v1.UpdateMeRequest.member:type_name -> siyu.member.v1.Member
-	54, // 20: siyu.member.v1.UpdateMeRequest.update_mask:type_name -> google.protobuf.FieldMask
+	56, // 20: siyu.member.v1.UpdateMeRequest.update_mask:type_name -> google.protobuf.FieldMask
 	1,  // 21: siyu.member.v1.UpdateMeResponse.member:type_name -> siyu.member.v1.Member
 	4,  // 22: siyu.member.v1.ListMySessionsResponse.sessions:type_name -> siyu.member.v1.Session
 	1,  // 23: siyu.member.v1.SearchMembersResponse.members:type_name -> siyu.member.v1.Member
@@ -3199,59 +3343,67 @@ var file_siyu_member_v1_member_proto_depIdxs = []int32{
 	3,  // 31: siyu.member.v1.UpdateMyAddressResponse.address:type_name -> siyu.member.v1.Address
 	3,  // 32: siyu.member.v1.ListMemberAddressesResponse.addresses:type_name -> siyu.member.v1.Address
 	4,  // 33: siyu.member.v1.ListMemberSessionsResponse.sessions:type_name -> siyu.member.v1.Session
-	5,  // 34: siyu.member.v1.AuthService.SendSmsCode:input_type -> siyu.member.v1.SendSmsCodeRequest
-	7,  // 35: siyu.member.v1.AuthService.SmsLogin:input_type -> siyu.member.v1.SmsLoginRequest
-	9,  // 36: siyu.member.v1.AuthService.RefreshToken:input_type -> siyu.member.v1.RefreshTokenRequest
-	11, // 37: siyu.member.v1.AuthService.Logout:input_type -> siyu.member.v1.LogoutRequest
-	13, // 38: siyu.member.v1.AuthService.AdminLogin:input_type -> siyu.member.v1.AdminLoginRequest
-	15, // 39: siyu.member.v1.AuthService.WechatLogin:input_type -> siyu.member.v1.WechatLoginRequest
-	19, // 40: siyu.member.v1.MemberService.GetMe:input_type -> siyu.member.v1.GetMeRequest
-	21, // 41: siyu.member.v1.MemberService.GetMember:input_type -> siyu.member.v1.GetMemberRequest
-	23, // 42: siyu.member.v1.MemberService.UpdateMe:input_type -> siyu.member.v1.UpdateMeRequest
-	25, // 43: siyu.member.v1.MemberService.DeleteMe:input_type -> siyu.member.v1.DeleteMeRequest
-	27, // 44: siyu.member.v1.MemberService.ListMySessions:input_type -> siyu.member.v1.ListMySessionsRequest
-	29, // 45: siyu.member.v1.MemberService.RevokeMySession:input_type -> siyu.member.v1.RevokeMySessionRequest
-	31, // 46: siyu.member.v1.MemberService.SearchMembers:input_type -> siyu.member.v1.SearchMembersRequest
-	33, // 47: siyu.member.v1.MemberService.BlockMember:input_type -> siyu.member.v1.BlockMemberRequest
-	35, // 48: siyu.member.v1.MemberService.UnblockMember:input_type -> siyu.member.v1.UnblockMemberRequest
-	37, // 49: siyu.member.v1.MemberService.CreateOperator:input_type -> siyu.member.v1.CreateOperatorRequest
-	17, // 50: siyu.member.v1.MemberService.BindWechat:input_type -> siyu.member.v1.BindWechatRequest
-	49, // 51: siyu.member.v1.MemberService.ListMemberAddresses:input_type -> siyu.member.v1.ListMemberAddressesRequest
-	51, // 52: siyu.member.v1.MemberService.ListMemberSessions:input_type -> siyu.member.v1.ListMemberSessionsRequest
-	39, // 53: siyu.member.v1.AddressService.ListMyAddresses:input_type -> siyu.member.v1.ListMyAddressesRequest
-	41, // 54: siyu.member.v1.AddressService.GetMyAddress:input_type -> siyu.member.v1.GetMyAddressRequest
-	43, // 55: siyu.member.v1.AddressService.CreateMyAddress:input_type -> siyu.member.v1.CreateMyAddressRequest
-	45, // 56: siyu.member.v1.AddressService.UpdateMyAddress:input_type -> siyu.member.v1.UpdateMyAddressRequest
-	47, // 57: siyu.member.v1.AddressService.DeleteMyAddress:input_type -> siyu.member.v1.DeleteMyAddressRequest
-	6,  // 58: siyu.member.v1.AuthService.SendSmsCode:output_type -> siyu.member.v1.SendSmsCodeResponse
-	8,  // 59: siyu.member.v1.AuthService.SmsLogin:output_type -> siyu.member.v1.SmsLoginResponse
-	10, // 60: siyu.member.v1.AuthService.RefreshToken:output_type -> siyu.member.v1.RefreshTokenResponse
-	12, // 61: siyu.member.v1.AuthService.Logout:output_type -> siyu.member.v1.LogoutResponse
-	14, // 62: siyu.member.v1.AuthService.AdminLogin:output_type -> siyu.member.v1.AdminLoginResponse
-	16, // 63: siyu.member.v1.AuthService.WechatLogin:output_type -> siyu.member.v1.WechatLoginResponse
-	20, // 64: siyu.member.v1.MemberService.GetMe:output_type -> siyu.member.v1.GetMeResponse
-	22, // 65: siyu.member.v1.MemberService.GetMember:output_type -> siyu.member.v1.GetMemberResponse
-	24, // 66: siyu.member.v1.MemberService.UpdateMe:output_type -> siyu.member.v1.UpdateMeResponse
-	26, // 67: siyu.member.v1.MemberService.DeleteMe:output_type -> siyu.member.v1.DeleteMeResponse
-	28, // 68: siyu.member.v1.MemberService.ListMySessions:output_type -> siyu.member.v1.ListMySessionsResponse
-	30, // 69: siyu.member.v1.MemberService.RevokeMySession:output_type -> siyu.member.v1.RevokeMySessionResponse
-	32, // 70: siyu.member.v1.MemberService.SearchMembers:output_type -> siyu.member.v1.SearchMembersResponse
-	34, // 71: siyu.member.v1.MemberService.BlockMember:output_type -> siyu.member.v1.BlockMemberResponse
-	36, // 72: siyu.member.v1.MemberService.UnblockMember:output_type -> siyu.member.v1.UnblockMemberResponse
-	38, // 73: siyu.member.v1.MemberService.CreateOperator:output_type -> siyu.member.v1.CreateOperatorResponse
-	18, // 74: siyu.member.v1.MemberService.BindWechat:output_type -> siyu.member.v1.BindWechatResponse
-	50, // 75: siyu.member.v1.MemberService.ListMemberAddresses:output_type -> siyu.member.v1.ListMemberAddressesResponse
-	52, // 76: siyu.member.v1.MemberService.ListMemberSessions:output_type -> siyu.member.v1.ListMemberSessionsResponse
-	40, // 77: siyu.member.v1.AddressService.ListMyAddresses:output_type -> siyu.member.v1.ListMyAddressesResponse
-	42, // 78: siyu.member.v1.AddressService.GetMyAddress:output_type -> siyu.member.v1.GetMyAddressResponse
-	44, // 79: siyu.member.v1.AddressService.CreateMyAddress:output_type -> siyu.member.v1.CreateMyAddressResponse
-	46, // 80: siyu.member.v1.AddressService.UpdateMyAddress:output_type -> siyu.member.v1.UpdateMyAddressResponse
-	48, // 81: siyu.member.v1.AddressService.DeleteMyAddress:output_type -> siyu.member.v1.DeleteMyAddressResponse
-	58, // [58:82] is the sub-list for method output_type
-	34, // [34:58] is the sub-list for method input_type
-	34, // [34:34] is the sub-list for extension type_name
-	34, // [34:34] is the sub-list for extension extendee
-	0,  // [0:34] is the sub-list for field type_name
+	1,  // 34: siyu.member.v1.GetMemberOverviewResponse.member:type_name -> siyu.member.v1.Member
+	57, // 35: siyu.member.v1.GetMemberOverviewResponse.level:type_name -> siyu.member.v1.MemberLevel
+	58, // 36: siyu.member.v1.GetMemberOverviewResponse.points:type_name -> siyu.member.v1.PointsAccount
+	59, // 37: siyu.member.v1.GetMemberOverviewResponse.tags:type_name -> siyu.member.v1.MemberTag
+	3,  // 38: siyu.member.v1.GetMemberOverviewResponse.addresses:type_name -> siyu.member.v1.Address
+	4,  // 39: siyu.member.v1.GetMemberOverviewResponse.sessions:type_name -> siyu.member.v1.Session
+	5,  // 40: siyu.member.v1.AuthService.SendSmsCode:input_type -> siyu.member.v1.SendSmsCodeRequest
+	7,  // 41: siyu.member.v1.AuthService.SmsLogin:input_type -> siyu.member.v1.SmsLoginRequest
+	9,  // 42: siyu.member.v1.AuthService.RefreshToken:input_type -> siyu.member.v1.RefreshTokenRequest
+	11, // 43: siyu.member.v1.AuthService.Logout:input_type -> siyu.member.v1.LogoutRequest
+	13, // 44: siyu.member.v1.AuthService.AdminLogin:input_type -> siyu.member.v1.AdminLoginRequest
+	15, // 45: siyu.member.v1.AuthService.WechatLogin:input_type -> siyu.member.v1.WechatLoginRequest
+	19, // 46: siyu.member.v1.MemberService.GetMe:input_type -> siyu.member.v1.GetMeRequest
+	21, // 47: siyu.member.v1.MemberService.GetMember:input_type -> siyu.member.v1.GetMemberRequest
+	23, // 48: siyu.member.v1.MemberService.UpdateMe:input_type -> siyu.member.v1.UpdateMeRequest
+	25, // 49: siyu.member.v1.MemberService.DeleteMe:input_type -> siyu.member.v1.DeleteMeRequest
+	27, // 50: siyu.member.v1.MemberService.ListMySessions:input_type -> siyu.member.v1.ListMySessionsRequest
+	29, // 51: siyu.member.v1.MemberService.RevokeMySession:input_type -> siyu.member.v1.RevokeMySessionRequest
+	31, // 52: siyu.member.v1.MemberService.SearchMembers:input_type -> siyu.member.v1.SearchMembersRequest
+	33, // 53: siyu.member.v1.MemberService.BlockMember:input_type -> siyu.member.v1.BlockMemberRequest
+	35, // 54: siyu.member.v1.MemberService.UnblockMember:input_type -> siyu.member.v1.UnblockMemberRequest
+	37, // 55: siyu.member.v1.MemberService.CreateOperator:input_type -> siyu.member.v1.CreateOperatorRequest
+	17, // 56: siyu.member.v1.MemberService.BindWechat:input_type -> siyu.member.v1.BindWechatRequest
+	49, // 57: siyu.member.v1.MemberService.ListMemberAddresses:input_type -> siyu.member.v1.ListMemberAddressesRequest
+	51, // 58: siyu.member.v1.MemberService.ListMemberSessions:input_type -> siyu.member.v1.ListMemberSessionsRequest
+	53, // 59: siyu.member.v1.MemberService.GetMemberOverview:input_type -> siyu.member.v1.GetMemberOverviewRequest
+	39, // 60: siyu.member.v1.AddressService.ListMyAddresses:input_type -> siyu.member.v1.ListMyAddressesRequest
+	41, // 61: siyu.member.v1.AddressService.GetMyAddress:input_type -> siyu.member.v1.GetMyAddressRequest
+	43, // 62: siyu.member.v1.AddressService.CreateMyAddress:input_type -> siyu.member.v1.CreateMyAddressRequest
+	45, // 63: siyu.member.v1.AddressService.UpdateMyAddress:input_type -> siyu.member.v1.UpdateMyAddressRequest
+	47, // 64: siyu.member.v1.AddressService.DeleteMyAddress:input_type -> siyu.member.v1.DeleteMyAddressRequest
+	6,  // 65: siyu.member.v1.AuthService.SendSmsCode:output_type -> siyu.member.v1.SendSmsCodeResponse
+	8,  // 66: siyu.member.v1.AuthService.SmsLogin:output_type -> siyu.member.v1.SmsLoginResponse
+	10, // 67: siyu.member.v1.AuthService.RefreshToken:output_type -> siyu.member.v1.RefreshTokenResponse
+	12, // 68: siyu.member.v1.AuthService.Logout:output_type -> siyu.member.v1.LogoutResponse
+	14, // 69: siyu.member.v1.AuthService.AdminLogin:output_type -> siyu.member.v1.AdminLoginResponse
+	16, // 70: siyu.member.v1.AuthService.WechatLogin:output_type -> siyu.member.v1.WechatLoginResponse
+	20, // 71: siyu.member.v1.MemberService.GetMe:output_type -> siyu.member.v1.GetMeResponse
+	22, // 72: siyu.member.v1.MemberService.GetMember:output_type -> siyu.member.v1.GetMemberResponse
+	24, // 73: siyu.member.v1.MemberService.UpdateMe:output_type -> siyu.member.v1.UpdateMeResponse
+	26, // 74: siyu.member.v1.MemberService.DeleteMe:output_type -> siyu.member.v1.DeleteMeResponse
+	28, // 75: siyu.member.v1.MemberService.ListMySessions:output_type -> siyu.member.v1.ListMySessionsResponse
+	30, // 76: siyu.member.v1.MemberService.RevokeMySession:output_type -> siyu.member.v1.RevokeMySessionResponse
+	32, // 77: siyu.member.v1.MemberService.SearchMembers:output_type -> siyu.member.v1.SearchMembersResponse
+	34, // 78: siyu.member.v1.MemberService.BlockMember:output_type -> siyu.member.v1.BlockMemberResponse
+	36, // 79: siyu.member.v1.MemberService.UnblockMember:output_type -> siyu.member.v1.UnblockMemberResponse
+	38, // 80: siyu.member.v1.MemberService.CreateOperator:output_type -> siyu.member.v1.CreateOperatorResponse
+	18, // 81: siyu.member.v1.MemberService.BindWechat:output_type -> siyu.member.v1.BindWechatResponse
+	50, // 82: siyu.member.v1.MemberService.ListMemberAddresses:output_type -> siyu.member.v1.ListMemberAddressesResponse
+	52, // 83: siyu.member.v1.MemberService.ListMemberSessions:output_type -> siyu.member.v1.ListMemberSessionsResponse
+	54, // 84: siyu.member.v1.MemberService.GetMemberOverview:output_type -> siyu.member.v1.GetMemberOverviewResponse
+	40, // 85: siyu.member.v1.AddressService.ListMyAddresses:output_type -> siyu.member.v1.ListMyAddressesResponse
+	42, // 86: siyu.member.v1.AddressService.GetMyAddress:output_type -> siyu.member.v1.GetMyAddressResponse
+	44, // 87: siyu.member.v1.AddressService.CreateMyAddress:output_type -> siyu.member.v1.CreateMyAddressResponse
+	46, // 88: siyu.member.v1.AddressService.UpdateMyAddress:output_type -> siyu.member.v1.UpdateMyAddressResponse
+	48, // 89: siyu.member.v1.AddressService.DeleteMyAddress:output_type -> siyu.member.v1.DeleteMyAddressResponse
+	65, // [65:90] is the sub-list for method output_type
+	40, // [40:65] is the sub-list for method input_type
+	40, // [40:40] is the sub-list for extension type_name
+	40, // [40:40] is the sub-list for extension extendee
+	0,  // [0:40] is the sub-list for field type_name
 }
 
 func init() { file_siyu_member_v1_member_proto_init() }
@@ -3259,13 +3411,15 @@ func file_siyu_member_v1_member_proto_init() {
 	if File_siyu_member_v1_member_proto != nil {
 		return
 	}
+	file_siyu_member_v1_points_proto_init()
+	file_siyu_member_v1_tags_proto_init()
 	type x struct{}
 	out := protoimpl.TypeBuilder{
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_siyu_member_v1_member_proto_rawDesc), len(file_siyu_member_v1_member_proto_rawDesc)),
 			NumEnums:      1,
-			NumMessages:   52,
+			NumMessages:   54,
 			NumExtensions: 0,
 			NumServices:   3,
 		},

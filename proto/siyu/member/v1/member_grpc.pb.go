@@ -358,6 +358,7 @@ const (
 	MemberService_BindWechat_FullMethodName          = "/siyu.member.v1.MemberService/BindWechat"
 	MemberService_ListMemberAddresses_FullMethodName = "/siyu.member.v1.MemberService/ListMemberAddresses"
 	MemberService_ListMemberSessions_FullMethodName  = "/siyu.member.v1.MemberService/ListMemberSessions"
+	MemberService_GetMemberOverview_FullMethodName   = "/siyu.member.v1.MemberService/GetMemberOverview"
 )
 
 // MemberServiceClient is the client API for MemberService service.
@@ -407,6 +408,10 @@ type MemberServiceClient interface {
 	ListMemberAddresses(ctx context.Context, in *ListMemberAddressesRequest, opts ...grpc.CallOption) (*ListMemberAddressesResponse, error)
 	// ListMemberSessions shows a member's live sessions to operators (any role).
 	ListMemberSessions(ctx context.Context, in *ListMemberSessionsRequest, opts ...grpc.CallOption) (*ListMemberSessionsResponse, error)
+	// GetMemberOverview is the member 360 view for operators (any role): profile,
+	// level, points, tags, addresses and live sessions in one answer. Phones are
+	// masked except for owners.
+	GetMemberOverview(ctx context.Context, in *GetMemberOverviewRequest, opts ...grpc.CallOption) (*GetMemberOverviewResponse, error)
 }
 
 type memberServiceClient struct {
@@ -547,6 +552,16 @@ func (c *memberServiceClient) ListMemberSessions(ctx context.Context, in *ListMe
 	return out, nil
 }
 
+func (c *memberServiceClient) GetMemberOverview(ctx context.Context, in *GetMemberOverviewRequest, opts ...grpc.CallOption) (*GetMemberOverviewResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(GetMemberOverviewResponse)
+	err := c.cc.Invoke(ctx, MemberService_GetMemberOverview_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // MemberServiceServer is the server API for MemberService service.
 // All implementations must embed UnimplementedMemberServiceServer
 // for forward compatibility.
@@ -594,6 +609,10 @@ type MemberServiceServer interface {
 	ListMemberAddresses(context.Context, *ListMemberAddressesRequest) (*ListMemberAddressesResponse, error)
 	// ListMemberSessions shows a member's live sessions to operators (any role).
 	ListMemberSessions(context.Context, *ListMemberSessionsRequest) (*ListMemberSessionsResponse, error)
+	// GetMemberOverview is the member 360 view for operators (any role): profile,
+	// level, points, tags, addresses and live sessions in one answer. Phones are
+	// masked except for owners.
+	GetMemberOverview(context.Context, *GetMemberOverviewRequest) (*GetMemberOverviewResponse, error)
 	mustEmbedUnimplementedMemberServiceServer()
 }
 
@@ -642,6 +661,9 @@ func (UnimplementedMemberServiceServer) ListMemberAddresses(context.Context, *Li
 }
 func (UnimplementedMemberServiceServer) ListMemberSessions(context.Context, *ListMemberSessionsRequest) (*ListMemberSessionsResponse, error) {
 	return nil, status.Errorf(codes.Unimplemented, "method ListMemberSessions not implemented")
+}
+func (UnimplementedMemberServiceServer) GetMemberOverview(context.Context, *GetMemberOverviewRequest) (*GetMemberOverviewResponse, error) {
+	return nil, status.Errorf(codes.Unimplemented, "method GetMemberOverview not implemented")
 }
 func (UnimplementedMemberServiceServer) mustEmbedUnimplementedMemberServiceServer() {}
 func (UnimplementedMemberServiceServer) testEmbeddedByValue()                       {}
@@ -898,6 +920,24 @@ func _MemberService_ListMemberSessions_Handler(srv interface{}, ctx context.Cont
 	return interceptor(ctx, in, info, handler)
 }
 
+func _MemberService_GetMemberOverview_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(GetMemberOverviewRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(MemberServiceServer).GetMemberOverview(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: MemberService_GetMemberOverview_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(MemberServiceServer).GetMemberOverview(ctx, req.(*GetMemberOverviewRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // MemberService_ServiceDesc is the grpc.ServiceDesc for MemberService service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -956,6 +996,10 @@ var MemberService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "ListMemberSessions",
 			Handler:    _MemberService_ListMemberSessions_Handler,
+		},
+		{
+			MethodName: "GetMemberOverview",
+			Handler:    _MemberService_GetMemberOverview_Handler,
 		},
 	},
 	Streams:  []grpc.StreamDesc{},

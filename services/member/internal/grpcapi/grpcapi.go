@@ -49,12 +49,14 @@ var Policy = auth.Policy{
 	memberv1.MemberService_BindWechat_FullMethodName:          auth.MemberOnly,
 	memberv1.MemberService_ListMemberAddresses_FullMethodName: auth.AdminOnly,
 	memberv1.MemberService_ListMemberSessions_FullMethodName:  auth.AdminOnly,
+	memberv1.MemberService_GetMemberOverview_FullMethodName:   auth.AdminOnly,
 }
 
-// Register adds both services to s.
-func Register(s *grpc.Server, svc *app.Service) {
+// Register adds the identity, profile and address services to s; loyalty
+// completes the member 360 view with points, level and tags.
+func Register(s *grpc.Server, svc *app.Service, loyalty *app.Loyalty) {
 	memberv1.RegisterAuthServiceServer(s, authServer{svc: svc})
-	memberv1.RegisterMemberServiceServer(s, memberServer{svc: svc})
+	memberv1.RegisterMemberServiceServer(s, memberServer{svc: svc, loyalty: loyalty})
 	memberv1.RegisterAddressServiceServer(s, addressServer{svc: svc})
 }
 
@@ -140,7 +142,8 @@ func (a authServer) AdminLogin(ctx context.Context, req *memberv1.AdminLoginRequ
 
 type memberServer struct {
 	memberv1.UnimplementedMemberServiceServer
-	svc *app.Service
+	svc     *app.Service
+	loyalty *app.Loyalty
 }
 
 func (m memberServer) GetMe(ctx context.Context, _ *memberv1.GetMeRequest) (*memberv1.GetMeResponse, error) {

@@ -35,6 +35,7 @@ type env struct {
 	clk     *clock.Fake
 	issuer  *auth.Issuer
 	pub     ed25519.PublicKey
+	loyalty *app.Loyalty
 }
 
 func setup(t testing.TB) *env {
@@ -52,10 +53,13 @@ func setup(t testing.TB) *env {
 	svc := app.New(mongostore.Members{Store: store}, mongostore.Codes{Store: store}, mongostore.Sessions{Store: store}, mongostore.Admins{Store: store},
 		sms.Dev{Logger: log}, issuer, clk, app.Options{EchoCode: true, WeChat: wechat.Sandbox{}})
 	srv := grpcserver.New(grpcserver.Options{Service: "member", Logger: log, Verifier: auth.NewVerifier(pub, "siyu", clk), Policy: grpcapi.Policy})
-	grpcapi.Register(srv.GRPC(), svc)
+	ls := mongostore.NewLoyalty(store.Members.Database())
+	loyalty := app.NewLoyalty(mongostore.LoyaltyAccounts{Loyalty: ls}, mongostore.LoyaltySettings{Loyalty: ls},
+		mongostore.TagRules{Loyalty: ls, Now: clk.Now}, mongostore.Segments{Loyalty: ls}, mongostore.Members{Store: store}, clk)
+	grpcapi.Register(srv.GRPC(), svc, loyalty)
 	conn := testkit.BufconnServer(t, srv)
 	return &env{auth: memberv1.NewAuthServiceClient(conn), members: memberv1.NewMemberServiceClient(conn), addrs: memberv1.NewAddressServiceClient(conn),
-		store: store, svc: svc, clk: clk, issuer: issuer, pub: pub}
+		store: store, svc: svc, clk: clk, issuer: issuer, pub: pub, loyalty: loyalty}
 }
 
 func bearer(ctx context.Context, token string) context.Context { return auth.OutgoingToken(ctx, token) }

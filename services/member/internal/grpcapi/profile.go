@@ -99,11 +99,16 @@ func (m memberServer) ListMySessions(ctx context.Context, _ *memberv1.ListMySess
 	if err != nil {
 		return nil, toStatus(ctx, err)
 	}
+	return &memberv1.ListMySessionsResponse{Sessions: sessionsProto(list, id.SessionID)}, nil
+}
+
+// sessionsProto converts sessions, marking the one of currentID.
+func sessionsProto(list []domain.Session, currentID string) []*memberv1.Session {
 	out := make([]*memberv1.Session, len(list))
 	for i, s := range list {
-		out[i] = &memberv1.Session{Id: s.ID, Method: s.Method, CreateTime: timestamppb.New(s.CreatedAt), ExpireTime: timestamppb.New(s.ExpiresAt), Current: s.ID == id.SessionID}
+		out[i] = &memberv1.Session{Id: s.ID, Method: s.Method, CreateTime: timestamppb.New(s.CreatedAt), ExpireTime: timestamppb.New(s.ExpiresAt), Current: s.ID == currentID}
 	}
-	return &memberv1.ListMySessionsResponse{Sessions: out}, nil
+	return out
 }
 
 func (m memberServer) RevokeMySession(ctx context.Context, req *memberv1.RevokeMySessionRequest) (*memberv1.RevokeMySessionResponse, error) {
@@ -294,19 +299,29 @@ func (m memberServer) ListMemberAddresses(ctx context.Context, req *memberv1.Lis
 	if req.GetMemberId() == "" {
 		return nil, toStatus(ctx, domain.ErrMemberIDRequired)
 	}
-	b, err := m.svc.AddressBook(ctx, req.GetMemberId())
+	addrs, err := m.memberAddresses(ctx, req.GetMemberId())
 	if err != nil {
 		return nil, toStatus(ctx, err)
 	}
+	return &memberv1.ListMemberAddressesResponse{Addresses: addrs}, nil
+}
+
+// memberAddresses is a member's address book as operators see it: receiver
+// phones masked except for owners.
+func (m memberServer) memberAddresses(ctx context.Context, memberID string) ([]*memberv1.Address, error) {
+	b, err := m.svc.AddressBook(ctx, memberID)
+	if err != nil {
+		return nil, err
+	}
 	id, _ := auth.FromContext(ctx)
-	res := &memberv1.ListMemberAddressesResponse{}
+	var out []*memberv1.Address
 	for _, a := range b.Sorted() {
 		if !id.HasRole(auth.RoleOwner) {
 			a.Phone = logx.MaskPhone(a.Phone)
 		}
-		res.Addresses = append(res.Addresses, addressToProto(a))
+		out = append(out, addressToProto(a))
 	}
-	return res, nil
+	return out, nil
 }
 
 // ListMemberSessions is the sessions part of the member 360 view.
@@ -321,9 +336,5 @@ func (m memberServer) ListMemberSessions(ctx context.Context, req *memberv1.List
 	if err != nil {
 		return nil, toStatus(ctx, err)
 	}
-	res := &memberv1.ListMemberSessionsResponse{}
-	for _, s := range list {
-		res.Sessions = append(res.Sessions, &memberv1.Session{Id: s.ID, Method: s.Method, CreateTime: timestamppb.New(s.CreatedAt), ExpireTime: timestamppb.New(s.ExpiresAt)})
-	}
-	return res, nil
+	return &memberv1.ListMemberSessionsResponse{Sessions: sessionsProto(list, "")}, nil
 }
