@@ -33,7 +33,8 @@ type fakeMember struct {
 func (fakeMember) GetMe(ctx context.Context, _ *memberv1.GetMeRequest) (*memberv1.GetMeResponse, error) {
 	id, _ := auth.FromContext(ctx)
 	md, _ := metadata.FromIncomingContext(ctx)
-	return &memberv1.GetMeResponse{Member: &memberv1.Member{Id: id.Subject, Nickname: strings.Join(md.Get("x-siyu-member-id"), ","), Channel: strings.Join(md.Get("x-request-id"), ",")}}, nil
+	return &memberv1.GetMeResponse{Member: &memberv1.Member{Id: id.Subject, Nickname: strings.Join(md.Get("x-siyu-member-id"), ","), Channel: strings.Join(md.Get("x-request-id"), ","),
+		AvatarUrl: strings.Join(md.Get(auth.ClientIPKey), ",")}}, nil
 }
 
 func (fakeMember) SendSmsCode(_ context.Context, req *memberv1.SendSmsCodeRequest) (*memberv1.SendSmsCodeResponse, error) {
@@ -236,12 +237,15 @@ func TestTokensAndForwarding(t *testing.T) {
 			t.Errorf("%s: %d %q", name, r.status, reason(r))
 		}
 	}
-	r := s.call(t, "GET", "/v1/members/me", "", map[string]string{"Authorization": "Bearer " + member, "X-Siyu-Member-Id": "m_admin", "X-Request-Id": "req-42"})
+	r := s.call(t, "GET", "/v1/members/me", "", map[string]string{"Authorization": "Bearer " + member, "X-Siyu-Member-Id": "m_admin", "X-Request-Id": "req-42", "X-Client-Ip": "6.6.6.6", "X-Forwarded-For": "7.7.7.7"})
 	if r.status != 200 || r.body["id"] != "m_1" {
 		t.Fatalf("me: %d %v", r.status, r.raw)
 	}
 	if r.body["nickname"] != "" {
 		t.Errorf("client identity header reached the service: %v", r.body["nickname"])
+	}
+	if r.body["avatar_url"] != "127.0.0.1" {
+		t.Errorf("client ip reaching the service = %q, want the peer address (no proxy is trusted)", r.body["avatar_url"])
 	}
 	if r.body["channel"] != "req-42" || r.header.Get("X-Request-Id") != "req-42" {
 		t.Errorf("request id not forwarded/echoed: %v %q", r.body["channel"], r.header.Get("X-Request-Id"))

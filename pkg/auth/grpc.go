@@ -118,3 +118,19 @@ func (s *identityStream) Context() context.Context { return s.ctx }
 func OutgoingToken(ctx context.Context, token string) context.Context {
 	return metadata.AppendToOutgoingContext(ctx, "authorization", "Bearer "+token)
 }
+
+// ClientIPKey is the metadata key under which the gateway passes the
+// shopper's IP address (as it decided it, proxies considered) to services,
+// for per-IP limits. Clients cannot set it: the gateway forwards only the
+// headers it names and writes this one itself.
+const ClientIPKey = "x-client-ip"
+
+// ClientIP is the caller's IP address as the gateway saw it, or "" for
+// calls that did not come through the gateway.
+func ClientIP(ctx context.Context) string {
+	md, _ := metadata.FromIncomingContext(ctx)
+	if v := md.Get(ClientIPKey); len(v) > 0 {
+		return v[0]
+	}
+	return ""
+}

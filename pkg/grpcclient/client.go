@@ -44,7 +44,7 @@ func Dial(target string, extra ...grpc.DialOption) (*grpc.ClientConn, error) {
 }
 
 // forwarded are the incoming metadata keys passed on to downstream calls.
-var forwarded = []string{"authorization", "x-request-id"}
+var forwarded = []string{"authorization", "x-request-id", "x-client-ip"}
 
 func forward(ctx context.Context) context.Context {
 	in, ok := metadata.FromIncomingContext(ctx)

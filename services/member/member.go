@@ -126,8 +126,14 @@ func build(c Config, store *mongostore.Store, log *slog.Logger) (*app.Service, e
 	// Codes are echoed only with the logging provider: a real SMS account
 	// never hands its codes to the caller.
 	echo := c.DevMode && c.DevSMSEcho && c.SMSProvider != "aliyun"
+	opt := app.Options{AccessTTL: c.AccessTTL, EchoCode: echo, WeChat: c.wechatProvider()}
+	// The per-network limit protects the SMS budget; echoed codes cost
+	// nothing, and a developer's tests all come from one address.
+	if !echo {
+		opt.IPQuota = mongostore.IPQuota{Store: store}
+	}
 	return app.New(mongostore.Members{Store: store}, mongostore.Codes{Store: store}, mongostore.Sessions{Store: store}, mongostore.Admins{Store: store},
-		sender, issuer, clock.System, app.Options{AccessTTL: c.AccessTTL, EchoCode: echo, WeChat: c.wechatProvider()}), nil
+		sender, issuer, clock.System, opt), nil
 }
 
 // Run serves the member service until ctx is done.

@@ -30,6 +30,8 @@ type Options struct {
 	EchoCode bool
 	// WeChat verifies mini-program codes; nil turns WeChat login off.
 	WeChat WeChat
+	// IPQuota limits code requests per client network; nil turns the limit off.
+	IPQuota domain.SmsIPQuota
 }
 
 // Service is the member service's application layer.
@@ -64,10 +66,21 @@ type SendResult struct {
 	DevCode           string
 }
 
-// SendSmsCode sends a fresh code, within the resend and daily limits.
-func (s *Service) SendSmsCode(ctx context.Context, phone string) (SendResult, error) {
+// SendSmsCode sends a fresh code, within the per-network, resend and daily
+// limits. clientIP is empty for calls that did not come through the gateway.
+func (s *Service) SendSmsCode(ctx context.Context, phone, clientIP string) (SendResult, error) {
 	if err := domain.ValidatePhone(phone); err != nil {
 		return SendResult{}, err
+	}
+	if clientIP != "" && s.opt.IPQuota != nil {
+		hour, retry := domain.IPWindow(s.clk.Now())
+		ok, err := s.opt.IPQuota.Take(ctx, clientIP, hour, domain.IPHourlyLimit)
+		if err != nil {
+			return SendResult{}, err
+		}
+		if !ok {
+			return SendResult{}, domain.TooManyFromIP(retry)
+		}
 	}
 	code, err := randomDigits(6)
 	if err != nil {

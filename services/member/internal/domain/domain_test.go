@@ -103,3 +103,21 @@ func TestSessionPresented(t *testing.T) {
 		}
 	}
 }
+
+func TestIPWindow(t *testing.T) {
+	cases := []struct {
+		at        time.Time
+		hour      time.Time
+		retryFrom int
+	}{
+		{time.Date(2026, 3, 1, 10, 0, 0, 0, time.UTC), time.Date(2026, 3, 1, 10, 0, 0, 0, time.UTC), 3600},
+		{time.Date(2026, 3, 1, 10, 59, 30, 0, time.UTC), time.Date(2026, 3, 1, 10, 0, 0, 0, time.UTC), 30},
+		{time.Date(2026, 3, 1, 18, 20, 0, 0, shanghai), time.Date(2026, 3, 1, 10, 0, 0, 0, time.UTC), 2400},
+	}
+	for _, c := range cases {
+		hour, retry := IPWindow(c.at)
+		if !hour.Equal(c.hour) || retry < c.retryFrom || retry > c.retryFrom+1 {
+			t.Errorf("IPWindow(%v) = %v, %d; want %v, %d", c.at, hour, retry, c.hour, c.retryFrom)
+		}
+	}
+}

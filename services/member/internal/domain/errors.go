@@ -45,6 +45,11 @@ var (
 	ErrRefreshTokenRequired = newErr(KindInvalid, "REFRESH_TOKEN_REQUIRED", "refresh_token is required")
 )
 
+// TooManyFromIP says when the client's network may ask for codes again.
+func TooManyFromIP(retryAfter int) *Error {
+	return &Error{Kind: KindExhausted, Reason: "SMS_TOO_FREQUENT", Msg: "too many codes requested from this network; try again later", RetryAfterSeconds: retryAfter}
+}
+
 // TooFrequent says when another SMS code may be asked for.
 func TooFrequent(retryAfter int, daily bool) *Error {
 	msg := "a code was sent recently; wait before asking again"

@@ -88,6 +88,24 @@ func (c SmsCode) Check(code string, now time.Time) error {
 	return nil
 }
 
+// IPHourlyLimit bounds code requests per client IP and hour: generous for a
+// carrier NAT or a store's Wi-Fi full of shoppers, low enough to make pumping
+// SMS through one address costly.
+const IPHourlyLimit = 30
+
+// IPWindow is the hour (UTC) that counts a request made at now, and the
+// seconds until the next one begins.
+func IPWindow(now time.Time) (hour time.Time, retryAfter int) {
+	hour = now.UTC().Truncate(time.Hour)
+	return hour, int(hour.Add(time.Hour).Sub(now).Seconds()) + 1
+}
+
+// SmsIPQuota counts code requests per client IP and hour.
+type SmsIPQuota interface {
+	// Take counts one request from ip in hour; false when limit were already counted.
+	Take(ctx context.Context, ip string, hour time.Time, limit int) (bool, error)
+}
+
 // SmsCodes stores the live code per phone.
 type SmsCodes interface {
 	Get(ctx context.Context, phone string) (*SmsCode, error) // nil, nil when none

@@ -97,7 +97,7 @@ type authServer struct {
 }
 
 func (a authServer) SendSmsCode(ctx context.Context, req *memberv1.SendSmsCodeRequest) (*memberv1.SendSmsCodeResponse, error) {
-	res, err := a.svc.SendSmsCode(ctx, req.GetPhone())
+	res, err := a.svc.SendSmsCode(ctx, req.GetPhone(), auth.ClientIP(ctx))
 	if err != nil {
 		return nil, toStatus(ctx, err)
 	}

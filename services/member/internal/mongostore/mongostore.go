@@ -25,6 +25,8 @@ type Store struct {
 	// WechatIDs claims each WeChat openid/unionid for one member: its _id is
 	// the key, so the unique primary key settles races between members.
 	WechatIDs *mongo.Collection
+	// SmsIPQuota counts code requests per client IP and hour.
+	SmsIPQuota *mongo.Collection
 	// Flush publishes a document's outbox right after the write; the relay's
 	// sweep covers whatever it misses.
 	Flush func(coll *mongo.Collection, id any)
@@ -33,7 +35,7 @@ type Store struct {
 // New uses db's collections.
 func New(db *mongo.Database) *Store {
 	return &Store{Members: db.Collection("members"), Codes: db.Collection("sms_codes"), Sessions: db.Collection("sessions"), Admins: db.Collection("admins"),
-		WechatIDs: db.Collection("wechat_ids"), Flush: func(*mongo.Collection, any) {}}
+		WechatIDs: db.Collection("wechat_ids"), SmsIPQuota: db.Collection("sms_ip_quota"), Flush: func(*mongo.Collection, any) {}}
 }
 
 // EnsureIndexes declares the indexes the rules rely on.
@@ -42,6 +44,9 @@ func (s *Store) EnsureIndexes(ctx context.Context) error {
 		return err
 	}
 	if err := mongox.EnsureIndexes(ctx, s.WechatIDs, mongox.Index{Keys: bson.D{{Key: "member_id", Value: 1}}, Name: "by_member"}); err != nil {
+		return err
+	}
+	if err := mongox.EnsureIndexes(ctx, s.SmsIPQuota, mongox.Index{Keys: bson.D{{Key: "hour", Value: 1}}, Name: "by_hour"}); err != nil {
 		return err
 	}
 	return mongox.EnsureIndexes(ctx, s.Sessions, mongox.Index{Keys: bson.D{{Key: "subject", Value: 1}}, Name: "by_subject"})
@@ -312,4 +317,33 @@ func (r Admins) Get(ctx context.Context, username string) (domain.Admin, error) 
 		return domain.Admin{}, domain.ErrAdminCredentials
 	}
 	return domain.Admin{Username: d.Username, PasswordHash: d.PasswordHash, Roles: d.Roles, CreatedAt: d.CreatedAt}, err
+}
+
+// IPQuota is the domain.SmsIPQuota repository: one counter document per
+// client IP and hour. The embedded store has no TTL indexes, so the first
+// request of a new counter removes the counters of past hours.
+type IPQuota struct{ *Store }
+
+// Take increments the hour's counter unless it reached limit, in one
+// conditional upsert. When the counter is full the upsert collides with the
+// existing document; two first requests racing to create it collide the
+// same way, so a collision retries once as a plain conditional increment.
+func (r IPQuota) Take(ctx context.Context, ip string, hour time.Time, limit int) (bool, error) {
+	id := ip + "|" + hour.UTC().Format("2006010215")
+	filter := bson.M{"_id": id, "n": bson.M{"$lt": limit}}
+	res, err := r.SmsIPQuota.UpdateOne(ctx, filter, bson.M{"$inc": bson.M{"n": 1}, "$setOnInsert": bson.M{"hour": hour}}, options.UpdateOne().SetUpsert(true))
+	if err == nil {
+		if res.UpsertedCount == 1 {
+			_, err = r.SmsIPQuota.DeleteMany(ctx, bson.M{"hour": bson.M{"$lt": hour}})
+		}
+		return true, err
+	}
+	if !mongox.IsDuplicateKey(err) {
+		return false, err
+	}
+	res, err = r.SmsIPQuota.UpdateOne(ctx, filter, bson.M{"$inc": bson.M{"n": 1}})
+	if err != nil {
+		return false, err
+	}
+	return res.ModifiedCount == 1, nil
 }
