@@ -39,6 +39,8 @@ bench: ## print gRPC vs gateway throughput, latency, CPU per request, startup ti
 	go build -o $(BIN)/siyu ./cmd/siyu
 	$(BIN)/siyu bench
 	go test -run '^$$' -bench . -benchtime 2000x ./services/product/... ./gateway/...
+	# Logins write to the embedded store (code, member, session): fewer rounds.
+	go test -run '^$$' -bench . -benchtime 300x ./services/member/internal/grpcapi/
 
 $(TOOLS_STAMP):
 	mkdir -p $(BIN)

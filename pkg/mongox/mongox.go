@@ -48,11 +48,10 @@ type Index struct {
 }
 
 // EnsureIndexes creates the indexes; existing identical ones are left alone.
+// Each index is its own command: the embedded store fails a createIndexes
+// naming several indexes that already exist (it drops the connection), which
+// would stop a service from restarting.
 func EnsureIndexes(ctx context.Context, c *mongo.Collection, idx ...Index) error {
-	if len(idx) == 0 {
-		return nil
-	}
-	models := make([]mongo.IndexModel, 0, len(idx))
 	for _, i := range idx {
 		o := options.Index().SetName(i.Name)
 		if i.Unique {
@@ -64,10 +63,9 @@ func EnsureIndexes(ctx context.Context, c *mongo.Collection, idx ...Index) error
 		if i.Partial != nil {
 			o.SetPartialFilterExpression(i.Partial)
 		}
-		models = append(models, mongo.IndexModel{Keys: i.Keys, Options: o})
-	}
-	if _, err := c.Indexes().CreateMany(ctx, models); err != nil {
-		return fmt.Errorf("indexes on %s: %w", c.Name(), err)
+		if _, err := c.Indexes().CreateOne(ctx, mongo.IndexModel{Keys: i.Keys, Options: o}); err != nil {
+			return fmt.Errorf("index %s on %s: %w", i.Name, c.Name(), err)
+		}
 	}
 	return nil
 }

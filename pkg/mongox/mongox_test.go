@@ -37,8 +37,9 @@ func TestConnectAndUniqueIndex(t *testing.T) {
 	coll := c.Database(testkit.DBName(t)).Collection("things")
 	defer coll.Database().Drop(ctx)
 	idx := mongox.Index{Keys: bson.D{{Key: "code", Value: 1}}, Unique: true, Name: "code_unique"}
-	for i := 0; i < 2; i++ { // declaring twice is harmless
-		if err := mongox.EnsureIndexes(ctx, coll, idx); err != nil {
+	other := mongox.Index{Keys: bson.D{{Key: "at", Value: -1}}, Name: "by_at"}
+	for i := 0; i < 3; i++ { // declaring again, as every restart does, is harmless
+		if err := mongox.EnsureIndexes(ctx, coll, idx, other); err != nil {
 			t.Fatal(err)
 		}
 	}
