@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"fmt"
-	"io"
 	"strings"
 	"testing"
 	"time"
@@ -11,7 +10,6 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 	"google.golang.org/protobuf/proto"
 
-	"siyu.dev/cmd/siyu/internal/suite"
 	"siyu.dev/pkg/natsx"
 	memberv1 "siyu.dev/proto/siyu/member/v1"
 )
@@ -21,22 +19,10 @@ import (
 func TestMemberAccountThroughGateway(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
-	s, err := suite.Start(ctx, suite.Options{
-		DataDir:     t.TempDir(),
-		HTTPAddr:    "127.0.0.1:0",
-		RandomPorts: true,
-		Env:         map[string]string{"SIYU_DEV_SMS_ECHO": "true", "SIYU_LOG_LEVEL": "warn"},
-		Logger:      newLogger(io.Discard),
-	})
-	if err != nil {
-		t.Fatalf("start suite: %v", err)
-	}
-	t.Cleanup(s.Stop)
-	seeded, err := seedSuite(ctx, s)
-	if err != nil {
-		t.Fatalf("seed: %v", err)
-	}
-	api := &client{t: t, base: "http://" + s.HTTPAddr}
+	shop := startShop(t, "")
+	s := shop.Suite
+	seeded := shop.seed(t)
+	api := shop.api
 	alice := api.login(t, "13900000201")
 	bob := api.login(t, "13900000202")
 

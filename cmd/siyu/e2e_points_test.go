@@ -3,16 +3,13 @@ package main
 import (
 	"context"
 	"fmt"
-	"io"
 	"testing"
 	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
 	"google.golang.org/protobuf/types/known/timestamppb"
 
-	"siyu.dev/cmd/siyu/internal/suite"
 	"siyu.dev/pkg/auth"
-	"siyu.dev/pkg/clock"
 	"siyu.dev/pkg/natsx"
 	orderv1 "siyu.dev/proto/siyu/order/v1"
 )
@@ -22,29 +19,10 @@ import (
 func TestLoyaltyThroughGateway(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
-	s, err := suite.Start(ctx, suite.Options{
-		DataDir:     t.TempDir(),
-		HTTPAddr:    "127.0.0.1:0",
-		RandomPorts: true,
-		Env:         map[string]string{"SIYU_DEV_SMS_ECHO": "true", "SIYU_LOG_LEVEL": "warn"},
-		Logger:      newLogger(io.Discard),
-	})
-	if err != nil {
-		t.Fatalf("start suite: %v", err)
-	}
-	t.Cleanup(s.Stop)
-	api := &client{t: t, base: "http://" + s.HTTPAddr}
-	priv, err := auth.ParsePrivateKeyPEM(s.PrivateKeyPEM)
-	if err != nil {
-		t.Fatal(err)
-	}
-	issue := func(id auth.Identity) string {
-		tok, _, err := auth.NewIssuer(priv, "siyu", clock.System).Issue(id, time.Hour)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return tok
-	}
+	shop := startShop(t, "")
+	s := shop.Suite
+	api := shop.api
+	issue := func(id auth.Identity) string { return shop.token(t, id) }
 	owner := issue(auth.Identity{Subject: "owner-zhang", Kind: auth.KindAdmin, Roles: []string{auth.RoleOwner}})
 	orderSvc := issue(auth.Identity{Subject: "order", Kind: auth.KindService})
 
@@ -178,25 +156,9 @@ func TestLoyaltyThroughGateway(t *testing.T) {
 // TestTagsAndSegmentsThroughGateway: registrations feed rule tags, operators
 // tag by hand and resolve segments over REST.
 func TestTagsAndSegmentsThroughGateway(t *testing.T) {
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
-	defer cancel()
-	s, err := suite.Start(ctx, suite.Options{
-		DataDir:     t.TempDir(),
-		HTTPAddr:    "127.0.0.1:0",
-		RandomPorts: true,
-		Env:         map[string]string{"SIYU_DEV_SMS_ECHO": "true", "SIYU_LOG_LEVEL": "warn"},
-		Logger:      newLogger(io.Discard),
-	})
-	if err != nil {
-		t.Fatalf("start suite: %v", err)
-	}
-	t.Cleanup(s.Stop)
-	api := &client{t: t, base: "http://" + s.HTTPAddr}
-	priv, err := auth.ParsePrivateKeyPEM(s.PrivateKeyPEM)
-	if err != nil {
-		t.Fatal(err)
-	}
-	owner, _, _ := auth.NewIssuer(priv, "siyu", clock.System).Issue(auth.Identity{Subject: "owner-zhang", Kind: auth.KindAdmin, Roles: []string{auth.RoleOwner}}, time.Hour)
+	shop := startShop(t, "")
+	api := shop.api
+	owner := shop.token(t, auth.Identity{Subject: "owner-zhang", Kind: auth.KindAdmin, Roles: []string{auth.RoleOwner}})
 	alice := api.login(t, "13900000201")
 	bob := api.login(t, "13900000202")
 

@@ -1,15 +1,10 @@
 package main
 
 import (
-	"context"
 	"fmt"
-	"io"
 	"net/url"
 	"strings"
 	"testing"
-	"time"
-
-	"siyu.dev/cmd/siyu/internal/suite"
 )
 
 // TestProductThroughGateway runs the suite with the demo shop and walks the
@@ -18,26 +13,10 @@ import (
 // inventory, where operators reserve, confirm, release and adjust stock and
 // shoppers see the effect on the product.
 func TestProductThroughGateway(t *testing.T) {
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
-	defer cancel()
-	s, err := suite.Start(ctx, suite.Options{
-		DataDir:     t.TempDir(),
-		HTTPAddr:    "127.0.0.1:0",
-		RandomPorts: true,
-		Env:         map[string]string{"SIYU_DEV_SMS_ECHO": "true", "SIYU_LOG_LEVEL": "warn"},
-		Logger:      newLogger(io.Discard),
-	})
-	if err != nil {
-		t.Fatalf("start suite: %v", err)
-	}
-	t.Cleanup(s.Stop)
-	res, err := seedSuite(ctx, s)
-	if err != nil {
-		t.Fatalf("seed: %v", err)
-	}
-	api := &client{t: t, base: "http://" + s.HTTPAddr}
-	login := api.expect(t, "POST", "/v1/admin/auth/login", "", fmt.Sprintf(`{"username":%q,"password":%q}`, res.adminUser, res.adminPassword), 200)
-	admin, _ := login["access_token"].(string)
+	shop := startShop(t, "")
+	res := shop.seed(t)
+	api := shop.api
+	admin := shop.operator(t, res)
 	shopper := api.login(t, "13900000031")
 
 	skuStock := func(t *testing.T, productID string) (string, int64) {

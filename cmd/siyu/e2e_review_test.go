@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"fmt"
-	"io"
 	"testing"
 	"time"
 
@@ -11,9 +10,7 @@ import (
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/timestamppb"
 
-	"siyu.dev/cmd/siyu/internal/suite"
 	"siyu.dev/pkg/auth"
-	"siyu.dev/pkg/clock"
 	"siyu.dev/pkg/natsx"
 	orderv1 "siyu.dev/proto/siyu/order/v1"
 	productv1 "siyu.dev/proto/siyu/product/v1"
@@ -26,29 +23,10 @@ import (
 func TestReviewsAndRecommendationsThroughGateway(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
-	s, err := suite.Start(ctx, suite.Options{
-		DataDir:     t.TempDir(),
-		HTTPAddr:    "127.0.0.1:0",
-		RandomPorts: true,
-		Env:         map[string]string{"SIYU_DEV_SMS_ECHO": "true", "SIYU_LOG_LEVEL": "warn"},
-		Logger:      newLogger(io.Discard),
-	})
-	if err != nil {
-		t.Fatalf("start suite: %v", err)
-	}
-	t.Cleanup(s.Stop)
-	api := &client{t: t, base: "http://" + s.HTTPAddr}
-	priv, err := auth.ParsePrivateKeyPEM(s.PrivateKeyPEM)
-	if err != nil {
-		t.Fatal(err)
-	}
-	issue := func(id auth.Identity) string {
-		tok, _, err := auth.NewIssuer(priv, "siyu", clock.System).Issue(id, time.Hour)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return tok
-	}
+	shop := startShop(t, "")
+	s := shop.Suite
+	api := shop.api
+	issue := func(id auth.Identity) string { return shop.token(t, id) }
 	owner := issue(auth.Identity{Subject: "owner-zhang", Kind: auth.KindAdmin, Roles: []string{auth.RoleOwner}})
 	cs := issue(auth.Identity{Subject: "kefu-li", Kind: auth.KindAdmin, Roles: []string{auth.RoleCustomerService}})
 	api.expect(t, "POST", "/v1/admin/categories", owner, `{"category_id":"rv-cat","category":{"name":"评价测试"}}`, 200)
@@ -125,6 +103,10 @@ func TestReviewsAndRecommendationsThroughGateway(t *testing.T) {
 		api.expect(t, "POST", "/v1/admin/reviews/"+id+":unhide", owner, "{}", 200)
 		if r := api.expect(t, "POST", "/v1/admin/reviews/"+id+":reply", cs, `{"text":"感谢支持"}`, 200); r["reply"] != "感谢支持" {
 			t.Errorf("reply %v", r)
+		}
+		api.expectReason(t, "PATCH", "/v1/members/me/reviews/"+id, bob.access, `{"text":"差评"}`, 404, "REVIEW_NOT_FOUND")
+		if ed := api.expect(t, "PATCH", "/v1/members/me/reviews/"+id, alice.access, `{"text":"追评：洗了也不变形","update_mask":"text"}`, 200); ed["text"] != "追评：洗了也不变形" || ed["display_name"] != "小爱" {
+			t.Errorf("edit %v", ed)
 		}
 		mine := api.expect(t, "GET", "/v1/members/me/reviews", alice.access, "", 200)
 		if num(mine["total_size"]) != "2" {

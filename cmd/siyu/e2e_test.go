@@ -13,7 +13,6 @@ import (
 	"time"
 
 	"siyu.dev/cmd/siyu/internal/seed"
-	"siyu.dev/cmd/siyu/internal/suite"
 	"siyu.dev/pkg/auth"
 	"siyu.dev/pkg/clock"
 )
@@ -24,25 +23,13 @@ import (
 func TestThinPathThroughGateway(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
-	s, err := suite.Start(ctx, suite.Options{
-		DataDir:     t.TempDir(),
-		HTTPAddr:    "127.0.0.1:0",
-		RandomPorts: true,
-		Env:         map[string]string{"SIYU_DEV_SMS_ECHO": "true", "SIYU_LOG_LEVEL": "warn"},
-		Logger:      newLogger(io.Discard),
-	})
-	if err != nil {
-		t.Fatalf("start suite: %v", err)
-	}
-	t.Cleanup(s.Stop)
-	res, err := seedSuite(ctx, s)
-	if err != nil {
-		t.Fatalf("seed: %v", err)
-	}
+	shop := startShop(t, "")
+	s := shop.Suite
+	res := shop.seed(t)
 	if res.catalog.Created == 0 || !res.adminCreated || res.adminPassword == "" {
 		t.Fatalf("first seed should create the shop and the admin: %+v", res)
 	}
-	api := &client{t: t, base: "http://" + s.HTTPAddr}
+	api := shop.api
 
 	t.Run("health and docs", func(t *testing.T) {
 		api.expect(t, "GET", "/healthz", "", "", 200)

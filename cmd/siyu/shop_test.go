@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"testing"
 	"time"
@@ -86,4 +87,22 @@ func TestRestartKeepsTheShop(t *testing.T) {
 	if err != nil || res.catalog.Created != 0 || res.adminCreated {
 		t.Errorf("seeding a restarted shop should change nothing: %+v %v", res, err)
 	}
+}
+
+// seed loads the demo shop, as the first `siyu dev` does.
+func (s *shop) seed(t *testing.T) seedResult {
+	t.Helper()
+	res, err := seedSuite(context.Background(), s.Suite)
+	if err != nil {
+		t.Fatalf("seed: %v", err)
+	}
+	return res
+}
+
+// operator logs the seeded owner account in through the gateway.
+func (s *shop) operator(t *testing.T, seeded seedResult) string {
+	t.Helper()
+	login := s.api.expect(t, "POST", "/v1/admin/auth/login", "", fmt.Sprintf(`{"username":%q,"password":%q}`, seeded.adminUser, seeded.adminPassword), 200)
+	tok, _ := login["access_token"].(string)
+	return tok
 }

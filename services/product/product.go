@@ -52,6 +52,10 @@ func Run(ctx context.Context, c Config) error {
 		svc := app.New(store, in.Clock)
 		svc.UseInventory(store)
 		svc.UseShopperLists(store)
+		svc.UseSales(store)
+		// Product events from a little before the load on are applied to
+		// the read model, so nothing another instance writes meanwhile is missed.
+		syncFrom := time.Now().Add(-time.Minute)
 		if err := svc.Load(ctx); err != nil {
 			return nil, err
 		}
@@ -60,15 +64,29 @@ func Run(ctx context.Context, c Config) error {
 		if err != nil {
 			return nil, err
 		}
+		stopSales, err := consumers.StartSales(ctx, in.JS, svc, in.Logger)
+		if err != nil {
+			stopOrders()
+			return nil, err
+		}
+		stopSync, err := consumers.StartCatalogSync(ctx, in.JS, svc, syncFrom, in.Logger)
+		if err != nil {
+			stopOrders()
+			stopSales()
+			return nil, err
+		}
 		stopExtras, err := ext.start(ctx, in, svc, store.Flush)
 		if err != nil {
 			stopOrders()
+			stopSales()
+			stopSync()
 			return nil, err
 		}
 		// Every instance runs the loop; the lease lets one of them sweep.
 		holder := fmt.Sprintf("%s-%d-%d", hostname(), os.Getpid(), time.Now().UnixNano())
 		go svc.RunSweeper(ctx, holder, 10*time.Second, func(err error) { in.Logger.Warn("reservation sweep failed", "err", err) })
-		return func() { stopOrders(); stopExtras() }, nil
+		go svc.RunSalesRefresh(ctx, time.Minute, func(err error) { in.Logger.Warn("sales refresh failed", "err", err) })
+		return func() { stopOrders(); stopSales(); stopSync(); stopExtras() }, nil
 	})
 }
 

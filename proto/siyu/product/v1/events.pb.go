@@ -24,12 +24,14 @@ const (
 
 // ProductCreated is published on siyu.product.created when an operator adds a product.
 type ProductCreated struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	EventId       string                 `protobuf:"bytes,1,opt,name=event_id,json=eventId,proto3" json:"event_id,omitempty"`
-	OccurredAt    *timestamppb.Timestamp `protobuf:"bytes,2,opt,name=occurred_at,json=occurredAt,proto3" json:"occurred_at,omitempty"`
-	ProductId     string                 `protobuf:"bytes,3,opt,name=product_id,json=productId,proto3" json:"product_id,omitempty"`
-	Title         string                 `protobuf:"bytes,4,opt,name=title,proto3" json:"title,omitempty"`
-	CategoryId    string                 `protobuf:"bytes,5,opt,name=category_id,json=categoryId,proto3" json:"category_id,omitempty"`
+	state      protoimpl.MessageState `protogen:"open.v1"`
+	EventId    string                 `protobuf:"bytes,1,opt,name=event_id,json=eventId,proto3" json:"event_id,omitempty"`
+	OccurredAt *timestamppb.Timestamp `protobuf:"bytes,2,opt,name=occurred_at,json=occurredAt,proto3" json:"occurred_at,omitempty"`
+	ProductId  string                 `protobuf:"bytes,3,opt,name=product_id,json=productId,proto3" json:"product_id,omitempty"`
+	Title      string                 `protobuf:"bytes,4,opt,name=title,proto3" json:"title,omitempty"`
+	CategoryId string                 `protobuf:"bytes,5,opt,name=category_id,json=categoryId,proto3" json:"category_id,omitempty"`
+	// The product as created, so other instances' read models can apply it.
+	Product       *Product `protobuf:"bytes,6,opt,name=product,proto3" json:"product,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -99,6 +101,187 @@ func (x *ProductCreated) GetCategoryId() string {
 	return ""
 }
 
+func (x *ProductCreated) GetProduct() *Product {
+	if x != nil {
+		return x.Product
+	}
+	return nil
+}
+
+// ProductUpdated is published on siyu.product.updated when an operator changes
+// a product's fields, and ProductPublished on siyu.product.published when its
+// status changes (on sale or off the shelf). Both carry the product as it is
+// now; a consumer applies one only if its version is newer than what it has.
+type ProductUpdated struct {
+	state      protoimpl.MessageState `protogen:"open.v1"`
+	EventId    string                 `protobuf:"bytes,1,opt,name=event_id,json=eventId,proto3" json:"event_id,omitempty"`
+	OccurredAt *timestamppb.Timestamp `protobuf:"bytes,2,opt,name=occurred_at,json=occurredAt,proto3" json:"occurred_at,omitempty"`
+	ProductId  string                 `protobuf:"bytes,3,opt,name=product_id,json=productId,proto3" json:"product_id,omitempty"`
+	Version    int64                  `protobuf:"varint,4,opt,name=version,proto3" json:"version,omitempty"`
+	// The update mask's paths.
+	ChangedFields []string `protobuf:"bytes,5,rep,name=changed_fields,json=changedFields,proto3" json:"changed_fields,omitempty"`
+	Product       *Product `protobuf:"bytes,6,opt,name=product,proto3" json:"product,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ProductUpdated) Reset() {
+	*x = ProductUpdated{}
+	mi := &file_siyu_product_v1_events_proto_msgTypes[1]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ProductUpdated) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ProductUpdated) ProtoMessage() {}
+
+func (x *ProductUpdated) ProtoReflect() protoreflect.Message {
+	mi := &file_siyu_product_v1_events_proto_msgTypes[1]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ProductUpdated.ProtoReflect.Descriptor instead.
+func (*ProductUpdated) Descriptor() ([]byte, []int) {
+	return file_siyu_product_v1_events_proto_rawDescGZIP(), []int{1}
+}
+
+func (x *ProductUpdated) GetEventId() string {
+	if x != nil {
+		return x.EventId
+	}
+	return ""
+}
+
+func (x *ProductUpdated) GetOccurredAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.OccurredAt
+	}
+	return nil
+}
+
+func (x *ProductUpdated) GetProductId() string {
+	if x != nil {
+		return x.ProductId
+	}
+	return ""
+}
+
+func (x *ProductUpdated) GetVersion() int64 {
+	if x != nil {
+		return x.Version
+	}
+	return 0
+}
+
+func (x *ProductUpdated) GetChangedFields() []string {
+	if x != nil {
+		return x.ChangedFields
+	}
+	return nil
+}
+
+func (x *ProductUpdated) GetProduct() *Product {
+	if x != nil {
+		return x.Product
+	}
+	return nil
+}
+
+type ProductPublished struct {
+	state      protoimpl.MessageState `protogen:"open.v1"`
+	EventId    string                 `protobuf:"bytes,1,opt,name=event_id,json=eventId,proto3" json:"event_id,omitempty"`
+	OccurredAt *timestamppb.Timestamp `protobuf:"bytes,2,opt,name=occurred_at,json=occurredAt,proto3" json:"occurred_at,omitempty"`
+	ProductId  string                 `protobuf:"bytes,3,opt,name=product_id,json=productId,proto3" json:"product_id,omitempty"`
+	Version    int64                  `protobuf:"varint,4,opt,name=version,proto3" json:"version,omitempty"`
+	// PRODUCT_STATUS_ON_SALE when published, PRODUCT_STATUS_OFF_SHELF when taken off.
+	Status        ProductStatus `protobuf:"varint,5,opt,name=status,proto3,enum=siyu.product.v1.ProductStatus" json:"status,omitempty"`
+	Product       *Product      `protobuf:"bytes,6,opt,name=product,proto3" json:"product,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ProductPublished) Reset() {
+	*x = ProductPublished{}
+	mi := &file_siyu_product_v1_events_proto_msgTypes[2]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ProductPublished) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ProductPublished) ProtoMessage() {}
+
+func (x *ProductPublished) ProtoReflect() protoreflect.Message {
+	mi := &file_siyu_product_v1_events_proto_msgTypes[2]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ProductPublished.ProtoReflect.Descriptor instead.
+func (*ProductPublished) Descriptor() ([]byte, []int) {
+	return file_siyu_product_v1_events_proto_rawDescGZIP(), []int{2}
+}
+
+func (x *ProductPublished) GetEventId() string {
+	if x != nil {
+		return x.EventId
+	}
+	return ""
+}
+
+func (x *ProductPublished) GetOccurredAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.OccurredAt
+	}
+	return nil
+}
+
+func (x *ProductPublished) GetProductId() string {
+	if x != nil {
+		return x.ProductId
+	}
+	return ""
+}
+
+func (x *ProductPublished) GetVersion() int64 {
+	if x != nil {
+		return x.Version
+	}
+	return 0
+}
+
+func (x *ProductPublished) GetStatus() ProductStatus {
+	if x != nil {
+		return x.Status
+	}
+	return ProductStatus_PRODUCT_STATUS_UNSPECIFIED
+}
+
+func (x *ProductPublished) GetProduct() *Product {
+	if x != nil {
+		return x.Product
+	}
+	return nil
+}
+
 // StockChanged is published on siyu.product.stock_changed whenever a SKU's
 // available, reserved or sold units change.
 type StockChanged struct {
@@ -120,7 +303,7 @@ type StockChanged struct {
 
 func (x *StockChanged) Reset() {
 	*x = StockChanged{}
-	mi := &file_siyu_product_v1_events_proto_msgTypes[1]
+	mi := &file_siyu_product_v1_events_proto_msgTypes[3]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -132,7 +315,7 @@ func (x *StockChanged) String() string {
 func (*StockChanged) ProtoMessage() {}
 
 func (x *StockChanged) ProtoReflect() protoreflect.Message {
-	mi := &file_siyu_product_v1_events_proto_msgTypes[1]
+	mi := &file_siyu_product_v1_events_proto_msgTypes[3]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -145,7 +328,7 @@ func (x *StockChanged) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use StockChanged.ProtoReflect.Descriptor instead.
 func (*StockChanged) Descriptor() ([]byte, []int) {
-	return file_siyu_product_v1_events_proto_rawDescGZIP(), []int{1}
+	return file_siyu_product_v1_events_proto_rawDescGZIP(), []int{3}
 }
 
 func (x *StockChanged) GetEventId() string {
@@ -227,7 +410,7 @@ type StockLow struct {
 
 func (x *StockLow) Reset() {
 	*x = StockLow{}
-	mi := &file_siyu_product_v1_events_proto_msgTypes[2]
+	mi := &file_siyu_product_v1_events_proto_msgTypes[4]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -239,7 +422,7 @@ func (x *StockLow) String() string {
 func (*StockLow) ProtoMessage() {}
 
 func (x *StockLow) ProtoReflect() protoreflect.Message {
-	mi := &file_siyu_product_v1_events_proto_msgTypes[2]
+	mi := &file_siyu_product_v1_events_proto_msgTypes[4]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -252,7 +435,7 @@ func (x *StockLow) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use StockLow.ProtoReflect.Descriptor instead.
 func (*StockLow) Descriptor() ([]byte, []int) {
-	return file_siyu_product_v1_events_proto_rawDescGZIP(), []int{2}
+	return file_siyu_product_v1_events_proto_rawDescGZIP(), []int{4}
 }
 
 func (x *StockLow) GetEventId() string {
@@ -317,7 +500,7 @@ type ProductReviewed struct {
 
 func (x *ProductReviewed) Reset() {
 	*x = ProductReviewed{}
-	mi := &file_siyu_product_v1_events_proto_msgTypes[3]
+	mi := &file_siyu_product_v1_events_proto_msgTypes[5]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -329,7 +512,7 @@ func (x *ProductReviewed) String() string {
 func (*ProductReviewed) ProtoMessage() {}
 
 func (x *ProductReviewed) ProtoReflect() protoreflect.Message {
-	mi := &file_siyu_product_v1_events_proto_msgTypes[3]
+	mi := &file_siyu_product_v1_events_proto_msgTypes[5]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -342,7 +525,7 @@ func (x *ProductReviewed) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ProductReviewed.ProtoReflect.Descriptor instead.
 func (*ProductReviewed) Descriptor() ([]byte, []int) {
-	return file_siyu_product_v1_events_proto_rawDescGZIP(), []int{3}
+	return file_siyu_product_v1_events_proto_rawDescGZIP(), []int{5}
 }
 
 func (x *ProductReviewed) GetEventId() string {
@@ -419,7 +602,7 @@ var File_siyu_product_v1_events_proto protoreflect.FileDescriptor
 
 const file_siyu_product_v1_events_proto_rawDesc = "" +
 	"\n" +
-	"\x1csiyu/product/v1/events.proto\x12\x0fsiyu.product.v1\x1a\x1fgoogle/protobuf/timestamp.proto\"\xbe\x01\n" +
+	"\x1csiyu/product/v1/events.proto\x12\x0fsiyu.product.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1dsiyu/product/v1/product.proto\"\xf2\x01\n" +
 	"\x0eProductCreated\x12\x19\n" +
 	"\bevent_id\x18\x01 \x01(\tR\aeventId\x12;\n" +
 	"\voccurred_at\x18\x02 \x01(\v2\x1a.google.protobuf.TimestampR\n" +
@@ -428,7 +611,26 @@ const file_siyu_product_v1_events_proto_rawDesc = "" +
 	"product_id\x18\x03 \x01(\tR\tproductId\x12\x14\n" +
 	"\x05title\x18\x04 \x01(\tR\x05title\x12\x1f\n" +
 	"\vcategory_id\x18\x05 \x01(\tR\n" +
-	"categoryId\"\x92\x02\n" +
+	"categoryId\x122\n" +
+	"\aproduct\x18\x06 \x01(\v2\x18.siyu.product.v1.ProductR\aproduct\"\xfc\x01\n" +
+	"\x0eProductUpdated\x12\x19\n" +
+	"\bevent_id\x18\x01 \x01(\tR\aeventId\x12;\n" +
+	"\voccurred_at\x18\x02 \x01(\v2\x1a.google.protobuf.TimestampR\n" +
+	"occurredAt\x12\x1d\n" +
+	"\n" +
+	"product_id\x18\x03 \x01(\tR\tproductId\x12\x18\n" +
+	"\aversion\x18\x04 \x01(\x03R\aversion\x12%\n" +
+	"\x0echanged_fields\x18\x05 \x03(\tR\rchangedFields\x122\n" +
+	"\aproduct\x18\x06 \x01(\v2\x18.siyu.product.v1.ProductR\aproduct\"\x8f\x02\n" +
+	"\x10ProductPublished\x12\x19\n" +
+	"\bevent_id\x18\x01 \x01(\tR\aeventId\x12;\n" +
+	"\voccurred_at\x18\x02 \x01(\v2\x1a.google.protobuf.TimestampR\n" +
+	"occurredAt\x12\x1d\n" +
+	"\n" +
+	"product_id\x18\x03 \x01(\tR\tproductId\x12\x18\n" +
+	"\aversion\x18\x04 \x01(\x03R\aversion\x126\n" +
+	"\x06status\x18\x05 \x01(\x0e2\x1e.siyu.product.v1.ProductStatusR\x06status\x122\n" +
+	"\aproduct\x18\x06 \x01(\v2\x18.siyu.product.v1.ProductR\aproduct\"\x92\x02\n" +
 	"\fStockChanged\x12\x19\n" +
 	"\bevent_id\x18\x01 \x01(\tR\aeventId\x12;\n" +
 	"\voccurred_at\x18\x02 \x01(\v2\x1a.google.protobuf.TimestampR\n" +
@@ -478,24 +680,34 @@ func file_siyu_product_v1_events_proto_rawDescGZIP() []byte {
 	return file_siyu_product_v1_events_proto_rawDescData
 }
 
-var file_siyu_product_v1_events_proto_msgTypes = make([]protoimpl.MessageInfo, 4)
+var file_siyu_product_v1_events_proto_msgTypes = make([]protoimpl.MessageInfo, 6)
 var file_siyu_product_v1_events_proto_goTypes = []any{
 	(*ProductCreated)(nil),        // 0: siyu.product.v1.ProductCreated
-	(*StockChanged)(nil),          // 1: siyu.product.v1.StockChanged
-	(*StockLow)(nil),              // 2: siyu.product.v1.StockLow
-	(*ProductReviewed)(nil),       // 3: siyu.product.v1.ProductReviewed
-	(*timestamppb.Timestamp)(nil), // 4: google.protobuf.Timestamp
+	(*ProductUpdated)(nil),        // 1: siyu.product.v1.ProductUpdated
+	(*ProductPublished)(nil),      // 2: siyu.product.v1.ProductPublished
+	(*StockChanged)(nil),          // 3: siyu.product.v1.StockChanged
+	(*StockLow)(nil),              // 4: siyu.product.v1.StockLow
+	(*ProductReviewed)(nil),       // 5: siyu.product.v1.ProductReviewed
+	(*timestamppb.Timestamp)(nil), // 6: google.protobuf.Timestamp
+	(*Product)(nil),               // 7: siyu.product.v1.Product
+	(ProductStatus)(0),            // 8: siyu.product.v1.ProductStatus
 }
 var file_siyu_product_v1_events_proto_depIdxs = []int32{
-	4, // 0: siyu.product.v1.ProductCreated.occurred_at:type_name -> google.protobuf.Timestamp
-	4, // 1: siyu.product.v1.StockChanged.occurred_at:type_name -> google.protobuf.Timestamp
-	4, // 2: siyu.product.v1.StockLow.occurred_at:type_name -> google.protobuf.Timestamp
-	4, // 3: siyu.product.v1.ProductReviewed.occurred_at:type_name -> google.protobuf.Timestamp
-	4, // [4:4] is the sub-list for method output_type
-	4, // [4:4] is the sub-list for method input_type
-	4, // [4:4] is the sub-list for extension type_name
-	4, // [4:4] is the sub-list for extension extendee
-	0, // [0:4] is the sub-list for field type_name
+	6,  // 0: siyu.product.v1.ProductCreated.occurred_at:type_name -> google.protobuf.Timestamp
+	7,  // 1: siyu.product.v1.ProductCreated.product:type_name -> siyu.product.v1.Product
+	6,  // 2: siyu.product.v1.ProductUpdated.occurred_at:type_name -> google.protobuf.Timestamp
+	7,  // 3: siyu.product.v1.ProductUpdated.product:type_name -> siyu.product.v1.Product
+	6,  // 4: siyu.product.v1.ProductPublished.occurred_at:type_name -> google.protobuf.Timestamp
+	8,  // 5: siyu.product.v1.ProductPublished.status:type_name -> siyu.product.v1.ProductStatus
+	7,  // 6: siyu.product.v1.ProductPublished.product:type_name -> siyu.product.v1.Product
+	6,  // 7: siyu.product.v1.StockChanged.occurred_at:type_name -> google.protobuf.Timestamp
+	6,  // 8: siyu.product.v1.StockLow.occurred_at:type_name -> google.protobuf.Timestamp
+	6,  // 9: siyu.product.v1.ProductReviewed.occurred_at:type_name -> google.protobuf.Timestamp
+	10, // [10:10] is the sub-list for method output_type
+	10, // [10:10] is the sub-list for method input_type
+	10, // [10:10] is the sub-list for extension type_name
+	10, // [10:10] is the sub-list for extension extendee
+	0,  // [0:10] is the sub-list for field type_name
 }
 
 func init() { file_siyu_product_v1_events_proto_init() }
@@ -503,13 +715,14 @@ func file_siyu_product_v1_events_proto_init() {
 	if File_siyu_product_v1_events_proto != nil {
 		return
 	}
+	file_siyu_product_v1_product_proto_init()
 	type x struct{}
 	out := protoimpl.TypeBuilder{
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_siyu_product_v1_events_proto_rawDesc), len(file_siyu_product_v1_events_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   4,
+			NumMessages:   6,
 			NumExtensions: 0,
 			NumServices:   0,
 		},

@@ -9,6 +9,7 @@ package productv1
 import (
 	protoreflect "google.golang.org/protobuf/reflect/protoreflect"
 	protoimpl "google.golang.org/protobuf/runtime/protoimpl"
+	fieldmaskpb "google.golang.org/protobuf/types/known/fieldmaskpb"
 	timestamppb "google.golang.org/protobuf/types/known/timestamppb"
 	reflect "reflect"
 	sync "sync"
@@ -88,6 +89,8 @@ const (
 	// Units sold, most first.
 	SearchOrder_SEARCH_ORDER_SALES  SearchOrder = 4
 	SearchOrder_SEARCH_ORDER_NEWEST SearchOrder = 5
+	// Units sold in the last 7 days, most first.
+	SearchOrder_SEARCH_ORDER_HOT SearchOrder = 6
 )
 
 // Enum value maps for SearchOrder.
@@ -99,6 +102,7 @@ var (
 		3: "SEARCH_ORDER_PRICE_DESC",
 		4: "SEARCH_ORDER_SALES",
 		5: "SEARCH_ORDER_NEWEST",
+		6: "SEARCH_ORDER_HOT",
 	}
 	SearchOrder_value = map[string]int32{
 		"SEARCH_ORDER_UNSPECIFIED": 0,
@@ -107,6 +111,7 @@ var (
 		"SEARCH_ORDER_PRICE_DESC":  3,
 		"SEARCH_ORDER_SALES":       4,
 		"SEARCH_ORDER_NEWEST":      5,
+		"SEARCH_ORDER_HOT":         6,
 	}
 )
 
@@ -135,6 +140,65 @@ func (x SearchOrder) Number() protoreflect.EnumNumber {
 // Deprecated: Use SearchOrder.Descriptor instead.
 func (SearchOrder) EnumDescriptor() ([]byte, []int) {
 	return file_siyu_product_v1_product_proto_rawDescGZIP(), []int{1}
+}
+
+// ImportFormat is the file format of an import.
+type ImportFormat int32
+
+const (
+	ImportFormat_IMPORT_FORMAT_UNSPECIFIED ImportFormat = 0
+	// A JSON array of products: {"id", "title", "subtitle", "category_id",
+	// "brand_id", "image_urls", "description_html", "status" ("draft",
+	// "on_sale", "off_shelf"), "tags", "sort_weight", "purchase_limit",
+	// "skus": [{"code", "specs", "price_fen", "list_price_fen", "stock"}]}.
+	ImportFormat_IMPORT_FORMAT_JSON ImportFormat = 1
+	// CSV with a header row, one row per SKU; rows with the same product_id form
+	// one product whose fields come from its first row. Columns: product_id,
+	// title, subtitle, category_id, brand_id, status, tags (separated by ";"),
+	// sort_weight, purchase_limit, image_urls (";"), description_html,
+	// sku_code, specs ("颜色:红;尺码:M"), price_fen, list_price_fen, stock.
+	ImportFormat_IMPORT_FORMAT_CSV ImportFormat = 2
+)
+
+// Enum value maps for ImportFormat.
+var (
+	ImportFormat_name = map[int32]string{
+		0: "IMPORT_FORMAT_UNSPECIFIED",
+		1: "IMPORT_FORMAT_JSON",
+		2: "IMPORT_FORMAT_CSV",
+	}
+	ImportFormat_value = map[string]int32{
+		"IMPORT_FORMAT_UNSPECIFIED": 0,
+		"IMPORT_FORMAT_JSON":        1,
+		"IMPORT_FORMAT_CSV":         2,
+	}
+)
+
+func (x ImportFormat) Enum() *ImportFormat {
+	p := new(ImportFormat)
+	*p = x
+	return p
+}
+
+func (x ImportFormat) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (ImportFormat) Descriptor() protoreflect.EnumDescriptor {
+	return file_siyu_product_v1_product_proto_enumTypes[2].Descriptor()
+}
+
+func (ImportFormat) Type() protoreflect.EnumType {
+	return &file_siyu_product_v1_product_proto_enumTypes[2]
+}
+
+func (x ImportFormat) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use ImportFormat.Descriptor instead.
+func (ImportFormat) EnumDescriptor() ([]byte, []int) {
+	return file_siyu_product_v1_product_proto_rawDescGZIP(), []int{2}
 }
 
 type Category struct {
@@ -330,9 +394,24 @@ type Product struct {
 	// Merchandising tags: "new", "hot", "recommended".
 	Tags []string `protobuf:"bytes,10,rep,name=tags,proto3" json:"tags,omitempty"`
 	// Higher comes first in listings.
-	SortWeight    int32                  `protobuf:"varint,11,opt,name=sort_weight,json=sortWeight,proto3" json:"sort_weight,omitempty"`
-	CreateTime    *timestamppb.Timestamp `protobuf:"bytes,12,opt,name=create_time,json=createTime,proto3" json:"create_time,omitempty"`
-	UpdateTime    *timestamppb.Timestamp `protobuf:"bytes,13,opt,name=update_time,json=updateTime,proto3" json:"update_time,omitempty"`
+	SortWeight int32                  `protobuf:"varint,11,opt,name=sort_weight,json=sortWeight,proto3" json:"sort_weight,omitempty"`
+	CreateTime *timestamppb.Timestamp `protobuf:"bytes,12,opt,name=create_time,json=createTime,proto3" json:"create_time,omitempty"`
+	UpdateTime *timestamppb.Timestamp `protobuf:"bytes,13,opt,name=update_time,json=updateTime,proto3" json:"update_time,omitempty"`
+	// Brand id; empty when none.
+	BrandId string `protobuf:"bytes,14,opt,name=brand_id,json=brandId,proto3" json:"brand_id,omitempty"`
+	// Rich description: HTML, sanitised on write (no scripts, styles or event handlers).
+	DescriptionHtml string `protobuf:"bytes,15,opt,name=description_html,json=descriptionHtml,proto3" json:"description_html,omitempty"`
+	// Units one member may buy; 0 means no limit.
+	PurchaseLimit int32 `protobuf:"varint,16,opt,name=purchase_limit,json=purchaseLimit,proto3" json:"purchase_limit,omitempty"`
+	// Optimistic concurrency: grows by one with every change; send it back on update.
+	Version int64 `protobuf:"varint,17,opt,name=version,proto3" json:"version,omitempty"`
+	// Spec attributes and their options; every SKU has exactly these attributes,
+	// with values from the options. Derived from the SKUs when not given.
+	SpecAttributes []*SpecAttribute `protobuf:"bytes,18,rep,name=spec_attributes,json=specAttributes,proto3" json:"spec_attributes,omitempty"`
+	// Units sold (paid minus refunded) over all time.
+	Sales int64 `protobuf:"varint,19,opt,name=sales,proto3" json:"sales,omitempty"`
+	// Units sold in the last 7 days: the "hot" ranking.
+	RecentSales   int64 `protobuf:"varint,20,opt,name=recent_sales,json=recentSales,proto3" json:"recent_sales,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -458,6 +537,185 @@ func (x *Product) GetUpdateTime() *timestamppb.Timestamp {
 	return nil
 }
 
+func (x *Product) GetBrandId() string {
+	if x != nil {
+		return x.BrandId
+	}
+	return ""
+}
+
+func (x *Product) GetDescriptionHtml() string {
+	if x != nil {
+		return x.DescriptionHtml
+	}
+	return ""
+}
+
+func (x *Product) GetPurchaseLimit() int32 {
+	if x != nil {
+		return x.PurchaseLimit
+	}
+	return 0
+}
+
+func (x *Product) GetVersion() int64 {
+	if x != nil {
+		return x.Version
+	}
+	return 0
+}
+
+func (x *Product) GetSpecAttributes() []*SpecAttribute {
+	if x != nil {
+		return x.SpecAttributes
+	}
+	return nil
+}
+
+func (x *Product) GetSales() int64 {
+	if x != nil {
+		return x.Sales
+	}
+	return 0
+}
+
+func (x *Product) GetRecentSales() int64 {
+	if x != nil {
+		return x.RecentSales
+	}
+	return 0
+}
+
+// SpecAttribute is one spec axis, e.g. 颜色 with 红 and 蓝.
+type SpecAttribute struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Name          string                 `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
+	Options       []string               `protobuf:"bytes,2,rep,name=options,proto3" json:"options,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *SpecAttribute) Reset() {
+	*x = SpecAttribute{}
+	mi := &file_siyu_product_v1_product_proto_msgTypes[3]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SpecAttribute) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SpecAttribute) ProtoMessage() {}
+
+func (x *SpecAttribute) ProtoReflect() protoreflect.Message {
+	mi := &file_siyu_product_v1_product_proto_msgTypes[3]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SpecAttribute.ProtoReflect.Descriptor instead.
+func (*SpecAttribute) Descriptor() ([]byte, []int) {
+	return file_siyu_product_v1_product_proto_rawDescGZIP(), []int{3}
+}
+
+func (x *SpecAttribute) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+func (x *SpecAttribute) GetOptions() []string {
+	if x != nil {
+		return x.Options
+	}
+	return nil
+}
+
+type Brand struct {
+	state   protoimpl.MessageState `protogen:"open.v1"`
+	Id      string                 `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
+	Name    string                 `protobuf:"bytes,2,opt,name=name,proto3" json:"name,omitempty"`
+	LogoUrl string                 `protobuf:"bytes,3,opt,name=logo_url,json=logoUrl,proto3" json:"logo_url,omitempty"`
+	// Lower comes first.
+	Sort          int32  `protobuf:"varint,4,opt,name=sort,proto3" json:"sort,omitempty"`
+	Description   string `protobuf:"bytes,5,opt,name=description,proto3" json:"description,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Brand) Reset() {
+	*x = Brand{}
+	mi := &file_siyu_product_v1_product_proto_msgTypes[4]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Brand) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Brand) ProtoMessage() {}
+
+func (x *Brand) ProtoReflect() protoreflect.Message {
+	mi := &file_siyu_product_v1_product_proto_msgTypes[4]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Brand.ProtoReflect.Descriptor instead.
+func (*Brand) Descriptor() ([]byte, []int) {
+	return file_siyu_product_v1_product_proto_rawDescGZIP(), []int{4}
+}
+
+func (x *Brand) GetId() string {
+	if x != nil {
+		return x.Id
+	}
+	return ""
+}
+
+func (x *Brand) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+func (x *Brand) GetLogoUrl() string {
+	if x != nil {
+		return x.LogoUrl
+	}
+	return ""
+}
+
+func (x *Brand) GetSort() int32 {
+	if x != nil {
+		return x.Sort
+	}
+	return 0
+}
+
+func (x *Brand) GetDescription() string {
+	if x != nil {
+		return x.Description
+	}
+	return ""
+}
+
 type ListProductsRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// At most 100; 0 means 20.
@@ -471,7 +729,7 @@ type ListProductsRequest struct {
 
 func (x *ListProductsRequest) Reset() {
 	*x = ListProductsRequest{}
-	mi := &file_siyu_product_v1_product_proto_msgTypes[3]
+	mi := &file_siyu_product_v1_product_proto_msgTypes[5]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -483,7 +741,7 @@ func (x *ListProductsRequest) String() string {
 func (*ListProductsRequest) ProtoMessage() {}
 
 func (x *ListProductsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_siyu_product_v1_product_proto_msgTypes[3]
+	mi := &file_siyu_product_v1_product_proto_msgTypes[5]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -496,7 +754,7 @@ func (x *ListProductsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListProductsRequest.ProtoReflect.Descriptor instead.
 func (*ListProductsRequest) Descriptor() ([]byte, []int) {
-	return file_siyu_product_v1_product_proto_rawDescGZIP(), []int{3}
+	return file_siyu_product_v1_product_proto_rawDescGZIP(), []int{5}
 }
 
 func (x *ListProductsRequest) GetPageSize() int32 {
@@ -532,7 +790,7 @@ type ListProductsResponse struct {
 
 func (x *ListProductsResponse) Reset() {
 	*x = ListProductsResponse{}
-	mi := &file_siyu_product_v1_product_proto_msgTypes[4]
+	mi := &file_siyu_product_v1_product_proto_msgTypes[6]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -544,7 +802,7 @@ func (x *ListProductsResponse) String() string {
 func (*ListProductsResponse) ProtoMessage() {}
 
 func (x *ListProductsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_siyu_product_v1_product_proto_msgTypes[4]
+	mi := &file_siyu_product_v1_product_proto_msgTypes[6]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -557,7 +815,7 @@ func (x *ListProductsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListProductsResponse.ProtoReflect.Descriptor instead.
 func (*ListProductsResponse) Descriptor() ([]byte, []int) {
-	return file_siyu_product_v1_product_proto_rawDescGZIP(), []int{4}
+	return file_siyu_product_v1_product_proto_rawDescGZIP(), []int{6}
 }
 
 func (x *ListProductsResponse) GetProducts() []*Product {
@@ -590,7 +848,7 @@ type GetProductRequest struct {
 
 func (x *GetProductRequest) Reset() {
 	*x = GetProductRequest{}
-	mi := &file_siyu_product_v1_product_proto_msgTypes[5]
+	mi := &file_siyu_product_v1_product_proto_msgTypes[7]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -602,7 +860,7 @@ func (x *GetProductRequest) String() string {
 func (*GetProductRequest) ProtoMessage() {}
 
 func (x *GetProductRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_siyu_product_v1_product_proto_msgTypes[5]
+	mi := &file_siyu_product_v1_product_proto_msgTypes[7]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -615,7 +873,7 @@ func (x *GetProductRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetProductRequest.ProtoReflect.Descriptor instead.
 func (*GetProductRequest) Descriptor() ([]byte, []int) {
-	return file_siyu_product_v1_product_proto_rawDescGZIP(), []int{5}
+	return file_siyu_product_v1_product_proto_rawDescGZIP(), []int{7}
 }
 
 func (x *GetProductRequest) GetId() string {
@@ -634,7 +892,7 @@ type GetProductResponse struct {
 
 func (x *GetProductResponse) Reset() {
 	*x = GetProductResponse{}
-	mi := &file_siyu_product_v1_product_proto_msgTypes[6]
+	mi := &file_siyu_product_v1_product_proto_msgTypes[8]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -646,7 +904,7 @@ func (x *GetProductResponse) String() string {
 func (*GetProductResponse) ProtoMessage() {}
 
 func (x *GetProductResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_siyu_product_v1_product_proto_msgTypes[6]
+	mi := &file_siyu_product_v1_product_proto_msgTypes[8]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -659,7 +917,7 @@ func (x *GetProductResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetProductResponse.ProtoReflect.Descriptor instead.
 func (*GetProductResponse) Descriptor() ([]byte, []int) {
-	return file_siyu_product_v1_product_proto_rawDescGZIP(), []int{6}
+	return file_siyu_product_v1_product_proto_rawDescGZIP(), []int{8}
 }
 
 func (x *GetProductResponse) GetProduct() *Product {
@@ -677,7 +935,7 @@ type ListCategoriesRequest struct {
 
 func (x *ListCategoriesRequest) Reset() {
 	*x = ListCategoriesRequest{}
-	mi := &file_siyu_product_v1_product_proto_msgTypes[7]
+	mi := &file_siyu_product_v1_product_proto_msgTypes[9]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -689,7 +947,7 @@ func (x *ListCategoriesRequest) String() string {
 func (*ListCategoriesRequest) ProtoMessage() {}
 
 func (x *ListCategoriesRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_siyu_product_v1_product_proto_msgTypes[7]
+	mi := &file_siyu_product_v1_product_proto_msgTypes[9]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -702,7 +960,7 @@ func (x *ListCategoriesRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListCategoriesRequest.ProtoReflect.Descriptor instead.
 func (*ListCategoriesRequest) Descriptor() ([]byte, []int) {
-	return file_siyu_product_v1_product_proto_rawDescGZIP(), []int{7}
+	return file_siyu_product_v1_product_proto_rawDescGZIP(), []int{9}
 }
 
 type ListCategoriesResponse struct {
@@ -714,7 +972,7 @@ type ListCategoriesResponse struct {
 
 func (x *ListCategoriesResponse) Reset() {
 	*x = ListCategoriesResponse{}
-	mi := &file_siyu_product_v1_product_proto_msgTypes[8]
+	mi := &file_siyu_product_v1_product_proto_msgTypes[10]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -726,7 +984,7 @@ func (x *ListCategoriesResponse) String() string {
 func (*ListCategoriesResponse) ProtoMessage() {}
 
 func (x *ListCategoriesResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_siyu_product_v1_product_proto_msgTypes[8]
+	mi := &file_siyu_product_v1_product_proto_msgTypes[10]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -739,7 +997,7 @@ func (x *ListCategoriesResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListCategoriesResponse.ProtoReflect.Descriptor instead.
 func (*ListCategoriesResponse) Descriptor() ([]byte, []int) {
-	return file_siyu_product_v1_product_proto_rawDescGZIP(), []int{8}
+	return file_siyu_product_v1_product_proto_rawDescGZIP(), []int{10}
 }
 
 func (x *ListCategoriesResponse) GetCategories() []*Category {
@@ -760,7 +1018,7 @@ type CreateCategoryRequest struct {
 
 func (x *CreateCategoryRequest) Reset() {
 	*x = CreateCategoryRequest{}
-	mi := &file_siyu_product_v1_product_proto_msgTypes[9]
+	mi := &file_siyu_product_v1_product_proto_msgTypes[11]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -772,7 +1030,7 @@ func (x *CreateCategoryRequest) String() string {
 func (*CreateCategoryRequest) ProtoMessage() {}
 
 func (x *CreateCategoryRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_siyu_product_v1_product_proto_msgTypes[9]
+	mi := &file_siyu_product_v1_product_proto_msgTypes[11]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -785,7 +1043,7 @@ func (x *CreateCategoryRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateCategoryRequest.ProtoReflect.Descriptor instead.
 func (*CreateCategoryRequest) Descriptor() ([]byte, []int) {
-	return file_siyu_product_v1_product_proto_rawDescGZIP(), []int{9}
+	return file_siyu_product_v1_product_proto_rawDescGZIP(), []int{11}
 }
 
 func (x *CreateCategoryRequest) GetCategory() *Category {
@@ -811,7 +1069,7 @@ type CreateCategoryResponse struct {
 
 func (x *CreateCategoryResponse) Reset() {
 	*x = CreateCategoryResponse{}
-	mi := &file_siyu_product_v1_product_proto_msgTypes[10]
+	mi := &file_siyu_product_v1_product_proto_msgTypes[12]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -823,7 +1081,7 @@ func (x *CreateCategoryResponse) String() string {
 func (*CreateCategoryResponse) ProtoMessage() {}
 
 func (x *CreateCategoryResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_siyu_product_v1_product_proto_msgTypes[10]
+	mi := &file_siyu_product_v1_product_proto_msgTypes[12]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -836,7 +1094,7 @@ func (x *CreateCategoryResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateCategoryResponse.ProtoReflect.Descriptor instead.
 func (*CreateCategoryResponse) Descriptor() ([]byte, []int) {
-	return file_siyu_product_v1_product_proto_rawDescGZIP(), []int{10}
+	return file_siyu_product_v1_product_proto_rawDescGZIP(), []int{12}
 }
 
 func (x *CreateCategoryResponse) GetCategory() *Category {
@@ -857,7 +1115,7 @@ type CreateProductRequest struct {
 
 func (x *CreateProductRequest) Reset() {
 	*x = CreateProductRequest{}
-	mi := &file_siyu_product_v1_product_proto_msgTypes[11]
+	mi := &file_siyu_product_v1_product_proto_msgTypes[13]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -869,7 +1127,7 @@ func (x *CreateProductRequest) String() string {
 func (*CreateProductRequest) ProtoMessage() {}
 
 func (x *CreateProductRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_siyu_product_v1_product_proto_msgTypes[11]
+	mi := &file_siyu_product_v1_product_proto_msgTypes[13]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -882,7 +1140,7 @@ func (x *CreateProductRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateProductRequest.ProtoReflect.Descriptor instead.
 func (*CreateProductRequest) Descriptor() ([]byte, []int) {
-	return file_siyu_product_v1_product_proto_rawDescGZIP(), []int{11}
+	return file_siyu_product_v1_product_proto_rawDescGZIP(), []int{13}
 }
 
 func (x *CreateProductRequest) GetProduct() *Product {
@@ -908,7 +1166,7 @@ type CreateProductResponse struct {
 
 func (x *CreateProductResponse) Reset() {
 	*x = CreateProductResponse{}
-	mi := &file_siyu_product_v1_product_proto_msgTypes[12]
+	mi := &file_siyu_product_v1_product_proto_msgTypes[14]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -920,7 +1178,7 @@ func (x *CreateProductResponse) String() string {
 func (*CreateProductResponse) ProtoMessage() {}
 
 func (x *CreateProductResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_siyu_product_v1_product_proto_msgTypes[12]
+	mi := &file_siyu_product_v1_product_proto_msgTypes[14]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -933,7 +1191,7 @@ func (x *CreateProductResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateProductResponse.ProtoReflect.Descriptor instead.
 func (*CreateProductResponse) Descriptor() ([]byte, []int) {
-	return file_siyu_product_v1_product_proto_rawDescGZIP(), []int{12}
+	return file_siyu_product_v1_product_proto_rawDescGZIP(), []int{14}
 }
 
 func (x *CreateProductResponse) GetProduct() *Product {
@@ -966,7 +1224,7 @@ type SearchProductsRequest struct {
 
 func (x *SearchProductsRequest) Reset() {
 	*x = SearchProductsRequest{}
-	mi := &file_siyu_product_v1_product_proto_msgTypes[13]
+	mi := &file_siyu_product_v1_product_proto_msgTypes[15]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -978,7 +1236,7 @@ func (x *SearchProductsRequest) String() string {
 func (*SearchProductsRequest) ProtoMessage() {}
 
 func (x *SearchProductsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_siyu_product_v1_product_proto_msgTypes[13]
+	mi := &file_siyu_product_v1_product_proto_msgTypes[15]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -991,7 +1249,7 @@ func (x *SearchProductsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SearchProductsRequest.ProtoReflect.Descriptor instead.
 func (*SearchProductsRequest) Descriptor() ([]byte, []int) {
-	return file_siyu_product_v1_product_proto_rawDescGZIP(), []int{13}
+	return file_siyu_product_v1_product_proto_rawDescGZIP(), []int{15}
 }
 
 func (x *SearchProductsRequest) GetQuery() string {
@@ -1071,7 +1329,7 @@ type CategoryFacet struct {
 
 func (x *CategoryFacet) Reset() {
 	*x = CategoryFacet{}
-	mi := &file_siyu_product_v1_product_proto_msgTypes[14]
+	mi := &file_siyu_product_v1_product_proto_msgTypes[16]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1083,7 +1341,7 @@ func (x *CategoryFacet) String() string {
 func (*CategoryFacet) ProtoMessage() {}
 
 func (x *CategoryFacet) ProtoReflect() protoreflect.Message {
-	mi := &file_siyu_product_v1_product_proto_msgTypes[14]
+	mi := &file_siyu_product_v1_product_proto_msgTypes[16]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1096,7 +1354,7 @@ func (x *CategoryFacet) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CategoryFacet.ProtoReflect.Descriptor instead.
 func (*CategoryFacet) Descriptor() ([]byte, []int) {
-	return file_siyu_product_v1_product_proto_rawDescGZIP(), []int{14}
+	return file_siyu_product_v1_product_proto_rawDescGZIP(), []int{16}
 }
 
 func (x *CategoryFacet) GetCategoryId() string {
@@ -1141,7 +1399,7 @@ type SearchProductsResponse struct {
 
 func (x *SearchProductsResponse) Reset() {
 	*x = SearchProductsResponse{}
-	mi := &file_siyu_product_v1_product_proto_msgTypes[15]
+	mi := &file_siyu_product_v1_product_proto_msgTypes[17]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1153,7 +1411,7 @@ func (x *SearchProductsResponse) String() string {
 func (*SearchProductsResponse) ProtoMessage() {}
 
 func (x *SearchProductsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_siyu_product_v1_product_proto_msgTypes[15]
+	mi := &file_siyu_product_v1_product_proto_msgTypes[17]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1166,7 +1424,7 @@ func (x *SearchProductsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SearchProductsResponse.ProtoReflect.Descriptor instead.
 func (*SearchProductsResponse) Descriptor() ([]byte, []int) {
-	return file_siyu_product_v1_product_proto_rawDescGZIP(), []int{15}
+	return file_siyu_product_v1_product_proto_rawDescGZIP(), []int{17}
 }
 
 func (x *SearchProductsResponse) GetProducts() []*Product {
@@ -1209,7 +1467,7 @@ type SuggestKeywordsRequest struct {
 
 func (x *SuggestKeywordsRequest) Reset() {
 	*x = SuggestKeywordsRequest{}
-	mi := &file_siyu_product_v1_product_proto_msgTypes[16]
+	mi := &file_siyu_product_v1_product_proto_msgTypes[18]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1221,7 +1479,7 @@ func (x *SuggestKeywordsRequest) String() string {
 func (*SuggestKeywordsRequest) ProtoMessage() {}
 
 func (x *SuggestKeywordsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_siyu_product_v1_product_proto_msgTypes[16]
+	mi := &file_siyu_product_v1_product_proto_msgTypes[18]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1234,7 +1492,7 @@ func (x *SuggestKeywordsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SuggestKeywordsRequest.ProtoReflect.Descriptor instead.
 func (*SuggestKeywordsRequest) Descriptor() ([]byte, []int) {
-	return file_siyu_product_v1_product_proto_rawDescGZIP(), []int{16}
+	return file_siyu_product_v1_product_proto_rawDescGZIP(), []int{18}
 }
 
 func (x *SuggestKeywordsRequest) GetPrefix() string {
@@ -1260,7 +1518,7 @@ type SuggestKeywordsResponse struct {
 
 func (x *SuggestKeywordsResponse) Reset() {
 	*x = SuggestKeywordsResponse{}
-	mi := &file_siyu_product_v1_product_proto_msgTypes[17]
+	mi := &file_siyu_product_v1_product_proto_msgTypes[19]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1272,7 +1530,7 @@ func (x *SuggestKeywordsResponse) String() string {
 func (*SuggestKeywordsResponse) ProtoMessage() {}
 
 func (x *SuggestKeywordsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_siyu_product_v1_product_proto_msgTypes[17]
+	mi := &file_siyu_product_v1_product_proto_msgTypes[19]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1285,7 +1543,7 @@ func (x *SuggestKeywordsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SuggestKeywordsResponse.ProtoReflect.Descriptor instead.
 func (*SuggestKeywordsResponse) Descriptor() ([]byte, []int) {
-	return file_siyu_product_v1_product_proto_rawDescGZIP(), []int{17}
+	return file_siyu_product_v1_product_proto_rawDescGZIP(), []int{19}
 }
 
 func (x *SuggestKeywordsResponse) GetSuggestions() []string {
@@ -1305,7 +1563,7 @@ type ListHotKeywordsRequest struct {
 
 func (x *ListHotKeywordsRequest) Reset() {
 	*x = ListHotKeywordsRequest{}
-	mi := &file_siyu_product_v1_product_proto_msgTypes[18]
+	mi := &file_siyu_product_v1_product_proto_msgTypes[20]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1317,7 +1575,7 @@ func (x *ListHotKeywordsRequest) String() string {
 func (*ListHotKeywordsRequest) ProtoMessage() {}
 
 func (x *ListHotKeywordsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_siyu_product_v1_product_proto_msgTypes[18]
+	mi := &file_siyu_product_v1_product_proto_msgTypes[20]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1330,7 +1588,7 @@ func (x *ListHotKeywordsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListHotKeywordsRequest.ProtoReflect.Descriptor instead.
 func (*ListHotKeywordsRequest) Descriptor() ([]byte, []int) {
-	return file_siyu_product_v1_product_proto_rawDescGZIP(), []int{18}
+	return file_siyu_product_v1_product_proto_rawDescGZIP(), []int{20}
 }
 
 func (x *ListHotKeywordsRequest) GetLimit() int32 {
@@ -1351,7 +1609,7 @@ type HotKeyword struct {
 
 func (x *HotKeyword) Reset() {
 	*x = HotKeyword{}
-	mi := &file_siyu_product_v1_product_proto_msgTypes[19]
+	mi := &file_siyu_product_v1_product_proto_msgTypes[21]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1363,7 +1621,7 @@ func (x *HotKeyword) String() string {
 func (*HotKeyword) ProtoMessage() {}
 
 func (x *HotKeyword) ProtoReflect() protoreflect.Message {
-	mi := &file_siyu_product_v1_product_proto_msgTypes[19]
+	mi := &file_siyu_product_v1_product_proto_msgTypes[21]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1376,7 +1634,7 @@ func (x *HotKeyword) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use HotKeyword.ProtoReflect.Descriptor instead.
 func (*HotKeyword) Descriptor() ([]byte, []int) {
-	return file_siyu_product_v1_product_proto_rawDescGZIP(), []int{19}
+	return file_siyu_product_v1_product_proto_rawDescGZIP(), []int{21}
 }
 
 func (x *HotKeyword) GetKeyword() string {
@@ -1402,7 +1660,7 @@ type ListHotKeywordsResponse struct {
 
 func (x *ListHotKeywordsResponse) Reset() {
 	*x = ListHotKeywordsResponse{}
-	mi := &file_siyu_product_v1_product_proto_msgTypes[20]
+	mi := &file_siyu_product_v1_product_proto_msgTypes[22]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1414,7 +1672,7 @@ func (x *ListHotKeywordsResponse) String() string {
 func (*ListHotKeywordsResponse) ProtoMessage() {}
 
 func (x *ListHotKeywordsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_siyu_product_v1_product_proto_msgTypes[20]
+	mi := &file_siyu_product_v1_product_proto_msgTypes[22]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1427,7 +1685,7 @@ func (x *ListHotKeywordsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListHotKeywordsResponse.ProtoReflect.Descriptor instead.
 func (*ListHotKeywordsResponse) Descriptor() ([]byte, []int) {
-	return file_siyu_product_v1_product_proto_rawDescGZIP(), []int{20}
+	return file_siyu_product_v1_product_proto_rawDescGZIP(), []int{22}
 }
 
 func (x *ListHotKeywordsResponse) GetKeywords() []*HotKeyword {
@@ -1437,11 +1695,1254 @@ func (x *ListHotKeywordsResponse) GetKeywords() []*HotKeyword {
 	return nil
 }
 
+type UpdateCategoryRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// id names the category; parent_id and level cannot change.
+	Category *Category `protobuf:"bytes,1,opt,name=category,proto3" json:"category,omitempty"`
+	// Paths among name, sort, icon_url; empty means all three.
+	UpdateMask    *fieldmaskpb.FieldMask `protobuf:"bytes,2,opt,name=update_mask,json=updateMask,proto3" json:"update_mask,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *UpdateCategoryRequest) Reset() {
+	*x = UpdateCategoryRequest{}
+	mi := &file_siyu_product_v1_product_proto_msgTypes[23]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *UpdateCategoryRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*UpdateCategoryRequest) ProtoMessage() {}
+
+func (x *UpdateCategoryRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_siyu_product_v1_product_proto_msgTypes[23]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use UpdateCategoryRequest.ProtoReflect.Descriptor instead.
+func (*UpdateCategoryRequest) Descriptor() ([]byte, []int) {
+	return file_siyu_product_v1_product_proto_rawDescGZIP(), []int{23}
+}
+
+func (x *UpdateCategoryRequest) GetCategory() *Category {
+	if x != nil {
+		return x.Category
+	}
+	return nil
+}
+
+func (x *UpdateCategoryRequest) GetUpdateMask() *fieldmaskpb.FieldMask {
+	if x != nil {
+		return x.UpdateMask
+	}
+	return nil
+}
+
+type UpdateCategoryResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Category      *Category              `protobuf:"bytes,1,opt,name=category,proto3" json:"category,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *UpdateCategoryResponse) Reset() {
+	*x = UpdateCategoryResponse{}
+	mi := &file_siyu_product_v1_product_proto_msgTypes[24]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *UpdateCategoryResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*UpdateCategoryResponse) ProtoMessage() {}
+
+func (x *UpdateCategoryResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_siyu_product_v1_product_proto_msgTypes[24]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use UpdateCategoryResponse.ProtoReflect.Descriptor instead.
+func (*UpdateCategoryResponse) Descriptor() ([]byte, []int) {
+	return file_siyu_product_v1_product_proto_rawDescGZIP(), []int{24}
+}
+
+func (x *UpdateCategoryResponse) GetCategory() *Category {
+	if x != nil {
+		return x.Category
+	}
+	return nil
+}
+
+type DeleteCategoryRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	CategoryId    string                 `protobuf:"bytes,1,opt,name=category_id,json=categoryId,proto3" json:"category_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *DeleteCategoryRequest) Reset() {
+	*x = DeleteCategoryRequest{}
+	mi := &file_siyu_product_v1_product_proto_msgTypes[25]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *DeleteCategoryRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*DeleteCategoryRequest) ProtoMessage() {}
+
+func (x *DeleteCategoryRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_siyu_product_v1_product_proto_msgTypes[25]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use DeleteCategoryRequest.ProtoReflect.Descriptor instead.
+func (*DeleteCategoryRequest) Descriptor() ([]byte, []int) {
+	return file_siyu_product_v1_product_proto_rawDescGZIP(), []int{25}
+}
+
+func (x *DeleteCategoryRequest) GetCategoryId() string {
+	if x != nil {
+		return x.CategoryId
+	}
+	return ""
+}
+
+type DeleteCategoryResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *DeleteCategoryResponse) Reset() {
+	*x = DeleteCategoryResponse{}
+	mi := &file_siyu_product_v1_product_proto_msgTypes[26]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *DeleteCategoryResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*DeleteCategoryResponse) ProtoMessage() {}
+
+func (x *DeleteCategoryResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_siyu_product_v1_product_proto_msgTypes[26]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use DeleteCategoryResponse.ProtoReflect.Descriptor instead.
+func (*DeleteCategoryResponse) Descriptor() ([]byte, []int) {
+	return file_siyu_product_v1_product_proto_rawDescGZIP(), []int{26}
+}
+
+type ListBrandsRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListBrandsRequest) Reset() {
+	*x = ListBrandsRequest{}
+	mi := &file_siyu_product_v1_product_proto_msgTypes[27]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListBrandsRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListBrandsRequest) ProtoMessage() {}
+
+func (x *ListBrandsRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_siyu_product_v1_product_proto_msgTypes[27]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListBrandsRequest.ProtoReflect.Descriptor instead.
+func (*ListBrandsRequest) Descriptor() ([]byte, []int) {
+	return file_siyu_product_v1_product_proto_rawDescGZIP(), []int{27}
+}
+
+type ListBrandsResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Brands        []*Brand               `protobuf:"bytes,1,rep,name=brands,proto3" json:"brands,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListBrandsResponse) Reset() {
+	*x = ListBrandsResponse{}
+	mi := &file_siyu_product_v1_product_proto_msgTypes[28]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListBrandsResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListBrandsResponse) ProtoMessage() {}
+
+func (x *ListBrandsResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_siyu_product_v1_product_proto_msgTypes[28]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListBrandsResponse.ProtoReflect.Descriptor instead.
+func (*ListBrandsResponse) Descriptor() ([]byte, []int) {
+	return file_siyu_product_v1_product_proto_rawDescGZIP(), []int{28}
+}
+
+func (x *ListBrandsResponse) GetBrands() []*Brand {
+	if x != nil {
+		return x.Brands
+	}
+	return nil
+}
+
+type CreateBrandRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	Brand *Brand                 `protobuf:"bytes,1,opt,name=brand,proto3" json:"brand,omitempty"`
+	// Optional client-chosen id; generated when empty.
+	BrandId       string `protobuf:"bytes,2,opt,name=brand_id,json=brandId,proto3" json:"brand_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CreateBrandRequest) Reset() {
+	*x = CreateBrandRequest{}
+	mi := &file_siyu_product_v1_product_proto_msgTypes[29]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CreateBrandRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CreateBrandRequest) ProtoMessage() {}
+
+func (x *CreateBrandRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_siyu_product_v1_product_proto_msgTypes[29]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CreateBrandRequest.ProtoReflect.Descriptor instead.
+func (*CreateBrandRequest) Descriptor() ([]byte, []int) {
+	return file_siyu_product_v1_product_proto_rawDescGZIP(), []int{29}
+}
+
+func (x *CreateBrandRequest) GetBrand() *Brand {
+	if x != nil {
+		return x.Brand
+	}
+	return nil
+}
+
+func (x *CreateBrandRequest) GetBrandId() string {
+	if x != nil {
+		return x.BrandId
+	}
+	return ""
+}
+
+type CreateBrandResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Brand         *Brand                 `protobuf:"bytes,1,opt,name=brand,proto3" json:"brand,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CreateBrandResponse) Reset() {
+	*x = CreateBrandResponse{}
+	mi := &file_siyu_product_v1_product_proto_msgTypes[30]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CreateBrandResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CreateBrandResponse) ProtoMessage() {}
+
+func (x *CreateBrandResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_siyu_product_v1_product_proto_msgTypes[30]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CreateBrandResponse.ProtoReflect.Descriptor instead.
+func (*CreateBrandResponse) Descriptor() ([]byte, []int) {
+	return file_siyu_product_v1_product_proto_rawDescGZIP(), []int{30}
+}
+
+func (x *CreateBrandResponse) GetBrand() *Brand {
+	if x != nil {
+		return x.Brand
+	}
+	return nil
+}
+
+type UpdateBrandRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// id names the brand.
+	Brand *Brand `protobuf:"bytes,1,opt,name=brand,proto3" json:"brand,omitempty"`
+	// Paths among name, logo_url, sort, description; empty means all.
+	UpdateMask    *fieldmaskpb.FieldMask `protobuf:"bytes,2,opt,name=update_mask,json=updateMask,proto3" json:"update_mask,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *UpdateBrandRequest) Reset() {
+	*x = UpdateBrandRequest{}
+	mi := &file_siyu_product_v1_product_proto_msgTypes[31]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *UpdateBrandRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*UpdateBrandRequest) ProtoMessage() {}
+
+func (x *UpdateBrandRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_siyu_product_v1_product_proto_msgTypes[31]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use UpdateBrandRequest.ProtoReflect.Descriptor instead.
+func (*UpdateBrandRequest) Descriptor() ([]byte, []int) {
+	return file_siyu_product_v1_product_proto_rawDescGZIP(), []int{31}
+}
+
+func (x *UpdateBrandRequest) GetBrand() *Brand {
+	if x != nil {
+		return x.Brand
+	}
+	return nil
+}
+
+func (x *UpdateBrandRequest) GetUpdateMask() *fieldmaskpb.FieldMask {
+	if x != nil {
+		return x.UpdateMask
+	}
+	return nil
+}
+
+type UpdateBrandResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Brand         *Brand                 `protobuf:"bytes,1,opt,name=brand,proto3" json:"brand,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *UpdateBrandResponse) Reset() {
+	*x = UpdateBrandResponse{}
+	mi := &file_siyu_product_v1_product_proto_msgTypes[32]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *UpdateBrandResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*UpdateBrandResponse) ProtoMessage() {}
+
+func (x *UpdateBrandResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_siyu_product_v1_product_proto_msgTypes[32]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use UpdateBrandResponse.ProtoReflect.Descriptor instead.
+func (*UpdateBrandResponse) Descriptor() ([]byte, []int) {
+	return file_siyu_product_v1_product_proto_rawDescGZIP(), []int{32}
+}
+
+func (x *UpdateBrandResponse) GetBrand() *Brand {
+	if x != nil {
+		return x.Brand
+	}
+	return nil
+}
+
+type DeleteBrandRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	BrandId       string                 `protobuf:"bytes,1,opt,name=brand_id,json=brandId,proto3" json:"brand_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *DeleteBrandRequest) Reset() {
+	*x = DeleteBrandRequest{}
+	mi := &file_siyu_product_v1_product_proto_msgTypes[33]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *DeleteBrandRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*DeleteBrandRequest) ProtoMessage() {}
+
+func (x *DeleteBrandRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_siyu_product_v1_product_proto_msgTypes[33]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use DeleteBrandRequest.ProtoReflect.Descriptor instead.
+func (*DeleteBrandRequest) Descriptor() ([]byte, []int) {
+	return file_siyu_product_v1_product_proto_rawDescGZIP(), []int{33}
+}
+
+func (x *DeleteBrandRequest) GetBrandId() string {
+	if x != nil {
+		return x.BrandId
+	}
+	return ""
+}
+
+type DeleteBrandResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *DeleteBrandResponse) Reset() {
+	*x = DeleteBrandResponse{}
+	mi := &file_siyu_product_v1_product_proto_msgTypes[34]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *DeleteBrandResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*DeleteBrandResponse) ProtoMessage() {}
+
+func (x *DeleteBrandResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_siyu_product_v1_product_proto_msgTypes[34]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use DeleteBrandResponse.ProtoReflect.Descriptor instead.
+func (*DeleteBrandResponse) Descriptor() ([]byte, []int) {
+	return file_siyu_product_v1_product_proto_rawDescGZIP(), []int{34}
+}
+
+type AdminGetProductRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Id            string                 `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *AdminGetProductRequest) Reset() {
+	*x = AdminGetProductRequest{}
+	mi := &file_siyu_product_v1_product_proto_msgTypes[35]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *AdminGetProductRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*AdminGetProductRequest) ProtoMessage() {}
+
+func (x *AdminGetProductRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_siyu_product_v1_product_proto_msgTypes[35]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use AdminGetProductRequest.ProtoReflect.Descriptor instead.
+func (*AdminGetProductRequest) Descriptor() ([]byte, []int) {
+	return file_siyu_product_v1_product_proto_rawDescGZIP(), []int{35}
+}
+
+func (x *AdminGetProductRequest) GetId() string {
+	if x != nil {
+		return x.Id
+	}
+	return ""
+}
+
+type AdminGetProductResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Product       *Product               `protobuf:"bytes,1,opt,name=product,proto3" json:"product,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *AdminGetProductResponse) Reset() {
+	*x = AdminGetProductResponse{}
+	mi := &file_siyu_product_v1_product_proto_msgTypes[36]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *AdminGetProductResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*AdminGetProductResponse) ProtoMessage() {}
+
+func (x *AdminGetProductResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_siyu_product_v1_product_proto_msgTypes[36]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use AdminGetProductResponse.ProtoReflect.Descriptor instead.
+func (*AdminGetProductResponse) Descriptor() ([]byte, []int) {
+	return file_siyu_product_v1_product_proto_rawDescGZIP(), []int{36}
+}
+
+func (x *AdminGetProductResponse) GetProduct() *Product {
+	if x != nil {
+		return x.Product
+	}
+	return nil
+}
+
+type AdminListProductsRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// At most 100; 0 means 20.
+	PageSize  int32  `protobuf:"varint,1,opt,name=page_size,json=pageSize,proto3" json:"page_size,omitempty"`
+	PageToken string `protobuf:"bytes,2,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
+	// Only this category and the categories below it.
+	CategoryId string `protobuf:"bytes,3,opt,name=category_id,json=categoryId,proto3" json:"category_id,omitempty"`
+	// Only products in this status; unspecified means every status.
+	Status        ProductStatus `protobuf:"varint,4,opt,name=status,proto3,enum=siyu.product.v1.ProductStatus" json:"status,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *AdminListProductsRequest) Reset() {
+	*x = AdminListProductsRequest{}
+	mi := &file_siyu_product_v1_product_proto_msgTypes[37]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *AdminListProductsRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*AdminListProductsRequest) ProtoMessage() {}
+
+func (x *AdminListProductsRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_siyu_product_v1_product_proto_msgTypes[37]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use AdminListProductsRequest.ProtoReflect.Descriptor instead.
+func (*AdminListProductsRequest) Descriptor() ([]byte, []int) {
+	return file_siyu_product_v1_product_proto_rawDescGZIP(), []int{37}
+}
+
+func (x *AdminListProductsRequest) GetPageSize() int32 {
+	if x != nil {
+		return x.PageSize
+	}
+	return 0
+}
+
+func (x *AdminListProductsRequest) GetPageToken() string {
+	if x != nil {
+		return x.PageToken
+	}
+	return ""
+}
+
+func (x *AdminListProductsRequest) GetCategoryId() string {
+	if x != nil {
+		return x.CategoryId
+	}
+	return ""
+}
+
+func (x *AdminListProductsRequest) GetStatus() ProductStatus {
+	if x != nil {
+		return x.Status
+	}
+	return ProductStatus_PRODUCT_STATUS_UNSPECIFIED
+}
+
+type AdminListProductsResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Products      []*Product             `protobuf:"bytes,1,rep,name=products,proto3" json:"products,omitempty"`
+	NextPageToken string                 `protobuf:"bytes,2,opt,name=next_page_token,json=nextPageToken,proto3" json:"next_page_token,omitempty"`
+	TotalSize     int32                  `protobuf:"varint,3,opt,name=total_size,json=totalSize,proto3" json:"total_size,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *AdminListProductsResponse) Reset() {
+	*x = AdminListProductsResponse{}
+	mi := &file_siyu_product_v1_product_proto_msgTypes[38]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *AdminListProductsResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*AdminListProductsResponse) ProtoMessage() {}
+
+func (x *AdminListProductsResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_siyu_product_v1_product_proto_msgTypes[38]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use AdminListProductsResponse.ProtoReflect.Descriptor instead.
+func (*AdminListProductsResponse) Descriptor() ([]byte, []int) {
+	return file_siyu_product_v1_product_proto_rawDescGZIP(), []int{38}
+}
+
+func (x *AdminListProductsResponse) GetProducts() []*Product {
+	if x != nil {
+		return x.Products
+	}
+	return nil
+}
+
+func (x *AdminListProductsResponse) GetNextPageToken() string {
+	if x != nil {
+		return x.NextPageToken
+	}
+	return ""
+}
+
+func (x *AdminListProductsResponse) GetTotalSize() int32 {
+	if x != nil {
+		return x.TotalSize
+	}
+	return 0
+}
+
+type UpdateProductRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// id and version name the product and the version the change applies to;
+	// the other fields carry the new values of the paths in update_mask.
+	Product *Product `protobuf:"bytes,1,opt,name=product,proto3" json:"product,omitempty"`
+	// Paths among title, subtitle, category_id, brand_id, image_urls,
+	// description_html, tags, sort_weight, purchase_limit, spec_attributes and
+	// skus (the whole SKU list: existing codes keep their stock, new ones start
+	// with their stock field). Status changes go through Publish/Unpublish.
+	UpdateMask    *fieldmaskpb.FieldMask `protobuf:"bytes,2,opt,name=update_mask,json=updateMask,proto3" json:"update_mask,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *UpdateProductRequest) Reset() {
+	*x = UpdateProductRequest{}
+	mi := &file_siyu_product_v1_product_proto_msgTypes[39]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *UpdateProductRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*UpdateProductRequest) ProtoMessage() {}
+
+func (x *UpdateProductRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_siyu_product_v1_product_proto_msgTypes[39]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use UpdateProductRequest.ProtoReflect.Descriptor instead.
+func (*UpdateProductRequest) Descriptor() ([]byte, []int) {
+	return file_siyu_product_v1_product_proto_rawDescGZIP(), []int{39}
+}
+
+func (x *UpdateProductRequest) GetProduct() *Product {
+	if x != nil {
+		return x.Product
+	}
+	return nil
+}
+
+func (x *UpdateProductRequest) GetUpdateMask() *fieldmaskpb.FieldMask {
+	if x != nil {
+		return x.UpdateMask
+	}
+	return nil
+}
+
+type UpdateProductResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Product       *Product               `protobuf:"bytes,1,opt,name=product,proto3" json:"product,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *UpdateProductResponse) Reset() {
+	*x = UpdateProductResponse{}
+	mi := &file_siyu_product_v1_product_proto_msgTypes[40]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *UpdateProductResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*UpdateProductResponse) ProtoMessage() {}
+
+func (x *UpdateProductResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_siyu_product_v1_product_proto_msgTypes[40]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use UpdateProductResponse.ProtoReflect.Descriptor instead.
+func (*UpdateProductResponse) Descriptor() ([]byte, []int) {
+	return file_siyu_product_v1_product_proto_rawDescGZIP(), []int{40}
+}
+
+func (x *UpdateProductResponse) GetProduct() *Product {
+	if x != nil {
+		return x.Product
+	}
+	return nil
+}
+
+type PublishProductRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	Id    string                 `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
+	// The version the caller read; 0 skips the check.
+	Version       int64 `protobuf:"varint,2,opt,name=version,proto3" json:"version,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *PublishProductRequest) Reset() {
+	*x = PublishProductRequest{}
+	mi := &file_siyu_product_v1_product_proto_msgTypes[41]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *PublishProductRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*PublishProductRequest) ProtoMessage() {}
+
+func (x *PublishProductRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_siyu_product_v1_product_proto_msgTypes[41]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use PublishProductRequest.ProtoReflect.Descriptor instead.
+func (*PublishProductRequest) Descriptor() ([]byte, []int) {
+	return file_siyu_product_v1_product_proto_rawDescGZIP(), []int{41}
+}
+
+func (x *PublishProductRequest) GetId() string {
+	if x != nil {
+		return x.Id
+	}
+	return ""
+}
+
+func (x *PublishProductRequest) GetVersion() int64 {
+	if x != nil {
+		return x.Version
+	}
+	return 0
+}
+
+type PublishProductResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Product       *Product               `protobuf:"bytes,1,opt,name=product,proto3" json:"product,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *PublishProductResponse) Reset() {
+	*x = PublishProductResponse{}
+	mi := &file_siyu_product_v1_product_proto_msgTypes[42]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *PublishProductResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*PublishProductResponse) ProtoMessage() {}
+
+func (x *PublishProductResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_siyu_product_v1_product_proto_msgTypes[42]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use PublishProductResponse.ProtoReflect.Descriptor instead.
+func (*PublishProductResponse) Descriptor() ([]byte, []int) {
+	return file_siyu_product_v1_product_proto_rawDescGZIP(), []int{42}
+}
+
+func (x *PublishProductResponse) GetProduct() *Product {
+	if x != nil {
+		return x.Product
+	}
+	return nil
+}
+
+type UnpublishProductRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	Id    string                 `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
+	// The version the caller read; 0 skips the check.
+	Version       int64 `protobuf:"varint,2,opt,name=version,proto3" json:"version,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *UnpublishProductRequest) Reset() {
+	*x = UnpublishProductRequest{}
+	mi := &file_siyu_product_v1_product_proto_msgTypes[43]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *UnpublishProductRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*UnpublishProductRequest) ProtoMessage() {}
+
+func (x *UnpublishProductRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_siyu_product_v1_product_proto_msgTypes[43]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use UnpublishProductRequest.ProtoReflect.Descriptor instead.
+func (*UnpublishProductRequest) Descriptor() ([]byte, []int) {
+	return file_siyu_product_v1_product_proto_rawDescGZIP(), []int{43}
+}
+
+func (x *UnpublishProductRequest) GetId() string {
+	if x != nil {
+		return x.Id
+	}
+	return ""
+}
+
+func (x *UnpublishProductRequest) GetVersion() int64 {
+	if x != nil {
+		return x.Version
+	}
+	return 0
+}
+
+type UnpublishProductResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Product       *Product               `protobuf:"bytes,1,opt,name=product,proto3" json:"product,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *UnpublishProductResponse) Reset() {
+	*x = UnpublishProductResponse{}
+	mi := &file_siyu_product_v1_product_proto_msgTypes[44]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *UnpublishProductResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*UnpublishProductResponse) ProtoMessage() {}
+
+func (x *UnpublishProductResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_siyu_product_v1_product_proto_msgTypes[44]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use UnpublishProductResponse.ProtoReflect.Descriptor instead.
+func (*UnpublishProductResponse) Descriptor() ([]byte, []int) {
+	return file_siyu_product_v1_product_proto_rawDescGZIP(), []int{44}
+}
+
+func (x *UnpublishProductResponse) GetProduct() *Product {
+	if x != nil {
+		return x.Product
+	}
+	return nil
+}
+
+type ImportProductsRequest struct {
+	state  protoimpl.MessageState `protogen:"open.v1"`
+	Format ImportFormat           `protobuf:"varint,1,opt,name=format,proto3,enum=siyu.product.v1.ImportFormat" json:"format,omitempty"`
+	// The file's content (UTF-8), at most 1,000 products.
+	Content       string `protobuf:"bytes,2,opt,name=content,proto3" json:"content,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ImportProductsRequest) Reset() {
+	*x = ImportProductsRequest{}
+	mi := &file_siyu_product_v1_product_proto_msgTypes[45]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ImportProductsRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ImportProductsRequest) ProtoMessage() {}
+
+func (x *ImportProductsRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_siyu_product_v1_product_proto_msgTypes[45]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ImportProductsRequest.ProtoReflect.Descriptor instead.
+func (*ImportProductsRequest) Descriptor() ([]byte, []int) {
+	return file_siyu_product_v1_product_proto_rawDescGZIP(), []int{45}
+}
+
+func (x *ImportProductsRequest) GetFormat() ImportFormat {
+	if x != nil {
+		return x.Format
+	}
+	return ImportFormat_IMPORT_FORMAT_UNSPECIFIED
+}
+
+func (x *ImportProductsRequest) GetContent() string {
+	if x != nil {
+		return x.Content
+	}
+	return ""
+}
+
+// ImportError is why one row was not imported.
+type ImportError struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// 1-based: the array element for JSON, the line for CSV (the header is line 1).
+	Row       int32  `protobuf:"varint,1,opt,name=row,proto3" json:"row,omitempty"`
+	ProductId string `protobuf:"bytes,2,opt,name=product_id,json=productId,proto3" json:"product_id,omitempty"`
+	// The offending field, e.g. "skus[1].price_fen" or "category_id".
+	Field string `protobuf:"bytes,3,opt,name=field,proto3" json:"field,omitempty"`
+	// Stable reason, as in the API's errors (e.g. PRICE_INVALID).
+	Reason        string `protobuf:"bytes,4,opt,name=reason,proto3" json:"reason,omitempty"`
+	Message       string `protobuf:"bytes,5,opt,name=message,proto3" json:"message,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ImportError) Reset() {
+	*x = ImportError{}
+	mi := &file_siyu_product_v1_product_proto_msgTypes[46]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ImportError) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ImportError) ProtoMessage() {}
+
+func (x *ImportError) ProtoReflect() protoreflect.Message {
+	mi := &file_siyu_product_v1_product_proto_msgTypes[46]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ImportError.ProtoReflect.Descriptor instead.
+func (*ImportError) Descriptor() ([]byte, []int) {
+	return file_siyu_product_v1_product_proto_rawDescGZIP(), []int{46}
+}
+
+func (x *ImportError) GetRow() int32 {
+	if x != nil {
+		return x.Row
+	}
+	return 0
+}
+
+func (x *ImportError) GetProductId() string {
+	if x != nil {
+		return x.ProductId
+	}
+	return ""
+}
+
+func (x *ImportError) GetField() string {
+	if x != nil {
+		return x.Field
+	}
+	return ""
+}
+
+func (x *ImportError) GetReason() string {
+	if x != nil {
+		return x.Reason
+	}
+	return ""
+}
+
+func (x *ImportError) GetMessage() string {
+	if x != nil {
+		return x.Message
+	}
+	return ""
+}
+
+type ImportProductsResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Ids of the products created by this import.
+	CreatedIds []string `protobuf:"bytes,1,rep,name=created_ids,json=createdIds,proto3" json:"created_ids,omitempty"`
+	// Ids of products skipped because they (or their SKU codes) exist already.
+	ExistingIds   []string       `protobuf:"bytes,2,rep,name=existing_ids,json=existingIds,proto3" json:"existing_ids,omitempty"`
+	Errors        []*ImportError `protobuf:"bytes,3,rep,name=errors,proto3" json:"errors,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ImportProductsResponse) Reset() {
+	*x = ImportProductsResponse{}
+	mi := &file_siyu_product_v1_product_proto_msgTypes[47]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ImportProductsResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ImportProductsResponse) ProtoMessage() {}
+
+func (x *ImportProductsResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_siyu_product_v1_product_proto_msgTypes[47]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ImportProductsResponse.ProtoReflect.Descriptor instead.
+func (*ImportProductsResponse) Descriptor() ([]byte, []int) {
+	return file_siyu_product_v1_product_proto_rawDescGZIP(), []int{47}
+}
+
+func (x *ImportProductsResponse) GetCreatedIds() []string {
+	if x != nil {
+		return x.CreatedIds
+	}
+	return nil
+}
+
+func (x *ImportProductsResponse) GetExistingIds() []string {
+	if x != nil {
+		return x.ExistingIds
+	}
+	return nil
+}
+
+func (x *ImportProductsResponse) GetErrors() []*ImportError {
+	if x != nil {
+		return x.Errors
+	}
+	return nil
+}
+
 var File_siyu_product_v1_product_proto protoreflect.FileDescriptor
 
 const file_siyu_product_v1_product_proto_rawDesc = "" +
 	"\n" +
-	"\x1dsiyu/product/v1/product.proto\x12\x0fsiyu.product.v1\x1a\x1fgoogle/protobuf/timestamp.proto\"\x90\x01\n" +
+	"\x1dsiyu/product/v1/product.proto\x12\x0fsiyu.product.v1\x1a google/protobuf/field_mask.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\x90\x01\n" +
 	"\bCategory\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12\x1b\n" +
 	"\tparent_id\x18\x02 \x01(\tR\bparentId\x12\x12\n" +
@@ -1459,7 +2960,7 @@ const file_siyu_product_v1_product_proto_rawDesc = "" +
 	"\n" +
 	"SpecsEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
-	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"\xdf\x03\n" +
+	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"\xe8\x05\n" +
 	"\aProduct\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12\x14\n" +
 	"\x05title\x18\x02 \x01(\tR\x05title\x12\x1a\n" +
@@ -1479,7 +2980,23 @@ const file_siyu_product_v1_product_proto_rawDesc = "" +
 	"\vcreate_time\x18\f \x01(\v2\x1a.google.protobuf.TimestampR\n" +
 	"createTime\x12;\n" +
 	"\vupdate_time\x18\r \x01(\v2\x1a.google.protobuf.TimestampR\n" +
-	"updateTime\"r\n" +
+	"updateTime\x12\x19\n" +
+	"\bbrand_id\x18\x0e \x01(\tR\abrandId\x12)\n" +
+	"\x10description_html\x18\x0f \x01(\tR\x0fdescriptionHtml\x12%\n" +
+	"\x0epurchase_limit\x18\x10 \x01(\x05R\rpurchaseLimit\x12\x18\n" +
+	"\aversion\x18\x11 \x01(\x03R\aversion\x12G\n" +
+	"\x0fspec_attributes\x18\x12 \x03(\v2\x1e.siyu.product.v1.SpecAttributeR\x0especAttributes\x12\x14\n" +
+	"\x05sales\x18\x13 \x01(\x03R\x05sales\x12!\n" +
+	"\frecent_sales\x18\x14 \x01(\x03R\vrecentSales\"=\n" +
+	"\rSpecAttribute\x12\x12\n" +
+	"\x04name\x18\x01 \x01(\tR\x04name\x12\x18\n" +
+	"\aoptions\x18\x02 \x03(\tR\aoptions\"|\n" +
+	"\x05Brand\x12\x0e\n" +
+	"\x02id\x18\x01 \x01(\tR\x02id\x12\x12\n" +
+	"\x04name\x18\x02 \x01(\tR\x04name\x12\x19\n" +
+	"\blogo_url\x18\x03 \x01(\tR\alogoUrl\x12\x12\n" +
+	"\x04sort\x18\x04 \x01(\x05R\x04sort\x12 \n" +
+	"\vdescription\x18\x05 \x01(\tR\vdescription\"r\n" +
 	"\x13ListProductsRequest\x12\x1b\n" +
 	"\tpage_size\x18\x01 \x01(\x05R\bpageSize\x12\x1d\n" +
 	"\n" +
@@ -1548,19 +3065,98 @@ const file_siyu_product_v1_product_proto_rawDesc = "" +
 	"\akeyword\x18\x01 \x01(\tR\akeyword\x12\x14\n" +
 	"\x05count\x18\x02 \x01(\x03R\x05count\"R\n" +
 	"\x17ListHotKeywordsResponse\x127\n" +
-	"\bkeywords\x18\x01 \x03(\v2\x1b.siyu.product.v1.HotKeywordR\bkeywords*\x83\x01\n" +
+	"\bkeywords\x18\x01 \x03(\v2\x1b.siyu.product.v1.HotKeywordR\bkeywords\"\x8b\x01\n" +
+	"\x15UpdateCategoryRequest\x125\n" +
+	"\bcategory\x18\x01 \x01(\v2\x19.siyu.product.v1.CategoryR\bcategory\x12;\n" +
+	"\vupdate_mask\x18\x02 \x01(\v2\x1a.google.protobuf.FieldMaskR\n" +
+	"updateMask\"O\n" +
+	"\x16UpdateCategoryResponse\x125\n" +
+	"\bcategory\x18\x01 \x01(\v2\x19.siyu.product.v1.CategoryR\bcategory\"8\n" +
+	"\x15DeleteCategoryRequest\x12\x1f\n" +
+	"\vcategory_id\x18\x01 \x01(\tR\n" +
+	"categoryId\"\x18\n" +
+	"\x16DeleteCategoryResponse\"\x13\n" +
+	"\x11ListBrandsRequest\"D\n" +
+	"\x12ListBrandsResponse\x12.\n" +
+	"\x06brands\x18\x01 \x03(\v2\x16.siyu.product.v1.BrandR\x06brands\"]\n" +
+	"\x12CreateBrandRequest\x12,\n" +
+	"\x05brand\x18\x01 \x01(\v2\x16.siyu.product.v1.BrandR\x05brand\x12\x19\n" +
+	"\bbrand_id\x18\x02 \x01(\tR\abrandId\"C\n" +
+	"\x13CreateBrandResponse\x12,\n" +
+	"\x05brand\x18\x01 \x01(\v2\x16.siyu.product.v1.BrandR\x05brand\"\x7f\n" +
+	"\x12UpdateBrandRequest\x12,\n" +
+	"\x05brand\x18\x01 \x01(\v2\x16.siyu.product.v1.BrandR\x05brand\x12;\n" +
+	"\vupdate_mask\x18\x02 \x01(\v2\x1a.google.protobuf.FieldMaskR\n" +
+	"updateMask\"C\n" +
+	"\x13UpdateBrandResponse\x12,\n" +
+	"\x05brand\x18\x01 \x01(\v2\x16.siyu.product.v1.BrandR\x05brand\"/\n" +
+	"\x12DeleteBrandRequest\x12\x19\n" +
+	"\bbrand_id\x18\x01 \x01(\tR\abrandId\"\x15\n" +
+	"\x13DeleteBrandResponse\"(\n" +
+	"\x16AdminGetProductRequest\x12\x0e\n" +
+	"\x02id\x18\x01 \x01(\tR\x02id\"M\n" +
+	"\x17AdminGetProductResponse\x122\n" +
+	"\aproduct\x18\x01 \x01(\v2\x18.siyu.product.v1.ProductR\aproduct\"\xaf\x01\n" +
+	"\x18AdminListProductsRequest\x12\x1b\n" +
+	"\tpage_size\x18\x01 \x01(\x05R\bpageSize\x12\x1d\n" +
+	"\n" +
+	"page_token\x18\x02 \x01(\tR\tpageToken\x12\x1f\n" +
+	"\vcategory_id\x18\x03 \x01(\tR\n" +
+	"categoryId\x126\n" +
+	"\x06status\x18\x04 \x01(\x0e2\x1e.siyu.product.v1.ProductStatusR\x06status\"\x98\x01\n" +
+	"\x19AdminListProductsResponse\x124\n" +
+	"\bproducts\x18\x01 \x03(\v2\x18.siyu.product.v1.ProductR\bproducts\x12&\n" +
+	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\x12\x1d\n" +
+	"\n" +
+	"total_size\x18\x03 \x01(\x05R\ttotalSize\"\x87\x01\n" +
+	"\x14UpdateProductRequest\x122\n" +
+	"\aproduct\x18\x01 \x01(\v2\x18.siyu.product.v1.ProductR\aproduct\x12;\n" +
+	"\vupdate_mask\x18\x02 \x01(\v2\x1a.google.protobuf.FieldMaskR\n" +
+	"updateMask\"K\n" +
+	"\x15UpdateProductResponse\x122\n" +
+	"\aproduct\x18\x01 \x01(\v2\x18.siyu.product.v1.ProductR\aproduct\"A\n" +
+	"\x15PublishProductRequest\x12\x0e\n" +
+	"\x02id\x18\x01 \x01(\tR\x02id\x12\x18\n" +
+	"\aversion\x18\x02 \x01(\x03R\aversion\"L\n" +
+	"\x16PublishProductResponse\x122\n" +
+	"\aproduct\x18\x01 \x01(\v2\x18.siyu.product.v1.ProductR\aproduct\"C\n" +
+	"\x17UnpublishProductRequest\x12\x0e\n" +
+	"\x02id\x18\x01 \x01(\tR\x02id\x12\x18\n" +
+	"\aversion\x18\x02 \x01(\x03R\aversion\"N\n" +
+	"\x18UnpublishProductResponse\x122\n" +
+	"\aproduct\x18\x01 \x01(\v2\x18.siyu.product.v1.ProductR\aproduct\"h\n" +
+	"\x15ImportProductsRequest\x125\n" +
+	"\x06format\x18\x01 \x01(\x0e2\x1d.siyu.product.v1.ImportFormatR\x06format\x12\x18\n" +
+	"\acontent\x18\x02 \x01(\tR\acontent\"\x86\x01\n" +
+	"\vImportError\x12\x10\n" +
+	"\x03row\x18\x01 \x01(\x05R\x03row\x12\x1d\n" +
+	"\n" +
+	"product_id\x18\x02 \x01(\tR\tproductId\x12\x14\n" +
+	"\x05field\x18\x03 \x01(\tR\x05field\x12\x16\n" +
+	"\x06reason\x18\x04 \x01(\tR\x06reason\x12\x18\n" +
+	"\amessage\x18\x05 \x01(\tR\amessage\"\x92\x01\n" +
+	"\x16ImportProductsResponse\x12\x1f\n" +
+	"\vcreated_ids\x18\x01 \x03(\tR\n" +
+	"createdIds\x12!\n" +
+	"\fexisting_ids\x18\x02 \x03(\tR\vexistingIds\x124\n" +
+	"\x06errors\x18\x03 \x03(\v2\x1c.siyu.product.v1.ImportErrorR\x06errors*\x83\x01\n" +
 	"\rProductStatus\x12\x1e\n" +
 	"\x1aPRODUCT_STATUS_UNSPECIFIED\x10\x00\x12\x18\n" +
 	"\x14PRODUCT_STATUS_DRAFT\x10\x01\x12\x1a\n" +
 	"\x16PRODUCT_STATUS_ON_SALE\x10\x02\x12\x1c\n" +
-	"\x18PRODUCT_STATUS_OFF_SHELF\x10\x03*\xb1\x01\n" +
+	"\x18PRODUCT_STATUS_OFF_SHELF\x10\x03*\xc7\x01\n" +
 	"\vSearchOrder\x12\x1c\n" +
 	"\x18SEARCH_ORDER_UNSPECIFIED\x10\x00\x12\x1a\n" +
 	"\x16SEARCH_ORDER_RELEVANCE\x10\x01\x12\x1a\n" +
 	"\x16SEARCH_ORDER_PRICE_ASC\x10\x02\x12\x1b\n" +
 	"\x17SEARCH_ORDER_PRICE_DESC\x10\x03\x12\x16\n" +
 	"\x12SEARCH_ORDER_SALES\x10\x04\x12\x17\n" +
-	"\x13SEARCH_ORDER_NEWEST\x10\x052\x99\x06\n" +
+	"\x13SEARCH_ORDER_NEWEST\x10\x05\x12\x14\n" +
+	"\x10SEARCH_ORDER_HOT\x10\x06*\\\n" +
+	"\fImportFormat\x12\x1d\n" +
+	"\x19IMPORT_FORMAT_UNSPECIFIED\x10\x00\x12\x16\n" +
+	"\x12IMPORT_FORMAT_JSON\x10\x01\x12\x15\n" +
+	"\x11IMPORT_FORMAT_CSV\x10\x022\xa5\x0f\n" +
 	"\x0eProductService\x12[\n" +
 	"\fListProducts\x12$.siyu.product.v1.ListProductsRequest\x1a%.siyu.product.v1.ListProductsResponse\x12U\n" +
 	"\n" +
@@ -1570,7 +3166,20 @@ const file_siyu_product_v1_product_proto_rawDesc = "" +
 	"\rCreateProduct\x12%.siyu.product.v1.CreateProductRequest\x1a&.siyu.product.v1.CreateProductResponse\x12a\n" +
 	"\x0eSearchProducts\x12&.siyu.product.v1.SearchProductsRequest\x1a'.siyu.product.v1.SearchProductsResponse\x12d\n" +
 	"\x0fSuggestKeywords\x12'.siyu.product.v1.SuggestKeywordsRequest\x1a(.siyu.product.v1.SuggestKeywordsResponse\x12d\n" +
-	"\x0fListHotKeywords\x12'.siyu.product.v1.ListHotKeywordsRequest\x1a(.siyu.product.v1.ListHotKeywordsResponseB*Z(siyu.dev/proto/siyu/product/v1;productv1b\x06proto3"
+	"\x0fListHotKeywords\x12'.siyu.product.v1.ListHotKeywordsRequest\x1a(.siyu.product.v1.ListHotKeywordsResponse\x12a\n" +
+	"\x0eUpdateCategory\x12&.siyu.product.v1.UpdateCategoryRequest\x1a'.siyu.product.v1.UpdateCategoryResponse\x12a\n" +
+	"\x0eDeleteCategory\x12&.siyu.product.v1.DeleteCategoryRequest\x1a'.siyu.product.v1.DeleteCategoryResponse\x12U\n" +
+	"\n" +
+	"ListBrands\x12\".siyu.product.v1.ListBrandsRequest\x1a#.siyu.product.v1.ListBrandsResponse\x12X\n" +
+	"\vCreateBrand\x12#.siyu.product.v1.CreateBrandRequest\x1a$.siyu.product.v1.CreateBrandResponse\x12X\n" +
+	"\vUpdateBrand\x12#.siyu.product.v1.UpdateBrandRequest\x1a$.siyu.product.v1.UpdateBrandResponse\x12X\n" +
+	"\vDeleteBrand\x12#.siyu.product.v1.DeleteBrandRequest\x1a$.siyu.product.v1.DeleteBrandResponse\x12d\n" +
+	"\x0fAdminGetProduct\x12'.siyu.product.v1.AdminGetProductRequest\x1a(.siyu.product.v1.AdminGetProductResponse\x12j\n" +
+	"\x11AdminListProducts\x12).siyu.product.v1.AdminListProductsRequest\x1a*.siyu.product.v1.AdminListProductsResponse\x12^\n" +
+	"\rUpdateProduct\x12%.siyu.product.v1.UpdateProductRequest\x1a&.siyu.product.v1.UpdateProductResponse\x12a\n" +
+	"\x0ePublishProduct\x12&.siyu.product.v1.PublishProductRequest\x1a'.siyu.product.v1.PublishProductResponse\x12g\n" +
+	"\x10UnpublishProduct\x12(.siyu.product.v1.UnpublishProductRequest\x1a).siyu.product.v1.UnpublishProductResponse\x12a\n" +
+	"\x0eImportProducts\x12&.siyu.product.v1.ImportProductsRequest\x1a'.siyu.product.v1.ImportProductsResponseB*Z(siyu.dev/proto/siyu/product/v1;productv1b\x06proto3"
 
 var (
 	file_siyu_product_v1_product_proto_rawDescOnce sync.Once
@@ -1584,73 +3193,146 @@ func file_siyu_product_v1_product_proto_rawDescGZIP() []byte {
 	return file_siyu_product_v1_product_proto_rawDescData
 }
 
-var file_siyu_product_v1_product_proto_enumTypes = make([]protoimpl.EnumInfo, 2)
-var file_siyu_product_v1_product_proto_msgTypes = make([]protoimpl.MessageInfo, 22)
+var file_siyu_product_v1_product_proto_enumTypes = make([]protoimpl.EnumInfo, 3)
+var file_siyu_product_v1_product_proto_msgTypes = make([]protoimpl.MessageInfo, 49)
 var file_siyu_product_v1_product_proto_goTypes = []any{
-	(ProductStatus)(0),              // 0: siyu.product.v1.ProductStatus
-	(SearchOrder)(0),                // 1: siyu.product.v1.SearchOrder
-	(*Category)(nil),                // 2: siyu.product.v1.Category
-	(*Sku)(nil),                     // 3: siyu.product.v1.Sku
-	(*Product)(nil),                 // 4: siyu.product.v1.Product
-	(*ListProductsRequest)(nil),     // 5: siyu.product.v1.ListProductsRequest
-	(*ListProductsResponse)(nil),    // 6: siyu.product.v1.ListProductsResponse
-	(*GetProductRequest)(nil),       // 7: siyu.product.v1.GetProductRequest
-	(*GetProductResponse)(nil),      // 8: siyu.product.v1.GetProductResponse
-	(*ListCategoriesRequest)(nil),   // 9: siyu.product.v1.ListCategoriesRequest
-	(*ListCategoriesResponse)(nil),  // 10: siyu.product.v1.ListCategoriesResponse
-	(*CreateCategoryRequest)(nil),   // 11: siyu.product.v1.CreateCategoryRequest
-	(*CreateCategoryResponse)(nil),  // 12: siyu.product.v1.CreateCategoryResponse
-	(*CreateProductRequest)(nil),    // 13: siyu.product.v1.CreateProductRequest
-	(*CreateProductResponse)(nil),   // 14: siyu.product.v1.CreateProductResponse
-	(*SearchProductsRequest)(nil),   // 15: siyu.product.v1.SearchProductsRequest
-	(*CategoryFacet)(nil),           // 16: siyu.product.v1.CategoryFacet
-	(*SearchProductsResponse)(nil),  // 17: siyu.product.v1.SearchProductsResponse
-	(*SuggestKeywordsRequest)(nil),  // 18: siyu.product.v1.SuggestKeywordsRequest
-	(*SuggestKeywordsResponse)(nil), // 19: siyu.product.v1.SuggestKeywordsResponse
-	(*ListHotKeywordsRequest)(nil),  // 20: siyu.product.v1.ListHotKeywordsRequest
-	(*HotKeyword)(nil),              // 21: siyu.product.v1.HotKeyword
-	(*ListHotKeywordsResponse)(nil), // 22: siyu.product.v1.ListHotKeywordsResponse
-	nil,                             // 23: siyu.product.v1.Sku.SpecsEntry
-	(*timestamppb.Timestamp)(nil),   // 24: google.protobuf.Timestamp
+	(ProductStatus)(0),                // 0: siyu.product.v1.ProductStatus
+	(SearchOrder)(0),                  // 1: siyu.product.v1.SearchOrder
+	(ImportFormat)(0),                 // 2: siyu.product.v1.ImportFormat
+	(*Category)(nil),                  // 3: siyu.product.v1.Category
+	(*Sku)(nil),                       // 4: siyu.product.v1.Sku
+	(*Product)(nil),                   // 5: siyu.product.v1.Product
+	(*SpecAttribute)(nil),             // 6: siyu.product.v1.SpecAttribute
+	(*Brand)(nil),                     // 7: siyu.product.v1.Brand
+	(*ListProductsRequest)(nil),       // 8: siyu.product.v1.ListProductsRequest
+	(*ListProductsResponse)(nil),      // 9: siyu.product.v1.ListProductsResponse
+	(*GetProductRequest)(nil),         // 10: siyu.product.v1.GetProductRequest
+	(*GetProductResponse)(nil),        // 11: siyu.product.v1.GetProductResponse
+	(*ListCategoriesRequest)(nil),     // 12: siyu.product.v1.ListCategoriesRequest
+	(*ListCategoriesResponse)(nil),    // 13: siyu.product.v1.ListCategoriesResponse
+	(*CreateCategoryRequest)(nil),     // 14: siyu.product.v1.CreateCategoryRequest
+	(*CreateCategoryResponse)(nil),    // 15: siyu.product.v1.CreateCategoryResponse
+	(*CreateProductRequest)(nil),      // 16: siyu.product.v1.CreateProductRequest
+	(*CreateProductResponse)(nil),     // 17: siyu.product.v1.CreateProductResponse
+	(*SearchProductsRequest)(nil),     // 18: siyu.product.v1.SearchProductsRequest
+	(*CategoryFacet)(nil),             // 19: siyu.product.v1.CategoryFacet
+	(*SearchProductsResponse)(nil),    // 20: siyu.product.v1.SearchProductsResponse
+	(*SuggestKeywordsRequest)(nil),    // 21: siyu.product.v1.SuggestKeywordsRequest
+	(*SuggestKeywordsResponse)(nil),   // 22: siyu.product.v1.SuggestKeywordsResponse
+	(*ListHotKeywordsRequest)(nil),    // 23: siyu.product.v1.ListHotKeywordsRequest
+	(*HotKeyword)(nil),                // 24: siyu.product.v1.HotKeyword
+	(*ListHotKeywordsResponse)(nil),   // 25: siyu.product.v1.ListHotKeywordsResponse
+	(*UpdateCategoryRequest)(nil),     // 26: siyu.product.v1.UpdateCategoryRequest
+	(*UpdateCategoryResponse)(nil),    // 27: siyu.product.v1.UpdateCategoryResponse
+	(*DeleteCategoryRequest)(nil),     // 28: siyu.product.v1.DeleteCategoryRequest
+	(*DeleteCategoryResponse)(nil),    // 29: siyu.product.v1.DeleteCategoryResponse
+	(*ListBrandsRequest)(nil),         // 30: siyu.product.v1.ListBrandsRequest
+	(*ListBrandsResponse)(nil),        // 31: siyu.product.v1.ListBrandsResponse
+	(*CreateBrandRequest)(nil),        // 32: siyu.product.v1.CreateBrandRequest
+	(*CreateBrandResponse)(nil),       // 33: siyu.product.v1.CreateBrandResponse
+	(*UpdateBrandRequest)(nil),        // 34: siyu.product.v1.UpdateBrandRequest
+	(*UpdateBrandResponse)(nil),       // 35: siyu.product.v1.UpdateBrandResponse
+	(*DeleteBrandRequest)(nil),        // 36: siyu.product.v1.DeleteBrandRequest
+	(*DeleteBrandResponse)(nil),       // 37: siyu.product.v1.DeleteBrandResponse
+	(*AdminGetProductRequest)(nil),    // 38: siyu.product.v1.AdminGetProductRequest
+	(*AdminGetProductResponse)(nil),   // 39: siyu.product.v1.AdminGetProductResponse
+	(*AdminListProductsRequest)(nil),  // 40: siyu.product.v1.AdminListProductsRequest
+	(*AdminListProductsResponse)(nil), // 41: siyu.product.v1.AdminListProductsResponse
+	(*UpdateProductRequest)(nil),      // 42: siyu.product.v1.UpdateProductRequest
+	(*UpdateProductResponse)(nil),     // 43: siyu.product.v1.UpdateProductResponse
+	(*PublishProductRequest)(nil),     // 44: siyu.product.v1.PublishProductRequest
+	(*PublishProductResponse)(nil),    // 45: siyu.product.v1.PublishProductResponse
+	(*UnpublishProductRequest)(nil),   // 46: siyu.product.v1.UnpublishProductRequest
+	(*UnpublishProductResponse)(nil),  // 47: siyu.product.v1.UnpublishProductResponse
+	(*ImportProductsRequest)(nil),     // 48: siyu.product.v1.ImportProductsRequest
+	(*ImportError)(nil),               // 49: siyu.product.v1.ImportError
+	(*ImportProductsResponse)(nil),    // 50: siyu.product.v1.ImportProductsResponse
+	nil,                               // 51: siyu.product.v1.Sku.SpecsEntry
+	(*timestamppb.Timestamp)(nil),     // 52: google.protobuf.Timestamp
+	(*fieldmaskpb.FieldMask)(nil),     // 53: google.protobuf.FieldMask
 }
 var file_siyu_product_v1_product_proto_depIdxs = []int32{
-	23, // 0: siyu.product.v1.Sku.specs:type_name -> siyu.product.v1.Sku.SpecsEntry
-	3,  // 1: siyu.product.v1.Product.skus:type_name -> siyu.product.v1.Sku
+	51, // 0: siyu.product.v1.Sku.specs:type_name -> siyu.product.v1.Sku.SpecsEntry
+	4,  // 1: siyu.product.v1.Product.skus:type_name -> siyu.product.v1.Sku
 	0,  // 2: siyu.product.v1.Product.status:type_name -> siyu.product.v1.ProductStatus
-	24, // 3: siyu.product.v1.Product.create_time:type_name -> google.protobuf.Timestamp
-	24, // 4: siyu.product.v1.Product.update_time:type_name -> google.protobuf.Timestamp
-	4,  // 5: siyu.product.v1.ListProductsResponse.products:type_name -> siyu.product.v1.Product
-	4,  // 6: siyu.product.v1.GetProductResponse.product:type_name -> siyu.product.v1.Product
-	2,  // 7: siyu.product.v1.ListCategoriesResponse.categories:type_name -> siyu.product.v1.Category
-	2,  // 8: siyu.product.v1.CreateCategoryRequest.category:type_name -> siyu.product.v1.Category
-	2,  // 9: siyu.product.v1.CreateCategoryResponse.category:type_name -> siyu.product.v1.Category
-	4,  // 10: siyu.product.v1.CreateProductRequest.product:type_name -> siyu.product.v1.Product
-	4,  // 11: siyu.product.v1.CreateProductResponse.product:type_name -> siyu.product.v1.Product
-	1,  // 12: siyu.product.v1.SearchProductsRequest.order_by:type_name -> siyu.product.v1.SearchOrder
-	4,  // 13: siyu.product.v1.SearchProductsResponse.products:type_name -> siyu.product.v1.Product
-	16, // 14: siyu.product.v1.SearchProductsResponse.category_facets:type_name -> siyu.product.v1.CategoryFacet
-	21, // 15: siyu.product.v1.ListHotKeywordsResponse.keywords:type_name -> siyu.product.v1.HotKeyword
-	5,  // 16: siyu.product.v1.ProductService.ListProducts:input_type -> siyu.product.v1.ListProductsRequest
-	7,  // 17: siyu.product.v1.ProductService.GetProduct:input_type -> siyu.product.v1.GetProductRequest
-	9,  // 18: siyu.product.v1.ProductService.ListCategories:input_type -> siyu.product.v1.ListCategoriesRequest
-	11, // 19: siyu.product.v1.ProductService.CreateCategory:input_type -> siyu.product.v1.CreateCategoryRequest
-	13, // 20: siyu.product.v1.ProductService.CreateProduct:input_type -> siyu.product.v1.CreateProductRequest
-	15, // 21: siyu.product.v1.ProductService.SearchProducts:input_type -> siyu.product.v1.SearchProductsRequest
-	18, // 22: siyu.product.v1.ProductService.SuggestKeywords:input_type -> siyu.product.v1.SuggestKeywordsRequest
-	20, // 23: siyu.product.v1.ProductService.ListHotKeywords:input_type -> siyu.product.v1.ListHotKeywordsRequest
-	6,  // 24: siyu.product.v1.ProductService.ListProducts:output_type -> siyu.product.v1.ListProductsResponse
-	8,  // 25: siyu.product.v1.ProductService.GetProduct:output_type -> siyu.product.v1.GetProductResponse
-	10, // 26: siyu.product.v1.ProductService.ListCategories:output_type -> siyu.product.v1.ListCategoriesResponse
-	12, // 27: siyu.product.v1.ProductService.CreateCategory:output_type -> siyu.product.v1.CreateCategoryResponse
-	14, // 28: siyu.product.v1.ProductService.CreateProduct:output_type -> siyu.product.v1.CreateProductResponse
-	17, // 29: siyu.product.v1.ProductService.SearchProducts:output_type -> siyu.product.v1.SearchProductsResponse
-	19, // 30: siyu.product.v1.ProductService.SuggestKeywords:output_type -> siyu.product.v1.SuggestKeywordsResponse
-	22, // 31: siyu.product.v1.ProductService.ListHotKeywords:output_type -> siyu.product.v1.ListHotKeywordsResponse
-	24, // [24:32] is the sub-list for method output_type
-	16, // [16:24] is the sub-list for method input_type
-	16, // [16:16] is the sub-list for extension type_name
-	16, // [16:16] is the sub-list for extension extendee
-	0,  // [0:16] is the sub-list for field type_name
+	52, // 3: siyu.product.v1.Product.create_time:type_name -> google.protobuf.Timestamp
+	52, // 4: siyu.product.v1.Product.update_time:type_name -> google.protobuf.Timestamp
+	6,  // 5: siyu.product.v1.Product.spec_attributes:type_name -> siyu.product.v1.SpecAttribute
+	5,  // 6: siyu.product.v1.ListProductsResponse.products:type_name -> siyu.product.v1.Product
+	5,  // 7: siyu.product.v1.GetProductResponse.product:type_name -> siyu.product.v1.Product
+	3,  // 8: siyu.product.v1.ListCategoriesResponse.categories:type_name -> siyu.product.v1.Category
+	3,  // 9: siyu.product.v1.CreateCategoryRequest.category:type_name -> siyu.product.v1.Category
+	3,  // 10: siyu.product.v1.CreateCategoryResponse.category:type_name -> siyu.product.v1.Category
+	5,  // 11: siyu.product.v1.CreateProductRequest.product:type_name -> siyu.product.v1.Product
+	5,  // 12: siyu.product.v1.CreateProductResponse.product:type_name -> siyu.product.v1.Product
+	1,  // 13: siyu.product.v1.SearchProductsRequest.order_by:type_name -> siyu.product.v1.SearchOrder
+	5,  // 14: siyu.product.v1.SearchProductsResponse.products:type_name -> siyu.product.v1.Product
+	19, // 15: siyu.product.v1.SearchProductsResponse.category_facets:type_name -> siyu.product.v1.CategoryFacet
+	24, // 16: siyu.product.v1.ListHotKeywordsResponse.keywords:type_name -> siyu.product.v1.HotKeyword
+	3,  // 17: siyu.product.v1.UpdateCategoryRequest.category:type_name -> siyu.product.v1.Category
+	53, // 18: siyu.product.v1.UpdateCategoryRequest.update_mask:type_name -> google.protobuf.FieldMask
+	3,  // 19: siyu.product.v1.UpdateCategoryResponse.category:type_name -> siyu.product.v1.Category
+	7,  // 20: siyu.product.v1.ListBrandsResponse.brands:type_name -> siyu.product.v1.Brand
+	7,  // 21: siyu.product.v1.CreateBrandRequest.brand:type_name -> siyu.product.v1.Brand
+	7,  // 22: siyu.product.v1.CreateBrandResponse.brand:type_name -> siyu.product.v1.Brand
+	7,  // 23: siyu.product.v1.UpdateBrandRequest.brand:type_name -> siyu.product.v1.Brand
+	53, // 24: siyu.product.v1.UpdateBrandRequest.update_mask:type_name -> google.protobuf.FieldMask
+	7,  // 25: siyu.product.v1.UpdateBrandResponse.brand:type_name -> siyu.product.v1.Brand
+	5,  // 26: siyu.product.v1.AdminGetProductResponse.product:type_name -> siyu.product.v1.Product
+	0,  // 27: siyu.product.v1.AdminListProductsRequest.status:type_name -> siyu.product.v1.ProductStatus
+	5,  // 28: siyu.product.v1.AdminListProductsResponse.products:type_name -> siyu.product.v1.Product
+	5,  // 29: siyu.product.v1.UpdateProductRequest.product:type_name -> siyu.product.v1.Product
+	53, // 30: siyu.product.v1.UpdateProductRequest.update_mask:type_name -> google.protobuf.FieldMask
+	5,  // 31: siyu.product.v1.UpdateProductResponse.product:type_name -> siyu.product.v1.Product
+	5,  // 32: siyu.product.v1.PublishProductResponse.product:type_name -> siyu.product.v1.Product
+	5,  // 33: siyu.product.v1.UnpublishProductResponse.product:type_name -> siyu.product.v1.Product
+	2,  // 34: siyu.product.v1.ImportProductsRequest.format:type_name -> siyu.product.v1.ImportFormat
+	49, // 35: siyu.product.v1.ImportProductsResponse.errors:type_name -> siyu.product.v1.ImportError
+	8,  // 36: siyu.product.v1.ProductService.ListProducts:input_type -> siyu.product.v1.ListProductsRequest
+	10, // 37: siyu.product.v1.ProductService.GetProduct:input_type -> siyu.product.v1.GetProductRequest
+	12, // 38: siyu.product.v1.ProductService.ListCategories:input_type -> siyu.product.v1.ListCategoriesRequest
+	14, // 39: siyu.product.v1.ProductService.CreateCategory:input_type -> siyu.product.v1.CreateCategoryRequest
+	16, // 40: siyu.product.v1.ProductService.CreateProduct:input_type -> siyu.product.v1.CreateProductRequest
+	18, // 41: siyu.product.v1.ProductService.SearchProducts:input_type -> siyu.product.v1.SearchProductsRequest
+	21, // 42: siyu.product.v1.ProductService.SuggestKeywords:input_type -> siyu.product.v1.SuggestKeywordsRequest
+	23, // 43: siyu.product.v1.ProductService.ListHotKeywords:input_type -> siyu.product.v1.ListHotKeywordsRequest
+	26, // 44: siyu.product.v1.ProductService.UpdateCategory:input_type -> siyu.product.v1.UpdateCategoryRequest
+	28, // 45: siyu.product.v1.ProductService.DeleteCategory:input_type -> siyu.product.v1.DeleteCategoryRequest
+	30, // 46: siyu.product.v1.ProductService.ListBrands:input_type -> siyu.product.v1.ListBrandsRequest
+	32, // 47: siyu.product.v1.ProductService.CreateBrand:input_type -> siyu.product.v1.CreateBrandRequest
+	34, // 48: siyu.product.v1.ProductService.UpdateBrand:input_type -> siyu.product.v1.UpdateBrandRequest
+	36, // 49: siyu.product.v1.ProductService.DeleteBrand:input_type -> siyu.product.v1.DeleteBrandRequest
+	38, // 50: siyu.product.v1.ProductService.AdminGetProduct:input_type -> siyu.product.v1.AdminGetProductRequest
+	40, // 51: siyu.product.v1.ProductService.AdminListProducts:input_type -> siyu.product.v1.AdminListProductsRequest
+	42, // 52: siyu.product.v1.ProductService.UpdateProduct:input_type -> siyu.product.v1.UpdateProductRequest
+	44, // 53: siyu.product.v1.ProductService.PublishProduct:input_type -> siyu.product.v1.PublishProductRequest
+	46, // 54: siyu.product.v1.ProductService.UnpublishProduct:input_type -> siyu.product.v1.UnpublishProductRequest
+	48, // 55: siyu.product.v1.ProductService.ImportProducts:input_type -> siyu.product.v1.ImportProductsRequest
+	9,  // 56: siyu.product.v1.ProductService.ListProducts:output_type -> siyu.product.v1.ListProductsResponse
+	11, // 57: siyu.product.v1.ProductService.GetProduct:output_type -> siyu.product.v1.GetProductResponse
+	13, // 58: siyu.product.v1.ProductService.ListCategories:output_type -> siyu.product.v1.ListCategoriesResponse
+	15, // 59: siyu.product.v1.ProductService.CreateCategory:output_type -> siyu.product.v1.CreateCategoryResponse
+	17, // 60: siyu.product.v1.ProductService.CreateProduct:output_type -> siyu.product.v1.CreateProductResponse
+	20, // 61: siyu.product.v1.ProductService.SearchProducts:output_type -> siyu.product.v1.SearchProductsResponse
+	22, // 62: siyu.product.v1.ProductService.SuggestKeywords:output_type -> siyu.product.v1.SuggestKeywordsResponse
+	25, // 63: siyu.product.v1.ProductService.ListHotKeywords:output_type -> siyu.product.v1.ListHotKeywordsResponse
+	27, // 64: siyu.product.v1.ProductService.UpdateCategory:output_type -> siyu.product.v1.UpdateCategoryResponse
+	29, // 65: siyu.product.v1.ProductService.DeleteCategory:output_type -> siyu.product.v1.DeleteCategoryResponse
+	31, // 66: siyu.product.v1.ProductService.ListBrands:output_type -> siyu.product.v1.ListBrandsResponse
+	33, // 67: siyu.product.v1.ProductService.CreateBrand:output_type -> siyu.product.v1.CreateBrandResponse
+	35, // 68: siyu.product.v1.ProductService.UpdateBrand:output_type -> siyu.product.v1.UpdateBrandResponse
+	37, // 69: siyu.product.v1.ProductService.DeleteBrand:output_type -> siyu.product.v1.DeleteBrandResponse
+	39, // 70: siyu.product.v1.ProductService.AdminGetProduct:output_type -> siyu.product.v1.AdminGetProductResponse
+	41, // 71: siyu.product.v1.ProductService.AdminListProducts:output_type -> siyu.product.v1.AdminListProductsResponse
+	43, // 72: siyu.product.v1.ProductService.UpdateProduct:output_type -> siyu.product.v1.UpdateProductResponse
+	45, // 73: siyu.product.v1.ProductService.PublishProduct:output_type -> siyu.product.v1.PublishProductResponse
+	47, // 74: siyu.product.v1.ProductService.UnpublishProduct:output_type -> siyu.product.v1.UnpublishProductResponse
+	50, // 75: siyu.product.v1.ProductService.ImportProducts:output_type -> siyu.product.v1.ImportProductsResponse
+	56, // [56:76] is the sub-list for method output_type
+	36, // [36:56] is the sub-list for method input_type
+	36, // [36:36] is the sub-list for extension type_name
+	36, // [36:36] is the sub-list for extension extendee
+	0,  // [0:36] is the sub-list for field type_name
 }
 
 func init() { file_siyu_product_v1_product_proto_init() }
@@ -1663,8 +3345,8 @@ func file_siyu_product_v1_product_proto_init() {
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_siyu_product_v1_product_proto_rawDesc), len(file_siyu_product_v1_product_proto_rawDesc)),
-			NumEnums:      2,
-			NumMessages:   22,
+			NumEnums:      3,
+			NumMessages:   49,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

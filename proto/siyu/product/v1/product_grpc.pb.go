@@ -19,14 +19,26 @@ import (
 const _ = grpc.SupportPackageIsVersion9
 
 const (
-	ProductService_ListProducts_FullMethodName    = "/siyu.product.v1.ProductService/ListProducts"
-	ProductService_GetProduct_FullMethodName      = "/siyu.product.v1.ProductService/GetProduct"
-	ProductService_ListCategories_FullMethodName  = "/siyu.product.v1.ProductService/ListCategories"
-	ProductService_CreateCategory_FullMethodName  = "/siyu.product.v1.ProductService/CreateCategory"
-	ProductService_CreateProduct_FullMethodName   = "/siyu.product.v1.ProductService/CreateProduct"
-	ProductService_SearchProducts_FullMethodName  = "/siyu.product.v1.ProductService/SearchProducts"
-	ProductService_SuggestKeywords_FullMethodName = "/siyu.product.v1.ProductService/SuggestKeywords"
-	ProductService_ListHotKeywords_FullMethodName = "/siyu.product.v1.ProductService/ListHotKeywords"
+	ProductService_ListProducts_FullMethodName      = "/siyu.product.v1.ProductService/ListProducts"
+	ProductService_GetProduct_FullMethodName        = "/siyu.product.v1.ProductService/GetProduct"
+	ProductService_ListCategories_FullMethodName    = "/siyu.product.v1.ProductService/ListCategories"
+	ProductService_CreateCategory_FullMethodName    = "/siyu.product.v1.ProductService/CreateCategory"
+	ProductService_CreateProduct_FullMethodName     = "/siyu.product.v1.ProductService/CreateProduct"
+	ProductService_SearchProducts_FullMethodName    = "/siyu.product.v1.ProductService/SearchProducts"
+	ProductService_SuggestKeywords_FullMethodName   = "/siyu.product.v1.ProductService/SuggestKeywords"
+	ProductService_ListHotKeywords_FullMethodName   = "/siyu.product.v1.ProductService/ListHotKeywords"
+	ProductService_UpdateCategory_FullMethodName    = "/siyu.product.v1.ProductService/UpdateCategory"
+	ProductService_DeleteCategory_FullMethodName    = "/siyu.product.v1.ProductService/DeleteCategory"
+	ProductService_ListBrands_FullMethodName        = "/siyu.product.v1.ProductService/ListBrands"
+	ProductService_CreateBrand_FullMethodName       = "/siyu.product.v1.ProductService/CreateBrand"
+	ProductService_UpdateBrand_FullMethodName       = "/siyu.product.v1.ProductService/UpdateBrand"
+	ProductService_DeleteBrand_FullMethodName       = "/siyu.product.v1.ProductService/DeleteBrand"
+	ProductService_AdminGetProduct_FullMethodName   = "/siyu.product.v1.ProductService/AdminGetProduct"
+	ProductService_AdminListProducts_FullMethodName = "/siyu.product.v1.ProductService/AdminListProducts"
+	ProductService_UpdateProduct_FullMethodName     = "/siyu.product.v1.ProductService/UpdateProduct"
+	ProductService_PublishProduct_FullMethodName    = "/siyu.product.v1.ProductService/PublishProduct"
+	ProductService_UnpublishProduct_FullMethodName  = "/siyu.product.v1.ProductService/UnpublishProduct"
+	ProductService_ImportProducts_FullMethodName    = "/siyu.product.v1.ProductService/ImportProducts"
 )
 
 // ProductServiceClient is the client API for ProductService service.
@@ -53,6 +65,35 @@ type ProductServiceClient interface {
 	SuggestKeywords(ctx context.Context, in *SuggestKeywordsRequest, opts ...grpc.CallOption) (*SuggestKeywordsResponse, error)
 	// ListHotKeywords returns the most searched keywords that find products.
 	ListHotKeywords(ctx context.Context, in *ListHotKeywordsRequest, opts ...grpc.CallOption) (*ListHotKeywordsResponse, error)
+	// UpdateCategory changes a category's name, sort order or icon. Admin only.
+	UpdateCategory(ctx context.Context, in *UpdateCategoryRequest, opts ...grpc.CallOption) (*UpdateCategoryResponse, error)
+	// DeleteCategory removes a category without children or products. Admin only.
+	DeleteCategory(ctx context.Context, in *DeleteCategoryRequest, opts ...grpc.CallOption) (*DeleteCategoryResponse, error)
+	// ListBrands returns every brand by sort order.
+	ListBrands(ctx context.Context, in *ListBrandsRequest, opts ...grpc.CallOption) (*ListBrandsResponse, error)
+	// CreateBrand adds a brand. Admin only.
+	CreateBrand(ctx context.Context, in *CreateBrandRequest, opts ...grpc.CallOption) (*CreateBrandResponse, error)
+	// UpdateBrand changes a brand. Admin only.
+	UpdateBrand(ctx context.Context, in *UpdateBrandRequest, opts ...grpc.CallOption) (*UpdateBrandResponse, error)
+	// DeleteBrand removes a brand no product uses. Admin only.
+	DeleteBrand(ctx context.Context, in *DeleteBrandRequest, opts ...grpc.CallOption) (*DeleteBrandResponse, error)
+	// AdminGetProduct returns a product in any status. Admin only.
+	AdminGetProduct(ctx context.Context, in *AdminGetProductRequest, opts ...grpc.CallOption) (*AdminGetProductResponse, error)
+	// AdminListProducts lists products in any status (AIP-158 paging). Admin only.
+	AdminListProducts(ctx context.Context, in *AdminListProductsRequest, opts ...grpc.CallOption) (*AdminListProductsResponse, error)
+	// UpdateProduct changes the fields named in update_mask. product.version
+	// must be the version the caller read: a stale one answers ABORTED with
+	// PRODUCT_VERSION_MISMATCH. Admin only.
+	UpdateProduct(ctx context.Context, in *UpdateProductRequest, opts ...grpc.CallOption) (*UpdateProductResponse, error)
+	// PublishProduct puts a draft or off-shelf product on sale. Admin only.
+	PublishProduct(ctx context.Context, in *PublishProductRequest, opts ...grpc.CallOption) (*PublishProductResponse, error)
+	// UnpublishProduct takes a product on sale off the shelf. Admin only.
+	UnpublishProduct(ctx context.Context, in *UnpublishProductRequest, opts ...grpc.CallOption) (*UnpublishProductResponse, error)
+	// ImportProducts creates products from a JSON or CSV file: valid rows are
+	// created, invalid ones reported per row; products whose id or SKU codes
+	// exist already are skipped, so re-running an import creates nothing twice.
+	// Admin only.
+	ImportProducts(ctx context.Context, in *ImportProductsRequest, opts ...grpc.CallOption) (*ImportProductsResponse, error)
 }
 
 type productServiceClient struct {
@@ -143,6 +184,126 @@ func (c *productServiceClient) ListHotKeywords(ctx context.Context, in *ListHotK
 	return out, nil
 }
 
+func (c *productServiceClient) UpdateCategory(ctx context.Context, in *UpdateCategoryRequest, opts ...grpc.CallOption) (*UpdateCategoryResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(UpdateCategoryResponse)
+	err := c.cc.Invoke(ctx, ProductService_UpdateCategory_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *productServiceClient) DeleteCategory(ctx context.Context, in *DeleteCategoryRequest, opts ...grpc.CallOption) (*DeleteCategoryResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(DeleteCategoryResponse)
+	err := c.cc.Invoke(ctx, ProductService_DeleteCategory_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *productServiceClient) ListBrands(ctx context.Context, in *ListBrandsRequest, opts ...grpc.CallOption) (*ListBrandsResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ListBrandsResponse)
+	err := c.cc.Invoke(ctx, ProductService_ListBrands_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *productServiceClient) CreateBrand(ctx context.Context, in *CreateBrandRequest, opts ...grpc.CallOption) (*CreateBrandResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(CreateBrandResponse)
+	err := c.cc.Invoke(ctx, ProductService_CreateBrand_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *productServiceClient) UpdateBrand(ctx context.Context, in *UpdateBrandRequest, opts ...grpc.CallOption) (*UpdateBrandResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(UpdateBrandResponse)
+	err := c.cc.Invoke(ctx, ProductService_UpdateBrand_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *productServiceClient) DeleteBrand(ctx context.Context, in *DeleteBrandRequest, opts ...grpc.CallOption) (*DeleteBrandResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(DeleteBrandResponse)
+	err := c.cc.Invoke(ctx, ProductService_DeleteBrand_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *productServiceClient) AdminGetProduct(ctx context.Context, in *AdminGetProductRequest, opts ...grpc.CallOption) (*AdminGetProductResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(AdminGetProductResponse)
+	err := c.cc.Invoke(ctx, ProductService_AdminGetProduct_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *productServiceClient) AdminListProducts(ctx context.Context, in *AdminListProductsRequest, opts ...grpc.CallOption) (*AdminListProductsResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(AdminListProductsResponse)
+	err := c.cc.Invoke(ctx, ProductService_AdminListProducts_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *productServiceClient) UpdateProduct(ctx context.Context, in *UpdateProductRequest, opts ...grpc.CallOption) (*UpdateProductResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(UpdateProductResponse)
+	err := c.cc.Invoke(ctx, ProductService_UpdateProduct_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *productServiceClient) PublishProduct(ctx context.Context, in *PublishProductRequest, opts ...grpc.CallOption) (*PublishProductResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(PublishProductResponse)
+	err := c.cc.Invoke(ctx, ProductService_PublishProduct_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *productServiceClient) UnpublishProduct(ctx context.Context, in *UnpublishProductRequest, opts ...grpc.CallOption) (*UnpublishProductResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(UnpublishProductResponse)
+	err := c.cc.Invoke(ctx, ProductService_UnpublishProduct_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *productServiceClient) ImportProducts(ctx context.Context, in *ImportProductsRequest, opts ...grpc.CallOption) (*ImportProductsResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ImportProductsResponse)
+	err := c.cc.Invoke(ctx, ProductService_ImportProducts_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // ProductServiceServer is the server API for ProductService service.
 // All implementations must embed UnimplementedProductServiceServer
 // for forward compatibility.
@@ -167,6 +328,35 @@ type ProductServiceServer interface {
 	SuggestKeywords(context.Context, *SuggestKeywordsRequest) (*SuggestKeywordsResponse, error)
 	// ListHotKeywords returns the most searched keywords that find products.
 	ListHotKeywords(context.Context, *ListHotKeywordsRequest) (*ListHotKeywordsResponse, error)
+	// UpdateCategory changes a category's name, sort order or icon. Admin only.
+	UpdateCategory(context.Context, *UpdateCategoryRequest) (*UpdateCategoryResponse, error)
+	// DeleteCategory removes a category without children or products. Admin only.
+	DeleteCategory(context.Context, *DeleteCategoryRequest) (*DeleteCategoryResponse, error)
+	// ListBrands returns every brand by sort order.
+	ListBrands(context.Context, *ListBrandsRequest) (*ListBrandsResponse, error)
+	// CreateBrand adds a brand. Admin only.
+	CreateBrand(context.Context, *CreateBrandRequest) (*CreateBrandResponse, error)
+	// UpdateBrand changes a brand. Admin only.
+	UpdateBrand(context.Context, *UpdateBrandRequest) (*UpdateBrandResponse, error)
+	// DeleteBrand removes a brand no product uses. Admin only.
+	DeleteBrand(context.Context, *DeleteBrandRequest) (*DeleteBrandResponse, error)
+	// AdminGetProduct returns a product in any status. Admin only.
+	AdminGetProduct(context.Context, *AdminGetProductRequest) (*AdminGetProductResponse, error)
+	// AdminListProducts lists products in any status (AIP-158 paging). Admin only.
+	AdminListProducts(context.Context, *AdminListProductsRequest) (*AdminListProductsResponse, error)
+	// UpdateProduct changes the fields named in update_mask. product.version
+	// must be the version the caller read: a stale one answers ABORTED with
+	// PRODUCT_VERSION_MISMATCH. Admin only.
+	UpdateProduct(context.Context, *UpdateProductRequest) (*UpdateProductResponse, error)
+	// PublishProduct puts a draft or off-shelf product on sale. Admin only.
+	PublishProduct(context.Context, *PublishProductRequest) (*PublishProductResponse, error)
+	// UnpublishProduct takes a product on sale off the shelf. Admin only.
+	UnpublishProduct(context.Context, *UnpublishProductRequest) (*UnpublishProductResponse, error)
+	// ImportProducts creates products from a JSON or CSV file: valid rows are
+	// created, invalid ones reported per row; products whose id or SKU codes
+	// exist already are skipped, so re-running an import creates nothing twice.
+	// Admin only.
+	ImportProducts(context.Context, *ImportProductsRequest) (*ImportProductsResponse, error)
 	mustEmbedUnimplementedProductServiceServer()
 }
 
@@ -200,6 +390,42 @@ func (UnimplementedProductServiceServer) SuggestKeywords(context.Context, *Sugge
 }
 func (UnimplementedProductServiceServer) ListHotKeywords(context.Context, *ListHotKeywordsRequest) (*ListHotKeywordsResponse, error) {
 	return nil, status.Errorf(codes.Unimplemented, "method ListHotKeywords not implemented")
+}
+func (UnimplementedProductServiceServer) UpdateCategory(context.Context, *UpdateCategoryRequest) (*UpdateCategoryResponse, error) {
+	return nil, status.Errorf(codes.Unimplemented, "method UpdateCategory not implemented")
+}
+func (UnimplementedProductServiceServer) DeleteCategory(context.Context, *DeleteCategoryRequest) (*DeleteCategoryResponse, error) {
+	return nil, status.Errorf(codes.Unimplemented, "method DeleteCategory not implemented")
+}
+func (UnimplementedProductServiceServer) ListBrands(context.Context, *ListBrandsRequest) (*ListBrandsResponse, error) {
+	return nil, status.Errorf(codes.Unimplemented, "method ListBrands not implemented")
+}
+func (UnimplementedProductServiceServer) CreateBrand(context.Context, *CreateBrandRequest) (*CreateBrandResponse, error) {
+	return nil, status.Errorf(codes.Unimplemented, "method CreateBrand not implemented")
+}
+func (UnimplementedProductServiceServer) UpdateBrand(context.Context, *UpdateBrandRequest) (*UpdateBrandResponse, error) {
+	return nil, status.Errorf(codes.Unimplemented, "method UpdateBrand not implemented")
+}
+func (UnimplementedProductServiceServer) DeleteBrand(context.Context, *DeleteBrandRequest) (*DeleteBrandResponse, error) {
+	return nil, status.Errorf(codes.Unimplemented, "method DeleteBrand not implemented")
+}
+func (UnimplementedProductServiceServer) AdminGetProduct(context.Context, *AdminGetProductRequest) (*AdminGetProductResponse, error) {
+	return nil, status.Errorf(codes.Unimplemented, "method AdminGetProduct not implemented")
+}
+func (UnimplementedProductServiceServer) AdminListProducts(context.Context, *AdminListProductsRequest) (*AdminListProductsResponse, error) {
+	return nil, status.Errorf(codes.Unimplemented, "method AdminListProducts not implemented")
+}
+func (UnimplementedProductServiceServer) UpdateProduct(context.Context, *UpdateProductRequest) (*UpdateProductResponse, error) {
+	return nil, status.Errorf(codes.Unimplemented, "method UpdateProduct not implemented")
+}
+func (UnimplementedProductServiceServer) PublishProduct(context.Context, *PublishProductRequest) (*PublishProductResponse, error) {
+	return nil, status.Errorf(codes.Unimplemented, "method PublishProduct not implemented")
+}
+func (UnimplementedProductServiceServer) UnpublishProduct(context.Context, *UnpublishProductRequest) (*UnpublishProductResponse, error) {
+	return nil, status.Errorf(codes.Unimplemented, "method UnpublishProduct not implemented")
+}
+func (UnimplementedProductServiceServer) ImportProducts(context.Context, *ImportProductsRequest) (*ImportProductsResponse, error) {
+	return nil, status.Errorf(codes.Unimplemented, "method ImportProducts not implemented")
 }
 func (UnimplementedProductServiceServer) mustEmbedUnimplementedProductServiceServer() {}
 func (UnimplementedProductServiceServer) testEmbeddedByValue()                        {}
@@ -366,6 +592,222 @@ func _ProductService_ListHotKeywords_Handler(srv interface{}, ctx context.Contex
 	return interceptor(ctx, in, info, handler)
 }
 
+func _ProductService_UpdateCategory_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(UpdateCategoryRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(ProductServiceServer).UpdateCategory(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: ProductService_UpdateCategory_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(ProductServiceServer).UpdateCategory(ctx, req.(*UpdateCategoryRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _ProductService_DeleteCategory_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(DeleteCategoryRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(ProductServiceServer).DeleteCategory(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: ProductService_DeleteCategory_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(ProductServiceServer).DeleteCategory(ctx, req.(*DeleteCategoryRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _ProductService_ListBrands_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ListBrandsRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(ProductServiceServer).ListBrands(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: ProductService_ListBrands_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(ProductServiceServer).ListBrands(ctx, req.(*ListBrandsRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _ProductService_CreateBrand_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(CreateBrandRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(ProductServiceServer).CreateBrand(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: ProductService_CreateBrand_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(ProductServiceServer).CreateBrand(ctx, req.(*CreateBrandRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _ProductService_UpdateBrand_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(UpdateBrandRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(ProductServiceServer).UpdateBrand(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: ProductService_UpdateBrand_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(ProductServiceServer).UpdateBrand(ctx, req.(*UpdateBrandRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _ProductService_DeleteBrand_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(DeleteBrandRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(ProductServiceServer).DeleteBrand(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: ProductService_DeleteBrand_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(ProductServiceServer).DeleteBrand(ctx, req.(*DeleteBrandRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _ProductService_AdminGetProduct_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(AdminGetProductRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(ProductServiceServer).AdminGetProduct(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: ProductService_AdminGetProduct_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(ProductServiceServer).AdminGetProduct(ctx, req.(*AdminGetProductRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _ProductService_AdminListProducts_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(AdminListProductsRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(ProductServiceServer).AdminListProducts(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: ProductService_AdminListProducts_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(ProductServiceServer).AdminListProducts(ctx, req.(*AdminListProductsRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _ProductService_UpdateProduct_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(UpdateProductRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(ProductServiceServer).UpdateProduct(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: ProductService_UpdateProduct_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(ProductServiceServer).UpdateProduct(ctx, req.(*UpdateProductRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _ProductService_PublishProduct_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(PublishProductRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(ProductServiceServer).PublishProduct(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: ProductService_PublishProduct_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(ProductServiceServer).PublishProduct(ctx, req.(*PublishProductRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _ProductService_UnpublishProduct_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(UnpublishProductRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(ProductServiceServer).UnpublishProduct(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: ProductService_UnpublishProduct_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(ProductServiceServer).UnpublishProduct(ctx, req.(*UnpublishProductRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _ProductService_ImportProducts_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ImportProductsRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(ProductServiceServer).ImportProducts(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: ProductService_ImportProducts_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(ProductServiceServer).ImportProducts(ctx, req.(*ImportProductsRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // ProductService_ServiceDesc is the grpc.ServiceDesc for ProductService service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -404,6 +846,54 @@ var ProductService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "ListHotKeywords",
 			Handler:    _ProductService_ListHotKeywords_Handler,
+		},
+		{
+			MethodName: "UpdateCategory",
+			Handler:    _ProductService_UpdateCategory_Handler,
+		},
+		{
+			MethodName: "DeleteCategory",
+			Handler:    _ProductService_DeleteCategory_Handler,
+		},
+		{
+			MethodName: "ListBrands",
+			Handler:    _ProductService_ListBrands_Handler,
+		},
+		{
+			MethodName: "CreateBrand",
+			Handler:    _ProductService_CreateBrand_Handler,
+		},
+		{
+			MethodName: "UpdateBrand",
+			Handler:    _ProductService_UpdateBrand_Handler,
+		},
+		{
+			MethodName: "DeleteBrand",
+			Handler:    _ProductService_DeleteBrand_Handler,
+		},
+		{
+			MethodName: "AdminGetProduct",
+			Handler:    _ProductService_AdminGetProduct_Handler,
+		},
+		{
+			MethodName: "AdminListProducts",
+			Handler:    _ProductService_AdminListProducts_Handler,
+		},
+		{
+			MethodName: "UpdateProduct",
+			Handler:    _ProductService_UpdateProduct_Handler,
+		},
+		{
+			MethodName: "PublishProduct",
+			Handler:    _ProductService_PublishProduct_Handler,
+		},
+		{
+			MethodName: "UnpublishProduct",
+			Handler:    _ProductService_UnpublishProduct_Handler,
+		},
+		{
+			MethodName: "ImportProducts",
+			Handler:    _ProductService_ImportProducts_Handler,
 		},
 	},
 	Streams:  []grpc.StreamDesc{},

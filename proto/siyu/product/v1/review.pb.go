@@ -9,6 +9,7 @@ package productv1
 import (
 	protoreflect "google.golang.org/protobuf/reflect/protoreflect"
 	protoimpl "google.golang.org/protobuf/runtime/protoimpl"
+	fieldmaskpb "google.golang.org/protobuf/types/known/fieldmaskpb"
 	timestamppb "google.golang.org/protobuf/types/known/timestamppb"
 	reflect "reflect"
 	sync "sync"
@@ -36,13 +37,15 @@ type Review struct {
 	DisplayName string `protobuf:"bytes,7,opt,name=display_name,json=displayName,proto3" json:"display_name,omitempty"`
 	Anonymous   bool   `protobuf:"varint,8,opt,name=anonymous,proto3" json:"anonymous,omitempty"`
 	// 1 to 5 stars.
-	Rating        int32                  `protobuf:"varint,9,opt,name=rating,proto3" json:"rating,omitempty"`
-	Text          string                 `protobuf:"bytes,10,opt,name=text,proto3" json:"text,omitempty"`
-	ImageUrls     []string               `protobuf:"bytes,11,rep,name=image_urls,json=imageUrls,proto3" json:"image_urls,omitempty"`
-	Hidden        bool                   `protobuf:"varint,12,opt,name=hidden,proto3" json:"hidden,omitempty"`
-	Reply         string                 `protobuf:"bytes,13,opt,name=reply,proto3" json:"reply,omitempty"`
-	ReplyTime     *timestamppb.Timestamp `protobuf:"bytes,14,opt,name=reply_time,json=replyTime,proto3" json:"reply_time,omitempty"`
-	CreateTime    *timestamppb.Timestamp `protobuf:"bytes,15,opt,name=create_time,json=createTime,proto3" json:"create_time,omitempty"`
+	Rating     int32                  `protobuf:"varint,9,opt,name=rating,proto3" json:"rating,omitempty"`
+	Text       string                 `protobuf:"bytes,10,opt,name=text,proto3" json:"text,omitempty"`
+	ImageUrls  []string               `protobuf:"bytes,11,rep,name=image_urls,json=imageUrls,proto3" json:"image_urls,omitempty"`
+	Hidden     bool                   `protobuf:"varint,12,opt,name=hidden,proto3" json:"hidden,omitempty"`
+	Reply      string                 `protobuf:"bytes,13,opt,name=reply,proto3" json:"reply,omitempty"`
+	ReplyTime  *timestamppb.Timestamp `protobuf:"bytes,14,opt,name=reply_time,json=replyTime,proto3" json:"reply_time,omitempty"`
+	CreateTime *timestamppb.Timestamp `protobuf:"bytes,15,opt,name=create_time,json=createTime,proto3" json:"create_time,omitempty"`
+	// When the author last edited it; unset if never.
+	UpdateTime    *timestamppb.Timestamp `protobuf:"bytes,16,opt,name=update_time,json=updateTime,proto3" json:"update_time,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -178,6 +181,13 @@ func (x *Review) GetReplyTime() *timestamppb.Timestamp {
 func (x *Review) GetCreateTime() *timestamppb.Timestamp {
 	if x != nil {
 		return x.CreateTime
+	}
+	return nil
+}
+
+func (x *Review) GetUpdateTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.UpdateTime
 	}
 	return nil
 }
@@ -478,6 +488,120 @@ func (x *CreateReviewResponse) GetReview() *Review {
 	return nil
 }
 
+type UpdateReviewRequest struct {
+	state    protoimpl.MessageState `protogen:"open.v1"`
+	ReviewId string                 `protobuf:"bytes,1,opt,name=review_id,json=reviewId,proto3" json:"review_id,omitempty"`
+	// At most 500 characters.
+	Text      string `protobuf:"bytes,2,opt,name=text,proto3" json:"text,omitempty"`
+	Anonymous bool   `protobuf:"varint,3,opt,name=anonymous,proto3" json:"anonymous,omitempty"`
+	// Which of "text" and "anonymous" to change; empty means both.
+	UpdateMask    *fieldmaskpb.FieldMask `protobuf:"bytes,4,opt,name=update_mask,json=updateMask,proto3" json:"update_mask,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *UpdateReviewRequest) Reset() {
+	*x = UpdateReviewRequest{}
+	mi := &file_siyu_product_v1_review_proto_msgTypes[5]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *UpdateReviewRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*UpdateReviewRequest) ProtoMessage() {}
+
+func (x *UpdateReviewRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_siyu_product_v1_review_proto_msgTypes[5]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use UpdateReviewRequest.ProtoReflect.Descriptor instead.
+func (*UpdateReviewRequest) Descriptor() ([]byte, []int) {
+	return file_siyu_product_v1_review_proto_rawDescGZIP(), []int{5}
+}
+
+func (x *UpdateReviewRequest) GetReviewId() string {
+	if x != nil {
+		return x.ReviewId
+	}
+	return ""
+}
+
+func (x *UpdateReviewRequest) GetText() string {
+	if x != nil {
+		return x.Text
+	}
+	return ""
+}
+
+func (x *UpdateReviewRequest) GetAnonymous() bool {
+	if x != nil {
+		return x.Anonymous
+	}
+	return false
+}
+
+func (x *UpdateReviewRequest) GetUpdateMask() *fieldmaskpb.FieldMask {
+	if x != nil {
+		return x.UpdateMask
+	}
+	return nil
+}
+
+type UpdateReviewResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Review        *Review                `protobuf:"bytes,1,opt,name=review,proto3" json:"review,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *UpdateReviewResponse) Reset() {
+	*x = UpdateReviewResponse{}
+	mi := &file_siyu_product_v1_review_proto_msgTypes[6]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *UpdateReviewResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*UpdateReviewResponse) ProtoMessage() {}
+
+func (x *UpdateReviewResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_siyu_product_v1_review_proto_msgTypes[6]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use UpdateReviewResponse.ProtoReflect.Descriptor instead.
+func (*UpdateReviewResponse) Descriptor() ([]byte, []int) {
+	return file_siyu_product_v1_review_proto_rawDescGZIP(), []int{6}
+}
+
+func (x *UpdateReviewResponse) GetReview() *Review {
+	if x != nil {
+		return x.Review
+	}
+	return nil
+}
+
 type ListProductReviewsRequest struct {
 	state     protoimpl.MessageState `protogen:"open.v1"`
 	ProductId string                 `protobuf:"bytes,1,opt,name=product_id,json=productId,proto3" json:"product_id,omitempty"`
@@ -495,7 +619,7 @@ type ListProductReviewsRequest struct {
 
 func (x *ListProductReviewsRequest) Reset() {
 	*x = ListProductReviewsRequest{}
-	mi := &file_siyu_product_v1_review_proto_msgTypes[5]
+	mi := &file_siyu_product_v1_review_proto_msgTypes[7]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -507,7 +631,7 @@ func (x *ListProductReviewsRequest) String() string {
 func (*ListProductReviewsRequest) ProtoMessage() {}
 
 func (x *ListProductReviewsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_siyu_product_v1_review_proto_msgTypes[5]
+	mi := &file_siyu_product_v1_review_proto_msgTypes[7]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -520,7 +644,7 @@ func (x *ListProductReviewsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListProductReviewsRequest.ProtoReflect.Descriptor instead.
 func (*ListProductReviewsRequest) Descriptor() ([]byte, []int) {
-	return file_siyu_product_v1_review_proto_rawDescGZIP(), []int{5}
+	return file_siyu_product_v1_review_proto_rawDescGZIP(), []int{7}
 }
 
 func (x *ListProductReviewsRequest) GetProductId() string {
@@ -576,7 +700,7 @@ type ListProductReviewsResponse struct {
 
 func (x *ListProductReviewsResponse) Reset() {
 	*x = ListProductReviewsResponse{}
-	mi := &file_siyu_product_v1_review_proto_msgTypes[6]
+	mi := &file_siyu_product_v1_review_proto_msgTypes[8]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -588,7 +712,7 @@ func (x *ListProductReviewsResponse) String() string {
 func (*ListProductReviewsResponse) ProtoMessage() {}
 
 func (x *ListProductReviewsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_siyu_product_v1_review_proto_msgTypes[6]
+	mi := &file_siyu_product_v1_review_proto_msgTypes[8]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -601,7 +725,7 @@ func (x *ListProductReviewsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListProductReviewsResponse.ProtoReflect.Descriptor instead.
 func (*ListProductReviewsResponse) Descriptor() ([]byte, []int) {
-	return file_siyu_product_v1_review_proto_rawDescGZIP(), []int{6}
+	return file_siyu_product_v1_review_proto_rawDescGZIP(), []int{8}
 }
 
 func (x *ListProductReviewsResponse) GetReviews() []*Review {
@@ -634,7 +758,7 @@ type GetReviewSummaryRequest struct {
 
 func (x *GetReviewSummaryRequest) Reset() {
 	*x = GetReviewSummaryRequest{}
-	mi := &file_siyu_product_v1_review_proto_msgTypes[7]
+	mi := &file_siyu_product_v1_review_proto_msgTypes[9]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -646,7 +770,7 @@ func (x *GetReviewSummaryRequest) String() string {
 func (*GetReviewSummaryRequest) ProtoMessage() {}
 
 func (x *GetReviewSummaryRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_siyu_product_v1_review_proto_msgTypes[7]
+	mi := &file_siyu_product_v1_review_proto_msgTypes[9]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -659,7 +783,7 @@ func (x *GetReviewSummaryRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetReviewSummaryRequest.ProtoReflect.Descriptor instead.
 func (*GetReviewSummaryRequest) Descriptor() ([]byte, []int) {
-	return file_siyu_product_v1_review_proto_rawDescGZIP(), []int{7}
+	return file_siyu_product_v1_review_proto_rawDescGZIP(), []int{9}
 }
 
 func (x *GetReviewSummaryRequest) GetProductId() string {
@@ -678,7 +802,7 @@ type GetReviewSummaryResponse struct {
 
 func (x *GetReviewSummaryResponse) Reset() {
 	*x = GetReviewSummaryResponse{}
-	mi := &file_siyu_product_v1_review_proto_msgTypes[8]
+	mi := &file_siyu_product_v1_review_proto_msgTypes[10]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -690,7 +814,7 @@ func (x *GetReviewSummaryResponse) String() string {
 func (*GetReviewSummaryResponse) ProtoMessage() {}
 
 func (x *GetReviewSummaryResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_siyu_product_v1_review_proto_msgTypes[8]
+	mi := &file_siyu_product_v1_review_proto_msgTypes[10]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -703,7 +827,7 @@ func (x *GetReviewSummaryResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetReviewSummaryResponse.ProtoReflect.Descriptor instead.
 func (*GetReviewSummaryResponse) Descriptor() ([]byte, []int) {
-	return file_siyu_product_v1_review_proto_rawDescGZIP(), []int{8}
+	return file_siyu_product_v1_review_proto_rawDescGZIP(), []int{10}
 }
 
 func (x *GetReviewSummaryResponse) GetSummary() *ReviewSummary {
@@ -724,7 +848,7 @@ type ListMyReviewsRequest struct {
 
 func (x *ListMyReviewsRequest) Reset() {
 	*x = ListMyReviewsRequest{}
-	mi := &file_siyu_product_v1_review_proto_msgTypes[9]
+	mi := &file_siyu_product_v1_review_proto_msgTypes[11]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -736,7 +860,7 @@ func (x *ListMyReviewsRequest) String() string {
 func (*ListMyReviewsRequest) ProtoMessage() {}
 
 func (x *ListMyReviewsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_siyu_product_v1_review_proto_msgTypes[9]
+	mi := &file_siyu_product_v1_review_proto_msgTypes[11]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -749,7 +873,7 @@ func (x *ListMyReviewsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListMyReviewsRequest.ProtoReflect.Descriptor instead.
 func (*ListMyReviewsRequest) Descriptor() ([]byte, []int) {
-	return file_siyu_product_v1_review_proto_rawDescGZIP(), []int{9}
+	return file_siyu_product_v1_review_proto_rawDescGZIP(), []int{11}
 }
 
 func (x *ListMyReviewsRequest) GetPageSize() int32 {
@@ -777,7 +901,7 @@ type ListMyReviewsResponse struct {
 
 func (x *ListMyReviewsResponse) Reset() {
 	*x = ListMyReviewsResponse{}
-	mi := &file_siyu_product_v1_review_proto_msgTypes[10]
+	mi := &file_siyu_product_v1_review_proto_msgTypes[12]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -789,7 +913,7 @@ func (x *ListMyReviewsResponse) String() string {
 func (*ListMyReviewsResponse) ProtoMessage() {}
 
 func (x *ListMyReviewsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_siyu_product_v1_review_proto_msgTypes[10]
+	mi := &file_siyu_product_v1_review_proto_msgTypes[12]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -802,7 +926,7 @@ func (x *ListMyReviewsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListMyReviewsResponse.ProtoReflect.Descriptor instead.
 func (*ListMyReviewsResponse) Descriptor() ([]byte, []int) {
-	return file_siyu_product_v1_review_proto_rawDescGZIP(), []int{10}
+	return file_siyu_product_v1_review_proto_rawDescGZIP(), []int{12}
 }
 
 func (x *ListMyReviewsResponse) GetReviews() []*Review {
@@ -834,7 +958,7 @@ type ListReviewableLinesRequest struct {
 
 func (x *ListReviewableLinesRequest) Reset() {
 	*x = ListReviewableLinesRequest{}
-	mi := &file_siyu_product_v1_review_proto_msgTypes[11]
+	mi := &file_siyu_product_v1_review_proto_msgTypes[13]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -846,7 +970,7 @@ func (x *ListReviewableLinesRequest) String() string {
 func (*ListReviewableLinesRequest) ProtoMessage() {}
 
 func (x *ListReviewableLinesRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_siyu_product_v1_review_proto_msgTypes[11]
+	mi := &file_siyu_product_v1_review_proto_msgTypes[13]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -859,7 +983,7 @@ func (x *ListReviewableLinesRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListReviewableLinesRequest.ProtoReflect.Descriptor instead.
 func (*ListReviewableLinesRequest) Descriptor() ([]byte, []int) {
-	return file_siyu_product_v1_review_proto_rawDescGZIP(), []int{11}
+	return file_siyu_product_v1_review_proto_rawDescGZIP(), []int{13}
 }
 
 type ListReviewableLinesResponse struct {
@@ -871,7 +995,7 @@ type ListReviewableLinesResponse struct {
 
 func (x *ListReviewableLinesResponse) Reset() {
 	*x = ListReviewableLinesResponse{}
-	mi := &file_siyu_product_v1_review_proto_msgTypes[12]
+	mi := &file_siyu_product_v1_review_proto_msgTypes[14]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -883,7 +1007,7 @@ func (x *ListReviewableLinesResponse) String() string {
 func (*ListReviewableLinesResponse) ProtoMessage() {}
 
 func (x *ListReviewableLinesResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_siyu_product_v1_review_proto_msgTypes[12]
+	mi := &file_siyu_product_v1_review_proto_msgTypes[14]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -896,7 +1020,7 @@ func (x *ListReviewableLinesResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListReviewableLinesResponse.ProtoReflect.Descriptor instead.
 func (*ListReviewableLinesResponse) Descriptor() ([]byte, []int) {
-	return file_siyu_product_v1_review_proto_rawDescGZIP(), []int{12}
+	return file_siyu_product_v1_review_proto_rawDescGZIP(), []int{14}
 }
 
 func (x *ListReviewableLinesResponse) GetLines() []*ReviewableLine {
@@ -915,7 +1039,7 @@ type HideReviewRequest struct {
 
 func (x *HideReviewRequest) Reset() {
 	*x = HideReviewRequest{}
-	mi := &file_siyu_product_v1_review_proto_msgTypes[13]
+	mi := &file_siyu_product_v1_review_proto_msgTypes[15]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -927,7 +1051,7 @@ func (x *HideReviewRequest) String() string {
 func (*HideReviewRequest) ProtoMessage() {}
 
 func (x *HideReviewRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_siyu_product_v1_review_proto_msgTypes[13]
+	mi := &file_siyu_product_v1_review_proto_msgTypes[15]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -940,7 +1064,7 @@ func (x *HideReviewRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use HideReviewRequest.ProtoReflect.Descriptor instead.
 func (*HideReviewRequest) Descriptor() ([]byte, []int) {
-	return file_siyu_product_v1_review_proto_rawDescGZIP(), []int{13}
+	return file_siyu_product_v1_review_proto_rawDescGZIP(), []int{15}
 }
 
 func (x *HideReviewRequest) GetReviewId() string {
@@ -959,7 +1083,7 @@ type HideReviewResponse struct {
 
 func (x *HideReviewResponse) Reset() {
 	*x = HideReviewResponse{}
-	mi := &file_siyu_product_v1_review_proto_msgTypes[14]
+	mi := &file_siyu_product_v1_review_proto_msgTypes[16]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -971,7 +1095,7 @@ func (x *HideReviewResponse) String() string {
 func (*HideReviewResponse) ProtoMessage() {}
 
 func (x *HideReviewResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_siyu_product_v1_review_proto_msgTypes[14]
+	mi := &file_siyu_product_v1_review_proto_msgTypes[16]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -984,7 +1108,7 @@ func (x *HideReviewResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use HideReviewResponse.ProtoReflect.Descriptor instead.
 func (*HideReviewResponse) Descriptor() ([]byte, []int) {
-	return file_siyu_product_v1_review_proto_rawDescGZIP(), []int{14}
+	return file_siyu_product_v1_review_proto_rawDescGZIP(), []int{16}
 }
 
 func (x *HideReviewResponse) GetReview() *Review {
@@ -1003,7 +1127,7 @@ type UnhideReviewRequest struct {
 
 func (x *UnhideReviewRequest) Reset() {
 	*x = UnhideReviewRequest{}
-	mi := &file_siyu_product_v1_review_proto_msgTypes[15]
+	mi := &file_siyu_product_v1_review_proto_msgTypes[17]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1015,7 +1139,7 @@ func (x *UnhideReviewRequest) String() string {
 func (*UnhideReviewRequest) ProtoMessage() {}
 
 func (x *UnhideReviewRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_siyu_product_v1_review_proto_msgTypes[15]
+	mi := &file_siyu_product_v1_review_proto_msgTypes[17]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1028,7 +1152,7 @@ func (x *UnhideReviewRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UnhideReviewRequest.ProtoReflect.Descriptor instead.
 func (*UnhideReviewRequest) Descriptor() ([]byte, []int) {
-	return file_siyu_product_v1_review_proto_rawDescGZIP(), []int{15}
+	return file_siyu_product_v1_review_proto_rawDescGZIP(), []int{17}
 }
 
 func (x *UnhideReviewRequest) GetReviewId() string {
@@ -1047,7 +1171,7 @@ type UnhideReviewResponse struct {
 
 func (x *UnhideReviewResponse) Reset() {
 	*x = UnhideReviewResponse{}
-	mi := &file_siyu_product_v1_review_proto_msgTypes[16]
+	mi := &file_siyu_product_v1_review_proto_msgTypes[18]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1059,7 +1183,7 @@ func (x *UnhideReviewResponse) String() string {
 func (*UnhideReviewResponse) ProtoMessage() {}
 
 func (x *UnhideReviewResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_siyu_product_v1_review_proto_msgTypes[16]
+	mi := &file_siyu_product_v1_review_proto_msgTypes[18]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1072,7 +1196,7 @@ func (x *UnhideReviewResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UnhideReviewResponse.ProtoReflect.Descriptor instead.
 func (*UnhideReviewResponse) Descriptor() ([]byte, []int) {
-	return file_siyu_product_v1_review_proto_rawDescGZIP(), []int{16}
+	return file_siyu_product_v1_review_proto_rawDescGZIP(), []int{18}
 }
 
 func (x *UnhideReviewResponse) GetReview() *Review {
@@ -1093,7 +1217,7 @@ type ReplyReviewRequest struct {
 
 func (x *ReplyReviewRequest) Reset() {
 	*x = ReplyReviewRequest{}
-	mi := &file_siyu_product_v1_review_proto_msgTypes[17]
+	mi := &file_siyu_product_v1_review_proto_msgTypes[19]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1105,7 +1229,7 @@ func (x *ReplyReviewRequest) String() string {
 func (*ReplyReviewRequest) ProtoMessage() {}
 
 func (x *ReplyReviewRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_siyu_product_v1_review_proto_msgTypes[17]
+	mi := &file_siyu_product_v1_review_proto_msgTypes[19]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1118,7 +1242,7 @@ func (x *ReplyReviewRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ReplyReviewRequest.ProtoReflect.Descriptor instead.
 func (*ReplyReviewRequest) Descriptor() ([]byte, []int) {
-	return file_siyu_product_v1_review_proto_rawDescGZIP(), []int{17}
+	return file_siyu_product_v1_review_proto_rawDescGZIP(), []int{19}
 }
 
 func (x *ReplyReviewRequest) GetReviewId() string {
@@ -1144,7 +1268,7 @@ type ReplyReviewResponse struct {
 
 func (x *ReplyReviewResponse) Reset() {
 	*x = ReplyReviewResponse{}
-	mi := &file_siyu_product_v1_review_proto_msgTypes[18]
+	mi := &file_siyu_product_v1_review_proto_msgTypes[20]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1156,7 +1280,7 @@ func (x *ReplyReviewResponse) String() string {
 func (*ReplyReviewResponse) ProtoMessage() {}
 
 func (x *ReplyReviewResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_siyu_product_v1_review_proto_msgTypes[18]
+	mi := &file_siyu_product_v1_review_proto_msgTypes[20]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1169,7 +1293,7 @@ func (x *ReplyReviewResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ReplyReviewResponse.ProtoReflect.Descriptor instead.
 func (*ReplyReviewResponse) Descriptor() ([]byte, []int) {
-	return file_siyu_product_v1_review_proto_rawDescGZIP(), []int{18}
+	return file_siyu_product_v1_review_proto_rawDescGZIP(), []int{20}
 }
 
 func (x *ReplyReviewResponse) GetReview() *Review {
@@ -1183,7 +1307,7 @@ var File_siyu_product_v1_review_proto protoreflect.FileDescriptor
 
 const file_siyu_product_v1_review_proto_rawDesc = "" +
 	"\n" +
-	"\x1csiyu/product/v1/review.proto\x12\x0fsiyu.product.v1\x1a\x1fgoogle/protobuf/timestamp.proto\"\xd1\x03\n" +
+	"\x1csiyu/product/v1/review.proto\x12\x0fsiyu.product.v1\x1a google/protobuf/field_mask.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\x8e\x04\n" +
 	"\x06Review\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12\x1d\n" +
 	"\n" +
@@ -1204,7 +1328,9 @@ const file_siyu_product_v1_review_proto_rawDesc = "" +
 	"\n" +
 	"reply_time\x18\x0e \x01(\v2\x1a.google.protobuf.TimestampR\treplyTime\x12;\n" +
 	"\vcreate_time\x18\x0f \x01(\v2\x1a.google.protobuf.TimestampR\n" +
-	"createTime\"\xce\x01\n" +
+	"createTime\x12;\n" +
+	"\vupdate_time\x18\x10 \x01(\v2\x1a.google.protobuf.TimestampR\n" +
+	"updateTime\"\xce\x01\n" +
 	"\rReviewSummary\x12\x1d\n" +
 	"\n" +
 	"product_id\x18\x01 \x01(\tR\tproductId\x12!\n" +
@@ -1230,6 +1356,14 @@ const file_siyu_product_v1_review_proto_rawDesc = "" +
 	"\tanonymous\x18\x06 \x01(\bR\tanonymous\x12\x1a\n" +
 	"\bnickname\x18\a \x01(\tR\bnickname\"G\n" +
 	"\x14CreateReviewResponse\x12/\n" +
+	"\x06review\x18\x01 \x01(\v2\x17.siyu.product.v1.ReviewR\x06review\"\xa1\x01\n" +
+	"\x13UpdateReviewRequest\x12\x1b\n" +
+	"\treview_id\x18\x01 \x01(\tR\breviewId\x12\x12\n" +
+	"\x04text\x18\x02 \x01(\tR\x04text\x12\x1c\n" +
+	"\tanonymous\x18\x03 \x01(\bR\tanonymous\x12;\n" +
+	"\vupdate_mask\x18\x04 \x01(\v2\x1a.google.protobuf.FieldMaskR\n" +
+	"updateMask\"G\n" +
+	"\x14UpdateReviewResponse\x12/\n" +
 	"\x06review\x18\x01 \x01(\v2\x17.siyu.product.v1.ReviewR\x06review\"\xdf\x01\n" +
 	"\x19ListProductReviewsRequest\x12\x1d\n" +
 	"\n" +
@@ -1274,9 +1408,10 @@ const file_siyu_product_v1_review_proto_rawDesc = "" +
 	"\treview_id\x18\x01 \x01(\tR\breviewId\x12\x12\n" +
 	"\x04text\x18\x02 \x01(\tR\x04text\"F\n" +
 	"\x13ReplyReviewResponse\x12/\n" +
-	"\x06review\x18\x01 \x01(\v2\x17.siyu.product.v1.ReviewR\x06review2\xa4\x06\n" +
+	"\x06review\x18\x01 \x01(\v2\x17.siyu.product.v1.ReviewR\x06review2\x81\a\n" +
 	"\rReviewService\x12[\n" +
-	"\fCreateReview\x12$.siyu.product.v1.CreateReviewRequest\x1a%.siyu.product.v1.CreateReviewResponse\x12m\n" +
+	"\fCreateReview\x12$.siyu.product.v1.CreateReviewRequest\x1a%.siyu.product.v1.CreateReviewResponse\x12[\n" +
+	"\fUpdateReview\x12$.siyu.product.v1.UpdateReviewRequest\x1a%.siyu.product.v1.UpdateReviewResponse\x12m\n" +
 	"\x12ListProductReviews\x12*.siyu.product.v1.ListProductReviewsRequest\x1a+.siyu.product.v1.ListProductReviewsResponse\x12g\n" +
 	"\x10GetReviewSummary\x12(.siyu.product.v1.GetReviewSummaryRequest\x1a).siyu.product.v1.GetReviewSummaryResponse\x12^\n" +
 	"\rListMyReviews\x12%.siyu.product.v1.ListMyReviewsRequest\x1a&.siyu.product.v1.ListMyReviewsResponse\x12p\n" +
@@ -1298,62 +1433,70 @@ func file_siyu_product_v1_review_proto_rawDescGZIP() []byte {
 	return file_siyu_product_v1_review_proto_rawDescData
 }
 
-var file_siyu_product_v1_review_proto_msgTypes = make([]protoimpl.MessageInfo, 19)
+var file_siyu_product_v1_review_proto_msgTypes = make([]protoimpl.MessageInfo, 21)
 var file_siyu_product_v1_review_proto_goTypes = []any{
 	(*Review)(nil),                      // 0: siyu.product.v1.Review
 	(*ReviewSummary)(nil),               // 1: siyu.product.v1.ReviewSummary
 	(*ReviewableLine)(nil),              // 2: siyu.product.v1.ReviewableLine
 	(*CreateReviewRequest)(nil),         // 3: siyu.product.v1.CreateReviewRequest
 	(*CreateReviewResponse)(nil),        // 4: siyu.product.v1.CreateReviewResponse
-	(*ListProductReviewsRequest)(nil),   // 5: siyu.product.v1.ListProductReviewsRequest
-	(*ListProductReviewsResponse)(nil),  // 6: siyu.product.v1.ListProductReviewsResponse
-	(*GetReviewSummaryRequest)(nil),     // 7: siyu.product.v1.GetReviewSummaryRequest
-	(*GetReviewSummaryResponse)(nil),    // 8: siyu.product.v1.GetReviewSummaryResponse
-	(*ListMyReviewsRequest)(nil),        // 9: siyu.product.v1.ListMyReviewsRequest
-	(*ListMyReviewsResponse)(nil),       // 10: siyu.product.v1.ListMyReviewsResponse
-	(*ListReviewableLinesRequest)(nil),  // 11: siyu.product.v1.ListReviewableLinesRequest
-	(*ListReviewableLinesResponse)(nil), // 12: siyu.product.v1.ListReviewableLinesResponse
-	(*HideReviewRequest)(nil),           // 13: siyu.product.v1.HideReviewRequest
-	(*HideReviewResponse)(nil),          // 14: siyu.product.v1.HideReviewResponse
-	(*UnhideReviewRequest)(nil),         // 15: siyu.product.v1.UnhideReviewRequest
-	(*UnhideReviewResponse)(nil),        // 16: siyu.product.v1.UnhideReviewResponse
-	(*ReplyReviewRequest)(nil),          // 17: siyu.product.v1.ReplyReviewRequest
-	(*ReplyReviewResponse)(nil),         // 18: siyu.product.v1.ReplyReviewResponse
-	(*timestamppb.Timestamp)(nil),       // 19: google.protobuf.Timestamp
+	(*UpdateReviewRequest)(nil),         // 5: siyu.product.v1.UpdateReviewRequest
+	(*UpdateReviewResponse)(nil),        // 6: siyu.product.v1.UpdateReviewResponse
+	(*ListProductReviewsRequest)(nil),   // 7: siyu.product.v1.ListProductReviewsRequest
+	(*ListProductReviewsResponse)(nil),  // 8: siyu.product.v1.ListProductReviewsResponse
+	(*GetReviewSummaryRequest)(nil),     // 9: siyu.product.v1.GetReviewSummaryRequest
+	(*GetReviewSummaryResponse)(nil),    // 10: siyu.product.v1.GetReviewSummaryResponse
+	(*ListMyReviewsRequest)(nil),        // 11: siyu.product.v1.ListMyReviewsRequest
+	(*ListMyReviewsResponse)(nil),       // 12: siyu.product.v1.ListMyReviewsResponse
+	(*ListReviewableLinesRequest)(nil),  // 13: siyu.product.v1.ListReviewableLinesRequest
+	(*ListReviewableLinesResponse)(nil), // 14: siyu.product.v1.ListReviewableLinesResponse
+	(*HideReviewRequest)(nil),           // 15: siyu.product.v1.HideReviewRequest
+	(*HideReviewResponse)(nil),          // 16: siyu.product.v1.HideReviewResponse
+	(*UnhideReviewRequest)(nil),         // 17: siyu.product.v1.UnhideReviewRequest
+	(*UnhideReviewResponse)(nil),        // 18: siyu.product.v1.UnhideReviewResponse
+	(*ReplyReviewRequest)(nil),          // 19: siyu.product.v1.ReplyReviewRequest
+	(*ReplyReviewResponse)(nil),         // 20: siyu.product.v1.ReplyReviewResponse
+	(*timestamppb.Timestamp)(nil),       // 21: google.protobuf.Timestamp
+	(*fieldmaskpb.FieldMask)(nil),       // 22: google.protobuf.FieldMask
 }
 var file_siyu_product_v1_review_proto_depIdxs = []int32{
-	19, // 0: siyu.product.v1.Review.reply_time:type_name -> google.protobuf.Timestamp
-	19, // 1: siyu.product.v1.Review.create_time:type_name -> google.protobuf.Timestamp
-	19, // 2: siyu.product.v1.ReviewableLine.complete_time:type_name -> google.protobuf.Timestamp
-	0,  // 3: siyu.product.v1.CreateReviewResponse.review:type_name -> siyu.product.v1.Review
-	0,  // 4: siyu.product.v1.ListProductReviewsResponse.reviews:type_name -> siyu.product.v1.Review
-	1,  // 5: siyu.product.v1.GetReviewSummaryResponse.summary:type_name -> siyu.product.v1.ReviewSummary
-	0,  // 6: siyu.product.v1.ListMyReviewsResponse.reviews:type_name -> siyu.product.v1.Review
-	2,  // 7: siyu.product.v1.ListReviewableLinesResponse.lines:type_name -> siyu.product.v1.ReviewableLine
-	0,  // 8: siyu.product.v1.HideReviewResponse.review:type_name -> siyu.product.v1.Review
-	0,  // 9: siyu.product.v1.UnhideReviewResponse.review:type_name -> siyu.product.v1.Review
-	0,  // 10: siyu.product.v1.ReplyReviewResponse.review:type_name -> siyu.product.v1.Review
-	3,  // 11: siyu.product.v1.ReviewService.CreateReview:input_type -> siyu.product.v1.CreateReviewRequest
-	5,  // 12: siyu.product.v1.ReviewService.ListProductReviews:input_type -> siyu.product.v1.ListProductReviewsRequest
-	7,  // 13: siyu.product.v1.ReviewService.GetReviewSummary:input_type -> siyu.product.v1.GetReviewSummaryRequest
-	9,  // 14: siyu.product.v1.ReviewService.ListMyReviews:input_type -> siyu.product.v1.ListMyReviewsRequest
-	11, // 15: siyu.product.v1.ReviewService.ListReviewableLines:input_type -> siyu.product.v1.ListReviewableLinesRequest
-	13, // 16: siyu.product.v1.ReviewService.HideReview:input_type -> siyu.product.v1.HideReviewRequest
-	15, // 17: siyu.product.v1.ReviewService.UnhideReview:input_type -> siyu.product.v1.UnhideReviewRequest
-	17, // 18: siyu.product.v1.ReviewService.ReplyReview:input_type -> siyu.product.v1.ReplyReviewRequest
-	4,  // 19: siyu.product.v1.ReviewService.CreateReview:output_type -> siyu.product.v1.CreateReviewResponse
-	6,  // 20: siyu.product.v1.ReviewService.ListProductReviews:output_type -> siyu.product.v1.ListProductReviewsResponse
-	8,  // 21: siyu.product.v1.ReviewService.GetReviewSummary:output_type -> siyu.product.v1.GetReviewSummaryResponse
-	10, // 22: siyu.product.v1.ReviewService.ListMyReviews:output_type -> siyu.product.v1.ListMyReviewsResponse
-	12, // 23: siyu.product.v1.ReviewService.ListReviewableLines:output_type -> siyu.product.v1.ListReviewableLinesResponse
-	14, // 24: siyu.product.v1.ReviewService.HideReview:output_type -> siyu.product.v1.HideReviewResponse
-	16, // 25: siyu.product.v1.ReviewService.UnhideReview:output_type -> siyu.product.v1.UnhideReviewResponse
-	18, // 26: siyu.product.v1.ReviewService.ReplyReview:output_type -> siyu.product.v1.ReplyReviewResponse
-	19, // [19:27] is the sub-list for method output_type
-	11, // [11:19] is the sub-list for method input_type
-	11, // [11:11] is the sub-list for extension type_name
-	11, // [11:11] is the sub-list for extension extendee
-	0,  // [0:11] is the sub-list for field type_name
+	21, // 0: siyu.product.v1.Review.reply_time:type_name -> google.protobuf.Timestamp
+	21, // 1: siyu.product.v1.Review.create_time:type_name -> google.protobuf.Timestamp
+	21, // 2: siyu.product.v1.Review.update_time:type_name -> google.protobuf.Timestamp
+	21, // 3: siyu.product.v1.ReviewableLine.complete_time:type_name -> google.protobuf.Timestamp
+	0,  // 4: siyu.product.v1.CreateReviewResponse.review:type_name -> siyu.product.v1.Review
+	22, // 5: siyu.product.v1.UpdateReviewRequest.update_mask:type_name -> google.protobuf.FieldMask
+	0,  // 6: siyu.product.v1.UpdateReviewResponse.review:type_name -> siyu.product.v1.Review
+	0,  // 7: siyu.product.v1.ListProductReviewsResponse.reviews:type_name -> siyu.product.v1.Review
+	1,  // 8: siyu.product.v1.GetReviewSummaryResponse.summary:type_name -> siyu.product.v1.ReviewSummary
+	0,  // 9: siyu.product.v1.ListMyReviewsResponse.reviews:type_name -> siyu.product.v1.Review
+	2,  // 10: siyu.product.v1.ListReviewableLinesResponse.lines:type_name -> siyu.product.v1.ReviewableLine
+	0,  // 11: siyu.product.v1.HideReviewResponse.review:type_name -> siyu.product.v1.Review
+	0,  // 12: siyu.product.v1.UnhideReviewResponse.review:type_name -> siyu.product.v1.Review
+	0,  // 13: siyu.product.v1.ReplyReviewResponse.review:type_name -> siyu.product.v1.Review
+	3,  // 14: siyu.product.v1.ReviewService.CreateReview:input_type -> siyu.product.v1.CreateReviewRequest
+	5,  // 15: siyu.product.v1.ReviewService.UpdateReview:input_type -> siyu.product.v1.UpdateReviewRequest
+	7,  // 16: siyu.product.v1.ReviewService.ListProductReviews:input_type -> siyu.product.v1.ListProductReviewsRequest
+	9,  // 17: siyu.product.v1.ReviewService.GetReviewSummary:input_type -> siyu.product.v1.GetReviewSummaryRequest
+	11, // 18: siyu.product.v1.ReviewService.ListMyReviews:input_type -> siyu.product.v1.ListMyReviewsRequest
+	13, // 19: siyu.product.v1.ReviewService.ListReviewableLines:input_type -> siyu.product.v1.ListReviewableLinesRequest
+	15, // 20: siyu.product.v1.ReviewService.HideReview:input_type -> siyu.product.v1.HideReviewRequest
+	17, // 21: siyu.product.v1.ReviewService.UnhideReview:input_type -> siyu.product.v1.UnhideReviewRequest
+	19, // 22: siyu.product.v1.ReviewService.ReplyReview:input_type -> siyu.product.v1.ReplyReviewRequest
+	4,  // 23: siyu.product.v1.ReviewService.CreateReview:output_type -> siyu.product.v1.CreateReviewResponse
+	6,  // 24: siyu.product.v1.ReviewService.UpdateReview:output_type -> siyu.product.v1.UpdateReviewResponse
+	8,  // 25: siyu.product.v1.ReviewService.ListProductReviews:output_type -> siyu.product.v1.ListProductReviewsResponse
+	10, // 26: siyu.product.v1.ReviewService.GetReviewSummary:output_type -> siyu.product.v1.GetReviewSummaryResponse
+	12, // 27: siyu.product.v1.ReviewService.ListMyReviews:output_type -> siyu.product.v1.ListMyReviewsResponse
+	14, // 28: siyu.product.v1.ReviewService.ListReviewableLines:output_type -> siyu.product.v1.ListReviewableLinesResponse
+	16, // 29: siyu.product.v1.ReviewService.HideReview:output_type -> siyu.product.v1.HideReviewResponse
+	18, // 30: siyu.product.v1.ReviewService.UnhideReview:output_type -> siyu.product.v1.UnhideReviewResponse
+	20, // 31: siyu.product.v1.ReviewService.ReplyReview:output_type -> siyu.product.v1.ReplyReviewResponse
+	23, // [23:32] is the sub-list for method output_type
+	14, // [14:23] is the sub-list for method input_type
+	14, // [14:14] is the sub-list for extension type_name
+	14, // [14:14] is the sub-list for extension extendee
+	0,  // [0:14] is the sub-list for field type_name
 }
 
 func init() { file_siyu_product_v1_review_proto_init() }
@@ -1367,7 +1510,7 @@ func file_siyu_product_v1_review_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_siyu_product_v1_review_proto_rawDesc), len(file_siyu_product_v1_review_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   19,
+			NumMessages:   21,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -62,6 +62,51 @@ func local_request_ReviewService_CreateReview_0(ctx context.Context, marshaler r
 	return msg, metadata, err
 }
 
+func request_ReviewService_UpdateReview_0(ctx context.Context, marshaler runtime.Marshaler, client ReviewServiceClient, req *http.Request, pathParams map[string]string) (proto.Message, runtime.ServerMetadata, error) {
+	var (
+		protoReq UpdateReviewRequest
+		metadata runtime.ServerMetadata
+		err      error
+	)
+	if err := marshaler.NewDecoder(req.Body).Decode(&protoReq); err != nil && !errors.Is(err, io.EOF) {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "%v", err)
+	}
+	if req.Body != nil {
+		_, _ = io.Copy(io.Discard, req.Body)
+	}
+	val, ok := pathParams["review_id"]
+	if !ok {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "missing parameter %s", "review_id")
+	}
+	protoReq.ReviewId, err = runtime.String(val)
+	if err != nil {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "type mismatch, parameter: %s, error: %v", "review_id", err)
+	}
+	msg, err := client.UpdateReview(ctx, &protoReq, grpc.Header(&metadata.HeaderMD), grpc.Trailer(&metadata.TrailerMD))
+	return msg, metadata, err
+}
+
+func local_request_ReviewService_UpdateReview_0(ctx context.Context, marshaler runtime.Marshaler, server ReviewServiceServer, req *http.Request, pathParams map[string]string) (proto.Message, runtime.ServerMetadata, error) {
+	var (
+		protoReq UpdateReviewRequest
+		metadata runtime.ServerMetadata
+		err      error
+	)
+	if err := marshaler.NewDecoder(req.Body).Decode(&protoReq); err != nil && !errors.Is(err, io.EOF) {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "%v", err)
+	}
+	val, ok := pathParams["review_id"]
+	if !ok {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "missing parameter %s", "review_id")
+	}
+	protoReq.ReviewId, err = runtime.String(val)
+	if err != nil {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "type mismatch, parameter: %s, error: %v", "review_id", err)
+	}
+	msg, err := server.UpdateReview(ctx, &protoReq)
+	return msg, metadata, err
+}
+
 var filter_ReviewService_ListProductReviews_0 = &utilities.DoubleArray{Encoding: map[string]int{"product_id": 0}, Base: []int{1, 1, 0}, Check: []int{0, 1, 2}}
 
 func request_ReviewService_ListProductReviews_0(ctx context.Context, marshaler runtime.Marshaler, client ReviewServiceClient, req *http.Request, pathParams map[string]string) (proto.Message, runtime.ServerMetadata, error) {
@@ -371,6 +416,26 @@ func RegisterReviewServiceHandlerServer(ctx context.Context, mux *runtime.ServeM
 		}
 		forward_ReviewService_CreateReview_0(annotatedContext, mux, outboundMarshaler, w, req, response_ReviewService_CreateReview_0{resp.(*CreateReviewResponse)}, mux.GetForwardResponseOptions()...)
 	})
+	mux.Handle(http.MethodPatch, pattern_ReviewService_UpdateReview_0, func(w http.ResponseWriter, req *http.Request, pathParams map[string]string) {
+		ctx, cancel := context.WithCancel(req.Context())
+		defer cancel()
+		var stream runtime.ServerTransportStream
+		ctx = grpc.NewContextWithServerTransportStream(ctx, &stream)
+		inboundMarshaler, outboundMarshaler := runtime.MarshalerForRequest(mux, req)
+		annotatedContext, err := runtime.AnnotateIncomingContext(ctx, mux, req, "/siyu.product.v1.ReviewService/UpdateReview", runtime.WithHTTPPathPattern("/v1/members/me/reviews/{review_id}"))
+		if err != nil {
+			runtime.HTTPError(ctx, mux, outboundMarshaler, w, req, err)
+			return
+		}
+		resp, md, err := local_request_ReviewService_UpdateReview_0(annotatedContext, inboundMarshaler, server, req, pathParams)
+		md.HeaderMD, md.TrailerMD = metadata.Join(md.HeaderMD, stream.Header()), metadata.Join(md.TrailerMD, stream.Trailer())
+		annotatedContext = runtime.NewServerMetadataContext(annotatedContext, md)
+		if err != nil {
+			runtime.HTTPError(annotatedContext, mux, outboundMarshaler, w, req, err)
+			return
+		}
+		forward_ReviewService_UpdateReview_0(annotatedContext, mux, outboundMarshaler, w, req, response_ReviewService_UpdateReview_0{resp.(*UpdateReviewResponse)}, mux.GetForwardResponseOptions()...)
+	})
 	mux.Handle(http.MethodGet, pattern_ReviewService_ListProductReviews_0, func(w http.ResponseWriter, req *http.Request, pathParams map[string]string) {
 		ctx, cancel := context.WithCancel(req.Context())
 		defer cancel()
@@ -568,6 +633,23 @@ func RegisterReviewServiceHandlerClient(ctx context.Context, mux *runtime.ServeM
 		}
 		forward_ReviewService_CreateReview_0(annotatedContext, mux, outboundMarshaler, w, req, response_ReviewService_CreateReview_0{resp.(*CreateReviewResponse)}, mux.GetForwardResponseOptions()...)
 	})
+	mux.Handle(http.MethodPatch, pattern_ReviewService_UpdateReview_0, func(w http.ResponseWriter, req *http.Request, pathParams map[string]string) {
+		ctx, cancel := context.WithCancel(req.Context())
+		defer cancel()
+		inboundMarshaler, outboundMarshaler := runtime.MarshalerForRequest(mux, req)
+		annotatedContext, err := runtime.AnnotateContext(ctx, mux, req, "/siyu.product.v1.ReviewService/UpdateReview", runtime.WithHTTPPathPattern("/v1/members/me/reviews/{review_id}"))
+		if err != nil {
+			runtime.HTTPError(ctx, mux, outboundMarshaler, w, req, err)
+			return
+		}
+		resp, md, err := request_ReviewService_UpdateReview_0(annotatedContext, inboundMarshaler, client, req, pathParams)
+		annotatedContext = runtime.NewServerMetadataContext(annotatedContext, md)
+		if err != nil {
+			runtime.HTTPError(annotatedContext, mux, outboundMarshaler, w, req, err)
+			return
+		}
+		forward_ReviewService_UpdateReview_0(annotatedContext, mux, outboundMarshaler, w, req, response_ReviewService_UpdateReview_0{resp.(*UpdateReviewResponse)}, mux.GetForwardResponseOptions()...)
+	})
 	mux.Handle(http.MethodGet, pattern_ReviewService_ListProductReviews_0, func(w http.ResponseWriter, req *http.Request, pathParams map[string]string) {
 		ctx, cancel := context.WithCancel(req.Context())
 		defer cancel()
@@ -699,6 +781,15 @@ func (m response_ReviewService_CreateReview_0) XXX_ResponseBody() interface{} {
 	return response.Review
 }
 
+type response_ReviewService_UpdateReview_0 struct {
+	*UpdateReviewResponse
+}
+
+func (m response_ReviewService_UpdateReview_0) XXX_ResponseBody() interface{} {
+	response := m.UpdateReviewResponse
+	return response.Review
+}
+
 type response_ReviewService_GetReviewSummary_0 struct {
 	*GetReviewSummaryResponse
 }
@@ -737,6 +828,7 @@ func (m response_ReviewService_ReplyReview_0) XXX_ResponseBody() interface{} {
 
 var (
 	pattern_ReviewService_CreateReview_0        = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 2, 2, 2, 3}, []string{"v1", "members", "me", "reviews"}, ""))
+	pattern_ReviewService_UpdateReview_0        = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 2, 2, 2, 3, 1, 0, 4, 1, 5, 4}, []string{"v1", "members", "me", "reviews", "review_id"}, ""))
 	pattern_ReviewService_ListProductReviews_0  = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2, 2, 3}, []string{"v1", "products", "product_id", "reviews"}, ""))
 	pattern_ReviewService_GetReviewSummary_0    = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2, 2, 3}, []string{"v1", "products", "product_id", "review-summary"}, ""))
 	pattern_ReviewService_ListMyReviews_0       = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 2, 2, 2, 3}, []string{"v1", "members", "me", "reviews"}, ""))
@@ -748,6 +840,7 @@ var (
 
 var (
 	forward_ReviewService_CreateReview_0        = runtime.ForwardResponseMessage
+	forward_ReviewService_UpdateReview_0        = runtime.ForwardResponseMessage
 	forward_ReviewService_ListProductReviews_0  = runtime.ForwardResponseMessage
 	forward_ReviewService_GetReviewSummary_0    = runtime.ForwardResponseMessage
 	forward_ReviewService_ListMyReviews_0       = runtime.ForwardResponseMessage

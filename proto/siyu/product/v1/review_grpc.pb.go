@@ -20,6 +20,7 @@ const _ = grpc.SupportPackageIsVersion9
 
 const (
 	ReviewService_CreateReview_FullMethodName        = "/siyu.product.v1.ReviewService/CreateReview"
+	ReviewService_UpdateReview_FullMethodName        = "/siyu.product.v1.ReviewService/UpdateReview"
 	ReviewService_ListProductReviews_FullMethodName  = "/siyu.product.v1.ReviewService/ListProductReviews"
 	ReviewService_GetReviewSummary_FullMethodName    = "/siyu.product.v1.ReviewService/GetReviewSummary"
 	ReviewService_ListMyReviews_FullMethodName       = "/siyu.product.v1.ReviewService/ListMyReviews"
@@ -40,6 +41,9 @@ const (
 type ReviewServiceClient interface {
 	// CreateReview reviews one completed order line of the caller.
 	CreateReview(ctx context.Context, in *CreateReviewRequest, opts ...grpc.CallOption) (*CreateReviewResponse, error)
+	// UpdateReview lets the author change the text or the anonymous flag of
+	// their own review; anyone else's review answers NOT_FOUND.
+	UpdateReview(ctx context.Context, in *UpdateReviewRequest, opts ...grpc.CallOption) (*UpdateReviewResponse, error)
 	// ListProductReviews pages through a product's visible reviews, newest
 	// first (AIP-158). Operators may include hidden ones.
 	ListProductReviews(ctx context.Context, in *ListProductReviewsRequest, opts ...grpc.CallOption) (*ListProductReviewsResponse, error)
@@ -69,6 +73,16 @@ func (c *reviewServiceClient) CreateReview(ctx context.Context, in *CreateReview
 	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
 	out := new(CreateReviewResponse)
 	err := c.cc.Invoke(ctx, ReviewService_CreateReview_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *reviewServiceClient) UpdateReview(ctx context.Context, in *UpdateReviewRequest, opts ...grpc.CallOption) (*UpdateReviewResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(UpdateReviewResponse)
+	err := c.cc.Invoke(ctx, ReviewService_UpdateReview_FullMethodName, in, out, cOpts...)
 	if err != nil {
 		return nil, err
 	}
@@ -156,6 +170,9 @@ func (c *reviewServiceClient) ReplyReview(ctx context.Context, in *ReplyReviewRe
 type ReviewServiceServer interface {
 	// CreateReview reviews one completed order line of the caller.
 	CreateReview(context.Context, *CreateReviewRequest) (*CreateReviewResponse, error)
+	// UpdateReview lets the author change the text or the anonymous flag of
+	// their own review; anyone else's review answers NOT_FOUND.
+	UpdateReview(context.Context, *UpdateReviewRequest) (*UpdateReviewResponse, error)
 	// ListProductReviews pages through a product's visible reviews, newest
 	// first (AIP-158). Operators may include hidden ones.
 	ListProductReviews(context.Context, *ListProductReviewsRequest) (*ListProductReviewsResponse, error)
@@ -183,6 +200,9 @@ type UnimplementedReviewServiceServer struct{}
 
 func (UnimplementedReviewServiceServer) CreateReview(context.Context, *CreateReviewRequest) (*CreateReviewResponse, error) {
 	return nil, status.Errorf(codes.Unimplemented, "method CreateReview not implemented")
+}
+func (UnimplementedReviewServiceServer) UpdateReview(context.Context, *UpdateReviewRequest) (*UpdateReviewResponse, error) {
+	return nil, status.Errorf(codes.Unimplemented, "method UpdateReview not implemented")
 }
 func (UnimplementedReviewServiceServer) ListProductReviews(context.Context, *ListProductReviewsRequest) (*ListProductReviewsResponse, error) {
 	return nil, status.Errorf(codes.Unimplemented, "method ListProductReviews not implemented")
@@ -240,6 +260,24 @@ func _ReviewService_CreateReview_Handler(srv interface{}, ctx context.Context, d
 	}
 	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
 		return srv.(ReviewServiceServer).CreateReview(ctx, req.(*CreateReviewRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _ReviewService_UpdateReview_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(UpdateReviewRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(ReviewServiceServer).UpdateReview(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: ReviewService_UpdateReview_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(ReviewServiceServer).UpdateReview(ctx, req.(*UpdateReviewRequest))
 	}
 	return interceptor(ctx, in, info, handler)
 }
@@ -380,6 +418,10 @@ var ReviewService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "CreateReview",
 			Handler:    _ReviewService_CreateReview_Handler,
+		},
+		{
+			MethodName: "UpdateReview",
+			Handler:    _ReviewService_UpdateReview_Handler,
 		},
 		{
 			MethodName: "ListProductReviews",

@@ -24,11 +24,18 @@ type Service struct {
 	locks skuLocks
 	hot   hotKeywords
 	lists domain.ShopperRepository
+	// sales keeps the sales counters; nil until UseSales.
+	sales domain.SalesRepository
+	// productLocks serialises this instance's writers of one product, so an
+	// update and a publish queue rather than fail each other's version check.
+	productLocks skuLocks
 }
 
 // New wires the use cases; call Load before serving.
 func New(repo domain.Repository, clk clock.Clock) *Service {
-	return &Service{repo: repo, clk: clk, catalog: newCatalog()}
+	c := newCatalog()
+	c.now = clk.Now
+	return &Service{repo: repo, clk: clk, catalog: c}
 }
 
 // Load fills the read model from the database.
@@ -41,7 +48,17 @@ func (s *Service) Load(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	brands, err := s.repo.Brands(ctx)
+	if err != nil {
+		return err
+	}
 	s.catalog.load(cats, products)
+	s.catalog.setBrands(brands)
+	if s.sales != nil {
+		if err := s.loadSales(ctx); err != nil {
+			return err
+		}
+	}
 	if s.inv != nil {
 		return s.loadStock(ctx, products)
 	}
@@ -91,18 +108,19 @@ func (s *Service) CreateProduct(ctx context.Context, p domain.Product, id string
 	} else if err := domain.ValidateID("product_id", id); err != nil {
 		return domain.Product{}, err
 	}
-	p.Title = strings.TrimSpace(p.Title)
+	p = domain.NormalizeProduct(p)
 	if err := domain.ValidateProduct(p); err != nil {
 		return domain.Product{}, err
 	}
 	if _, ok := s.catalog.product(id); ok {
 		return domain.Product{}, domain.ErrProductExists
 	}
-	if _, ok := s.catalog.category(p.CategoryID); !ok {
-		return domain.Product{}, domain.ErrCategoryNotFound
+	if err := s.checkRefs(p); err != nil {
+		return domain.Product{}, err
 	}
 	now := s.clk.Now()
-	p.ID, p.CreatedAt, p.UpdatedAt = id, now, now
+	p.ID, p.CreatedAt, p.UpdatedAt, p.Version = id, now, now, 1
+	p.Sales, p.RecentSales = 0, 0
 	codes := make([]string, len(p.Skus))
 	for i := range p.Skus {
 		p.Skus[i].ID = id + "-" + p.Skus[i].Code
@@ -111,7 +129,7 @@ func (s *Service) CreateProduct(ctx context.Context, p domain.Product, id string
 	if err := s.repo.ReserveSkuCodes(ctx, id, codes); err != nil {
 		return domain.Product{}, err
 	}
-	if err := s.repo.CreateProduct(ctx, p, domain.Created{EventID: newID("ev"), ProductID: id, Title: p.Title, Category: p.CategoryID, At: now}); err != nil {
+	if err := s.repo.CreateProduct(ctx, p, domain.Created{EventID: newID("ev"), ProductID: id, Title: p.Title, Category: p.CategoryID, At: now, Product: p}); err != nil {
 		return domain.Product{}, err
 	}
 	// A crash before the stock exists is repaired by the next Load.

@@ -20,6 +20,8 @@ type memRepo struct {
 	products map[string]domain.Product
 	codes    map[string]string
 	events   []domain.Created
+	brands   map[string]domain.Brand
+	changes  []domain.ProductEvent
 }
 
 func newMemRepo() *memRepo {

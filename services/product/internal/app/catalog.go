@@ -4,6 +4,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"time"
 
 	"siyu.dev/services/product/internal/domain"
 	"siyu.dev/services/product/internal/search"
@@ -30,11 +31,18 @@ type catalog struct {
 	// phrases are the category names and title words suggestions complete,
 	// with the number of products on sale that carry them.
 	phrases map[string]int
+	brands  map[string]domain.Brand
+	// codes is the product holding each SKU code, for imports.
+	codes map[string]string
+	// sales are the counters from paid and refunded orders, by product.
+	sales map[string]*domain.Sales
+	now   func() time.Time
 }
 
 func newCatalog() *catalog {
 	return &catalog{categories: map[string]domain.Category{}, products: map[string]domain.Product{}, stock: map[string]domain.StockLevel{}, skus: map[string]bool{},
-		index: search.New(), pos: map[string]int{}, phrases: map[string]int{}}
+		index: search.New(), pos: map[string]int{}, phrases: map[string]int{}, brands: map[string]domain.Brand{}, codes: map[string]string{},
+		sales: map[string]*domain.Sales{}, now: time.Now}
 }
 
 func (c *catalog) load(cats []domain.Category, products []domain.Product) {
@@ -50,6 +58,7 @@ func (c *catalog) load(cats []domain.Category, products []domain.Product) {
 		c.products[p.ID] = p
 		for _, k := range p.Skus {
 			c.skus[k.ID] = true
+			c.codes[k.Code] = p.ID
 		}
 		c.indexProduct(p)
 	}
@@ -62,17 +71,24 @@ func (c *catalog) putCategory(cat domain.Category) {
 	c.categories[cat.ID] = cat
 }
 
-// putProduct adds or replaces a product; events from other instances will
-// call it too once products change elsewhere.
-func (c *catalog) putProduct(p domain.Product) {
+// putProduct adds or replaces a product, unless the read model holds a
+// newer version already (events from other instances can arrive after this
+// instance's own write); it says whether it applied p.
+func (c *catalog) putProduct(p domain.Product) bool {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	if cur, ok := c.products[p.ID]; ok && cur.Version >= p.Version && cur.Version > 0 {
+		return false
+	}
+	p.Sales, p.RecentSales = 0, 0
 	c.products[p.ID] = p
 	for _, k := range p.Skus {
 		c.skus[k.ID] = true
+		c.codes[k.Code] = p.ID
 	}
 	c.indexProduct(p)
 	c.reindex()
+	return true
 }
 
 // indexProduct puts a product on sale into the keyword index and takes any
@@ -129,6 +145,9 @@ func (c *catalog) withStock(p domain.Product) domain.Product {
 		}
 	}
 	p.Skus = skus
+	if s := c.sales[p.ID]; s != nil {
+		p.Sales, p.RecentSales = s.Total, s.Recent(c.now())
+	}
 	return p
 }
 

@@ -67,6 +67,18 @@ func (r *Reviews) Create(ctx context.Context, memberID string, in domain.Review)
 	return in, nil
 }
 
+// Edit changes memberID's own review.
+func (r *Reviews) Edit(ctx context.Context, memberID, id string, e domain.ReviewEdit) (domain.Review, error) {
+	if id == "" {
+		return domain.Review{}, reviewIDRequired()
+	}
+	e, err := domain.ValidateEdit(e)
+	if err != nil {
+		return domain.Review{}, err
+	}
+	return r.repo.EditReview(ctx, id, memberID, e, r.clk.Now())
+}
+
 // SetHidden hides or shows a review; doing it twice changes nothing.
 func (r *Reviews) SetHidden(ctx context.Context, id string, hidden bool) (domain.Review, error) {
 	if id == "" {

@@ -28,6 +28,7 @@ type candidate struct {
 	score float64
 	price int64
 	sales int64
+	hot   int64
 }
 
 // search runs q over the products on sale: keyword matches (or everything
@@ -54,6 +55,7 @@ func (c *catalog) search(q domain.SearchQuery, offset, limit int) ([]domain.Prod
 		in = c.descendants(q.CategoryID)
 	}
 	perCategory := map[string]int{}
+	now := c.now()
 	matched := cands[:0]
 	for _, cd := range cands {
 		p := cd.p
@@ -71,6 +73,11 @@ func (c *catalog) search(q domain.SearchQuery, offset, limit int) ([]domain.Prod
 		}
 		if q.InStock && !inStock {
 			continue
+		}
+		// The counters from order events are the sales once there are any;
+		// before them, the units sold through reservations stand in.
+		if s := c.sales[p.ID]; s != nil {
+			cd.sales, cd.hot = s.Total, s.Recent(now)
 		}
 		perCategory[p.CategoryID]++
 		if in != nil && !in[p.CategoryID] {
@@ -114,6 +121,10 @@ func compare(o domain.SearchOrder, a, b candidate) int {
 		c = cmp.Compare(b.sales, a.sales)
 	case domain.OrderNewest:
 		c = b.p.CreatedAt.Compare(a.p.CreatedAt)
+	case domain.OrderHot:
+		if c = cmp.Compare(b.hot, a.hot); c == 0 {
+			c = cmp.Compare(b.sales, a.sales)
+		}
 	}
 	if c != 0 {
 		return c

@@ -21,6 +21,8 @@ const (
 	KindNotFound
 	KindExists
 	KindFailedPrecondition
+	// KindAborted is a write that lost a race (a stale version); retry after reading again.
+	KindAborted
 )
 
 // Error is a rule violation with a stable reason.
@@ -98,6 +100,18 @@ type Product struct {
 	SortWeight int32
 	CreatedAt  time.Time
 	UpdatedAt  time.Time
+	BrandID    string
+	// DescriptionHTML is sanitised before it is stored.
+	DescriptionHTML string
+	// PurchaseLimit is the units one member may buy; 0 means no limit.
+	PurchaseLimit int32
+	// SpecAttrs are the spec axes and their options, in display order.
+	SpecAttrs []SpecAttr
+	// Version grows by one with every stored change.
+	Version int64
+	// Sales and RecentSales (units in the HotWindow) come from the read
+	// model's counters; they are not stored with the product.
+	Sales, RecentSales int64
 }
 
 // PriceRange is the lowest price and list price over the SKUs.
@@ -129,11 +143,10 @@ func ValidateID(field, id string) error {
 
 // ValidateCategory checks a category against its parent (nil for a top-level one).
 func ValidateCategory(c Category, parent *Category) (Category, error) {
-	n := utf8.RuneCountInString(strings.TrimSpace(c.Name))
-	if n == 0 || n > 20 {
-		return c, invalid("CATEGORY_NAME_INVALID", "category.name", "name must be 1-20 characters")
+	c, err := validateCategoryFields(c)
+	if err != nil {
+		return c, err
 	}
-	c.Name = strings.TrimSpace(c.Name)
 	c.Level = 1
 	if parent != nil {
 		if parent.Level >= MaxCategoryLevel {
@@ -173,7 +186,19 @@ func ValidateProduct(p Product) error {
 	if p.Status < StatusDraft || p.Status > StatusOffShelf {
 		return invalid("STATUS_INVALID", "product.status", "status must be draft, on sale or off shelf")
 	}
-	return validateSkus(p.Skus)
+	if p.SortWeight < 0 || p.SortWeight > 1_000_000 {
+		return invalid("SORT_WEIGHT_INVALID", "product.sort_weight", "sort weight must be 0-1000000")
+	}
+	if p.PurchaseLimit < 0 || p.PurchaseLimit > 10_000 {
+		return invalid("PURCHASE_LIMIT_INVALID", "product.purchase_limit", "purchase limit must be 0 (none) to 10000")
+	}
+	if len(p.DescriptionHTML) > MaxDescriptionBytes {
+		return invalid("DESCRIPTION_INVALID", "product.description_html", "description must be at most %d bytes", MaxDescriptionBytes)
+	}
+	if err := validateSkus(p.Skus); err != nil {
+		return err
+	}
+	return validateSpecAttrs(p.SpecAttrs, p.Skus)
 }
 
 func validateSkus(skus []Sku) error {
@@ -247,6 +272,7 @@ type Repository interface {
 	ReserveSkuCodes(ctx context.Context, productID string, codes []string) error
 	CreateProduct(ctx context.Context, p Product, ev Created) error // ErrProductExists
 	Products(ctx context.Context) ([]Product, error)
+	CatalogRepository
 }
 
 // Created is the event of a new product.
@@ -256,4 +282,6 @@ type Created struct {
 	Title     string
 	Category  string
 	At        time.Time
+	// Product is the product as created.
+	Product Product
 }

@@ -44,6 +44,7 @@ type Review struct {
 	Reply     string
 	ReplyAt   time.Time
 	CreatedAt time.Time
+	UpdatedAt time.Time
 }
 
 // DisplayName is what other shoppers see as the author.
@@ -126,6 +127,27 @@ func validImageURL(u string) bool {
 	return false
 }
 
+// ReviewEdit is what an author may change; nil fields stay as they are.
+type ReviewEdit struct {
+	Text      *string
+	Anonymous *bool
+}
+
+// ValidateEdit checks an edit and returns it with the text trimmed.
+func ValidateEdit(e ReviewEdit) (ReviewEdit, error) {
+	if e.Text == nil && e.Anonymous == nil {
+		return e, invalid("UPDATE_MASK_INVALID", "update_mask", "nothing to change")
+	}
+	if e.Text != nil {
+		t := strings.TrimSpace(*e.Text)
+		if utf8.RuneCountInString(t) > MaxReviewText {
+			return e, invalid("REVIEW_TEXT_INVALID", "text", "text must be at most %d characters", MaxReviewText)
+		}
+		e.Text = &t
+	}
+	return e, nil
+}
+
 // ValidateReply checks an operator's reply and returns it trimmed.
 func ValidateReply(text string) (string, error) {
 	text = strings.TrimSpace(text)
@@ -204,6 +226,9 @@ type ReviewRepository interface {
 	// reports false when the review already had that visibility.
 	SetHidden(ctx context.Context, id string, hidden bool) (Review, bool, error)
 	SetReply(ctx context.Context, id, text string, at time.Time) (Review, error)
+	// EditReview changes the text and anonymous flag of memberID's review
+	// (ErrReviewNotFound when it is not theirs).
+	EditReview(ctx context.Context, id, memberID string, e ReviewEdit, at time.Time) (Review, error)
 	// ListReviews pages through matching reviews newest first.
 	ListReviews(ctx context.Context, f ReviewFilter, offset, limit int) ([]Review, int, error)
 	Summary(ctx context.Context, productID string) (RatingSummary, error)

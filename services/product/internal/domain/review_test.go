@@ -83,6 +83,25 @@ func TestReviewRulesAndSummary(t *testing.T) {
 			t.Errorf("reply %q: %v, want %q", c.text, err, c.reason)
 		}
 	}
+	long, blank, yes := strings.Repeat("好", 501), "  改  ", true
+	for _, c := range []struct {
+		name   string
+		edit   domain.ReviewEdit
+		reason string
+	}{
+		{"nothing", domain.ReviewEdit{}, "UPDATE_MASK_INVALID"},
+		{"too long", domain.ReviewEdit{Text: &long}, "REVIEW_TEXT_INVALID"},
+		{"text", domain.ReviewEdit{Text: &blank}, ""},
+		{"anonymous only", domain.ReviewEdit{Anonymous: &yes}, ""},
+	} {
+		got, err := domain.ValidateEdit(c.edit)
+		if reason(err) != c.reason {
+			t.Errorf("edit %s: %v, want %q", c.name, err, c.reason)
+		}
+		if c.name == "text" && *got.Text != "改" {
+			t.Errorf("edit text not trimmed: %q", *got.Text)
+		}
+	}
 	if err := domain.ValidateReviewFilter(domain.ReviewFilter{Rating: 6}); reason(err) != "RATING_INVALID" {
 		t.Errorf("rating filter 6: %v", err)
 	}

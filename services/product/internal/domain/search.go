@@ -16,6 +16,8 @@ const (
 	OrderPriceDesc
 	OrderSales
 	OrderNewest
+	// OrderHot is units sold in the HotWindow.
+	OrderHot
 )
 
 // MaxQueryLength is the longest keyword query in characters.
@@ -49,7 +51,7 @@ func NormalizeSearch(q SearchQuery) (SearchQuery, error) {
 	if q.Order == 0 {
 		q.Order = OrderRelevance
 	}
-	if q.Order < OrderRelevance || q.Order > OrderNewest {
+	if q.Order < OrderRelevance || q.Order > OrderHot {
 		return q, invalid("ORDER_INVALID", "order_by", "unknown order_by")
 	}
 	return q, nil

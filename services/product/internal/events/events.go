@@ -16,6 +16,8 @@ import (
 const (
 	Stream              = "PRODUCT"
 	SubjectCreated      = "siyu.product.created"
+	SubjectUpdated      = "siyu.product.updated"
+	SubjectPublished    = "siyu.product.published"
 	SubjectStockChanged = "siyu.product.stock_changed"
 	SubjectStockLow     = "siyu.product.stock_low"
 )
@@ -27,6 +29,7 @@ var Subjects = []string{"siyu.product.>"}
 func Created(ctx context.Context, e domain.Created) (natsx.Event, error) {
 	return natsx.NewEvent(ctx, SubjectCreated, e.EventID, &productv1.ProductCreated{
 		EventId: e.EventID, OccurredAt: timestamppb.New(e.At), ProductId: e.ProductID, Title: e.Title, CategoryId: e.Category,
+		Product: ProductProto(e.Product),
 	})
 }
 

@@ -5,31 +5,44 @@ package grpcapi
 import (
 	"context"
 	"errors"
+	"time"
 
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
-	"google.golang.org/protobuf/types/known/timestamppb"
 
 	"siyu.dev/pkg/auth"
 	"siyu.dev/pkg/errs"
 	productv1 "siyu.dev/proto/siyu/product/v1"
 	"siyu.dev/services/product/internal/app"
 	"siyu.dev/services/product/internal/domain"
+	"siyu.dev/services/product/internal/events"
 )
 
 const errDomain = "product.siyu.dev"
 
 // Policy is who may call what.
 var Policy = auth.Policy{
-	productv1.ProductService_ListProducts_FullMethodName:    auth.Public,
-	productv1.ProductService_GetProduct_FullMethodName:      auth.Public,
-	productv1.ProductService_ListCategories_FullMethodName:  auth.Public,
-	productv1.ProductService_CreateCategory_FullMethodName:  auth.AdminOnly,
-	productv1.ProductService_CreateProduct_FullMethodName:   auth.AdminOnly,
-	productv1.ProductService_SearchProducts_FullMethodName:  auth.Public,
-	productv1.ProductService_SuggestKeywords_FullMethodName: auth.Public,
-	productv1.ProductService_ListHotKeywords_FullMethodName: auth.Public,
+	productv1.ProductService_ListProducts_FullMethodName:      auth.Public,
+	productv1.ProductService_GetProduct_FullMethodName:        auth.Public,
+	productv1.ProductService_ListCategories_FullMethodName:    auth.Public,
+	productv1.ProductService_CreateCategory_FullMethodName:    auth.AdminOnly,
+	productv1.ProductService_CreateProduct_FullMethodName:     auth.AdminOnly,
+	productv1.ProductService_SearchProducts_FullMethodName:    auth.Public,
+	productv1.ProductService_SuggestKeywords_FullMethodName:   auth.Public,
+	productv1.ProductService_ListHotKeywords_FullMethodName:   auth.Public,
+	productv1.ProductService_ListBrands_FullMethodName:        auth.Public,
+	productv1.ProductService_UpdateCategory_FullMethodName:    auth.AdminOnly,
+	productv1.ProductService_DeleteCategory_FullMethodName:    auth.AdminOnly,
+	productv1.ProductService_CreateBrand_FullMethodName:       auth.AdminOnly,
+	productv1.ProductService_UpdateBrand_FullMethodName:       auth.AdminOnly,
+	productv1.ProductService_DeleteBrand_FullMethodName:       auth.AdminOnly,
+	productv1.ProductService_AdminGetProduct_FullMethodName:   auth.AdminOnly,
+	productv1.ProductService_AdminListProducts_FullMethodName: auth.AdminOnly,
+	productv1.ProductService_UpdateProduct_FullMethodName:     auth.AdminOnly,
+	productv1.ProductService_PublishProduct_FullMethodName:    auth.AdminOnly,
+	productv1.ProductService_UnpublishProduct_FullMethodName:  auth.AdminOnly,
+	productv1.ProductService_ImportProducts_FullMethodName:    auth.AdminOnly,
 	// Inventory is for the order service and operators.
 	productv1.InventoryService_ReserveStock_FullMethodName:         auth.AdminOnly,
 	productv1.InventoryService_ConfirmReservation_FullMethodName:   auth.AdminOnly,
@@ -67,6 +80,7 @@ func toStatus(ctx context.Context, err error) error {
 		domain.KindNotFound:           codes.NotFound,
 		domain.KindExists:             codes.AlreadyExists,
 		domain.KindFailedPrecondition: codes.FailedPrecondition,
+		domain.KindAborted:            codes.Aborted,
 	}[de.Kind]
 	var kv []string
 	if de.Field != "" {
@@ -132,16 +146,21 @@ func (s server) CreateProduct(ctx context.Context, req *productv1.CreateProductR
 	if p == nil {
 		return nil, errs.Invalid(errDomain, "PRODUCT_REQUIRED", "product is required")
 	}
-	d := domain.Product{Title: p.GetTitle(), Subtitle: p.GetSubtitle(), CategoryID: p.GetCategoryId(), ImageURLs: p.GetImageUrls(),
-		Status: domain.Status(p.GetStatus()), Tags: p.GetTags(), SortWeight: p.GetSortWeight()}
-	for _, k := range p.GetSkus() {
-		d.Skus = append(d.Skus, domain.Sku{Code: k.GetCode(), Specs: k.GetSpecs(), PriceFen: k.GetPriceFen(), ListPriceFen: k.GetListPriceFen(), Stock: k.GetStock()})
-	}
-	got, err := s.svc.CreateProduct(ctx, d, req.GetProductId())
+	got, err := s.svc.CreateProduct(ctx, fromProto(p), req.GetProductId())
 	if err != nil {
 		return nil, toStatus(ctx, err)
 	}
 	return &productv1.CreateProductResponse{Product: toProto(got)}, nil
+}
+
+// fromProto is the writable part of a product from a request.
+func fromProto(p *productv1.Product) domain.Product {
+	d := events.ProductFromProto(p)
+	d.ID, d.Version, d.CreatedAt, d.UpdatedAt = "", 0, time.Time{}, time.Time{}
+	for i := range d.Skus {
+		d.Skus[i].ID = ""
+	}
+	return d
 }
 
 func (s server) SearchProducts(ctx context.Context, req *productv1.SearchProductsRequest) (*productv1.SearchProductsResponse, error) {
@@ -186,12 +205,7 @@ func categoryProto(c domain.Category) *productv1.Category {
 }
 
 func toProto(p domain.Product) *productv1.Product {
-	price, list := p.PriceRange()
-	out := &productv1.Product{Id: p.ID, Title: p.Title, Subtitle: p.Subtitle, CategoryId: p.CategoryID, ImageUrls: p.ImageURLs,
-		PriceFen: price, ListPriceFen: list, Status: productv1.ProductStatus(p.Status), Tags: p.Tags, SortWeight: p.SortWeight,
-		CreateTime: timestamppb.New(p.CreatedAt), UpdateTime: timestamppb.New(p.UpdatedAt), Skus: make([]*productv1.Sku, len(p.Skus))}
-	for i, k := range p.Skus {
-		out.Skus[i] = &productv1.Sku{Id: k.ID, Code: k.Code, Specs: k.Specs, PriceFen: k.PriceFen, ListPriceFen: k.ListPriceFen, Stock: k.Stock}
-	}
+	out := events.ProductProto(p)
+	out.Sales, out.RecentSales = p.Sales, p.RecentSales
 	return out
 }

@@ -19,6 +19,7 @@ import (
 func init() {
 	for m, r := range map[string]auth.Rule{
 		productv1.ReviewService_CreateReview_FullMethodName:        auth.MemberOnly,
+		productv1.ReviewService_UpdateReview_FullMethodName:        auth.MemberOnly,
 		productv1.ReviewService_ListMyReviews_FullMethodName:       auth.MemberOnly,
 		productv1.ReviewService_ListReviewableLines_FullMethodName: auth.MemberOnly,
 		productv1.ReviewService_ListProductReviews_FullMethodName:  auth.Public,
@@ -66,6 +67,9 @@ func reviewProto(r domain.Review, full bool) *productv1.Review {
 	if !r.ReplyAt.IsZero() {
 		out.ReplyTime = timestamppb.New(r.ReplyAt)
 	}
+	if !r.UpdatedAt.IsZero() {
+		out.UpdateTime = timestamppb.New(r.UpdatedAt)
+	}
 	if full {
 		out.OrderId, out.LineId, out.MemberId = r.OrderID, r.LineID, r.MemberID
 	}
@@ -83,6 +87,35 @@ func (s reviews) CreateReview(ctx context.Context, req *productv1.CreateReviewRe
 		return nil, toStatus(ctx, err)
 	}
 	return &productv1.CreateReviewResponse{Review: reviewProto(got, true)}, nil
+}
+
+func (s reviews) UpdateReview(ctx context.Context, req *productv1.UpdateReviewRequest) (*productv1.UpdateReviewResponse, error) {
+	m, err := caller(ctx)
+	if err != nil {
+		return nil, err
+	}
+	paths := req.GetUpdateMask().GetPaths()
+	if len(paths) == 0 {
+		paths = []string{"text", "anonymous"}
+	}
+	var e domain.ReviewEdit
+	for _, p := range paths {
+		switch p {
+		case "text":
+			t := req.GetText()
+			e.Text = &t
+		case "anonymous":
+			a := req.GetAnonymous()
+			e.Anonymous = &a
+		default:
+			return nil, errs.Invalid(errDomain, "UPDATE_MASK_INVALID", "only text and anonymous can be changed", "field", "update_mask")
+		}
+	}
+	got, err := s.r.Edit(ctx, m, req.GetReviewId(), e)
+	if err != nil {
+		return nil, toStatus(ctx, err)
+	}
+	return &productv1.UpdateReviewResponse{Review: reviewProto(got, true)}, nil
 }
 
 func (s reviews) ListProductReviews(ctx context.Context, req *productv1.ListProductReviewsRequest) (*productv1.ListProductReviewsResponse, error) {

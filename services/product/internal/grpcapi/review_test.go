@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -13,6 +14,7 @@ import (
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/types/known/fieldmaskpb"
 	"google.golang.org/protobuf/types/known/timestamppb"
 
 	"siyu.dev/pkg/auth"
@@ -56,8 +58,10 @@ func setupReviews(t testing.TB) *revEnv {
 		t.Fatal(err)
 	}
 	rs := mongostore.NewReviewStore(db)
-	if err := rs.EnsureIndexes(context.Background()); err != nil {
-		t.Fatal(err)
+	for range 2 { // a restart creates them again
+		if err := rs.EnsureIndexes(context.Background()); err != nil {
+			t.Fatal(err)
+		}
 	}
 	rev := app.NewReviews(rs, clock.System)
 	rec := app.NewRecommender(mongostore.NewRecStore(db), svc, clock.System)
@@ -276,6 +280,23 @@ func TestReviewsRulesAndModeration(t *testing.T) {
 	}
 	if s := summary("p-a"); s.ReviewCount != 2 || s.WithImagesCount != 1 {
 		t.Errorf("summary after unhiding: %v", s)
+	}
+
+	// Only the author edits, and only text and anonymity.
+	_, err = rv.UpdateReview(bob, &productv1.UpdateReviewRequest{ReviewId: got.Review.Id, Text: "差评"})
+	expect(t, "bob edits alice's review", err, codes.NotFound, "REVIEW_NOT_FOUND")
+	_, err = rv.UpdateReview(e.operator(auth.RoleOwner), &productv1.UpdateReviewRequest{ReviewId: got.Review.Id, Text: "x"})
+	expect(t, "operator edits", err, codes.PermissionDenied, "ROLE_REQUIRED")
+	_, err = rv.UpdateReview(alice, &productv1.UpdateReviewRequest{ReviewId: got.Review.Id, UpdateMask: &fieldmaskpb.FieldMask{Paths: []string{"rating"}}})
+	expect(t, "edit the rating", err, codes.InvalidArgument, "UPDATE_MASK_INVALID")
+	_, err = rv.UpdateReview(alice, &productv1.UpdateReviewRequest{Text: "x"})
+	expect(t, "edit without id", err, codes.InvalidArgument, "REVIEW_ID_REQUIRED")
+	_, err = rv.UpdateReview(alice, &productv1.UpdateReviewRequest{ReviewId: got.Review.Id, Text: strings.Repeat("长", 501)})
+	expect(t, "edit too long", err, codes.InvalidArgument, "REVIEW_TEXT_INVALID")
+	ed, err := rv.UpdateReview(alice, &productv1.UpdateReviewRequest{ReviewId: got.Review.Id, Text: "穿了一周，依然很好", Anonymous: true,
+		UpdateMask: &fieldmaskpb.FieldMask{Paths: []string{"text"}}})
+	if err != nil || ed.Review.Text != "穿了一周，依然很好" || ed.Review.Anonymous || ed.Review.UpdateTime == nil || ed.Review.Rating != 5 {
+		t.Fatalf("edit: %v %v", ed, err)
 	}
 
 	_, err = rv.ReplyReview(bob, &productv1.ReplyReviewRequest{ReviewId: got.Review.Id, Text: "hi"})

@@ -22,6 +22,7 @@ type Store struct {
 	CategoryColl, ProductColl, SkuCodes *mongo.Collection
 	StockColl, Reservations, Leases     *mongo.Collection
 	FavouriteColl, HistoryColl          *mongo.Collection
+	BrandColl, SalesColl                *mongo.Collection
 	// Flush publishes a product's outbox right after the write; the relay's
 	// sweep covers whatever it misses.
 	Flush func(coll *mongo.Collection, id any)
@@ -32,6 +33,7 @@ func New(db *mongo.Database) *Store {
 	return &Store{CategoryColl: db.Collection("categories"), ProductColl: db.Collection("products"), SkuCodes: db.Collection("sku_codes"),
 		StockColl: db.Collection("stock"), Reservations: db.Collection("reservations"), Leases: db.Collection("leases"),
 		FavouriteColl: db.Collection("favourites"), HistoryColl: db.Collection("history"),
+		BrandColl: db.Collection("brands"), SalesColl: db.Collection("sales"),
 		Flush: func(*mongo.Collection, any) {}}
 }
 
@@ -116,6 +118,43 @@ type productDoc struct {
 	CreatedAt  time.Time `bson:"created_at"`
 	UpdatedAt  time.Time `bson:"updated_at"`
 	Outbox     bson.A    `bson:"outbox,omitempty"`
+	// Documents from before versions have none: they read as version 1.
+	Version       int64         `bson:"version,omitempty"`
+	BrandID       string        `bson:"brand_id,omitempty"`
+	Description   string        `bson:"description_html,omitempty"`
+	PurchaseLimit int32         `bson:"purchase_limit,omitempty"`
+	SpecAttrs     []specAttrDoc `bson:"spec_attributes,omitempty"`
+}
+
+type specAttrDoc struct {
+	Name    string   `bson:"name"`
+	Options []string `bson:"options"`
+}
+
+func toDoc(p domain.Product) productDoc {
+	d := productDoc{ID: p.ID, Title: p.Title, Subtitle: p.Subtitle, CategoryID: p.CategoryID, ImageURLs: p.ImageURLs, Status: int(p.Status),
+		Tags: p.Tags, SortWeight: p.SortWeight, CreatedAt: p.CreatedAt, UpdatedAt: p.UpdatedAt,
+		Version: p.Version, BrandID: p.BrandID, Description: p.DescriptionHTML, PurchaseLimit: p.PurchaseLimit}
+	for _, k := range p.Skus {
+		d.Skus = append(d.Skus, skuDoc{ID: k.ID, Code: k.Code, Specs: k.Specs, PriceFen: k.PriceFen, ListPriceFen: k.ListPriceFen, Stock: k.Stock})
+	}
+	for _, a := range p.SpecAttrs {
+		d.SpecAttrs = append(d.SpecAttrs, specAttrDoc{Name: a.Name, Options: a.Options})
+	}
+	return d
+}
+
+func fromDoc(d productDoc) domain.Product {
+	p := domain.Product{ID: d.ID, Title: d.Title, Subtitle: d.Subtitle, CategoryID: d.CategoryID, ImageURLs: d.ImageURLs, Status: domain.Status(d.Status),
+		Tags: d.Tags, SortWeight: d.SortWeight, CreatedAt: d.CreatedAt, UpdatedAt: d.UpdatedAt,
+		Version: max(d.Version, 1), BrandID: d.BrandID, DescriptionHTML: d.Description, PurchaseLimit: d.PurchaseLimit}
+	for _, k := range d.Skus {
+		p.Skus = append(p.Skus, domain.Sku{ID: k.ID, Code: k.Code, Specs: k.Specs, PriceFen: k.PriceFen, ListPriceFen: k.ListPriceFen, Stock: k.Stock})
+	}
+	for _, a := range d.SpecAttrs {
+		p.SpecAttrs = append(p.SpecAttrs, domain.SpecAttr{Name: a.Name, Options: a.Options})
+	}
+	return p
 }
 
 // CreateProduct inserts p with product.created in its outbox.
@@ -124,11 +163,8 @@ func (s *Store) CreateProduct(ctx context.Context, p domain.Product, ev domain.C
 	if err != nil {
 		return err
 	}
-	d := productDoc{ID: p.ID, Title: p.Title, Subtitle: p.Subtitle, CategoryID: p.CategoryID, ImageURLs: p.ImageURLs, Status: int(p.Status),
-		Tags: p.Tags, SortWeight: p.SortWeight, CreatedAt: p.CreatedAt, UpdatedAt: p.UpdatedAt, Outbox: bson.A{outbox.Entry(e, ev.At)}}
-	for _, k := range p.Skus {
-		d.Skus = append(d.Skus, skuDoc{ID: k.ID, Code: k.Code, Specs: k.Specs, PriceFen: k.PriceFen, ListPriceFen: k.ListPriceFen, Stock: k.Stock})
-	}
+	d := toDoc(p)
+	d.Outbox = bson.A{outbox.Entry(e, ev.At)}
 	if _, err := s.ProductColl.InsertOne(ctx, d); err != nil {
 		if mongox.IsDuplicateKey(err) {
 			return domain.ErrProductExists
@@ -152,12 +188,7 @@ func (s *Store) Products(ctx context.Context) ([]domain.Product, error) {
 		if err := cur.Decode(&d); err != nil {
 			return nil, err
 		}
-		p := domain.Product{ID: d.ID, Title: d.Title, Subtitle: d.Subtitle, CategoryID: d.CategoryID, ImageURLs: d.ImageURLs, Status: domain.Status(d.Status),
-			Tags: d.Tags, SortWeight: d.SortWeight, CreatedAt: d.CreatedAt, UpdatedAt: d.UpdatedAt}
-		for _, k := range d.Skus {
-			p.Skus = append(p.Skus, domain.Sku{ID: k.ID, Code: k.Code, Specs: k.Specs, PriceFen: k.PriceFen, ListPriceFen: k.ListPriceFen, Stock: k.Stock})
-		}
-		out = append(out, p)
+		out = append(out, fromDoc(d))
 	}
 	if err := cur.Err(); err != nil {
 		return nil, err

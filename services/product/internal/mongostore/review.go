@@ -37,15 +37,23 @@ func NewReviewStore(db *mongo.Database) *ReviewStore {
 		Flush: func(*mongo.Collection, any) {}}
 }
 
-// EnsureIndexes creates the listing indexes (MongoDB uses them; the
-// embedded store accepts them).
+// EnsureIndexes creates the listing indexes; running it again is a no-op.
 func (s *ReviewStore) EnsureIndexes(ctx context.Context) error {
-	if err := mongox.EnsureIndexes(ctx, s.ReviewColl,
-		mongox.Index{Name: "product_created", Keys: bson.D{{Key: "product_id", Value: 1}, {Key: "created_at", Value: -1}}},
-		mongox.Index{Name: "member_created", Keys: bson.D{{Key: "member_id", Value: 1}, {Key: "created_at", Value: -1}}}); err != nil {
-		return err
+	// One index per call: the embedded store drops the connection when a
+	// multi-index request names indexes that already exist.
+	for _, x := range []struct {
+		coll *mongo.Collection
+		idx  mongox.Index
+	}{
+		{s.ReviewColl, mongox.Index{Name: "by_product", Keys: bson.D{{Key: "product_id", Value: 1}}}},
+		{s.ReviewColl, mongox.Index{Name: "by_member", Keys: bson.D{{Key: "member_id", Value: 1}}}},
+		{s.LineColl, mongox.Index{Name: "by_member", Keys: bson.D{{Key: "member_id", Value: 1}}}},
+	} {
+		if err := mongox.EnsureIndexes(ctx, x.coll, x.idx); err != nil {
+			return err
+		}
 	}
-	return mongox.EnsureIndexes(ctx, s.LineColl, mongox.Index{Name: "member", Keys: bson.D{{Key: "member_id", Value: 1}}})
+	return nil
 }
 
 type reviewableDoc struct {
@@ -75,13 +83,14 @@ type reviewDoc struct {
 	Reply     string    `bson:"reply,omitempty"`
 	ReplyAt   time.Time `bson:"reply_at,omitempty"`
 	CreatedAt time.Time `bson:"created_at"`
+	UpdatedAt time.Time `bson:"updated_at,omitempty"`
 	Outbox    bson.A    `bson:"outbox,omitempty"`
 }
 
 func (d reviewDoc) domain() domain.Review {
 	return domain.Review{ID: d.ID, ProductID: d.ProductID, SkuID: d.SkuID, OrderID: d.OrderID, LineID: d.LineID, MemberID: d.MemberID,
 		Nickname: d.Nickname, Anonymous: d.Anonymous, Rating: d.Rating, Text: d.Text, ImageURLs: d.ImageURLs, Hidden: d.Hidden,
-		Reply: d.Reply, ReplyAt: d.ReplyAt, CreatedAt: d.CreatedAt}
+		Reply: d.Reply, ReplyAt: d.ReplyAt, CreatedAt: d.CreatedAt, UpdatedAt: d.UpdatedAt}
 }
 
 type summaryDoc struct {
@@ -215,6 +224,25 @@ func (s *ReviewStore) SetHidden(ctx context.Context, id string, hidden bool) (do
 func (s *ReviewStore) SetReply(ctx context.Context, id, text string, at time.Time) (domain.Review, error) {
 	var d reviewDoc
 	err := s.ReviewColl.FindOneAndUpdate(ctx, bson.M{"_id": id}, bson.M{"$set": bson.M{"reply": text, "reply_at": at}},
+		options.FindOneAndUpdate().SetReturnDocument(options.After)).Decode(&d)
+	if errors.Is(err, mongo.ErrNoDocuments) {
+		return domain.Review{}, domain.ErrReviewNotFound
+	}
+	return d.domain(), err
+}
+
+// EditReview updates the review only if memberID wrote it: the member is
+// part of the filter, so another member's id matches nothing.
+func (s *ReviewStore) EditReview(ctx context.Context, id, memberID string, e domain.ReviewEdit, at time.Time) (domain.Review, error) {
+	set := bson.M{"updated_at": at}
+	if e.Text != nil {
+		set["text"] = *e.Text
+	}
+	if e.Anonymous != nil {
+		set["anonymous"] = *e.Anonymous
+	}
+	var d reviewDoc
+	err := s.ReviewColl.FindOneAndUpdate(ctx, bson.M{"_id": id, "member_id": memberID}, bson.M{"$set": set},
 		options.FindOneAndUpdate().SetReturnDocument(options.After)).Decode(&d)
 	if errors.Is(err, mongo.ErrNoDocuments) {
 		return domain.Review{}, domain.ErrReviewNotFound
