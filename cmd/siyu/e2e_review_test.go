@@ -91,6 +91,18 @@ func TestReviewsAndRecommendationsThroughGateway(t *testing.T) {
 		if num(sum["review_count"]) != "1" || num(sum["average_rating_x100"]) != "500" || num(sum["with_images_count"]) != "1" {
 			t.Errorf("summary %v", sum)
 		}
+		// Ratings reach the catalogue: product reads and the search's rating order.
+		if p := api.expect(t, "GET", "/v1/products/rv-a", "", "", 200); num(p["rating_x100"]) != "500" || num(p["review_count"]) != "1" {
+			t.Errorf("product rv-a rating %v, %v reviews", p["rating_x100"], p["review_count"])
+		}
+		byRating := api.expect(t, "GET", "/v1/products:search?category_id=rv-cat&order_by=SEARCH_ORDER_RATING", "", "", 200)
+		var ids []string
+		for _, p := range anySlice(byRating["products"]) {
+			ids = append(ids, p.(map[string]any)["id"].(string))
+		}
+		if len(ids) != 4 || ids[0] != "rv-a" || ids[1] != "rv-b" {
+			t.Errorf("search by rating: %v, want rv-a (5 stars) then rv-b (2 stars) then the unrated", ids)
+		}
 		api.expectReason(t, "POST", "/v1/admin/reviews/"+id+":hide", alice.access, "{}", 403, "ROLE_REQUIRED")
 		api.expectReason(t, "POST", "/v1/admin/reviews/"+id+":hide", cs, "{}", 403, "ROLE_REQUIRED")
 		api.expectReason(t, "POST", "/v1/admin/reviews/rv-none:hide", owner, "{}", 404, "REVIEW_NOT_FOUND")

@@ -40,6 +40,10 @@ func (x extras) start(ctx context.Context, in *lifecycle.Infra, svc *app.Service
 		return nil, err
 	}
 	reviews := app.NewReviews(x.reviews, in.Clock)
+	if err := svc.UseRatings(ctx, x.reviews); err != nil {
+		return nil, err
+	}
+	reviews.OnSummaryChange(svc.SetRating)
 	rec := app.NewRecommender(x.recs, svc, in.Clock)
 	rec.UseHistory(svc.RecordView)
 	if err := rec.Refresh(ctx); err != nil {

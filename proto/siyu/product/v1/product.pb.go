@@ -91,6 +91,9 @@ const (
 	SearchOrder_SEARCH_ORDER_NEWEST SearchOrder = 5
 	// Units sold in the last 7 days, most first.
 	SearchOrder_SEARCH_ORDER_HOT SearchOrder = 6
+	// Average rating of visible reviews, best first; more reviews win a tie,
+	// products without reviews come last.
+	SearchOrder_SEARCH_ORDER_RATING SearchOrder = 7
 )
 
 // Enum value maps for SearchOrder.
@@ -103,6 +106,7 @@ var (
 		4: "SEARCH_ORDER_SALES",
 		5: "SEARCH_ORDER_NEWEST",
 		6: "SEARCH_ORDER_HOT",
+		7: "SEARCH_ORDER_RATING",
 	}
 	SearchOrder_value = map[string]int32{
 		"SEARCH_ORDER_UNSPECIFIED": 0,
@@ -112,6 +116,7 @@ var (
 		"SEARCH_ORDER_SALES":       4,
 		"SEARCH_ORDER_NEWEST":      5,
 		"SEARCH_ORDER_HOT":         6,
+		"SEARCH_ORDER_RATING":      7,
 	}
 )
 
@@ -411,7 +416,11 @@ type Product struct {
 	// Units sold (paid minus refunded) over all time.
 	Sales int64 `protobuf:"varint,19,opt,name=sales,proto3" json:"sales,omitempty"`
 	// Units sold in the last 7 days: the "hot" ranking.
-	RecentSales   int64 `protobuf:"varint,20,opt,name=recent_sales,json=recentSales,proto3" json:"recent_sales,omitempty"`
+	RecentSales int64 `protobuf:"varint,20,opt,name=recent_sales,json=recentSales,proto3" json:"recent_sales,omitempty"`
+	// Average rating of visible reviews times 100 (450 = 4.5 stars); 0 without reviews.
+	RatingX100 int32 `protobuf:"varint,21,opt,name=rating_x100,json=ratingX100,proto3" json:"rating_x100,omitempty"`
+	// Number of visible reviews.
+	ReviewCount   int64 `protobuf:"varint,22,opt,name=review_count,json=reviewCount,proto3" json:"review_count,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -582,6 +591,20 @@ func (x *Product) GetSales() int64 {
 func (x *Product) GetRecentSales() int64 {
 	if x != nil {
 		return x.RecentSales
+	}
+	return 0
+}
+
+func (x *Product) GetRatingX100() int32 {
+	if x != nil {
+		return x.RatingX100
+	}
+	return 0
+}
+
+func (x *Product) GetReviewCount() int64 {
+	if x != nil {
+		return x.ReviewCount
 	}
 	return 0
 }
@@ -2960,7 +2983,7 @@ const file_siyu_product_v1_product_proto_rawDesc = "" +
 	"\n" +
 	"SpecsEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
-	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"\xe8\x05\n" +
+	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"\xac\x06\n" +
 	"\aProduct\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12\x14\n" +
 	"\x05title\x18\x02 \x01(\tR\x05title\x12\x1a\n" +
@@ -2987,7 +3010,10 @@ const file_siyu_product_v1_product_proto_rawDesc = "" +
 	"\aversion\x18\x11 \x01(\x03R\aversion\x12G\n" +
 	"\x0fspec_attributes\x18\x12 \x03(\v2\x1e.siyu.product.v1.SpecAttributeR\x0especAttributes\x12\x14\n" +
 	"\x05sales\x18\x13 \x01(\x03R\x05sales\x12!\n" +
-	"\frecent_sales\x18\x14 \x01(\x03R\vrecentSales\"=\n" +
+	"\frecent_sales\x18\x14 \x01(\x03R\vrecentSales\x12\x1f\n" +
+	"\vrating_x100\x18\x15 \x01(\x05R\n" +
+	"ratingX100\x12!\n" +
+	"\freview_count\x18\x16 \x01(\x03R\vreviewCount\"=\n" +
 	"\rSpecAttribute\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x12\x18\n" +
 	"\aoptions\x18\x02 \x03(\tR\aoptions\"|\n" +
@@ -3144,7 +3170,7 @@ const file_siyu_product_v1_product_proto_rawDesc = "" +
 	"\x1aPRODUCT_STATUS_UNSPECIFIED\x10\x00\x12\x18\n" +
 	"\x14PRODUCT_STATUS_DRAFT\x10\x01\x12\x1a\n" +
 	"\x16PRODUCT_STATUS_ON_SALE\x10\x02\x12\x1c\n" +
-	"\x18PRODUCT_STATUS_OFF_SHELF\x10\x03*\xc7\x01\n" +
+	"\x18PRODUCT_STATUS_OFF_SHELF\x10\x03*\xe0\x01\n" +
 	"\vSearchOrder\x12\x1c\n" +
 	"\x18SEARCH_ORDER_UNSPECIFIED\x10\x00\x12\x1a\n" +
 	"\x16SEARCH_ORDER_RELEVANCE\x10\x01\x12\x1a\n" +
@@ -3152,7 +3178,8 @@ const file_siyu_product_v1_product_proto_rawDesc = "" +
 	"\x17SEARCH_ORDER_PRICE_DESC\x10\x03\x12\x16\n" +
 	"\x12SEARCH_ORDER_SALES\x10\x04\x12\x17\n" +
 	"\x13SEARCH_ORDER_NEWEST\x10\x05\x12\x14\n" +
-	"\x10SEARCH_ORDER_HOT\x10\x06*\\\n" +
+	"\x10SEARCH_ORDER_HOT\x10\x06\x12\x17\n" +
+	"\x13SEARCH_ORDER_RATING\x10\a*\\\n" +
 	"\fImportFormat\x12\x1d\n" +
 	"\x19IMPORT_FORMAT_UNSPECIFIED\x10\x00\x12\x16\n" +
 	"\x12IMPORT_FORMAT_JSON\x10\x01\x12\x15\n" +

@@ -308,3 +308,40 @@ func TestSalesCountersAndHotSort(t *testing.T) {
 		t.Errorf("after reload: %d", tot)
 	}
 }
+
+type memRatings []domain.RatingSummary
+
+func (m memRatings) Summaries(context.Context) ([]domain.RatingSummary, error) { return m, nil }
+
+func TestRatingsInReadsAndTheRatingSort(t *testing.T) {
+	s, _, _ := seeded(t)
+	ctx := context.Background()
+	for _, id := range []string{"none", "good", "best", "busy"} {
+		if _, err := s.CreateProduct(ctx, product("dress", "R-"+id, 0), "p-"+id); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// 4.5 stars from 2 reviews, 5 stars from 1, 4.5 stars from 4.
+	if err := s.UseRatings(ctx, memRatings{
+		{ProductID: "p-good", Count: 2, Stars: [5]int64{0, 0, 0, 1, 1}},
+		{ProductID: "p-best", Count: 1, Stars: [5]int64{0, 0, 0, 0, 1}},
+	}); err != nil {
+		t.Fatal(err)
+	}
+	s.SetRating(domain.RatingSummary{ProductID: "p-busy", Count: 4, Stars: [5]int64{0, 0, 0, 2, 2}})
+	page, err := s.SearchProducts(domain.SearchQuery{Query: "商品 R", Order: domain.OrderRating}, 10, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, p := range page.Products {
+		got = append(got, p.ID)
+	}
+	if strings.Join(got, ",") != "p-best,p-busy,p-good,p-none" {
+		t.Errorf("by rating: %v (best average first, more reviews on a tie, unrated last)", got)
+	}
+	p, err := s.GetProduct("p-good")
+	if err != nil || p.RatingX100 != 450 || p.ReviewCount != 2 {
+		t.Errorf("product read: rating %d count %d %v", p.RatingX100, p.ReviewCount, err)
+	}
+}

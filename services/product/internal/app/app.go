@@ -26,6 +26,8 @@ type Service struct {
 	lists domain.ShopperRepository
 	// sales keeps the sales counters; nil until UseSales.
 	sales domain.SalesRepository
+	// ratings are the review summaries; nil until UseRatings.
+	ratings RatingSource
 	// productLocks serialises this instance's writers of one product, so an
 	// update and a publish queue rather than fail each other's version check.
 	productLocks skuLocks

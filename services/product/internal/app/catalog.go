@@ -36,13 +36,15 @@ type catalog struct {
 	codes map[string]string
 	// sales are the counters from paid and refunded orders, by product.
 	sales map[string]*domain.Sales
-	now   func() time.Time
+	// ratings are the review summaries, by product.
+	ratings map[string]domain.RatingSummary
+	now     func() time.Time
 }
 
 func newCatalog() *catalog {
 	return &catalog{categories: map[string]domain.Category{}, products: map[string]domain.Product{}, stock: map[string]domain.StockLevel{}, skus: map[string]bool{},
 		index: search.New(), pos: map[string]int{}, phrases: map[string]int{}, brands: map[string]domain.Brand{}, codes: map[string]string{},
-		sales: map[string]*domain.Sales{}, now: time.Now}
+		sales: map[string]*domain.Sales{}, ratings: map[string]domain.RatingSummary{}, now: time.Now}
 }
 
 func (c *catalog) load(cats []domain.Category, products []domain.Product) {
@@ -147,6 +149,9 @@ func (c *catalog) withStock(p domain.Product) domain.Product {
 	p.Skus = skus
 	if s := c.sales[p.ID]; s != nil {
 		p.Sales, p.RecentSales = s.Total, s.Recent(c.now())
+	}
+	if r, ok := c.ratings[p.ID]; ok {
+		p.RatingX100, p.ReviewCount = r.AverageX100(), r.Count
 	}
 	return p
 }

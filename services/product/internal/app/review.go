@@ -14,6 +14,23 @@ import (
 type Reviews struct {
 	repo domain.ReviewRepository
 	clk  clock.Clock
+	// changed hears a product's new rating summary; nil when nobody listens.
+	changed func(domain.RatingSummary)
+}
+
+// OnSummaryChange has fn hear every summary a review on this instance
+// changes (the catalog's ratings follow at once).
+func (r *Reviews) OnSummaryChange(fn func(domain.RatingSummary)) { r.changed = fn }
+
+// summaryChanged passes productID's summary on. A failed read is left to
+// the periodic reload: the review itself is stored.
+func (r *Reviews) summaryChanged(ctx context.Context, productID string) {
+	if r.changed == nil {
+		return
+	}
+	if sum, err := r.repo.Summary(ctx, productID); err == nil {
+		r.changed(sum)
+	}
 }
 
 // NewReviews wires the review use cases.
@@ -64,6 +81,7 @@ func (r *Reviews) Create(ctx context.Context, memberID string, in domain.Review)
 	if err := r.repo.CreateReview(ctx, in, domain.Reviewed{EventID: newID("ev"), Review: in, At: now}); err != nil {
 		return domain.Review{}, err
 	}
+	r.summaryChanged(ctx, in.ProductID)
 	return in, nil
 }
 
@@ -84,7 +102,10 @@ func (r *Reviews) SetHidden(ctx context.Context, id string, hidden bool) (domain
 	if id == "" {
 		return domain.Review{}, reviewIDRequired()
 	}
-	rv, _, err := r.repo.SetHidden(ctx, id, hidden)
+	rv, flipped, err := r.repo.SetHidden(ctx, id, hidden)
+	if err == nil && flipped {
+		r.summaryChanged(ctx, rv.ProductID)
+	}
 	return rv, err
 }
 

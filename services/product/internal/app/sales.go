@@ -64,9 +64,9 @@ func (c *catalog) addSaleLocked(productID, day string, units int64) {
 	sc.Add(day, units)
 }
 
-// RunSalesRefresh reloads the counters every interval until ctx is done:
-// the durable consumer hands each order event to one instance, and the
-// others pick up its counts here.
+// RunSalesRefresh reloads the counters (and ratings, with UseRatings) every
+// interval until ctx is done: the durable consumer hands each order event to
+// one instance, and the others pick up its counts here.
 func (s *Service) RunSalesRefresh(ctx context.Context, every time.Duration, onErr func(error)) {
 	t := time.NewTicker(every)
 	defer t.Stop()
@@ -76,6 +76,12 @@ func (s *Service) RunSalesRefresh(ctx context.Context, every time.Duration, onEr
 			return
 		case <-t.C:
 			if err := s.loadSales(ctx); err != nil && ctx.Err() == nil {
+				onErr(err)
+			}
+			if s.ratings == nil {
+				continue
+			}
+			if err := s.loadRatings(ctx); err != nil && ctx.Err() == nil {
 				onErr(err)
 			}
 		}

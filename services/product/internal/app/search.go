@@ -29,6 +29,9 @@ type candidate struct {
 	price int64
 	sales int64
 	hot   int64
+	// rating is the average times 100 and reviews the count of visible reviews.
+	rating  int32
+	reviews int64
 }
 
 // search runs q over the products on sale: keyword matches (or everything
@@ -79,6 +82,9 @@ func (c *catalog) search(q domain.SearchQuery, offset, limit int) ([]domain.Prod
 		if s := c.sales[p.ID]; s != nil {
 			cd.sales, cd.hot = s.Total, s.Recent(now)
 		}
+		if r, ok := c.ratings[p.ID]; ok {
+			cd.rating, cd.reviews = r.AverageX100(), r.Count
+		}
 		perCategory[p.CategoryID]++
 		if in != nil && !in[p.CategoryID] {
 			continue
@@ -124,6 +130,10 @@ func compare(o domain.SearchOrder, a, b candidate) int {
 	case domain.OrderHot:
 		if c = cmp.Compare(b.hot, a.hot); c == 0 {
 			c = cmp.Compare(b.sales, a.sales)
+		}
+	case domain.OrderRating:
+		if c = cmp.Compare(b.rating, a.rating); c == 0 {
+			c = cmp.Compare(b.reviews, a.reviews)
 		}
 	}
 	if c != 0 {

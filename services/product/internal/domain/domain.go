@@ -112,6 +112,9 @@ type Product struct {
 	// Sales and RecentSales (units in the HotWindow) come from the read
 	// model's counters; they are not stored with the product.
 	Sales, RecentSales int64
+	// RatingX100 and ReviewCount summarise visible reviews (read model only).
+	RatingX100  int32
+	ReviewCount int64
 }
 
 // PriceRange is the lowest price and list price over the SKUs.

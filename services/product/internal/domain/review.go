@@ -232,4 +232,6 @@ type ReviewRepository interface {
 	// ListReviews pages through matching reviews newest first.
 	ListReviews(ctx context.Context, f ReviewFilter, offset, limit int) ([]Review, int, error)
 	Summary(ctx context.Context, productID string) (RatingSummary, error)
+	// Summaries lists the summary of every reviewed product.
+	Summaries(ctx context.Context) ([]RatingSummary, error)
 }

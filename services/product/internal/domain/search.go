@@ -18,6 +18,8 @@ const (
 	OrderNewest
 	// OrderHot is units sold in the HotWindow.
 	OrderHot
+	// OrderRating is the average rating of visible reviews.
+	OrderRating
 )
 
 // MaxQueryLength is the longest keyword query in characters.
@@ -51,7 +53,7 @@ func NormalizeSearch(q SearchQuery) (SearchQuery, error) {
 	if q.Order == 0 {
 		q.Order = OrderRelevance
 	}
-	if q.Order < OrderRelevance || q.Order > OrderHot {
+	if q.Order < OrderRelevance || q.Order > OrderRating {
 		return q, invalid("ORDER_INVALID", "order_by", "unknown order_by")
 	}
 	return q, nil

@@ -207,5 +207,6 @@ func categoryProto(c domain.Category) *productv1.Category {
 func toProto(p domain.Product) *productv1.Product {
 	out := events.ProductProto(p)
 	out.Sales, out.RecentSales = p.Sales, p.RecentSales
+	out.RatingX100, out.ReviewCount = p.RatingX100, p.ReviewCount
 	return out
 }

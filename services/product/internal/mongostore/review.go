@@ -104,6 +104,10 @@ type summaryDoc struct {
 	WithImages int64  `bson:"with_images"`
 }
 
+func (d summaryDoc) domain() domain.RatingSummary {
+	return domain.RatingSummary{ProductID: d.ID, Count: d.Count, Stars: [5]int64{d.S1, d.S2, d.S3, d.S4, d.S5}, WithImages: d.WithImages}
+}
+
 // AddReviewableLines inserts each line once; a redelivered event finds
 // them there.
 func (s *ReviewStore) AddReviewableLines(ctx context.Context, lines []domain.ReviewableLine) error {
@@ -295,7 +299,25 @@ func (s *ReviewStore) Summary(ctx context.Context, productID string) (domain.Rat
 	if err != nil && !errors.Is(err, mongo.ErrNoDocuments) {
 		return domain.RatingSummary{}, err
 	}
-	return domain.RatingSummary{ProductID: productID, Count: d.Count, Stars: [5]int64{d.S1, d.S2, d.S3, d.S4, d.S5}, WithImages: d.WithImages}, nil
+	d.ID = productID
+	return d.domain(), nil
+}
+
+// Summaries lists every stored summary.
+func (s *ReviewStore) Summaries(ctx context.Context) ([]domain.RatingSummary, error) {
+	cur, err := s.SummaryColl.Find(ctx, bson.M{})
+	if err != nil {
+		return nil, err
+	}
+	var docs []summaryDoc
+	if err := cur.All(ctx, &docs); err != nil {
+		return nil, err
+	}
+	out := make([]domain.RatingSummary, len(docs))
+	for i, d := range docs {
+		out[i] = d.domain()
+	}
+	return out, nil
 }
 
 // RebuildSummaries recounts every product's summary from its visible

@@ -1,0 +1,43 @@
+package app
+
+import (
+	"context"
+
+	"siyu.dev/services/product/internal/domain"
+)
+
+// RatingSource lists the rating summaries of reviewed products.
+type RatingSource interface {
+	Summaries(ctx context.Context) ([]domain.RatingSummary, error)
+}
+
+// UseRatings shows review ratings in product reads and the search's rating
+// order. Call it before RunSalesRefresh, which reloads them with the sales
+// counters so reviews written on other instances show up too.
+func (s *Service) UseRatings(ctx context.Context, src RatingSource) error {
+	s.ratings = src
+	return s.loadRatings(ctx)
+}
+
+func (s *Service) loadRatings(ctx context.Context) error {
+	list, err := s.ratings.Summaries(ctx)
+	if err != nil {
+		return err
+	}
+	byProduct := make(map[string]domain.RatingSummary, len(list))
+	for _, r := range list {
+		byProduct[r.ProductID] = r
+	}
+	s.catalog.mu.Lock()
+	s.catalog.ratings = byProduct
+	s.catalog.mu.Unlock()
+	return nil
+}
+
+// SetRating shows a product's new summary at once, after a review on this
+// instance changed it.
+func (s *Service) SetRating(r domain.RatingSummary) {
+	s.catalog.mu.Lock()
+	s.catalog.ratings[r.ProductID] = r
+	s.catalog.mu.Unlock()
+}
