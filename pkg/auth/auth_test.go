@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/ed25519"
 	"encoding/base64"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -125,5 +126,68 @@ func BenchmarkVerify(b *testing.B) {
 		if _, err := v.Verify(tok); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+// The cache of verified tokens changes nothing a caller can see: expiry
+// still applies to a remembered token, a tampered copy is checked afresh,
+// and the cache stays bounded.
+func TestVerifiedTokensAreRemembered(t *testing.T) {
+	priv, pub := keys(t)
+	clk := clock.NewFake(time.Date(2026, 5, 1, 10, 0, 0, 0, time.UTC))
+	tok, _, err := NewIssuer(priv, "siyu", clk).Issue(Identity{Subject: "a1", Kind: KindAdmin, Roles: []string{RoleOwner}}, time.Minute)
+	if err != nil {
+		t.Fatal(err)
+	}
+	v := NewVerifier(pub, "siyu", clk)
+	for i := 0; i < 2; i++ {
+		id, err := v.Verify(tok)
+		if err != nil || id.Subject != "a1" || !id.HasRole(RoleOwner) {
+			t.Fatalf("verify %d: %+v %v", i, id, err)
+		}
+		id.Roles[0] = "tampered"
+	}
+	if len(v.verified) != 1 {
+		t.Fatalf("cache holds %d tokens, want 1", len(v.verified))
+	}
+	if _, err := v.Verify(tok[:len(tok)-2] + "AA"); err != ErrTokenInvalid {
+		t.Errorf("tampered signature: %v", err)
+	}
+	clk.Advance(time.Minute + leeway)
+	if _, err := v.Verify(tok); err != ErrTokenExpired {
+		t.Errorf("a remembered token past its expiry: %v", err)
+	}
+
+	defer func(n int) { maxVerified = n }(maxVerified)
+	maxVerified = 50
+	issuer := NewIssuer(priv, "siyu", clk)
+	for i := 0; i < maxVerified+10; i++ {
+		tok, _, _ := issuer.Issue(Identity{Subject: fmt.Sprint("m", i), Kind: KindMember}, time.Hour)
+		if _, err := v.Verify(tok); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n := len(v.verified); n > maxVerified {
+		t.Errorf("cache grew to %d entries, bound is %d", n, maxVerified)
+	}
+}
+
+// BenchmarkVerifyFresh is the full signature check of a token seen for the
+// first time; BenchmarkVerify is the same token again, as on every request.
+func BenchmarkVerifyFresh(b *testing.B) {
+	priv, pub := keys(b)
+	issuer := NewIssuer(priv, "siyu", clock.System)
+	toks := make([]string, 1000)
+	for i := range toks {
+		toks[i], _, _ = issuer.Issue(Identity{Subject: fmt.Sprint("m", i), Kind: KindMember}, time.Hour)
+	}
+	b.ReportAllocs()
+	i := 0
+	for b.Loop() {
+		v := NewVerifier(pub, "siyu", clock.System)
+		if _, err := v.Verify(toks[i%len(toks)]); err != nil {
+			b.Fatal(err)
+		}
+		i++
 	}
 }

@@ -9,6 +9,7 @@ import (
 	"context"
 	"crypto/ed25519"
 	"crypto/rand"
+	"crypto/sha256"
 	"crypto/x509"
 	"encoding/pem"
 	"errors"
@@ -17,6 +18,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/golang-jwt/jwt/v5"
@@ -106,7 +108,25 @@ type Verifier struct {
 	issuer string
 	parser *jwt.Parser
 	clk    clock.Clock
+
+	// verified remembers tokens whose signature checked out, by their
+	// SHA-256, until they expire: a shopper's token is presented on every
+	// request for its whole life, and the hash costs about a microsecond
+	// where the Ed25519 check costs some sixty.
+	mu       sync.Mutex
+	verified map[[sha256.Size]byte]verifiedToken
 }
+
+type verifiedToken struct {
+	id      Identity
+	expires time.Time
+}
+
+// maxVerified bounds the cache: at ~200 bytes an entry, a few MB.
+var maxVerified = 20000
+
+// leeway is the clock skew tolerated on expiry.
+const leeway = 5 * time.Second
 
 // Verification failures, told apart so clients learn whether to refresh.
 var (
@@ -121,25 +141,68 @@ func NewVerifier(pub ed25519.PublicKey, issuer string, clk clock.Clock) *Verifie
 		jwt.WithIssuer(issuer),
 		jwt.WithExpirationRequired(),
 		jwt.WithTimeFunc(clk.Now),
-		jwt.WithLeeway(5*time.Second),
+		jwt.WithLeeway(leeway),
 	)
-	return &Verifier{key: pub, issuer: issuer, parser: p, clk: clk}
+	return &Verifier{key: pub, issuer: issuer, parser: p, clk: clk, verified: map[[sha256.Size]byte]verifiedToken{}}
 }
 
 // Verify returns the identity in token, or ErrTokenInvalid / ErrTokenExpired.
 func (v *Verifier) Verify(token string) (Identity, error) {
+	key := sha256.Sum256([]byte(token))
+	v.mu.Lock()
+	hit, ok := v.verified[key]
+	v.mu.Unlock()
+	if ok {
+		if !v.clk.Now().Before(hit.expires.Add(leeway)) {
+			return Identity{}, ErrTokenExpired
+		}
+		id := hit.id
+		id.Roles = slices.Clone(id.Roles) // callers may not change the cached one
+		return id, nil
+	}
+	id, expires, err := v.verify(token)
+	if err == nil {
+		cached := id
+		cached.Roles = slices.Clone(id.Roles)
+		v.remember(key, verifiedToken{id: cached, expires: expires})
+	}
+	return id, err
+}
+
+// remember caches a verified token; a full cache first drops what expired,
+// and is emptied when that is not enough (a burst of distinct tokens then
+// costs a re-check each, never unbounded memory).
+func (v *Verifier) remember(key [sha256.Size]byte, t verifiedToken) {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	if len(v.verified) >= maxVerified {
+		now := v.clk.Now()
+		for k, e := range v.verified {
+			if !now.Before(e.expires.Add(leeway)) {
+				delete(v.verified, k)
+			}
+		}
+		if len(v.verified) >= maxVerified {
+			clear(v.verified)
+		}
+	}
+	v.verified[key] = t
+}
+
+// verify checks token's signature, issuer, expiry and claims.
+func (v *Verifier) verify(token string) (Identity, time.Time, error) {
 	var c claims
 	_, err := v.parser.ParseWithClaims(token, &c, func(*jwt.Token) (any, error) { return v.key, nil })
 	switch {
 	case errors.Is(err, jwt.ErrTokenExpired):
-		return Identity{}, ErrTokenExpired
+		return Identity{}, time.Time{}, ErrTokenExpired
 	case err != nil:
-		return Identity{}, ErrTokenInvalid
+		return Identity{}, time.Time{}, ErrTokenInvalid
 	}
 	if c.Subject == "" || (c.Kind != KindMember && c.Kind != KindAdmin && c.Kind != KindService) {
-		return Identity{}, ErrTokenInvalid
+		return Identity{}, time.Time{}, ErrTokenInvalid
 	}
-	return Identity{Subject: c.Subject, Kind: c.Kind, Roles: c.Roles, SessionID: c.Session}, nil
+	return Identity{Subject: c.Subject, Kind: c.Kind, Roles: c.Roles, SessionID: c.Session}, c.ExpiresAt.Time, nil
 }
 
 // GenerateKeyPEM makes a new Ed25519 key pair in PKCS#8 / PKIX PEM.

@@ -73,7 +73,8 @@ func benchAuth(b *testing.B, withToken bool) {
 }
 
 // BenchmarkVerifyToken is what checking a member's token adds to a request
-// at the gateway; compare with BenchmarkNoToken.
+// at the gateway, from its second request on (the first one's signature
+// check is BenchmarkVerifyFresh in pkg/auth); compare with BenchmarkNoToken.
 func BenchmarkVerifyToken(b *testing.B) { benchAuth(b, true) }
 
 // BenchmarkNoToken is the same middleware with nothing to verify.
