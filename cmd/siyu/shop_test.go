@@ -20,11 +20,17 @@ type shop struct {
 }
 
 // startShop starts a suite in dataDir (a fresh one when empty) with codes
-// echoed and quiet logs; it stops when t ends.
-func startShop(t *testing.T, dataDir string) *shop {
+// echoed, quiet logs and any extra environment; it stops when t ends.
+func startShop(t *testing.T, dataDir string, extra ...map[string]string) *shop {
 	t.Helper()
 	if dataDir == "" {
 		dataDir = t.TempDir()
+	}
+	env := map[string]string{"SIYU_DEV_SMS_ECHO": "true", "SIYU_LOG_LEVEL": "warn"}
+	for _, e := range extra {
+		for k, v := range e {
+			env[k] = v
+		}
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
@@ -32,7 +38,7 @@ func startShop(t *testing.T, dataDir string) *shop {
 		DataDir:     dataDir,
 		HTTPAddr:    "127.0.0.1:0",
 		RandomPorts: true,
-		Env:         map[string]string{"SIYU_DEV_SMS_ECHO": "true", "SIYU_LOG_LEVEL": "warn"},
+		Env:         env,
 		Logger:      newLogger(io.Discard),
 	})
 	if err != nil {

@@ -132,6 +132,9 @@ func tsVal(t *timestamppb.Timestamp) time.Time {
 }
 
 func filterFromProto(f *memberv1.SegmentFilter) domain.SegmentFilter {
+	if f == nil { // no filter: every member
+		return domain.SegmentFilter{}
+	}
 	return domain.SegmentFilter{TierIDs: f.GetTierIds(), Tags: f.GetTags(), MinPoints: f.MinPoints, MaxPoints: f.MaxPoints,
 		RegisteredAfter: tsVal(f.GetRegisteredAfter()), RegisteredBefore: tsVal(f.GetRegisteredBefore()), Channels: f.GetChannels(),
 		ActiveAfter: tsVal(f.GetActiveAfter()), InactiveSince: tsVal(f.GetInactiveSince()), MinOrders: f.MinOrders, MaxOrders: f.MaxOrders,

@@ -128,6 +128,8 @@ func TestTagsAndSegments(t *testing.T) {
 	wantStatus(t, "inconsistent filter", err, codes.InvalidArgument, "SEGMENT_INVALID")
 	_, err = e.segments.CreateSegment(op, &memberv1.CreateSegmentRequest{Filter: &memberv1.SegmentFilter{}})
 	wantStatus(t, "no name", err, codes.InvalidArgument, "SEGMENT_INVALID")
+	_, err = e.segments.CreateSegment(op, &memberv1.CreateSegmentRequest{})
+	wantStatus(t, "no name and no filter at all", err, codes.InvalidArgument, "SEGMENT_INVALID")
 	_, err = e.segments.CountSegmentMembers(op, &memberv1.CountSegmentMembersRequest{SegmentId: "seg-none"})
 	wantStatus(t, "unknown segment", err, codes.NotFound, "SEGMENT_NOT_FOUND")
 	mk := func(name string, f *memberv1.SegmentFilter) string {
