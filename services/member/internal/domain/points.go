@@ -461,13 +461,23 @@ func (a *Account) PaidOrder(now time.Time, orderID string, paidFen, points, grow
 		}
 	}
 	a.markSource(src)
-	a.Orders = append(a.Orders, OrderCredit{OrderID: orderID, PaidFen: paidFen, Points: points, Growth: growth})
+	o := a.order(orderID)
+	if o == nil {
+		a.Orders = append(a.Orders, OrderCredit{OrderID: orderID})
+		o = &a.Orders[len(a.Orders)-1]
+	}
+	o.PaidFen, o.Points, o.Growth = paidFen, points, growth
 	if points > 0 {
 		lotSrc := "order:" + orderID
 		a.addLot(now, lotSrc, points, expires)
 		a.record(now, EntryEarn, points, 0, "order paid", lotSrc, "")
 	}
 	a.Growth += growth
+	// A refund that arrived before this payment (events redelivered out of
+	// order) is applied to what the payment just earned.
+	if o.RefundedFen > 0 {
+		a.reverseEarned(now, o, "paid:"+orderID)
+	}
 	return true, nil
 }
 
@@ -511,15 +521,7 @@ func (a *Account) RefundOrder(now time.Time, orderID, refundID string, refundFen
 	}
 	o.RefundedFen = min(o.RefundedFen+refundFen, o.PaidFen)
 
-	if due := share(o.Points, o.RefundedFen, o.PaidFen) - o.PointsReversed; due > 0 {
-		n := min(due, a.Available())
-		o.PointsReversed += due
-		if n > 0 {
-			// The order's own lot goes first; then the ones expiring first.
-			a.Debits = append(a.Debits, Debit{Key: "spend:" + src, Points: n, State: HoldConfirmed, Takes: a.take(n, "order:"+orderID), At: now})
-			a.record(now, EntryRefundEarned, -n, 0, "order refunded", src, "")
-		}
-	}
+	a.reverseEarned(now, o, src)
 	if d, ok := a.Debit(orderID); ok && d.State == HoldConfirmed {
 		if back := share(d.Points, o.RefundedFen, o.PaidFen) - d.Refunded; back > 0 {
 			d.Refunded += back
@@ -527,11 +529,26 @@ func (a *Account) RefundOrder(now time.Time, orderID, refundID string, refundFen
 			a.record(now, EntryRefundSpent, back, 0, "order refunded", src, "")
 		}
 	}
+	return true, nil
+}
+
+// reverseEarned takes back the share of o's earned points and growth that
+// its refunds so far stand for and that was not taken back yet; src names
+// the change in the ledger.
+func (a *Account) reverseEarned(now time.Time, o *OrderCredit, src string) {
+	if due := share(o.Points, o.RefundedFen, o.PaidFen) - o.PointsReversed; due > 0 {
+		n := min(due, a.Available())
+		o.PointsReversed += due
+		if n > 0 {
+			// The order's own lot goes first; then the ones expiring first.
+			a.Debits = append(a.Debits, Debit{Key: "spend:" + src, Points: n, State: HoldConfirmed, Takes: a.take(n, "order:"+o.OrderID), At: now})
+			a.record(now, EntryRefundEarned, -n, 0, "order refunded", src, "")
+		}
+	}
 	if g := share(o.Growth, o.RefundedFen, o.PaidFen) - o.GrowthReversed; g > 0 {
 		o.GrowthReversed += g
 		a.Growth = max(a.Growth-g, 0)
 	}
-	return true, nil
 }
 
 // EarnedFor is what paying paidFen earns at a rate in thousandths per yuan.

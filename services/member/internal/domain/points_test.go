@@ -356,3 +356,34 @@ func TestEarnedFor(t *testing.T) {
 		}
 	}
 }
+
+// Events can arrive out of order (a payment's first delivery fails and is
+// redelivered after the refund): the account must end where the ordered
+// sequence ends.
+func TestRefundBeforePaymentEndsTheSame(t *testing.T) {
+	now := cst("2026-05-01 10:00")
+	exp := ExpiryFor(now, 1)
+	cases := []struct {
+		name      string
+		refundFen int64
+	}{{"full refund", 10000}, {"partial refund", 2500}}
+	for _, c := range cases {
+		inOrder, early := &Account{MemberID: "m"}, &Account{MemberID: "m"}
+		if _, err := inOrder.PaidOrder(now, "o1", 10000, 100, 100, exp); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := inOrder.RefundOrder(now, "o1", "r1", c.refundFen, 10000); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := early.RefundOrder(now, "o1", "r1", c.refundFen, 10000); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := early.PaidOrder(now, "o1", 10000, 100, 100, exp); err != nil {
+			t.Fatal(err)
+		}
+		if early.Available() != inOrder.Available() || early.Growth != inOrder.Growth || len(early.Orders) != 1 {
+			t.Errorf("%s: out of order %d points, %d growth, %d order records; in order %d points, %d growth",
+				c.name, early.Available(), early.Growth, len(early.Orders), inOrder.Available(), inOrder.Growth)
+		}
+	}
+}
