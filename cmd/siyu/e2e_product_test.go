@@ -1,10 +1,18 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"net/url"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/nats-io/nats.go/jetstream"
+	"google.golang.org/protobuf/proto"
+
+	"siyu.dev/pkg/natsx"
+	productv1 "siyu.dev/proto/siyu/product/v1"
 )
 
 // TestProductThroughGateway runs the suite with the demo shop and walks the
@@ -64,9 +72,48 @@ func TestProductThroughGateway(t *testing.T) {
 		if list, _ := sug["suggestions"].([]any); len(list) == 0 || list[0] != "手机壳" {
 			t.Errorf("suggestions: %v", sug)
 		}
-		hot := api.expect(t, "GET", "/v1/search/hot-keywords", "", "", 200)
-		if list, _ := hot["keywords"].([]any); len(list) != 3 {
-			t.Errorf("hot keywords: %v", hot)
+		// Each first page above is a product.searched event; the durable
+		// consumer counts it in the database shortly after.
+		want := "[iphone 15 手机壳=1 手机壳=1 连衣裙=1]"
+		if got := hotKeywords(t, api, want); got != want {
+			t.Errorf("hot keywords: %s, want %s", got, want)
+		}
+	})
+
+	t.Run("hot keywords from search events", func(t *testing.T) {
+		for _, q := range []string{"连衣裙", "  连衣裙 ", "ＩＰＨＯＮＥ  15 手机壳"} {
+			api.expect(t, "GET", "/v1/products:search?query="+url.QueryEscape(q), shopper.access, "", 200)
+		}
+		api.expect(t, "GET", "/v1/products:search?query="+url.QueryEscape("不存在的商品"), shopper.access, "", 200) // finds nothing: not hot
+		want := "[连衣裙=3 iphone 15 手机壳=2 手机壳=1]"
+		if got := hotKeywords(t, api, want); got != want {
+			t.Errorf("hot keywords: %s, want %s", got, want)
+		}
+		hot := api.expect(t, "GET", "/v1/search/hot-keywords?limit=1", "", "", 200)
+		if list, _ := hot["keywords"].([]any); len(list) != 1 {
+			t.Errorf("limit 1: %v", hot)
+		}
+		api.expectReason(t, "GET", "/v1/search/hot-keywords?limit=-1", "", "", 400, "PAGE_SIZE_INVALID")
+
+		// The last search is on the PRODUCT stream with the signed-in member.
+		nc, err := natsx.Connect(shop.NATSURL, "e2e-product")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer nc.Close()
+		js, _ := jetstream.New(nc)
+		st, err := js.Stream(context.Background(), "PRODUCT")
+		if err != nil {
+			t.Fatal(err)
+		}
+		var last productv1.ProductSearched
+		m, err := st.GetLastMsgForSubject(context.Background(), "siyu.product.searched")
+		if err != nil || proto.Unmarshal(m.Data, &last) != nil || last.Query != "不存在的商品" || last.ResultCount != 0 || last.MemberId != shopper.memberID || last.MemberId == "" {
+			t.Errorf("last product.searched: %v %v", &last, err)
+		}
+		sug := api.expect(t, "GET", "/v1/search/suggestions", "", "", 200)
+		if list, _ := sug["suggestions"].([]any); len(list) == 0 || list[0] != "连衣裙" {
+			t.Errorf("an empty prefix suggests the hottest keyword first: %v", sug)
 		}
 	})
 
@@ -165,4 +212,26 @@ func TestProductThroughGateway(t *testing.T) {
 			t.Errorf("release gave back %d, want %d", now, before+8)
 		}
 	})
+}
+
+// hotKeywords polls the hot list (as "keyword=count" in order) until it is
+// want or ten seconds pass, and returns the last list seen: counting runs
+// asynchronously from the search events.
+func hotKeywords(t *testing.T, api *client, want string) string {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		hot := api.expect(t, "GET", "/v1/search/hot-keywords", "", "", 200)
+		var got []string
+		list, _ := hot["keywords"].([]any)
+		for _, k := range list {
+			m := k.(map[string]any)
+			got = append(got, fmt.Sprintf("%v=%v", m["keyword"], m["count"]))
+		}
+		s := "[" + strings.Join(got, " ") + "]"
+		if s == want || time.Now().After(deadline) {
+			return s
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
 }

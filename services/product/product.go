@@ -13,6 +13,7 @@ import (
 
 	"siyu.dev/pkg/config"
 	"siyu.dev/pkg/lifecycle"
+	"siyu.dev/pkg/natsx"
 	"siyu.dev/services/product/internal/app"
 	"siyu.dev/services/product/internal/consumers"
 	"siyu.dev/services/product/internal/events"
@@ -32,6 +33,20 @@ type Config struct {
 
 	Listener net.Listener `env:"-"`
 	Logger   *slog.Logger `env:"-"`
+	// Refresh is how often counters, ratings and hot keywords are reloaded
+	// from the database (zero: once a minute); tests shorten it.
+	Refresh time.Duration `env:"-"`
+}
+
+// searchBuffer is how many search events wait for the broker before new
+// ones are dropped.
+const searchBuffer = 4096
+
+func (c Config) refresh() time.Duration {
+	if c.Refresh > 0 {
+		return c.Refresh
+	}
+	return time.Minute
 }
 
 // LoadConfig reads Config from the environment.
@@ -53,6 +68,9 @@ func Run(ctx context.Context, c Config) error {
 		svc.UseInventory(store)
 		svc.UseShopperLists(store)
 		svc.UseSales(store)
+		svc.UseKeywords(store)
+		searches := events.NewSearchPublisher(natsx.NewPublisher(in.JS).Publish, searchBuffer, in.Logger)
+		svc.UseSearchEvents(searches)
 		// Product events from a little before the load on are applied to
 		// the read model, so nothing another instance writes meanwhile is missed.
 		syncFrom := time.Now().Add(-time.Minute)
@@ -82,11 +100,20 @@ func Run(ctx context.Context, c Config) error {
 			stopSync()
 			return nil, err
 		}
+		stopHot, err := consumers.StartHotKeywords(ctx, in.JS, svc, in.Logger)
+		if err != nil {
+			stopOrders()
+			stopSales()
+			stopSync()
+			stopExtras()
+			return nil, err
+		}
 		// Every instance runs the loop; the lease lets one of them sweep.
 		holder := fmt.Sprintf("%s-%d-%d", hostname(), os.Getpid(), time.Now().UnixNano())
 		go svc.RunSweeper(ctx, holder, 10*time.Second, func(err error) { in.Logger.Warn("reservation sweep failed", "err", err) })
-		go svc.RunSalesRefresh(ctx, time.Minute, func(err error) { in.Logger.Warn("sales refresh failed", "err", err) })
-		return func() { stopOrders(); stopSales(); stopSync(); stopExtras() }, nil
+		go svc.RunSalesRefresh(ctx, c.refresh(), func(err error) { in.Logger.Warn("sales refresh failed", "err", err) })
+		go searches.Run(ctx)
+		return func() { stopOrders(); stopSales(); stopSync(); stopExtras(); stopHot() }, nil
 	})
 }
 

@@ -598,6 +598,89 @@ func (x *ProductReviewed) GetAnonymous() bool {
 	return false
 }
 
+// ProductSearched is published on siyu.product.searched for the first page
+// of every shopper search with a keyword. It is best effort: a search never
+// waits for or fails on the broker, so under pressure some are dropped.
+type ProductSearched struct {
+	state      protoimpl.MessageState `protogen:"open.v1"`
+	EventId    string                 `protobuf:"bytes,1,opt,name=event_id,json=eventId,proto3" json:"event_id,omitempty"`
+	OccurredAt *timestamppb.Timestamp `protobuf:"bytes,2,opt,name=occurred_at,json=occurredAt,proto3" json:"occurred_at,omitempty"`
+	// The keyword normalised: trimmed, full-width folded, lower case, inner
+	// runs of spaces as one.
+	Query string `protobuf:"bytes,3,opt,name=query,proto3" json:"query,omitempty"`
+	// The signed-in member, empty for guests.
+	MemberId string `protobuf:"bytes,4,opt,name=member_id,json=memberId,proto3" json:"member_id,omitempty"`
+	// How many products on sale matched (before paging).
+	ResultCount   int32 `protobuf:"varint,5,opt,name=result_count,json=resultCount,proto3" json:"result_count,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ProductSearched) Reset() {
+	*x = ProductSearched{}
+	mi := &file_siyu_product_v1_events_proto_msgTypes[6]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ProductSearched) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ProductSearched) ProtoMessage() {}
+
+func (x *ProductSearched) ProtoReflect() protoreflect.Message {
+	mi := &file_siyu_product_v1_events_proto_msgTypes[6]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ProductSearched.ProtoReflect.Descriptor instead.
+func (*ProductSearched) Descriptor() ([]byte, []int) {
+	return file_siyu_product_v1_events_proto_rawDescGZIP(), []int{6}
+}
+
+func (x *ProductSearched) GetEventId() string {
+	if x != nil {
+		return x.EventId
+	}
+	return ""
+}
+
+func (x *ProductSearched) GetOccurredAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.OccurredAt
+	}
+	return nil
+}
+
+func (x *ProductSearched) GetQuery() string {
+	if x != nil {
+		return x.Query
+	}
+	return ""
+}
+
+func (x *ProductSearched) GetMemberId() string {
+	if x != nil {
+		return x.MemberId
+	}
+	return ""
+}
+
+func (x *ProductSearched) GetResultCount() int32 {
+	if x != nil {
+		return x.ResultCount
+	}
+	return 0
+}
+
 var File_siyu_product_v1_events_proto protoreflect.FileDescriptor
 
 const file_siyu_product_v1_events_proto_rawDesc = "" +
@@ -666,7 +749,14 @@ const file_siyu_product_v1_events_proto_rawDesc = "" +
 	"\n" +
 	"has_images\x18\t \x01(\bR\thasImages\x12\x1c\n" +
 	"\tanonymous\x18\n" +
-	" \x01(\bR\tanonymousB*Z(siyu.dev/proto/siyu/product/v1;productv1b\x06proto3"
+	" \x01(\bR\tanonymous\"\xbf\x01\n" +
+	"\x0fProductSearched\x12\x19\n" +
+	"\bevent_id\x18\x01 \x01(\tR\aeventId\x12;\n" +
+	"\voccurred_at\x18\x02 \x01(\v2\x1a.google.protobuf.TimestampR\n" +
+	"occurredAt\x12\x14\n" +
+	"\x05query\x18\x03 \x01(\tR\x05query\x12\x1b\n" +
+	"\tmember_id\x18\x04 \x01(\tR\bmemberId\x12!\n" +
+	"\fresult_count\x18\x05 \x01(\x05R\vresultCountB*Z(siyu.dev/proto/siyu/product/v1;productv1b\x06proto3"
 
 var (
 	file_siyu_product_v1_events_proto_rawDescOnce sync.Once
@@ -680,7 +770,7 @@ func file_siyu_product_v1_events_proto_rawDescGZIP() []byte {
 	return file_siyu_product_v1_events_proto_rawDescData
 }
 
-var file_siyu_product_v1_events_proto_msgTypes = make([]protoimpl.MessageInfo, 6)
+var file_siyu_product_v1_events_proto_msgTypes = make([]protoimpl.MessageInfo, 7)
 var file_siyu_product_v1_events_proto_goTypes = []any{
 	(*ProductCreated)(nil),        // 0: siyu.product.v1.ProductCreated
 	(*ProductUpdated)(nil),        // 1: siyu.product.v1.ProductUpdated
@@ -688,26 +778,28 @@ var file_siyu_product_v1_events_proto_goTypes = []any{
 	(*StockChanged)(nil),          // 3: siyu.product.v1.StockChanged
 	(*StockLow)(nil),              // 4: siyu.product.v1.StockLow
 	(*ProductReviewed)(nil),       // 5: siyu.product.v1.ProductReviewed
-	(*timestamppb.Timestamp)(nil), // 6: google.protobuf.Timestamp
-	(*Product)(nil),               // 7: siyu.product.v1.Product
-	(ProductStatus)(0),            // 8: siyu.product.v1.ProductStatus
+	(*ProductSearched)(nil),       // 6: siyu.product.v1.ProductSearched
+	(*timestamppb.Timestamp)(nil), // 7: google.protobuf.Timestamp
+	(*Product)(nil),               // 8: siyu.product.v1.Product
+	(ProductStatus)(0),            // 9: siyu.product.v1.ProductStatus
 }
 var file_siyu_product_v1_events_proto_depIdxs = []int32{
-	6,  // 0: siyu.product.v1.ProductCreated.occurred_at:type_name -> google.protobuf.Timestamp
-	7,  // 1: siyu.product.v1.ProductCreated.product:type_name -> siyu.product.v1.Product
-	6,  // 2: siyu.product.v1.ProductUpdated.occurred_at:type_name -> google.protobuf.Timestamp
-	7,  // 3: siyu.product.v1.ProductUpdated.product:type_name -> siyu.product.v1.Product
-	6,  // 4: siyu.product.v1.ProductPublished.occurred_at:type_name -> google.protobuf.Timestamp
-	8,  // 5: siyu.product.v1.ProductPublished.status:type_name -> siyu.product.v1.ProductStatus
-	7,  // 6: siyu.product.v1.ProductPublished.product:type_name -> siyu.product.v1.Product
-	6,  // 7: siyu.product.v1.StockChanged.occurred_at:type_name -> google.protobuf.Timestamp
-	6,  // 8: siyu.product.v1.StockLow.occurred_at:type_name -> google.protobuf.Timestamp
-	6,  // 9: siyu.product.v1.ProductReviewed.occurred_at:type_name -> google.protobuf.Timestamp
-	10, // [10:10] is the sub-list for method output_type
-	10, // [10:10] is the sub-list for method input_type
-	10, // [10:10] is the sub-list for extension type_name
-	10, // [10:10] is the sub-list for extension extendee
-	0,  // [0:10] is the sub-list for field type_name
+	7,  // 0: siyu.product.v1.ProductCreated.occurred_at:type_name -> google.protobuf.Timestamp
+	8,  // 1: siyu.product.v1.ProductCreated.product:type_name -> siyu.product.v1.Product
+	7,  // 2: siyu.product.v1.ProductUpdated.occurred_at:type_name -> google.protobuf.Timestamp
+	8,  // 3: siyu.product.v1.ProductUpdated.product:type_name -> siyu.product.v1.Product
+	7,  // 4: siyu.product.v1.ProductPublished.occurred_at:type_name -> google.protobuf.Timestamp
+	9,  // 5: siyu.product.v1.ProductPublished.status:type_name -> siyu.product.v1.ProductStatus
+	8,  // 6: siyu.product.v1.ProductPublished.product:type_name -> siyu.product.v1.Product
+	7,  // 7: siyu.product.v1.StockChanged.occurred_at:type_name -> google.protobuf.Timestamp
+	7,  // 8: siyu.product.v1.StockLow.occurred_at:type_name -> google.protobuf.Timestamp
+	7,  // 9: siyu.product.v1.ProductReviewed.occurred_at:type_name -> google.protobuf.Timestamp
+	7,  // 10: siyu.product.v1.ProductSearched.occurred_at:type_name -> google.protobuf.Timestamp
+	11, // [11:11] is the sub-list for method output_type
+	11, // [11:11] is the sub-list for method input_type
+	11, // [11:11] is the sub-list for extension type_name
+	11, // [11:11] is the sub-list for extension extendee
+	0,  // [0:11] is the sub-list for field type_name
 }
 
 func init() { file_siyu_product_v1_events_proto_init() }
@@ -722,7 +814,7 @@ func file_siyu_product_v1_events_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_siyu_product_v1_events_proto_rawDesc), len(file_siyu_product_v1_events_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   6,
+			NumMessages:   7,
 			NumExtensions: 0,
 			NumServices:   0,
 		},

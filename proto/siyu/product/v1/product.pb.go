@@ -1622,9 +1622,10 @@ func (x *ListHotKeywordsRequest) GetLimit() int32 {
 }
 
 type HotKeyword struct {
-	state   protoimpl.MessageState `protogen:"open.v1"`
-	Keyword string                 `protobuf:"bytes,1,opt,name=keyword,proto3" json:"keyword,omitempty"`
-	// Searches that found products.
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Normalised: lower case, half width, single spaces.
+	Keyword string `protobuf:"bytes,1,opt,name=keyword,proto3" json:"keyword,omitempty"`
+	// First-page searches that found products, over the last 7 days.
 	Count         int64 `protobuf:"varint,2,opt,name=count,proto3" json:"count,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache

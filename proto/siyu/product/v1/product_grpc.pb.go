@@ -63,7 +63,8 @@ type ProductServiceClient interface {
 	SearchProducts(ctx context.Context, in *SearchProductsRequest, opts ...grpc.CallOption) (*SearchProductsResponse, error)
 	// SuggestKeywords completes what a shopper is typing.
 	SuggestKeywords(ctx context.Context, in *SuggestKeywordsRequest, opts ...grpc.CallOption) (*SuggestKeywordsResponse, error)
-	// ListHotKeywords returns the most searched keywords that find products.
+	// ListHotKeywords returns the most searched keywords that find products,
+	// over the last 7 days (Asia/Shanghai) and every instance of the service.
 	ListHotKeywords(ctx context.Context, in *ListHotKeywordsRequest, opts ...grpc.CallOption) (*ListHotKeywordsResponse, error)
 	// UpdateCategory changes a category's name, sort order or icon. Admin only.
 	UpdateCategory(ctx context.Context, in *UpdateCategoryRequest, opts ...grpc.CallOption) (*UpdateCategoryResponse, error)
@@ -326,7 +327,8 @@ type ProductServiceServer interface {
 	SearchProducts(context.Context, *SearchProductsRequest) (*SearchProductsResponse, error)
 	// SuggestKeywords completes what a shopper is typing.
 	SuggestKeywords(context.Context, *SuggestKeywordsRequest) (*SuggestKeywordsResponse, error)
-	// ListHotKeywords returns the most searched keywords that find products.
+	// ListHotKeywords returns the most searched keywords that find products,
+	// over the last 7 days (Asia/Shanghai) and every instance of the service.
 	ListHotKeywords(context.Context, *ListHotKeywordsRequest) (*ListHotKeywordsResponse, error)
 	// UpdateCategory changes a category's name, sort order or icon. Admin only.
 	UpdateCategory(context.Context, *UpdateCategoryRequest) (*UpdateCategoryResponse, error)

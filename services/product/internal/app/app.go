@@ -28,6 +28,10 @@ type Service struct {
 	sales domain.SalesRepository
 	// ratings are the review summaries; nil until UseRatings.
 	ratings RatingSource
+	// searchEvents and keywords share hot keywords across instances; nil
+	// until UseSearchEvents and UseKeywords.
+	searchEvents domain.SearchEvents
+	keywords     domain.KeywordRepository
 	// productLocks serialises this instance's writers of one product, so an
 	// update and a publish queue rather than fail each other's version check.
 	productLocks skuLocks
@@ -58,6 +62,11 @@ func (s *Service) Load(ctx context.Context) error {
 	s.catalog.setBrands(brands)
 	if s.sales != nil {
 		if err := s.loadSales(ctx); err != nil {
+			return err
+		}
+	}
+	if s.keywords != nil {
+		if err := s.loadHotKeywords(ctx); err != nil {
 			return err
 		}
 	}

@@ -64,9 +64,10 @@ func (c *catalog) addSaleLocked(productID, day string, units int64) {
 	sc.Add(day, units)
 }
 
-// RunSalesRefresh reloads the counters (and ratings, with UseRatings) every
-// interval until ctx is done: the durable consumer hands each order event to
-// one instance, and the others pick up its counts here.
+// RunSalesRefresh reloads the counters (and ratings, with UseRatings, and hot
+// keywords, with UseKeywords) every interval until ctx is done: the durable
+// consumers hand each event to one instance, and the others pick up its
+// counts here.
 func (s *Service) RunSalesRefresh(ctx context.Context, every time.Duration, onErr func(error)) {
 	t := time.NewTicker(every)
 	defer t.Stop()
@@ -75,8 +76,15 @@ func (s *Service) RunSalesRefresh(ctx context.Context, every time.Duration, onEr
 		case <-ctx.Done():
 			return
 		case <-t.C:
-			if err := s.loadSales(ctx); err != nil && ctx.Err() == nil {
-				onErr(err)
+			if s.sales != nil {
+				if err := s.loadSales(ctx); err != nil && ctx.Err() == nil {
+					onErr(err)
+				}
+			}
+			if s.keywords != nil {
+				if err := s.refreshHotKeywords(ctx); err != nil && ctx.Err() == nil {
+					onErr(err)
+				}
 			}
 			if s.ratings == nil {
 				continue

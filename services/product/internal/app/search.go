@@ -2,6 +2,7 @@ package app
 
 import (
 	"cmp"
+	"context"
 	"slices"
 	"sort"
 	"strings"
@@ -167,9 +168,11 @@ func (c *catalog) facets(perCategory map[string]int) []Facet {
 }
 
 // SearchProducts finds products on sale (AIP-158 paging; the token is bound
-// to the whole query). A first page that finds something counts its
-// keywords as searched, for hot keywords.
-func (s *Service) SearchProducts(q domain.SearchQuery, pageSize int32, pageToken string) (SearchPage, error) {
+// to the whole query). The first page of a keyword search is a search for
+// hot keywords (later pages are the same search read on): with UseSearchEvents
+// it becomes a product.searched event, otherwise this instance counts it.
+// memberID is the signed-in shopper, empty for guests.
+func (s *Service) SearchProducts(ctx context.Context, memberID string, q domain.SearchQuery, pageSize int32, pageToken string) (SearchPage, error) {
 	q, err := domain.NormalizeSearch(q)
 	if err != nil {
 		return SearchPage{}, err
@@ -192,8 +195,8 @@ func (s *Service) SearchProducts(q domain.SearchQuery, pageSize int32, pageToken
 	if next := tok.Offset + len(items); next < total {
 		page.NextPageToken = pagetoken.Encode(pagetoken.Token{Offset: next, Filter: q.Key()})
 	}
-	if pageToken == "" && q.Query != "" && total > 0 {
-		s.hot.record(q.Query)
+	if pageToken == "" && q.Query != "" {
+		s.searched(ctx, memberID, q.Query, total)
 	}
 	return page, nil
 }
@@ -208,7 +211,6 @@ type hotKeywords struct {
 const maxHot = 10000
 
 func (h *hotKeywords) record(q string) {
-	q = strings.ToLower(q)
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	if h.counts == nil {

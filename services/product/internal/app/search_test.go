@@ -128,9 +128,23 @@ func TestSearchQuality(t *testing.T) {
 		{"category with descendants", domain.SearchQuery{CategoryID: "digital", Order: domain.OrderPriceAsc}, "c3 c2 c1 ch3 ch1 ch2"},
 		{"query within a category", domain.SearchQuery{Query: "碎花", CategoryID: "dress"}, "d1"},
 		{"newest", domain.SearchQuery{Query: "面霜", Order: domain.OrderNewest}, "cr2 cr1"},
+		// Pinyin: full syllables, with or without separators, and initials
+		// find the Chinese titles, ranked as their characters would be.
+		{"pinyin", domain.SearchQuery{Query: "lianyiqun"}, "d3 d1 d2"},
+		{"pinyin with spaces", domain.SearchQuery{Query: "lian yi qun"}, "d3 d1 d2"},
+		{"pinyin, full-width capitals", domain.SearchQuery{Query: "ＬＩＡＮＹＩＱＵＮ"}, "d3 d1 d2"},
+		{"pinyin initials", domain.SearchQuery{Query: "lyq"}, "d3 d1 d2"},
+		{"pinyin of part of a title", domain.SearchQuery{Query: "suihua"}, "d4 d1"},
+		{"pinyin of three characters", domain.SearchQuery{Query: "shoujike"}, "c3 c2 c1"},
+		{"pinyin with an apostrophe", domain.SearchQuery{Query: "long'jing"}, "te1"},
+		{"pinyin split at the fewest syllables", domain.SearchQuery{Query: "puer"}, "te2"},
+		{"pinyin initials of a category word", domain.SearchQuery{Query: "cdq"}, "ch3 ch2 ch1"},
+		{"pinyin and filters", domain.SearchQuery{Query: "kouhong", Order: domain.OrderPriceAsc}, "l2 l1"},
+		{"pinyin of nothing sold", domain.SearchQuery{Query: "kafei"}, ""},
+		{"one syllable is too vague", domain.SearchQuery{Query: "qun"}, ""},
 	}
 	for _, c := range cases {
-		page, err := s.SearchProducts(c.q, 50, "")
+		page, err := s.SearchProducts(context.Background(), "", c.q, 50, "")
 		if err != nil {
 			t.Errorf("%s: %v", c.name, err)
 			continue
@@ -143,7 +157,7 @@ func TestSearchQuality(t *testing.T) {
 
 func TestSearchFacetsSalesAndPaging(t *testing.T) {
 	s := searchFixture(t)
-	page, err := s.SearchProducts(domain.SearchQuery{Query: "保湿", CategoryID: "cream"}, 0, "")
+	page, err := s.SearchProducts(context.Background(), "", domain.SearchQuery{Query: "保湿", CategoryID: "cream"}, 0, "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -158,13 +172,13 @@ func TestSearchFacetsSalesAndPaging(t *testing.T) {
 
 	// Sales come from the stock read model.
 	s.catalog.setStock(domain.StockLevel{SkuID: "p-ch3-CH3", Available: 5, Sold: 40}, domain.StockLevel{SkuID: "p-ch1-CH1", Available: 5, Sold: 7})
-	page, _ = s.SearchProducts(domain.SearchQuery{Query: "充电器", Order: domain.OrderSales}, 0, "")
+	page, _ = s.SearchProducts(context.Background(), "", domain.SearchQuery{Query: "充电器", Order: domain.OrderSales}, 0, "")
 	if got := hitIDs(page.Products); got != "ch3 ch1 ch2" {
 		t.Errorf("by sales: %s", got)
 	}
 	// Selling out takes a product out of in-stock results at once.
 	s.catalog.setStock(domain.StockLevel{SkuID: "p-ch3-CH3", Available: 0, Sold: 45})
-	page, _ = s.SearchProducts(domain.SearchQuery{Query: "充电器", InStock: true}, 0, "")
+	page, _ = s.SearchProducts(context.Background(), "", domain.SearchQuery{Query: "充电器", InStock: true}, 0, "")
 	if got := hitIDs(page.Products); got != "ch2 ch1" {
 		t.Errorf("in stock after selling out: %s", got)
 	}
@@ -173,7 +187,7 @@ func TestSearchFacetsSalesAndPaging(t *testing.T) {
 	q := domain.SearchQuery{CategoryID: "women"}
 	tok := ""
 	for i := 0; i < 10; i++ {
-		page, err := s.SearchProducts(q, 4, tok)
+		page, err := s.SearchProducts(context.Background(), "", q, 4, tok)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -188,8 +202,8 @@ func TestSearchFacetsSalesAndPaging(t *testing.T) {
 	if strings.Join(all, "|") != "t2 t1 d4 d3|d2 d1" {
 		t.Errorf("pages: %v", all)
 	}
-	first, _ := s.SearchProducts(q, 4, "")
-	if _, err := s.SearchProducts(domain.SearchQuery{CategoryID: "men"}, 4, first.NextPageToken); reasonOf(err) == "" {
+	first, _ := s.SearchProducts(context.Background(), "", q, 4, "")
+	if _, err := s.SearchProducts(context.Background(), "", domain.SearchQuery{CategoryID: "men"}, 4, first.NextPageToken); reasonOf(err) == "" {
 		t.Errorf("a token of another search must be refused")
 	}
 }
@@ -207,7 +221,7 @@ func TestSearchValidationAndSuggestions(t *testing.T) {
 		"bad order":      {domain.SearchQuery{Order: 99}, "ORDER_INVALID"},
 		"no category":    {domain.SearchQuery{CategoryID: "ghost"}, "CATEGORY_NOT_FOUND"},
 	} {
-		if _, err := s.SearchProducts(c.q, 0, ""); reasonOf(err) != c.reason {
+		if _, err := s.SearchProducts(context.Background(), "", c.q, 0, ""); reasonOf(err) != c.reason {
 			t.Errorf("%s: %v", name, err)
 		}
 	}
@@ -220,10 +234,10 @@ func TestSearchValidationAndSuggestions(t *testing.T) {
 		t.Errorf("suggest ip: %v", got)
 	}
 	for i := 0; i < 3; i++ {
-		s.SearchProducts(domain.SearchQuery{Query: "连衣裙"}, 0, "")
+		s.SearchProducts(context.Background(), "", domain.SearchQuery{Query: "连衣裙"}, 0, "")
 	}
-	s.SearchProducts(domain.SearchQuery{Query: "碎花"}, 0, "")
-	s.SearchProducts(domain.SearchQuery{Query: "不存在的东西"}, 0, "") // finds nothing: not hot
+	s.SearchProducts(context.Background(), "", domain.SearchQuery{Query: "碎花"}, 0, "")
+	s.SearchProducts(context.Background(), "", domain.SearchQuery{Query: "不存在的东西"}, 0, "") // finds nothing: not hot
 	hot, _ := s.HotKeywords(0)
 	if fmt.Sprint(hot) != "[{连衣裙 3} {碎花 1}]" {
 		t.Errorf("hot: %v", hot)

@@ -55,6 +55,8 @@ var (
 		{Query: "裙"},
 		{CategoryId: "women", OrderBy: productv1.SearchOrder_SEARCH_ORDER_NEWEST},
 		{Query: "收纳箱", Tags: []string{"hot"}},
+		{Query: "lianyiqun"}, // pinyin
+		{Query: "sjk"},       // pinyin initials of 手机壳
 	}
 )
 

@@ -166,7 +166,12 @@ func fromProto(p *productv1.Product) domain.Product {
 func (s server) SearchProducts(ctx context.Context, req *productv1.SearchProductsRequest) (*productv1.SearchProductsResponse, error) {
 	q := domain.SearchQuery{Query: req.GetQuery(), CategoryID: req.GetCategoryId(), MinPrice: req.GetMinPriceFen(), MaxPrice: req.GetMaxPriceFen(),
 		Tags: req.GetTags(), InStock: req.GetInStockOnly(), Order: domain.SearchOrder(req.GetOrderBy())}
-	page, err := s.svc.SearchProducts(q, req.GetPageSize(), req.GetPageToken())
+	// Search is public; a signed-in member's searches carry the member.
+	var member string
+	if id, ok := auth.FromContext(ctx); ok && id.Kind == auth.KindMember {
+		member = id.Subject
+	}
+	page, err := s.svc.SearchProducts(ctx, member, q, req.GetPageSize(), req.GetPageToken())
 	if err != nil {
 		return nil, toStatus(ctx, err)
 	}

@@ -32,7 +32,10 @@ type env struct {
 	admin, member, service context.Context
 }
 
-func setup(t testing.TB) *env {
+func setup(t testing.TB) *env { t.Helper(); return setupWith(t, nil) }
+
+// setupWith lets a test wire more into the service before it loads.
+func setupWith(t testing.TB, wire func(*app.Service, *mongostore.Store)) *env {
 	t.Helper()
 	privPEM, pubPEM, _ := auth.GenerateKeyPEM()
 	priv, _ := auth.ParsePrivateKeyPEM(privPEM)
@@ -41,6 +44,9 @@ func setup(t testing.TB) *env {
 	svc := app.New(store, clock.System)
 	svc.UseInventory(store)
 	svc.UseShopperLists(store)
+	if wire != nil {
+		wire(svc, store)
+	}
 	if err := svc.Load(context.Background()); err != nil {
 		t.Fatal(err)
 	}

@@ -2,11 +2,16 @@ package grpcapi_test
 
 import (
 	"context"
+	"fmt"
+	"sync"
 	"testing"
 
 	"google.golang.org/grpc/codes"
 
 	productv1 "siyu.dev/proto/siyu/product/v1"
+	"siyu.dev/services/product/internal/app"
+	"siyu.dev/services/product/internal/domain"
+	"siyu.dev/services/product/internal/mongostore"
 )
 
 func TestSearchOverGRPC(t *testing.T) {
@@ -73,4 +78,77 @@ func TestSearchOverGRPC(t *testing.T) {
 	if err != nil || len(hot.Keywords) != 2 || hot.Keywords[0].Keyword != "碎花连衣裙" || hot.Keywords[1].Keyword != "连衣裙" {
 		t.Errorf("hot keywords: %v %v", hot, err)
 	}
+}
+
+// recorder is a broker that keeps the search events it is handed.
+type recorder struct {
+	mu     sync.Mutex
+	events []domain.Searched
+}
+
+func (r *recorder) Searched(_ context.Context, e domain.Searched) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.events = append(r.events, e)
+}
+
+// TestSearchEventsOverGRPC: with search events on, a search is published
+// (normalised keyword, the member from the token, the result count) rather
+// than counted in the instance; refused searches publish nothing; the hot
+// list is what the consumer counted.
+func TestSearchEventsOverGRPC(t *testing.T) {
+	rec := &recorder{}
+	var svc *app.Service
+	e := setupWith(t, func(s *app.Service, store *mongostore.Store) {
+		s.UseSearchEvents(rec)
+		s.UseKeywords(store)
+		svc = s
+	})
+	e.seed(t, 3)
+	bg := context.Background()
+	for _, c := range []struct {
+		ctx context.Context
+		req *productv1.SearchProductsRequest
+	}{
+		{bg, &productv1.SearchProductsRequest{Query: "连衣裙", PageSize: 2}},
+		{e.member, &productv1.SearchProductsRequest{Query: "  Ｃ０００ "}},
+		{bg, &productv1.SearchProductsRequest{Query: "咖啡"}},
+		{bg, &productv1.SearchProductsRequest{CategoryId: "dress"}}, // no keyword: browsing, not a search
+	} {
+		if _, err := e.client.SearchProducts(c.ctx, c.req); err != nil {
+			t.Fatal(err)
+		}
+	}
+	first, _ := e.client.SearchProducts(bg, &productv1.SearchProductsRequest{Query: "连衣裙", PageSize: 2})
+	if _, err := e.client.SearchProducts(bg, &productv1.SearchProductsRequest{Query: "连衣裙", PageSize: 2, PageToken: first.NextPageToken}); err != nil {
+		t.Fatal(err)
+	}
+	_, err := e.client.SearchProducts(bg, &productv1.SearchProductsRequest{Query: "连衣裙", MinPriceFen: 9, MaxPriceFen: 1})
+	expect(t, "bad search", err, codes.InvalidArgument, "PRICE_RANGE_INVALID")
+
+	var got []string
+	for _, ev := range rec.events {
+		if ev.EventID == "" || ev.At.IsZero() {
+			t.Errorf("event without id or time: %+v", ev)
+		}
+		got = append(got, fmt.Sprintf("%s/%s/%d", ev.Query, ev.MemberID, ev.Results))
+	}
+	if fmt.Sprint(got) != "[连衣裙//3 c000/m_1/1 咖啡//0 连衣裙//3]" {
+		t.Errorf("events: %v", got)
+	}
+	hot, err := e.client.ListHotKeywords(bg, &productv1.ListHotKeywordsRequest{})
+	if err != nil || len(hot.Keywords) != 0 {
+		t.Errorf("counted before any event was consumed: %v %v", hot, err)
+	}
+	for _, ev := range append(rec.events, rec.events[0]) { // the last one redelivered
+		if err := svc.CountSearch(bg, ev); err != nil {
+			t.Fatal(err)
+		}
+	}
+	hot, err = e.client.ListHotKeywords(bg, &productv1.ListHotKeywordsRequest{Limit: 1})
+	if err != nil || len(hot.Keywords) != 1 || hot.Keywords[0].Keyword != "连衣裙" || hot.Keywords[0].Count != 2 {
+		t.Errorf("hot keywords: %v %v", hot, err)
+	}
+	_, err = e.client.ListHotKeywords(bg, &productv1.ListHotKeywordsRequest{Limit: -1})
+	expect(t, "negative limit", err, codes.InvalidArgument, "PAGE_SIZE_INVALID")
 }

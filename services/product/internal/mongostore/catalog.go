@@ -134,13 +134,20 @@ func (s *Store) ReplaceProduct(ctx context.Context, p domain.Product, prev int64
 // so their event lists stay as long as one day's orders of one product.
 func (s *Store) CountSale(ctx context.Context, eventID, productID, day string, units int64) (bool, error) {
 	id := productID + "@" + day
-	_, err := s.SalesColl.UpdateOne(ctx, bson.M{"_id": id, "events": bson.M{"$ne": eventID}},
-		bson.M{"$inc": bson.M{"units": units}, "$push": bson.M{"events": eventID}, "$setOnInsert": bson.M{"product_id": productID, "day": day}},
-		options.UpdateOne().SetUpsert(true))
-	if mongox.IsDuplicateKey(err) {
-		return false, nil
+	filter := bson.M{"_id": id, "events": bson.M{"$ne": eventID}}
+	update := bson.M{"$inc": bson.M{"units": units}, "$push": bson.M{"events": eventID}, "$setOnInsert": bson.M{"product_id": productID, "day": day}}
+	_, err := s.SalesColl.UpdateOne(ctx, filter, update, options.UpdateOne().SetUpsert(true))
+	if !mongox.IsDuplicateKey(err) {
+		return err == nil, err
 	}
-	return err == nil, err
+	// The duplicate key is either "counted before" or another instance
+	// creating the bucket a moment ago; the bucket exists now, so the same
+	// update without upsert tells them apart.
+	res, err := s.SalesColl.UpdateOne(ctx, filter, update)
+	if err != nil {
+		return false, err
+	}
+	return res.MatchedCount == 1, nil
 }
 
 // SalesBuckets loads every bucket's count.

@@ -23,6 +23,8 @@ type Store struct {
 	StockColl, Reservations, Leases     *mongo.Collection
 	FavouriteColl, HistoryColl          *mongo.Collection
 	BrandColl, SalesColl                *mongo.Collection
+	// KeywordColl counts searches per keyword and Shanghai day.
+	KeywordColl *mongo.Collection
 	// Flush publishes a product's outbox right after the write; the relay's
 	// sweep covers whatever it misses.
 	Flush func(coll *mongo.Collection, id any)
@@ -33,7 +35,7 @@ func New(db *mongo.Database) *Store {
 	return &Store{CategoryColl: db.Collection("categories"), ProductColl: db.Collection("products"), SkuCodes: db.Collection("sku_codes"),
 		StockColl: db.Collection("stock"), Reservations: db.Collection("reservations"), Leases: db.Collection("leases"),
 		FavouriteColl: db.Collection("favourites"), HistoryColl: db.Collection("history"),
-		BrandColl: db.Collection("brands"), SalesColl: db.Collection("sales"),
+		BrandColl: db.Collection("brands"), SalesColl: db.Collection("sales"), KeywordColl: db.Collection("search_keywords"),
 		Flush: func(*mongo.Collection, any) {}}
 }
 

@@ -77,8 +77,11 @@ type Index struct {
 	pool     sync.Pool // of *accumulator
 }
 
-// New returns an empty index.
+// New returns an empty index. The pinyin syllable table (some 60 ms to
+// build) is prepared in the background, so the first Latin query rarely
+// waits for it.
 func New() *Index {
+	go syllablesOnce.Do(loadSyllables)
 	return &Index{postings: map[string][]posting{}, ords: map[string]int32{}}
 }
 
@@ -123,6 +126,11 @@ func (x *Index) Put(id, title string, fields ...Field) {
 			tf[string(t.Term)] += f.Weight
 			length += f.Weight
 		}
+	}
+	// The title's pinyin is indexed alongside but left out of the length, so
+	// Chinese queries score exactly as without it.
+	for _, term := range pinyinTerms(title) {
+		tf[term] += pinyinWeight
 	}
 	var ord int32
 	if n := len(x.free); n > 0 {
@@ -186,9 +194,53 @@ const (
 // no document has them all, it falls back to the documents with the most
 // terms (at least half of them), so "蓝色连衣裙" still shows dresses.
 // A document whose title contains the whole query is ranked up.
+//
+// A query of Latin letters is also read as pinyin (see pinyinTerms): titles
+// matching its full syllables follow the direct matches, ranked among
+// themselves but always below them; initials ("lyq") are tried only when
+// nothing else matched. A Chinese query is never read as pinyin.
 func (x *Index) Match(query string) []Hit {
-	terms := Tokens(query)
-	if len(terms) == 0 || x.live == 0 {
+	if x.live == 0 {
+		return nil
+	}
+	hits := x.match(Tokens(query), true, normalise(query))
+	full, initials := pinyinQuery(query)
+	if len(full) == 0 && len(initials) == 0 {
+		return hits
+	}
+	py := x.match(full, false, "")
+	if len(hits) == 0 && len(py) == 0 {
+		return x.match(initials, false, "")
+	}
+	if len(py) == 0 {
+		return hits
+	}
+	if len(hits) == 0 {
+		return py
+	}
+	direct := make(map[string]bool, len(hits))
+	for _, h := range hits {
+		direct[h.ID] = true
+	}
+	// Scale pinyin scores under the weakest direct match, keeping their order.
+	floor, top := hits[len(hits)-1].Score, py[0].Score
+	for _, h := range py {
+		if !direct[h.ID] {
+			hits = append(hits, Hit{ID: h.ID, Score: floor * 0.9 * h.Score / top})
+		}
+	}
+	return hits
+}
+
+// pinyinWeight is the term frequency of a pinyin bigram: below a title's
+// words (3), as a spelled-out guess is a weaker signal.
+const pinyinWeight = 1
+
+// match scores the documents with the terms. With partial, documents with
+// most of the terms (at least half) stand in when none has all of them.
+// A document whose title contains phrase is ranked up.
+func (x *Index) match(terms []string, partial bool, phrase string) []Hit {
+	if len(terms) == 0 {
 		return nil
 	}
 	n := float64(x.live)
@@ -216,10 +268,9 @@ func (x *Index) Match(query string) []Hit {
 	for _, d := range acc.touched {
 		best = max(best, int(acc.count[d]))
 	}
-	if best*2 < len(terms) {
+	if best*2 < len(terms) || (!partial && best < len(terms)) {
 		return nil
 	}
-	phrase := normalise(query)
 	hits := make([]Hit, 0, len(acc.touched))
 	for _, ord := range acc.touched {
 		if int(acc.count[ord]) != best {
