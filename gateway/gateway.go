@@ -51,8 +51,11 @@ type Config struct {
 	RateMemberBurst int      `env:"SIYU_RATE_MEMBER_BURST" default:"40" desc:"burst per signed-in member"`
 	TrustProxy      bool     `env:"SIYU_TRUST_PROXY" desc:"take the client IP from X-Forwarded-For"`
 	MaxBodyBytes    int64    `env:"SIYU_MAX_BODY_BYTES" default:"1048576" desc:"largest accepted request body"`
-	WebDir          string   `env:"SIYU_WEB_DIR" desc:"directory of static H5/admin files served at /"`
-	LogLevel        string   `env:"SIYU_LOG_LEVEL" default:"info" desc:"debug, info, warn or error"`
+	// SessionCheckTTL is how stale the gateway's knowledge of a session may
+	// be: a logout or a block locks the token out within it.
+	SessionCheckTTL time.Duration `env:"SIYU_SESSION_CHECK_TTL" default:"30s" desc:"how long the gateway trusts the member service's answer that a token's session is live; 0 turns the check off"`
+	WebDir          string        `env:"SIYU_WEB_DIR" desc:"directory of static H5/admin files served at /"`
+	LogLevel        string        `env:"SIYU_LOG_LEVEL" default:"info" desc:"debug, info, warn or error"`
 
 	Listener net.Listener `env:"-"`
 	Logger   *slog.Logger `env:"-"`
@@ -150,8 +153,12 @@ func New(ctx context.Context, c Config) (*Gateway, error) {
 	root.Handle("GET /openapi.json", apidocs.Spec())
 	root.Handle("GET /docs", apidocs.Page())
 	root.Handle("GET /metrics", telemetry.MetricsHandler())
+	var live mw.Sessions
+	if conn := g.conns["member"]; conn != nil && c.SessionCheckTTL > 0 {
+		live = newSessions(conn, c.SessionCheckTTL, log)
+	}
 	api := chain(mux,
-		mw.Auth(auth.NewVerifier(pub, "siyu", clock.System), mw.NewLimiter(c.RateMemberRPS, c.RateMemberBurst)),
+		mw.Auth(auth.NewVerifier(pub, "siyu", clock.System), mw.NewLimiter(c.RateMemberRPS, c.RateMemberBurst), live),
 		mw.BodyLimit(c.MaxBodyBytes),
 	)
 	root.Handle("/v1/", api)

@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -35,6 +36,17 @@ func (fakeMember) GetMe(ctx context.Context, _ *memberv1.GetMeRequest) (*memberv
 	md, _ := metadata.FromIncomingContext(ctx)
 	return &memberv1.GetMeResponse{Member: &memberv1.Member{Id: id.Subject, Nickname: strings.Join(md.Get("x-siyu-member-id"), ","), Channel: strings.Join(md.Get("x-request-id"), ","),
 		AvatarUrl: strings.Join(md.Get(auth.ClientIPKey), ",")}}, nil
+}
+
+// sessionChecks counts CheckSession calls; session "s-ended" has ended.
+var sessionChecks atomic.Int32
+
+func (fakeMember) CheckSession(ctx context.Context, _ *memberv1.CheckSessionRequest) (*memberv1.CheckSessionResponse, error) {
+	sessionChecks.Add(1)
+	if id, _ := auth.FromContext(ctx); id.SessionID == "s-ended" {
+		return nil, errs.New(codes.Unauthenticated, "member.siyu.dev", "SESSION_REVOKED", "signed out")
+	}
+	return &memberv1.CheckSessionResponse{}, nil
 }
 
 func (fakeMember) SendSmsCode(_ context.Context, req *memberv1.SendSmsCodeRequest) (*memberv1.SendSmsCodeResponse, error) {
@@ -82,6 +94,7 @@ func startStack(t testing.TB, mod func(*Config)) *stack {
 	s := &stack{issuer: auth.NewIssuer(priv, "siyu", clock.System), servers: map[string]*grpcserver.Server{}, priv: priv, otherKey: other}
 	policy := auth.Policy{
 		memberv1.MemberService_GetMe_FullMethodName:          auth.MemberOnly,
+		memberv1.MemberService_CheckSession_FullMethodName:   auth.Public,
 		memberv1.AuthService_SendSmsCode_FullMethodName:      auth.Public,
 		productv1.ProductService_GetProduct_FullMethodName:   auth.Public,
 		productv1.ProductService_ListProducts_FullMethodName: auth.Public,
@@ -333,5 +346,30 @@ func TestStaticFilesWithoutListings(t *testing.T) {
 	}
 	if r := s.call(t, "GET", "/assets/", "", nil); r.status != 404 {
 		t.Errorf("directory listing: %d", r.status)
+	}
+}
+
+// A token whose session ended (logout, block) is refused at the edge even
+// though it has not expired; answers are remembered, so a live session
+// costs the member service one call per TTL.
+func TestEndedSessionsAreRefused(t *testing.T) {
+	s := startStack(t, func(c *Config) { c.SessionCheckTTL = time.Hour })
+	live := s.token(auth.Identity{Subject: "m_1", Kind: auth.KindMember, SessionID: "s-live"}, time.Minute)
+	ended := s.token(auth.Identity{Subject: "m_2", Kind: auth.KindMember, SessionID: "s-ended"}, time.Minute)
+	before := sessionChecks.Load()
+	for i := 0; i < 3; i++ {
+		if r := s.call(t, "GET", "/v1/members/me", "", map[string]string{"Authorization": "Bearer " + live}); r.status != 200 {
+			t.Fatalf("live session: %d %v", r.status, r.raw)
+		}
+		if r := s.call(t, "GET", "/v1/members/me", "", map[string]string{"Authorization": "Bearer " + ended}); r.status != 401 || reason(r) != "SESSION_REVOKED" {
+			t.Fatalf("ended session: %d %q", r.status, reason(r))
+		}
+	}
+	if n := sessionChecks.Load() - before; n != 2 {
+		t.Errorf("member asked %d times for 2 sessions over 6 requests, want 2", n)
+	}
+	// Public routes with an ended session's token are refused too: the token no longer speaks for anyone.
+	if r := s.call(t, "GET", "/v1/products/p-1", "", map[string]string{"Authorization": "Bearer " + ended}); r.status != 401 {
+		t.Errorf("public route with an ended session: %d", r.status)
 	}
 }

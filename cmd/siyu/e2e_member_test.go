@@ -231,3 +231,29 @@ func anySlice(v any) []any {
 	s, _ := v.([]any)
 	return s
 }
+
+// TestEndedSessionsLockTokensOut: after a logout or a block, the access
+// token still has minutes to live, but the gateway refuses it once its
+// short memory of the session runs out.
+func TestEndedSessionsLockTokensOut(t *testing.T) {
+	shop := startShop(t, "", map[string]string{"SIYU_SESSION_CHECK_TTL": "1ms"})
+	api := shop.api
+	owner := shop.operator(t, shop.seed(t))
+
+	alice := api.login(t, "13900000601")
+	api.expect(t, "GET", "/v1/members/me", alice.access, "", 200)
+	api.expect(t, "POST", "/v1/auth/logout", "", `{"refresh_token":"`+alice.refresh+`"}`, 200)
+	waitUntil(t, "logged-out token refused", func() bool {
+		resp, _ := api.do("GET", "/v1/members/me", alice.access, "")
+		return resp.StatusCode == 401
+	})
+	api.expectReason(t, "GET", "/v1/members/me/addresses", alice.access, "", 401, "SESSION_REVOKED")
+
+	bob := api.login(t, "13900000602")
+	api.expect(t, "GET", "/v1/members/me/points", bob.access, "", 200)
+	api.expect(t, "POST", "/v1/admin/members/"+bob.memberID+":block", owner, `{}`, 200)
+	waitUntil(t, "blocked member's token refused", func() bool {
+		resp, _ := api.do("GET", "/v1/members/me/points", bob.access, "")
+		return resp.StatusCode == 401
+	})
+}

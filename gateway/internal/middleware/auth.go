@@ -1,6 +1,7 @@
 package middleware
 
 import (
+	"context"
 	"errors"
 	"net/http"
 	"strings"
@@ -10,11 +11,19 @@ import (
 	"siyu.dev/pkg/auth"
 )
 
+// Sessions tells whether a verified token's session still stands (a token
+// outlives a logout or a block until it expires); nil means it does, an
+// error is the gRPC status to answer with.
+type Sessions interface {
+	Check(ctx context.Context, token string, id auth.Identity) error
+}
+
 // Auth verifies a bearer token before any service sees the request: a
-// forged, malformed or expired one is 401 here. Requests without a token go
-// on; each service decides whether its method needs one. Signed-in members
-// also get their own rate limit.
-func Auth(v *auth.Verifier, perMember *Limiter) func(http.Handler) http.Handler {
+// forged, malformed or expired one is 401 here, and so is one whose session
+// ended when sessions is set. Requests without a token go on; each service
+// decides whether its method needs one. Signed-in members also get their
+// own rate limit.
+func Auth(v *auth.Verifier, perMember *Limiter, sessions Sessions) func(http.Handler) http.Handler {
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			h := r.Header.Get("Authorization")
@@ -39,6 +48,12 @@ func Auth(v *auth.Verifier, perMember *Limiter) func(http.Handler) http.Handler 
 			if id.Kind == auth.KindMember {
 				if ok, wait := perMember.Allow(id.Subject); !ok {
 					Reject(w, wait)
+					return
+				}
+			}
+			if sessions != nil {
+				if err := sessions.Check(r.Context(), strings.TrimSpace(token), id); err != nil {
+					WriteError(w, err)
 					return
 				}
 			}

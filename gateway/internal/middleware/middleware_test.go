@@ -60,7 +60,7 @@ func benchAuth(b *testing.B, withToken bool) {
 	priv, _ := auth.ParsePrivateKeyPEM(privPEM)
 	pub, _ := auth.ParsePublicKeyPEM(pubPEM)
 	tok, _, _ := auth.NewIssuer(priv, "siyu", clock.System).Issue(auth.Identity{Subject: "m_1", Kind: auth.KindMember}, time.Hour)
-	h := Auth(auth.NewVerifier(pub, "siyu", clock.System), NewLimiter(0, 0))(http.HandlerFunc(func(http.ResponseWriter, *http.Request) {}))
+	h := Auth(auth.NewVerifier(pub, "siyu", clock.System), NewLimiter(0, 0), nil)(http.HandlerFunc(func(http.ResponseWriter, *http.Request) {}))
 	req := httptest.NewRequest("GET", "/v1/members/me", nil)
 	if withToken {
 		req.Header.Set("Authorization", "Bearer "+tok)

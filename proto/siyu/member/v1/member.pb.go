@@ -2994,6 +2994,78 @@ func (x *GetMemberOverviewResponse) GetSessions() []*Session {
 	return nil
 }
 
+type CheckSessionRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CheckSessionRequest) Reset() {
+	*x = CheckSessionRequest{}
+	mi := &file_siyu_member_v1_member_proto_msgTypes[54]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CheckSessionRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CheckSessionRequest) ProtoMessage() {}
+
+func (x *CheckSessionRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_siyu_member_v1_member_proto_msgTypes[54]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CheckSessionRequest.ProtoReflect.Descriptor instead.
+func (*CheckSessionRequest) Descriptor() ([]byte, []int) {
+	return file_siyu_member_v1_member_proto_rawDescGZIP(), []int{54}
+}
+
+type CheckSessionResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CheckSessionResponse) Reset() {
+	*x = CheckSessionResponse{}
+	mi := &file_siyu_member_v1_member_proto_msgTypes[55]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CheckSessionResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CheckSessionResponse) ProtoMessage() {}
+
+func (x *CheckSessionResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_siyu_member_v1_member_proto_msgTypes[55]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CheckSessionResponse.ProtoReflect.Descriptor instead.
+func (*CheckSessionResponse) Descriptor() ([]byte, []int) {
+	return file_siyu_member_v1_member_proto_rawDescGZIP(), []int{55}
+}
+
 var File_siyu_member_v1_member_proto protoreflect.FileDescriptor
 
 const file_siyu_member_v1_member_proto_rawDesc = "" +
@@ -3194,7 +3266,9 @@ const file_siyu_member_v1_member_proto_rawDesc = "" +
 	"\x06points\x18\x03 \x01(\v2\x1d.siyu.member.v1.PointsAccountR\x06points\x12-\n" +
 	"\x04tags\x18\x04 \x03(\v2\x19.siyu.member.v1.MemberTagR\x04tags\x125\n" +
 	"\taddresses\x18\x05 \x03(\v2\x17.siyu.member.v1.AddressR\taddresses\x123\n" +
-	"\bsessions\x18\x06 \x03(\v2\x17.siyu.member.v1.SessionR\bsessions*V\n" +
+	"\bsessions\x18\x06 \x03(\v2\x17.siyu.member.v1.SessionR\bsessions\"\x15\n" +
+	"\x13CheckSessionRequest\"\x16\n" +
+	"\x14CheckSessionResponse*V\n" +
 	"\x06Gender\x12\x16\n" +
 	"\x12GENDER_UNSPECIFIED\x10\x00\x12\x0f\n" +
 	"\vGENDER_MALE\x10\x01\x12\x11\n" +
@@ -3207,7 +3281,7 @@ const file_siyu_member_v1_member_proto_rawDesc = "" +
 	"\x06Logout\x12\x1d.siyu.member.v1.LogoutRequest\x1a\x1e.siyu.member.v1.LogoutResponse\x12S\n" +
 	"\n" +
 	"AdminLogin\x12!.siyu.member.v1.AdminLoginRequest\x1a\".siyu.member.v1.AdminLoginResponse\x12V\n" +
-	"\vWechatLogin\x12\".siyu.member.v1.WechatLoginRequest\x1a#.siyu.member.v1.WechatLoginResponse2\x9b\n" +
+	"\vWechatLogin\x12\".siyu.member.v1.WechatLoginRequest\x1a#.siyu.member.v1.WechatLoginResponse2\xf6\n" +
 	"\n" +
 	"\rMemberService\x12D\n" +
 	"\x05GetMe\x12\x1c.siyu.member.v1.GetMeRequest\x1a\x1d.siyu.member.v1.GetMeResponse\x12P\n" +
@@ -3224,7 +3298,8 @@ const file_siyu_member_v1_member_proto_rawDesc = "" +
 	"BindWechat\x12!.siyu.member.v1.BindWechatRequest\x1a\".siyu.member.v1.BindWechatResponse\x12n\n" +
 	"\x13ListMemberAddresses\x12*.siyu.member.v1.ListMemberAddressesRequest\x1a+.siyu.member.v1.ListMemberAddressesResponse\x12k\n" +
 	"\x12ListMemberSessions\x12).siyu.member.v1.ListMemberSessionsRequest\x1a*.siyu.member.v1.ListMemberSessionsResponse\x12h\n" +
-	"\x11GetMemberOverview\x12(.siyu.member.v1.GetMemberOverviewRequest\x1a).siyu.member.v1.GetMemberOverviewResponse2\xfb\x03\n" +
+	"\x11GetMemberOverview\x12(.siyu.member.v1.GetMemberOverviewRequest\x1a).siyu.member.v1.GetMemberOverviewResponse\x12Y\n" +
+	"\fCheckSession\x12#.siyu.member.v1.CheckSessionRequest\x1a$.siyu.member.v1.CheckSessionResponse2\xfb\x03\n" +
 	"\x0eAddressService\x12b\n" +
 	"\x0fListMyAddresses\x12&.siyu.member.v1.ListMyAddressesRequest\x1a'.siyu.member.v1.ListMyAddressesResponse\x12Y\n" +
 	"\fGetMyAddress\x12#.siyu.member.v1.GetMyAddressRequest\x1a$.siyu.member.v1.GetMyAddressResponse\x12b\n" +
@@ -3245,7 +3320,7 @@ func file_siyu_member_v1_member_proto_rawDescGZIP() []byte {
 }
 
 var file_siyu_member_v1_member_proto_enumTypes = make([]protoimpl.EnumInfo, 1)
-var file_siyu_member_v1_member_proto_msgTypes = make([]protoimpl.MessageInfo, 54)
+var file_siyu_member_v1_member_proto_msgTypes = make([]protoimpl.MessageInfo, 56)
 var file_siyu_member_v1_member_proto_goTypes = []any{
 	(Gender)(0),                         // 0: siyu.member.v1.Gender
 	(*Member)(nil),                      // 1: siyu.member.v1.Member
@@ -3302,34 +3377,36 @@ var file_siyu_member_v1_member_proto_goTypes = []any{
 	(*ListMemberSessionsResponse)(nil),  // 52: siyu.member.v1.ListMemberSessionsResponse
 	(*GetMemberOverviewRequest)(nil),    // 53: siyu.member.v1.GetMemberOverviewRequest
 	(*GetMemberOverviewResponse)(nil),   // 54: siyu.member.v1.GetMemberOverviewResponse
-	(*timestamppb.Timestamp)(nil),       // 55: google.protobuf.Timestamp
-	(*fieldmaskpb.FieldMask)(nil),       // 56: google.protobuf.FieldMask
-	(*MemberLevel)(nil),                 // 57: siyu.member.v1.MemberLevel
-	(*PointsAccount)(nil),               // 58: siyu.member.v1.PointsAccount
-	(*MemberTag)(nil),                   // 59: siyu.member.v1.MemberTag
+	(*CheckSessionRequest)(nil),         // 55: siyu.member.v1.CheckSessionRequest
+	(*CheckSessionResponse)(nil),        // 56: siyu.member.v1.CheckSessionResponse
+	(*timestamppb.Timestamp)(nil),       // 57: google.protobuf.Timestamp
+	(*fieldmaskpb.FieldMask)(nil),       // 58: google.protobuf.FieldMask
+	(*MemberLevel)(nil),                 // 59: siyu.member.v1.MemberLevel
+	(*PointsAccount)(nil),               // 60: siyu.member.v1.PointsAccount
+	(*MemberTag)(nil),                   // 61: siyu.member.v1.MemberTag
 }
 var file_siyu_member_v1_member_proto_depIdxs = []int32{
-	55, // 0: siyu.member.v1.Member.create_time:type_name -> google.protobuf.Timestamp
+	57, // 0: siyu.member.v1.Member.create_time:type_name -> google.protobuf.Timestamp
 	0,  // 1: siyu.member.v1.Member.gender:type_name -> siyu.member.v1.Gender
 	2,  // 2: siyu.member.v1.Member.marketing_consent:type_name -> siyu.member.v1.MarketingConsent
-	55, // 3: siyu.member.v1.Address.create_time:type_name -> google.protobuf.Timestamp
-	55, // 4: siyu.member.v1.Address.update_time:type_name -> google.protobuf.Timestamp
-	55, // 5: siyu.member.v1.Session.create_time:type_name -> google.protobuf.Timestamp
-	55, // 6: siyu.member.v1.Session.expire_time:type_name -> google.protobuf.Timestamp
-	55, // 7: siyu.member.v1.SmsLoginResponse.access_token_expire_time:type_name -> google.protobuf.Timestamp
-	55, // 8: siyu.member.v1.SmsLoginResponse.refresh_token_expire_time:type_name -> google.protobuf.Timestamp
+	57, // 3: siyu.member.v1.Address.create_time:type_name -> google.protobuf.Timestamp
+	57, // 4: siyu.member.v1.Address.update_time:type_name -> google.protobuf.Timestamp
+	57, // 5: siyu.member.v1.Session.create_time:type_name -> google.protobuf.Timestamp
+	57, // 6: siyu.member.v1.Session.expire_time:type_name -> google.protobuf.Timestamp
+	57, // 7: siyu.member.v1.SmsLoginResponse.access_token_expire_time:type_name -> google.protobuf.Timestamp
+	57, // 8: siyu.member.v1.SmsLoginResponse.refresh_token_expire_time:type_name -> google.protobuf.Timestamp
 	1,  // 9: siyu.member.v1.SmsLoginResponse.member:type_name -> siyu.member.v1.Member
-	55, // 10: siyu.member.v1.RefreshTokenResponse.access_token_expire_time:type_name -> google.protobuf.Timestamp
-	55, // 11: siyu.member.v1.RefreshTokenResponse.refresh_token_expire_time:type_name -> google.protobuf.Timestamp
-	55, // 12: siyu.member.v1.AdminLoginResponse.access_token_expire_time:type_name -> google.protobuf.Timestamp
-	55, // 13: siyu.member.v1.WechatLoginResponse.access_token_expire_time:type_name -> google.protobuf.Timestamp
-	55, // 14: siyu.member.v1.WechatLoginResponse.refresh_token_expire_time:type_name -> google.protobuf.Timestamp
+	57, // 10: siyu.member.v1.RefreshTokenResponse.access_token_expire_time:type_name -> google.protobuf.Timestamp
+	57, // 11: siyu.member.v1.RefreshTokenResponse.refresh_token_expire_time:type_name -> google.protobuf.Timestamp
+	57, // 12: siyu.member.v1.AdminLoginResponse.access_token_expire_time:type_name -> google.protobuf.Timestamp
+	57, // 13: siyu.member.v1.WechatLoginResponse.access_token_expire_time:type_name -> google.protobuf.Timestamp
+	57, // 14: siyu.member.v1.WechatLoginResponse.refresh_token_expire_time:type_name -> google.protobuf.Timestamp
 	1,  // 15: siyu.member.v1.WechatLoginResponse.member:type_name -> siyu.member.v1.Member
 	1,  // 16: siyu.member.v1.BindWechatResponse.member:type_name -> siyu.member.v1.Member
 	1,  // 17: siyu.member.v1.GetMeResponse.member:type_name -> siyu.member.v1.Member
 	1,  // 18: siyu.member.v1.GetMemberResponse.member:type_name -> siyu.member.v1.Member
 	1,  // 19: siyu.member.v1.UpdateMeRequest.member:type_name -> siyu.member.v1.Member
-	56, // 20: siyu.member.v1.UpdateMeRequest.update_mask:type_name -> google.protobuf.FieldMask
+	58, // 20: siyu.member.v1.UpdateMeRequest.update_mask:type_name -> google.protobuf.FieldMask
 	1,  // 21: siyu.member.v1.UpdateMeResponse.member:type_name -> siyu.member.v1.Member
 	4,  // 22: siyu.member.v1.ListMySessionsResponse.sessions:type_name -> siyu.member.v1.Session
 	1,  // 23: siyu.member.v1.SearchMembersResponse.members:type_name -> siyu.member.v1.Member
@@ -3344,9 +3421,9 @@ var file_siyu_member_v1_member_proto_depIdxs = []int32{
 	3,  // 32: siyu.member.v1.ListMemberAddressesResponse.addresses:type_name -> siyu.member.v1.Address
 	4,  // 33: siyu.member.v1.ListMemberSessionsResponse.sessions:type_name -> siyu.member.v1.Session
 	1,  // 34: siyu.member.v1.GetMemberOverviewResponse.member:type_name -> siyu.member.v1.Member
-	57, // 35: siyu.member.v1.GetMemberOverviewResponse.level:type_name -> siyu.member.v1.MemberLevel
-	58, // 36: siyu.member.v1.GetMemberOverviewResponse.points:type_name -> siyu.member.v1.PointsAccount
-	59, // 37: siyu.member.v1.GetMemberOverviewResponse.tags:type_name -> siyu.member.v1.MemberTag
+	59, // 35: siyu.member.v1.GetMemberOverviewResponse.level:type_name -> siyu.member.v1.MemberLevel
+	60, // 36: siyu.member.v1.GetMemberOverviewResponse.points:type_name -> siyu.member.v1.PointsAccount
+	61, // 37: siyu.member.v1.GetMemberOverviewResponse.tags:type_name -> siyu.member.v1.MemberTag
 	3,  // 38: siyu.member.v1.GetMemberOverviewResponse.addresses:type_name -> siyu.member.v1.Address
 	4,  // 39: siyu.member.v1.GetMemberOverviewResponse.sessions:type_name -> siyu.member.v1.Session
 	5,  // 40: siyu.member.v1.AuthService.SendSmsCode:input_type -> siyu.member.v1.SendSmsCodeRequest
@@ -3369,38 +3446,40 @@ var file_siyu_member_v1_member_proto_depIdxs = []int32{
 	49, // 57: siyu.member.v1.MemberService.ListMemberAddresses:input_type -> siyu.member.v1.ListMemberAddressesRequest
 	51, // 58: siyu.member.v1.MemberService.ListMemberSessions:input_type -> siyu.member.v1.ListMemberSessionsRequest
 	53, // 59: siyu.member.v1.MemberService.GetMemberOverview:input_type -> siyu.member.v1.GetMemberOverviewRequest
-	39, // 60: siyu.member.v1.AddressService.ListMyAddresses:input_type -> siyu.member.v1.ListMyAddressesRequest
-	41, // 61: siyu.member.v1.AddressService.GetMyAddress:input_type -> siyu.member.v1.GetMyAddressRequest
-	43, // 62: siyu.member.v1.AddressService.CreateMyAddress:input_type -> siyu.member.v1.CreateMyAddressRequest
-	45, // 63: siyu.member.v1.AddressService.UpdateMyAddress:input_type -> siyu.member.v1.UpdateMyAddressRequest
-	47, // 64: siyu.member.v1.AddressService.DeleteMyAddress:input_type -> siyu.member.v1.DeleteMyAddressRequest
-	6,  // 65: siyu.member.v1.AuthService.SendSmsCode:output_type -> siyu.member.v1.SendSmsCodeResponse
-	8,  // 66: siyu.member.v1.AuthService.SmsLogin:output_type -> siyu.member.v1.SmsLoginResponse
-	10, // 67: siyu.member.v1.AuthService.RefreshToken:output_type -> siyu.member.v1.RefreshTokenResponse
-	12, // 68: siyu.member.v1.AuthService.Logout:output_type -> siyu.member.v1.LogoutResponse
-	14, // 69: siyu.member.v1.AuthService.AdminLogin:output_type -> siyu.member.v1.AdminLoginResponse
-	16, // 70: siyu.member.v1.AuthService.WechatLogin:output_type -> siyu.member.v1.WechatLoginResponse
-	20, // 71: siyu.member.v1.MemberService.GetMe:output_type -> siyu.member.v1.GetMeResponse
-	22, // 72: siyu.member.v1.MemberService.GetMember:output_type -> siyu.member.v1.GetMemberResponse
-	24, // 73: siyu.member.v1.MemberService.UpdateMe:output_type -> siyu.member.v1.UpdateMeResponse
-	26, // 74: siyu.member.v1.MemberService.DeleteMe:output_type -> siyu.member.v1.DeleteMeResponse
-	28, // 75: siyu.member.v1.MemberService.ListMySessions:output_type -> siyu.member.v1.ListMySessionsResponse
-	30, // 76: siyu.member.v1.MemberService.RevokeMySession:output_type -> siyu.member.v1.RevokeMySessionResponse
-	32, // 77: siyu.member.v1.MemberService.SearchMembers:output_type -> siyu.member.v1.SearchMembersResponse
-	34, // 78: siyu.member.v1.MemberService.BlockMember:output_type -> siyu.member.v1.BlockMemberResponse
-	36, // 79: siyu.member.v1.MemberService.UnblockMember:output_type -> siyu.member.v1.UnblockMemberResponse
-	38, // 80: siyu.member.v1.MemberService.CreateOperator:output_type -> siyu.member.v1.CreateOperatorResponse
-	18, // 81: siyu.member.v1.MemberService.BindWechat:output_type -> siyu.member.v1.BindWechatResponse
-	50, // 82: siyu.member.v1.MemberService.ListMemberAddresses:output_type -> siyu.member.v1.ListMemberAddressesResponse
-	52, // 83: siyu.member.v1.MemberService.ListMemberSessions:output_type -> siyu.member.v1.ListMemberSessionsResponse
-	54, // 84: siyu.member.v1.MemberService.GetMemberOverview:output_type -> siyu.member.v1.GetMemberOverviewResponse
-	40, // 85: siyu.member.v1.AddressService.ListMyAddresses:output_type -> siyu.member.v1.ListMyAddressesResponse
-	42, // 86: siyu.member.v1.AddressService.GetMyAddress:output_type -> siyu.member.v1.GetMyAddressResponse
-	44, // 87: siyu.member.v1.AddressService.CreateMyAddress:output_type -> siyu.member.v1.CreateMyAddressResponse
-	46, // 88: siyu.member.v1.AddressService.UpdateMyAddress:output_type -> siyu.member.v1.UpdateMyAddressResponse
-	48, // 89: siyu.member.v1.AddressService.DeleteMyAddress:output_type -> siyu.member.v1.DeleteMyAddressResponse
-	65, // [65:90] is the sub-list for method output_type
-	40, // [40:65] is the sub-list for method input_type
+	55, // 60: siyu.member.v1.MemberService.CheckSession:input_type -> siyu.member.v1.CheckSessionRequest
+	39, // 61: siyu.member.v1.AddressService.ListMyAddresses:input_type -> siyu.member.v1.ListMyAddressesRequest
+	41, // 62: siyu.member.v1.AddressService.GetMyAddress:input_type -> siyu.member.v1.GetMyAddressRequest
+	43, // 63: siyu.member.v1.AddressService.CreateMyAddress:input_type -> siyu.member.v1.CreateMyAddressRequest
+	45, // 64: siyu.member.v1.AddressService.UpdateMyAddress:input_type -> siyu.member.v1.UpdateMyAddressRequest
+	47, // 65: siyu.member.v1.AddressService.DeleteMyAddress:input_type -> siyu.member.v1.DeleteMyAddressRequest
+	6,  // 66: siyu.member.v1.AuthService.SendSmsCode:output_type -> siyu.member.v1.SendSmsCodeResponse
+	8,  // 67: siyu.member.v1.AuthService.SmsLogin:output_type -> siyu.member.v1.SmsLoginResponse
+	10, // 68: siyu.member.v1.AuthService.RefreshToken:output_type -> siyu.member.v1.RefreshTokenResponse
+	12, // 69: siyu.member.v1.AuthService.Logout:output_type -> siyu.member.v1.LogoutResponse
+	14, // 70: siyu.member.v1.AuthService.AdminLogin:output_type -> siyu.member.v1.AdminLoginResponse
+	16, // 71: siyu.member.v1.AuthService.WechatLogin:output_type -> siyu.member.v1.WechatLoginResponse
+	20, // 72: siyu.member.v1.MemberService.GetMe:output_type -> siyu.member.v1.GetMeResponse
+	22, // 73: siyu.member.v1.MemberService.GetMember:output_type -> siyu.member.v1.GetMemberResponse
+	24, // 74: siyu.member.v1.MemberService.UpdateMe:output_type -> siyu.member.v1.UpdateMeResponse
+	26, // 75: siyu.member.v1.MemberService.DeleteMe:output_type -> siyu.member.v1.DeleteMeResponse
+	28, // 76: siyu.member.v1.MemberService.ListMySessions:output_type -> siyu.member.v1.ListMySessionsResponse
+	30, // 77: siyu.member.v1.MemberService.RevokeMySession:output_type -> siyu.member.v1.RevokeMySessionResponse
+	32, // 78: siyu.member.v1.MemberService.SearchMembers:output_type -> siyu.member.v1.SearchMembersResponse
+	34, // 79: siyu.member.v1.MemberService.BlockMember:output_type -> siyu.member.v1.BlockMemberResponse
+	36, // 80: siyu.member.v1.MemberService.UnblockMember:output_type -> siyu.member.v1.UnblockMemberResponse
+	38, // 81: siyu.member.v1.MemberService.CreateOperator:output_type -> siyu.member.v1.CreateOperatorResponse
+	18, // 82: siyu.member.v1.MemberService.BindWechat:output_type -> siyu.member.v1.BindWechatResponse
+	50, // 83: siyu.member.v1.MemberService.ListMemberAddresses:output_type -> siyu.member.v1.ListMemberAddressesResponse
+	52, // 84: siyu.member.v1.MemberService.ListMemberSessions:output_type -> siyu.member.v1.ListMemberSessionsResponse
+	54, // 85: siyu.member.v1.MemberService.GetMemberOverview:output_type -> siyu.member.v1.GetMemberOverviewResponse
+	56, // 86: siyu.member.v1.MemberService.CheckSession:output_type -> siyu.member.v1.CheckSessionResponse
+	40, // 87: siyu.member.v1.AddressService.ListMyAddresses:output_type -> siyu.member.v1.ListMyAddressesResponse
+	42, // 88: siyu.member.v1.AddressService.GetMyAddress:output_type -> siyu.member.v1.GetMyAddressResponse
+	44, // 89: siyu.member.v1.AddressService.CreateMyAddress:output_type -> siyu.member.v1.CreateMyAddressResponse
+	46, // 90: siyu.member.v1.AddressService.UpdateMyAddress:output_type -> siyu.member.v1.UpdateMyAddressResponse
+	48, // 91: siyu.member.v1.AddressService.DeleteMyAddress:output_type -> siyu.member.v1.DeleteMyAddressResponse
+	66, // [66:92] is the sub-list for method output_type
+	40, // [40:66] is the sub-list for method input_type
 	40, // [40:40] is the sub-list for extension type_name
 	40, // [40:40] is the sub-list for extension extendee
 	0,  // [0:40] is the sub-list for field type_name
@@ -3419,7 +3498,7 @@ func file_siyu_member_v1_member_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_siyu_member_v1_member_proto_rawDesc), len(file_siyu_member_v1_member_proto_rawDesc)),
 			NumEnums:      1,
-			NumMessages:   54,
+			NumMessages:   56,
 			NumExtensions: 0,
 			NumServices:   3,
 		},

@@ -359,6 +359,7 @@ const (
 	MemberService_ListMemberAddresses_FullMethodName = "/siyu.member.v1.MemberService/ListMemberAddresses"
 	MemberService_ListMemberSessions_FullMethodName  = "/siyu.member.v1.MemberService/ListMemberSessions"
 	MemberService_GetMemberOverview_FullMethodName   = "/siyu.member.v1.MemberService/GetMemberOverview"
+	MemberService_CheckSession_FullMethodName        = "/siyu.member.v1.MemberService/CheckSession"
 )
 
 // MemberServiceClient is the client API for MemberService service.
@@ -412,6 +413,13 @@ type MemberServiceClient interface {
 	// level, points, tags, addresses and live sessions in one answer. Phones are
 	// masked except for owners.
 	GetMemberOverview(ctx context.Context, in *GetMemberOverviewRequest, opts ...grpc.CallOption) (*GetMemberOverviewResponse, error)
+	// CheckSession tells whether the caller's access token still stands for a
+	// live session: logout, revoking the session, blocking or deleting the
+	// member end it (UNAUTHENTICATED SESSION_REVOKED, PERMISSION_DENIED
+	// MEMBER_BLOCKED) while the token itself has not expired yet. The gateway
+	// asks it, with the caller's token, and remembers the answer briefly.
+	// Internal: no REST route.
+	CheckSession(ctx context.Context, in *CheckSessionRequest, opts ...grpc.CallOption) (*CheckSessionResponse, error)
 }
 
 type memberServiceClient struct {
@@ -562,6 +570,16 @@ func (c *memberServiceClient) GetMemberOverview(ctx context.Context, in *GetMemb
 	return out, nil
 }
 
+func (c *memberServiceClient) CheckSession(ctx context.Context, in *CheckSessionRequest, opts ...grpc.CallOption) (*CheckSessionResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(CheckSessionResponse)
+	err := c.cc.Invoke(ctx, MemberService_CheckSession_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // MemberServiceServer is the server API for MemberService service.
 // All implementations must embed UnimplementedMemberServiceServer
 // for forward compatibility.
@@ -613,6 +631,13 @@ type MemberServiceServer interface {
 	// level, points, tags, addresses and live sessions in one answer. Phones are
 	// masked except for owners.
 	GetMemberOverview(context.Context, *GetMemberOverviewRequest) (*GetMemberOverviewResponse, error)
+	// CheckSession tells whether the caller's access token still stands for a
+	// live session: logout, revoking the session, blocking or deleting the
+	// member end it (UNAUTHENTICATED SESSION_REVOKED, PERMISSION_DENIED
+	// MEMBER_BLOCKED) while the token itself has not expired yet. The gateway
+	// asks it, with the caller's token, and remembers the answer briefly.
+	// Internal: no REST route.
+	CheckSession(context.Context, *CheckSessionRequest) (*CheckSessionResponse, error)
 	mustEmbedUnimplementedMemberServiceServer()
 }
 
@@ -664,6 +689,9 @@ func (UnimplementedMemberServiceServer) ListMemberSessions(context.Context, *Lis
 }
 func (UnimplementedMemberServiceServer) GetMemberOverview(context.Context, *GetMemberOverviewRequest) (*GetMemberOverviewResponse, error) {
 	return nil, status.Errorf(codes.Unimplemented, "method GetMemberOverview not implemented")
+}
+func (UnimplementedMemberServiceServer) CheckSession(context.Context, *CheckSessionRequest) (*CheckSessionResponse, error) {
+	return nil, status.Errorf(codes.Unimplemented, "method CheckSession not implemented")
 }
 func (UnimplementedMemberServiceServer) mustEmbedUnimplementedMemberServiceServer() {}
 func (UnimplementedMemberServiceServer) testEmbeddedByValue()                       {}
@@ -938,6 +966,24 @@ func _MemberService_GetMemberOverview_Handler(srv interface{}, ctx context.Conte
 	return interceptor(ctx, in, info, handler)
 }
 
+func _MemberService_CheckSession_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(CheckSessionRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(MemberServiceServer).CheckSession(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: MemberService_CheckSession_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(MemberServiceServer).CheckSession(ctx, req.(*CheckSessionRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // MemberService_ServiceDesc is the grpc.ServiceDesc for MemberService service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -1000,6 +1046,10 @@ var MemberService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "GetMemberOverview",
 			Handler:    _MemberService_GetMemberOverview_Handler,
+		},
+		{
+			MethodName: "CheckSession",
+			Handler:    _MemberService_CheckSession_Handler,
 		},
 	},
 	Streams:  []grpc.StreamDesc{},

@@ -38,6 +38,7 @@ var (
 	ErrMemberNotFound       = newErr(KindNotFound, "MEMBER_NOT_FOUND", "no such member")
 	ErrMemberBlocked        = newErr(KindPermissionDenied, "MEMBER_BLOCKED", "this account is blocked")
 	ErrRefreshInvalid       = newErr(KindUnauthenticated, "REFRESH_TOKEN_INVALID", "refresh token is not valid; sign in again")
+	ErrSessionEnded         = newErr(KindUnauthenticated, "SESSION_REVOKED", "this session has ended (logout, revocation or a blocked account); sign in again")
 	ErrRefreshReused        = newErr(KindUnauthenticated, "REFRESH_TOKEN_REUSED", "refresh token was already used; the session is revoked, sign in again")
 	ErrAdminCredentials     = newErr(KindUnauthenticated, "ADMIN_CREDENTIALS_INVALID", "wrong username or password")
 	ErrChannelInvalid       = newErr(KindInvalid, "CHANNEL_INVALID", "channel must be at most 64 letters, digits, '-', '_' or '.'")

@@ -50,6 +50,8 @@ var Policy = auth.Policy{
 	memberv1.MemberService_ListMemberAddresses_FullMethodName: auth.AdminOnly,
 	memberv1.MemberService_ListMemberSessions_FullMethodName:  auth.AdminOnly,
 	memberv1.MemberService_GetMemberOverview_FullMethodName:   auth.AdminOnly,
+	// Any signed-in caller asks about its own token; the handler refuses none.
+	memberv1.MemberService_CheckSession_FullMethodName: auth.Public,
 }
 
 // Register adds the identity, profile and address services to s; loyalty
@@ -166,4 +168,16 @@ func (m memberServer) GetMember(ctx context.Context, req *memberv1.GetMemberRequ
 	}
 	id, _ := auth.FromContext(ctx)
 	return &memberv1.GetMemberResponse{Member: toProto(got, id.HasRole(auth.RoleOwner) || id.Kind == auth.KindService)}, nil
+}
+
+// CheckSession answers the gateway's question about the caller's own token.
+func (m memberServer) CheckSession(ctx context.Context, _ *memberv1.CheckSessionRequest) (*memberv1.CheckSessionResponse, error) {
+	id, ok := auth.FromContext(ctx)
+	if !ok {
+		return nil, errs.New(codes.Unauthenticated, errDomain, "TOKEN_MISSING", "sign in first: no bearer token")
+	}
+	if err := m.svc.CheckSession(ctx, id); err != nil {
+		return nil, toStatus(ctx, err)
+	}
+	return &memberv1.CheckSessionResponse{}, nil
 }
