@@ -196,3 +196,10 @@ func BenchmarkVerifyFresh(b *testing.B) {
 		i++
 	}
 }
+
+func TestMergeJoinsPolicies(t *testing.T) {
+	got := Merge(Policy{"/a.A/X": Public}, Policy{"/b.B/Y": AdminOnly}, nil)
+	if len(got) != 2 || got["/a.A/X"] != Public || got["/b.B/Y"] != AdminOnly {
+		t.Fatalf("Merge = %v", got)
+	}
+}

@@ -32,6 +32,18 @@ const (
 // rules. Methods missing from it are denied: forgetting a rule fails closed.
 type Policy map[string]Rule
 
+// Merge joins the policies of a service's parts into the one its server
+// enforces, so each part keeps its rules beside its handlers.
+func Merge(parts ...Policy) Policy {
+	out := Policy{}
+	for _, p := range parts {
+		for method, rule := range p {
+			out[method] = rule
+		}
+	}
+	return out
+}
+
 // alwaysPublic are infrastructure services every process exposes.
 func alwaysPublic(method string) bool {
 	return strings.HasPrefix(method, "/grpc.health.v1.") || strings.HasPrefix(method, "/grpc.reflection.")

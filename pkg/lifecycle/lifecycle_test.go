@@ -2,6 +2,7 @@ package lifecycle_test
 
 import (
 	"context"
+	"errors"
 	"io"
 	"log/slog"
 	"net"
@@ -102,5 +103,40 @@ func TestRunRefusesBadSetups(t *testing.T) {
 				t.Fatalf("got %v, want an error mentioning %q", err, c.want)
 			}
 		})
+	}
+}
+
+func TestEveryRunsUntilCancelledAndReportsFailures(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	runs := make(chan int, 100)
+	failures := make(chan error, 100)
+	n := 0
+	done := make(chan struct{})
+	go func() {
+		lifecycle.Every(ctx, 5*time.Millisecond, func(context.Context) error {
+			n++
+			runs <- n
+			if n%2 == 0 {
+				return errors.New("busy")
+			}
+			return nil
+		}, func(err error) { failures <- err })
+		close(done)
+	}()
+	for i := 0; i < 4; i++ {
+		select {
+		case <-runs:
+		case <-time.After(5 * time.Second):
+			t.Fatal("the job stopped running")
+		}
+	}
+	cancel()
+	select {
+	case <-done:
+	case <-time.After(5 * time.Second):
+		t.Fatal("Every did not return after cancel")
+	}
+	if len(failures) < 2 {
+		t.Errorf("%d failures reported, want every second run's", len(failures))
 	}
 }

@@ -72,3 +72,22 @@ func EnsureIndexes(ctx context.Context, c *mongo.Collection, idx ...Index) error
 
 // IsDuplicateKey reports a unique index violation.
 func IsDuplicateKey(err error) bool { return mongo.IsDuplicateKeyError(err) }
+
+// FindAll runs a find and converts every decoded document with conv: the
+// one place a repository turns a cursor of storage documents into domain
+// values.
+func FindAll[D, T any](ctx context.Context, c *mongo.Collection, filter any, conv func(D) T, opts ...options.Lister[options.FindOptions]) ([]T, error) {
+	cur, err := c.Find(ctx, filter, opts...)
+	if err != nil {
+		return nil, err
+	}
+	var docs []D
+	if err := cur.All(ctx, &docs); err != nil {
+		return nil, err
+	}
+	out := make([]T, len(docs))
+	for i, d := range docs {
+		out[i] = conv(d)
+	}
+	return out, nil
+}

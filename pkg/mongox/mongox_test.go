@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/mongo/options"
 
 	"siyu.dev/pkg/mongox"
 	"siyu.dev/pkg/testkit"
@@ -55,5 +56,26 @@ func TestConnectAndUniqueIndex(t *testing.T) {
 	}
 	if mongox.IsDuplicateKey(nil) {
 		t.Fatal("nil is not a duplicate key error")
+	}
+}
+
+func TestFindAllConverts(t *testing.T) {
+	ctx := context.Background()
+	coll := testkit.DB(t).Collection("things")
+	for i, code := range []string{"b", "a", "c"} {
+		if _, err := coll.InsertOne(ctx, bson.M{"_id": i, "code": code}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	type doc struct {
+		Code string `bson:"code"`
+	}
+	got, err := mongox.FindAll(ctx, coll, bson.M{"code": bson.M{"$ne": "c"}}, func(d doc) string { return "code " + d.Code },
+		options.Find().SetSort(bson.D{{Key: "code", Value: 1}}))
+	if err != nil || strings.Join(got, ",") != "code a,code b" {
+		t.Fatalf("FindAll = %v, %v", got, err)
+	}
+	if _, err := mongox.FindAll(ctx, coll, bson.M{"$bogus": 1}, func(d doc) string { return d.Code }); err == nil {
+		t.Fatal("a bad filter should fail")
 	}
 }

@@ -58,10 +58,12 @@ func (ly *loyalty) start(ctx context.Context, in *lifecycle.Infra, relay *outbox
 	sweepCtx, cancel := context.WithCancel(ctx)
 	var wg sync.WaitGroup
 	wg.Go(func() {
-		l.RunExpirySweeper(sweepCtx, expirySweepEvery, func(err error) { in.Logger.Warn("points expiry sweep failed; retrying", slog.Any("err", err)) })
+		lifecycle.Every(sweepCtx, expirySweepEvery, func(ctx context.Context) error { _, err := l.SweepExpired(ctx); return err },
+			func(err error) { in.Logger.Warn("points expiry sweep failed; retrying", slog.Any("err", err)) })
 	})
 	wg.Go(func() {
-		l.RunTagSweeper(sweepCtx, tagSweepEvery, func(err error) { in.Logger.Warn("tag sweep failed; retrying", slog.Any("err", err)) })
+		lifecycle.Every(sweepCtx, tagSweepEvery, func(ctx context.Context) error { _, err := l.SweepTags(ctx); return err },
+			func(err error) { in.Logger.Warn("tag sweep failed; retrying", slog.Any("err", err)) })
 	})
 	return func() {
 		stopOrders()

@@ -110,8 +110,9 @@ func Run(ctx context.Context, c Config) error {
 		}
 		// Every instance runs the loop; the lease lets one of them sweep.
 		holder := fmt.Sprintf("%s-%d-%d", hostname(), os.Getpid(), time.Now().UnixNano())
-		go svc.RunSweeper(ctx, holder, 10*time.Second, func(err error) { in.Logger.Warn("reservation sweep failed", "err", err) })
-		go svc.RunSalesRefresh(ctx, c.refresh(), func(err error) { in.Logger.Warn("sales refresh failed", "err", err) })
+		go lifecycle.Every(ctx, 10*time.Second, func(ctx context.Context) error { _, err := svc.SweepReservations(ctx, holder); return err },
+			func(err error) { in.Logger.Warn("reservation sweep failed", "err", err) })
+		go lifecycle.Every(ctx, c.refresh(), svc.RefreshCounters, func(err error) { in.Logger.Warn("counters refresh failed", "err", err) })
 		go searches.Run(ctx)
 		return func() { stopOrders(); stopSales(); stopSync(); stopExtras(); stopHot() }, nil
 	})

@@ -352,19 +352,3 @@ func (l *Loyalty) SweepExpired(ctx context.Context) (int, error) {
 		}
 	}
 }
-
-// RunExpirySweeper sweeps every interval until ctx ends.
-func (l *Loyalty) RunExpirySweeper(ctx context.Context, every time.Duration, onErr func(error)) {
-	t := time.NewTicker(every)
-	defer t.Stop()
-	for {
-		if _, err := l.SweepExpired(ctx); err != nil && ctx.Err() == nil && onErr != nil {
-			onErr(err)
-		}
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
-	}
-}

@@ -255,22 +255,6 @@ func (l *Loyalty) eachConsenting(ctx context.Context, f domain.SegmentFilter, fn
 	})
 }
 
-// RunTagSweeper sweeps every interval until ctx ends.
-func (l *Loyalty) RunTagSweeper(ctx context.Context, every time.Duration, onErr func(error)) {
-	t := time.NewTicker(every)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
-		if _, err := l.SweepTags(ctx); err != nil && ctx.Err() == nil && onErr != nil {
-			onErr(err)
-		}
-	}
-}
-
 // Overview is a member's loyalty at a glance, for the operators' member
 // 360 view: balance and lots, growth and tier, tags.
 type Overview struct {

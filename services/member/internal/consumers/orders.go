@@ -19,13 +19,9 @@ import (
 	"siyu.dev/services/member/internal/domain"
 )
 
-// The order service's stream and the subjects consumed here.
+// The durable consumer of paid and refunded orders.
 const (
-	OrderStream      = "ORDER"
-	SubjectPaid      = "siyu.order.paid"
-	SubjectRefunded  = "siyu.order.refunded"
-	DurableLoyalty   = "member-loyalty"
-	orderStreamMatch = "siyu.order.>"
+	DurableLoyalty = "member-loyalty"
 )
 
 // StartOrders consumes paid and refunded orders with a durable consumer.
@@ -34,10 +30,10 @@ const (
 func StartOrders(ctx context.Context, js jetstream.JetStream, l *app.Loyalty, log *slog.Logger) (stop func(), err error) {
 	// The order service owns the stream; declaring it here (same settings)
 	// lets the member service start first.
-	if err := natsx.EnsureStream(ctx, js, OrderStream, []string{orderStreamMatch}); err != nil {
+	if err := natsx.EnsureStream(ctx, js, orderv1.Stream, []string{orderv1.StreamSubjects}); err != nil {
 		return nil, err
 	}
-	return natsx.Consume(ctx, js, natsx.ConsumerConfig{Stream: OrderStream, Durable: DurableLoyalty, Subjects: []string{SubjectPaid, SubjectRefunded}, Logger: log},
+	return natsx.Consume(ctx, js, natsx.ConsumerConfig{Stream: orderv1.Stream, Durable: DurableLoyalty, Subjects: []string{orderv1.SubjectPaid, orderv1.SubjectRefunded}, Logger: log},
 		Handler(l))
 }
 
@@ -45,7 +41,7 @@ func StartOrders(ctx context.Context, js jetstream.JetStream, l *app.Loyalty, lo
 func Handler(l *app.Loyalty) natsx.Handler {
 	return func(ctx context.Context, m natsx.Message) error {
 		switch m.Subject {
-		case SubjectPaid:
+		case orderv1.SubjectPaid:
 			var e orderv1.OrderPaid
 			if err := proto.Unmarshal(m.Data, &e); err != nil {
 				return natsx.Permanent(fmt.Errorf("order paid: %w", err))
@@ -58,7 +54,7 @@ func Handler(l *app.Loyalty) natsx.Handler {
 				at = e.GetOccurredAt().AsTime()
 			}
 			return permanentIfRule(l.OrderPaid(ctx, e.GetMemberId(), e.GetOrderId(), e.GetPaidFen(), at, e.GetPromotions()))
-		case SubjectRefunded:
+		case orderv1.SubjectRefunded:
 			var e orderv1.OrderRefunded
 			if err := proto.Unmarshal(m.Data, &e); err != nil {
 				return natsx.Permanent(fmt.Errorf("order refunded: %w", err))

@@ -22,8 +22,11 @@ import (
 
 const errDomain = "member.siyu.dev"
 
-// Policy is who may call what.
-var Policy = auth.Policy{
+// Policy is who may call what, over every part of the service.
+var Policy = auth.Merge(identityPolicy, LoyaltyPolicy, TagPolicy)
+
+// identityPolicy guards sign-in, profiles, addresses and the back office.
+var identityPolicy = auth.Policy{
 	memberv1.AuthService_SendSmsCode_FullMethodName:  auth.Public,
 	memberv1.AuthService_SmsLogin_FullMethodName:     auth.Public,
 	memberv1.AuthService_RefreshToken_FullMethodName: auth.Public,

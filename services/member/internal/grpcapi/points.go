@@ -38,14 +38,6 @@ var LoyaltyPolicy = auth.Policy{
 	memberv1.LevelService_GetMemberLevel_FullMethodName:           auth.AdminOnly,
 }
 
-// The service has one Policy; its loyalty entries are merged in here so
-// that they live beside the handlers they guard.
-func init() {
-	for k, v := range LoyaltyPolicy {
-		Policy[k] = v
-	}
-}
-
 // RegisterLoyalty adds the points, sign-in, level, tag and segment services to s.
 func RegisterLoyalty(s *grpc.Server, l *app.Loyalty) {
 	memberv1.RegisterPointsServiceServer(s, pointsServer{l: l})

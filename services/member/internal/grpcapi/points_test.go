@@ -476,7 +476,7 @@ func TestLevelsFromOrderEvents(t *testing.T) {
 		t.Fatalf("public tiers %v %v", tiers, err)
 	}
 
-	if err := natsx.EnsureStream(context.Background(), e.js, consumers.OrderStream, []string{"siyu.order.>"}); err != nil {
+	if err := natsx.EnsureStream(context.Background(), e.js, orderv1.Stream, []string{orderv1.StreamSubjects}); err != nil {
 		t.Fatal(err)
 	}
 	// Alice freezes 20 points at checkout, then pays 150 yuan.
@@ -485,8 +485,8 @@ func TestLevelsFromOrderEvents(t *testing.T) {
 		t.Fatal(err)
 	}
 	paid := &orderv1.OrderPaid{EventId: "ev-paid-1", OccurredAt: timestamppb.Now(), OrderId: "o-1", MemberId: "m-alice", PaidFen: 15000, PointsUsed: 20}
-	publishOrder(t, e.js, consumers.SubjectPaid, "ev-paid-1", paid)
-	publishOrder(t, e.js, consumers.SubjectPaid, "ev-paid-1-redelivered-with-new-id", paid)
+	publishOrder(t, e.js, orderv1.SubjectPaid, "ev-paid-1", paid)
+	publishOrder(t, e.js, orderv1.SubjectPaid, "ev-paid-1-redelivered-with-new-id", paid)
 	stop, err := consumers.StartOrders(context.Background(), e.js, e.l, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	if err != nil {
 		t.Fatal(err)
@@ -507,8 +507,8 @@ func TestLevelsFromOrderEvents(t *testing.T) {
 	// A refund of 100 of the 150 yuan takes back 2/3 of the growth and
 	// earned points and returns 2/3 of the points used; delivered twice.
 	refund := &orderv1.OrderRefunded{EventId: "ev-ref-1", OccurredAt: timestamppb.Now(), OrderId: "o-1", MemberId: "m-alice", RefundId: "rf-1", RefundFen: 10000, PaidFen: 15000}
-	publishOrder(t, e.js, consumers.SubjectRefunded, "ev-ref-1", refund)
-	publishOrder(t, e.js, consumers.SubjectRefunded, "ev-ref-1-again", refund)
+	publishOrder(t, e.js, orderv1.SubjectRefunded, "ev-ref-1", refund)
+	publishOrder(t, e.js, orderv1.SubjectRefunded, "ev-ref-1-again", refund)
 	waitFor(t, "growth 50", func() bool {
 		l, err := e.levels.GetMyLevel(alice, &memberv1.GetMyLevelRequest{})
 		return err == nil && l.Level.Growth == 50

@@ -30,14 +30,6 @@ var TagPolicy = auth.Policy{
 	memberv1.SegmentService_StreamSegmentMembers_FullMethodName: auth.AdminOnly,
 }
 
-// The service has one Policy; its loyalty entries are merged in here so
-// that they live beside the handlers they guard.
-func init() {
-	for k, v := range TagPolicy {
-		Policy[k] = v
-	}
-}
-
 func registerTags(s *grpc.Server, l *app.Loyalty) {
 	memberv1.RegisterTagServiceServer(s, tagServer{l: l})
 	memberv1.RegisterSegmentServiceServer(s, segmentServer{l: l})

@@ -105,19 +105,7 @@ func (r Members) Search(ctx context.Context, q domain.MemberQuery, offset, limit
 	if q.Channel != "" {
 		f["channel"] = q.Channel
 	}
-	cur, err := r.Members.Find(ctx, f, options.Find().SetSort(bson.D{{Key: "_id", Value: 1}}).SetSkip(int64(offset)).SetLimit(int64(limit)).SetProjection(memberFields))
-	if err != nil {
-		return nil, err
-	}
-	var docs []memberDoc
-	if err := cur.All(ctx, &docs); err != nil {
-		return nil, err
-	}
-	out := make([]domain.Member, len(docs))
-	for i, d := range docs {
-		out[i] = d.domain()
-	}
-	return out, nil
+	return mongox.FindAll(ctx, r.Members, f, memberDoc.domain, options.Find().SetSort(bson.D{{Key: "_id", Value: 1}}).SetSkip(int64(offset)).SetLimit(int64(limit)).SetProjection(memberFields))
 }
 
 type addressDoc struct {

@@ -239,20 +239,8 @@ func (d sessionDoc) domain() domain.Session {
 
 // ListLive returns the subject's usable sessions, oldest first.
 func (r Sessions) ListLive(ctx context.Context, subject string, now time.Time) ([]domain.Session, error) {
-	cur, err := r.Sessions.Find(ctx, bson.M{"subject": subject, "revoked": false, "expires_at": bson.M{"$gt": now}},
+	return mongox.FindAll(ctx, r.Sessions, bson.M{"subject": subject, "revoked": false, "expires_at": bson.M{"$gt": now}}, sessionDoc.domain,
 		options.Find().SetSort(bson.D{{Key: "created_at", Value: 1}}).SetProjection(bson.M{"previous": 0, "outbox": 0}).SetLimit(200))
-	if err != nil {
-		return nil, err
-	}
-	var docs []sessionDoc
-	if err := cur.All(ctx, &docs); err != nil {
-		return nil, err
-	}
-	out := make([]domain.Session, len(docs))
-	for i, d := range docs {
-		out[i] = d.domain()
-	}
-	return out, nil
 }
 
 // RevokeOwned revokes a live session only when subject owns it, so an id

@@ -59,19 +59,7 @@ func (r TagRules) List(ctx context.Context) ([]domain.TagRule, error) {
 }
 
 func (r TagRules) list(ctx context.Context) ([]domain.TagRule, error) {
-	cur, err := r.coll().Find(ctx, bson.M{}, options.Find().SetSort(bson.D{{Key: "_id", Value: 1}}))
-	if err != nil {
-		return nil, err
-	}
-	var docs []tagRuleDoc
-	if err := cur.All(ctx, &docs); err != nil {
-		return nil, err
-	}
-	out := make([]domain.TagRule, 0, len(docs))
-	for _, d := range docs {
-		out = append(out, d.domain())
-	}
-	return out, nil
+	return mongox.FindAll(ctx, r.coll(), bson.M{}, tagRuleDoc.domain, options.Find().SetSort(bson.D{{Key: "_id", Value: 1}}))
 }
 
 // Create inserts a rule unless its id exists.
@@ -150,19 +138,7 @@ func (d segmentDoc) domain() domain.Segment {
 
 // List returns the segments, oldest first.
 func (r Segments) List(ctx context.Context) ([]domain.Segment, error) {
-	cur, err := r.coll().Find(ctx, bson.M{}, options.Find().SetSort(bson.D{{Key: "created_at", Value: 1}}).SetLimit(500))
-	if err != nil {
-		return nil, err
-	}
-	var docs []segmentDoc
-	if err := cur.All(ctx, &docs); err != nil {
-		return nil, err
-	}
-	out := make([]domain.Segment, 0, len(docs))
-	for _, d := range docs {
-		out = append(out, d.domain())
-	}
-	return out, nil
+	return mongox.FindAll(ctx, r.coll(), bson.M{}, segmentDoc.domain, options.Find().SetSort(bson.D{{Key: "created_at", Value: 1}}).SetLimit(500))
 }
 
 // Get finds a segment.
@@ -227,19 +203,8 @@ func (r Segments) Count(ctx context.Context, f domain.SegmentFilter) (int64, err
 
 // Members pages through the matching members in id order.
 func (r Segments) Members(ctx context.Context, f domain.SegmentFilter, offset, limit int) ([]domain.SegmentMember, error) {
-	cur, err := r.Accounts.Find(ctx, query(f), options.Find().SetProjection(memberProjection).SetSort(bson.D{{Key: "_id", Value: 1}}).SetSkip(int64(offset)).SetLimit(int64(limit)))
-	if err != nil {
-		return nil, err
-	}
-	var docs []accountDoc
-	if err := cur.All(ctx, &docs); err != nil {
-		return nil, err
-	}
-	out := make([]domain.SegmentMember, 0, len(docs))
-	for _, d := range docs {
-		out = append(out, d.segmentMember())
-	}
-	return out, nil
+	return mongox.FindAll(ctx, r.Accounts, query(f), accountDoc.segmentMember,
+		options.Find().SetProjection(memberProjection).SetSort(bson.D{{Key: "_id", Value: 1}}).SetSkip(int64(offset)).SetLimit(int64(limit)))
 }
 
 // Each walks the matching members in id order, a batch at a time, so a

@@ -352,22 +352,6 @@ func (s *Service) SweepReservations(ctx context.Context, holder string) (int, er
 	return n, nil
 }
 
-// RunSweeper sweeps every interval until ctx ends.
-func (s *Service) RunSweeper(ctx context.Context, holder string, every time.Duration, onErr func(error)) {
-	t := time.NewTicker(every)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-			if _, err := s.SweepReservations(ctx, holder); err != nil && ctx.Err() == nil && onErr != nil {
-				onErr(err)
-			}
-		}
-	}
-}
-
 // GetStock returns a SKU's levels.
 func (s *Service) GetStock(ctx context.Context, skuID string) (domain.StockLevel, error) {
 	if skuID == "" {

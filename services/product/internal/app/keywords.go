@@ -19,7 +19,7 @@ const keywordRetention = 30
 func (s *Service) UseSearchEvents(ev domain.SearchEvents) { s.searchEvents = ev }
 
 // UseKeywords shares hot keywords through r: CountSearch stores the counts,
-// and Load and RunSalesRefresh read the top ones back. Call it before Load.
+// and Load and RefreshCounters read the top ones back. Call it before Load.
 func (s *Service) UseKeywords(r domain.KeywordRepository) { s.keywords = r }
 
 // searched hands one search to the events, or without them counts it here

@@ -12,8 +12,8 @@ type RatingSource interface {
 }
 
 // UseRatings shows review ratings in product reads and the search's rating
-// order. Call it before RunSalesRefresh, which reloads them with the sales
-// counters so reviews written on other instances show up too.
+// order; RefreshCounters reloads them with the sales counters, so reviews
+// written on other instances show up too.
 func (s *Service) UseRatings(ctx context.Context, src RatingSource) error {
 	s.ratings = src
 	return s.loadRatings(ctx)

@@ -3,7 +3,6 @@ package app
 import (
 	"context"
 	"sync"
-	"time"
 
 	"siyu.dev/pkg/clock"
 	"siyu.dev/services/product/internal/domain"
@@ -61,22 +60,6 @@ func (r *Recommender) Refresh(ctx context.Context) error {
 	r.model = m
 	r.mu.Unlock()
 	return nil
-}
-
-// RunRefresh refreshes every interval until ctx is done.
-func (r *Recommender) RunRefresh(ctx context.Context, every time.Duration, onErr func(error)) {
-	t := time.NewTicker(every)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-			if err := r.Refresh(ctx); err != nil && ctx.Err() == nil {
-				onErr(err)
-			}
-		}
-	}
 }
 
 // AddPurchase applies a paid order or a refund once: a redelivered event

@@ -2,7 +2,7 @@ package app
 
 import (
 	"context"
-	"time"
+	"errors"
 
 	"siyu.dev/services/product/internal/domain"
 )
@@ -64,34 +64,19 @@ func (c *catalog) addSaleLocked(productID, day string, units int64) {
 	sc.Add(day, units)
 }
 
-// RunSalesRefresh reloads the counters (and ratings, with UseRatings, and hot
-// keywords, with UseKeywords) every interval until ctx is done: the durable
-// consumers hand each event to one instance, and the others pick up its
-// counts here.
-func (s *Service) RunSalesRefresh(ctx context.Context, every time.Duration, onErr func(error)) {
-	t := time.NewTicker(every)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-			if s.sales != nil {
-				if err := s.loadSales(ctx); err != nil && ctx.Err() == nil {
-					onErr(err)
-				}
-			}
-			if s.keywords != nil {
-				if err := s.refreshHotKeywords(ctx); err != nil && ctx.Err() == nil {
-					onErr(err)
-				}
-			}
-			if s.ratings == nil {
-				continue
-			}
-			if err := s.loadRatings(ctx); err != nil && ctx.Err() == nil {
-				onErr(err)
-			}
-		}
+// RefreshCounters reloads the sales counters, and the hot keywords and
+// ratings when they are used: the durable consumers hand each event to one
+// instance, and the others pick up its counts here, once per interval.
+func (s *Service) RefreshCounters(ctx context.Context) error {
+	var errs []error
+	if s.sales != nil {
+		errs = append(errs, s.loadSales(ctx))
 	}
+	if s.keywords != nil {
+		errs = append(errs, s.refreshHotKeywords(ctx))
+	}
+	if s.ratings != nil {
+		errs = append(errs, s.loadRatings(ctx))
+	}
+	return errors.Join(errs...)
 }

@@ -17,22 +17,19 @@ import (
 	"siyu.dev/services/product/internal/domain"
 )
 
-// The order service's stream and what is consumed from it.
+// The durable consumer of paid orders.
 const (
-	OrderStream      = "ORDER"
-	SubjectPaid      = "siyu.order.paid"
-	DurableStock     = "product-stock"
-	orderStreamMatch = "siyu.order.>"
+	DurableStock = "product-stock"
 )
 
 // StartOrders consumes paid orders with a durable consumer.
 func StartOrders(ctx context.Context, js jetstream.JetStream, svc *app.Service, log *slog.Logger) (stop func(), err error) {
 	// The order service owns the stream; declaring it here (same settings)
 	// lets the product service start first.
-	if err := natsx.EnsureStream(ctx, js, OrderStream, []string{orderStreamMatch}); err != nil {
+	if err := natsx.EnsureStream(ctx, js, orderv1.Stream, []string{orderv1.StreamSubjects}); err != nil {
 		return nil, err
 	}
-	return natsx.Consume(ctx, js, natsx.ConsumerConfig{Stream: OrderStream, Durable: DurableStock, Subjects: []string{SubjectPaid}, Logger: log},
+	return natsx.Consume(ctx, js, natsx.ConsumerConfig{Stream: orderv1.Stream, Durable: DurableStock, Subjects: []string{orderv1.SubjectPaid}, Logger: log},
 		Handler(svc, log))
 }
 
@@ -43,7 +40,7 @@ func StartOrders(ctx context.Context, js jetstream.JetStream, svc *app.Service, 
 // dead-letter stream for an operator, since retrying cannot help.
 func Handler(svc *app.Service, log *slog.Logger) natsx.Handler {
 	return func(ctx context.Context, m natsx.Message) error {
-		if m.Subject != SubjectPaid {
+		if m.Subject != orderv1.SubjectPaid {
 			return nil
 		}
 		var e orderv1.OrderPaid

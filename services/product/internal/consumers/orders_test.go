@@ -54,12 +54,12 @@ func TestPaidHandler(t *testing.T) {
 		permanent bool
 		reason    string
 	}{
-		{"garbage", natsx.Message{Subject: SubjectPaid, Data: []byte{0xff, 0x01}}, true, ""},
-		{"no order id", natsx.Message{Subject: SubjectPaid, Data: paid("")}, true, ""},
-		{"order that reserved nothing", natsx.Message{Subject: SubjectPaid, Data: paid("o-none")}, false, ""},
-		{"reserved order", natsx.Message{Subject: SubjectPaid, Data: paid("o-paid")}, false, ""},
-		{"redelivered", natsx.Message{Subject: SubjectPaid, Data: paid("o-paid")}, false, ""},
-		{"released before payment", natsx.Message{Subject: SubjectPaid, Data: paid("o-released")}, true, "RESERVATION_RELEASED"},
+		{"garbage", natsx.Message{Subject: orderv1.SubjectPaid, Data: []byte{0xff, 0x01}}, true, ""},
+		{"no order id", natsx.Message{Subject: orderv1.SubjectPaid, Data: paid("")}, true, ""},
+		{"order that reserved nothing", natsx.Message{Subject: orderv1.SubjectPaid, Data: paid("o-none")}, false, ""},
+		{"reserved order", natsx.Message{Subject: orderv1.SubjectPaid, Data: paid("o-paid")}, false, ""},
+		{"redelivered", natsx.Message{Subject: orderv1.SubjectPaid, Data: paid("o-paid")}, false, ""},
+		{"released before payment", natsx.Message{Subject: orderv1.SubjectPaid, Data: paid("o-released")}, true, "RESERVATION_RELEASED"},
 		{"other subject", natsx.Message{Subject: "siyu.order.refunded", Data: []byte{0xff}}, false, ""},
 	}
 	for _, c := range cases {

@@ -19,8 +19,6 @@ import (
 
 // Subjects and durables of review eligibility and recommendations.
 const (
-	SubjectCompleted = "siyu.order.completed"
-	SubjectRefunded  = "siyu.order.refunded"
 	DurableReviews   = "product-reviews"
 	DurableRecommend = "product-recommend"
 )
@@ -30,15 +28,15 @@ const (
 // each with its own durable consumer so one falling behind does not hold
 // back the other.
 func StartReviews(ctx context.Context, js jetstream.JetStream, reviews *app.Reviews, rec *app.Recommender, log *slog.Logger) (stop func(), err error) {
-	if err := natsx.EnsureStream(ctx, js, OrderStream, []string{orderStreamMatch}); err != nil {
+	if err := natsx.EnsureStream(ctx, js, orderv1.Stream, []string{orderv1.StreamSubjects}); err != nil {
 		return nil, err
 	}
-	stopReviews, err := natsx.Consume(ctx, js, natsx.ConsumerConfig{Stream: OrderStream, Durable: DurableReviews, Subjects: []string{SubjectCompleted}, Logger: log},
+	stopReviews, err := natsx.Consume(ctx, js, natsx.ConsumerConfig{Stream: orderv1.Stream, Durable: DurableReviews, Subjects: []string{orderv1.SubjectCompleted}, Logger: log},
 		ReviewHandler(reviews))
 	if err != nil {
 		return nil, err
 	}
-	stopRec, err := natsx.Consume(ctx, js, natsx.ConsumerConfig{Stream: OrderStream, Durable: DurableRecommend, Subjects: []string{SubjectPaid, SubjectRefunded}, Logger: log},
+	stopRec, err := natsx.Consume(ctx, js, natsx.ConsumerConfig{Stream: orderv1.Stream, Durable: DurableRecommend, Subjects: []string{orderv1.SubjectPaid, orderv1.SubjectRefunded}, Logger: log},
 		RecommendHandler(rec))
 	if err != nil {
 		stopReviews()
@@ -69,7 +67,7 @@ func ruleOrRetry(err error) error {
 // stored once each, so a redelivered event changes nothing.
 func ReviewHandler(reviews *app.Reviews) natsx.Handler {
 	return func(ctx context.Context, m natsx.Message) error {
-		if m.Subject != SubjectCompleted {
+		if m.Subject != orderv1.SubjectCompleted {
 			return nil
 		}
 		var e orderv1.OrderCompleted
@@ -101,14 +99,14 @@ func RecommendHandler(rec *app.Recommender) natsx.Handler {
 	return func(ctx context.Context, m natsx.Message) error {
 		var p domain.Purchase
 		switch m.Subject {
-		case SubjectPaid:
+		case orderv1.SubjectPaid:
 			var e orderv1.OrderPaid
 			if err := proto.Unmarshal(m.Data, &e); err != nil {
 				return natsx.Permanent(fmt.Errorf("order paid: %w", err))
 			}
 			p = domain.Purchase{ID: "paid:" + e.GetOrderId(), OrderID: e.GetOrderId(), MemberID: e.GetMemberId(),
 				At: occurred(e.GetOccurredAt()), Lines: purchaseLines(e.GetLines())}
-		case SubjectRefunded:
+		case orderv1.SubjectRefunded:
 			var e orderv1.OrderRefunded
 			if err := proto.Unmarshal(m.Data, &e); err != nil {
 				return natsx.Permanent(fmt.Errorf("order refunded: %w", err))

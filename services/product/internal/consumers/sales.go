@@ -21,10 +21,10 @@ const DurableSales = "product-sales"
 
 // StartSales consumes paid and refunded orders into the sales counters.
 func StartSales(ctx context.Context, js jetstream.JetStream, svc *app.Service, log *slog.Logger) (stop func(), err error) {
-	if err := natsx.EnsureStream(ctx, js, OrderStream, []string{orderStreamMatch}); err != nil {
+	if err := natsx.EnsureStream(ctx, js, orderv1.Stream, []string{orderv1.StreamSubjects}); err != nil {
 		return nil, err
 	}
-	return natsx.Consume(ctx, js, natsx.ConsumerConfig{Stream: OrderStream, Durable: DurableSales, Subjects: []string{SubjectPaid, SubjectRefunded}, Logger: log},
+	return natsx.Consume(ctx, js, natsx.ConsumerConfig{Stream: orderv1.Stream, Durable: DurableSales, Subjects: []string{orderv1.SubjectPaid, orderv1.SubjectRefunded}, Logger: log},
 		SalesHandler(svc))
 }
 
@@ -39,13 +39,13 @@ func SalesHandler(svc *app.Service) natsx.Handler {
 			sign  int64
 		)
 		switch m.Subject {
-		case SubjectPaid:
+		case orderv1.SubjectPaid:
 			var e orderv1.OrderPaid
 			if err := proto.Unmarshal(m.Data, &e); err != nil {
 				return natsx.Permanent(fmt.Errorf("order paid: %w", err))
 			}
 			id, at, lines, sign = e.GetEventId(), e.GetOccurredAt().AsTime(), e.GetLines(), 1
-		case SubjectRefunded:
+		case orderv1.SubjectRefunded:
 			var e orderv1.OrderRefunded
 			if err := proto.Unmarshal(m.Data, &e); err != nil {
 				return natsx.Permanent(fmt.Errorf("order refunded: %w", err))

@@ -279,9 +279,6 @@ func Unpublish(p Product) (Product, bool, error) {
 	return p, false, transitionInvalid(p.Status, "taken off the shelf")
 }
 
-// updatable are the paths UpdateProduct accepts.
-var updatable = []string{"title", "subtitle", "category_id", "brand_id", "image_urls", "description_html", "tags", "sort_weight", "purchase_limit", "spec_attributes", "skus"}
-
 // ApplyProductMask copies the masked fields of patch onto cur. With "skus"
 // the whole SKU list is replaced; when the SKUs change and the spec
 // attributes are not in the mask, they are derived again. Status goes

@@ -21,8 +21,11 @@ import (
 
 const errDomain = "product.siyu.dev"
 
-// Policy is who may call what.
-var Policy = auth.Policy{
+// Policy is who may call what, over every part of the service.
+var Policy = auth.Merge(catalogPolicy, reviewPolicy, recommendPolicy)
+
+// catalogPolicy guards the catalogue, search, inventory and shopper lists.
+var catalogPolicy = auth.Policy{
 	productv1.ProductService_ListProducts_FullMethodName:      auth.Public,
 	productv1.ProductService_GetProduct_FullMethodName:        auth.Public,
 	productv1.ProductService_ListCategories_FullMethodName:    auth.Public,

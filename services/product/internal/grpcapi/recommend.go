@@ -10,15 +10,12 @@ import (
 	"siyu.dev/services/product/internal/app"
 )
 
-func init() {
-	for m, r := range map[string]auth.Rule{
-		productv1.RecommendationService_RecordView_FullMethodName:              auth.MemberOnly,
-		productv1.RecommendationService_ListRecommendedProducts_FullMethodName: auth.MemberOnly,
-		productv1.RecommendationService_ListRelatedProducts_FullMethodName:     auth.Public,
-		productv1.RecommendationService_ListHotProducts_FullMethodName:         auth.Public,
-	} {
-		Policy[m] = r
-	}
+// recommendPolicy: personal recommendations need a member, the rest is public.
+var recommendPolicy = auth.Policy{
+	productv1.RecommendationService_RecordView_FullMethodName:              auth.MemberOnly,
+	productv1.RecommendationService_ListRecommendedProducts_FullMethodName: auth.MemberOnly,
+	productv1.RecommendationService_ListRelatedProducts_FullMethodName:     auth.Public,
+	productv1.RecommendationService_ListHotProducts_FullMethodName:         auth.Public,
 }
 
 // RegisterRecommendations adds the recommendation service to s.

@@ -51,8 +51,8 @@ func TestRecommendations(t *testing.T) {
 			}
 			ev.Lines = append(ev.Lines, &orderv1.OrderLine{LineId: string(rune('a' + i)), ProductId: p, SkuId: p + "-S" + p, CategoryId: cat, Quantity: 1})
 		}
-		deliver(t, h, consumers.SubjectPaid, ev)
-		deliver(t, h, consumers.SubjectPaid, ev) // redelivered: counted once
+		deliver(t, h, orderv1.SubjectPaid, ev)
+		deliver(t, h, orderv1.SubjectPaid, ev) // redelivered: counted once
 	}
 	paid("o-1", "m_1", "phone-1", "case-1", "case-gone", "case-empty")
 	paid("o-2", "m_2", "phone-1", "case-1")
@@ -95,8 +95,8 @@ func TestRecommendations(t *testing.T) {
 	// A refund takes sales back; redelivery changes nothing more.
 	refund := &orderv1.OrderRefunded{EventId: "ev-r", OrderId: "o-4", MemberId: "m_4", RefundId: "rf-1",
 		Lines: []*orderv1.OrderLine{{LineId: "a", ProductId: "dress-1", Quantity: 1}}}
-	deliver(t, h, consumers.SubjectRefunded, refund)
-	deliver(t, h, consumers.SubjectRefunded, refund)
+	deliver(t, h, orderv1.SubjectRefunded, refund)
+	deliver(t, h, orderv1.SubjectRefunded, refund)
 	dress, _ = e.recs.ListHotProducts(bg, &productv1.ListHotProductsRequest{CategoryId: "dress"})
 	if dress.Recommendations[0].Sales != 2 {
 		t.Errorf("sales after a refund: %v", dress)

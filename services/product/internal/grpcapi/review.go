@@ -16,21 +16,19 @@ import (
 	"siyu.dev/services/product/internal/domain"
 )
 
-func init() {
-	for m, r := range map[string]auth.Rule{
-		productv1.ReviewService_CreateReview_FullMethodName:        auth.MemberOnly,
-		productv1.ReviewService_UpdateReview_FullMethodName:        auth.MemberOnly,
-		productv1.ReviewService_ListMyReviews_FullMethodName:       auth.MemberOnly,
-		productv1.ReviewService_ListReviewableLines_FullMethodName: auth.MemberOnly,
-		productv1.ReviewService_ListProductReviews_FullMethodName:  auth.Public,
-		productv1.ReviewService_GetReviewSummary_FullMethodName:    auth.Public,
-		// Moderation also checks operator roles in the handler.
-		productv1.ReviewService_HideReview_FullMethodName:   auth.AdminOnly,
-		productv1.ReviewService_UnhideReview_FullMethodName: auth.AdminOnly,
-		productv1.ReviewService_ReplyReview_FullMethodName:  auth.AdminOnly,
-	} {
-		Policy[m] = r
-	}
+// reviewPolicy: members write and list their own reviews, anyone reads a
+// product's, operators moderate.
+var reviewPolicy = auth.Policy{
+	productv1.ReviewService_CreateReview_FullMethodName:        auth.MemberOnly,
+	productv1.ReviewService_UpdateReview_FullMethodName:        auth.MemberOnly,
+	productv1.ReviewService_ListMyReviews_FullMethodName:       auth.MemberOnly,
+	productv1.ReviewService_ListReviewableLines_FullMethodName: auth.MemberOnly,
+	productv1.ReviewService_ListProductReviews_FullMethodName:  auth.Public,
+	productv1.ReviewService_GetReviewSummary_FullMethodName:    auth.Public,
+	// Moderation also checks operator roles in the handler.
+	productv1.ReviewService_HideReview_FullMethodName:   auth.AdminOnly,
+	productv1.ReviewService_UnhideReview_FullMethodName: auth.AdminOnly,
+	productv1.ReviewService_ReplyReview_FullMethodName:  auth.AdminOnly,
 }
 
 // Roles that may moderate and answer reviews.

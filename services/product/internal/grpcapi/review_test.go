@@ -122,8 +122,8 @@ func (e *revEnv) complete(t testing.TB, member, order string, lines ...*orderv1.
 	t.Helper()
 	ev := &orderv1.OrderCompleted{EventId: "ev-" + order, OccurredAt: timestamppb.Now(), OrderId: order, MemberId: member, Lines: lines}
 	// Twice: a redelivered event must change nothing.
-	deliver(t, consumers.ReviewHandler(e.rev), consumers.SubjectCompleted, ev)
-	deliver(t, consumers.ReviewHandler(e.rev), consumers.SubjectCompleted, ev)
+	deliver(t, consumers.ReviewHandler(e.rev), orderv1.SubjectCompleted, ev)
+	deliver(t, consumers.ReviewHandler(e.rev), orderv1.SubjectCompleted, ev)
 }
 
 func line(id, product string) *orderv1.OrderLine {

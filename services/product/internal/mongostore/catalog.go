@@ -51,19 +51,9 @@ func (s *Store) DeleteBrand(ctx context.Context, id string) error {
 
 // Brands loads every brand.
 func (s *Store) Brands(ctx context.Context) ([]domain.Brand, error) {
-	cur, err := s.BrandColl.Find(ctx, bson.M{})
-	if err != nil {
-		return nil, err
-	}
-	var docs []brandDoc
-	if err := cur.All(ctx, &docs); err != nil {
-		return nil, err
-	}
-	out := make([]domain.Brand, len(docs))
-	for i, d := range docs {
-		out[i] = domain.Brand{ID: d.ID, Name: d.Name, LogoURL: d.LogoURL, Sort: d.Sort, Description: d.Description}
-	}
-	return out, nil
+	return mongox.FindAll(ctx, s.BrandColl, bson.M{}, func(d brandDoc) domain.Brand {
+		return domain.Brand{ID: d.ID, Name: d.Name, LogoURL: d.LogoURL, Sort: d.Sort, Description: d.Description}
+	})
 }
 
 // UpdateCategory overwrites c's name, sort and icon.

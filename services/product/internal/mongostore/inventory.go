@@ -69,19 +69,8 @@ func (s *Store) EnsureStock(ctx context.Context, levels []domain.StockLevel) err
 
 // StockLevels loads every SKU's levels.
 func (s *Store) StockLevels(ctx context.Context) ([]domain.StockLevel, error) {
-	cur, err := s.StockColl.Find(ctx, bson.M{}, options.Find().SetProjection(bson.M{"holds": 0, "adjustments": 0, outbox.Field: 0}))
-	if err != nil {
-		return nil, err
-	}
-	var docs []stockDoc
-	if err := cur.All(ctx, &docs); err != nil {
-		return nil, err
-	}
-	out := make([]domain.StockLevel, len(docs))
-	for i, d := range docs {
-		out[i] = d.domain().StockLevel
-	}
-	return out, nil
+	return mongox.FindAll(ctx, s.StockColl, bson.M{}, func(d stockDoc) domain.StockLevel { return d.domain().StockLevel },
+		options.Find().SetProjection(bson.M{"holds": 0, "adjustments": 0, outbox.Field: 0}))
 }
 
 func (s *Store) stock(ctx context.Context, skuID string) (stockDoc, error) {
@@ -212,19 +201,7 @@ func (s *Store) StaleReservations(ctx context.Context, now, stale time.Time, lim
 		bson.M{"state": bson.M{"$in": bson.A{int(domain.ResPending), int(domain.ResConfirming), int(domain.ResReleasing)}}, "updated_at": bson.M{"$lt": stale}},
 		bson.M{"state": int(domain.ResReserved), "expires_at": bson.M{"$lte": now}},
 	}}
-	cur, err := s.Reservations.Find(ctx, filter, options.Find().SetLimit(int64(limit)))
-	if err != nil {
-		return nil, err
-	}
-	var docs []reservationDoc
-	if err := cur.All(ctx, &docs); err != nil {
-		return nil, err
-	}
-	out := make([]domain.Reservation, len(docs))
-	for i, d := range docs {
-		out[i] = d.domain()
-	}
-	return out, nil
+	return mongox.FindAll(ctx, s.Reservations, filter, reservationDoc.domain, options.Find().SetLimit(int64(limit)))
 }
 
 // ClaimLease takes the lease when it is free or expired, or renews it for

@@ -59,19 +59,9 @@ func (s *Store) CreateCategory(ctx context.Context, c domain.Category) error {
 
 // Categories loads every category.
 func (s *Store) Categories(ctx context.Context) ([]domain.Category, error) {
-	cur, err := s.CategoryColl.Find(ctx, bson.M{})
-	if err != nil {
-		return nil, err
-	}
-	var docs []categoryDoc
-	if err := cur.All(ctx, &docs); err != nil {
-		return nil, err
-	}
-	out := make([]domain.Category, len(docs))
-	for i, d := range docs {
-		out[i] = domain.Category{ID: d.ID, ParentID: d.ParentID, Name: d.Name, Sort: d.Sort, IconURL: d.IconURL, Level: d.Level}
-	}
-	return out, nil
+	return mongox.FindAll(ctx, s.CategoryColl, bson.M{}, func(d categoryDoc) domain.Category {
+		return domain.Category{ID: d.ID, ParentID: d.ParentID, Name: d.Name, Sort: d.Sort, IconURL: d.IconURL, Level: d.Level}
+	})
 }
 
 // ReserveSkuCodes claims each code for productID, one document per code.

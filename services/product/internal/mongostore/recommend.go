@@ -69,23 +69,13 @@ func (s *RecStore) AddView(ctx context.Context, v domain.View) error {
 
 // Purchases returns every fact, oldest first.
 func (s *RecStore) Purchases(ctx context.Context) ([]domain.Purchase, error) {
-	cur, err := s.PurchaseColl.Find(ctx, bson.M{}, options.Find().SetSort(bson.D{{Key: "at", Value: 1}, {Key: "_id", Value: 1}}))
-	if err != nil {
-		return nil, err
-	}
-	var docs []purchaseDoc
-	if err := cur.All(ctx, &docs); err != nil {
-		return nil, err
-	}
-	out := make([]domain.Purchase, len(docs))
-	for i, d := range docs {
+	return mongox.FindAll(ctx, s.PurchaseColl, bson.M{}, func(d purchaseDoc) domain.Purchase {
 		p := domain.Purchase{ID: d.ID, OrderID: d.OrderID, MemberID: d.MemberID, At: d.At, Refund: d.Refund}
 		for _, l := range d.Lines {
 			p.Lines = append(p.Lines, domain.PurchaseLine{ProductID: l.ProductID, CategoryID: l.CategoryID, Quantity: l.Quantity})
 		}
-		out[i] = p
-	}
-	return out, nil
+		return p
+	}, options.Find().SetSort(bson.D{{Key: "at", Value: 1}, {Key: "_id", Value: 1}}))
 }
 
 // Views returns the latest MaxViews views, oldest first.

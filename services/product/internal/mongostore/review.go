@@ -137,19 +137,7 @@ func (s *ReviewStore) ReviewableLine(ctx context.Context, orderID, lineID string
 
 // MemberLines lists a member's recorded lines, newest first.
 func (s *ReviewStore) MemberLines(ctx context.Context, memberID string) ([]domain.ReviewableLine, error) {
-	cur, err := s.LineColl.Find(ctx, bson.M{"member_id": memberID}, options.Find().SetSort(bson.D{{Key: "completed_at", Value: -1}, {Key: "_id", Value: 1}}))
-	if err != nil {
-		return nil, err
-	}
-	var docs []reviewableDoc
-	if err := cur.All(ctx, &docs); err != nil {
-		return nil, err
-	}
-	out := make([]domain.ReviewableLine, len(docs))
-	for i, d := range docs {
-		out[i] = d.domain()
-	}
-	return out, nil
+	return mongox.FindAll(ctx, s.LineColl, bson.M{"member_id": memberID}, reviewableDoc.domain, options.Find().SetSort(bson.D{{Key: "completed_at", Value: -1}, {Key: "_id", Value: 1}}))
 }
 
 func summaryInc(r domain.Review, sign int64) bson.M {
@@ -276,20 +264,9 @@ func (s *ReviewStore) ListReviews(ctx context.Context, f domain.ReviewFilter, of
 	if err != nil {
 		return nil, 0, err
 	}
-	cur, err := s.ReviewColl.Find(ctx, q, options.Find().SetSort(bson.D{{Key: "created_at", Value: -1}, {Key: "_id", Value: 1}}).
+	out, err := mongox.FindAll(ctx, s.ReviewColl, q, reviewDoc.domain, options.Find().SetSort(bson.D{{Key: "created_at", Value: -1}, {Key: "_id", Value: 1}}).
 		SetSkip(int64(offset)).SetLimit(int64(limit)).SetProjection(bson.M{"outbox": 0}))
-	if err != nil {
-		return nil, 0, err
-	}
-	var docs []reviewDoc
-	if err := cur.All(ctx, &docs); err != nil {
-		return nil, 0, err
-	}
-	out := make([]domain.Review, len(docs))
-	for i, d := range docs {
-		out[i] = d.domain()
-	}
-	return out, int(total), nil
+	return out, int(total), err
 }
 
 // Summary reads a product's summary; a product without reviews has zeros.
@@ -305,19 +282,7 @@ func (s *ReviewStore) Summary(ctx context.Context, productID string) (domain.Rat
 
 // Summaries lists every stored summary.
 func (s *ReviewStore) Summaries(ctx context.Context) ([]domain.RatingSummary, error) {
-	cur, err := s.SummaryColl.Find(ctx, bson.M{})
-	if err != nil {
-		return nil, err
-	}
-	var docs []summaryDoc
-	if err := cur.All(ctx, &docs); err != nil {
-		return nil, err
-	}
-	out := make([]domain.RatingSummary, len(docs))
-	for i, d := range docs {
-		out[i] = d.domain()
-	}
-	return out, nil
+	return mongox.FindAll(ctx, s.SummaryColl, bson.M{}, summaryDoc.domain)
 }
 
 // RebuildSummaries recounts every product's summary from its visible
