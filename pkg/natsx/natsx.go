@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"slices"
 	"time"
 
 	"github.com/nats-io/nats-server/v2/server"
@@ -58,13 +59,29 @@ func (e *Embedded) Close() {
 	e.srv.WaitForShutdown()
 }
 
-// EnsureStream creates or updates a file-backed stream. The duplicate window
-// is what makes republishing an event after a crash harmless.
+// EnsureStream creates a file-backed stream, or updates it when its
+// settings differ. The duplicate window is what makes republishing an event
+// after a crash harmless. Several services declare a stream they consume
+// (ORDER) at the same time they create consumers on it; an update that
+// changes nothing is skipped, since the server races an update with a
+// consumer being added.
 func EnsureStream(ctx context.Context, js jetstream.JetStream, name string, subjects []string) error {
-	_, err := js.CreateOrUpdateStream(ctx, jetstream.StreamConfig{
+	want := jetstream.StreamConfig{
 		Name: name, Subjects: subjects, Storage: jetstream.FileStorage,
 		Duplicates: 2 * time.Minute, MaxAge: 30 * 24 * time.Hour,
-	})
+	}
+	_, err := js.CreateStream(ctx, want)
+	if errors.Is(err, jetstream.ErrStreamNameAlreadyInUse) {
+		var s jetstream.Stream
+		if s, err = js.Stream(ctx, name); err == nil {
+			have := s.CachedInfo().Config
+			if slices.Equal(have.Subjects, want.Subjects) && have.Storage == want.Storage && have.Duplicates == want.Duplicates && have.MaxAge == want.MaxAge {
+				return nil
+			}
+			have.Subjects, have.Storage, have.Duplicates, have.MaxAge = want.Subjects, want.Storage, want.Duplicates, want.MaxAge
+			_, err = js.UpdateStream(ctx, have)
+		}
+	}
 	if err != nil {
 		return fmt.Errorf("stream %s: %w", name, err)
 	}

@@ -129,3 +129,33 @@ func TestRedeliveryAndPoison(t *testing.T) {
 	}
 	t.Fatal("poison message not parked on the DLQ stream")
 }
+
+// Declaring a stream again with the same settings (every service start, and
+// every consumer of another service's stream) leaves it alone; new subjects
+// update it.
+func TestEnsureStreamUpdatesOnlyChanges(t *testing.T) {
+	js := setup(t) // declares TEST
+	ctx := context.Background()
+	updates, err := js.Conn().SubscribeSync("$JS.EVENT.ADVISORY.STREAM.UPDATED.TEST")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i < 3; i++ {
+		if err := EnsureStream(ctx, js, "TEST", []string{"siyu.test.>"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := updates.NextMsg(300 * time.Millisecond); err == nil {
+		t.Fatal("an unchanged declaration updated the stream")
+	}
+	if err := EnsureStream(ctx, js, "TEST", []string{"siyu.test.>", "siyu.more.>"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := updates.NextMsg(5 * time.Second); err != nil {
+		t.Fatalf("a new subject did not update the stream: %v", err)
+	}
+	s, err := js.Stream(ctx, "TEST")
+	if err != nil || len(s.CachedInfo().Config.Subjects) != 2 {
+		t.Fatalf("subjects after the update: %v %v", s, err)
+	}
+}
