@@ -9,8 +9,10 @@ import (
 	"log/slog"
 
 	"google.golang.org/genproto/googleapis/rpc/errdetails"
+
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
+	"siyu.dev/pkg/fault"
 )
 
 // New returns a status error with code c and an ErrorInfo{reason, domain,
@@ -72,4 +74,60 @@ func Internal(ctx context.Context, err error) error {
 	}
 	slog.ErrorContext(ctx, "internal error", "err", err)
 	return New(codes.Internal, "siyu.dev", "INTERNAL", "internal error")
+}
+
+// codeOf is the one mapping from fault kinds to gRPC codes.
+var codeOf = map[fault.Kind]codes.Code{
+	fault.Invalid:         codes.InvalidArgument,
+	fault.NotFound:        codes.NotFound,
+	fault.Conflict:        codes.AlreadyExists,
+	fault.Precondition:    codes.FailedPrecondition,
+	fault.Aborted:         codes.Aborted,
+	fault.Exhausted:       codes.ResourceExhausted,
+	fault.Unauthenticated: codes.Unauthenticated,
+	fault.Permission:      codes.PermissionDenied,
+	fault.Unavailable:     codes.Unavailable,
+}
+
+// Status maps err to what a gRPC handler returns: a *fault.Fault becomes its
+// code with ErrorInfo{reason, domain, metadata}; a status error passes
+// through; anything else is logged and answered as an opaque INTERNAL.
+func Status(ctx context.Context, domain string, err error) error {
+	if err == nil {
+		return nil
+	}
+	f, ok := fault.As(err)
+	if !ok {
+		return Internal(ctx, err)
+	}
+	c, ok := codeOf[f.Kind]
+	if !ok {
+		return Internal(ctx, err)
+	}
+	st := status.New(c, f.Msg)
+	info := &errdetails.ErrorInfo{Reason: string(f.Reason), Domain: domain, Metadata: f.Meta}
+	if withInfo, err := st.WithDetails(info); err == nil {
+		st = withInfo
+	}
+	return st.Err()
+}
+
+// Fault reads a status error from another service back into a fault, so a
+// caller can branch on the reason (OUT_OF_STOCK) with fault.ReasonOf. Errors
+// without ErrorInfo come back unchanged; UNAVAILABLE stays retryable.
+func Fault(err error) error {
+	st, ok := status.FromError(err)
+	if !ok || st == nil {
+		return err
+	}
+	info, ok := Info(err)
+	if !ok {
+		return err
+	}
+	for k, c := range codeOf {
+		if c == st.Code() {
+			return &fault.Fault{Kind: k, Reason: fault.Reason(info.Reason), Msg: st.Message(), Meta: info.Metadata}
+		}
+	}
+	return err
 }

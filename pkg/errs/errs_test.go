@@ -8,6 +8,8 @@ import (
 
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
+
+	"siyu.dev/pkg/fault"
 )
 
 func TestNewRoundTrip(t *testing.T) {
@@ -45,5 +47,36 @@ func TestInternalHidesText(t *testing.T) {
 		if c.code == codes.Internal && status.Convert(got).Message() != "internal error" {
 			t.Errorf("raw text leaked: %v", got)
 		}
+	}
+}
+
+func TestStatusFromFault(t *testing.T) {
+	ctx := context.Background()
+	f := fault.New(fault.Precondition, "OUT_OF_STOCK", "sku A is sold out", "sku", "A")
+	err := Status(ctx, "product.siyu.dev", fmt.Errorf("reserve: %w", f))
+	if status.Code(err) != codes.FailedPrecondition || status.Convert(err).Message() != "sku A is sold out" {
+		t.Fatalf("status = %v", err)
+	}
+	info, ok := Info(err)
+	if !ok || info.Reason != "OUT_OF_STOCK" || info.Domain != "product.siyu.dev" || info.Metadata["sku"] != "A" {
+		t.Fatalf("info = %v", info)
+	}
+	back := Fault(err)
+	if fault.ReasonOf(back) != "OUT_OF_STOCK" || fault.KindOf(back) != fault.Precondition {
+		t.Fatalf("round trip = %v", back)
+	}
+	if status.Code(Status(ctx, "d", errors.New("db down: secret"))) != codes.Internal {
+		t.Error("plain error not INTERNAL")
+	}
+	if Status(ctx, "d", nil) != nil {
+		t.Error("nil error")
+	}
+	for k := fault.Invalid; k <= fault.Unavailable; k++ {
+		if _, ok := codeOf[k]; !ok {
+			t.Errorf("kind %v has no code", k)
+		}
+	}
+	if plain := errors.New("x"); Fault(plain) != plain {
+		t.Error("Fault changed a plain error")
 	}
 }
