@@ -53,8 +53,11 @@ require (
 	golang.org/x/time v0.16.0 // indirect
 	google.golang.org/genproto/googleapis/api v0.0.0-20261026165753-2ffab32bce7e // indirect
 	google.golang.org/genproto/googleapis/rpc v0.0.0-20261026165753-2ffab32bce7e // indirect
-	google.golang.org/grpc v1.85.0 // indirect
+	google.golang.org/grpc v1.85.0
 	google.golang.org/protobuf v1.36.12 // indirect
+	siyu.dev/proto v0.0.0-00010101000000-000000000000
 )
 
 replace siyu.dev/pkg => ../../pkg
+
+replace siyu.dev/proto => ../../proto

@@ -1,15 +1,19 @@
-// Package order is the order service. Until its feature issue lands it serves
-// only grpc.health.v1 (and reflection), so the stack, the gateway's
-// readiness check and the deployment files already include it.
+// Package order is the order service: carts, checkout pricing, orders and
+// their state machine, payments. It grows in steps; today it serves the
+// payment-callback contract (and grpc.health.v1).
 package order
 
 import (
 	"context"
 	"log/slog"
 	"net"
+	"net/http"
 
 	"siyu.dev/pkg/config"
+	"siyu.dev/pkg/fault"
 	"siyu.dev/pkg/lifecycle"
+	"siyu.dev/services/order/internal/domain"
+	"siyu.dev/services/order/internal/grpcapi"
 )
 
 // Config is read from the environment.
@@ -31,5 +35,16 @@ func LoadConfig() (Config, error) {
 // Run serves until ctx is done.
 func Run(ctx context.Context, cfg Config) error {
 	spec := lifecycle.Spec{Name: "order", GRPCAddr: cfg.GRPCAddr, MetricsAddr: cfg.MetricsAddr, LogLevel: cfg.LogLevel, Listener: cfg.Listener, Logger: cfg.Logger}
-	return lifecycle.Run(ctx, spec, func(context.Context, *lifecycle.Infra) (func(), error) { return nil, nil })
+	return lifecycle.Run(ctx, spec, func(_ context.Context, in *lifecycle.Infra) (func(), error) {
+		grpcapi.RegisterCallbacks(in.Server.GRPC(), noProviders{})
+		return nil, nil
+	})
+}
+
+// noProviders answers callbacks while no payment provider is configured:
+// every provider name is unknown, so nothing unverified is ever applied.
+type noProviders struct{}
+
+func (noProviders) HandleNotification(_ context.Context, provider string, _ http.Header, _ []byte) (grpcapi.Ack, error) {
+	return grpcapi.Ack{}, fault.New(fault.NotFound, domain.ReasonPaymentProviderUnknown, "no payment provider is configured", "provider", provider)
 }

@@ -1,0 +1,42 @@
+package domain
+
+import "siyu.dev/pkg/fault"
+
+// Every business reason the order service answers with, declared once.
+// Clients branch on these strings (they travel as ErrorInfo reasons).
+const (
+	ReasonArgumentInvalid   fault.Reason = "ARGUMENT_INVALID"
+	ReasonMemberIDRequired  fault.Reason = "MEMBER_ID_REQUIRED"
+	ReasonRequestIDRequired fault.Reason = "REQUEST_ID_REQUIRED"
+	ReasonRequestIDReused   fault.Reason = "REQUEST_ID_REUSED"
+
+	// Cart.
+	ReasonCartFull         fault.Reason = "CART_FULL"
+	ReasonCartLineNotFound fault.Reason = "CART_LINE_NOT_FOUND"
+	ReasonQuantityInvalid  fault.Reason = "QUANTITY_INVALID"
+	ReasonSKUNotFound      fault.Reason = "SKU_NOT_FOUND"
+	ReasonOffShelf         fault.Reason = "OFF_SHELF"
+	ReasonOutOfStock       fault.Reason = "OUT_OF_STOCK"
+	ReasonOverLimit        fault.Reason = "OVER_PURCHASE_LIMIT"
+	ReasonNothingSelected  fault.Reason = "NOTHING_SELECTED"
+
+	// Checkout.
+	ReasonQuoteNotFound      fault.Reason = "QUOTE_NOT_FOUND"
+	ReasonQuoteExpired       fault.Reason = "QUOTE_EXPIRED"
+	ReasonPriceChanged       fault.Reason = "PRICE_CHANGED"
+	ReasonPointsInvalid      fault.Reason = "POINTS_INVALID"
+	ReasonPointsInsufficient fault.Reason = "POINTS_INSUFFICIENT"
+	ReasonAddressRequired    fault.Reason = "ADDRESS_REQUIRED"
+	ReasonMemberBlocked      fault.Reason = "MEMBER_BLOCKED"
+
+	// Orders.
+	ReasonOrderNotFound     fault.Reason = "ORDER_NOT_FOUND"
+	ReasonIllegalTransition fault.Reason = "ORDER_STATE_INVALID"
+	ReasonPaymentDeadline   fault.Reason = "PAYMENT_DEADLINE_PASSED"
+
+	// Payments.
+	ReasonPaymentProviderUnknown fault.Reason = "PAYMENT_PROVIDER_UNKNOWN"
+	ReasonPaymentNotFound        fault.Reason = "PAYMENT_NOT_FOUND"
+	ReasonPaymentAmountMismatch  fault.Reason = "PAYMENT_AMOUNT_MISMATCH"
+	ReasonNotificationInvalid    fault.Reason = "NOTIFICATION_INVALID"
+)
