@@ -13,8 +13,13 @@ const (
 	ReasonQuietHours     fault.Reason = "QUIET_HOURS"
 	ReasonDailyCap       fault.Reason = "FREQUENCY_CAP_DAILY"
 	ReasonWeeklyCap      fault.Reason = "FREQUENCY_CAP_WEEKLY"
+
+	ReasonTemplateInvalid      fault.Reason = "TEMPLATE_INVALID"
+	ReasonVariableMissing      fault.Reason = "TEMPLATE_VARIABLE_MISSING"
+	ReasonChannelNotInTemplate fault.Reason = "TEMPLATE_CHANNEL_MISSING"
 )
 
 // Reasons lists them for the drift test that checks handlers use only these.
 var Reasons = []fault.Reason{ReasonPolicyInvalid, ReasonChannelInvalid, ReasonUnreachable, ReasonNoSubscription,
-	ReasonNoConsent, ReasonUnsubscribed, ReasonQuietHours, ReasonDailyCap, ReasonWeeklyCap}
+	ReasonNoConsent, ReasonUnsubscribed, ReasonQuietHours, ReasonDailyCap, ReasonWeeklyCap,
+	ReasonTemplateInvalid, ReasonVariableMissing, ReasonChannelNotInTemplate}
