@@ -1,0 +1,132 @@
+package domain
+
+import (
+	"fmt"
+	"testing"
+	"time"
+
+	"siyu.dev/pkg/fault"
+)
+
+var now = time.Date(2026, 12, 1, 8, 0, 0, 0, time.UTC)
+
+func TestCartRules(t *testing.T) {
+	var c Cart
+	if err := c.Add("a", 2, now); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Add("a", 3, now); err != nil || len(c.Lines) != 1 || c.Lines[0].Quantity != 5 {
+		t.Fatalf("adding again adds up: %+v %v", c.Lines, err)
+	}
+	for _, q := range []int64{0, -1, 1000} {
+		if err := c.Add("b", q, now); fault.ReasonOf(err) != ReasonQuantityInvalid {
+			t.Errorf("quantity %d: %v", q, err)
+		}
+	}
+	if err := c.SetQuantity("zz", 1); fault.ReasonOf(err) != ReasonCartLineNotFound {
+		t.Errorf("missing line: %v", err)
+	}
+	if err := c.Select([]string{"a", "zz"}, false); fault.ReasonOf(err) != ReasonCartLineNotFound || !c.Lines[0].Selected {
+		t.Errorf("select with a missing line changes nothing: %v", err)
+	}
+	_ = c.Select([]string{"a"}, false)
+	if len(c.Selected()) != 0 {
+		t.Error("deselected")
+	}
+	for i := 1; i < MaxCartLines; i++ {
+		if err := c.Add(fmt.Sprint("s", i), 1, now); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := c.Add("one-too-many", 1, now); fault.ReasonOf(err) != ReasonCartFull {
+		t.Errorf("line 101: %v", err)
+	}
+	if err := c.Add("a", 1, now); err != nil {
+		t.Errorf("a line already there can grow in a full cart: %v", err)
+	}
+	left, err := c.Merge([]CartLine{{SKUID: "a", Quantity: 1}, {SKUID: "new", Quantity: 2}}, now)
+	if err != nil || len(left) != 1 || left[0].SKUID != "new" || c.Lines[0].Quantity != 7 {
+		t.Errorf("merge into a full cart: left %v err %v", left, err)
+	}
+	c.Remove([]string{"a", "nothing"})
+	if len(c.Lines) != MaxCartLines-1 {
+		t.Errorf("remove: %d lines", len(c.Lines))
+	}
+	if _, err := c.Merge([]CartLine{{SKUID: "x", Quantity: 0}}, now); fault.ReasonOf(err) != ReasonQuantityInvalid {
+		t.Errorf("bad guest line: %v", err)
+	}
+}
+
+func TestLineProblem(t *testing.T) {
+	ok := SKUView{SKUID: "a", OnShelf: true, Available: 5, PurchaseLimit: 3}
+	cases := []struct {
+		name  string
+		line  CartLine
+		sku   SKUView
+		found bool
+		units int64
+		want  fault.Reason
+	}{
+		{"fine", CartLine{SKUID: "a", Quantity: 2}, ok, true, 2, ""},
+		{"gone", CartLine{SKUID: "a", Quantity: 2}, ok, false, 2, ReasonSKUNotFound},
+		{"off shelf", CartLine{SKUID: "a", Quantity: 2}, SKUView{OnShelf: false, Available: 5}, true, 2, ReasonOffShelf},
+		{"out of stock", CartLine{SKUID: "a", Quantity: 6}, ok, true, 6, ReasonOutOfStock},
+		{"over the limit over SKUs of the product", CartLine{SKUID: "a", Quantity: 2}, ok, true, 4, ReasonOverLimit},
+		{"no limit", CartLine{SKUID: "a", Quantity: 5}, SKUView{OnShelf: true, Available: 5}, true, 50, ""},
+	}
+	for _, c := range cases {
+		if got := LineProblem(c.line, c.sku, c.found, c.units); got != c.want {
+			t.Errorf("%s: %q, want %q", c.name, got, c.want)
+		}
+	}
+}
+
+func TestOrderLifecycle(t *testing.T) {
+	o := Order{ID: "o1", Status: StatusPlacing, TotalFen: 100, DueAt: now.Add(time.Minute)}
+	if a, ok := o.DueAction(now.Add(2 * time.Minute)); !ok || a != ActionFail {
+		t.Errorf("a placing left behind fails: %v %v", a, ok)
+	}
+	steps := []struct {
+		a      Action
+		at     time.Time
+		status Status
+		due    time.Time
+	}{
+		{ActionPlaced, now, StatusPendingPayment, now.Add(15 * time.Minute)},
+		{ActionPay, now.Add(time.Minute), StatusPaid, time.Time{}},
+		{ActionShip, now.Add(time.Hour), StatusShipped, now.Add(time.Hour + 240*time.Hour)},
+		{ActionReceive, now.Add(2 * time.Hour), StatusReceived, now.Add(2*time.Hour + 168*time.Hour)},
+		{ActionComplete, now.Add(3 * time.Hour), StatusCompleted, time.Time{}},
+	}
+	for _, s := range steps {
+		if err := o.Do(s.a, s.at, DefaultTiming); err != nil || o.Status != s.status || !o.DueAt.Equal(s.due) {
+			t.Fatalf("%s: status %s due %v err %v", s.a, o.Status, o.DueAt, err)
+		}
+	}
+	if err := o.Do(ActionCancel, now, DefaultTiming); fault.ReasonOf(err) != ReasonIllegalTransition {
+		t.Errorf("cancel a completed order: %v", err)
+	}
+	p := Order{Status: StatusPlacing}
+	_ = p.Do(ActionPlaced, now, DefaultTiming)
+	if _, ok := p.DueAction(now.Add(14 * time.Minute)); ok {
+		t.Error("nothing is due before the deadline")
+	}
+	if a, ok := p.DueAction(now.Add(15 * time.Minute)); !ok || a != ActionCancel {
+		t.Error("an unpaid order is cancelled at the deadline")
+	}
+}
+
+func TestCheckPayment(t *testing.T) {
+	o := Order{ID: "o", TotalFen: 5500}
+	if err := o.CheckPayment(5500, "CNY"); err != nil {
+		t.Error(err)
+	}
+	for _, c := range []struct {
+		fen int64
+		cur string
+	}{{5499, "CNY"}, {5501, "CNY"}, {5500, "USD"}} {
+		if err := o.CheckPayment(c.fen, c.cur); fault.ReasonOf(err) != ReasonPaymentAmountMismatch {
+			t.Errorf("%v: %v", c, err)
+		}
+	}
+}
