@@ -17,9 +17,11 @@ const (
 	ReasonTemplateInvalid      fault.Reason = "TEMPLATE_INVALID"
 	ReasonVariableMissing      fault.Reason = "TEMPLATE_VARIABLE_MISSING"
 	ReasonChannelNotInTemplate fault.Reason = "TEMPLATE_CHANNEL_MISSING"
+
+	ReasonDeliveryFinal fault.Reason = "DELIVERY_FINISHED"
 )
 
 // Reasons lists them for the drift test that checks handlers use only these.
 var Reasons = []fault.Reason{ReasonPolicyInvalid, ReasonChannelInvalid, ReasonUnreachable, ReasonNoSubscription,
 	ReasonNoConsent, ReasonUnsubscribed, ReasonQuietHours, ReasonDailyCap, ReasonWeeklyCap,
-	ReasonTemplateInvalid, ReasonVariableMissing, ReasonChannelNotInTemplate}
+	ReasonTemplateInvalid, ReasonVariableMissing, ReasonChannelNotInTemplate, ReasonDeliveryFinal}
