@@ -31,6 +31,7 @@ import (
 	"siyu.dev/pkg/logx"
 	"siyu.dev/pkg/telemetry"
 	memberv1 "siyu.dev/proto/siyu/member/v1"
+	orderv1 "siyu.dev/proto/siyu/order/v1"
 	productv1 "siyu.dev/proto/siyu/product/v1"
 )
 
@@ -129,6 +130,9 @@ func New(ctx context.Context, c Config) (*Gateway, error) {
 		{"product", productv1.RegisterShopperServiceHandler},
 		{"product", productv1.RegisterReviewServiceHandler},
 		{"product", productv1.RegisterRecommendationServiceHandler},
+		{"order", orderv1.RegisterCartServiceHandler},
+		{"order", orderv1.RegisterOrderServiceHandler},
+		{"order", orderv1.RegisterOrderAdminServiceHandler},
 	}
 	for _, r := range register {
 		if conn := g.conns[r.service]; conn != nil {

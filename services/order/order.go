@@ -1,29 +1,51 @@
-// Package order is the order service: carts, checkout pricing, orders and
-// their state machine, payments. It grows in steps; today it serves the
-// payment-callback contract (and grpc.health.v1).
+// Package order is the order service: carts, checkout pricing, the
+// checkout saga, orders and their state machine, payments through provider
+// adapters, and the sweeper that acts on deadlines.
 package order
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 	"net"
-	"net/http"
+	"time"
 
+	"siyu.dev/pkg/auth"
+	"siyu.dev/pkg/clock"
 	"siyu.dev/pkg/config"
-	"siyu.dev/pkg/fault"
+	"siyu.dev/pkg/grpcclient"
 	"siyu.dev/pkg/lifecycle"
+	"siyu.dev/services/order/internal/app"
+	"siyu.dev/services/order/internal/clients"
 	"siyu.dev/services/order/internal/domain"
+	"siyu.dev/services/order/internal/events"
 	"siyu.dev/services/order/internal/grpcapi"
+	"siyu.dev/services/order/internal/mongostore"
 )
 
 // Config is read from the environment.
 type Config struct {
-	GRPCAddr    string `env:"SIYU_GRPC_ADDR" default:"127.0.0.1:9103" desc:"gRPC listen address"`
-	MetricsAddr string `env:"SIYU_METRICS_ADDR" desc:"Prometheus /metrics listen address; empty turns it off"`
-	LogLevel    string `env:"SIYU_LOG_LEVEL" default:"info" desc:"debug, info, warn or error"`
+	MongoURI      string `env:"MONGO_URI" required:"true" desc:"MongoDB connection string"`
+	Database      string `env:"SIYU_MONGO_DATABASE" default:"siyu_order" desc:"database owned by this service"`
+	NATSURL       string `env:"NATS_URL" required:"true" desc:"NATS server with JetStream"`
+	GRPCAddr      string `env:"SIYU_GRPC_ADDR" default:"127.0.0.1:9103" desc:"gRPC listen address"`
+	MetricsAddr   string `env:"SIYU_METRICS_ADDR" desc:"Prometheus /metrics listen address; empty turns it off"`
+	LogLevel      string `env:"SIYU_LOG_LEVEL" default:"info" desc:"debug, info, warn or error"`
+	JWTPublicKey  string `env:"SIYU_JWT_PUBLIC_KEY" required:"true" desc:"Ed25519 public key (PEM) that verifies tokens"`
+	JWTPrivateKey string `env:"SIYU_JWT_PRIVATE_KEY" required:"true" desc:"Ed25519 private key (PEM) that signs the service's own short-lived token for saga calls to member and product"`
+	MemberAddr    string `env:"SIYU_MEMBER_ADDR" default:"127.0.0.1:9101" desc:"member service gRPC address"`
+	ProductAddr   string `env:"SIYU_PRODUCT_ADDR" default:"127.0.0.1:9102" desc:"product service gRPC address"`
+
+	PayWithin        time.Duration `env:"SIYU_ORDER_PAY_WITHIN" default:"15m" desc:"payment deadline after an order is placed"`
+	AutoReceiveAfter time.Duration `env:"SIYU_ORDER_AUTO_RECEIVE_AFTER" default:"240h" desc:"receipt is confirmed automatically this long after shipping"`
+	AfterSalesWindow time.Duration `env:"SIYU_ORDER_AFTER_SALES_WINDOW" default:"168h" desc:"an order completes this long after receipt"`
+	SweepEvery       time.Duration `env:"SIYU_ORDER_SWEEP_EVERY" default:"5s" desc:"how often deadlines are checked"`
 
 	Listener net.Listener `env:"-"`
 	Logger   *slog.Logger `env:"-"`
+	// Providers are the payment providers, the first the default; none
+	// refuses payments with PAYMENT_PROVIDER_UNKNOWN.
+	Providers []app.Provider `env:"-"`
 }
 
 // LoadConfig reads Config from the environment.
@@ -32,19 +54,57 @@ func LoadConfig() (Config, error) {
 	return c, config.Load(&c)
 }
 
-// Run serves until ctx is done.
-func Run(ctx context.Context, cfg Config) error {
-	spec := lifecycle.Spec{Name: "order", GRPCAddr: cfg.GRPCAddr, MetricsAddr: cfg.MetricsAddr, LogLevel: cfg.LogLevel, Listener: cfg.Listener, Logger: cfg.Logger}
-	return lifecycle.Run(ctx, spec, func(_ context.Context, in *lifecycle.Infra) (func(), error) {
-		grpcapi.RegisterCallbacks(in.Server.GRPC(), noProviders{})
-		return nil, nil
-	})
+func (c Config) settings() app.Settings {
+	s := app.DefaultSettings()
+	s.Timing = domain.Timing{PayWithin: c.PayWithin, AutoReceiveAfter: c.AutoReceiveAfter, AfterSalesWindow: c.AfterSalesWindow}
+	if s.Timing.PayWithin <= 0 {
+		s.Timing = domain.DefaultTiming
+	}
+	return s
 }
 
-// noProviders answers callbacks while no payment provider is configured:
-// every provider name is unknown, so nothing unverified is ever applied.
-type noProviders struct{}
+// Run serves the order service until ctx is done.
+func Run(ctx context.Context, c Config) error {
+	spec := lifecycle.Spec{Name: "order", GRPCAddr: c.GRPCAddr, MetricsAddr: c.MetricsAddr, LogLevel: c.LogLevel, Listener: c.Listener, Logger: c.Logger,
+		MongoURI: c.MongoURI, Database: c.Database, NATSURL: c.NATSURL, Stream: events.Stream, Subjects: events.Subjects,
+		JWTPublicKey: c.JWTPublicKey, Policy: grpcapi.Policy}
+	return lifecycle.Run(ctx, spec, func(ctx context.Context, in *lifecycle.Infra) (func(), error) {
+		priv, err := auth.ParsePrivateKeyPEM(c.JWTPrivateKey)
+		if err != nil {
+			return nil, fmt.Errorf("SIYU_JWT_PRIVATE_KEY: %w", err)
+		}
+		tokens := clients.NewTokens(auth.NewIssuer(priv, "siyu", in.Clock))
+		productConn, err := grpcclient.Dial(c.ProductAddr)
+		if err != nil {
+			return nil, err
+		}
+		memberConn, err := grpcclient.Dial(c.MemberAddr)
+		if err != nil {
+			_ = productConn.Close()
+			return nil, err
+		}
+		stopConns := func() { _ = productConn.Close(); _ = memberConn.Close() }
 
-func (noProviders) HandleNotification(_ context.Context, provider string, _ http.Header, _ []byte) (grpcapi.Ack, error) {
-	return grpcapi.Ack{}, fault.New(fault.NotFound, domain.ReasonPaymentProviderUnknown, "no payment provider is configured", "provider", provider)
+		relay := in.Relay(in.DB.Collection(mongostore.OrdersCollection))
+		store := mongostore.New(in.DB, relay.FlushAsync)
+		if err := store.EnsureIndexes(ctx); err != nil {
+			stopConns()
+			return nil, err
+		}
+		catalog, inventory, members := clients.NewCatalog(productConn), clients.NewInventory(productConn, tokens), clients.NewMembers(memberConn, tokens)
+		set := c.settings()
+		clk := clock.System
+		payments := app.NewPayments(store, members, c.Providers, set.Timing, clk)
+		svc := grpcapi.Services{
+			Carts:    app.NewCarts(store, catalog, clk),
+			Checkout: app.NewCheckout(store, store, store, catalog, inventory, members, domain.NoPromotions{}, set, clk),
+			Orders:   app.NewOrders(store, inventory, members, set.Timing, clk),
+			Payments: payments,
+		}
+		grpcapi.Register(in.Server.GRPC(), svc)
+		sweeper := app.NewSweeper(store, inventory, members, payments, set.Timing, clk)
+		go lifecycle.Every(ctx, c.SweepEvery, func(ctx context.Context) error { _, err := sweeper.Sweep(ctx); return err },
+			func(err error) { in.Logger.Warn("order sweep failed", "err", err) })
+		return stopConns, nil
+	})
 }

@@ -188,6 +188,9 @@ func (s *Suite) startInfra(ctx context.Context, o Options) error {
 }
 
 func (s *Suite) startServices(ctx context.Context, o Options) error {
+	// Every listener first, so each service (order calls member and
+	// product) and the gateway find the others' addresses in the config.
+	listeners := map[string]net.Listener{}
 	for _, svc := range services {
 		addr := fmt.Sprintf("127.0.0.1:%d", svc.port)
 		if o.RandomPorts {
@@ -195,9 +198,17 @@ func (s *Suite) startServices(ctx context.Context, o Options) error {
 		}
 		l, err := net.Listen("tcp", addr)
 		if err != nil {
+			for _, l := range listeners {
+				_ = l.Close()
+			}
 			return fmt.Errorf("%s: listen %s: %w (is another siyu running?)", svc.name, addr, err)
 		}
+		listeners[svc.name] = l
 		s.ServiceAddrs[svc.name] = l.Addr().String()
+		s.env[gatewayAddrVar(svc.name)] = l.Addr().String()
+	}
+	for _, svc := range services {
+		l := listeners[svc.name]
 		log := s.logger.With("service", svc.name)
 		s.wg.Add(1)
 		go func() {

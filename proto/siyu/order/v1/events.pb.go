@@ -31,10 +31,17 @@ type OrderLine struct {
 	SkuId      string `protobuf:"bytes,3,opt,name=sku_id,json=skuId,proto3" json:"sku_id,omitempty"`
 	CategoryId string `protobuf:"bytes,4,opt,name=category_id,json=categoryId,proto3" json:"category_id,omitempty"`
 	Quantity   int64  `protobuf:"varint,5,opt,name=quantity,proto3" json:"quantity,omitempty"`
-	// Unit price actually charged, in fen, after every discount.
-	UnitPriceFen  int64 `protobuf:"varint,6,opt,name=unit_price_fen,json=unitPriceFen,proto3" json:"unit_price_fen,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	// Unit price actually charged, in fen, after every discount (rounded
+	// down: payable_fen is the line's exact amount).
+	UnitPriceFen int64 `protobuf:"varint,6,opt,name=unit_price_fen,json=unitPriceFen,proto3" json:"unit_price_fen,omitempty"`
+	// What the line costs after every discount.
+	PayableFen int64  `protobuf:"varint,7,opt,name=payable_fen,json=payableFen,proto3" json:"payable_fen,omitempty"`
+	Title      string `protobuf:"bytes,8,opt,name=title,proto3" json:"title,omitempty"`
+	// Catalogue price in fen.
+	ListUnitPriceFen int64       `protobuf:"varint,9,opt,name=list_unit_price_fen,json=listUnitPriceFen,proto3" json:"list_unit_price_fen,omitempty"`
+	Discounts        []*Discount `protobuf:"bytes,10,rep,name=discounts,proto3" json:"discounts,omitempty"`
+	unknownFields    protoimpl.UnknownFields
+	sizeCache        protoimpl.SizeCache
 }
 
 func (x *OrderLine) Reset() {
@@ -109,6 +116,34 @@ func (x *OrderLine) GetUnitPriceFen() int64 {
 	return 0
 }
 
+func (x *OrderLine) GetPayableFen() int64 {
+	if x != nil {
+		return x.PayableFen
+	}
+	return 0
+}
+
+func (x *OrderLine) GetTitle() string {
+	if x != nil {
+		return x.Title
+	}
+	return ""
+}
+
+func (x *OrderLine) GetListUnitPriceFen() int64 {
+	if x != nil {
+		return x.ListUnitPriceFen
+	}
+	return 0
+}
+
+func (x *OrderLine) GetDiscounts() []*Discount {
+	if x != nil {
+		return x.Discounts
+	}
+	return nil
+}
+
 // OrderPaid is published on siyu.order.paid when a payment for an order is confirmed.
 type OrderPaid struct {
 	state      protoimpl.MessageState `protogen:"open.v1"`
@@ -122,9 +157,17 @@ type OrderPaid struct {
 	PointsUsed int64        `protobuf:"varint,6,opt,name=points_used,json=pointsUsed,proto3" json:"points_used,omitempty"`
 	Lines      []*OrderLine `protobuf:"bytes,7,rep,name=lines,proto3" json:"lines,omitempty"`
 	// Promotion kinds that shaped the price: "coupon", "flash_sale", "group_buy", ...
-	Promotions    []string `protobuf:"bytes,8,rep,name=promotions,proto3" json:"promotions,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	Promotions []string `protobuf:"bytes,8,rep,name=promotions,proto3" json:"promotions,omitempty"`
+	// Where the order came from ("mini_program", "h5", ...).
+	Channel string `protobuf:"bytes,9,opt,name=channel,proto3" json:"channel,omitempty"`
+	// Discounts by source, order-level.
+	Discounts []*Discount `protobuf:"bytes,10,rep,name=discounts,proto3" json:"discounts,omitempty"`
+	// Ids of the promotions and coupons used.
+	PromotionIds    []string `protobuf:"bytes,11,rep,name=promotion_ids,json=promotionIds,proto3" json:"promotion_ids,omitempty"`
+	PaymentProvider string   `protobuf:"bytes,12,opt,name=payment_provider,json=paymentProvider,proto3" json:"payment_provider,omitempty"`
+	PaymentId       string   `protobuf:"bytes,13,opt,name=payment_id,json=paymentId,proto3" json:"payment_id,omitempty"`
+	unknownFields   protoimpl.UnknownFields
+	sizeCache       protoimpl.SizeCache
 }
 
 func (x *OrderPaid) Reset() {
@@ -213,6 +256,468 @@ func (x *OrderPaid) GetPromotions() []string {
 	return nil
 }
 
+func (x *OrderPaid) GetChannel() string {
+	if x != nil {
+		return x.Channel
+	}
+	return ""
+}
+
+func (x *OrderPaid) GetDiscounts() []*Discount {
+	if x != nil {
+		return x.Discounts
+	}
+	return nil
+}
+
+func (x *OrderPaid) GetPromotionIds() []string {
+	if x != nil {
+		return x.PromotionIds
+	}
+	return nil
+}
+
+func (x *OrderPaid) GetPaymentProvider() string {
+	if x != nil {
+		return x.PaymentProvider
+	}
+	return ""
+}
+
+func (x *OrderPaid) GetPaymentId() string {
+	if x != nil {
+		return x.PaymentId
+	}
+	return ""
+}
+
+// OrderCreated is published on siyu.order.created when an order is placed
+// (stock reserved, points frozen) and waits for payment.
+type OrderCreated struct {
+	state      protoimpl.MessageState `protogen:"open.v1"`
+	EventId    string                 `protobuf:"bytes,1,opt,name=event_id,json=eventId,proto3" json:"event_id,omitempty"`
+	OccurredAt *timestamppb.Timestamp `protobuf:"bytes,2,opt,name=occurred_at,json=occurredAt,proto3" json:"occurred_at,omitempty"`
+	OrderId    string                 `protobuf:"bytes,3,opt,name=order_id,json=orderId,proto3" json:"order_id,omitempty"`
+	MemberId   string                 `protobuf:"bytes,4,opt,name=member_id,json=memberId,proto3" json:"member_id,omitempty"`
+	// What the member is to pay, in fen.
+	TotalFen      int64                  `protobuf:"varint,5,opt,name=total_fen,json=totalFen,proto3" json:"total_fen,omitempty"`
+	PointsUsed    int64                  `protobuf:"varint,6,opt,name=points_used,json=pointsUsed,proto3" json:"points_used,omitempty"`
+	Lines         []*OrderLine           `protobuf:"bytes,7,rep,name=lines,proto3" json:"lines,omitempty"`
+	Discounts     []*Discount            `protobuf:"bytes,8,rep,name=discounts,proto3" json:"discounts,omitempty"`
+	PromotionIds  []string               `protobuf:"bytes,9,rep,name=promotion_ids,json=promotionIds,proto3" json:"promotion_ids,omitempty"`
+	Channel       string                 `protobuf:"bytes,10,opt,name=channel,proto3" json:"channel,omitempty"`
+	PayDeadline   *timestamppb.Timestamp `protobuf:"bytes,11,opt,name=pay_deadline,json=payDeadline,proto3" json:"pay_deadline,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *OrderCreated) Reset() {
+	*x = OrderCreated{}
+	mi := &file_siyu_order_v1_events_proto_msgTypes[2]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *OrderCreated) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*OrderCreated) ProtoMessage() {}
+
+func (x *OrderCreated) ProtoReflect() protoreflect.Message {
+	mi := &file_siyu_order_v1_events_proto_msgTypes[2]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use OrderCreated.ProtoReflect.Descriptor instead.
+func (*OrderCreated) Descriptor() ([]byte, []int) {
+	return file_siyu_order_v1_events_proto_rawDescGZIP(), []int{2}
+}
+
+func (x *OrderCreated) GetEventId() string {
+	if x != nil {
+		return x.EventId
+	}
+	return ""
+}
+
+func (x *OrderCreated) GetOccurredAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.OccurredAt
+	}
+	return nil
+}
+
+func (x *OrderCreated) GetOrderId() string {
+	if x != nil {
+		return x.OrderId
+	}
+	return ""
+}
+
+func (x *OrderCreated) GetMemberId() string {
+	if x != nil {
+		return x.MemberId
+	}
+	return ""
+}
+
+func (x *OrderCreated) GetTotalFen() int64 {
+	if x != nil {
+		return x.TotalFen
+	}
+	return 0
+}
+
+func (x *OrderCreated) GetPointsUsed() int64 {
+	if x != nil {
+		return x.PointsUsed
+	}
+	return 0
+}
+
+func (x *OrderCreated) GetLines() []*OrderLine {
+	if x != nil {
+		return x.Lines
+	}
+	return nil
+}
+
+func (x *OrderCreated) GetDiscounts() []*Discount {
+	if x != nil {
+		return x.Discounts
+	}
+	return nil
+}
+
+func (x *OrderCreated) GetPromotionIds() []string {
+	if x != nil {
+		return x.PromotionIds
+	}
+	return nil
+}
+
+func (x *OrderCreated) GetChannel() string {
+	if x != nil {
+		return x.Channel
+	}
+	return ""
+}
+
+func (x *OrderCreated) GetPayDeadline() *timestamppb.Timestamp {
+	if x != nil {
+		return x.PayDeadline
+	}
+	return nil
+}
+
+// OrderCancelled is published on siyu.order.cancelled when an unpaid order
+// is cancelled (by the member, an operator or the payment deadline); its
+// stock and frozen points were given back.
+type OrderCancelled struct {
+	state      protoimpl.MessageState `protogen:"open.v1"`
+	EventId    string                 `protobuf:"bytes,1,opt,name=event_id,json=eventId,proto3" json:"event_id,omitempty"`
+	OccurredAt *timestamppb.Timestamp `protobuf:"bytes,2,opt,name=occurred_at,json=occurredAt,proto3" json:"occurred_at,omitempty"`
+	OrderId    string                 `protobuf:"bytes,3,opt,name=order_id,json=orderId,proto3" json:"order_id,omitempty"`
+	MemberId   string                 `protobuf:"bytes,4,opt,name=member_id,json=memberId,proto3" json:"member_id,omitempty"`
+	// "shopper", "operator" or "deadline", and the reason given.
+	CancelledBy   string       `protobuf:"bytes,5,opt,name=cancelled_by,json=cancelledBy,proto3" json:"cancelled_by,omitempty"`
+	Reason        string       `protobuf:"bytes,6,opt,name=reason,proto3" json:"reason,omitempty"`
+	TotalFen      int64        `protobuf:"varint,7,opt,name=total_fen,json=totalFen,proto3" json:"total_fen,omitempty"`
+	PointsUsed    int64        `protobuf:"varint,8,opt,name=points_used,json=pointsUsed,proto3" json:"points_used,omitempty"`
+	Lines         []*OrderLine `protobuf:"bytes,9,rep,name=lines,proto3" json:"lines,omitempty"`
+	PromotionIds  []string     `protobuf:"bytes,10,rep,name=promotion_ids,json=promotionIds,proto3" json:"promotion_ids,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *OrderCancelled) Reset() {
+	*x = OrderCancelled{}
+	mi := &file_siyu_order_v1_events_proto_msgTypes[3]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *OrderCancelled) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*OrderCancelled) ProtoMessage() {}
+
+func (x *OrderCancelled) ProtoReflect() protoreflect.Message {
+	mi := &file_siyu_order_v1_events_proto_msgTypes[3]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use OrderCancelled.ProtoReflect.Descriptor instead.
+func (*OrderCancelled) Descriptor() ([]byte, []int) {
+	return file_siyu_order_v1_events_proto_rawDescGZIP(), []int{3}
+}
+
+func (x *OrderCancelled) GetEventId() string {
+	if x != nil {
+		return x.EventId
+	}
+	return ""
+}
+
+func (x *OrderCancelled) GetOccurredAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.OccurredAt
+	}
+	return nil
+}
+
+func (x *OrderCancelled) GetOrderId() string {
+	if x != nil {
+		return x.OrderId
+	}
+	return ""
+}
+
+func (x *OrderCancelled) GetMemberId() string {
+	if x != nil {
+		return x.MemberId
+	}
+	return ""
+}
+
+func (x *OrderCancelled) GetCancelledBy() string {
+	if x != nil {
+		return x.CancelledBy
+	}
+	return ""
+}
+
+func (x *OrderCancelled) GetReason() string {
+	if x != nil {
+		return x.Reason
+	}
+	return ""
+}
+
+func (x *OrderCancelled) GetTotalFen() int64 {
+	if x != nil {
+		return x.TotalFen
+	}
+	return 0
+}
+
+func (x *OrderCancelled) GetPointsUsed() int64 {
+	if x != nil {
+		return x.PointsUsed
+	}
+	return 0
+}
+
+func (x *OrderCancelled) GetLines() []*OrderLine {
+	if x != nil {
+		return x.Lines
+	}
+	return nil
+}
+
+func (x *OrderCancelled) GetPromotionIds() []string {
+	if x != nil {
+		return x.PromotionIds
+	}
+	return nil
+}
+
+// OrderShipped is published on siyu.order.shipped.
+type OrderShipped struct {
+	state          protoimpl.MessageState `protogen:"open.v1"`
+	EventId        string                 `protobuf:"bytes,1,opt,name=event_id,json=eventId,proto3" json:"event_id,omitempty"`
+	OccurredAt     *timestamppb.Timestamp `protobuf:"bytes,2,opt,name=occurred_at,json=occurredAt,proto3" json:"occurred_at,omitempty"`
+	OrderId        string                 `protobuf:"bytes,3,opt,name=order_id,json=orderId,proto3" json:"order_id,omitempty"`
+	MemberId       string                 `protobuf:"bytes,4,opt,name=member_id,json=memberId,proto3" json:"member_id,omitempty"`
+	Carrier        string                 `protobuf:"bytes,5,opt,name=carrier,proto3" json:"carrier,omitempty"`
+	TrackingNumber string                 `protobuf:"bytes,6,opt,name=tracking_number,json=trackingNumber,proto3" json:"tracking_number,omitempty"`
+	Lines          []*OrderLine           `protobuf:"bytes,7,rep,name=lines,proto3" json:"lines,omitempty"`
+	unknownFields  protoimpl.UnknownFields
+	sizeCache      protoimpl.SizeCache
+}
+
+func (x *OrderShipped) Reset() {
+	*x = OrderShipped{}
+	mi := &file_siyu_order_v1_events_proto_msgTypes[4]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *OrderShipped) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*OrderShipped) ProtoMessage() {}
+
+func (x *OrderShipped) ProtoReflect() protoreflect.Message {
+	mi := &file_siyu_order_v1_events_proto_msgTypes[4]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use OrderShipped.ProtoReflect.Descriptor instead.
+func (*OrderShipped) Descriptor() ([]byte, []int) {
+	return file_siyu_order_v1_events_proto_rawDescGZIP(), []int{4}
+}
+
+func (x *OrderShipped) GetEventId() string {
+	if x != nil {
+		return x.EventId
+	}
+	return ""
+}
+
+func (x *OrderShipped) GetOccurredAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.OccurredAt
+	}
+	return nil
+}
+
+func (x *OrderShipped) GetOrderId() string {
+	if x != nil {
+		return x.OrderId
+	}
+	return ""
+}
+
+func (x *OrderShipped) GetMemberId() string {
+	if x != nil {
+		return x.MemberId
+	}
+	return ""
+}
+
+func (x *OrderShipped) GetCarrier() string {
+	if x != nil {
+		return x.Carrier
+	}
+	return ""
+}
+
+func (x *OrderShipped) GetTrackingNumber() string {
+	if x != nil {
+		return x.TrackingNumber
+	}
+	return ""
+}
+
+func (x *OrderShipped) GetLines() []*OrderLine {
+	if x != nil {
+		return x.Lines
+	}
+	return nil
+}
+
+// OrderReceived is published on siyu.order.received when the member confirms
+// receipt, or it is confirmed automatically; the after-sales window starts.
+type OrderReceived struct {
+	state      protoimpl.MessageState `protogen:"open.v1"`
+	EventId    string                 `protobuf:"bytes,1,opt,name=event_id,json=eventId,proto3" json:"event_id,omitempty"`
+	OccurredAt *timestamppb.Timestamp `protobuf:"bytes,2,opt,name=occurred_at,json=occurredAt,proto3" json:"occurred_at,omitempty"`
+	OrderId    string                 `protobuf:"bytes,3,opt,name=order_id,json=orderId,proto3" json:"order_id,omitempty"`
+	MemberId   string                 `protobuf:"bytes,4,opt,name=member_id,json=memberId,proto3" json:"member_id,omitempty"`
+	Lines      []*OrderLine           `protobuf:"bytes,5,rep,name=lines,proto3" json:"lines,omitempty"`
+	// True when confirmed automatically after the waiting period.
+	Automatic     bool `protobuf:"varint,6,opt,name=automatic,proto3" json:"automatic,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *OrderReceived) Reset() {
+	*x = OrderReceived{}
+	mi := &file_siyu_order_v1_events_proto_msgTypes[5]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *OrderReceived) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*OrderReceived) ProtoMessage() {}
+
+func (x *OrderReceived) ProtoReflect() protoreflect.Message {
+	mi := &file_siyu_order_v1_events_proto_msgTypes[5]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use OrderReceived.ProtoReflect.Descriptor instead.
+func (*OrderReceived) Descriptor() ([]byte, []int) {
+	return file_siyu_order_v1_events_proto_rawDescGZIP(), []int{5}
+}
+
+func (x *OrderReceived) GetEventId() string {
+	if x != nil {
+		return x.EventId
+	}
+	return ""
+}
+
+func (x *OrderReceived) GetOccurredAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.OccurredAt
+	}
+	return nil
+}
+
+func (x *OrderReceived) GetOrderId() string {
+	if x != nil {
+		return x.OrderId
+	}
+	return ""
+}
+
+func (x *OrderReceived) GetMemberId() string {
+	if x != nil {
+		return x.MemberId
+	}
+	return ""
+}
+
+func (x *OrderReceived) GetLines() []*OrderLine {
+	if x != nil {
+		return x.Lines
+	}
+	return nil
+}
+
+func (x *OrderReceived) GetAutomatic() bool {
+	if x != nil {
+		return x.Automatic
+	}
+	return false
+}
+
 // OrderRefunded is published on siyu.order.refunded for every completed refund,
 // full or partial. refund_id is unique per refund of an order.
 type OrderRefunded struct {
@@ -234,7 +739,7 @@ type OrderRefunded struct {
 
 func (x *OrderRefunded) Reset() {
 	*x = OrderRefunded{}
-	mi := &file_siyu_order_v1_events_proto_msgTypes[2]
+	mi := &file_siyu_order_v1_events_proto_msgTypes[6]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -246,7 +751,7 @@ func (x *OrderRefunded) String() string {
 func (*OrderRefunded) ProtoMessage() {}
 
 func (x *OrderRefunded) ProtoReflect() protoreflect.Message {
-	mi := &file_siyu_order_v1_events_proto_msgTypes[2]
+	mi := &file_siyu_order_v1_events_proto_msgTypes[6]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -259,7 +764,7 @@ func (x *OrderRefunded) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use OrderRefunded.ProtoReflect.Descriptor instead.
 func (*OrderRefunded) Descriptor() ([]byte, []int) {
-	return file_siyu_order_v1_events_proto_rawDescGZIP(), []int{2}
+	return file_siyu_order_v1_events_proto_rawDescGZIP(), []int{6}
 }
 
 func (x *OrderRefunded) GetEventId() string {
@@ -318,8 +823,8 @@ func (x *OrderRefunded) GetLines() []*OrderLine {
 	return nil
 }
 
-// OrderCompleted is published on siyu.order.completed when the member confirms
-// receipt (or it is confirmed automatically); its lines become reviewable.
+// OrderCompleted is published on siyu.order.completed when the after-sales
+// window of a received order closes; its lines become reviewable.
 type OrderCompleted struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	EventId       string                 `protobuf:"bytes,1,opt,name=event_id,json=eventId,proto3" json:"event_id,omitempty"`
@@ -333,7 +838,7 @@ type OrderCompleted struct {
 
 func (x *OrderCompleted) Reset() {
 	*x = OrderCompleted{}
-	mi := &file_siyu_order_v1_events_proto_msgTypes[3]
+	mi := &file_siyu_order_v1_events_proto_msgTypes[7]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -345,7 +850,7 @@ func (x *OrderCompleted) String() string {
 func (*OrderCompleted) ProtoMessage() {}
 
 func (x *OrderCompleted) ProtoReflect() protoreflect.Message {
-	mi := &file_siyu_order_v1_events_proto_msgTypes[3]
+	mi := &file_siyu_order_v1_events_proto_msgTypes[7]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -358,7 +863,7 @@ func (x *OrderCompleted) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use OrderCompleted.ProtoReflect.Descriptor instead.
 func (*OrderCompleted) Descriptor() ([]byte, []int) {
-	return file_siyu_order_v1_events_proto_rawDescGZIP(), []int{3}
+	return file_siyu_order_v1_events_proto_rawDescGZIP(), []int{7}
 }
 
 func (x *OrderCompleted) GetEventId() string {
@@ -400,7 +905,7 @@ var File_siyu_order_v1_events_proto protoreflect.FileDescriptor
 
 const file_siyu_order_v1_events_proto_rawDesc = "" +
 	"\n" +
-	"\x1asiyu/order/v1/events.proto\x12\rsiyu.order.v1\x1a\x1fgoogle/protobuf/timestamp.proto\"\xbd\x01\n" +
+	"\x1asiyu/order/v1/events.proto\x12\rsiyu.order.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x19siyu/order/v1/order.proto\"\xda\x02\n" +
 	"\tOrderLine\x12\x17\n" +
 	"\aline_id\x18\x01 \x01(\tR\x06lineId\x12\x1d\n" +
 	"\n" +
@@ -409,7 +914,13 @@ const file_siyu_order_v1_events_proto_rawDesc = "" +
 	"\vcategory_id\x18\x04 \x01(\tR\n" +
 	"categoryId\x12\x1a\n" +
 	"\bquantity\x18\x05 \x01(\x03R\bquantity\x12$\n" +
-	"\x0eunit_price_fen\x18\x06 \x01(\x03R\funitPriceFen\"\xa7\x02\n" +
+	"\x0eunit_price_fen\x18\x06 \x01(\x03R\funitPriceFen\x12\x1f\n" +
+	"\vpayable_fen\x18\a \x01(\x03R\n" +
+	"payableFen\x12\x14\n" +
+	"\x05title\x18\b \x01(\tR\x05title\x12-\n" +
+	"\x13list_unit_price_fen\x18\t \x01(\x03R\x10listUnitPriceFen\x125\n" +
+	"\tdiscounts\x18\n" +
+	" \x03(\v2\x17.siyu.order.v1.DiscountR\tdiscounts\"\xe7\x03\n" +
 	"\tOrderPaid\x12\x19\n" +
 	"\bevent_id\x18\x01 \x01(\tR\aeventId\x12;\n" +
 	"\voccurred_at\x18\x02 \x01(\v2\x1a.google.protobuf.TimestampR\n" +
@@ -422,7 +933,60 @@ const file_siyu_order_v1_events_proto_rawDesc = "" +
 	"\x05lines\x18\a \x03(\v2\x18.siyu.order.v1.OrderLineR\x05lines\x12\x1e\n" +
 	"\n" +
 	"promotions\x18\b \x03(\tR\n" +
-	"promotions\"\xa6\x02\n" +
+	"promotions\x12\x18\n" +
+	"\achannel\x18\t \x01(\tR\achannel\x125\n" +
+	"\tdiscounts\x18\n" +
+	" \x03(\v2\x17.siyu.order.v1.DiscountR\tdiscounts\x12#\n" +
+	"\rpromotion_ids\x18\v \x03(\tR\fpromotionIds\x12)\n" +
+	"\x10payment_provider\x18\f \x01(\tR\x0fpaymentProvider\x12\x1d\n" +
+	"\n" +
+	"payment_id\x18\r \x01(\tR\tpaymentId\"\xc1\x03\n" +
+	"\fOrderCreated\x12\x19\n" +
+	"\bevent_id\x18\x01 \x01(\tR\aeventId\x12;\n" +
+	"\voccurred_at\x18\x02 \x01(\v2\x1a.google.protobuf.TimestampR\n" +
+	"occurredAt\x12\x19\n" +
+	"\border_id\x18\x03 \x01(\tR\aorderId\x12\x1b\n" +
+	"\tmember_id\x18\x04 \x01(\tR\bmemberId\x12\x1b\n" +
+	"\ttotal_fen\x18\x05 \x01(\x03R\btotalFen\x12\x1f\n" +
+	"\vpoints_used\x18\x06 \x01(\x03R\n" +
+	"pointsUsed\x12.\n" +
+	"\x05lines\x18\a \x03(\v2\x18.siyu.order.v1.OrderLineR\x05lines\x125\n" +
+	"\tdiscounts\x18\b \x03(\v2\x17.siyu.order.v1.DiscountR\tdiscounts\x12#\n" +
+	"\rpromotion_ids\x18\t \x03(\tR\fpromotionIds\x12\x18\n" +
+	"\achannel\x18\n" +
+	" \x01(\tR\achannel\x12=\n" +
+	"\fpay_deadline\x18\v \x01(\v2\x1a.google.protobuf.TimestampR\vpayDeadline\"\xee\x02\n" +
+	"\x0eOrderCancelled\x12\x19\n" +
+	"\bevent_id\x18\x01 \x01(\tR\aeventId\x12;\n" +
+	"\voccurred_at\x18\x02 \x01(\v2\x1a.google.protobuf.TimestampR\n" +
+	"occurredAt\x12\x19\n" +
+	"\border_id\x18\x03 \x01(\tR\aorderId\x12\x1b\n" +
+	"\tmember_id\x18\x04 \x01(\tR\bmemberId\x12!\n" +
+	"\fcancelled_by\x18\x05 \x01(\tR\vcancelledBy\x12\x16\n" +
+	"\x06reason\x18\x06 \x01(\tR\x06reason\x12\x1b\n" +
+	"\ttotal_fen\x18\a \x01(\x03R\btotalFen\x12\x1f\n" +
+	"\vpoints_used\x18\b \x01(\x03R\n" +
+	"pointsUsed\x12.\n" +
+	"\x05lines\x18\t \x03(\v2\x18.siyu.order.v1.OrderLineR\x05lines\x12#\n" +
+	"\rpromotion_ids\x18\n" +
+	" \x03(\tR\fpromotionIds\"\x91\x02\n" +
+	"\fOrderShipped\x12\x19\n" +
+	"\bevent_id\x18\x01 \x01(\tR\aeventId\x12;\n" +
+	"\voccurred_at\x18\x02 \x01(\v2\x1a.google.protobuf.TimestampR\n" +
+	"occurredAt\x12\x19\n" +
+	"\border_id\x18\x03 \x01(\tR\aorderId\x12\x1b\n" +
+	"\tmember_id\x18\x04 \x01(\tR\bmemberId\x12\x18\n" +
+	"\acarrier\x18\x05 \x01(\tR\acarrier\x12'\n" +
+	"\x0ftracking_number\x18\x06 \x01(\tR\x0etrackingNumber\x12.\n" +
+	"\x05lines\x18\a \x03(\v2\x18.siyu.order.v1.OrderLineR\x05lines\"\xed\x01\n" +
+	"\rOrderReceived\x12\x19\n" +
+	"\bevent_id\x18\x01 \x01(\tR\aeventId\x12;\n" +
+	"\voccurred_at\x18\x02 \x01(\v2\x1a.google.protobuf.TimestampR\n" +
+	"occurredAt\x12\x19\n" +
+	"\border_id\x18\x03 \x01(\tR\aorderId\x12\x1b\n" +
+	"\tmember_id\x18\x04 \x01(\tR\bmemberId\x12.\n" +
+	"\x05lines\x18\x05 \x03(\v2\x18.siyu.order.v1.OrderLineR\x05lines\x12\x1c\n" +
+	"\tautomatic\x18\x06 \x01(\bR\tautomatic\"\xa6\x02\n" +
 	"\rOrderRefunded\x12\x19\n" +
 	"\bevent_id\x18\x01 \x01(\tR\aeventId\x12;\n" +
 	"\voccurred_at\x18\x02 \x01(\v2\x1a.google.protobuf.TimestampR\n" +
@@ -454,26 +1018,43 @@ func file_siyu_order_v1_events_proto_rawDescGZIP() []byte {
 	return file_siyu_order_v1_events_proto_rawDescData
 }
 
-var file_siyu_order_v1_events_proto_msgTypes = make([]protoimpl.MessageInfo, 4)
+var file_siyu_order_v1_events_proto_msgTypes = make([]protoimpl.MessageInfo, 8)
 var file_siyu_order_v1_events_proto_goTypes = []any{
 	(*OrderLine)(nil),             // 0: siyu.order.v1.OrderLine
 	(*OrderPaid)(nil),             // 1: siyu.order.v1.OrderPaid
-	(*OrderRefunded)(nil),         // 2: siyu.order.v1.OrderRefunded
-	(*OrderCompleted)(nil),        // 3: siyu.order.v1.OrderCompleted
-	(*timestamppb.Timestamp)(nil), // 4: google.protobuf.Timestamp
+	(*OrderCreated)(nil),          // 2: siyu.order.v1.OrderCreated
+	(*OrderCancelled)(nil),        // 3: siyu.order.v1.OrderCancelled
+	(*OrderShipped)(nil),          // 4: siyu.order.v1.OrderShipped
+	(*OrderReceived)(nil),         // 5: siyu.order.v1.OrderReceived
+	(*OrderRefunded)(nil),         // 6: siyu.order.v1.OrderRefunded
+	(*OrderCompleted)(nil),        // 7: siyu.order.v1.OrderCompleted
+	(*Discount)(nil),              // 8: siyu.order.v1.Discount
+	(*timestamppb.Timestamp)(nil), // 9: google.protobuf.Timestamp
 }
 var file_siyu_order_v1_events_proto_depIdxs = []int32{
-	4, // 0: siyu.order.v1.OrderPaid.occurred_at:type_name -> google.protobuf.Timestamp
-	0, // 1: siyu.order.v1.OrderPaid.lines:type_name -> siyu.order.v1.OrderLine
-	4, // 2: siyu.order.v1.OrderRefunded.occurred_at:type_name -> google.protobuf.Timestamp
-	0, // 3: siyu.order.v1.OrderRefunded.lines:type_name -> siyu.order.v1.OrderLine
-	4, // 4: siyu.order.v1.OrderCompleted.occurred_at:type_name -> google.protobuf.Timestamp
-	0, // 5: siyu.order.v1.OrderCompleted.lines:type_name -> siyu.order.v1.OrderLine
-	6, // [6:6] is the sub-list for method output_type
-	6, // [6:6] is the sub-list for method input_type
-	6, // [6:6] is the sub-list for extension type_name
-	6, // [6:6] is the sub-list for extension extendee
-	0, // [0:6] is the sub-list for field type_name
+	8,  // 0: siyu.order.v1.OrderLine.discounts:type_name -> siyu.order.v1.Discount
+	9,  // 1: siyu.order.v1.OrderPaid.occurred_at:type_name -> google.protobuf.Timestamp
+	0,  // 2: siyu.order.v1.OrderPaid.lines:type_name -> siyu.order.v1.OrderLine
+	8,  // 3: siyu.order.v1.OrderPaid.discounts:type_name -> siyu.order.v1.Discount
+	9,  // 4: siyu.order.v1.OrderCreated.occurred_at:type_name -> google.protobuf.Timestamp
+	0,  // 5: siyu.order.v1.OrderCreated.lines:type_name -> siyu.order.v1.OrderLine
+	8,  // 6: siyu.order.v1.OrderCreated.discounts:type_name -> siyu.order.v1.Discount
+	9,  // 7: siyu.order.v1.OrderCreated.pay_deadline:type_name -> google.protobuf.Timestamp
+	9,  // 8: siyu.order.v1.OrderCancelled.occurred_at:type_name -> google.protobuf.Timestamp
+	0,  // 9: siyu.order.v1.OrderCancelled.lines:type_name -> siyu.order.v1.OrderLine
+	9,  // 10: siyu.order.v1.OrderShipped.occurred_at:type_name -> google.protobuf.Timestamp
+	0,  // 11: siyu.order.v1.OrderShipped.lines:type_name -> siyu.order.v1.OrderLine
+	9,  // 12: siyu.order.v1.OrderReceived.occurred_at:type_name -> google.protobuf.Timestamp
+	0,  // 13: siyu.order.v1.OrderReceived.lines:type_name -> siyu.order.v1.OrderLine
+	9,  // 14: siyu.order.v1.OrderRefunded.occurred_at:type_name -> google.protobuf.Timestamp
+	0,  // 15: siyu.order.v1.OrderRefunded.lines:type_name -> siyu.order.v1.OrderLine
+	9,  // 16: siyu.order.v1.OrderCompleted.occurred_at:type_name -> google.protobuf.Timestamp
+	0,  // 17: siyu.order.v1.OrderCompleted.lines:type_name -> siyu.order.v1.OrderLine
+	18, // [18:18] is the sub-list for method output_type
+	18, // [18:18] is the sub-list for method input_type
+	18, // [18:18] is the sub-list for extension type_name
+	18, // [18:18] is the sub-list for extension extendee
+	0,  // [0:18] is the sub-list for field type_name
 }
 
 func init() { file_siyu_order_v1_events_proto_init() }
@@ -481,13 +1062,14 @@ func file_siyu_order_v1_events_proto_init() {
 	if File_siyu_order_v1_events_proto != nil {
 		return
 	}
+	file_siyu_order_v1_order_proto_init()
 	type x struct{}
 	out := protoimpl.TypeBuilder{
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_siyu_order_v1_events_proto_rawDesc), len(file_siyu_order_v1_events_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   4,
+			NumMessages:   8,
 			NumExtensions: 0,
 			NumServices:   0,
 		},

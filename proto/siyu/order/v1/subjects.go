@@ -7,7 +7,11 @@ package orderv1
 const (
 	Stream           = "ORDER"
 	StreamSubjects   = "siyu.order.>"
+	SubjectCreated   = "siyu.order.created"
 	SubjectPaid      = "siyu.order.paid"
-	SubjectRefunded  = "siyu.order.refunded"
+	SubjectCancelled = "siyu.order.cancelled"
+	SubjectShipped   = "siyu.order.shipped"
+	SubjectReceived  = "siyu.order.received"
 	SubjectCompleted = "siyu.order.completed"
+	SubjectRefunded  = "siyu.order.refunded"
 )

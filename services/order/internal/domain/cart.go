@@ -14,10 +14,11 @@ const MaxLineQuantity = 999
 
 // CartLine is one SKU in a cart.
 type CartLine struct {
-	SKUID    string
-	Quantity int64
-	Selected bool
-	AddedAt  time.Time
+	ProductID string
+	SKUID     string
+	Quantity  int64
+	Selected  bool
+	AddedAt   time.Time
 }
 
 // Cart is a member's cart; its id is the member id.
@@ -46,9 +47,9 @@ func checkQuantity(q int64) error {
 
 // Add puts qty units of sku in the cart (adding to a line already there),
 // selected. A new SKU beyond MaxCartLines is CART_FULL.
-func (c *Cart) Add(sku string, qty int64, now time.Time) error {
-	if sku == "" {
-		return fault.New(fault.Invalid, ReasonSKUNotFound, "sku_id is required", "field", "sku_id")
+func (c *Cart) Add(product, sku string, qty int64, now time.Time) error {
+	if sku == "" || product == "" {
+		return fault.New(fault.Invalid, ReasonArgumentInvalid, "product_id and sku_id are required", "field", "sku_id")
 	}
 	if err := checkQuantity(qty); err != nil {
 		return err
@@ -61,7 +62,7 @@ func (c *Cart) Add(sku string, qty int64, now time.Time) error {
 	if len(c.Lines) >= MaxCartLines {
 		return fault.New(fault.Precondition, ReasonCartFull, "the cart holds at most 100 products: remove some first", "max_lines", "100")
 	}
-	c.Lines = append(c.Lines, CartLine{SKUID: sku, Quantity: qty, Selected: true, AddedAt: now})
+	c.Lines = append(c.Lines, CartLine{ProductID: product, SKUID: sku, Quantity: qty, Selected: true, AddedAt: now})
 	return nil
 }
 
@@ -115,8 +116,8 @@ func (c *Cart) Merge(guest []CartLine, now time.Time) (left []CartLine, err erro
 		if err := checkQuantity(g.Quantity); err != nil {
 			return nil, err
 		}
-		if g.SKUID == "" {
-			return nil, fault.New(fault.Invalid, ReasonSKUNotFound, "sku_id is required", "field", "sku_id")
+		if g.SKUID == "" || g.ProductID == "" {
+			return nil, fault.New(fault.Invalid, ReasonArgumentInvalid, "product_id and sku_id are required", "field", "sku_id")
 		}
 	}
 	for _, g := range guest {
@@ -124,7 +125,7 @@ func (c *Cart) Merge(guest []CartLine, now time.Time) (left []CartLine, err erro
 			left = append(left, g)
 			continue
 		}
-		_ = c.Add(g.SKUID, g.Quantity, now)
+		_ = c.Add(g.ProductID, g.SKUID, g.Quantity, now)
 	}
 	return left, nil
 }

@@ -12,14 +12,14 @@ var now = time.Date(2026, 12, 1, 8, 0, 0, 0, time.UTC)
 
 func TestCartRules(t *testing.T) {
 	var c Cart
-	if err := c.Add("a", 2, now); err != nil {
+	if err := c.Add("p", "a", 2, now); err != nil {
 		t.Fatal(err)
 	}
-	if err := c.Add("a", 3, now); err != nil || len(c.Lines) != 1 || c.Lines[0].Quantity != 5 {
+	if err := c.Add("p", "a", 3, now); err != nil || len(c.Lines) != 1 || c.Lines[0].Quantity != 5 {
 		t.Fatalf("adding again adds up: %+v %v", c.Lines, err)
 	}
 	for _, q := range []int64{0, -1, 1000} {
-		if err := c.Add("b", q, now); fault.ReasonOf(err) != ReasonQuantityInvalid {
+		if err := c.Add("p", "b", q, now); fault.ReasonOf(err) != ReasonQuantityInvalid {
 			t.Errorf("quantity %d: %v", q, err)
 		}
 	}
@@ -34,17 +34,17 @@ func TestCartRules(t *testing.T) {
 		t.Error("deselected")
 	}
 	for i := 1; i < MaxCartLines; i++ {
-		if err := c.Add(fmt.Sprint("s", i), 1, now); err != nil {
+		if err := c.Add("p", fmt.Sprint("s", i), 1, now); err != nil {
 			t.Fatal(err)
 		}
 	}
-	if err := c.Add("one-too-many", 1, now); fault.ReasonOf(err) != ReasonCartFull {
+	if err := c.Add("p", "one-too-many", 1, now); fault.ReasonOf(err) != ReasonCartFull {
 		t.Errorf("line 101: %v", err)
 	}
-	if err := c.Add("a", 1, now); err != nil {
+	if err := c.Add("p", "a", 1, now); err != nil {
 		t.Errorf("a line already there can grow in a full cart: %v", err)
 	}
-	left, err := c.Merge([]CartLine{{SKUID: "a", Quantity: 1}, {SKUID: "new", Quantity: 2}}, now)
+	left, err := c.Merge([]CartLine{{ProductID: "p", SKUID: "a", Quantity: 1}, {ProductID: "p", SKUID: "new", Quantity: 2}}, now)
 	if err != nil || len(left) != 1 || left[0].SKUID != "new" || c.Lines[0].Quantity != 7 {
 		t.Errorf("merge into a full cart: left %v err %v", left, err)
 	}
@@ -52,7 +52,7 @@ func TestCartRules(t *testing.T) {
 	if len(c.Lines) != MaxCartLines-1 {
 		t.Errorf("remove: %d lines", len(c.Lines))
 	}
-	if _, err := c.Merge([]CartLine{{SKUID: "x", Quantity: 0}}, now); fault.ReasonOf(err) != ReasonQuantityInvalid {
+	if _, err := c.Merge([]CartLine{{ProductID: "p", SKUID: "x", Quantity: 0}}, now); fault.ReasonOf(err) != ReasonQuantityInvalid {
 		t.Errorf("bad guest line: %v", err)
 	}
 }
@@ -106,13 +106,33 @@ func TestOrderLifecycle(t *testing.T) {
 	if err := o.Do(ActionCancel, now, DefaultTiming); fault.ReasonOf(err) != ReasonIllegalTransition {
 		t.Errorf("cancel a completed order: %v", err)
 	}
-	p := Order{Status: StatusPlacing}
+	f := Order{Status: StatusPlacing, HoldsStock: true}
+	_ = f.Do(ActionFail, now, DefaultTiming)
+	if a, ok := f.DueAction(now); !ok || a != ActionRelease {
+		t.Error("a failed order holding stock is released at once")
+	}
+	f.Released(now)
+	if _, ok := f.DueAction(now.Add(time.Hour)); ok || f.NeedsRelease() {
+		t.Error("nothing is due once released")
+	}
+	p := Order{Status: StatusPlacing, HoldsStock: true, HoldsPoints: true}
 	_ = p.Do(ActionPlaced, now, DefaultTiming)
 	if _, ok := p.DueAction(now.Add(14 * time.Minute)); ok {
 		t.Error("nothing is due before the deadline")
 	}
 	if a, ok := p.DueAction(now.Add(15 * time.Minute)); !ok || a != ActionCancel {
 		t.Error("an unpaid order is cancelled at the deadline")
+	}
+	_ = p.Do(ActionPay, now, DefaultTiming)
+	if p.HoldsStock || p.HoldsPoints || !p.PointsToConfirm {
+		t.Error("a paid order holds nothing to release and has points to confirm")
+	}
+	if a, ok := p.DueAction(now); !ok || a != ActionConfirmPoints {
+		t.Error("the points of a paid order are confirmed at once")
+	}
+	p.PointsConfirmed(now)
+	if _, ok := p.DueAction(now.Add(time.Hour)); ok {
+		t.Error("nothing is due once the points are confirmed")
 	}
 }
 

@@ -48,11 +48,16 @@ type Order struct {
 	Channel     string
 	Remark      string
 
-	// Saga progress: what placing holds, so compensation and the sweeper
-	// know what to give back. Both releases are idempotent downstream, so
-	// they are called whenever the step may have run.
-	StockReserving bool
-	PointsFreezing bool
+	// What the order may hold downstream and must give back if it does not
+	// sell: set before the saga asks for stock or points (so a crash right
+	// after asking still leaves the mark), cleared once released or once the
+	// payment turned the holds into a sale. Releases downstream are
+	// idempotent, so the sweeper repeats them safely.
+	HoldsStock  bool
+	HoldsPoints bool
+	// PointsToConfirm: the order was paid and its frozen points are still
+	// to be spent (confirmed right after, or by the sweeper after a crash).
+	PointsToConfirm bool
 	// FailReason is why placing was given up (a reason a repeat answers with).
 	FailReason fault.Reason
 	FailMsg    string
@@ -64,8 +69,15 @@ type Order struct {
 
 	Carrier    string
 	TrackingNo string
+	// AutoReceived: receipt was confirmed by the deadline, not the shopper.
+	AutoReceived bool
 
 	CancelReason string
+	// CancelledBy is "shopper", "operator" or "deadline".
+	CancelledBy string
+	// LateRefundID is set when a payment landed after cancellation and was
+	// refunded automatically.
+	LateRefundID string
 
 	CreatedAt   time.Time
 	UpdatedAt   time.Time
@@ -94,6 +106,13 @@ func (o *Order) Do(a Action, now time.Time, t Timing) error {
 		o.DueAt = o.PayDeadline
 	case StatusPaid:
 		o.PaidAt = now
+		// Product confirms the reserved stock on order.paid; the frozen
+		// points are confirmed next, and by the sweeper if that is lost.
+		o.PointsToConfirm = o.HoldsPoints
+		o.HoldsStock, o.HoldsPoints = false, false
+		if o.PointsToConfirm {
+			o.DueAt = now
+		}
 	case StatusShipped:
 		o.ShippedAt = now
 		o.DueAt = now.Add(t.AutoReceiveAfter)
@@ -105,15 +124,49 @@ func (o *Order) Do(a Action, now time.Time, t Timing) error {
 	case StatusCancelled:
 		o.CancelledAt = now
 	}
+	if o.NeedsRelease() {
+		o.DueAt = now
+	}
 	return nil
 }
 
+// NeedsRelease reports whether an order that will not sell may still hold
+// stock or points downstream.
+func (o *Order) NeedsRelease() bool {
+	return (o.Status == StatusCancelled || o.Status == StatusFailed) && (o.HoldsStock || o.HoldsPoints)
+}
+
+// Released records that every hold was given back.
+func (o *Order) Released(now time.Time) {
+	o.HoldsStock, o.HoldsPoints = false, false
+	o.DueAt, o.UpdatedAt = time.Time{}, now
+}
+
+// Actions of the sweeper that change no status: giving back what a
+// cancelled or failed order still holds, spending a paid order's points.
+const (
+	ActionRelease       Action = "release"
+	ActionConfirmPoints Action = "confirm_points"
+)
+
+// PointsConfirmed records that the paid order's points were spent.
+func (o *Order) PointsConfirmed(now time.Time) {
+	o.PointsToConfirm = false
+	o.DueAt, o.UpdatedAt = time.Time{}, now
+}
+
 // DueAction is what the sweeper does to an order whose deadline passed:
-// give up a placing left behind, cancel an unpaid order, confirm receipt,
-// complete. ok is false when nothing is due at now.
+// give up a placing left behind, cancel an unpaid order, release holds,
+// confirm receipt, complete. ok is false when nothing is due at now.
 func (o *Order) DueAction(now time.Time) (a Action, ok bool) {
 	if o.DueAt.IsZero() || now.Before(o.DueAt) {
 		return "", false
+	}
+	if o.NeedsRelease() {
+		return ActionRelease, true
+	}
+	if o.PointsToConfirm {
+		return ActionConfirmPoints, true
 	}
 	switch o.Status {
 	case StatusPlacing:

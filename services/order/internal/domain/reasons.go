@@ -9,6 +9,11 @@ const (
 	ReasonMemberIDRequired  fault.Reason = "MEMBER_ID_REQUIRED"
 	ReasonRequestIDRequired fault.Reason = "REQUEST_ID_REQUIRED"
 	ReasonRequestIDReused   fault.Reason = "REQUEST_ID_REUSED"
+	ReasonConcurrentUpdate  fault.Reason = "CONCURRENT_UPDATE"
+	ReasonPageTokenInvalid  fault.Reason = "PAGE_TOKEN_INVALID"
+	ReasonPageSizeInvalid   fault.Reason = "PAGE_SIZE_INVALID"
+	ReasonTokenMissing      fault.Reason = "TOKEN_MISSING"
+	ReasonServiceBusy       fault.Reason = "ORDER_BUSY"
 
 	// Cart.
 	ReasonCartFull         fault.Reason = "CART_FULL"

@@ -2,5 +2,136 @@
 // caller, converts messages and maps faults to statuses, and nothing else.
 package grpcapi
 
+import (
+	"context"
+	"encoding/base64"
+	"strings"
+
+	"google.golang.org/grpc"
+
+	"siyu.dev/pkg/auth"
+	"siyu.dev/pkg/errs"
+	"siyu.dev/pkg/fault"
+	orderv1 "siyu.dev/proto/siyu/order/v1"
+	"siyu.dev/services/order/internal/app"
+	"siyu.dev/services/order/internal/domain"
+)
+
 // Domain is the ErrorInfo domain of the order service's reasons.
 const Domain = "order.siyu.dev"
+
+// Policy is who may call what: shoppers their cart and orders, operators
+// the back office, anyone (verified by the provider's signature) the
+// payment callback.
+var Policy = auth.Merge(CallbackPolicy, auth.Policy{
+	orderv1.CartService_GetMyCart_FullMethodName:       auth.MemberOnly,
+	orderv1.CartService_AddCartLine_FullMethodName:     auth.MemberOnly,
+	orderv1.CartService_UpdateCartLine_FullMethodName:  auth.MemberOnly,
+	orderv1.CartService_RemoveCartLines_FullMethodName: auth.MemberOnly,
+	orderv1.CartService_SelectCartLines_FullMethodName: auth.MemberOnly,
+	orderv1.CartService_MergeGuestCart_FullMethodName:  auth.MemberOnly,
+
+	orderv1.OrderService_QuoteCheckout_FullMethodName:  auth.MemberOnly,
+	orderv1.OrderService_CreateOrder_FullMethodName:    auth.MemberOnly,
+	orderv1.OrderService_GetMyOrder_FullMethodName:     auth.MemberOnly,
+	orderv1.OrderService_ListMyOrders_FullMethodName:   auth.MemberOnly,
+	orderv1.OrderService_CancelMyOrder_FullMethodName:  auth.MemberOnly,
+	orderv1.OrderService_PayOrder_FullMethodName:       auth.MemberOnly,
+	orderv1.OrderService_ConfirmReceipt_FullMethodName: auth.MemberOnly,
+
+	orderv1.OrderAdminService_AdminGetOrder_FullMethodName:    auth.AdminOnly,
+	orderv1.OrderAdminService_AdminListOrders_FullMethodName:  auth.AdminOnly,
+	orderv1.OrderAdminService_ShipOrder_FullMethodName:        auth.AdminOnly,
+	orderv1.OrderAdminService_AdminCancelOrder_FullMethodName: auth.AdminOnly,
+})
+
+// Services are the use cases the handlers call.
+type Services struct {
+	Carts    *app.Carts
+	Checkout *app.Checkout
+	Orders   *app.Orders
+	Payments *app.Payments
+}
+
+// Register serves every order contract on s.
+func Register(s grpc.ServiceRegistrar, svc Services) {
+	orderv1.RegisterCartServiceServer(s, &cartServer{svc: svc})
+	orderv1.RegisterOrderServiceServer(s, &orderServer{svc: svc})
+	orderv1.RegisterOrderAdminServiceServer(s, &adminServer{svc: svc})
+	RegisterCallbacks(s, svc.Payments)
+}
+
+func status(ctx context.Context, err error) error { return errs.Status(ctx, Domain, err) }
+
+// member is the calling member (the policy admits members only).
+func member(ctx context.Context) (string, error) {
+	id, ok := auth.FromContext(ctx)
+	if !ok || id.Kind != auth.KindMember || id.Subject == "" {
+		return "", status(ctx, fault.New(fault.Unauthenticated, domain.ReasonTokenMissing, "a member token is required"))
+	}
+	return id.Subject, nil
+}
+
+// operator is the calling operator or service's subject.
+func operator(ctx context.Context) string {
+	id, _ := auth.FromContext(ctx)
+	return id.Subject
+}
+
+// Page tokens are the last id of the page, bound to the listing's filter.
+
+func encodeToken(filter, lastID string) string {
+	return base64.RawURLEncoding.EncodeToString([]byte(filter + "\x00" + lastID))
+}
+
+func decodeToken(tok, filter string) (string, error) {
+	if tok == "" {
+		return "", nil
+	}
+	b, err := base64.RawURLEncoding.DecodeString(tok)
+	f, last, ok := strings.Cut(string(b), "\x00")
+	if err != nil || !ok || f != filter || last == "" {
+		return "", fault.New(fault.Invalid, domain.ReasonPageTokenInvalid, "page_token does not belong to this listing", "field", "page_token")
+	}
+	return last, nil
+}
+
+func pageSize(n int32) (int, error) {
+	switch {
+	case n < 0:
+		return 0, fault.New(fault.Invalid, domain.ReasonPageSizeInvalid, "page_size must not be negative", "field", "page_size")
+	case n == 0:
+		return 20, nil
+	case n > 50:
+		return 50, nil
+	}
+	return int(n), nil
+}
+
+// list pages through orders and makes the next token.
+func list(ctx context.Context, o *app.Orders, memberID string, st orderv1.OrderStatus, size int32, tok string) ([]*orderv1.Order, string, error) {
+	n, err := pageSize(size)
+	if err != nil {
+		return nil, "", err
+	}
+	filter := memberID + "|" + st.String()
+	after, err := decodeToken(tok, filter)
+	if err != nil {
+		return nil, "", err
+	}
+	status := statusFromProto(st)
+	got, err := o.List(ctx, memberID, status, after, n+1)
+	if err != nil {
+		return nil, "", err
+	}
+	next := ""
+	if len(got) > n {
+		got = got[:n]
+		next = encodeToken(filter, got[n-1].ID)
+	}
+	out := make([]*orderv1.Order, 0, len(got))
+	for _, g := range got {
+		out = append(out, orderProto(g))
+	}
+	return out, next, nil
+}

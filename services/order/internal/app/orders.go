@@ -1,0 +1,145 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"strings"
+
+	"siyu.dev/pkg/clock"
+	"siyu.dev/pkg/fault"
+	"siyu.dev/services/order/internal/domain"
+	"siyu.dev/services/order/internal/events"
+)
+
+// Orders are the order lifecycle use cases for shoppers and operators.
+type Orders struct {
+	store     OrderStore
+	inventory Inventory
+	members   Members
+	timing    domain.Timing
+	clk       clock.Clock
+}
+
+// NewOrders builds the lifecycle use cases.
+func NewOrders(store OrderStore, inventory Inventory, members Members, timing domain.Timing, clk clock.Clock) *Orders {
+	return &Orders{store: store, inventory: inventory, members: members, timing: timing, clk: clk}
+}
+
+var errNoOrder = fault.New(fault.NotFound, domain.ReasonOrderNotFound, "no such order")
+
+// Mine returns the member's order; anyone else's is ORDER_NOT_FOUND.
+func (s *Orders) Mine(ctx context.Context, memberID, id string) (domain.Order, error) {
+	o, err := s.Any(ctx, id)
+	if err != nil {
+		return o, err
+	}
+	if o.MemberID != memberID {
+		return domain.Order{}, errNoOrder.With("order_id", id)
+	}
+	return o, nil
+}
+
+// Any returns any visible order (operators).
+func (s *Orders) Any(ctx context.Context, id string) (domain.Order, error) {
+	if id == "" {
+		return domain.Order{}, fault.New(fault.Invalid, domain.ReasonOrderNotFound, "order_id is required", "field", "order_id")
+	}
+	o, err := s.store.Order(ctx, id)
+	if err != nil {
+		return o, err
+	}
+	if !o.Status.Visible() {
+		return domain.Order{}, errNoOrder.With("order_id", id)
+	}
+	return o, nil
+}
+
+// List pages through orders, newest first ("" member: everyone's).
+func (s *Orders) List(ctx context.Context, memberID string, status domain.Status, after string, limit int) ([]domain.Order, error) {
+	return s.store.List(ctx, memberID, status, after, limit)
+}
+
+// Cancel cancels an unpaid order: the order turns CANCELLED first (so a
+// payment landing later is refunded rather than selling released stock),
+// then stock and points are released. memberID "" is an operator.
+func (s *Orders) Cancel(ctx context.Context, memberID, id, by, reason string) (domain.Order, error) {
+	if len(reason) > 200 {
+		return domain.Order{}, fault.New(fault.Invalid, domain.ReasonArgumentInvalid, "a reason is at most 200 bytes", "field", "reason")
+	}
+	o, err := s.transition(ctx, memberID, id, domain.ActionCancel, func(o *domain.Order) (bool, error) {
+		if o.Status == domain.StatusCancelled {
+			return false, nil
+		}
+		o.CancelledBy, o.CancelReason = by, reason
+		return true, nil
+	})
+	if err != nil {
+		return o, err
+	}
+	if err := release(ctx, s.store, s.inventory, s.members, o, s.clk); err != nil {
+		// The order is cancelled; the sweeper finishes the release.
+		return o, nil
+	}
+	return s.store.Order(ctx, id)
+}
+
+// Ship ships a paid order. Shipping again with the same tracking number
+// answers the order; another is refused.
+func (s *Orders) Ship(ctx context.Context, id, carrier, tracking string) (domain.Order, error) {
+	carrier, tracking = strings.TrimSpace(carrier), strings.TrimSpace(tracking)
+	if carrier == "" || tracking == "" || len(carrier) > 32 || len(tracking) > 64 {
+		return domain.Order{}, fault.New(fault.Invalid, domain.ReasonArgumentInvalid, "carrier and tracking_number are required", "field", "tracking_number")
+	}
+	return s.transition(ctx, "", id, domain.ActionShip, func(o *domain.Order) (bool, error) {
+		if o.Status == domain.StatusShipped && o.TrackingNo == tracking && o.Carrier == carrier {
+			return false, nil
+		}
+		o.Carrier, o.TrackingNo = carrier, tracking
+		return true, nil
+	})
+}
+
+// ConfirmReceipt is the shopper confirming delivery; repeats answer the order.
+func (s *Orders) ConfirmReceipt(ctx context.Context, memberID, id string) (domain.Order, error) {
+	return s.transition(ctx, memberID, id, domain.ActionReceive, func(o *domain.Order) (bool, error) {
+		return o.Status != domain.StatusReceived && o.Status != domain.StatusCompleted, nil
+	})
+}
+
+// transition applies a to the order with compare-and-set and its event in
+// the outbox. prepare may say the order is already where a repeat would
+// put it (false: answer it unchanged). memberID "" skips the ownership
+// check (operators and the sweeper).
+func (s *Orders) transition(ctx context.Context, memberID, id string, a domain.Action, prepare func(*domain.Order) (bool, error)) (domain.Order, error) {
+	for range casAttempts {
+		var (
+			o   domain.Order
+			err error
+		)
+		if memberID != "" {
+			o, err = s.Mine(ctx, memberID, id)
+		} else {
+			o, err = s.Any(ctx, id)
+		}
+		if err != nil {
+			return o, err
+		}
+		change, err := prepare(&o)
+		if err != nil || !change {
+			return o, err
+		}
+		if err := o.Do(a, s.clk.Now(), s.timing); err != nil {
+			return domain.Order{}, err
+		}
+		evs, err := events.For(ctx, o, a)
+		if err != nil {
+			return domain.Order{}, err
+		}
+		saved, err := s.store.Update(ctx, o, evs...)
+		if errors.Is(err, ErrStale) {
+			continue
+		}
+		return saved, err
+	}
+	return domain.Order{}, ErrStale
+}

@@ -1,0 +1,251 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"strings"
+
+	"siyu.dev/pkg/clock"
+	"siyu.dev/pkg/fault"
+	"siyu.dev/services/order/internal/domain"
+	"siyu.dev/services/order/internal/events"
+)
+
+// Ack is what a provider gets back for its callback.
+type Ack struct {
+	HTTPStatus  int
+	Body        []byte
+	ContentType string
+}
+
+// ackOK is the acknowledgement WeChat Pay v3 documents; other providers
+// only look at the 2xx status.
+var ackOK = Ack{HTTPStatus: http.StatusOK, Body: []byte(`{"code":"SUCCESS","message":"成功"}`), ContentType: "application/json"}
+
+// PayResult is what the client needs to pay.
+type PayResult struct {
+	PaymentID string
+	PayURL    string
+	Params    map[string]string
+	AmountFen int64
+}
+
+// Payments starts payments and applies providers' notifications.
+type Payments struct {
+	store     OrderStore
+	members   Members
+	providers map[string]Provider
+	fallback  string
+	timing    domain.Timing
+	clk       clock.Clock
+}
+
+// NewPayments builds the payment use cases over the configured providers;
+// the first is the default.
+func NewPayments(store OrderStore, members Members, providers []Provider, timing domain.Timing, clk clock.Clock) *Payments {
+	p := &Payments{store: store, members: members, providers: map[string]Provider{}, timing: timing, clk: clk}
+	for _, pr := range providers {
+		if p.fallback == "" {
+			p.fallback = pr.Name()
+		}
+		p.providers[pr.Name()] = pr
+	}
+	return p
+}
+
+// paymentSep joins an order id and a provider into a payment id, so a
+// notification leads to its order by _id without a lookup.
+const paymentSep = "-"
+
+// PaymentID is the id of an order's payment with a provider.
+func PaymentID(orderID, provider string) string { return orderID + paymentSep + provider }
+
+func orderOf(paymentID string) string {
+	i := strings.Index(paymentID, paymentSep)
+	if i <= 0 {
+		return ""
+	}
+	return paymentID[:i]
+}
+
+func (p *Payments) provider(name string) (Provider, error) {
+	if name == "" {
+		name = p.fallback
+	}
+	pr, ok := p.providers[name]
+	if !ok {
+		return nil, fault.New(fault.NotFound, domain.ReasonPaymentProviderUnknown, "no such payment provider", "provider", name)
+	}
+	return pr, nil
+}
+
+// Pay starts (or repeats) a payment of the member's unpaid order.
+func (p *Payments) Pay(ctx context.Context, memberID, orderID, providerName, openID string) (PayResult, error) {
+	pr, err := p.provider(providerName)
+	if err != nil {
+		return PayResult{}, err
+	}
+	for range casAttempts {
+		o, err := p.store.Order(ctx, orderID)
+		if err != nil || o.MemberID != memberID || !o.Status.Visible() {
+			return PayResult{}, errNoOrder.With("order_id", orderID)
+		}
+		if _, err := domain.Next(o.Status, domain.ActionPay); err != nil {
+			return PayResult{}, err
+		}
+		if !p.clk.Now().Before(o.PayDeadline) {
+			return PayResult{}, fault.New(fault.Precondition, domain.ReasonPaymentDeadline, "the time to pay this order is over")
+		}
+		id := PaymentID(o.ID, pr.Name())
+		if o.PaymentID != id {
+			o.PaymentID, o.Provider, o.UpdatedAt = id, pr.Name(), p.clk.Now()
+			if _, err := p.store.Update(ctx, o); errors.Is(err, ErrStale) {
+				continue
+			} else if err != nil {
+				return PayResult{}, err
+			}
+		}
+		res, err := pr.Prepay(ctx, PrepayRequest{PaymentID: id, OrderID: o.ID, AmountFen: o.TotalFen, Description: describe(o), PayerOpenID: openID, ExpireAt: o.PayDeadline})
+		if err != nil {
+			return PayResult{}, err
+		}
+		return PayResult{PaymentID: id, PayURL: res.PayURL, Params: res.Params, AmountFen: o.TotalFen}, nil
+	}
+	return PayResult{}, ErrStale
+}
+
+func describe(o domain.Order) string {
+	if len(o.Lines) == 0 {
+		return "订单 " + o.ID
+	}
+	d := o.Lines[0].Title
+	if len(o.Lines) > 1 {
+		d += " 等"
+	}
+	return d
+}
+
+// HandleNotification verifies a provider's callback and applies it.
+func (p *Payments) HandleNotification(ctx context.Context, provider string, h http.Header, body []byte) (Ack, error) {
+	pr, ok := p.providers[provider]
+	if !ok {
+		return Ack{}, fault.New(fault.NotFound, domain.ReasonPaymentProviderUnknown, "no such payment provider", "provider", provider)
+	}
+	n, err := pr.ParseNotification(ctx, h, body)
+	if err != nil {
+		if f, ok := fault.As(err); ok {
+			return Ack{}, f
+		}
+		return Ack{}, fault.New(fault.Unauthenticated, domain.ReasonNotificationInvalid, "the notification failed verification")
+	}
+	if err := p.apply(ctx, pr, n); err != nil {
+		return Ack{}, err
+	}
+	return ackOK, nil
+}
+
+// apply records a verified notification. The amount and currency are
+// checked against the order. A replay changes nothing; a payment for an
+// order that is no longer waiting for one (cancelled, or paid by another
+// payment) is refunded at once.
+func (p *Payments) apply(ctx context.Context, pr Provider, n Notification) error {
+	if !n.Succeeded {
+		return nil
+	}
+	orderID := orderOf(n.PaymentID)
+	for range casAttempts {
+		o, err := p.store.Order(ctx, orderID)
+		if err != nil {
+			return fault.New(fault.NotFound, domain.ReasonPaymentNotFound, "no order for this payment", "payment_id", n.PaymentID)
+		}
+		switch {
+		case o.Status == domain.StatusPendingPayment:
+			if err := o.CheckPayment(n.AmountFen, n.Currency); err != nil {
+				return err
+			}
+			o.PaymentID, o.Provider, o.ProviderTxnID, o.PaidFen = n.PaymentID, pr.Name(), n.ProviderTxnID, n.AmountFen
+			if err := o.Do(domain.ActionPay, p.clk.Now(), p.timing); err != nil {
+				return err
+			}
+			evs, err := events.For(ctx, o, domain.ActionPay)
+			if err != nil {
+				return err
+			}
+			saved, err := p.store.Update(ctx, o, evs...)
+			if errors.Is(err, ErrStale) {
+				continue
+			}
+			if err != nil {
+				return err
+			}
+			// A failure here is finished by the sweeper.
+			_ = confirmPoints(ctx, p.store, p.members, saved, p.clk)
+			return nil
+		case o.PaymentID == n.PaymentID && o.ProviderTxnID == n.ProviderTxnID && o.PaidFen > 0:
+			return nil // a replay
+		default:
+			return p.refundStray(ctx, pr, o, n)
+		}
+	}
+	return ErrStale
+}
+
+// refundStray gives back a payment the order cannot take (it was cancelled,
+// or another payment paid it). The refund id is fixed by the payment, so
+// replays refund once.
+func (p *Payments) refundStray(ctx context.Context, pr Provider, o domain.Order, n Notification) error {
+	refundID := "r" + n.PaymentID
+	if _, err := pr.Refund(ctx, RefundRequest{RefundID: refundID, PaymentID: n.PaymentID, ProviderTxnID: n.ProviderTxnID,
+		TotalFen: n.AmountFen, RefundFen: n.AmountFen, Reason: "订单已取消，自动退款"}); err != nil {
+		return err
+	}
+	for range casAttempts {
+		if o.LateRefundID == refundID {
+			return nil
+		}
+		o.LateRefundID, o.UpdatedAt = refundID, p.clk.Now()
+		_, err := p.store.Update(ctx, o)
+		if !errors.Is(err, ErrStale) {
+			return err
+		}
+		if o, err = p.store.Order(ctx, o.ID); err != nil {
+			return err
+		}
+	}
+	return ErrStale
+}
+
+// confirmPoints spends a paid order's frozen points and records it.
+func confirmPoints(ctx context.Context, store OrderStore, members Members, o domain.Order, clk clock.Clock) error {
+	if !o.PointsToConfirm {
+		return nil
+	}
+	if err := members.ConfirmPoints(ctx, o.MemberID, o.ID); err != nil {
+		return err
+	}
+	o.PointsConfirmed(clk.Now())
+	_, err := store.Update(ctx, o)
+	return err
+}
+
+// Reconcile asks the provider about an unpaid order at its deadline: a
+// payment the callback never delivered is applied. It reports whether the
+// order turned out paid.
+func (p *Payments) Reconcile(ctx context.Context, o domain.Order) (bool, error) {
+	if o.PaymentID == "" {
+		return false, nil
+	}
+	pr, ok := p.providers[o.Provider]
+	if !ok {
+		return false, nil
+	}
+	n, err := pr.Query(ctx, o.PaymentID)
+	if err != nil {
+		return false, err
+	}
+	if !n.Succeeded {
+		return false, nil
+	}
+	return true, p.apply(ctx, pr, n)
+}

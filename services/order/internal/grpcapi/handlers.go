@@ -1,0 +1,227 @@
+package grpcapi
+
+import (
+	"context"
+
+	orderv1 "siyu.dev/proto/siyu/order/v1"
+	"siyu.dev/services/order/internal/domain"
+)
+
+type cartServer struct {
+	orderv1.UnimplementedCartServiceServer
+	svc Services
+}
+
+func (s *cartServer) GetMyCart(ctx context.Context, _ *orderv1.GetMyCartRequest) (*orderv1.GetMyCartResponse, error) {
+	m, err := member(ctx)
+	if err != nil {
+		return nil, err
+	}
+	v, err := s.svc.Carts.Get(ctx, m)
+	if err != nil {
+		return nil, status(ctx, err)
+	}
+	return &orderv1.GetMyCartResponse{Cart: cartProto(v)}, nil
+}
+
+func (s *cartServer) AddCartLine(ctx context.Context, req *orderv1.AddCartLineRequest) (*orderv1.AddCartLineResponse, error) {
+	m, err := member(ctx)
+	if err != nil {
+		return nil, err
+	}
+	v, err := s.svc.Carts.Add(ctx, m, req.GetProductId(), req.GetSkuId(), req.GetQuantity())
+	if err != nil {
+		return nil, status(ctx, err)
+	}
+	return &orderv1.AddCartLineResponse{Cart: cartProto(v)}, nil
+}
+
+func (s *cartServer) UpdateCartLine(ctx context.Context, req *orderv1.UpdateCartLineRequest) (*orderv1.UpdateCartLineResponse, error) {
+	m, err := member(ctx)
+	if err != nil {
+		return nil, err
+	}
+	v, err := s.svc.Carts.Update(ctx, m, req.GetSkuId(), req.GetQuantity())
+	if err != nil {
+		return nil, status(ctx, err)
+	}
+	return &orderv1.UpdateCartLineResponse{Cart: cartProto(v)}, nil
+}
+
+func (s *cartServer) RemoveCartLines(ctx context.Context, req *orderv1.RemoveCartLinesRequest) (*orderv1.RemoveCartLinesResponse, error) {
+	m, err := member(ctx)
+	if err != nil {
+		return nil, err
+	}
+	v, err := s.svc.Carts.Remove(ctx, m, req.GetSkuIds())
+	if err != nil {
+		return nil, status(ctx, err)
+	}
+	return &orderv1.RemoveCartLinesResponse{Cart: cartProto(v)}, nil
+}
+
+func (s *cartServer) SelectCartLines(ctx context.Context, req *orderv1.SelectCartLinesRequest) (*orderv1.SelectCartLinesResponse, error) {
+	m, err := member(ctx)
+	if err != nil {
+		return nil, err
+	}
+	v, err := s.svc.Carts.Select(ctx, m, req.GetSkuIds(), req.GetSelected())
+	if err != nil {
+		return nil, status(ctx, err)
+	}
+	return &orderv1.SelectCartLinesResponse{Cart: cartProto(v)}, nil
+}
+
+func (s *cartServer) MergeGuestCart(ctx context.Context, req *orderv1.MergeGuestCartRequest) (*orderv1.MergeGuestCartResponse, error) {
+	m, err := member(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var guest []domain.CartLine
+	for _, l := range req.GetLines() {
+		guest = append(guest, domain.CartLine{ProductID: l.GetProductId(), SKUID: l.GetSkuId(), Quantity: l.GetQuantity()})
+	}
+	v, left, err := s.svc.Carts.Merge(ctx, m, guest)
+	if err != nil {
+		return nil, status(ctx, err)
+	}
+	out := &orderv1.MergeGuestCartResponse{Cart: cartProto(v)}
+	for _, l := range left {
+		out.LeftOut = append(out.LeftOut, &orderv1.GuestCartLine{ProductId: l.ProductID, SkuId: l.SKUID, Quantity: l.Quantity})
+	}
+	return out, nil
+}
+
+type orderServer struct {
+	orderv1.UnimplementedOrderServiceServer
+	svc Services
+}
+
+func (s *orderServer) QuoteCheckout(ctx context.Context, req *orderv1.QuoteCheckoutRequest) (*orderv1.QuoteCheckoutResponse, error) {
+	m, err := member(ctx)
+	if err != nil {
+		return nil, err
+	}
+	q, err := s.svc.Checkout.Quote(ctx, appQuoteInput(m, req))
+	if err != nil {
+		return nil, status(ctx, err)
+	}
+	return &orderv1.QuoteCheckoutResponse{Quote: quoteProto(q)}, nil
+}
+
+func (s *orderServer) CreateOrder(ctx context.Context, req *orderv1.CreateOrderRequest) (*orderv1.CreateOrderResponse, error) {
+	m, err := member(ctx)
+	if err != nil {
+		return nil, err
+	}
+	o, err := s.svc.Checkout.Place(ctx, placeInput(m, req))
+	if err != nil {
+		return nil, status(ctx, err)
+	}
+	return &orderv1.CreateOrderResponse{Order: orderProto(o)}, nil
+}
+
+func (s *orderServer) GetMyOrder(ctx context.Context, req *orderv1.GetMyOrderRequest) (*orderv1.GetMyOrderResponse, error) {
+	m, err := member(ctx)
+	if err != nil {
+		return nil, err
+	}
+	o, err := s.svc.Orders.Mine(ctx, m, req.GetOrderId())
+	if err != nil {
+		return nil, status(ctx, err)
+	}
+	return &orderv1.GetMyOrderResponse{Order: orderProto(o)}, nil
+}
+
+func (s *orderServer) ListMyOrders(ctx context.Context, req *orderv1.ListMyOrdersRequest) (*orderv1.ListMyOrdersResponse, error) {
+	m, err := member(ctx)
+	if err != nil {
+		return nil, err
+	}
+	orders, next, err := list(ctx, s.svc.Orders, m, req.GetStatus(), req.GetPageSize(), req.GetPageToken())
+	if err != nil {
+		return nil, status(ctx, err)
+	}
+	return &orderv1.ListMyOrdersResponse{Orders: orders, NextPageToken: next}, nil
+}
+
+func (s *orderServer) CancelMyOrder(ctx context.Context, req *orderv1.CancelMyOrderRequest) (*orderv1.CancelMyOrderResponse, error) {
+	m, err := member(ctx)
+	if err != nil {
+		return nil, err
+	}
+	o, err := s.svc.Orders.Cancel(ctx, m, req.GetOrderId(), "shopper", req.GetReason())
+	if err != nil {
+		return nil, status(ctx, err)
+	}
+	return &orderv1.CancelMyOrderResponse{Order: orderProto(o)}, nil
+}
+
+func (s *orderServer) PayOrder(ctx context.Context, req *orderv1.PayOrderRequest) (*orderv1.PayOrderResponse, error) {
+	m, err := member(ctx)
+	if err != nil {
+		return nil, err
+	}
+	r, err := s.svc.Payments.Pay(ctx, m, req.GetOrderId(), req.GetProvider(), req.GetPayerOpenid())
+	if err != nil {
+		return nil, status(ctx, err)
+	}
+	return &orderv1.PayOrderResponse{PaymentId: r.PaymentID, PayUrl: r.PayURL, Params: r.Params, AmountFen: r.AmountFen}, nil
+}
+
+func (s *orderServer) ConfirmReceipt(ctx context.Context, req *orderv1.ConfirmReceiptRequest) (*orderv1.ConfirmReceiptResponse, error) {
+	m, err := member(ctx)
+	if err != nil {
+		return nil, err
+	}
+	o, err := s.svc.Orders.ConfirmReceipt(ctx, m, req.GetOrderId())
+	if err != nil {
+		return nil, status(ctx, err)
+	}
+	return &orderv1.ConfirmReceiptResponse{Order: orderProto(o)}, nil
+}
+
+type adminServer struct {
+	orderv1.UnimplementedOrderAdminServiceServer
+	svc Services
+}
+
+func (s *adminServer) AdminGetOrder(ctx context.Context, req *orderv1.AdminGetOrderRequest) (*orderv1.AdminGetOrderResponse, error) {
+	o, err := s.svc.Orders.Any(ctx, req.GetOrderId())
+	if err != nil {
+		return nil, status(ctx, err)
+	}
+	return &orderv1.AdminGetOrderResponse{Order: orderProto(o)}, nil
+}
+
+func (s *adminServer) AdminListOrders(ctx context.Context, req *orderv1.AdminListOrdersRequest) (*orderv1.AdminListOrdersResponse, error) {
+	orders, next, err := list(ctx, s.svc.Orders, req.GetMemberId(), req.GetStatus(), req.GetPageSize(), req.GetPageToken())
+	if err != nil {
+		return nil, status(ctx, err)
+	}
+	return &orderv1.AdminListOrdersResponse{Orders: orders, NextPageToken: next}, nil
+}
+
+func (s *adminServer) ShipOrder(ctx context.Context, req *orderv1.ShipOrderRequest) (*orderv1.ShipOrderResponse, error) {
+	o, err := s.svc.Orders.Ship(ctx, req.GetOrderId(), req.GetCarrier(), req.GetTrackingNumber())
+	if err != nil {
+		return nil, status(ctx, err)
+	}
+	return &orderv1.ShipOrderResponse{Order: orderProto(o)}, nil
+}
+
+func (s *adminServer) AdminCancelOrder(ctx context.Context, req *orderv1.AdminCancelOrderRequest) (*orderv1.AdminCancelOrderResponse, error) {
+	o, err := s.svc.Orders.Cancel(ctx, "", req.GetOrderId(), "operator", reasonBy(operator(ctx), req.GetReason()))
+	if err != nil {
+		return nil, status(ctx, err)
+	}
+	return &orderv1.AdminCancelOrderResponse{Order: orderProto(o)}, nil
+}
+
+// reasonBy keeps who cancelled with why, for the order's history.
+func reasonBy(who, why string) string {
+	if who == "" {
+		return why
+	}
+	return why + " (" + who + ")"
+}

@@ -1,0 +1,251 @@
+// Package mongostore keeps carts, quotes and orders in MongoDB. Every
+// shopper path reaches its document by _id (a cart's _id is the member id,
+// an order's its id, a request's the member and request id), so it costs
+// the same at any size on the embedded store. Each write is one atomic
+// single-document update; an order's events ride in its outbox.
+package mongostore
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/mongo"
+	"go.mongodb.org/mongo-driver/v2/mongo/options"
+
+	"siyu.dev/pkg/fault"
+	"siyu.dev/pkg/mongox"
+	"siyu.dev/pkg/natsx"
+	"siyu.dev/pkg/outbox"
+	"siyu.dev/services/order/internal/app"
+	"siyu.dev/services/order/internal/domain"
+)
+
+// OrdersCollection holds the orders and their outboxes.
+const OrdersCollection = "orders"
+
+// Store implements the app's CartStore, QuoteStore and OrderStore.
+type Store struct {
+	Carts, Quotes, Orders, Requests *mongo.Collection
+	flush                           func(coll *mongo.Collection, id any)
+}
+
+// New uses db's collections; flush publishes an order's outbox right after
+// a write (the relay's sweep covers whatever it misses; nil: only the sweep).
+func New(db *mongo.Database, flush func(coll *mongo.Collection, id any)) *Store {
+	if flush == nil {
+		flush = func(*mongo.Collection, any) {}
+	}
+	return &Store{Carts: db.Collection("carts"), Quotes: db.Collection("quotes"), Orders: db.Collection(OrdersCollection),
+		Requests: db.Collection("order_requests"), flush: flush}
+}
+
+// EnsureIndexes creates the secondary indexes of listings and the sweeper
+// (MongoDB uses them; the embedded store scans within the stated bound).
+func (s *Store) EnsureIndexes(ctx context.Context) error {
+	if err := mongox.EnsureIndexes(ctx, s.Orders,
+		mongox.Index{Name: "member_created", Keys: bson.D{{Key: "member_id", Value: 1}, {Key: "_id", Value: -1}}},
+		mongox.Index{Name: "due_at", Keys: bson.D{{Key: "due_at", Value: 1}}}); err != nil {
+		return err
+	}
+	return nil
+}
+
+// Carts.
+
+type cartDoc struct {
+	ID        string            `bson:"_id"`
+	Lines     []domain.CartLine `bson:"lines"`
+	Version   int64             `bson:"version"`
+	UpdatedAt time.Time         `bson:"updated_at"`
+}
+
+// Cart returns the member's cart, empty when there is none.
+func (s *Store) Cart(ctx context.Context, memberID string) (domain.Cart, error) {
+	var d cartDoc
+	err := s.Carts.FindOne(ctx, bson.M{"_id": memberID}).Decode(&d)
+	if errors.Is(err, mongo.ErrNoDocuments) {
+		return domain.Cart{MemberID: memberID}, nil
+	}
+	if err != nil {
+		return domain.Cart{}, err
+	}
+	return domain.Cart{MemberID: d.ID, Lines: d.Lines, Version: d.Version, UpdatedAt: d.UpdatedAt}, nil
+}
+
+// SaveCart writes c if nobody else did since it was read.
+func (s *Store) SaveCart(ctx context.Context, c domain.Cart) error {
+	d := cartDoc{ID: c.MemberID, Lines: c.Lines, Version: c.Version + 1, UpdatedAt: c.UpdatedAt}
+	if d.Lines == nil {
+		d.Lines = []domain.CartLine{}
+	}
+	if c.Version == 0 {
+		_, err := s.Carts.InsertOne(ctx, d)
+		if mongox.IsDuplicateKey(err) {
+			return app.ErrStale
+		}
+		return err
+	}
+	return cas(ctx, s.Carts, c.MemberID, c.Version, bson.M{"$set": bson.M{"lines": d.Lines, "version": d.Version, "updated_at": d.UpdatedAt}})
+}
+
+// cas applies update to the document _id if its version is still version.
+// On the embedded store every client has one connection, so the filter and
+// the write are one step for the whole service.
+func cas(ctx context.Context, coll *mongo.Collection, id string, version int64, update bson.M) error {
+	res, err := coll.UpdateOne(ctx, bson.M{"_id": id, "version": version}, update)
+	if err != nil {
+		return err
+	}
+	if res.MatchedCount == 0 {
+		return app.ErrStale
+	}
+	return nil
+}
+
+// Quotes.
+
+type quoteDoc struct {
+	ID        string    `bson:"_id"`
+	Quote     app.Quote `bson:"quote"`
+	ExpiresAt time.Time `bson:"expires_at"`
+}
+
+// SaveQuote stores q.
+func (s *Store) SaveQuote(ctx context.Context, q app.Quote) error {
+	_, err := s.Quotes.InsertOne(ctx, quoteDoc{ID: q.ID, Quote: q, ExpiresAt: q.ExpiresAt})
+	return err
+}
+
+// Quote returns a quote by id.
+func (s *Store) Quote(ctx context.Context, id string) (app.Quote, error) {
+	var d quoteDoc
+	err := s.Quotes.FindOne(ctx, bson.M{"_id": id}).Decode(&d)
+	if errors.Is(err, mongo.ErrNoDocuments) {
+		return app.Quote{}, fault.New(fault.NotFound, domain.ReasonQuoteNotFound, "no such quote", "quote_id", id)
+	}
+	return d.Quote, err
+}
+
+// Orders.
+
+type orderDoc struct {
+	ID        string        `bson:"_id"`
+	MemberID  string        `bson:"member_id"`
+	Status    domain.Status `bson:"status"`
+	Visible   bool          `bson:"visible"`
+	DueAt     *time.Time    `bson:"due_at,omitempty"`
+	Version   int64         `bson:"version"`
+	Order     domain.Order  `bson:"order"`
+	CreatedAt time.Time     `bson:"created_at"`
+}
+
+func toDoc(o domain.Order) orderDoc {
+	d := orderDoc{ID: o.ID, MemberID: o.MemberID, Status: o.Status, Visible: o.Status.Visible(), Version: o.Version, Order: o, CreatedAt: o.CreatedAt}
+	if !o.DueAt.IsZero() {
+		t := o.DueAt
+		d.DueAt = &t
+	}
+	return d
+}
+
+type requestDoc struct {
+	ID      string `bson:"_id"`
+	OrderID string `bson:"order_id"`
+	Hash    string `bson:"hash"`
+}
+
+// ClaimRequest records the member's request id, or returns who had it.
+func (s *Store) ClaimRequest(ctx context.Context, memberID, requestID, orderID, hash string) (string, string, bool, error) {
+	key := memberID + "/" + requestID
+	_, err := s.Requests.InsertOne(ctx, requestDoc{ID: key, OrderID: orderID, Hash: hash})
+	if err == nil {
+		return orderID, hash, true, nil
+	}
+	if !mongox.IsDuplicateKey(err) {
+		return "", "", false, err
+	}
+	var d requestDoc
+	if err := s.Requests.FindOne(ctx, bson.M{"_id": key}).Decode(&d); err != nil {
+		return "", "", false, err
+	}
+	return d.OrderID, d.Hash, false, nil
+}
+
+// Insert stores a new order.
+func (s *Store) Insert(ctx context.Context, o domain.Order) error {
+	_, err := s.Orders.InsertOne(ctx, toDoc(o))
+	return err
+}
+
+// Delete removes an order.
+func (s *Store) Delete(ctx context.Context, id string) error {
+	_, err := s.Orders.DeleteOne(ctx, bson.M{"_id": id})
+	return err
+}
+
+// Order returns an order by id.
+func (s *Store) Order(ctx context.Context, id string) (domain.Order, error) {
+	var d orderDoc
+	err := s.Orders.FindOne(ctx, bson.M{"_id": id}, options.FindOne().SetProjection(bson.M{outbox.Field: 0})).Decode(&d)
+	if errors.Is(err, mongo.ErrNoDocuments) {
+		return domain.Order{}, fault.New(fault.NotFound, domain.ReasonOrderNotFound, "no such order", "order_id", id)
+	}
+	if err != nil {
+		return domain.Order{}, err
+	}
+	d.Order.Version = d.Version
+	return d.Order, nil
+}
+
+// Update writes o over the version it was read at, with its events.
+func (s *Store) Update(ctx context.Context, o domain.Order, events ...natsx.Event) (domain.Order, error) {
+	prev := o.Version
+	o.Version++
+	d := toDoc(o)
+	set := bson.M{"status": d.Status, "visible": d.Visible, "version": d.Version, "order": d.Order}
+	update := bson.M{"$set": set}
+	if d.DueAt != nil {
+		set["due_at"] = d.DueAt
+	} else {
+		update["$unset"] = bson.M{"due_at": ""}
+	}
+	if len(events) > 0 {
+		update["$push"] = outbox.Push(o.UpdatedAt, events...)
+	}
+	if err := cas(ctx, s.Orders, o.ID, prev, update); err != nil {
+		return domain.Order{}, err
+	}
+	if len(events) > 0 {
+		s.flush(s.Orders, o.ID)
+	}
+	return o, nil
+}
+
+// List pages through visible orders newest first (ids sort by creation).
+func (s *Store) List(ctx context.Context, memberID string, status domain.Status, after string, limit int) ([]domain.Order, error) {
+	filter := bson.M{"visible": true}
+	if memberID != "" {
+		filter["member_id"] = memberID
+	}
+	if status != "" {
+		filter["status"] = status
+	}
+	if after != "" {
+		filter["_id"] = bson.M{"$lt": after}
+	}
+	opts := options.Find().SetSort(bson.D{{Key: "_id", Value: -1}}).SetLimit(int64(limit)).SetProjection(bson.M{outbox.Field: 0})
+	return mongox.FindAll(ctx, s.Orders, filter, fromDoc, opts)
+}
+
+func fromDoc(d orderDoc) domain.Order {
+	d.Order.Version = d.Version
+	return d.Order
+}
+
+// Due returns orders whose deadline passed.
+func (s *Store) Due(ctx context.Context, now time.Time, limit int) ([]domain.Order, error) {
+	opts := options.Find().SetSort(bson.D{{Key: "due_at", Value: 1}}).SetLimit(int64(limit)).SetProjection(bson.M{outbox.Field: 0})
+	return mongox.FindAll(ctx, s.Orders, bson.M{"due_at": bson.M{"$lte": now}}, fromDoc, opts)
+}
