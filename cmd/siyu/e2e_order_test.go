@@ -1,0 +1,155 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"sync"
+	"testing"
+
+	"siyu.dev/pkg/auth"
+)
+
+const shipTo = `{"name":"张三","phone":"13800138000","province":"上海市","city":"上海市","district":"浦东新区","detail":"世纪大道 1 号"}`
+
+// TestCheckoutThroughGateway runs a shopper from cart to a placed order and
+// back out by cancelling, checking stock and points in product and member at
+// each step, and that another member can see or touch none of it.
+func TestCheckoutThroughGateway(t *testing.T) {
+	shop := startShop(t, "")
+	api := shop.api
+	owner := shop.token(t, auth.Identity{Subject: "owner-co", Kind: auth.KindAdmin, Roles: []string{auth.RoleOwner}})
+	api.expect(t, "POST", "/v1/admin/categories", owner, `{"category_id":"co-cat","category":{"name":"下单测试"}}`, 200)
+	api.expect(t, "POST", "/v1/admin/products", owner, `{"product_id":"co-a","product":{"title":"纯棉T恤","category_id":"co-cat","status":"PRODUCT_STATUS_ON_SALE","skus":[{"code":"A","price_fen":3990,"stock":10}]}}`, 200)
+	const sku = "co-a-A"
+	alice := api.login(t, "13900000501")
+	bob := api.login(t, "13900000502")
+	api.expect(t, "POST", "/v1/admin/members/"+alice.memberID+"/points:adjust", owner, `{"request_id":"co-grant","points":1000,"reason":"测试"}`, 200)
+
+	api.expectReason(t, "POST", "/v1/cart/lines", alice.access, `{"product_id":"co-a","sku_id":"nope","quantity":1}`, 404, "SKU_NOT_FOUND")
+	api.expectReason(t, "POST", "/v1/cart/lines", "", `{"product_id":"co-a","sku_id":"co-a-A","quantity":1}`, 401, "TOKEN_MISSING")
+	cart := api.expect(t, "POST", "/v1/cart/lines", alice.access, `{"product_id":"co-a","sku_id":"co-a-A","quantity":2}`, 200)
+	if fmt.Sprint(cart["selected_fen"]) != "7980" {
+		t.Fatalf("cart %v", cart)
+	}
+	if lines, _ := api.expect(t, "GET", "/v1/cart", bob.access, "", 200)["lines"].([]any); len(lines) != 0 {
+		t.Fatalf("bob sees lines %v", lines)
+	}
+	api.expectReason(t, "POST", "/v1/checkout/quotes", alice.access, `{"points_to_use":500}`, 400, "ADDRESS_REQUIRED")
+	quote := api.expect(t, "POST", "/v1/checkout/quotes", alice.access, `{"address":`+shipTo+`,"points_to_use":500}`, 200)
+	// 7980 goods, 500 points, 10 yuan shipping under 99 yuan.
+	if fmt.Sprint(quote["total_fen"]) != "8480" || fmt.Sprint(quote["points_used"]) != "500" || fmt.Sprint(quote["shipping_fen"]) != "1000" {
+		t.Fatalf("quote %v", quote)
+	}
+	qid := quote["quote_id"].(string)
+	api.expectReason(t, "POST", "/v1/orders", bob.access, `{"request_id":"b1","quote_id":"`+qid+`"}`, 404, "QUOTE_NOT_FOUND")
+	api.expectReason(t, "POST", "/v1/orders", alice.access, `{"quote_id":"`+qid+`"}`, 400, "REQUEST_ID_REQUIRED")
+	order := api.expect(t, "POST", "/v1/orders", alice.access, `{"request_id":"a1","quote_id":"`+qid+`","channel":"h5"}`, 200)
+	id := order["order_id"].(string)
+	if order["status"] != "ORDER_STATUS_PENDING_PAYMENT" || fmt.Sprint(order["total_fen"]) != "8480" {
+		t.Fatalf("order %v", order)
+	}
+	again := api.expect(t, "POST", "/v1/orders", alice.access, `{"request_id":"a1","quote_id":"`+qid+`","channel":"h5"}`, 200)
+	if again["order_id"] != id {
+		t.Fatalf("a repeat placed another order: %v", again["order_id"])
+	}
+	api.expectReason(t, "POST", "/v1/orders", alice.access, `{"request_id":"a1","quote_id":"`+qid+`","channel":"mini_program"}`, 400, "REQUEST_ID_REUSED")
+
+	stock := api.expect(t, "GET", "/v1/admin/skus/"+sku+"/stock", owner, "", 200)
+	points := api.expect(t, "GET", "/v1/admin/members/"+alice.memberID+"/points", owner, "", 200)
+	if fmt.Sprint(stock["available"]) != "8" || fmt.Sprint(stock["reserved"]) != "2" || fmt.Sprint(points["available_points"]) != "500" || fmt.Sprint(points["frozen_points"]) != "500" {
+		t.Fatalf("after placing: stock %v points %v", stock, points)
+	}
+	if lines, _ := api.expect(t, "GET", "/v1/cart", alice.access, "", 200)["lines"].([]any); len(lines) != 0 {
+		t.Errorf("ordered lines stay in the cart: %v", lines)
+	}
+
+	api.expectReason(t, "GET", "/v1/orders/"+id, bob.access, "", 404, "ORDER_NOT_FOUND")
+	api.expectReason(t, "POST", "/v1/orders/"+id+":cancel", bob.access, `{}`, 404, "ORDER_NOT_FOUND")
+	api.expectReason(t, "POST", "/v1/orders/"+id+":confirm-receipt", bob.access, `{}`, 404, "ORDER_NOT_FOUND")
+	if orders, _ := api.expect(t, "GET", "/v1/orders", bob.access, "", 200)["orders"].([]any); len(orders) != 0 {
+		t.Errorf("bob lists %v", orders)
+	}
+	if orders, _ := api.expect(t, "GET", "/v1/orders", alice.access, "", 200)["orders"].([]any); len(orders) != 1 {
+		t.Errorf("alice lists %v", orders)
+	}
+	api.expectReason(t, "GET", "/v1/admin/orders/"+id, alice.access, "", 403, "ROLE_REQUIRED")
+	if got := api.expect(t, "GET", "/v1/admin/orders?member_id="+alice.memberID, owner, "", 200); len(got["orders"].([]any)) != 1 {
+		t.Errorf("operator list %v", got)
+	}
+	api.expectReason(t, "POST", "/v1/admin/orders/"+id+":ship", owner, `{"carrier":"shunfeng","tracking_number":"SF1"}`, 400, "ORDER_STATE_INVALID")
+
+	cancelled := api.expect(t, "POST", "/v1/orders/"+id+":cancel", alice.access, `{"reason":"不想要了"}`, 200)
+	if cancelled["status"] != "ORDER_STATUS_CANCELLED" {
+		t.Fatalf("cancel %v", cancelled)
+	}
+	stock = api.expect(t, "GET", "/v1/admin/skus/"+sku+"/stock", owner, "", 200)
+	points = api.expect(t, "GET", "/v1/admin/members/"+alice.memberID+"/points", owner, "", 200)
+	if fmt.Sprint(stock["available"]) != "10" || fmt.Sprint(stock["reserved"]) != "0" || fmt.Sprint(points["available_points"]) != "1000" || fmt.Sprint(points["frozen_points"]) != "0" {
+		t.Fatalf("after cancelling: stock %v points %v", stock, points)
+	}
+}
+
+// TestNoOversellThroughGateway: 200 shoppers each order the one SKU that
+// has 10 units, all at once: exactly 10 orders are placed and 190 answered
+// OUT_OF_STOCK; the stock ends at 0 available and 10 reserved.
+func TestNoOversellThroughGateway(t *testing.T) {
+	// 200 shoppers from one loopback address: the per-IP limit is lifted.
+	shop := startShop(t, "", map[string]string{"SIYU_RATE_IP_RPS": "100000", "SIYU_RATE_IP_BURST": "100000"})
+	api := shop.api
+	owner := shop.token(t, auth.Identity{Subject: "owner-os", Kind: auth.KindAdmin, Roles: []string{auth.RoleOwner}})
+	api.expect(t, "POST", "/v1/admin/categories", owner, `{"category_id":"os-cat","category":{"name":"抢购"}}`, 200)
+	api.expect(t, "POST", "/v1/admin/products", owner, `{"product_id":"os-a","product":{"title":"限量款","category_id":"os-cat","status":"PRODUCT_STATUS_ON_SALE","skus":[{"code":"A","price_fen":19900,"stock":10}]}}`, 200)
+	const buyers = 200
+	quotes := make([]string, buyers)
+	tokens := make([]string, buyers)
+	for i := range buyers {
+		s := api.login(t, fmt.Sprintf("1390001%04d", i))
+		tokens[i] = s.access
+		api.expect(t, "POST", "/v1/cart/lines", s.access, `{"product_id":"os-a","sku_id":"os-a-A","quantity":1}`, 200)
+		quotes[i] = api.expect(t, "POST", "/v1/checkout/quotes", s.access, `{"address":`+shipTo+`}`, 200)["quote_id"].(string)
+	}
+	var mu sync.Mutex
+	outcomes := map[string]int{}
+	var wg sync.WaitGroup
+	for i := range buyers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			resp, body := api.do("POST", "/v1/orders", tokens[i], `{"request_id":"buy","quote_id":"`+quotes[i]+`"}`)
+			key := fmt.Sprint(resp.StatusCode)
+			if resp.StatusCode != 200 {
+				key += " " + reasonOf(body)
+			}
+			mu.Lock()
+			outcomes[key]++
+			mu.Unlock()
+		}()
+	}
+	wg.Wait()
+	if outcomes["200"] != 10 || outcomes["400 OUT_OF_STOCK"] != 190 {
+		t.Fatalf("outcomes %v", outcomes)
+	}
+	stock := api.expect(t, "GET", "/v1/admin/skus/os-a-A/stock", owner, "", 200)
+	if fmt.Sprint(stock["available"]) != "0" || fmt.Sprint(stock["reserved"]) != "10" {
+		t.Fatalf("stock %v", stock)
+	}
+	if got := api.expect(t, "GET", "/v1/admin/orders?page_size=50", owner, "", 200); len(got["orders"].([]any)) != 10 {
+		t.Fatalf("%d orders listed", len(got["orders"].([]any)))
+	}
+}
+
+// reasonOf is the ErrorInfo reason of an error body, or "".
+func reasonOf(body string) string {
+	var st struct {
+		Details []struct {
+			Reason string `json:"reason"`
+		} `json:"details"`
+	}
+	_ = json.Unmarshal([]byte(body), &st)
+	for _, d := range st.Details {
+		if d.Reason != "" {
+			return d.Reason
+		}
+	}
+	return ""
+}
