@@ -70,7 +70,7 @@ func TestAuthorize(t *testing.T) {
 	member, _, _ := iss.Issue(Identity{Subject: "m1", Kind: KindMember}, time.Minute)
 	admin, _, _ := iss.Issue(Identity{Subject: "a1", Kind: KindAdmin, Roles: []string{RoleOperator}}, time.Minute)
 	svc, _, _ := iss.Issue(Identity{Subject: "seed", Kind: KindService}, time.Minute)
-	p := Policy{"/x/Public": Public, "/x/Any": AnyCaller, "/x/Member": MemberOnly, "/x/Admin": AdminOnly}
+	p := Policy{"/x/Public": Public, "/x/Any": AnyCaller, "/x/Member": MemberOnly, "/x/Admin": AdminOnly, "/x/Service": ServiceOnly}
 	cases := []struct {
 		method, token string
 		code          codes.Code
@@ -85,6 +85,10 @@ func TestAuthorize(t *testing.T) {
 		{"/x/Admin", member, codes.PermissionDenied, "ROLE_REQUIRED"},
 		{"/x/Admin", admin, codes.OK, ""},
 		{"/x/Admin", svc, codes.OK, ""},
+		{"/x/Service", svc, codes.OK, ""},
+		{"/x/Service", admin, codes.PermissionDenied, "ROLE_REQUIRED"},
+		{"/x/Service", member, codes.PermissionDenied, "ROLE_REQUIRED"},
+		{"/x/Service", "", codes.Unauthenticated, "TOKEN_MISSING"},
 		{"/x/Unlisted", admin, codes.PermissionDenied, "METHOD_NOT_ALLOWED"},
 		{"/grpc.health.v1.Health/Check", "", codes.OK, ""},
 	}

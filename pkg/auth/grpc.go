@@ -26,6 +26,10 @@ const (
 	MemberOnly
 	// AdminOnly needs an operator (any role) or a service token.
 	AdminOnly
+	// ServiceOnly needs a service token: calls one service makes of another
+	// (checkout reading a member's standing, saga steps). No shopper or
+	// operator token passes, so such methods are never reachable from REST.
+	ServiceOnly
 )
 
 // Policy maps full method names ("/siyu.member.v1.AuthService/SmsLogin") to
@@ -82,6 +86,10 @@ func Authorize(ctx context.Context, v *Verifier, p Policy, method string) (conte
 	case AdminOnly:
 		if id.Kind != KindAdmin && id.Kind != KindService {
 			return ctx, errs.New(codes.PermissionDenied, domain, "ROLE_REQUIRED", "only operators may call this", "required", string(KindAdmin))
+		}
+	case ServiceOnly:
+		if id.Kind != KindService {
+			return ctx, errs.New(codes.PermissionDenied, domain, "ROLE_REQUIRED", "only services may call this", "required", string(KindService))
 		}
 	}
 	return ctx, nil

@@ -2293,6 +2293,128 @@ func (x *GetMemberLevelResponse) GetLevel() *MemberLevel {
 	return nil
 }
 
+type GetMemberStandingRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	MemberId      string                 `protobuf:"bytes,1,opt,name=member_id,json=memberId,proto3" json:"member_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetMemberStandingRequest) Reset() {
+	*x = GetMemberStandingRequest{}
+	mi := &file_siyu_member_v1_points_proto_msgTypes[41]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetMemberStandingRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetMemberStandingRequest) ProtoMessage() {}
+
+func (x *GetMemberStandingRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_siyu_member_v1_points_proto_msgTypes[41]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetMemberStandingRequest.ProtoReflect.Descriptor instead.
+func (*GetMemberStandingRequest) Descriptor() ([]byte, []int) {
+	return file_siyu_member_v1_points_proto_rawDescGZIP(), []int{41}
+}
+
+func (x *GetMemberStandingRequest) GetMemberId() string {
+	if x != nil {
+		return x.MemberId
+	}
+	return ""
+}
+
+type GetMemberStandingResponse struct {
+	state    protoimpl.MessageState `protogen:"open.v1"`
+	MemberId string                 `protobuf:"bytes,1,opt,name=member_id,json=memberId,proto3" json:"member_id,omitempty"`
+	Blocked  bool                   `protobuf:"varint,2,opt,name=blocked,proto3" json:"blocked,omitempty"`
+	Deleted  bool                   `protobuf:"varint,3,opt,name=deleted,proto3" json:"deleted,omitempty"`
+	// The member's growth and current tier; tier.discount_permille is the
+	// level discount checkout applies.
+	Level           *MemberLevel `protobuf:"bytes,4,opt,name=level,proto3" json:"level,omitempty"`
+	AvailablePoints int64        `protobuf:"varint,5,opt,name=available_points,json=availablePoints,proto3" json:"available_points,omitempty"`
+	unknownFields   protoimpl.UnknownFields
+	sizeCache       protoimpl.SizeCache
+}
+
+func (x *GetMemberStandingResponse) Reset() {
+	*x = GetMemberStandingResponse{}
+	mi := &file_siyu_member_v1_points_proto_msgTypes[42]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetMemberStandingResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetMemberStandingResponse) ProtoMessage() {}
+
+func (x *GetMemberStandingResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_siyu_member_v1_points_proto_msgTypes[42]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetMemberStandingResponse.ProtoReflect.Descriptor instead.
+func (*GetMemberStandingResponse) Descriptor() ([]byte, []int) {
+	return file_siyu_member_v1_points_proto_rawDescGZIP(), []int{42}
+}
+
+func (x *GetMemberStandingResponse) GetMemberId() string {
+	if x != nil {
+		return x.MemberId
+	}
+	return ""
+}
+
+func (x *GetMemberStandingResponse) GetBlocked() bool {
+	if x != nil {
+		return x.Blocked
+	}
+	return false
+}
+
+func (x *GetMemberStandingResponse) GetDeleted() bool {
+	if x != nil {
+		return x.Deleted
+	}
+	return false
+}
+
+func (x *GetMemberStandingResponse) GetLevel() *MemberLevel {
+	if x != nil {
+		return x.Level
+	}
+	return nil
+}
+
+func (x *GetMemberStandingResponse) GetAvailablePoints() int64 {
+	if x != nil {
+		return x.AvailablePoints
+	}
+	return 0
+}
+
 var File_siyu_member_v1_points_proto protoreflect.FileDescriptor
 
 const file_siyu_member_v1_points_proto_rawDesc = "" +
@@ -2441,7 +2563,15 @@ const file_siyu_member_v1_points_proto_rawDesc = "" +
 	"\x15GetMemberLevelRequest\x12\x1b\n" +
 	"\tmember_id\x18\x01 \x01(\tR\bmemberId\"K\n" +
 	"\x16GetMemberLevelResponse\x121\n" +
-	"\x05level\x18\x01 \x01(\v2\x1b.siyu.member.v1.MemberLevelR\x05level2\xe4\b\n" +
+	"\x05level\x18\x01 \x01(\v2\x1b.siyu.member.v1.MemberLevelR\x05level\"7\n" +
+	"\x18GetMemberStandingRequest\x12\x1b\n" +
+	"\tmember_id\x18\x01 \x01(\tR\bmemberId\"\xca\x01\n" +
+	"\x19GetMemberStandingResponse\x12\x1b\n" +
+	"\tmember_id\x18\x01 \x01(\tR\bmemberId\x12\x18\n" +
+	"\ablocked\x18\x02 \x01(\bR\ablocked\x12\x18\n" +
+	"\adeleted\x18\x03 \x01(\bR\adeleted\x121\n" +
+	"\x05level\x18\x04 \x01(\v2\x1b.siyu.member.v1.MemberLevelR\x05level\x12)\n" +
+	"\x10available_points\x18\x05 \x01(\x03R\x0favailablePoints2\xe4\b\n" +
 	"\rPointsService\x12V\n" +
 	"\vGetMyPoints\x12\".siyu.member.v1.GetMyPointsRequest\x1a#.siyu.member.v1.GetMyPointsResponse\x12n\n" +
 	"\x13ListMyPointsEntries\x12*.siyu.member.v1.ListMyPointsEntriesRequest\x1a+.siyu.member.v1.ListMyPointsEntriesResponse\x12Y\n" +
@@ -2456,13 +2586,14 @@ const file_siyu_member_v1_points_proto_rawDesc = "" +
 	"\x15UpdateLoyaltySettings\x12,.siyu.member.v1.UpdateLoyaltySettingsRequest\x1a-.siyu.member.v1.UpdateLoyaltySettingsResponse2\xc2\x01\n" +
 	"\rSignInService\x12G\n" +
 	"\x06SignIn\x12\x1d.siyu.member.v1.SignInRequest\x1a\x1e.siyu.member.v1.SignInResponse\x12h\n" +
-	"\x11GetSignInCalendar\x12(.siyu.member.v1.GetSignInCalendarRequest\x1a).siyu.member.v1.GetSignInCalendarResponse2\x83\x03\n" +
+	"\x11GetSignInCalendar\x12(.siyu.member.v1.GetSignInCalendarRequest\x1a).siyu.member.v1.GetSignInCalendarResponse2\xed\x03\n" +
 	"\fLevelService\x12_\n" +
 	"\x0eListLevelTiers\x12%.siyu.member.v1.ListLevelTiersRequest\x1a&.siyu.member.v1.ListLevelTiersResponse\x12\\\n" +
 	"\rSetLevelTiers\x12$.siyu.member.v1.SetLevelTiersRequest\x1a%.siyu.member.v1.SetLevelTiersResponse\x12S\n" +
 	"\n" +
 	"GetMyLevel\x12!.siyu.member.v1.GetMyLevelRequest\x1a\".siyu.member.v1.GetMyLevelResponse\x12_\n" +
-	"\x0eGetMemberLevel\x12%.siyu.member.v1.GetMemberLevelRequest\x1a&.siyu.member.v1.GetMemberLevelResponseB(Z&siyu.dev/proto/siyu/member/v1;memberv1b\x06proto3"
+	"\x0eGetMemberLevel\x12%.siyu.member.v1.GetMemberLevelRequest\x1a&.siyu.member.v1.GetMemberLevelResponse\x12h\n" +
+	"\x11GetMemberStanding\x12(.siyu.member.v1.GetMemberStandingRequest\x1a).siyu.member.v1.GetMemberStandingResponseB(Z&siyu.dev/proto/siyu/member/v1;memberv1b\x06proto3"
 
 var (
 	file_siyu_member_v1_points_proto_rawDescOnce sync.Once
@@ -2476,7 +2607,7 @@ func file_siyu_member_v1_points_proto_rawDescGZIP() []byte {
 	return file_siyu_member_v1_points_proto_rawDescData
 }
 
-var file_siyu_member_v1_points_proto_msgTypes = make([]protoimpl.MessageInfo, 41)
+var file_siyu_member_v1_points_proto_msgTypes = make([]protoimpl.MessageInfo, 43)
 var file_siyu_member_v1_points_proto_goTypes = []any{
 	(*PointsLot)(nil),                       // 0: siyu.member.v1.PointsLot
 	(*PointsAccount)(nil),                   // 1: siyu.member.v1.PointsAccount
@@ -2519,14 +2650,16 @@ var file_siyu_member_v1_points_proto_goTypes = []any{
 	(*GetMyLevelResponse)(nil),              // 38: siyu.member.v1.GetMyLevelResponse
 	(*GetMemberLevelRequest)(nil),           // 39: siyu.member.v1.GetMemberLevelRequest
 	(*GetMemberLevelResponse)(nil),          // 40: siyu.member.v1.GetMemberLevelResponse
-	(*timestamppb.Timestamp)(nil),           // 41: google.protobuf.Timestamp
+	(*GetMemberStandingRequest)(nil),        // 41: siyu.member.v1.GetMemberStandingRequest
+	(*GetMemberStandingResponse)(nil),       // 42: siyu.member.v1.GetMemberStandingResponse
+	(*timestamppb.Timestamp)(nil),           // 43: google.protobuf.Timestamp
 }
 var file_siyu_member_v1_points_proto_depIdxs = []int32{
-	41, // 0: siyu.member.v1.PointsLot.earn_time:type_name -> google.protobuf.Timestamp
-	41, // 1: siyu.member.v1.PointsLot.expire_time:type_name -> google.protobuf.Timestamp
+	43, // 0: siyu.member.v1.PointsLot.earn_time:type_name -> google.protobuf.Timestamp
+	43, // 1: siyu.member.v1.PointsLot.expire_time:type_name -> google.protobuf.Timestamp
 	0,  // 2: siyu.member.v1.PointsAccount.lots:type_name -> siyu.member.v1.PointsLot
-	41, // 3: siyu.member.v1.PointsAccount.next_expire_time:type_name -> google.protobuf.Timestamp
-	41, // 4: siyu.member.v1.PointsEntry.create_time:type_name -> google.protobuf.Timestamp
+	43, // 3: siyu.member.v1.PointsAccount.next_expire_time:type_name -> google.protobuf.Timestamp
+	43, // 4: siyu.member.v1.PointsEntry.create_time:type_name -> google.protobuf.Timestamp
 	1,  // 5: siyu.member.v1.GetMyPointsResponse.account:type_name -> siyu.member.v1.PointsAccount
 	2,  // 6: siyu.member.v1.ListMyPointsEntriesResponse.entries:type_name -> siyu.member.v1.PointsEntry
 	3,  // 7: siyu.member.v1.FreezePointsResponse.hold:type_name -> siyu.member.v1.PointsHold
@@ -2549,45 +2682,48 @@ var file_siyu_member_v1_points_proto_depIdxs = []int32{
 	31, // 24: siyu.member.v1.MemberLevel.next_tier:type_name -> siyu.member.v1.LevelTier
 	36, // 25: siyu.member.v1.GetMyLevelResponse.level:type_name -> siyu.member.v1.MemberLevel
 	36, // 26: siyu.member.v1.GetMemberLevelResponse.level:type_name -> siyu.member.v1.MemberLevel
-	5,  // 27: siyu.member.v1.PointsService.GetMyPoints:input_type -> siyu.member.v1.GetMyPointsRequest
-	7,  // 28: siyu.member.v1.PointsService.ListMyPointsEntries:input_type -> siyu.member.v1.ListMyPointsEntriesRequest
-	9,  // 29: siyu.member.v1.PointsService.FreezePoints:input_type -> siyu.member.v1.FreezePointsRequest
-	11, // 30: siyu.member.v1.PointsService.ConfirmPoints:input_type -> siyu.member.v1.ConfirmPointsRequest
-	13, // 31: siyu.member.v1.PointsService.ReleasePoints:input_type -> siyu.member.v1.ReleasePointsRequest
-	15, // 32: siyu.member.v1.PointsService.SpendPoints:input_type -> siyu.member.v1.SpendPointsRequest
-	17, // 33: siyu.member.v1.PointsService.AdjustPoints:input_type -> siyu.member.v1.AdjustPointsRequest
-	19, // 34: siyu.member.v1.PointsService.GetMemberPoints:input_type -> siyu.member.v1.GetMemberPointsRequest
-	21, // 35: siyu.member.v1.PointsService.ListMemberPointsEntries:input_type -> siyu.member.v1.ListMemberPointsEntriesRequest
-	23, // 36: siyu.member.v1.PointsService.GetLoyaltySettings:input_type -> siyu.member.v1.GetLoyaltySettingsRequest
-	25, // 37: siyu.member.v1.PointsService.UpdateLoyaltySettings:input_type -> siyu.member.v1.UpdateLoyaltySettingsRequest
-	27, // 38: siyu.member.v1.SignInService.SignIn:input_type -> siyu.member.v1.SignInRequest
-	29, // 39: siyu.member.v1.SignInService.GetSignInCalendar:input_type -> siyu.member.v1.GetSignInCalendarRequest
-	32, // 40: siyu.member.v1.LevelService.ListLevelTiers:input_type -> siyu.member.v1.ListLevelTiersRequest
-	34, // 41: siyu.member.v1.LevelService.SetLevelTiers:input_type -> siyu.member.v1.SetLevelTiersRequest
-	37, // 42: siyu.member.v1.LevelService.GetMyLevel:input_type -> siyu.member.v1.GetMyLevelRequest
-	39, // 43: siyu.member.v1.LevelService.GetMemberLevel:input_type -> siyu.member.v1.GetMemberLevelRequest
-	6,  // 44: siyu.member.v1.PointsService.GetMyPoints:output_type -> siyu.member.v1.GetMyPointsResponse
-	8,  // 45: siyu.member.v1.PointsService.ListMyPointsEntries:output_type -> siyu.member.v1.ListMyPointsEntriesResponse
-	10, // 46: siyu.member.v1.PointsService.FreezePoints:output_type -> siyu.member.v1.FreezePointsResponse
-	12, // 47: siyu.member.v1.PointsService.ConfirmPoints:output_type -> siyu.member.v1.ConfirmPointsResponse
-	14, // 48: siyu.member.v1.PointsService.ReleasePoints:output_type -> siyu.member.v1.ReleasePointsResponse
-	16, // 49: siyu.member.v1.PointsService.SpendPoints:output_type -> siyu.member.v1.SpendPointsResponse
-	18, // 50: siyu.member.v1.PointsService.AdjustPoints:output_type -> siyu.member.v1.AdjustPointsResponse
-	20, // 51: siyu.member.v1.PointsService.GetMemberPoints:output_type -> siyu.member.v1.GetMemberPointsResponse
-	22, // 52: siyu.member.v1.PointsService.ListMemberPointsEntries:output_type -> siyu.member.v1.ListMemberPointsEntriesResponse
-	24, // 53: siyu.member.v1.PointsService.GetLoyaltySettings:output_type -> siyu.member.v1.GetLoyaltySettingsResponse
-	26, // 54: siyu.member.v1.PointsService.UpdateLoyaltySettings:output_type -> siyu.member.v1.UpdateLoyaltySettingsResponse
-	28, // 55: siyu.member.v1.SignInService.SignIn:output_type -> siyu.member.v1.SignInResponse
-	30, // 56: siyu.member.v1.SignInService.GetSignInCalendar:output_type -> siyu.member.v1.GetSignInCalendarResponse
-	33, // 57: siyu.member.v1.LevelService.ListLevelTiers:output_type -> siyu.member.v1.ListLevelTiersResponse
-	35, // 58: siyu.member.v1.LevelService.SetLevelTiers:output_type -> siyu.member.v1.SetLevelTiersResponse
-	38, // 59: siyu.member.v1.LevelService.GetMyLevel:output_type -> siyu.member.v1.GetMyLevelResponse
-	40, // 60: siyu.member.v1.LevelService.GetMemberLevel:output_type -> siyu.member.v1.GetMemberLevelResponse
-	44, // [44:61] is the sub-list for method output_type
-	27, // [27:44] is the sub-list for method input_type
-	27, // [27:27] is the sub-list for extension type_name
-	27, // [27:27] is the sub-list for extension extendee
-	0,  // [0:27] is the sub-list for field type_name
+	36, // 27: siyu.member.v1.GetMemberStandingResponse.level:type_name -> siyu.member.v1.MemberLevel
+	5,  // 28: siyu.member.v1.PointsService.GetMyPoints:input_type -> siyu.member.v1.GetMyPointsRequest
+	7,  // 29: siyu.member.v1.PointsService.ListMyPointsEntries:input_type -> siyu.member.v1.ListMyPointsEntriesRequest
+	9,  // 30: siyu.member.v1.PointsService.FreezePoints:input_type -> siyu.member.v1.FreezePointsRequest
+	11, // 31: siyu.member.v1.PointsService.ConfirmPoints:input_type -> siyu.member.v1.ConfirmPointsRequest
+	13, // 32: siyu.member.v1.PointsService.ReleasePoints:input_type -> siyu.member.v1.ReleasePointsRequest
+	15, // 33: siyu.member.v1.PointsService.SpendPoints:input_type -> siyu.member.v1.SpendPointsRequest
+	17, // 34: siyu.member.v1.PointsService.AdjustPoints:input_type -> siyu.member.v1.AdjustPointsRequest
+	19, // 35: siyu.member.v1.PointsService.GetMemberPoints:input_type -> siyu.member.v1.GetMemberPointsRequest
+	21, // 36: siyu.member.v1.PointsService.ListMemberPointsEntries:input_type -> siyu.member.v1.ListMemberPointsEntriesRequest
+	23, // 37: siyu.member.v1.PointsService.GetLoyaltySettings:input_type -> siyu.member.v1.GetLoyaltySettingsRequest
+	25, // 38: siyu.member.v1.PointsService.UpdateLoyaltySettings:input_type -> siyu.member.v1.UpdateLoyaltySettingsRequest
+	27, // 39: siyu.member.v1.SignInService.SignIn:input_type -> siyu.member.v1.SignInRequest
+	29, // 40: siyu.member.v1.SignInService.GetSignInCalendar:input_type -> siyu.member.v1.GetSignInCalendarRequest
+	32, // 41: siyu.member.v1.LevelService.ListLevelTiers:input_type -> siyu.member.v1.ListLevelTiersRequest
+	34, // 42: siyu.member.v1.LevelService.SetLevelTiers:input_type -> siyu.member.v1.SetLevelTiersRequest
+	37, // 43: siyu.member.v1.LevelService.GetMyLevel:input_type -> siyu.member.v1.GetMyLevelRequest
+	39, // 44: siyu.member.v1.LevelService.GetMemberLevel:input_type -> siyu.member.v1.GetMemberLevelRequest
+	41, // 45: siyu.member.v1.LevelService.GetMemberStanding:input_type -> siyu.member.v1.GetMemberStandingRequest
+	6,  // 46: siyu.member.v1.PointsService.GetMyPoints:output_type -> siyu.member.v1.GetMyPointsResponse
+	8,  // 47: siyu.member.v1.PointsService.ListMyPointsEntries:output_type -> siyu.member.v1.ListMyPointsEntriesResponse
+	10, // 48: siyu.member.v1.PointsService.FreezePoints:output_type -> siyu.member.v1.FreezePointsResponse
+	12, // 49: siyu.member.v1.PointsService.ConfirmPoints:output_type -> siyu.member.v1.ConfirmPointsResponse
+	14, // 50: siyu.member.v1.PointsService.ReleasePoints:output_type -> siyu.member.v1.ReleasePointsResponse
+	16, // 51: siyu.member.v1.PointsService.SpendPoints:output_type -> siyu.member.v1.SpendPointsResponse
+	18, // 52: siyu.member.v1.PointsService.AdjustPoints:output_type -> siyu.member.v1.AdjustPointsResponse
+	20, // 53: siyu.member.v1.PointsService.GetMemberPoints:output_type -> siyu.member.v1.GetMemberPointsResponse
+	22, // 54: siyu.member.v1.PointsService.ListMemberPointsEntries:output_type -> siyu.member.v1.ListMemberPointsEntriesResponse
+	24, // 55: siyu.member.v1.PointsService.GetLoyaltySettings:output_type -> siyu.member.v1.GetLoyaltySettingsResponse
+	26, // 56: siyu.member.v1.PointsService.UpdateLoyaltySettings:output_type -> siyu.member.v1.UpdateLoyaltySettingsResponse
+	28, // 57: siyu.member.v1.SignInService.SignIn:output_type -> siyu.member.v1.SignInResponse
+	30, // 58: siyu.member.v1.SignInService.GetSignInCalendar:output_type -> siyu.member.v1.GetSignInCalendarResponse
+	33, // 59: siyu.member.v1.LevelService.ListLevelTiers:output_type -> siyu.member.v1.ListLevelTiersResponse
+	35, // 60: siyu.member.v1.LevelService.SetLevelTiers:output_type -> siyu.member.v1.SetLevelTiersResponse
+	38, // 61: siyu.member.v1.LevelService.GetMyLevel:output_type -> siyu.member.v1.GetMyLevelResponse
+	40, // 62: siyu.member.v1.LevelService.GetMemberLevel:output_type -> siyu.member.v1.GetMemberLevelResponse
+	42, // 63: siyu.member.v1.LevelService.GetMemberStanding:output_type -> siyu.member.v1.GetMemberStandingResponse
+	46, // [46:64] is the sub-list for method output_type
+	28, // [28:46] is the sub-list for method input_type
+	28, // [28:28] is the sub-list for extension type_name
+	28, // [28:28] is the sub-list for extension extendee
+	0,  // [0:28] is the sub-list for field type_name
 }
 
 func init() { file_siyu_member_v1_points_proto_init() }
@@ -2601,7 +2737,7 @@ func file_siyu_member_v1_points_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_siyu_member_v1_points_proto_rawDesc), len(file_siyu_member_v1_points_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   41,
+			NumMessages:   43,
 			NumExtensions: 0,
 			NumServices:   3,
 		},

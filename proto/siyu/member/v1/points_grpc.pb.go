@@ -705,10 +705,11 @@ var SignInService_ServiceDesc = grpc.ServiceDesc{
 }
 
 const (
-	LevelService_ListLevelTiers_FullMethodName = "/siyu.member.v1.LevelService/ListLevelTiers"
-	LevelService_SetLevelTiers_FullMethodName  = "/siyu.member.v1.LevelService/SetLevelTiers"
-	LevelService_GetMyLevel_FullMethodName     = "/siyu.member.v1.LevelService/GetMyLevel"
-	LevelService_GetMemberLevel_FullMethodName = "/siyu.member.v1.LevelService/GetMemberLevel"
+	LevelService_ListLevelTiers_FullMethodName    = "/siyu.member.v1.LevelService/ListLevelTiers"
+	LevelService_SetLevelTiers_FullMethodName     = "/siyu.member.v1.LevelService/SetLevelTiers"
+	LevelService_GetMyLevel_FullMethodName        = "/siyu.member.v1.LevelService/GetMyLevel"
+	LevelService_GetMemberLevel_FullMethodName    = "/siyu.member.v1.LevelService/GetMemberLevel"
+	LevelService_GetMemberStanding_FullMethodName = "/siyu.member.v1.LevelService/GetMemberStanding"
 )
 
 // LevelServiceClient is the client API for LevelService service.
@@ -725,6 +726,11 @@ type LevelServiceClient interface {
 	GetMyLevel(ctx context.Context, in *GetMyLevelRequest, opts ...grpc.CallOption) (*GetMyLevelResponse, error)
 	// GetMemberLevel returns any member's growth and tier to an operator.
 	GetMemberLevel(ctx context.Context, in *GetMemberLevelRequest, opts ...grpc.CallOption) (*GetMemberLevelResponse, error)
+	// GetMemberStanding is what checkout needs of a member in one call: whether
+	// they may buy (not blocked, not deleted), their tier with its discount, and
+	// their available points. Services only (no REST route); an unknown member
+	// is NOT_FOUND with reason MEMBER_NOT_FOUND.
+	GetMemberStanding(ctx context.Context, in *GetMemberStandingRequest, opts ...grpc.CallOption) (*GetMemberStandingResponse, error)
 }
 
 type levelServiceClient struct {
@@ -775,6 +781,16 @@ func (c *levelServiceClient) GetMemberLevel(ctx context.Context, in *GetMemberLe
 	return out, nil
 }
 
+func (c *levelServiceClient) GetMemberStanding(ctx context.Context, in *GetMemberStandingRequest, opts ...grpc.CallOption) (*GetMemberStandingResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(GetMemberStandingResponse)
+	err := c.cc.Invoke(ctx, LevelService_GetMemberStanding_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // LevelServiceServer is the server API for LevelService service.
 // All implementations must embed UnimplementedLevelServiceServer
 // for forward compatibility.
@@ -789,6 +805,11 @@ type LevelServiceServer interface {
 	GetMyLevel(context.Context, *GetMyLevelRequest) (*GetMyLevelResponse, error)
 	// GetMemberLevel returns any member's growth and tier to an operator.
 	GetMemberLevel(context.Context, *GetMemberLevelRequest) (*GetMemberLevelResponse, error)
+	// GetMemberStanding is what checkout needs of a member in one call: whether
+	// they may buy (not blocked, not deleted), their tier with its discount, and
+	// their available points. Services only (no REST route); an unknown member
+	// is NOT_FOUND with reason MEMBER_NOT_FOUND.
+	GetMemberStanding(context.Context, *GetMemberStandingRequest) (*GetMemberStandingResponse, error)
 	mustEmbedUnimplementedLevelServiceServer()
 }
 
@@ -810,6 +831,9 @@ func (UnimplementedLevelServiceServer) GetMyLevel(context.Context, *GetMyLevelRe
 }
 func (UnimplementedLevelServiceServer) GetMemberLevel(context.Context, *GetMemberLevelRequest) (*GetMemberLevelResponse, error) {
 	return nil, status.Errorf(codes.Unimplemented, "method GetMemberLevel not implemented")
+}
+func (UnimplementedLevelServiceServer) GetMemberStanding(context.Context, *GetMemberStandingRequest) (*GetMemberStandingResponse, error) {
+	return nil, status.Errorf(codes.Unimplemented, "method GetMemberStanding not implemented")
 }
 func (UnimplementedLevelServiceServer) mustEmbedUnimplementedLevelServiceServer() {}
 func (UnimplementedLevelServiceServer) testEmbeddedByValue()                      {}
@@ -904,6 +928,24 @@ func _LevelService_GetMemberLevel_Handler(srv interface{}, ctx context.Context, 
 	return interceptor(ctx, in, info, handler)
 }
 
+func _LevelService_GetMemberStanding_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(GetMemberStandingRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(LevelServiceServer).GetMemberStanding(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: LevelService_GetMemberStanding_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(LevelServiceServer).GetMemberStanding(ctx, req.(*GetMemberStandingRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // LevelService_ServiceDesc is the grpc.ServiceDesc for LevelService service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -926,6 +968,10 @@ var LevelService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "GetMemberLevel",
 			Handler:    _LevelService_GetMemberLevel_Handler,
+		},
+		{
+			MethodName: "GetMemberStanding",
+			Handler:    _LevelService_GetMemberStanding_Handler,
 		},
 	},
 	Streams:  []grpc.StreamDesc{},

@@ -323,6 +323,37 @@ func (l *Loyalty) MemberLevel(ctx context.Context, memberID string) (Level, erro
 	return Level{Growth: a.Growth, Tier: t, Next: next}, nil
 }
 
+// Standing is what checkout needs of a member.
+type Standing struct {
+	Member    domain.Member
+	Level     Level
+	Available int64
+}
+
+// Standing reads a member's state, level and available points for another
+// service's checkout, so pricing never re-implements level rules.
+func (l *Loyalty) Standing(ctx context.Context, memberID string) (Standing, error) {
+	if memberID == "" {
+		return Standing{}, domain.ErrMemberNotFound
+	}
+	m, err := l.members.Get(ctx, memberID)
+	if errors.Is(err, ErrNotFound) {
+		return Standing{}, domain.ErrMemberNotFound
+	}
+	if err != nil {
+		return Standing{}, err
+	}
+	lvl, err := l.MemberLevel(ctx, memberID)
+	if err != nil {
+		return Standing{}, err
+	}
+	a, err := l.Account(ctx, memberID)
+	if err != nil {
+		return Standing{}, err
+	}
+	return Standing{Member: m, Level: lvl, Available: a.Available()}, nil
+}
+
 // AdminMemberLevel is MemberLevel for operators: the member must exist.
 func (l *Loyalty) AdminMemberLevel(ctx context.Context, memberID string) (Level, error) {
 	if err := l.requireMember(ctx, memberID); err != nil {

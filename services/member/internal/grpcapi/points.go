@@ -36,6 +36,7 @@ var LoyaltyPolicy = auth.Policy{
 	memberv1.LevelService_SetLevelTiers_FullMethodName:            auth.AdminOnly,
 	memberv1.LevelService_GetMyLevel_FullMethodName:               auth.MemberOnly,
 	memberv1.LevelService_GetMemberLevel_FullMethodName:           auth.AdminOnly,
+	memberv1.LevelService_GetMemberStanding_FullMethodName:        auth.ServiceOnly,
 }
 
 // RegisterLoyalty adds the points, sign-in, level, tag and segment services to s.
@@ -347,4 +348,13 @@ func (v levelServer) GetMemberLevel(ctx context.Context, req *memberv1.GetMember
 		return nil, toStatus(ctx, err)
 	}
 	return &memberv1.GetMemberLevelResponse{Level: levelProto(req.GetMemberId(), l)}, nil
+}
+
+func (v levelServer) GetMemberStanding(ctx context.Context, req *memberv1.GetMemberStandingRequest) (*memberv1.GetMemberStandingResponse, error) {
+	st, err := v.l.Standing(ctx, req.GetMemberId())
+	if err != nil {
+		return nil, toStatus(ctx, err)
+	}
+	return &memberv1.GetMemberStandingResponse{MemberId: st.Member.ID, Blocked: st.Member.Blocked, Deleted: st.Member.Deleted,
+		Level: levelProto(st.Member.ID, st.Level), AvailablePoints: st.Available}, nil
 }

@@ -33,12 +33,13 @@ import (
 )
 
 // knownMembers stands in for the member repository: the members that
-// exist, with their marketing consent.
-type knownMembers map[string]domain.Consent
+// exist, with their marketing consent and state.
+type knownMembers map[string]domain.Member
 
 func (k knownMembers) Get(_ context.Context, id string) (domain.Member, error) {
-	if c, ok := k[id]; ok {
-		return domain.Member{ID: id, Consent: c}, nil
+	if m, ok := k[id]; ok {
+		m.ID = id
+		return m, nil
 	}
 	return domain.Member{}, app.ErrNotFound
 }
@@ -538,5 +539,57 @@ func waitFor(t *testing.T, what string, cond func() bool) {
 			t.Fatalf("timed out waiting for %s", what)
 		}
 		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// Checkout reads a member's standing in one service-only call: the level
+// discount comes from the tiers, so order pricing never re-implements them.
+func TestGetMemberStanding(t *testing.T) {
+	e := setupLoyalty(t, time.Date(2026, 5, 1, 2, 0, 0, 0, time.UTC))
+	op := e.operator(t)
+	if _, err := e.levels.SetLevelTiers(op, &memberv1.SetLevelTiersRequest{Tiers: []*memberv1.LevelTier{
+		{Id: "v0", Name: "普通", GrowthThreshold: 0}, {Id: "v1", Name: "银卡", GrowthThreshold: 100, DiscountPermille: 20},
+	}}); err != nil {
+		t.Fatal(err)
+	}
+	e.members["m-blocked"] = domain.Member{Blocked: true}
+	e.grant(t, "m-alice", 40)
+	svc := e.service(t)
+
+	got, err := e.levels.GetMemberStanding(svc, &memberv1.GetMemberStandingRequest{MemberId: "m-alice"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.MemberId != "m-alice" || got.Blocked || got.Deleted || got.AvailablePoints != 40 || got.Level.GetTier().GetId() != "v0" || got.Level.GetTier().GetDiscountPermille() != 0 {
+		t.Errorf("alice standing %v", got)
+	}
+	// Growth past 100 puts Alice in v1 with 2% off.
+	if err := e.l.OrderPaid(context.Background(), "m-alice", "o-1", 12000, e.clk.Now(), nil); err != nil {
+		t.Fatal(err)
+	}
+	got, err = e.levels.GetMemberStanding(svc, &memberv1.GetMemberStandingRequest{MemberId: "m-alice"})
+	if err != nil || got.Level.GetTier().GetId() != "v1" || got.Level.GetTier().GetDiscountPermille() != 20 || got.Level.GetGrowth() != 120 {
+		t.Errorf("after paying 120 yuan: %v %v", got, err)
+	}
+	got, err = e.levels.GetMemberStanding(svc, &memberv1.GetMemberStandingRequest{MemberId: "m-blocked"})
+	if err != nil || !got.Blocked {
+		t.Errorf("blocked member: %v %v", got, err)
+	}
+
+	for _, c := range []struct {
+		what   string
+		ctx    context.Context
+		id     string
+		code   codes.Code
+		reason string
+	}{
+		{"unknown member", svc, "m-nobody", codes.NotFound, "MEMBER_NOT_FOUND"},
+		{"no member id", svc, "", codes.NotFound, "MEMBER_NOT_FOUND"},
+		{"an operator", op, "m-alice", codes.PermissionDenied, "ROLE_REQUIRED"},
+		{"the member herself", e.member(t, "m-alice"), "m-alice", codes.PermissionDenied, "ROLE_REQUIRED"},
+		{"no token", context.Background(), "m-alice", codes.Unauthenticated, "TOKEN_MISSING"},
+	} {
+		_, err := e.levels.GetMemberStanding(c.ctx, &memberv1.GetMemberStandingRequest{MemberId: c.id})
+		wantStatus(t, c.what, err, c.code, c.reason)
 	}
 }

@@ -34,8 +34,8 @@ func (e *loyaltyEnv) tagIDs(t *testing.T, member string) []string {
 func TestTagsAndSegments(t *testing.T) {
 	now := time.Date(2026, 11, 30, 4, 0, 0, 0, time.UTC)
 	e := setupLoyalty(t, now)
-	e.members["m-carol"] = domain.Consent{SMS: true}
-	e.members["m-bob"] = domain.Consent{SMS: true, InApp: true}
+	e.members["m-carol"] = domain.Member{Consent: domain.Consent{SMS: true}}
+	e.members["m-bob"] = domain.Member{Consent: domain.Consent{SMS: true, InApp: true}}
 	ctx, op := context.Background(), e.operator(t)
 	day := 24 * time.Hour
 
