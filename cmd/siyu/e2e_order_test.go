@@ -35,9 +35,11 @@ func TestCheckoutThroughGateway(t *testing.T) {
 		t.Fatalf("bob sees lines %v", lines)
 	}
 	api.expectReason(t, "POST", "/v1/checkout/quotes", alice.access, `{"points_to_use":500}`, 400, "ADDRESS_REQUIRED")
+	// Every member's tier takes 10% off, read from member at checkout.
+	api.expect(t, "PUT", "/v1/admin/levels", owner, `{"tiers":[{"id":"v0","name":"普通","discount_permille":100}]}`, 200)
 	quote := api.expect(t, "POST", "/v1/checkout/quotes", alice.access, `{"address":`+shipTo+`,"points_to_use":500}`, 200)
-	// 7980 goods, 500 points, 10 yuan shipping under 99 yuan.
-	if fmt.Sprint(quote["total_fen"]) != "8480" || fmt.Sprint(quote["points_used"]) != "500" || fmt.Sprint(quote["shipping_fen"]) != "1000" {
+	// 7980 goods, 798 level discount, 500 points, 10 yuan shipping under 99 yuan.
+	if fmt.Sprint(quote["total_fen"]) != "7682" || fmt.Sprint(quote["points_used"]) != "500" || fmt.Sprint(quote["shipping_fen"]) != "1000" || quote["level_id"] != "v0" {
 		t.Fatalf("quote %v", quote)
 	}
 	qid := quote["quote_id"].(string)
@@ -45,7 +47,7 @@ func TestCheckoutThroughGateway(t *testing.T) {
 	api.expectReason(t, "POST", "/v1/orders", alice.access, `{"quote_id":"`+qid+`"}`, 400, "REQUEST_ID_REQUIRED")
 	order := api.expect(t, "POST", "/v1/orders", alice.access, `{"request_id":"a1","quote_id":"`+qid+`","channel":"h5"}`, 200)
 	id := order["order_id"].(string)
-	if order["status"] != "ORDER_STATUS_PENDING_PAYMENT" || fmt.Sprint(order["total_fen"]) != "8480" {
+	if order["status"] != "ORDER_STATUS_PENDING_PAYMENT" || fmt.Sprint(order["total_fen"]) != "7682" {
 		t.Fatalf("order %v", order)
 	}
 	again := api.expect(t, "POST", "/v1/orders", alice.access, `{"request_id":"a1","quote_id":"`+qid+`","channel":"h5"}`, 200)

@@ -164,39 +164,30 @@ func (i *Inventory) Release(ctx context.Context, orderID string) error {
 
 // Members reads members and holds points through the member service.
 type Members struct {
-	members memberv1.MemberServiceClient
-	levels  memberv1.LevelServiceClient
-	points  memberv1.PointsServiceClient
-	tokens  *Tokens
+	levels memberv1.LevelServiceClient
+	points memberv1.PointsServiceClient
+	tokens *Tokens
 }
 
 // NewMembers uses conn to the member service.
 func NewMembers(conn grpc.ClientConnInterface, tokens *Tokens) *Members {
-	return &Members{members: memberv1.NewMemberServiceClient(conn), levels: memberv1.NewLevelServiceClient(conn),
-		points: memberv1.NewPointsServiceClient(conn), tokens: tokens}
+	return &Members{levels: memberv1.NewLevelServiceClient(conn), points: memberv1.NewPointsServiceClient(conn), tokens: tokens}
 }
 
-// Standing is the member's state, level discount and points balance.
+// Standing is the member's state, level discount and points balance, in
+// the member service's one service-only call for checkout.
 func (m *Members) Standing(ctx context.Context, memberID string) (app.MemberStanding, error) {
 	ctx, err := m.tokens.As(ctx)
 	if err != nil {
 		return app.MemberStanding{}, err
 	}
-	mem, err := m.members.GetMember(ctx, &memberv1.GetMemberRequest{MemberId: memberID})
+	st, err := m.levels.GetMemberStanding(ctx, &memberv1.GetMemberStandingRequest{MemberId: memberID})
 	if err != nil {
 		return app.MemberStanding{}, remote(err)
 	}
-	lvl, err := m.levels.GetMemberLevel(ctx, &memberv1.GetMemberLevelRequest{MemberId: memberID})
-	if err != nil {
-		return app.MemberStanding{}, remote(err)
-	}
-	pts, err := m.points.GetMemberPoints(ctx, &memberv1.GetMemberPointsRequest{MemberId: memberID})
-	if err != nil {
-		return app.MemberStanding{}, remote(err)
-	}
-	tier := lvl.GetLevel().GetTier()
-	return app.MemberStanding{Blocked: mem.GetMember().GetBlocked(), Deleted: mem.GetMember().GetDeleted(), LevelID: tier.GetId(),
-		LevelPermille: int64(tier.GetDiscountPermille()), Points: pts.GetAccount().GetAvailablePoints()}, nil
+	tier := st.GetLevel().GetTier()
+	return app.MemberStanding{Blocked: st.GetBlocked(), Deleted: st.GetDeleted(), LevelID: tier.GetId(),
+		LevelPermille: int64(tier.GetDiscountPermille()), Points: st.GetAvailablePoints()}, nil
 }
 
 // FreezePoints holds points for the order.

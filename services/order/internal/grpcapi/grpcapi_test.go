@@ -42,7 +42,7 @@ func (catalog) Products(_ context.Context, ids []string) (map[string]app.Product
 type downstream struct{}
 
 func (downstream) Reserve(context.Context, string, []app.StockLine, time.Duration) error { return nil }
-func (downstream) Release(context.Context, string) error                               { return nil }
+func (downstream) Release(context.Context, string) error                                 { return nil }
 func (downstream) Standing(context.Context, string) (app.MemberStanding, error) {
 	return app.MemberStanding{Points: 100}, nil
 }
@@ -60,7 +60,9 @@ func (refusing) Prepay(context.Context, app.PrepayRequest) (app.PrepayResult, er
 func (refusing) ParseNotification(context.Context, http.Header, []byte) (app.Notification, error) {
 	return app.Notification{}, fault.New(fault.Unauthenticated, domain.ReasonNotificationInvalid, "bad signature")
 }
-func (refusing) Query(context.Context, string) (app.Notification, error) { return app.Notification{}, nil }
+func (refusing) Query(context.Context, string) (app.Notification, error) {
+	return app.Notification{}, nil
+}
 func (refusing) Refund(context.Context, app.RefundRequest) (app.RefundResult, error) {
 	return app.RefundResult{}, nil
 }
@@ -153,4 +155,3 @@ func TestOrderAPI(t *testing.T) {
 		t.Fatalf("unknown provider callback: %v %v", res, err)
 	}
 }
-
