@@ -1,12 +1,17 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"sync"
 	"testing"
 
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+
 	"siyu.dev/pkg/auth"
+	"siyu.dev/pkg/natsx"
 )
 
 const shipTo = `{"name":"张三","phone":"13800138000","province":"上海市","city":"上海市","district":"浦东新区","detail":"世纪大道 1 号"}`
@@ -89,6 +94,62 @@ func TestCheckoutThroughGateway(t *testing.T) {
 	if fmt.Sprint(stock["available"]) != "10" || fmt.Sprint(stock["reserved"]) != "0" || fmt.Sprint(points["available_points"]) != "1000" || fmt.Sprint(points["frozen_points"]) != "0" {
 		t.Fatalf("after cancelling: stock %v points %v", stock, points)
 	}
+	waitUntil(t, "order.created and order.cancelled on the ORDER stream", func() bool {
+		return lastOrderEvent(t, shop, "siyu.order.created") == id+".placed" && lastOrderEvent(t, shop, "siyu.order.cancelled") == id+".cancel"
+	})
+
+	t.Run("points frozen by two orders at once never exceed the balance", func(t *testing.T) {
+		var qids [2]string
+		for i := range qids {
+			api.expect(t, "POST", "/v1/cart/lines", alice.access, `{"product_id":"co-a","sku_id":"co-a-A","quantity":1}`, 200)
+			// 3591 payable after the tier: at most 1795 points each.
+			q := api.expect(t, "POST", "/v1/checkout/quotes", alice.access, `{"address":`+shipTo+`,"points_to_use":700}`, 200)
+			qids[i] = q["quote_id"].(string)
+		}
+		outcomes := make([]string, 2)
+		var wg sync.WaitGroup
+		for i := range qids {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				resp, body := api.do("POST", "/v1/orders", alice.access, fmt.Sprintf(`{"request_id":"pts-%d","quote_id":%q}`, i, qids[i]))
+				outcomes[i] = fmt.Sprint(resp.StatusCode, reasonOf(body))
+			}()
+		}
+		wg.Wait()
+		points := api.expect(t, "GET", "/v1/admin/members/"+alice.memberID+"/points", owner, "", 200)
+		stock := api.expect(t, "GET", "/v1/admin/skus/"+sku+"/stock", owner, "", 200)
+		placed := map[string]int{}
+		for _, o := range outcomes {
+			placed[o]++
+		}
+		var avail, reserved int
+		fmt.Sscan(fmt.Sprint(stock["available"]), &avail)
+		fmt.Sscan(fmt.Sprint(stock["reserved"]), &reserved)
+		if placed["200"] != 1 || placed["400POINTS_INSUFFICIENT"] != 1 || fmt.Sprint(points["available_points"]) != "300" || fmt.Sprint(points["frozen_points"]) != "700" || avail+reserved != 10 {
+			t.Fatalf("outcomes %v points %v stock %v", outcomes, points, stock)
+		}
+	})
+}
+
+// lastOrderEvent is the id of the last event on an ORDER subject, or "".
+func lastOrderEvent(t *testing.T, shop *shop, subject string) string {
+	t.Helper()
+	nc, err := natsx.Connect(shop.NATSURL, "e2e-order-events")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer nc.Close()
+	js, _ := jetstream.New(nc)
+	st, err := js.Stream(context.Background(), "ORDER")
+	if err != nil {
+		return ""
+	}
+	m, err := st.GetLastMsgForSubject(context.Background(), subject)
+	if err != nil {
+		return ""
+	}
+	return m.Header.Get(nats.MsgIdHdr)
 }
 
 // TestNoOversellThroughGateway: 200 shoppers each order the one SKU that
