@@ -95,7 +95,7 @@ func TestCheckoutThroughGateway(t *testing.T) {
 		t.Fatalf("after cancelling: stock %v points %v", stock, points)
 	}
 	waitUntil(t, "order.created and order.cancelled on the ORDER stream", func() bool {
-		return lastOrderEvent(t, shop, "siyu.order.created") == id+".placed" && lastOrderEvent(t, shop, "siyu.order.cancelled") == id+".cancel"
+		return lastOrderEvent(t, shop, "siyu.order.created") == id+".created" && lastOrderEvent(t, shop, "siyu.order.cancelled") == id+".cancelled"
 	})
 
 	t.Run("points frozen by two orders at once never exceed the balance", func(t *testing.T) {

@@ -7,6 +7,7 @@ package events
 import (
 	"context"
 	"sort"
+	"strings"
 
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/timestamppb"
@@ -33,30 +34,30 @@ func For(ctx context.Context, o domain.Order, a domain.Action) ([]natsx.Event, e
 	switch a {
 	case domain.ActionPlaced:
 		subject = orderv1.SubjectCreated
-		msg = &orderv1.OrderCreated{EventId: o.ID + ".created", OccurredAt: at, OrderId: o.ID, MemberId: o.MemberID, TotalFen: o.TotalFen,
+		msg = &orderv1.OrderCreated{EventId: eventID(o, orderv1.SubjectCreated), OccurredAt: at, OrderId: o.ID, MemberId: o.MemberID, TotalFen: o.TotalFen,
 			PointsUsed: o.PointsUsed, Lines: lines, Discounts: Discounts(o), PromotionIds: promotionIDs(o), Channel: o.Channel, PayDeadline: timestamppb.New(o.PayDeadline)}
 	case domain.ActionPay:
 		subject = orderv1.SubjectPaid
-		msg = &orderv1.OrderPaid{EventId: o.ID + ".paid", OccurredAt: at, OrderId: o.ID, MemberId: o.MemberID, PaidFen: o.PaidFen, PointsUsed: o.PointsUsed,
+		msg = &orderv1.OrderPaid{EventId: eventID(o, orderv1.SubjectPaid), OccurredAt: at, OrderId: o.ID, MemberId: o.MemberID, PaidFen: o.PaidFen, PointsUsed: o.PointsUsed,
 			Lines: lines, Promotions: promotionKinds(o), Channel: o.Channel, Discounts: Discounts(o), PromotionIds: promotionIDs(o),
 			PaymentProvider: o.Provider, PaymentId: o.PaymentID}
 	case domain.ActionCancel:
 		subject = orderv1.SubjectCancelled
-		msg = &orderv1.OrderCancelled{EventId: o.ID + ".cancelled", OccurredAt: at, OrderId: o.ID, MemberId: o.MemberID, CancelledBy: o.CancelledBy,
+		msg = &orderv1.OrderCancelled{EventId: eventID(o, orderv1.SubjectCancelled), OccurredAt: at, OrderId: o.ID, MemberId: o.MemberID, CancelledBy: o.CancelledBy,
 			Reason: o.CancelReason, TotalFen: o.TotalFen, PointsUsed: o.PointsUsed, Lines: lines, PromotionIds: promotionIDs(o)}
 	case domain.ActionShip:
 		subject = orderv1.SubjectShipped
-		msg = &orderv1.OrderShipped{EventId: o.ID + ".shipped", OccurredAt: at, OrderId: o.ID, MemberId: o.MemberID, Carrier: o.Carrier, TrackingNumber: o.TrackingNo, Lines: lines}
+		msg = &orderv1.OrderShipped{EventId: eventID(o, orderv1.SubjectShipped), OccurredAt: at, OrderId: o.ID, MemberId: o.MemberID, Carrier: o.Carrier, TrackingNumber: o.TrackingNo, Lines: lines}
 	case domain.ActionReceive:
 		subject = orderv1.SubjectReceived
-		msg = &orderv1.OrderReceived{EventId: o.ID + ".received", OccurredAt: at, OrderId: o.ID, MemberId: o.MemberID, Lines: lines, Automatic: o.AutoReceived}
+		msg = &orderv1.OrderReceived{EventId: eventID(o, orderv1.SubjectReceived), OccurredAt: at, OrderId: o.ID, MemberId: o.MemberID, Lines: lines, Automatic: o.AutoReceived}
 	case domain.ActionComplete:
 		subject = orderv1.SubjectCompleted
-		msg = &orderv1.OrderCompleted{EventId: o.ID + ".completed", OccurredAt: at, OrderId: o.ID, MemberId: o.MemberID, Lines: lines}
+		msg = &orderv1.OrderCompleted{EventId: eventID(o, orderv1.SubjectCompleted), OccurredAt: at, OrderId: o.ID, MemberId: o.MemberID, Lines: lines}
 	default:
 		return nil, nil
 	}
-	e, err := natsx.NewEvent(ctx, subject, o.ID+"."+string(a), msg)
+	e, err := natsx.NewEvent(ctx, subject, eventID(o, subject), msg)
 	if err != nil {
 		return nil, err
 	}
@@ -123,4 +124,10 @@ func promotionKinds(o domain.Order) []string {
 		}
 	}
 	return out
+}
+
+// eventID is the order id and the event name (".paid"): at most one of
+// each per order, so JetStream drops a repeat after a crash.
+func eventID(o domain.Order, subject string) string {
+	return o.ID + strings.TrimPrefix(subject, "siyu.order")
 }
