@@ -207,6 +207,20 @@ func TestTagsAndSegmentsThroughGateway(t *testing.T) {
 	if l := api.expect(t, "GET", "/v1/admin/segments", owner, "", 200); len(l["segments"].([]any)) != 1 {
 		t.Errorf("segments %v", l)
 	}
+
+	// Edit with the version read; a stale version, a member and an unknown
+	// segment are refused; delete at the current version.
+	api.expectReason(t, "PATCH", "/v1/admin/segments/"+id, bob.access, `{"version":"1","name":"x"}`, 403, "ROLE_REQUIRED")
+	edited := api.expect(t, "PATCH", "/v1/admin/segments/"+id, owner, `{"version":"1","name":"VIP","update_mask":"name"}`, 200)
+	if edited["name"] != "VIP" || fmt.Sprint(edited["version"]) != "2" || len(edited["filter"].(map[string]any)["tags"].([]any)) != 2 {
+		t.Errorf("edited %v", edited)
+	}
+	api.expectReason(t, "PATCH", "/v1/admin/segments/"+id, owner, `{"version":"1","name":"again"}`, 400, "SEGMENT_VERSION_MISMATCH")
+	api.expectReason(t, "PATCH", "/v1/admin/segments/seg-nope", owner, `{"version":"1","name":"x"}`, 404, "SEGMENT_NOT_FOUND")
+	api.expectReason(t, "DELETE", "/v1/admin/segments/"+id+"?version=2", bob.access, "", 403, "ROLE_REQUIRED")
+	api.expectReason(t, "DELETE", "/v1/admin/segments/"+id+"?version=1", owner, "", 400, "SEGMENT_VERSION_MISMATCH")
+	api.expect(t, "DELETE", "/v1/admin/segments/"+id+"?version=2", owner, "", 200)
+	api.expectReason(t, "GET", "/v1/admin/segments/"+id+":count", owner, "", 404, "SEGMENT_NOT_FOUND")
 }
 
 func waitUntil(t *testing.T, what string, cond func() bool) {

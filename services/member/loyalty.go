@@ -27,7 +27,7 @@ type loyalty struct {
 func newLoyalty(in *lifecycle.Infra, members *mongostore.Store) *loyalty {
 	store := mongostore.NewLoyalty(in.DB)
 	l := app.NewLoyalty(mongostore.LoyaltyAccounts{Loyalty: store}, mongostore.LoyaltySettings{Loyalty: store},
-		mongostore.TagRules{Loyalty: store, Now: clock.System.Now}, mongostore.Segments{Loyalty: store}, mongostore.Members{Store: members}, clock.System)
+		mongostore.TagRules{Loyalty: store, Now: clock.System.Now}, mongostore.Segments{Loyalty: store}, app.NoSegmentUsers{}, mongostore.Members{Store: members}, clock.System)
 	return &loyalty{store: store, app: l}
 }
 

@@ -9,6 +9,7 @@ package memberv1
 import (
 	protoreflect "google.golang.org/protobuf/reflect/protoreflect"
 	protoimpl "google.golang.org/protobuf/runtime/protoimpl"
+	fieldmaskpb "google.golang.org/protobuf/types/known/fieldmaskpb"
 	timestamppb "google.golang.org/protobuf/types/known/timestamppb"
 	reflect "reflect"
 	sync "sync"
@@ -886,11 +887,14 @@ func (x *SegmentFilter) GetConsents() []string {
 }
 
 type Segment struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Id            string                 `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
-	Name          string                 `protobuf:"bytes,2,opt,name=name,proto3" json:"name,omitempty"`
-	Filter        *SegmentFilter         `protobuf:"bytes,3,opt,name=filter,proto3" json:"filter,omitempty"`
-	CreateTime    *timestamppb.Timestamp `protobuf:"bytes,4,opt,name=create_time,json=createTime,proto3" json:"create_time,omitempty"`
+	state      protoimpl.MessageState `protogen:"open.v1"`
+	Id         string                 `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
+	Name       string                 `protobuf:"bytes,2,opt,name=name,proto3" json:"name,omitempty"`
+	Filter     *SegmentFilter         `protobuf:"bytes,3,opt,name=filter,proto3" json:"filter,omitempty"`
+	CreateTime *timestamppb.Timestamp `protobuf:"bytes,4,opt,name=create_time,json=createTime,proto3" json:"create_time,omitempty"`
+	UpdateTime *timestamppb.Timestamp `protobuf:"bytes,5,opt,name=update_time,json=updateTime,proto3" json:"update_time,omitempty"`
+	// Version counts saves from 1; updates and deletes name the version read.
+	Version       int64 `protobuf:"varint,6,opt,name=version,proto3" json:"version,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -951,6 +955,20 @@ func (x *Segment) GetCreateTime() *timestamppb.Timestamp {
 		return x.CreateTime
 	}
 	return nil
+}
+
+func (x *Segment) GetUpdateTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.UpdateTime
+	}
+	return nil
+}
+
+func (x *Segment) GetVersion() int64 {
+	if x != nil {
+		return x.Version
+	}
+	return 0
 }
 
 // SegmentMember is a member as segments see them.
@@ -1150,6 +1168,214 @@ func (x *CreateSegmentResponse) GetSegment() *Segment {
 	return nil
 }
 
+type UpdateSegmentRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	SegmentId     string                 `protobuf:"bytes,1,opt,name=segment_id,json=segmentId,proto3" json:"segment_id,omitempty"`
+	Version       int64                  `protobuf:"varint,2,opt,name=version,proto3" json:"version,omitempty"`
+	Name          string                 `protobuf:"bytes,3,opt,name=name,proto3" json:"name,omitempty"`
+	Filter        *SegmentFilter         `protobuf:"bytes,4,opt,name=filter,proto3" json:"filter,omitempty"`
+	UpdateMask    *fieldmaskpb.FieldMask `protobuf:"bytes,5,opt,name=update_mask,json=updateMask,proto3" json:"update_mask,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *UpdateSegmentRequest) Reset() {
+	*x = UpdateSegmentRequest{}
+	mi := &file_siyu_member_v1_tags_proto_msgTypes[19]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *UpdateSegmentRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*UpdateSegmentRequest) ProtoMessage() {}
+
+func (x *UpdateSegmentRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_siyu_member_v1_tags_proto_msgTypes[19]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use UpdateSegmentRequest.ProtoReflect.Descriptor instead.
+func (*UpdateSegmentRequest) Descriptor() ([]byte, []int) {
+	return file_siyu_member_v1_tags_proto_rawDescGZIP(), []int{19}
+}
+
+func (x *UpdateSegmentRequest) GetSegmentId() string {
+	if x != nil {
+		return x.SegmentId
+	}
+	return ""
+}
+
+func (x *UpdateSegmentRequest) GetVersion() int64 {
+	if x != nil {
+		return x.Version
+	}
+	return 0
+}
+
+func (x *UpdateSegmentRequest) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+func (x *UpdateSegmentRequest) GetFilter() *SegmentFilter {
+	if x != nil {
+		return x.Filter
+	}
+	return nil
+}
+
+func (x *UpdateSegmentRequest) GetUpdateMask() *fieldmaskpb.FieldMask {
+	if x != nil {
+		return x.UpdateMask
+	}
+	return nil
+}
+
+type UpdateSegmentResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Segment       *Segment               `protobuf:"bytes,1,opt,name=segment,proto3" json:"segment,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *UpdateSegmentResponse) Reset() {
+	*x = UpdateSegmentResponse{}
+	mi := &file_siyu_member_v1_tags_proto_msgTypes[20]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *UpdateSegmentResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*UpdateSegmentResponse) ProtoMessage() {}
+
+func (x *UpdateSegmentResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_siyu_member_v1_tags_proto_msgTypes[20]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use UpdateSegmentResponse.ProtoReflect.Descriptor instead.
+func (*UpdateSegmentResponse) Descriptor() ([]byte, []int) {
+	return file_siyu_member_v1_tags_proto_rawDescGZIP(), []int{20}
+}
+
+func (x *UpdateSegmentResponse) GetSegment() *Segment {
+	if x != nil {
+		return x.Segment
+	}
+	return nil
+}
+
+type DeleteSegmentRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	SegmentId     string                 `protobuf:"bytes,1,opt,name=segment_id,json=segmentId,proto3" json:"segment_id,omitempty"`
+	Version       int64                  `protobuf:"varint,2,opt,name=version,proto3" json:"version,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *DeleteSegmentRequest) Reset() {
+	*x = DeleteSegmentRequest{}
+	mi := &file_siyu_member_v1_tags_proto_msgTypes[21]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *DeleteSegmentRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*DeleteSegmentRequest) ProtoMessage() {}
+
+func (x *DeleteSegmentRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_siyu_member_v1_tags_proto_msgTypes[21]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use DeleteSegmentRequest.ProtoReflect.Descriptor instead.
+func (*DeleteSegmentRequest) Descriptor() ([]byte, []int) {
+	return file_siyu_member_v1_tags_proto_rawDescGZIP(), []int{21}
+}
+
+func (x *DeleteSegmentRequest) GetSegmentId() string {
+	if x != nil {
+		return x.SegmentId
+	}
+	return ""
+}
+
+func (x *DeleteSegmentRequest) GetVersion() int64 {
+	if x != nil {
+		return x.Version
+	}
+	return 0
+}
+
+type DeleteSegmentResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *DeleteSegmentResponse) Reset() {
+	*x = DeleteSegmentResponse{}
+	mi := &file_siyu_member_v1_tags_proto_msgTypes[22]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *DeleteSegmentResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*DeleteSegmentResponse) ProtoMessage() {}
+
+func (x *DeleteSegmentResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_siyu_member_v1_tags_proto_msgTypes[22]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use DeleteSegmentResponse.ProtoReflect.Descriptor instead.
+func (*DeleteSegmentResponse) Descriptor() ([]byte, []int) {
+	return file_siyu_member_v1_tags_proto_rawDescGZIP(), []int{22}
+}
+
 type ListSegmentsRequest struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	unknownFields protoimpl.UnknownFields
@@ -1158,7 +1384,7 @@ type ListSegmentsRequest struct {
 
 func (x *ListSegmentsRequest) Reset() {
 	*x = ListSegmentsRequest{}
-	mi := &file_siyu_member_v1_tags_proto_msgTypes[19]
+	mi := &file_siyu_member_v1_tags_proto_msgTypes[23]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1170,7 +1396,7 @@ func (x *ListSegmentsRequest) String() string {
 func (*ListSegmentsRequest) ProtoMessage() {}
 
 func (x *ListSegmentsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_siyu_member_v1_tags_proto_msgTypes[19]
+	mi := &file_siyu_member_v1_tags_proto_msgTypes[23]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1183,7 +1409,7 @@ func (x *ListSegmentsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListSegmentsRequest.ProtoReflect.Descriptor instead.
 func (*ListSegmentsRequest) Descriptor() ([]byte, []int) {
-	return file_siyu_member_v1_tags_proto_rawDescGZIP(), []int{19}
+	return file_siyu_member_v1_tags_proto_rawDescGZIP(), []int{23}
 }
 
 type ListSegmentsResponse struct {
@@ -1195,7 +1421,7 @@ type ListSegmentsResponse struct {
 
 func (x *ListSegmentsResponse) Reset() {
 	*x = ListSegmentsResponse{}
-	mi := &file_siyu_member_v1_tags_proto_msgTypes[20]
+	mi := &file_siyu_member_v1_tags_proto_msgTypes[24]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1207,7 +1433,7 @@ func (x *ListSegmentsResponse) String() string {
 func (*ListSegmentsResponse) ProtoMessage() {}
 
 func (x *ListSegmentsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_siyu_member_v1_tags_proto_msgTypes[20]
+	mi := &file_siyu_member_v1_tags_proto_msgTypes[24]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1220,7 +1446,7 @@ func (x *ListSegmentsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListSegmentsResponse.ProtoReflect.Descriptor instead.
 func (*ListSegmentsResponse) Descriptor() ([]byte, []int) {
-	return file_siyu_member_v1_tags_proto_rawDescGZIP(), []int{20}
+	return file_siyu_member_v1_tags_proto_rawDescGZIP(), []int{24}
 }
 
 func (x *ListSegmentsResponse) GetSegments() []*Segment {
@@ -1239,7 +1465,7 @@ type CountSegmentMembersRequest struct {
 
 func (x *CountSegmentMembersRequest) Reset() {
 	*x = CountSegmentMembersRequest{}
-	mi := &file_siyu_member_v1_tags_proto_msgTypes[21]
+	mi := &file_siyu_member_v1_tags_proto_msgTypes[25]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1251,7 +1477,7 @@ func (x *CountSegmentMembersRequest) String() string {
 func (*CountSegmentMembersRequest) ProtoMessage() {}
 
 func (x *CountSegmentMembersRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_siyu_member_v1_tags_proto_msgTypes[21]
+	mi := &file_siyu_member_v1_tags_proto_msgTypes[25]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1264,7 +1490,7 @@ func (x *CountSegmentMembersRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CountSegmentMembersRequest.ProtoReflect.Descriptor instead.
 func (*CountSegmentMembersRequest) Descriptor() ([]byte, []int) {
-	return file_siyu_member_v1_tags_proto_rawDescGZIP(), []int{21}
+	return file_siyu_member_v1_tags_proto_rawDescGZIP(), []int{25}
 }
 
 func (x *CountSegmentMembersRequest) GetSegmentId() string {
@@ -1283,7 +1509,7 @@ type CountSegmentMembersResponse struct {
 
 func (x *CountSegmentMembersResponse) Reset() {
 	*x = CountSegmentMembersResponse{}
-	mi := &file_siyu_member_v1_tags_proto_msgTypes[22]
+	mi := &file_siyu_member_v1_tags_proto_msgTypes[26]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1295,7 +1521,7 @@ func (x *CountSegmentMembersResponse) String() string {
 func (*CountSegmentMembersResponse) ProtoMessage() {}
 
 func (x *CountSegmentMembersResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_siyu_member_v1_tags_proto_msgTypes[22]
+	mi := &file_siyu_member_v1_tags_proto_msgTypes[26]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1308,7 +1534,7 @@ func (x *CountSegmentMembersResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CountSegmentMembersResponse.ProtoReflect.Descriptor instead.
 func (*CountSegmentMembersResponse) Descriptor() ([]byte, []int) {
-	return file_siyu_member_v1_tags_proto_rawDescGZIP(), []int{22}
+	return file_siyu_member_v1_tags_proto_rawDescGZIP(), []int{26}
 }
 
 func (x *CountSegmentMembersResponse) GetCount() int64 {
@@ -1329,7 +1555,7 @@ type ListSegmentMembersRequest struct {
 
 func (x *ListSegmentMembersRequest) Reset() {
 	*x = ListSegmentMembersRequest{}
-	mi := &file_siyu_member_v1_tags_proto_msgTypes[23]
+	mi := &file_siyu_member_v1_tags_proto_msgTypes[27]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1341,7 +1567,7 @@ func (x *ListSegmentMembersRequest) String() string {
 func (*ListSegmentMembersRequest) ProtoMessage() {}
 
 func (x *ListSegmentMembersRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_siyu_member_v1_tags_proto_msgTypes[23]
+	mi := &file_siyu_member_v1_tags_proto_msgTypes[27]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1354,7 +1580,7 @@ func (x *ListSegmentMembersRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListSegmentMembersRequest.ProtoReflect.Descriptor instead.
 func (*ListSegmentMembersRequest) Descriptor() ([]byte, []int) {
-	return file_siyu_member_v1_tags_proto_rawDescGZIP(), []int{23}
+	return file_siyu_member_v1_tags_proto_rawDescGZIP(), []int{27}
 }
 
 func (x *ListSegmentMembersRequest) GetSegmentId() string {
@@ -1388,7 +1614,7 @@ type ListSegmentMembersResponse struct {
 
 func (x *ListSegmentMembersResponse) Reset() {
 	*x = ListSegmentMembersResponse{}
-	mi := &file_siyu_member_v1_tags_proto_msgTypes[24]
+	mi := &file_siyu_member_v1_tags_proto_msgTypes[28]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1400,7 +1626,7 @@ func (x *ListSegmentMembersResponse) String() string {
 func (*ListSegmentMembersResponse) ProtoMessage() {}
 
 func (x *ListSegmentMembersResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_siyu_member_v1_tags_proto_msgTypes[24]
+	mi := &file_siyu_member_v1_tags_proto_msgTypes[28]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1413,7 +1639,7 @@ func (x *ListSegmentMembersResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListSegmentMembersResponse.ProtoReflect.Descriptor instead.
 func (*ListSegmentMembersResponse) Descriptor() ([]byte, []int) {
-	return file_siyu_member_v1_tags_proto_rawDescGZIP(), []int{24}
+	return file_siyu_member_v1_tags_proto_rawDescGZIP(), []int{28}
 }
 
 func (x *ListSegmentMembersResponse) GetMembers() []*SegmentMember {
@@ -1439,7 +1665,7 @@ type StreamSegmentMembersRequest struct {
 
 func (x *StreamSegmentMembersRequest) Reset() {
 	*x = StreamSegmentMembersRequest{}
-	mi := &file_siyu_member_v1_tags_proto_msgTypes[25]
+	mi := &file_siyu_member_v1_tags_proto_msgTypes[29]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1451,7 +1677,7 @@ func (x *StreamSegmentMembersRequest) String() string {
 func (*StreamSegmentMembersRequest) ProtoMessage() {}
 
 func (x *StreamSegmentMembersRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_siyu_member_v1_tags_proto_msgTypes[25]
+	mi := &file_siyu_member_v1_tags_proto_msgTypes[29]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1464,7 +1690,7 @@ func (x *StreamSegmentMembersRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use StreamSegmentMembersRequest.ProtoReflect.Descriptor instead.
 func (*StreamSegmentMembersRequest) Descriptor() ([]byte, []int) {
-	return file_siyu_member_v1_tags_proto_rawDescGZIP(), []int{25}
+	return file_siyu_member_v1_tags_proto_rawDescGZIP(), []int{29}
 }
 
 func (x *StreamSegmentMembersRequest) GetSegmentId() string {
@@ -1483,7 +1709,7 @@ type StreamSegmentMembersResponse struct {
 
 func (x *StreamSegmentMembersResponse) Reset() {
 	*x = StreamSegmentMembersResponse{}
-	mi := &file_siyu_member_v1_tags_proto_msgTypes[26]
+	mi := &file_siyu_member_v1_tags_proto_msgTypes[30]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1495,7 +1721,7 @@ func (x *StreamSegmentMembersResponse) String() string {
 func (*StreamSegmentMembersResponse) ProtoMessage() {}
 
 func (x *StreamSegmentMembersResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_siyu_member_v1_tags_proto_msgTypes[26]
+	mi := &file_siyu_member_v1_tags_proto_msgTypes[30]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1508,7 +1734,7 @@ func (x *StreamSegmentMembersResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use StreamSegmentMembersResponse.ProtoReflect.Descriptor instead.
 func (*StreamSegmentMembersResponse) Descriptor() ([]byte, []int) {
-	return file_siyu_member_v1_tags_proto_rawDescGZIP(), []int{26}
+	return file_siyu_member_v1_tags_proto_rawDescGZIP(), []int{30}
 }
 
 func (x *StreamSegmentMembersResponse) GetMember() *SegmentMember {
@@ -1522,7 +1748,7 @@ var File_siyu_member_v1_tags_proto protoreflect.FileDescriptor
 
 const file_siyu_member_v1_tags_proto_rawDesc = "" +
 	"\n" +
-	"\x19siyu/member/v1/tags.proto\x12\x0esiyu.member.v1\x1a\x1fgoogle/protobuf/timestamp.proto\"\xf7\x01\n" +
+	"\x19siyu/member/v1/tags.proto\x12\x0esiyu.member.v1\x1a google/protobuf/field_mask.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xf7\x01\n" +
 	"\aTagRule\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12\x12\n" +
 	"\x04name\x18\x02 \x01(\tR\x04name\x12\x12\n" +
@@ -1591,13 +1817,16 @@ const file_siyu_member_v1_tags_proto_rawDesc = "" +
 	"\v_min_ordersB\r\n" +
 	"\v_max_ordersB\x10\n" +
 	"\x0e_min_spend_fenB\x10\n" +
-	"\x0e_max_spend_fen\"\xa1\x01\n" +
+	"\x0e_max_spend_fen\"\xf8\x01\n" +
 	"\aSegment\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12\x12\n" +
 	"\x04name\x18\x02 \x01(\tR\x04name\x125\n" +
 	"\x06filter\x18\x03 \x01(\v2\x1d.siyu.member.v1.SegmentFilterR\x06filter\x12;\n" +
 	"\vcreate_time\x18\x04 \x01(\v2\x1a.google.protobuf.TimestampR\n" +
-	"createTime\"\xa2\x02\n" +
+	"createTime\x12;\n" +
+	"\vupdate_time\x18\x05 \x01(\v2\x1a.google.protobuf.TimestampR\n" +
+	"updateTime\x12\x18\n" +
+	"\aversion\x18\x06 \x01(\x03R\aversion\"\xa2\x02\n" +
 	"\rSegmentMember\x12\x1b\n" +
 	"\tmember_id\x18\x01 \x01(\tR\bmemberId\x12\x17\n" +
 	"\atier_id\x18\x02 \x01(\tR\x06tierId\x12)\n" +
@@ -1612,7 +1841,22 @@ const file_siyu_member_v1_tags_proto_rawDesc = "" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x125\n" +
 	"\x06filter\x18\x02 \x01(\v2\x1d.siyu.member.v1.SegmentFilterR\x06filter\"J\n" +
 	"\x15CreateSegmentResponse\x121\n" +
-	"\asegment\x18\x01 \x01(\v2\x17.siyu.member.v1.SegmentR\asegment\"\x15\n" +
+	"\asegment\x18\x01 \x01(\v2\x17.siyu.member.v1.SegmentR\asegment\"\xd7\x01\n" +
+	"\x14UpdateSegmentRequest\x12\x1d\n" +
+	"\n" +
+	"segment_id\x18\x01 \x01(\tR\tsegmentId\x12\x18\n" +
+	"\aversion\x18\x02 \x01(\x03R\aversion\x12\x12\n" +
+	"\x04name\x18\x03 \x01(\tR\x04name\x125\n" +
+	"\x06filter\x18\x04 \x01(\v2\x1d.siyu.member.v1.SegmentFilterR\x06filter\x12;\n" +
+	"\vupdate_mask\x18\x05 \x01(\v2\x1a.google.protobuf.FieldMaskR\n" +
+	"updateMask\"J\n" +
+	"\x15UpdateSegmentResponse\x121\n" +
+	"\asegment\x18\x01 \x01(\v2\x17.siyu.member.v1.SegmentR\asegment\"O\n" +
+	"\x14DeleteSegmentRequest\x12\x1d\n" +
+	"\n" +
+	"segment_id\x18\x01 \x01(\tR\tsegmentId\x12\x18\n" +
+	"\aversion\x18\x02 \x01(\x03R\aversion\"\x17\n" +
+	"\x15DeleteSegmentResponse\"\x15\n" +
 	"\x13ListSegmentsRequest\"K\n" +
 	"\x14ListSegmentsResponse\x123\n" +
 	"\bsegments\x18\x01 \x03(\v2\x17.siyu.member.v1.SegmentR\bsegments\";\n" +
@@ -1642,10 +1886,12 @@ const file_siyu_member_v1_tags_proto_rawDesc = "" +
 	"\x0eDisableTagRule\x12%.siyu.member.v1.DisableTagRuleRequest\x1a&.siyu.member.v1.DisableTagRuleResponse\x12Y\n" +
 	"\fAddMemberTag\x12#.siyu.member.v1.AddMemberTagRequest\x1a$.siyu.member.v1.AddMemberTagResponse\x12b\n" +
 	"\x0fRemoveMemberTag\x12&.siyu.member.v1.RemoveMemberTagRequest\x1a'.siyu.member.v1.RemoveMemberTagResponse\x12_\n" +
-	"\x0eListMemberTags\x12%.siyu.member.v1.ListMemberTagsRequest\x1a&.siyu.member.v1.ListMemberTagsResponse2\x9b\x04\n" +
+	"\x0eListMemberTags\x12%.siyu.member.v1.ListMemberTagsRequest\x1a&.siyu.member.v1.ListMemberTagsResponse2\xd7\x05\n" +
 	"\x0eSegmentService\x12\\\n" +
 	"\rCreateSegment\x12$.siyu.member.v1.CreateSegmentRequest\x1a%.siyu.member.v1.CreateSegmentResponse\x12Y\n" +
-	"\fListSegments\x12#.siyu.member.v1.ListSegmentsRequest\x1a$.siyu.member.v1.ListSegmentsResponse\x12n\n" +
+	"\fListSegments\x12#.siyu.member.v1.ListSegmentsRequest\x1a$.siyu.member.v1.ListSegmentsResponse\x12\\\n" +
+	"\rUpdateSegment\x12$.siyu.member.v1.UpdateSegmentRequest\x1a%.siyu.member.v1.UpdateSegmentResponse\x12\\\n" +
+	"\rDeleteSegment\x12$.siyu.member.v1.DeleteSegmentRequest\x1a%.siyu.member.v1.DeleteSegmentResponse\x12n\n" +
 	"\x13CountSegmentMembers\x12*.siyu.member.v1.CountSegmentMembersRequest\x1a+.siyu.member.v1.CountSegmentMembersResponse\x12k\n" +
 	"\x12ListSegmentMembers\x12).siyu.member.v1.ListSegmentMembersRequest\x1a*.siyu.member.v1.ListSegmentMembersResponse\x12s\n" +
 	"\x14StreamSegmentMembers\x12+.siyu.member.v1.StreamSegmentMembersRequest\x1a,.siyu.member.v1.StreamSegmentMembersResponse0\x01B(Z&siyu.dev/proto/siyu/member/v1;memberv1b\x06proto3"
@@ -1662,7 +1908,7 @@ func file_siyu_member_v1_tags_proto_rawDescGZIP() []byte {
 	return file_siyu_member_v1_tags_proto_rawDescData
 }
 
-var file_siyu_member_v1_tags_proto_msgTypes = make([]protoimpl.MessageInfo, 27)
+var file_siyu_member_v1_tags_proto_msgTypes = make([]protoimpl.MessageInfo, 31)
 var file_siyu_member_v1_tags_proto_goTypes = []any{
 	(*TagRule)(nil),                      // 0: siyu.member.v1.TagRule
 	(*MemberTag)(nil),                    // 1: siyu.member.v1.MemberTag
@@ -1683,19 +1929,24 @@ var file_siyu_member_v1_tags_proto_goTypes = []any{
 	(*SegmentMember)(nil),                // 16: siyu.member.v1.SegmentMember
 	(*CreateSegmentRequest)(nil),         // 17: siyu.member.v1.CreateSegmentRequest
 	(*CreateSegmentResponse)(nil),        // 18: siyu.member.v1.CreateSegmentResponse
-	(*ListSegmentsRequest)(nil),          // 19: siyu.member.v1.ListSegmentsRequest
-	(*ListSegmentsResponse)(nil),         // 20: siyu.member.v1.ListSegmentsResponse
-	(*CountSegmentMembersRequest)(nil),   // 21: siyu.member.v1.CountSegmentMembersRequest
-	(*CountSegmentMembersResponse)(nil),  // 22: siyu.member.v1.CountSegmentMembersResponse
-	(*ListSegmentMembersRequest)(nil),    // 23: siyu.member.v1.ListSegmentMembersRequest
-	(*ListSegmentMembersResponse)(nil),   // 24: siyu.member.v1.ListSegmentMembersResponse
-	(*StreamSegmentMembersRequest)(nil),  // 25: siyu.member.v1.StreamSegmentMembersRequest
-	(*StreamSegmentMembersResponse)(nil), // 26: siyu.member.v1.StreamSegmentMembersResponse
-	(*timestamppb.Timestamp)(nil),        // 27: google.protobuf.Timestamp
+	(*UpdateSegmentRequest)(nil),         // 19: siyu.member.v1.UpdateSegmentRequest
+	(*UpdateSegmentResponse)(nil),        // 20: siyu.member.v1.UpdateSegmentResponse
+	(*DeleteSegmentRequest)(nil),         // 21: siyu.member.v1.DeleteSegmentRequest
+	(*DeleteSegmentResponse)(nil),        // 22: siyu.member.v1.DeleteSegmentResponse
+	(*ListSegmentsRequest)(nil),          // 23: siyu.member.v1.ListSegmentsRequest
+	(*ListSegmentsResponse)(nil),         // 24: siyu.member.v1.ListSegmentsResponse
+	(*CountSegmentMembersRequest)(nil),   // 25: siyu.member.v1.CountSegmentMembersRequest
+	(*CountSegmentMembersResponse)(nil),  // 26: siyu.member.v1.CountSegmentMembersResponse
+	(*ListSegmentMembersRequest)(nil),    // 27: siyu.member.v1.ListSegmentMembersRequest
+	(*ListSegmentMembersResponse)(nil),   // 28: siyu.member.v1.ListSegmentMembersResponse
+	(*StreamSegmentMembersRequest)(nil),  // 29: siyu.member.v1.StreamSegmentMembersRequest
+	(*StreamSegmentMembersResponse)(nil), // 30: siyu.member.v1.StreamSegmentMembersResponse
+	(*timestamppb.Timestamp)(nil),        // 31: google.protobuf.Timestamp
+	(*fieldmaskpb.FieldMask)(nil),        // 32: google.protobuf.FieldMask
 }
 var file_siyu_member_v1_tags_proto_depIdxs = []int32{
-	27, // 0: siyu.member.v1.TagRule.create_time:type_name -> google.protobuf.Timestamp
-	27, // 1: siyu.member.v1.MemberTag.create_time:type_name -> google.protobuf.Timestamp
+	31, // 0: siyu.member.v1.TagRule.create_time:type_name -> google.protobuf.Timestamp
+	31, // 1: siyu.member.v1.MemberTag.create_time:type_name -> google.protobuf.Timestamp
 	0,  // 2: siyu.member.v1.ListTagRulesResponse.rules:type_name -> siyu.member.v1.TagRule
 	0,  // 3: siyu.member.v1.CreateTagRuleRequest.rule:type_name -> siyu.member.v1.TagRule
 	0,  // 4: siyu.member.v1.CreateTagRuleResponse.rule:type_name -> siyu.member.v1.TagRule
@@ -1703,45 +1954,53 @@ var file_siyu_member_v1_tags_proto_depIdxs = []int32{
 	1,  // 6: siyu.member.v1.AddMemberTagResponse.tags:type_name -> siyu.member.v1.MemberTag
 	1,  // 7: siyu.member.v1.RemoveMemberTagResponse.tags:type_name -> siyu.member.v1.MemberTag
 	1,  // 8: siyu.member.v1.ListMemberTagsResponse.tags:type_name -> siyu.member.v1.MemberTag
-	27, // 9: siyu.member.v1.SegmentFilter.registered_after:type_name -> google.protobuf.Timestamp
-	27, // 10: siyu.member.v1.SegmentFilter.registered_before:type_name -> google.protobuf.Timestamp
-	27, // 11: siyu.member.v1.SegmentFilter.active_after:type_name -> google.protobuf.Timestamp
-	27, // 12: siyu.member.v1.SegmentFilter.inactive_since:type_name -> google.protobuf.Timestamp
+	31, // 9: siyu.member.v1.SegmentFilter.registered_after:type_name -> google.protobuf.Timestamp
+	31, // 10: siyu.member.v1.SegmentFilter.registered_before:type_name -> google.protobuf.Timestamp
+	31, // 11: siyu.member.v1.SegmentFilter.active_after:type_name -> google.protobuf.Timestamp
+	31, // 12: siyu.member.v1.SegmentFilter.inactive_since:type_name -> google.protobuf.Timestamp
 	14, // 13: siyu.member.v1.Segment.filter:type_name -> siyu.member.v1.SegmentFilter
-	27, // 14: siyu.member.v1.Segment.create_time:type_name -> google.protobuf.Timestamp
-	27, // 15: siyu.member.v1.SegmentMember.last_active_time:type_name -> google.protobuf.Timestamp
-	14, // 16: siyu.member.v1.CreateSegmentRequest.filter:type_name -> siyu.member.v1.SegmentFilter
-	15, // 17: siyu.member.v1.CreateSegmentResponse.segment:type_name -> siyu.member.v1.Segment
-	15, // 18: siyu.member.v1.ListSegmentsResponse.segments:type_name -> siyu.member.v1.Segment
-	16, // 19: siyu.member.v1.ListSegmentMembersResponse.members:type_name -> siyu.member.v1.SegmentMember
-	16, // 20: siyu.member.v1.StreamSegmentMembersResponse.member:type_name -> siyu.member.v1.SegmentMember
-	2,  // 21: siyu.member.v1.TagService.ListTagRules:input_type -> siyu.member.v1.ListTagRulesRequest
-	4,  // 22: siyu.member.v1.TagService.CreateTagRule:input_type -> siyu.member.v1.CreateTagRuleRequest
-	6,  // 23: siyu.member.v1.TagService.DisableTagRule:input_type -> siyu.member.v1.DisableTagRuleRequest
-	8,  // 24: siyu.member.v1.TagService.AddMemberTag:input_type -> siyu.member.v1.AddMemberTagRequest
-	10, // 25: siyu.member.v1.TagService.RemoveMemberTag:input_type -> siyu.member.v1.RemoveMemberTagRequest
-	12, // 26: siyu.member.v1.TagService.ListMemberTags:input_type -> siyu.member.v1.ListMemberTagsRequest
-	17, // 27: siyu.member.v1.SegmentService.CreateSegment:input_type -> siyu.member.v1.CreateSegmentRequest
-	19, // 28: siyu.member.v1.SegmentService.ListSegments:input_type -> siyu.member.v1.ListSegmentsRequest
-	21, // 29: siyu.member.v1.SegmentService.CountSegmentMembers:input_type -> siyu.member.v1.CountSegmentMembersRequest
-	23, // 30: siyu.member.v1.SegmentService.ListSegmentMembers:input_type -> siyu.member.v1.ListSegmentMembersRequest
-	25, // 31: siyu.member.v1.SegmentService.StreamSegmentMembers:input_type -> siyu.member.v1.StreamSegmentMembersRequest
-	3,  // 32: siyu.member.v1.TagService.ListTagRules:output_type -> siyu.member.v1.ListTagRulesResponse
-	5,  // 33: siyu.member.v1.TagService.CreateTagRule:output_type -> siyu.member.v1.CreateTagRuleResponse
-	7,  // 34: siyu.member.v1.TagService.DisableTagRule:output_type -> siyu.member.v1.DisableTagRuleResponse
-	9,  // 35: siyu.member.v1.TagService.AddMemberTag:output_type -> siyu.member.v1.AddMemberTagResponse
-	11, // 36: siyu.member.v1.TagService.RemoveMemberTag:output_type -> siyu.member.v1.RemoveMemberTagResponse
-	13, // 37: siyu.member.v1.TagService.ListMemberTags:output_type -> siyu.member.v1.ListMemberTagsResponse
-	18, // 38: siyu.member.v1.SegmentService.CreateSegment:output_type -> siyu.member.v1.CreateSegmentResponse
-	20, // 39: siyu.member.v1.SegmentService.ListSegments:output_type -> siyu.member.v1.ListSegmentsResponse
-	22, // 40: siyu.member.v1.SegmentService.CountSegmentMembers:output_type -> siyu.member.v1.CountSegmentMembersResponse
-	24, // 41: siyu.member.v1.SegmentService.ListSegmentMembers:output_type -> siyu.member.v1.ListSegmentMembersResponse
-	26, // 42: siyu.member.v1.SegmentService.StreamSegmentMembers:output_type -> siyu.member.v1.StreamSegmentMembersResponse
-	32, // [32:43] is the sub-list for method output_type
-	21, // [21:32] is the sub-list for method input_type
-	21, // [21:21] is the sub-list for extension type_name
-	21, // [21:21] is the sub-list for extension extendee
-	0,  // [0:21] is the sub-list for field type_name
+	31, // 14: siyu.member.v1.Segment.create_time:type_name -> google.protobuf.Timestamp
+	31, // 15: siyu.member.v1.Segment.update_time:type_name -> google.protobuf.Timestamp
+	31, // 16: siyu.member.v1.SegmentMember.last_active_time:type_name -> google.protobuf.Timestamp
+	14, // 17: siyu.member.v1.CreateSegmentRequest.filter:type_name -> siyu.member.v1.SegmentFilter
+	15, // 18: siyu.member.v1.CreateSegmentResponse.segment:type_name -> siyu.member.v1.Segment
+	14, // 19: siyu.member.v1.UpdateSegmentRequest.filter:type_name -> siyu.member.v1.SegmentFilter
+	32, // 20: siyu.member.v1.UpdateSegmentRequest.update_mask:type_name -> google.protobuf.FieldMask
+	15, // 21: siyu.member.v1.UpdateSegmentResponse.segment:type_name -> siyu.member.v1.Segment
+	15, // 22: siyu.member.v1.ListSegmentsResponse.segments:type_name -> siyu.member.v1.Segment
+	16, // 23: siyu.member.v1.ListSegmentMembersResponse.members:type_name -> siyu.member.v1.SegmentMember
+	16, // 24: siyu.member.v1.StreamSegmentMembersResponse.member:type_name -> siyu.member.v1.SegmentMember
+	2,  // 25: siyu.member.v1.TagService.ListTagRules:input_type -> siyu.member.v1.ListTagRulesRequest
+	4,  // 26: siyu.member.v1.TagService.CreateTagRule:input_type -> siyu.member.v1.CreateTagRuleRequest
+	6,  // 27: siyu.member.v1.TagService.DisableTagRule:input_type -> siyu.member.v1.DisableTagRuleRequest
+	8,  // 28: siyu.member.v1.TagService.AddMemberTag:input_type -> siyu.member.v1.AddMemberTagRequest
+	10, // 29: siyu.member.v1.TagService.RemoveMemberTag:input_type -> siyu.member.v1.RemoveMemberTagRequest
+	12, // 30: siyu.member.v1.TagService.ListMemberTags:input_type -> siyu.member.v1.ListMemberTagsRequest
+	17, // 31: siyu.member.v1.SegmentService.CreateSegment:input_type -> siyu.member.v1.CreateSegmentRequest
+	23, // 32: siyu.member.v1.SegmentService.ListSegments:input_type -> siyu.member.v1.ListSegmentsRequest
+	19, // 33: siyu.member.v1.SegmentService.UpdateSegment:input_type -> siyu.member.v1.UpdateSegmentRequest
+	21, // 34: siyu.member.v1.SegmentService.DeleteSegment:input_type -> siyu.member.v1.DeleteSegmentRequest
+	25, // 35: siyu.member.v1.SegmentService.CountSegmentMembers:input_type -> siyu.member.v1.CountSegmentMembersRequest
+	27, // 36: siyu.member.v1.SegmentService.ListSegmentMembers:input_type -> siyu.member.v1.ListSegmentMembersRequest
+	29, // 37: siyu.member.v1.SegmentService.StreamSegmentMembers:input_type -> siyu.member.v1.StreamSegmentMembersRequest
+	3,  // 38: siyu.member.v1.TagService.ListTagRules:output_type -> siyu.member.v1.ListTagRulesResponse
+	5,  // 39: siyu.member.v1.TagService.CreateTagRule:output_type -> siyu.member.v1.CreateTagRuleResponse
+	7,  // 40: siyu.member.v1.TagService.DisableTagRule:output_type -> siyu.member.v1.DisableTagRuleResponse
+	9,  // 41: siyu.member.v1.TagService.AddMemberTag:output_type -> siyu.member.v1.AddMemberTagResponse
+	11, // 42: siyu.member.v1.TagService.RemoveMemberTag:output_type -> siyu.member.v1.RemoveMemberTagResponse
+	13, // 43: siyu.member.v1.TagService.ListMemberTags:output_type -> siyu.member.v1.ListMemberTagsResponse
+	18, // 44: siyu.member.v1.SegmentService.CreateSegment:output_type -> siyu.member.v1.CreateSegmentResponse
+	24, // 45: siyu.member.v1.SegmentService.ListSegments:output_type -> siyu.member.v1.ListSegmentsResponse
+	20, // 46: siyu.member.v1.SegmentService.UpdateSegment:output_type -> siyu.member.v1.UpdateSegmentResponse
+	22, // 47: siyu.member.v1.SegmentService.DeleteSegment:output_type -> siyu.member.v1.DeleteSegmentResponse
+	26, // 48: siyu.member.v1.SegmentService.CountSegmentMembers:output_type -> siyu.member.v1.CountSegmentMembersResponse
+	28, // 49: siyu.member.v1.SegmentService.ListSegmentMembers:output_type -> siyu.member.v1.ListSegmentMembersResponse
+	30, // 50: siyu.member.v1.SegmentService.StreamSegmentMembers:output_type -> siyu.member.v1.StreamSegmentMembersResponse
+	38, // [38:51] is the sub-list for method output_type
+	25, // [25:38] is the sub-list for method input_type
+	25, // [25:25] is the sub-list for extension type_name
+	25, // [25:25] is the sub-list for extension extendee
+	0,  // [0:25] is the sub-list for field type_name
 }
 
 func init() { file_siyu_member_v1_tags_proto_init() }
@@ -1756,7 +2015,7 @@ func file_siyu_member_v1_tags_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_siyu_member_v1_tags_proto_rawDesc), len(file_siyu_member_v1_tags_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   27,
+			NumMessages:   31,
 			NumExtensions: 0,
 			NumServices:   2,
 		},

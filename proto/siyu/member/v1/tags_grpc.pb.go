@@ -335,6 +335,8 @@ var TagService_ServiceDesc = grpc.ServiceDesc{
 const (
 	SegmentService_CreateSegment_FullMethodName        = "/siyu.member.v1.SegmentService/CreateSegment"
 	SegmentService_ListSegments_FullMethodName         = "/siyu.member.v1.SegmentService/ListSegments"
+	SegmentService_UpdateSegment_FullMethodName        = "/siyu.member.v1.SegmentService/UpdateSegment"
+	SegmentService_DeleteSegment_FullMethodName        = "/siyu.member.v1.SegmentService/DeleteSegment"
 	SegmentService_CountSegmentMembers_FullMethodName  = "/siyu.member.v1.SegmentService/CountSegmentMembers"
 	SegmentService_ListSegmentMembers_FullMethodName   = "/siyu.member.v1.SegmentService/ListSegmentMembers"
 	SegmentService_StreamSegmentMembers_FullMethodName = "/siyu.member.v1.SegmentService/StreamSegmentMembers"
@@ -349,6 +351,13 @@ const (
 type SegmentServiceClient interface {
 	CreateSegment(ctx context.Context, in *CreateSegmentRequest, opts ...grpc.CallOption) (*CreateSegmentResponse, error)
 	ListSegments(ctx context.Context, in *ListSegmentsRequest, opts ...grpc.CallOption) (*ListSegmentsResponse, error)
+	// UpdateSegment renames a segment and/or replaces its filter (update_mask
+	// paths "name", "filter"; empty means both). version must be the version
+	// read: otherwise FAILED_PRECONDITION SEGMENT_VERSION_MISMATCH.
+	UpdateSegment(ctx context.Context, in *UpdateSegmentRequest, opts ...grpc.CallOption) (*UpdateSegmentResponse, error)
+	// DeleteSegment removes a segment at version; FAILED_PRECONDITION
+	// SEGMENT_IN_USE while a campaign or broadcast that has not finished uses it.
+	DeleteSegment(ctx context.Context, in *DeleteSegmentRequest, opts ...grpc.CallOption) (*DeleteSegmentResponse, error)
 	// CountSegmentMembers counts the members a segment matches now.
 	CountSegmentMembers(ctx context.Context, in *CountSegmentMembersRequest, opts ...grpc.CallOption) (*CountSegmentMembersResponse, error)
 	// ListSegmentMembers pages through the matching members.
@@ -379,6 +388,26 @@ func (c *segmentServiceClient) ListSegments(ctx context.Context, in *ListSegment
 	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
 	out := new(ListSegmentsResponse)
 	err := c.cc.Invoke(ctx, SegmentService_ListSegments_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *segmentServiceClient) UpdateSegment(ctx context.Context, in *UpdateSegmentRequest, opts ...grpc.CallOption) (*UpdateSegmentResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(UpdateSegmentResponse)
+	err := c.cc.Invoke(ctx, SegmentService_UpdateSegment_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *segmentServiceClient) DeleteSegment(ctx context.Context, in *DeleteSegmentRequest, opts ...grpc.CallOption) (*DeleteSegmentResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(DeleteSegmentResponse)
+	err := c.cc.Invoke(ctx, SegmentService_DeleteSegment_FullMethodName, in, out, cOpts...)
 	if err != nil {
 		return nil, err
 	}
@@ -433,6 +462,13 @@ type SegmentService_StreamSegmentMembersClient = grpc.ServerStreamingClient[Stre
 type SegmentServiceServer interface {
 	CreateSegment(context.Context, *CreateSegmentRequest) (*CreateSegmentResponse, error)
 	ListSegments(context.Context, *ListSegmentsRequest) (*ListSegmentsResponse, error)
+	// UpdateSegment renames a segment and/or replaces its filter (update_mask
+	// paths "name", "filter"; empty means both). version must be the version
+	// read: otherwise FAILED_PRECONDITION SEGMENT_VERSION_MISMATCH.
+	UpdateSegment(context.Context, *UpdateSegmentRequest) (*UpdateSegmentResponse, error)
+	// DeleteSegment removes a segment at version; FAILED_PRECONDITION
+	// SEGMENT_IN_USE while a campaign or broadcast that has not finished uses it.
+	DeleteSegment(context.Context, *DeleteSegmentRequest) (*DeleteSegmentResponse, error)
 	// CountSegmentMembers counts the members a segment matches now.
 	CountSegmentMembers(context.Context, *CountSegmentMembersRequest) (*CountSegmentMembersResponse, error)
 	// ListSegmentMembers pages through the matching members.
@@ -454,6 +490,12 @@ func (UnimplementedSegmentServiceServer) CreateSegment(context.Context, *CreateS
 }
 func (UnimplementedSegmentServiceServer) ListSegments(context.Context, *ListSegmentsRequest) (*ListSegmentsResponse, error) {
 	return nil, status.Errorf(codes.Unimplemented, "method ListSegments not implemented")
+}
+func (UnimplementedSegmentServiceServer) UpdateSegment(context.Context, *UpdateSegmentRequest) (*UpdateSegmentResponse, error) {
+	return nil, status.Errorf(codes.Unimplemented, "method UpdateSegment not implemented")
+}
+func (UnimplementedSegmentServiceServer) DeleteSegment(context.Context, *DeleteSegmentRequest) (*DeleteSegmentResponse, error) {
+	return nil, status.Errorf(codes.Unimplemented, "method DeleteSegment not implemented")
 }
 func (UnimplementedSegmentServiceServer) CountSegmentMembers(context.Context, *CountSegmentMembersRequest) (*CountSegmentMembersResponse, error) {
 	return nil, status.Errorf(codes.Unimplemented, "method CountSegmentMembers not implemented")
@@ -521,6 +563,42 @@ func _SegmentService_ListSegments_Handler(srv interface{}, ctx context.Context, 
 	return interceptor(ctx, in, info, handler)
 }
 
+func _SegmentService_UpdateSegment_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(UpdateSegmentRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(SegmentServiceServer).UpdateSegment(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: SegmentService_UpdateSegment_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(SegmentServiceServer).UpdateSegment(ctx, req.(*UpdateSegmentRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _SegmentService_DeleteSegment_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(DeleteSegmentRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(SegmentServiceServer).DeleteSegment(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: SegmentService_DeleteSegment_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(SegmentServiceServer).DeleteSegment(ctx, req.(*DeleteSegmentRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 func _SegmentService_CountSegmentMembers_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
 	in := new(CountSegmentMembersRequest)
 	if err := dec(in); err != nil {
@@ -582,6 +660,14 @@ var SegmentService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "ListSegments",
 			Handler:    _SegmentService_ListSegments_Handler,
+		},
+		{
+			MethodName: "UpdateSegment",
+			Handler:    _SegmentService_UpdateSegment_Handler,
+		},
+		{
+			MethodName: "DeleteSegment",
+			Handler:    _SegmentService_DeleteSegment_Handler,
 		},
 		{
 			MethodName: "CountSegmentMembers",

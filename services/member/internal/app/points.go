@@ -27,7 +27,9 @@ type Loyalty struct {
 	settings domain.SettingsStore
 	rules    domain.TagRules
 	segments domain.Segments
-	members  MemberLookup
+	// segmentUsage is asked before a segment is deleted.
+	segmentUsage SegmentUsage
+	members      MemberLookup
 	clk      clock.Clock
 	stripes  [64]sync.Mutex
 
@@ -37,8 +39,8 @@ type Loyalty struct {
 }
 
 // NewLoyalty wires the loyalty use cases.
-func NewLoyalty(accounts domain.Accounts, settings domain.SettingsStore, rules domain.TagRules, segments domain.Segments, members MemberLookup, clk clock.Clock) *Loyalty {
-	return &Loyalty{accounts: accounts, settings: settings, rules: rules, segments: segments, members: members, clk: clk}
+func NewLoyalty(accounts domain.Accounts, settings domain.SettingsStore, rules domain.TagRules, segments domain.Segments, segmentUsage SegmentUsage, members MemberLookup, clk clock.Clock) *Loyalty {
+	return &Loyalty{accounts: accounts, settings: settings, rules: rules, segments: segments, segmentUsage: segmentUsage, members: members, clk: clk}
 }
 
 // maxAttempts bounds the compare-and-set retries of one change.

@@ -3,6 +3,8 @@ package app
 import (
 	"context"
 	"errors"
+	"fmt"
+	"strings"
 	"time"
 
 	"siyu.dev/services/member/internal/domain"
@@ -171,14 +173,85 @@ func (l *Loyalty) SweepTags(ctx context.Context) (int, error) {
 
 // CreateSegment saves a filter.
 func (l *Loyalty) CreateSegment(ctx context.Context, name string, f domain.SegmentFilter) (domain.Segment, error) {
-	if name == "" || len(name) > 64 {
-		return domain.Segment{}, domain.ErrSegmentInvalid
-	}
-	if err := f.Validate(); err != nil {
+	if err := validSegment(name, f); err != nil {
 		return domain.Segment{}, err
 	}
-	s := domain.Segment{ID: newID("seg"), Name: name, Filter: f, CreatedAt: l.clk.Now().UTC()}
+	now := l.clk.Now().UTC()
+	s := domain.Segment{ID: newID("seg"), Name: name, Filter: f, CreatedAt: now, UpdatedAt: now, Version: 1}
 	return s, l.segments.Create(ctx, s)
+}
+
+func validSegment(name string, f domain.SegmentFilter) error {
+	if name == "" || len(name) > 64 {
+		return domain.ErrSegmentInvalid
+	}
+	return f.Validate()
+}
+
+// SegmentUsage answers whether anything not yet finished (a campaign, a
+// broadcast) targets a segment. Marketing and messaging own those; the
+// member service asks them through this port before deleting a segment.
+type SegmentUsage interface {
+	// Users names the unfinished things using segmentID; empty when none.
+	Users(ctx context.Context, segmentID string) ([]string, error)
+}
+
+// NoSegmentUsers is the SegmentUsage of a shop in which no service targets
+// segments yet (marketing and messaging do not answer the port so far).
+type NoSegmentUsers struct{}
+
+// Users reports no users.
+func (NoSegmentUsers) Users(context.Context, string) ([]string, error) { return nil, nil }
+
+// SegmentPatch is what an update changes; nil fields stay as they are.
+type SegmentPatch struct {
+	Name   *string
+	Filter *domain.SegmentFilter
+}
+
+// UpdateSegment renames a segment or replaces its filter; version is the
+// version the operator read, so two operators never overwrite each other.
+func (l *Loyalty) UpdateSegment(ctx context.Context, id string, version int64, p SegmentPatch) (domain.Segment, error) {
+	s, err := l.segments.Get(ctx, id)
+	if err != nil {
+		return domain.Segment{}, err
+	}
+	if version != s.Version {
+		return domain.Segment{}, domain.ErrSegmentVersion
+	}
+	if p.Name != nil {
+		s.Name = *p.Name
+	}
+	if p.Filter != nil {
+		s.Filter = *p.Filter
+	}
+	if err := validSegment(s.Name, s.Filter); err != nil {
+		return domain.Segment{}, err
+	}
+	s.UpdatedAt, s.Version = l.clk.Now().UTC(), s.Version+1
+	return s, l.segments.Update(ctx, s)
+}
+
+// DeleteSegment removes a segment at version, refused while an unfinished
+// campaign or broadcast uses it.
+func (l *Loyalty) DeleteSegment(ctx context.Context, id string, version int64) error {
+	s, err := l.segments.Get(ctx, id)
+	if err != nil {
+		return err
+	}
+	if version != s.Version {
+		return domain.ErrSegmentVersion
+	}
+	users, err := l.segmentUsage.Users(ctx, id)
+	if err != nil {
+		return err
+	}
+	if len(users) > 0 {
+		e := *domain.ErrSegmentInUse
+		e.Msg = fmt.Sprintf("%s: %s", e.Msg, strings.Join(users, ", "))
+		return &e
+	}
+	return l.segments.Delete(ctx, id, version)
 }
 
 // Segments lists the saved segments.

@@ -28,4 +28,6 @@ var (
 	ErrTooManyTags     = newErr(KindFailedPrecondition, "TOO_MANY_TAGS", "a member has at most 50 manual tags")
 	ErrSegmentInvalid  = newErr(KindInvalid, "SEGMENT_INVALID", "the segment needs a name of at most 64 bytes and a consistent filter")
 	ErrSegmentNotFound = newErr(KindNotFound, "SEGMENT_NOT_FOUND", "no such segment")
+	ErrSegmentVersion  = newErr(KindFailedPrecondition, "SEGMENT_VERSION_MISMATCH", "the segment changed since it was read; read it again and retry")
+	ErrSegmentInUse    = newErr(KindFailedPrecondition, "SEGMENT_IN_USE", "a campaign or broadcast that has not finished uses the segment")
 )

@@ -76,6 +76,9 @@ type Segment struct {
 	Name      string
 	Filter    SegmentFilter
 	CreatedAt time.Time
+	UpdatedAt time.Time
+	// Version counts saves from 1; an update names the version it read.
+	Version int64
 }
 
 // SegmentMember is a member as segments see them.
@@ -96,6 +99,12 @@ type Segments interface {
 	List(ctx context.Context) ([]Segment, error)
 	// Get returns ErrSegmentNotFound when missing.
 	Get(ctx context.Context, id string) (Segment, error)
+	// Update saves s if the stored version is still s.Version-1; it returns
+	// ErrSegmentNotFound or ErrSegmentVersion otherwise.
+	Update(ctx context.Context, s Segment) error
+	// Delete removes the segment at version; ErrSegmentNotFound or
+	// ErrSegmentVersion otherwise.
+	Delete(ctx context.Context, id string, version int64) error
 	Count(ctx context.Context, f SegmentFilter) (int64, error)
 	// Members pages through matches in member id order.
 	Members(ctx context.Context, f SegmentFilter, offset, limit int) ([]SegmentMember, error)

@@ -55,7 +55,7 @@ func setup(t testing.TB) *env {
 	srv := grpcserver.New(grpcserver.Options{Service: "member", Logger: log, Verifier: auth.NewVerifier(pub, "siyu", clk), Policy: grpcapi.Policy})
 	ls := mongostore.NewLoyalty(store.Members.Database())
 	loyalty := app.NewLoyalty(mongostore.LoyaltyAccounts{Loyalty: ls}, mongostore.LoyaltySettings{Loyalty: ls},
-		mongostore.TagRules{Loyalty: ls, Now: clk.Now}, mongostore.Segments{Loyalty: ls}, mongostore.Members{Store: store}, clk)
+		mongostore.TagRules{Loyalty: ls, Now: clk.Now}, mongostore.Segments{Loyalty: ls}, app.NoSegmentUsers{}, mongostore.Members{Store: store}, clk)
 	grpcapi.Register(srv.GRPC(), svc, loyalty)
 	conn := testkit.BufconnServer(t, srv)
 	return &env{auth: memberv1.NewAuthServiceClient(conn), members: memberv1.NewMemberServiceClient(conn), addrs: memberv1.NewAddressServiceClient(conn),

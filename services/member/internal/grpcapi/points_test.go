@@ -44,6 +44,12 @@ func (k knownMembers) Get(_ context.Context, id string) (domain.Member, error) {
 	return domain.Member{}, app.ErrNotFound
 }
 
+// segmentUsers stands in for marketing and messaging answering which
+// unfinished campaigns use a segment.
+type segmentUsers map[string][]string
+
+func (u segmentUsers) Users(_ context.Context, id string) ([]string, error) { return u[id], nil }
+
 type loyaltyEnv struct {
 	points   memberv1.PointsServiceClient
 	tags     memberv1.TagServiceClient
@@ -56,6 +62,7 @@ type loyaltyEnv struct {
 	issuer   *auth.Issuer
 	js       jetstream.JetStream
 	members  knownMembers
+	usage    segmentUsers
 	newApp   func() *app.Loyalty
 }
 
@@ -85,16 +92,17 @@ func setupLoyalty(t *testing.T, start time.Time) *loyaltyEnv {
 	relay := outbox.NewRelay(natsx.NewPublisher(js), log, store.Accounts)
 	store.Flush = relay.FlushAsync
 	members := knownMembers{"m-alice": {}, "m-bob": {}}
+	usage := segmentUsers{}
 	newApp := func() *app.Loyalty {
 		return app.NewLoyalty(mongostore.LoyaltyAccounts{Loyalty: store}, mongostore.LoyaltySettings{Loyalty: store},
-			mongostore.TagRules{Loyalty: store, Now: clk.Now}, mongostore.Segments{Loyalty: store}, members, clk)
+			mongostore.TagRules{Loyalty: store, Now: clk.Now}, mongostore.Segments{Loyalty: store}, usage, members, clk)
 	}
 	l := newApp()
 	srv := grpcserver.New(grpcserver.Options{Service: "member", Logger: log, Verifier: auth.NewVerifier(pub, "siyu", clk), Policy: grpcapi.Policy})
 	grpcapi.RegisterLoyalty(srv.GRPC(), l)
 	conn := testkit.BufconnServer(t, srv)
 	return &loyaltyEnv{points: memberv1.NewPointsServiceClient(conn), tags: memberv1.NewTagServiceClient(conn), segments: memberv1.NewSegmentServiceClient(conn), signIn: memberv1.NewSignInServiceClient(conn), levels: memberv1.NewLevelServiceClient(conn),
-		l: l, store: store, clk: clk, issuer: auth.NewIssuer(priv, "siyu", clk), js: js, members: members, newApp: newApp}
+		l: l, store: store, clk: clk, issuer: auth.NewIssuer(priv, "siyu", clk), js: js, members: members, usage: usage, newApp: newApp}
 }
 
 func (e *loyaltyEnv) as(t *testing.T, id auth.Identity) context.Context {

@@ -25,6 +25,8 @@ var TagPolicy = auth.Policy{
 	memberv1.TagService_ListMemberTags_FullMethodName:           auth.AdminOnly,
 	memberv1.SegmentService_CreateSegment_FullMethodName:        auth.AdminOnly,
 	memberv1.SegmentService_ListSegments_FullMethodName:         auth.AdminOnly,
+	memberv1.SegmentService_UpdateSegment_FullMethodName:        auth.AdminOnly,
+	memberv1.SegmentService_DeleteSegment_FullMethodName:        auth.AdminOnly,
 	memberv1.SegmentService_CountSegmentMembers_FullMethodName:  auth.AdminOnly,
 	memberv1.SegmentService_ListSegmentMembers_FullMethodName:   auth.AdminOnly,
 	memberv1.SegmentService_StreamSegmentMembers_FullMethodName: auth.AdminOnly,
@@ -141,7 +143,7 @@ func filterProto(f domain.SegmentFilter) *memberv1.SegmentFilter {
 }
 
 func segmentProto(s domain.Segment) *memberv1.Segment {
-	return &memberv1.Segment{Id: s.ID, Name: s.Name, Filter: filterProto(s.Filter), CreateTime: ts(s.CreatedAt)}
+	return &memberv1.Segment{Id: s.ID, Name: s.Name, Filter: filterProto(s.Filter), CreateTime: ts(s.CreatedAt), UpdateTime: ts(s.UpdatedAt), Version: s.Version}
 }
 
 func segmentMemberProto(m domain.SegmentMember) *memberv1.SegmentMember {
@@ -158,6 +160,44 @@ func (s segmentServer) CreateSegment(ctx context.Context, req *memberv1.CreateSe
 		return nil, toStatus(ctx, err)
 	}
 	return &memberv1.CreateSegmentResponse{Segment: segmentProto(seg)}, nil
+}
+
+func (s segmentServer) UpdateSegment(ctx context.Context, req *memberv1.UpdateSegmentRequest) (*memberv1.UpdateSegmentResponse, error) {
+	if _, err := requireManager(ctx); err != nil {
+		return nil, err
+	}
+	var p app.SegmentPatch
+	paths := req.GetUpdateMask().GetPaths()
+	if len(paths) == 0 {
+		paths = []string{"name", "filter"}
+	}
+	for _, path := range paths {
+		switch path {
+		case "name":
+			name := req.GetName()
+			p.Name = &name
+		case "filter":
+			f := filterFromProto(req.GetFilter())
+			p.Filter = &f
+		default:
+			return nil, toStatus(ctx, domain.ErrSegmentInvalid)
+		}
+	}
+	seg, err := s.l.UpdateSegment(ctx, req.GetSegmentId(), req.GetVersion(), p)
+	if err != nil {
+		return nil, toStatus(ctx, err)
+	}
+	return &memberv1.UpdateSegmentResponse{Segment: segmentProto(seg)}, nil
+}
+
+func (s segmentServer) DeleteSegment(ctx context.Context, req *memberv1.DeleteSegmentRequest) (*memberv1.DeleteSegmentResponse, error) {
+	if _, err := requireManager(ctx); err != nil {
+		return nil, err
+	}
+	if err := s.l.DeleteSegment(ctx, req.GetSegmentId(), req.GetVersion()); err != nil {
+		return nil, toStatus(ctx, err)
+	}
+	return &memberv1.DeleteSegmentResponse{}, nil
 }
 
 func (s segmentServer) ListSegments(ctx context.Context, _ *memberv1.ListSegmentsRequest) (*memberv1.ListSegmentsResponse, error) {

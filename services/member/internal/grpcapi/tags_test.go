@@ -2,16 +2,22 @@ package grpcapi_test
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"log/slog"
 	"slices"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"google.golang.org/grpc/codes"
 	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/types/known/fieldmaskpb"
 	"google.golang.org/protobuf/types/known/timestamppb"
 
+	"siyu.dev/pkg/auth"
+	"siyu.dev/pkg/errs"
 	memberv1 "siyu.dev/proto/siyu/member/v1"
 	"siyu.dev/services/member/internal/consumers"
 	"siyu.dev/services/member/internal/domain"
@@ -228,5 +234,110 @@ func TestTagsAndSegments(t *testing.T) {
 	all, err := e.segments.ListSegments(op, &memberv1.ListSegmentsRequest{})
 	if err != nil || len(all.Segments) != 6 {
 		t.Errorf("segments %v %v", all, err)
+	}
+}
+
+func TestSegmentUpdateAndDelete(t *testing.T) {
+	e := setupLoyalty(t, time.Date(2026, 5, 1, 2, 0, 0, 0, time.UTC))
+	op := e.operator(t)
+	e.grant(t, "m-alice", 100)
+	created, err := e.segments.CreateSegment(op, &memberv1.CreateSegmentRequest{Name: "积分达人", Filter: &memberv1.SegmentFilter{MinPoints: proto.Int64(50)}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	seg := created.Segment
+	if seg.Version != 1 {
+		t.Fatalf("new segment version %d", seg.Version)
+	}
+	count := func() int64 {
+		t.Helper()
+		n, err := e.segments.CountSegmentMembers(op, &memberv1.CountSegmentMembersRequest{SegmentId: seg.Id})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return n.Count
+	}
+	if count() != 1 {
+		t.Fatal("alice not in the segment")
+	}
+
+	// Rename only: the filter stays.
+	up, err := e.segments.UpdateSegment(op, &memberv1.UpdateSegmentRequest{SegmentId: seg.Id, Version: 1, Name: "高积分会员",
+		UpdateMask: &fieldmaskpb.FieldMask{Paths: []string{"name"}}})
+	if err != nil || up.Segment.Name != "高积分会员" || up.Segment.Version != 2 || up.Segment.Filter.GetMinPoints() != 50 {
+		t.Fatalf("rename: %v %v", up, err)
+	}
+	// Edit the filter: nobody has 500 points.
+	up, err = e.segments.UpdateSegment(op, &memberv1.UpdateSegmentRequest{SegmentId: seg.Id, Version: 2, Name: "高积分会员", Filter: &memberv1.SegmentFilter{MinPoints: proto.Int64(500)}})
+	if err != nil || up.Segment.Version != 3 {
+		t.Fatalf("new filter: %v %v", up, err)
+	}
+	if count() != 0 {
+		t.Error("count still uses the old filter")
+	}
+	list, _ := e.segments.ListSegments(op, &memberv1.ListSegmentsRequest{})
+	if len(list.Segments) != 1 || list.Segments[0].Version != 3 || list.Segments[0].Name != "高积分会员" {
+		t.Errorf("listed %v", list.Segments)
+	}
+
+	// Two operators read version 3; only the first save wins, concurrently too.
+	var wg sync.WaitGroup
+	var wins, stale atomic.Int32
+	for i := range 8 {
+		wg.Go(func() {
+			_, err := e.segments.UpdateSegment(op, &memberv1.UpdateSegmentRequest{SegmentId: seg.Id, Version: 3, Name: fmt.Sprintf("版本%d", i)})
+			switch {
+			case err == nil:
+				wins.Add(1)
+			case errs.Reason(err) == "SEGMENT_VERSION_MISMATCH":
+				stale.Add(1)
+			default:
+				t.Errorf("concurrent update: %v", err)
+			}
+		})
+	}
+	wg.Wait()
+	if wins.Load() != 1 || stale.Load() != 7 {
+		t.Errorf("concurrent updates of version 3: %d won, %d stale", wins.Load(), stale.Load())
+	}
+
+	for _, c := range []struct {
+		what   string
+		req    *memberv1.UpdateSegmentRequest
+		code   codes.Code
+		reason string
+	}{
+		{"stale version", &memberv1.UpdateSegmentRequest{SegmentId: seg.Id, Version: 3, Name: "x"}, codes.FailedPrecondition, "SEGMENT_VERSION_MISMATCH"},
+		{"unknown segment", &memberv1.UpdateSegmentRequest{SegmentId: "seg_nope", Version: 1, Name: "x"}, codes.NotFound, "SEGMENT_NOT_FOUND"},
+		{"empty name", &memberv1.UpdateSegmentRequest{SegmentId: seg.Id, Version: 4, Name: ""}, codes.InvalidArgument, "SEGMENT_INVALID"},
+		{"inconsistent filter", &memberv1.UpdateSegmentRequest{SegmentId: seg.Id, Version: 4, Name: "x", Filter: &memberv1.SegmentFilter{MinPoints: proto.Int64(9), MaxPoints: proto.Int64(1)}}, codes.InvalidArgument, "SEGMENT_INVALID"},
+		{"unknown mask path", &memberv1.UpdateSegmentRequest{SegmentId: seg.Id, Version: 4, Name: "x", UpdateMask: &fieldmaskpb.FieldMask{Paths: []string{"created_at"}}}, codes.InvalidArgument, "SEGMENT_INVALID"},
+	} {
+		_, err := e.segments.UpdateSegment(op, c.req)
+		wantStatus(t, c.what, err, c.code, c.reason)
+	}
+
+	// A campaign still running blocks the delete; once it ends, it goes.
+	e.usage[seg.Id] = []string{"campaign cp_spring (running)"}
+	_, err = e.segments.DeleteSegment(op, &memberv1.DeleteSegmentRequest{SegmentId: seg.Id, Version: 4})
+	wantStatus(t, "delete while used", err, codes.FailedPrecondition, "SEGMENT_IN_USE")
+	delete(e.usage, seg.Id)
+	_, err = e.segments.DeleteSegment(op, &memberv1.DeleteSegmentRequest{SegmentId: seg.Id, Version: 3})
+	wantStatus(t, "delete at a stale version", err, codes.FailedPrecondition, "SEGMENT_VERSION_MISMATCH")
+	if _, err := e.segments.DeleteSegment(op, &memberv1.DeleteSegmentRequest{SegmentId: seg.Id, Version: 4}); err != nil {
+		t.Fatal(err)
+	}
+	_, err = e.segments.DeleteSegment(op, &memberv1.DeleteSegmentRequest{SegmentId: seg.Id, Version: 4})
+	wantStatus(t, "delete twice", err, codes.NotFound, "SEGMENT_NOT_FOUND")
+	_, err = e.segments.CountSegmentMembers(op, &memberv1.CountSegmentMembersRequest{SegmentId: seg.Id})
+	wantStatus(t, "count a deleted segment", err, codes.NotFound, "SEGMENT_NOT_FOUND")
+
+	// Members and customer-service operators cannot edit segments.
+	cs := e.as(t, auth.Identity{Subject: "cs-1", Kind: auth.KindAdmin, Roles: []string{auth.RoleCustomerService}})
+	for what, ctx := range map[string]context.Context{"member": e.member(t, "m-alice"), "customer service": cs} {
+		_, err := e.segments.UpdateSegment(ctx, &memberv1.UpdateSegmentRequest{SegmentId: "seg_x", Version: 1, Name: "x"})
+		wantStatus(t, what+" updating", err, codes.PermissionDenied, "ROLE_REQUIRED")
+		_, err = e.segments.DeleteSegment(ctx, &memberv1.DeleteSegmentRequest{SegmentId: "seg_x", Version: 1})
+		wantStatus(t, what+" deleting", err, codes.PermissionDenied, "ROLE_REQUIRED")
 	}
 }

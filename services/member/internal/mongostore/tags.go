@@ -93,6 +93,9 @@ type segmentDoc struct {
 	Name      string    `bson:"name"`
 	Filter    filterDoc `bson:"filter"`
 	CreatedAt time.Time `bson:"created_at"`
+	UpdatedAt time.Time `bson:"updated_at,omitempty"`
+	// Version is absent on segments saved before versions existed: read as 1.
+	Version int64 `bson:"version,omitempty"`
 }
 
 type filterDoc struct {
@@ -118,19 +121,65 @@ type Segments struct{ *Loyalty }
 
 func (r Segments) coll() *mongo.Collection { return r.Accounts.Database().Collection("segments") }
 
-// Create inserts a segment.
-func (r Segments) Create(ctx context.Context, s domain.Segment) error {
+func segmentToDoc(s domain.Segment) segmentDoc {
 	f := s.Filter
-	_, err := r.coll().InsertOne(ctx, segmentDoc{ID: s.ID, Name: s.Name, CreatedAt: s.CreatedAt, Filter: filterDoc{
+	return segmentDoc{ID: s.ID, Name: s.Name, CreatedAt: s.CreatedAt, UpdatedAt: s.UpdatedAt, Version: s.Version, Filter: filterDoc{
 		TierIDs: f.TierIDs, Tags: f.Tags, MinPoints: f.MinPoints, MaxPoints: f.MaxPoints, RegisteredAfter: timePtr(f.RegisteredAfter), RegisteredBefore: timePtr(f.RegisteredBefore),
 		Channels: f.Channels, ActiveAfter: timePtr(f.ActiveAfter), InactiveSince: timePtr(f.InactiveSince), MinOrders: f.MinOrders, MaxOrders: f.MaxOrders,
-		MinSpendFen: f.MinSpendFen, MaxSpendFen: f.MaxSpendFen, Consents: f.Consents}})
+		MinSpendFen: f.MinSpendFen, MaxSpendFen: f.MaxSpendFen, Consents: f.Consents}}
+}
+
+// Create inserts a segment.
+func (r Segments) Create(ctx context.Context, s domain.Segment) error {
+	_, err := r.coll().InsertOne(ctx, segmentToDoc(s))
 	return err
+}
+
+// versionIs matches a segment stored at version v; version 1 also matches
+// segments saved before versions existed.
+func versionIs(id string, v int64) bson.M {
+	if v == 1 {
+		return bson.M{"_id": id, "$or": bson.A{bson.M{"version": int64(1)}, bson.M{"version": bson.M{"$exists": false}}}}
+	}
+	return bson.M{"_id": id, "version": v}
+}
+
+// Update replaces the segment if it is still at the version before s.
+// Segments are operator data, not a shopper's hot path: the conditional
+// filter is fine on the embedded store too.
+func (r Segments) Update(ctx context.Context, s domain.Segment) error {
+	res, err := r.coll().ReplaceOne(ctx, versionIs(s.ID, s.Version-1), segmentToDoc(s))
+	if err != nil {
+		return err
+	}
+	if res.MatchedCount == 0 {
+		return r.missingOrStale(ctx, s.ID)
+	}
+	return nil
+}
+
+// Delete removes the segment if it is still at version.
+func (r Segments) Delete(ctx context.Context, id string, version int64) error {
+	res, err := r.coll().DeleteOne(ctx, versionIs(id, version))
+	if err != nil {
+		return err
+	}
+	if res.DeletedCount == 0 {
+		return r.missingOrStale(ctx, id)
+	}
+	return nil
+}
+
+func (r Segments) missingOrStale(ctx context.Context, id string) error {
+	if _, err := r.Get(ctx, id); err != nil {
+		return err
+	}
+	return domain.ErrSegmentVersion
 }
 
 func (d segmentDoc) domain() domain.Segment {
 	f := d.Filter
-	return domain.Segment{ID: d.ID, Name: d.Name, CreatedAt: d.CreatedAt.UTC(), Filter: domain.SegmentFilter{
+	return domain.Segment{ID: d.ID, Name: d.Name, CreatedAt: d.CreatedAt.UTC(), UpdatedAt: d.UpdatedAt.UTC(), Version: max(d.Version, 1), Filter: domain.SegmentFilter{
 		TierIDs: f.TierIDs, Tags: f.Tags, MinPoints: f.MinPoints, MaxPoints: f.MaxPoints, RegisteredAfter: timeVal(f.RegisteredAfter), RegisteredBefore: timeVal(f.RegisteredBefore),
 		Channels: f.Channels, ActiveAfter: timeVal(f.ActiveAfter), InactiveSince: timeVal(f.InactiveSince), MinOrders: f.MinOrders, MaxOrders: f.MaxOrders,
 		MinSpendFen: f.MinSpendFen, MaxSpendFen: f.MaxSpendFen, Consents: f.Consents}}
