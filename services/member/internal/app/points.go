@@ -30,8 +30,8 @@ type Loyalty struct {
 	// segmentUsage is asked before a segment is deleted.
 	segmentUsage SegmentUsage
 	members      MemberLookup
-	clk      clock.Clock
-	stripes  [64]sync.Mutex
+	clk          clock.Clock
+	stripes      [64]sync.Mutex
 
 	rulesMu     sync.Mutex
 	rulesCache  []domain.TagRule
