@@ -10,7 +10,9 @@ import (
 	"google.golang.org/protobuf/types/known/timestamppb"
 
 	"siyu.dev/pkg/auth"
+	"siyu.dev/pkg/errs"
 	"siyu.dev/pkg/natsx"
+	memberv1 "siyu.dev/proto/siyu/member/v1"
 	orderv1 "siyu.dev/proto/siyu/order/v1"
 )
 
@@ -24,7 +26,6 @@ func TestLoyaltyThroughGateway(t *testing.T) {
 	api := shop.api
 	issue := func(id auth.Identity) string { return shop.token(t, id) }
 	owner := issue(auth.Identity{Subject: "owner-zhang", Kind: auth.KindAdmin, Roles: []string{auth.RoleOwner}})
-	orderSvc := issue(auth.Identity{Subject: "order", Kind: auth.KindService})
 
 	alice := api.login(t, "13900000101")
 	bob := api.login(t, "13900000102")
@@ -46,16 +47,33 @@ func TestLoyaltyThroughGateway(t *testing.T) {
 		if num(me["available_points"]) != "100" || me["next_expire_time"] == nil {
 			t.Fatalf("after grant %v", me)
 		}
-		freeze := "/v1/admin/members/" + alice.memberID + "/points:freeze"
-		api.expectReason(t, "POST", freeze, alice.access, `{"order_id":"o-1","points":30}`, 403, "ROLE_REQUIRED")
-		api.expectReason(t, "POST", freeze, orderSvc, `{"order_id":"o-1","points":300}`, 400, "POINTS_INSUFFICIENT")
-		f := api.expect(t, "POST", freeze, orderSvc, `{"order_id":"o-1","points":30}`, 200)
-		if acc := f["account"].(map[string]any); num(acc["available_points"]) != "70" || num(acc["frozen_points"]) != "30" {
-			t.Errorf("freeze %v", f)
+		// Holds are the checkout saga's: no REST route, service tokens only.
+		api.expectReason(t, "POST", "/v1/admin/members/"+alice.memberID+"/points:freeze", owner, `{"order_id":"o-1","points":30}`, 404, "")
+		conn, svc := shop.asService(t, "member")
+		pts := memberv1.NewPointsServiceClient(conn)
+		_, err := pts.FreezePoints(auth.OutgoingToken(context.Background(), owner), &memberv1.FreezePointsRequest{MemberId: alice.memberID, OrderId: "o-1", Points: 30})
+		if errs.Reason(err) != "ROLE_REQUIRED" {
+			t.Errorf("an operator freezing: %v", err)
 		}
-		api.expect(t, "POST", "/v1/admin/members/"+alice.memberID+"/points:release", orderSvc, `{"order_id":"o-1"}`, 200)
-		api.expectReason(t, "POST", "/v1/admin/members/"+alice.memberID+"/points:confirm", orderSvc, `{"order_id":"o-1"}`, 400, "POINTS_HOLD_RELEASED")
-		api.expectReason(t, "POST", "/v1/admin/members/"+alice.memberID+"/points:confirm", orderSvc, `{"order_id":"o-2"}`, 404, "POINTS_HOLD_NOT_FOUND")
+		_, err = pts.FreezePoints(svc, &memberv1.FreezePointsRequest{MemberId: alice.memberID, OrderId: "o-1", Points: 300})
+		if errs.Reason(err) != "POINTS_INSUFFICIENT" {
+			t.Errorf("freezing too many: %v", err)
+		}
+		f, err := pts.FreezePoints(svc, &memberv1.FreezePointsRequest{MemberId: alice.memberID, OrderId: "o-1", Points: 30})
+		if err != nil || f.GetAccount().GetAvailablePoints() != 70 || f.GetAccount().GetFrozenPoints() != 30 {
+			t.Errorf("freeze %v %v", f, err)
+		}
+		if _, err := pts.ReleasePoints(svc, &memberv1.ReleasePointsRequest{MemberId: alice.memberID, OrderId: "o-1"}); err != nil {
+			t.Fatal(err)
+		}
+		_, err = pts.ConfirmPoints(svc, &memberv1.ConfirmPointsRequest{MemberId: alice.memberID, OrderId: "o-1"})
+		if errs.Reason(err) != "POINTS_HOLD_RELEASED" {
+			t.Errorf("confirming a released hold: %v", err)
+		}
+		_, err = pts.ConfirmPoints(svc, &memberv1.ConfirmPointsRequest{MemberId: alice.memberID, OrderId: "o-2"})
+		if errs.Reason(err) != "POINTS_HOLD_NOT_FOUND" {
+			t.Errorf("confirming no hold: %v", err)
+		}
 
 		page := api.expect(t, "GET", "/v1/members/me/points/entries?page_size=2", alice.access, "", 200)
 		entries := page["entries"].([]any)

@@ -11,6 +11,8 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 	"google.golang.org/protobuf/proto"
 
+	"siyu.dev/pkg/auth"
+	"siyu.dev/pkg/errs"
 	"siyu.dev/pkg/natsx"
 	productv1 "siyu.dev/proto/siyu/product/v1"
 )
@@ -18,8 +20,8 @@ import (
 // TestProductThroughGateway runs the suite with the demo shop and walks the
 // product service through the REST edge: Chinese search with filters,
 // suggestions and hot keywords; members' own favourites and history; and
-// inventory, where operators reserve, confirm, release and adjust stock and
-// shoppers see the effect on the product.
+// inventory, where the order service reserves, confirms and releases stock,
+// operators adjust it, and shoppers see the effect on the product.
 func TestProductThroughGateway(t *testing.T) {
 	shop := startShop(t, "")
 	res := shop.seed(t)
@@ -159,26 +161,40 @@ func TestProductThroughGateway(t *testing.T) {
 
 	t.Run("inventory", func(t *testing.T) {
 		sku, before := skuStock(t, "p-0001")
+		// Reservations are the checkout saga's: no REST route, service tokens only.
 		reserve := fmt.Sprintf(`{"order_id":"e2e-o-1","lines":[{"sku_id":%q,"quantity":2}]}`, sku)
-		api.expectReason(t, "POST", "/v1/admin/reservations", "", reserve, 401, "TOKEN_MISSING")
-		api.expectReason(t, "POST", "/v1/admin/reservations", shopper.access, reserve, 403, "ROLE_REQUIRED")
-		r := api.expect(t, "POST", "/v1/admin/reservations", admin, reserve, 200)
-		if r["reservation"].(map[string]any)["state"] != "RESERVATION_STATE_RESERVED" {
-			t.Fatalf("reserve: %v", r)
+		api.expectReason(t, "POST", "/v1/admin/reservations", admin, reserve, 404, "")
+		conn, svc := shop.asService(t, "product")
+		inv := productv1.NewInventoryServiceClient(conn)
+		req := &productv1.ReserveStockRequest{OrderId: "e2e-o-1", Lines: []*productv1.StockLine{{SkuId: sku, Quantity: 2}}}
+		if _, err := inv.ReserveStock(auth.OutgoingToken(context.Background(), admin), req); errs.Reason(err) != "ROLE_REQUIRED" {
+			t.Errorf("an operator reserving: %v", err)
 		}
-		api.expect(t, "POST", "/v1/admin/reservations", admin, reserve, 200) // a repeat changes nothing
+		r, err := inv.ReserveStock(svc, req)
+		if err != nil || r.GetReservation().GetState() != productv1.ReservationState_RESERVATION_STATE_RESERVED {
+			t.Fatalf("reserve: %v %v", r, err)
+		}
+		if _, err := inv.ReserveStock(svc, req); err != nil { // a repeat changes nothing
+			t.Fatal(err)
+		}
 		if _, now := skuStock(t, "p-0001"); now != before-2 {
 			t.Errorf("shopper sees %d after reserving 2 of %d", now, before)
 		}
-		api.expectReason(t, "POST", "/v1/admin/reservations", admin,
-			fmt.Sprintf(`{"order_id":"e2e-o-2","lines":[{"sku_id":%q,"quantity":9999}]}`, sku), 400, "OUT_OF_STOCK")
-		api.expectReason(t, "POST", "/v1/admin/reservations", admin, `{"order_id":"e2e-o-3","lines":[{"sku_id":"ghost","quantity":1}]}`, 404, "SKU_NOT_FOUND")
-
-		c := api.expect(t, "POST", "/v1/admin/reservations/e2e-o-1:confirm", admin, `{}`, 200)
-		if c["reservation"].(map[string]any)["state"] != "RESERVATION_STATE_CONFIRMED" {
-			t.Fatalf("confirm: %v", c)
+		_, err = inv.ReserveStock(svc, &productv1.ReserveStockRequest{OrderId: "e2e-o-2", Lines: []*productv1.StockLine{{SkuId: sku, Quantity: 9999}}})
+		if errs.Reason(err) != "OUT_OF_STOCK" {
+			t.Errorf("reserving too many: %v", err)
 		}
-		api.expectReason(t, "POST", "/v1/admin/reservations/e2e-o-1:release", admin, `{}`, 400, "RESERVATION_CONFIRMED")
+		_, err = inv.ReserveStock(svc, &productv1.ReserveStockRequest{OrderId: "e2e-o-3", Lines: []*productv1.StockLine{{SkuId: "ghost", Quantity: 1}}})
+		if errs.Reason(err) != "SKU_NOT_FOUND" {
+			t.Errorf("reserving a ghost: %v", err)
+		}
+		c, err := inv.ConfirmReservation(svc, &productv1.ConfirmReservationRequest{OrderId: "e2e-o-1"})
+		if err != nil || c.GetReservation().GetState() != productv1.ReservationState_RESERVATION_STATE_CONFIRMED {
+			t.Fatalf("confirm: %v %v", c, err)
+		}
+		if _, err := inv.ReleaseReservation(svc, &productv1.ReleaseReservationRequest{OrderId: "e2e-o-1"}); errs.Reason(err) != "RESERVATION_CONFIRMED" {
+			t.Errorf("releasing a sold reservation: %v", err)
+		}
 		got := api.expect(t, "GET", "/v1/admin/reservations/e2e-o-1", admin, "", 200)
 		if got["state"] != "RESERVATION_STATE_CONFIRMED" {
 			t.Errorf("get reservation: %v", got)
@@ -202,12 +218,16 @@ func TestProductThroughGateway(t *testing.T) {
 			t.Errorf("shopper sees %d after the adjustment, want %d", now, before+8)
 		}
 
-		api.expect(t, "POST", "/v1/admin/reservations", admin, fmt.Sprintf(`{"order_id":"e2e-o-4","lines":[{"sku_id":%q,"quantity":3}]}`, sku), 200)
-		rel := api.expect(t, "POST", "/v1/admin/reservations/e2e-o-4:release", admin, `{}`, 200)
-		if rel["reservation"].(map[string]any)["state"] != "RESERVATION_STATE_RELEASED" {
-			t.Errorf("release: %v", rel)
+		if _, err := inv.ReserveStock(svc, &productv1.ReserveStockRequest{OrderId: "e2e-o-4", Lines: []*productv1.StockLine{{SkuId: sku, Quantity: 3}}}); err != nil {
+			t.Fatal(err)
 		}
-		api.expect(t, "POST", "/v1/admin/reservations/e2e-o-4:release", admin, `{}`, 200)
+		rel, err := inv.ReleaseReservation(svc, &productv1.ReleaseReservationRequest{OrderId: "e2e-o-4"})
+		if err != nil || rel.GetReservation().GetState() != productv1.ReservationState_RESERVATION_STATE_RELEASED {
+			t.Errorf("release: %v %v", rel, err)
+		}
+		if _, err := inv.ReleaseReservation(svc, &productv1.ReleaseReservationRequest{OrderId: "e2e-o-4"}); err != nil {
+			t.Errorf("a repeated release: %v", err)
+		}
 		if _, now := skuStock(t, "p-0001"); now != before+8 {
 			t.Errorf("release gave back %d, want %d", now, before+8)
 		}

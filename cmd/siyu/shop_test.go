@@ -7,6 +7,9 @@ import (
 	"testing"
 	"time"
 
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/credentials/insecure"
+
 	"siyu.dev/cmd/siyu/internal/suite"
 	"siyu.dev/pkg/auth"
 	"siyu.dev/pkg/clock"
@@ -111,4 +114,17 @@ func (s *shop) operator(t *testing.T, seeded seedResult) string {
 	login := s.api.expect(t, "POST", "/v1/admin/auth/login", "", fmt.Sprintf(`{"username":%q,"password":%q}`, seeded.adminUser, seeded.adminPassword), 200)
 	tok, _ := login["access_token"].(string)
 	return tok
+}
+
+// asService dials one of the shop's services over gRPC and returns a
+// context carrying a service token: the saga calls (stock reservations,
+// points holds) have no REST route and admit only services.
+func (s *shop) asService(t *testing.T, service string) (*grpc.ClientConn, context.Context) {
+	t.Helper()
+	conn, err := grpc.NewClient(s.ServiceAddrs[service], grpc.WithTransportCredentials(insecure.NewCredentials()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = conn.Close() })
+	return conn, auth.OutgoingToken(context.Background(), s.token(t, auth.Identity{Subject: "order-service", Kind: auth.KindService}))
 }

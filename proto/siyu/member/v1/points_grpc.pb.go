@@ -49,7 +49,8 @@ type PointsServiceClient interface {
 	// FreezePoints holds points for an order at checkout. Idempotent by order
 	// id: repeating it returns the same hold; a different amount for the same
 	// order is FAILED_PRECONDITION POINTS_HOLD_MISMATCH. Not enough points is
-	// FAILED_PRECONDITION POINTS_INSUFFICIENT. Services and operators only.
+	// FAILED_PRECONDITION POINTS_INSUFFICIENT. Freeze, confirm and release are
+	// the checkout saga's: service tokens only, no REST route.
 	FreezePoints(ctx context.Context, in *FreezePointsRequest, opts ...grpc.CallOption) (*FreezePointsResponse, error)
 	// ConfirmPoints spends a frozen hold (the order was paid). Idempotent;
 	// confirming a released hold is FAILED_PRECONDITION POINTS_HOLD_RELEASED.
@@ -210,7 +211,8 @@ type PointsServiceServer interface {
 	// FreezePoints holds points for an order at checkout. Idempotent by order
 	// id: repeating it returns the same hold; a different amount for the same
 	// order is FAILED_PRECONDITION POINTS_HOLD_MISMATCH. Not enough points is
-	// FAILED_PRECONDITION POINTS_INSUFFICIENT. Services and operators only.
+	// FAILED_PRECONDITION POINTS_INSUFFICIENT. Freeze, confirm and release are
+	// the checkout saga's: service tokens only, no REST route.
 	FreezePoints(context.Context, *FreezePointsRequest) (*FreezePointsResponse, error)
 	// ConfirmPoints spends a frozen hold (the order was paid). Idempotent;
 	// confirming a released hold is FAILED_PRECONDITION POINTS_HOLD_RELEASED.

@@ -33,8 +33,9 @@ const (
 // For semantics around ctx use and closing/ending streaming RPCs, please refer to https://pkg.go.dev/google.golang.org/grpc/?tab=doc#ClientConn.NewStream.
 //
 // InventoryService keeps per-SKU stock and the reservations orders hold on it.
-// Every RPC is for services and operators (admin only): shoppers see stock
-// through ProductService.
+// Reserve, confirm and release are the checkout saga's (service tokens only,
+// no REST route); the rest is for operators. Shoppers see stock through
+// ProductService.
 type InventoryServiceClient interface {
 	// ReserveStock holds stock for every line of an order, or for none of them.
 	// Idempotent by order_id: a repeat with the same lines answers like the first
@@ -142,8 +143,9 @@ func (c *inventoryServiceClient) ListStockAdjustments(ctx context.Context, in *L
 // for forward compatibility.
 //
 // InventoryService keeps per-SKU stock and the reservations orders hold on it.
-// Every RPC is for services and operators (admin only): shoppers see stock
-// through ProductService.
+// Reserve, confirm and release are the checkout saga's (service tokens only,
+// no REST route); the rest is for operators. Shoppers see stock through
+// ProductService.
 type InventoryServiceServer interface {
 	// ReserveStock holds stock for every line of an order, or for none of them.
 	// Idempotent by order_id: a repeat with the same lines answers like the first

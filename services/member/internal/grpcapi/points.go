@@ -16,14 +16,15 @@ import (
 	"siyu.dev/services/member/internal/domain"
 )
 
-// LoyaltyPolicy is who may call the points, sign-in and level RPCs. Hold and
-// spend RPCs are for the order service (service token) and operators.
+// LoyaltyPolicy is who may call the points, sign-in and level RPCs. The
+// checkout saga's holds (freeze, confirm, release) are for the order
+// service's token only; spending is for services and operators.
 var LoyaltyPolicy = auth.Policy{
 	memberv1.PointsService_GetMyPoints_FullMethodName:             auth.MemberOnly,
 	memberv1.PointsService_ListMyPointsEntries_FullMethodName:     auth.MemberOnly,
-	memberv1.PointsService_FreezePoints_FullMethodName:            auth.AdminOnly,
-	memberv1.PointsService_ConfirmPoints_FullMethodName:           auth.AdminOnly,
-	memberv1.PointsService_ReleasePoints_FullMethodName:           auth.AdminOnly,
+	memberv1.PointsService_FreezePoints_FullMethodName:            auth.ServiceOnly,
+	memberv1.PointsService_ConfirmPoints_FullMethodName:           auth.ServiceOnly,
+	memberv1.PointsService_ReleasePoints_FullMethodName:           auth.ServiceOnly,
 	memberv1.PointsService_SpendPoints_FullMethodName:             auth.AdminOnly,
 	memberv1.PointsService_AdjustPoints_FullMethodName:            auth.AdminOnly,
 	memberv1.PointsService_GetMemberPoints_FullMethodName:         auth.AdminOnly,

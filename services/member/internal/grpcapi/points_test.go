@@ -232,7 +232,11 @@ func TestPointsErrorsAndAccess(t *testing.T) {
 	if err != nil || f.Hold.State != "frozen" || f.Account.AvailablePoints != 70 || f.Account.FrozenPoints != 30 {
 		t.Fatalf("freeze: %v %v", f, err)
 	}
-	_, err = e.points.FreezePoints(op, &memberv1.FreezePointsRequest{MemberId: "m-alice", OrderId: "o1", Points: 31})
+	_, err = e.points.FreezePoints(op, &memberv1.FreezePointsRequest{MemberId: "m-alice", OrderId: "o1", Points: 30})
+	wantStatus(t, "operator freezing (the saga's call)", err, codes.PermissionDenied, "ROLE_REQUIRED")
+	_, err = e.points.ReleasePoints(op, &memberv1.ReleasePointsRequest{MemberId: "m-alice", OrderId: "o1"})
+	wantStatus(t, "operator releasing (the saga's call)", err, codes.PermissionDenied, "ROLE_REQUIRED")
+	_, err = e.points.FreezePoints(svc, &memberv1.FreezePointsRequest{MemberId: "m-alice", OrderId: "o1", Points: 31})
 	wantStatus(t, "freeze mismatch", err, codes.FailedPrecondition, "POINTS_HOLD_MISMATCH")
 	_, err = e.points.ConfirmPoints(svc, &memberv1.ConfirmPointsRequest{MemberId: "m-alice", OrderId: "o-none"})
 	wantStatus(t, "confirm unknown", err, codes.NotFound, "POINTS_HOLD_NOT_FOUND")

@@ -46,10 +46,11 @@ var catalogPolicy = auth.Policy{
 	productv1.ProductService_PublishProduct_FullMethodName:    auth.AdminOnly,
 	productv1.ProductService_UnpublishProduct_FullMethodName:  auth.AdminOnly,
 	productv1.ProductService_ImportProducts_FullMethodName:    auth.AdminOnly,
-	// Inventory is for the order service and operators.
-	productv1.InventoryService_ReserveStock_FullMethodName:         auth.AdminOnly,
-	productv1.InventoryService_ConfirmReservation_FullMethodName:   auth.AdminOnly,
-	productv1.InventoryService_ReleaseReservation_FullMethodName:   auth.AdminOnly,
+	// Reservations are the checkout saga's: the order service's token only.
+	// Reading and adjusting stock is for operators.
+	productv1.InventoryService_ReserveStock_FullMethodName:         auth.ServiceOnly,
+	productv1.InventoryService_ConfirmReservation_FullMethodName:   auth.ServiceOnly,
+	productv1.InventoryService_ReleaseReservation_FullMethodName:   auth.ServiceOnly,
 	productv1.InventoryService_GetReservation_FullMethodName:       auth.AdminOnly,
 	productv1.InventoryService_GetStock_FullMethodName:             auth.AdminOnly,
 	productv1.InventoryService_AdjustStock_FullMethodName:          auth.AdminOnly,

@@ -22,6 +22,10 @@ func TestInventoryOverGRPC(t *testing.T) {
 	expect(t, "anonymous reserve", err, codes.Unauthenticated, "TOKEN_MISSING")
 	_, err = e.inv.ReserveStock(e.member, &productv1.ReserveStockRequest{OrderId: "o-1", Lines: line("p-000-C000", 1)})
 	expect(t, "member reserve", err, codes.PermissionDenied, "ROLE_REQUIRED")
+	_, err = e.inv.ReserveStock(e.admin, &productv1.ReserveStockRequest{OrderId: "o-1", Lines: line("p-000-C000", 1)})
+	expect(t, "operator reserve (the saga's call)", err, codes.PermissionDenied, "ROLE_REQUIRED")
+	_, err = e.inv.ReleaseReservation(e.admin, &productv1.ReleaseReservationRequest{OrderId: "o-1"})
+	expect(t, "operator release (the saga's call)", err, codes.PermissionDenied, "ROLE_REQUIRED")
 	_, err = e.inv.AdjustStock(e.member, &productv1.AdjustStockRequest{SkuId: "p-000-C000", Delta: 100, Reason: "x", RequestId: "r"})
 	expect(t, "member adjust", err, codes.PermissionDenied, "ROLE_REQUIRED")
 
