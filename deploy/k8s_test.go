@@ -36,7 +36,7 @@ var overlays = []string{"base", "overlays/production"}
 var externalSecrets = map[string][]string{
 	"siyu-jwt":         {"SIYU_JWT_PRIVATE_KEY", "SIYU_JWT_PUBLIC_KEY"},
 	"siyu-sms":         {"SIYU_ALIYUN_SMS_ACCESS_KEY_ID", "SIYU_ALIYUN_SMS_ACCESS_KEY_SECRET"},
-	"siyu-wechat":      {"SIYU_WECHAT_APPSECRET"},
+	"siyu-wechat":      {"SIYU_WECHAT_APPSECRET", "SIYU_WECHAT_OTHER_APPS"},
 	"siyu-mongodb-uri": {"connectionString.standard"},
 }
 

@@ -19,7 +19,8 @@ import (
 func TestMemberAccountThroughGateway(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
-	shop := startShop(t, "")
+	// The sandbox also plays the shop's second WeChat app.
+	shop := startShop(t, "", map[string]string{"SIYU_WECHAT_OTHER_APPS": "wx-second"})
 	s := shop.Suite
 	seeded := shop.seed(t)
 	api := shop.api
@@ -207,6 +208,13 @@ func TestMemberAccountThroughGateway(t *testing.T) {
 		if again["member"].(map[string]any)["id"] != m["id"] {
 			t.Fatalf("second wechat login found another member: %v", again)
 		}
+		// The same person in the shop's second app: another openid, the same
+		// unionid, so the same member without a phone code.
+		other := api.expect(t, "POST", "/v1/auth/wechat-login", "", `{"app_id":"wx-second","code":"wx-e2e"}`, 200)
+		if other["registered"] == true || other["member"].(map[string]any)["id"] != m["id"] {
+			t.Fatalf("login from the second app found another member: %v", other)
+		}
+		api.expectReason(t, "POST", "/v1/auth/wechat-login", "", `{"app_id":"wx-unknown","code":"wx-e2e"}`, 400, "WECHAT_APP_UNKNOWN")
 		api.expectReason(t, "POST", "/v1/members/me/wechat", alice.access, `{"code":"wx-e2e"}`, 409, "WECHAT_ALREADY_BOUND")
 		bound := api.expect(t, "POST", "/v1/members/me/wechat", alice.access, `{"code":"wx-alice-e2e"}`, 200)
 		if bound["wechat_bound"] != true {

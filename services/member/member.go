@@ -5,8 +5,11 @@ package member
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"net"
+	"regexp"
+	"strings"
 	"time"
 
 	"siyu.dev/pkg/auth"
@@ -48,6 +51,7 @@ type Config struct {
 	WechatSandbox   bool   `env:"SIYU_WECHAT_SANDBOX" desc:"with dev mode and no AppID, the WeChat sandbox (predictable codes, no platform); never in production"`
 	WechatAppSecret string `env:"SIYU_WECHAT_APPSECRET" desc:"WeChat mini-program AppSecret"`
 	WechatAPIBase   string `env:"SIYU_WECHAT_API_BASE" desc:"override of https://api.weixin.qq.com (an egress proxy); empty calls WeChat directly"`
+	WechatOtherApps string `env:"SIYU_WECHAT_OTHER_APPS" desc:"the shop's other WeChat apps under the same open-platform account (their users share unionids), as appid:secret pairs separated by commas; with the sandbox, app ids alone"`
 
 	Listener net.Listener `env:"-"`
 	Logger   *slog.Logger `env:"-"`
@@ -74,7 +78,35 @@ func (c Config) Validate() error {
 		// Its phone codes name any phone: it must never face real shoppers.
 		return errors.New("SIYU_WECHAT_SANDBOX needs SIYU_DEV_MODE=true")
 	}
-	return nil
+	_, err := c.otherWechatApps()
+	return err
+}
+
+var wechatAppID = regexp.MustCompile(`^[A-Za-z0-9_-]{1,40}$`)
+
+// otherWechatApps parses SIYU_WECHAT_OTHER_APPS into app id → secret.
+func (c Config) otherWechatApps() (map[string]string, error) {
+	out := map[string]string{}
+	for entry := range strings.SplitSeq(c.WechatOtherApps, ",") {
+		entry = strings.TrimSpace(entry)
+		if entry == "" {
+			continue
+		}
+		id, secret, _ := strings.Cut(entry, ":")
+		switch {
+		case !wechatAppID.MatchString(id):
+			return nil, fmt.Errorf("SIYU_WECHAT_OTHER_APPS: %q is not an app id (letters, digits, '_' or '-')", id)
+		case id == c.WechatAppID:
+			return nil, fmt.Errorf("SIYU_WECHAT_OTHER_APPS: %s is the main app (SIYU_WECHAT_APPID)", id)
+		case secret == "" && c.WechatAppID != "":
+			return nil, fmt.Errorf("SIYU_WECHAT_OTHER_APPS: %s needs its secret (appid:secret)", id)
+		}
+		if _, dup := out[id]; dup {
+			return nil, fmt.Errorf("SIYU_WECHAT_OTHER_APPS: %s is listed twice", id)
+		}
+		out[id] = secret
+	}
+	return out, nil
 }
 
 // smsProvider builds the configured SMS provider.
@@ -98,6 +130,25 @@ func (c Config) wechatProvider() app.WeChat {
 		return wechat.Sandbox{}
 	}
 	return nil
+}
+
+// otherWechatProviders are the platforms of the other apps: each app's own
+// credentials, or the sandbox playing that app. Like the AppSecret, they
+// are unused while WeChat login is off (no AppID, no sandbox).
+func (c Config) otherWechatProviders() map[string]app.WeChat {
+	apps, _ := c.otherWechatApps() // Validate has refused a bad list
+	out := map[string]app.WeChat{}
+	if c.wechatProvider() == nil {
+		return out
+	}
+	for id, secret := range apps {
+		if c.WechatAppID != "" {
+			out[id] = wechat.NewMiniProgram(id, secret, c.WechatAPIBase)
+		} else {
+			out[id] = wechat.Sandbox{App: id}
+		}
+	}
+	return out
 }
 
 // LoadConfig reads Config from the environment.
@@ -126,7 +177,7 @@ func build(c Config, store *mongostore.Store, log *slog.Logger) (*app.Service, e
 	// Codes are echoed only with the logging provider: a real SMS account
 	// never hands its codes to the caller.
 	echo := c.DevMode && c.DevSMSEcho && c.SMSProvider != "aliyun"
-	opt := app.Options{AccessTTL: c.AccessTTL, EchoCode: echo, WeChat: c.wechatProvider()}
+	opt := app.Options{AccessTTL: c.AccessTTL, EchoCode: echo, WeChat: c.wechatProvider(), WeChatAppID: c.WechatAppID, WeChatApps: c.otherWechatProviders()}
 	// The per-network limit protects the SMS budget; echoed codes cost
 	// nothing, and a developer's tests all come from one address.
 	if !echo {

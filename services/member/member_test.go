@@ -106,3 +106,29 @@ func TestWechatSandboxNeedsDevMode(t *testing.T) {
 		t.Fatal("an AppID without its secret was accepted")
 	}
 }
+
+func TestWechatOtherAppsConfig(t *testing.T) {
+	platform := member.Config{DevMode: true, WechatAppID: "wxmain", WechatAppSecret: "s"}
+	sandbox := member.Config{DevMode: true, WechatSandbox: true}
+	cases := []struct {
+		base  member.Config
+		apps  string
+		valid bool
+	}{
+		{platform, "", true},
+		{platform, "wxsecond:s2, wxthird:s3", true},
+		{platform, "wxsecond", false},                      // a real app needs its secret
+		{platform, "wxmain:s", false},                      // the main app again
+		{platform, "wx second:s", false},                   // not an app id
+		{platform, "wxa:s,wxa:t", false},                   // twice
+		{sandbox, "sandbox-2", true},                       // the sandbox needs no secrets
+		{member.Config{DevMode: true}, "wxsecond:s", true}, // unused while WeChat login is off, like the AppSecret
+	}
+	for _, c := range cases {
+		cfg := c.base
+		cfg.WechatOtherApps = c.apps
+		if err := cfg.Validate(); (err == nil) != c.valid {
+			t.Errorf("SIYU_WECHAT_OTHER_APPS=%q on %+v: err = %v", c.apps, c.base, err)
+		}
+	}
+}

@@ -1082,9 +1082,13 @@ type WechatLoginRequest struct {
 	// WeChat account is not bound to a member yet.
 	PhoneCode string `protobuf:"bytes,2,opt,name=phone_code,json=phoneCode,proto3" json:"phone_code,omitempty"`
 	// Registration channel, invite code and inviter as in SmsLoginRequest.
-	Channel       string `protobuf:"bytes,3,opt,name=channel,proto3" json:"channel,omitempty"`
-	InviteCode    string `protobuf:"bytes,4,opt,name=invite_code,json=inviteCode,proto3" json:"invite_code,omitempty"`
-	InviterId     string `protobuf:"bytes,5,opt,name=inviter_id,json=inviterId,proto3" json:"inviter_id,omitempty"`
+	Channel    string `protobuf:"bytes,3,opt,name=channel,proto3" json:"channel,omitempty"`
+	InviteCode string `protobuf:"bytes,4,opt,name=invite_code,json=inviteCode,proto3" json:"invite_code,omitempty"`
+	InviterId  string `protobuf:"bytes,5,opt,name=inviter_id,json=inviterId,proto3" json:"inviter_id,omitempty"`
+	// The WeChat app the code comes from; empty for the shop's main
+	// mini-program. Apps under one open-platform account share unionids, so a
+	// shopper known from one app is the same member in the next.
+	AppId         string `protobuf:"bytes,6,opt,name=app_id,json=appId,proto3" json:"app_id,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1150,6 +1154,13 @@ func (x *WechatLoginRequest) GetInviteCode() string {
 func (x *WechatLoginRequest) GetInviterId() string {
 	if x != nil {
 		return x.InviterId
+	}
+	return ""
+}
+
+func (x *WechatLoginRequest) GetAppId() string {
+	if x != nil {
+		return x.AppId
 	}
 	return ""
 }
@@ -1242,7 +1253,9 @@ func (x *WechatLoginResponse) GetRegistered() bool {
 type BindWechatRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// Login code from wx.login.
-	Code          string `protobuf:"bytes,1,opt,name=code,proto3" json:"code,omitempty"`
+	Code string `protobuf:"bytes,1,opt,name=code,proto3" json:"code,omitempty"`
+	// The WeChat app the code comes from; empty for the main mini-program.
+	AppId         string `protobuf:"bytes,2,opt,name=app_id,json=appId,proto3" json:"app_id,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1280,6 +1293,13 @@ func (*BindWechatRequest) Descriptor() ([]byte, []int) {
 func (x *BindWechatRequest) GetCode() string {
 	if x != nil {
 		return x.Code
+	}
+	return ""
+}
+
+func (x *BindWechatRequest) GetAppId() string {
+	if x != nil {
+		return x.AppId
 	}
 	return ""
 }
@@ -3157,7 +3177,7 @@ const file_siyu_member_v1_member_proto_rawDesc = "" +
 	"\faccess_token\x18\x01 \x01(\tR\vaccessToken\x12S\n" +
 	"\x18access_token_expire_time\x18\x02 \x01(\v2\x1a.google.protobuf.TimestampR\x15accessTokenExpireTime\x12\x1a\n" +
 	"\busername\x18\x03 \x01(\tR\busername\x12\x14\n" +
-	"\x05roles\x18\x04 \x03(\tR\x05roles\"\xa1\x01\n" +
+	"\x05roles\x18\x04 \x03(\tR\x05roles\"\xb8\x01\n" +
 	"\x12WechatLoginRequest\x12\x12\n" +
 	"\x04code\x18\x01 \x01(\tR\x04code\x12\x1d\n" +
 	"\n" +
@@ -3166,7 +3186,8 @@ const file_siyu_member_v1_member_proto_rawDesc = "" +
 	"\vinvite_code\x18\x04 \x01(\tR\n" +
 	"inviteCode\x12\x1d\n" +
 	"\n" +
-	"inviter_id\x18\x05 \x01(\tR\tinviterId\"\xd9\x02\n" +
+	"inviter_id\x18\x05 \x01(\tR\tinviterId\x12\x15\n" +
+	"\x06app_id\x18\x06 \x01(\tR\x05appId\"\xd9\x02\n" +
 	"\x13WechatLoginResponse\x12!\n" +
 	"\faccess_token\x18\x01 \x01(\tR\vaccessToken\x12#\n" +
 	"\rrefresh_token\x18\x02 \x01(\tR\frefreshToken\x12S\n" +
@@ -3175,9 +3196,10 @@ const file_siyu_member_v1_member_proto_rawDesc = "" +
 	"\x06member\x18\x05 \x01(\v2\x16.siyu.member.v1.MemberR\x06member\x12\x1e\n" +
 	"\n" +
 	"registered\x18\x06 \x01(\bR\n" +
-	"registered\"'\n" +
+	"registered\">\n" +
 	"\x11BindWechatRequest\x12\x12\n" +
-	"\x04code\x18\x01 \x01(\tR\x04code\"D\n" +
+	"\x04code\x18\x01 \x01(\tR\x04code\x12\x15\n" +
+	"\x06app_id\x18\x02 \x01(\tR\x05appId\"D\n" +
 	"\x12BindWechatResponse\x12.\n" +
 	"\x06member\x18\x01 \x01(\v2\x16.siyu.member.v1.MemberR\x06member\"\x0e\n" +
 	"\fGetMeRequest\"?\n" +

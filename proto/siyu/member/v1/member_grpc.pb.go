@@ -52,7 +52,9 @@ type AuthServiceClient interface {
 	// (from the getPhoneNumber button) is required: the verified phone's member
 	// gets the WeChat ids bound, or is registered. Errors: WECHAT_CODE_INVALID,
 	// WECHAT_PHONE_REQUIRED, WECHAT_BOUND_TO_OTHER (the phone's member already
-	// has another WeChat account), WECHAT_NOT_CONFIGURED.
+	// has another WeChat account), WECHAT_NOT_CONFIGURED, WECHAT_APP_UNKNOWN,
+	// WECHAT_ACCOUNT_CONFLICT (the openid and the unionid are bound to two
+	// different members).
 	WechatLogin(ctx context.Context, in *WechatLoginRequest, opts ...grpc.CallOption) (*WechatLoginResponse, error)
 }
 
@@ -149,7 +151,9 @@ type AuthServiceServer interface {
 	// (from the getPhoneNumber button) is required: the verified phone's member
 	// gets the WeChat ids bound, or is registered. Errors: WECHAT_CODE_INVALID,
 	// WECHAT_PHONE_REQUIRED, WECHAT_BOUND_TO_OTHER (the phone's member already
-	// has another WeChat account), WECHAT_NOT_CONFIGURED.
+	// has another WeChat account), WECHAT_NOT_CONFIGURED, WECHAT_APP_UNKNOWN,
+	// WECHAT_ACCOUNT_CONFLICT (the openid and the unionid are bound to two
+	// different members).
 	WechatLogin(context.Context, *WechatLoginRequest) (*WechatLoginResponse, error)
 	mustEmbedUnimplementedAuthServiceServer()
 }

@@ -28,8 +28,13 @@ type Options struct {
 	AdminTTL  time.Duration
 	// EchoCode returns the SMS code to the caller: only for development.
 	EchoCode bool
-	// WeChat verifies mini-program codes; nil turns WeChat login off.
-	WeChat WeChat
+	// WeChat verifies codes of the main mini-program, whose app id is
+	// WeChatAppID; nil turns WeChat login off.
+	WeChat      WeChat
+	WeChatAppID string
+	// WeChatApps are the shop's other WeChat apps (a second mini-program, an
+	// official account) by app id; their users share unionids with the main one.
+	WeChatApps map[string]WeChat
 	// IPQuota limits code requests per client network; nil turns the limit off.
 	IPQuota domain.SmsIPQuota
 }

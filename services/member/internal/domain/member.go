@@ -20,14 +20,28 @@ type Member struct {
 	Consent   Consent
 	Channel   string
 	InviterID string
-	// WeChat mini-program ids, empty when not bound.
-	OpenID  string
-	UnionID string
-	Blocked bool
+	// WeChat ids, empty when not bound: OpenID in the shop's main
+	// mini-program, OtherOpenIDs in its other apps (by app id) that share
+	// the open-platform account whose UnionID names one person across apps.
+	OpenID       string
+	OtherOpenIDs map[string]string
+	UnionID      string
+	Blocked      bool
 	// Deleted members are anonymised; their id stays for the ledgers.
 	Deleted   bool
 	CreatedAt time.Time
 }
+
+// OpenIDFor is the member's openid in app ("" is the main mini-program).
+func (m Member) OpenIDFor(app string) string {
+	if app == "" {
+		return m.OpenID
+	}
+	return m.OtherOpenIDs[app]
+}
+
+// WechatBound reports whether any of the shop's WeChat apps is bound.
+func (m Member) WechatBound() bool { return m.OpenID != "" || len(m.OtherOpenIDs) > 0 }
 
 // Gender as the member states it; empty when not stated.
 type Gender string
@@ -111,7 +125,7 @@ type Members interface {
 	// openid is empty or the same. Each id belongs to one member: a conflict
 	// with another member is ErrWechatAlreadyBound, a different openid on
 	// the member ErrWechatBoundToOther.
-	BindWechat(ctx context.Context, memberID, openid, unionid string) (Member, error)
+	BindWechat(ctx context.Context, memberID, app, openid, unionid string) (Member, error)
 	// AddressBook returns the member's addresses and their revision.
 	AddressBook(ctx context.Context, memberID string) (AddressBook, error)
 	// SaveAddressBook stores list if the book is still at revision rev

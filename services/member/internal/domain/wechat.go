@@ -24,4 +24,6 @@ var (
 	ErrWechatPhoneCodeInvalid = newErr(KindInvalid, "WECHAT_PHONE_CODE_INVALID", "WeChat rejected the phone-number code; ask for the phone number again")
 	ErrWechatAlreadyBound     = newErr(KindConflict, "WECHAT_ALREADY_BOUND", "this WeChat account is bound to another member")
 	ErrWechatBoundToOther     = newErr(KindFailedPrecondition, "WECHAT_BOUND_TO_OTHER", "this member is bound to a different WeChat account")
+	ErrWechatAppUnknown       = newErr(KindInvalid, "WECHAT_APP_UNKNOWN", "app_id is not a WeChat app this shop is configured for")
+	ErrWechatAccountConflict  = newErr(KindConflict, "WECHAT_ACCOUNT_CONFLICT", "this WeChat account's openid and unionid are bound to different members; ask customer service to merge them")
 )

@@ -92,7 +92,7 @@ func toProto(m domain.Member, fullPhone bool) *memberv1.Member {
 		phone = logx.MaskPhone(phone)
 	}
 	return &memberv1.Member{Id: m.ID, Phone: phone, Nickname: m.Nickname, AvatarUrl: m.AvatarURL, Channel: m.Channel, CreateTime: timestamppb.New(m.CreatedAt),
-		Gender: genderToProto[m.Gender], Birthday: m.Birthday, InviterId: m.InviterID, InviteCode: domain.InviteCode(m.ID), Blocked: m.Blocked, WechatBound: m.OpenID != "", Deleted: m.Deleted,
+		Gender: genderToProto[m.Gender], Birthday: m.Birthday, InviterId: m.InviterID, InviteCode: domain.InviteCode(m.ID), Blocked: m.Blocked, WechatBound: m.WechatBound(), Deleted: m.Deleted,
 		MarketingConsent: &memberv1.MarketingConsent{Sms: m.Consent.SMS, WechatSubscribe: m.Consent.WechatSubscribe, InApp: m.Consent.InApp}}
 }
 

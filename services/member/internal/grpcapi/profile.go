@@ -274,7 +274,7 @@ func (s addressServer) DeleteMyAddress(ctx context.Context, req *memberv1.Delete
 }
 
 func (a authServer) WechatLogin(ctx context.Context, req *memberv1.WechatLoginRequest) (*memberv1.WechatLoginResponse, error) {
-	res, err := a.svc.WechatLogin(ctx, req.GetCode(), req.GetPhoneCode(), app.Registration{Channel: req.GetChannel(), InviteCode: req.GetInviteCode(), InviterID: req.GetInviterId()})
+	res, err := a.svc.WechatLogin(ctx, req.GetAppId(), req.GetCode(), req.GetPhoneCode(), app.Registration{Channel: req.GetChannel(), InviteCode: req.GetInviteCode(), InviterID: req.GetInviterId()})
 	if err != nil {
 		return nil, toStatus(ctx, err)
 	}
@@ -287,7 +287,7 @@ func (a authServer) WechatLogin(ctx context.Context, req *memberv1.WechatLoginRe
 
 func (m memberServer) BindWechat(ctx context.Context, req *memberv1.BindWechatRequest) (*memberv1.BindWechatResponse, error) {
 	id, _ := auth.FromContext(ctx)
-	got, err := m.svc.BindWechat(ctx, id.Subject, req.GetCode())
+	got, err := m.svc.BindWechat(ctx, id.Subject, req.GetAppId(), req.GetCode())
 	if err != nil {
 		return nil, toStatus(ctx, err)
 	}

@@ -10,6 +10,8 @@ import (
 
 	"siyu.dev/pkg/errs"
 	memberv1 "siyu.dev/proto/siyu/member/v1"
+	"siyu.dev/services/member/internal/mongostore"
+	"siyu.dev/services/member/internal/wechat"
 )
 
 func TestWechatLoginAndBinding(t *testing.T) {
@@ -121,5 +123,102 @@ func TestWechatBindingRace(t *testing.T) {
 	wg.Wait()
 	if wins.Load() != 1 {
 		t.Fatalf("%d members bound the same WeChat account", wins.Load())
+	}
+}
+
+// TestWechatUnionIDAcrossApps: a shopper known from the main mini-program is
+// the same member in the shop's second app (shared unionid), each app's
+// openid bound to that member.
+func TestWechatUnionIDAcrossApps(t *testing.T) {
+	e := setup(t)
+	ctx := context.Background()
+	members := mongostore.Members{Store: e.store}
+
+	first, err := e.auth.WechatLogin(ctx, &memberv1.WechatLoginRequest{Code: "wx-dan", PhoneCode: "phone-13900000091"})
+	if err != nil || !first.Registered {
+		t.Fatalf("first login in the main app: %v %v", first, err)
+	}
+	// The second app's code gives another openid but the same unionid: no
+	// phone code needed, same member, the new openid bound.
+	second, err := e.auth.WechatLogin(ctx, &memberv1.WechatLoginRequest{AppId: "wx-second", Code: "wx-dan"})
+	if err != nil || second.Registered || second.Member.Id != first.Member.Id {
+		t.Fatalf("login from the second app: %v %v", second, err)
+	}
+	m, _ := members.Get(ctx, first.Member.Id)
+	mainWS, _ := wechat.Sandbox{}.Code2Session(ctx, "wx-dan")
+	secondWS, _ := wechat.Sandbox{App: "wx-second"}.Code2Session(ctx, "wx-dan")
+	if mainWS.OpenID == secondWS.OpenID || mainWS.UnionID != secondWS.UnionID {
+		t.Fatal("the sandbox should give two openids one unionid")
+	}
+	if m.OpenID != mainWS.OpenID || m.OtherOpenIDs["wx-second"] != secondWS.OpenID || m.UnionID != mainWS.UnionID {
+		t.Fatalf("bound ids: %+v", m)
+	}
+	for _, req := range []*memberv1.WechatLoginRequest{{AppId: "wx-second", Code: "wx-dan"}, {AppId: "wx-main", Code: "wx-dan"}, {Code: "wx-dan"}} {
+		again, err := e.auth.WechatLogin(ctx, req)
+		if err != nil || again.Member.Id != first.Member.Id {
+			t.Errorf("login %v: %v %v", req, again, err)
+		}
+	}
+	_, err = e.auth.WechatLogin(ctx, &memberv1.WechatLoginRequest{AppId: "wx-elsewhere", Code: "wx-dan"})
+	expect(t, "unknown app", err, codes.InvalidArgument, "WECHAT_APP_UNKNOWN")
+	_, err = e.auth.WechatLogin(ctx, &memberv1.WechatLoginRequest{AppId: "wx-second", Code: "nounion-dan"})
+	expect(t, "no unionid, unknown openid", err, codes.FailedPrecondition, "WECHAT_PHONE_REQUIRED")
+
+	// A member binds the second app from inside it.
+	sms := e.login(t, "13900000092")
+	bound, err := e.members.BindWechat(bearer(ctx, sms.AccessToken), &memberv1.BindWechatRequest{AppId: "wx-second", Code: "nounion-sms"})
+	if err != nil || !bound.Member.WechatBound {
+		t.Fatalf("bind in the second app: %v %v", bound, err)
+	}
+
+	// Concurrent first logins from both apps (the same person, the same
+	// phone) still make one member with both openids bound.
+	var wg sync.WaitGroup
+	ids := make(chan string, 10)
+	for i := range 10 {
+		app := ""
+		if i%2 == 1 {
+			app = "wx-second"
+		}
+		wg.Go(func() {
+			res, err := e.auth.WechatLogin(ctx, &memberv1.WechatLoginRequest{AppId: app, Code: "wx-erin", PhoneCode: "phone-13900000093"})
+			if err != nil {
+				t.Errorf("concurrent first login (app %q): %v", app, err)
+				return
+			}
+			ids <- res.Member.Id
+		})
+	}
+	wg.Wait()
+	close(ids)
+	seen := map[string]bool{}
+	for id := range ids {
+		seen[id] = true
+	}
+	if len(seen) != 1 {
+		t.Fatalf("concurrent first logins made members %v", seen)
+	}
+	for id := range seen {
+		m, _ := members.Get(ctx, id)
+		if m.OpenID == "" || m.OtherOpenIDs["wx-second"] == "" || m.UnionID == "" {
+			t.Errorf("erin's ids after the race: %+v", m)
+		}
+	}
+
+	// An openid bound to one member while its unionid names another cannot
+	// be settled by a login: a clear conflict.
+	gina, err := e.auth.WechatLogin(ctx, &memberv1.WechatLoginRequest{AppId: "wx-second", Code: "wx-gina", PhoneCode: "phone-13900000094"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	other := e.login(t, "13900000095")
+	ginaMain, _ := wechat.Sandbox{}.Code2Session(ctx, "wx-gina")
+	if _, err := members.BindWechat(ctx, other.Member.Id, "", ginaMain.OpenID, ""); err != nil {
+		t.Fatal(err)
+	}
+	_, err = e.auth.WechatLogin(ctx, &memberv1.WechatLoginRequest{Code: "wx-gina"})
+	expect(t, "openid and unionid on two members", err, codes.AlreadyExists, "WECHAT_ACCOUNT_CONFLICT")
+	if again, err := e.auth.WechatLogin(ctx, &memberv1.WechatLoginRequest{AppId: "wx-second", Code: "wx-gina"}); err != nil || again.Member.Id != gina.Member.Id {
+		t.Errorf("gina in the second app: %v %v", again, err)
 	}
 }

@@ -78,7 +78,7 @@ func (r Members) Anonymise(ctx context.Context, anon domain.Member, ev domain.De
 	res, err := r.Members.UpdateOne(ctx, live(anon.ID), bson.M{
 		"$set": bson.M{"phone": anon.Phone, "nickname": anon.Nickname, "avatar_url": "", "gender": "", "birthday": "",
 			"consent": consentDoc{}, "deleted": true, "deleted_at": ev.At, "addresses": bson.A{}},
-		"$unset": bson.M{"openid": "", "unionid": ""},
+		"$unset": bson.M{"openid": "", "openids": "", "unionid": ""},
 		"$inc":   bson.M{"addr_rev": 1},
 		"$push":  outbox.Push(ev.At, e),
 	})
@@ -212,7 +212,7 @@ func (r Members) release(ctx context.Context, memberID string, keys []string) er
 // BindWechat claims the ids first (the unique _id decides between members),
 // then records them on the member if it has no other openid. A claim left
 // behind by a failed step is released before returning.
-func (r Members) BindWechat(ctx context.Context, memberID, openid, unionid string) (domain.Member, error) {
+func (r Members) BindWechat(ctx context.Context, memberID, app, openid, unionid string) (domain.Member, error) {
 	keys := []string{domain.OpenIDKey(openid)}
 	if unionid != "" {
 		keys = append(keys, domain.UnionIDKey(unionid))
@@ -231,9 +231,16 @@ func (r Members) BindWechat(ctx context.Context, memberID, openid, unionid strin
 			claimed = append(claimed, k)
 		}
 	}
+	// The main app's openid keeps its original field, so members bound
+	// before other apps existed read the same; app ids are validated
+	// (letters, digits, '_', '-') before they become a field name.
+	field := "openid"
+	if app != "" {
+		field = "openids." + app
+	}
 	f := live(memberID)
-	f["$or"] = bson.A{bson.M{"openid": bson.M{"$exists": false}}, bson.M{"openid": ""}, bson.M{"openid": openid}}
-	set := bson.M{"openid": openid}
+	f["$or"] = bson.A{bson.M{field: bson.M{"$exists": false}}, bson.M{field: ""}, bson.M{field: openid}}
+	set := bson.M{field: openid}
 	if unionid != "" {
 		set["unionid"] = unionid
 	}

@@ -73,12 +73,14 @@ type memberDoc struct {
 	Channel   string     `bson:"channel,omitempty"`
 	InviterID string     `bson:"inviter_id,omitempty"`
 	OpenID    string     `bson:"openid,omitempty"`
-	UnionID   string     `bson:"unionid,omitempty"`
-	Blocked   bool       `bson:"blocked"`
-	Deleted   bool       `bson:"deleted,omitempty"`
-	CreatedAt time.Time  `bson:"created_at"`
-	AddrRev   int64      `bson:"addr_rev"`
-	Outbox    bson.A     `bson:"outbox,omitempty"`
+	// OpenIDs are the openids in the shop's other WeChat apps, by app id.
+	OpenIDs   map[string]string `bson:"openids,omitempty"`
+	UnionID   string            `bson:"unionid,omitempty"`
+	Blocked   bool              `bson:"blocked"`
+	Deleted   bool              `bson:"deleted,omitempty"`
+	CreatedAt time.Time         `bson:"created_at"`
+	AddrRev   int64             `bson:"addr_rev"`
+	Outbox    bson.A            `bson:"outbox,omitempty"`
 }
 
 type consentDoc struct {
@@ -90,7 +92,7 @@ type consentDoc struct {
 func (d memberDoc) domain() domain.Member {
 	return domain.Member{ID: d.ID, Phone: d.Phone, Nickname: d.Nickname, AvatarURL: d.AvatarURL, Gender: domain.Gender(d.Gender), Birthday: d.Birthday,
 		Consent: domain.Consent{SMS: d.Consent.SMS, WechatSubscribe: d.Consent.WechatSubscribe, InApp: d.Consent.InApp},
-		Channel: d.Channel, InviterID: d.InviterID, OpenID: d.OpenID, UnionID: d.UnionID, Blocked: d.Blocked, Deleted: d.Deleted, CreatedAt: d.CreatedAt}
+		Channel: d.Channel, InviterID: d.InviterID, OpenID: d.OpenID, OtherOpenIDs: d.OpenIDs, UnionID: d.UnionID, Blocked: d.Blocked, Deleted: d.Deleted, CreatedAt: d.CreatedAt}
 }
 
 // memberFields leaves the address book and the outbox out of member reads.

@@ -19,9 +19,15 @@ import (
 //   - login code "<user>" gives openid "sb-o-<hash of user>" and a unionid
 //     "sb-u-<hash of user>"; "<user>" starting with "nounion-" gives none;
 //     a code starting with "invalid" is rejected like an expired code.
+//   - the sandbox playing another app of the shop (App set) gives the same
+//     user another openid, "sb-o-<hash of app/user>", and the same unionid,
+//     as WeChat does for apps under one open-platform account.
 //   - phone code "phone-<11 digits>" gives that phone number; any other
 //     phone code is rejected.
-type Sandbox struct{}
+type Sandbox struct {
+	// App is the app id played; empty for the shop's main mini-program.
+	App string
+}
 
 func short(s string) string {
 	h := sha256.Sum256([]byte(s))
@@ -29,11 +35,15 @@ func short(s string) string {
 }
 
 // Code2Session maps the code to stable fake ids.
-func (Sandbox) Code2Session(_ context.Context, code string) (domain.WechatSession, error) {
+func (s Sandbox) Code2Session(_ context.Context, code string) (domain.WechatSession, error) {
 	if strings.HasPrefix(code, "invalid") {
 		return domain.WechatSession{}, domain.ErrWechatCodeInvalid
 	}
-	ws := domain.WechatSession{OpenID: "sb-o-" + short(code), SessionKey: short("key" + code)}
+	user := code
+	if s.App != "" {
+		user = s.App + "/" + code
+	}
+	ws := domain.WechatSession{OpenID: "sb-o-" + short(user), SessionKey: short("key" + user)}
 	if !strings.HasPrefix(code, "nounion-") {
 		ws.UnionID = "sb-u-" + short(code)
 	}
