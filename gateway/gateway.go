@@ -162,6 +162,7 @@ func New(ctx context.Context, c Config) (*Gateway, error) {
 		live = newSessions(conn, c.SessionCheckTTL, log)
 	}
 	api := chain(mux,
+		mw.ValidUTF8,
 		mw.Auth(auth.NewVerifier(pub, "siyu", clock.System), mw.NewLimiter(c.RateMemberRPS, c.RateMemberBurst), live),
 		mw.BodyLimit(c.MaxBodyBytes),
 	)

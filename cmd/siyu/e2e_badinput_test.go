@@ -149,7 +149,19 @@ func TestNoRouteAnswers500(t *testing.T) {
 				}
 				queries = append(queries, "?"+q.Encode())
 			}
-			for _, id := range []string{"x", "..%2F..%2Fetc", strings.Repeat("長", 300)} {
+			// Bytes that are not UTF-8 in every query parameter and every
+			// string of a body (protobuf strings must be UTF-8).
+			var bad []string
+			for _, p := range op.Parameters {
+				if p.In == "query" {
+					bad = append(bad, p.Name+"=%ff%fe")
+				}
+			}
+			if len(bad) > 0 {
+				queries = append(queries, "?"+strings.Join(bad, "&"))
+			}
+			bodies = append(bodies, "{\"name\":\"\xff\xfe\",\"id\":\"a\xc0\xafb\"}")
+			for _, id := range []string{"x", "..%2F..%2Fetc", strings.Repeat("長", 300), "%ff", "ok%C3%28"} {
 				p := param.ReplaceAllString(path, id)
 				for who, tok := range tokens {
 					try := func(q, b string) {

@@ -3,6 +3,7 @@ package middleware
 import (
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"testing"
 	"time"
 
@@ -79,3 +80,28 @@ func BenchmarkVerifyToken(b *testing.B) { benchAuth(b, true) }
 
 // BenchmarkNoToken is the same middleware with nothing to verify.
 func BenchmarkNoToken(b *testing.B) { benchAuth(b, false) }
+
+func TestValidUTF8(t *testing.T) {
+	h := ValidUTF8(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(http.StatusNoContent) }))
+	cases := []struct {
+		target string
+		status int
+		reason string
+	}{
+		{"/v1/products/p1", 204, ""},
+		{"/v1/products:search?query=%E8%BF%9E%E8%A1%A3%E8%A3%99", 204, ""},
+		{"/v1/products/%ff", 400, "INVALID_UTF8"},
+		{"/v1/products/ok%C3%28", 400, "INVALID_UTF8"},
+		{"/v1/products:search?query=%ff", 400, "INVALID_UTF8"},
+		{"/v1/products?page_token=a%80b", 400, "INVALID_UTF8"},
+		{"/v1/products?%fe=1", 400, "INVALID_UTF8"},
+		{"/v1/products?q=%zz", 400, "QUERY_INVALID"},
+	}
+	for _, c := range cases {
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, c.target, nil))
+		if rec.Code != c.status || (c.reason != "" && !strings.Contains(rec.Body.String(), `"reason":"`+c.reason+`"`)) {
+			t.Errorf("%s: %d %s", c.target, rec.Code, rec.Body.String())
+		}
+	}
+}
