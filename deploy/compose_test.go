@@ -306,9 +306,6 @@ func TestPrometheusScrapesEveryComponent(t *testing.T) {
 	for _, c := range components {
 		env := environment(service(t, p, c.name))
 		addr := env["SIYU_METRICS_ADDR"]
-		if !c.grpc {
-			addr = env[c.addrVar] // the gateway serves /metrics on its HTTP port
-		}
 		if addr == "" {
 			t.Errorf("%s serves no metrics in compose", c.name)
 			continue

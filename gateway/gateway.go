@@ -38,6 +38,7 @@ import (
 // Config is read from the environment.
 type Config struct {
 	HTTPAddr        string   `env:"SIYU_HTTP_ADDR" default:":8080" desc:"REST listen address"`
+	MetricsAddr     string   `env:"SIYU_METRICS_ADDR" desc:"Prometheus /metrics listen address, apart from the public REST port; empty turns it off"`
 	MemberAddr      string   `env:"SIYU_MEMBER_ADDR" default:"127.0.0.1:9101" desc:"member service gRPC address"`
 	ProductAddr     string   `env:"SIYU_PRODUCT_ADDR" default:"127.0.0.1:9102" desc:"product service gRPC address"`
 	OrderAddr       string   `env:"SIYU_ORDER_ADDR" default:"127.0.0.1:9103" desc:"order service gRPC address"`
@@ -156,7 +157,10 @@ func New(ctx context.Context, c Config) (*Gateway, error) {
 	root.HandleFunc("GET /readyz", g.ready)
 	root.Handle("GET /openapi.json", apidocs.Spec())
 	root.Handle("GET /docs", apidocs.Page())
-	root.Handle("GET /metrics", telemetry.MetricsHandler())
+	// Metrics name every RPC and upstream address: they are served only on
+	// SIYU_METRICS_ADDR, and the public edge says so explicitly rather than
+	// letting a static site's fallback answer.
+	root.Handle("/metrics", http.NotFoundHandler())
 	var live mw.Sessions
 	if conn := g.conns["member"]; conn != nil && c.SessionCheckTTL > 0 {
 		live = newSessions(conn, c.SessionCheckTTL, log)
@@ -332,8 +336,19 @@ func Run(ctx context.Context, c Config) error {
 	}
 	srv := &http.Server{Handler: g.Handler(), ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second,
 		WriteTimeout: 60 * time.Second, IdleTimeout: 2 * time.Minute, MaxHeaderBytes: 64 << 10}
-	errc := make(chan error, 1)
+	errc := make(chan error, 2)
 	go func() { errc <- srv.Serve(lis) }()
+	if c.MetricsAddr != "" {
+		mctx, stopMetrics := context.WithCancel(ctx)
+		metricsDone := make(chan struct{})
+		defer func() { stopMetrics(); <-metricsDone }()
+		go func() {
+			defer close(metricsDone)
+			if err := telemetry.ServeMetrics(mctx, c.MetricsAddr); err != nil {
+				errc <- fmt.Errorf("metrics endpoint %s: %w", c.MetricsAddr, err)
+			}
+		}()
+	}
 	g.log.Info("serving", "http", lis.Addr().String())
 	select {
 	case err := <-errc:
