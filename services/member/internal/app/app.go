@@ -167,13 +167,20 @@ func (s *Service) SmsLogin(ctx context.Context, phone, code string, reg Registra
 	if stored == nil {
 		return LoginResult{}, domain.ErrCodeExpired
 	}
-	if err := stored.Check(code, now); err != nil {
-		if err == domain.ErrCodeInvalid {
-			if cerr := s.codes.CountAttempt(ctx, phone, stored.Hash); cerr != nil {
-				return LoginResult{}, cerr
-			}
-		}
+	if err := stored.Usable(code, now); err != nil {
 		return LoginResult{}, err
+	}
+	// Every guess is counted before it is compared, right or wrong, so the
+	// limit holds however many guesses arrive at once.
+	counted, err := s.codes.TakeAttempt(ctx, phone, stored.Hash, domain.MaxAttempts)
+	if err != nil {
+		return LoginResult{}, err
+	}
+	if !counted {
+		return LoginResult{}, s.whyNoAttempt(ctx, phone, stored.Hash)
+	}
+	if !stored.Matches(code) {
+		return LoginResult{}, domain.ErrCodeInvalid
 	}
 	won, err := s.codes.Consume(ctx, phone, stored.Hash)
 	if err != nil {
@@ -194,6 +201,19 @@ func (s *Service) SmsLogin(ctx context.Context, phone, code string, reg Registra
 		return LoginResult{}, err
 	}
 	return LoginResult{Tokens: tok, Member: m, Registered: registered}, nil
+}
+
+// whyNoAttempt tells a refused guess apart: the code was burned by wrong
+// guesses, or used or replaced by another request meanwhile.
+func (s *Service) whyNoAttempt(ctx context.Context, phone string, hash []byte) error {
+	cur, err := s.codes.Get(ctx, phone)
+	if err != nil {
+		return err
+	}
+	if cur != nil && !cur.Used && string(cur.Hash) == string(hash) && cur.Attempts >= domain.MaxAttempts {
+		return domain.ErrCodeBurned
+	}
+	return domain.ErrCodeExpired
 }
 
 // inviter finds the live member reg names as inviter, or nil.

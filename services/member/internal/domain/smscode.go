@@ -71,8 +71,22 @@ func secondsToNextDay(now time.Time) int {
 }
 
 // Check compares code with the stored one in constant time. It says nothing
-// about single use: the store must mark the code used atomically.
+// about single use or concurrent guesses: the store must count the attempt
+// and mark the code used atomically (Usable, then SmsCodes.TakeAttempt,
+// then Matches).
 func (c SmsCode) Check(code string, now time.Time) error {
+	if err := c.Usable(code, now); err != nil {
+		return err
+	}
+	if !c.Matches(code) {
+		return ErrCodeInvalid
+	}
+	return nil
+}
+
+// Usable says whether code is worth an attempt against c: well formed, c
+// live and not burned by wrong guesses.
+func (c SmsCode) Usable(code string, now time.Time) error {
 	if !codeRe.MatchString(code) {
 		return ErrCodeFormat
 	}
@@ -82,10 +96,12 @@ func (c SmsCode) Check(code string, now time.Time) error {
 	case c.Attempts >= MaxAttempts:
 		return ErrCodeBurned
 	}
-	if subtle.ConstantTimeCompare(HashCode(c.Salt, code), c.Hash) != 1 {
-		return ErrCodeInvalid
-	}
 	return nil
+}
+
+// Matches compares code with c's in constant time.
+func (c SmsCode) Matches(code string) bool {
+	return subtle.ConstantTimeCompare(HashCode(c.Salt, code), c.Hash) == 1
 }
 
 // IPHourlyLimit bounds code requests per client IP and hour: generous for a
@@ -114,6 +130,8 @@ type SmsCodes interface {
 	Replace(ctx context.Context, prev *SmsCode, next SmsCode) (bool, error)
 	// Consume marks the code with hash used, once; false when already used.
 	Consume(ctx context.Context, phone string, hash []byte) (bool, error)
-	// CountAttempt records a wrong guess.
-	CountAttempt(ctx context.Context, phone string, hash []byte) error
+	// TakeAttempt counts one guess against the live, unused code with hash,
+	// atomically and only while fewer than max were counted: false means
+	// the guess may not be checked (burned, used or replaced meanwhile).
+	TakeAttempt(ctx context.Context, phone string, hash []byte, max int) (bool, error)
 }

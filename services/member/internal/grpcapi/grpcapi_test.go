@@ -3,6 +3,7 @@ package grpcapi_test
 import (
 	"context"
 	"crypto/ed25519"
+	"fmt"
 	"io"
 	"log/slog"
 	"sync"
@@ -20,6 +21,7 @@ import (
 	"siyu.dev/pkg/testkit"
 	memberv1 "siyu.dev/proto/siyu/member/v1"
 	"siyu.dev/services/member/internal/app"
+	"siyu.dev/services/member/internal/domain"
 	"siyu.dev/services/member/internal/grpcapi"
 	"siyu.dev/services/member/internal/mongostore"
 	"siyu.dev/services/member/internal/sms"
@@ -276,4 +278,67 @@ func TestAdminAccessAndBOLA(t *testing.T) {
 	if err != nil || got.Member.Phone != "13900000006" {
 		t.Fatalf("owner sees %v %v, want the full phone", got, err)
 	}
+}
+
+// TestSmsCodeAttemptLimitUnderConcurrency: a burst of guesses at once
+// checks at most MaxAttempts of them, whatever their order; once the limit
+// is reached even the right code is refused.
+func TestSmsCodeAttemptLimitUnderConcurrency(t *testing.T) {
+	e := setup(t)
+	ctx := context.Background()
+	const phone = "13900000311"
+	burst := func(code string, right int) (invalid, won, refused int) {
+		t.Helper()
+		var mu sync.Mutex
+		var wg sync.WaitGroup
+		for i := range 100 {
+			guess := fmt.Sprintf("%06d", (i*7919+13)%1000000)
+			if i == right {
+				guess = code
+			} else if guess == code {
+				guess = "000000"
+			}
+			wg.Go(func() {
+				_, err := e.auth.SmsLogin(ctx, &memberv1.SmsLoginRequest{Phone: phone, Code: guess})
+				mu.Lock()
+				defer mu.Unlock()
+				switch errs.Reason(err) {
+				case "":
+					won++
+				case "SMS_CODE_INVALID":
+					invalid++
+				case "SMS_CODE_EXPIRED":
+					refused++
+				default:
+					t.Errorf("guess: %v", err)
+				}
+			})
+		}
+		wg.Wait()
+		return invalid, won, refused
+	}
+
+	// The right code among 100 simultaneous guesses.
+	sent, err := e.auth.SendSmsCode(ctx, &memberv1.SendSmsCodeRequest{Phone: phone})
+	if err != nil {
+		t.Fatal(err)
+	}
+	invalid, won, refused := burst(sent.DevCode, 50)
+	if invalid+won > domain.MaxAttempts || won > 1 || invalid+won+refused != 100 {
+		t.Fatalf("right code among 100: %d wrong checked, %d won, %d refused; at most %d may be checked", invalid, won, refused, domain.MaxAttempts)
+	}
+
+	// 100 wrong guesses at once burn the next code after exactly five, and
+	// the right code is refused afterwards.
+	e.clk.Advance(domain.ResendInterval)
+	sent, err = e.auth.SendSmsCode(ctx, &memberv1.SendSmsCodeRequest{Phone: phone})
+	if err != nil {
+		t.Fatal(err)
+	}
+	invalid, won, refused = burst(sent.DevCode, -1)
+	if invalid != domain.MaxAttempts || won != 0 || refused != 100-domain.MaxAttempts {
+		t.Fatalf("100 wrong guesses: %d checked, %d won, %d refused", invalid, won, refused)
+	}
+	_, err = e.auth.SmsLogin(ctx, &memberv1.SmsLoginRequest{Phone: phone, Code: sent.DevCode})
+	expect(t, "the right code after the limit", err, codes.FailedPrecondition, "SMS_CODE_EXPIRED")
 }

@@ -186,10 +186,15 @@ func (r Codes) Consume(ctx context.Context, phone string, hash []byte) (bool, er
 	return res.ModifiedCount == 1, nil
 }
 
-// CountAttempt records a wrong guess against the current code.
-func (r Codes) CountAttempt(ctx context.Context, phone string, hash []byte) error {
-	_, err := r.Codes.UpdateOne(ctx, bson.M{"_id": phone, "hash": hash}, bson.M{"$inc": bson.M{"attempts": 1}})
-	return err
+// TakeAttempt counts a guess before it is compared: one conditional
+// increment, so concurrent guesses can never check more than max.
+func (r Codes) TakeAttempt(ctx context.Context, phone string, hash []byte, max int) (bool, error) {
+	res, err := r.Codes.UpdateOne(ctx, bson.M{"_id": phone, "hash": hash, "used": false, "attempts": bson.M{"$lt": max}},
+		bson.M{"$inc": bson.M{"attempts": 1}})
+	if err != nil {
+		return false, err
+	}
+	return res.ModifiedCount == 1, nil
 }
 
 type sessionDoc struct {
