@@ -41,6 +41,8 @@ bench: ## print gRPC vs gateway throughput, latency, CPU per request, startup ti
 	go test -run '^$$' -bench . -benchtime 2000x ./services/product/... ./gateway/...
 	# Logins write to the embedded store (code, member, session): fewer rounds.
 	go test -run '^$$' -bench . -benchtime 300x ./services/member/internal/grpcapi/
+	# Checkout through the gateway with 32 shoppers, at 100 and 10,000 stored orders.
+	SIYU_BENCH_CHECKOUT=1 go test -count=1 -run '^TestCheckoutBench$$' -v -timeout 20m ./cmd/siyu/
 
 $(TOOLS_STAMP):
 	mkdir -p $(BIN)
