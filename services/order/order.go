@@ -94,7 +94,7 @@ func Run(ctx context.Context, c Config) error {
 		catalog, inventory, members := clients.NewCatalog(productConn), clients.NewInventory(productConn, tokens), clients.NewMembers(memberConn, tokens)
 		set := c.settings()
 		clk := clock.System
-		payments := app.NewPayments(store, members, c.Providers, set.Timing, clk)
+		payments := app.NewPayments(store, inventory, members, c.Providers, set.Timing, clk)
 		svc := grpcapi.Services{
 			Carts:    app.NewCarts(store, catalog, clk),
 			Checkout: app.NewCheckout(store, store, store, catalog, inventory, members, domain.NoPromotions{}, set, clk),

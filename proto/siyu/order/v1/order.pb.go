@@ -509,7 +509,11 @@ type Order struct {
 	PaymentProvider       string `protobuf:"bytes,22,opt,name=payment_provider,json=paymentProvider,proto3" json:"payment_provider,omitempty"`
 	ProviderTransactionId string `protobuf:"bytes,23,opt,name=provider_transaction_id,json=providerTransactionId,proto3" json:"provider_transaction_id,omitempty"`
 	// When the sweeper acts next (cancels, confirms receipt, completes).
-	NextDeadline  *timestamppb.Timestamp `protobuf:"bytes,24,opt,name=next_deadline,json=nextDeadline,proto3" json:"next_deadline,omitempty"`
+	NextDeadline *timestamppb.Timestamp `protobuf:"bytes,24,opt,name=next_deadline,json=nextDeadline,proto3" json:"next_deadline,omitempty"`
+	// The refund of a refunded order, and the money returned.
+	RefundId      string                 `protobuf:"bytes,25,opt,name=refund_id,json=refundId,proto3" json:"refund_id,omitempty"`
+	RefundFen     int64                  `protobuf:"varint,26,opt,name=refund_fen,json=refundFen,proto3" json:"refund_fen,omitempty"`
+	RefundTime    *timestamppb.Timestamp `protobuf:"bytes,27,opt,name=refund_time,json=refundTime,proto3" json:"refund_time,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -708,6 +712,27 @@ func (x *Order) GetProviderTransactionId() string {
 func (x *Order) GetNextDeadline() *timestamppb.Timestamp {
 	if x != nil {
 		return x.NextDeadline
+	}
+	return nil
+}
+
+func (x *Order) GetRefundId() string {
+	if x != nil {
+		return x.RefundId
+	}
+	return ""
+}
+
+func (x *Order) GetRefundFen() int64 {
+	if x != nil {
+		return x.RefundFen
+	}
+	return 0
+}
+
+func (x *Order) GetRefundTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.RefundTime
 	}
 	return nil
 }
@@ -1859,6 +1884,103 @@ func (x *AdminCancelOrderResponse) GetOrder() *Order {
 	return nil
 }
 
+type RefundOrderRequest struct {
+	state   protoimpl.MessageState `protogen:"open.v1"`
+	OrderId string                 `protobuf:"bytes,1,opt,name=order_id,json=orderId,proto3" json:"order_id,omitempty"`
+	// Why, for the shopper and the audit; required.
+	Reason        string `protobuf:"bytes,2,opt,name=reason,proto3" json:"reason,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *RefundOrderRequest) Reset() {
+	*x = RefundOrderRequest{}
+	mi := &file_siyu_order_v1_order_proto_msgTypes[27]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RefundOrderRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RefundOrderRequest) ProtoMessage() {}
+
+func (x *RefundOrderRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_siyu_order_v1_order_proto_msgTypes[27]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RefundOrderRequest.ProtoReflect.Descriptor instead.
+func (*RefundOrderRequest) Descriptor() ([]byte, []int) {
+	return file_siyu_order_v1_order_proto_rawDescGZIP(), []int{27}
+}
+
+func (x *RefundOrderRequest) GetOrderId() string {
+	if x != nil {
+		return x.OrderId
+	}
+	return ""
+}
+
+func (x *RefundOrderRequest) GetReason() string {
+	if x != nil {
+		return x.Reason
+	}
+	return ""
+}
+
+type RefundOrderResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Order         *Order                 `protobuf:"bytes,1,opt,name=order,proto3" json:"order,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *RefundOrderResponse) Reset() {
+	*x = RefundOrderResponse{}
+	mi := &file_siyu_order_v1_order_proto_msgTypes[28]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RefundOrderResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RefundOrderResponse) ProtoMessage() {}
+
+func (x *RefundOrderResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_siyu_order_v1_order_proto_msgTypes[28]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RefundOrderResponse.ProtoReflect.Descriptor instead.
+func (*RefundOrderResponse) Descriptor() ([]byte, []int) {
+	return file_siyu_order_v1_order_proto_rawDescGZIP(), []int{28}
+}
+
+func (x *RefundOrderResponse) GetOrder() *Order {
+	if x != nil {
+		return x.Order
+	}
+	return nil
+}
+
 var File_siyu_order_v1_order_proto protoreflect.FileDescriptor
 
 const file_siyu_order_v1_order_proto_rawDesc = "" +
@@ -1905,7 +2027,7 @@ const file_siyu_order_v1_order_proto_rawDesc = "" +
 	"\ttotal_fen\x18\a \x01(\x03R\btotalFen\x12;\n" +
 	"\vexpire_time\x18\b \x01(\v2\x1a.google.protobuf.TimestampR\n" +
 	"expireTime\x12\x19\n" +
-	"\blevel_id\x18\t \x01(\tR\alevelId\"\xe0\b\n" +
+	"\blevel_id\x18\t \x01(\tR\alevelId\"\xd9\t\n" +
 	"\x05Order\x12\x19\n" +
 	"\border_id\x18\x01 \x01(\tR\aorderId\x12\x1b\n" +
 	"\tmember_id\x18\x02 \x01(\tR\bmemberId\x122\n" +
@@ -1934,7 +2056,12 @@ const file_siyu_order_v1_order_proto_rawDesc = "" +
 	"\x0ftracking_number\x18\x15 \x01(\tR\x0etrackingNumber\x12)\n" +
 	"\x10payment_provider\x18\x16 \x01(\tR\x0fpaymentProvider\x126\n" +
 	"\x17provider_transaction_id\x18\x17 \x01(\tR\x15providerTransactionId\x12?\n" +
-	"\rnext_deadline\x18\x18 \x01(\v2\x1a.google.protobuf.TimestampR\fnextDeadline\"\x93\x01\n" +
+	"\rnext_deadline\x18\x18 \x01(\v2\x1a.google.protobuf.TimestampR\fnextDeadline\x12\x1b\n" +
+	"\trefund_id\x18\x19 \x01(\tR\brefundId\x12\x1d\n" +
+	"\n" +
+	"refund_fen\x18\x1a \x01(\x03R\trefundFen\x12;\n" +
+	"\vrefund_time\x18\x1b \x01(\v2\x1a.google.protobuf.TimestampR\n" +
+	"refundTime\"\x93\x01\n" +
 	"\x14QuoteCheckoutRequest\x128\n" +
 	"\aaddress\x18\x01 \x01(\v2\x1e.siyu.order.v1.ShippingAddressR\aaddress\x12\"\n" +
 	"\rpoints_to_use\x18\x02 \x01(\x03R\vpointsToUse\x12\x1d\n" +
@@ -2008,6 +2135,11 @@ const file_siyu_order_v1_order_proto_rawDesc = "" +
 	"\border_id\x18\x01 \x01(\tR\aorderId\x12\x16\n" +
 	"\x06reason\x18\x02 \x01(\tR\x06reason\"F\n" +
 	"\x18AdminCancelOrderResponse\x12*\n" +
+	"\x05order\x18\x01 \x01(\v2\x14.siyu.order.v1.OrderR\x05order\"G\n" +
+	"\x12RefundOrderRequest\x12\x19\n" +
+	"\border_id\x18\x01 \x01(\tR\aorderId\x12\x16\n" +
+	"\x06reason\x18\x02 \x01(\tR\x06reason\"A\n" +
+	"\x13RefundOrderResponse\x12*\n" +
 	"\x05order\x18\x01 \x01(\v2\x14.siyu.order.v1.OrderR\x05order*\xec\x01\n" +
 	"\vOrderStatus\x12\x1c\n" +
 	"\x18ORDER_STATUS_UNSPECIFIED\x10\x00\x12 \n" +
@@ -2026,12 +2158,13 @@ const file_siyu_order_v1_order_proto_rawDesc = "" +
 	"\fListMyOrders\x12\".siyu.order.v1.ListMyOrdersRequest\x1a#.siyu.order.v1.ListMyOrdersResponse\x12Z\n" +
 	"\rCancelMyOrder\x12#.siyu.order.v1.CancelMyOrderRequest\x1a$.siyu.order.v1.CancelMyOrderResponse\x12K\n" +
 	"\bPayOrder\x12\x1e.siyu.order.v1.PayOrderRequest\x1a\x1f.siyu.order.v1.PayOrderResponse\x12]\n" +
-	"\x0eConfirmReceipt\x12$.siyu.order.v1.ConfirmReceiptRequest\x1a%.siyu.order.v1.ConfirmReceiptResponse2\x86\x03\n" +
+	"\x0eConfirmReceipt\x12$.siyu.order.v1.ConfirmReceiptRequest\x1a%.siyu.order.v1.ConfirmReceiptResponse2\xdc\x03\n" +
 	"\x11OrderAdminService\x12Z\n" +
 	"\rAdminGetOrder\x12#.siyu.order.v1.AdminGetOrderRequest\x1a$.siyu.order.v1.AdminGetOrderResponse\x12`\n" +
 	"\x0fAdminListOrders\x12%.siyu.order.v1.AdminListOrdersRequest\x1a&.siyu.order.v1.AdminListOrdersResponse\x12N\n" +
 	"\tShipOrder\x12\x1f.siyu.order.v1.ShipOrderRequest\x1a .siyu.order.v1.ShipOrderResponse\x12c\n" +
-	"\x10AdminCancelOrder\x12&.siyu.order.v1.AdminCancelOrderRequest\x1a'.siyu.order.v1.AdminCancelOrderResponseB&Z$siyu.dev/proto/siyu/order/v1;orderv1b\x06proto3"
+	"\x10AdminCancelOrder\x12&.siyu.order.v1.AdminCancelOrderRequest\x1a'.siyu.order.v1.AdminCancelOrderResponse\x12T\n" +
+	"\vRefundOrder\x12!.siyu.order.v1.RefundOrderRequest\x1a\".siyu.order.v1.RefundOrderResponseB&Z$siyu.dev/proto/siyu/order/v1;orderv1b\x06proto3"
 
 var (
 	file_siyu_order_v1_order_proto_rawDescOnce sync.Once
@@ -2046,7 +2179,7 @@ func file_siyu_order_v1_order_proto_rawDescGZIP() []byte {
 }
 
 var file_siyu_order_v1_order_proto_enumTypes = make([]protoimpl.EnumInfo, 1)
-var file_siyu_order_v1_order_proto_msgTypes = make([]protoimpl.MessageInfo, 28)
+var file_siyu_order_v1_order_proto_msgTypes = make([]protoimpl.MessageInfo, 30)
 var file_siyu_order_v1_order_proto_goTypes = []any{
 	(OrderStatus)(0),                 // 0: siyu.order.v1.OrderStatus
 	(*ShippingAddress)(nil),          // 1: siyu.order.v1.ShippingAddress
@@ -2076,67 +2209,73 @@ var file_siyu_order_v1_order_proto_goTypes = []any{
 	(*ShipOrderResponse)(nil),        // 25: siyu.order.v1.ShipOrderResponse
 	(*AdminCancelOrderRequest)(nil),  // 26: siyu.order.v1.AdminCancelOrderRequest
 	(*AdminCancelOrderResponse)(nil), // 27: siyu.order.v1.AdminCancelOrderResponse
-	nil,                              // 28: siyu.order.v1.PayOrderResponse.ParamsEntry
-	(*timestamppb.Timestamp)(nil),    // 29: google.protobuf.Timestamp
+	(*RefundOrderRequest)(nil),       // 28: siyu.order.v1.RefundOrderRequest
+	(*RefundOrderResponse)(nil),      // 29: siyu.order.v1.RefundOrderResponse
+	nil,                              // 30: siyu.order.v1.PayOrderResponse.ParamsEntry
+	(*timestamppb.Timestamp)(nil),    // 31: google.protobuf.Timestamp
 }
 var file_siyu_order_v1_order_proto_depIdxs = []int32{
 	2,  // 0: siyu.order.v1.PricedLine.discounts:type_name -> siyu.order.v1.Discount
 	3,  // 1: siyu.order.v1.Quote.lines:type_name -> siyu.order.v1.PricedLine
 	2,  // 2: siyu.order.v1.Quote.discounts:type_name -> siyu.order.v1.Discount
-	29, // 3: siyu.order.v1.Quote.expire_time:type_name -> google.protobuf.Timestamp
+	31, // 3: siyu.order.v1.Quote.expire_time:type_name -> google.protobuf.Timestamp
 	0,  // 4: siyu.order.v1.Order.status:type_name -> siyu.order.v1.OrderStatus
 	3,  // 5: siyu.order.v1.Order.lines:type_name -> siyu.order.v1.PricedLine
 	2,  // 6: siyu.order.v1.Order.discounts:type_name -> siyu.order.v1.Discount
 	1,  // 7: siyu.order.v1.Order.address:type_name -> siyu.order.v1.ShippingAddress
-	29, // 8: siyu.order.v1.Order.create_time:type_name -> google.protobuf.Timestamp
-	29, // 9: siyu.order.v1.Order.pay_deadline:type_name -> google.protobuf.Timestamp
-	29, // 10: siyu.order.v1.Order.pay_time:type_name -> google.protobuf.Timestamp
-	29, // 11: siyu.order.v1.Order.ship_time:type_name -> google.protobuf.Timestamp
-	29, // 12: siyu.order.v1.Order.receive_time:type_name -> google.protobuf.Timestamp
-	29, // 13: siyu.order.v1.Order.complete_time:type_name -> google.protobuf.Timestamp
-	29, // 14: siyu.order.v1.Order.cancel_time:type_name -> google.protobuf.Timestamp
-	29, // 15: siyu.order.v1.Order.next_deadline:type_name -> google.protobuf.Timestamp
-	1,  // 16: siyu.order.v1.QuoteCheckoutRequest.address:type_name -> siyu.order.v1.ShippingAddress
-	4,  // 17: siyu.order.v1.QuoteCheckoutResponse.quote:type_name -> siyu.order.v1.Quote
-	5,  // 18: siyu.order.v1.CreateOrderResponse.order:type_name -> siyu.order.v1.Order
-	5,  // 19: siyu.order.v1.GetMyOrderResponse.order:type_name -> siyu.order.v1.Order
-	0,  // 20: siyu.order.v1.ListMyOrdersRequest.status:type_name -> siyu.order.v1.OrderStatus
-	5,  // 21: siyu.order.v1.ListMyOrdersResponse.orders:type_name -> siyu.order.v1.Order
-	5,  // 22: siyu.order.v1.CancelMyOrderResponse.order:type_name -> siyu.order.v1.Order
-	28, // 23: siyu.order.v1.PayOrderResponse.params:type_name -> siyu.order.v1.PayOrderResponse.ParamsEntry
-	5,  // 24: siyu.order.v1.ConfirmReceiptResponse.order:type_name -> siyu.order.v1.Order
-	5,  // 25: siyu.order.v1.AdminGetOrderResponse.order:type_name -> siyu.order.v1.Order
-	0,  // 26: siyu.order.v1.AdminListOrdersRequest.status:type_name -> siyu.order.v1.OrderStatus
-	5,  // 27: siyu.order.v1.AdminListOrdersResponse.orders:type_name -> siyu.order.v1.Order
-	5,  // 28: siyu.order.v1.ShipOrderResponse.order:type_name -> siyu.order.v1.Order
-	5,  // 29: siyu.order.v1.AdminCancelOrderResponse.order:type_name -> siyu.order.v1.Order
-	6,  // 30: siyu.order.v1.OrderService.QuoteCheckout:input_type -> siyu.order.v1.QuoteCheckoutRequest
-	8,  // 31: siyu.order.v1.OrderService.CreateOrder:input_type -> siyu.order.v1.CreateOrderRequest
-	10, // 32: siyu.order.v1.OrderService.GetMyOrder:input_type -> siyu.order.v1.GetMyOrderRequest
-	12, // 33: siyu.order.v1.OrderService.ListMyOrders:input_type -> siyu.order.v1.ListMyOrdersRequest
-	14, // 34: siyu.order.v1.OrderService.CancelMyOrder:input_type -> siyu.order.v1.CancelMyOrderRequest
-	16, // 35: siyu.order.v1.OrderService.PayOrder:input_type -> siyu.order.v1.PayOrderRequest
-	18, // 36: siyu.order.v1.OrderService.ConfirmReceipt:input_type -> siyu.order.v1.ConfirmReceiptRequest
-	20, // 37: siyu.order.v1.OrderAdminService.AdminGetOrder:input_type -> siyu.order.v1.AdminGetOrderRequest
-	22, // 38: siyu.order.v1.OrderAdminService.AdminListOrders:input_type -> siyu.order.v1.AdminListOrdersRequest
-	24, // 39: siyu.order.v1.OrderAdminService.ShipOrder:input_type -> siyu.order.v1.ShipOrderRequest
-	26, // 40: siyu.order.v1.OrderAdminService.AdminCancelOrder:input_type -> siyu.order.v1.AdminCancelOrderRequest
-	7,  // 41: siyu.order.v1.OrderService.QuoteCheckout:output_type -> siyu.order.v1.QuoteCheckoutResponse
-	9,  // 42: siyu.order.v1.OrderService.CreateOrder:output_type -> siyu.order.v1.CreateOrderResponse
-	11, // 43: siyu.order.v1.OrderService.GetMyOrder:output_type -> siyu.order.v1.GetMyOrderResponse
-	13, // 44: siyu.order.v1.OrderService.ListMyOrders:output_type -> siyu.order.v1.ListMyOrdersResponse
-	15, // 45: siyu.order.v1.OrderService.CancelMyOrder:output_type -> siyu.order.v1.CancelMyOrderResponse
-	17, // 46: siyu.order.v1.OrderService.PayOrder:output_type -> siyu.order.v1.PayOrderResponse
-	19, // 47: siyu.order.v1.OrderService.ConfirmReceipt:output_type -> siyu.order.v1.ConfirmReceiptResponse
-	21, // 48: siyu.order.v1.OrderAdminService.AdminGetOrder:output_type -> siyu.order.v1.AdminGetOrderResponse
-	23, // 49: siyu.order.v1.OrderAdminService.AdminListOrders:output_type -> siyu.order.v1.AdminListOrdersResponse
-	25, // 50: siyu.order.v1.OrderAdminService.ShipOrder:output_type -> siyu.order.v1.ShipOrderResponse
-	27, // 51: siyu.order.v1.OrderAdminService.AdminCancelOrder:output_type -> siyu.order.v1.AdminCancelOrderResponse
-	41, // [41:52] is the sub-list for method output_type
-	30, // [30:41] is the sub-list for method input_type
-	30, // [30:30] is the sub-list for extension type_name
-	30, // [30:30] is the sub-list for extension extendee
-	0,  // [0:30] is the sub-list for field type_name
+	31, // 8: siyu.order.v1.Order.create_time:type_name -> google.protobuf.Timestamp
+	31, // 9: siyu.order.v1.Order.pay_deadline:type_name -> google.protobuf.Timestamp
+	31, // 10: siyu.order.v1.Order.pay_time:type_name -> google.protobuf.Timestamp
+	31, // 11: siyu.order.v1.Order.ship_time:type_name -> google.protobuf.Timestamp
+	31, // 12: siyu.order.v1.Order.receive_time:type_name -> google.protobuf.Timestamp
+	31, // 13: siyu.order.v1.Order.complete_time:type_name -> google.protobuf.Timestamp
+	31, // 14: siyu.order.v1.Order.cancel_time:type_name -> google.protobuf.Timestamp
+	31, // 15: siyu.order.v1.Order.next_deadline:type_name -> google.protobuf.Timestamp
+	31, // 16: siyu.order.v1.Order.refund_time:type_name -> google.protobuf.Timestamp
+	1,  // 17: siyu.order.v1.QuoteCheckoutRequest.address:type_name -> siyu.order.v1.ShippingAddress
+	4,  // 18: siyu.order.v1.QuoteCheckoutResponse.quote:type_name -> siyu.order.v1.Quote
+	5,  // 19: siyu.order.v1.CreateOrderResponse.order:type_name -> siyu.order.v1.Order
+	5,  // 20: siyu.order.v1.GetMyOrderResponse.order:type_name -> siyu.order.v1.Order
+	0,  // 21: siyu.order.v1.ListMyOrdersRequest.status:type_name -> siyu.order.v1.OrderStatus
+	5,  // 22: siyu.order.v1.ListMyOrdersResponse.orders:type_name -> siyu.order.v1.Order
+	5,  // 23: siyu.order.v1.CancelMyOrderResponse.order:type_name -> siyu.order.v1.Order
+	30, // 24: siyu.order.v1.PayOrderResponse.params:type_name -> siyu.order.v1.PayOrderResponse.ParamsEntry
+	5,  // 25: siyu.order.v1.ConfirmReceiptResponse.order:type_name -> siyu.order.v1.Order
+	5,  // 26: siyu.order.v1.AdminGetOrderResponse.order:type_name -> siyu.order.v1.Order
+	0,  // 27: siyu.order.v1.AdminListOrdersRequest.status:type_name -> siyu.order.v1.OrderStatus
+	5,  // 28: siyu.order.v1.AdminListOrdersResponse.orders:type_name -> siyu.order.v1.Order
+	5,  // 29: siyu.order.v1.ShipOrderResponse.order:type_name -> siyu.order.v1.Order
+	5,  // 30: siyu.order.v1.AdminCancelOrderResponse.order:type_name -> siyu.order.v1.Order
+	5,  // 31: siyu.order.v1.RefundOrderResponse.order:type_name -> siyu.order.v1.Order
+	6,  // 32: siyu.order.v1.OrderService.QuoteCheckout:input_type -> siyu.order.v1.QuoteCheckoutRequest
+	8,  // 33: siyu.order.v1.OrderService.CreateOrder:input_type -> siyu.order.v1.CreateOrderRequest
+	10, // 34: siyu.order.v1.OrderService.GetMyOrder:input_type -> siyu.order.v1.GetMyOrderRequest
+	12, // 35: siyu.order.v1.OrderService.ListMyOrders:input_type -> siyu.order.v1.ListMyOrdersRequest
+	14, // 36: siyu.order.v1.OrderService.CancelMyOrder:input_type -> siyu.order.v1.CancelMyOrderRequest
+	16, // 37: siyu.order.v1.OrderService.PayOrder:input_type -> siyu.order.v1.PayOrderRequest
+	18, // 38: siyu.order.v1.OrderService.ConfirmReceipt:input_type -> siyu.order.v1.ConfirmReceiptRequest
+	20, // 39: siyu.order.v1.OrderAdminService.AdminGetOrder:input_type -> siyu.order.v1.AdminGetOrderRequest
+	22, // 40: siyu.order.v1.OrderAdminService.AdminListOrders:input_type -> siyu.order.v1.AdminListOrdersRequest
+	24, // 41: siyu.order.v1.OrderAdminService.ShipOrder:input_type -> siyu.order.v1.ShipOrderRequest
+	26, // 42: siyu.order.v1.OrderAdminService.AdminCancelOrder:input_type -> siyu.order.v1.AdminCancelOrderRequest
+	28, // 43: siyu.order.v1.OrderAdminService.RefundOrder:input_type -> siyu.order.v1.RefundOrderRequest
+	7,  // 44: siyu.order.v1.OrderService.QuoteCheckout:output_type -> siyu.order.v1.QuoteCheckoutResponse
+	9,  // 45: siyu.order.v1.OrderService.CreateOrder:output_type -> siyu.order.v1.CreateOrderResponse
+	11, // 46: siyu.order.v1.OrderService.GetMyOrder:output_type -> siyu.order.v1.GetMyOrderResponse
+	13, // 47: siyu.order.v1.OrderService.ListMyOrders:output_type -> siyu.order.v1.ListMyOrdersResponse
+	15, // 48: siyu.order.v1.OrderService.CancelMyOrder:output_type -> siyu.order.v1.CancelMyOrderResponse
+	17, // 49: siyu.order.v1.OrderService.PayOrder:output_type -> siyu.order.v1.PayOrderResponse
+	19, // 50: siyu.order.v1.OrderService.ConfirmReceipt:output_type -> siyu.order.v1.ConfirmReceiptResponse
+	21, // 51: siyu.order.v1.OrderAdminService.AdminGetOrder:output_type -> siyu.order.v1.AdminGetOrderResponse
+	23, // 52: siyu.order.v1.OrderAdminService.AdminListOrders:output_type -> siyu.order.v1.AdminListOrdersResponse
+	25, // 53: siyu.order.v1.OrderAdminService.ShipOrder:output_type -> siyu.order.v1.ShipOrderResponse
+	27, // 54: siyu.order.v1.OrderAdminService.AdminCancelOrder:output_type -> siyu.order.v1.AdminCancelOrderResponse
+	29, // 55: siyu.order.v1.OrderAdminService.RefundOrder:output_type -> siyu.order.v1.RefundOrderResponse
+	44, // [44:56] is the sub-list for method output_type
+	32, // [32:44] is the sub-list for method input_type
+	32, // [32:32] is the sub-list for extension type_name
+	32, // [32:32] is the sub-list for extension extendee
+	0,  // [0:32] is the sub-list for field type_name
 }
 
 func init() { file_siyu_order_v1_order_proto_init() }
@@ -2150,7 +2289,7 @@ func file_siyu_order_v1_order_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_siyu_order_v1_order_proto_rawDesc), len(file_siyu_order_v1_order_proto_rawDesc)),
 			NumEnums:      1,
-			NumMessages:   28,
+			NumMessages:   30,
 			NumExtensions: 0,
 			NumServices:   2,
 		},

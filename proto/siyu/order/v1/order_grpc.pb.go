@@ -399,6 +399,7 @@ const (
 	OrderAdminService_AdminListOrders_FullMethodName  = "/siyu.order.v1.OrderAdminService/AdminListOrders"
 	OrderAdminService_ShipOrder_FullMethodName        = "/siyu.order.v1.OrderAdminService/ShipOrder"
 	OrderAdminService_AdminCancelOrder_FullMethodName = "/siyu.order.v1.OrderAdminService/AdminCancelOrder"
+	OrderAdminService_RefundOrder_FullMethodName      = "/siyu.order.v1.OrderAdminService/RefundOrder"
 )
 
 // OrderAdminServiceClient is the client API for OrderAdminService service.
@@ -418,6 +419,11 @@ type OrderAdminServiceClient interface {
 	ShipOrder(ctx context.Context, in *ShipOrderRequest, opts ...grpc.CallOption) (*ShipOrderResponse, error)
 	// AdminCancelOrder cancels an unpaid order with a reason.
 	AdminCancelOrder(ctx context.Context, in *AdminCancelOrderRequest, opts ...grpc.CallOption) (*AdminCancelOrderResponse, error)
+	// RefundOrder refunds a paid order that has not shipped, in full, through
+	// its payment provider; the units go back to stock and order.refunded
+	// lets member reverse points and growth. Owners and operators only.
+	// Idempotent: refunding a refunded order answers it again.
+	RefundOrder(ctx context.Context, in *RefundOrderRequest, opts ...grpc.CallOption) (*RefundOrderResponse, error)
 }
 
 type orderAdminServiceClient struct {
@@ -468,6 +474,16 @@ func (c *orderAdminServiceClient) AdminCancelOrder(ctx context.Context, in *Admi
 	return out, nil
 }
 
+func (c *orderAdminServiceClient) RefundOrder(ctx context.Context, in *RefundOrderRequest, opts ...grpc.CallOption) (*RefundOrderResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(RefundOrderResponse)
+	err := c.cc.Invoke(ctx, OrderAdminService_RefundOrder_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // OrderAdminServiceServer is the server API for OrderAdminService service.
 // All implementations must embed UnimplementedOrderAdminServiceServer
 // for forward compatibility.
@@ -485,6 +501,11 @@ type OrderAdminServiceServer interface {
 	ShipOrder(context.Context, *ShipOrderRequest) (*ShipOrderResponse, error)
 	// AdminCancelOrder cancels an unpaid order with a reason.
 	AdminCancelOrder(context.Context, *AdminCancelOrderRequest) (*AdminCancelOrderResponse, error)
+	// RefundOrder refunds a paid order that has not shipped, in full, through
+	// its payment provider; the units go back to stock and order.refunded
+	// lets member reverse points and growth. Owners and operators only.
+	// Idempotent: refunding a refunded order answers it again.
+	RefundOrder(context.Context, *RefundOrderRequest) (*RefundOrderResponse, error)
 	mustEmbedUnimplementedOrderAdminServiceServer()
 }
 
@@ -506,6 +527,9 @@ func (UnimplementedOrderAdminServiceServer) ShipOrder(context.Context, *ShipOrde
 }
 func (UnimplementedOrderAdminServiceServer) AdminCancelOrder(context.Context, *AdminCancelOrderRequest) (*AdminCancelOrderResponse, error) {
 	return nil, status.Errorf(codes.Unimplemented, "method AdminCancelOrder not implemented")
+}
+func (UnimplementedOrderAdminServiceServer) RefundOrder(context.Context, *RefundOrderRequest) (*RefundOrderResponse, error) {
+	return nil, status.Errorf(codes.Unimplemented, "method RefundOrder not implemented")
 }
 func (UnimplementedOrderAdminServiceServer) mustEmbedUnimplementedOrderAdminServiceServer() {}
 func (UnimplementedOrderAdminServiceServer) testEmbeddedByValue()                           {}
@@ -600,6 +624,24 @@ func _OrderAdminService_AdminCancelOrder_Handler(srv interface{}, ctx context.Co
 	return interceptor(ctx, in, info, handler)
 }
 
+func _OrderAdminService_RefundOrder_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(RefundOrderRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(OrderAdminServiceServer).RefundOrder(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: OrderAdminService_RefundOrder_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(OrderAdminServiceServer).RefundOrder(ctx, req.(*RefundOrderRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // OrderAdminService_ServiceDesc is the grpc.ServiceDesc for OrderAdminService service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -622,6 +664,10 @@ var OrderAdminService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "AdminCancelOrder",
 			Handler:    _OrderAdminService_AdminCancelOrder_Handler,
+		},
+		{
+			MethodName: "RefundOrder",
+			Handler:    _OrderAdminService_RefundOrder_Handler,
 		},
 	},
 	Streams:  []grpc.StreamDesc{},

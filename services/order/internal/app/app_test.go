@@ -34,7 +34,7 @@ func newWorld(t *testing.T) *world {
 	w.checkout = NewCheckout(w.store, w.store, w.store, w.shop, w.shop, w.shop, domain.NoPromotions{}, set, w.clk)
 	w.checkout.settle = 5 * time.Second
 	w.orders = NewOrders(w.store, w.shop, w.shop, set.Timing, w.clk)
-	w.payments = NewPayments(w.store, w.shop, []Provider{w.pay}, set.Timing, w.clk)
+	w.payments = NewPayments(w.store, w.shop, w.shop, []Provider{w.pay}, set.Timing, w.clk)
 	w.sweeper = NewSweeper(w.store, w.shop, w.shop, w.payments, set.Timing, w.clk)
 	return w
 }
@@ -382,5 +382,89 @@ func TestCartView(t *testing.T) {
 	v, left, err := w.carts.Merge(ctx, "m1", []domain.CartLine{{ProductID: "p1", SKUID: "s1", Quantity: 1}})
 	if err != nil || len(left) != 0 || len(v.Lines) != 2 {
 		t.Fatal(v, left, err)
+	}
+}
+
+// Two instances sweeping the same orders at once: each due order is acted
+// on exactly once (one event each), and stock and points come back once.
+func TestTwoSweepersActOnceEach(t *testing.T) {
+	w := newWorld(t)
+	ctx := context.Background()
+	var ids []string
+	for i := range 20 {
+		m := fmt.Sprint("m", i)
+		w.shop.points[m] = 100
+		q := w.quote(t, m, 100, [3]any{"p1", "s1", 1})
+		o, err := w.checkout.Place(ctx, PlaceInput{MemberID: m, RequestID: "r", QuoteID: q.ID})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ids = append(ids, o.ID)
+	}
+	other := NewSweeper(w.store, w.shop, w.shop, w.payments, DefaultSettings().Timing, w.clk)
+	w.clk.Advance(16 * time.Minute)
+	var wg sync.WaitGroup
+	for _, s := range []*Sweeper{w.sweeper, other} {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for range 3 {
+				if _, err := s.Sweep(ctx); err != nil {
+					t.Error(err)
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	cancelled := 0
+	for _, s := range w.store.subjects() {
+		if s == "cancelled" {
+			cancelled++
+		}
+	}
+	if cancelled != 20 || w.store.count(domain.StatusCancelled) != 20 || w.shop.available("s1") != 100 {
+		t.Fatalf("%d cancelled events, %d cancelled orders, stock %d", cancelled, w.store.count(domain.StatusCancelled), w.shop.available("s1"))
+	}
+	for i := range 20 {
+		if b := w.shop.balance(fmt.Sprint("m", i)); b != 100 {
+			t.Fatalf("member %d has %d points", i, b)
+		}
+	}
+}
+
+func TestRefundBeforeShipping(t *testing.T) {
+	w := newWorld(t)
+	ctx := context.Background()
+	w.shop.points["m1"] = 100
+	q := w.quote(t, "m1", 100, [3]any{"p1", "s1", 2})
+	o, _ := w.checkout.Place(ctx, PlaceInput{MemberID: "m1", RequestID: "r1", QuoteID: q.ID})
+	if _, err := w.orders.Ship(ctx, o.ID, "sf", "1"); fault.ReasonOf(err) != domain.ReasonIllegalTransition {
+		t.Fatal("unpaid orders do not ship")
+	}
+	if _, err := w.payments.Refund(ctx, o.ID, "缺货"); fault.ReasonOf(err) != domain.ReasonIllegalTransition {
+		t.Fatalf("refunding an unpaid order: %v", err)
+	}
+	_, _ = w.payments.Pay(ctx, "m1", o.ID, "sandbox", "")
+	if err := w.notify(t, o, o.TotalFen); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := w.payments.Refund(ctx, o.ID, ""); fault.ReasonOf(err) != domain.ReasonArgumentInvalid {
+		t.Fatalf("a refund needs a reason: %v", err)
+	}
+	for range 2 {
+		got, err := w.payments.Refund(ctx, o.ID, "缺货")
+		if err != nil || got.Status != domain.StatusRefunded || got.RefundFen != o.TotalFen || got.RestockPending {
+			t.Fatalf("refund: %+v %v", got, err)
+		}
+	}
+	if len(w.pay.refunds) != 1 || w.pay.refunds["r"+o.ID] != o.TotalFen || w.shop.available("s1") != 100 {
+		t.Fatalf("refunds %v stock %d", w.pay.refunds, w.shop.available("s1"))
+	}
+	if _, err := w.orders.Ship(ctx, o.ID, "sf", "1"); fault.ReasonOf(err) != domain.ReasonIllegalTransition {
+		t.Fatal("a refunded order does not ship")
+	}
+	subjects := w.store.subjects()
+	if subjects[len(subjects)-1] != "refunded" {
+		t.Fatalf("events %v", subjects)
 	}
 }

@@ -180,6 +180,8 @@ type shop struct {
 	blocked  map[string]bool
 	permille int64
 	down     bool
+	// restocked are orders whose units went back on sale.
+	restocked map[string]bool
 }
 
 func newShop() *shop {
@@ -259,6 +261,22 @@ func (s *shop) Release(_ context.Context, orderID string) error {
 	}
 	if _, ok := s.reserved[orderID]; ok {
 		s.reserved[orderID] = nil
+	}
+	return nil
+}
+
+func (s *shop) Restock(_ context.Context, orderID string, lines []StockLine) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.restocked == nil {
+		s.restocked = map[string]bool{}
+	}
+	if s.restocked[orderID] {
+		return nil
+	}
+	s.restocked[orderID] = true
+	for _, l := range lines {
+		s.stock[l.SKUID] += l.Quantity
 	}
 	return nil
 }

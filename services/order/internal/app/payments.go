@@ -34,6 +34,7 @@ type PayResult struct {
 // Payments starts payments and applies providers' notifications.
 type Payments struct {
 	store     OrderStore
+	inventory Inventory
 	members   Members
 	providers map[string]Provider
 	fallback  string
@@ -43,8 +44,8 @@ type Payments struct {
 
 // NewPayments builds the payment use cases over the configured providers;
 // the first is the default.
-func NewPayments(store OrderStore, members Members, providers []Provider, timing domain.Timing, clk clock.Clock) *Payments {
-	p := &Payments{store: store, members: members, providers: map[string]Provider{}, timing: timing, clk: clk}
+func NewPayments(store OrderStore, inventory Inventory, members Members, providers []Provider, timing domain.Timing, clk clock.Clock) *Payments {
+	p := &Payments{store: store, inventory: inventory, members: members, providers: map[string]Provider{}, timing: timing, clk: clk}
 	for _, pr := range providers {
 		if p.fallback == "" {
 			p.fallback = pr.Name()
@@ -248,4 +249,73 @@ func (p *Payments) Reconcile(ctx context.Context, o domain.Order) (bool, error) 
 		return false, nil
 	}
 	return true, p.apply(ctx, pr, n)
+}
+
+// Refund refunds a paid, unshipped order in full through its provider. The
+// refund id is fixed by the order, so a retry after a crash asks the
+// provider for the same refund; the order turns REFUNDED with
+// order.refunded in its outbox, and its units go back to stock (now, or by
+// the sweeper).
+func (p *Payments) Refund(ctx context.Context, orderID, reason string) (domain.Order, error) {
+	if strings.TrimSpace(reason) == "" || len(reason) > 200 {
+		return domain.Order{}, fault.New(fault.Invalid, domain.ReasonArgumentInvalid, "a reason of at most 200 bytes is required", "field", "reason")
+	}
+	for range casAttempts {
+		o, err := p.store.Order(ctx, orderID)
+		if err != nil || !o.Status.Visible() {
+			return domain.Order{}, errNoOrder.With("order_id", orderID)
+		}
+		if o.Status == domain.StatusRefunded {
+			return o, nil
+		}
+		if _, err := domain.Next(o.Status, domain.ActionRefund); err != nil {
+			return domain.Order{}, err
+		}
+		pr, ok := p.providers[o.Provider]
+		if !ok {
+			return domain.Order{}, fault.New(fault.Precondition, domain.ReasonPaymentProviderUnknown, "the order's payment provider is not configured", "provider", o.Provider)
+		}
+		refundID := "r" + o.ID
+		if _, err := pr.Refund(ctx, RefundRequest{RefundID: refundID, PaymentID: o.PaymentID, ProviderTxnID: o.ProviderTxnID,
+			TotalFen: o.PaidFen, RefundFen: o.PaidFen, Reason: reason}); err != nil {
+			return domain.Order{}, err
+		}
+		o.RefundID, o.RefundFen = refundID, o.PaidFen
+		if err := o.Do(domain.ActionRefund, p.clk.Now(), p.timing); err != nil {
+			return domain.Order{}, err
+		}
+		evs, err := events.For(ctx, o, domain.ActionRefund)
+		if err != nil {
+			return domain.Order{}, err
+		}
+		saved, err := p.store.Update(ctx, o, evs...)
+		if errors.Is(err, ErrStale) {
+			continue
+		}
+		if err != nil {
+			return domain.Order{}, err
+		}
+		if err := restock(ctx, p.store, p.inventory, saved, p.clk); err != nil {
+			return saved, nil // the sweeper restocks
+		}
+		return p.store.Order(ctx, orderID)
+	}
+	return domain.Order{}, ErrStale
+}
+
+// restock puts a refunded order's units back on sale and records it.
+func restock(ctx context.Context, store OrderStore, inv Inventory, o domain.Order, clk clock.Clock) error {
+	if !o.RestockPending {
+		return nil
+	}
+	lines := make([]StockLine, 0, len(o.Lines))
+	for _, l := range o.Lines {
+		lines = append(lines, StockLine{SKUID: l.SKUID, Quantity: l.Quantity})
+	}
+	if err := inv.Restock(ctx, o.ID, lines); err != nil {
+		return err
+	}
+	o.Restocked(clk.Now())
+	_, err := store.Update(ctx, o)
+	return err
 }

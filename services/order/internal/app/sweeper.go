@@ -66,6 +66,8 @@ func (s *Sweeper) act(ctx context.Context, o domain.Order) error {
 		return release(ctx, s.store, s.inventory, s.members, o, s.clk)
 	case domain.ActionConfirmPoints:
 		return confirmPoints(ctx, s.store, s.members, o, s.clk)
+	case domain.ActionRestock:
+		return restock(ctx, s.store, s.inventory, o, s.clk)
 	case domain.ActionFail:
 		o.FailReason, o.FailMsg = domain.ReasonServiceBusy, "placing the order did not finish in time: try again"
 	case domain.ActionCancel:

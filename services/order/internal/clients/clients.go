@@ -162,6 +162,23 @@ func (i *Inventory) Release(ctx context.Context, orderID string) error {
 	return err
 }
 
+// Restock puts a refunded order's units back on sale: one audited stock
+// adjustment per SKU, idempotent by the order and SKU.
+func (i *Inventory) Restock(ctx context.Context, orderID string, lines []app.StockLine) error {
+	ctx, err := i.tokens.As(ctx)
+	if err != nil {
+		return err
+	}
+	for _, l := range lines {
+		_, err := i.inv.AdjustStock(ctx, &productv1.AdjustStockRequest{SkuId: l.SKUID, Delta: l.Quantity,
+			Reason: "订单 " + orderID + " 发货前退款，退回库存", RequestId: "restock-" + orderID + "-" + l.SKUID})
+		if err := remote(err); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // Members reads members and holds points through the member service.
 type Members struct {
 	levels memberv1.LevelServiceClient

@@ -150,3 +150,17 @@ func TestCheckPayment(t *testing.T) {
 		}
 	}
 }
+
+func TestRefundRestocks(t *testing.T) {
+	o := Order{Status: StatusPaid}
+	if err := o.Do(ActionRefund, now, DefaultTiming); err != nil || o.Status != StatusRefunded || !o.RestockPending {
+		t.Fatalf("%+v %v", o, err)
+	}
+	if a, ok := o.DueAction(now); !ok || a != ActionRestock {
+		t.Error("a refunded order's units go back at once")
+	}
+	o.Restocked(now)
+	if _, ok := o.DueAction(now.Add(time.Hour)); ok {
+		t.Error("nothing is due once restocked")
+	}
+}

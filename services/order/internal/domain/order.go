@@ -75,6 +75,12 @@ type Order struct {
 	CancelReason string
 	// CancelledBy is "shopper", "operator" or "deadline".
 	CancelledBy string
+	// RefundID, RefundFen and RefundedAt record a full refund before shipping.
+	RefundID   string
+	RefundFen  int64
+	RefundedAt time.Time
+	// RestockPending: a refunded order's units are still to go back to stock.
+	RestockPending bool
 	// LateRefundID is set when a payment landed after cancellation and was
 	// refunded automatically.
 	LateRefundID string
@@ -123,6 +129,10 @@ func (o *Order) Do(a Action, now time.Time, t Timing) error {
 		o.CompletedAt = now
 	case StatusCancelled:
 		o.CancelledAt = now
+	case StatusRefunded:
+		o.RefundedAt = now
+		o.RestockPending = true
+		o.DueAt = now
 	}
 	if o.NeedsRelease() {
 		o.DueAt = now
@@ -147,7 +157,14 @@ func (o *Order) Released(now time.Time) {
 const (
 	ActionRelease       Action = "release"
 	ActionConfirmPoints Action = "confirm_points"
+	ActionRestock       Action = "restock"
 )
+
+// Restocked records that a refunded order's units went back to stock.
+func (o *Order) Restocked(now time.Time) {
+	o.RestockPending = false
+	o.DueAt, o.UpdatedAt = time.Time{}, now
+}
 
 // PointsConfirmed records that the paid order's points were spent.
 func (o *Order) PointsConfirmed(now time.Time) {
@@ -167,6 +184,9 @@ func (o *Order) DueAction(now time.Time) (a Action, ok bool) {
 	}
 	if o.PointsToConfirm {
 		return ActionConfirmPoints, true
+	}
+	if o.RestockPending {
+		return ActionRestock, true
 	}
 	switch o.Status {
 	case StatusPlacing:

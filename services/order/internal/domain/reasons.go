@@ -13,6 +13,7 @@ const (
 	ReasonPageTokenInvalid  fault.Reason = "PAGE_TOKEN_INVALID"
 	ReasonPageSizeInvalid   fault.Reason = "PAGE_SIZE_INVALID"
 	ReasonTokenMissing      fault.Reason = "TOKEN_MISSING"
+	ReasonRoleRequired      fault.Reason = "ROLE_REQUIRED"
 	ReasonServiceBusy       fault.Reason = "ORDER_BUSY"
 
 	// Cart.

@@ -51,6 +51,10 @@ func For(ctx context.Context, o domain.Order, a domain.Action) ([]natsx.Event, e
 	case domain.ActionReceive:
 		subject = orderv1.SubjectReceived
 		msg = &orderv1.OrderReceived{EventId: eventID(o, orderv1.SubjectReceived), OccurredAt: at, OrderId: o.ID, MemberId: o.MemberID, Lines: lines, Automatic: o.AutoReceived}
+	case domain.ActionRefund:
+		subject = orderv1.SubjectRefunded
+		msg = &orderv1.OrderRefunded{EventId: eventID(o, orderv1.SubjectRefunded), OccurredAt: at, OrderId: o.ID, MemberId: o.MemberID, RefundId: o.RefundID,
+			RefundFen: o.RefundFen, PaidFen: o.PaidFen, Lines: lines}
 	case domain.ActionComplete:
 		subject = orderv1.SubjectCompleted
 		msg = &orderv1.OrderCompleted{EventId: eventID(o, orderv1.SubjectCompleted), OccurredAt: at, OrderId: o.ID, MemberId: o.MemberID, Lines: lines}

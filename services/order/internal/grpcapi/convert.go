@@ -86,7 +86,8 @@ func orderProto(o domain.Order) *orderv1.Order {
 		ShippingFen: o.ShippingFen, TotalFen: o.TotalFen, Address: addressProto(o.Address), Remark: o.Remark, CreateTime: ts(o.CreatedAt),
 		PayDeadline: ts(o.PayDeadline), PayTime: ts(o.PaidAt), ShipTime: ts(o.ShippedAt), ReceiveTime: ts(o.ReceivedAt), CompleteTime: ts(o.CompletedAt),
 		CancelTime: ts(o.CancelledAt), CancelReason: o.CancelReason, Carrier: o.Carrier, TrackingNumber: o.TrackingNo,
-		PaymentProvider: o.Provider, ProviderTransactionId: o.ProviderTxnID, NextDeadline: ts(o.DueAt), Discounts: events.Discounts(o)}
+		PaymentProvider: o.Provider, ProviderTransactionId: o.ProviderTxnID, NextDeadline: ts(o.DueAt), Discounts: events.Discounts(o),
+		RefundId: o.RefundID, RefundFen: o.RefundFen, RefundTime: ts(o.RefundedAt)}
 	for _, l := range o.Lines {
 		out.Lines = append(out.Lines, lineProto(l.LineID, l.PricedLine))
 	}

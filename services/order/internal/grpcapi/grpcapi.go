@@ -43,6 +43,7 @@ var Policy = auth.Merge(CallbackPolicy, auth.Policy{
 	orderv1.OrderAdminService_AdminListOrders_FullMethodName:  auth.AdminOnly,
 	orderv1.OrderAdminService_ShipOrder_FullMethodName:        auth.AdminOnly,
 	orderv1.OrderAdminService_AdminCancelOrder_FullMethodName: auth.AdminOnly,
+	orderv1.OrderAdminService_RefundOrder_FullMethodName:      auth.AdminOnly,
 })
 
 // Services are the use cases the handlers call.

@@ -43,6 +43,7 @@ type downstream struct{}
 
 func (downstream) Reserve(context.Context, string, []app.StockLine, time.Duration) error { return nil }
 func (downstream) Release(context.Context, string) error                                 { return nil }
+func (downstream) Restock(context.Context, string, []app.StockLine) error                { return nil }
 func (downstream) Standing(context.Context, string) (app.MemberStanding, error) {
 	return app.MemberStanding{Points: 100}, nil
 }
@@ -81,7 +82,7 @@ func TestOrderAPI(t *testing.T) {
 	store := mongostore.New(testkit.DB(t), nil)
 	set := app.DefaultSettings()
 	d := downstream{}
-	payments := app.NewPayments(store, d, []app.Provider{refusing{}}, set.Timing, clock.System)
+	payments := app.NewPayments(store, d, d, []app.Provider{refusing{}}, set.Timing, clock.System)
 	srv := grpcserver.New(grpcserver.Options{Service: "order", Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
 		Verifier: auth.NewVerifier(pub, "siyu", clock.System), Policy: grpcapi.Policy})
 	grpcapi.Register(srv.GRPC(), grpcapi.Services{
@@ -145,6 +146,11 @@ func TestOrderAPI(t *testing.T) {
 	expect(t, "bad page token", err, codes.InvalidArgument, "PAGE_TOKEN_INVALID")
 	_, err = admin.ShipOrder(op, &orderv1.ShipOrderRequest{OrderId: id, Carrier: "sf", TrackingNumber: "1"})
 	expect(t, "shipping an unpaid order", err, codes.FailedPrecondition, "ORDER_STATE_INVALID")
+	cs := as(auth.Identity{Subject: "kefu", Kind: auth.KindAdmin, Roles: []string{auth.RoleCustomerService}})
+	_, err = admin.RefundOrder(cs, &orderv1.RefundOrderRequest{OrderId: id, Reason: "x"})
+	expect(t, "customer service refunding", err, codes.PermissionDenied, "ROLE_REQUIRED")
+	_, err = admin.RefundOrder(op, &orderv1.RefundOrderRequest{OrderId: id, Reason: "x"})
+	expect(t, "refunding an unpaid order", err, codes.FailedPrecondition, "ORDER_STATE_INVALID")
 
 	res, err := callbacks.HandlePaymentNotification(context.Background(), &orderv1.HandlePaymentNotificationRequest{Provider: "sandbox", Body: []byte("forged")})
 	if err != nil || res.GetHttpStatus() != http.StatusUnauthorized {

@@ -2,6 +2,11 @@ package grpcapi
 
 import (
 	"context"
+	"slices"
+	"strings"
+
+	"siyu.dev/pkg/auth"
+	"siyu.dev/pkg/fault"
 
 	orderv1 "siyu.dev/proto/siyu/order/v1"
 	"siyu.dev/services/order/internal/domain"
@@ -224,4 +229,18 @@ func reasonBy(who, why string) string {
 		return why
 	}
 	return why + " (" + who + ")"
+}
+
+// refunders are the roles that may give money back.
+var refunders = []string{auth.RoleOwner, auth.RoleOperator}
+
+func (s *adminServer) RefundOrder(ctx context.Context, req *orderv1.RefundOrderRequest) (*orderv1.RefundOrderResponse, error) {
+	if id, _ := auth.FromContext(ctx); id.Kind != auth.KindAdmin || !slices.ContainsFunc(refunders, id.HasRole) {
+		return nil, status(ctx, fault.New(fault.Permission, domain.ReasonRoleRequired, "refunds need the owner or operator role", "required", strings.Join(refunders, ",")))
+	}
+	o, err := s.svc.Payments.Refund(ctx, req.GetOrderId(), reasonBy(operator(ctx), req.GetReason()))
+	if err != nil {
+		return nil, status(ctx, err)
+	}
+	return &orderv1.RefundOrderResponse{Order: orderProto(o)}, nil
 }
