@@ -69,8 +69,11 @@ func TestAuthorize(t *testing.T) {
 	v := NewVerifier(pub, "siyu", clock.System)
 	member, _, _ := iss.Issue(Identity{Subject: "m1", Kind: KindMember}, time.Minute)
 	admin, _, _ := iss.Issue(Identity{Subject: "a1", Kind: KindAdmin, Roles: []string{RoleOperator}}, time.Minute)
+	cs, _, _ := iss.Issue(Identity{Subject: "c1", Kind: KindAdmin, Roles: []string{RoleCustomerService}}, time.Minute)
+	owner, _, _ := iss.Issue(Identity{Subject: "o1", Kind: KindAdmin, Roles: []string{RoleOwner}}, time.Minute)
+	roleless, _, _ := iss.Issue(Identity{Subject: "r1", Kind: KindAdmin}, time.Minute)
 	svc, _, _ := iss.Issue(Identity{Subject: "seed", Kind: KindService}, time.Minute)
-	p := Policy{"/x/Public": Public, "/x/Any": AnyCaller, "/x/Member": MemberOnly, "/x/Admin": AdminOnly, "/x/Service": ServiceOnly}
+	p := Policy{"/x/Public": Public, "/x/Any": AnyCaller, "/x/Member": MemberOnly, "/x/Admin": Staff, "/x/Ops": Operators, "/x/Owner": OwnerOnly, "/x/Service": ServiceOnly}
 	cases := []struct {
 		method, token string
 		code          codes.Code
@@ -85,6 +88,16 @@ func TestAuthorize(t *testing.T) {
 		{"/x/Admin", member, codes.PermissionDenied, "ROLE_REQUIRED"},
 		{"/x/Admin", admin, codes.OK, ""},
 		{"/x/Admin", svc, codes.OK, ""},
+		{"/x/Admin", cs, codes.OK, ""},
+		{"/x/Admin", roleless, codes.PermissionDenied, "ROLE_REQUIRED"},
+		{"/x/Ops", cs, codes.PermissionDenied, "ROLE_REQUIRED"},
+		{"/x/Ops", admin, codes.OK, ""},
+		{"/x/Ops", owner, codes.OK, ""},
+		{"/x/Ops", svc, codes.OK, ""},
+		{"/x/Ops", member, codes.PermissionDenied, "ROLE_REQUIRED"},
+		{"/x/Owner", admin, codes.PermissionDenied, "ROLE_REQUIRED"},
+		{"/x/Owner", owner, codes.OK, ""},
+		{"/x/Owner", svc, codes.OK, ""},
 		{"/x/Service", svc, codes.OK, ""},
 		{"/x/Service", admin, codes.PermissionDenied, "ROLE_REQUIRED"},
 		{"/x/Service", member, codes.PermissionDenied, "ROLE_REQUIRED"},
@@ -202,8 +215,8 @@ func BenchmarkVerifyFresh(b *testing.B) {
 }
 
 func TestMergeJoinsPolicies(t *testing.T) {
-	got := Merge(Policy{"/a.A/X": Public}, Policy{"/b.B/Y": AdminOnly}, nil)
-	if len(got) != 2 || got["/a.A/X"] != Public || got["/b.B/Y"] != AdminOnly {
+	got := Merge(Policy{"/a.A/X": Public}, Policy{"/b.B/Y": Staff}, nil)
+	if len(got) != 2 || got["/a.A/X"] != Public || got["/b.B/Y"] != Staff {
 		t.Fatalf("Merge = %v", got)
 	}
 }

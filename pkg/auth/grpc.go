@@ -3,6 +3,7 @@ package auth
 import (
 	"context"
 	"errors"
+	"slices"
 	"strings"
 
 	"google.golang.org/grpc"
@@ -24,13 +25,35 @@ const (
 	AnyCaller
 	// MemberOnly needs a member token.
 	MemberOnly
-	// AdminOnly needs an operator (any role) or a service token.
-	AdminOnly
+	// Staff needs an operator of any role (owner, operator, customer
+	// service) or a service token: reading the back office, caring for
+	// customers (replying to reviews, looking up a member or an order).
+	Staff
+	// Operators needs an owner or an operator, or a service token: changing
+	// what the shop sells or owes (catalog, stock, points, orders, rules).
+	Operators
+	// OwnerOnly needs an owner, or a service token: who may operate the shop.
+	OwnerOnly
 	// ServiceOnly needs a service token: calls one service makes of another
 	// (checkout reading a member's standing, saga steps). No shopper or
 	// operator token passes, so such methods are never reachable from REST.
 	ServiceOnly
 )
+
+// Roles are the operator roles a back-office rule admits: the one role
+// matrix of the shop. (Service tokens pass every back-office rule; a handler
+// that needs a person behind a write checks for an operator itself.)
+func (r Rule) Roles() []string {
+	switch r {
+	case Staff:
+		return []string{RoleOwner, RoleOperator, RoleCustomerService}
+	case Operators:
+		return []string{RoleOwner, RoleOperator}
+	case OwnerOnly:
+		return []string{RoleOwner}
+	}
+	return nil
+}
 
 // Policy maps full method names ("/siyu.member.v1.AuthService/SmsLogin") to
 // rules. Methods missing from it are denied: forgetting a rule fails closed.
@@ -83,9 +106,10 @@ func Authorize(ctx context.Context, v *Verifier, p Policy, method string) (conte
 		if id.Kind != KindMember {
 			return ctx, errs.New(codes.PermissionDenied, domain, "ROLE_REQUIRED", "only members may call this", "required", string(KindMember))
 		}
-	case AdminOnly:
-		if id.Kind != KindAdmin && id.Kind != KindService {
-			return ctx, errs.New(codes.PermissionDenied, domain, "ROLE_REQUIRED", "only operators may call this", "required", string(KindAdmin))
+	case Staff, Operators, OwnerOnly:
+		roles := rule.Roles()
+		if id.Kind != KindService && (id.Kind != KindAdmin || !slices.ContainsFunc(roles, id.HasRole)) {
+			return ctx, errs.New(codes.PermissionDenied, domain, "ROLE_REQUIRED", "this needs one of the roles "+strings.Join(roles, ", "), "required", strings.Join(roles, ","))
 		}
 	case ServiceOnly:
 		if id.Kind != KindService {

@@ -151,6 +151,10 @@ func (c Config) otherWechatProviders() map[string]app.WeChat {
 	return out
 }
 
+// Policy is the access rule of every member RPC: who may call it, by role.
+// The role-matrix test of the whole shop reads it.
+var Policy = grpcapi.Policy
+
 // LoadConfig reads Config from the environment.
 func LoadConfig() (Config, error) {
 	var c Config

@@ -48,6 +48,10 @@ type Config struct {
 	Providers []app.Provider `env:"-"`
 }
 
+// Policy is the access rule of every order RPC: who may call it, by role.
+// The role-matrix test of the whole shop reads it.
+var Policy = grpcapi.Policy
+
 // LoadConfig reads Config from the environment.
 func LoadConfig() (Config, error) {
 	var c Config

@@ -49,6 +49,10 @@ func (c Config) refresh() time.Duration {
 	return time.Minute
 }
 
+// Policy is the access rule of every product RPC: who may call it, by role.
+// The role-matrix test of the whole shop reads it.
+var Policy = grpcapi.Policy
+
 // LoadConfig reads Config from the environment.
 func LoadConfig() (Config, error) {
 	var c Config

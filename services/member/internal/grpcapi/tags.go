@@ -14,22 +14,23 @@ import (
 	"siyu.dev/services/member/internal/domain"
 )
 
-// TagPolicy: tags and segments are for operators; the stream is also for
-// services (marketing, messaging), which AdminOnly admits.
+// TagPolicy: tags and segments are for operators (customer service may
+// read a member's tags); the segment stream feeds marketing and messaging
+// and is for services only.
 var TagPolicy = auth.Policy{
-	memberv1.TagService_ListTagRules_FullMethodName:             auth.AdminOnly,
-	memberv1.TagService_CreateTagRule_FullMethodName:            auth.AdminOnly,
-	memberv1.TagService_DisableTagRule_FullMethodName:           auth.AdminOnly,
-	memberv1.TagService_AddMemberTag_FullMethodName:             auth.AdminOnly,
-	memberv1.TagService_RemoveMemberTag_FullMethodName:          auth.AdminOnly,
-	memberv1.TagService_ListMemberTags_FullMethodName:           auth.AdminOnly,
-	memberv1.SegmentService_CreateSegment_FullMethodName:        auth.AdminOnly,
-	memberv1.SegmentService_ListSegments_FullMethodName:         auth.AdminOnly,
-	memberv1.SegmentService_UpdateSegment_FullMethodName:        auth.AdminOnly,
-	memberv1.SegmentService_DeleteSegment_FullMethodName:        auth.AdminOnly,
-	memberv1.SegmentService_CountSegmentMembers_FullMethodName:  auth.AdminOnly,
-	memberv1.SegmentService_ListSegmentMembers_FullMethodName:   auth.AdminOnly,
-	memberv1.SegmentService_StreamSegmentMembers_FullMethodName: auth.AdminOnly,
+	memberv1.TagService_ListTagRules_FullMethodName:             auth.Staff,
+	memberv1.TagService_CreateTagRule_FullMethodName:            auth.Operators,
+	memberv1.TagService_DisableTagRule_FullMethodName:           auth.Operators,
+	memberv1.TagService_AddMemberTag_FullMethodName:             auth.Operators,
+	memberv1.TagService_RemoveMemberTag_FullMethodName:          auth.Operators,
+	memberv1.TagService_ListMemberTags_FullMethodName:           auth.Staff,
+	memberv1.SegmentService_CreateSegment_FullMethodName:        auth.Operators,
+	memberv1.SegmentService_ListSegments_FullMethodName:         auth.Operators,
+	memberv1.SegmentService_UpdateSegment_FullMethodName:        auth.Operators,
+	memberv1.SegmentService_DeleteSegment_FullMethodName:        auth.Operators,
+	memberv1.SegmentService_CountSegmentMembers_FullMethodName:  auth.Operators,
+	memberv1.SegmentService_ListSegmentMembers_FullMethodName:   auth.Operators,
+	memberv1.SegmentService_StreamSegmentMembers_FullMethodName: auth.ServiceOnly,
 }
 
 func registerTags(s *grpc.Server, l *app.Loyalty) {

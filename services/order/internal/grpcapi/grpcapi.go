@@ -39,11 +39,11 @@ var Policy = auth.Merge(CallbackPolicy, auth.Policy{
 	orderv1.OrderService_PayOrder_FullMethodName:       auth.MemberOnly,
 	orderv1.OrderService_ConfirmReceipt_FullMethodName: auth.MemberOnly,
 
-	orderv1.OrderAdminService_AdminGetOrder_FullMethodName:    auth.AdminOnly,
-	orderv1.OrderAdminService_AdminListOrders_FullMethodName:  auth.AdminOnly,
-	orderv1.OrderAdminService_ShipOrder_FullMethodName:        auth.AdminOnly,
-	orderv1.OrderAdminService_AdminCancelOrder_FullMethodName: auth.AdminOnly,
-	orderv1.OrderAdminService_RefundOrder_FullMethodName:      auth.AdminOnly,
+	orderv1.OrderAdminService_AdminGetOrder_FullMethodName:    auth.Staff,
+	orderv1.OrderAdminService_AdminListOrders_FullMethodName:  auth.Staff,
+	orderv1.OrderAdminService_ShipOrder_FullMethodName:        auth.Operators,
+	orderv1.OrderAdminService_AdminCancelOrder_FullMethodName: auth.Operators,
+	orderv1.OrderAdminService_RefundOrder_FullMethodName:      auth.Operators,
 })
 
 // Services are the use cases the handlers call.

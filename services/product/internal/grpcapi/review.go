@@ -26,9 +26,9 @@ var reviewPolicy = auth.Policy{
 	productv1.ReviewService_ListProductReviews_FullMethodName:  auth.Public,
 	productv1.ReviewService_GetReviewSummary_FullMethodName:    auth.Public,
 	// Moderation also checks operator roles in the handler.
-	productv1.ReviewService_HideReview_FullMethodName:   auth.AdminOnly,
-	productv1.ReviewService_UnhideReview_FullMethodName: auth.AdminOnly,
-	productv1.ReviewService_ReplyReview_FullMethodName:  auth.AdminOnly,
+	productv1.ReviewService_HideReview_FullMethodName:   auth.Operators,
+	productv1.ReviewService_UnhideReview_FullMethodName: auth.Operators,
+	productv1.ReviewService_ReplyReview_FullMethodName:  auth.Staff,
 }
 
 // Roles that may moderate and answer reviews.
