@@ -9,6 +9,7 @@ package orderv1
 import (
 	protoreflect "google.golang.org/protobuf/reflect/protoreflect"
 	protoimpl "google.golang.org/protobuf/runtime/protoimpl"
+	fieldmaskpb "google.golang.org/protobuf/types/known/fieldmaskpb"
 	timestamppb "google.golang.org/protobuf/types/known/timestamppb"
 	reflect "reflect"
 	sync "sync"
@@ -511,9 +512,11 @@ type Order struct {
 	// When the sweeper acts next (cancels, confirms receipt, completes).
 	NextDeadline *timestamppb.Timestamp `protobuf:"bytes,24,opt,name=next_deadline,json=nextDeadline,proto3" json:"next_deadline,omitempty"`
 	// The refund of a refunded order, and the money returned.
-	RefundId      string                 `protobuf:"bytes,25,opt,name=refund_id,json=refundId,proto3" json:"refund_id,omitempty"`
-	RefundFen     int64                  `protobuf:"varint,26,opt,name=refund_fen,json=refundFen,proto3" json:"refund_fen,omitempty"`
-	RefundTime    *timestamppb.Timestamp `protobuf:"bytes,27,opt,name=refund_time,json=refundTime,proto3" json:"refund_time,omitempty"`
+	RefundId   string                 `protobuf:"bytes,25,opt,name=refund_id,json=refundId,proto3" json:"refund_id,omitempty"`
+	RefundFen  int64                  `protobuf:"varint,26,opt,name=refund_fen,json=refundFen,proto3" json:"refund_fen,omitempty"`
+	RefundTime *timestamppb.Timestamp `protobuf:"bytes,27,opt,name=refund_time,json=refundTime,proto3" json:"refund_time,omitempty"`
+	// Operators' note; never shown to the shopper.
+	OperatorNote  string `protobuf:"bytes,28,opt,name=operator_note,json=operatorNote,proto3" json:"operator_note,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -735,6 +738,13 @@ func (x *Order) GetRefundTime() *timestamppb.Timestamp {
 		return x.RefundTime
 	}
 	return nil
+}
+
+func (x *Order) GetOperatorNote() string {
+	if x != nil {
+		return x.OperatorNote
+	}
+	return ""
 }
 
 type QuoteCheckoutRequest struct {
@@ -1981,11 +1991,124 @@ func (x *RefundOrderResponse) GetOrder() *Order {
 	return nil
 }
 
+type AdminUpdateOrderRequest struct {
+	state        protoimpl.MessageState `protogen:"open.v1"`
+	OrderId      string                 `protobuf:"bytes,1,opt,name=order_id,json=orderId,proto3" json:"order_id,omitempty"`
+	Address      *ShippingAddress       `protobuf:"bytes,2,opt,name=address,proto3" json:"address,omitempty"`
+	OperatorNote string                 `protobuf:"bytes,3,opt,name=operator_note,json=operatorNote,proto3" json:"operator_note,omitempty"`
+	// "address", "operator_note"; required.
+	UpdateMask    *fieldmaskpb.FieldMask `protobuf:"bytes,4,opt,name=update_mask,json=updateMask,proto3" json:"update_mask,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *AdminUpdateOrderRequest) Reset() {
+	*x = AdminUpdateOrderRequest{}
+	mi := &file_siyu_order_v1_order_proto_msgTypes[29]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *AdminUpdateOrderRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*AdminUpdateOrderRequest) ProtoMessage() {}
+
+func (x *AdminUpdateOrderRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_siyu_order_v1_order_proto_msgTypes[29]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use AdminUpdateOrderRequest.ProtoReflect.Descriptor instead.
+func (*AdminUpdateOrderRequest) Descriptor() ([]byte, []int) {
+	return file_siyu_order_v1_order_proto_rawDescGZIP(), []int{29}
+}
+
+func (x *AdminUpdateOrderRequest) GetOrderId() string {
+	if x != nil {
+		return x.OrderId
+	}
+	return ""
+}
+
+func (x *AdminUpdateOrderRequest) GetAddress() *ShippingAddress {
+	if x != nil {
+		return x.Address
+	}
+	return nil
+}
+
+func (x *AdminUpdateOrderRequest) GetOperatorNote() string {
+	if x != nil {
+		return x.OperatorNote
+	}
+	return ""
+}
+
+func (x *AdminUpdateOrderRequest) GetUpdateMask() *fieldmaskpb.FieldMask {
+	if x != nil {
+		return x.UpdateMask
+	}
+	return nil
+}
+
+type AdminUpdateOrderResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Order         *Order                 `protobuf:"bytes,1,opt,name=order,proto3" json:"order,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *AdminUpdateOrderResponse) Reset() {
+	*x = AdminUpdateOrderResponse{}
+	mi := &file_siyu_order_v1_order_proto_msgTypes[30]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *AdminUpdateOrderResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*AdminUpdateOrderResponse) ProtoMessage() {}
+
+func (x *AdminUpdateOrderResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_siyu_order_v1_order_proto_msgTypes[30]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use AdminUpdateOrderResponse.ProtoReflect.Descriptor instead.
+func (*AdminUpdateOrderResponse) Descriptor() ([]byte, []int) {
+	return file_siyu_order_v1_order_proto_rawDescGZIP(), []int{30}
+}
+
+func (x *AdminUpdateOrderResponse) GetOrder() *Order {
+	if x != nil {
+		return x.Order
+	}
+	return nil
+}
+
 var File_siyu_order_v1_order_proto protoreflect.FileDescriptor
 
 const file_siyu_order_v1_order_proto_rawDesc = "" +
 	"\n" +
-	"\x19siyu/order/v1/order.proto\x12\rsiyu.order.v1\x1a\x1fgoogle/protobuf/timestamp.proto\"\x9f\x01\n" +
+	"\x19siyu/order/v1/order.proto\x12\rsiyu.order.v1\x1a google/protobuf/field_mask.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\x9f\x01\n" +
 	"\x0fShippingAddress\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x12\x14\n" +
 	"\x05phone\x18\x02 \x01(\tR\x05phone\x12\x1a\n" +
@@ -2027,7 +2150,7 @@ const file_siyu_order_v1_order_proto_rawDesc = "" +
 	"\ttotal_fen\x18\a \x01(\x03R\btotalFen\x12;\n" +
 	"\vexpire_time\x18\b \x01(\v2\x1a.google.protobuf.TimestampR\n" +
 	"expireTime\x12\x19\n" +
-	"\blevel_id\x18\t \x01(\tR\alevelId\"\xd9\t\n" +
+	"\blevel_id\x18\t \x01(\tR\alevelId\"\xfe\t\n" +
 	"\x05Order\x12\x19\n" +
 	"\border_id\x18\x01 \x01(\tR\aorderId\x12\x1b\n" +
 	"\tmember_id\x18\x02 \x01(\tR\bmemberId\x122\n" +
@@ -2061,7 +2184,8 @@ const file_siyu_order_v1_order_proto_rawDesc = "" +
 	"\n" +
 	"refund_fen\x18\x1a \x01(\x03R\trefundFen\x12;\n" +
 	"\vrefund_time\x18\x1b \x01(\v2\x1a.google.protobuf.TimestampR\n" +
-	"refundTime\"\x93\x01\n" +
+	"refundTime\x12#\n" +
+	"\roperator_note\x18\x1c \x01(\tR\foperatorNote\"\x93\x01\n" +
 	"\x14QuoteCheckoutRequest\x128\n" +
 	"\aaddress\x18\x01 \x01(\v2\x1e.siyu.order.v1.ShippingAddressR\aaddress\x12\"\n" +
 	"\rpoints_to_use\x18\x02 \x01(\x03R\vpointsToUse\x12\x1d\n" +
@@ -2140,6 +2264,14 @@ const file_siyu_order_v1_order_proto_rawDesc = "" +
 	"\border_id\x18\x01 \x01(\tR\aorderId\x12\x16\n" +
 	"\x06reason\x18\x02 \x01(\tR\x06reason\"A\n" +
 	"\x13RefundOrderResponse\x12*\n" +
+	"\x05order\x18\x01 \x01(\v2\x14.siyu.order.v1.OrderR\x05order\"\xd0\x01\n" +
+	"\x17AdminUpdateOrderRequest\x12\x19\n" +
+	"\border_id\x18\x01 \x01(\tR\aorderId\x128\n" +
+	"\aaddress\x18\x02 \x01(\v2\x1e.siyu.order.v1.ShippingAddressR\aaddress\x12#\n" +
+	"\roperator_note\x18\x03 \x01(\tR\foperatorNote\x12;\n" +
+	"\vupdate_mask\x18\x04 \x01(\v2\x1a.google.protobuf.FieldMaskR\n" +
+	"updateMask\"F\n" +
+	"\x18AdminUpdateOrderResponse\x12*\n" +
 	"\x05order\x18\x01 \x01(\v2\x14.siyu.order.v1.OrderR\x05order*\xec\x01\n" +
 	"\vOrderStatus\x12\x1c\n" +
 	"\x18ORDER_STATUS_UNSPECIFIED\x10\x00\x12 \n" +
@@ -2158,13 +2290,14 @@ const file_siyu_order_v1_order_proto_rawDesc = "" +
 	"\fListMyOrders\x12\".siyu.order.v1.ListMyOrdersRequest\x1a#.siyu.order.v1.ListMyOrdersResponse\x12Z\n" +
 	"\rCancelMyOrder\x12#.siyu.order.v1.CancelMyOrderRequest\x1a$.siyu.order.v1.CancelMyOrderResponse\x12K\n" +
 	"\bPayOrder\x12\x1e.siyu.order.v1.PayOrderRequest\x1a\x1f.siyu.order.v1.PayOrderResponse\x12]\n" +
-	"\x0eConfirmReceipt\x12$.siyu.order.v1.ConfirmReceiptRequest\x1a%.siyu.order.v1.ConfirmReceiptResponse2\xdc\x03\n" +
+	"\x0eConfirmReceipt\x12$.siyu.order.v1.ConfirmReceiptRequest\x1a%.siyu.order.v1.ConfirmReceiptResponse2\xc1\x04\n" +
 	"\x11OrderAdminService\x12Z\n" +
 	"\rAdminGetOrder\x12#.siyu.order.v1.AdminGetOrderRequest\x1a$.siyu.order.v1.AdminGetOrderResponse\x12`\n" +
 	"\x0fAdminListOrders\x12%.siyu.order.v1.AdminListOrdersRequest\x1a&.siyu.order.v1.AdminListOrdersResponse\x12N\n" +
 	"\tShipOrder\x12\x1f.siyu.order.v1.ShipOrderRequest\x1a .siyu.order.v1.ShipOrderResponse\x12c\n" +
 	"\x10AdminCancelOrder\x12&.siyu.order.v1.AdminCancelOrderRequest\x1a'.siyu.order.v1.AdminCancelOrderResponse\x12T\n" +
-	"\vRefundOrder\x12!.siyu.order.v1.RefundOrderRequest\x1a\".siyu.order.v1.RefundOrderResponseB&Z$siyu.dev/proto/siyu/order/v1;orderv1b\x06proto3"
+	"\vRefundOrder\x12!.siyu.order.v1.RefundOrderRequest\x1a\".siyu.order.v1.RefundOrderResponse\x12c\n" +
+	"\x10AdminUpdateOrder\x12&.siyu.order.v1.AdminUpdateOrderRequest\x1a'.siyu.order.v1.AdminUpdateOrderResponseB&Z$siyu.dev/proto/siyu/order/v1;orderv1b\x06proto3"
 
 var (
 	file_siyu_order_v1_order_proto_rawDescOnce sync.Once
@@ -2179,7 +2312,7 @@ func file_siyu_order_v1_order_proto_rawDescGZIP() []byte {
 }
 
 var file_siyu_order_v1_order_proto_enumTypes = make([]protoimpl.EnumInfo, 1)
-var file_siyu_order_v1_order_proto_msgTypes = make([]protoimpl.MessageInfo, 30)
+var file_siyu_order_v1_order_proto_msgTypes = make([]protoimpl.MessageInfo, 32)
 var file_siyu_order_v1_order_proto_goTypes = []any{
 	(OrderStatus)(0),                 // 0: siyu.order.v1.OrderStatus
 	(*ShippingAddress)(nil),          // 1: siyu.order.v1.ShippingAddress
@@ -2211,27 +2344,30 @@ var file_siyu_order_v1_order_proto_goTypes = []any{
 	(*AdminCancelOrderResponse)(nil), // 27: siyu.order.v1.AdminCancelOrderResponse
 	(*RefundOrderRequest)(nil),       // 28: siyu.order.v1.RefundOrderRequest
 	(*RefundOrderResponse)(nil),      // 29: siyu.order.v1.RefundOrderResponse
-	nil,                              // 30: siyu.order.v1.PayOrderResponse.ParamsEntry
-	(*timestamppb.Timestamp)(nil),    // 31: google.protobuf.Timestamp
+	(*AdminUpdateOrderRequest)(nil),  // 30: siyu.order.v1.AdminUpdateOrderRequest
+	(*AdminUpdateOrderResponse)(nil), // 31: siyu.order.v1.AdminUpdateOrderResponse
+	nil,                              // 32: siyu.order.v1.PayOrderResponse.ParamsEntry
+	(*timestamppb.Timestamp)(nil),    // 33: google.protobuf.Timestamp
+	(*fieldmaskpb.FieldMask)(nil),    // 34: google.protobuf.FieldMask
 }
 var file_siyu_order_v1_order_proto_depIdxs = []int32{
 	2,  // 0: siyu.order.v1.PricedLine.discounts:type_name -> siyu.order.v1.Discount
 	3,  // 1: siyu.order.v1.Quote.lines:type_name -> siyu.order.v1.PricedLine
 	2,  // 2: siyu.order.v1.Quote.discounts:type_name -> siyu.order.v1.Discount
-	31, // 3: siyu.order.v1.Quote.expire_time:type_name -> google.protobuf.Timestamp
+	33, // 3: siyu.order.v1.Quote.expire_time:type_name -> google.protobuf.Timestamp
 	0,  // 4: siyu.order.v1.Order.status:type_name -> siyu.order.v1.OrderStatus
 	3,  // 5: siyu.order.v1.Order.lines:type_name -> siyu.order.v1.PricedLine
 	2,  // 6: siyu.order.v1.Order.discounts:type_name -> siyu.order.v1.Discount
 	1,  // 7: siyu.order.v1.Order.address:type_name -> siyu.order.v1.ShippingAddress
-	31, // 8: siyu.order.v1.Order.create_time:type_name -> google.protobuf.Timestamp
-	31, // 9: siyu.order.v1.Order.pay_deadline:type_name -> google.protobuf.Timestamp
-	31, // 10: siyu.order.v1.Order.pay_time:type_name -> google.protobuf.Timestamp
-	31, // 11: siyu.order.v1.Order.ship_time:type_name -> google.protobuf.Timestamp
-	31, // 12: siyu.order.v1.Order.receive_time:type_name -> google.protobuf.Timestamp
-	31, // 13: siyu.order.v1.Order.complete_time:type_name -> google.protobuf.Timestamp
-	31, // 14: siyu.order.v1.Order.cancel_time:type_name -> google.protobuf.Timestamp
-	31, // 15: siyu.order.v1.Order.next_deadline:type_name -> google.protobuf.Timestamp
-	31, // 16: siyu.order.v1.Order.refund_time:type_name -> google.protobuf.Timestamp
+	33, // 8: siyu.order.v1.Order.create_time:type_name -> google.protobuf.Timestamp
+	33, // 9: siyu.order.v1.Order.pay_deadline:type_name -> google.protobuf.Timestamp
+	33, // 10: siyu.order.v1.Order.pay_time:type_name -> google.protobuf.Timestamp
+	33, // 11: siyu.order.v1.Order.ship_time:type_name -> google.protobuf.Timestamp
+	33, // 12: siyu.order.v1.Order.receive_time:type_name -> google.protobuf.Timestamp
+	33, // 13: siyu.order.v1.Order.complete_time:type_name -> google.protobuf.Timestamp
+	33, // 14: siyu.order.v1.Order.cancel_time:type_name -> google.protobuf.Timestamp
+	33, // 15: siyu.order.v1.Order.next_deadline:type_name -> google.protobuf.Timestamp
+	33, // 16: siyu.order.v1.Order.refund_time:type_name -> google.protobuf.Timestamp
 	1,  // 17: siyu.order.v1.QuoteCheckoutRequest.address:type_name -> siyu.order.v1.ShippingAddress
 	4,  // 18: siyu.order.v1.QuoteCheckoutResponse.quote:type_name -> siyu.order.v1.Quote
 	5,  // 19: siyu.order.v1.CreateOrderResponse.order:type_name -> siyu.order.v1.Order
@@ -2239,7 +2375,7 @@ var file_siyu_order_v1_order_proto_depIdxs = []int32{
 	0,  // 21: siyu.order.v1.ListMyOrdersRequest.status:type_name -> siyu.order.v1.OrderStatus
 	5,  // 22: siyu.order.v1.ListMyOrdersResponse.orders:type_name -> siyu.order.v1.Order
 	5,  // 23: siyu.order.v1.CancelMyOrderResponse.order:type_name -> siyu.order.v1.Order
-	30, // 24: siyu.order.v1.PayOrderResponse.params:type_name -> siyu.order.v1.PayOrderResponse.ParamsEntry
+	32, // 24: siyu.order.v1.PayOrderResponse.params:type_name -> siyu.order.v1.PayOrderResponse.ParamsEntry
 	5,  // 25: siyu.order.v1.ConfirmReceiptResponse.order:type_name -> siyu.order.v1.Order
 	5,  // 26: siyu.order.v1.AdminGetOrderResponse.order:type_name -> siyu.order.v1.Order
 	0,  // 27: siyu.order.v1.AdminListOrdersRequest.status:type_name -> siyu.order.v1.OrderStatus
@@ -2247,35 +2383,40 @@ var file_siyu_order_v1_order_proto_depIdxs = []int32{
 	5,  // 29: siyu.order.v1.ShipOrderResponse.order:type_name -> siyu.order.v1.Order
 	5,  // 30: siyu.order.v1.AdminCancelOrderResponse.order:type_name -> siyu.order.v1.Order
 	5,  // 31: siyu.order.v1.RefundOrderResponse.order:type_name -> siyu.order.v1.Order
-	6,  // 32: siyu.order.v1.OrderService.QuoteCheckout:input_type -> siyu.order.v1.QuoteCheckoutRequest
-	8,  // 33: siyu.order.v1.OrderService.CreateOrder:input_type -> siyu.order.v1.CreateOrderRequest
-	10, // 34: siyu.order.v1.OrderService.GetMyOrder:input_type -> siyu.order.v1.GetMyOrderRequest
-	12, // 35: siyu.order.v1.OrderService.ListMyOrders:input_type -> siyu.order.v1.ListMyOrdersRequest
-	14, // 36: siyu.order.v1.OrderService.CancelMyOrder:input_type -> siyu.order.v1.CancelMyOrderRequest
-	16, // 37: siyu.order.v1.OrderService.PayOrder:input_type -> siyu.order.v1.PayOrderRequest
-	18, // 38: siyu.order.v1.OrderService.ConfirmReceipt:input_type -> siyu.order.v1.ConfirmReceiptRequest
-	20, // 39: siyu.order.v1.OrderAdminService.AdminGetOrder:input_type -> siyu.order.v1.AdminGetOrderRequest
-	22, // 40: siyu.order.v1.OrderAdminService.AdminListOrders:input_type -> siyu.order.v1.AdminListOrdersRequest
-	24, // 41: siyu.order.v1.OrderAdminService.ShipOrder:input_type -> siyu.order.v1.ShipOrderRequest
-	26, // 42: siyu.order.v1.OrderAdminService.AdminCancelOrder:input_type -> siyu.order.v1.AdminCancelOrderRequest
-	28, // 43: siyu.order.v1.OrderAdminService.RefundOrder:input_type -> siyu.order.v1.RefundOrderRequest
-	7,  // 44: siyu.order.v1.OrderService.QuoteCheckout:output_type -> siyu.order.v1.QuoteCheckoutResponse
-	9,  // 45: siyu.order.v1.OrderService.CreateOrder:output_type -> siyu.order.v1.CreateOrderResponse
-	11, // 46: siyu.order.v1.OrderService.GetMyOrder:output_type -> siyu.order.v1.GetMyOrderResponse
-	13, // 47: siyu.order.v1.OrderService.ListMyOrders:output_type -> siyu.order.v1.ListMyOrdersResponse
-	15, // 48: siyu.order.v1.OrderService.CancelMyOrder:output_type -> siyu.order.v1.CancelMyOrderResponse
-	17, // 49: siyu.order.v1.OrderService.PayOrder:output_type -> siyu.order.v1.PayOrderResponse
-	19, // 50: siyu.order.v1.OrderService.ConfirmReceipt:output_type -> siyu.order.v1.ConfirmReceiptResponse
-	21, // 51: siyu.order.v1.OrderAdminService.AdminGetOrder:output_type -> siyu.order.v1.AdminGetOrderResponse
-	23, // 52: siyu.order.v1.OrderAdminService.AdminListOrders:output_type -> siyu.order.v1.AdminListOrdersResponse
-	25, // 53: siyu.order.v1.OrderAdminService.ShipOrder:output_type -> siyu.order.v1.ShipOrderResponse
-	27, // 54: siyu.order.v1.OrderAdminService.AdminCancelOrder:output_type -> siyu.order.v1.AdminCancelOrderResponse
-	29, // 55: siyu.order.v1.OrderAdminService.RefundOrder:output_type -> siyu.order.v1.RefundOrderResponse
-	44, // [44:56] is the sub-list for method output_type
-	32, // [32:44] is the sub-list for method input_type
-	32, // [32:32] is the sub-list for extension type_name
-	32, // [32:32] is the sub-list for extension extendee
-	0,  // [0:32] is the sub-list for field type_name
+	1,  // 32: siyu.order.v1.AdminUpdateOrderRequest.address:type_name -> siyu.order.v1.ShippingAddress
+	34, // 33: siyu.order.v1.AdminUpdateOrderRequest.update_mask:type_name -> google.protobuf.FieldMask
+	5,  // 34: siyu.order.v1.AdminUpdateOrderResponse.order:type_name -> siyu.order.v1.Order
+	6,  // 35: siyu.order.v1.OrderService.QuoteCheckout:input_type -> siyu.order.v1.QuoteCheckoutRequest
+	8,  // 36: siyu.order.v1.OrderService.CreateOrder:input_type -> siyu.order.v1.CreateOrderRequest
+	10, // 37: siyu.order.v1.OrderService.GetMyOrder:input_type -> siyu.order.v1.GetMyOrderRequest
+	12, // 38: siyu.order.v1.OrderService.ListMyOrders:input_type -> siyu.order.v1.ListMyOrdersRequest
+	14, // 39: siyu.order.v1.OrderService.CancelMyOrder:input_type -> siyu.order.v1.CancelMyOrderRequest
+	16, // 40: siyu.order.v1.OrderService.PayOrder:input_type -> siyu.order.v1.PayOrderRequest
+	18, // 41: siyu.order.v1.OrderService.ConfirmReceipt:input_type -> siyu.order.v1.ConfirmReceiptRequest
+	20, // 42: siyu.order.v1.OrderAdminService.AdminGetOrder:input_type -> siyu.order.v1.AdminGetOrderRequest
+	22, // 43: siyu.order.v1.OrderAdminService.AdminListOrders:input_type -> siyu.order.v1.AdminListOrdersRequest
+	24, // 44: siyu.order.v1.OrderAdminService.ShipOrder:input_type -> siyu.order.v1.ShipOrderRequest
+	26, // 45: siyu.order.v1.OrderAdminService.AdminCancelOrder:input_type -> siyu.order.v1.AdminCancelOrderRequest
+	28, // 46: siyu.order.v1.OrderAdminService.RefundOrder:input_type -> siyu.order.v1.RefundOrderRequest
+	30, // 47: siyu.order.v1.OrderAdminService.AdminUpdateOrder:input_type -> siyu.order.v1.AdminUpdateOrderRequest
+	7,  // 48: siyu.order.v1.OrderService.QuoteCheckout:output_type -> siyu.order.v1.QuoteCheckoutResponse
+	9,  // 49: siyu.order.v1.OrderService.CreateOrder:output_type -> siyu.order.v1.CreateOrderResponse
+	11, // 50: siyu.order.v1.OrderService.GetMyOrder:output_type -> siyu.order.v1.GetMyOrderResponse
+	13, // 51: siyu.order.v1.OrderService.ListMyOrders:output_type -> siyu.order.v1.ListMyOrdersResponse
+	15, // 52: siyu.order.v1.OrderService.CancelMyOrder:output_type -> siyu.order.v1.CancelMyOrderResponse
+	17, // 53: siyu.order.v1.OrderService.PayOrder:output_type -> siyu.order.v1.PayOrderResponse
+	19, // 54: siyu.order.v1.OrderService.ConfirmReceipt:output_type -> siyu.order.v1.ConfirmReceiptResponse
+	21, // 55: siyu.order.v1.OrderAdminService.AdminGetOrder:output_type -> siyu.order.v1.AdminGetOrderResponse
+	23, // 56: siyu.order.v1.OrderAdminService.AdminListOrders:output_type -> siyu.order.v1.AdminListOrdersResponse
+	25, // 57: siyu.order.v1.OrderAdminService.ShipOrder:output_type -> siyu.order.v1.ShipOrderResponse
+	27, // 58: siyu.order.v1.OrderAdminService.AdminCancelOrder:output_type -> siyu.order.v1.AdminCancelOrderResponse
+	29, // 59: siyu.order.v1.OrderAdminService.RefundOrder:output_type -> siyu.order.v1.RefundOrderResponse
+	31, // 60: siyu.order.v1.OrderAdminService.AdminUpdateOrder:output_type -> siyu.order.v1.AdminUpdateOrderResponse
+	48, // [48:61] is the sub-list for method output_type
+	35, // [35:48] is the sub-list for method input_type
+	35, // [35:35] is the sub-list for extension type_name
+	35, // [35:35] is the sub-list for extension extendee
+	0,  // [0:35] is the sub-list for field type_name
 }
 
 func init() { file_siyu_order_v1_order_proto_init() }
@@ -2289,7 +2430,7 @@ func file_siyu_order_v1_order_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_siyu_order_v1_order_proto_rawDesc), len(file_siyu_order_v1_order_proto_rawDesc)),
 			NumEnums:      1,
-			NumMessages:   30,
+			NumMessages:   32,
 			NumExtensions: 0,
 			NumServices:   2,
 		},

@@ -507,6 +507,51 @@ func local_request_OrderAdminService_RefundOrder_0(ctx context.Context, marshale
 	return msg, metadata, err
 }
 
+func request_OrderAdminService_AdminUpdateOrder_0(ctx context.Context, marshaler runtime.Marshaler, client OrderAdminServiceClient, req *http.Request, pathParams map[string]string) (proto.Message, runtime.ServerMetadata, error) {
+	var (
+		protoReq AdminUpdateOrderRequest
+		metadata runtime.ServerMetadata
+		err      error
+	)
+	if err := marshaler.NewDecoder(req.Body).Decode(&protoReq); err != nil && !errors.Is(err, io.EOF) {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "%v", err)
+	}
+	if req.Body != nil {
+		_, _ = io.Copy(io.Discard, req.Body)
+	}
+	val, ok := pathParams["order_id"]
+	if !ok {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "missing parameter %s", "order_id")
+	}
+	protoReq.OrderId, err = runtime.String(val)
+	if err != nil {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "type mismatch, parameter: %s, error: %v", "order_id", err)
+	}
+	msg, err := client.AdminUpdateOrder(ctx, &protoReq, grpc.Header(&metadata.HeaderMD), grpc.Trailer(&metadata.TrailerMD))
+	return msg, metadata, err
+}
+
+func local_request_OrderAdminService_AdminUpdateOrder_0(ctx context.Context, marshaler runtime.Marshaler, server OrderAdminServiceServer, req *http.Request, pathParams map[string]string) (proto.Message, runtime.ServerMetadata, error) {
+	var (
+		protoReq AdminUpdateOrderRequest
+		metadata runtime.ServerMetadata
+		err      error
+	)
+	if err := marshaler.NewDecoder(req.Body).Decode(&protoReq); err != nil && !errors.Is(err, io.EOF) {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "%v", err)
+	}
+	val, ok := pathParams["order_id"]
+	if !ok {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "missing parameter %s", "order_id")
+	}
+	protoReq.OrderId, err = runtime.String(val)
+	if err != nil {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "type mismatch, parameter: %s, error: %v", "order_id", err)
+	}
+	msg, err := server.AdminUpdateOrder(ctx, &protoReq)
+	return msg, metadata, err
+}
+
 // RegisterOrderServiceHandlerServer registers the http handlers for service OrderService to "mux".
 // UnaryRPC     :call OrderServiceServer directly.
 // StreamingRPC :currently unsupported pending https://github.com/grpc/grpc-go/issues/906.
@@ -762,6 +807,26 @@ func RegisterOrderAdminServiceHandlerServer(ctx context.Context, mux *runtime.Se
 			return
 		}
 		forward_OrderAdminService_RefundOrder_0(annotatedContext, mux, outboundMarshaler, w, req, response_OrderAdminService_RefundOrder_0{resp.(*RefundOrderResponse)}, mux.GetForwardResponseOptions()...)
+	})
+	mux.Handle(http.MethodPatch, pattern_OrderAdminService_AdminUpdateOrder_0, func(w http.ResponseWriter, req *http.Request, pathParams map[string]string) {
+		ctx, cancel := context.WithCancel(req.Context())
+		defer cancel()
+		var stream runtime.ServerTransportStream
+		ctx = grpc.NewContextWithServerTransportStream(ctx, &stream)
+		inboundMarshaler, outboundMarshaler := runtime.MarshalerForRequest(mux, req)
+		annotatedContext, err := runtime.AnnotateIncomingContext(ctx, mux, req, "/siyu.order.v1.OrderAdminService/AdminUpdateOrder", runtime.WithHTTPPathPattern("/v1/admin/orders/{order_id}"))
+		if err != nil {
+			runtime.HTTPError(ctx, mux, outboundMarshaler, w, req, err)
+			return
+		}
+		resp, md, err := local_request_OrderAdminService_AdminUpdateOrder_0(annotatedContext, inboundMarshaler, server, req, pathParams)
+		md.HeaderMD, md.TrailerMD = metadata.Join(md.HeaderMD, stream.Header()), metadata.Join(md.TrailerMD, stream.Trailer())
+		annotatedContext = runtime.NewServerMetadataContext(annotatedContext, md)
+		if err != nil {
+			runtime.HTTPError(annotatedContext, mux, outboundMarshaler, w, req, err)
+			return
+		}
+		forward_OrderAdminService_AdminUpdateOrder_0(annotatedContext, mux, outboundMarshaler, w, req, response_OrderAdminService_AdminUpdateOrder_0{resp.(*AdminUpdateOrderResponse)}, mux.GetForwardResponseOptions()...)
 	})
 
 	return nil
@@ -1111,6 +1176,23 @@ func RegisterOrderAdminServiceHandlerClient(ctx context.Context, mux *runtime.Se
 		}
 		forward_OrderAdminService_RefundOrder_0(annotatedContext, mux, outboundMarshaler, w, req, response_OrderAdminService_RefundOrder_0{resp.(*RefundOrderResponse)}, mux.GetForwardResponseOptions()...)
 	})
+	mux.Handle(http.MethodPatch, pattern_OrderAdminService_AdminUpdateOrder_0, func(w http.ResponseWriter, req *http.Request, pathParams map[string]string) {
+		ctx, cancel := context.WithCancel(req.Context())
+		defer cancel()
+		inboundMarshaler, outboundMarshaler := runtime.MarshalerForRequest(mux, req)
+		annotatedContext, err := runtime.AnnotateContext(ctx, mux, req, "/siyu.order.v1.OrderAdminService/AdminUpdateOrder", runtime.WithHTTPPathPattern("/v1/admin/orders/{order_id}"))
+		if err != nil {
+			runtime.HTTPError(ctx, mux, outboundMarshaler, w, req, err)
+			return
+		}
+		resp, md, err := request_OrderAdminService_AdminUpdateOrder_0(annotatedContext, inboundMarshaler, client, req, pathParams)
+		annotatedContext = runtime.NewServerMetadataContext(annotatedContext, md)
+		if err != nil {
+			runtime.HTTPError(annotatedContext, mux, outboundMarshaler, w, req, err)
+			return
+		}
+		forward_OrderAdminService_AdminUpdateOrder_0(annotatedContext, mux, outboundMarshaler, w, req, response_OrderAdminService_AdminUpdateOrder_0{resp.(*AdminUpdateOrderResponse)}, mux.GetForwardResponseOptions()...)
+	})
 	return nil
 }
 
@@ -1150,12 +1232,22 @@ func (m response_OrderAdminService_RefundOrder_0) XXX_ResponseBody() interface{}
 	return response.Order
 }
 
+type response_OrderAdminService_AdminUpdateOrder_0 struct {
+	*AdminUpdateOrderResponse
+}
+
+func (m response_OrderAdminService_AdminUpdateOrder_0) XXX_ResponseBody() interface{} {
+	response := m.AdminUpdateOrderResponse
+	return response.Order
+}
+
 var (
 	pattern_OrderAdminService_AdminGetOrder_0    = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 2, 2, 1, 0, 4, 1, 5, 3}, []string{"v1", "admin", "orders", "order_id"}, ""))
 	pattern_OrderAdminService_AdminListOrders_0  = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 2, 2}, []string{"v1", "admin", "orders"}, ""))
 	pattern_OrderAdminService_ShipOrder_0        = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 2, 2, 1, 0, 4, 1, 5, 3}, []string{"v1", "admin", "orders", "order_id"}, "ship"))
 	pattern_OrderAdminService_AdminCancelOrder_0 = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 2, 2, 1, 0, 4, 1, 5, 3}, []string{"v1", "admin", "orders", "order_id"}, "cancel"))
 	pattern_OrderAdminService_RefundOrder_0      = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 2, 2, 1, 0, 4, 1, 5, 3}, []string{"v1", "admin", "orders", "order_id"}, "refund"))
+	pattern_OrderAdminService_AdminUpdateOrder_0 = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 2, 2, 1, 0, 4, 1, 5, 3}, []string{"v1", "admin", "orders", "order_id"}, ""))
 )
 
 var (
@@ -1164,4 +1256,5 @@ var (
 	forward_OrderAdminService_ShipOrder_0        = runtime.ForwardResponseMessage
 	forward_OrderAdminService_AdminCancelOrder_0 = runtime.ForwardResponseMessage
 	forward_OrderAdminService_RefundOrder_0      = runtime.ForwardResponseMessage
+	forward_OrderAdminService_AdminUpdateOrder_0 = runtime.ForwardResponseMessage
 )

@@ -400,6 +400,7 @@ const (
 	OrderAdminService_ShipOrder_FullMethodName        = "/siyu.order.v1.OrderAdminService/ShipOrder"
 	OrderAdminService_AdminCancelOrder_FullMethodName = "/siyu.order.v1.OrderAdminService/AdminCancelOrder"
 	OrderAdminService_RefundOrder_FullMethodName      = "/siyu.order.v1.OrderAdminService/RefundOrder"
+	OrderAdminService_AdminUpdateOrder_FullMethodName = "/siyu.order.v1.OrderAdminService/AdminUpdateOrder"
 )
 
 // OrderAdminServiceClient is the client API for OrderAdminService service.
@@ -424,6 +425,12 @@ type OrderAdminServiceClient interface {
 	// lets member reverse points and growth. Owners and operators only.
 	// Idempotent: refunding a refunded order answers it again.
 	RefundOrder(ctx context.Context, in *RefundOrderRequest, opts ...grpc.CallOption) (*RefundOrderResponse, error)
+	// AdminUpdateOrder changes what operators may change: the address before
+	// the order ships (within the same province once paid, since the shipping
+	// fee was charged for it: otherwise FAILED_PRECONDITION
+	// ADDRESS_REGION_CHANGED) and the operator's note. Fields named in
+	// update_mask ("address", "operator_note") are replaced.
+	AdminUpdateOrder(ctx context.Context, in *AdminUpdateOrderRequest, opts ...grpc.CallOption) (*AdminUpdateOrderResponse, error)
 }
 
 type orderAdminServiceClient struct {
@@ -484,6 +491,16 @@ func (c *orderAdminServiceClient) RefundOrder(ctx context.Context, in *RefundOrd
 	return out, nil
 }
 
+func (c *orderAdminServiceClient) AdminUpdateOrder(ctx context.Context, in *AdminUpdateOrderRequest, opts ...grpc.CallOption) (*AdminUpdateOrderResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(AdminUpdateOrderResponse)
+	err := c.cc.Invoke(ctx, OrderAdminService_AdminUpdateOrder_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // OrderAdminServiceServer is the server API for OrderAdminService service.
 // All implementations must embed UnimplementedOrderAdminServiceServer
 // for forward compatibility.
@@ -506,6 +523,12 @@ type OrderAdminServiceServer interface {
 	// lets member reverse points and growth. Owners and operators only.
 	// Idempotent: refunding a refunded order answers it again.
 	RefundOrder(context.Context, *RefundOrderRequest) (*RefundOrderResponse, error)
+	// AdminUpdateOrder changes what operators may change: the address before
+	// the order ships (within the same province once paid, since the shipping
+	// fee was charged for it: otherwise FAILED_PRECONDITION
+	// ADDRESS_REGION_CHANGED) and the operator's note. Fields named in
+	// update_mask ("address", "operator_note") are replaced.
+	AdminUpdateOrder(context.Context, *AdminUpdateOrderRequest) (*AdminUpdateOrderResponse, error)
 	mustEmbedUnimplementedOrderAdminServiceServer()
 }
 
@@ -530,6 +553,9 @@ func (UnimplementedOrderAdminServiceServer) AdminCancelOrder(context.Context, *A
 }
 func (UnimplementedOrderAdminServiceServer) RefundOrder(context.Context, *RefundOrderRequest) (*RefundOrderResponse, error) {
 	return nil, status.Errorf(codes.Unimplemented, "method RefundOrder not implemented")
+}
+func (UnimplementedOrderAdminServiceServer) AdminUpdateOrder(context.Context, *AdminUpdateOrderRequest) (*AdminUpdateOrderResponse, error) {
+	return nil, status.Errorf(codes.Unimplemented, "method AdminUpdateOrder not implemented")
 }
 func (UnimplementedOrderAdminServiceServer) mustEmbedUnimplementedOrderAdminServiceServer() {}
 func (UnimplementedOrderAdminServiceServer) testEmbeddedByValue()                           {}
@@ -642,6 +668,24 @@ func _OrderAdminService_RefundOrder_Handler(srv interface{}, ctx context.Context
 	return interceptor(ctx, in, info, handler)
 }
 
+func _OrderAdminService_AdminUpdateOrder_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(AdminUpdateOrderRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(OrderAdminServiceServer).AdminUpdateOrder(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: OrderAdminService_AdminUpdateOrder_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(OrderAdminServiceServer).AdminUpdateOrder(ctx, req.(*AdminUpdateOrderRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // OrderAdminService_ServiceDesc is the grpc.ServiceDesc for OrderAdminService service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -668,6 +712,10 @@ var OrderAdminService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "RefundOrder",
 			Handler:    _OrderAdminService_RefundOrder_Handler,
+		},
+		{
+			MethodName: "AdminUpdateOrder",
+			Handler:    _OrderAdminService_AdminUpdateOrder_Handler,
 		},
 	},
 	Streams:  []grpc.StreamDesc{},

@@ -143,3 +143,37 @@ func (s *Orders) transition(ctx context.Context, memberID, id string, a domain.A
 	}
 	return domain.Order{}, ErrStale
 }
+
+// OrderUpdate is what an operator changes; nil leaves a field alone.
+type OrderUpdate struct {
+	Address      *domain.Address
+	OperatorNote *string
+}
+
+// Update applies an operator's change to an order.
+func (s *Orders) Update(ctx context.Context, id string, u OrderUpdate) (domain.Order, error) {
+	if u.OperatorNote != nil && len(*u.OperatorNote) > 500 {
+		return domain.Order{}, fault.New(fault.Invalid, domain.ReasonArgumentInvalid, "a note is at most 500 bytes", "field", "operator_note")
+	}
+	for range casAttempts {
+		o, err := s.Any(ctx, id)
+		if err != nil {
+			return o, err
+		}
+		now := s.clk.Now()
+		if u.Address != nil {
+			if err := o.ChangeAddress(*u.Address, now); err != nil {
+				return domain.Order{}, err
+			}
+		}
+		if u.OperatorNote != nil {
+			o.OperatorNote, o.UpdatedAt = *u.OperatorNote, now
+		}
+		saved, err := s.store.Update(ctx, o)
+		if errors.Is(err, ErrStale) {
+			continue
+		}
+		return saved, err
+	}
+	return domain.Order{}, ErrStale
+}

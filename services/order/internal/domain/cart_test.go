@@ -164,3 +164,26 @@ func TestRefundRestocks(t *testing.T) {
 		t.Error("nothing is due once restocked")
 	}
 }
+
+func TestChangeAddress(t *testing.T) {
+	sh := Address{Name: "a", Phone: "1", Province: "上海市", Detail: "x"}
+	zj := Address{Name: "a", Phone: "1", Province: "浙江省", Detail: "x"}
+	cases := []struct {
+		status Status
+		to     Address
+		want   fault.Reason
+	}{
+		{StatusPendingPayment, zj, ""},
+		{StatusPaid, Address{Name: "b", Phone: "2", Province: "上海市", Detail: "y"}, ""},
+		{StatusPaid, zj, ReasonAddressRegionChanged},
+		{StatusShipped, sh, ReasonIllegalTransition},
+		{StatusCancelled, sh, ReasonIllegalTransition},
+		{StatusPaid, Address{Province: "上海市"}, ReasonAddressRequired},
+	}
+	for _, c := range cases {
+		o := Order{Status: c.status, Address: sh}
+		if err := o.ChangeAddress(c.to, now); fault.ReasonOf(err) != c.want {
+			t.Errorf("%s to %s: %v, want %s", c.status, c.to.Province, err, c.want)
+		}
+	}
+}

@@ -47,6 +47,8 @@ type Order struct {
 	Address     Address
 	Channel     string
 	Remark      string
+	// OperatorNote is the back office's note, never shown to the shopper.
+	OperatorNote string
 
 	// What the order may hold downstream and must give back if it does not
 	// sell: set before the saga asks for stock or points (so a crash right
@@ -208,5 +210,25 @@ func (o *Order) CheckPayment(amountFen int64, currency string) error {
 		return fault.New(fault.Precondition, ReasonPaymentAmountMismatch, "the paid amount does not match the order",
 			"order_id", o.ID, "expected_fen", itoa(o.TotalFen), "paid_fen", itoa(amountFen), "currency", currency)
 	}
+	return nil
+}
+
+// ChangeAddress replaces the address before the order ships. Once paid
+// the province must stay, since the shipping fee was charged for it.
+func (o *Order) ChangeAddress(a Address, now time.Time) error {
+	switch o.Status {
+	case StatusPendingPayment, StatusPaid:
+	default:
+		return ErrIllegalTransition.With("status", string(o.Status), "action", "change_address").
+			WithMsg("the address can change only before the order ships")
+	}
+	if a.Name == "" || a.Phone == "" || a.Province == "" || a.Detail == "" {
+		return fault.New(fault.Invalid, ReasonAddressRequired, "an address needs a name, a phone, a province and a street", "field", "address")
+	}
+	if o.Status == StatusPaid && a.Province != o.Address.Province {
+		return fault.New(fault.Precondition, ReasonAddressRegionChanged, "a paid order keeps its province: its shipping fee was charged for it",
+			"province", o.Address.Province)
+	}
+	o.Address, o.UpdatedAt = a, now
 	return nil
 }

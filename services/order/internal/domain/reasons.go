@@ -27,13 +27,15 @@ const (
 	ReasonNothingSelected  fault.Reason = "NOTHING_SELECTED"
 
 	// Checkout.
-	ReasonQuoteNotFound      fault.Reason = "QUOTE_NOT_FOUND"
-	ReasonQuoteExpired       fault.Reason = "QUOTE_EXPIRED"
-	ReasonPriceChanged       fault.Reason = "PRICE_CHANGED"
-	ReasonPointsInvalid      fault.Reason = "POINTS_INVALID"
-	ReasonPointsInsufficient fault.Reason = "POINTS_INSUFFICIENT"
-	ReasonAddressRequired    fault.Reason = "ADDRESS_REQUIRED"
-	ReasonMemberBlocked      fault.Reason = "MEMBER_BLOCKED"
+	ReasonQuoteNotFound        fault.Reason = "QUOTE_NOT_FOUND"
+	ReasonQuoteExpired         fault.Reason = "QUOTE_EXPIRED"
+	ReasonPriceChanged         fault.Reason = "PRICE_CHANGED"
+	ReasonPointsInvalid        fault.Reason = "POINTS_INVALID"
+	ReasonPointsInsufficient   fault.Reason = "POINTS_INSUFFICIENT"
+	ReasonAddressRequired      fault.Reason = "ADDRESS_REQUIRED"
+	ReasonAddressRegionChanged fault.Reason = "ADDRESS_REGION_CHANGED"
+	ReasonUpdateMaskInvalid    fault.Reason = "UPDATE_MASK_INVALID"
+	ReasonMemberBlocked        fault.Reason = "MEMBER_BLOCKED"
 
 	// Orders.
 	ReasonOrderNotFound     fault.Reason = "ORDER_NOT_FOUND"

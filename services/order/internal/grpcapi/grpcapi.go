@@ -44,6 +44,7 @@ var Policy = auth.Merge(CallbackPolicy, auth.Policy{
 	orderv1.OrderAdminService_ShipOrder_FullMethodName:        auth.Operators,
 	orderv1.OrderAdminService_AdminCancelOrder_FullMethodName: auth.Operators,
 	orderv1.OrderAdminService_RefundOrder_FullMethodName:      auth.Operators,
+	orderv1.OrderAdminService_AdminUpdateOrder_FullMethodName: auth.Operators,
 })
 
 // Services are the use cases the handlers call.

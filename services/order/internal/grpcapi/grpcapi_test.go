@@ -10,6 +10,7 @@ import (
 
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
+	"google.golang.org/protobuf/types/known/fieldmaskpb"
 
 	"siyu.dev/pkg/auth"
 	"siyu.dev/pkg/clock"
@@ -151,6 +152,20 @@ func TestOrderAPI(t *testing.T) {
 	expect(t, "customer service refunding", err, codes.PermissionDenied, "ROLE_REQUIRED")
 	_, err = admin.RefundOrder(op, &orderv1.RefundOrderRequest{OrderId: id, Reason: "x"})
 	expect(t, "refunding an unpaid order", err, codes.FailedPrecondition, "ORDER_STATE_INVALID")
+	_, err = admin.AdminUpdateOrder(op, &orderv1.AdminUpdateOrderRequest{OrderId: id, OperatorNote: "x"})
+	expect(t, "update without a mask", err, codes.InvalidArgument, "UPDATE_MASK_INVALID")
+	_, err = admin.AdminUpdateOrder(op, &orderv1.AdminUpdateOrderRequest{OrderId: id, UpdateMask: &fieldmaskpb.FieldMask{Paths: []string{"total_fen"}}})
+	expect(t, "update of a fixed field", err, codes.InvalidArgument, "UPDATE_MASK_INVALID")
+	_, err = admin.AdminUpdateOrder(op, &orderv1.AdminUpdateOrderRequest{OrderId: id, UpdateMask: &fieldmaskpb.FieldMask{Paths: []string{"address"}}})
+	expect(t, "an empty address", err, codes.InvalidArgument, "ADDRESS_REQUIRED")
+	up, err := admin.AdminUpdateOrder(op, &orderv1.AdminUpdateOrderRequest{OrderId: id, OperatorNote: "加急", Address: &orderv1.ShippingAddress{Name: "b", Phone: "2", Province: "浙江省", Detail: "y"},
+		UpdateMask: &fieldmaskpb.FieldMask{Paths: []string{"address", "operator_note"}}})
+	if err != nil || up.GetOrder().GetAddress().GetProvince() != "浙江省" || up.GetOrder().GetOperatorNote() != "加急" {
+		t.Fatalf("update: %v %v", up, err)
+	}
+	if mine, _ := orders.GetMyOrder(alice, &orderv1.GetMyOrderRequest{OrderId: id}); mine.GetOrder().GetOperatorNote() != "" {
+		t.Error("the shopper never sees the operators' note")
+	}
 
 	res, err := callbacks.HandlePaymentNotification(context.Background(), &orderv1.HandlePaymentNotificationRequest{Provider: "sandbox", Body: []byte("forged")})
 	if err != nil || res.GetHttpStatus() != http.StatusUnauthorized {

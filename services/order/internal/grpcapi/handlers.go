@@ -9,6 +9,7 @@ import (
 	"siyu.dev/pkg/fault"
 
 	orderv1 "siyu.dev/proto/siyu/order/v1"
+	"siyu.dev/services/order/internal/app"
 	"siyu.dev/services/order/internal/domain"
 )
 
@@ -196,7 +197,7 @@ func (s *adminServer) AdminGetOrder(ctx context.Context, req *orderv1.AdminGetOr
 	if err != nil {
 		return nil, status(ctx, err)
 	}
-	return &orderv1.AdminGetOrderResponse{Order: orderProto(o)}, nil
+	return &orderv1.AdminGetOrderResponse{Order: adminOrderProto(o)}, nil
 }
 
 func (s *adminServer) AdminListOrders(ctx context.Context, req *orderv1.AdminListOrdersRequest) (*orderv1.AdminListOrdersResponse, error) {
@@ -243,4 +244,36 @@ func (s *adminServer) RefundOrder(ctx context.Context, req *orderv1.RefundOrderR
 		return nil, status(ctx, err)
 	}
 	return &orderv1.RefundOrderResponse{Order: orderProto(o)}, nil
+}
+
+func (s *adminServer) AdminUpdateOrder(ctx context.Context, req *orderv1.AdminUpdateOrderRequest) (*orderv1.AdminUpdateOrderResponse, error) {
+	var u app.OrderUpdate
+	paths := req.GetUpdateMask().GetPaths()
+	if len(paths) == 0 {
+		return nil, status(ctx, fault.New(fault.Invalid, domain.ReasonUpdateMaskInvalid, "update_mask names the fields to change: address, operator_note", "field", "update_mask"))
+	}
+	for _, p := range paths {
+		switch p {
+		case "address":
+			a := addressFromProto(req.GetAddress())
+			u.Address = &a
+		case "operator_note":
+			n := req.GetOperatorNote()
+			u.OperatorNote = &n
+		default:
+			return nil, status(ctx, fault.New(fault.Invalid, domain.ReasonUpdateMaskInvalid, "only address and operator_note can change", "field", "update_mask", "path", p))
+		}
+	}
+	o, err := s.svc.Orders.Update(ctx, req.GetOrderId(), u)
+	if err != nil {
+		return nil, status(ctx, err)
+	}
+	return &orderv1.AdminUpdateOrderResponse{Order: adminOrderProto(o)}, nil
+}
+
+// adminOrderProto is the back office's view: the order with the operators' note.
+func adminOrderProto(o domain.Order) *orderv1.Order {
+	out := orderProto(o)
+	out.OperatorNote = o.OperatorNote
+	return out
 }
