@@ -94,6 +94,11 @@ func TestCheckoutThroughGateway(t *testing.T) {
 	if fmt.Sprint(stock["available"]) != "10" || fmt.Sprint(stock["reserved"]) != "0" || fmt.Sprint(points["available_points"]) != "1000" || fmt.Sprint(points["frozen_points"]) != "0" {
 		t.Fatalf("after cancelling: stock %v points %v", stock, points)
 	}
+	stats := api.expect(t, "GET", "/v1/admin/order-stats", owner, "", 200)
+	if fmt.Sprint(stats["placed"]) != "1" || fmt.Sprint(stats["cancelled"]) != "1" || stats["day"] == "" {
+		t.Errorf("today's stats %v", stats)
+	}
+	api.expectReason(t, "GET", "/v1/admin/order-stats?day=yesterday", owner, "", 400, "ARGUMENT_INVALID")
 	waitUntil(t, "order.created and order.cancelled on the ORDER stream", func() bool {
 		return lastOrderEvent(t, shop, "siyu.order.created") == id+".created" && lastOrderEvent(t, shop, "siyu.order.cancelled") == id+".cancelled"
 	})

@@ -2104,6 +2104,146 @@ func (x *AdminUpdateOrderResponse) GetOrder() *Order {
 	return nil
 }
 
+type GetOrderStatsRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// "2026-12-03"; empty is today (Asia/Shanghai).
+	Day           string `protobuf:"bytes,1,opt,name=day,proto3" json:"day,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetOrderStatsRequest) Reset() {
+	*x = GetOrderStatsRequest{}
+	mi := &file_siyu_order_v1_order_proto_msgTypes[31]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetOrderStatsRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetOrderStatsRequest) ProtoMessage() {}
+
+func (x *GetOrderStatsRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_siyu_order_v1_order_proto_msgTypes[31]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetOrderStatsRequest.ProtoReflect.Descriptor instead.
+func (*GetOrderStatsRequest) Descriptor() ([]byte, []int) {
+	return file_siyu_order_v1_order_proto_rawDescGZIP(), []int{31}
+}
+
+func (x *GetOrderStatsRequest) GetDay() string {
+	if x != nil {
+		return x.Day
+	}
+	return ""
+}
+
+type GetOrderStatsResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	Day   string                 `protobuf:"bytes,1,opt,name=day,proto3" json:"day,omitempty"`
+	// Orders placed that day (waiting for payment or further).
+	Placed int64 `protobuf:"varint,2,opt,name=placed,proto3" json:"placed,omitempty"`
+	// Orders paid that day, and what they paid in fen.
+	Paid   int64 `protobuf:"varint,3,opt,name=paid,proto3" json:"paid,omitempty"`
+	GmvFen int64 `protobuf:"varint,4,opt,name=gmv_fen,json=gmvFen,proto3" json:"gmv_fen,omitempty"`
+	// Orders cancelled and refunded that day, and the fen refunded.
+	Cancelled     int64 `protobuf:"varint,5,opt,name=cancelled,proto3" json:"cancelled,omitempty"`
+	Refunded      int64 `protobuf:"varint,6,opt,name=refunded,proto3" json:"refunded,omitempty"`
+	RefundedFen   int64 `protobuf:"varint,7,opt,name=refunded_fen,json=refundedFen,proto3" json:"refunded_fen,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetOrderStatsResponse) Reset() {
+	*x = GetOrderStatsResponse{}
+	mi := &file_siyu_order_v1_order_proto_msgTypes[32]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetOrderStatsResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetOrderStatsResponse) ProtoMessage() {}
+
+func (x *GetOrderStatsResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_siyu_order_v1_order_proto_msgTypes[32]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetOrderStatsResponse.ProtoReflect.Descriptor instead.
+func (*GetOrderStatsResponse) Descriptor() ([]byte, []int) {
+	return file_siyu_order_v1_order_proto_rawDescGZIP(), []int{32}
+}
+
+func (x *GetOrderStatsResponse) GetDay() string {
+	if x != nil {
+		return x.Day
+	}
+	return ""
+}
+
+func (x *GetOrderStatsResponse) GetPlaced() int64 {
+	if x != nil {
+		return x.Placed
+	}
+	return 0
+}
+
+func (x *GetOrderStatsResponse) GetPaid() int64 {
+	if x != nil {
+		return x.Paid
+	}
+	return 0
+}
+
+func (x *GetOrderStatsResponse) GetGmvFen() int64 {
+	if x != nil {
+		return x.GmvFen
+	}
+	return 0
+}
+
+func (x *GetOrderStatsResponse) GetCancelled() int64 {
+	if x != nil {
+		return x.Cancelled
+	}
+	return 0
+}
+
+func (x *GetOrderStatsResponse) GetRefunded() int64 {
+	if x != nil {
+		return x.Refunded
+	}
+	return 0
+}
+
+func (x *GetOrderStatsResponse) GetRefundedFen() int64 {
+	if x != nil {
+		return x.RefundedFen
+	}
+	return 0
+}
+
 var File_siyu_order_v1_order_proto protoreflect.FileDescriptor
 
 const file_siyu_order_v1_order_proto_rawDesc = "" +
@@ -2272,7 +2412,17 @@ const file_siyu_order_v1_order_proto_rawDesc = "" +
 	"\vupdate_mask\x18\x04 \x01(\v2\x1a.google.protobuf.FieldMaskR\n" +
 	"updateMask\"F\n" +
 	"\x18AdminUpdateOrderResponse\x12*\n" +
-	"\x05order\x18\x01 \x01(\v2\x14.siyu.order.v1.OrderR\x05order*\xec\x01\n" +
+	"\x05order\x18\x01 \x01(\v2\x14.siyu.order.v1.OrderR\x05order\"(\n" +
+	"\x14GetOrderStatsRequest\x12\x10\n" +
+	"\x03day\x18\x01 \x01(\tR\x03day\"\xcb\x01\n" +
+	"\x15GetOrderStatsResponse\x12\x10\n" +
+	"\x03day\x18\x01 \x01(\tR\x03day\x12\x16\n" +
+	"\x06placed\x18\x02 \x01(\x03R\x06placed\x12\x12\n" +
+	"\x04paid\x18\x03 \x01(\x03R\x04paid\x12\x17\n" +
+	"\agmv_fen\x18\x04 \x01(\x03R\x06gmvFen\x12\x1c\n" +
+	"\tcancelled\x18\x05 \x01(\x03R\tcancelled\x12\x1a\n" +
+	"\brefunded\x18\x06 \x01(\x03R\brefunded\x12!\n" +
+	"\frefunded_fen\x18\a \x01(\x03R\vrefundedFen*\xec\x01\n" +
 	"\vOrderStatus\x12\x1c\n" +
 	"\x18ORDER_STATUS_UNSPECIFIED\x10\x00\x12 \n" +
 	"\x1cORDER_STATUS_PENDING_PAYMENT\x10\x01\x12\x15\n" +
@@ -2290,14 +2440,15 @@ const file_siyu_order_v1_order_proto_rawDesc = "" +
 	"\fListMyOrders\x12\".siyu.order.v1.ListMyOrdersRequest\x1a#.siyu.order.v1.ListMyOrdersResponse\x12Z\n" +
 	"\rCancelMyOrder\x12#.siyu.order.v1.CancelMyOrderRequest\x1a$.siyu.order.v1.CancelMyOrderResponse\x12K\n" +
 	"\bPayOrder\x12\x1e.siyu.order.v1.PayOrderRequest\x1a\x1f.siyu.order.v1.PayOrderResponse\x12]\n" +
-	"\x0eConfirmReceipt\x12$.siyu.order.v1.ConfirmReceiptRequest\x1a%.siyu.order.v1.ConfirmReceiptResponse2\xc1\x04\n" +
+	"\x0eConfirmReceipt\x12$.siyu.order.v1.ConfirmReceiptRequest\x1a%.siyu.order.v1.ConfirmReceiptResponse2\x9d\x05\n" +
 	"\x11OrderAdminService\x12Z\n" +
 	"\rAdminGetOrder\x12#.siyu.order.v1.AdminGetOrderRequest\x1a$.siyu.order.v1.AdminGetOrderResponse\x12`\n" +
 	"\x0fAdminListOrders\x12%.siyu.order.v1.AdminListOrdersRequest\x1a&.siyu.order.v1.AdminListOrdersResponse\x12N\n" +
 	"\tShipOrder\x12\x1f.siyu.order.v1.ShipOrderRequest\x1a .siyu.order.v1.ShipOrderResponse\x12c\n" +
 	"\x10AdminCancelOrder\x12&.siyu.order.v1.AdminCancelOrderRequest\x1a'.siyu.order.v1.AdminCancelOrderResponse\x12T\n" +
 	"\vRefundOrder\x12!.siyu.order.v1.RefundOrderRequest\x1a\".siyu.order.v1.RefundOrderResponse\x12c\n" +
-	"\x10AdminUpdateOrder\x12&.siyu.order.v1.AdminUpdateOrderRequest\x1a'.siyu.order.v1.AdminUpdateOrderResponseB&Z$siyu.dev/proto/siyu/order/v1;orderv1b\x06proto3"
+	"\x10AdminUpdateOrder\x12&.siyu.order.v1.AdminUpdateOrderRequest\x1a'.siyu.order.v1.AdminUpdateOrderResponse\x12Z\n" +
+	"\rGetOrderStats\x12#.siyu.order.v1.GetOrderStatsRequest\x1a$.siyu.order.v1.GetOrderStatsResponseB&Z$siyu.dev/proto/siyu/order/v1;orderv1b\x06proto3"
 
 var (
 	file_siyu_order_v1_order_proto_rawDescOnce sync.Once
@@ -2312,7 +2463,7 @@ func file_siyu_order_v1_order_proto_rawDescGZIP() []byte {
 }
 
 var file_siyu_order_v1_order_proto_enumTypes = make([]protoimpl.EnumInfo, 1)
-var file_siyu_order_v1_order_proto_msgTypes = make([]protoimpl.MessageInfo, 32)
+var file_siyu_order_v1_order_proto_msgTypes = make([]protoimpl.MessageInfo, 34)
 var file_siyu_order_v1_order_proto_goTypes = []any{
 	(OrderStatus)(0),                 // 0: siyu.order.v1.OrderStatus
 	(*ShippingAddress)(nil),          // 1: siyu.order.v1.ShippingAddress
@@ -2346,28 +2497,30 @@ var file_siyu_order_v1_order_proto_goTypes = []any{
 	(*RefundOrderResponse)(nil),      // 29: siyu.order.v1.RefundOrderResponse
 	(*AdminUpdateOrderRequest)(nil),  // 30: siyu.order.v1.AdminUpdateOrderRequest
 	(*AdminUpdateOrderResponse)(nil), // 31: siyu.order.v1.AdminUpdateOrderResponse
-	nil,                              // 32: siyu.order.v1.PayOrderResponse.ParamsEntry
-	(*timestamppb.Timestamp)(nil),    // 33: google.protobuf.Timestamp
-	(*fieldmaskpb.FieldMask)(nil),    // 34: google.protobuf.FieldMask
+	(*GetOrderStatsRequest)(nil),     // 32: siyu.order.v1.GetOrderStatsRequest
+	(*GetOrderStatsResponse)(nil),    // 33: siyu.order.v1.GetOrderStatsResponse
+	nil,                              // 34: siyu.order.v1.PayOrderResponse.ParamsEntry
+	(*timestamppb.Timestamp)(nil),    // 35: google.protobuf.Timestamp
+	(*fieldmaskpb.FieldMask)(nil),    // 36: google.protobuf.FieldMask
 }
 var file_siyu_order_v1_order_proto_depIdxs = []int32{
 	2,  // 0: siyu.order.v1.PricedLine.discounts:type_name -> siyu.order.v1.Discount
 	3,  // 1: siyu.order.v1.Quote.lines:type_name -> siyu.order.v1.PricedLine
 	2,  // 2: siyu.order.v1.Quote.discounts:type_name -> siyu.order.v1.Discount
-	33, // 3: siyu.order.v1.Quote.expire_time:type_name -> google.protobuf.Timestamp
+	35, // 3: siyu.order.v1.Quote.expire_time:type_name -> google.protobuf.Timestamp
 	0,  // 4: siyu.order.v1.Order.status:type_name -> siyu.order.v1.OrderStatus
 	3,  // 5: siyu.order.v1.Order.lines:type_name -> siyu.order.v1.PricedLine
 	2,  // 6: siyu.order.v1.Order.discounts:type_name -> siyu.order.v1.Discount
 	1,  // 7: siyu.order.v1.Order.address:type_name -> siyu.order.v1.ShippingAddress
-	33, // 8: siyu.order.v1.Order.create_time:type_name -> google.protobuf.Timestamp
-	33, // 9: siyu.order.v1.Order.pay_deadline:type_name -> google.protobuf.Timestamp
-	33, // 10: siyu.order.v1.Order.pay_time:type_name -> google.protobuf.Timestamp
-	33, // 11: siyu.order.v1.Order.ship_time:type_name -> google.protobuf.Timestamp
-	33, // 12: siyu.order.v1.Order.receive_time:type_name -> google.protobuf.Timestamp
-	33, // 13: siyu.order.v1.Order.complete_time:type_name -> google.protobuf.Timestamp
-	33, // 14: siyu.order.v1.Order.cancel_time:type_name -> google.protobuf.Timestamp
-	33, // 15: siyu.order.v1.Order.next_deadline:type_name -> google.protobuf.Timestamp
-	33, // 16: siyu.order.v1.Order.refund_time:type_name -> google.protobuf.Timestamp
+	35, // 8: siyu.order.v1.Order.create_time:type_name -> google.protobuf.Timestamp
+	35, // 9: siyu.order.v1.Order.pay_deadline:type_name -> google.protobuf.Timestamp
+	35, // 10: siyu.order.v1.Order.pay_time:type_name -> google.protobuf.Timestamp
+	35, // 11: siyu.order.v1.Order.ship_time:type_name -> google.protobuf.Timestamp
+	35, // 12: siyu.order.v1.Order.receive_time:type_name -> google.protobuf.Timestamp
+	35, // 13: siyu.order.v1.Order.complete_time:type_name -> google.protobuf.Timestamp
+	35, // 14: siyu.order.v1.Order.cancel_time:type_name -> google.protobuf.Timestamp
+	35, // 15: siyu.order.v1.Order.next_deadline:type_name -> google.protobuf.Timestamp
+	35, // 16: siyu.order.v1.Order.refund_time:type_name -> google.protobuf.Timestamp
 	1,  // 17: siyu.order.v1.QuoteCheckoutRequest.address:type_name -> siyu.order.v1.ShippingAddress
 	4,  // 18: siyu.order.v1.QuoteCheckoutResponse.quote:type_name -> siyu.order.v1.Quote
 	5,  // 19: siyu.order.v1.CreateOrderResponse.order:type_name -> siyu.order.v1.Order
@@ -2375,7 +2528,7 @@ var file_siyu_order_v1_order_proto_depIdxs = []int32{
 	0,  // 21: siyu.order.v1.ListMyOrdersRequest.status:type_name -> siyu.order.v1.OrderStatus
 	5,  // 22: siyu.order.v1.ListMyOrdersResponse.orders:type_name -> siyu.order.v1.Order
 	5,  // 23: siyu.order.v1.CancelMyOrderResponse.order:type_name -> siyu.order.v1.Order
-	32, // 24: siyu.order.v1.PayOrderResponse.params:type_name -> siyu.order.v1.PayOrderResponse.ParamsEntry
+	34, // 24: siyu.order.v1.PayOrderResponse.params:type_name -> siyu.order.v1.PayOrderResponse.ParamsEntry
 	5,  // 25: siyu.order.v1.ConfirmReceiptResponse.order:type_name -> siyu.order.v1.Order
 	5,  // 26: siyu.order.v1.AdminGetOrderResponse.order:type_name -> siyu.order.v1.Order
 	0,  // 27: siyu.order.v1.AdminListOrdersRequest.status:type_name -> siyu.order.v1.OrderStatus
@@ -2384,7 +2537,7 @@ var file_siyu_order_v1_order_proto_depIdxs = []int32{
 	5,  // 30: siyu.order.v1.AdminCancelOrderResponse.order:type_name -> siyu.order.v1.Order
 	5,  // 31: siyu.order.v1.RefundOrderResponse.order:type_name -> siyu.order.v1.Order
 	1,  // 32: siyu.order.v1.AdminUpdateOrderRequest.address:type_name -> siyu.order.v1.ShippingAddress
-	34, // 33: siyu.order.v1.AdminUpdateOrderRequest.update_mask:type_name -> google.protobuf.FieldMask
+	36, // 33: siyu.order.v1.AdminUpdateOrderRequest.update_mask:type_name -> google.protobuf.FieldMask
 	5,  // 34: siyu.order.v1.AdminUpdateOrderResponse.order:type_name -> siyu.order.v1.Order
 	6,  // 35: siyu.order.v1.OrderService.QuoteCheckout:input_type -> siyu.order.v1.QuoteCheckoutRequest
 	8,  // 36: siyu.order.v1.OrderService.CreateOrder:input_type -> siyu.order.v1.CreateOrderRequest
@@ -2399,21 +2552,23 @@ var file_siyu_order_v1_order_proto_depIdxs = []int32{
 	26, // 45: siyu.order.v1.OrderAdminService.AdminCancelOrder:input_type -> siyu.order.v1.AdminCancelOrderRequest
 	28, // 46: siyu.order.v1.OrderAdminService.RefundOrder:input_type -> siyu.order.v1.RefundOrderRequest
 	30, // 47: siyu.order.v1.OrderAdminService.AdminUpdateOrder:input_type -> siyu.order.v1.AdminUpdateOrderRequest
-	7,  // 48: siyu.order.v1.OrderService.QuoteCheckout:output_type -> siyu.order.v1.QuoteCheckoutResponse
-	9,  // 49: siyu.order.v1.OrderService.CreateOrder:output_type -> siyu.order.v1.CreateOrderResponse
-	11, // 50: siyu.order.v1.OrderService.GetMyOrder:output_type -> siyu.order.v1.GetMyOrderResponse
-	13, // 51: siyu.order.v1.OrderService.ListMyOrders:output_type -> siyu.order.v1.ListMyOrdersResponse
-	15, // 52: siyu.order.v1.OrderService.CancelMyOrder:output_type -> siyu.order.v1.CancelMyOrderResponse
-	17, // 53: siyu.order.v1.OrderService.PayOrder:output_type -> siyu.order.v1.PayOrderResponse
-	19, // 54: siyu.order.v1.OrderService.ConfirmReceipt:output_type -> siyu.order.v1.ConfirmReceiptResponse
-	21, // 55: siyu.order.v1.OrderAdminService.AdminGetOrder:output_type -> siyu.order.v1.AdminGetOrderResponse
-	23, // 56: siyu.order.v1.OrderAdminService.AdminListOrders:output_type -> siyu.order.v1.AdminListOrdersResponse
-	25, // 57: siyu.order.v1.OrderAdminService.ShipOrder:output_type -> siyu.order.v1.ShipOrderResponse
-	27, // 58: siyu.order.v1.OrderAdminService.AdminCancelOrder:output_type -> siyu.order.v1.AdminCancelOrderResponse
-	29, // 59: siyu.order.v1.OrderAdminService.RefundOrder:output_type -> siyu.order.v1.RefundOrderResponse
-	31, // 60: siyu.order.v1.OrderAdminService.AdminUpdateOrder:output_type -> siyu.order.v1.AdminUpdateOrderResponse
-	48, // [48:61] is the sub-list for method output_type
-	35, // [35:48] is the sub-list for method input_type
+	32, // 48: siyu.order.v1.OrderAdminService.GetOrderStats:input_type -> siyu.order.v1.GetOrderStatsRequest
+	7,  // 49: siyu.order.v1.OrderService.QuoteCheckout:output_type -> siyu.order.v1.QuoteCheckoutResponse
+	9,  // 50: siyu.order.v1.OrderService.CreateOrder:output_type -> siyu.order.v1.CreateOrderResponse
+	11, // 51: siyu.order.v1.OrderService.GetMyOrder:output_type -> siyu.order.v1.GetMyOrderResponse
+	13, // 52: siyu.order.v1.OrderService.ListMyOrders:output_type -> siyu.order.v1.ListMyOrdersResponse
+	15, // 53: siyu.order.v1.OrderService.CancelMyOrder:output_type -> siyu.order.v1.CancelMyOrderResponse
+	17, // 54: siyu.order.v1.OrderService.PayOrder:output_type -> siyu.order.v1.PayOrderResponse
+	19, // 55: siyu.order.v1.OrderService.ConfirmReceipt:output_type -> siyu.order.v1.ConfirmReceiptResponse
+	21, // 56: siyu.order.v1.OrderAdminService.AdminGetOrder:output_type -> siyu.order.v1.AdminGetOrderResponse
+	23, // 57: siyu.order.v1.OrderAdminService.AdminListOrders:output_type -> siyu.order.v1.AdminListOrdersResponse
+	25, // 58: siyu.order.v1.OrderAdminService.ShipOrder:output_type -> siyu.order.v1.ShipOrderResponse
+	27, // 59: siyu.order.v1.OrderAdminService.AdminCancelOrder:output_type -> siyu.order.v1.AdminCancelOrderResponse
+	29, // 60: siyu.order.v1.OrderAdminService.RefundOrder:output_type -> siyu.order.v1.RefundOrderResponse
+	31, // 61: siyu.order.v1.OrderAdminService.AdminUpdateOrder:output_type -> siyu.order.v1.AdminUpdateOrderResponse
+	33, // 62: siyu.order.v1.OrderAdminService.GetOrderStats:output_type -> siyu.order.v1.GetOrderStatsResponse
+	49, // [49:63] is the sub-list for method output_type
+	35, // [35:49] is the sub-list for method input_type
 	35, // [35:35] is the sub-list for extension type_name
 	35, // [35:35] is the sub-list for extension extendee
 	0,  // [0:35] is the sub-list for field type_name
@@ -2430,7 +2585,7 @@ func file_siyu_order_v1_order_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_siyu_order_v1_order_proto_rawDesc), len(file_siyu_order_v1_order_proto_rawDesc)),
 			NumEnums:      1,
-			NumMessages:   32,
+			NumMessages:   34,
 			NumExtensions: 0,
 			NumServices:   2,
 		},

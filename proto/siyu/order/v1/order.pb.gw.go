@@ -552,6 +552,41 @@ func local_request_OrderAdminService_AdminUpdateOrder_0(ctx context.Context, mar
 	return msg, metadata, err
 }
 
+var filter_OrderAdminService_GetOrderStats_0 = &utilities.DoubleArray{Encoding: map[string]int{}, Base: []int(nil), Check: []int(nil)}
+
+func request_OrderAdminService_GetOrderStats_0(ctx context.Context, marshaler runtime.Marshaler, client OrderAdminServiceClient, req *http.Request, pathParams map[string]string) (proto.Message, runtime.ServerMetadata, error) {
+	var (
+		protoReq GetOrderStatsRequest
+		metadata runtime.ServerMetadata
+	)
+	if req.Body != nil {
+		_, _ = io.Copy(io.Discard, req.Body)
+	}
+	if err := req.ParseForm(); err != nil {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "%v", err)
+	}
+	if err := runtime.PopulateQueryParameters(&protoReq, req.Form, filter_OrderAdminService_GetOrderStats_0); err != nil {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "%v", err)
+	}
+	msg, err := client.GetOrderStats(ctx, &protoReq, grpc.Header(&metadata.HeaderMD), grpc.Trailer(&metadata.TrailerMD))
+	return msg, metadata, err
+}
+
+func local_request_OrderAdminService_GetOrderStats_0(ctx context.Context, marshaler runtime.Marshaler, server OrderAdminServiceServer, req *http.Request, pathParams map[string]string) (proto.Message, runtime.ServerMetadata, error) {
+	var (
+		protoReq GetOrderStatsRequest
+		metadata runtime.ServerMetadata
+	)
+	if err := req.ParseForm(); err != nil {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "%v", err)
+	}
+	if err := runtime.PopulateQueryParameters(&protoReq, req.Form, filter_OrderAdminService_GetOrderStats_0); err != nil {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "%v", err)
+	}
+	msg, err := server.GetOrderStats(ctx, &protoReq)
+	return msg, metadata, err
+}
+
 // RegisterOrderServiceHandlerServer registers the http handlers for service OrderService to "mux".
 // UnaryRPC     :call OrderServiceServer directly.
 // StreamingRPC :currently unsupported pending https://github.com/grpc/grpc-go/issues/906.
@@ -827,6 +862,26 @@ func RegisterOrderAdminServiceHandlerServer(ctx context.Context, mux *runtime.Se
 			return
 		}
 		forward_OrderAdminService_AdminUpdateOrder_0(annotatedContext, mux, outboundMarshaler, w, req, response_OrderAdminService_AdminUpdateOrder_0{resp.(*AdminUpdateOrderResponse)}, mux.GetForwardResponseOptions()...)
+	})
+	mux.Handle(http.MethodGet, pattern_OrderAdminService_GetOrderStats_0, func(w http.ResponseWriter, req *http.Request, pathParams map[string]string) {
+		ctx, cancel := context.WithCancel(req.Context())
+		defer cancel()
+		var stream runtime.ServerTransportStream
+		ctx = grpc.NewContextWithServerTransportStream(ctx, &stream)
+		inboundMarshaler, outboundMarshaler := runtime.MarshalerForRequest(mux, req)
+		annotatedContext, err := runtime.AnnotateIncomingContext(ctx, mux, req, "/siyu.order.v1.OrderAdminService/GetOrderStats", runtime.WithHTTPPathPattern("/v1/admin/order-stats"))
+		if err != nil {
+			runtime.HTTPError(ctx, mux, outboundMarshaler, w, req, err)
+			return
+		}
+		resp, md, err := local_request_OrderAdminService_GetOrderStats_0(annotatedContext, inboundMarshaler, server, req, pathParams)
+		md.HeaderMD, md.TrailerMD = metadata.Join(md.HeaderMD, stream.Header()), metadata.Join(md.TrailerMD, stream.Trailer())
+		annotatedContext = runtime.NewServerMetadataContext(annotatedContext, md)
+		if err != nil {
+			runtime.HTTPError(annotatedContext, mux, outboundMarshaler, w, req, err)
+			return
+		}
+		forward_OrderAdminService_GetOrderStats_0(annotatedContext, mux, outboundMarshaler, w, req, resp, mux.GetForwardResponseOptions()...)
 	})
 
 	return nil
@@ -1193,6 +1248,23 @@ func RegisterOrderAdminServiceHandlerClient(ctx context.Context, mux *runtime.Se
 		}
 		forward_OrderAdminService_AdminUpdateOrder_0(annotatedContext, mux, outboundMarshaler, w, req, response_OrderAdminService_AdminUpdateOrder_0{resp.(*AdminUpdateOrderResponse)}, mux.GetForwardResponseOptions()...)
 	})
+	mux.Handle(http.MethodGet, pattern_OrderAdminService_GetOrderStats_0, func(w http.ResponseWriter, req *http.Request, pathParams map[string]string) {
+		ctx, cancel := context.WithCancel(req.Context())
+		defer cancel()
+		inboundMarshaler, outboundMarshaler := runtime.MarshalerForRequest(mux, req)
+		annotatedContext, err := runtime.AnnotateContext(ctx, mux, req, "/siyu.order.v1.OrderAdminService/GetOrderStats", runtime.WithHTTPPathPattern("/v1/admin/order-stats"))
+		if err != nil {
+			runtime.HTTPError(ctx, mux, outboundMarshaler, w, req, err)
+			return
+		}
+		resp, md, err := request_OrderAdminService_GetOrderStats_0(annotatedContext, inboundMarshaler, client, req, pathParams)
+		annotatedContext = runtime.NewServerMetadataContext(annotatedContext, md)
+		if err != nil {
+			runtime.HTTPError(annotatedContext, mux, outboundMarshaler, w, req, err)
+			return
+		}
+		forward_OrderAdminService_GetOrderStats_0(annotatedContext, mux, outboundMarshaler, w, req, resp, mux.GetForwardResponseOptions()...)
+	})
 	return nil
 }
 
@@ -1248,6 +1320,7 @@ var (
 	pattern_OrderAdminService_AdminCancelOrder_0 = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 2, 2, 1, 0, 4, 1, 5, 3}, []string{"v1", "admin", "orders", "order_id"}, "cancel"))
 	pattern_OrderAdminService_RefundOrder_0      = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 2, 2, 1, 0, 4, 1, 5, 3}, []string{"v1", "admin", "orders", "order_id"}, "refund"))
 	pattern_OrderAdminService_AdminUpdateOrder_0 = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 2, 2, 1, 0, 4, 1, 5, 3}, []string{"v1", "admin", "orders", "order_id"}, ""))
+	pattern_OrderAdminService_GetOrderStats_0    = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 2, 2}, []string{"v1", "admin", "order-stats"}, ""))
 )
 
 var (
@@ -1257,4 +1330,5 @@ var (
 	forward_OrderAdminService_AdminCancelOrder_0 = runtime.ForwardResponseMessage
 	forward_OrderAdminService_RefundOrder_0      = runtime.ForwardResponseMessage
 	forward_OrderAdminService_AdminUpdateOrder_0 = runtime.ForwardResponseMessage
+	forward_OrderAdminService_GetOrderStats_0    = runtime.ForwardResponseMessage
 )

@@ -401,6 +401,7 @@ const (
 	OrderAdminService_AdminCancelOrder_FullMethodName = "/siyu.order.v1.OrderAdminService/AdminCancelOrder"
 	OrderAdminService_RefundOrder_FullMethodName      = "/siyu.order.v1.OrderAdminService/RefundOrder"
 	OrderAdminService_AdminUpdateOrder_FullMethodName = "/siyu.order.v1.OrderAdminService/AdminUpdateOrder"
+	OrderAdminService_GetOrderStats_FullMethodName    = "/siyu.order.v1.OrderAdminService/GetOrderStats"
 )
 
 // OrderAdminServiceClient is the client API for OrderAdminService service.
@@ -431,6 +432,9 @@ type OrderAdminServiceClient interface {
 	// ADDRESS_REGION_CHANGED) and the operator's note. Fields named in
 	// update_mask ("address", "operator_note") are replaced.
 	AdminUpdateOrder(ctx context.Context, in *AdminUpdateOrderRequest, opts ...grpc.CallOption) (*AdminUpdateOrderResponse, error)
+	// GetOrderStats counts one day's orders (Asia/Shanghai calendar day):
+	// placed, paid, cancelled and refunded, and the GMV paid that day.
+	GetOrderStats(ctx context.Context, in *GetOrderStatsRequest, opts ...grpc.CallOption) (*GetOrderStatsResponse, error)
 }
 
 type orderAdminServiceClient struct {
@@ -501,6 +505,16 @@ func (c *orderAdminServiceClient) AdminUpdateOrder(ctx context.Context, in *Admi
 	return out, nil
 }
 
+func (c *orderAdminServiceClient) GetOrderStats(ctx context.Context, in *GetOrderStatsRequest, opts ...grpc.CallOption) (*GetOrderStatsResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(GetOrderStatsResponse)
+	err := c.cc.Invoke(ctx, OrderAdminService_GetOrderStats_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // OrderAdminServiceServer is the server API for OrderAdminService service.
 // All implementations must embed UnimplementedOrderAdminServiceServer
 // for forward compatibility.
@@ -529,6 +543,9 @@ type OrderAdminServiceServer interface {
 	// ADDRESS_REGION_CHANGED) and the operator's note. Fields named in
 	// update_mask ("address", "operator_note") are replaced.
 	AdminUpdateOrder(context.Context, *AdminUpdateOrderRequest) (*AdminUpdateOrderResponse, error)
+	// GetOrderStats counts one day's orders (Asia/Shanghai calendar day):
+	// placed, paid, cancelled and refunded, and the GMV paid that day.
+	GetOrderStats(context.Context, *GetOrderStatsRequest) (*GetOrderStatsResponse, error)
 	mustEmbedUnimplementedOrderAdminServiceServer()
 }
 
@@ -556,6 +573,9 @@ func (UnimplementedOrderAdminServiceServer) RefundOrder(context.Context, *Refund
 }
 func (UnimplementedOrderAdminServiceServer) AdminUpdateOrder(context.Context, *AdminUpdateOrderRequest) (*AdminUpdateOrderResponse, error) {
 	return nil, status.Errorf(codes.Unimplemented, "method AdminUpdateOrder not implemented")
+}
+func (UnimplementedOrderAdminServiceServer) GetOrderStats(context.Context, *GetOrderStatsRequest) (*GetOrderStatsResponse, error) {
+	return nil, status.Errorf(codes.Unimplemented, "method GetOrderStats not implemented")
 }
 func (UnimplementedOrderAdminServiceServer) mustEmbedUnimplementedOrderAdminServiceServer() {}
 func (UnimplementedOrderAdminServiceServer) testEmbeddedByValue()                           {}
@@ -686,6 +706,24 @@ func _OrderAdminService_AdminUpdateOrder_Handler(srv interface{}, ctx context.Co
 	return interceptor(ctx, in, info, handler)
 }
 
+func _OrderAdminService_GetOrderStats_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(GetOrderStatsRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(OrderAdminServiceServer).GetOrderStats(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: OrderAdminService_GetOrderStats_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(OrderAdminServiceServer).GetOrderStats(ctx, req.(*GetOrderStatsRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // OrderAdminService_ServiceDesc is the grpc.ServiceDesc for OrderAdminService service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -716,6 +754,10 @@ var OrderAdminService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "AdminUpdateOrder",
 			Handler:    _OrderAdminService_AdminUpdateOrder_Handler,
+		},
+		{
+			MethodName: "GetOrderStats",
+			Handler:    _OrderAdminService_GetOrderStats_Handler,
 		},
 	},
 	Streams:  []grpc.StreamDesc{},

@@ -128,6 +128,16 @@ func (m *memStore) List(_ context.Context, memberID string, status domain.Status
 	return out[:min(limit, len(out))], nil
 }
 
+func (m *memStore) Touched(_ context.Context, from, to time.Time) ([]domain.Order, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	var out []domain.Order
+	for _, o := range m.orders {
+		out = append(out, clone(o))
+	}
+	return out, nil
+}
+
 func (m *memStore) Due(_ context.Context, now time.Time, limit int) ([]domain.Order, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()

@@ -177,3 +177,16 @@ func (s *Orders) Update(ctx context.Context, id string, u OrderUpdate) (domain.O
 	}
 	return domain.Order{}, ErrStale
 }
+
+// Stats counts one Shanghai day's orders.
+func (s *Orders) Stats(ctx context.Context, day string) (domain.Stats, error) {
+	day, from, to, err := domain.DayRange(day, s.clk.Now())
+	if err != nil {
+		return domain.Stats{}, err
+	}
+	orders, err := s.store.Touched(ctx, from, to)
+	if err != nil {
+		return domain.Stats{}, err
+	}
+	return domain.CountDay(day, orders, from, to), nil
+}

@@ -66,6 +66,9 @@ type OrderStore interface {
 	// ListByMember pages through a member's visible orders, newest first;
 	// memberID "" lists everyone's. status "" is any.
 	List(ctx context.Context, memberID string, status domain.Status, after string, limit int) ([]domain.Order, error)
+	// Touched returns orders placed, paid, cancelled or refunded between
+	// from and to (operators' daily counts; it may scan).
+	Touched(ctx context.Context, from, to time.Time) ([]domain.Order, error)
 	// Due returns orders whose deadline is at or before now.
 	Due(ctx context.Context, now time.Time, limit int) ([]domain.Order, error)
 }

@@ -187,3 +187,28 @@ func TestChangeAddress(t *testing.T) {
 		}
 	}
 }
+
+func TestDayStats(t *testing.T) {
+	day, from, to, err := DayRange("2026-12-03", now)
+	if err != nil || !from.Equal(time.Date(2026, 12, 2, 16, 0, 0, 0, time.UTC)) || !to.Equal(time.Date(2026, 12, 3, 16, 0, 0, 0, time.UTC)) {
+		t.Fatal(day, from, to, err)
+	}
+	if _, _, _, err := DayRange("12/03", now); fault.ReasonOf(err) != ReasonArgumentInvalid {
+		t.Error(err)
+	}
+	if d, _, _, _ := DayRange("", time.Date(2026, 12, 3, 17, 0, 0, 0, time.UTC)); d != "2026-12-04" {
+		t.Errorf("today in Shanghai: %s", d)
+	}
+	at := from.Add(time.Hour)
+	orders := []Order{
+		{Status: StatusPaid, CreatedAt: at, PaidAt: at, PaidFen: 1000},
+		{Status: StatusPaid, CreatedAt: from.Add(-time.Hour), PaidAt: at, PaidFen: 500},
+		{Status: StatusCancelled, CreatedAt: at, CancelledAt: to},
+		{Status: StatusRefunded, CreatedAt: at, PaidAt: at, PaidFen: 300, RefundedAt: at, RefundFen: 300},
+		{Status: StatusFailed, CreatedAt: at},
+	}
+	s := CountDay(day, orders, from, to)
+	if s.Placed != 3 || s.Paid != 3 || s.GMVFen != 1800 || s.Cancelled != 0 || s.Refunded != 1 || s.RefundedFen != 300 {
+		t.Errorf("%+v", s)
+	}
+}

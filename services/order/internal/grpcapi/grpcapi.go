@@ -41,6 +41,7 @@ var Policy = auth.Merge(CallbackPolicy, auth.Policy{
 
 	orderv1.OrderAdminService_AdminGetOrder_FullMethodName:    auth.Staff,
 	orderv1.OrderAdminService_AdminListOrders_FullMethodName:  auth.Staff,
+	orderv1.OrderAdminService_GetOrderStats_FullMethodName:    auth.Staff,
 	orderv1.OrderAdminService_ShipOrder_FullMethodName:        auth.Operators,
 	orderv1.OrderAdminService_AdminCancelOrder_FullMethodName: auth.Operators,
 	orderv1.OrderAdminService_RefundOrder_FullMethodName:      auth.Operators,

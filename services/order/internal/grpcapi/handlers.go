@@ -277,3 +277,12 @@ func adminOrderProto(o domain.Order) *orderv1.Order {
 	out.OperatorNote = o.OperatorNote
 	return out
 }
+
+func (s *adminServer) GetOrderStats(ctx context.Context, req *orderv1.GetOrderStatsRequest) (*orderv1.GetOrderStatsResponse, error) {
+	st, err := s.svc.Orders.Stats(ctx, req.GetDay())
+	if err != nil {
+		return nil, status(ctx, err)
+	}
+	return &orderv1.GetOrderStatsResponse{Day: st.Day, Placed: st.Placed, Paid: st.Paid, GmvFen: st.GMVFen, Cancelled: st.Cancelled,
+		Refunded: st.Refunded, RefundedFen: st.RefundedFen}, nil
+}

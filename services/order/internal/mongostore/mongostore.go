@@ -249,3 +249,11 @@ func (s *Store) Due(ctx context.Context, now time.Time, limit int) ([]domain.Ord
 	opts := options.Find().SetSort(bson.D{{Key: "due_at", Value: 1}}).SetLimit(int64(limit)).SetProjection(bson.M{outbox.Field: 0})
 	return mongox.FindAll(ctx, s.Orders, bson.M{"due_at": bson.M{"$lte": now}}, fromDoc, opts)
 }
+
+// Touched returns orders with a placing, payment, cancellation or refund
+// between from and to. It scans on the embedded store (a back-office read).
+func (s *Store) Touched(ctx context.Context, from, to time.Time) ([]domain.Order, error) {
+	span := bson.M{"$gte": from, "$lt": to}
+	filter := bson.M{"$or": bson.A{bson.M{"order.createdat": span}, bson.M{"order.paidat": span}, bson.M{"order.cancelledat": span}, bson.M{"order.refundedat": span}}}
+	return mongox.FindAll(ctx, s.Orders, filter, fromDoc, options.Find().SetProjection(bson.M{outbox.Field: 0}))
+}

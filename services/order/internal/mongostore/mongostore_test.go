@@ -111,6 +111,12 @@ func TestStoreOnTheEmbeddedStore(t *testing.T) {
 	if due, _ := s.Due(ctx, now.Add(time.Hour), 10); len(due) != 0 {
 		t.Fatalf("a paid order without points is never due: %+v", due)
 	}
+	if touched, err := s.Touched(ctx, now.Add(-time.Minute), now.Add(time.Minute)); err != nil || len(touched) != 1 || touched[0].ID != "o1" {
+		t.Fatalf("touched today: %v %v", touched, err)
+	}
+	if touched, _ := s.Touched(ctx, now.Add(time.Hour), now.Add(2*time.Hour)); len(touched) != 0 {
+		t.Fatalf("touched later: %v", touched)
+	}
 	if _, err := s.Order(ctx, "nope"); fault.ReasonOf(err) != domain.ReasonOrderNotFound {
 		t.Fatal(err)
 	}
