@@ -1,4 +1,4 @@
-package app
+package app_test
 
 import (
 	"context"
@@ -11,37 +11,39 @@ import (
 
 	"siyu.dev/pkg/clock"
 	"siyu.dev/pkg/fault"
+	"siyu.dev/services/order/internal/app"
 	"siyu.dev/services/order/internal/domain"
+	"siyu.dev/services/order/internal/memstore"
 )
 
 type world struct {
-	store    *memStore
+	store    *memstore.Store
 	shop     *shop
 	pay      *sandbox
 	clk      *clock.Fake
-	carts    *Carts
-	checkout *Checkout
-	orders   *Orders
-	payments *Payments
-	sweeper  *Sweeper
+	carts    *app.Carts
+	checkout *app.Checkout
+	orders   *app.Orders
+	payments *app.Payments
+	sweeper  *app.Sweeper
 }
 
 func newWorld(t *testing.T) *world {
 	t.Helper()
-	w := &world{store: newMemStore(), shop: newShop(), pay: newSandbox(), clk: clock.NewFake(time.Date(2026, 12, 1, 2, 0, 0, 0, time.UTC))}
-	set := DefaultSettings()
-	w.carts = NewCarts(w.store, w.shop, w.clk)
-	w.checkout = NewCheckout(w.store, w.store, w.store, w.shop, w.shop, w.shop, domain.NoPromotions{}, set, w.clk)
-	w.checkout.settle = 5 * time.Second
-	w.orders = NewOrders(w.store, w.shop, w.shop, set.Timing, w.clk)
-	w.payments = NewPayments(w.store, w.shop, w.shop, []Provider{w.pay}, set.Timing, w.clk)
-	w.sweeper = NewSweeper(w.store, w.shop, w.shop, w.payments, set.Timing, w.clk)
+	w := &world{store: memstore.New(), shop: newShop(), pay: newSandbox(), clk: clock.NewFake(time.Date(2026, 12, 1, 2, 0, 0, 0, time.UTC))}
+	set := app.DefaultSettings()
+	w.carts = app.NewCarts(w.store, w.shop, w.clk)
+	w.checkout = app.NewCheckout(w.store, w.store, w.store, w.shop, w.shop, w.shop, domain.NoPromotions{}, set, w.clk)
+	app.SettleWithin(w.checkout, 5*time.Second)
+	w.orders = app.NewOrders(w.store, w.shop, w.shop, set.Timing, w.clk)
+	w.payments = app.NewPayments(w.store, w.shop, w.shop, []app.Provider{w.pay}, set.Timing, w.clk)
+	w.sweeper = app.NewSweeper(w.store, w.shop, w.shop, w.payments, set.Timing, w.clk)
 	return w
 }
 
 var addr = domain.Address{Name: "张三", Phone: "13800138000", Province: "上海市", City: "上海市", District: "浦东新区", Detail: "世纪大道 1 号"}
 
-func (w *world) quote(t *testing.T, member string, points int64, lines ...[3]any) Quote {
+func (w *world) quote(t *testing.T, member string, points int64, lines ...[3]any) app.Quote {
 	t.Helper()
 	ctx := context.Background()
 	for _, l := range lines {
@@ -49,7 +51,7 @@ func (w *world) quote(t *testing.T, member string, points int64, lines ...[3]any
 			t.Fatal(err)
 		}
 	}
-	q, err := w.checkout.Quote(ctx, QuoteInput{MemberID: member, Address: addr, PointsToUse: points})
+	q, err := w.checkout.Quote(ctx, app.QuoteInput{MemberID: member, Address: addr, PointsToUse: points})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -58,7 +60,7 @@ func (w *world) quote(t *testing.T, member string, points int64, lines ...[3]any
 
 func (w *world) notify(t *testing.T, o domain.Order, fen int64) error {
 	t.Helper()
-	_, err := w.payments.HandleNotification(context.Background(), "sandbox", http.Header{"X-Signature": {"ok"}}, fmt.Appendf(nil, "%s:%d", PaymentID(o.ID, "sandbox"), fen))
+	_, err := w.payments.HandleNotification(context.Background(), "sandbox", http.Header{"X-Signature": {"ok"}}, fmt.Appendf(nil, "%s:%d", app.PaymentID(o.ID, "sandbox"), fen))
 	return err
 }
 
@@ -79,7 +81,7 @@ func TestHappyPathThroughTheLifecycle(t *testing.T) {
 	if q.Pricing.GoodsFen() != 7990 || q.Pricing.DiscountFen(domain.SourceMemberLevel) != 399 || q.Pricing.PointsUsed != 500 || q.Pricing.ShippingFen != 1000 || q.Pricing.TotalFen() != 7990-399-500+1000 {
 		t.Fatalf("quote %+v", q.Pricing)
 	}
-	o, err := w.checkout.Place(ctx, PlaceInput{MemberID: "m1", RequestID: "r1", QuoteID: q.ID, Channel: "h5"})
+	o, err := w.checkout.Place(ctx, app.PlaceInput{MemberID: "m1", RequestID: "r1", QuoteID: q.ID, Channel: "h5"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -93,7 +95,7 @@ func TestHappyPathThroughTheLifecycle(t *testing.T) {
 		t.Errorf("paying another member's order: %v", err)
 	}
 	res, err := w.payments.Pay(ctx, "m1", o.ID, "", "")
-	if err != nil || res.AmountFen != o.TotalFen || res.PaymentID != PaymentID(o.ID, "sandbox") {
+	if err != nil || res.AmountFen != o.TotalFen || res.PaymentID != app.PaymentID(o.ID, "sandbox") {
 		t.Fatalf("pay: %+v %v", res, err)
 	}
 	if _, err := w.payments.HandleNotification(ctx, "sandbox", http.Header{}, []byte(res.PaymentID+":1")); fault.ReasonOf(err) != domain.ReasonNotificationInvalid {
@@ -134,8 +136,8 @@ func TestHappyPathThroughTheLifecycle(t *testing.T) {
 		t.Fatal(got.Status)
 	}
 	want := []string{"created", "paid", "shipped", "received", "completed"}
-	if fmt.Sprint(w.store.subjects()) != fmt.Sprint(want) {
-		t.Errorf("events %v, want %v", w.store.subjects(), want)
+	if fmt.Sprint(w.store.Subjects()) != fmt.Sprint(want) {
+		t.Errorf("events %v, want %v", w.store.Subjects(), want)
 	}
 }
 
@@ -143,7 +145,7 @@ func TestRequestIDIsIdempotent(t *testing.T) {
 	w := newWorld(t)
 	ctx := context.Background()
 	q := w.quote(t, "m1", 0, [3]any{"p1", "s1", 1})
-	q2, _ := w.checkout.Quote(ctx, QuoteInput{MemberID: "m1", Address: addr})
+	q2, _ := w.checkout.Quote(ctx, app.QuoteInput{MemberID: "m1", Address: addr})
 	var wg sync.WaitGroup
 	ids := make([]string, 50)
 	errs := make([]error, 50)
@@ -151,7 +153,7 @@ func TestRequestIDIsIdempotent(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			o, err := w.checkout.Place(ctx, PlaceInput{MemberID: "m1", RequestID: "same", QuoteID: q.ID})
+			o, err := w.checkout.Place(ctx, app.PlaceInput{MemberID: "m1", RequestID: "same", QuoteID: q.ID})
 			ids[i], errs[i] = o.ID, err
 		}()
 	}
@@ -161,20 +163,20 @@ func TestRequestIDIsIdempotent(t *testing.T) {
 			t.Fatalf("repeat %d: %s %v (first %s)", i, ids[i], errs[i], ids[0])
 		}
 	}
-	if n := w.store.count(domain.StatusPendingPayment); n != 1 || w.shop.available("s1") != 99 {
+	if n := w.store.Count(domain.StatusPendingPayment); n != 1 || w.shop.available("s1") != 99 {
 		t.Fatalf("%d orders, stock %d", n, w.shop.available("s1"))
 	}
-	_, err := w.checkout.Place(ctx, PlaceInput{MemberID: "m1", RequestID: "same", QuoteID: q2.ID})
+	_, err := w.checkout.Place(ctx, app.PlaceInput{MemberID: "m1", RequestID: "same", QuoteID: q2.ID})
 	wantReason(t, err, domain.ReasonRequestIDReused)
 	// Another member's quote is not found, and their request ids are their own.
-	_, err = w.checkout.Place(ctx, PlaceInput{MemberID: "m2", RequestID: "same", QuoteID: q.ID})
+	_, err = w.checkout.Place(ctx, app.PlaceInput{MemberID: "m2", RequestID: "same", QuoteID: q.ID})
 	wantReason(t, err, domain.ReasonQuoteNotFound)
 }
 
 func TestNoOversellUnderConcurrentBuyers(t *testing.T) {
 	w := newWorld(t)
 	ctx := context.Background()
-	var quotes []Quote
+	var quotes []app.Quote
 	for i := range 200 {
 		quotes = append(quotes, w.quote(t, fmt.Sprint("m", i), 0, [3]any{"p2", "s3", 1}))
 	}
@@ -184,7 +186,7 @@ func TestNoOversellUnderConcurrentBuyers(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			_, err := w.checkout.Place(ctx, PlaceInput{MemberID: fmt.Sprint("m", i), RequestID: "r", QuoteID: q.ID})
+			_, err := w.checkout.Place(ctx, app.PlaceInput{MemberID: fmt.Sprint("m", i), RequestID: "r", QuoteID: q.ID})
 			switch fault.ReasonOf(err) {
 			case "":
 				ok.Add(1)
@@ -201,7 +203,7 @@ func TestNoOversellUnderConcurrentBuyers(t *testing.T) {
 		t.Fatalf("%d orders, %d OUT_OF_STOCK, %d other, stock %d", ok.Load(), out.Load(), other.Load(), w.shop.available("s3"))
 	}
 	// A repeat of a failed request answers the same failure.
-	_, err := w.checkout.Place(ctx, PlaceInput{MemberID: "m0", RequestID: "r", QuoteID: quotes[0].ID})
+	_, err := w.checkout.Place(ctx, app.PlaceInput{MemberID: "m0", RequestID: "r", QuoteID: quotes[0].ID})
 	if err != nil && fault.ReasonOf(err) != domain.ReasonOutOfStock {
 		t.Fatal(err)
 	}
@@ -212,19 +214,19 @@ func TestPriceChangeAndExpiry(t *testing.T) {
 	ctx := context.Background()
 	q := w.quote(t, "m1", 0, [3]any{"p1", "s1", 1})
 	w.shop.setPrice("s1", 2900)
-	_, err := w.checkout.Place(ctx, PlaceInput{MemberID: "m1", RequestID: "r1", QuoteID: q.ID})
+	_, err := w.checkout.Place(ctx, app.PlaceInput{MemberID: "m1", RequestID: "r1", QuoteID: q.ID})
 	wantReason(t, err, domain.ReasonPriceChanged)
-	_, err = w.checkout.Place(ctx, PlaceInput{MemberID: "m1", RequestID: "r1", QuoteID: q.ID})
+	_, err = w.checkout.Place(ctx, app.PlaceInput{MemberID: "m1", RequestID: "r1", QuoteID: q.ID})
 	wantReason(t, err, domain.ReasonPriceChanged) // the first answer again
 	if w.shop.available("s1") != 100 {
 		t.Error("nothing stays reserved")
 	}
-	q, _ = w.checkout.Quote(ctx, QuoteInput{MemberID: "m1", Address: addr})
+	q, _ = w.checkout.Quote(ctx, app.QuoteInput{MemberID: "m1", Address: addr})
 	w.clk.Advance(11 * time.Minute)
-	_, err = w.checkout.Place(ctx, PlaceInput{MemberID: "m1", RequestID: "r2", QuoteID: q.ID})
+	_, err = w.checkout.Place(ctx, app.PlaceInput{MemberID: "m1", RequestID: "r2", QuoteID: q.ID})
 	wantReason(t, err, domain.ReasonQuoteExpired)
 	w.shop.blocked["m1"] = true
-	_, err = w.checkout.Quote(ctx, QuoteInput{MemberID: "m1", Address: addr})
+	_, err = w.checkout.Quote(ctx, app.QuoteInput{MemberID: "m1", Address: addr})
 	wantReason(t, err, domain.ReasonMemberBlocked)
 }
 
@@ -234,15 +236,15 @@ func TestFailedStepsCompensate(t *testing.T) {
 	w.shop.points["m1"] = 300
 	q := w.quote(t, "m1", 300, [3]any{"p1", "s1", 1})
 	w.shop.points["m1"] = 100 // spent elsewhere since the quote
-	_, err := w.checkout.Place(ctx, PlaceInput{MemberID: "m1", RequestID: "r1", QuoteID: q.ID})
+	_, err := w.checkout.Place(ctx, app.PlaceInput{MemberID: "m1", RequestID: "r1", QuoteID: q.ID})
 	wantReason(t, err, domain.ReasonPointsInsufficient)
 	if w.shop.available("s1") != 100 || w.shop.balance("m1") != 100 {
 		t.Fatalf("stock %d points %d after a failed freeze", w.shop.available("s1"), w.shop.balance("m1"))
 	}
 	w.shop.points["m1"] = 300
 	w.shop.down = true
-	q, _ = w.checkout.Quote(ctx, QuoteInput{MemberID: "m1", Address: addr, PointsToUse: 300})
-	_, err = w.checkout.Place(ctx, PlaceInput{MemberID: "m1", RequestID: "r2", QuoteID: q.ID})
+	q, _ = w.checkout.Quote(ctx, app.QuoteInput{MemberID: "m1", Address: addr, PointsToUse: 300})
+	_, err = w.checkout.Place(ctx, app.PlaceInput{MemberID: "m1", RequestID: "r2", QuoteID: q.ID})
 	wantReason(t, err, domain.ReasonServiceBusy)
 	if w.shop.balance("m1") != 300 {
 		t.Fatal("points untouched when stock is unavailable")
@@ -258,8 +260,8 @@ func TestSweeperRepairsACrashAtEveryStep(t *testing.T) {
 			ctx := context.Background()
 			w.shop.points["m1"] = 400
 			q := w.quote(t, "m1", 400, [3]any{"p1", "s1", 2})
-			w.checkout.crash = func(s string) bool { return s == step }
-			if _, err := w.checkout.Place(ctx, PlaceInput{MemberID: "m1", RequestID: "r1", QuoteID: q.ID}); err != errCrashed {
+			app.CrashAfter(w.checkout, func(s string) bool { return s == step })
+			if _, err := w.checkout.Place(ctx, app.PlaceInput{MemberID: "m1", RequestID: "r1", QuoteID: q.ID}); err != app.ErrCrashed {
 				t.Fatal(err)
 			}
 			w.clk.Advance(2 * time.Minute)
@@ -272,7 +274,7 @@ func TestSweeperRepairsACrashAtEveryStep(t *testing.T) {
 			if w.shop.available("s1") != 100 || w.shop.balance("m1") != 400 {
 				t.Fatalf("stock %d points %d", w.shop.available("s1"), w.shop.balance("m1"))
 			}
-			if w.store.count(domain.StatusPlacing) != 0 {
+			if w.store.Count(domain.StatusPlacing) != 0 {
 				t.Fatal("a placing order is left")
 			}
 			if due, _ := w.store.Due(ctx, w.clk.Now().Add(time.Hour), 10); len(due) != 0 {
@@ -287,7 +289,7 @@ func TestDeadlineCancelsAndLatePaymentIsRefunded(t *testing.T) {
 	ctx := context.Background()
 	w.shop.points["m1"] = 200
 	q := w.quote(t, "m1", 200, [3]any{"p1", "s2", 1})
-	o, err := w.checkout.Place(ctx, PlaceInput{MemberID: "m1", RequestID: "r1", QuoteID: q.ID})
+	o, err := w.checkout.Place(ctx, app.PlaceInput{MemberID: "m1", RequestID: "r1", QuoteID: q.ID})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -311,7 +313,7 @@ func TestDeadlineCancelsAndLatePaymentIsRefunded(t *testing.T) {
 	if err := w.notify(t, o, o.TotalFen); err != nil {
 		t.Fatal(err)
 	}
-	if len(w.pay.refunds) != 1 || w.pay.refunds["r"+PaymentID(o.ID, "sandbox")] != o.TotalFen {
+	if len(w.pay.refunds) != 1 || w.pay.refunds["r"+app.PaymentID(o.ID, "sandbox")] != o.TotalFen {
 		t.Fatalf("late payment refunds: %v", w.pay.refunds)
 	}
 	got, _ = w.orders.Mine(ctx, "m1", o.ID)
@@ -324,7 +326,7 @@ func TestReconciliationFindsAPaymentWithoutCallback(t *testing.T) {
 	w := newWorld(t)
 	ctx := context.Background()
 	q := w.quote(t, "m1", 0, [3]any{"p1", "s1", 1})
-	o, _ := w.checkout.Place(ctx, PlaceInput{MemberID: "m1", RequestID: "r1", QuoteID: q.ID})
+	o, _ := w.checkout.Place(ctx, app.PlaceInput{MemberID: "m1", RequestID: "r1", QuoteID: q.ID})
 	res, _ := w.payments.Pay(ctx, "m1", o.ID, "sandbox", "")
 	w.pay.paid[res.PaymentID] = o.TotalFen
 	w.clk.Advance(16 * time.Minute)
@@ -340,7 +342,7 @@ func TestShopperCancelAndOwnership(t *testing.T) {
 	w := newWorld(t)
 	ctx := context.Background()
 	q := w.quote(t, "m1", 0, [3]any{"p1", "s1", 3})
-	o, _ := w.checkout.Place(ctx, PlaceInput{MemberID: "m1", RequestID: "r1", QuoteID: q.ID})
+	o, _ := w.checkout.Place(ctx, app.PlaceInput{MemberID: "m1", RequestID: "r1", QuoteID: q.ID})
 	if _, err := w.orders.Mine(ctx, "m2", o.ID); fault.ReasonOf(err) != domain.ReasonOrderNotFound {
 		t.Errorf("another member's order: %v", err)
 	}
@@ -395,16 +397,16 @@ func TestTwoSweepersActOnceEach(t *testing.T) {
 		m := fmt.Sprint("m", i)
 		w.shop.points[m] = 100
 		q := w.quote(t, m, 100, [3]any{"p1", "s1", 1})
-		o, err := w.checkout.Place(ctx, PlaceInput{MemberID: m, RequestID: "r", QuoteID: q.ID})
+		o, err := w.checkout.Place(ctx, app.PlaceInput{MemberID: m, RequestID: "r", QuoteID: q.ID})
 		if err != nil {
 			t.Fatal(err)
 		}
 		ids = append(ids, o.ID)
 	}
-	other := NewSweeper(w.store, w.shop, w.shop, w.payments, DefaultSettings().Timing, w.clk)
+	other := app.NewSweeper(w.store, w.shop, w.shop, w.payments, app.DefaultSettings().Timing, w.clk)
 	w.clk.Advance(16 * time.Minute)
 	var wg sync.WaitGroup
-	for _, s := range []*Sweeper{w.sweeper, other} {
+	for _, s := range []*app.Sweeper{w.sweeper, other} {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
@@ -417,13 +419,13 @@ func TestTwoSweepersActOnceEach(t *testing.T) {
 	}
 	wg.Wait()
 	cancelled := 0
-	for _, s := range w.store.subjects() {
+	for _, s := range w.store.Subjects() {
 		if s == "cancelled" {
 			cancelled++
 		}
 	}
-	if cancelled != 20 || w.store.count(domain.StatusCancelled) != 20 || w.shop.available("s1") != 100 {
-		t.Fatalf("%d cancelled events, %d cancelled orders, stock %d", cancelled, w.store.count(domain.StatusCancelled), w.shop.available("s1"))
+	if cancelled != 20 || w.store.Count(domain.StatusCancelled) != 20 || w.shop.available("s1") != 100 {
+		t.Fatalf("%d cancelled events, %d cancelled orders, stock %d", cancelled, w.store.Count(domain.StatusCancelled), w.shop.available("s1"))
 	}
 	for i := range 20 {
 		if b := w.shop.balance(fmt.Sprint("m", i)); b != 100 {
@@ -437,7 +439,7 @@ func TestRefundBeforeShipping(t *testing.T) {
 	ctx := context.Background()
 	w.shop.points["m1"] = 100
 	q := w.quote(t, "m1", 100, [3]any{"p1", "s1", 2})
-	o, _ := w.checkout.Place(ctx, PlaceInput{MemberID: "m1", RequestID: "r1", QuoteID: q.ID})
+	o, _ := w.checkout.Place(ctx, app.PlaceInput{MemberID: "m1", RequestID: "r1", QuoteID: q.ID})
 	if _, err := w.orders.Ship(ctx, o.ID, "sf", "1"); fault.ReasonOf(err) != domain.ReasonIllegalTransition {
 		t.Fatal("unpaid orders do not ship")
 	}
@@ -463,7 +465,7 @@ func TestRefundBeforeShipping(t *testing.T) {
 	if _, err := w.orders.Ship(ctx, o.ID, "sf", "1"); fault.ReasonOf(err) != domain.ReasonIllegalTransition {
 		t.Fatal("a refunded order does not ship")
 	}
-	subjects := w.store.subjects()
+	subjects := w.store.Subjects()
 	if subjects[len(subjects)-1] != "refunded" {
 		t.Fatalf("events %v", subjects)
 	}
