@@ -135,6 +135,16 @@ func TestCheckoutThroughGateway(t *testing.T) {
 			t.Fatalf("outcomes %v points %v stock %v", outcomes, points, stock)
 		}
 	})
+	t.Run("a line taken off the shelf says so", func(t *testing.T) {
+		api.expect(t, "POST", "/v1/cart/lines", alice.access, `{"product_id":"co-a","sku_id":"co-a-A","quantity":1}`, 200)
+		api.expect(t, "POST", "/v1/admin/products/co-a:unpublish", owner, `{}`, 200)
+		cart := api.expect(t, "GET", "/v1/cart", alice.access, "", 200)
+		lines, _ := cart["lines"].([]any)
+		if len(lines) != 1 || lines[0].(map[string]any)["problem"] != "OFF_SHELF" || fmt.Sprint(cart["selected_fen"]) != "0" {
+			t.Fatalf("cart %v", cart)
+		}
+		api.expectReason(t, "POST", "/v1/checkout/quotes", alice.access, `{"address":`+shipTo+`}`, 400, "OFF_SHELF")
+	})
 }
 
 // lastOrderEvent is the id of the last event on an ORDER subject, or "".

@@ -95,7 +95,7 @@ func Run(ctx context.Context, c Config) error {
 			stopConns()
 			return nil, err
 		}
-		catalog, inventory, members := clients.NewCatalog(productConn), clients.NewInventory(productConn, tokens), clients.NewMembers(memberConn, tokens)
+		catalog, inventory, members := clients.NewCatalog(productConn, tokens), clients.NewInventory(productConn, tokens), clients.NewMembers(memberConn, tokens)
 		set := c.settings()
 		clk := clock.System
 		payments := app.NewPayments(store, inventory, members, c.Providers, set.Timing, clk)

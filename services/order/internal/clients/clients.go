@@ -60,14 +60,30 @@ func remote(err error) error {
 // notFound reports whether err says the thing does not exist.
 func notFound(err error) bool { return fault.KindOf(err) == fault.NotFound }
 
-// Catalog reads products through the product service's public API.
+// Catalog reads products through the product service's public API, and
+// the back-office read for products the public one no longer shows (taken
+// off the shelf), so a cart line says OFF_SHELF rather than vanishing.
 type Catalog struct {
 	products productv1.ProductServiceClient
+	tokens   *Tokens
 }
 
 // NewCatalog uses conn to the product service.
-func NewCatalog(conn grpc.ClientConnInterface) *Catalog {
-	return &Catalog{products: productv1.NewProductServiceClient(conn)}
+func NewCatalog(conn grpc.ClientConnInterface, tokens *Tokens) *Catalog {
+	return &Catalog{products: productv1.NewProductServiceClient(conn), tokens: tokens}
+}
+
+// hidden reads a product the public API does not show; missing is nil.
+func (c *Catalog) hidden(ctx context.Context, id string) (*productv1.Product, error) {
+	ctx, err := c.tokens.As(ctx)
+	if err != nil {
+		return nil, err
+	}
+	res, err := c.products.AdminGetProduct(ctx, &productv1.AdminGetProductRequest{Id: id})
+	if err = remote(err); notFound(err) {
+		return nil, nil
+	}
+	return res.GetProduct(), err
 }
 
 // Products fetches the products concurrently; missing ones are left out.
@@ -83,15 +99,21 @@ func (c *Catalog) Products(ctx context.Context, ids []string) (map[string]app.Pr
 		go func() {
 			defer wg.Done()
 			res, err := c.products.GetProduct(ctx, &productv1.GetProductRequest{Id: id})
+			p := res.GetProduct()
+			if err = remote(err); notFound(err) {
+				p, err = c.hidden(ctx, id)
+			}
 			mu.Lock()
 			defer mu.Unlock()
-			if err = remote(err); err != nil {
-				if !notFound(err) && first == nil {
+			if err != nil {
+				if first == nil {
 					first = err
 				}
 				return
 			}
-			out[id] = productView(res.GetProduct())
+			if p != nil {
+				out[id] = productView(p)
+			}
 		}()
 	}
 	wg.Wait()
