@@ -83,6 +83,12 @@ func TestCheckoutThroughGateway(t *testing.T) {
 	if got := api.expect(t, "GET", "/v1/admin/orders?member_id="+alice.memberID, owner, "", 200); len(got["orders"].([]any)) != 1 {
 		t.Errorf("operator list %v", got)
 	}
+	if got := api.expect(t, "GET", "/v1/admin/orders?phone=13800138000&min_total_fen=7682&max_total_fen=7682", owner, "", 200); len(got["orders"].([]any)) != 1 {
+		t.Errorf("operator filter by phone and total: %v", got)
+	}
+	if got := api.expect(t, "GET", "/v1/admin/orders?min_total_fen=7683", owner, "", 200); got["orders"] != nil && len(got["orders"].([]any)) != 0 {
+		t.Errorf("operator filter above the total: %v", got)
+	}
 	api.expectReason(t, "POST", "/v1/admin/orders/"+id+":ship", owner, `{"carrier":"shunfeng","tracking_number":"SF1"}`, 400, "ORDER_STATE_INVALID")
 
 	cancelled := api.expect(t, "POST", "/v1/orders/"+id+":cancel", alice.access, `{"reason":"不想要了"}`, 200)

@@ -1574,11 +1574,19 @@ func (x *AdminGetOrderResponse) GetOrder() *Order {
 }
 
 type AdminListOrdersRequest struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	PageSize      int32                  `protobuf:"varint,1,opt,name=page_size,json=pageSize,proto3" json:"page_size,omitempty"`
-	PageToken     string                 `protobuf:"bytes,2,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
-	Status        OrderStatus            `protobuf:"varint,3,opt,name=status,proto3,enum=siyu.order.v1.OrderStatus" json:"status,omitempty"`
-	MemberId      string                 `protobuf:"bytes,4,opt,name=member_id,json=memberId,proto3" json:"member_id,omitempty"`
+	state     protoimpl.MessageState `protogen:"open.v1"`
+	PageSize  int32                  `protobuf:"varint,1,opt,name=page_size,json=pageSize,proto3" json:"page_size,omitempty"`
+	PageToken string                 `protobuf:"bytes,2,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
+	Status    OrderStatus            `protobuf:"varint,3,opt,name=status,proto3,enum=siyu.order.v1.OrderStatus" json:"status,omitempty"`
+	MemberId  string                 `protobuf:"bytes,4,opt,name=member_id,json=memberId,proto3" json:"member_id,omitempty"`
+	// Placed at or after start_time and before end_time.
+	StartTime *timestamppb.Timestamp `protobuf:"bytes,5,opt,name=start_time,json=startTime,proto3" json:"start_time,omitempty"`
+	EndTime   *timestamppb.Timestamp `protobuf:"bytes,6,opt,name=end_time,json=endTime,proto3" json:"end_time,omitempty"`
+	// Phone of the delivery address.
+	Phone string `protobuf:"bytes,7,opt,name=phone,proto3" json:"phone,omitempty"`
+	// Total between min_total_fen and max_total_fen (0: no upper bound).
+	MinTotalFen   int64 `protobuf:"varint,8,opt,name=min_total_fen,json=minTotalFen,proto3" json:"min_total_fen,omitempty"`
+	MaxTotalFen   int64 `protobuf:"varint,9,opt,name=max_total_fen,json=maxTotalFen,proto3" json:"max_total_fen,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1639,6 +1647,41 @@ func (x *AdminListOrdersRequest) GetMemberId() string {
 		return x.MemberId
 	}
 	return ""
+}
+
+func (x *AdminListOrdersRequest) GetStartTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.StartTime
+	}
+	return nil
+}
+
+func (x *AdminListOrdersRequest) GetEndTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.EndTime
+	}
+	return nil
+}
+
+func (x *AdminListOrdersRequest) GetPhone() string {
+	if x != nil {
+		return x.Phone
+	}
+	return ""
+}
+
+func (x *AdminListOrdersRequest) GetMinTotalFen() int64 {
+	if x != nil {
+		return x.MinTotalFen
+	}
+	return 0
+}
+
+func (x *AdminListOrdersRequest) GetMaxTotalFen() int64 {
+	if x != nil {
+		return x.MaxTotalFen
+	}
+	return 0
 }
 
 type AdminListOrdersResponse struct {
@@ -2379,13 +2422,19 @@ const file_siyu_order_v1_order_proto_rawDesc = "" +
 	"\x14AdminGetOrderRequest\x12\x19\n" +
 	"\border_id\x18\x01 \x01(\tR\aorderId\"C\n" +
 	"\x15AdminGetOrderResponse\x12*\n" +
-	"\x05order\x18\x01 \x01(\v2\x14.siyu.order.v1.OrderR\x05order\"\xa5\x01\n" +
+	"\x05order\x18\x01 \x01(\v2\x14.siyu.order.v1.OrderR\x05order\"\xf5\x02\n" +
 	"\x16AdminListOrdersRequest\x12\x1b\n" +
 	"\tpage_size\x18\x01 \x01(\x05R\bpageSize\x12\x1d\n" +
 	"\n" +
 	"page_token\x18\x02 \x01(\tR\tpageToken\x122\n" +
 	"\x06status\x18\x03 \x01(\x0e2\x1a.siyu.order.v1.OrderStatusR\x06status\x12\x1b\n" +
-	"\tmember_id\x18\x04 \x01(\tR\bmemberId\"o\n" +
+	"\tmember_id\x18\x04 \x01(\tR\bmemberId\x129\n" +
+	"\n" +
+	"start_time\x18\x05 \x01(\v2\x1a.google.protobuf.TimestampR\tstartTime\x125\n" +
+	"\bend_time\x18\x06 \x01(\v2\x1a.google.protobuf.TimestampR\aendTime\x12\x14\n" +
+	"\x05phone\x18\a \x01(\tR\x05phone\x12\"\n" +
+	"\rmin_total_fen\x18\b \x01(\x03R\vminTotalFen\x12\"\n" +
+	"\rmax_total_fen\x18\t \x01(\x03R\vmaxTotalFen\"o\n" +
 	"\x17AdminListOrdersResponse\x12,\n" +
 	"\x06orders\x18\x01 \x03(\v2\x14.siyu.order.v1.OrderR\x06orders\x12&\n" +
 	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"p\n" +
@@ -2532,46 +2581,48 @@ var file_siyu_order_v1_order_proto_depIdxs = []int32{
 	5,  // 25: siyu.order.v1.ConfirmReceiptResponse.order:type_name -> siyu.order.v1.Order
 	5,  // 26: siyu.order.v1.AdminGetOrderResponse.order:type_name -> siyu.order.v1.Order
 	0,  // 27: siyu.order.v1.AdminListOrdersRequest.status:type_name -> siyu.order.v1.OrderStatus
-	5,  // 28: siyu.order.v1.AdminListOrdersResponse.orders:type_name -> siyu.order.v1.Order
-	5,  // 29: siyu.order.v1.ShipOrderResponse.order:type_name -> siyu.order.v1.Order
-	5,  // 30: siyu.order.v1.AdminCancelOrderResponse.order:type_name -> siyu.order.v1.Order
-	5,  // 31: siyu.order.v1.RefundOrderResponse.order:type_name -> siyu.order.v1.Order
-	1,  // 32: siyu.order.v1.AdminUpdateOrderRequest.address:type_name -> siyu.order.v1.ShippingAddress
-	36, // 33: siyu.order.v1.AdminUpdateOrderRequest.update_mask:type_name -> google.protobuf.FieldMask
-	5,  // 34: siyu.order.v1.AdminUpdateOrderResponse.order:type_name -> siyu.order.v1.Order
-	6,  // 35: siyu.order.v1.OrderService.QuoteCheckout:input_type -> siyu.order.v1.QuoteCheckoutRequest
-	8,  // 36: siyu.order.v1.OrderService.CreateOrder:input_type -> siyu.order.v1.CreateOrderRequest
-	10, // 37: siyu.order.v1.OrderService.GetMyOrder:input_type -> siyu.order.v1.GetMyOrderRequest
-	12, // 38: siyu.order.v1.OrderService.ListMyOrders:input_type -> siyu.order.v1.ListMyOrdersRequest
-	14, // 39: siyu.order.v1.OrderService.CancelMyOrder:input_type -> siyu.order.v1.CancelMyOrderRequest
-	16, // 40: siyu.order.v1.OrderService.PayOrder:input_type -> siyu.order.v1.PayOrderRequest
-	18, // 41: siyu.order.v1.OrderService.ConfirmReceipt:input_type -> siyu.order.v1.ConfirmReceiptRequest
-	20, // 42: siyu.order.v1.OrderAdminService.AdminGetOrder:input_type -> siyu.order.v1.AdminGetOrderRequest
-	22, // 43: siyu.order.v1.OrderAdminService.AdminListOrders:input_type -> siyu.order.v1.AdminListOrdersRequest
-	24, // 44: siyu.order.v1.OrderAdminService.ShipOrder:input_type -> siyu.order.v1.ShipOrderRequest
-	26, // 45: siyu.order.v1.OrderAdminService.AdminCancelOrder:input_type -> siyu.order.v1.AdminCancelOrderRequest
-	28, // 46: siyu.order.v1.OrderAdminService.RefundOrder:input_type -> siyu.order.v1.RefundOrderRequest
-	30, // 47: siyu.order.v1.OrderAdminService.AdminUpdateOrder:input_type -> siyu.order.v1.AdminUpdateOrderRequest
-	32, // 48: siyu.order.v1.OrderAdminService.GetOrderStats:input_type -> siyu.order.v1.GetOrderStatsRequest
-	7,  // 49: siyu.order.v1.OrderService.QuoteCheckout:output_type -> siyu.order.v1.QuoteCheckoutResponse
-	9,  // 50: siyu.order.v1.OrderService.CreateOrder:output_type -> siyu.order.v1.CreateOrderResponse
-	11, // 51: siyu.order.v1.OrderService.GetMyOrder:output_type -> siyu.order.v1.GetMyOrderResponse
-	13, // 52: siyu.order.v1.OrderService.ListMyOrders:output_type -> siyu.order.v1.ListMyOrdersResponse
-	15, // 53: siyu.order.v1.OrderService.CancelMyOrder:output_type -> siyu.order.v1.CancelMyOrderResponse
-	17, // 54: siyu.order.v1.OrderService.PayOrder:output_type -> siyu.order.v1.PayOrderResponse
-	19, // 55: siyu.order.v1.OrderService.ConfirmReceipt:output_type -> siyu.order.v1.ConfirmReceiptResponse
-	21, // 56: siyu.order.v1.OrderAdminService.AdminGetOrder:output_type -> siyu.order.v1.AdminGetOrderResponse
-	23, // 57: siyu.order.v1.OrderAdminService.AdminListOrders:output_type -> siyu.order.v1.AdminListOrdersResponse
-	25, // 58: siyu.order.v1.OrderAdminService.ShipOrder:output_type -> siyu.order.v1.ShipOrderResponse
-	27, // 59: siyu.order.v1.OrderAdminService.AdminCancelOrder:output_type -> siyu.order.v1.AdminCancelOrderResponse
-	29, // 60: siyu.order.v1.OrderAdminService.RefundOrder:output_type -> siyu.order.v1.RefundOrderResponse
-	31, // 61: siyu.order.v1.OrderAdminService.AdminUpdateOrder:output_type -> siyu.order.v1.AdminUpdateOrderResponse
-	33, // 62: siyu.order.v1.OrderAdminService.GetOrderStats:output_type -> siyu.order.v1.GetOrderStatsResponse
-	49, // [49:63] is the sub-list for method output_type
-	35, // [35:49] is the sub-list for method input_type
-	35, // [35:35] is the sub-list for extension type_name
-	35, // [35:35] is the sub-list for extension extendee
-	0,  // [0:35] is the sub-list for field type_name
+	35, // 28: siyu.order.v1.AdminListOrdersRequest.start_time:type_name -> google.protobuf.Timestamp
+	35, // 29: siyu.order.v1.AdminListOrdersRequest.end_time:type_name -> google.protobuf.Timestamp
+	5,  // 30: siyu.order.v1.AdminListOrdersResponse.orders:type_name -> siyu.order.v1.Order
+	5,  // 31: siyu.order.v1.ShipOrderResponse.order:type_name -> siyu.order.v1.Order
+	5,  // 32: siyu.order.v1.AdminCancelOrderResponse.order:type_name -> siyu.order.v1.Order
+	5,  // 33: siyu.order.v1.RefundOrderResponse.order:type_name -> siyu.order.v1.Order
+	1,  // 34: siyu.order.v1.AdminUpdateOrderRequest.address:type_name -> siyu.order.v1.ShippingAddress
+	36, // 35: siyu.order.v1.AdminUpdateOrderRequest.update_mask:type_name -> google.protobuf.FieldMask
+	5,  // 36: siyu.order.v1.AdminUpdateOrderResponse.order:type_name -> siyu.order.v1.Order
+	6,  // 37: siyu.order.v1.OrderService.QuoteCheckout:input_type -> siyu.order.v1.QuoteCheckoutRequest
+	8,  // 38: siyu.order.v1.OrderService.CreateOrder:input_type -> siyu.order.v1.CreateOrderRequest
+	10, // 39: siyu.order.v1.OrderService.GetMyOrder:input_type -> siyu.order.v1.GetMyOrderRequest
+	12, // 40: siyu.order.v1.OrderService.ListMyOrders:input_type -> siyu.order.v1.ListMyOrdersRequest
+	14, // 41: siyu.order.v1.OrderService.CancelMyOrder:input_type -> siyu.order.v1.CancelMyOrderRequest
+	16, // 42: siyu.order.v1.OrderService.PayOrder:input_type -> siyu.order.v1.PayOrderRequest
+	18, // 43: siyu.order.v1.OrderService.ConfirmReceipt:input_type -> siyu.order.v1.ConfirmReceiptRequest
+	20, // 44: siyu.order.v1.OrderAdminService.AdminGetOrder:input_type -> siyu.order.v1.AdminGetOrderRequest
+	22, // 45: siyu.order.v1.OrderAdminService.AdminListOrders:input_type -> siyu.order.v1.AdminListOrdersRequest
+	24, // 46: siyu.order.v1.OrderAdminService.ShipOrder:input_type -> siyu.order.v1.ShipOrderRequest
+	26, // 47: siyu.order.v1.OrderAdminService.AdminCancelOrder:input_type -> siyu.order.v1.AdminCancelOrderRequest
+	28, // 48: siyu.order.v1.OrderAdminService.RefundOrder:input_type -> siyu.order.v1.RefundOrderRequest
+	30, // 49: siyu.order.v1.OrderAdminService.AdminUpdateOrder:input_type -> siyu.order.v1.AdminUpdateOrderRequest
+	32, // 50: siyu.order.v1.OrderAdminService.GetOrderStats:input_type -> siyu.order.v1.GetOrderStatsRequest
+	7,  // 51: siyu.order.v1.OrderService.QuoteCheckout:output_type -> siyu.order.v1.QuoteCheckoutResponse
+	9,  // 52: siyu.order.v1.OrderService.CreateOrder:output_type -> siyu.order.v1.CreateOrderResponse
+	11, // 53: siyu.order.v1.OrderService.GetMyOrder:output_type -> siyu.order.v1.GetMyOrderResponse
+	13, // 54: siyu.order.v1.OrderService.ListMyOrders:output_type -> siyu.order.v1.ListMyOrdersResponse
+	15, // 55: siyu.order.v1.OrderService.CancelMyOrder:output_type -> siyu.order.v1.CancelMyOrderResponse
+	17, // 56: siyu.order.v1.OrderService.PayOrder:output_type -> siyu.order.v1.PayOrderResponse
+	19, // 57: siyu.order.v1.OrderService.ConfirmReceipt:output_type -> siyu.order.v1.ConfirmReceiptResponse
+	21, // 58: siyu.order.v1.OrderAdminService.AdminGetOrder:output_type -> siyu.order.v1.AdminGetOrderResponse
+	23, // 59: siyu.order.v1.OrderAdminService.AdminListOrders:output_type -> siyu.order.v1.AdminListOrdersResponse
+	25, // 60: siyu.order.v1.OrderAdminService.ShipOrder:output_type -> siyu.order.v1.ShipOrderResponse
+	27, // 61: siyu.order.v1.OrderAdminService.AdminCancelOrder:output_type -> siyu.order.v1.AdminCancelOrderResponse
+	29, // 62: siyu.order.v1.OrderAdminService.RefundOrder:output_type -> siyu.order.v1.RefundOrderResponse
+	31, // 63: siyu.order.v1.OrderAdminService.AdminUpdateOrder:output_type -> siyu.order.v1.AdminUpdateOrderResponse
+	33, // 64: siyu.order.v1.OrderAdminService.GetOrderStats:output_type -> siyu.order.v1.GetOrderStatsResponse
+	51, // [51:65] is the sub-list for method output_type
+	37, // [37:51] is the sub-list for method input_type
+	37, // [37:37] is the sub-list for extension type_name
+	37, // [37:37] is the sub-list for extension extendee
+	0,  // [0:37] is the sub-list for field type_name
 }
 
 func init() { file_siyu_order_v1_order_proto_init() }

@@ -358,11 +358,11 @@ func TestShopperCancelAndOwnership(t *testing.T) {
 	if _, err := w.orders.Ship(ctx, o.ID, "sf", "1"); fault.ReasonOf(err) != domain.ReasonIllegalTransition {
 		t.Errorf("shipping a cancelled order: %v", err)
 	}
-	list, _ := w.orders.List(ctx, "m1", "", "", 10)
+	list, _ := w.orders.List(ctx, domain.OrderFilter{MemberID: "m1"}, "", 10)
 	if len(list) != 1 {
 		t.Errorf("list: %d", len(list))
 	}
-	if list, _ := w.orders.List(ctx, "m2", "", "", 10); len(list) != 0 {
+	if list, _ := w.orders.List(ctx, domain.OrderFilter{MemberID: "m2"}, "", 10); len(list) != 0 {
 		t.Error("another member sees no orders")
 	}
 }

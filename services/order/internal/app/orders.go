@@ -54,9 +54,12 @@ func (s *Orders) Any(ctx context.Context, id string) (domain.Order, error) {
 	return o, nil
 }
 
-// List pages through orders, newest first ("" member: everyone's).
-func (s *Orders) List(ctx context.Context, memberID string, status domain.Status, after string, limit int) ([]domain.Order, error) {
-	return s.store.List(ctx, memberID, status, after, limit)
+// List pages through the orders f selects, newest first.
+func (s *Orders) List(ctx context.Context, f domain.OrderFilter, after string, limit int) ([]domain.Order, error) {
+	if f.MinFen < 0 || f.MaxFen < 0 || (f.MaxFen > 0 && f.MaxFen < f.MinFen) || (!f.To.IsZero() && f.To.Before(f.From)) {
+		return nil, fault.New(fault.Invalid, domain.ReasonArgumentInvalid, "the ranges of the filter are empty or negative", "field", "filter")
+	}
+	return s.store.List(ctx, f, after, limit)
 }
 
 // Cancel cancels an unpaid order: the order turns CANCELLED first (so a

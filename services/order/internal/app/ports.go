@@ -63,9 +63,9 @@ type OrderStore interface {
 	// and appends events to the order's outbox in the same write; otherwise
 	// ErrStale.
 	Update(ctx context.Context, o domain.Order, events ...natsx.Event) (domain.Order, error)
-	// ListByMember pages through a member's visible orders, newest first;
-	// memberID "" lists everyone's. status "" is any.
-	List(ctx context.Context, memberID string, status domain.Status, after string, limit int) ([]domain.Order, error)
+	// List pages through the visible orders f selects, newest first,
+	// after the order id after ("" from the newest).
+	List(ctx context.Context, f domain.OrderFilter, after string, limit int) ([]domain.Order, error)
 	// Touched returns orders placed, paid, cancelled or refunded between
 	// from and to (operators' daily counts; it may scan).
 	Touched(ctx context.Context, from, to time.Time) ([]domain.Order, error)

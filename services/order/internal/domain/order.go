@@ -232,3 +232,22 @@ func (o *Order) ChangeAddress(a Address, now time.Time) error {
 	o.Address, o.UpdatedAt = a, now
 	return nil
 }
+
+// OrderFilter selects orders in listings; zero fields select everything.
+type OrderFilter struct {
+	MemberID string
+	Status   Status
+	// Placed in [From, To).
+	From, To time.Time
+	// Phone of the delivery address.
+	Phone string
+	// Total in [MinFen, MaxFen]; MaxFen 0 is no upper bound.
+	MinFen, MaxFen int64
+}
+
+// Matches reports whether o is selected.
+func (f OrderFilter) Matches(o Order) bool {
+	return o.Status.Visible() && (f.MemberID == "" || o.MemberID == f.MemberID) && (f.Status == "" || o.Status == f.Status) &&
+		(f.From.IsZero() || !o.CreatedAt.Before(f.From)) && (f.To.IsZero() || o.CreatedAt.Before(f.To)) &&
+		(f.Phone == "" || o.Address.Phone == f.Phone) && o.TotalFen >= f.MinFen && (f.MaxFen == 0 || o.TotalFen <= f.MaxFen)
+}

@@ -5,6 +5,7 @@ package grpcapi
 import (
 	"context"
 	"encoding/base64"
+	"fmt"
 	"strings"
 
 	"google.golang.org/grpc"
@@ -112,18 +113,17 @@ func pageSize(n int32) (int, error) {
 }
 
 // list pages through orders and makes the next token.
-func list(ctx context.Context, o *app.Orders, memberID string, st orderv1.OrderStatus, size int32, tok string) ([]*orderv1.Order, string, error) {
+func list(ctx context.Context, o *app.Orders, f domain.OrderFilter, size int32, tok string) ([]*orderv1.Order, string, error) {
 	n, err := pageSize(size)
 	if err != nil {
 		return nil, "", err
 	}
-	filter := memberID + "|" + st.String()
+	filter := fmt.Sprintf("%+v", f)
 	after, err := decodeToken(tok, filter)
 	if err != nil {
 		return nil, "", err
 	}
-	status := statusFromProto(st)
-	got, err := o.List(ctx, memberID, status, after, n+1)
+	got, err := o.List(ctx, f, after, n+1)
 	if err != nil {
 		return nil, "", err
 	}

@@ -144,7 +144,7 @@ func (s *orderServer) ListMyOrders(ctx context.Context, req *orderv1.ListMyOrder
 	if err != nil {
 		return nil, err
 	}
-	orders, next, err := list(ctx, s.svc.Orders, m, req.GetStatus(), req.GetPageSize(), req.GetPageToken())
+	orders, next, err := list(ctx, s.svc.Orders, domain.OrderFilter{MemberID: m, Status: statusFromProto(req.GetStatus())}, req.GetPageSize(), req.GetPageToken())
 	if err != nil {
 		return nil, status(ctx, err)
 	}
@@ -201,7 +201,15 @@ func (s *adminServer) AdminGetOrder(ctx context.Context, req *orderv1.AdminGetOr
 }
 
 func (s *adminServer) AdminListOrders(ctx context.Context, req *orderv1.AdminListOrdersRequest) (*orderv1.AdminListOrdersResponse, error) {
-	orders, next, err := list(ctx, s.svc.Orders, req.GetMemberId(), req.GetStatus(), req.GetPageSize(), req.GetPageToken())
+	f := domain.OrderFilter{MemberID: req.GetMemberId(), Status: statusFromProto(req.GetStatus()), Phone: req.GetPhone(),
+		MinFen: req.GetMinTotalFen(), MaxFen: req.GetMaxTotalFen()}
+	if req.GetStartTime() != nil {
+		f.From = req.GetStartTime().AsTime()
+	}
+	if req.GetEndTime() != nil {
+		f.To = req.GetEndTime().AsTime()
+	}
+	orders, next, err := list(ctx, s.svc.Orders, f, req.GetPageSize(), req.GetPageToken())
 	if err != nil {
 		return nil, status(ctx, err)
 	}

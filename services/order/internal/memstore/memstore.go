@@ -119,12 +119,12 @@ func (m *Store) Update(_ context.Context, o domain.Order, evs ...natsx.Event) (d
 	return o, nil
 }
 
-func (m *Store) List(_ context.Context, memberID string, status domain.Status, after string, limit int) ([]domain.Order, error) {
+func (m *Store) List(_ context.Context, f domain.OrderFilter, after string, limit int) ([]domain.Order, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	var out []domain.Order
 	for _, o := range m.orders {
-		if o.Status.Visible() && (memberID == "" || o.MemberID == memberID) && (status == "" || o.Status == status) && (after == "" || o.ID < after) {
+		if f.Matches(o) && (after == "" || o.ID < after) {
 			out = append(out, clone(o))
 		}
 	}

@@ -224,13 +224,33 @@ func (s *Store) Update(ctx context.Context, o domain.Order, events ...natsx.Even
 }
 
 // List pages through visible orders newest first (ids sort by creation).
-func (s *Store) List(ctx context.Context, memberID string, status domain.Status, after string, limit int) ([]domain.Order, error) {
+func (s *Store) List(ctx context.Context, f domain.OrderFilter, after string, limit int) ([]domain.Order, error) {
 	filter := bson.M{"visible": true}
-	if memberID != "" {
-		filter["member_id"] = memberID
+	if f.MemberID != "" {
+		filter["member_id"] = f.MemberID
 	}
-	if status != "" {
-		filter["status"] = status
+	if f.Status != "" {
+		filter["status"] = f.Status
+	}
+	created := bson.M{}
+	if !f.From.IsZero() {
+		created["$gte"] = f.From
+	}
+	if !f.To.IsZero() {
+		created["$lt"] = f.To
+	}
+	if len(created) > 0 {
+		filter["created_at"] = created
+	}
+	if f.Phone != "" {
+		filter["order.address.phone"] = f.Phone
+	}
+	total := bson.M{"$gte": f.MinFen}
+	if f.MaxFen > 0 {
+		total["$lte"] = f.MaxFen
+	}
+	if f.MinFen > 0 || f.MaxFen > 0 {
+		filter["order.totalfen"] = total
 	}
 	if after != "" {
 		filter["_id"] = bson.M{"$lt": after}

@@ -6,6 +6,7 @@ package storetest
 import (
 	"context"
 	"errors"
+	"fmt"
 	"testing"
 	"time"
 
@@ -84,7 +85,7 @@ func Run(t *testing.T, s Stores) {
 	if due, _ := s.Due(ctx, now.Add(time.Minute), 10); len(due) != 1 || due[0].ID != "o1" {
 		t.Fatalf("due: %+v", due)
 	}
-	if list, _ := s.List(ctx, "m1", "", "", 10); len(list) != 0 {
+	if list, _ := s.List(ctx, domain.OrderFilter{MemberID: "m1"}, "", 10); len(list) != 0 {
 		t.Fatal("a placing order is not listed")
 	}
 	_ = o.Do(domain.ActionPlaced, now, domain.DefaultTiming)
@@ -100,13 +101,13 @@ func Run(t *testing.T, s Stores) {
 	if err != nil || back.Status != domain.StatusPendingPayment || back.Version != 2 || !back.PayDeadline.Equal(o.PayDeadline) || back.Lines[0].PayableFen != 1900 {
 		t.Fatalf("%+v %v", back, err)
 	}
-	if list, _ := s.List(ctx, "m1", domain.StatusPendingPayment, "", 10); len(list) != 1 {
+	if list, _ := s.List(ctx, domain.OrderFilter{MemberID: "m1", Status: domain.StatusPendingPayment}, "", 10); len(list) != 1 {
 		t.Fatal("listed once placed")
 	}
-	if list, _ := s.List(ctx, "m1", domain.StatusPaid, "", 10); len(list) != 0 {
+	if list, _ := s.List(ctx, domain.OrderFilter{MemberID: "m1", Status: domain.StatusPaid}, "", 10); len(list) != 0 {
 		t.Fatal("filtered by status")
 	}
-	if list, _ := s.List(ctx, "m2", "", "", 10); len(list) != 0 {
+	if list, _ := s.List(ctx, domain.OrderFilter{MemberID: "m2"}, "", 10); len(list) != 0 {
 		t.Fatal("not another member's")
 	}
 	_ = back.Do(domain.ActionPay, now, domain.DefaultTiming)
@@ -125,17 +126,34 @@ func Run(t *testing.T, s Stores) {
 
 	// Newest first, pages after an id.
 	for i, id := range []string{"o2", "o3", "o4"} {
-		n := domain.Order{ID: id, MemberID: "m3", Status: domain.StatusPendingPayment, Version: 1, CreatedAt: now.Add(time.Duration(i) * time.Second)}
+		n := domain.Order{ID: id, MemberID: "m3", Status: domain.StatusPendingPayment, Version: 1, CreatedAt: now.Add(time.Duration(i) * time.Second),
+			TotalFen: int64(i) * 1000, Address: domain.Address{Phone: "1380000000" + fmt.Sprint(i)}}
 		if err := s.Insert(ctx, n); err != nil {
 			t.Fatal(err)
 		}
 	}
-	page, _ := s.List(ctx, "m3", "", "", 2)
+	page, _ := s.List(ctx, domain.OrderFilter{MemberID: "m3"}, "", 2)
 	if len(page) != 2 || page[0].ID != "o4" || page[1].ID != "o3" {
 		t.Fatalf("page 1: %v", ids(page))
 	}
-	if page, _ = s.List(ctx, "m3", "", "o3", 2); len(page) != 1 || page[0].ID != "o2" {
+	if page, _ = s.List(ctx, domain.OrderFilter{MemberID: "m3"}, "o3", 2); len(page) != 1 || page[0].ID != "o2" {
 		t.Fatalf("page 2: %v", ids(page))
+	}
+	// Operators' filters: placing time, phone and total.
+	cases := []struct {
+		f    domain.OrderFilter
+		want int
+	}{
+		{domain.OrderFilter{From: now.Add(time.Second)}, 2},
+		{domain.OrderFilter{From: now, To: now.Add(time.Second)}, 2}, // o1 and o2
+		{domain.OrderFilter{Phone: "13800000000"}, 1},
+		{domain.OrderFilter{MinFen: 1000}, 3}, // o1, o3, o4
+		{domain.OrderFilter{MinFen: 1000, MaxFen: 1500}, 1},
+	}
+	for _, c := range cases {
+		if got, err := s.List(ctx, c.f, "", 10); err != nil || len(got) != c.want {
+			t.Errorf("filter %+v: %v %v, want %d", c.f, ids(got), err, c.want)
+		}
 	}
 	if err := s.Delete(ctx, "o4"); err != nil {
 		t.Fatal(err)
