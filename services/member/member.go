@@ -181,7 +181,8 @@ func build(c Config, store *mongostore.Store, log *slog.Logger) (*app.Service, e
 	// Codes are echoed only with the logging provider: a real SMS account
 	// never hands its codes to the caller.
 	echo := c.DevMode && c.DevSMSEcho && c.SMSProvider != "aliyun"
-	opt := app.Options{AccessTTL: c.AccessTTL, EchoCode: echo, WeChat: c.wechatProvider(), WeChatAppID: c.WechatAppID, WeChatApps: c.otherWechatProviders()}
+	opt := app.Options{AccessTTL: c.AccessTTL, EchoCode: echo, WeChat: c.wechatProvider(), WeChatAppID: c.WechatAppID, WeChatApps: c.otherWechatProviders(),
+		LoginAttempts: mongostore.LoginAttempts{Store: store}}
 	// The per-network limit protects the SMS budget; echoed codes cost
 	// nothing, and a developer's tests all come from one address.
 	if !echo {

@@ -422,7 +422,7 @@ func (x *Address) GetUpdateTime() *timestamppb.Timestamp {
 type Session struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	Id    string                 `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
-	// "sms" or "wechat".
+	// "sms", "wechat" or, for operators, "password".
 	Method     string                 `protobuf:"bytes,2,opt,name=method,proto3" json:"method,omitempty"`
 	CreateTime *timestamppb.Timestamp `protobuf:"bytes,3,opt,name=create_time,json=createTime,proto3" json:"create_time,omitempty"`
 	ExpireTime *timestamppb.Timestamp `protobuf:"bytes,4,opt,name=expire_time,json=expireTime,proto3" json:"expire_time,omitempty"`
@@ -1007,13 +1007,18 @@ func (x *AdminLoginRequest) GetPassword() string {
 }
 
 type AdminLoginResponse struct {
-	state                 protoimpl.MessageState `protogen:"open.v1"`
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Short-lived (15 minutes); renew it with refresh_token at RefreshToken,
+	// end the session with Logout, as members do.
 	AccessToken           string                 `protobuf:"bytes,1,opt,name=access_token,json=accessToken,proto3" json:"access_token,omitempty"`
 	AccessTokenExpireTime *timestamppb.Timestamp `protobuf:"bytes,2,opt,name=access_token_expire_time,json=accessTokenExpireTime,proto3" json:"access_token_expire_time,omitempty"`
 	Username              string                 `protobuf:"bytes,3,opt,name=username,proto3" json:"username,omitempty"`
 	Roles                 []string               `protobuf:"bytes,4,rep,name=roles,proto3" json:"roles,omitempty"`
-	unknownFields         protoimpl.UnknownFields
-	sizeCache             protoimpl.SizeCache
+	// Rotating refresh token; reusing an old one revokes the session.
+	RefreshToken           string                 `protobuf:"bytes,5,opt,name=refresh_token,json=refreshToken,proto3" json:"refresh_token,omitempty"`
+	RefreshTokenExpireTime *timestamppb.Timestamp `protobuf:"bytes,6,opt,name=refresh_token_expire_time,json=refreshTokenExpireTime,proto3" json:"refresh_token_expire_time,omitempty"`
+	unknownFields          protoimpl.UnknownFields
+	sizeCache              protoimpl.SizeCache
 }
 
 func (x *AdminLoginResponse) Reset() {
@@ -1070,6 +1075,20 @@ func (x *AdminLoginResponse) GetUsername() string {
 func (x *AdminLoginResponse) GetRoles() []string {
 	if x != nil {
 		return x.Roles
+	}
+	return nil
+}
+
+func (x *AdminLoginResponse) GetRefreshToken() string {
+	if x != nil {
+		return x.RefreshToken
+	}
+	return ""
+}
+
+func (x *AdminLoginResponse) GetRefreshTokenExpireTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.RefreshTokenExpireTime
 	}
 	return nil
 }
@@ -1847,6 +1866,174 @@ func (*RevokeMySessionResponse) Descriptor() ([]byte, []int) {
 	return file_siyu_member_v1_member_proto_rawDescGZIP(), []int{29}
 }
 
+type ListOperatorSessionsRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Username      string                 `protobuf:"bytes,1,opt,name=username,proto3" json:"username,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListOperatorSessionsRequest) Reset() {
+	*x = ListOperatorSessionsRequest{}
+	mi := &file_siyu_member_v1_member_proto_msgTypes[30]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListOperatorSessionsRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListOperatorSessionsRequest) ProtoMessage() {}
+
+func (x *ListOperatorSessionsRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_siyu_member_v1_member_proto_msgTypes[30]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListOperatorSessionsRequest.ProtoReflect.Descriptor instead.
+func (*ListOperatorSessionsRequest) Descriptor() ([]byte, []int) {
+	return file_siyu_member_v1_member_proto_rawDescGZIP(), []int{30}
+}
+
+func (x *ListOperatorSessionsRequest) GetUsername() string {
+	if x != nil {
+		return x.Username
+	}
+	return ""
+}
+
+type ListOperatorSessionsResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Sessions      []*Session             `protobuf:"bytes,1,rep,name=sessions,proto3" json:"sessions,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListOperatorSessionsResponse) Reset() {
+	*x = ListOperatorSessionsResponse{}
+	mi := &file_siyu_member_v1_member_proto_msgTypes[31]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListOperatorSessionsResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListOperatorSessionsResponse) ProtoMessage() {}
+
+func (x *ListOperatorSessionsResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_siyu_member_v1_member_proto_msgTypes[31]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListOperatorSessionsResponse.ProtoReflect.Descriptor instead.
+func (*ListOperatorSessionsResponse) Descriptor() ([]byte, []int) {
+	return file_siyu_member_v1_member_proto_rawDescGZIP(), []int{31}
+}
+
+func (x *ListOperatorSessionsResponse) GetSessions() []*Session {
+	if x != nil {
+		return x.Sessions
+	}
+	return nil
+}
+
+type RevokeOperatorSessionsRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Username      string                 `protobuf:"bytes,1,opt,name=username,proto3" json:"username,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *RevokeOperatorSessionsRequest) Reset() {
+	*x = RevokeOperatorSessionsRequest{}
+	mi := &file_siyu_member_v1_member_proto_msgTypes[32]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RevokeOperatorSessionsRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RevokeOperatorSessionsRequest) ProtoMessage() {}
+
+func (x *RevokeOperatorSessionsRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_siyu_member_v1_member_proto_msgTypes[32]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RevokeOperatorSessionsRequest.ProtoReflect.Descriptor instead.
+func (*RevokeOperatorSessionsRequest) Descriptor() ([]byte, []int) {
+	return file_siyu_member_v1_member_proto_rawDescGZIP(), []int{32}
+}
+
+func (x *RevokeOperatorSessionsRequest) GetUsername() string {
+	if x != nil {
+		return x.Username
+	}
+	return ""
+}
+
+type RevokeOperatorSessionsResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *RevokeOperatorSessionsResponse) Reset() {
+	*x = RevokeOperatorSessionsResponse{}
+	mi := &file_siyu_member_v1_member_proto_msgTypes[33]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RevokeOperatorSessionsResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RevokeOperatorSessionsResponse) ProtoMessage() {}
+
+func (x *RevokeOperatorSessionsResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_siyu_member_v1_member_proto_msgTypes[33]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RevokeOperatorSessionsResponse.ProtoReflect.Descriptor instead.
+func (*RevokeOperatorSessionsResponse) Descriptor() ([]byte, []int) {
+	return file_siyu_member_v1_member_proto_rawDescGZIP(), []int{33}
+}
+
 type SearchMembersRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// Exact mainland mobile number.
@@ -1863,7 +2050,7 @@ type SearchMembersRequest struct {
 
 func (x *SearchMembersRequest) Reset() {
 	*x = SearchMembersRequest{}
-	mi := &file_siyu_member_v1_member_proto_msgTypes[30]
+	mi := &file_siyu_member_v1_member_proto_msgTypes[34]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1875,7 +2062,7 @@ func (x *SearchMembersRequest) String() string {
 func (*SearchMembersRequest) ProtoMessage() {}
 
 func (x *SearchMembersRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_siyu_member_v1_member_proto_msgTypes[30]
+	mi := &file_siyu_member_v1_member_proto_msgTypes[34]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1888,7 +2075,7 @@ func (x *SearchMembersRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SearchMembersRequest.ProtoReflect.Descriptor instead.
 func (*SearchMembersRequest) Descriptor() ([]byte, []int) {
-	return file_siyu_member_v1_member_proto_rawDescGZIP(), []int{30}
+	return file_siyu_member_v1_member_proto_rawDescGZIP(), []int{34}
 }
 
 func (x *SearchMembersRequest) GetPhone() string {
@@ -1936,7 +2123,7 @@ type SearchMembersResponse struct {
 
 func (x *SearchMembersResponse) Reset() {
 	*x = SearchMembersResponse{}
-	mi := &file_siyu_member_v1_member_proto_msgTypes[31]
+	mi := &file_siyu_member_v1_member_proto_msgTypes[35]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1948,7 +2135,7 @@ func (x *SearchMembersResponse) String() string {
 func (*SearchMembersResponse) ProtoMessage() {}
 
 func (x *SearchMembersResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_siyu_member_v1_member_proto_msgTypes[31]
+	mi := &file_siyu_member_v1_member_proto_msgTypes[35]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1961,7 +2148,7 @@ func (x *SearchMembersResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SearchMembersResponse.ProtoReflect.Descriptor instead.
 func (*SearchMembersResponse) Descriptor() ([]byte, []int) {
-	return file_siyu_member_v1_member_proto_rawDescGZIP(), []int{31}
+	return file_siyu_member_v1_member_proto_rawDescGZIP(), []int{35}
 }
 
 func (x *SearchMembersResponse) GetMembers() []*Member {
@@ -1989,7 +2176,7 @@ type BlockMemberRequest struct {
 
 func (x *BlockMemberRequest) Reset() {
 	*x = BlockMemberRequest{}
-	mi := &file_siyu_member_v1_member_proto_msgTypes[32]
+	mi := &file_siyu_member_v1_member_proto_msgTypes[36]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2001,7 +2188,7 @@ func (x *BlockMemberRequest) String() string {
 func (*BlockMemberRequest) ProtoMessage() {}
 
 func (x *BlockMemberRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_siyu_member_v1_member_proto_msgTypes[32]
+	mi := &file_siyu_member_v1_member_proto_msgTypes[36]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2014,7 +2201,7 @@ func (x *BlockMemberRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use BlockMemberRequest.ProtoReflect.Descriptor instead.
 func (*BlockMemberRequest) Descriptor() ([]byte, []int) {
-	return file_siyu_member_v1_member_proto_rawDescGZIP(), []int{32}
+	return file_siyu_member_v1_member_proto_rawDescGZIP(), []int{36}
 }
 
 func (x *BlockMemberRequest) GetMemberId() string {
@@ -2040,7 +2227,7 @@ type BlockMemberResponse struct {
 
 func (x *BlockMemberResponse) Reset() {
 	*x = BlockMemberResponse{}
-	mi := &file_siyu_member_v1_member_proto_msgTypes[33]
+	mi := &file_siyu_member_v1_member_proto_msgTypes[37]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2052,7 +2239,7 @@ func (x *BlockMemberResponse) String() string {
 func (*BlockMemberResponse) ProtoMessage() {}
 
 func (x *BlockMemberResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_siyu_member_v1_member_proto_msgTypes[33]
+	mi := &file_siyu_member_v1_member_proto_msgTypes[37]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2065,7 +2252,7 @@ func (x *BlockMemberResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use BlockMemberResponse.ProtoReflect.Descriptor instead.
 func (*BlockMemberResponse) Descriptor() ([]byte, []int) {
-	return file_siyu_member_v1_member_proto_rawDescGZIP(), []int{33}
+	return file_siyu_member_v1_member_proto_rawDescGZIP(), []int{37}
 }
 
 func (x *BlockMemberResponse) GetMember() *Member {
@@ -2084,7 +2271,7 @@ type UnblockMemberRequest struct {
 
 func (x *UnblockMemberRequest) Reset() {
 	*x = UnblockMemberRequest{}
-	mi := &file_siyu_member_v1_member_proto_msgTypes[34]
+	mi := &file_siyu_member_v1_member_proto_msgTypes[38]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2096,7 +2283,7 @@ func (x *UnblockMemberRequest) String() string {
 func (*UnblockMemberRequest) ProtoMessage() {}
 
 func (x *UnblockMemberRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_siyu_member_v1_member_proto_msgTypes[34]
+	mi := &file_siyu_member_v1_member_proto_msgTypes[38]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2109,7 +2296,7 @@ func (x *UnblockMemberRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UnblockMemberRequest.ProtoReflect.Descriptor instead.
 func (*UnblockMemberRequest) Descriptor() ([]byte, []int) {
-	return file_siyu_member_v1_member_proto_rawDescGZIP(), []int{34}
+	return file_siyu_member_v1_member_proto_rawDescGZIP(), []int{38}
 }
 
 func (x *UnblockMemberRequest) GetMemberId() string {
@@ -2128,7 +2315,7 @@ type UnblockMemberResponse struct {
 
 func (x *UnblockMemberResponse) Reset() {
 	*x = UnblockMemberResponse{}
-	mi := &file_siyu_member_v1_member_proto_msgTypes[35]
+	mi := &file_siyu_member_v1_member_proto_msgTypes[39]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2140,7 +2327,7 @@ func (x *UnblockMemberResponse) String() string {
 func (*UnblockMemberResponse) ProtoMessage() {}
 
 func (x *UnblockMemberResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_siyu_member_v1_member_proto_msgTypes[35]
+	mi := &file_siyu_member_v1_member_proto_msgTypes[39]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2153,7 +2340,7 @@ func (x *UnblockMemberResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UnblockMemberResponse.ProtoReflect.Descriptor instead.
 func (*UnblockMemberResponse) Descriptor() ([]byte, []int) {
-	return file_siyu_member_v1_member_proto_rawDescGZIP(), []int{35}
+	return file_siyu_member_v1_member_proto_rawDescGZIP(), []int{39}
 }
 
 func (x *UnblockMemberResponse) GetMember() *Member {
@@ -2177,7 +2364,7 @@ type CreateOperatorRequest struct {
 
 func (x *CreateOperatorRequest) Reset() {
 	*x = CreateOperatorRequest{}
-	mi := &file_siyu_member_v1_member_proto_msgTypes[36]
+	mi := &file_siyu_member_v1_member_proto_msgTypes[40]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2189,7 +2376,7 @@ func (x *CreateOperatorRequest) String() string {
 func (*CreateOperatorRequest) ProtoMessage() {}
 
 func (x *CreateOperatorRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_siyu_member_v1_member_proto_msgTypes[36]
+	mi := &file_siyu_member_v1_member_proto_msgTypes[40]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2202,7 +2389,7 @@ func (x *CreateOperatorRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateOperatorRequest.ProtoReflect.Descriptor instead.
 func (*CreateOperatorRequest) Descriptor() ([]byte, []int) {
-	return file_siyu_member_v1_member_proto_rawDescGZIP(), []int{36}
+	return file_siyu_member_v1_member_proto_rawDescGZIP(), []int{40}
 }
 
 func (x *CreateOperatorRequest) GetUsername() string {
@@ -2236,7 +2423,7 @@ type CreateOperatorResponse struct {
 
 func (x *CreateOperatorResponse) Reset() {
 	*x = CreateOperatorResponse{}
-	mi := &file_siyu_member_v1_member_proto_msgTypes[37]
+	mi := &file_siyu_member_v1_member_proto_msgTypes[41]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2248,7 +2435,7 @@ func (x *CreateOperatorResponse) String() string {
 func (*CreateOperatorResponse) ProtoMessage() {}
 
 func (x *CreateOperatorResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_siyu_member_v1_member_proto_msgTypes[37]
+	mi := &file_siyu_member_v1_member_proto_msgTypes[41]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2261,7 +2448,7 @@ func (x *CreateOperatorResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateOperatorResponse.ProtoReflect.Descriptor instead.
 func (*CreateOperatorResponse) Descriptor() ([]byte, []int) {
-	return file_siyu_member_v1_member_proto_rawDescGZIP(), []int{37}
+	return file_siyu_member_v1_member_proto_rawDescGZIP(), []int{41}
 }
 
 func (x *CreateOperatorResponse) GetUsername() string {
@@ -2286,7 +2473,7 @@ type ListMyAddressesRequest struct {
 
 func (x *ListMyAddressesRequest) Reset() {
 	*x = ListMyAddressesRequest{}
-	mi := &file_siyu_member_v1_member_proto_msgTypes[38]
+	mi := &file_siyu_member_v1_member_proto_msgTypes[42]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2298,7 +2485,7 @@ func (x *ListMyAddressesRequest) String() string {
 func (*ListMyAddressesRequest) ProtoMessage() {}
 
 func (x *ListMyAddressesRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_siyu_member_v1_member_proto_msgTypes[38]
+	mi := &file_siyu_member_v1_member_proto_msgTypes[42]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2311,7 +2498,7 @@ func (x *ListMyAddressesRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListMyAddressesRequest.ProtoReflect.Descriptor instead.
 func (*ListMyAddressesRequest) Descriptor() ([]byte, []int) {
-	return file_siyu_member_v1_member_proto_rawDescGZIP(), []int{38}
+	return file_siyu_member_v1_member_proto_rawDescGZIP(), []int{42}
 }
 
 type ListMyAddressesResponse struct {
@@ -2323,7 +2510,7 @@ type ListMyAddressesResponse struct {
 
 func (x *ListMyAddressesResponse) Reset() {
 	*x = ListMyAddressesResponse{}
-	mi := &file_siyu_member_v1_member_proto_msgTypes[39]
+	mi := &file_siyu_member_v1_member_proto_msgTypes[43]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2335,7 +2522,7 @@ func (x *ListMyAddressesResponse) String() string {
 func (*ListMyAddressesResponse) ProtoMessage() {}
 
 func (x *ListMyAddressesResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_siyu_member_v1_member_proto_msgTypes[39]
+	mi := &file_siyu_member_v1_member_proto_msgTypes[43]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2348,7 +2535,7 @@ func (x *ListMyAddressesResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListMyAddressesResponse.ProtoReflect.Descriptor instead.
 func (*ListMyAddressesResponse) Descriptor() ([]byte, []int) {
-	return file_siyu_member_v1_member_proto_rawDescGZIP(), []int{39}
+	return file_siyu_member_v1_member_proto_rawDescGZIP(), []int{43}
 }
 
 func (x *ListMyAddressesResponse) GetAddresses() []*Address {
@@ -2367,7 +2554,7 @@ type GetMyAddressRequest struct {
 
 func (x *GetMyAddressRequest) Reset() {
 	*x = GetMyAddressRequest{}
-	mi := &file_siyu_member_v1_member_proto_msgTypes[40]
+	mi := &file_siyu_member_v1_member_proto_msgTypes[44]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2379,7 +2566,7 @@ func (x *GetMyAddressRequest) String() string {
 func (*GetMyAddressRequest) ProtoMessage() {}
 
 func (x *GetMyAddressRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_siyu_member_v1_member_proto_msgTypes[40]
+	mi := &file_siyu_member_v1_member_proto_msgTypes[44]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2392,7 +2579,7 @@ func (x *GetMyAddressRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetMyAddressRequest.ProtoReflect.Descriptor instead.
 func (*GetMyAddressRequest) Descriptor() ([]byte, []int) {
-	return file_siyu_member_v1_member_proto_rawDescGZIP(), []int{40}
+	return file_siyu_member_v1_member_proto_rawDescGZIP(), []int{44}
 }
 
 func (x *GetMyAddressRequest) GetAddressId() string {
@@ -2411,7 +2598,7 @@ type GetMyAddressResponse struct {
 
 func (x *GetMyAddressResponse) Reset() {
 	*x = GetMyAddressResponse{}
-	mi := &file_siyu_member_v1_member_proto_msgTypes[41]
+	mi := &file_siyu_member_v1_member_proto_msgTypes[45]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2423,7 +2610,7 @@ func (x *GetMyAddressResponse) String() string {
 func (*GetMyAddressResponse) ProtoMessage() {}
 
 func (x *GetMyAddressResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_siyu_member_v1_member_proto_msgTypes[41]
+	mi := &file_siyu_member_v1_member_proto_msgTypes[45]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2436,7 +2623,7 @@ func (x *GetMyAddressResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetMyAddressResponse.ProtoReflect.Descriptor instead.
 func (*GetMyAddressResponse) Descriptor() ([]byte, []int) {
-	return file_siyu_member_v1_member_proto_rawDescGZIP(), []int{41}
+	return file_siyu_member_v1_member_proto_rawDescGZIP(), []int{45}
 }
 
 func (x *GetMyAddressResponse) GetAddress() *Address {
@@ -2455,7 +2642,7 @@ type CreateMyAddressRequest struct {
 
 func (x *CreateMyAddressRequest) Reset() {
 	*x = CreateMyAddressRequest{}
-	mi := &file_siyu_member_v1_member_proto_msgTypes[42]
+	mi := &file_siyu_member_v1_member_proto_msgTypes[46]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2467,7 +2654,7 @@ func (x *CreateMyAddressRequest) String() string {
 func (*CreateMyAddressRequest) ProtoMessage() {}
 
 func (x *CreateMyAddressRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_siyu_member_v1_member_proto_msgTypes[42]
+	mi := &file_siyu_member_v1_member_proto_msgTypes[46]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2480,7 +2667,7 @@ func (x *CreateMyAddressRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateMyAddressRequest.ProtoReflect.Descriptor instead.
 func (*CreateMyAddressRequest) Descriptor() ([]byte, []int) {
-	return file_siyu_member_v1_member_proto_rawDescGZIP(), []int{42}
+	return file_siyu_member_v1_member_proto_rawDescGZIP(), []int{46}
 }
 
 func (x *CreateMyAddressRequest) GetAddress() *Address {
@@ -2499,7 +2686,7 @@ type CreateMyAddressResponse struct {
 
 func (x *CreateMyAddressResponse) Reset() {
 	*x = CreateMyAddressResponse{}
-	mi := &file_siyu_member_v1_member_proto_msgTypes[43]
+	mi := &file_siyu_member_v1_member_proto_msgTypes[47]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2511,7 +2698,7 @@ func (x *CreateMyAddressResponse) String() string {
 func (*CreateMyAddressResponse) ProtoMessage() {}
 
 func (x *CreateMyAddressResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_siyu_member_v1_member_proto_msgTypes[43]
+	mi := &file_siyu_member_v1_member_proto_msgTypes[47]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2524,7 +2711,7 @@ func (x *CreateMyAddressResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateMyAddressResponse.ProtoReflect.Descriptor instead.
 func (*CreateMyAddressResponse) Descriptor() ([]byte, []int) {
-	return file_siyu_member_v1_member_proto_rawDescGZIP(), []int{43}
+	return file_siyu_member_v1_member_proto_rawDescGZIP(), []int{47}
 }
 
 func (x *CreateMyAddressResponse) GetAddress() *Address {
@@ -2544,7 +2731,7 @@ type UpdateMyAddressRequest struct {
 
 func (x *UpdateMyAddressRequest) Reset() {
 	*x = UpdateMyAddressRequest{}
-	mi := &file_siyu_member_v1_member_proto_msgTypes[44]
+	mi := &file_siyu_member_v1_member_proto_msgTypes[48]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2556,7 +2743,7 @@ func (x *UpdateMyAddressRequest) String() string {
 func (*UpdateMyAddressRequest) ProtoMessage() {}
 
 func (x *UpdateMyAddressRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_siyu_member_v1_member_proto_msgTypes[44]
+	mi := &file_siyu_member_v1_member_proto_msgTypes[48]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2569,7 +2756,7 @@ func (x *UpdateMyAddressRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UpdateMyAddressRequest.ProtoReflect.Descriptor instead.
 func (*UpdateMyAddressRequest) Descriptor() ([]byte, []int) {
-	return file_siyu_member_v1_member_proto_rawDescGZIP(), []int{44}
+	return file_siyu_member_v1_member_proto_rawDescGZIP(), []int{48}
 }
 
 func (x *UpdateMyAddressRequest) GetAddressId() string {
@@ -2595,7 +2782,7 @@ type UpdateMyAddressResponse struct {
 
 func (x *UpdateMyAddressResponse) Reset() {
 	*x = UpdateMyAddressResponse{}
-	mi := &file_siyu_member_v1_member_proto_msgTypes[45]
+	mi := &file_siyu_member_v1_member_proto_msgTypes[49]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2607,7 +2794,7 @@ func (x *UpdateMyAddressResponse) String() string {
 func (*UpdateMyAddressResponse) ProtoMessage() {}
 
 func (x *UpdateMyAddressResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_siyu_member_v1_member_proto_msgTypes[45]
+	mi := &file_siyu_member_v1_member_proto_msgTypes[49]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2620,7 +2807,7 @@ func (x *UpdateMyAddressResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UpdateMyAddressResponse.ProtoReflect.Descriptor instead.
 func (*UpdateMyAddressResponse) Descriptor() ([]byte, []int) {
-	return file_siyu_member_v1_member_proto_rawDescGZIP(), []int{45}
+	return file_siyu_member_v1_member_proto_rawDescGZIP(), []int{49}
 }
 
 func (x *UpdateMyAddressResponse) GetAddress() *Address {
@@ -2639,7 +2826,7 @@ type DeleteMyAddressRequest struct {
 
 func (x *DeleteMyAddressRequest) Reset() {
 	*x = DeleteMyAddressRequest{}
-	mi := &file_siyu_member_v1_member_proto_msgTypes[46]
+	mi := &file_siyu_member_v1_member_proto_msgTypes[50]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2651,7 +2838,7 @@ func (x *DeleteMyAddressRequest) String() string {
 func (*DeleteMyAddressRequest) ProtoMessage() {}
 
 func (x *DeleteMyAddressRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_siyu_member_v1_member_proto_msgTypes[46]
+	mi := &file_siyu_member_v1_member_proto_msgTypes[50]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2664,7 +2851,7 @@ func (x *DeleteMyAddressRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DeleteMyAddressRequest.ProtoReflect.Descriptor instead.
 func (*DeleteMyAddressRequest) Descriptor() ([]byte, []int) {
-	return file_siyu_member_v1_member_proto_rawDescGZIP(), []int{46}
+	return file_siyu_member_v1_member_proto_rawDescGZIP(), []int{50}
 }
 
 func (x *DeleteMyAddressRequest) GetAddressId() string {
@@ -2682,7 +2869,7 @@ type DeleteMyAddressResponse struct {
 
 func (x *DeleteMyAddressResponse) Reset() {
 	*x = DeleteMyAddressResponse{}
-	mi := &file_siyu_member_v1_member_proto_msgTypes[47]
+	mi := &file_siyu_member_v1_member_proto_msgTypes[51]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2694,7 +2881,7 @@ func (x *DeleteMyAddressResponse) String() string {
 func (*DeleteMyAddressResponse) ProtoMessage() {}
 
 func (x *DeleteMyAddressResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_siyu_member_v1_member_proto_msgTypes[47]
+	mi := &file_siyu_member_v1_member_proto_msgTypes[51]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2707,7 +2894,7 @@ func (x *DeleteMyAddressResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DeleteMyAddressResponse.ProtoReflect.Descriptor instead.
 func (*DeleteMyAddressResponse) Descriptor() ([]byte, []int) {
-	return file_siyu_member_v1_member_proto_rawDescGZIP(), []int{47}
+	return file_siyu_member_v1_member_proto_rawDescGZIP(), []int{51}
 }
 
 type ListMemberAddressesRequest struct {
@@ -2719,7 +2906,7 @@ type ListMemberAddressesRequest struct {
 
 func (x *ListMemberAddressesRequest) Reset() {
 	*x = ListMemberAddressesRequest{}
-	mi := &file_siyu_member_v1_member_proto_msgTypes[48]
+	mi := &file_siyu_member_v1_member_proto_msgTypes[52]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2731,7 +2918,7 @@ func (x *ListMemberAddressesRequest) String() string {
 func (*ListMemberAddressesRequest) ProtoMessage() {}
 
 func (x *ListMemberAddressesRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_siyu_member_v1_member_proto_msgTypes[48]
+	mi := &file_siyu_member_v1_member_proto_msgTypes[52]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2744,7 +2931,7 @@ func (x *ListMemberAddressesRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListMemberAddressesRequest.ProtoReflect.Descriptor instead.
 func (*ListMemberAddressesRequest) Descriptor() ([]byte, []int) {
-	return file_siyu_member_v1_member_proto_rawDescGZIP(), []int{48}
+	return file_siyu_member_v1_member_proto_rawDescGZIP(), []int{52}
 }
 
 func (x *ListMemberAddressesRequest) GetMemberId() string {
@@ -2763,7 +2950,7 @@ type ListMemberAddressesResponse struct {
 
 func (x *ListMemberAddressesResponse) Reset() {
 	*x = ListMemberAddressesResponse{}
-	mi := &file_siyu_member_v1_member_proto_msgTypes[49]
+	mi := &file_siyu_member_v1_member_proto_msgTypes[53]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2775,7 +2962,7 @@ func (x *ListMemberAddressesResponse) String() string {
 func (*ListMemberAddressesResponse) ProtoMessage() {}
 
 func (x *ListMemberAddressesResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_siyu_member_v1_member_proto_msgTypes[49]
+	mi := &file_siyu_member_v1_member_proto_msgTypes[53]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2788,7 +2975,7 @@ func (x *ListMemberAddressesResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListMemberAddressesResponse.ProtoReflect.Descriptor instead.
 func (*ListMemberAddressesResponse) Descriptor() ([]byte, []int) {
-	return file_siyu_member_v1_member_proto_rawDescGZIP(), []int{49}
+	return file_siyu_member_v1_member_proto_rawDescGZIP(), []int{53}
 }
 
 func (x *ListMemberAddressesResponse) GetAddresses() []*Address {
@@ -2807,7 +2994,7 @@ type ListMemberSessionsRequest struct {
 
 func (x *ListMemberSessionsRequest) Reset() {
 	*x = ListMemberSessionsRequest{}
-	mi := &file_siyu_member_v1_member_proto_msgTypes[50]
+	mi := &file_siyu_member_v1_member_proto_msgTypes[54]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2819,7 +3006,7 @@ func (x *ListMemberSessionsRequest) String() string {
 func (*ListMemberSessionsRequest) ProtoMessage() {}
 
 func (x *ListMemberSessionsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_siyu_member_v1_member_proto_msgTypes[50]
+	mi := &file_siyu_member_v1_member_proto_msgTypes[54]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2832,7 +3019,7 @@ func (x *ListMemberSessionsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListMemberSessionsRequest.ProtoReflect.Descriptor instead.
 func (*ListMemberSessionsRequest) Descriptor() ([]byte, []int) {
-	return file_siyu_member_v1_member_proto_rawDescGZIP(), []int{50}
+	return file_siyu_member_v1_member_proto_rawDescGZIP(), []int{54}
 }
 
 func (x *ListMemberSessionsRequest) GetMemberId() string {
@@ -2851,7 +3038,7 @@ type ListMemberSessionsResponse struct {
 
 func (x *ListMemberSessionsResponse) Reset() {
 	*x = ListMemberSessionsResponse{}
-	mi := &file_siyu_member_v1_member_proto_msgTypes[51]
+	mi := &file_siyu_member_v1_member_proto_msgTypes[55]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2863,7 +3050,7 @@ func (x *ListMemberSessionsResponse) String() string {
 func (*ListMemberSessionsResponse) ProtoMessage() {}
 
 func (x *ListMemberSessionsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_siyu_member_v1_member_proto_msgTypes[51]
+	mi := &file_siyu_member_v1_member_proto_msgTypes[55]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2876,7 +3063,7 @@ func (x *ListMemberSessionsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListMemberSessionsResponse.ProtoReflect.Descriptor instead.
 func (*ListMemberSessionsResponse) Descriptor() ([]byte, []int) {
-	return file_siyu_member_v1_member_proto_rawDescGZIP(), []int{51}
+	return file_siyu_member_v1_member_proto_rawDescGZIP(), []int{55}
 }
 
 func (x *ListMemberSessionsResponse) GetSessions() []*Session {
@@ -2895,7 +3082,7 @@ type GetMemberOverviewRequest struct {
 
 func (x *GetMemberOverviewRequest) Reset() {
 	*x = GetMemberOverviewRequest{}
-	mi := &file_siyu_member_v1_member_proto_msgTypes[52]
+	mi := &file_siyu_member_v1_member_proto_msgTypes[56]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2907,7 +3094,7 @@ func (x *GetMemberOverviewRequest) String() string {
 func (*GetMemberOverviewRequest) ProtoMessage() {}
 
 func (x *GetMemberOverviewRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_siyu_member_v1_member_proto_msgTypes[52]
+	mi := &file_siyu_member_v1_member_proto_msgTypes[56]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2920,7 +3107,7 @@ func (x *GetMemberOverviewRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetMemberOverviewRequest.ProtoReflect.Descriptor instead.
 func (*GetMemberOverviewRequest) Descriptor() ([]byte, []int) {
-	return file_siyu_member_v1_member_proto_rawDescGZIP(), []int{52}
+	return file_siyu_member_v1_member_proto_rawDescGZIP(), []int{56}
 }
 
 func (x *GetMemberOverviewRequest) GetMemberId() string {
@@ -2944,7 +3131,7 @@ type GetMemberOverviewResponse struct {
 
 func (x *GetMemberOverviewResponse) Reset() {
 	*x = GetMemberOverviewResponse{}
-	mi := &file_siyu_member_v1_member_proto_msgTypes[53]
+	mi := &file_siyu_member_v1_member_proto_msgTypes[57]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2956,7 +3143,7 @@ func (x *GetMemberOverviewResponse) String() string {
 func (*GetMemberOverviewResponse) ProtoMessage() {}
 
 func (x *GetMemberOverviewResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_siyu_member_v1_member_proto_msgTypes[53]
+	mi := &file_siyu_member_v1_member_proto_msgTypes[57]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2969,7 +3156,7 @@ func (x *GetMemberOverviewResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetMemberOverviewResponse.ProtoReflect.Descriptor instead.
 func (*GetMemberOverviewResponse) Descriptor() ([]byte, []int) {
-	return file_siyu_member_v1_member_proto_rawDescGZIP(), []int{53}
+	return file_siyu_member_v1_member_proto_rawDescGZIP(), []int{57}
 }
 
 func (x *GetMemberOverviewResponse) GetMember() *Member {
@@ -3022,7 +3209,7 @@ type CheckSessionRequest struct {
 
 func (x *CheckSessionRequest) Reset() {
 	*x = CheckSessionRequest{}
-	mi := &file_siyu_member_v1_member_proto_msgTypes[54]
+	mi := &file_siyu_member_v1_member_proto_msgTypes[58]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3034,7 +3221,7 @@ func (x *CheckSessionRequest) String() string {
 func (*CheckSessionRequest) ProtoMessage() {}
 
 func (x *CheckSessionRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_siyu_member_v1_member_proto_msgTypes[54]
+	mi := &file_siyu_member_v1_member_proto_msgTypes[58]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3047,7 +3234,7 @@ func (x *CheckSessionRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CheckSessionRequest.ProtoReflect.Descriptor instead.
 func (*CheckSessionRequest) Descriptor() ([]byte, []int) {
-	return file_siyu_member_v1_member_proto_rawDescGZIP(), []int{54}
+	return file_siyu_member_v1_member_proto_rawDescGZIP(), []int{58}
 }
 
 type CheckSessionResponse struct {
@@ -3058,7 +3245,7 @@ type CheckSessionResponse struct {
 
 func (x *CheckSessionResponse) Reset() {
 	*x = CheckSessionResponse{}
-	mi := &file_siyu_member_v1_member_proto_msgTypes[55]
+	mi := &file_siyu_member_v1_member_proto_msgTypes[59]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3070,7 +3257,7 @@ func (x *CheckSessionResponse) String() string {
 func (*CheckSessionResponse) ProtoMessage() {}
 
 func (x *CheckSessionResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_siyu_member_v1_member_proto_msgTypes[55]
+	mi := &file_siyu_member_v1_member_proto_msgTypes[59]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3083,7 +3270,7 @@ func (x *CheckSessionResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CheckSessionResponse.ProtoReflect.Descriptor instead.
 func (*CheckSessionResponse) Descriptor() ([]byte, []int) {
-	return file_siyu_member_v1_member_proto_rawDescGZIP(), []int{55}
+	return file_siyu_member_v1_member_proto_rawDescGZIP(), []int{59}
 }
 
 var File_siyu_member_v1_member_proto protoreflect.FileDescriptor
@@ -3172,12 +3359,14 @@ const file_siyu_member_v1_member_proto_rawDesc = "" +
 	"\x0eLogoutResponse\"K\n" +
 	"\x11AdminLoginRequest\x12\x1a\n" +
 	"\busername\x18\x01 \x01(\tR\busername\x12\x1a\n" +
-	"\bpassword\x18\x02 \x01(\tR\bpassword\"\xbe\x01\n" +
+	"\bpassword\x18\x02 \x01(\tR\bpassword\"\xba\x02\n" +
 	"\x12AdminLoginResponse\x12!\n" +
 	"\faccess_token\x18\x01 \x01(\tR\vaccessToken\x12S\n" +
 	"\x18access_token_expire_time\x18\x02 \x01(\v2\x1a.google.protobuf.TimestampR\x15accessTokenExpireTime\x12\x1a\n" +
 	"\busername\x18\x03 \x01(\tR\busername\x12\x14\n" +
-	"\x05roles\x18\x04 \x03(\tR\x05roles\"\xb8\x01\n" +
+	"\x05roles\x18\x04 \x03(\tR\x05roles\x12#\n" +
+	"\rrefresh_token\x18\x05 \x01(\tR\frefreshToken\x12U\n" +
+	"\x19refresh_token_expire_time\x18\x06 \x01(\v2\x1a.google.protobuf.TimestampR\x16refreshTokenExpireTime\"\xb8\x01\n" +
 	"\x12WechatLoginRequest\x12\x12\n" +
 	"\x04code\x18\x01 \x01(\tR\x04code\x12\x1d\n" +
 	"\n" +
@@ -3223,7 +3412,14 @@ const file_siyu_member_v1_member_proto_rawDesc = "" +
 	"\x16RevokeMySessionRequest\x12\x1d\n" +
 	"\n" +
 	"session_id\x18\x01 \x01(\tR\tsessionId\"\x19\n" +
-	"\x17RevokeMySessionResponse\"\x9e\x01\n" +
+	"\x17RevokeMySessionResponse\"9\n" +
+	"\x1bListOperatorSessionsRequest\x12\x1a\n" +
+	"\busername\x18\x01 \x01(\tR\busername\"S\n" +
+	"\x1cListOperatorSessionsResponse\x123\n" +
+	"\bsessions\x18\x01 \x03(\v2\x17.siyu.member.v1.SessionR\bsessions\";\n" +
+	"\x1dRevokeOperatorSessionsRequest\x12\x1a\n" +
+	"\busername\x18\x01 \x01(\tR\busername\" \n" +
+	"\x1eRevokeOperatorSessionsResponse\"\x9e\x01\n" +
 	"\x14SearchMembersRequest\x12\x14\n" +
 	"\x05phone\x18\x01 \x01(\tR\x05phone\x12\x1a\n" +
 	"\bnickname\x18\x02 \x01(\tR\bnickname\x12\x18\n" +
@@ -3303,8 +3499,7 @@ const file_siyu_member_v1_member_proto_rawDesc = "" +
 	"\x06Logout\x12\x1d.siyu.member.v1.LogoutRequest\x1a\x1e.siyu.member.v1.LogoutResponse\x12S\n" +
 	"\n" +
 	"AdminLogin\x12!.siyu.member.v1.AdminLoginRequest\x1a\".siyu.member.v1.AdminLoginResponse\x12V\n" +
-	"\vWechatLogin\x12\".siyu.member.v1.WechatLoginRequest\x1a#.siyu.member.v1.WechatLoginResponse2\xf6\n" +
-	"\n" +
+	"\vWechatLogin\x12\".siyu.member.v1.WechatLoginRequest\x1a#.siyu.member.v1.WechatLoginResponse2\xe2\f\n" +
 	"\rMemberService\x12D\n" +
 	"\x05GetMe\x12\x1c.siyu.member.v1.GetMeRequest\x1a\x1d.siyu.member.v1.GetMeResponse\x12P\n" +
 	"\tGetMember\x12 .siyu.member.v1.GetMemberRequest\x1a!.siyu.member.v1.GetMemberResponse\x12M\n" +
@@ -3315,7 +3510,9 @@ const file_siyu_member_v1_member_proto_rawDesc = "" +
 	"\rSearchMembers\x12$.siyu.member.v1.SearchMembersRequest\x1a%.siyu.member.v1.SearchMembersResponse\x12V\n" +
 	"\vBlockMember\x12\".siyu.member.v1.BlockMemberRequest\x1a#.siyu.member.v1.BlockMemberResponse\x12\\\n" +
 	"\rUnblockMember\x12$.siyu.member.v1.UnblockMemberRequest\x1a%.siyu.member.v1.UnblockMemberResponse\x12_\n" +
-	"\x0eCreateOperator\x12%.siyu.member.v1.CreateOperatorRequest\x1a&.siyu.member.v1.CreateOperatorResponse\x12S\n" +
+	"\x0eCreateOperator\x12%.siyu.member.v1.CreateOperatorRequest\x1a&.siyu.member.v1.CreateOperatorResponse\x12q\n" +
+	"\x14ListOperatorSessions\x12+.siyu.member.v1.ListOperatorSessionsRequest\x1a,.siyu.member.v1.ListOperatorSessionsResponse\x12w\n" +
+	"\x16RevokeOperatorSessions\x12-.siyu.member.v1.RevokeOperatorSessionsRequest\x1a..siyu.member.v1.RevokeOperatorSessionsResponse\x12S\n" +
 	"\n" +
 	"BindWechat\x12!.siyu.member.v1.BindWechatRequest\x1a\".siyu.member.v1.BindWechatResponse\x12n\n" +
 	"\x13ListMemberAddresses\x12*.siyu.member.v1.ListMemberAddressesRequest\x1a+.siyu.member.v1.ListMemberAddressesResponse\x12k\n" +
@@ -3342,169 +3539,179 @@ func file_siyu_member_v1_member_proto_rawDescGZIP() []byte {
 }
 
 var file_siyu_member_v1_member_proto_enumTypes = make([]protoimpl.EnumInfo, 1)
-var file_siyu_member_v1_member_proto_msgTypes = make([]protoimpl.MessageInfo, 56)
+var file_siyu_member_v1_member_proto_msgTypes = make([]protoimpl.MessageInfo, 60)
 var file_siyu_member_v1_member_proto_goTypes = []any{
-	(Gender)(0),                         // 0: siyu.member.v1.Gender
-	(*Member)(nil),                      // 1: siyu.member.v1.Member
-	(*MarketingConsent)(nil),            // 2: siyu.member.v1.MarketingConsent
-	(*Address)(nil),                     // 3: siyu.member.v1.Address
-	(*Session)(nil),                     // 4: siyu.member.v1.Session
-	(*SendSmsCodeRequest)(nil),          // 5: siyu.member.v1.SendSmsCodeRequest
-	(*SendSmsCodeResponse)(nil),         // 6: siyu.member.v1.SendSmsCodeResponse
-	(*SmsLoginRequest)(nil),             // 7: siyu.member.v1.SmsLoginRequest
-	(*SmsLoginResponse)(nil),            // 8: siyu.member.v1.SmsLoginResponse
-	(*RefreshTokenRequest)(nil),         // 9: siyu.member.v1.RefreshTokenRequest
-	(*RefreshTokenResponse)(nil),        // 10: siyu.member.v1.RefreshTokenResponse
-	(*LogoutRequest)(nil),               // 11: siyu.member.v1.LogoutRequest
-	(*LogoutResponse)(nil),              // 12: siyu.member.v1.LogoutResponse
-	(*AdminLoginRequest)(nil),           // 13: siyu.member.v1.AdminLoginRequest
-	(*AdminLoginResponse)(nil),          // 14: siyu.member.v1.AdminLoginResponse
-	(*WechatLoginRequest)(nil),          // 15: siyu.member.v1.WechatLoginRequest
-	(*WechatLoginResponse)(nil),         // 16: siyu.member.v1.WechatLoginResponse
-	(*BindWechatRequest)(nil),           // 17: siyu.member.v1.BindWechatRequest
-	(*BindWechatResponse)(nil),          // 18: siyu.member.v1.BindWechatResponse
-	(*GetMeRequest)(nil),                // 19: siyu.member.v1.GetMeRequest
-	(*GetMeResponse)(nil),               // 20: siyu.member.v1.GetMeResponse
-	(*GetMemberRequest)(nil),            // 21: siyu.member.v1.GetMemberRequest
-	(*GetMemberResponse)(nil),           // 22: siyu.member.v1.GetMemberResponse
-	(*UpdateMeRequest)(nil),             // 23: siyu.member.v1.UpdateMeRequest
-	(*UpdateMeResponse)(nil),            // 24: siyu.member.v1.UpdateMeResponse
-	(*DeleteMeRequest)(nil),             // 25: siyu.member.v1.DeleteMeRequest
-	(*DeleteMeResponse)(nil),            // 26: siyu.member.v1.DeleteMeResponse
-	(*ListMySessionsRequest)(nil),       // 27: siyu.member.v1.ListMySessionsRequest
-	(*ListMySessionsResponse)(nil),      // 28: siyu.member.v1.ListMySessionsResponse
-	(*RevokeMySessionRequest)(nil),      // 29: siyu.member.v1.RevokeMySessionRequest
-	(*RevokeMySessionResponse)(nil),     // 30: siyu.member.v1.RevokeMySessionResponse
-	(*SearchMembersRequest)(nil),        // 31: siyu.member.v1.SearchMembersRequest
-	(*SearchMembersResponse)(nil),       // 32: siyu.member.v1.SearchMembersResponse
-	(*BlockMemberRequest)(nil),          // 33: siyu.member.v1.BlockMemberRequest
-	(*BlockMemberResponse)(nil),         // 34: siyu.member.v1.BlockMemberResponse
-	(*UnblockMemberRequest)(nil),        // 35: siyu.member.v1.UnblockMemberRequest
-	(*UnblockMemberResponse)(nil),       // 36: siyu.member.v1.UnblockMemberResponse
-	(*CreateOperatorRequest)(nil),       // 37: siyu.member.v1.CreateOperatorRequest
-	(*CreateOperatorResponse)(nil),      // 38: siyu.member.v1.CreateOperatorResponse
-	(*ListMyAddressesRequest)(nil),      // 39: siyu.member.v1.ListMyAddressesRequest
-	(*ListMyAddressesResponse)(nil),     // 40: siyu.member.v1.ListMyAddressesResponse
-	(*GetMyAddressRequest)(nil),         // 41: siyu.member.v1.GetMyAddressRequest
-	(*GetMyAddressResponse)(nil),        // 42: siyu.member.v1.GetMyAddressResponse
-	(*CreateMyAddressRequest)(nil),      // 43: siyu.member.v1.CreateMyAddressRequest
-	(*CreateMyAddressResponse)(nil),     // 44: siyu.member.v1.CreateMyAddressResponse
-	(*UpdateMyAddressRequest)(nil),      // 45: siyu.member.v1.UpdateMyAddressRequest
-	(*UpdateMyAddressResponse)(nil),     // 46: siyu.member.v1.UpdateMyAddressResponse
-	(*DeleteMyAddressRequest)(nil),      // 47: siyu.member.v1.DeleteMyAddressRequest
-	(*DeleteMyAddressResponse)(nil),     // 48: siyu.member.v1.DeleteMyAddressResponse
-	(*ListMemberAddressesRequest)(nil),  // 49: siyu.member.v1.ListMemberAddressesRequest
-	(*ListMemberAddressesResponse)(nil), // 50: siyu.member.v1.ListMemberAddressesResponse
-	(*ListMemberSessionsRequest)(nil),   // 51: siyu.member.v1.ListMemberSessionsRequest
-	(*ListMemberSessionsResponse)(nil),  // 52: siyu.member.v1.ListMemberSessionsResponse
-	(*GetMemberOverviewRequest)(nil),    // 53: siyu.member.v1.GetMemberOverviewRequest
-	(*GetMemberOverviewResponse)(nil),   // 54: siyu.member.v1.GetMemberOverviewResponse
-	(*CheckSessionRequest)(nil),         // 55: siyu.member.v1.CheckSessionRequest
-	(*CheckSessionResponse)(nil),        // 56: siyu.member.v1.CheckSessionResponse
-	(*timestamppb.Timestamp)(nil),       // 57: google.protobuf.Timestamp
-	(*fieldmaskpb.FieldMask)(nil),       // 58: google.protobuf.FieldMask
-	(*MemberLevel)(nil),                 // 59: siyu.member.v1.MemberLevel
-	(*PointsAccount)(nil),               // 60: siyu.member.v1.PointsAccount
-	(*MemberTag)(nil),                   // 61: siyu.member.v1.MemberTag
+	(Gender)(0),                            // 0: siyu.member.v1.Gender
+	(*Member)(nil),                         // 1: siyu.member.v1.Member
+	(*MarketingConsent)(nil),               // 2: siyu.member.v1.MarketingConsent
+	(*Address)(nil),                        // 3: siyu.member.v1.Address
+	(*Session)(nil),                        // 4: siyu.member.v1.Session
+	(*SendSmsCodeRequest)(nil),             // 5: siyu.member.v1.SendSmsCodeRequest
+	(*SendSmsCodeResponse)(nil),            // 6: siyu.member.v1.SendSmsCodeResponse
+	(*SmsLoginRequest)(nil),                // 7: siyu.member.v1.SmsLoginRequest
+	(*SmsLoginResponse)(nil),               // 8: siyu.member.v1.SmsLoginResponse
+	(*RefreshTokenRequest)(nil),            // 9: siyu.member.v1.RefreshTokenRequest
+	(*RefreshTokenResponse)(nil),           // 10: siyu.member.v1.RefreshTokenResponse
+	(*LogoutRequest)(nil),                  // 11: siyu.member.v1.LogoutRequest
+	(*LogoutResponse)(nil),                 // 12: siyu.member.v1.LogoutResponse
+	(*AdminLoginRequest)(nil),              // 13: siyu.member.v1.AdminLoginRequest
+	(*AdminLoginResponse)(nil),             // 14: siyu.member.v1.AdminLoginResponse
+	(*WechatLoginRequest)(nil),             // 15: siyu.member.v1.WechatLoginRequest
+	(*WechatLoginResponse)(nil),            // 16: siyu.member.v1.WechatLoginResponse
+	(*BindWechatRequest)(nil),              // 17: siyu.member.v1.BindWechatRequest
+	(*BindWechatResponse)(nil),             // 18: siyu.member.v1.BindWechatResponse
+	(*GetMeRequest)(nil),                   // 19: siyu.member.v1.GetMeRequest
+	(*GetMeResponse)(nil),                  // 20: siyu.member.v1.GetMeResponse
+	(*GetMemberRequest)(nil),               // 21: siyu.member.v1.GetMemberRequest
+	(*GetMemberResponse)(nil),              // 22: siyu.member.v1.GetMemberResponse
+	(*UpdateMeRequest)(nil),                // 23: siyu.member.v1.UpdateMeRequest
+	(*UpdateMeResponse)(nil),               // 24: siyu.member.v1.UpdateMeResponse
+	(*DeleteMeRequest)(nil),                // 25: siyu.member.v1.DeleteMeRequest
+	(*DeleteMeResponse)(nil),               // 26: siyu.member.v1.DeleteMeResponse
+	(*ListMySessionsRequest)(nil),          // 27: siyu.member.v1.ListMySessionsRequest
+	(*ListMySessionsResponse)(nil),         // 28: siyu.member.v1.ListMySessionsResponse
+	(*RevokeMySessionRequest)(nil),         // 29: siyu.member.v1.RevokeMySessionRequest
+	(*RevokeMySessionResponse)(nil),        // 30: siyu.member.v1.RevokeMySessionResponse
+	(*ListOperatorSessionsRequest)(nil),    // 31: siyu.member.v1.ListOperatorSessionsRequest
+	(*ListOperatorSessionsResponse)(nil),   // 32: siyu.member.v1.ListOperatorSessionsResponse
+	(*RevokeOperatorSessionsRequest)(nil),  // 33: siyu.member.v1.RevokeOperatorSessionsRequest
+	(*RevokeOperatorSessionsResponse)(nil), // 34: siyu.member.v1.RevokeOperatorSessionsResponse
+	(*SearchMembersRequest)(nil),           // 35: siyu.member.v1.SearchMembersRequest
+	(*SearchMembersResponse)(nil),          // 36: siyu.member.v1.SearchMembersResponse
+	(*BlockMemberRequest)(nil),             // 37: siyu.member.v1.BlockMemberRequest
+	(*BlockMemberResponse)(nil),            // 38: siyu.member.v1.BlockMemberResponse
+	(*UnblockMemberRequest)(nil),           // 39: siyu.member.v1.UnblockMemberRequest
+	(*UnblockMemberResponse)(nil),          // 40: siyu.member.v1.UnblockMemberResponse
+	(*CreateOperatorRequest)(nil),          // 41: siyu.member.v1.CreateOperatorRequest
+	(*CreateOperatorResponse)(nil),         // 42: siyu.member.v1.CreateOperatorResponse
+	(*ListMyAddressesRequest)(nil),         // 43: siyu.member.v1.ListMyAddressesRequest
+	(*ListMyAddressesResponse)(nil),        // 44: siyu.member.v1.ListMyAddressesResponse
+	(*GetMyAddressRequest)(nil),            // 45: siyu.member.v1.GetMyAddressRequest
+	(*GetMyAddressResponse)(nil),           // 46: siyu.member.v1.GetMyAddressResponse
+	(*CreateMyAddressRequest)(nil),         // 47: siyu.member.v1.CreateMyAddressRequest
+	(*CreateMyAddressResponse)(nil),        // 48: siyu.member.v1.CreateMyAddressResponse
+	(*UpdateMyAddressRequest)(nil),         // 49: siyu.member.v1.UpdateMyAddressRequest
+	(*UpdateMyAddressResponse)(nil),        // 50: siyu.member.v1.UpdateMyAddressResponse
+	(*DeleteMyAddressRequest)(nil),         // 51: siyu.member.v1.DeleteMyAddressRequest
+	(*DeleteMyAddressResponse)(nil),        // 52: siyu.member.v1.DeleteMyAddressResponse
+	(*ListMemberAddressesRequest)(nil),     // 53: siyu.member.v1.ListMemberAddressesRequest
+	(*ListMemberAddressesResponse)(nil),    // 54: siyu.member.v1.ListMemberAddressesResponse
+	(*ListMemberSessionsRequest)(nil),      // 55: siyu.member.v1.ListMemberSessionsRequest
+	(*ListMemberSessionsResponse)(nil),     // 56: siyu.member.v1.ListMemberSessionsResponse
+	(*GetMemberOverviewRequest)(nil),       // 57: siyu.member.v1.GetMemberOverviewRequest
+	(*GetMemberOverviewResponse)(nil),      // 58: siyu.member.v1.GetMemberOverviewResponse
+	(*CheckSessionRequest)(nil),            // 59: siyu.member.v1.CheckSessionRequest
+	(*CheckSessionResponse)(nil),           // 60: siyu.member.v1.CheckSessionResponse
+	(*timestamppb.Timestamp)(nil),          // 61: google.protobuf.Timestamp
+	(*fieldmaskpb.FieldMask)(nil),          // 62: google.protobuf.FieldMask
+	(*MemberLevel)(nil),                    // 63: siyu.member.v1.MemberLevel
+	(*PointsAccount)(nil),                  // 64: siyu.member.v1.PointsAccount
+	(*MemberTag)(nil),                      // 65: siyu.member.v1.MemberTag
 }
 var file_siyu_member_v1_member_proto_depIdxs = []int32{
-	57, // 0: siyu.member.v1.Member.create_time:type_name -> google.protobuf.Timestamp
+	61, // 0: siyu.member.v1.Member.create_time:type_name -> google.protobuf.Timestamp
 	0,  // 1: siyu.member.v1.Member.gender:type_name -> siyu.member.v1.Gender
 	2,  // 2: siyu.member.v1.Member.marketing_consent:type_name -> siyu.member.v1.MarketingConsent
-	57, // 3: siyu.member.v1.Address.create_time:type_name -> google.protobuf.Timestamp
-	57, // 4: siyu.member.v1.Address.update_time:type_name -> google.protobuf.Timestamp
-	57, // 5: siyu.member.v1.Session.create_time:type_name -> google.protobuf.Timestamp
-	57, // 6: siyu.member.v1.Session.expire_time:type_name -> google.protobuf.Timestamp
-	57, // 7: siyu.member.v1.SmsLoginResponse.access_token_expire_time:type_name -> google.protobuf.Timestamp
-	57, // 8: siyu.member.v1.SmsLoginResponse.refresh_token_expire_time:type_name -> google.protobuf.Timestamp
+	61, // 3: siyu.member.v1.Address.create_time:type_name -> google.protobuf.Timestamp
+	61, // 4: siyu.member.v1.Address.update_time:type_name -> google.protobuf.Timestamp
+	61, // 5: siyu.member.v1.Session.create_time:type_name -> google.protobuf.Timestamp
+	61, // 6: siyu.member.v1.Session.expire_time:type_name -> google.protobuf.Timestamp
+	61, // 7: siyu.member.v1.SmsLoginResponse.access_token_expire_time:type_name -> google.protobuf.Timestamp
+	61, // 8: siyu.member.v1.SmsLoginResponse.refresh_token_expire_time:type_name -> google.protobuf.Timestamp
 	1,  // 9: siyu.member.v1.SmsLoginResponse.member:type_name -> siyu.member.v1.Member
-	57, // 10: siyu.member.v1.RefreshTokenResponse.access_token_expire_time:type_name -> google.protobuf.Timestamp
-	57, // 11: siyu.member.v1.RefreshTokenResponse.refresh_token_expire_time:type_name -> google.protobuf.Timestamp
-	57, // 12: siyu.member.v1.AdminLoginResponse.access_token_expire_time:type_name -> google.protobuf.Timestamp
-	57, // 13: siyu.member.v1.WechatLoginResponse.access_token_expire_time:type_name -> google.protobuf.Timestamp
-	57, // 14: siyu.member.v1.WechatLoginResponse.refresh_token_expire_time:type_name -> google.protobuf.Timestamp
-	1,  // 15: siyu.member.v1.WechatLoginResponse.member:type_name -> siyu.member.v1.Member
-	1,  // 16: siyu.member.v1.BindWechatResponse.member:type_name -> siyu.member.v1.Member
-	1,  // 17: siyu.member.v1.GetMeResponse.member:type_name -> siyu.member.v1.Member
-	1,  // 18: siyu.member.v1.GetMemberResponse.member:type_name -> siyu.member.v1.Member
-	1,  // 19: siyu.member.v1.UpdateMeRequest.member:type_name -> siyu.member.v1.Member
-	58, // 20: siyu.member.v1.UpdateMeRequest.update_mask:type_name -> google.protobuf.FieldMask
-	1,  // 21: siyu.member.v1.UpdateMeResponse.member:type_name -> siyu.member.v1.Member
-	4,  // 22: siyu.member.v1.ListMySessionsResponse.sessions:type_name -> siyu.member.v1.Session
-	1,  // 23: siyu.member.v1.SearchMembersResponse.members:type_name -> siyu.member.v1.Member
-	1,  // 24: siyu.member.v1.BlockMemberResponse.member:type_name -> siyu.member.v1.Member
-	1,  // 25: siyu.member.v1.UnblockMemberResponse.member:type_name -> siyu.member.v1.Member
-	3,  // 26: siyu.member.v1.ListMyAddressesResponse.addresses:type_name -> siyu.member.v1.Address
-	3,  // 27: siyu.member.v1.GetMyAddressResponse.address:type_name -> siyu.member.v1.Address
-	3,  // 28: siyu.member.v1.CreateMyAddressRequest.address:type_name -> siyu.member.v1.Address
-	3,  // 29: siyu.member.v1.CreateMyAddressResponse.address:type_name -> siyu.member.v1.Address
-	3,  // 30: siyu.member.v1.UpdateMyAddressRequest.address:type_name -> siyu.member.v1.Address
-	3,  // 31: siyu.member.v1.UpdateMyAddressResponse.address:type_name -> siyu.member.v1.Address
-	3,  // 32: siyu.member.v1.ListMemberAddressesResponse.addresses:type_name -> siyu.member.v1.Address
-	4,  // 33: siyu.member.v1.ListMemberSessionsResponse.sessions:type_name -> siyu.member.v1.Session
-	1,  // 34: siyu.member.v1.GetMemberOverviewResponse.member:type_name -> siyu.member.v1.Member
-	59, // 35: siyu.member.v1.GetMemberOverviewResponse.level:type_name -> siyu.member.v1.MemberLevel
-	60, // 36: siyu.member.v1.GetMemberOverviewResponse.points:type_name -> siyu.member.v1.PointsAccount
-	61, // 37: siyu.member.v1.GetMemberOverviewResponse.tags:type_name -> siyu.member.v1.MemberTag
-	3,  // 38: siyu.member.v1.GetMemberOverviewResponse.addresses:type_name -> siyu.member.v1.Address
-	4,  // 39: siyu.member.v1.GetMemberOverviewResponse.sessions:type_name -> siyu.member.v1.Session
-	5,  // 40: siyu.member.v1.AuthService.SendSmsCode:input_type -> siyu.member.v1.SendSmsCodeRequest
-	7,  // 41: siyu.member.v1.AuthService.SmsLogin:input_type -> siyu.member.v1.SmsLoginRequest
-	9,  // 42: siyu.member.v1.AuthService.RefreshToken:input_type -> siyu.member.v1.RefreshTokenRequest
-	11, // 43: siyu.member.v1.AuthService.Logout:input_type -> siyu.member.v1.LogoutRequest
-	13, // 44: siyu.member.v1.AuthService.AdminLogin:input_type -> siyu.member.v1.AdminLoginRequest
-	15, // 45: siyu.member.v1.AuthService.WechatLogin:input_type -> siyu.member.v1.WechatLoginRequest
-	19, // 46: siyu.member.v1.MemberService.GetMe:input_type -> siyu.member.v1.GetMeRequest
-	21, // 47: siyu.member.v1.MemberService.GetMember:input_type -> siyu.member.v1.GetMemberRequest
-	23, // 48: siyu.member.v1.MemberService.UpdateMe:input_type -> siyu.member.v1.UpdateMeRequest
-	25, // 49: siyu.member.v1.MemberService.DeleteMe:input_type -> siyu.member.v1.DeleteMeRequest
-	27, // 50: siyu.member.v1.MemberService.ListMySessions:input_type -> siyu.member.v1.ListMySessionsRequest
-	29, // 51: siyu.member.v1.MemberService.RevokeMySession:input_type -> siyu.member.v1.RevokeMySessionRequest
-	31, // 52: siyu.member.v1.MemberService.SearchMembers:input_type -> siyu.member.v1.SearchMembersRequest
-	33, // 53: siyu.member.v1.MemberService.BlockMember:input_type -> siyu.member.v1.BlockMemberRequest
-	35, // 54: siyu.member.v1.MemberService.UnblockMember:input_type -> siyu.member.v1.UnblockMemberRequest
-	37, // 55: siyu.member.v1.MemberService.CreateOperator:input_type -> siyu.member.v1.CreateOperatorRequest
-	17, // 56: siyu.member.v1.MemberService.BindWechat:input_type -> siyu.member.v1.BindWechatRequest
-	49, // 57: siyu.member.v1.MemberService.ListMemberAddresses:input_type -> siyu.member.v1.ListMemberAddressesRequest
-	51, // 58: siyu.member.v1.MemberService.ListMemberSessions:input_type -> siyu.member.v1.ListMemberSessionsRequest
-	53, // 59: siyu.member.v1.MemberService.GetMemberOverview:input_type -> siyu.member.v1.GetMemberOverviewRequest
-	55, // 60: siyu.member.v1.MemberService.CheckSession:input_type -> siyu.member.v1.CheckSessionRequest
-	39, // 61: siyu.member.v1.AddressService.ListMyAddresses:input_type -> siyu.member.v1.ListMyAddressesRequest
-	41, // 62: siyu.member.v1.AddressService.GetMyAddress:input_type -> siyu.member.v1.GetMyAddressRequest
-	43, // 63: siyu.member.v1.AddressService.CreateMyAddress:input_type -> siyu.member.v1.CreateMyAddressRequest
-	45, // 64: siyu.member.v1.AddressService.UpdateMyAddress:input_type -> siyu.member.v1.UpdateMyAddressRequest
-	47, // 65: siyu.member.v1.AddressService.DeleteMyAddress:input_type -> siyu.member.v1.DeleteMyAddressRequest
-	6,  // 66: siyu.member.v1.AuthService.SendSmsCode:output_type -> siyu.member.v1.SendSmsCodeResponse
-	8,  // 67: siyu.member.v1.AuthService.SmsLogin:output_type -> siyu.member.v1.SmsLoginResponse
-	10, // 68: siyu.member.v1.AuthService.RefreshToken:output_type -> siyu.member.v1.RefreshTokenResponse
-	12, // 69: siyu.member.v1.AuthService.Logout:output_type -> siyu.member.v1.LogoutResponse
-	14, // 70: siyu.member.v1.AuthService.AdminLogin:output_type -> siyu.member.v1.AdminLoginResponse
-	16, // 71: siyu.member.v1.AuthService.WechatLogin:output_type -> siyu.member.v1.WechatLoginResponse
-	20, // 72: siyu.member.v1.MemberService.GetMe:output_type -> siyu.member.v1.GetMeResponse
-	22, // 73: siyu.member.v1.MemberService.GetMember:output_type -> siyu.member.v1.GetMemberResponse
-	24, // 74: siyu.member.v1.MemberService.UpdateMe:output_type -> siyu.member.v1.UpdateMeResponse
-	26, // 75: siyu.member.v1.MemberService.DeleteMe:output_type -> siyu.member.v1.DeleteMeResponse
-	28, // 76: siyu.member.v1.MemberService.ListMySessions:output_type -> siyu.member.v1.ListMySessionsResponse
-	30, // 77: siyu.member.v1.MemberService.RevokeMySession:output_type -> siyu.member.v1.RevokeMySessionResponse
-	32, // 78: siyu.member.v1.MemberService.SearchMembers:output_type -> siyu.member.v1.SearchMembersResponse
-	34, // 79: siyu.member.v1.MemberService.BlockMember:output_type -> siyu.member.v1.BlockMemberResponse
-	36, // 80: siyu.member.v1.MemberService.UnblockMember:output_type -> siyu.member.v1.UnblockMemberResponse
-	38, // 81: siyu.member.v1.MemberService.CreateOperator:output_type -> siyu.member.v1.CreateOperatorResponse
-	18, // 82: siyu.member.v1.MemberService.BindWechat:output_type -> siyu.member.v1.BindWechatResponse
-	50, // 83: siyu.member.v1.MemberService.ListMemberAddresses:output_type -> siyu.member.v1.ListMemberAddressesResponse
-	52, // 84: siyu.member.v1.MemberService.ListMemberSessions:output_type -> siyu.member.v1.ListMemberSessionsResponse
-	54, // 85: siyu.member.v1.MemberService.GetMemberOverview:output_type -> siyu.member.v1.GetMemberOverviewResponse
-	56, // 86: siyu.member.v1.MemberService.CheckSession:output_type -> siyu.member.v1.CheckSessionResponse
-	40, // 87: siyu.member.v1.AddressService.ListMyAddresses:output_type -> siyu.member.v1.ListMyAddressesResponse
-	42, // 88: siyu.member.v1.AddressService.GetMyAddress:output_type -> siyu.member.v1.GetMyAddressResponse
-	44, // 89: siyu.member.v1.AddressService.CreateMyAddress:output_type -> siyu.member.v1.CreateMyAddressResponse
-	46, // 90: siyu.member.v1.AddressService.UpdateMyAddress:output_type -> siyu.member.v1.UpdateMyAddressResponse
-	48, // 91: siyu.member.v1.AddressService.DeleteMyAddress:output_type -> siyu.member.v1.DeleteMyAddressResponse
-	66, // [66:92] is the sub-list for method output_type
-	40, // [40:66] is the sub-list for method input_type
-	40, // [40:40] is the sub-list for extension type_name
-	40, // [40:40] is the sub-list for extension extendee
-	0,  // [0:40] is the sub-list for field type_name
+	61, // 10: siyu.member.v1.RefreshTokenResponse.access_token_expire_time:type_name -> google.protobuf.Timestamp
+	61, // 11: siyu.member.v1.RefreshTokenResponse.refresh_token_expire_time:type_name -> google.protobuf.Timestamp
+	61, // 12: siyu.member.v1.AdminLoginResponse.access_token_expire_time:type_name -> google.protobuf.Timestamp
+	61, // 13: siyu.member.v1.AdminLoginResponse.refresh_token_expire_time:type_name -> google.protobuf.Timestamp
+	61, // 14: siyu.member.v1.WechatLoginResponse.access_token_expire_time:type_name -> google.protobuf.Timestamp
+	61, // 15: siyu.member.v1.WechatLoginResponse.refresh_token_expire_time:type_name -> google.protobuf.Timestamp
+	1,  // 16: siyu.member.v1.WechatLoginResponse.member:type_name -> siyu.member.v1.Member
+	1,  // 17: siyu.member.v1.BindWechatResponse.member:type_name -> siyu.member.v1.Member
+	1,  // 18: siyu.member.v1.GetMeResponse.member:type_name -> siyu.member.v1.Member
+	1,  // 19: siyu.member.v1.GetMemberResponse.member:type_name -> siyu.member.v1.Member
+	1,  // 20: siyu.member.v1.UpdateMeRequest.member:type_name -> siyu.member.v1.Member
+	62, // 21: siyu.member.v1.UpdateMeRequest.update_mask:type_name -> google.protobuf.FieldMask
+	1,  // 22: siyu.member.v1.UpdateMeResponse.member:type_name -> siyu.member.v1.Member
+	4,  // 23: siyu.member.v1.ListMySessionsResponse.sessions:type_name -> siyu.member.v1.Session
+	4,  // 24: siyu.member.v1.ListOperatorSessionsResponse.sessions:type_name -> siyu.member.v1.Session
+	1,  // 25: siyu.member.v1.SearchMembersResponse.members:type_name -> siyu.member.v1.Member
+	1,  // 26: siyu.member.v1.BlockMemberResponse.member:type_name -> siyu.member.v1.Member
+	1,  // 27: siyu.member.v1.UnblockMemberResponse.member:type_name -> siyu.member.v1.Member
+	3,  // 28: siyu.member.v1.ListMyAddressesResponse.addresses:type_name -> siyu.member.v1.Address
+	3,  // 29: siyu.member.v1.GetMyAddressResponse.address:type_name -> siyu.member.v1.Address
+	3,  // 30: siyu.member.v1.CreateMyAddressRequest.address:type_name -> siyu.member.v1.Address
+	3,  // 31: siyu.member.v1.CreateMyAddressResponse.address:type_name -> siyu.member.v1.Address
+	3,  // 32: siyu.member.v1.UpdateMyAddressRequest.address:type_name -> siyu.member.v1.Address
+	3,  // 33: siyu.member.v1.UpdateMyAddressResponse.address:type_name -> siyu.member.v1.Address
+	3,  // 34: siyu.member.v1.ListMemberAddressesResponse.addresses:type_name -> siyu.member.v1.Address
+	4,  // 35: siyu.member.v1.ListMemberSessionsResponse.sessions:type_name -> siyu.member.v1.Session
+	1,  // 36: siyu.member.v1.GetMemberOverviewResponse.member:type_name -> siyu.member.v1.Member
+	63, // 37: siyu.member.v1.GetMemberOverviewResponse.level:type_name -> siyu.member.v1.MemberLevel
+	64, // 38: siyu.member.v1.GetMemberOverviewResponse.points:type_name -> siyu.member.v1.PointsAccount
+	65, // 39: siyu.member.v1.GetMemberOverviewResponse.tags:type_name -> siyu.member.v1.MemberTag
+	3,  // 40: siyu.member.v1.GetMemberOverviewResponse.addresses:type_name -> siyu.member.v1.Address
+	4,  // 41: siyu.member.v1.GetMemberOverviewResponse.sessions:type_name -> siyu.member.v1.Session
+	5,  // 42: siyu.member.v1.AuthService.SendSmsCode:input_type -> siyu.member.v1.SendSmsCodeRequest
+	7,  // 43: siyu.member.v1.AuthService.SmsLogin:input_type -> siyu.member.v1.SmsLoginRequest
+	9,  // 44: siyu.member.v1.AuthService.RefreshToken:input_type -> siyu.member.v1.RefreshTokenRequest
+	11, // 45: siyu.member.v1.AuthService.Logout:input_type -> siyu.member.v1.LogoutRequest
+	13, // 46: siyu.member.v1.AuthService.AdminLogin:input_type -> siyu.member.v1.AdminLoginRequest
+	15, // 47: siyu.member.v1.AuthService.WechatLogin:input_type -> siyu.member.v1.WechatLoginRequest
+	19, // 48: siyu.member.v1.MemberService.GetMe:input_type -> siyu.member.v1.GetMeRequest
+	21, // 49: siyu.member.v1.MemberService.GetMember:input_type -> siyu.member.v1.GetMemberRequest
+	23, // 50: siyu.member.v1.MemberService.UpdateMe:input_type -> siyu.member.v1.UpdateMeRequest
+	25, // 51: siyu.member.v1.MemberService.DeleteMe:input_type -> siyu.member.v1.DeleteMeRequest
+	27, // 52: siyu.member.v1.MemberService.ListMySessions:input_type -> siyu.member.v1.ListMySessionsRequest
+	29, // 53: siyu.member.v1.MemberService.RevokeMySession:input_type -> siyu.member.v1.RevokeMySessionRequest
+	35, // 54: siyu.member.v1.MemberService.SearchMembers:input_type -> siyu.member.v1.SearchMembersRequest
+	37, // 55: siyu.member.v1.MemberService.BlockMember:input_type -> siyu.member.v1.BlockMemberRequest
+	39, // 56: siyu.member.v1.MemberService.UnblockMember:input_type -> siyu.member.v1.UnblockMemberRequest
+	41, // 57: siyu.member.v1.MemberService.CreateOperator:input_type -> siyu.member.v1.CreateOperatorRequest
+	31, // 58: siyu.member.v1.MemberService.ListOperatorSessions:input_type -> siyu.member.v1.ListOperatorSessionsRequest
+	33, // 59: siyu.member.v1.MemberService.RevokeOperatorSessions:input_type -> siyu.member.v1.RevokeOperatorSessionsRequest
+	17, // 60: siyu.member.v1.MemberService.BindWechat:input_type -> siyu.member.v1.BindWechatRequest
+	53, // 61: siyu.member.v1.MemberService.ListMemberAddresses:input_type -> siyu.member.v1.ListMemberAddressesRequest
+	55, // 62: siyu.member.v1.MemberService.ListMemberSessions:input_type -> siyu.member.v1.ListMemberSessionsRequest
+	57, // 63: siyu.member.v1.MemberService.GetMemberOverview:input_type -> siyu.member.v1.GetMemberOverviewRequest
+	59, // 64: siyu.member.v1.MemberService.CheckSession:input_type -> siyu.member.v1.CheckSessionRequest
+	43, // 65: siyu.member.v1.AddressService.ListMyAddresses:input_type -> siyu.member.v1.ListMyAddressesRequest
+	45, // 66: siyu.member.v1.AddressService.GetMyAddress:input_type -> siyu.member.v1.GetMyAddressRequest
+	47, // 67: siyu.member.v1.AddressService.CreateMyAddress:input_type -> siyu.member.v1.CreateMyAddressRequest
+	49, // 68: siyu.member.v1.AddressService.UpdateMyAddress:input_type -> siyu.member.v1.UpdateMyAddressRequest
+	51, // 69: siyu.member.v1.AddressService.DeleteMyAddress:input_type -> siyu.member.v1.DeleteMyAddressRequest
+	6,  // 70: siyu.member.v1.AuthService.SendSmsCode:output_type -> siyu.member.v1.SendSmsCodeResponse
+	8,  // 71: siyu.member.v1.AuthService.SmsLogin:output_type -> siyu.member.v1.SmsLoginResponse
+	10, // 72: siyu.member.v1.AuthService.RefreshToken:output_type -> siyu.member.v1.RefreshTokenResponse
+	12, // 73: siyu.member.v1.AuthService.Logout:output_type -> siyu.member.v1.LogoutResponse
+	14, // 74: siyu.member.v1.AuthService.AdminLogin:output_type -> siyu.member.v1.AdminLoginResponse
+	16, // 75: siyu.member.v1.AuthService.WechatLogin:output_type -> siyu.member.v1.WechatLoginResponse
+	20, // 76: siyu.member.v1.MemberService.GetMe:output_type -> siyu.member.v1.GetMeResponse
+	22, // 77: siyu.member.v1.MemberService.GetMember:output_type -> siyu.member.v1.GetMemberResponse
+	24, // 78: siyu.member.v1.MemberService.UpdateMe:output_type -> siyu.member.v1.UpdateMeResponse
+	26, // 79: siyu.member.v1.MemberService.DeleteMe:output_type -> siyu.member.v1.DeleteMeResponse
+	28, // 80: siyu.member.v1.MemberService.ListMySessions:output_type -> siyu.member.v1.ListMySessionsResponse
+	30, // 81: siyu.member.v1.MemberService.RevokeMySession:output_type -> siyu.member.v1.RevokeMySessionResponse
+	36, // 82: siyu.member.v1.MemberService.SearchMembers:output_type -> siyu.member.v1.SearchMembersResponse
+	38, // 83: siyu.member.v1.MemberService.BlockMember:output_type -> siyu.member.v1.BlockMemberResponse
+	40, // 84: siyu.member.v1.MemberService.UnblockMember:output_type -> siyu.member.v1.UnblockMemberResponse
+	42, // 85: siyu.member.v1.MemberService.CreateOperator:output_type -> siyu.member.v1.CreateOperatorResponse
+	32, // 86: siyu.member.v1.MemberService.ListOperatorSessions:output_type -> siyu.member.v1.ListOperatorSessionsResponse
+	34, // 87: siyu.member.v1.MemberService.RevokeOperatorSessions:output_type -> siyu.member.v1.RevokeOperatorSessionsResponse
+	18, // 88: siyu.member.v1.MemberService.BindWechat:output_type -> siyu.member.v1.BindWechatResponse
+	54, // 89: siyu.member.v1.MemberService.ListMemberAddresses:output_type -> siyu.member.v1.ListMemberAddressesResponse
+	56, // 90: siyu.member.v1.MemberService.ListMemberSessions:output_type -> siyu.member.v1.ListMemberSessionsResponse
+	58, // 91: siyu.member.v1.MemberService.GetMemberOverview:output_type -> siyu.member.v1.GetMemberOverviewResponse
+	60, // 92: siyu.member.v1.MemberService.CheckSession:output_type -> siyu.member.v1.CheckSessionResponse
+	44, // 93: siyu.member.v1.AddressService.ListMyAddresses:output_type -> siyu.member.v1.ListMyAddressesResponse
+	46, // 94: siyu.member.v1.AddressService.GetMyAddress:output_type -> siyu.member.v1.GetMyAddressResponse
+	48, // 95: siyu.member.v1.AddressService.CreateMyAddress:output_type -> siyu.member.v1.CreateMyAddressResponse
+	50, // 96: siyu.member.v1.AddressService.UpdateMyAddress:output_type -> siyu.member.v1.UpdateMyAddressResponse
+	52, // 97: siyu.member.v1.AddressService.DeleteMyAddress:output_type -> siyu.member.v1.DeleteMyAddressResponse
+	70, // [70:98] is the sub-list for method output_type
+	42, // [42:70] is the sub-list for method input_type
+	42, // [42:42] is the sub-list for extension type_name
+	42, // [42:42] is the sub-list for extension extendee
+	0,  // [0:42] is the sub-list for field type_name
 }
 
 func init() { file_siyu_member_v1_member_proto_init() }
@@ -3520,7 +3727,7 @@ func file_siyu_member_v1_member_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_siyu_member_v1_member_proto_rawDesc), len(file_siyu_member_v1_member_proto_rawDesc)),
 			NumEnums:      1,
-			NumMessages:   56,
+			NumMessages:   60,
 			NumExtensions: 0,
 			NumServices:   3,
 		},

@@ -44,7 +44,10 @@ type AuthServiceClient interface {
 	RefreshToken(ctx context.Context, in *RefreshTokenRequest, opts ...grpc.CallOption) (*RefreshTokenResponse, error)
 	// Logout revokes the session the refresh token belongs to.
 	Logout(ctx context.Context, in *LogoutRequest, opts ...grpc.CallOption) (*LogoutResponse, error)
-	// AdminLogin signs an operator in with username and password.
+	// AdminLogin signs an operator in with username and password. Attempts
+	// are limited per username and network, per network and per username
+	// (except from networks the operator signed in from before):
+	// RESOURCE_EXHAUSTED ADMIN_LOGIN_LOCKED with retry_after_seconds.
 	AdminLogin(ctx context.Context, in *AdminLoginRequest, opts ...grpc.CallOption) (*AdminLoginResponse, error)
 	// WechatLogin signs a shopper in from the WeChat mini-program: code (from
 	// wx.login) is exchanged through code2session for the openid and unionid.
@@ -143,7 +146,10 @@ type AuthServiceServer interface {
 	RefreshToken(context.Context, *RefreshTokenRequest) (*RefreshTokenResponse, error)
 	// Logout revokes the session the refresh token belongs to.
 	Logout(context.Context, *LogoutRequest) (*LogoutResponse, error)
-	// AdminLogin signs an operator in with username and password.
+	// AdminLogin signs an operator in with username and password. Attempts
+	// are limited per username and network, per network and per username
+	// (except from networks the operator signed in from before):
+	// RESOURCE_EXHAUSTED ADMIN_LOGIN_LOCKED with retry_after_seconds.
 	AdminLogin(context.Context, *AdminLoginRequest) (*AdminLoginResponse, error)
 	// WechatLogin signs a shopper in from the WeChat mini-program: code (from
 	// wx.login) is exchanged through code2session for the openid and unionid.
@@ -349,21 +355,23 @@ var AuthService_ServiceDesc = grpc.ServiceDesc{
 }
 
 const (
-	MemberService_GetMe_FullMethodName               = "/siyu.member.v1.MemberService/GetMe"
-	MemberService_GetMember_FullMethodName           = "/siyu.member.v1.MemberService/GetMember"
-	MemberService_UpdateMe_FullMethodName            = "/siyu.member.v1.MemberService/UpdateMe"
-	MemberService_DeleteMe_FullMethodName            = "/siyu.member.v1.MemberService/DeleteMe"
-	MemberService_ListMySessions_FullMethodName      = "/siyu.member.v1.MemberService/ListMySessions"
-	MemberService_RevokeMySession_FullMethodName     = "/siyu.member.v1.MemberService/RevokeMySession"
-	MemberService_SearchMembers_FullMethodName       = "/siyu.member.v1.MemberService/SearchMembers"
-	MemberService_BlockMember_FullMethodName         = "/siyu.member.v1.MemberService/BlockMember"
-	MemberService_UnblockMember_FullMethodName       = "/siyu.member.v1.MemberService/UnblockMember"
-	MemberService_CreateOperator_FullMethodName      = "/siyu.member.v1.MemberService/CreateOperator"
-	MemberService_BindWechat_FullMethodName          = "/siyu.member.v1.MemberService/BindWechat"
-	MemberService_ListMemberAddresses_FullMethodName = "/siyu.member.v1.MemberService/ListMemberAddresses"
-	MemberService_ListMemberSessions_FullMethodName  = "/siyu.member.v1.MemberService/ListMemberSessions"
-	MemberService_GetMemberOverview_FullMethodName   = "/siyu.member.v1.MemberService/GetMemberOverview"
-	MemberService_CheckSession_FullMethodName        = "/siyu.member.v1.MemberService/CheckSession"
+	MemberService_GetMe_FullMethodName                  = "/siyu.member.v1.MemberService/GetMe"
+	MemberService_GetMember_FullMethodName              = "/siyu.member.v1.MemberService/GetMember"
+	MemberService_UpdateMe_FullMethodName               = "/siyu.member.v1.MemberService/UpdateMe"
+	MemberService_DeleteMe_FullMethodName               = "/siyu.member.v1.MemberService/DeleteMe"
+	MemberService_ListMySessions_FullMethodName         = "/siyu.member.v1.MemberService/ListMySessions"
+	MemberService_RevokeMySession_FullMethodName        = "/siyu.member.v1.MemberService/RevokeMySession"
+	MemberService_SearchMembers_FullMethodName          = "/siyu.member.v1.MemberService/SearchMembers"
+	MemberService_BlockMember_FullMethodName            = "/siyu.member.v1.MemberService/BlockMember"
+	MemberService_UnblockMember_FullMethodName          = "/siyu.member.v1.MemberService/UnblockMember"
+	MemberService_CreateOperator_FullMethodName         = "/siyu.member.v1.MemberService/CreateOperator"
+	MemberService_ListOperatorSessions_FullMethodName   = "/siyu.member.v1.MemberService/ListOperatorSessions"
+	MemberService_RevokeOperatorSessions_FullMethodName = "/siyu.member.v1.MemberService/RevokeOperatorSessions"
+	MemberService_BindWechat_FullMethodName             = "/siyu.member.v1.MemberService/BindWechat"
+	MemberService_ListMemberAddresses_FullMethodName    = "/siyu.member.v1.MemberService/ListMemberAddresses"
+	MemberService_ListMemberSessions_FullMethodName     = "/siyu.member.v1.MemberService/ListMemberSessions"
+	MemberService_GetMemberOverview_FullMethodName      = "/siyu.member.v1.MemberService/GetMemberOverview"
+	MemberService_CheckSession_FullMethodName           = "/siyu.member.v1.MemberService/CheckSession"
 )
 
 // MemberServiceClient is the client API for MemberService service.
@@ -403,6 +411,12 @@ type MemberServiceClient interface {
 	UnblockMember(ctx context.Context, in *UnblockMemberRequest, opts ...grpc.CallOption) (*UnblockMemberResponse, error)
 	// CreateOperator creates a back-office account. Role: owner.
 	CreateOperator(ctx context.Context, in *CreateOperatorRequest, opts ...grpc.CallOption) (*CreateOperatorResponse, error)
+	// ListOperatorSessions lists an operator's live sessions. Role: owner.
+	ListOperatorSessions(ctx context.Context, in *ListOperatorSessionsRequest, opts ...grpc.CallOption) (*ListOperatorSessionsResponse, error)
+	// RevokeOperatorSessions ends every session of an operator (a stolen
+	// token, someone leaving): their refresh tokens stop at once and their
+	// access tokens at the gateway's next session check. Role: owner.
+	RevokeOperatorSessions(ctx context.Context, in *RevokeOperatorSessionsRequest, opts ...grpc.CallOption) (*RevokeOperatorSessionsResponse, error)
 	// BindWechat binds the caller's WeChat mini-program account (code from
 	// wx.login) to the caller. WECHAT_ALREADY_BOUND when that WeChat account
 	// belongs to another member, WECHAT_BOUND_TO_OTHER when the caller already
@@ -534,6 +548,26 @@ func (c *memberServiceClient) CreateOperator(ctx context.Context, in *CreateOper
 	return out, nil
 }
 
+func (c *memberServiceClient) ListOperatorSessions(ctx context.Context, in *ListOperatorSessionsRequest, opts ...grpc.CallOption) (*ListOperatorSessionsResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ListOperatorSessionsResponse)
+	err := c.cc.Invoke(ctx, MemberService_ListOperatorSessions_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *memberServiceClient) RevokeOperatorSessions(ctx context.Context, in *RevokeOperatorSessionsRequest, opts ...grpc.CallOption) (*RevokeOperatorSessionsResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(RevokeOperatorSessionsResponse)
+	err := c.cc.Invoke(ctx, MemberService_RevokeOperatorSessions_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 func (c *memberServiceClient) BindWechat(ctx context.Context, in *BindWechatRequest, opts ...grpc.CallOption) (*BindWechatResponse, error) {
 	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
 	out := new(BindWechatResponse)
@@ -621,6 +655,12 @@ type MemberServiceServer interface {
 	UnblockMember(context.Context, *UnblockMemberRequest) (*UnblockMemberResponse, error)
 	// CreateOperator creates a back-office account. Role: owner.
 	CreateOperator(context.Context, *CreateOperatorRequest) (*CreateOperatorResponse, error)
+	// ListOperatorSessions lists an operator's live sessions. Role: owner.
+	ListOperatorSessions(context.Context, *ListOperatorSessionsRequest) (*ListOperatorSessionsResponse, error)
+	// RevokeOperatorSessions ends every session of an operator (a stolen
+	// token, someone leaving): their refresh tokens stop at once and their
+	// access tokens at the gateway's next session check. Role: owner.
+	RevokeOperatorSessions(context.Context, *RevokeOperatorSessionsRequest) (*RevokeOperatorSessionsResponse, error)
 	// BindWechat binds the caller's WeChat mini-program account (code from
 	// wx.login) to the caller. WECHAT_ALREADY_BOUND when that WeChat account
 	// belongs to another member, WECHAT_BOUND_TO_OTHER when the caller already
@@ -681,6 +721,12 @@ func (UnimplementedMemberServiceServer) UnblockMember(context.Context, *UnblockM
 }
 func (UnimplementedMemberServiceServer) CreateOperator(context.Context, *CreateOperatorRequest) (*CreateOperatorResponse, error) {
 	return nil, status.Errorf(codes.Unimplemented, "method CreateOperator not implemented")
+}
+func (UnimplementedMemberServiceServer) ListOperatorSessions(context.Context, *ListOperatorSessionsRequest) (*ListOperatorSessionsResponse, error) {
+	return nil, status.Errorf(codes.Unimplemented, "method ListOperatorSessions not implemented")
+}
+func (UnimplementedMemberServiceServer) RevokeOperatorSessions(context.Context, *RevokeOperatorSessionsRequest) (*RevokeOperatorSessionsResponse, error) {
+	return nil, status.Errorf(codes.Unimplemented, "method RevokeOperatorSessions not implemented")
 }
 func (UnimplementedMemberServiceServer) BindWechat(context.Context, *BindWechatRequest) (*BindWechatResponse, error) {
 	return nil, status.Errorf(codes.Unimplemented, "method BindWechat not implemented")
@@ -898,6 +944,42 @@ func _MemberService_CreateOperator_Handler(srv interface{}, ctx context.Context,
 	return interceptor(ctx, in, info, handler)
 }
 
+func _MemberService_ListOperatorSessions_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ListOperatorSessionsRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(MemberServiceServer).ListOperatorSessions(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: MemberService_ListOperatorSessions_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(MemberServiceServer).ListOperatorSessions(ctx, req.(*ListOperatorSessionsRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _MemberService_RevokeOperatorSessions_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(RevokeOperatorSessionsRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(MemberServiceServer).RevokeOperatorSessions(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: MemberService_RevokeOperatorSessions_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(MemberServiceServer).RevokeOperatorSessions(ctx, req.(*RevokeOperatorSessionsRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 func _MemberService_BindWechat_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
 	in := new(BindWechatRequest)
 	if err := dec(in); err != nil {
@@ -1034,6 +1116,14 @@ var MemberService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "CreateOperator",
 			Handler:    _MemberService_CreateOperator_Handler,
+		},
+		{
+			MethodName: "ListOperatorSessions",
+			Handler:    _MemberService_ListOperatorSessions_Handler,
+		},
+		{
+			MethodName: "RevokeOperatorSessions",
+			Handler:    _MemberService_RevokeOperatorSessions_Handler,
 		},
 		{
 			MethodName: "BindWechat",

@@ -63,7 +63,13 @@ func CheckPassword(encoded, pw string) bool {
 var dummyHash, _ = HashPassword("not a password anyone has")
 
 // AdminLogin signs an operator in.
-func (s *Service) AdminLogin(ctx context.Context, username, password string) (Tokens, domain.Admin, error) {
+func (s *Service) AdminLogin(ctx context.Context, username, password, ip string) (Tokens, domain.Admin, error) {
+	if ip == "" {
+		ip = "-" // a call that did not come through the gateway
+	}
+	if err := s.takeAdminAttempt(ctx, username, ip); err != nil {
+		return Tokens{}, domain.Admin{}, err
+	}
 	a, err := s.admins.Get(ctx, username)
 	if err != nil && !errors.Is(err, domain.ErrAdminCredentials) {
 		return Tokens{}, domain.Admin{}, err
@@ -75,8 +81,43 @@ func (s *Service) AdminLogin(ctx context.Context, username, password string) (To
 	if !CheckPassword(hash, password) || err != nil {
 		return Tokens{}, domain.Admin{}, domain.ErrAdminCredentials
 	}
-	tok, err := s.openSession(ctx, auth.Identity{Subject: "admin:" + a.Username, Kind: auth.KindAdmin, Roles: a.Roles}, s.opt.AdminTTL, "password")
+	if g := s.opt.LoginAttempts; g != nil {
+		now := s.clk.Now()
+		pair := domain.AdminLoginLimits(username, ip, now, true)[1]
+		if err := g.Forget(ctx, pair.Key, pair.Window); err != nil {
+			return Tokens{}, domain.Admin{}, err
+		}
+		if err := g.Trust(ctx, domain.AdminTrustKey(username, ip), now.Add(domain.TrustedFor)); err != nil {
+			return Tokens{}, domain.Admin{}, err
+		}
+	}
+	tok, err := s.openSession(ctx, auth.Identity{Subject: operatorSubject(a.Username), Kind: auth.KindAdmin, Roles: a.Roles}, s.opt.AdminTTL, "password")
 	return tok, a, err
+}
+
+// takeAdminAttempt counts an operator login attempt against every limit
+// before any password is compared (known and unknown usernames alike, so a
+// lock tells nothing about which usernames exist).
+func (s *Service) takeAdminAttempt(ctx context.Context, username, ip string) error {
+	g := s.opt.LoginAttempts
+	if g == nil {
+		return nil
+	}
+	now := s.clk.Now()
+	trusted, err := g.Trusted(ctx, domain.AdminTrustKey(username, ip), now)
+	if err != nil {
+		return err
+	}
+	for _, l := range domain.AdminLoginLimits(username, ip, now, trusted) {
+		ok, err := g.Take(ctx, l.Key, l.Window, l.Limit)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			return domain.AdminLocked(int(l.Ends.Sub(now).Seconds()) + 1)
+		}
+	}
+	return nil
 }
 
 // EnsureAdmin creates an operator with a random password unless the
@@ -174,4 +215,35 @@ func (s *Service) SetBlocked(ctx context.Context, memberID string, blocked bool,
 		}
 	}
 	return m, nil
+}
+
+// operatorSubject is the token subject of an operator's sessions.
+func operatorSubject(username string) string { return "admin:" + username }
+
+// requireOperator checks that username names an operator.
+func (s *Service) requireOperator(ctx context.Context, username string) error {
+	if !usernameRe.MatchString(username) {
+		return domain.ErrUsernameInvalid
+	}
+	_, err := s.admins.Get(ctx, username)
+	if errors.Is(err, domain.ErrAdminCredentials) {
+		return domain.ErrOperatorNotFound
+	}
+	return err
+}
+
+// OperatorSessions lists an operator's live sessions, for an owner.
+func (s *Service) OperatorSessions(ctx context.Context, username string) ([]domain.Session, error) {
+	if err := s.requireOperator(ctx, username); err != nil {
+		return nil, err
+	}
+	return s.sessions.ListLive(ctx, operatorSubject(username), s.clk.Now())
+}
+
+// RevokeOperatorSessions ends every session of an operator.
+func (s *Service) RevokeOperatorSessions(ctx context.Context, username string) error {
+	if err := s.requireOperator(ctx, username); err != nil {
+		return err
+	}
+	return s.sessions.RevokeAll(ctx, operatorSubject(username))
 }

@@ -37,6 +37,8 @@ type Options struct {
 	WeChatApps map[string]WeChat
 	// IPQuota limits code requests per client network; nil turns the limit off.
 	IPQuota domain.SmsIPQuota
+	// LoginAttempts throttles operator logins; nil turns throttling off.
+	LoginAttempts domain.LoginAttempts
 }
 
 // Service is the member service's application layer.
@@ -57,7 +59,9 @@ func New(m domain.Members, c domain.SmsCodes, s domain.Sessions, a domain.Admins
 		opt.AccessTTL = 15 * time.Minute
 	}
 	if opt.AdminTTL == 0 {
-		opt.AdminTTL = 2 * time.Hour
+		// Short like a member's: the rotating refresh token keeps an
+		// operator signed in, and a stolen access token soon expires.
+		opt.AdminTTL = 15 * time.Minute
 	}
 	return &Service{members: m, codes: c, sessions: s, admins: a, sms: sms, issuer: issuer, clk: clk, opt: opt}
 }

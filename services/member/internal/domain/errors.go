@@ -42,6 +42,7 @@ var (
 	ErrRefreshReused        = newErr(KindUnauthenticated, "REFRESH_TOKEN_REUSED", "refresh token was already used; the session is revoked, sign in again")
 	ErrAdminCredentials     = newErr(KindUnauthenticated, "ADMIN_CREDENTIALS_INVALID", "wrong username or password")
 	ErrChannelInvalid       = newErr(KindInvalid, "CHANNEL_INVALID", "channel must be at most 64 letters, digits, '-', '_' or '.'")
+	ErrOperatorNotFound     = newErr(KindNotFound, "OPERATOR_NOT_FOUND", "no operator with this username")
 	ErrUsernameInvalid      = newErr(KindInvalid, "USERNAME_INVALID", "username must be 3-32 lowercase letters, digits, '-' or '_'")
 	ErrRefreshTokenRequired = newErr(KindInvalid, "REFRESH_TOKEN_REQUIRED", "refresh_token is required")
 )

@@ -35,24 +35,26 @@ var identityPolicy = auth.Policy{
 	memberv1.MemberService_GetMe_FullMethodName:      auth.MemberOnly,
 	memberv1.MemberService_GetMember_FullMethodName:  auth.Staff,
 
-	memberv1.MemberService_UpdateMe_FullMethodName:            auth.MemberOnly,
-	memberv1.MemberService_DeleteMe_FullMethodName:            auth.MemberOnly,
-	memberv1.MemberService_ListMySessions_FullMethodName:      auth.MemberOnly,
-	memberv1.MemberService_RevokeMySession_FullMethodName:     auth.MemberOnly,
-	memberv1.MemberService_SearchMembers_FullMethodName:       auth.Staff,
-	memberv1.MemberService_BlockMember_FullMethodName:         auth.Operators,
-	memberv1.MemberService_UnblockMember_FullMethodName:       auth.Operators,
-	memberv1.MemberService_CreateOperator_FullMethodName:      auth.OwnerOnly,
-	memberv1.AddressService_ListMyAddresses_FullMethodName:    auth.MemberOnly,
-	memberv1.AddressService_GetMyAddress_FullMethodName:       auth.MemberOnly,
-	memberv1.AddressService_CreateMyAddress_FullMethodName:    auth.MemberOnly,
-	memberv1.AddressService_UpdateMyAddress_FullMethodName:    auth.MemberOnly,
-	memberv1.AddressService_DeleteMyAddress_FullMethodName:    auth.MemberOnly,
-	memberv1.AuthService_WechatLogin_FullMethodName:           auth.Public,
-	memberv1.MemberService_BindWechat_FullMethodName:          auth.MemberOnly,
-	memberv1.MemberService_ListMemberAddresses_FullMethodName: auth.Staff,
-	memberv1.MemberService_ListMemberSessions_FullMethodName:  auth.Staff,
-	memberv1.MemberService_GetMemberOverview_FullMethodName:   auth.Staff,
+	memberv1.MemberService_UpdateMe_FullMethodName:               auth.MemberOnly,
+	memberv1.MemberService_DeleteMe_FullMethodName:               auth.MemberOnly,
+	memberv1.MemberService_ListMySessions_FullMethodName:         auth.MemberOnly,
+	memberv1.MemberService_RevokeMySession_FullMethodName:        auth.MemberOnly,
+	memberv1.MemberService_SearchMembers_FullMethodName:          auth.Staff,
+	memberv1.MemberService_BlockMember_FullMethodName:            auth.Operators,
+	memberv1.MemberService_UnblockMember_FullMethodName:          auth.Operators,
+	memberv1.MemberService_CreateOperator_FullMethodName:         auth.OwnerOnly,
+	memberv1.MemberService_ListOperatorSessions_FullMethodName:   auth.OwnerOnly,
+	memberv1.MemberService_RevokeOperatorSessions_FullMethodName: auth.OwnerOnly,
+	memberv1.AddressService_ListMyAddresses_FullMethodName:       auth.MemberOnly,
+	memberv1.AddressService_GetMyAddress_FullMethodName:          auth.MemberOnly,
+	memberv1.AddressService_CreateMyAddress_FullMethodName:       auth.MemberOnly,
+	memberv1.AddressService_UpdateMyAddress_FullMethodName:       auth.MemberOnly,
+	memberv1.AddressService_DeleteMyAddress_FullMethodName:       auth.MemberOnly,
+	memberv1.AuthService_WechatLogin_FullMethodName:              auth.Public,
+	memberv1.MemberService_BindWechat_FullMethodName:             auth.MemberOnly,
+	memberv1.MemberService_ListMemberAddresses_FullMethodName:    auth.Staff,
+	memberv1.MemberService_ListMemberSessions_FullMethodName:     auth.Staff,
+	memberv1.MemberService_GetMemberOverview_FullMethodName:      auth.Staff,
 	// Any signed-in caller asks about its own token; the handler refuses none.
 	memberv1.MemberService_CheckSession_FullMethodName: auth.Public,
 }
@@ -138,11 +140,12 @@ func (a authServer) Logout(ctx context.Context, req *memberv1.LogoutRequest) (*m
 }
 
 func (a authServer) AdminLogin(ctx context.Context, req *memberv1.AdminLoginRequest) (*memberv1.AdminLoginResponse, error) {
-	t, admin, err := a.svc.AdminLogin(ctx, req.GetUsername(), req.GetPassword())
+	t, admin, err := a.svc.AdminLogin(ctx, req.GetUsername(), req.GetPassword(), auth.ClientIP(ctx))
 	if err != nil {
 		return nil, toStatus(ctx, err)
 	}
-	return &memberv1.AdminLoginResponse{AccessToken: t.Access, AccessTokenExpireTime: timestamppb.New(t.AccessExpiry), Username: admin.Username, Roles: admin.Roles}, nil
+	return &memberv1.AdminLoginResponse{AccessToken: t.Access, AccessTokenExpireTime: timestamppb.New(t.AccessExpiry), Username: admin.Username, Roles: admin.Roles,
+		RefreshToken: t.Refresh, RefreshTokenExpireTime: timestamppb.New(t.RefreshExpiry)}, nil
 }
 
 type memberServer struct {

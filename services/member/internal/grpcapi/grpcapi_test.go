@@ -54,7 +54,7 @@ func setup(t testing.TB) *env {
 	issuer := auth.NewIssuer(priv, "siyu", clk)
 	svc := app.New(mongostore.Members{Store: store}, mongostore.Codes{Store: store}, mongostore.Sessions{Store: store}, mongostore.Admins{Store: store},
 		sms.Dev{Logger: log}, issuer, clk, app.Options{EchoCode: true, WeChat: wechat.Sandbox{}, IPQuota: mongostore.IPQuota{Store: store},
-			WeChatAppID: "wx-main", WeChatApps: map[string]app.WeChat{"wx-second": wechat.Sandbox{App: "wx-second"}}})
+			LoginAttempts: mongostore.LoginAttempts{Store: store}, WeChatAppID: "wx-main", WeChatApps: map[string]app.WeChat{"wx-second": wechat.Sandbox{App: "wx-second"}}})
 	srv := grpcserver.New(grpcserver.Options{Service: "member", Logger: log, Verifier: auth.NewVerifier(pub, "siyu", clk), Policy: grpcapi.Policy})
 	ls := mongostore.NewLoyalty(store.Members.Database())
 	loyalty := app.NewLoyalty(mongostore.LoyaltyAccounts{Loyalty: ls}, mongostore.LoyaltySettings{Loyalty: ls},

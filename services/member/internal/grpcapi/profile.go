@@ -199,6 +199,21 @@ func (m memberServer) CreateOperator(ctx context.Context, req *memberv1.CreateOp
 	return &memberv1.CreateOperatorResponse{Username: a.Username, Roles: a.Roles}, nil
 }
 
+func (m memberServer) ListOperatorSessions(ctx context.Context, req *memberv1.ListOperatorSessionsRequest) (*memberv1.ListOperatorSessionsResponse, error) {
+	list, err := m.svc.OperatorSessions(ctx, req.GetUsername())
+	if err != nil {
+		return nil, toStatus(ctx, err)
+	}
+	return &memberv1.ListOperatorSessionsResponse{Sessions: sessionsProto(list, "")}, nil
+}
+
+func (m memberServer) RevokeOperatorSessions(ctx context.Context, req *memberv1.RevokeOperatorSessionsRequest) (*memberv1.RevokeOperatorSessionsResponse, error) {
+	if err := m.svc.RevokeOperatorSessions(ctx, req.GetUsername()); err != nil {
+		return nil, toStatus(ctx, err)
+	}
+	return &memberv1.RevokeOperatorSessionsResponse{}, nil
+}
+
 type addressServer struct {
 	memberv1.UnimplementedAddressServiceServer
 	svc *app.Service

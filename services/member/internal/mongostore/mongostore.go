@@ -6,6 +6,7 @@ package mongostore
 import (
 	"context"
 	"errors"
+	"strconv"
 	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
@@ -27,6 +28,8 @@ type Store struct {
 	WechatIDs *mongo.Collection
 	// SmsIPQuota counts code requests per client IP and hour.
 	SmsIPQuota *mongo.Collection
+	// AdminAttempts counts operator login attempts and remembers trusted networks.
+	AdminAttempts *mongo.Collection
 	// Flush publishes a document's outbox right after the write; the relay's
 	// sweep covers whatever it misses.
 	Flush func(coll *mongo.Collection, id any)
@@ -35,7 +38,7 @@ type Store struct {
 // New uses db's collections.
 func New(db *mongo.Database) *Store {
 	return &Store{Members: db.Collection("members"), Codes: db.Collection("sms_codes"), Sessions: db.Collection("sessions"), Admins: db.Collection("admins"),
-		WechatIDs: db.Collection("wechat_ids"), SmsIPQuota: db.Collection("sms_ip_quota"), Flush: func(*mongo.Collection, any) {}}
+		WechatIDs: db.Collection("wechat_ids"), SmsIPQuota: db.Collection("sms_ip_quota"), AdminAttempts: db.Collection("admin_login_attempts"), Flush: func(*mongo.Collection, any) {}}
 }
 
 // EnsureIndexes declares the indexes the rules rely on.
@@ -324,21 +327,65 @@ type IPQuota struct{ *Store }
 // existing document; two first requests racing to create it collide the
 // same way, so a collision retries once as a plain conditional increment.
 func (r IPQuota) Take(ctx context.Context, ip string, hour time.Time, limit int) (bool, error) {
-	id := ip + "|" + hour.UTC().Format("2006010215")
+	return takeSlot(ctx, r.SmsIPQuota, ip+"|"+hour.UTC().Format("2006010215"), hour, hour, limit)
+}
+
+// takeSlot counts one under id (a key and its window) unless limit were
+// counted: one conditional upsert, and the first count of a window clears
+// windows that ended before staleBefore.
+func takeSlot(ctx context.Context, coll *mongo.Collection, id string, window, staleBefore time.Time, limit int) (bool, error) {
 	filter := bson.M{"_id": id, "n": bson.M{"$lt": limit}}
-	res, err := r.SmsIPQuota.UpdateOne(ctx, filter, bson.M{"$inc": bson.M{"n": 1}, "$setOnInsert": bson.M{"hour": hour}}, options.UpdateOne().SetUpsert(true))
+	res, err := coll.UpdateOne(ctx, filter, bson.M{"$inc": bson.M{"n": 1}, "$setOnInsert": bson.M{"hour": window}}, options.UpdateOne().SetUpsert(true))
 	if err == nil {
 		if res.UpsertedCount == 1 {
-			_, err = r.SmsIPQuota.DeleteMany(ctx, bson.M{"hour": bson.M{"$lt": hour}})
+			_, err = coll.DeleteMany(ctx, bson.M{"hour": bson.M{"$lt": staleBefore}})
 		}
 		return true, err
 	}
 	if !mongox.IsDuplicateKey(err) {
 		return false, err
 	}
-	res, err = r.SmsIPQuota.UpdateOne(ctx, filter, bson.M{"$inc": bson.M{"n": 1}})
+	res, err = coll.UpdateOne(ctx, filter, bson.M{"$inc": bson.M{"n": 1}})
 	if err != nil {
 		return false, err
 	}
 	return res.ModifiedCount == 1, nil
+}
+
+// LoginAttempts is the domain.LoginAttempts repository: one counter document
+// per key and window, and one trust document per username and network.
+type LoginAttempts struct{ *Store }
+
+func attemptID(key string, window time.Time) string {
+	return key + "|" + strconv.FormatInt(window.Unix(), 10)
+}
+
+// Take counts an attempt in one conditional upsert.
+func (r LoginAttempts) Take(ctx context.Context, key string, window time.Time, limit int) (bool, error) {
+	// Windows are at most an hour long: counters older than a day are stale.
+	return takeSlot(ctx, r.AdminAttempts, attemptID(key, window), window, window.Add(-24*time.Hour), limit)
+}
+
+// Forget drops a counter.
+func (r LoginAttempts) Forget(ctx context.Context, key string, window time.Time) error {
+	_, err := r.AdminAttempts.DeleteOne(ctx, bson.M{"_id": attemptID(key, window)})
+	return err
+}
+
+// Trusted reads a trust document by id.
+func (r LoginAttempts) Trusted(ctx context.Context, key string, now time.Time) (bool, error) {
+	var d struct {
+		Until time.Time `bson:"until"`
+	}
+	err := r.AdminAttempts.FindOne(ctx, bson.M{"_id": key}).Decode(&d)
+	if errors.Is(err, mongo.ErrNoDocuments) {
+		return false, nil
+	}
+	return err == nil && d.Until.After(now), err
+}
+
+// Trust writes a trust document.
+func (r LoginAttempts) Trust(ctx context.Context, key string, until time.Time) error {
+	_, err := r.AdminAttempts.UpdateOne(ctx, bson.M{"_id": key}, bson.M{"$set": bson.M{"until": until}}, options.UpdateOne().SetUpsert(true))
+	return err
 }
