@@ -470,3 +470,30 @@ func TestRefundBeforeShipping(t *testing.T) {
 		t.Fatalf("events %v", subjects)
 	}
 }
+
+// An unpaid order whose provider cannot be asked waits a while at its
+// deadline, then is cancelled anyway (a late payment is refunded).
+func TestUnreachableProviderDelaysCancellation(t *testing.T) {
+	w := newWorld(t)
+	ctx := context.Background()
+	q := w.quote(t, "m1", 0, [3]any{"p1", "s1", 1})
+	o, _ := w.checkout.Place(ctx, app.PlaceInput{MemberID: "m1", RequestID: "r1", QuoteID: q.ID})
+	if _, err := w.payments.Pay(ctx, "m1", o.ID, "sandbox", ""); err != nil {
+		t.Fatal(err)
+	}
+	w.pay.down = true
+	w.clk.Advance(16 * time.Minute)
+	if _, err := w.sweeper.Sweep(ctx); err == nil {
+		t.Fatal("the sweep reports the provider")
+	}
+	if got, _ := w.orders.Mine(ctx, "m1", o.ID); got.Status != domain.StatusPendingPayment {
+		t.Fatalf("cancelled while the provider could not be asked: %s", got.Status)
+	}
+	w.clk.Advance(10 * time.Minute)
+	if _, err := w.sweeper.Sweep(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := w.orders.Mine(ctx, "m1", o.ID); got.Status != domain.StatusCancelled || w.shop.available("s1") != 100 {
+		t.Fatalf("%s, stock %d", got.Status, w.shop.available("s1"))
+	}
+}

@@ -181,6 +181,7 @@ type sandbox struct {
 	mu      sync.Mutex
 	refunds map[string]int64
 	paid    map[string]int64
+	down    bool
 }
 
 func newSandbox() *sandbox { return &sandbox{refunds: map[string]int64{}, paid: map[string]int64{}} }
@@ -206,6 +207,9 @@ func (*sandbox) ParseNotification(_ context.Context, h http.Header, body []byte)
 func (s *sandbox) Query(_ context.Context, id string) (app.Notification, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if s.down {
+		return app.Notification{}, fault.New(fault.Unavailable, "DOWN", "provider down")
+	}
 	fen, ok := s.paid[id]
 	return app.Notification{PaymentID: id, ProviderTxnID: "tx-" + id, AmountFen: fen, Currency: "CNY", Succeeded: ok}, nil
 }

@@ -3,6 +3,7 @@ package app
 import (
 	"context"
 	"errors"
+	"time"
 
 	"siyu.dev/pkg/clock"
 	"siyu.dev/services/order/internal/domain"
@@ -27,6 +28,10 @@ type Sweeper struct {
 func NewSweeper(store OrderStore, inventory Inventory, members Members, payments *Payments, timing domain.Timing, clk clock.Clock) *Sweeper {
 	return &Sweeper{store: store, inventory: inventory, members: members, payments: payments, timing: timing, clk: clk}
 }
+
+// reconcileGrace is how long past the payment deadline an unpaid order
+// waits for a provider that cannot be asked.
+const reconcileGrace = 10 * time.Minute
 
 // sweepBatch bounds one pass.
 const sweepBatch = 200
@@ -71,7 +76,11 @@ func (s *Sweeper) act(ctx context.Context, o domain.Order) error {
 	case domain.ActionFail:
 		o.FailReason, o.FailMsg = domain.ReasonServiceBusy, "placing the order did not finish in time: try again"
 	case domain.ActionCancel:
-		if paid, err := s.payments.Reconcile(ctx, o); err != nil || paid {
+		// A provider that cannot be asked holds the cancellation back for a
+		// while; after that the order is cancelled anyway, since a payment
+		// landing later is refunded automatically.
+		paid, err := s.payments.Reconcile(ctx, o)
+		if paid || (err != nil && s.clk.Now().Sub(o.PayDeadline) < reconcileGrace) {
 			return err
 		}
 		o.CancelledBy, o.CancelReason = "deadline", "not paid in time"
