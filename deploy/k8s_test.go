@@ -15,6 +15,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	networkingv1 "k8s.io/api/networking/v1"
 	policyv1 "k8s.io/api/policy/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/serializer"
@@ -154,6 +155,7 @@ type rendered struct {
 	pdbs        []*policyv1.PodDisruptionBudget
 	configMaps  map[string]*corev1.ConfigMap
 	ingresses   []*networkingv1.Ingress
+	policies    []*networkingv1.NetworkPolicy
 	all         []runtime.Object
 }
 
@@ -190,6 +192,8 @@ func render(t *testing.T, dir string) *rendered {
 			r.configMaps[o.Name] = o
 		case *networkingv1.Ingress:
 			r.ingresses = append(r.ingresses, o)
+		case *networkingv1.NetworkPolicy:
+			r.policies = append(r.policies, o)
 		case *corev1.Secret:
 			t.Errorf("%s renders Secret %s: secrets are created in the cluster, never committed", dir, o.Name)
 		}
@@ -575,4 +579,59 @@ func databaseOf(cfg any) string {
 		return ""
 	}
 	return v.String()
+}
+
+// TestServicePortsAreInternal: services trust signed tokens without asking
+// whether their session ended (the gateway does), which is safe only while
+// no one but the gateway and sibling services reaches a service's gRPC port.
+// Every service pod must be selected by a policy whose rules admit its gRPC
+// port only from Siyu's own pods, and its metrics port only from Prometheus.
+func TestServicePortsAreInternal(t *testing.T) {
+	for _, dir := range overlays {
+		r := render(t, dir)
+		for _, c := range components {
+			d := r.deployments[c.name]
+			if d == nil {
+				continue
+			}
+			var selecting []*networkingv1.NetworkPolicy
+			for _, p := range r.policies {
+				sel, err := metav1.LabelSelectorAsSelector(&p.Spec.PodSelector)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if sel.Matches(labels.Set(d.Spec.Template.Labels)) {
+					selecting = append(selecting, p)
+				}
+			}
+			if len(selecting) == 0 {
+				t.Errorf("%s: no NetworkPolicy selects %s", dir, c.name)
+				continue
+			}
+			for _, p := range selecting {
+				for _, rule := range p.Spec.Ingress {
+					for _, port := range rule.Ports {
+						name := port.Port.String()
+						switch {
+						case name == "http" && !c.grpc:
+							// the gateway's public port
+						case name == "grpc":
+							if len(rule.From) == 0 || rule.From[0].PodSelector == nil || rule.From[0].PodSelector.MatchLabels["app.kubernetes.io/part-of"] != "siyu" || rule.From[0].NamespaceSelector != nil {
+								t.Errorf("%s: %s lets others than Siyu's pods reach %s's gRPC port", dir, p.Name, c.name)
+							}
+						case name == "metrics":
+							if len(rule.From) == 0 || rule.From[0].PodSelector == nil || rule.From[0].PodSelector.MatchLabels["app.kubernetes.io/name"] != "prometheus" {
+								t.Errorf("%s: %s opens %s's metrics to others than Prometheus", dir, p.Name, c.name)
+							}
+						default:
+							t.Errorf("%s: %s opens port %s of %s", dir, p.Name, name, c.name)
+						}
+					}
+					if len(rule.Ports) == 0 {
+						t.Errorf("%s: %s admits every port of %s", dir, p.Name, c.name)
+					}
+				}
+			}
+		}
+	}
 }
