@@ -497,3 +497,22 @@ func TestUnreachableProviderDelaysCancellation(t *testing.T) {
 		t.Fatalf("%s, stock %d", got.Status, w.shop.available("s1"))
 	}
 }
+
+// A payment so late that the order's reserved units may have expired is
+// refunded, not applied.
+func TestPaymentPastTheStockHoldIsRefunded(t *testing.T) {
+	w := newWorld(t)
+	ctx := context.Background()
+	q := w.quote(t, "m1", 0, [3]any{"p1", "s1", 1})
+	o, _ := w.checkout.Place(ctx, app.PlaceInput{MemberID: "m1", RequestID: "r1", QuoteID: q.ID})
+	if _, err := w.payments.Pay(ctx, "m1", o.ID, "sandbox", ""); err != nil {
+		t.Fatal(err)
+	}
+	w.clk.Advance(15*time.Minute + 16*time.Minute)
+	if err := w.notify(t, o, o.TotalFen); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := w.orders.Mine(ctx, "m1", o.ID); got.Status != domain.StatusPendingPayment || got.LateRefundID == "" || len(w.pay.refunds) != 1 {
+		t.Fatalf("%s %q %v", got.Status, got.LateRefundID, w.pay.refunds)
+	}
+}

@@ -16,9 +16,10 @@ import (
 	"siyu.dev/services/order/internal/events"
 )
 
-// stockMargin keeps stock reserved a little past the payment deadline, so a
-// payment that lands right at the deadline still finds its units.
-const stockMargin = 5 * time.Minute
+// stockMargin keeps stock reserved past the payment deadline, so a payment
+// that lands while the sweeper waits for the provider (reconcileGrace)
+// still finds its units; payments later than that are refunded.
+const stockMargin = reconcileGrace + 5*time.Minute
 
 // Checkout prices carts and places orders.
 type Checkout struct {

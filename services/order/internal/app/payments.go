@@ -161,6 +161,9 @@ func (p *Payments) apply(ctx context.Context, pr Provider, n Notification) error
 			return fault.New(fault.NotFound, domain.ReasonPaymentNotFound, "no order for this payment", "payment_id", n.PaymentID)
 		}
 		switch {
+		case o.Status == domain.StatusPendingPayment && p.clk.Now().After(o.PayDeadline.Add(stockMargin)):
+			// Its reserved units may be gone: the order cannot take it.
+			return p.refundStray(ctx, pr, o, n)
 		case o.Status == domain.StatusPendingPayment:
 			if err := o.CheckPayment(n.AmountFen, n.Currency); err != nil {
 				return err
