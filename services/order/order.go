@@ -8,6 +8,8 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"strconv"
+	"strings"
 	"time"
 
 	"siyu.dev/pkg/auth"
@@ -41,6 +43,12 @@ type Config struct {
 	AfterSalesWindow time.Duration `env:"SIYU_ORDER_AFTER_SALES_WINDOW" default:"168h" desc:"an order completes this long after receipt"`
 	SweepEvery       time.Duration `env:"SIYU_ORDER_SWEEP_EVERY" default:"5s" desc:"how often deadlines are checked"`
 
+	PointsPerYuan        int64  `env:"SIYU_ORDER_POINTS_PER_YUAN" default:"100" desc:"points that pay one yuan at checkout"`
+	PointsMaxPermille    int64  `env:"SIYU_ORDER_POINTS_MAX_PERMILLE" default:"500" desc:"points pay at most this share of the goods after discounts, in thousandths"`
+	FreeShippingOverFen  int64  `env:"SIYU_ORDER_FREE_SHIPPING_OVER_FEN" default:"9900" desc:"orders with goods of at least this many fen ship free (0: never)"`
+	ShippingFeeFen       int64  `env:"SIYU_ORDER_SHIPPING_FEE_FEN" default:"1000" desc:"shipping fee in fen"`
+	RegionShippingFeeFen string `env:"SIYU_ORDER_REGION_SHIPPING_FEES" desc:"per-province fees in fen, e.g. 新疆维吾尔自治区=2500,西藏自治区=2500"`
+
 	Listener net.Listener `env:"-"`
 	Logger   *slog.Logger `env:"-"`
 	// Providers are the payment providers, the first the default; none
@@ -58,13 +66,32 @@ func LoadConfig() (Config, error) {
 	return c, config.Load(&c)
 }
 
-func (c Config) settings() app.Settings {
+func (c Config) settings() (app.Settings, error) {
 	s := app.DefaultSettings()
-	s.Timing = domain.Timing{PayWithin: c.PayWithin, AutoReceiveAfter: c.AutoReceiveAfter, AfterSalesWindow: c.AfterSalesWindow}
-	if s.Timing.PayWithin <= 0 {
-		s.Timing = domain.DefaultTiming
+	if c.PayWithin > 0 {
+		s.Timing = domain.Timing{PayWithin: c.PayWithin, AutoReceiveAfter: c.AutoReceiveAfter, AfterSalesWindow: c.AfterSalesWindow}
 	}
-	return s
+	if c.PointsPerYuan > 0 {
+		s.Points = domain.PointsRule{PointsPerYuan: c.PointsPerYuan, MaxSharePermille: c.PointsMaxPermille}
+		if c.PointsMaxPermille < 0 || c.PointsMaxPermille > 1000 {
+			return s, fmt.Errorf("SIYU_ORDER_POINTS_MAX_PERMILLE: %d is not within 0-1000", c.PointsMaxPermille)
+		}
+	}
+	if c.ShippingFeeFen > 0 || c.FreeShippingOverFen > 0 || c.RegionShippingFeeFen != "" {
+		s.Shipping = domain.ShippingRule{FreeOverFen: c.FreeShippingOverFen, DefaultFeeFen: c.ShippingFeeFen, RegionFeeFen: map[string]int64{}}
+		for _, kv := range strings.Split(c.RegionShippingFeeFen, ",") {
+			if strings.TrimSpace(kv) == "" {
+				continue
+			}
+			region, fee, ok := strings.Cut(kv, "=")
+			n, err := strconv.ParseInt(strings.TrimSpace(fee), 10, 64)
+			if !ok || err != nil || n < 0 || strings.TrimSpace(region) == "" {
+				return s, fmt.Errorf("SIYU_ORDER_REGION_SHIPPING_FEES: %q is not province=fen", kv)
+			}
+			s.Shipping.RegionFeeFen[strings.TrimSpace(region)] = n
+		}
+	}
+	return s, nil
 }
 
 // Run serves the order service until ctx is done.
@@ -96,7 +123,11 @@ func Run(ctx context.Context, c Config) error {
 			return nil, err
 		}
 		catalog, inventory, members := clients.NewCatalog(productConn, tokens), clients.NewInventory(productConn, tokens), clients.NewMembers(memberConn, tokens)
-		set := c.settings()
+		set, err := c.settings()
+		if err != nil {
+			stopConns()
+			return nil, err
+		}
 		clk := clock.System
 		payments := app.NewPayments(store, inventory, members, c.Providers, set.Timing, clk)
 		svc := grpcapi.Services{

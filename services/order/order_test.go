@@ -62,3 +62,17 @@ func TestServesAndStops(t *testing.T) {
 		t.Fatal("Run did not return after cancel")
 	}
 }
+
+func TestPricingRulesFromTheEnvironment(t *testing.T) {
+	set, err := order.SettingsOf(order.Config{PointsPerYuan: 50, PointsMaxPermille: 300, ShippingFeeFen: 800, FreeShippingOverFen: 5000,
+		RegionShippingFeeFen: "新疆维吾尔自治区=2500, 西藏自治区=3000"})
+	if err != nil || set.Points.PointsPerYuan != 50 || set.Points.MaxSharePermille != 300 || set.Shipping.DefaultFeeFen != 800 ||
+		set.Shipping.FreeOverFen != 5000 || set.Shipping.RegionFeeFen["西藏自治区"] != 3000 {
+		t.Fatalf("%+v %v", set, err)
+	}
+	for _, bad := range []order.Config{{PointsPerYuan: 1, PointsMaxPermille: 1001}, {ShippingFeeFen: 1, RegionShippingFeeFen: "新疆"}, {ShippingFeeFen: 1, RegionShippingFeeFen: "新疆=-1"}} {
+		if _, err := order.SettingsOf(bad); err == nil {
+			t.Errorf("%+v accepted", bad)
+		}
+	}
+}
