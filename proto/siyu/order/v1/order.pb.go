@@ -252,9 +252,11 @@ type PricedLine struct {
 	SubtotalFen  int64       `protobuf:"varint,10,opt,name=subtotal_fen,json=subtotalFen,proto3" json:"subtotal_fen,omitempty"`
 	Discounts    []*Discount `protobuf:"bytes,11,rep,name=discounts,proto3" json:"discounts,omitempty"`
 	// Subtotal less every discount.
-	PayableFen    int64 `protobuf:"varint,12,opt,name=payable_fen,json=payableFen,proto3" json:"payable_fen,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	PayableFen int64 `protobuf:"varint,12,opt,name=payable_fen,json=payableFen,proto3" json:"payable_fen,omitempty"`
+	// Units refunded so far.
+	RefundedQuantity int64 `protobuf:"varint,13,opt,name=refunded_quantity,json=refundedQuantity,proto3" json:"refunded_quantity,omitempty"`
+	unknownFields    protoimpl.UnknownFields
+	sizeCache        protoimpl.SizeCache
 }
 
 func (x *PricedLine) Reset() {
@@ -367,6 +369,13 @@ func (x *PricedLine) GetDiscounts() []*Discount {
 func (x *PricedLine) GetPayableFen() int64 {
 	if x != nil {
 		return x.PayableFen
+	}
+	return 0
+}
+
+func (x *PricedLine) GetRefundedQuantity() int64 {
+	if x != nil {
+		return x.RefundedQuantity
 	}
 	return 0
 }
@@ -511,7 +520,7 @@ type Order struct {
 	ProviderTransactionId string `protobuf:"bytes,23,opt,name=provider_transaction_id,json=providerTransactionId,proto3" json:"provider_transaction_id,omitempty"`
 	// When the sweeper acts next (cancels, confirms receipt, completes).
 	NextDeadline *timestamppb.Timestamp `protobuf:"bytes,24,opt,name=next_deadline,json=nextDeadline,proto3" json:"next_deadline,omitempty"`
-	// The refund of a refunded order, and the money returned.
+	// The last refund, the money returned by every refund, and when.
 	RefundId   string                 `protobuf:"bytes,25,opt,name=refund_id,json=refundId,proto3" json:"refund_id,omitempty"`
 	RefundFen  int64                  `protobuf:"varint,26,opt,name=refund_fen,json=refundFen,proto3" json:"refund_fen,omitempty"`
 	RefundTime *timestamppb.Timestamp `protobuf:"bytes,27,opt,name=refund_time,json=refundTime,proto3" json:"refund_time,omitempty"`
@@ -1941,7 +1950,11 @@ type RefundOrderRequest struct {
 	state   protoimpl.MessageState `protogen:"open.v1"`
 	OrderId string                 `protobuf:"bytes,1,opt,name=order_id,json=orderId,proto3" json:"order_id,omitempty"`
 	// Why, for the shopper and the audit; required.
-	Reason        string `protobuf:"bytes,2,opt,name=reason,proto3" json:"reason,omitempty"`
+	Reason string `protobuf:"bytes,2,opt,name=reason,proto3" json:"reason,omitempty"`
+	// Makes a retry safe; required.
+	RequestId string `protobuf:"bytes,3,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
+	// Units per line; empty refunds everything not refunded yet.
+	Lines         []*RefundLine `protobuf:"bytes,4,rep,name=lines,proto3" json:"lines,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1990,6 +2003,73 @@ func (x *RefundOrderRequest) GetReason() string {
 	return ""
 }
 
+func (x *RefundOrderRequest) GetRequestId() string {
+	if x != nil {
+		return x.RequestId
+	}
+	return ""
+}
+
+func (x *RefundOrderRequest) GetLines() []*RefundLine {
+	if x != nil {
+		return x.Lines
+	}
+	return nil
+}
+
+// RefundLine is units of one order line to refund.
+type RefundLine struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	LineId        string                 `protobuf:"bytes,1,opt,name=line_id,json=lineId,proto3" json:"line_id,omitempty"`
+	Quantity      int64                  `protobuf:"varint,2,opt,name=quantity,proto3" json:"quantity,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *RefundLine) Reset() {
+	*x = RefundLine{}
+	mi := &file_siyu_order_v1_order_proto_msgTypes[28]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RefundLine) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RefundLine) ProtoMessage() {}
+
+func (x *RefundLine) ProtoReflect() protoreflect.Message {
+	mi := &file_siyu_order_v1_order_proto_msgTypes[28]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RefundLine.ProtoReflect.Descriptor instead.
+func (*RefundLine) Descriptor() ([]byte, []int) {
+	return file_siyu_order_v1_order_proto_rawDescGZIP(), []int{28}
+}
+
+func (x *RefundLine) GetLineId() string {
+	if x != nil {
+		return x.LineId
+	}
+	return ""
+}
+
+func (x *RefundLine) GetQuantity() int64 {
+	if x != nil {
+		return x.Quantity
+	}
+	return 0
+}
+
 type RefundOrderResponse struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	Order         *Order                 `protobuf:"bytes,1,opt,name=order,proto3" json:"order,omitempty"`
@@ -1999,7 +2079,7 @@ type RefundOrderResponse struct {
 
 func (x *RefundOrderResponse) Reset() {
 	*x = RefundOrderResponse{}
-	mi := &file_siyu_order_v1_order_proto_msgTypes[28]
+	mi := &file_siyu_order_v1_order_proto_msgTypes[29]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2011,7 +2091,7 @@ func (x *RefundOrderResponse) String() string {
 func (*RefundOrderResponse) ProtoMessage() {}
 
 func (x *RefundOrderResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_siyu_order_v1_order_proto_msgTypes[28]
+	mi := &file_siyu_order_v1_order_proto_msgTypes[29]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2024,7 +2104,7 @@ func (x *RefundOrderResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RefundOrderResponse.ProtoReflect.Descriptor instead.
 func (*RefundOrderResponse) Descriptor() ([]byte, []int) {
-	return file_siyu_order_v1_order_proto_rawDescGZIP(), []int{28}
+	return file_siyu_order_v1_order_proto_rawDescGZIP(), []int{29}
 }
 
 func (x *RefundOrderResponse) GetOrder() *Order {
@@ -2047,7 +2127,7 @@ type AdminUpdateOrderRequest struct {
 
 func (x *AdminUpdateOrderRequest) Reset() {
 	*x = AdminUpdateOrderRequest{}
-	mi := &file_siyu_order_v1_order_proto_msgTypes[29]
+	mi := &file_siyu_order_v1_order_proto_msgTypes[30]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2059,7 +2139,7 @@ func (x *AdminUpdateOrderRequest) String() string {
 func (*AdminUpdateOrderRequest) ProtoMessage() {}
 
 func (x *AdminUpdateOrderRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_siyu_order_v1_order_proto_msgTypes[29]
+	mi := &file_siyu_order_v1_order_proto_msgTypes[30]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2072,7 +2152,7 @@ func (x *AdminUpdateOrderRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AdminUpdateOrderRequest.ProtoReflect.Descriptor instead.
 func (*AdminUpdateOrderRequest) Descriptor() ([]byte, []int) {
-	return file_siyu_order_v1_order_proto_rawDescGZIP(), []int{29}
+	return file_siyu_order_v1_order_proto_rawDescGZIP(), []int{30}
 }
 
 func (x *AdminUpdateOrderRequest) GetOrderId() string {
@@ -2112,7 +2192,7 @@ type AdminUpdateOrderResponse struct {
 
 func (x *AdminUpdateOrderResponse) Reset() {
 	*x = AdminUpdateOrderResponse{}
-	mi := &file_siyu_order_v1_order_proto_msgTypes[30]
+	mi := &file_siyu_order_v1_order_proto_msgTypes[31]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2124,7 +2204,7 @@ func (x *AdminUpdateOrderResponse) String() string {
 func (*AdminUpdateOrderResponse) ProtoMessage() {}
 
 func (x *AdminUpdateOrderResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_siyu_order_v1_order_proto_msgTypes[30]
+	mi := &file_siyu_order_v1_order_proto_msgTypes[31]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2137,7 +2217,7 @@ func (x *AdminUpdateOrderResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AdminUpdateOrderResponse.ProtoReflect.Descriptor instead.
 func (*AdminUpdateOrderResponse) Descriptor() ([]byte, []int) {
-	return file_siyu_order_v1_order_proto_rawDescGZIP(), []int{30}
+	return file_siyu_order_v1_order_proto_rawDescGZIP(), []int{31}
 }
 
 func (x *AdminUpdateOrderResponse) GetOrder() *Order {
@@ -2157,7 +2237,7 @@ type GetOrderStatsRequest struct {
 
 func (x *GetOrderStatsRequest) Reset() {
 	*x = GetOrderStatsRequest{}
-	mi := &file_siyu_order_v1_order_proto_msgTypes[31]
+	mi := &file_siyu_order_v1_order_proto_msgTypes[32]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2169,7 +2249,7 @@ func (x *GetOrderStatsRequest) String() string {
 func (*GetOrderStatsRequest) ProtoMessage() {}
 
 func (x *GetOrderStatsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_siyu_order_v1_order_proto_msgTypes[31]
+	mi := &file_siyu_order_v1_order_proto_msgTypes[32]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2182,7 +2262,7 @@ func (x *GetOrderStatsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetOrderStatsRequest.ProtoReflect.Descriptor instead.
 func (*GetOrderStatsRequest) Descriptor() ([]byte, []int) {
-	return file_siyu_order_v1_order_proto_rawDescGZIP(), []int{31}
+	return file_siyu_order_v1_order_proto_rawDescGZIP(), []int{32}
 }
 
 func (x *GetOrderStatsRequest) GetDay() string {
@@ -2210,7 +2290,7 @@ type GetOrderStatsResponse struct {
 
 func (x *GetOrderStatsResponse) Reset() {
 	*x = GetOrderStatsResponse{}
-	mi := &file_siyu_order_v1_order_proto_msgTypes[32]
+	mi := &file_siyu_order_v1_order_proto_msgTypes[33]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2222,7 +2302,7 @@ func (x *GetOrderStatsResponse) String() string {
 func (*GetOrderStatsResponse) ProtoMessage() {}
 
 func (x *GetOrderStatsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_siyu_order_v1_order_proto_msgTypes[32]
+	mi := &file_siyu_order_v1_order_proto_msgTypes[33]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2235,7 +2315,7 @@ func (x *GetOrderStatsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetOrderStatsResponse.ProtoReflect.Descriptor instead.
 func (*GetOrderStatsResponse) Descriptor() ([]byte, []int) {
-	return file_siyu_order_v1_order_proto_rawDescGZIP(), []int{32}
+	return file_siyu_order_v1_order_proto_rawDescGZIP(), []int{33}
 }
 
 func (x *GetOrderStatsResponse) GetDay() string {
@@ -2303,7 +2383,7 @@ const file_siyu_order_v1_order_proto_rawDesc = "" +
 	"\x06source\x18\x01 \x01(\tR\x06source\x12\x0e\n" +
 	"\x02id\x18\x02 \x01(\tR\x02id\x12\x1d\n" +
 	"\n" +
-	"amount_fen\x18\x03 \x01(\x03R\tamountFen\"\x89\x03\n" +
+	"amount_fen\x18\x03 \x01(\x03R\tamountFen\"\xb6\x03\n" +
 	"\n" +
 	"PricedLine\x12\x17\n" +
 	"\aline_id\x18\x01 \x01(\tR\x06lineId\x12\x15\n" +
@@ -2321,7 +2401,8 @@ const file_siyu_order_v1_order_proto_rawDesc = "" +
 	" \x01(\x03R\vsubtotalFen\x125\n" +
 	"\tdiscounts\x18\v \x03(\v2\x17.siyu.order.v1.DiscountR\tdiscounts\x12\x1f\n" +
 	"\vpayable_fen\x18\f \x01(\x03R\n" +
-	"payableFen\"\xe0\x02\n" +
+	"payableFen\x12+\n" +
+	"\x11refunded_quantity\x18\r \x01(\x03R\x10refundedQuantity\"\xe0\x02\n" +
 	"\x05Quote\x12\x19\n" +
 	"\bquote_id\x18\x01 \x01(\tR\aquoteId\x12/\n" +
 	"\x05lines\x18\x02 \x03(\v2\x19.siyu.order.v1.PricedLineR\x05lines\x12\x1b\n" +
@@ -2448,10 +2529,17 @@ const file_siyu_order_v1_order_proto_rawDesc = "" +
 	"\border_id\x18\x01 \x01(\tR\aorderId\x12\x16\n" +
 	"\x06reason\x18\x02 \x01(\tR\x06reason\"F\n" +
 	"\x18AdminCancelOrderResponse\x12*\n" +
-	"\x05order\x18\x01 \x01(\v2\x14.siyu.order.v1.OrderR\x05order\"G\n" +
+	"\x05order\x18\x01 \x01(\v2\x14.siyu.order.v1.OrderR\x05order\"\x97\x01\n" +
 	"\x12RefundOrderRequest\x12\x19\n" +
 	"\border_id\x18\x01 \x01(\tR\aorderId\x12\x16\n" +
-	"\x06reason\x18\x02 \x01(\tR\x06reason\"A\n" +
+	"\x06reason\x18\x02 \x01(\tR\x06reason\x12\x1d\n" +
+	"\n" +
+	"request_id\x18\x03 \x01(\tR\trequestId\x12/\n" +
+	"\x05lines\x18\x04 \x03(\v2\x19.siyu.order.v1.RefundLineR\x05lines\"A\n" +
+	"\n" +
+	"RefundLine\x12\x17\n" +
+	"\aline_id\x18\x01 \x01(\tR\x06lineId\x12\x1a\n" +
+	"\bquantity\x18\x02 \x01(\x03R\bquantity\"A\n" +
 	"\x13RefundOrderResponse\x12*\n" +
 	"\x05order\x18\x01 \x01(\v2\x14.siyu.order.v1.OrderR\x05order\"\xd0\x01\n" +
 	"\x17AdminUpdateOrderRequest\x12\x19\n" +
@@ -2512,7 +2600,7 @@ func file_siyu_order_v1_order_proto_rawDescGZIP() []byte {
 }
 
 var file_siyu_order_v1_order_proto_enumTypes = make([]protoimpl.EnumInfo, 1)
-var file_siyu_order_v1_order_proto_msgTypes = make([]protoimpl.MessageInfo, 34)
+var file_siyu_order_v1_order_proto_msgTypes = make([]protoimpl.MessageInfo, 35)
 var file_siyu_order_v1_order_proto_goTypes = []any{
 	(OrderStatus)(0),                 // 0: siyu.order.v1.OrderStatus
 	(*ShippingAddress)(nil),          // 1: siyu.order.v1.ShippingAddress
@@ -2543,33 +2631,34 @@ var file_siyu_order_v1_order_proto_goTypes = []any{
 	(*AdminCancelOrderRequest)(nil),  // 26: siyu.order.v1.AdminCancelOrderRequest
 	(*AdminCancelOrderResponse)(nil), // 27: siyu.order.v1.AdminCancelOrderResponse
 	(*RefundOrderRequest)(nil),       // 28: siyu.order.v1.RefundOrderRequest
-	(*RefundOrderResponse)(nil),      // 29: siyu.order.v1.RefundOrderResponse
-	(*AdminUpdateOrderRequest)(nil),  // 30: siyu.order.v1.AdminUpdateOrderRequest
-	(*AdminUpdateOrderResponse)(nil), // 31: siyu.order.v1.AdminUpdateOrderResponse
-	(*GetOrderStatsRequest)(nil),     // 32: siyu.order.v1.GetOrderStatsRequest
-	(*GetOrderStatsResponse)(nil),    // 33: siyu.order.v1.GetOrderStatsResponse
-	nil,                              // 34: siyu.order.v1.PayOrderResponse.ParamsEntry
-	(*timestamppb.Timestamp)(nil),    // 35: google.protobuf.Timestamp
-	(*fieldmaskpb.FieldMask)(nil),    // 36: google.protobuf.FieldMask
+	(*RefundLine)(nil),               // 29: siyu.order.v1.RefundLine
+	(*RefundOrderResponse)(nil),      // 30: siyu.order.v1.RefundOrderResponse
+	(*AdminUpdateOrderRequest)(nil),  // 31: siyu.order.v1.AdminUpdateOrderRequest
+	(*AdminUpdateOrderResponse)(nil), // 32: siyu.order.v1.AdminUpdateOrderResponse
+	(*GetOrderStatsRequest)(nil),     // 33: siyu.order.v1.GetOrderStatsRequest
+	(*GetOrderStatsResponse)(nil),    // 34: siyu.order.v1.GetOrderStatsResponse
+	nil,                              // 35: siyu.order.v1.PayOrderResponse.ParamsEntry
+	(*timestamppb.Timestamp)(nil),    // 36: google.protobuf.Timestamp
+	(*fieldmaskpb.FieldMask)(nil),    // 37: google.protobuf.FieldMask
 }
 var file_siyu_order_v1_order_proto_depIdxs = []int32{
 	2,  // 0: siyu.order.v1.PricedLine.discounts:type_name -> siyu.order.v1.Discount
 	3,  // 1: siyu.order.v1.Quote.lines:type_name -> siyu.order.v1.PricedLine
 	2,  // 2: siyu.order.v1.Quote.discounts:type_name -> siyu.order.v1.Discount
-	35, // 3: siyu.order.v1.Quote.expire_time:type_name -> google.protobuf.Timestamp
+	36, // 3: siyu.order.v1.Quote.expire_time:type_name -> google.protobuf.Timestamp
 	0,  // 4: siyu.order.v1.Order.status:type_name -> siyu.order.v1.OrderStatus
 	3,  // 5: siyu.order.v1.Order.lines:type_name -> siyu.order.v1.PricedLine
 	2,  // 6: siyu.order.v1.Order.discounts:type_name -> siyu.order.v1.Discount
 	1,  // 7: siyu.order.v1.Order.address:type_name -> siyu.order.v1.ShippingAddress
-	35, // 8: siyu.order.v1.Order.create_time:type_name -> google.protobuf.Timestamp
-	35, // 9: siyu.order.v1.Order.pay_deadline:type_name -> google.protobuf.Timestamp
-	35, // 10: siyu.order.v1.Order.pay_time:type_name -> google.protobuf.Timestamp
-	35, // 11: siyu.order.v1.Order.ship_time:type_name -> google.protobuf.Timestamp
-	35, // 12: siyu.order.v1.Order.receive_time:type_name -> google.protobuf.Timestamp
-	35, // 13: siyu.order.v1.Order.complete_time:type_name -> google.protobuf.Timestamp
-	35, // 14: siyu.order.v1.Order.cancel_time:type_name -> google.protobuf.Timestamp
-	35, // 15: siyu.order.v1.Order.next_deadline:type_name -> google.protobuf.Timestamp
-	35, // 16: siyu.order.v1.Order.refund_time:type_name -> google.protobuf.Timestamp
+	36, // 8: siyu.order.v1.Order.create_time:type_name -> google.protobuf.Timestamp
+	36, // 9: siyu.order.v1.Order.pay_deadline:type_name -> google.protobuf.Timestamp
+	36, // 10: siyu.order.v1.Order.pay_time:type_name -> google.protobuf.Timestamp
+	36, // 11: siyu.order.v1.Order.ship_time:type_name -> google.protobuf.Timestamp
+	36, // 12: siyu.order.v1.Order.receive_time:type_name -> google.protobuf.Timestamp
+	36, // 13: siyu.order.v1.Order.complete_time:type_name -> google.protobuf.Timestamp
+	36, // 14: siyu.order.v1.Order.cancel_time:type_name -> google.protobuf.Timestamp
+	36, // 15: siyu.order.v1.Order.next_deadline:type_name -> google.protobuf.Timestamp
+	36, // 16: siyu.order.v1.Order.refund_time:type_name -> google.protobuf.Timestamp
 	1,  // 17: siyu.order.v1.QuoteCheckoutRequest.address:type_name -> siyu.order.v1.ShippingAddress
 	4,  // 18: siyu.order.v1.QuoteCheckoutResponse.quote:type_name -> siyu.order.v1.Quote
 	5,  // 19: siyu.order.v1.CreateOrderResponse.order:type_name -> siyu.order.v1.Order
@@ -2577,52 +2666,53 @@ var file_siyu_order_v1_order_proto_depIdxs = []int32{
 	0,  // 21: siyu.order.v1.ListMyOrdersRequest.status:type_name -> siyu.order.v1.OrderStatus
 	5,  // 22: siyu.order.v1.ListMyOrdersResponse.orders:type_name -> siyu.order.v1.Order
 	5,  // 23: siyu.order.v1.CancelMyOrderResponse.order:type_name -> siyu.order.v1.Order
-	34, // 24: siyu.order.v1.PayOrderResponse.params:type_name -> siyu.order.v1.PayOrderResponse.ParamsEntry
+	35, // 24: siyu.order.v1.PayOrderResponse.params:type_name -> siyu.order.v1.PayOrderResponse.ParamsEntry
 	5,  // 25: siyu.order.v1.ConfirmReceiptResponse.order:type_name -> siyu.order.v1.Order
 	5,  // 26: siyu.order.v1.AdminGetOrderResponse.order:type_name -> siyu.order.v1.Order
 	0,  // 27: siyu.order.v1.AdminListOrdersRequest.status:type_name -> siyu.order.v1.OrderStatus
-	35, // 28: siyu.order.v1.AdminListOrdersRequest.start_time:type_name -> google.protobuf.Timestamp
-	35, // 29: siyu.order.v1.AdminListOrdersRequest.end_time:type_name -> google.protobuf.Timestamp
+	36, // 28: siyu.order.v1.AdminListOrdersRequest.start_time:type_name -> google.protobuf.Timestamp
+	36, // 29: siyu.order.v1.AdminListOrdersRequest.end_time:type_name -> google.protobuf.Timestamp
 	5,  // 30: siyu.order.v1.AdminListOrdersResponse.orders:type_name -> siyu.order.v1.Order
 	5,  // 31: siyu.order.v1.ShipOrderResponse.order:type_name -> siyu.order.v1.Order
 	5,  // 32: siyu.order.v1.AdminCancelOrderResponse.order:type_name -> siyu.order.v1.Order
-	5,  // 33: siyu.order.v1.RefundOrderResponse.order:type_name -> siyu.order.v1.Order
-	1,  // 34: siyu.order.v1.AdminUpdateOrderRequest.address:type_name -> siyu.order.v1.ShippingAddress
-	36, // 35: siyu.order.v1.AdminUpdateOrderRequest.update_mask:type_name -> google.protobuf.FieldMask
-	5,  // 36: siyu.order.v1.AdminUpdateOrderResponse.order:type_name -> siyu.order.v1.Order
-	6,  // 37: siyu.order.v1.OrderService.QuoteCheckout:input_type -> siyu.order.v1.QuoteCheckoutRequest
-	8,  // 38: siyu.order.v1.OrderService.CreateOrder:input_type -> siyu.order.v1.CreateOrderRequest
-	10, // 39: siyu.order.v1.OrderService.GetMyOrder:input_type -> siyu.order.v1.GetMyOrderRequest
-	12, // 40: siyu.order.v1.OrderService.ListMyOrders:input_type -> siyu.order.v1.ListMyOrdersRequest
-	14, // 41: siyu.order.v1.OrderService.CancelMyOrder:input_type -> siyu.order.v1.CancelMyOrderRequest
-	16, // 42: siyu.order.v1.OrderService.PayOrder:input_type -> siyu.order.v1.PayOrderRequest
-	18, // 43: siyu.order.v1.OrderService.ConfirmReceipt:input_type -> siyu.order.v1.ConfirmReceiptRequest
-	20, // 44: siyu.order.v1.OrderAdminService.AdminGetOrder:input_type -> siyu.order.v1.AdminGetOrderRequest
-	22, // 45: siyu.order.v1.OrderAdminService.AdminListOrders:input_type -> siyu.order.v1.AdminListOrdersRequest
-	24, // 46: siyu.order.v1.OrderAdminService.ShipOrder:input_type -> siyu.order.v1.ShipOrderRequest
-	26, // 47: siyu.order.v1.OrderAdminService.AdminCancelOrder:input_type -> siyu.order.v1.AdminCancelOrderRequest
-	28, // 48: siyu.order.v1.OrderAdminService.RefundOrder:input_type -> siyu.order.v1.RefundOrderRequest
-	30, // 49: siyu.order.v1.OrderAdminService.AdminUpdateOrder:input_type -> siyu.order.v1.AdminUpdateOrderRequest
-	32, // 50: siyu.order.v1.OrderAdminService.GetOrderStats:input_type -> siyu.order.v1.GetOrderStatsRequest
-	7,  // 51: siyu.order.v1.OrderService.QuoteCheckout:output_type -> siyu.order.v1.QuoteCheckoutResponse
-	9,  // 52: siyu.order.v1.OrderService.CreateOrder:output_type -> siyu.order.v1.CreateOrderResponse
-	11, // 53: siyu.order.v1.OrderService.GetMyOrder:output_type -> siyu.order.v1.GetMyOrderResponse
-	13, // 54: siyu.order.v1.OrderService.ListMyOrders:output_type -> siyu.order.v1.ListMyOrdersResponse
-	15, // 55: siyu.order.v1.OrderService.CancelMyOrder:output_type -> siyu.order.v1.CancelMyOrderResponse
-	17, // 56: siyu.order.v1.OrderService.PayOrder:output_type -> siyu.order.v1.PayOrderResponse
-	19, // 57: siyu.order.v1.OrderService.ConfirmReceipt:output_type -> siyu.order.v1.ConfirmReceiptResponse
-	21, // 58: siyu.order.v1.OrderAdminService.AdminGetOrder:output_type -> siyu.order.v1.AdminGetOrderResponse
-	23, // 59: siyu.order.v1.OrderAdminService.AdminListOrders:output_type -> siyu.order.v1.AdminListOrdersResponse
-	25, // 60: siyu.order.v1.OrderAdminService.ShipOrder:output_type -> siyu.order.v1.ShipOrderResponse
-	27, // 61: siyu.order.v1.OrderAdminService.AdminCancelOrder:output_type -> siyu.order.v1.AdminCancelOrderResponse
-	29, // 62: siyu.order.v1.OrderAdminService.RefundOrder:output_type -> siyu.order.v1.RefundOrderResponse
-	31, // 63: siyu.order.v1.OrderAdminService.AdminUpdateOrder:output_type -> siyu.order.v1.AdminUpdateOrderResponse
-	33, // 64: siyu.order.v1.OrderAdminService.GetOrderStats:output_type -> siyu.order.v1.GetOrderStatsResponse
-	51, // [51:65] is the sub-list for method output_type
-	37, // [37:51] is the sub-list for method input_type
-	37, // [37:37] is the sub-list for extension type_name
-	37, // [37:37] is the sub-list for extension extendee
-	0,  // [0:37] is the sub-list for field type_name
+	29, // 33: siyu.order.v1.RefundOrderRequest.lines:type_name -> siyu.order.v1.RefundLine
+	5,  // 34: siyu.order.v1.RefundOrderResponse.order:type_name -> siyu.order.v1.Order
+	1,  // 35: siyu.order.v1.AdminUpdateOrderRequest.address:type_name -> siyu.order.v1.ShippingAddress
+	37, // 36: siyu.order.v1.AdminUpdateOrderRequest.update_mask:type_name -> google.protobuf.FieldMask
+	5,  // 37: siyu.order.v1.AdminUpdateOrderResponse.order:type_name -> siyu.order.v1.Order
+	6,  // 38: siyu.order.v1.OrderService.QuoteCheckout:input_type -> siyu.order.v1.QuoteCheckoutRequest
+	8,  // 39: siyu.order.v1.OrderService.CreateOrder:input_type -> siyu.order.v1.CreateOrderRequest
+	10, // 40: siyu.order.v1.OrderService.GetMyOrder:input_type -> siyu.order.v1.GetMyOrderRequest
+	12, // 41: siyu.order.v1.OrderService.ListMyOrders:input_type -> siyu.order.v1.ListMyOrdersRequest
+	14, // 42: siyu.order.v1.OrderService.CancelMyOrder:input_type -> siyu.order.v1.CancelMyOrderRequest
+	16, // 43: siyu.order.v1.OrderService.PayOrder:input_type -> siyu.order.v1.PayOrderRequest
+	18, // 44: siyu.order.v1.OrderService.ConfirmReceipt:input_type -> siyu.order.v1.ConfirmReceiptRequest
+	20, // 45: siyu.order.v1.OrderAdminService.AdminGetOrder:input_type -> siyu.order.v1.AdminGetOrderRequest
+	22, // 46: siyu.order.v1.OrderAdminService.AdminListOrders:input_type -> siyu.order.v1.AdminListOrdersRequest
+	24, // 47: siyu.order.v1.OrderAdminService.ShipOrder:input_type -> siyu.order.v1.ShipOrderRequest
+	26, // 48: siyu.order.v1.OrderAdminService.AdminCancelOrder:input_type -> siyu.order.v1.AdminCancelOrderRequest
+	28, // 49: siyu.order.v1.OrderAdminService.RefundOrder:input_type -> siyu.order.v1.RefundOrderRequest
+	31, // 50: siyu.order.v1.OrderAdminService.AdminUpdateOrder:input_type -> siyu.order.v1.AdminUpdateOrderRequest
+	33, // 51: siyu.order.v1.OrderAdminService.GetOrderStats:input_type -> siyu.order.v1.GetOrderStatsRequest
+	7,  // 52: siyu.order.v1.OrderService.QuoteCheckout:output_type -> siyu.order.v1.QuoteCheckoutResponse
+	9,  // 53: siyu.order.v1.OrderService.CreateOrder:output_type -> siyu.order.v1.CreateOrderResponse
+	11, // 54: siyu.order.v1.OrderService.GetMyOrder:output_type -> siyu.order.v1.GetMyOrderResponse
+	13, // 55: siyu.order.v1.OrderService.ListMyOrders:output_type -> siyu.order.v1.ListMyOrdersResponse
+	15, // 56: siyu.order.v1.OrderService.CancelMyOrder:output_type -> siyu.order.v1.CancelMyOrderResponse
+	17, // 57: siyu.order.v1.OrderService.PayOrder:output_type -> siyu.order.v1.PayOrderResponse
+	19, // 58: siyu.order.v1.OrderService.ConfirmReceipt:output_type -> siyu.order.v1.ConfirmReceiptResponse
+	21, // 59: siyu.order.v1.OrderAdminService.AdminGetOrder:output_type -> siyu.order.v1.AdminGetOrderResponse
+	23, // 60: siyu.order.v1.OrderAdminService.AdminListOrders:output_type -> siyu.order.v1.AdminListOrdersResponse
+	25, // 61: siyu.order.v1.OrderAdminService.ShipOrder:output_type -> siyu.order.v1.ShipOrderResponse
+	27, // 62: siyu.order.v1.OrderAdminService.AdminCancelOrder:output_type -> siyu.order.v1.AdminCancelOrderResponse
+	30, // 63: siyu.order.v1.OrderAdminService.RefundOrder:output_type -> siyu.order.v1.RefundOrderResponse
+	32, // 64: siyu.order.v1.OrderAdminService.AdminUpdateOrder:output_type -> siyu.order.v1.AdminUpdateOrderResponse
+	34, // 65: siyu.order.v1.OrderAdminService.GetOrderStats:output_type -> siyu.order.v1.GetOrderStatsResponse
+	52, // [52:66] is the sub-list for method output_type
+	38, // [38:52] is the sub-list for method input_type
+	38, // [38:38] is the sub-list for extension type_name
+	38, // [38:38] is the sub-list for extension extendee
+	0,  // [0:38] is the sub-list for field type_name
 }
 
 func init() { file_siyu_order_v1_order_proto_init() }
@@ -2636,7 +2726,7 @@ func file_siyu_order_v1_order_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_siyu_order_v1_order_proto_rawDesc), len(file_siyu_order_v1_order_proto_rawDesc)),
 			NumEnums:      1,
-			NumMessages:   34,
+			NumMessages:   35,
 			NumExtensions: 0,
 			NumServices:   2,
 		},

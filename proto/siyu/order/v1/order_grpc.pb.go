@@ -421,10 +421,13 @@ type OrderAdminServiceClient interface {
 	ShipOrder(ctx context.Context, in *ShipOrderRequest, opts ...grpc.CallOption) (*ShipOrderResponse, error)
 	// AdminCancelOrder cancels an unpaid order with a reason.
 	AdminCancelOrder(ctx context.Context, in *AdminCancelOrderRequest, opts ...grpc.CallOption) (*AdminCancelOrderResponse, error)
-	// RefundOrder refunds a paid order that has not shipped, in full, through
-	// its payment provider; the units go back to stock and order.refunded
-	// lets member reverse points and growth. Owners and operators only.
-	// Idempotent: refunding a refunded order answers it again.
+	// RefundOrder refunds units of a paid order that has not shipped (all of
+	// them when lines is empty, with the shipping fee once nothing is left)
+	// through its payment provider; the units go back to stock and
+	// order.refunded lets member reverse points and growth proportionally.
+	// The order is REFUNDED once every unit is. Owners and operators only.
+	// Idempotent by request_id: a repeat answers the order and refunds nothing
+	// more.
 	RefundOrder(ctx context.Context, in *RefundOrderRequest, opts ...grpc.CallOption) (*RefundOrderResponse, error)
 	// AdminUpdateOrder changes what operators may change: the address before
 	// the order ships (within the same province once paid, since the shipping
@@ -532,10 +535,13 @@ type OrderAdminServiceServer interface {
 	ShipOrder(context.Context, *ShipOrderRequest) (*ShipOrderResponse, error)
 	// AdminCancelOrder cancels an unpaid order with a reason.
 	AdminCancelOrder(context.Context, *AdminCancelOrderRequest) (*AdminCancelOrderResponse, error)
-	// RefundOrder refunds a paid order that has not shipped, in full, through
-	// its payment provider; the units go back to stock and order.refunded
-	// lets member reverse points and growth. Owners and operators only.
-	// Idempotent: refunding a refunded order answers it again.
+	// RefundOrder refunds units of a paid order that has not shipped (all of
+	// them when lines is empty, with the shipping fee once nothing is left)
+	// through its payment provider; the units go back to stock and
+	// order.refunded lets member reverse points and growth proportionally.
+	// The order is REFUNDED once every unit is. Owners and operators only.
+	// Idempotent by request_id: a repeat answers the order and refunds nothing
+	// more.
 	RefundOrder(context.Context, *RefundOrderRequest) (*RefundOrderResponse, error)
 	// AdminUpdateOrder changes what operators may change: the address before
 	// the order ships (within the same province once paid, since the shipping

@@ -438,35 +438,51 @@ func TestRefundBeforeShipping(t *testing.T) {
 	w := newWorld(t)
 	ctx := context.Background()
 	w.shop.points["m1"] = 100
-	q := w.quote(t, "m1", 100, [3]any{"p1", "s1", 2})
+	q := w.quote(t, "m1", 100, [3]any{"p1", "s1", 3})
 	o, _ := w.checkout.Place(ctx, app.PlaceInput{MemberID: "m1", RequestID: "r1", QuoteID: q.ID})
 	if _, err := w.orders.Ship(ctx, o.ID, "sf", "1"); fault.ReasonOf(err) != domain.ReasonIllegalTransition {
 		t.Fatal("unpaid orders do not ship")
 	}
-	if _, err := w.payments.Refund(ctx, o.ID, "缺货"); fault.ReasonOf(err) != domain.ReasonIllegalTransition {
+	if _, err := w.payments.Refund(ctx, o.ID, "x1", nil, "缺货"); fault.ReasonOf(err) != domain.ReasonIllegalTransition {
 		t.Fatalf("refunding an unpaid order: %v", err)
 	}
 	_, _ = w.payments.Pay(ctx, "m1", o.ID, "sandbox", "")
 	if err := w.notify(t, o, o.TotalFen); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := w.payments.Refund(ctx, o.ID, ""); fault.ReasonOf(err) != domain.ReasonArgumentInvalid {
+	if _, err := w.payments.Refund(ctx, o.ID, "x1", nil, ""); fault.ReasonOf(err) != domain.ReasonArgumentInvalid {
 		t.Fatalf("a refund needs a reason: %v", err)
 	}
+	if _, err := w.payments.Refund(ctx, o.ID, "", nil, "缺货"); fault.ReasonOf(err) != domain.ReasonRequestIDRequired {
+		t.Fatalf("a refund needs a request id: %v", err)
+	}
+	line := o.Lines[0].LineID
+	// One unit, twice with the same request id: refunded once.
 	for range 2 {
-		got, err := w.payments.Refund(ctx, o.ID, "缺货")
-		if err != nil || got.Status != domain.StatusRefunded || got.RefundFen != o.TotalFen || got.RestockPending {
-			t.Fatalf("refund: %+v %v", got, err)
+		got, err := w.payments.Refund(ctx, o.ID, "one", map[string]int64{line: 1}, "少发一件")
+		if err != nil || got.Status != domain.StatusPaid || got.Lines[0].RefundedQty != 1 || got.RestockPending {
+			t.Fatalf("partial refund: %+v %v", got, err)
 		}
 	}
-	if len(w.pay.refunds) != 1 || w.pay.refunds["r"+o.ID] != o.TotalFen || w.shop.available("s1") != 100 {
-		t.Fatalf("refunds %v stock %d", w.pay.refunds, w.shop.available("s1"))
+	if w.shop.available("s1") != 98 || len(w.pay.refunds) != 1 {
+		t.Fatalf("stock %d refunds %v", w.shop.available("s1"), w.pay.refunds)
+	}
+	got, err := w.payments.Refund(ctx, o.ID, "rest", nil, "缺货")
+	if err != nil || got.Status != domain.StatusRefunded || got.RefundFen != o.TotalFen || got.RestockPending {
+		t.Fatalf("refund the rest: %+v %v", got, err)
+	}
+	var refunded int64
+	for _, fen := range w.pay.refunds {
+		refunded += fen
+	}
+	if len(w.pay.refunds) != 2 || refunded != o.TotalFen || w.shop.available("s1") != 100 {
+		t.Fatalf("refunds %v (of %d) stock %d", w.pay.refunds, o.TotalFen, w.shop.available("s1"))
 	}
 	if _, err := w.orders.Ship(ctx, o.ID, "sf", "1"); fault.ReasonOf(err) != domain.ReasonIllegalTransition {
 		t.Fatal("a refunded order does not ship")
 	}
 	subjects := w.store.Subjects()
-	if subjects[len(subjects)-1] != "refunded" {
+	if n := len(subjects); subjects[n-1] != "refunded" || subjects[n-2] != "refunded" {
 		t.Fatalf("events %v", subjects)
 	}
 }

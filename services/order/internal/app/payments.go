@@ -2,6 +2,8 @@ package app
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"net/http"
 	"strings"
@@ -254,44 +256,51 @@ func (p *Payments) Reconcile(ctx context.Context, o domain.Order) (bool, error) 
 	return true, p.apply(ctx, pr, n)
 }
 
-// Refund refunds a paid, unshipped order in full through its provider. The
-// refund id is fixed by the order, so a retry after a crash asks the
-// provider for the same refund; the order turns REFUNDED with
-// order.refunded in its outbox, and its units go back to stock (now, or by
-// the sweeper).
-func (p *Payments) Refund(ctx context.Context, orderID, reason string) (domain.Order, error) {
+// Refund gives money back for units of a paid, unshipped order (want:
+// units per line id, nil for everything left) through its provider. The
+// refund id comes from the request id, so a retry after a crash asks the
+// provider for the same refund and a repeat refunds nothing more; the
+// order records it with order.refunded in its outbox, and the units go back
+// to stock (now, or by the sweeper).
+func (p *Payments) Refund(ctx context.Context, orderID, requestID string, want map[string]int64, reason string) (domain.Order, error) {
 	if strings.TrimSpace(reason) == "" || len(reason) > 200 {
 		return domain.Order{}, fault.New(fault.Invalid, domain.ReasonArgumentInvalid, "a reason of at most 200 bytes is required", "field", "reason")
 	}
+	if requestID == "" || len(requestID) > 64 {
+		return domain.Order{}, fault.New(fault.Invalid, domain.ReasonRequestIDRequired, "request_id is required (at most 64 characters)", "field", "request_id")
+	}
+	// Short and fixed by the request: providers bound refund numbers (WeChat
+	// Pay: 64 characters) and the provider's id is the order's and this one.
+	sum := sha256.Sum256([]byte(requestID))
+	refundID := "r" + hex.EncodeToString(sum[:6])
 	for range casAttempts {
 		o, err := p.store.Order(ctx, orderID)
 		if err != nil || !o.Status.Visible() {
 			return domain.Order{}, errNoOrder.With("order_id", orderID)
 		}
-		if o.Status == domain.StatusRefunded {
+		if _, done := o.FindRefund(refundID); done {
 			return o, nil
 		}
-		if _, err := domain.Next(o.Status, domain.ActionRefund); err != nil {
+		r, err := o.PlanRefund(refundID, want)
+		if err != nil {
 			return domain.Order{}, err
 		}
 		pr, ok := p.providers[o.Provider]
 		if !ok {
 			return domain.Order{}, fault.New(fault.Precondition, domain.ReasonPaymentProviderUnknown, "the order's payment provider is not configured", "provider", o.Provider)
 		}
-		refundID := "r" + o.ID
-		if _, err := pr.Refund(ctx, RefundRequest{RefundID: refundID, PaymentID: o.PaymentID, ProviderTxnID: o.ProviderTxnID,
-			TotalFen: o.PaidFen, RefundFen: o.PaidFen, Reason: reason}); err != nil {
+		if _, err := pr.Refund(ctx, RefundRequest{RefundID: o.ID + "-" + refundID, PaymentID: o.PaymentID, ProviderTxnID: o.ProviderTxnID,
+			TotalFen: o.PaidFen, RefundFen: r.Fen, Reason: reason}); err != nil {
 			return domain.Order{}, err
 		}
-		o.RefundID, o.RefundFen = refundID, o.PaidFen
-		if err := o.Do(domain.ActionRefund, p.clk.Now(), p.timing); err != nil {
+		if err := o.ApplyRefund(r, p.clk.Now(), p.timing); err != nil {
 			return domain.Order{}, err
 		}
-		evs, err := events.For(ctx, o, domain.ActionRefund)
+		ev, err := events.Refunded(ctx, o, o.Refunds[len(o.Refunds)-1])
 		if err != nil {
 			return domain.Order{}, err
 		}
-		saved, err := p.store.Update(ctx, o, evs...)
+		saved, err := p.store.Update(ctx, o, ev)
 		if errors.Is(err, ErrStale) {
 			continue
 		}
@@ -311,12 +320,17 @@ func restock(ctx context.Context, store OrderStore, inv Inventory, o domain.Orde
 	if !o.RestockPending {
 		return nil
 	}
-	lines := make([]StockLine, 0, len(o.Lines))
-	for _, l := range o.Lines {
-		lines = append(lines, StockLine{SKUID: l.SKUID, Quantity: l.Quantity})
-	}
-	if err := inv.Restock(ctx, o.ID, lines); err != nil {
-		return err
+	for _, r := range o.Refunds {
+		if r.Restocked {
+			continue
+		}
+		lines := make([]StockLine, 0, len(r.Lines))
+		for _, l := range r.Lines {
+			lines = append(lines, StockLine{SKUID: l.SKUID, Quantity: l.Quantity})
+		}
+		if err := inv.Restock(ctx, o.ID+"-"+r.ID, lines); err != nil {
+			return err
+		}
 	}
 	o.Restocked(clk.Now())
 	_, err := store.Update(ctx, o)

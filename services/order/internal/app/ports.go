@@ -104,8 +104,8 @@ type Inventory interface {
 	Reserve(ctx context.Context, orderID string, lines []StockLine, ttl time.Duration) error
 	Release(ctx context.Context, orderID string) error
 	// Restock puts sold units back on sale (a refund before shipping),
-	// idempotent by order id.
-	Restock(ctx context.Context, orderID string, lines []StockLine) error
+	// idempotent by refund id.
+	Restock(ctx context.Context, refundID string, lines []StockLine) error
 }
 
 // MemberStanding is what checkout needs of a member.

@@ -6,6 +6,8 @@ package clients
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"sort"
 	"strings"
 	"sync"
@@ -184,16 +186,16 @@ func (i *Inventory) Release(ctx context.Context, orderID string) error {
 	return err
 }
 
-// Restock puts a refunded order's units back on sale: one audited stock
-// adjustment per SKU, idempotent by the order and SKU.
-func (i *Inventory) Restock(ctx context.Context, orderID string, lines []app.StockLine) error {
+// Restock puts refunded units back on sale: one audited stock adjustment
+// per SKU, idempotent by the refund and SKU.
+func (i *Inventory) Restock(ctx context.Context, refundID string, lines []app.StockLine) error {
 	ctx, err := i.tokens.As(ctx)
 	if err != nil {
 		return err
 	}
 	for _, l := range lines {
 		_, err := i.inv.AdjustStock(ctx, &productv1.AdjustStockRequest{SkuId: l.SKUID, Delta: l.Quantity,
-			Reason: "订单 " + orderID + " 发货前退款，退回库存", RequestId: "restock-" + orderID + "-" + l.SKUID})
+			Reason: "发货前退款 " + refundID + "，退回库存", RequestId: restockID(refundID, l.SKUID)})
 		if err := remote(err); err != nil {
 			return err
 		}
@@ -260,4 +262,11 @@ func (m *Members) ReleasePoints(ctx context.Context, memberID, orderID string) e
 		return nil
 	}
 	return err
+}
+
+// restockID is the adjustment's request id: fixed by the refund and SKU, and
+// short enough for product's 64-character limit.
+func restockID(refundID, sku string) string {
+	sum := sha256.Sum256([]byte(refundID + "\x00" + sku))
+	return "restock-" + hex.EncodeToString(sum[:12])
 }

@@ -204,11 +204,58 @@ func TestDayStats(t *testing.T) {
 		{Status: StatusPaid, CreatedAt: at, PaidAt: at, PaidFen: 1000},
 		{Status: StatusPaid, CreatedAt: from.Add(-time.Hour), PaidAt: at, PaidFen: 500},
 		{Status: StatusCancelled, CreatedAt: at, CancelledAt: to},
-		{Status: StatusRefunded, CreatedAt: at, PaidAt: at, PaidFen: 300, RefundedAt: at, RefundFen: 300},
+		{Status: StatusRefunded, CreatedAt: at, PaidAt: at, PaidFen: 300, Refunds: []Refund{{Fen: 300, At: at}, {Fen: 1, At: to}}},
 		{Status: StatusFailed, CreatedAt: at},
 	}
 	s := CountDay(day, orders, from, to)
 	if s.Placed != 3 || s.Paid != 3 || s.GMVFen != 1800 || s.Cancelled != 0 || s.Refunded != 1 || s.RefundedFen != 300 {
 		t.Errorf("%+v", s)
+	}
+}
+
+func TestPartialRefunds(t *testing.T) {
+	o := Order{ID: "o", Status: StatusPaid, ShippingFen: 1000, Lines: []OrderLine{
+		{LineID: "l1", PricedLine: PricedLine{PricingLine: PricingLine{SKUID: "a", Quantity: 3}, PayableFen: 1000}},
+		{LineID: "l2", PricedLine: PricedLine{PricingLine: PricingLine{SKUID: "b", Quantity: 1}, PayableFen: 500}},
+	}}
+	steps := []struct {
+		want   map[string]int64
+		fen    int64
+		reason fault.Reason
+		status Status
+	}{
+		{map[string]int64{"l1": 4}, 0, ReasonRefundInvalid, StatusPaid},
+		{map[string]int64{"l9": 1}, 0, ReasonRefundInvalid, StatusPaid},
+		{map[string]int64{"l1": 0}, 0, ReasonRefundInvalid, StatusPaid},
+		{map[string]int64{"l1": 1}, 333, "", StatusPaid},
+		{map[string]int64{"l1": 1}, 333, "", StatusPaid},
+		{map[string]int64{"l1": 2}, 0, ReasonRefundInvalid, StatusPaid},
+		{nil, 334 + 500 + 1000, "", StatusRefunded}, // the rest, with shipping
+		{nil, 0, ReasonIllegalTransition, StatusRefunded},
+	}
+	var total int64
+	for i, s := range steps {
+		r, err := o.PlanRefund(fmt.Sprint("r", i), s.want)
+		if fault.ReasonOf(err) != s.reason {
+			t.Fatalf("step %d: %v, want %s", i, err, s.reason)
+		}
+		if err == nil {
+			if r.Fen != s.fen {
+				t.Fatalf("step %d: %d fen, want %d", i, r.Fen, s.fen)
+			}
+			if err := o.ApplyRefund(r, now, DefaultTiming); err != nil {
+				t.Fatal(err)
+			}
+			total += r.Fen
+		}
+		if o.Status != s.status {
+			t.Fatalf("step %d: %s", i, o.Status)
+		}
+	}
+	if total != 2500 || o.RefundFen != 2500 || !o.RestockPending || len(o.Refunds) != 3 {
+		t.Fatalf("refunded %d of 2500: %+v", total, o)
+	}
+	if _, ok := o.FindRefund("r3"); !ok {
+		t.Error("refunds are found by id")
 	}
 }

@@ -1,6 +1,7 @@
 package domain
 
 import (
+	"slices"
 	"time"
 
 	"siyu.dev/pkg/fault"
@@ -28,6 +29,23 @@ type Address struct {
 type OrderLine struct {
 	LineID string
 	PricedLine
+	// RefundedQty units of the line were refunded.
+	RefundedQty int64
+}
+
+// RefundLine is units of one line a refund covers, and their money.
+type RefundLine struct {
+	LineID, SKUID, ProductID string
+	Quantity, Fen            int64
+}
+
+// Refund is money given back for some units before shipping.
+type Refund struct {
+	ID        string
+	Fen       int64
+	Lines     []RefundLine
+	At        time.Time
+	Restocked bool
 }
 
 // Order is the aggregate: lines and amounts fixed at placing, a status that
@@ -77,11 +95,12 @@ type Order struct {
 	CancelReason string
 	// CancelledBy is "shopper", "operator" or "deadline".
 	CancelledBy string
-	// RefundID, RefundFen and RefundedAt record a full refund before shipping.
-	RefundID   string
+	// Refunds before shipping, RefundFen their total and RefundedAt the
+	// last one; the order is REFUNDED once every unit is.
+	Refunds    []Refund
 	RefundFen  int64
 	RefundedAt time.Time
-	// RestockPending: a refunded order's units are still to go back to stock.
+	// RestockPending: refunded units are still to go back to stock.
 	RestockPending bool
 	// LateRefundID is set when a payment landed after cancellation and was
 	// refunded automatically.
@@ -132,7 +151,6 @@ func (o *Order) Do(a Action, now time.Time, t Timing) error {
 	case StatusCancelled:
 		o.CancelledAt = now
 	case StatusRefunded:
-		o.RefundedAt = now
 		o.RestockPending = true
 		o.DueAt = now
 	}
@@ -162,10 +180,92 @@ const (
 	ActionRestock       Action = "restock"
 )
 
-// Restocked records that a refunded order's units went back to stock.
+// Restocked records that every refunded unit went back to stock.
 func (o *Order) Restocked(now time.Time) {
+	for i := range o.Refunds {
+		o.Refunds[i].Restocked = true
+	}
 	o.RestockPending = false
 	o.DueAt, o.UpdatedAt = time.Time{}, now
+}
+
+// FindRefund is the refund with id, if there is one.
+func (o *Order) FindRefund(id string) (Refund, bool) {
+	for _, r := range o.Refunds {
+		if r.ID == id {
+			return r, true
+		}
+	}
+	return Refund{}, false
+}
+
+// PlanRefund prices a refund of units of a paid, unshipped order: want
+// maps line ids to units (nil: everything not refunded yet). A line's money
+// is split by cumulative rounding (the first u units of a line are worth
+// floor(payable·u/quantity)), so refunding a line in any steps returns
+// exactly what it cost; the refund that leaves nothing adds the shipping fee.
+func (o *Order) PlanRefund(id string, want map[string]int64) (Refund, error) {
+	if o.Status != StatusPaid {
+		return Refund{}, ErrIllegalTransition.With("status", string(o.Status), "action", string(ActionRefund)).
+			WithMsg("only a paid order that has not shipped can be refunded here")
+	}
+	for lineID := range want {
+		if !slices.ContainsFunc(o.Lines, func(l OrderLine) bool { return l.LineID == lineID }) {
+			return Refund{}, fault.New(fault.Invalid, ReasonRefundInvalid, "no such line in the order", "line_id", lineID)
+		}
+	}
+	r := Refund{ID: id}
+	left := int64(0)
+	for _, l := range o.Lines {
+		remaining := l.Quantity - l.RefundedQty
+		k := remaining
+		if want != nil {
+			k = want[l.LineID]
+		}
+		if k < 0 || k > remaining {
+			return Refund{}, fault.New(fault.Invalid, ReasonRefundInvalid, "refund between 0 and the units not refunded yet", "line_id", l.LineID, "refundable", itoa(remaining))
+		}
+		left += remaining - k
+		if k == 0 {
+			continue
+		}
+		cum := func(u int64) int64 { q, _ := mulDiv(l.PayableFen, u, l.Quantity); return q }
+		fen := cum(l.RefundedQty+k) - cum(l.RefundedQty)
+		r.Lines = append(r.Lines, RefundLine{LineID: l.LineID, SKUID: l.SKUID, ProductID: l.ProductID, Quantity: k, Fen: fen})
+		r.Fen += fen
+	}
+	if len(r.Lines) == 0 {
+		return Refund{}, fault.New(fault.Invalid, ReasonRefundInvalid, "a refund covers at least one unit")
+	}
+	if left == 0 {
+		r.Fen += o.ShippingFen
+	}
+	return r, nil
+}
+
+// ApplyRefund records a planned refund; the order turns REFUNDED when no
+// unit is left. Its units are due back in stock.
+func (o *Order) ApplyRefund(r Refund, now time.Time, t Timing) error {
+	left := int64(0)
+	for i, l := range o.Lines {
+		for _, rl := range r.Lines {
+			if rl.LineID == l.LineID {
+				o.Lines[i].RefundedQty += rl.Quantity
+			}
+		}
+		left += l.Quantity - o.Lines[i].RefundedQty
+	}
+	r.At = now
+	o.Refunds = append(o.Refunds, r)
+	o.RefundFen += r.Fen
+	o.RefundedAt, o.UpdatedAt = now, now
+	if left == 0 {
+		if err := o.Do(ActionRefund, now, t); err != nil {
+			return err
+		}
+	}
+	o.RestockPending, o.DueAt = true, now
+	return nil
 }
 
 // PointsConfirmed records that the paid order's points were spent.

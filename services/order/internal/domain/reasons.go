@@ -47,4 +47,5 @@ const (
 	ReasonPaymentNotFound        fault.Reason = "PAYMENT_NOT_FOUND"
 	ReasonPaymentAmountMismatch  fault.Reason = "PAYMENT_AMOUNT_MISMATCH"
 	ReasonNotificationInvalid    fault.Reason = "NOTIFICATION_INVALID"
+	ReasonRefundInvalid          fault.Reason = "REFUND_INVALID"
 )

@@ -47,9 +47,11 @@ func CountDay(day string, orders []Order, from, to time.Time) Stats {
 		if in(o.CancelledAt) {
 			s.Cancelled++
 		}
-		if in(o.RefundedAt) {
-			s.Refunded++
-			s.RefundedFen += o.RefundFen
+		for _, r := range o.Refunds {
+			if in(r.At) {
+				s.Refunded++
+				s.RefundedFen += r.Fen
+			}
 		}
 	}
 	return s

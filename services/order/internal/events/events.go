@@ -51,10 +51,6 @@ func For(ctx context.Context, o domain.Order, a domain.Action) ([]natsx.Event, e
 	case domain.ActionReceive:
 		subject = orderv1.SubjectReceived
 		msg = &orderv1.OrderReceived{EventId: eventID(o, orderv1.SubjectReceived), OccurredAt: at, OrderId: o.ID, MemberId: o.MemberID, Lines: lines, Automatic: o.AutoReceived}
-	case domain.ActionRefund:
-		subject = orderv1.SubjectRefunded
-		msg = &orderv1.OrderRefunded{EventId: eventID(o, orderv1.SubjectRefunded), OccurredAt: at, OrderId: o.ID, MemberId: o.MemberID, RefundId: o.RefundID,
-			RefundFen: o.RefundFen, PaidFen: o.PaidFen, Lines: lines}
 	case domain.ActionComplete:
 		subject = orderv1.SubjectCompleted
 		msg = &orderv1.OrderCompleted{EventId: eventID(o, orderv1.SubjectCompleted), OccurredAt: at, OrderId: o.ID, MemberId: o.MemberID, Lines: lines}
@@ -134,4 +130,21 @@ func promotionKinds(o domain.Order) []string {
 // each per order, so JetStream drops a repeat after a crash.
 func eventID(o domain.Order, subject string) string {
 	return o.ID + strings.TrimPrefix(subject, "siyu.order")
+}
+
+// Refunded is the event of one refund: its lines with the refunded units,
+// its money and what the order paid, so consumers reverse proportionally.
+func Refunded(ctx context.Context, o domain.Order, r domain.Refund) (natsx.Event, error) {
+	id := o.ID + ".refunded." + r.ID
+	var lines []*orderv1.OrderLine
+	for _, rl := range r.Lines {
+		for _, l := range o.Lines {
+			if l.LineID == rl.LineID {
+				lines = append(lines, &orderv1.OrderLine{LineId: l.LineID, ProductId: l.ProductID, SkuId: l.SKUID, CategoryId: l.CategoryID, Quantity: rl.Quantity,
+					UnitPriceFen: rl.Fen / rl.Quantity, PayableFen: rl.Fen, Title: l.Title, ListUnitPriceFen: l.UnitPriceFen})
+			}
+		}
+	}
+	return natsx.NewEvent(ctx, orderv1.SubjectRefunded, id, &orderv1.OrderRefunded{EventId: id, OccurredAt: timestamppb.New(r.At), OrderId: o.ID,
+		MemberId: o.MemberID, RefundId: r.ID, RefundFen: r.Fen, PaidFen: o.PaidFen, Lines: lines})
 }

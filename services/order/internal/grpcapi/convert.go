@@ -87,9 +87,14 @@ func orderProto(o domain.Order) *orderv1.Order {
 		PayDeadline: ts(o.PayDeadline), PayTime: ts(o.PaidAt), ShipTime: ts(o.ShippedAt), ReceiveTime: ts(o.ReceivedAt), CompleteTime: ts(o.CompletedAt),
 		CancelTime: ts(o.CancelledAt), CancelReason: o.CancelReason, Carrier: o.Carrier, TrackingNumber: o.TrackingNo,
 		PaymentProvider: o.Provider, ProviderTransactionId: o.ProviderTxnID, NextDeadline: ts(o.DueAt), Discounts: events.Discounts(o),
-		RefundId: o.RefundID, RefundFen: o.RefundFen, RefundTime: ts(o.RefundedAt)}
+		RefundFen: o.RefundFen, RefundTime: ts(o.RefundedAt)}
+	if n := len(o.Refunds); n > 0 {
+		out.RefundId = o.Refunds[n-1].ID
+	}
 	for _, l := range o.Lines {
-		out.Lines = append(out.Lines, lineProto(l.LineID, l.PricedLine))
+		pl := lineProto(l.LineID, l.PricedLine)
+		pl.RefundedQuantity = l.RefundedQty
+		out.Lines = append(out.Lines, pl)
 	}
 	return out
 }

@@ -247,7 +247,14 @@ func (s *adminServer) RefundOrder(ctx context.Context, req *orderv1.RefundOrderR
 	if id, _ := auth.FromContext(ctx); id.Kind != auth.KindAdmin || !slices.ContainsFunc(refunders, id.HasRole) {
 		return nil, status(ctx, fault.New(fault.Permission, domain.ReasonRoleRequired, "refunds need the owner or operator role", "required", strings.Join(refunders, ",")))
 	}
-	o, err := s.svc.Payments.Refund(ctx, req.GetOrderId(), reasonBy(operator(ctx), req.GetReason()))
+	var want map[string]int64
+	for _, l := range req.GetLines() {
+		if want == nil {
+			want = map[string]int64{}
+		}
+		want[l.GetLineId()] += l.GetQuantity()
+	}
+	o, err := s.svc.Payments.Refund(ctx, req.GetOrderId(), req.GetRequestId(), want, reasonBy(operator(ctx), req.GetReason()))
 	if err != nil {
 		return nil, status(ctx, err)
 	}
