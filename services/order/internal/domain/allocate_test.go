@@ -103,3 +103,40 @@ func TestPricingLinesAddUp(t *testing.T) {
 		}
 	}
 }
+
+// Refunding an order in any steps returns exactly what it paid.
+func TestRefundsAddUpToWhatWasPaid(t *testing.T) {
+	r := rand.New(rand.NewPCG(5, 6))
+	for n := 0; n < 2000; n++ {
+		o := Order{Status: StatusPaid, ShippingFen: r.Int64N(2000)}
+		total := o.ShippingFen
+		for i := range 1 + r.IntN(5) {
+			q, fen := 1+r.Int64N(6), r.Int64N(100000)
+			o.Lines = append(o.Lines, OrderLine{LineID: string(rune('a' + i)), PricedLine: PricedLine{PricingLine: PricingLine{Quantity: q}, PayableFen: fen}})
+			total += fen
+		}
+		var back int64
+		for step := 0; o.Status == StatusPaid; step++ {
+			want := map[string]int64{}
+			for _, l := range o.Lines {
+				if left := l.Quantity - l.RefundedQty; left > 0 && r.IntN(2) == 0 {
+					want[l.LineID] = 1 + r.Int64N(left)
+				}
+			}
+			if len(want) == 0 || step > 20 {
+				want = nil
+			}
+			rf, err := o.PlanRefund(string(rune('A'+step)), want)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := o.ApplyRefund(rf, now, DefaultTiming); err != nil {
+				t.Fatal(err)
+			}
+			back += rf.Fen
+		}
+		if back != total || o.RefundFen != total {
+			t.Fatalf("refunded %d of %d", back, total)
+		}
+	}
+}
