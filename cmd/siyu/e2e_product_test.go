@@ -83,9 +83,15 @@ func TestProductThroughGateway(t *testing.T) {
 	})
 
 	t.Run("hot keywords from search events", func(t *testing.T) {
+		// A keyword counts once per client and day: the shopper's repeat
+		// does not count again, another member's search does.
 		for _, q := range []string{"连衣裙", "  连衣裙 ", "ＩＰＨＯＮＥ  15 手机壳"} {
 			api.expect(t, "GET", "/v1/products:search?query="+url.QueryEscape(q), shopper.access, "", 200)
 		}
+		other := api.login(t, "13900000033")
+		api.expect(t, "GET", "/v1/products:search?query="+url.QueryEscape("连衣裙"), other.access, "", 200)
+		// Words the catalogue does not have never reach the public lists.
+		api.expect(t, "GET", "/v1/products:search?query="+url.QueryEscape("连衣裙 <b>probe</b>"), "", "", 200)
 		api.expect(t, "GET", "/v1/products:search?query="+url.QueryEscape("不存在的商品"), shopper.access, "", 200) // finds nothing: not hot
 		want := "[连衣裙=3 iphone 15 手机壳=2 手机壳=1]"
 		if got := hotKeywords(t, api, want); got != want {
@@ -116,6 +122,28 @@ func TestProductThroughGateway(t *testing.T) {
 		sug := api.expect(t, "GET", "/v1/search/suggestions", "", "", 200)
 		if list, _ := sug["suggestions"].([]any); len(list) == 0 || list[0] != "连衣裙" {
 			t.Errorf("an empty prefix suggests the hottest keyword first: %v", sug)
+		}
+		if sug := api.expect(t, "GET", "/v1/search/suggestions?prefix="+url.QueryEscape("连衣裙 <"), "", "", 200); len(anySlice(sug["suggestions"])) != 0 {
+			t.Errorf("a probe reached the suggestions: %v", sug)
+		}
+
+		// Operators block a keyword and remove another's counts.
+		api.expectReason(t, "POST", "/v1/admin/search/blocked-keywords", shopper.access, `{"keyword":"手机壳"}`, 403, "ROLE_REQUIRED")
+		api.expectReason(t, "POST", "/v1/admin/search/blocked-keywords", admin, `{"keyword":"  "}`, 400, "KEYWORD_INVALID")
+		api.expect(t, "POST", "/v1/admin/search/blocked-keywords", admin, `{"keyword":"手机壳"}`, 200)
+		if got := hotKeywords(t, api, "[连衣裙=3 iphone 15 手机壳=2]"); got != "[连衣裙=3 iphone 15 手机壳=2]" {
+			t.Errorf("after blocking 手机壳: %s", got)
+		}
+		if b := api.expect(t, "GET", "/v1/admin/search/blocked-keywords", admin, "", 200); fmt.Sprint(b["keywords"]) != "[手机壳]" {
+			t.Errorf("block list: %v", b)
+		}
+		api.expect(t, "POST", "/v1/admin/search/hot-keywords:remove", admin, `{"keyword":"iphone 15 手机壳"}`, 200)
+		if got := hotKeywords(t, api, "[连衣裙=3]"); got != "[连衣裙=3]" {
+			t.Errorf("after removing iphone 15 手机壳: %s", got)
+		}
+		api.expect(t, "DELETE", "/v1/admin/search/blocked-keywords/"+url.PathEscape("手机壳"), admin, "", 200)
+		if b := api.expect(t, "GET", "/v1/admin/search/blocked-keywords", admin, "", 200); len(anySlice(b["keywords"])) != 0 {
+			t.Errorf("block list after unblocking: %v", b)
 		}
 	})
 

@@ -611,7 +611,10 @@ type ProductSearched struct {
 	// The signed-in member, empty for guests.
 	MemberId string `protobuf:"bytes,4,opt,name=member_id,json=memberId,proto3" json:"member_id,omitempty"`
 	// How many products on sale matched (before paging).
-	ResultCount   int32 `protobuf:"varint,5,opt,name=result_count,json=resultCount,proto3" json:"result_count,omitempty"`
+	ResultCount int32 `protobuf:"varint,5,opt,name=result_count,json=resultCount,proto3" json:"result_count,omitempty"`
+	// Who searched, so a keyword counts once per client and day: the member
+	// id, else a digest of the client's network address.
+	Client        string `protobuf:"bytes,6,opt,name=client,proto3" json:"client,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -679,6 +682,13 @@ func (x *ProductSearched) GetResultCount() int32 {
 		return x.ResultCount
 	}
 	return 0
+}
+
+func (x *ProductSearched) GetClient() string {
+	if x != nil {
+		return x.Client
+	}
+	return ""
 }
 
 var File_siyu_product_v1_events_proto protoreflect.FileDescriptor
@@ -749,14 +759,15 @@ const file_siyu_product_v1_events_proto_rawDesc = "" +
 	"\n" +
 	"has_images\x18\t \x01(\bR\thasImages\x12\x1c\n" +
 	"\tanonymous\x18\n" +
-	" \x01(\bR\tanonymous\"\xbf\x01\n" +
+	" \x01(\bR\tanonymous\"\xd7\x01\n" +
 	"\x0fProductSearched\x12\x19\n" +
 	"\bevent_id\x18\x01 \x01(\tR\aeventId\x12;\n" +
 	"\voccurred_at\x18\x02 \x01(\v2\x1a.google.protobuf.TimestampR\n" +
 	"occurredAt\x12\x14\n" +
 	"\x05query\x18\x03 \x01(\tR\x05query\x12\x1b\n" +
 	"\tmember_id\x18\x04 \x01(\tR\bmemberId\x12!\n" +
-	"\fresult_count\x18\x05 \x01(\x05R\vresultCountB*Z(siyu.dev/proto/siyu/product/v1;productv1b\x06proto3"
+	"\fresult_count\x18\x05 \x01(\x05R\vresultCount\x12\x16\n" +
+	"\x06client\x18\x06 \x01(\tR\x06clientB*Z(siyu.dev/proto/siyu/product/v1;productv1b\x06proto3"
 
 var (
 	file_siyu_product_v1_events_proto_rawDescOnce sync.Once

@@ -1719,6 +1719,326 @@ func (x *ListHotKeywordsResponse) GetKeywords() []*HotKeyword {
 	return nil
 }
 
+type ListBlockedKeywordsRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListBlockedKeywordsRequest) Reset() {
+	*x = ListBlockedKeywordsRequest{}
+	mi := &file_siyu_product_v1_product_proto_msgTypes[23]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListBlockedKeywordsRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListBlockedKeywordsRequest) ProtoMessage() {}
+
+func (x *ListBlockedKeywordsRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_siyu_product_v1_product_proto_msgTypes[23]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListBlockedKeywordsRequest.ProtoReflect.Descriptor instead.
+func (*ListBlockedKeywordsRequest) Descriptor() ([]byte, []int) {
+	return file_siyu_product_v1_product_proto_rawDescGZIP(), []int{23}
+}
+
+type ListBlockedKeywordsResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Keywords      []string               `protobuf:"bytes,1,rep,name=keywords,proto3" json:"keywords,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListBlockedKeywordsResponse) Reset() {
+	*x = ListBlockedKeywordsResponse{}
+	mi := &file_siyu_product_v1_product_proto_msgTypes[24]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListBlockedKeywordsResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListBlockedKeywordsResponse) ProtoMessage() {}
+
+func (x *ListBlockedKeywordsResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_siyu_product_v1_product_proto_msgTypes[24]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListBlockedKeywordsResponse.ProtoReflect.Descriptor instead.
+func (*ListBlockedKeywordsResponse) Descriptor() ([]byte, []int) {
+	return file_siyu_product_v1_product_proto_rawDescGZIP(), []int{24}
+}
+
+func (x *ListBlockedKeywordsResponse) GetKeywords() []string {
+	if x != nil {
+		return x.Keywords
+	}
+	return nil
+}
+
+type BlockKeywordRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Keyword       string                 `protobuf:"bytes,1,opt,name=keyword,proto3" json:"keyword,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *BlockKeywordRequest) Reset() {
+	*x = BlockKeywordRequest{}
+	mi := &file_siyu_product_v1_product_proto_msgTypes[25]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *BlockKeywordRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*BlockKeywordRequest) ProtoMessage() {}
+
+func (x *BlockKeywordRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_siyu_product_v1_product_proto_msgTypes[25]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use BlockKeywordRequest.ProtoReflect.Descriptor instead.
+func (*BlockKeywordRequest) Descriptor() ([]byte, []int) {
+	return file_siyu_product_v1_product_proto_rawDescGZIP(), []int{25}
+}
+
+func (x *BlockKeywordRequest) GetKeyword() string {
+	if x != nil {
+		return x.Keyword
+	}
+	return ""
+}
+
+type BlockKeywordResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *BlockKeywordResponse) Reset() {
+	*x = BlockKeywordResponse{}
+	mi := &file_siyu_product_v1_product_proto_msgTypes[26]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *BlockKeywordResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*BlockKeywordResponse) ProtoMessage() {}
+
+func (x *BlockKeywordResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_siyu_product_v1_product_proto_msgTypes[26]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use BlockKeywordResponse.ProtoReflect.Descriptor instead.
+func (*BlockKeywordResponse) Descriptor() ([]byte, []int) {
+	return file_siyu_product_v1_product_proto_rawDescGZIP(), []int{26}
+}
+
+type UnblockKeywordRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Keyword       string                 `protobuf:"bytes,1,opt,name=keyword,proto3" json:"keyword,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *UnblockKeywordRequest) Reset() {
+	*x = UnblockKeywordRequest{}
+	mi := &file_siyu_product_v1_product_proto_msgTypes[27]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *UnblockKeywordRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*UnblockKeywordRequest) ProtoMessage() {}
+
+func (x *UnblockKeywordRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_siyu_product_v1_product_proto_msgTypes[27]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use UnblockKeywordRequest.ProtoReflect.Descriptor instead.
+func (*UnblockKeywordRequest) Descriptor() ([]byte, []int) {
+	return file_siyu_product_v1_product_proto_rawDescGZIP(), []int{27}
+}
+
+func (x *UnblockKeywordRequest) GetKeyword() string {
+	if x != nil {
+		return x.Keyword
+	}
+	return ""
+}
+
+type UnblockKeywordResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *UnblockKeywordResponse) Reset() {
+	*x = UnblockKeywordResponse{}
+	mi := &file_siyu_product_v1_product_proto_msgTypes[28]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *UnblockKeywordResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*UnblockKeywordResponse) ProtoMessage() {}
+
+func (x *UnblockKeywordResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_siyu_product_v1_product_proto_msgTypes[28]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use UnblockKeywordResponse.ProtoReflect.Descriptor instead.
+func (*UnblockKeywordResponse) Descriptor() ([]byte, []int) {
+	return file_siyu_product_v1_product_proto_rawDescGZIP(), []int{28}
+}
+
+type RemoveHotKeywordRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Keyword       string                 `protobuf:"bytes,1,opt,name=keyword,proto3" json:"keyword,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *RemoveHotKeywordRequest) Reset() {
+	*x = RemoveHotKeywordRequest{}
+	mi := &file_siyu_product_v1_product_proto_msgTypes[29]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RemoveHotKeywordRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RemoveHotKeywordRequest) ProtoMessage() {}
+
+func (x *RemoveHotKeywordRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_siyu_product_v1_product_proto_msgTypes[29]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RemoveHotKeywordRequest.ProtoReflect.Descriptor instead.
+func (*RemoveHotKeywordRequest) Descriptor() ([]byte, []int) {
+	return file_siyu_product_v1_product_proto_rawDescGZIP(), []int{29}
+}
+
+func (x *RemoveHotKeywordRequest) GetKeyword() string {
+	if x != nil {
+		return x.Keyword
+	}
+	return ""
+}
+
+type RemoveHotKeywordResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *RemoveHotKeywordResponse) Reset() {
+	*x = RemoveHotKeywordResponse{}
+	mi := &file_siyu_product_v1_product_proto_msgTypes[30]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RemoveHotKeywordResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RemoveHotKeywordResponse) ProtoMessage() {}
+
+func (x *RemoveHotKeywordResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_siyu_product_v1_product_proto_msgTypes[30]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RemoveHotKeywordResponse.ProtoReflect.Descriptor instead.
+func (*RemoveHotKeywordResponse) Descriptor() ([]byte, []int) {
+	return file_siyu_product_v1_product_proto_rawDescGZIP(), []int{30}
+}
+
 type UpdateCategoryRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// id names the category; parent_id and level cannot change.
@@ -1731,7 +2051,7 @@ type UpdateCategoryRequest struct {
 
 func (x *UpdateCategoryRequest) Reset() {
 	*x = UpdateCategoryRequest{}
-	mi := &file_siyu_product_v1_product_proto_msgTypes[23]
+	mi := &file_siyu_product_v1_product_proto_msgTypes[31]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1743,7 +2063,7 @@ func (x *UpdateCategoryRequest) String() string {
 func (*UpdateCategoryRequest) ProtoMessage() {}
 
 func (x *UpdateCategoryRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_siyu_product_v1_product_proto_msgTypes[23]
+	mi := &file_siyu_product_v1_product_proto_msgTypes[31]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1756,7 +2076,7 @@ func (x *UpdateCategoryRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UpdateCategoryRequest.ProtoReflect.Descriptor instead.
 func (*UpdateCategoryRequest) Descriptor() ([]byte, []int) {
-	return file_siyu_product_v1_product_proto_rawDescGZIP(), []int{23}
+	return file_siyu_product_v1_product_proto_rawDescGZIP(), []int{31}
 }
 
 func (x *UpdateCategoryRequest) GetCategory() *Category {
@@ -1782,7 +2102,7 @@ type UpdateCategoryResponse struct {
 
 func (x *UpdateCategoryResponse) Reset() {
 	*x = UpdateCategoryResponse{}
-	mi := &file_siyu_product_v1_product_proto_msgTypes[24]
+	mi := &file_siyu_product_v1_product_proto_msgTypes[32]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1794,7 +2114,7 @@ func (x *UpdateCategoryResponse) String() string {
 func (*UpdateCategoryResponse) ProtoMessage() {}
 
 func (x *UpdateCategoryResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_siyu_product_v1_product_proto_msgTypes[24]
+	mi := &file_siyu_product_v1_product_proto_msgTypes[32]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1807,7 +2127,7 @@ func (x *UpdateCategoryResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UpdateCategoryResponse.ProtoReflect.Descriptor instead.
 func (*UpdateCategoryResponse) Descriptor() ([]byte, []int) {
-	return file_siyu_product_v1_product_proto_rawDescGZIP(), []int{24}
+	return file_siyu_product_v1_product_proto_rawDescGZIP(), []int{32}
 }
 
 func (x *UpdateCategoryResponse) GetCategory() *Category {
@@ -1826,7 +2146,7 @@ type DeleteCategoryRequest struct {
 
 func (x *DeleteCategoryRequest) Reset() {
 	*x = DeleteCategoryRequest{}
-	mi := &file_siyu_product_v1_product_proto_msgTypes[25]
+	mi := &file_siyu_product_v1_product_proto_msgTypes[33]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1838,7 +2158,7 @@ func (x *DeleteCategoryRequest) String() string {
 func (*DeleteCategoryRequest) ProtoMessage() {}
 
 func (x *DeleteCategoryRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_siyu_product_v1_product_proto_msgTypes[25]
+	mi := &file_siyu_product_v1_product_proto_msgTypes[33]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1851,7 +2171,7 @@ func (x *DeleteCategoryRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DeleteCategoryRequest.ProtoReflect.Descriptor instead.
 func (*DeleteCategoryRequest) Descriptor() ([]byte, []int) {
-	return file_siyu_product_v1_product_proto_rawDescGZIP(), []int{25}
+	return file_siyu_product_v1_product_proto_rawDescGZIP(), []int{33}
 }
 
 func (x *DeleteCategoryRequest) GetCategoryId() string {
@@ -1869,7 +2189,7 @@ type DeleteCategoryResponse struct {
 
 func (x *DeleteCategoryResponse) Reset() {
 	*x = DeleteCategoryResponse{}
-	mi := &file_siyu_product_v1_product_proto_msgTypes[26]
+	mi := &file_siyu_product_v1_product_proto_msgTypes[34]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1881,7 +2201,7 @@ func (x *DeleteCategoryResponse) String() string {
 func (*DeleteCategoryResponse) ProtoMessage() {}
 
 func (x *DeleteCategoryResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_siyu_product_v1_product_proto_msgTypes[26]
+	mi := &file_siyu_product_v1_product_proto_msgTypes[34]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1894,7 +2214,7 @@ func (x *DeleteCategoryResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DeleteCategoryResponse.ProtoReflect.Descriptor instead.
 func (*DeleteCategoryResponse) Descriptor() ([]byte, []int) {
-	return file_siyu_product_v1_product_proto_rawDescGZIP(), []int{26}
+	return file_siyu_product_v1_product_proto_rawDescGZIP(), []int{34}
 }
 
 type ListBrandsRequest struct {
@@ -1905,7 +2225,7 @@ type ListBrandsRequest struct {
 
 func (x *ListBrandsRequest) Reset() {
 	*x = ListBrandsRequest{}
-	mi := &file_siyu_product_v1_product_proto_msgTypes[27]
+	mi := &file_siyu_product_v1_product_proto_msgTypes[35]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1917,7 +2237,7 @@ func (x *ListBrandsRequest) String() string {
 func (*ListBrandsRequest) ProtoMessage() {}
 
 func (x *ListBrandsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_siyu_product_v1_product_proto_msgTypes[27]
+	mi := &file_siyu_product_v1_product_proto_msgTypes[35]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1930,7 +2250,7 @@ func (x *ListBrandsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListBrandsRequest.ProtoReflect.Descriptor instead.
 func (*ListBrandsRequest) Descriptor() ([]byte, []int) {
-	return file_siyu_product_v1_product_proto_rawDescGZIP(), []int{27}
+	return file_siyu_product_v1_product_proto_rawDescGZIP(), []int{35}
 }
 
 type ListBrandsResponse struct {
@@ -1942,7 +2262,7 @@ type ListBrandsResponse struct {
 
 func (x *ListBrandsResponse) Reset() {
 	*x = ListBrandsResponse{}
-	mi := &file_siyu_product_v1_product_proto_msgTypes[28]
+	mi := &file_siyu_product_v1_product_proto_msgTypes[36]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1954,7 +2274,7 @@ func (x *ListBrandsResponse) String() string {
 func (*ListBrandsResponse) ProtoMessage() {}
 
 func (x *ListBrandsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_siyu_product_v1_product_proto_msgTypes[28]
+	mi := &file_siyu_product_v1_product_proto_msgTypes[36]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1967,7 +2287,7 @@ func (x *ListBrandsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListBrandsResponse.ProtoReflect.Descriptor instead.
 func (*ListBrandsResponse) Descriptor() ([]byte, []int) {
-	return file_siyu_product_v1_product_proto_rawDescGZIP(), []int{28}
+	return file_siyu_product_v1_product_proto_rawDescGZIP(), []int{36}
 }
 
 func (x *ListBrandsResponse) GetBrands() []*Brand {
@@ -1988,7 +2308,7 @@ type CreateBrandRequest struct {
 
 func (x *CreateBrandRequest) Reset() {
 	*x = CreateBrandRequest{}
-	mi := &file_siyu_product_v1_product_proto_msgTypes[29]
+	mi := &file_siyu_product_v1_product_proto_msgTypes[37]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2000,7 +2320,7 @@ func (x *CreateBrandRequest) String() string {
 func (*CreateBrandRequest) ProtoMessage() {}
 
 func (x *CreateBrandRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_siyu_product_v1_product_proto_msgTypes[29]
+	mi := &file_siyu_product_v1_product_proto_msgTypes[37]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2013,7 +2333,7 @@ func (x *CreateBrandRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateBrandRequest.ProtoReflect.Descriptor instead.
 func (*CreateBrandRequest) Descriptor() ([]byte, []int) {
-	return file_siyu_product_v1_product_proto_rawDescGZIP(), []int{29}
+	return file_siyu_product_v1_product_proto_rawDescGZIP(), []int{37}
 }
 
 func (x *CreateBrandRequest) GetBrand() *Brand {
@@ -2039,7 +2359,7 @@ type CreateBrandResponse struct {
 
 func (x *CreateBrandResponse) Reset() {
 	*x = CreateBrandResponse{}
-	mi := &file_siyu_product_v1_product_proto_msgTypes[30]
+	mi := &file_siyu_product_v1_product_proto_msgTypes[38]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2051,7 +2371,7 @@ func (x *CreateBrandResponse) String() string {
 func (*CreateBrandResponse) ProtoMessage() {}
 
 func (x *CreateBrandResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_siyu_product_v1_product_proto_msgTypes[30]
+	mi := &file_siyu_product_v1_product_proto_msgTypes[38]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2064,7 +2384,7 @@ func (x *CreateBrandResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateBrandResponse.ProtoReflect.Descriptor instead.
 func (*CreateBrandResponse) Descriptor() ([]byte, []int) {
-	return file_siyu_product_v1_product_proto_rawDescGZIP(), []int{30}
+	return file_siyu_product_v1_product_proto_rawDescGZIP(), []int{38}
 }
 
 func (x *CreateBrandResponse) GetBrand() *Brand {
@@ -2086,7 +2406,7 @@ type UpdateBrandRequest struct {
 
 func (x *UpdateBrandRequest) Reset() {
 	*x = UpdateBrandRequest{}
-	mi := &file_siyu_product_v1_product_proto_msgTypes[31]
+	mi := &file_siyu_product_v1_product_proto_msgTypes[39]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2098,7 +2418,7 @@ func (x *UpdateBrandRequest) String() string {
 func (*UpdateBrandRequest) ProtoMessage() {}
 
 func (x *UpdateBrandRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_siyu_product_v1_product_proto_msgTypes[31]
+	mi := &file_siyu_product_v1_product_proto_msgTypes[39]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2111,7 +2431,7 @@ func (x *UpdateBrandRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UpdateBrandRequest.ProtoReflect.Descriptor instead.
 func (*UpdateBrandRequest) Descriptor() ([]byte, []int) {
-	return file_siyu_product_v1_product_proto_rawDescGZIP(), []int{31}
+	return file_siyu_product_v1_product_proto_rawDescGZIP(), []int{39}
 }
 
 func (x *UpdateBrandRequest) GetBrand() *Brand {
@@ -2137,7 +2457,7 @@ type UpdateBrandResponse struct {
 
 func (x *UpdateBrandResponse) Reset() {
 	*x = UpdateBrandResponse{}
-	mi := &file_siyu_product_v1_product_proto_msgTypes[32]
+	mi := &file_siyu_product_v1_product_proto_msgTypes[40]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2149,7 +2469,7 @@ func (x *UpdateBrandResponse) String() string {
 func (*UpdateBrandResponse) ProtoMessage() {}
 
 func (x *UpdateBrandResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_siyu_product_v1_product_proto_msgTypes[32]
+	mi := &file_siyu_product_v1_product_proto_msgTypes[40]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2162,7 +2482,7 @@ func (x *UpdateBrandResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UpdateBrandResponse.ProtoReflect.Descriptor instead.
 func (*UpdateBrandResponse) Descriptor() ([]byte, []int) {
-	return file_siyu_product_v1_product_proto_rawDescGZIP(), []int{32}
+	return file_siyu_product_v1_product_proto_rawDescGZIP(), []int{40}
 }
 
 func (x *UpdateBrandResponse) GetBrand() *Brand {
@@ -2181,7 +2501,7 @@ type DeleteBrandRequest struct {
 
 func (x *DeleteBrandRequest) Reset() {
 	*x = DeleteBrandRequest{}
-	mi := &file_siyu_product_v1_product_proto_msgTypes[33]
+	mi := &file_siyu_product_v1_product_proto_msgTypes[41]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2193,7 +2513,7 @@ func (x *DeleteBrandRequest) String() string {
 func (*DeleteBrandRequest) ProtoMessage() {}
 
 func (x *DeleteBrandRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_siyu_product_v1_product_proto_msgTypes[33]
+	mi := &file_siyu_product_v1_product_proto_msgTypes[41]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2206,7 +2526,7 @@ func (x *DeleteBrandRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DeleteBrandRequest.ProtoReflect.Descriptor instead.
 func (*DeleteBrandRequest) Descriptor() ([]byte, []int) {
-	return file_siyu_product_v1_product_proto_rawDescGZIP(), []int{33}
+	return file_siyu_product_v1_product_proto_rawDescGZIP(), []int{41}
 }
 
 func (x *DeleteBrandRequest) GetBrandId() string {
@@ -2224,7 +2544,7 @@ type DeleteBrandResponse struct {
 
 func (x *DeleteBrandResponse) Reset() {
 	*x = DeleteBrandResponse{}
-	mi := &file_siyu_product_v1_product_proto_msgTypes[34]
+	mi := &file_siyu_product_v1_product_proto_msgTypes[42]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2236,7 +2556,7 @@ func (x *DeleteBrandResponse) String() string {
 func (*DeleteBrandResponse) ProtoMessage() {}
 
 func (x *DeleteBrandResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_siyu_product_v1_product_proto_msgTypes[34]
+	mi := &file_siyu_product_v1_product_proto_msgTypes[42]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2249,7 +2569,7 @@ func (x *DeleteBrandResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DeleteBrandResponse.ProtoReflect.Descriptor instead.
 func (*DeleteBrandResponse) Descriptor() ([]byte, []int) {
-	return file_siyu_product_v1_product_proto_rawDescGZIP(), []int{34}
+	return file_siyu_product_v1_product_proto_rawDescGZIP(), []int{42}
 }
 
 type AdminGetProductRequest struct {
@@ -2261,7 +2581,7 @@ type AdminGetProductRequest struct {
 
 func (x *AdminGetProductRequest) Reset() {
 	*x = AdminGetProductRequest{}
-	mi := &file_siyu_product_v1_product_proto_msgTypes[35]
+	mi := &file_siyu_product_v1_product_proto_msgTypes[43]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2273,7 +2593,7 @@ func (x *AdminGetProductRequest) String() string {
 func (*AdminGetProductRequest) ProtoMessage() {}
 
 func (x *AdminGetProductRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_siyu_product_v1_product_proto_msgTypes[35]
+	mi := &file_siyu_product_v1_product_proto_msgTypes[43]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2286,7 +2606,7 @@ func (x *AdminGetProductRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AdminGetProductRequest.ProtoReflect.Descriptor instead.
 func (*AdminGetProductRequest) Descriptor() ([]byte, []int) {
-	return file_siyu_product_v1_product_proto_rawDescGZIP(), []int{35}
+	return file_siyu_product_v1_product_proto_rawDescGZIP(), []int{43}
 }
 
 func (x *AdminGetProductRequest) GetId() string {
@@ -2305,7 +2625,7 @@ type AdminGetProductResponse struct {
 
 func (x *AdminGetProductResponse) Reset() {
 	*x = AdminGetProductResponse{}
-	mi := &file_siyu_product_v1_product_proto_msgTypes[36]
+	mi := &file_siyu_product_v1_product_proto_msgTypes[44]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2317,7 +2637,7 @@ func (x *AdminGetProductResponse) String() string {
 func (*AdminGetProductResponse) ProtoMessage() {}
 
 func (x *AdminGetProductResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_siyu_product_v1_product_proto_msgTypes[36]
+	mi := &file_siyu_product_v1_product_proto_msgTypes[44]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2330,7 +2650,7 @@ func (x *AdminGetProductResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AdminGetProductResponse.ProtoReflect.Descriptor instead.
 func (*AdminGetProductResponse) Descriptor() ([]byte, []int) {
-	return file_siyu_product_v1_product_proto_rawDescGZIP(), []int{36}
+	return file_siyu_product_v1_product_proto_rawDescGZIP(), []int{44}
 }
 
 func (x *AdminGetProductResponse) GetProduct() *Product {
@@ -2355,7 +2675,7 @@ type AdminListProductsRequest struct {
 
 func (x *AdminListProductsRequest) Reset() {
 	*x = AdminListProductsRequest{}
-	mi := &file_siyu_product_v1_product_proto_msgTypes[37]
+	mi := &file_siyu_product_v1_product_proto_msgTypes[45]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2367,7 +2687,7 @@ func (x *AdminListProductsRequest) String() string {
 func (*AdminListProductsRequest) ProtoMessage() {}
 
 func (x *AdminListProductsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_siyu_product_v1_product_proto_msgTypes[37]
+	mi := &file_siyu_product_v1_product_proto_msgTypes[45]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2380,7 +2700,7 @@ func (x *AdminListProductsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AdminListProductsRequest.ProtoReflect.Descriptor instead.
 func (*AdminListProductsRequest) Descriptor() ([]byte, []int) {
-	return file_siyu_product_v1_product_proto_rawDescGZIP(), []int{37}
+	return file_siyu_product_v1_product_proto_rawDescGZIP(), []int{45}
 }
 
 func (x *AdminListProductsRequest) GetPageSize() int32 {
@@ -2422,7 +2742,7 @@ type AdminListProductsResponse struct {
 
 func (x *AdminListProductsResponse) Reset() {
 	*x = AdminListProductsResponse{}
-	mi := &file_siyu_product_v1_product_proto_msgTypes[38]
+	mi := &file_siyu_product_v1_product_proto_msgTypes[46]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2434,7 +2754,7 @@ func (x *AdminListProductsResponse) String() string {
 func (*AdminListProductsResponse) ProtoMessage() {}
 
 func (x *AdminListProductsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_siyu_product_v1_product_proto_msgTypes[38]
+	mi := &file_siyu_product_v1_product_proto_msgTypes[46]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2447,7 +2767,7 @@ func (x *AdminListProductsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AdminListProductsResponse.ProtoReflect.Descriptor instead.
 func (*AdminListProductsResponse) Descriptor() ([]byte, []int) {
-	return file_siyu_product_v1_product_proto_rawDescGZIP(), []int{38}
+	return file_siyu_product_v1_product_proto_rawDescGZIP(), []int{46}
 }
 
 func (x *AdminListProductsResponse) GetProducts() []*Product {
@@ -2487,7 +2807,7 @@ type UpdateProductRequest struct {
 
 func (x *UpdateProductRequest) Reset() {
 	*x = UpdateProductRequest{}
-	mi := &file_siyu_product_v1_product_proto_msgTypes[39]
+	mi := &file_siyu_product_v1_product_proto_msgTypes[47]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2499,7 +2819,7 @@ func (x *UpdateProductRequest) String() string {
 func (*UpdateProductRequest) ProtoMessage() {}
 
 func (x *UpdateProductRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_siyu_product_v1_product_proto_msgTypes[39]
+	mi := &file_siyu_product_v1_product_proto_msgTypes[47]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2512,7 +2832,7 @@ func (x *UpdateProductRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UpdateProductRequest.ProtoReflect.Descriptor instead.
 func (*UpdateProductRequest) Descriptor() ([]byte, []int) {
-	return file_siyu_product_v1_product_proto_rawDescGZIP(), []int{39}
+	return file_siyu_product_v1_product_proto_rawDescGZIP(), []int{47}
 }
 
 func (x *UpdateProductRequest) GetProduct() *Product {
@@ -2538,7 +2858,7 @@ type UpdateProductResponse struct {
 
 func (x *UpdateProductResponse) Reset() {
 	*x = UpdateProductResponse{}
-	mi := &file_siyu_product_v1_product_proto_msgTypes[40]
+	mi := &file_siyu_product_v1_product_proto_msgTypes[48]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2550,7 +2870,7 @@ func (x *UpdateProductResponse) String() string {
 func (*UpdateProductResponse) ProtoMessage() {}
 
 func (x *UpdateProductResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_siyu_product_v1_product_proto_msgTypes[40]
+	mi := &file_siyu_product_v1_product_proto_msgTypes[48]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2563,7 +2883,7 @@ func (x *UpdateProductResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UpdateProductResponse.ProtoReflect.Descriptor instead.
 func (*UpdateProductResponse) Descriptor() ([]byte, []int) {
-	return file_siyu_product_v1_product_proto_rawDescGZIP(), []int{40}
+	return file_siyu_product_v1_product_proto_rawDescGZIP(), []int{48}
 }
 
 func (x *UpdateProductResponse) GetProduct() *Product {
@@ -2584,7 +2904,7 @@ type PublishProductRequest struct {
 
 func (x *PublishProductRequest) Reset() {
 	*x = PublishProductRequest{}
-	mi := &file_siyu_product_v1_product_proto_msgTypes[41]
+	mi := &file_siyu_product_v1_product_proto_msgTypes[49]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2596,7 +2916,7 @@ func (x *PublishProductRequest) String() string {
 func (*PublishProductRequest) ProtoMessage() {}
 
 func (x *PublishProductRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_siyu_product_v1_product_proto_msgTypes[41]
+	mi := &file_siyu_product_v1_product_proto_msgTypes[49]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2609,7 +2929,7 @@ func (x *PublishProductRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PublishProductRequest.ProtoReflect.Descriptor instead.
 func (*PublishProductRequest) Descriptor() ([]byte, []int) {
-	return file_siyu_product_v1_product_proto_rawDescGZIP(), []int{41}
+	return file_siyu_product_v1_product_proto_rawDescGZIP(), []int{49}
 }
 
 func (x *PublishProductRequest) GetId() string {
@@ -2635,7 +2955,7 @@ type PublishProductResponse struct {
 
 func (x *PublishProductResponse) Reset() {
 	*x = PublishProductResponse{}
-	mi := &file_siyu_product_v1_product_proto_msgTypes[42]
+	mi := &file_siyu_product_v1_product_proto_msgTypes[50]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2647,7 +2967,7 @@ func (x *PublishProductResponse) String() string {
 func (*PublishProductResponse) ProtoMessage() {}
 
 func (x *PublishProductResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_siyu_product_v1_product_proto_msgTypes[42]
+	mi := &file_siyu_product_v1_product_proto_msgTypes[50]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2660,7 +2980,7 @@ func (x *PublishProductResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PublishProductResponse.ProtoReflect.Descriptor instead.
 func (*PublishProductResponse) Descriptor() ([]byte, []int) {
-	return file_siyu_product_v1_product_proto_rawDescGZIP(), []int{42}
+	return file_siyu_product_v1_product_proto_rawDescGZIP(), []int{50}
 }
 
 func (x *PublishProductResponse) GetProduct() *Product {
@@ -2681,7 +3001,7 @@ type UnpublishProductRequest struct {
 
 func (x *UnpublishProductRequest) Reset() {
 	*x = UnpublishProductRequest{}
-	mi := &file_siyu_product_v1_product_proto_msgTypes[43]
+	mi := &file_siyu_product_v1_product_proto_msgTypes[51]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2693,7 +3013,7 @@ func (x *UnpublishProductRequest) String() string {
 func (*UnpublishProductRequest) ProtoMessage() {}
 
 func (x *UnpublishProductRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_siyu_product_v1_product_proto_msgTypes[43]
+	mi := &file_siyu_product_v1_product_proto_msgTypes[51]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2706,7 +3026,7 @@ func (x *UnpublishProductRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UnpublishProductRequest.ProtoReflect.Descriptor instead.
 func (*UnpublishProductRequest) Descriptor() ([]byte, []int) {
-	return file_siyu_product_v1_product_proto_rawDescGZIP(), []int{43}
+	return file_siyu_product_v1_product_proto_rawDescGZIP(), []int{51}
 }
 
 func (x *UnpublishProductRequest) GetId() string {
@@ -2732,7 +3052,7 @@ type UnpublishProductResponse struct {
 
 func (x *UnpublishProductResponse) Reset() {
 	*x = UnpublishProductResponse{}
-	mi := &file_siyu_product_v1_product_proto_msgTypes[44]
+	mi := &file_siyu_product_v1_product_proto_msgTypes[52]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2744,7 +3064,7 @@ func (x *UnpublishProductResponse) String() string {
 func (*UnpublishProductResponse) ProtoMessage() {}
 
 func (x *UnpublishProductResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_siyu_product_v1_product_proto_msgTypes[44]
+	mi := &file_siyu_product_v1_product_proto_msgTypes[52]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2757,7 +3077,7 @@ func (x *UnpublishProductResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UnpublishProductResponse.ProtoReflect.Descriptor instead.
 func (*UnpublishProductResponse) Descriptor() ([]byte, []int) {
-	return file_siyu_product_v1_product_proto_rawDescGZIP(), []int{44}
+	return file_siyu_product_v1_product_proto_rawDescGZIP(), []int{52}
 }
 
 func (x *UnpublishProductResponse) GetProduct() *Product {
@@ -2778,7 +3098,7 @@ type ImportProductsRequest struct {
 
 func (x *ImportProductsRequest) Reset() {
 	*x = ImportProductsRequest{}
-	mi := &file_siyu_product_v1_product_proto_msgTypes[45]
+	mi := &file_siyu_product_v1_product_proto_msgTypes[53]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2790,7 +3110,7 @@ func (x *ImportProductsRequest) String() string {
 func (*ImportProductsRequest) ProtoMessage() {}
 
 func (x *ImportProductsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_siyu_product_v1_product_proto_msgTypes[45]
+	mi := &file_siyu_product_v1_product_proto_msgTypes[53]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2803,7 +3123,7 @@ func (x *ImportProductsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ImportProductsRequest.ProtoReflect.Descriptor instead.
 func (*ImportProductsRequest) Descriptor() ([]byte, []int) {
-	return file_siyu_product_v1_product_proto_rawDescGZIP(), []int{45}
+	return file_siyu_product_v1_product_proto_rawDescGZIP(), []int{53}
 }
 
 func (x *ImportProductsRequest) GetFormat() ImportFormat {
@@ -2837,7 +3157,7 @@ type ImportError struct {
 
 func (x *ImportError) Reset() {
 	*x = ImportError{}
-	mi := &file_siyu_product_v1_product_proto_msgTypes[46]
+	mi := &file_siyu_product_v1_product_proto_msgTypes[54]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2849,7 +3169,7 @@ func (x *ImportError) String() string {
 func (*ImportError) ProtoMessage() {}
 
 func (x *ImportError) ProtoReflect() protoreflect.Message {
-	mi := &file_siyu_product_v1_product_proto_msgTypes[46]
+	mi := &file_siyu_product_v1_product_proto_msgTypes[54]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2862,7 +3182,7 @@ func (x *ImportError) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ImportError.ProtoReflect.Descriptor instead.
 func (*ImportError) Descriptor() ([]byte, []int) {
-	return file_siyu_product_v1_product_proto_rawDescGZIP(), []int{46}
+	return file_siyu_product_v1_product_proto_rawDescGZIP(), []int{54}
 }
 
 func (x *ImportError) GetRow() int32 {
@@ -2913,7 +3233,7 @@ type ImportProductsResponse struct {
 
 func (x *ImportProductsResponse) Reset() {
 	*x = ImportProductsResponse{}
-	mi := &file_siyu_product_v1_product_proto_msgTypes[47]
+	mi := &file_siyu_product_v1_product_proto_msgTypes[55]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2925,7 +3245,7 @@ func (x *ImportProductsResponse) String() string {
 func (*ImportProductsResponse) ProtoMessage() {}
 
 func (x *ImportProductsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_siyu_product_v1_product_proto_msgTypes[47]
+	mi := &file_siyu_product_v1_product_proto_msgTypes[55]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2938,7 +3258,7 @@ func (x *ImportProductsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ImportProductsResponse.ProtoReflect.Descriptor instead.
 func (*ImportProductsResponse) Descriptor() ([]byte, []int) {
-	return file_siyu_product_v1_product_proto_rawDescGZIP(), []int{47}
+	return file_siyu_product_v1_product_proto_rawDescGZIP(), []int{55}
 }
 
 func (x *ImportProductsResponse) GetCreatedIds() []string {
@@ -3092,7 +3412,19 @@ const file_siyu_product_v1_product_proto_rawDesc = "" +
 	"\akeyword\x18\x01 \x01(\tR\akeyword\x12\x14\n" +
 	"\x05count\x18\x02 \x01(\x03R\x05count\"R\n" +
 	"\x17ListHotKeywordsResponse\x127\n" +
-	"\bkeywords\x18\x01 \x03(\v2\x1b.siyu.product.v1.HotKeywordR\bkeywords\"\x8b\x01\n" +
+	"\bkeywords\x18\x01 \x03(\v2\x1b.siyu.product.v1.HotKeywordR\bkeywords\"\x1c\n" +
+	"\x1aListBlockedKeywordsRequest\"9\n" +
+	"\x1bListBlockedKeywordsResponse\x12\x1a\n" +
+	"\bkeywords\x18\x01 \x03(\tR\bkeywords\"/\n" +
+	"\x13BlockKeywordRequest\x12\x18\n" +
+	"\akeyword\x18\x01 \x01(\tR\akeyword\"\x16\n" +
+	"\x14BlockKeywordResponse\"1\n" +
+	"\x15UnblockKeywordRequest\x12\x18\n" +
+	"\akeyword\x18\x01 \x01(\tR\akeyword\"\x18\n" +
+	"\x16UnblockKeywordResponse\"3\n" +
+	"\x17RemoveHotKeywordRequest\x12\x18\n" +
+	"\akeyword\x18\x01 \x01(\tR\akeyword\"\x1a\n" +
+	"\x18RemoveHotKeywordResponse\"\x8b\x01\n" +
 	"\x15UpdateCategoryRequest\x125\n" +
 	"\bcategory\x18\x01 \x01(\v2\x19.siyu.product.v1.CategoryR\bcategory\x12;\n" +
 	"\vupdate_mask\x18\x02 \x01(\v2\x1a.google.protobuf.FieldMaskR\n" +
@@ -3184,7 +3516,7 @@ const file_siyu_product_v1_product_proto_rawDesc = "" +
 	"\fImportFormat\x12\x1d\n" +
 	"\x19IMPORT_FORMAT_UNSPECIFIED\x10\x00\x12\x16\n" +
 	"\x12IMPORT_FORMAT_JSON\x10\x01\x12\x15\n" +
-	"\x11IMPORT_FORMAT_CSV\x10\x022\xa5\x0f\n" +
+	"\x11IMPORT_FORMAT_CSV\x10\x022\xc0\x12\n" +
 	"\x0eProductService\x12[\n" +
 	"\fListProducts\x12$.siyu.product.v1.ListProductsRequest\x1a%.siyu.product.v1.ListProductsResponse\x12U\n" +
 	"\n" +
@@ -3194,7 +3526,11 @@ const file_siyu_product_v1_product_proto_rawDesc = "" +
 	"\rCreateProduct\x12%.siyu.product.v1.CreateProductRequest\x1a&.siyu.product.v1.CreateProductResponse\x12a\n" +
 	"\x0eSearchProducts\x12&.siyu.product.v1.SearchProductsRequest\x1a'.siyu.product.v1.SearchProductsResponse\x12d\n" +
 	"\x0fSuggestKeywords\x12'.siyu.product.v1.SuggestKeywordsRequest\x1a(.siyu.product.v1.SuggestKeywordsResponse\x12d\n" +
-	"\x0fListHotKeywords\x12'.siyu.product.v1.ListHotKeywordsRequest\x1a(.siyu.product.v1.ListHotKeywordsResponse\x12a\n" +
+	"\x0fListHotKeywords\x12'.siyu.product.v1.ListHotKeywordsRequest\x1a(.siyu.product.v1.ListHotKeywordsResponse\x12p\n" +
+	"\x13ListBlockedKeywords\x12+.siyu.product.v1.ListBlockedKeywordsRequest\x1a,.siyu.product.v1.ListBlockedKeywordsResponse\x12[\n" +
+	"\fBlockKeyword\x12$.siyu.product.v1.BlockKeywordRequest\x1a%.siyu.product.v1.BlockKeywordResponse\x12a\n" +
+	"\x0eUnblockKeyword\x12&.siyu.product.v1.UnblockKeywordRequest\x1a'.siyu.product.v1.UnblockKeywordResponse\x12g\n" +
+	"\x10RemoveHotKeyword\x12(.siyu.product.v1.RemoveHotKeywordRequest\x1a).siyu.product.v1.RemoveHotKeywordResponse\x12a\n" +
 	"\x0eUpdateCategory\x12&.siyu.product.v1.UpdateCategoryRequest\x1a'.siyu.product.v1.UpdateCategoryResponse\x12a\n" +
 	"\x0eDeleteCategory\x12&.siyu.product.v1.DeleteCategoryRequest\x1a'.siyu.product.v1.DeleteCategoryResponse\x12U\n" +
 	"\n" +
@@ -3222,69 +3558,77 @@ func file_siyu_product_v1_product_proto_rawDescGZIP() []byte {
 }
 
 var file_siyu_product_v1_product_proto_enumTypes = make([]protoimpl.EnumInfo, 3)
-var file_siyu_product_v1_product_proto_msgTypes = make([]protoimpl.MessageInfo, 49)
+var file_siyu_product_v1_product_proto_msgTypes = make([]protoimpl.MessageInfo, 57)
 var file_siyu_product_v1_product_proto_goTypes = []any{
-	(ProductStatus)(0),                // 0: siyu.product.v1.ProductStatus
-	(SearchOrder)(0),                  // 1: siyu.product.v1.SearchOrder
-	(ImportFormat)(0),                 // 2: siyu.product.v1.ImportFormat
-	(*Category)(nil),                  // 3: siyu.product.v1.Category
-	(*Sku)(nil),                       // 4: siyu.product.v1.Sku
-	(*Product)(nil),                   // 5: siyu.product.v1.Product
-	(*SpecAttribute)(nil),             // 6: siyu.product.v1.SpecAttribute
-	(*Brand)(nil),                     // 7: siyu.product.v1.Brand
-	(*ListProductsRequest)(nil),       // 8: siyu.product.v1.ListProductsRequest
-	(*ListProductsResponse)(nil),      // 9: siyu.product.v1.ListProductsResponse
-	(*GetProductRequest)(nil),         // 10: siyu.product.v1.GetProductRequest
-	(*GetProductResponse)(nil),        // 11: siyu.product.v1.GetProductResponse
-	(*ListCategoriesRequest)(nil),     // 12: siyu.product.v1.ListCategoriesRequest
-	(*ListCategoriesResponse)(nil),    // 13: siyu.product.v1.ListCategoriesResponse
-	(*CreateCategoryRequest)(nil),     // 14: siyu.product.v1.CreateCategoryRequest
-	(*CreateCategoryResponse)(nil),    // 15: siyu.product.v1.CreateCategoryResponse
-	(*CreateProductRequest)(nil),      // 16: siyu.product.v1.CreateProductRequest
-	(*CreateProductResponse)(nil),     // 17: siyu.product.v1.CreateProductResponse
-	(*SearchProductsRequest)(nil),     // 18: siyu.product.v1.SearchProductsRequest
-	(*CategoryFacet)(nil),             // 19: siyu.product.v1.CategoryFacet
-	(*SearchProductsResponse)(nil),    // 20: siyu.product.v1.SearchProductsResponse
-	(*SuggestKeywordsRequest)(nil),    // 21: siyu.product.v1.SuggestKeywordsRequest
-	(*SuggestKeywordsResponse)(nil),   // 22: siyu.product.v1.SuggestKeywordsResponse
-	(*ListHotKeywordsRequest)(nil),    // 23: siyu.product.v1.ListHotKeywordsRequest
-	(*HotKeyword)(nil),                // 24: siyu.product.v1.HotKeyword
-	(*ListHotKeywordsResponse)(nil),   // 25: siyu.product.v1.ListHotKeywordsResponse
-	(*UpdateCategoryRequest)(nil),     // 26: siyu.product.v1.UpdateCategoryRequest
-	(*UpdateCategoryResponse)(nil),    // 27: siyu.product.v1.UpdateCategoryResponse
-	(*DeleteCategoryRequest)(nil),     // 28: siyu.product.v1.DeleteCategoryRequest
-	(*DeleteCategoryResponse)(nil),    // 29: siyu.product.v1.DeleteCategoryResponse
-	(*ListBrandsRequest)(nil),         // 30: siyu.product.v1.ListBrandsRequest
-	(*ListBrandsResponse)(nil),        // 31: siyu.product.v1.ListBrandsResponse
-	(*CreateBrandRequest)(nil),        // 32: siyu.product.v1.CreateBrandRequest
-	(*CreateBrandResponse)(nil),       // 33: siyu.product.v1.CreateBrandResponse
-	(*UpdateBrandRequest)(nil),        // 34: siyu.product.v1.UpdateBrandRequest
-	(*UpdateBrandResponse)(nil),       // 35: siyu.product.v1.UpdateBrandResponse
-	(*DeleteBrandRequest)(nil),        // 36: siyu.product.v1.DeleteBrandRequest
-	(*DeleteBrandResponse)(nil),       // 37: siyu.product.v1.DeleteBrandResponse
-	(*AdminGetProductRequest)(nil),    // 38: siyu.product.v1.AdminGetProductRequest
-	(*AdminGetProductResponse)(nil),   // 39: siyu.product.v1.AdminGetProductResponse
-	(*AdminListProductsRequest)(nil),  // 40: siyu.product.v1.AdminListProductsRequest
-	(*AdminListProductsResponse)(nil), // 41: siyu.product.v1.AdminListProductsResponse
-	(*UpdateProductRequest)(nil),      // 42: siyu.product.v1.UpdateProductRequest
-	(*UpdateProductResponse)(nil),     // 43: siyu.product.v1.UpdateProductResponse
-	(*PublishProductRequest)(nil),     // 44: siyu.product.v1.PublishProductRequest
-	(*PublishProductResponse)(nil),    // 45: siyu.product.v1.PublishProductResponse
-	(*UnpublishProductRequest)(nil),   // 46: siyu.product.v1.UnpublishProductRequest
-	(*UnpublishProductResponse)(nil),  // 47: siyu.product.v1.UnpublishProductResponse
-	(*ImportProductsRequest)(nil),     // 48: siyu.product.v1.ImportProductsRequest
-	(*ImportError)(nil),               // 49: siyu.product.v1.ImportError
-	(*ImportProductsResponse)(nil),    // 50: siyu.product.v1.ImportProductsResponse
-	nil,                               // 51: siyu.product.v1.Sku.SpecsEntry
-	(*timestamppb.Timestamp)(nil),     // 52: google.protobuf.Timestamp
-	(*fieldmaskpb.FieldMask)(nil),     // 53: google.protobuf.FieldMask
+	(ProductStatus)(0),                  // 0: siyu.product.v1.ProductStatus
+	(SearchOrder)(0),                    // 1: siyu.product.v1.SearchOrder
+	(ImportFormat)(0),                   // 2: siyu.product.v1.ImportFormat
+	(*Category)(nil),                    // 3: siyu.product.v1.Category
+	(*Sku)(nil),                         // 4: siyu.product.v1.Sku
+	(*Product)(nil),                     // 5: siyu.product.v1.Product
+	(*SpecAttribute)(nil),               // 6: siyu.product.v1.SpecAttribute
+	(*Brand)(nil),                       // 7: siyu.product.v1.Brand
+	(*ListProductsRequest)(nil),         // 8: siyu.product.v1.ListProductsRequest
+	(*ListProductsResponse)(nil),        // 9: siyu.product.v1.ListProductsResponse
+	(*GetProductRequest)(nil),           // 10: siyu.product.v1.GetProductRequest
+	(*GetProductResponse)(nil),          // 11: siyu.product.v1.GetProductResponse
+	(*ListCategoriesRequest)(nil),       // 12: siyu.product.v1.ListCategoriesRequest
+	(*ListCategoriesResponse)(nil),      // 13: siyu.product.v1.ListCategoriesResponse
+	(*CreateCategoryRequest)(nil),       // 14: siyu.product.v1.CreateCategoryRequest
+	(*CreateCategoryResponse)(nil),      // 15: siyu.product.v1.CreateCategoryResponse
+	(*CreateProductRequest)(nil),        // 16: siyu.product.v1.CreateProductRequest
+	(*CreateProductResponse)(nil),       // 17: siyu.product.v1.CreateProductResponse
+	(*SearchProductsRequest)(nil),       // 18: siyu.product.v1.SearchProductsRequest
+	(*CategoryFacet)(nil),               // 19: siyu.product.v1.CategoryFacet
+	(*SearchProductsResponse)(nil),      // 20: siyu.product.v1.SearchProductsResponse
+	(*SuggestKeywordsRequest)(nil),      // 21: siyu.product.v1.SuggestKeywordsRequest
+	(*SuggestKeywordsResponse)(nil),     // 22: siyu.product.v1.SuggestKeywordsResponse
+	(*ListHotKeywordsRequest)(nil),      // 23: siyu.product.v1.ListHotKeywordsRequest
+	(*HotKeyword)(nil),                  // 24: siyu.product.v1.HotKeyword
+	(*ListHotKeywordsResponse)(nil),     // 25: siyu.product.v1.ListHotKeywordsResponse
+	(*ListBlockedKeywordsRequest)(nil),  // 26: siyu.product.v1.ListBlockedKeywordsRequest
+	(*ListBlockedKeywordsResponse)(nil), // 27: siyu.product.v1.ListBlockedKeywordsResponse
+	(*BlockKeywordRequest)(nil),         // 28: siyu.product.v1.BlockKeywordRequest
+	(*BlockKeywordResponse)(nil),        // 29: siyu.product.v1.BlockKeywordResponse
+	(*UnblockKeywordRequest)(nil),       // 30: siyu.product.v1.UnblockKeywordRequest
+	(*UnblockKeywordResponse)(nil),      // 31: siyu.product.v1.UnblockKeywordResponse
+	(*RemoveHotKeywordRequest)(nil),     // 32: siyu.product.v1.RemoveHotKeywordRequest
+	(*RemoveHotKeywordResponse)(nil),    // 33: siyu.product.v1.RemoveHotKeywordResponse
+	(*UpdateCategoryRequest)(nil),       // 34: siyu.product.v1.UpdateCategoryRequest
+	(*UpdateCategoryResponse)(nil),      // 35: siyu.product.v1.UpdateCategoryResponse
+	(*DeleteCategoryRequest)(nil),       // 36: siyu.product.v1.DeleteCategoryRequest
+	(*DeleteCategoryResponse)(nil),      // 37: siyu.product.v1.DeleteCategoryResponse
+	(*ListBrandsRequest)(nil),           // 38: siyu.product.v1.ListBrandsRequest
+	(*ListBrandsResponse)(nil),          // 39: siyu.product.v1.ListBrandsResponse
+	(*CreateBrandRequest)(nil),          // 40: siyu.product.v1.CreateBrandRequest
+	(*CreateBrandResponse)(nil),         // 41: siyu.product.v1.CreateBrandResponse
+	(*UpdateBrandRequest)(nil),          // 42: siyu.product.v1.UpdateBrandRequest
+	(*UpdateBrandResponse)(nil),         // 43: siyu.product.v1.UpdateBrandResponse
+	(*DeleteBrandRequest)(nil),          // 44: siyu.product.v1.DeleteBrandRequest
+	(*DeleteBrandResponse)(nil),         // 45: siyu.product.v1.DeleteBrandResponse
+	(*AdminGetProductRequest)(nil),      // 46: siyu.product.v1.AdminGetProductRequest
+	(*AdminGetProductResponse)(nil),     // 47: siyu.product.v1.AdminGetProductResponse
+	(*AdminListProductsRequest)(nil),    // 48: siyu.product.v1.AdminListProductsRequest
+	(*AdminListProductsResponse)(nil),   // 49: siyu.product.v1.AdminListProductsResponse
+	(*UpdateProductRequest)(nil),        // 50: siyu.product.v1.UpdateProductRequest
+	(*UpdateProductResponse)(nil),       // 51: siyu.product.v1.UpdateProductResponse
+	(*PublishProductRequest)(nil),       // 52: siyu.product.v1.PublishProductRequest
+	(*PublishProductResponse)(nil),      // 53: siyu.product.v1.PublishProductResponse
+	(*UnpublishProductRequest)(nil),     // 54: siyu.product.v1.UnpublishProductRequest
+	(*UnpublishProductResponse)(nil),    // 55: siyu.product.v1.UnpublishProductResponse
+	(*ImportProductsRequest)(nil),       // 56: siyu.product.v1.ImportProductsRequest
+	(*ImportError)(nil),                 // 57: siyu.product.v1.ImportError
+	(*ImportProductsResponse)(nil),      // 58: siyu.product.v1.ImportProductsResponse
+	nil,                                 // 59: siyu.product.v1.Sku.SpecsEntry
+	(*timestamppb.Timestamp)(nil),       // 60: google.protobuf.Timestamp
+	(*fieldmaskpb.FieldMask)(nil),       // 61: google.protobuf.FieldMask
 }
 var file_siyu_product_v1_product_proto_depIdxs = []int32{
-	51, // 0: siyu.product.v1.Sku.specs:type_name -> siyu.product.v1.Sku.SpecsEntry
+	59, // 0: siyu.product.v1.Sku.specs:type_name -> siyu.product.v1.Sku.SpecsEntry
 	4,  // 1: siyu.product.v1.Product.skus:type_name -> siyu.product.v1.Sku
 	0,  // 2: siyu.product.v1.Product.status:type_name -> siyu.product.v1.ProductStatus
-	52, // 3: siyu.product.v1.Product.create_time:type_name -> google.protobuf.Timestamp
-	52, // 4: siyu.product.v1.Product.update_time:type_name -> google.protobuf.Timestamp
+	60, // 3: siyu.product.v1.Product.create_time:type_name -> google.protobuf.Timestamp
+	60, // 4: siyu.product.v1.Product.update_time:type_name -> google.protobuf.Timestamp
 	6,  // 5: siyu.product.v1.Product.spec_attributes:type_name -> siyu.product.v1.SpecAttribute
 	5,  // 6: siyu.product.v1.ListProductsResponse.products:type_name -> siyu.product.v1.Product
 	5,  // 7: siyu.product.v1.GetProductResponse.product:type_name -> siyu.product.v1.Product
@@ -3298,24 +3642,24 @@ var file_siyu_product_v1_product_proto_depIdxs = []int32{
 	19, // 15: siyu.product.v1.SearchProductsResponse.category_facets:type_name -> siyu.product.v1.CategoryFacet
 	24, // 16: siyu.product.v1.ListHotKeywordsResponse.keywords:type_name -> siyu.product.v1.HotKeyword
 	3,  // 17: siyu.product.v1.UpdateCategoryRequest.category:type_name -> siyu.product.v1.Category
-	53, // 18: siyu.product.v1.UpdateCategoryRequest.update_mask:type_name -> google.protobuf.FieldMask
+	61, // 18: siyu.product.v1.UpdateCategoryRequest.update_mask:type_name -> google.protobuf.FieldMask
 	3,  // 19: siyu.product.v1.UpdateCategoryResponse.category:type_name -> siyu.product.v1.Category
 	7,  // 20: siyu.product.v1.ListBrandsResponse.brands:type_name -> siyu.product.v1.Brand
 	7,  // 21: siyu.product.v1.CreateBrandRequest.brand:type_name -> siyu.product.v1.Brand
 	7,  // 22: siyu.product.v1.CreateBrandResponse.brand:type_name -> siyu.product.v1.Brand
 	7,  // 23: siyu.product.v1.UpdateBrandRequest.brand:type_name -> siyu.product.v1.Brand
-	53, // 24: siyu.product.v1.UpdateBrandRequest.update_mask:type_name -> google.protobuf.FieldMask
+	61, // 24: siyu.product.v1.UpdateBrandRequest.update_mask:type_name -> google.protobuf.FieldMask
 	7,  // 25: siyu.product.v1.UpdateBrandResponse.brand:type_name -> siyu.product.v1.Brand
 	5,  // 26: siyu.product.v1.AdminGetProductResponse.product:type_name -> siyu.product.v1.Product
 	0,  // 27: siyu.product.v1.AdminListProductsRequest.status:type_name -> siyu.product.v1.ProductStatus
 	5,  // 28: siyu.product.v1.AdminListProductsResponse.products:type_name -> siyu.product.v1.Product
 	5,  // 29: siyu.product.v1.UpdateProductRequest.product:type_name -> siyu.product.v1.Product
-	53, // 30: siyu.product.v1.UpdateProductRequest.update_mask:type_name -> google.protobuf.FieldMask
+	61, // 30: siyu.product.v1.UpdateProductRequest.update_mask:type_name -> google.protobuf.FieldMask
 	5,  // 31: siyu.product.v1.UpdateProductResponse.product:type_name -> siyu.product.v1.Product
 	5,  // 32: siyu.product.v1.PublishProductResponse.product:type_name -> siyu.product.v1.Product
 	5,  // 33: siyu.product.v1.UnpublishProductResponse.product:type_name -> siyu.product.v1.Product
 	2,  // 34: siyu.product.v1.ImportProductsRequest.format:type_name -> siyu.product.v1.ImportFormat
-	49, // 35: siyu.product.v1.ImportProductsResponse.errors:type_name -> siyu.product.v1.ImportError
+	57, // 35: siyu.product.v1.ImportProductsResponse.errors:type_name -> siyu.product.v1.ImportError
 	8,  // 36: siyu.product.v1.ProductService.ListProducts:input_type -> siyu.product.v1.ListProductsRequest
 	10, // 37: siyu.product.v1.ProductService.GetProduct:input_type -> siyu.product.v1.GetProductRequest
 	12, // 38: siyu.product.v1.ProductService.ListCategories:input_type -> siyu.product.v1.ListCategoriesRequest
@@ -3324,40 +3668,48 @@ var file_siyu_product_v1_product_proto_depIdxs = []int32{
 	18, // 41: siyu.product.v1.ProductService.SearchProducts:input_type -> siyu.product.v1.SearchProductsRequest
 	21, // 42: siyu.product.v1.ProductService.SuggestKeywords:input_type -> siyu.product.v1.SuggestKeywordsRequest
 	23, // 43: siyu.product.v1.ProductService.ListHotKeywords:input_type -> siyu.product.v1.ListHotKeywordsRequest
-	26, // 44: siyu.product.v1.ProductService.UpdateCategory:input_type -> siyu.product.v1.UpdateCategoryRequest
-	28, // 45: siyu.product.v1.ProductService.DeleteCategory:input_type -> siyu.product.v1.DeleteCategoryRequest
-	30, // 46: siyu.product.v1.ProductService.ListBrands:input_type -> siyu.product.v1.ListBrandsRequest
-	32, // 47: siyu.product.v1.ProductService.CreateBrand:input_type -> siyu.product.v1.CreateBrandRequest
-	34, // 48: siyu.product.v1.ProductService.UpdateBrand:input_type -> siyu.product.v1.UpdateBrandRequest
-	36, // 49: siyu.product.v1.ProductService.DeleteBrand:input_type -> siyu.product.v1.DeleteBrandRequest
-	38, // 50: siyu.product.v1.ProductService.AdminGetProduct:input_type -> siyu.product.v1.AdminGetProductRequest
-	40, // 51: siyu.product.v1.ProductService.AdminListProducts:input_type -> siyu.product.v1.AdminListProductsRequest
-	42, // 52: siyu.product.v1.ProductService.UpdateProduct:input_type -> siyu.product.v1.UpdateProductRequest
-	44, // 53: siyu.product.v1.ProductService.PublishProduct:input_type -> siyu.product.v1.PublishProductRequest
-	46, // 54: siyu.product.v1.ProductService.UnpublishProduct:input_type -> siyu.product.v1.UnpublishProductRequest
-	48, // 55: siyu.product.v1.ProductService.ImportProducts:input_type -> siyu.product.v1.ImportProductsRequest
-	9,  // 56: siyu.product.v1.ProductService.ListProducts:output_type -> siyu.product.v1.ListProductsResponse
-	11, // 57: siyu.product.v1.ProductService.GetProduct:output_type -> siyu.product.v1.GetProductResponse
-	13, // 58: siyu.product.v1.ProductService.ListCategories:output_type -> siyu.product.v1.ListCategoriesResponse
-	15, // 59: siyu.product.v1.ProductService.CreateCategory:output_type -> siyu.product.v1.CreateCategoryResponse
-	17, // 60: siyu.product.v1.ProductService.CreateProduct:output_type -> siyu.product.v1.CreateProductResponse
-	20, // 61: siyu.product.v1.ProductService.SearchProducts:output_type -> siyu.product.v1.SearchProductsResponse
-	22, // 62: siyu.product.v1.ProductService.SuggestKeywords:output_type -> siyu.product.v1.SuggestKeywordsResponse
-	25, // 63: siyu.product.v1.ProductService.ListHotKeywords:output_type -> siyu.product.v1.ListHotKeywordsResponse
-	27, // 64: siyu.product.v1.ProductService.UpdateCategory:output_type -> siyu.product.v1.UpdateCategoryResponse
-	29, // 65: siyu.product.v1.ProductService.DeleteCategory:output_type -> siyu.product.v1.DeleteCategoryResponse
-	31, // 66: siyu.product.v1.ProductService.ListBrands:output_type -> siyu.product.v1.ListBrandsResponse
-	33, // 67: siyu.product.v1.ProductService.CreateBrand:output_type -> siyu.product.v1.CreateBrandResponse
-	35, // 68: siyu.product.v1.ProductService.UpdateBrand:output_type -> siyu.product.v1.UpdateBrandResponse
-	37, // 69: siyu.product.v1.ProductService.DeleteBrand:output_type -> siyu.product.v1.DeleteBrandResponse
-	39, // 70: siyu.product.v1.ProductService.AdminGetProduct:output_type -> siyu.product.v1.AdminGetProductResponse
-	41, // 71: siyu.product.v1.ProductService.AdminListProducts:output_type -> siyu.product.v1.AdminListProductsResponse
-	43, // 72: siyu.product.v1.ProductService.UpdateProduct:output_type -> siyu.product.v1.UpdateProductResponse
-	45, // 73: siyu.product.v1.ProductService.PublishProduct:output_type -> siyu.product.v1.PublishProductResponse
-	47, // 74: siyu.product.v1.ProductService.UnpublishProduct:output_type -> siyu.product.v1.UnpublishProductResponse
-	50, // 75: siyu.product.v1.ProductService.ImportProducts:output_type -> siyu.product.v1.ImportProductsResponse
-	56, // [56:76] is the sub-list for method output_type
-	36, // [36:56] is the sub-list for method input_type
+	26, // 44: siyu.product.v1.ProductService.ListBlockedKeywords:input_type -> siyu.product.v1.ListBlockedKeywordsRequest
+	28, // 45: siyu.product.v1.ProductService.BlockKeyword:input_type -> siyu.product.v1.BlockKeywordRequest
+	30, // 46: siyu.product.v1.ProductService.UnblockKeyword:input_type -> siyu.product.v1.UnblockKeywordRequest
+	32, // 47: siyu.product.v1.ProductService.RemoveHotKeyword:input_type -> siyu.product.v1.RemoveHotKeywordRequest
+	34, // 48: siyu.product.v1.ProductService.UpdateCategory:input_type -> siyu.product.v1.UpdateCategoryRequest
+	36, // 49: siyu.product.v1.ProductService.DeleteCategory:input_type -> siyu.product.v1.DeleteCategoryRequest
+	38, // 50: siyu.product.v1.ProductService.ListBrands:input_type -> siyu.product.v1.ListBrandsRequest
+	40, // 51: siyu.product.v1.ProductService.CreateBrand:input_type -> siyu.product.v1.CreateBrandRequest
+	42, // 52: siyu.product.v1.ProductService.UpdateBrand:input_type -> siyu.product.v1.UpdateBrandRequest
+	44, // 53: siyu.product.v1.ProductService.DeleteBrand:input_type -> siyu.product.v1.DeleteBrandRequest
+	46, // 54: siyu.product.v1.ProductService.AdminGetProduct:input_type -> siyu.product.v1.AdminGetProductRequest
+	48, // 55: siyu.product.v1.ProductService.AdminListProducts:input_type -> siyu.product.v1.AdminListProductsRequest
+	50, // 56: siyu.product.v1.ProductService.UpdateProduct:input_type -> siyu.product.v1.UpdateProductRequest
+	52, // 57: siyu.product.v1.ProductService.PublishProduct:input_type -> siyu.product.v1.PublishProductRequest
+	54, // 58: siyu.product.v1.ProductService.UnpublishProduct:input_type -> siyu.product.v1.UnpublishProductRequest
+	56, // 59: siyu.product.v1.ProductService.ImportProducts:input_type -> siyu.product.v1.ImportProductsRequest
+	9,  // 60: siyu.product.v1.ProductService.ListProducts:output_type -> siyu.product.v1.ListProductsResponse
+	11, // 61: siyu.product.v1.ProductService.GetProduct:output_type -> siyu.product.v1.GetProductResponse
+	13, // 62: siyu.product.v1.ProductService.ListCategories:output_type -> siyu.product.v1.ListCategoriesResponse
+	15, // 63: siyu.product.v1.ProductService.CreateCategory:output_type -> siyu.product.v1.CreateCategoryResponse
+	17, // 64: siyu.product.v1.ProductService.CreateProduct:output_type -> siyu.product.v1.CreateProductResponse
+	20, // 65: siyu.product.v1.ProductService.SearchProducts:output_type -> siyu.product.v1.SearchProductsResponse
+	22, // 66: siyu.product.v1.ProductService.SuggestKeywords:output_type -> siyu.product.v1.SuggestKeywordsResponse
+	25, // 67: siyu.product.v1.ProductService.ListHotKeywords:output_type -> siyu.product.v1.ListHotKeywordsResponse
+	27, // 68: siyu.product.v1.ProductService.ListBlockedKeywords:output_type -> siyu.product.v1.ListBlockedKeywordsResponse
+	29, // 69: siyu.product.v1.ProductService.BlockKeyword:output_type -> siyu.product.v1.BlockKeywordResponse
+	31, // 70: siyu.product.v1.ProductService.UnblockKeyword:output_type -> siyu.product.v1.UnblockKeywordResponse
+	33, // 71: siyu.product.v1.ProductService.RemoveHotKeyword:output_type -> siyu.product.v1.RemoveHotKeywordResponse
+	35, // 72: siyu.product.v1.ProductService.UpdateCategory:output_type -> siyu.product.v1.UpdateCategoryResponse
+	37, // 73: siyu.product.v1.ProductService.DeleteCategory:output_type -> siyu.product.v1.DeleteCategoryResponse
+	39, // 74: siyu.product.v1.ProductService.ListBrands:output_type -> siyu.product.v1.ListBrandsResponse
+	41, // 75: siyu.product.v1.ProductService.CreateBrand:output_type -> siyu.product.v1.CreateBrandResponse
+	43, // 76: siyu.product.v1.ProductService.UpdateBrand:output_type -> siyu.product.v1.UpdateBrandResponse
+	45, // 77: siyu.product.v1.ProductService.DeleteBrand:output_type -> siyu.product.v1.DeleteBrandResponse
+	47, // 78: siyu.product.v1.ProductService.AdminGetProduct:output_type -> siyu.product.v1.AdminGetProductResponse
+	49, // 79: siyu.product.v1.ProductService.AdminListProducts:output_type -> siyu.product.v1.AdminListProductsResponse
+	51, // 80: siyu.product.v1.ProductService.UpdateProduct:output_type -> siyu.product.v1.UpdateProductResponse
+	53, // 81: siyu.product.v1.ProductService.PublishProduct:output_type -> siyu.product.v1.PublishProductResponse
+	55, // 82: siyu.product.v1.ProductService.UnpublishProduct:output_type -> siyu.product.v1.UnpublishProductResponse
+	58, // 83: siyu.product.v1.ProductService.ImportProducts:output_type -> siyu.product.v1.ImportProductsResponse
+	60, // [60:84] is the sub-list for method output_type
+	36, // [36:60] is the sub-list for method input_type
 	36, // [36:36] is the sub-list for extension type_name
 	36, // [36:36] is the sub-list for extension extendee
 	0,  // [0:36] is the sub-list for field type_name
@@ -3374,7 +3726,7 @@ func file_siyu_product_v1_product_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_siyu_product_v1_product_proto_rawDesc), len(file_siyu_product_v1_product_proto_rawDesc)),
 			NumEnums:      3,
-			NumMessages:   49,
+			NumMessages:   57,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -19,26 +19,30 @@ import (
 const _ = grpc.SupportPackageIsVersion9
 
 const (
-	ProductService_ListProducts_FullMethodName      = "/siyu.product.v1.ProductService/ListProducts"
-	ProductService_GetProduct_FullMethodName        = "/siyu.product.v1.ProductService/GetProduct"
-	ProductService_ListCategories_FullMethodName    = "/siyu.product.v1.ProductService/ListCategories"
-	ProductService_CreateCategory_FullMethodName    = "/siyu.product.v1.ProductService/CreateCategory"
-	ProductService_CreateProduct_FullMethodName     = "/siyu.product.v1.ProductService/CreateProduct"
-	ProductService_SearchProducts_FullMethodName    = "/siyu.product.v1.ProductService/SearchProducts"
-	ProductService_SuggestKeywords_FullMethodName   = "/siyu.product.v1.ProductService/SuggestKeywords"
-	ProductService_ListHotKeywords_FullMethodName   = "/siyu.product.v1.ProductService/ListHotKeywords"
-	ProductService_UpdateCategory_FullMethodName    = "/siyu.product.v1.ProductService/UpdateCategory"
-	ProductService_DeleteCategory_FullMethodName    = "/siyu.product.v1.ProductService/DeleteCategory"
-	ProductService_ListBrands_FullMethodName        = "/siyu.product.v1.ProductService/ListBrands"
-	ProductService_CreateBrand_FullMethodName       = "/siyu.product.v1.ProductService/CreateBrand"
-	ProductService_UpdateBrand_FullMethodName       = "/siyu.product.v1.ProductService/UpdateBrand"
-	ProductService_DeleteBrand_FullMethodName       = "/siyu.product.v1.ProductService/DeleteBrand"
-	ProductService_AdminGetProduct_FullMethodName   = "/siyu.product.v1.ProductService/AdminGetProduct"
-	ProductService_AdminListProducts_FullMethodName = "/siyu.product.v1.ProductService/AdminListProducts"
-	ProductService_UpdateProduct_FullMethodName     = "/siyu.product.v1.ProductService/UpdateProduct"
-	ProductService_PublishProduct_FullMethodName    = "/siyu.product.v1.ProductService/PublishProduct"
-	ProductService_UnpublishProduct_FullMethodName  = "/siyu.product.v1.ProductService/UnpublishProduct"
-	ProductService_ImportProducts_FullMethodName    = "/siyu.product.v1.ProductService/ImportProducts"
+	ProductService_ListProducts_FullMethodName        = "/siyu.product.v1.ProductService/ListProducts"
+	ProductService_GetProduct_FullMethodName          = "/siyu.product.v1.ProductService/GetProduct"
+	ProductService_ListCategories_FullMethodName      = "/siyu.product.v1.ProductService/ListCategories"
+	ProductService_CreateCategory_FullMethodName      = "/siyu.product.v1.ProductService/CreateCategory"
+	ProductService_CreateProduct_FullMethodName       = "/siyu.product.v1.ProductService/CreateProduct"
+	ProductService_SearchProducts_FullMethodName      = "/siyu.product.v1.ProductService/SearchProducts"
+	ProductService_SuggestKeywords_FullMethodName     = "/siyu.product.v1.ProductService/SuggestKeywords"
+	ProductService_ListHotKeywords_FullMethodName     = "/siyu.product.v1.ProductService/ListHotKeywords"
+	ProductService_ListBlockedKeywords_FullMethodName = "/siyu.product.v1.ProductService/ListBlockedKeywords"
+	ProductService_BlockKeyword_FullMethodName        = "/siyu.product.v1.ProductService/BlockKeyword"
+	ProductService_UnblockKeyword_FullMethodName      = "/siyu.product.v1.ProductService/UnblockKeyword"
+	ProductService_RemoveHotKeyword_FullMethodName    = "/siyu.product.v1.ProductService/RemoveHotKeyword"
+	ProductService_UpdateCategory_FullMethodName      = "/siyu.product.v1.ProductService/UpdateCategory"
+	ProductService_DeleteCategory_FullMethodName      = "/siyu.product.v1.ProductService/DeleteCategory"
+	ProductService_ListBrands_FullMethodName          = "/siyu.product.v1.ProductService/ListBrands"
+	ProductService_CreateBrand_FullMethodName         = "/siyu.product.v1.ProductService/CreateBrand"
+	ProductService_UpdateBrand_FullMethodName         = "/siyu.product.v1.ProductService/UpdateBrand"
+	ProductService_DeleteBrand_FullMethodName         = "/siyu.product.v1.ProductService/DeleteBrand"
+	ProductService_AdminGetProduct_FullMethodName     = "/siyu.product.v1.ProductService/AdminGetProduct"
+	ProductService_AdminListProducts_FullMethodName   = "/siyu.product.v1.ProductService/AdminListProducts"
+	ProductService_UpdateProduct_FullMethodName       = "/siyu.product.v1.ProductService/UpdateProduct"
+	ProductService_PublishProduct_FullMethodName      = "/siyu.product.v1.ProductService/PublishProduct"
+	ProductService_UnpublishProduct_FullMethodName    = "/siyu.product.v1.ProductService/UnpublishProduct"
+	ProductService_ImportProducts_FullMethodName      = "/siyu.product.v1.ProductService/ImportProducts"
 )
 
 // ProductServiceClient is the client API for ProductService service.
@@ -66,6 +70,18 @@ type ProductServiceClient interface {
 	// ListHotKeywords returns the most searched keywords that find products,
 	// over the last 7 days (Asia/Shanghai) and every instance of the service.
 	ListHotKeywords(ctx context.Context, in *ListHotKeywordsRequest, opts ...grpc.CallOption) (*ListHotKeywordsResponse, error)
+	// ListBlockedKeywords lists the keywords kept off the hot list and the
+	// suggestions. Roles: owner, operator.
+	ListBlockedKeywords(ctx context.Context, in *ListBlockedKeywordsRequest, opts ...grpc.CallOption) (*ListBlockedKeywordsResponse, error)
+	// BlockKeyword keeps a keyword off the hot list and the suggestions and
+	// forgets its counts (KEYWORD_INVALID when empty or over 100 bytes).
+	// Roles: owner, operator.
+	BlockKeyword(ctx context.Context, in *BlockKeywordRequest, opts ...grpc.CallOption) (*BlockKeywordResponse, error)
+	// UnblockKeyword lets a blocked keyword count again. Roles: owner, operator.
+	UnblockKeyword(ctx context.Context, in *UnblockKeywordRequest, opts ...grpc.CallOption) (*UnblockKeywordResponse, error)
+	// RemoveHotKeyword forgets a keyword's counts without blocking it.
+	// Roles: owner, operator.
+	RemoveHotKeyword(ctx context.Context, in *RemoveHotKeywordRequest, opts ...grpc.CallOption) (*RemoveHotKeywordResponse, error)
 	// UpdateCategory changes a category's name, sort order or icon. Admin only.
 	UpdateCategory(ctx context.Context, in *UpdateCategoryRequest, opts ...grpc.CallOption) (*UpdateCategoryResponse, error)
 	// DeleteCategory removes a category without children or products. Admin only.
@@ -179,6 +195,46 @@ func (c *productServiceClient) ListHotKeywords(ctx context.Context, in *ListHotK
 	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
 	out := new(ListHotKeywordsResponse)
 	err := c.cc.Invoke(ctx, ProductService_ListHotKeywords_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *productServiceClient) ListBlockedKeywords(ctx context.Context, in *ListBlockedKeywordsRequest, opts ...grpc.CallOption) (*ListBlockedKeywordsResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ListBlockedKeywordsResponse)
+	err := c.cc.Invoke(ctx, ProductService_ListBlockedKeywords_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *productServiceClient) BlockKeyword(ctx context.Context, in *BlockKeywordRequest, opts ...grpc.CallOption) (*BlockKeywordResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(BlockKeywordResponse)
+	err := c.cc.Invoke(ctx, ProductService_BlockKeyword_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *productServiceClient) UnblockKeyword(ctx context.Context, in *UnblockKeywordRequest, opts ...grpc.CallOption) (*UnblockKeywordResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(UnblockKeywordResponse)
+	err := c.cc.Invoke(ctx, ProductService_UnblockKeyword_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *productServiceClient) RemoveHotKeyword(ctx context.Context, in *RemoveHotKeywordRequest, opts ...grpc.CallOption) (*RemoveHotKeywordResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(RemoveHotKeywordResponse)
+	err := c.cc.Invoke(ctx, ProductService_RemoveHotKeyword_FullMethodName, in, out, cOpts...)
 	if err != nil {
 		return nil, err
 	}
@@ -330,6 +386,18 @@ type ProductServiceServer interface {
 	// ListHotKeywords returns the most searched keywords that find products,
 	// over the last 7 days (Asia/Shanghai) and every instance of the service.
 	ListHotKeywords(context.Context, *ListHotKeywordsRequest) (*ListHotKeywordsResponse, error)
+	// ListBlockedKeywords lists the keywords kept off the hot list and the
+	// suggestions. Roles: owner, operator.
+	ListBlockedKeywords(context.Context, *ListBlockedKeywordsRequest) (*ListBlockedKeywordsResponse, error)
+	// BlockKeyword keeps a keyword off the hot list and the suggestions and
+	// forgets its counts (KEYWORD_INVALID when empty or over 100 bytes).
+	// Roles: owner, operator.
+	BlockKeyword(context.Context, *BlockKeywordRequest) (*BlockKeywordResponse, error)
+	// UnblockKeyword lets a blocked keyword count again. Roles: owner, operator.
+	UnblockKeyword(context.Context, *UnblockKeywordRequest) (*UnblockKeywordResponse, error)
+	// RemoveHotKeyword forgets a keyword's counts without blocking it.
+	// Roles: owner, operator.
+	RemoveHotKeyword(context.Context, *RemoveHotKeywordRequest) (*RemoveHotKeywordResponse, error)
 	// UpdateCategory changes a category's name, sort order or icon. Admin only.
 	UpdateCategory(context.Context, *UpdateCategoryRequest) (*UpdateCategoryResponse, error)
 	// DeleteCategory removes a category without children or products. Admin only.
@@ -392,6 +460,18 @@ func (UnimplementedProductServiceServer) SuggestKeywords(context.Context, *Sugge
 }
 func (UnimplementedProductServiceServer) ListHotKeywords(context.Context, *ListHotKeywordsRequest) (*ListHotKeywordsResponse, error) {
 	return nil, status.Errorf(codes.Unimplemented, "method ListHotKeywords not implemented")
+}
+func (UnimplementedProductServiceServer) ListBlockedKeywords(context.Context, *ListBlockedKeywordsRequest) (*ListBlockedKeywordsResponse, error) {
+	return nil, status.Errorf(codes.Unimplemented, "method ListBlockedKeywords not implemented")
+}
+func (UnimplementedProductServiceServer) BlockKeyword(context.Context, *BlockKeywordRequest) (*BlockKeywordResponse, error) {
+	return nil, status.Errorf(codes.Unimplemented, "method BlockKeyword not implemented")
+}
+func (UnimplementedProductServiceServer) UnblockKeyword(context.Context, *UnblockKeywordRequest) (*UnblockKeywordResponse, error) {
+	return nil, status.Errorf(codes.Unimplemented, "method UnblockKeyword not implemented")
+}
+func (UnimplementedProductServiceServer) RemoveHotKeyword(context.Context, *RemoveHotKeywordRequest) (*RemoveHotKeywordResponse, error) {
+	return nil, status.Errorf(codes.Unimplemented, "method RemoveHotKeyword not implemented")
 }
 func (UnimplementedProductServiceServer) UpdateCategory(context.Context, *UpdateCategoryRequest) (*UpdateCategoryResponse, error) {
 	return nil, status.Errorf(codes.Unimplemented, "method UpdateCategory not implemented")
@@ -590,6 +670,78 @@ func _ProductService_ListHotKeywords_Handler(srv interface{}, ctx context.Contex
 	}
 	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
 		return srv.(ProductServiceServer).ListHotKeywords(ctx, req.(*ListHotKeywordsRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _ProductService_ListBlockedKeywords_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ListBlockedKeywordsRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(ProductServiceServer).ListBlockedKeywords(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: ProductService_ListBlockedKeywords_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(ProductServiceServer).ListBlockedKeywords(ctx, req.(*ListBlockedKeywordsRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _ProductService_BlockKeyword_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(BlockKeywordRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(ProductServiceServer).BlockKeyword(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: ProductService_BlockKeyword_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(ProductServiceServer).BlockKeyword(ctx, req.(*BlockKeywordRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _ProductService_UnblockKeyword_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(UnblockKeywordRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(ProductServiceServer).UnblockKeyword(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: ProductService_UnblockKeyword_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(ProductServiceServer).UnblockKeyword(ctx, req.(*UnblockKeywordRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _ProductService_RemoveHotKeyword_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(RemoveHotKeywordRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(ProductServiceServer).RemoveHotKeyword(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: ProductService_RemoveHotKeyword_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(ProductServiceServer).RemoveHotKeyword(ctx, req.(*RemoveHotKeywordRequest))
 	}
 	return interceptor(ctx, in, info, handler)
 }
@@ -848,6 +1000,22 @@ var ProductService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "ListHotKeywords",
 			Handler:    _ProductService_ListHotKeywords_Handler,
+		},
+		{
+			MethodName: "ListBlockedKeywords",
+			Handler:    _ProductService_ListBlockedKeywords_Handler,
+		},
+		{
+			MethodName: "BlockKeyword",
+			Handler:    _ProductService_BlockKeyword_Handler,
+		},
+		{
+			MethodName: "UnblockKeyword",
+			Handler:    _ProductService_UnblockKeyword_Handler,
+		},
+		{
+			MethodName: "RemoveHotKeyword",
+			Handler:    _ProductService_RemoveHotKeyword_Handler,
 		},
 		{
 			MethodName: "UpdateCategory",

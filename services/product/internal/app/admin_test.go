@@ -111,7 +111,7 @@ func TestUpdatePublishAndReadModel(t *testing.T) {
 	if got, err := s.GetProduct("p-upd"); err != nil || got.Title != "夏日碎花连衣裙" {
 		t.Errorf("shopper read after publish: %+v %v", got, err)
 	}
-	if page, _ := s.SearchProducts(context.Background(), "", domain.SearchQuery{Query: "碎花"}, 10, ""); page.Total != 1 || page.Products[0].ID != "p-upd" {
+	if page, _ := s.SearchProducts(context.Background(), "", "", domain.SearchQuery{Query: "碎花"}, 10, ""); page.Total != 1 || page.Products[0].ID != "p-upd" {
 		t.Errorf("search after publish: %+v", page)
 	}
 	again, err := s.PublishProduct(ctx, "p-upd", 0)
@@ -124,13 +124,13 @@ func TestUpdatePublishAndReadModel(t *testing.T) {
 	if err != nil || len(up.Skus) != 2 || len(up.SpecAttrs) != 1 || up.SpecAttrs[0].Name != "尺码" {
 		t.Fatalf("update skus: %+v %v", up, err)
 	}
-	if page, _ := s.SearchProducts(context.Background(), "", domain.SearchQuery{Query: "碎花", MaxPrice: 850}, 10, ""); page.Total != 1 {
+	if page, _ := s.SearchProducts(context.Background(), "", "", domain.SearchQuery{Query: "碎花", MaxPrice: 850}, 10, ""); page.Total != 1 {
 		t.Errorf("price filter after the SKU change: %+v", page)
 	}
 	if _, err := s.UnpublishProduct(ctx, "p-upd", 4); err != nil {
 		t.Fatal(err)
 	}
-	if page, _ := s.SearchProducts(context.Background(), "", domain.SearchQuery{Query: "碎花"}, 10, ""); page.Total != 0 {
+	if page, _ := s.SearchProducts(context.Background(), "", "", domain.SearchQuery{Query: "碎花"}, 10, ""); page.Total != 0 {
 		t.Errorf("an off-shelf product is still found: %+v", page)
 	}
 	if page, _ := s.AdminListProducts("", domain.StatusOffShelf, 10, ""); page.Total != 1 {
@@ -288,7 +288,7 @@ func TestSalesCountersAndHotSort(t *testing.T) {
 		t.Errorf("p-old sales %d recent %d", tot, rec)
 	}
 	order := func(o domain.SearchOrder) string {
-		page, err := s.SearchProducts(context.Background(), "", domain.SearchQuery{Query: "商品 S", Order: o}, 2, "")
+		page, err := s.SearchProducts(context.Background(), "", "", domain.SearchQuery{Query: "商品 S", Order: o}, 2, "")
 		if err != nil || len(page.Products) < 2 {
 			t.Fatalf("search: %+v %v", page, err)
 		}
@@ -329,7 +329,7 @@ func TestRatingsInReadsAndTheRatingSort(t *testing.T) {
 		t.Fatal(err)
 	}
 	s.SetRating(domain.RatingSummary{ProductID: "p-busy", Count: 4, Stars: [5]int64{0, 0, 0, 2, 2}})
-	page, err := s.SearchProducts(context.Background(), "", domain.SearchQuery{Query: "商品 R", Order: domain.OrderRating}, 10, "")
+	page, err := s.SearchProducts(context.Background(), "", "", domain.SearchQuery{Query: "商品 R", Order: domain.OrderRating}, 10, "")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -31,7 +31,10 @@ type catalog struct {
 	// phrases are the category names and title words suggestions complete,
 	// with the number of products on sale that carry them.
 	phrases map[string]int
-	brands  map[string]domain.Brand
+	// words are the lower-case title words and category names: the
+	// vocabulary hot keywords must be made of.
+	words  map[string]bool
+	brands map[string]domain.Brand
 	// codes is the product holding each SKU code, for imports.
 	codes map[string]string
 	// sales are the counters from paid and refunded orders, by product.
@@ -178,16 +181,43 @@ func (c *catalog) reindex() {
 	c.pos = make(map[string]int, len(list))
 	c.price = make([]int64, len(list))
 	c.phrases = map[string]int{}
+	c.words = map[string]bool{}
 	for i, p := range list {
 		c.pos[p.ID] = i
 		c.price[i], _ = p.PriceRange()
 		for _, w := range strings.Fields(p.Title) {
 			c.phrases[w]++
+			c.words[strings.ToLower(w)] = true
 		}
 		if cat, ok := c.categories[p.CategoryID]; ok {
 			c.phrases[cat.Name]++
+			c.words[strings.ToLower(cat.Name)] = true
 		}
 	}
+}
+
+// knownWords reports whether every word of the normalised keyword kw is a
+// word of the catalogue, or a piece of one ("连衣裙" of "碎花连衣裙"; Chinese
+// titles are not split into words).
+func (c *catalog) knownWords(kw string) bool {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	for _, term := range strings.Fields(kw) {
+		if c.words[term] {
+			continue
+		}
+		found := false
+		for w := range c.words {
+			if strings.Contains(w, term) {
+				found = true
+				break
+			}
+		}
+		if !found {
+			return false
+		}
+	}
+	return true
 }
 
 func (c *catalog) category(id string) (domain.Category, bool) {

@@ -171,8 +171,10 @@ func (c *catalog) facets(perCategory map[string]int) []Facet {
 // to the whole query). The first page of a keyword search is a search for
 // hot keywords (later pages are the same search read on): with UseSearchEvents
 // it becomes a product.searched event, otherwise this instance counts it.
-// memberID is the signed-in shopper, empty for guests.
-func (s *Service) SearchProducts(ctx context.Context, memberID string, q domain.SearchQuery, pageSize int32, pageToken string) (SearchPage, error) {
+// memberID is the signed-in shopper, empty for guests; client names who
+// searched (the member or the network) so a keyword counts once per client
+// and day.
+func (s *Service) SearchProducts(ctx context.Context, memberID, client string, q domain.SearchQuery, pageSize int32, pageToken string) (SearchPage, error) {
 	q, err := domain.NormalizeSearch(q)
 	if err != nil {
 		return SearchPage{}, err
@@ -196,7 +198,7 @@ func (s *Service) SearchProducts(ctx context.Context, memberID string, q domain.
 		page.NextPageToken = pagetoken.Encode(pagetoken.Token{Offset: next, Filter: q.Key()})
 	}
 	if pageToken == "" && q.Query != "" {
-		s.searched(ctx, memberID, q.Query, total)
+		s.searched(ctx, memberID, client, q.Query, total)
 	}
 	return page, nil
 }
@@ -206,9 +208,17 @@ func (s *Service) SearchProducts(ctx context.Context, memberID string, q domain.
 type hotKeywords struct {
 	mu     sync.Mutex
 	counts map[string]int64
+	// blocks are the operators' block list.
+	blocks map[string]bool
+	// seen are the keyword and client pairs counted today (without events).
+	seen    map[string]bool
+	seenDay string
 }
 
-const maxHot = 10000
+const (
+	maxHot  = 10000
+	maxSeen = 100000
+)
 
 func (h *hotKeywords) record(q string) {
 	h.mu.Lock()
@@ -241,7 +251,9 @@ func (h *hotKeywords) top(n int) []HotKeyword {
 func (h *hotKeywords) topLocked(n int) []HotKeyword {
 	out := make([]HotKeyword, 0, len(h.counts))
 	for k, c := range h.counts {
-		out = append(out, HotKeyword{k, c})
+		if !h.blocks[k] {
+			out = append(out, HotKeyword{k, c})
+		}
 	}
 	sort.Slice(out, func(i, j int) bool {
 		if out[i].Count != out[j].Count {

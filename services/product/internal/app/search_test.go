@@ -144,7 +144,7 @@ func TestSearchQuality(t *testing.T) {
 		{"one syllable is too vague", domain.SearchQuery{Query: "qun"}, ""},
 	}
 	for _, c := range cases {
-		page, err := s.SearchProducts(context.Background(), "", c.q, 50, "")
+		page, err := s.SearchProducts(context.Background(), "", "", c.q, 50, "")
 		if err != nil {
 			t.Errorf("%s: %v", c.name, err)
 			continue
@@ -157,7 +157,7 @@ func TestSearchQuality(t *testing.T) {
 
 func TestSearchFacetsSalesAndPaging(t *testing.T) {
 	s := searchFixture(t)
-	page, err := s.SearchProducts(context.Background(), "", domain.SearchQuery{Query: "保湿", CategoryID: "cream"}, 0, "")
+	page, err := s.SearchProducts(context.Background(), "", "", domain.SearchQuery{Query: "保湿", CategoryID: "cream"}, 0, "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -172,13 +172,13 @@ func TestSearchFacetsSalesAndPaging(t *testing.T) {
 
 	// Sales come from the stock read model.
 	s.catalog.setStock(domain.StockLevel{SkuID: "p-ch3-CH3", Available: 5, Sold: 40}, domain.StockLevel{SkuID: "p-ch1-CH1", Available: 5, Sold: 7})
-	page, _ = s.SearchProducts(context.Background(), "", domain.SearchQuery{Query: "充电器", Order: domain.OrderSales}, 0, "")
+	page, _ = s.SearchProducts(context.Background(), "", "", domain.SearchQuery{Query: "充电器", Order: domain.OrderSales}, 0, "")
 	if got := hitIDs(page.Products); got != "ch3 ch1 ch2" {
 		t.Errorf("by sales: %s", got)
 	}
 	// Selling out takes a product out of in-stock results at once.
 	s.catalog.setStock(domain.StockLevel{SkuID: "p-ch3-CH3", Available: 0, Sold: 45})
-	page, _ = s.SearchProducts(context.Background(), "", domain.SearchQuery{Query: "充电器", InStock: true}, 0, "")
+	page, _ = s.SearchProducts(context.Background(), "", "", domain.SearchQuery{Query: "充电器", InStock: true}, 0, "")
 	if got := hitIDs(page.Products); got != "ch2 ch1" {
 		t.Errorf("in stock after selling out: %s", got)
 	}
@@ -187,7 +187,7 @@ func TestSearchFacetsSalesAndPaging(t *testing.T) {
 	q := domain.SearchQuery{CategoryID: "women"}
 	tok := ""
 	for i := 0; i < 10; i++ {
-		page, err := s.SearchProducts(context.Background(), "", q, 4, tok)
+		page, err := s.SearchProducts(context.Background(), "", "", q, 4, tok)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -202,8 +202,8 @@ func TestSearchFacetsSalesAndPaging(t *testing.T) {
 	if strings.Join(all, "|") != "t2 t1 d4 d3|d2 d1" {
 		t.Errorf("pages: %v", all)
 	}
-	first, _ := s.SearchProducts(context.Background(), "", q, 4, "")
-	if _, err := s.SearchProducts(context.Background(), "", domain.SearchQuery{CategoryID: "men"}, 4, first.NextPageToken); reasonOf(err) == "" {
+	first, _ := s.SearchProducts(context.Background(), "", "", q, 4, "")
+	if _, err := s.SearchProducts(context.Background(), "", "", domain.SearchQuery{CategoryID: "men"}, 4, first.NextPageToken); reasonOf(err) == "" {
 		t.Errorf("a token of another search must be refused")
 	}
 }
@@ -221,7 +221,7 @@ func TestSearchValidationAndSuggestions(t *testing.T) {
 		"bad order":      {domain.SearchQuery{Order: 99}, "ORDER_INVALID"},
 		"no category":    {domain.SearchQuery{CategoryID: "ghost"}, "CATEGORY_NOT_FOUND"},
 	} {
-		if _, err := s.SearchProducts(context.Background(), "", c.q, 0, ""); reasonOf(err) != c.reason {
+		if _, err := s.SearchProducts(context.Background(), "", "", c.q, 0, ""); reasonOf(err) != c.reason {
 			t.Errorf("%s: %v", name, err)
 		}
 	}
@@ -233,11 +233,16 @@ func TestSearchValidationAndSuggestions(t *testing.T) {
 	if strings.Join(got, " ") != "iPhone" {
 		t.Errorf("suggest ip: %v", got)
 	}
-	for i := 0; i < 3; i++ {
-		s.SearchProducts(context.Background(), "", domain.SearchQuery{Query: "连衣裙"}, 0, "")
+	search := func(client, q string) {
+		s.SearchProducts(context.Background(), "", client, domain.SearchQuery{Query: q}, 0, "")
 	}
-	s.SearchProducts(context.Background(), "", domain.SearchQuery{Query: "碎花"}, 0, "")
-	s.SearchProducts(context.Background(), "", domain.SearchQuery{Query: "不存在的东西"}, 0, "") // finds nothing: not hot
+	for i := 0; i < 3; i++ {
+		search(fmt.Sprintf("net:%d", i), "连衣裙")
+		search("net:0", "连衣裙") // one client counts once a day
+	}
+	search("m_1", "碎花")
+	search("m_1", "不存在的东西")           // finds nothing: not hot
+	search("m_2", "连衣裙 <b>probe</b>") // words the catalogue does not have: never hot
 	hot, _ := s.HotKeywords(0)
 	if fmt.Sprint(hot) != "[{连衣裙 3} {碎花 1}]" {
 		t.Errorf("hot: %v", hot)
@@ -249,5 +254,38 @@ func TestSearchValidationAndSuggestions(t *testing.T) {
 	got, _ = s.SuggestKeywords("", 0)
 	if strings.Join(got, " ") != "连衣裙 碎花" {
 		t.Errorf("empty prefix suggests hot keywords: %v", got)
+	}
+
+	// Operators block a keyword (it leaves both lists and stops counting)
+	// and remove another's counts.
+	ctx := context.Background()
+	if err := s.BlockKeyword(ctx, " 连衣裙 "); err != nil {
+		t.Fatal(err)
+	}
+	search("net:9", "连衣裙")
+	if hot, _ := s.HotKeywords(0); fmt.Sprint(hot) != "[{碎花 1}]" {
+		t.Errorf("after blocking: %v", hot)
+	}
+	if got, _ := s.SuggestKeywords("", 0); strings.Join(got, " ") != "碎花" {
+		t.Errorf("suggestions after blocking: %v", got)
+	}
+	if list, _ := s.BlockedKeywords(ctx); fmt.Sprint(list) != "[连衣裙]" {
+		t.Errorf("block list: %v", list)
+	}
+	if err := s.RemoveHotKeyword(ctx, "碎花"); err != nil {
+		t.Fatal(err)
+	}
+	if hot, _ := s.HotKeywords(0); len(hot) != 0 {
+		t.Errorf("after removing: %v", hot)
+	}
+	if err := s.UnblockKeyword(ctx, "连衣裙"); err != nil {
+		t.Fatal(err)
+	}
+	search("net:10", "连衣裙")
+	if hot, _ := s.HotKeywords(0); fmt.Sprint(hot) != "[{连衣裙 1}]" {
+		t.Errorf("after unblocking: %v", hot)
+	}
+	if err := s.BlockKeyword(ctx, "  "); err == nil {
+		t.Error("an empty keyword was blocked")
 	}
 }

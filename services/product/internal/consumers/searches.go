@@ -27,8 +27,8 @@ func StartHotKeywords(ctx context.Context, js jetstream.JetStream, svc *app.Serv
 		HotKeywordsHandler(svc))
 }
 
-// HotKeywordsHandler counts one search; the counts remember recent event
-// ids, so a redelivery counts nothing.
+// HotKeywordsHandler counts one search; a keyword counts once per client and
+// day, so a redelivery counts nothing.
 func HotKeywordsHandler(svc *app.Service) natsx.Handler {
 	return func(ctx context.Context, m natsx.Message) error {
 		var e productv1.ProductSearched
@@ -39,6 +39,6 @@ func HotKeywordsHandler(svc *app.Service) natsx.Handler {
 			return natsx.Permanent(errors.New("search event without an event id"))
 		}
 		return svc.CountSearch(ctx, domain.Searched{EventID: e.GetEventId(), At: e.GetOccurredAt().AsTime(), Query: e.GetQuery(),
-			MemberID: e.GetMemberId(), Results: int(e.GetResultCount())})
+			MemberID: e.GetMemberId(), Client: e.GetClient(), Results: int(e.GetResultCount())})
 	}
 }

@@ -14,6 +14,7 @@ import (
 	"siyu.dev/pkg/testkit"
 	productv1 "siyu.dev/proto/siyu/product/v1"
 	"siyu.dev/services/product/internal/app"
+	"siyu.dev/services/product/internal/domain"
 	"siyu.dev/services/product/internal/mongostore"
 )
 
@@ -34,6 +35,14 @@ func TestHotKeywordsHandler(t *testing.T) {
 			t.Fatal(err)
 		}
 		return svc
+	}
+	// The catalogue's words are what can become hot.
+	seed := newInstance()
+	if _, err := seed.CreateCategory(ctx, domain.Category{Name: "女装"}, "women"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := seed.CreateProduct(ctx, domain.Product{Title: "碎花连衣裙 口红 面霜", CategoryID: "women", Status: domain.StatusOnSale, Skus: []domain.Sku{{Code: "A", PriceFen: 100, Stock: 5}}}, "p-words"); err != nil {
+		t.Fatal(err)
 	}
 	a := newInstance()
 	h := HotKeywordsHandler(a)
@@ -57,6 +66,7 @@ func TestHotKeywordsHandler(t *testing.T) {
 		{"found nothing again", searched("s5", "不存在", 0, now), false},
 		{"six days ago (Shanghai) still counts", searched("s6", "口红", 2, time.Date(2026, 11, 16, 16, 30, 0, 0, time.UTC)), false},
 		{"seven days ago is out of the window", searched("s7", "面霜", 2, time.Date(2026, 11, 16, 15, 30, 0, 0, time.UTC)), false},
+		{"words the catalogue does not have", searched("s8", "连衣裙 <b>probe</b>", 3, now), false},
 	}
 	for _, c := range cases {
 		if err := h(ctx, c.msg); isPermanent(err) != c.permanent || (!c.permanent && err != nil) {

@@ -48,6 +48,9 @@ var (
 	ErrCategoryExists   = &Error{Kind: KindExists, Reason: "CATEGORY_EXISTS", Msg: "a category with this id exists"}
 	ErrCategoryNotFound = &Error{Kind: KindFailedPrecondition, Reason: "CATEGORY_NOT_FOUND", Msg: "the category does not exist"}
 	ErrCategoryTooDeep  = &Error{Kind: KindFailedPrecondition, Reason: "CATEGORY_TOO_DEEP", Msg: "categories nest at most 3 levels"}
+
+	ErrKeywordInvalid         = &Error{Kind: KindInvalid, Reason: "KEYWORD_INVALID", Field: "keyword", Msg: "a keyword of at most 100 bytes is required"}
+	ErrTooManyBlockedKeywords = &Error{Kind: KindFailedPrecondition, Reason: "TOO_MANY_BLOCKED_KEYWORDS", Msg: "the block list holds at most 1000 keywords"}
 )
 
 // SkuCodeTaken is returned when another product already uses a SKU code.

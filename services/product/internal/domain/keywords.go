@@ -52,8 +52,15 @@ type Searched struct {
 	At       time.Time
 	Query    string
 	MemberID string
-	Results  int
+	// Client is who searched, for counting a keyword once per client and
+	// day: the member, else the network; empty on events from before it
+	// existed, which then count once per event.
+	Client  string
+	Results int
 }
+
+// MaxBlockedKeywords bounds the operators' block list.
+const MaxBlockedKeywords = 1000
 
 // SearchEvents receives shoppers' searches. Searched must return at once:
 // a search is a read and never waits for, or fails because of, the broker.
@@ -69,13 +76,18 @@ type KeywordCount struct {
 
 // KeywordRepository keeps search counts per keyword and Shanghai day.
 type KeywordRepository interface {
-	// CountSearch adds one search of keyword on day unless eventID was
-	// counted there already; fresh says whether it counted now.
-	CountSearch(ctx context.Context, eventID, keyword, day string) (fresh bool, err error)
+	// CountSearch adds one search of keyword on day unless client counted
+	// it there already; fresh says whether it counted now.
+	CountSearch(ctx context.Context, client, keyword, day string) (fresh bool, err error)
+	// DeleteKeyword forgets every count of keyword.
+	DeleteKeyword(ctx context.Context, keyword string) error
+	BlockKeyword(ctx context.Context, keyword string) error
+	UnblockKeyword(ctx context.Context, keyword string) error
+	BlockedKeywords(ctx context.Context) ([]string, error)
 	// TopKeywords sums the days from fromDay on and returns the limit most
 	// searched keywords, most first, ties by keyword.
 	TopKeywords(ctx context.Context, fromDay string, limit int) ([]KeywordCount, error)
-	// PruneKeywords deletes the days before beforeDay and forgets the event
-	// ids of the days before idsBeforeDay.
-	PruneKeywords(ctx context.Context, beforeDay, idsBeforeDay string) error
+	// PruneKeywords deletes the days before beforeDay and the client
+	// markers of the days before clientsBeforeDay.
+	PruneKeywords(ctx context.Context, beforeDay, clientsBeforeDay string) error
 }

@@ -22,7 +22,7 @@ const SubjectSearched = "siyu.product.searched"
 // Searched builds siyu.product.searched.
 func Searched(ctx context.Context, e domain.Searched) (natsx.Event, error) {
 	return natsx.NewEvent(ctx, SubjectSearched, e.EventID, &productv1.ProductSearched{
-		EventId: e.EventID, OccurredAt: timestamppb.New(e.At), Query: e.Query, MemberId: e.MemberID, ResultCount: int32(e.Results),
+		EventId: e.EventID, OccurredAt: timestamppb.New(e.At), Query: e.Query, MemberId: e.MemberID, Client: e.Client, ResultCount: int32(e.Results),
 	})
 }
 

@@ -4,6 +4,8 @@ package grpcapi
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"time"
 
@@ -26,26 +28,30 @@ var Policy = auth.Merge(catalogPolicy, reviewPolicy, recommendPolicy)
 
 // catalogPolicy guards the catalogue, search, inventory and shopper lists.
 var catalogPolicy = auth.Policy{
-	productv1.ProductService_ListProducts_FullMethodName:      auth.Public,
-	productv1.ProductService_GetProduct_FullMethodName:        auth.Public,
-	productv1.ProductService_ListCategories_FullMethodName:    auth.Public,
-	productv1.ProductService_CreateCategory_FullMethodName:    auth.Operators,
-	productv1.ProductService_CreateProduct_FullMethodName:     auth.Operators,
-	productv1.ProductService_SearchProducts_FullMethodName:    auth.Public,
-	productv1.ProductService_SuggestKeywords_FullMethodName:   auth.Public,
-	productv1.ProductService_ListHotKeywords_FullMethodName:   auth.Public,
-	productv1.ProductService_ListBrands_FullMethodName:        auth.Public,
-	productv1.ProductService_UpdateCategory_FullMethodName:    auth.Operators,
-	productv1.ProductService_DeleteCategory_FullMethodName:    auth.Operators,
-	productv1.ProductService_CreateBrand_FullMethodName:       auth.Operators,
-	productv1.ProductService_UpdateBrand_FullMethodName:       auth.Operators,
-	productv1.ProductService_DeleteBrand_FullMethodName:       auth.Operators,
-	productv1.ProductService_AdminGetProduct_FullMethodName:   auth.Staff,
-	productv1.ProductService_AdminListProducts_FullMethodName: auth.Staff,
-	productv1.ProductService_UpdateProduct_FullMethodName:     auth.Operators,
-	productv1.ProductService_PublishProduct_FullMethodName:    auth.Operators,
-	productv1.ProductService_UnpublishProduct_FullMethodName:  auth.Operators,
-	productv1.ProductService_ImportProducts_FullMethodName:    auth.Operators,
+	productv1.ProductService_ListProducts_FullMethodName:        auth.Public,
+	productv1.ProductService_GetProduct_FullMethodName:          auth.Public,
+	productv1.ProductService_ListCategories_FullMethodName:      auth.Public,
+	productv1.ProductService_CreateCategory_FullMethodName:      auth.Operators,
+	productv1.ProductService_CreateProduct_FullMethodName:       auth.Operators,
+	productv1.ProductService_SearchProducts_FullMethodName:      auth.Public,
+	productv1.ProductService_SuggestKeywords_FullMethodName:     auth.Public,
+	productv1.ProductService_ListHotKeywords_FullMethodName:     auth.Public,
+	productv1.ProductService_ListBlockedKeywords_FullMethodName: auth.Operators,
+	productv1.ProductService_BlockKeyword_FullMethodName:        auth.Operators,
+	productv1.ProductService_UnblockKeyword_FullMethodName:      auth.Operators,
+	productv1.ProductService_RemoveHotKeyword_FullMethodName:    auth.Operators,
+	productv1.ProductService_ListBrands_FullMethodName:          auth.Public,
+	productv1.ProductService_UpdateCategory_FullMethodName:      auth.Operators,
+	productv1.ProductService_DeleteCategory_FullMethodName:      auth.Operators,
+	productv1.ProductService_CreateBrand_FullMethodName:         auth.Operators,
+	productv1.ProductService_UpdateBrand_FullMethodName:         auth.Operators,
+	productv1.ProductService_DeleteBrand_FullMethodName:         auth.Operators,
+	productv1.ProductService_AdminGetProduct_FullMethodName:     auth.Staff,
+	productv1.ProductService_AdminListProducts_FullMethodName:   auth.Staff,
+	productv1.ProductService_UpdateProduct_FullMethodName:       auth.Operators,
+	productv1.ProductService_PublishProduct_FullMethodName:      auth.Operators,
+	productv1.ProductService_UnpublishProduct_FullMethodName:    auth.Operators,
+	productv1.ProductService_ImportProducts_FullMethodName:      auth.Operators,
 	// Reservations are the checkout saga's: the order service's token only.
 	// Reading and adjusting stock is for operators.
 	productv1.InventoryService_ReserveStock_FullMethodName:         auth.ServiceOnly,
@@ -171,11 +177,16 @@ func (s server) SearchProducts(ctx context.Context, req *productv1.SearchProduct
 	q := domain.SearchQuery{Query: req.GetQuery(), CategoryID: req.GetCategoryId(), MinPrice: req.GetMinPriceFen(), MaxPrice: req.GetMaxPriceFen(),
 		Tags: req.GetTags(), InStock: req.GetInStockOnly(), Order: domain.SearchOrder(req.GetOrderBy())}
 	// Search is public; a signed-in member's searches carry the member.
-	var member string
+	var member, client string
 	if id, ok := auth.FromContext(ctx); ok && id.Kind == auth.KindMember {
-		member = id.Subject
+		member, client = id.Subject, id.Subject
+	} else if ip := auth.ClientIP(ctx); ip != "" {
+		// A digest: the hot-keyword counts need to tell clients apart, not
+		// to know their addresses.
+		sum := sha256.Sum256([]byte(ip))
+		client = "net:" + hex.EncodeToString(sum[:8])
 	}
-	page, err := s.svc.SearchProducts(ctx, member, q, req.GetPageSize(), req.GetPageToken())
+	page, err := s.svc.SearchProducts(ctx, member, client, q, req.GetPageSize(), req.GetPageToken())
 	if err != nil {
 		return nil, toStatus(ctx, err)
 	}
@@ -207,6 +218,35 @@ func (s server) ListHotKeywords(ctx context.Context, req *productv1.ListHotKeywo
 		out.Keywords = append(out.Keywords, &productv1.HotKeyword{Keyword: h.Keyword, Count: h.Count})
 	}
 	return out, nil
+}
+
+func (s server) ListBlockedKeywords(ctx context.Context, _ *productv1.ListBlockedKeywordsRequest) (*productv1.ListBlockedKeywordsResponse, error) {
+	list, err := s.svc.BlockedKeywords(ctx)
+	if err != nil {
+		return nil, toStatus(ctx, err)
+	}
+	return &productv1.ListBlockedKeywordsResponse{Keywords: list}, nil
+}
+
+func (s server) BlockKeyword(ctx context.Context, req *productv1.BlockKeywordRequest) (*productv1.BlockKeywordResponse, error) {
+	if err := s.svc.BlockKeyword(ctx, req.GetKeyword()); err != nil {
+		return nil, toStatus(ctx, err)
+	}
+	return &productv1.BlockKeywordResponse{}, nil
+}
+
+func (s server) UnblockKeyword(ctx context.Context, req *productv1.UnblockKeywordRequest) (*productv1.UnblockKeywordResponse, error) {
+	if err := s.svc.UnblockKeyword(ctx, req.GetKeyword()); err != nil {
+		return nil, toStatus(ctx, err)
+	}
+	return &productv1.UnblockKeywordResponse{}, nil
+}
+
+func (s server) RemoveHotKeyword(ctx context.Context, req *productv1.RemoveHotKeywordRequest) (*productv1.RemoveHotKeywordResponse, error) {
+	if err := s.svc.RemoveHotKeyword(ctx, req.GetKeyword()); err != nil {
+		return nil, toStatus(ctx, err)
+	}
+	return &productv1.RemoveHotKeywordResponse{}, nil
 }
 
 func categoryProto(c domain.Category) *productv1.Category {

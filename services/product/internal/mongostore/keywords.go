@@ -10,41 +10,58 @@ import (
 	"siyu.dev/services/product/internal/domain"
 )
 
-// RecentSearchIDs is how many of the latest event ids a keyword's day
-// document remembers on MongoDB. A redelivery comes within the consumer's ack
-// wait and backoff (well under a minute), so it is counted twice only if the
-// same keyword was searched more than this many times in between: a
-// negligible error on a keyword that hot, while the document stays small.
-// The embedded store (FerretDB v1.24) ignores $slice, so there the list
-// grows with the keyword's searches of the day, a developer's handful;
-// PruneKeywords drops the ids of finished days on both.
-const RecentSearchIDs = 200
-
-// CountSearch adds one search of keyword to its day document in one atomic
-// update: the filter skips an event id the document already holds, $inc
-// counts, and $push keeps the last RecentSearchIDs ids. When the filter
-// misses, the upsert collides with the existing _id. That duplicate key
-// means either "counted before" or "another consumer created the document
-// a moment ago"; the same update without upsert tells them apart, since
-// the document now exists.
-func (s *Store) CountSearch(ctx context.Context, eventID, keyword, day string) (bool, error) {
+// CountSearch counts keyword once for client on day. The client's marker
+// (its _id is day, keyword and client) decides first: inserted means fresh,
+// a duplicate means this client counted already today (a redelivered event
+// included). Then the day's count goes up. A crash between the two loses
+// one count; nothing ever counts twice.
+func (s *Store) CountSearch(ctx context.Context, client, keyword, day string) (bool, error) {
 	// The day has a fixed width, so day + "/" + keyword cannot collide.
 	id := day + "/" + keyword
-	filter := bson.M{"_id": id, "recent": bson.M{"$ne": eventID}}
-	update := bson.M{
-		"$inc":         bson.M{"count": 1},
-		"$push":        bson.M{"recent": bson.M{"$each": bson.A{eventID}, "$slice": -RecentSearchIDs}},
-		"$setOnInsert": bson.M{"day": day, "keyword": keyword},
+	_, err := s.KeywordClients.InsertOne(ctx, bson.M{"_id": id + "/" + client, "day": day})
+	if mongox.IsDuplicateKey(err) {
+		return false, nil
 	}
-	_, err := s.KeywordColl.UpdateOne(ctx, filter, update, options.UpdateOne().SetUpsert(true))
-	if !mongox.IsDuplicateKey(err) {
-		return err == nil, err
-	}
-	res, err := s.KeywordColl.UpdateOne(ctx, filter, update)
 	if err != nil {
 		return false, err
 	}
-	return res.MatchedCount == 1, nil
+	update := bson.M{"$inc": bson.M{"count": 1}, "$setOnInsert": bson.M{"day": day, "keyword": keyword}}
+	_, err = s.KeywordColl.UpdateOne(ctx, bson.M{"_id": id}, update, options.UpdateOne().SetUpsert(true))
+	if mongox.IsDuplicateKey(err) {
+		// Another consumer created the day's document a moment ago.
+		_, err = s.KeywordColl.UpdateOne(ctx, bson.M{"_id": id}, update)
+	}
+	return err == nil, err
+}
+
+// DeleteKeyword forgets every count of keyword.
+func (s *Store) DeleteKeyword(ctx context.Context, keyword string) error {
+	_, err := s.KeywordColl.DeleteMany(ctx, bson.M{"keyword": keyword})
+	return err
+}
+
+// BlockKeyword adds keyword to the block list.
+func (s *Store) BlockKeyword(ctx context.Context, keyword string) error {
+	_, err := s.KeywordBlocks.UpdateOne(ctx, bson.M{"_id": keyword}, bson.M{"$setOnInsert": bson.M{"_id": keyword}}, options.UpdateOne().SetUpsert(true))
+	if mongox.IsDuplicateKey(err) {
+		return nil
+	}
+	return err
+}
+
+// UnblockKeyword removes keyword from the block list.
+func (s *Store) UnblockKeyword(ctx context.Context, keyword string) error {
+	_, err := s.KeywordBlocks.DeleteOne(ctx, bson.M{"_id": keyword})
+	return err
+}
+
+// BlockedKeywords lists the block list, in keyword order.
+func (s *Store) BlockedKeywords(ctx context.Context) ([]string, error) {
+	return mongox.FindAll(ctx, s.KeywordBlocks, bson.M{}, func(d struct {
+		ID string `bson:"_id"`
+	}) string {
+		return d.ID
+	}, options.Find().SetSort(bson.D{{Key: "_id", Value: 1}}).SetLimit(domain.MaxBlockedKeywords))
 }
 
 // TopKeywords sums the day documents from fromDay on per keyword.
@@ -73,13 +90,13 @@ func (s *Store) TopKeywords(ctx context.Context, fromDay string, limit int) ([]d
 }
 
 // PruneKeywords deletes the day documents before beforeDay, so the
-// collection holds a bounded number of days, and forgets the event ids of
-// days before idsBeforeDay: no redelivery comes that late.
-func (s *Store) PruneKeywords(ctx context.Context, beforeDay, idsBeforeDay string) error {
+// collection holds a bounded number of days, and the client markers of days
+// before clientsBeforeDay: those days take no more searches.
+func (s *Store) PruneKeywords(ctx context.Context, beforeDay, clientsBeforeDay string) error {
 	if _, err := s.KeywordColl.DeleteMany(ctx, bson.M{"day": bson.M{"$lt": beforeDay}}); err != nil {
 		return err
 	}
-	_, err := s.KeywordColl.UpdateMany(ctx, bson.M{"day": bson.M{"$lt": idsBeforeDay}, "recent": bson.M{"$exists": true}}, bson.M{"$unset": bson.M{"recent": ""}})
+	_, err := s.KeywordClients.DeleteMany(ctx, bson.M{"day": bson.M{"$lt": clientsBeforeDay}})
 	return err
 }
 

@@ -3,6 +3,7 @@ package mongostore
 import (
 	"context"
 	"fmt"
+	"sync"
 	"testing"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
@@ -10,30 +11,30 @@ import (
 	"siyu.dev/pkg/testkit"
 )
 
-// TestKeywordCounts runs against the embedded store: redelivered event ids
-// count once, the remembered ids stay bounded, days sum over the window and
-// old days are pruned.
+// TestKeywordCounts runs against the embedded store: a client counts a
+// keyword once a day (a redelivered event too), days sum over the window,
+// old days and old client markers are pruned, and the block list keeps.
 func TestKeywordCounts(t *testing.T) {
 	ctx := context.Background()
 	s := New(testkit.DB(t))
 	for i, c := range []struct {
-		ev, kw, day string
-		fresh       bool
+		client, kw, day string
+		fresh           bool
 	}{
-		{"e1", "连衣裙", "2026-11-20", true},
-		{"e1", "连衣裙", "2026-11-20", false}, // redelivered
-		{"e2", "连衣裙", "2026-11-20", true},
-		{"e3", "连衣裙", "2026-11-23", true},
-		{"e3", "连衣裙", "2026-11-23", false},
-		{"e4", "碎花", "2026-11-23", true},
-		{"e5", "碎花", "2026-11-23", true},
-		{"e6", "碎花", "2026-11-23", true},
-		{"e7", "手机壳", "2026-11-23", true},
-		{"e8", "口红", "2026-11-10", true}, // outside the window below
+		{"m1", "连衣裙", "2026-11-20", true},
+		{"m1", "连衣裙", "2026-11-20", false}, // the same client again, or a redelivery
+		{"m2", "连衣裙", "2026-11-20", true},
+		{"m1", "连衣裙", "2026-11-23", true}, // another day
+		{"m1", "连衣裙", "2026-11-23", false},
+		{"m1", "碎花", "2026-11-23", true},
+		{"m2", "碎花", "2026-11-23", true},
+		{"net:ab", "碎花", "2026-11-23", true},
+		{"m3", "手机壳", "2026-11-23", true},
+		{"m4", "口红", "2026-11-10", true}, // outside the window below
 	} {
-		fresh, err := s.CountSearch(ctx, c.ev, c.kw, c.day)
+		fresh, err := s.CountSearch(ctx, c.client, c.kw, c.day)
 		if err != nil || fresh != c.fresh {
-			t.Errorf("count %d (%s %s): fresh %v err %v, want %v", i, c.ev, c.kw, fresh, err, c.fresh)
+			t.Errorf("count %d (%s %s): fresh %v err %v, want %v", i, c.client, c.kw, fresh, err, c.fresh)
 		}
 	}
 	top, err := s.TopKeywords(ctx, "2026-11-17", 10)
@@ -44,24 +45,23 @@ func TestKeywordCounts(t *testing.T) {
 		t.Errorf("limit 1: %v", top)
 	}
 
-	// Many searches of one keyword: each counts, the latest id is remembered.
-	for i := 0; i < RecentSearchIDs+5; i++ {
-		if _, err := s.CountSearch(ctx, fmt.Sprintf("b%d", i), "茶", "2026-11-23"); err != nil {
-			t.Fatal(err)
-		}
+	// Many clients at once: each counts exactly once.
+	var wg sync.WaitGroup
+	for i := range 40 {
+		wg.Go(func() {
+			for range 2 {
+				if _, err := s.CountSearch(ctx, fmt.Sprintf("b%d", i), "茶", "2026-11-23"); err != nil {
+					t.Error(err)
+				}
+			}
+		})
 	}
+	wg.Wait()
 	var doc struct {
-		Count  int64    `bson:"count"`
-		Recent []string `bson:"recent"`
+		Count int64 `bson:"count"`
 	}
-	if err := s.KeywordColl.FindOne(ctx, bson.M{"_id": "2026-11-23/茶"}).Decode(&doc); err != nil {
-		t.Fatal(err)
-	}
-	if doc.Count != RecentSearchIDs+5 || len(doc.Recent) < 1 || doc.Recent[len(doc.Recent)-1] != fmt.Sprintf("b%d", RecentSearchIDs+4) {
-		t.Errorf("count %d, %d ids remembered", doc.Count, len(doc.Recent))
-	}
-	if fresh, _ := s.CountSearch(ctx, fmt.Sprintf("b%d", RecentSearchIDs+4), "茶", "2026-11-23"); fresh {
-		t.Errorf("the latest id counted twice")
+	if err := s.KeywordColl.FindOne(ctx, bson.M{"_id": "2026-11-23/茶"}).Decode(&doc); err != nil || doc.Count != 40 {
+		t.Errorf("40 clients twice each: count %d %v", doc.Count, err)
 	}
 
 	if err := s.PruneKeywords(ctx, "2026-11-17", "2026-11-22"); err != nil {
@@ -73,11 +73,30 @@ func TestKeywordCounts(t *testing.T) {
 	if n, _ := s.KeywordColl.CountDocuments(ctx, bson.M{}); n != 5 {
 		t.Errorf("documents after pruning: %d", n)
 	}
-	// The finished day keeps its count but not its ids; today keeps both.
-	if n, _ := s.KeywordColl.CountDocuments(ctx, bson.M{"recent": bson.M{"$exists": true}}); n != 4 {
-		t.Errorf("documents with ids: %d", n)
+	// Finished days keep their counts but not their client markers.
+	if n, _ := s.KeywordClients.CountDocuments(ctx, bson.M{"day": bson.M{"$lt": "2026-11-22"}}); n != 0 {
+		t.Errorf("old client markers: %d", n)
 	}
-	if top, _ := s.TopKeywords(ctx, "2026-11-17", 10); fmt.Sprint(top) != "[{茶 205} {碎花 3} {连衣裙 3} {手机壳 1}]" {
+	if top, _ := s.TopKeywords(ctx, "2026-11-17", 10); fmt.Sprint(top) != "[{茶 40} {碎花 3} {连衣裙 3} {手机壳 1}]" {
 		t.Errorf("top after pruning: %v", top)
+	}
+
+	// The block list, and forgetting a keyword's counts.
+	for _, kw := range []string{"连衣裙", "广告", "连衣裙"} {
+		if err := s.BlockKeyword(ctx, kw); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := s.UnblockKeyword(ctx, "广告"); err != nil {
+		t.Fatal(err)
+	}
+	if list, err := s.BlockedKeywords(ctx); err != nil || fmt.Sprint(list) != "[连衣裙]" {
+		t.Errorf("blocked: %v %v", list, err)
+	}
+	if err := s.DeleteKeyword(ctx, "碎花"); err != nil {
+		t.Fatal(err)
+	}
+	if top, _ := s.TopKeywords(ctx, "2026-11-17", 10); fmt.Sprint(top) != "[{茶 40} {连衣裙 3} {手机壳 1}]" {
+		t.Errorf("top after deleting 碎花: %v", top)
 	}
 }

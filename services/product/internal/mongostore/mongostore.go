@@ -25,6 +25,11 @@ type Store struct {
 	BrandColl, SalesColl                *mongo.Collection
 	// KeywordColl counts searches per keyword and Shanghai day.
 	KeywordColl *mongo.Collection
+	// KeywordClients holds one document per keyword, day and client that
+	// searched it: a keyword counts once per client and day.
+	KeywordClients *mongo.Collection
+	// KeywordBlocks are the keywords operators keep off the public lists.
+	KeywordBlocks *mongo.Collection
 	// Flush publishes a product's outbox right after the write; the relay's
 	// sweep covers whatever it misses.
 	Flush func(coll *mongo.Collection, id any)
@@ -36,6 +41,7 @@ func New(db *mongo.Database) *Store {
 		StockColl: db.Collection("stock"), Reservations: db.Collection("reservations"), Leases: db.Collection("leases"),
 		FavouriteColl: db.Collection("favourites"), HistoryColl: db.Collection("history"),
 		BrandColl: db.Collection("brands"), SalesColl: db.Collection("sales"), KeywordColl: db.Collection("search_keywords"),
+		KeywordClients: db.Collection("search_keyword_clients"), KeywordBlocks: db.Collection("search_keyword_blocks"),
 		Flush: func(*mongo.Collection, any) {}}
 }
 
