@@ -173,31 +173,23 @@ func (r Codes) Replace(ctx context.Context, prev *domain.SmsCode, next domain.Sm
 		}
 		return err == nil, err
 	}
-	res, err := r.Codes.ReplaceOne(ctx, bson.M{"_id": next.Phone, "hash": prev.Hash}, doc)
-	if err != nil {
-		return false, err
-	}
-	return res.ModifiedCount == 1, nil
+	// Every write of a code goes through mongox.UpdateIf, so on the embedded
+	// store it stays an _id-only, and so indexed, step.
+	return mongox.UpdateIf(ctx, r.Codes, next.Phone, bson.M{"hash": prev.Hash}, bson.M{"$set": bson.M{
+		"salt": doc.Salt, "hash": doc.Hash, "sent_at": doc.SentAt, "expires_at": doc.ExpiresAt, "attempts": 0, "used": false,
+		"day": doc.Day, "day_count": doc.DayCount}})
 }
 
 // Consume marks the code used; only one caller can win.
 func (r Codes) Consume(ctx context.Context, phone string, hash []byte) (bool, error) {
-	res, err := r.Codes.UpdateOne(ctx, bson.M{"_id": phone, "hash": hash, "used": false}, bson.M{"$set": bson.M{"used": true}})
-	if err != nil {
-		return false, err
-	}
-	return res.ModifiedCount == 1, nil
+	return mongox.UpdateIf(ctx, r.Codes, phone, bson.M{"hash": hash, "used": false}, bson.M{"$set": bson.M{"used": true}})
 }
 
-// TakeAttempt counts a guess before it is compared: one conditional
-// increment, so concurrent guesses can never check more than max.
+// TakeAttempt counts a guess before it is compared: one compare-and-set, so
+// concurrent guesses can never check more than max.
 func (r Codes) TakeAttempt(ctx context.Context, phone string, hash []byte, max int) (bool, error) {
-	res, err := r.Codes.UpdateOne(ctx, bson.M{"_id": phone, "hash": hash, "used": false, "attempts": bson.M{"$lt": max}},
+	return mongox.UpdateIf(ctx, r.Codes, phone, bson.M{"hash": hash, "used": false, "attempts": bson.M{"$lt": max}},
 		bson.M{"$inc": bson.M{"attempts": 1}})
-	if err != nil {
-		return false, err
-	}
-	return res.ModifiedCount == 1, nil
 }
 
 type sessionDoc struct {
