@@ -58,7 +58,9 @@ func idIndexes(t *testing.T, dir, db string) map[string]string {
 	return out
 }
 
-func usesIndex(plan string) bool { return strings.Contains(plan, "USING INDEX") && strings.Contains(plan, idIndexSuffix) }
+func usesIndex(plan string) bool {
+	return strings.Contains(plan, "USING INDEX") && strings.Contains(plan, idIndexSuffix)
+}
 
 // TestIDIndexAccelerator: every collection gets an index on the expression
 // FerretDB's _id lookups use, collections created while the store runs
