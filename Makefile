@@ -42,7 +42,9 @@ bench: ## print gRPC vs gateway throughput, latency, CPU per request, startup ti
 	# Lookups by _id on the embedded store at 20,000 documents, with and without the _id accelerator.
 	go test -run '^$$' -bench IDLookup -benchtime 2000x ./pkg/embedstore/
 	# Logins write to the embedded store (code, member, session): fewer rounds.
-	go test -run '^$$' -bench . -benchtime 300x ./services/member/internal/grpcapi/
+	go test -run '^$$' -bench 'SmsLogin|TokenVerification' -benchtime 300x ./services/member/internal/grpcapi/
+	# The shop-scale table: login, GET /me and sign-in with 200 and with 10,000 members (about a minute).
+	go test -run '^$$' -bench ShopScale -benchtime 1x -timeout 20m ./services/member/internal/grpcapi/
 	# Checkout through the gateway with 32 shoppers, at 100 and 10,000 stored orders.
 	SIYU_BENCH_CHECKOUT=1 go test -count=1 -run '^TestCheckoutBench$$' -v -timeout 20m ./cmd/siyu/
 

@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"go.mongodb.org/mongo-driver/v2/bson"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 
@@ -32,6 +33,7 @@ type env struct {
 	auth    memberv1.AuthServiceClient
 	members memberv1.MemberServiceClient
 	addrs   memberv1.AddressServiceClient
+	signIn  memberv1.SignInServiceClient
 	store   *mongostore.Store
 	svc     *app.Service
 	clk     *clock.Fake
@@ -60,8 +62,9 @@ func setup(t testing.TB) *env {
 	loyalty := app.NewLoyalty(mongostore.LoyaltyAccounts{Loyalty: ls}, mongostore.LoyaltySettings{Loyalty: ls},
 		mongostore.TagRules{Loyalty: ls, Now: clk.Now}, mongostore.Segments{Loyalty: ls}, app.NoSegmentUsers{}, mongostore.Members{Store: store}, clk)
 	grpcapi.Register(srv.GRPC(), svc, loyalty)
+	grpcapi.RegisterLoyalty(srv.GRPC(), loyalty)
 	conn := testkit.BufconnServer(t, srv)
-	return &env{auth: memberv1.NewAuthServiceClient(conn), members: memberv1.NewMemberServiceClient(conn), addrs: memberv1.NewAddressServiceClient(conn),
+	return &env{auth: memberv1.NewAuthServiceClient(conn), members: memberv1.NewMemberServiceClient(conn), addrs: memberv1.NewAddressServiceClient(conn), signIn: memberv1.NewSignInServiceClient(conn),
 		store: store, svc: svc, clk: clk, issuer: issuer, pub: pub, loyalty: loyalty}
 }
 
@@ -341,4 +344,40 @@ func TestSmsCodeAttemptLimitUnderConcurrency(t *testing.T) {
 	}
 	_, err = e.auth.SmsLogin(ctx, &memberv1.SmsLoginRequest{Phone: phone, Code: sent.DevCode})
 	expect(t, "the right code after the limit", err, codes.FailedPrecondition, "SMS_CODE_EXPIRED")
+}
+
+// TestPhoneLookups: logins find members through phone lookup documents (by
+// _id); members saved before lookups existed get theirs at start, and a
+// deleted member's phone registers a new member.
+func TestPhoneLookups(t *testing.T) {
+	e := setup(t)
+	ctx := context.Background()
+	// A member as an earlier release saved it: no lookup document.
+	if _, err := e.store.Members.InsertOne(ctx, bson.M{"_id": "m_legacy", "phone": "13900000401", "nickname": "老会员", "consent": bson.M{}, "blocked": false, "created_at": time.Now(), "addr_rev": 0}); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.store.EnsureIndexes(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if n, _ := e.store.Phones.CountDocuments(ctx, bson.M{"_id": "13900000401", "member_id": "m_legacy"}); n != 1 {
+		t.Fatal("no lookup backfilled for the legacy member")
+	}
+	res := e.login(t, "13900000401")
+	if res.Member.Id != "m_legacy" || res.Registered {
+		t.Fatalf("legacy member's login: %v", res)
+	}
+	// A new member gets a lookup at registration; after deletion the phone
+	// is free for a new member.
+	first := e.login(t, "13900000402")
+	if n, _ := e.store.Phones.CountDocuments(ctx, bson.M{"_id": "13900000402", "member_id": first.Member.Id}); n != 1 {
+		t.Fatal("no lookup for a new member")
+	}
+	if _, err := e.members.DeleteMe(bearer(ctx, first.AccessToken), &memberv1.DeleteMeRequest{}); err != nil {
+		t.Fatal(err)
+	}
+	e.clk.Advance(domain.ResendInterval)
+	again := e.login(t, "13900000402")
+	if again.Member.Id == first.Member.Id || !again.Registered {
+		t.Fatalf("after deletion: %v", again)
+	}
 }

@@ -30,6 +30,9 @@ type Store struct {
 	SmsIPQuota *mongo.Collection
 	// AdminAttempts counts operator login attempts and remembers trusted networks.
 	AdminAttempts *mongo.Collection
+	// Phones maps a phone (its _id) to its live member, so a login finds the
+	// member by _id rather than scanning members by phone.
+	Phones *mongo.Collection
 	// Flush publishes a document's outbox right after the write; the relay's
 	// sweep covers whatever it misses.
 	Flush func(coll *mongo.Collection, id any)
@@ -38,7 +41,7 @@ type Store struct {
 // New uses db's collections.
 func New(db *mongo.Database) *Store {
 	return &Store{Members: db.Collection("members"), Codes: db.Collection("sms_codes"), Sessions: db.Collection("sessions"), Admins: db.Collection("admins"),
-		WechatIDs: db.Collection("wechat_ids"), SmsIPQuota: db.Collection("sms_ip_quota"), AdminAttempts: db.Collection("admin_login_attempts"), Flush: func(*mongo.Collection, any) {}}
+		WechatIDs: db.Collection("wechat_ids"), SmsIPQuota: db.Collection("sms_ip_quota"), AdminAttempts: db.Collection("admin_login_attempts"), Phones: db.Collection("member_phones"), Flush: func(*mongo.Collection, any) {}}
 }
 
 // EnsureIndexes declares the indexes the rules rely on.
@@ -52,7 +55,49 @@ func (s *Store) EnsureIndexes(ctx context.Context) error {
 	if err := mongox.EnsureIndexes(ctx, s.SmsIPQuota, mongox.Index{Keys: bson.D{{Key: "hour", Value: 1}}, Name: "by_hour"}); err != nil {
 		return err
 	}
-	return mongox.EnsureIndexes(ctx, s.Sessions, mongox.Index{Keys: bson.D{{Key: "subject", Value: 1}}, Name: "by_subject"})
+	if err := mongox.EnsureIndexes(ctx, s.Sessions, mongox.Index{Keys: bson.D{{Key: "subject", Value: 1}}, Name: "by_subject"}); err != nil {
+		return err
+	}
+	return s.backfillPhones(ctx)
+}
+
+// backfillPhones writes the phone lookups of members saved before they
+// existed (or in a crash between a member's insert and its lookup's), once
+// at start: a scan then, so that no login scans later.
+func (s *Store) backfillPhones(ctx context.Context) error {
+	members, err := s.Members.CountDocuments(ctx, bson.M{"deleted": bson.M{"$ne": true}})
+	if err != nil {
+		return err
+	}
+	if phones, err := s.Phones.CountDocuments(ctx, bson.M{}); err != nil || phones >= members {
+		return err
+	}
+	cur, err := s.Members.Find(ctx, bson.M{"deleted": bson.M{"$ne": true}}, options.Find().SetProjection(bson.M{"phone": 1}))
+	if err != nil {
+		return err
+	}
+	defer cur.Close(ctx)
+	for cur.Next(ctx) {
+		var d struct {
+			ID    string `bson:"_id"`
+			Phone string `bson:"phone"`
+		}
+		if err := cur.Decode(&d); err != nil {
+			return err
+		}
+		if err := s.setPhone(ctx, d.Phone, d.ID); err != nil {
+			return err
+		}
+	}
+	return cur.Err()
+}
+
+func (s *Store) setPhone(ctx context.Context, phone, memberID string) error {
+	_, err := s.Phones.UpdateOne(ctx, bson.M{"_id": phone}, bson.M{"$set": bson.M{"member_id": memberID}}, options.UpdateOne().SetUpsert(true))
+	if mongox.IsDuplicateKey(err) { // two writers upserting at once: the other wrote it
+		return nil
+	}
+	return err
 }
 
 func notFound(err error) error {
@@ -113,12 +158,21 @@ func (r Members) Create(ctx context.Context, m domain.Member, ev domain.Register
 	_, err = r.Members.InsertOne(ctx, memberDoc{ID: m.ID, Phone: m.Phone, Nickname: m.Nickname, AvatarURL: m.AvatarURL, Channel: m.Channel, InviterID: m.InviterID, CreatedAt: m.CreatedAt,
 		Outbox: bson.A{outbox.Entry(e, ev.At)}})
 	if mongox.IsDuplicateKey(err) {
+		// Another registration of the phone won; make sure its lookup exists
+		// (it may have crashed before writing it) so the caller finds it.
+		var d memberDoc
+		if ferr := r.Members.FindOne(ctx, bson.M{"phone": m.Phone}, options.FindOne().SetProjection(bson.M{"_id": 1})).Decode(&d); ferr == nil {
+			if serr := r.setPhone(ctx, m.Phone, d.ID); serr != nil {
+				return serr
+			}
+		}
 		return app.ErrConflict
 	}
-	if err == nil {
-		r.Flush(r.Members, m.ID)
+	if err != nil {
+		return err
 	}
-	return err
+	r.Flush(r.Members, m.ID)
+	return r.setPhone(ctx, m.Phone, m.ID)
 }
 
 // Get finds a member by id.
@@ -128,11 +182,25 @@ func (r Members) Get(ctx context.Context, id string) (domain.Member, error) {
 	return d.domain(), notFound(err)
 }
 
-// ByPhone finds a member by phone.
+// ByPhone finds a member by phone through the phone's lookup document: two
+// reads by _id. A lookup whose member no longer has the phone (the account
+// was deleted and anonymised) is stale and means no member.
 func (r Members) ByPhone(ctx context.Context, phone string) (domain.Member, error) {
-	var d memberDoc
-	err := r.Members.FindOne(ctx, bson.M{"phone": phone}, options.FindOne().SetProjection(memberFields)).Decode(&d)
-	return d.domain(), notFound(err)
+	var l struct {
+		MemberID string `bson:"member_id"`
+	}
+	if err := r.Phones.FindOne(ctx, bson.M{"_id": phone}).Decode(&l); err != nil {
+		return domain.Member{}, notFound(err)
+	}
+	m, err := r.Get(ctx, l.MemberID)
+	if errors.Is(err, app.ErrNotFound) || (err == nil && m.Phone != phone) {
+		_, derr := r.Phones.DeleteOne(ctx, bson.M{"_id": phone, "member_id": l.MemberID})
+		if derr != nil {
+			return domain.Member{}, derr
+		}
+		return domain.Member{}, app.ErrNotFound
+	}
+	return m, err
 }
 
 type codeDoc struct {
