@@ -294,9 +294,18 @@ func accessLog(log *slog.Logger) func(http.Handler) http.Handler {
 			start := time.Now()
 			rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
 			next.ServeHTTP(rec, r)
-			level := slog.LevelInfo
-			if rec.status >= 500 {
+			// Successful requests are debug detail (the terminal of `siyu
+			// dev` shows what went wrong, not every request); refusals are
+			// info, server faults errors.
+			level := slog.LevelDebug
+			switch {
+			case rec.status >= 500:
 				level = slog.LevelError
+			case rec.status >= 400:
+				level = slog.LevelInfo
+			}
+			if !log.Enabled(r.Context(), level) {
+				return
 			}
 			log.Log(r.Context(), level, "http", "method", r.Method, "path", r.URL.Path, "status", rec.status,
 				"duration_ms", time.Since(start).Milliseconds(), "request_id", w.Header().Get(mw.RequestIDHeader))

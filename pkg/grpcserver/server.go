@@ -151,12 +151,18 @@ func logUnary(log *slog.Logger) grpc.UnaryServerInterceptor {
 		start := time.Now()
 		resp, err := h(ctx, req)
 		code := status.Code(err)
+		// Successful calls are debug detail, so a running shop's log shows
+		// what went wrong rather than every call; refusals are info, server
+		// faults errors. Nothing is formatted for a level that is off.
 		level := slog.LevelInfo
-		if code == codes.Internal || code == codes.Unknown || code == codes.DataLoss {
+		switch {
+		case code == codes.Internal || code == codes.Unknown || code == codes.DataLoss:
 			level = slog.LevelError
-		}
-		if info.FullMethod == healthpb.Health_Check_FullMethodName {
+		case code == codes.OK || info.FullMethod == healthpb.Health_Check_FullMethodName:
 			level = slog.LevelDebug
+		}
+		if !log.Enabled(ctx, level) {
+			return resp, err
 		}
 		log.Log(ctx, level, "rpc", "method", info.FullMethod, "code", code.String(), "reason", errs.Reason(err), "duration_ms", time.Since(start).Milliseconds())
 		return resp, err

@@ -1,11 +1,14 @@
 package grpcserver
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"io"
 	"log/slog"
 	"net"
+	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -139,3 +142,37 @@ func TestValidation(t *testing.T) {
 type invalid struct{ err error }
 
 func (i invalid) Validate() error { return i.err }
+
+// TestCallLogLevels: at info, a successful call writes nothing (a running
+// shop's terminal shows what went wrong, not every call); a refused call is
+// logged with its reason, and a server fault as an error.
+func TestCallLogLevels(t *testing.T) {
+	var buf bytes.Buffer
+	var mu sync.Mutex
+	log := slog.New(slog.NewTextHandler(writerFunc(func(p []byte) (int, error) {
+		mu.Lock()
+		defer mu.Unlock()
+		return buf.Write(p)
+	}), &slog.HandlerOptions{Level: slog.LevelInfo}))
+	ic := logUnary(log)
+	call := func(err error) {
+		_, _ = ic(context.Background(), nil, &grpc.UnaryServerInfo{FullMethod: "/test.Echo/Open"}, func(context.Context, any) (any, error) { return nil, err })
+	}
+	call(nil)
+	mu.Lock()
+	if buf.Len() != 0 {
+		t.Errorf("a successful call was logged at info: %s", buf.String())
+	}
+	mu.Unlock()
+	call(status.Error(codes.NotFound, "nope"))
+	call(status.Error(codes.Internal, "boom"))
+	mu.Lock()
+	defer mu.Unlock()
+	if out := buf.String(); !strings.Contains(out, "level=INFO") || !strings.Contains(out, "code=NotFound") || !strings.Contains(out, "level=ERROR") {
+		t.Errorf("refusal and fault not logged: %s", out)
+	}
+}
+
+type writerFunc func([]byte) (int, error)
+
+func (f writerFunc) Write(p []byte) (int, error) { return f(p) }
