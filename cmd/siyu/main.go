@@ -14,6 +14,8 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+
+	"siyu.dev/cmd/siyu/internal/bench"
 )
 
 const usage = `usage: siyu <command> [flags]
@@ -53,6 +55,11 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return keysCmd(stdout)
 	case "bench":
 		return benchCmd(ctx, rest, stdout, stderr)
+	case "bench-bare": // the baseline server `siyu bench` starts; not for people
+		if len(rest) != 1 {
+			return errors.New("usage: siyu bench-bare ADDR_FILE")
+		}
+		return bench.ServeBare(ctx, rest[0])
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil
