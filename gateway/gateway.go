@@ -134,6 +134,7 @@ func New(ctx context.Context, c Config) (*Gateway, error) {
 		{"order", orderv1.RegisterCartServiceHandler},
 		{"order", orderv1.RegisterOrderServiceHandler},
 		{"order", orderv1.RegisterOrderAdminServiceHandler},
+		{"order", orderv1.RegisterSandboxPaymentServiceHandler},
 	}
 	for _, r := range register {
 		if conn := g.conns[r.service]; conn != nil {
@@ -171,6 +172,9 @@ func New(ctx context.Context, c Config) (*Gateway, error) {
 		mw.BodyLimit(c.MaxBodyBytes),
 	)
 	root.Handle("/v1/", api)
+	if conn := g.conns["order"]; conn != nil {
+		root.Handle("POST /v1/payments/{provider}/notify", chain(paymentNotify(conn), mw.ValidUTF8))
+	}
 	root.Handle("/", site)
 
 	g.handler = otelhttp.NewHandler(chain(root,

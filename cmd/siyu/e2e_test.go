@@ -180,6 +180,16 @@ type session struct{ access, refresh, memberID string }
 
 func (c *client) do(method, path, token, body string) (*http.Response, string) {
 	c.t.Helper()
+	var hdr map[string]string
+	if token != "" {
+		hdr = map[string]string{"Authorization": "Bearer " + token}
+	}
+	return c.doHeaders(method, path, body, hdr)
+}
+
+// doHeaders sends body with the given headers (and no token).
+func (c *client) doHeaders(method, path, body string, hdr map[string]string) (*http.Response, string) {
+	c.t.Helper()
 	var rd io.Reader
 	if body != "" {
 		rd = strings.NewReader(body)
@@ -191,8 +201,8 @@ func (c *client) do(method, path, token, body string) (*http.Response, string) {
 	if body != "" {
 		req.Header.Set("Content-Type", "application/json")
 	}
-	if token != "" {
-		req.Header.Set("Authorization", "Bearer "+token)
+	for k, v := range hdr {
+		req.Header.Set(k, v)
 	}
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {

@@ -12,6 +12,8 @@ import (
 	"strings"
 	"time"
 
+	"go.mongodb.org/mongo-driver/v2/mongo"
+
 	"siyu.dev/pkg/auth"
 	"siyu.dev/pkg/clock"
 	"siyu.dev/pkg/config"
@@ -23,6 +25,7 @@ import (
 	"siyu.dev/services/order/internal/events"
 	"siyu.dev/services/order/internal/grpcapi"
 	"siyu.dev/services/order/internal/mongostore"
+	"siyu.dev/services/order/internal/payment/sandbox"
 )
 
 // Config is read from the environment.
@@ -51,9 +54,15 @@ type Config struct {
 
 	Listener net.Listener `env:"-"`
 	Logger   *slog.Logger `env:"-"`
-	// Providers are the payment providers, the first the default; none
-	// refuses payments with PAYMENT_PROVIDER_UNKNOWN.
+	// Providers are further payment providers (the sandbox is added when
+	// on); none refuses payments with PAYMENT_PROVIDER_UNKNOWN.
 	Providers []app.Provider `env:"-"`
+
+	DevMode          bool          `env:"SIYU_DEV_MODE" desc:"development conveniences: the sandbox payment provider is on unless SIYU_PAY_SANDBOX=false"`
+	PaySandbox       string        `env:"SIYU_PAY_SANDBOX" desc:"true or false: the sandbox payment provider (no real money), default true in dev mode and refused outside it"`
+	PaySandboxSecret string        `env:"SIYU_PAY_SANDBOX_SECRET" desc:"HMAC key of the sandbox's callbacks; empty uses a fixed development key"`
+	PaySandboxNotify string        `env:"SIYU_PAY_SANDBOX_NOTIFY_URL" default:"http://127.0.0.1:8080/v1/payments/sandbox/notify" desc:"where the sandbox posts its signed callbacks: the gateway's public notify route"`
+	PaySandboxDelay  time.Duration `env:"SIYU_PAY_SANDBOX_DELAY" default:"200ms" desc:"how long after a confirmation the sandbox sends its callback"`
 }
 
 // Policy is the access rule of every order RPC: who may call it, by role.
@@ -64,6 +73,36 @@ var Policy = grpcapi.Policy
 func LoadConfig() (Config, error) {
 	var c Config
 	return c, config.Load(&c)
+}
+
+// devSandboxSecret signs sandbox callbacks when no secret is configured:
+// the sandbox moves no money, and runs only in dev mode.
+const devSandboxSecret = "siyu-sandbox-development-key"
+
+// sandbox is the sandbox payment provider when it is on.
+func (c Config) sandbox(db *mongo.Database, log *slog.Logger) (*sandbox.Sandbox, error) {
+	on := c.DevMode
+	switch c.PaySandbox {
+	case "":
+	case "true":
+		on = true
+	case "false":
+		on = false
+	default:
+		return nil, fmt.Errorf("SIYU_PAY_SANDBOX must be true or false, not %q", c.PaySandbox)
+	}
+	if !on {
+		return nil, nil
+	}
+	if !c.DevMode {
+		// It settles payments without money: never in front of real shoppers.
+		return nil, fmt.Errorf("SIYU_PAY_SANDBOX needs SIYU_DEV_MODE=true")
+	}
+	secret := c.PaySandboxSecret
+	if secret == "" {
+		secret = devSandboxSecret
+	}
+	return sandbox.New(db, sandbox.Options{Secret: []byte(secret), NotifyURL: c.PaySandboxNotify, Delay: c.PaySandboxDelay, Logger: log}), nil
 }
 
 func (c Config) settings() (app.Settings, error) {
@@ -129,7 +168,18 @@ func Run(ctx context.Context, c Config) error {
 			return nil, err
 		}
 		clk := clock.System
-		payments := app.NewPayments(store, inventory, members, c.Providers, set.Timing, clk)
+		sb, err := c.sandbox(in.DB, in.Logger)
+		if err != nil {
+			stopConns()
+			return nil, err
+		}
+		providers := c.Providers
+		if sb != nil {
+			providers = append([]app.Provider{sb}, providers...)
+			stop := stopConns
+			stopConns = func() { sb.Close(); stop() }
+		}
+		payments := app.NewPayments(store, inventory, members, providers, set.Timing, clk)
 		svc := grpcapi.Services{
 			Carts:    app.NewCarts(store, catalog, clk),
 			Checkout: app.NewCheckout(store, store, store, catalog, inventory, members, domain.NoPromotions{}, set, clk),
@@ -137,6 +187,9 @@ func Run(ctx context.Context, c Config) error {
 			Payments: payments,
 		}
 		grpcapi.Register(in.Server.GRPC(), svc)
+		if sb != nil {
+			grpcapi.RegisterSandbox(in.Server.GRPC(), svc.Orders, sb)
+		}
 		sweeper := app.NewSweeper(store, inventory, members, payments, set.Timing, clk)
 		go lifecycle.Every(ctx, c.SweepEvery, func(ctx context.Context) error { _, err := sweeper.Sweep(ctx); return err },
 			func(err error) { in.Logger.Warn("order sweep failed", "err", err) })

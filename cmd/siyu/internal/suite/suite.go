@@ -126,10 +126,26 @@ func Start(ctx context.Context, o Options) (s *Suite, err error) {
 	if err := s.startInfra(runCtx, o); err != nil {
 		return s, err
 	}
+	// The gateway's address first: the sandbox payment provider (in the
+	// order service) posts its callbacks to the gateway's public route.
+	addr := o.HTTPAddr
+	if addr == "" {
+		addr = ":8080"
+	}
+	gw, err := net.Listen("tcp", addr)
+	if err != nil {
+		return s, fmt.Errorf("gateway: listen %s: %w", addr, err)
+	}
+	s.HTTPAddr = gw.Addr().String()
+	if _, ok := s.env["SIYU_PAY_SANDBOX_NOTIFY_URL"]; !ok {
+		_, port, _ := net.SplitHostPort(s.HTTPAddr)
+		s.env["SIYU_PAY_SANDBOX_NOTIFY_URL"] = "http://127.0.0.1:" + port + "/v1/payments/sandbox/notify"
+	}
 	if err := s.startServices(runCtx, o); err != nil {
+		_ = gw.Close()
 		return s, err
 	}
-	if err := s.startGateway(runCtx, o); err != nil {
+	if err := s.startGateway(runCtx, gw); err != nil {
 		return s, err
 	}
 	return s, nil
@@ -238,16 +254,7 @@ func (s *Suite) startServices(ctx context.Context, o Options) error {
 	return nil
 }
 
-func (s *Suite) startGateway(ctx context.Context, o Options) error {
-	addr := o.HTTPAddr
-	if addr == "" {
-		addr = ":8080"
-	}
-	l, err := net.Listen("tcp", addr)
-	if err != nil {
-		return fmt.Errorf("gateway: listen %s: %w", addr, err)
-	}
-	s.HTTPAddr = l.Addr().String()
+func (s *Suite) startGateway(ctx context.Context, l net.Listener) error {
 	for name, a := range s.ServiceAddrs {
 		s.env[gatewayAddrVar(name)] = a
 	}

@@ -147,6 +147,105 @@ func (x *HandlePaymentNotificationResponse) GetContentType() string {
 	return ""
 }
 
+type ConfirmSandboxPaymentRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The payment_id PayOrder returned.
+	PaymentId string `protobuf:"bytes,1,opt,name=payment_id,json=paymentId,proto3" json:"payment_id,omitempty"`
+	// Decline instead of pay (to try failures).
+	Decline       bool `protobuf:"varint,2,opt,name=decline,proto3" json:"decline,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ConfirmSandboxPaymentRequest) Reset() {
+	*x = ConfirmSandboxPaymentRequest{}
+	mi := &file_siyu_order_v1_callback_proto_msgTypes[2]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ConfirmSandboxPaymentRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ConfirmSandboxPaymentRequest) ProtoMessage() {}
+
+func (x *ConfirmSandboxPaymentRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_siyu_order_v1_callback_proto_msgTypes[2]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ConfirmSandboxPaymentRequest.ProtoReflect.Descriptor instead.
+func (*ConfirmSandboxPaymentRequest) Descriptor() ([]byte, []int) {
+	return file_siyu_order_v1_callback_proto_rawDescGZIP(), []int{2}
+}
+
+func (x *ConfirmSandboxPaymentRequest) GetPaymentId() string {
+	if x != nil {
+		return x.PaymentId
+	}
+	return ""
+}
+
+func (x *ConfirmSandboxPaymentRequest) GetDecline() bool {
+	if x != nil {
+		return x.Decline
+	}
+	return false
+}
+
+type ConfirmSandboxPaymentResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// "paid" or "declined"; the order follows when the callback arrives.
+	Status        string `protobuf:"bytes,1,opt,name=status,proto3" json:"status,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ConfirmSandboxPaymentResponse) Reset() {
+	*x = ConfirmSandboxPaymentResponse{}
+	mi := &file_siyu_order_v1_callback_proto_msgTypes[3]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ConfirmSandboxPaymentResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ConfirmSandboxPaymentResponse) ProtoMessage() {}
+
+func (x *ConfirmSandboxPaymentResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_siyu_order_v1_callback_proto_msgTypes[3]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ConfirmSandboxPaymentResponse.ProtoReflect.Descriptor instead.
+func (*ConfirmSandboxPaymentResponse) Descriptor() ([]byte, []int) {
+	return file_siyu_order_v1_callback_proto_rawDescGZIP(), []int{3}
+}
+
+func (x *ConfirmSandboxPaymentResponse) GetStatus() string {
+	if x != nil {
+		return x.Status
+	}
+	return ""
+}
+
 var File_siyu_order_v1_callback_proto protoreflect.FileDescriptor
 
 const file_siyu_order_v1_callback_proto_rawDesc = "" +
@@ -163,9 +262,17 @@ const file_siyu_order_v1_callback_proto_rawDesc = "" +
 	"\vhttp_status\x18\x01 \x01(\x05R\n" +
 	"httpStatus\x12\x12\n" +
 	"\x04body\x18\x02 \x01(\fR\x04body\x12!\n" +
-	"\fcontent_type\x18\x03 \x01(\tR\vcontentType2\x98\x01\n" +
+	"\fcontent_type\x18\x03 \x01(\tR\vcontentType\"W\n" +
+	"\x1cConfirmSandboxPaymentRequest\x12\x1d\n" +
+	"\n" +
+	"payment_id\x18\x01 \x01(\tR\tpaymentId\x12\x18\n" +
+	"\adecline\x18\x02 \x01(\bR\adecline\"7\n" +
+	"\x1dConfirmSandboxPaymentResponse\x12\x16\n" +
+	"\x06status\x18\x01 \x01(\tR\x06status2\x98\x01\n" +
 	"\x16PaymentCallbackService\x12~\n" +
-	"\x19HandlePaymentNotification\x12/.siyu.order.v1.HandlePaymentNotificationRequest\x1a0.siyu.order.v1.HandlePaymentNotificationResponseB&Z$siyu.dev/proto/siyu/order/v1;orderv1b\x06proto3"
+	"\x19HandlePaymentNotification\x12/.siyu.order.v1.HandlePaymentNotificationRequest\x1a0.siyu.order.v1.HandlePaymentNotificationResponse2\x8b\x01\n" +
+	"\x15SandboxPaymentService\x12r\n" +
+	"\x15ConfirmSandboxPayment\x12+.siyu.order.v1.ConfirmSandboxPaymentRequest\x1a,.siyu.order.v1.ConfirmSandboxPaymentResponseB&Z$siyu.dev/proto/siyu/order/v1;orderv1b\x06proto3"
 
 var (
 	file_siyu_order_v1_callback_proto_rawDescOnce sync.Once
@@ -179,18 +286,22 @@ func file_siyu_order_v1_callback_proto_rawDescGZIP() []byte {
 	return file_siyu_order_v1_callback_proto_rawDescData
 }
 
-var file_siyu_order_v1_callback_proto_msgTypes = make([]protoimpl.MessageInfo, 3)
+var file_siyu_order_v1_callback_proto_msgTypes = make([]protoimpl.MessageInfo, 5)
 var file_siyu_order_v1_callback_proto_goTypes = []any{
 	(*HandlePaymentNotificationRequest)(nil),  // 0: siyu.order.v1.HandlePaymentNotificationRequest
 	(*HandlePaymentNotificationResponse)(nil), // 1: siyu.order.v1.HandlePaymentNotificationResponse
-	nil, // 2: siyu.order.v1.HandlePaymentNotificationRequest.HeadersEntry
+	(*ConfirmSandboxPaymentRequest)(nil),      // 2: siyu.order.v1.ConfirmSandboxPaymentRequest
+	(*ConfirmSandboxPaymentResponse)(nil),     // 3: siyu.order.v1.ConfirmSandboxPaymentResponse
+	nil,                                       // 4: siyu.order.v1.HandlePaymentNotificationRequest.HeadersEntry
 }
 var file_siyu_order_v1_callback_proto_depIdxs = []int32{
-	2, // 0: siyu.order.v1.HandlePaymentNotificationRequest.headers:type_name -> siyu.order.v1.HandlePaymentNotificationRequest.HeadersEntry
+	4, // 0: siyu.order.v1.HandlePaymentNotificationRequest.headers:type_name -> siyu.order.v1.HandlePaymentNotificationRequest.HeadersEntry
 	0, // 1: siyu.order.v1.PaymentCallbackService.HandlePaymentNotification:input_type -> siyu.order.v1.HandlePaymentNotificationRequest
-	1, // 2: siyu.order.v1.PaymentCallbackService.HandlePaymentNotification:output_type -> siyu.order.v1.HandlePaymentNotificationResponse
-	2, // [2:3] is the sub-list for method output_type
-	1, // [1:2] is the sub-list for method input_type
+	2, // 2: siyu.order.v1.SandboxPaymentService.ConfirmSandboxPayment:input_type -> siyu.order.v1.ConfirmSandboxPaymentRequest
+	1, // 3: siyu.order.v1.PaymentCallbackService.HandlePaymentNotification:output_type -> siyu.order.v1.HandlePaymentNotificationResponse
+	3, // 4: siyu.order.v1.SandboxPaymentService.ConfirmSandboxPayment:output_type -> siyu.order.v1.ConfirmSandboxPaymentResponse
+	3, // [3:5] is the sub-list for method output_type
+	1, // [1:3] is the sub-list for method input_type
 	1, // [1:1] is the sub-list for extension type_name
 	1, // [1:1] is the sub-list for extension extendee
 	0, // [0:1] is the sub-list for field type_name
@@ -207,9 +318,9 @@ func file_siyu_order_v1_callback_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_siyu_order_v1_callback_proto_rawDesc), len(file_siyu_order_v1_callback_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   3,
+			NumMessages:   5,
 			NumExtensions: 0,
-			NumServices:   1,
+			NumServices:   2,
 		},
 		GoTypes:           file_siyu_order_v1_callback_proto_goTypes,
 		DependencyIndexes: file_siyu_order_v1_callback_proto_depIdxs,

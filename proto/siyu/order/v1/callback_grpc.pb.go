@@ -148,3 +148,123 @@ var PaymentCallbackService_ServiceDesc = grpc.ServiceDesc{
 	Streams:  []grpc.StreamDesc{},
 	Metadata: "siyu/order/v1/callback.proto",
 }
+
+const (
+	SandboxPaymentService_ConfirmSandboxPayment_FullMethodName = "/siyu.order.v1.SandboxPaymentService/ConfirmSandboxPayment"
+)
+
+// SandboxPaymentServiceClient is the client API for SandboxPaymentService service.
+//
+// For semantics around ctx use and closing/ending streaming RPCs, please refer to https://pkg.go.dev/google.golang.org/grpc/?tab=doc#ClientConn.NewStream.
+//
+// SandboxPaymentService is the sandbox payment provider's "bank", served
+// only when the sandbox provider is on (development and tests, never with
+// real money): a shopper confirms (or fails) the sandbox payment of their
+// own order, and the sandbox then sends its signed asynchronous callback
+// through the gateway like a real provider.
+type SandboxPaymentServiceClient interface {
+	// ConfirmSandboxPayment settles a sandbox payment started by PayOrder.
+	// Another member's payment is NOT_FOUND; a settled one is
+	// FAILED_PRECONDITION SANDBOX_PAYMENT_SETTLED.
+	ConfirmSandboxPayment(ctx context.Context, in *ConfirmSandboxPaymentRequest, opts ...grpc.CallOption) (*ConfirmSandboxPaymentResponse, error)
+}
+
+type sandboxPaymentServiceClient struct {
+	cc grpc.ClientConnInterface
+}
+
+func NewSandboxPaymentServiceClient(cc grpc.ClientConnInterface) SandboxPaymentServiceClient {
+	return &sandboxPaymentServiceClient{cc}
+}
+
+func (c *sandboxPaymentServiceClient) ConfirmSandboxPayment(ctx context.Context, in *ConfirmSandboxPaymentRequest, opts ...grpc.CallOption) (*ConfirmSandboxPaymentResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ConfirmSandboxPaymentResponse)
+	err := c.cc.Invoke(ctx, SandboxPaymentService_ConfirmSandboxPayment_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// SandboxPaymentServiceServer is the server API for SandboxPaymentService service.
+// All implementations must embed UnimplementedSandboxPaymentServiceServer
+// for forward compatibility.
+//
+// SandboxPaymentService is the sandbox payment provider's "bank", served
+// only when the sandbox provider is on (development and tests, never with
+// real money): a shopper confirms (or fails) the sandbox payment of their
+// own order, and the sandbox then sends its signed asynchronous callback
+// through the gateway like a real provider.
+type SandboxPaymentServiceServer interface {
+	// ConfirmSandboxPayment settles a sandbox payment started by PayOrder.
+	// Another member's payment is NOT_FOUND; a settled one is
+	// FAILED_PRECONDITION SANDBOX_PAYMENT_SETTLED.
+	ConfirmSandboxPayment(context.Context, *ConfirmSandboxPaymentRequest) (*ConfirmSandboxPaymentResponse, error)
+	mustEmbedUnimplementedSandboxPaymentServiceServer()
+}
+
+// UnimplementedSandboxPaymentServiceServer must be embedded to have
+// forward compatible implementations.
+//
+// NOTE: this should be embedded by value instead of pointer to avoid a nil
+// pointer dereference when methods are called.
+type UnimplementedSandboxPaymentServiceServer struct{}
+
+func (UnimplementedSandboxPaymentServiceServer) ConfirmSandboxPayment(context.Context, *ConfirmSandboxPaymentRequest) (*ConfirmSandboxPaymentResponse, error) {
+	return nil, status.Errorf(codes.Unimplemented, "method ConfirmSandboxPayment not implemented")
+}
+func (UnimplementedSandboxPaymentServiceServer) mustEmbedUnimplementedSandboxPaymentServiceServer() {}
+func (UnimplementedSandboxPaymentServiceServer) testEmbeddedByValue()                               {}
+
+// UnsafeSandboxPaymentServiceServer may be embedded to opt out of forward compatibility for this service.
+// Use of this interface is not recommended, as added methods to SandboxPaymentServiceServer will
+// result in compilation errors.
+type UnsafeSandboxPaymentServiceServer interface {
+	mustEmbedUnimplementedSandboxPaymentServiceServer()
+}
+
+func RegisterSandboxPaymentServiceServer(s grpc.ServiceRegistrar, srv SandboxPaymentServiceServer) {
+	// If the following call pancis, it indicates UnimplementedSandboxPaymentServiceServer was
+	// embedded by pointer and is nil.  This will cause panics if an
+	// unimplemented method is ever invoked, so we test this at initialization
+	// time to prevent it from happening at runtime later due to I/O.
+	if t, ok := srv.(interface{ testEmbeddedByValue() }); ok {
+		t.testEmbeddedByValue()
+	}
+	s.RegisterService(&SandboxPaymentService_ServiceDesc, srv)
+}
+
+func _SandboxPaymentService_ConfirmSandboxPayment_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ConfirmSandboxPaymentRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(SandboxPaymentServiceServer).ConfirmSandboxPayment(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: SandboxPaymentService_ConfirmSandboxPayment_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(SandboxPaymentServiceServer).ConfirmSandboxPayment(ctx, req.(*ConfirmSandboxPaymentRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+// SandboxPaymentService_ServiceDesc is the grpc.ServiceDesc for SandboxPaymentService service.
+// It's only intended for direct use with grpc.RegisterService,
+// and not to be introspected or modified (even as a copy)
+var SandboxPaymentService_ServiceDesc = grpc.ServiceDesc{
+	ServiceName: "siyu.order.v1.SandboxPaymentService",
+	HandlerType: (*SandboxPaymentServiceServer)(nil),
+	Methods: []grpc.MethodDesc{
+		{
+			MethodName: "ConfirmSandboxPayment",
+			Handler:    _SandboxPaymentService_ConfirmSandboxPayment_Handler,
+		},
+	},
+	Streams:  []grpc.StreamDesc{},
+	Metadata: "siyu/order/v1/callback.proto",
+}

@@ -64,6 +64,9 @@ const paymentSep = "-"
 // PaymentID is the id of an order's payment with a provider.
 func PaymentID(orderID, provider string) string { return orderID + paymentSep + provider }
 
+// OrderOfPayment is the order a payment id belongs to, or "".
+func OrderOfPayment(paymentID string) string { return orderOf(paymentID) }
+
 func orderOf(paymentID string) string {
 	i := strings.Index(paymentID, paymentSep)
 	if i <= 0 {

@@ -47,5 +47,6 @@ const (
 	ReasonPaymentNotFound        fault.Reason = "PAYMENT_NOT_FOUND"
 	ReasonPaymentAmountMismatch  fault.Reason = "PAYMENT_AMOUNT_MISMATCH"
 	ReasonNotificationInvalid    fault.Reason = "NOTIFICATION_INVALID"
+	ReasonSandboxPaymentSettled  fault.Reason = "SANDBOX_PAYMENT_SETTLED"
 	ReasonRefundInvalid          fault.Reason = "REFUND_INVALID"
 )

@@ -24,7 +24,7 @@ const Domain = "order.siyu.dev"
 // Policy is who may call what: shoppers their cart and orders, operators
 // the back office, anyone (verified by the provider's signature) the
 // payment callback.
-var Policy = auth.Merge(CallbackPolicy, auth.Policy{
+var Policy = auth.Merge(CallbackPolicy, SandboxPolicy, auth.Policy{
 	orderv1.CartService_GetMyCart_FullMethodName:       auth.MemberOnly,
 	orderv1.CartService_AddCartLine_FullMethodName:     auth.MemberOnly,
 	orderv1.CartService_UpdateCartLine_FullMethodName:  auth.MemberOnly,
