@@ -316,11 +316,7 @@ func (r Sessions) ListLive(ctx context.Context, subject string, now time.Time) (
 // RevokeOwned revokes a live session only when subject owns it, so an id
 // of someone else's session changes nothing.
 func (r Sessions) RevokeOwned(ctx context.Context, id, subject string) (bool, error) {
-	res, err := r.Sessions.UpdateOne(ctx, bson.M{"_id": id, "subject": subject, "revoked": false}, bson.M{"$set": bson.M{"revoked": true}})
-	if err != nil {
-		return false, err
-	}
-	return res.MatchedCount == 1, nil
+	return mongox.UpdateIf(ctx, r.Sessions, id, bson.M{"subject": subject, "revoked": false}, bson.M{"$set": bson.M{"revoked": true}})
 }
 
 // RevokeAll revokes every session of subject.
@@ -332,14 +328,12 @@ func (r Sessions) RevokeAll(ctx context.Context, subject string) error {
 // Rotate is a compare-and-set on the live secret: of two refreshes with the
 // same token exactly one succeeds.
 func (r Sessions) Rotate(ctx context.Context, id string, old, next []byte, expires time.Time) (bool, error) {
-	res, err := r.Sessions.UpdateOne(ctx, bson.M{"_id": id, "current": old, "revoked": false}, bson.M{
+	// A refresh is a shopper's hot path: on the embedded store UpdateIf keeps
+	// it to {_id} operations.
+	return mongox.UpdateIf(ctx, r.Sessions, id, bson.M{"current": old, "revoked": false}, bson.M{
 		"$set":  bson.M{"current": next, "expires_at": expires},
 		"$push": bson.M{"previous": bson.M{"$each": bson.A{old}, "$slice": -domain.MaxRemembered}},
 	})
-	if err != nil {
-		return false, err
-	}
-	return res.ModifiedCount == 1, nil
 }
 
 // Revoke ends a session for good.
