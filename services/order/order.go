@@ -24,6 +24,8 @@ import (
 	"siyu.dev/services/order/internal/domain"
 	"siyu.dev/services/order/internal/events"
 	"siyu.dev/services/order/internal/grpcapi"
+	"siyu.dev/services/order/internal/logistics/kuaidi100"
+	logisticssandbox "siyu.dev/services/order/internal/logistics/sandbox"
 	"siyu.dev/services/order/internal/mongostore"
 	"siyu.dev/services/order/internal/payment/sandbox"
 )
@@ -63,6 +65,13 @@ type Config struct {
 	PaySandboxSecret string        `env:"SIYU_PAY_SANDBOX_SECRET" desc:"HMAC key of the sandbox's callbacks; empty uses a fixed development key"`
 	PaySandboxNotify string        `env:"SIYU_PAY_SANDBOX_NOTIFY_URL" default:"http://127.0.0.1:8080/v1/payments/sandbox/notify" desc:"where the sandbox posts its signed callbacks: the gateway's public notify route"`
 	PaySandboxDelay  time.Duration `env:"SIYU_PAY_SANDBOX_DELAY" default:"200ms" desc:"how long after a confirmation the sandbox sends its callback"`
+
+	Logistics         string        `env:"SIYU_LOGISTICS_PROVIDER" desc:"parcel tracking: kuaidi100 or sandbox (made-up traces; the default in dev mode, refused outside it); empty outside dev mode answers TRACKING_UNAVAILABLE"`
+	Kuaidi100Customer string        `env:"SIYU_KUAIDI100_CUSTOMER" desc:"Kuaidi100 customer id (with SIYU_LOGISTICS_PROVIDER=kuaidi100)"`
+	Kuaidi100Key      string        `env:"SIYU_KUAIDI100_KEY" desc:"Kuaidi100 authorisation key that signs queries"`
+	Kuaidi100URL      string        `env:"SIYU_KUAIDI100_URL" desc:"Kuaidi100 query endpoint; empty is https://poll.kuaidi100.com/poll/query.do"`
+	TraceCacheFor     time.Duration `env:"SIYU_LOGISTICS_CACHE_FOR" default:"10m" desc:"how long a parcel's trace is reused before the provider is asked again"`
+	SandboxTraceSpeed float64       `env:"SIYU_LOGISTICS_SANDBOX_SPEED" default:"1" desc:"how many times faster than real life sandbox parcels travel (about three days at 1)"`
 }
 
 // Policy is the access rule of every order RPC: who may call it, by role.
@@ -103,6 +112,36 @@ func (c Config) sandbox(db *mongo.Database, log *slog.Logger) (*sandbox.Sandbox,
 		secret = devSandboxSecret
 	}
 	return sandbox.New(db, sandbox.Options{Secret: []byte(secret), NotifyURL: c.PaySandboxNotify, Delay: c.PaySandboxDelay, Logger: log}), nil
+}
+
+// noTracker answers when no logistics provider is configured.
+type noTracker struct{}
+
+func (noTracker) Trace(context.Context, app.TraceQuery) (app.Trace, error) {
+	return app.Trace{}, fmt.Errorf("no logistics provider is configured")
+}
+
+// tracker is the configured logistics provider.
+func (c Config) tracker(clk clock.Clock) (app.Tracker, error) {
+	name := c.Logistics
+	if name == "" && c.DevMode {
+		name = "sandbox"
+	}
+	switch name {
+	case "":
+		return noTracker{}, nil
+	case "sandbox":
+		if !c.DevMode {
+			return nil, fmt.Errorf("SIYU_LOGISTICS_PROVIDER=sandbox needs SIYU_DEV_MODE=true: it makes traces up")
+		}
+		return logisticssandbox.Tracker{Clock: clk, Speed: c.SandboxTraceSpeed}, nil
+	case "kuaidi100":
+		if c.Kuaidi100Customer == "" || c.Kuaidi100Key == "" {
+			return nil, fmt.Errorf("SIYU_LOGISTICS_PROVIDER=kuaidi100 needs SIYU_KUAIDI100_CUSTOMER and SIYU_KUAIDI100_KEY")
+		}
+		return kuaidi100.New(c.Kuaidi100Customer, c.Kuaidi100Key, c.Kuaidi100URL), nil
+	}
+	return nil, fmt.Errorf("SIYU_LOGISTICS_PROVIDER must be kuaidi100 or sandbox, not %q", name)
 }
 
 func (c Config) settings() (app.Settings, error) {
@@ -179,12 +218,21 @@ func Run(ctx context.Context, c Config) error {
 			stop := stopConns
 			stopConns = func() { sb.Close(); stop() }
 		}
+		tracker, err := c.tracker(clk)
+		if err != nil {
+			stopConns()
+			return nil, err
+		}
 		payments := app.NewPayments(store, inventory, members, providers, set.Timing, clk)
+		orders := app.NewOrders(store, inventory, members, set.Timing, clk)
 		svc := grpcapi.Services{
-			Carts:    app.NewCarts(store, catalog, clk),
-			Checkout: app.NewCheckout(store, store, store, catalog, inventory, members, domain.NoPromotions{}, set, clk),
-			Orders:   app.NewOrders(store, inventory, members, set.Timing, clk),
-			Payments: payments,
+			Carts:      app.NewCarts(store, catalog, clk),
+			Checkout:   app.NewCheckout(store, store, store, catalog, inventory, members, domain.NoPromotions{}, set, clk),
+			Orders:     orders,
+			Payments:   payments,
+			AfterSales: app.NewAfterSales(store, payments, set.Timing, clk),
+			Tracking:   app.NewTracking(tracker, c.TraceCacheFor, clk),
+			Export:     app.NewExport(orders, 0),
 		}
 		grpcapi.Register(in.Server.GRPC(), svc)
 		if sb != nil {

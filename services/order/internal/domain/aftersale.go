@@ -298,6 +298,7 @@ func (o *Order) refundAfterSale(a *AfterSale, returned bool, by, note string, no
 	if err != nil {
 		return err
 	}
+	r.Reason = a.Reason
 	a.RefundID, a.RefundFen = r.ID, r.Fen
 	a.step(AfterSaleRefunded, by, note, now)
 	return o.ApplyRefund(r, now, t)

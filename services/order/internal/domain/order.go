@@ -46,10 +46,11 @@ type RefundLine struct {
 // price the same units; Settled once the provider took it, which is when
 // order.refunded is published and the units (if Restock) go back to stock.
 type Refund struct {
-	ID    string
-	Fen   int64
-	Lines []RefundLine
-	At    time.Time
+	ID     string
+	Fen    int64
+	Lines  []RefundLine
+	Reason string
+	At     time.Time
 	// AfterSaleID is the after-sales request the refund belongs to, if any.
 	AfterSaleID string
 	// Restock: the units are back in (or never left) the warehouse.
@@ -475,11 +476,42 @@ type OrderFilter struct {
 	Phone string
 	// Total in [MinFen, MaxFen]; MaxFen 0 is no upper bound.
 	MinFen, MaxFen int64
+	// ProductID: a line of this product.
+	ProductID string
+	// WithAfterSales: only orders with after-sales requests, and of those
+	// only orders with one in AfterSaleStatus when it is set.
+	WithAfterSales  bool
+	AfterSaleStatus AfterSaleStatus
 }
 
 // Matches reports whether o is selected.
 func (f OrderFilter) Matches(o Order) bool {
 	return o.Status.Visible() && (f.MemberID == "" || o.MemberID == f.MemberID) && (f.Status == "" || o.Status == f.Status) &&
 		(f.From.IsZero() || !o.CreatedAt.Before(f.From)) && (f.To.IsZero() || o.CreatedAt.Before(f.To)) &&
-		(f.Phone == "" || o.Address.Phone == f.Phone) && o.TotalFen >= f.MinFen && (f.MaxFen == 0 || o.TotalFen <= f.MaxFen)
+		(f.Phone == "" || o.Address.Phone == f.Phone) && o.TotalFen >= f.MinFen && (f.MaxFen == 0 || o.TotalFen <= f.MaxFen) &&
+		(f.ProductID == "" || slices.Contains(o.ProductIDs(), f.ProductID)) &&
+		(!f.WithAfterSales || len(o.AfterSales) > 0) &&
+		(f.AfterSaleStatus == "" || slices.Contains(o.AfterSaleStatuses(), string(f.AfterSaleStatus)))
+}
+
+// ProductIDs are the products of the order's lines.
+func (o *Order) ProductIDs() []string {
+	var out []string
+	for _, l := range o.Lines {
+		if !slices.Contains(out, l.ProductID) {
+			out = append(out, l.ProductID)
+		}
+	}
+	return out
+}
+
+// AfterSaleStatuses are the statuses of the order's requests.
+func (o *Order) AfterSaleStatuses() []string {
+	var out []string
+	for _, a := range o.AfterSales {
+		if !slices.Contains(out, string(a.Status)) {
+			out = append(out, string(a.Status))
+		}
+	}
+	return out
 }

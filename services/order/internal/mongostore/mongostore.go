@@ -139,10 +139,15 @@ type orderDoc struct {
 	Version   int64         `bson:"version"`
 	Order     domain.Order  `bson:"order"`
 	CreatedAt time.Time     `bson:"created_at"`
+	// Listing keys lifted out of the order: its products and the statuses
+	// of its after-sales requests (absent when it has none).
+	ProductIDs        []string `bson:"product_ids"`
+	AfterSaleStatuses []string `bson:"after_sale_statuses,omitempty"`
 }
 
 func toDoc(o domain.Order) orderDoc {
-	d := orderDoc{ID: o.ID, MemberID: o.MemberID, Status: o.Status, Visible: o.Status.Visible(), Version: o.Version, Order: o, CreatedAt: o.CreatedAt}
+	d := orderDoc{ID: o.ID, MemberID: o.MemberID, Status: o.Status, Visible: o.Status.Visible(), Version: o.Version, Order: o, CreatedAt: o.CreatedAt,
+		ProductIDs: o.ProductIDs(), AfterSaleStatuses: o.AfterSaleStatuses()}
 	if !o.DueAt.IsZero() {
 		t := o.DueAt
 		d.DueAt = &t
@@ -204,12 +209,21 @@ func (s *Store) Update(ctx context.Context, o domain.Order, events ...natsx.Even
 	prev := o.Version
 	o.Version++
 	d := toDoc(o)
-	set := bson.M{"status": d.Status, "visible": d.Visible, "version": d.Version, "order": d.Order}
-	update := bson.M{"$set": set}
+	set := bson.M{"status": d.Status, "visible": d.Visible, "version": d.Version, "order": d.Order, "product_ids": d.ProductIDs}
+	unset := bson.M{}
 	if d.DueAt != nil {
 		set["due_at"] = d.DueAt
 	} else {
-		update["$unset"] = bson.M{"due_at": ""}
+		unset["due_at"] = ""
+	}
+	if len(d.AfterSaleStatuses) > 0 {
+		set["after_sale_statuses"] = d.AfterSaleStatuses
+	} else {
+		unset["after_sale_statuses"] = ""
+	}
+	update := bson.M{"$set": set}
+	if len(unset) > 0 {
+		update["$unset"] = unset
 	}
 	if len(events) > 0 {
 		update["$push"] = outbox.Push(o.UpdatedAt, events...)
@@ -251,6 +265,15 @@ func (s *Store) List(ctx context.Context, f domain.OrderFilter, after string, li
 	}
 	if f.MinFen > 0 || f.MaxFen > 0 {
 		filter["order.totalfen"] = total
+	}
+	if f.ProductID != "" {
+		filter["product_ids"] = f.ProductID
+	}
+	switch {
+	case f.AfterSaleStatus != "":
+		filter["after_sale_statuses"] = string(f.AfterSaleStatus)
+	case f.WithAfterSales:
+		filter["after_sale_statuses"] = bson.M{"$exists": true}
 	}
 	if after != "" {
 		filter["_id"] = bson.M{"$lt": after}

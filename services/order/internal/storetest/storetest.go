@@ -155,6 +155,40 @@ func Run(t *testing.T, s Stores) {
 			t.Errorf("filter %+v: %v %v, want %d", c.f, ids(got), err, c.want)
 		}
 	}
+	// Products and after-sales requests select too, and a read is a copy.
+	o1, _ := s.Order(ctx, "o1")
+	if got, _ := s.List(ctx, domain.OrderFilter{ProductID: "p1"}, "", 10); len(got) != 1 || got[0].ID != "o1" {
+		t.Fatalf("by product: %v", ids(got))
+	}
+	if got, _ := s.List(ctx, domain.OrderFilter{WithAfterSales: true}, "", 10); len(got) != 0 {
+		t.Fatalf("no requests yet: %v", ids(got))
+	}
+	if _, err := o1.RequestAfterSale(domain.AfterSaleRequest{RequestID: "q", Kind: domain.KindRefundOnly, Reason: "x", Lines: map[string]int64{"o1-1": 1}}, now, domain.DefaultTiming); err != nil {
+		t.Fatal(err)
+	}
+	withRequest, err := s.Update(ctx, o1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	afterSaleCases := []struct {
+		f    domain.OrderFilter
+		want int
+	}{
+		{domain.OrderFilter{WithAfterSales: true}, 1},
+		{domain.OrderFilter{WithAfterSales: true, MemberID: "m1"}, 1},
+		{domain.OrderFilter{WithAfterSales: true, MemberID: "m3"}, 0},
+		{domain.OrderFilter{AfterSaleStatus: domain.AfterSaleRequested}, 1},
+		{domain.OrderFilter{AfterSaleStatus: domain.AfterSaleRejected}, 0},
+	}
+	for _, c := range afterSaleCases {
+		if got, err := s.List(ctx, c.f, "", 10); err != nil || len(got) != c.want {
+			t.Errorf("filter %+v: %v %v, want %d", c.f, ids(got), err, c.want)
+		}
+	}
+	withRequest.AfterSales[0].Timeline[0].Note = "changed by the caller"
+	if again, _ := s.Order(ctx, "o1"); again.AfterSales[0].Timeline[0].Note != "x" {
+		t.Fatal("a read order must not share memory with the store")
+	}
 	if err := s.Delete(ctx, "o4"); err != nil {
 		t.Fatal(err)
 	}
