@@ -28,6 +28,7 @@ import (
 	logisticssandbox "siyu.dev/services/order/internal/logistics/sandbox"
 	"siyu.dev/services/order/internal/mongostore"
 	"siyu.dev/services/order/internal/payment/sandbox"
+	"siyu.dev/services/order/internal/payment/wechatpay"
 )
 
 // Config is read from the environment.
@@ -65,6 +66,16 @@ type Config struct {
 	PaySandboxSecret string        `env:"SIYU_PAY_SANDBOX_SECRET" desc:"HMAC key of the sandbox's callbacks; empty uses a fixed development key"`
 	PaySandboxNotify string        `env:"SIYU_PAY_SANDBOX_NOTIFY_URL" default:"http://127.0.0.1:8080/v1/payments/sandbox/notify" desc:"where the sandbox posts its signed callbacks: the gateway's public notify route"`
 	PaySandboxDelay  time.Duration `env:"SIYU_PAY_SANDBOX_DELAY" default:"200ms" desc:"how long after a confirmation the sandbox sends its callback"`
+
+	WechatPayMchID       string `env:"SIYU_WECHATPAY_MCH_ID" desc:"WeChat Pay merchant id; setting it turns the wechatpay provider on (then every SIYU_WECHATPAY_ variable but the endpoint is required)"`
+	WechatPayAppID       string `env:"SIYU_WECHATPAY_APP_ID" desc:"app id (mini-program or official account) that JSAPI payments are made in"`
+	WechatPayCertSerial  string `env:"SIYU_WECHATPAY_MCH_CERT_SERIAL" desc:"serial number of the merchant API certificate"`
+	WechatPayPrivateKey  string `env:"SIYU_WECHATPAY_MCH_PRIVATE_KEY" desc:"merchant API private key (PEM) that signs requests"`
+	WechatPayPublicKeyID string `env:"SIYU_WECHATPAY_PUBLIC_KEY_ID" desc:"id of WeChat Pay's public key (PUB_KEY_ID_...)"`
+	WechatPayPublicKey   string `env:"SIYU_WECHATPAY_PUBLIC_KEY" desc:"WeChat Pay's public key (PEM) that verifies answers and callbacks"`
+	WechatPayAPIv3Key    string `env:"SIYU_WECHATPAY_API_V3_KEY" desc:"API v3 key (32 bytes) that decrypts callbacks"`
+	WechatPayNotifyURL   string `env:"SIYU_WECHATPAY_NOTIFY_URL" desc:"public URL of the gateway's POST /v1/payments/wechatpay/notify"`
+	WechatPayEndpoint    string `env:"SIYU_WECHATPAY_ENDPOINT" desc:"replaces https://api.mch.weixin.qq.com (a proxy or a test double)"`
 
 	Logistics         string        `env:"SIYU_LOGISTICS_PROVIDER" desc:"parcel tracking: kuaidi100 or sandbox (made-up traces; the default in dev mode, refused outside it); empty outside dev mode answers TRACKING_UNAVAILABLE"`
 	Kuaidi100Customer string        `env:"SIYU_KUAIDI100_CUSTOMER" desc:"Kuaidi100 customer id (with SIYU_LOGISTICS_PROVIDER=kuaidi100)"`
@@ -112,6 +123,20 @@ func (c Config) sandbox(db *mongo.Database, log *slog.Logger) (*sandbox.Sandbox,
 		secret = devSandboxSecret
 	}
 	return sandbox.New(db, sandbox.Options{Secret: []byte(secret), NotifyURL: c.PaySandboxNotify, Delay: c.PaySandboxDelay, Logger: log}), nil
+}
+
+// wechatPay is the WeChat Pay provider when a merchant id is configured.
+func (c Config) wechatPay(ctx context.Context) (app.Provider, error) {
+	if c.WechatPayMchID == "" {
+		return nil, nil
+	}
+	p, err := wechatpay.New(ctx, wechatpay.Options{MchID: c.WechatPayMchID, AppID: c.WechatPayAppID, MchCertSerial: c.WechatPayCertSerial,
+		MchPrivateKeyPEM: c.WechatPayPrivateKey, PublicKeyID: c.WechatPayPublicKeyID, PublicKeyPEM: c.WechatPayPublicKey,
+		APIv3Key: c.WechatPayAPIv3Key, NotifyURL: c.WechatPayNotifyURL, Endpoint: c.WechatPayEndpoint})
+	if err != nil {
+		return nil, fmt.Errorf("SIYU_WECHATPAY_*: %w", err)
+	}
+	return p, nil
 }
 
 // noTracker answers when no logistics provider is configured.
@@ -213,6 +238,14 @@ func Run(ctx context.Context, c Config) error {
 			return nil, err
 		}
 		providers := c.Providers
+		wx, err := c.wechatPay(ctx)
+		if err != nil {
+			stopConns()
+			return nil, err
+		}
+		if wx != nil {
+			providers = append(providers, wx)
+		}
 		if sb != nil {
 			providers = append([]app.Provider{sb}, providers...)
 			stop := stopConns

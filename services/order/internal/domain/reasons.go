@@ -49,6 +49,8 @@ const (
 	ReasonNotificationInvalid    fault.Reason = "NOTIFICATION_INVALID"
 	ReasonSandboxPaymentSettled  fault.Reason = "SANDBOX_PAYMENT_SETTLED"
 	ReasonRefundInvalid          fault.Reason = "REFUND_INVALID"
+	ReasonPaymentProviderFailed  fault.Reason = "PAYMENT_PROVIDER_FAILED"
+	ReasonPayerRequired          fault.Reason = "PAYER_OPENID_REQUIRED"
 
 	// Shipping and after-sales.
 	ReasonShipmentInvalid     fault.Reason = "SHIPMENT_INVALID"
