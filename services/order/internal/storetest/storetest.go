@@ -94,6 +94,13 @@ func Run(t *testing.T, s Stores) {
 	if err != nil || saved.Version != 2 {
 		t.Fatal(saved.Version, err)
 	}
+	// Its deadline moved from the placing timeout to the payment deadline.
+	if due, err := s.Due(ctx, now.Add(2*time.Minute), 10); err != nil || len(due) != 0 {
+		t.Fatalf("not due before the payment deadline: %v %v", ids(due), err)
+	}
+	if due, _ := s.Due(ctx, o.PayDeadline, 10); len(due) != 1 || due[0].ID != "o1" {
+		t.Fatalf("due at the payment deadline: %v", ids(due))
+	}
 	if _, err := s.Update(ctx, o, ev); !errors.Is(err, app.ErrStale) {
 		t.Fatalf("stale order update: %v", err)
 	}
