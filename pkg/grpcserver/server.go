@@ -23,6 +23,7 @@ import (
 
 	"siyu.dev/pkg/auth"
 	"siyu.dev/pkg/errs"
+	"siyu.dev/pkg/logx"
 )
 
 // Options configure a server.
@@ -149,7 +150,7 @@ func recoverStream(log *slog.Logger) grpc.StreamServerInterceptor {
 func logUnary(log *slog.Logger) grpc.UnaryServerInterceptor {
 	return func(ctx context.Context, req any, info *grpc.UnaryServerInfo, h grpc.UnaryHandler) (any, error) {
 		start := time.Now()
-		resp, err := h(ctx, req)
+		resp, err := h(logx.Into(ctx, log), req)
 		code := status.Code(err)
 		// Successful calls are debug detail, so a running shop's log shows
 		// what went wrong rather than every call; refusals are info, server

@@ -202,59 +202,53 @@ func Run(ctx context.Context, c Config) error {
 	spec := lifecycle.Spec{Name: "order", GRPCAddr: c.GRPCAddr, MetricsAddr: c.MetricsAddr, LogLevel: c.LogLevel, Listener: c.Listener, Logger: c.Logger,
 		MongoURI: c.MongoURI, Database: c.Database, NATSURL: c.NATSURL, Stream: events.Stream, Subjects: events.Subjects,
 		JWTPublicKey: c.JWTPublicKey, Policy: grpcapi.Policy}
-	return lifecycle.Run(ctx, spec, func(ctx context.Context, in *lifecycle.Infra) (func(), error) {
+	return lifecycle.Run(ctx, spec, func(ctx context.Context, in *lifecycle.Infra) error {
 		priv, err := auth.ParsePrivateKeyPEM(c.JWTPrivateKey)
 		if err != nil {
-			return nil, fmt.Errorf("SIYU_JWT_PRIVATE_KEY: %w", err)
+			return fmt.Errorf("SIYU_JWT_PRIVATE_KEY: %w", err)
 		}
 		tokens := clients.NewTokens(auth.NewIssuer(priv, "siyu", in.Clock))
 		productConn, err := grpcclient.Dial(c.ProductAddr)
 		if err != nil {
-			return nil, err
+			return err
 		}
+		in.OnStop(func() { _ = productConn.Close() })
 		memberConn, err := grpcclient.Dial(c.MemberAddr)
 		if err != nil {
-			_ = productConn.Close()
-			return nil, err
+			return err
 		}
-		stopConns := func() { _ = productConn.Close(); _ = memberConn.Close() }
+		in.OnStop(func() { _ = memberConn.Close() })
 
 		relay := in.Relay(in.DB.Collection(mongostore.OrdersCollection))
 		store := mongostore.New(in.DB, relay.FlushAsync)
 		if err := store.EnsureIndexes(ctx); err != nil {
-			stopConns()
-			return nil, err
+			return err
 		}
 		catalog, inventory, members := clients.NewCatalog(productConn, tokens), clients.NewInventory(productConn, tokens), clients.NewMembers(memberConn, tokens)
 		set, err := c.settings()
 		if err != nil {
-			stopConns()
-			return nil, err
+			return err
 		}
 		clk := clock.System
 		sb, err := c.sandbox(in.DB, in.Logger)
 		if err != nil {
-			stopConns()
-			return nil, err
+			return err
 		}
 		providers := c.Providers
 		wx, err := c.wechatPay(ctx)
 		if err != nil {
-			stopConns()
-			return nil, err
+			return err
 		}
 		if wx != nil {
 			providers = append(providers, wx)
 		}
 		if sb != nil {
 			providers = append([]app.Provider{sb}, providers...)
-			stop := stopConns
-			stopConns = func() { sb.Close(); stop() }
+			in.OnStop(sb.Close)
 		}
 		tracker, err := c.tracker(clk)
 		if err != nil {
-			stopConns()
-			return nil, err
+			return err
 		}
 		payments := app.NewPayments(store, inventory, members, providers, set.Timing, clk)
 		orders := app.NewOrders(store, inventory, members, set.Timing, clk)
@@ -272,8 +266,7 @@ func Run(ctx context.Context, c Config) error {
 			grpcapi.RegisterSandbox(in.Server.GRPC(), svc.Orders, sb)
 		}
 		sweeper := app.NewSweeper(store, inventory, members, payments, set.Timing, clk)
-		go lifecycle.Every(ctx, c.SweepEvery, func(ctx context.Context) error { _, err := sweeper.Sweep(ctx); return err },
-			func(err error) { in.Logger.Warn("order sweep failed", "err", err) })
-		return stopConns, nil
+		in.Every("order sweep", c.SweepEvery, func(ctx context.Context) error { _, err := sweeper.Sweep(ctx); return err })
+		return nil
 	})
 }

@@ -51,6 +51,6 @@ func (x extras) start(ctx context.Context, in *lifecycle.Infra, svc *app.Service
 	}
 	grpcapi.RegisterReviews(in.Server.GRPC(), reviews)
 	grpcapi.RegisterRecommendations(in.Server.GRPC(), rec)
-	go lifecycle.Every(ctx, recRefresh, rec.Refresh, func(err error) { in.Logger.Warn("recommendation refresh failed", "err", err) })
+	in.Every("recommendation refresh", recRefresh, rec.Refresh)
 	return consumers.StartReviews(ctx, in.JS, reviews, rec, in.Logger)
 }
