@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"siyu.dev/pkg/fault"
 	"strings"
 	"time"
 
@@ -30,6 +31,17 @@ func (p permanent) Unwrap() error { return p.error }
 
 // Permanent marks an error that retrying cannot fix (a malformed payload).
 func Permanent(err error) error { return permanent{err} }
+
+// ByRule is the one consumer rule of the shop: a fault the rules raised
+// (fault.Permanent: invalid, not found, conflict, precondition, ...) parks
+// the message, since redelivering cannot change the answer; anything else
+// (the database unreachable, an account busy) is retried.
+func ByRule(err error) error {
+	if fault.Permanent(err) {
+		return Permanent(err)
+	}
+	return err
+}
 
 // ConsumerConfig names a durable pull consumer.
 type ConsumerConfig struct {

@@ -224,11 +224,11 @@ func (s segmentServer) CountSegmentMembers(ctx context.Context, req *memberv1.Co
 func (s segmentServer) ListSegmentMembers(ctx context.Context, req *memberv1.ListSegmentMembersRequest) (*memberv1.ListSegmentMembersResponse, error) {
 	n, err := pagetoken.PageSize(req.GetPageSize(), 50, 500)
 	if err != nil {
-		return nil, err
+		return nil, toStatus(ctx, err)
 	}
 	tok, err := pagetoken.Decode(req.GetPageToken(), "segment:"+req.GetSegmentId())
 	if err != nil {
-		return nil, err
+		return nil, toStatus(ctx, err)
 	}
 	ms, err := s.l.SegmentMembers(ctx, req.GetSegmentId(), tok.Offset, n+1)
 	if err != nil {

@@ -70,7 +70,7 @@ func (m *memRepo) ReplaceProduct(_ context.Context, p domain.Product, prev int64
 func reason(err error) string {
 	var de *domain.Error
 	if errors.As(err, &de) {
-		return de.Reason
+		return string(de.Reason)
 	}
 	return ""
 }

@@ -9,7 +9,7 @@ import (
 	"time"
 
 	"siyu.dev/pkg/clock"
-	"siyu.dev/pkg/errs"
+	"siyu.dev/pkg/fault"
 	"siyu.dev/services/product/internal/domain"
 )
 
@@ -143,10 +143,10 @@ func TestPagingWalksEverythingOnce(t *testing.T) {
 		}
 	}
 	first, _ := s.ListProducts("", 2, "")
-	if _, err := s.ListProducts("men", 2, first.NextPageToken); errs.Reason(err) != "PAGE_TOKEN_INVALID" {
+	if _, err := s.ListProducts("men", 2, first.NextPageToken); fault.ReasonOf(err) != "PAGE_TOKEN_INVALID" {
 		t.Errorf("token reused with another filter: %v", err)
 	}
-	if _, err := s.ListProducts("", -1, ""); errs.Reason(err) != "PAGE_SIZE_INVALID" {
+	if _, err := s.ListProducts("", -1, ""); fault.ReasonOf(err) != "PAGE_SIZE_INVALID" {
 		t.Errorf("negative page size: %v", err)
 	}
 }
@@ -168,7 +168,7 @@ func TestCreateRules(t *testing.T) {
 	for _, c := range cases {
 		_, err := s.CreateProduct(ctx, c.p, c.id)
 		var de *domain.Error
-		if !errors.As(err, &de) || de.Reason != c.reason {
+		if !errors.As(err, &de) || string(de.Reason) != c.reason {
 			t.Errorf("%s: %v, want %s", c.name, err, c.reason)
 		}
 	}

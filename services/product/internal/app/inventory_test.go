@@ -77,7 +77,7 @@ func (e *invEnv) wantLevel(t *testing.T, code string, avail, reserved, sold int6
 
 func reasonOf(err error) string {
 	if de, ok := err.(*domain.Error); ok {
-		return de.Reason
+		return string(de.Reason)
 	}
 	if err == nil {
 		return ""
@@ -130,7 +130,7 @@ func TestReservationAllOrNothingAndIdempotent(t *testing.T) {
 	ctx := context.Background()
 	lines := []domain.Line{{SkuID: sku("A"), Qty: 2}, {SkuID: sku("C"), Qty: 1}, {SkuID: sku("B"), Qty: 2}}
 	_, err := e.s.ReserveStock(ctx, "o-short", lines, 0)
-	if reasonOf(err) != "OUT_OF_STOCK" || err.(*domain.Error).SkuID != sku("B") {
+	if reasonOf(err) != "OUT_OF_STOCK" || err.(*domain.Error).Meta["sku_id"] != sku("B") {
 		t.Fatalf("short line: %v", err)
 	}
 	e.wantLevel(t, "A", 5, 0, 0)

@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"siyu.dev/pkg/fault"
 	"slices"
 
 	"siyu.dev/services/product/internal/domain"
@@ -53,7 +54,7 @@ func (s *Service) mayBeHot(kw string, results int) bool {
 // next reload.
 func (s *Service) CountSearch(ctx context.Context, e domain.Searched) error {
 	if e.EventID == "" {
-		return &domain.Error{Kind: domain.KindInvalid, Reason: "EVENT_ID_REQUIRED", Msg: "a search event needs an event id"}
+		return fault.New(domain.KindInvalid, "EVENT_ID_REQUIRED", "a search event needs an event id")
 	}
 	kw := domain.Keyword(e.Query)
 	if kw == "" || s.keywords == nil || !s.mayBeHot(kw, e.Results) {

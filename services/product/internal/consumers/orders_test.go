@@ -65,7 +65,7 @@ func TestPaidHandler(t *testing.T) {
 	for _, c := range cases {
 		err := h(ctx, c.msg)
 		var de *domain.Error
-		if isPermanent(err) != c.permanent || (c.reason != "" && (!errors.As(err, &de) || de.Reason != c.reason)) || (!c.permanent && err != nil) {
+		if isPermanent(err) != c.permanent || (c.reason != "" && (!errors.As(err, &de) || string(de.Reason) != c.reason)) || (!c.permanent && err != nil) {
 			t.Errorf("%s: %v", c.name, err)
 		}
 	}
