@@ -68,13 +68,12 @@ func Run(ctx context.Context, c Config) error {
 		store := mongostore.New(in.DB)
 		ext := newExtras(in.DB)
 		store.Flush = in.Relay(store.ProductColl, store.StockColl, ext.reviews.ReviewColl).FlushAsync
-		svc := app.New(store, in.Clock)
-		svc.UseInventory(store)
-		svc.UseShopperLists(store)
-		svc.UseSales(store)
-		svc.UseKeywords(store)
+		if err := ext.prepare(ctx, store.Flush); err != nil {
+			return err
+		}
 		searches := events.NewSearchPublisher(natsx.NewPublisher(in.JS).Publish, searchBuffer, in.Logger)
-		svc.UseSearchEvents(searches)
+		svc := app.New(app.Ports{Catalog: store, Inventory: store, Lists: store, Sales: store, Keywords: store, SearchEvents: searches,
+			Ratings: ext.reviews}, in.Clock)
 		// Product events from a little before the load on are applied to
 		// the read model, so nothing another instance writes meanwhile is missed.
 		syncFrom := time.Now().Add(-time.Minute)
@@ -86,7 +85,7 @@ func Run(ctx context.Context, c Config) error {
 			func() (func(), error) { return consumers.StartOrders(ctx, in.JS, svc, in.Logger) },
 			func() (func(), error) { return consumers.StartSales(ctx, in.JS, svc, in.Logger) },
 			func() (func(), error) { return consumers.StartCatalogSync(ctx, in.JS, svc, syncFrom, in.Logger) },
-			func() (func(), error) { return ext.start(ctx, in, svc, store.Flush) },
+			func() (func(), error) { return ext.start(ctx, in, svc) },
 			func() (func(), error) { return consumers.StartHotKeywords(ctx, in.JS, svc, in.Logger) },
 		} {
 			stop, err := start()

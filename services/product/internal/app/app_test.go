@@ -73,10 +73,17 @@ func product(cat, code string, weight int32) domain.Product {
 
 func seeded(t *testing.T) (*Service, *memRepo, *clock.Fake) {
 	t.Helper()
+	return seededWith(t, Ports{})
+}
+
+// seededWith seeds a catalogue in memory with the ports p gives besides.
+func seededWith(t *testing.T, p Ports) (*Service, *memRepo, *clock.Fake) {
+	t.Helper()
 	ctx := context.Background()
 	repo := newMemRepo()
 	clk := clock.NewFake(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))
-	s := New(repo, clk)
+	p.Catalog = repo
+	s := New(p, clk)
 	for _, c := range []struct{ id, parent string }{{"women", ""}, {"dress", "women"}, {"floral", "dress"}, {"men", ""}} {
 		if _, err := s.CreateCategory(ctx, domain.Category{Name: c.id, ParentID: c.parent}, c.id); err != nil {
 			t.Fatal(err)
@@ -188,7 +195,7 @@ func TestCreateRules(t *testing.T) {
 		t.Errorf("%d product.created events, want 6", len(repo.events))
 	}
 	// A restarted service sees the same catalogue.
-	again := New(repo, clock.System)
+	again := New(Ports{Catalog: repo}, clock.System)
 	if err := again.Load(ctx); err != nil {
 		t.Fatal(err)
 	}

@@ -34,8 +34,6 @@ func (l *skuLocks) lock(sku string) func() {
 	return m.Unlock
 }
 
-// UseInventory turns on stock keeping; call it before Load.
-func (s *Service) UseInventory(inv domain.InventoryRepository) { s.inv = inv }
 
 // loadStock creates the stock of every SKU that has none yet (new products
 // whose creation was cut short, and catalogues from before inventory) and

@@ -33,8 +33,7 @@ func newInvEnv(t *testing.T, stock map[string]int64) *invEnv {
 	db := testkit.DB(t)
 	e := &invEnv{db: db, clk: clock.NewFake(time.Date(2026, 3, 1, 8, 0, 0, 0, time.UTC))}
 	e.store = mongostore.New(db)
-	e.s = New(e.store, e.clk)
-	e.s.UseInventory(e.store)
+	e.s = New(Ports{Catalog: e.store, Inventory: e.store}, e.clk)
 	if err := e.s.Load(ctx); err != nil {
 		t.Fatal(err)
 	}
@@ -217,8 +216,7 @@ func TestSweeperExpiresAndRepairs(t *testing.T) {
 	}
 	e.clk.Advance(2 * time.Minute)
 	// A restarted service on the same database picks the work up.
-	restarted := New(e.store, e.clk)
-	restarted.UseInventory(e.store)
+	restarted := New(Ports{Catalog: e.store, Inventory: e.store}, e.clk)
 	if err := restarted.Load(ctx); err != nil {
 		t.Fatal(err)
 	}

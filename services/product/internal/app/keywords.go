@@ -16,13 +16,7 @@ const hotLoad = 1000
 // keywordRetention is how many days of counts the database keeps.
 const keywordRetention = 30
 
-// UseSearchEvents sends every first-page keyword search to ev instead of
-// counting it in this instance.
-func (s *Service) UseSearchEvents(ev domain.SearchEvents) { s.searchEvents = ev }
 
-// UseKeywords shares hot keywords through r: CountSearch stores the counts,
-// and Load and RefreshCounters read the top ones back. Call it before Load.
-func (s *Service) UseKeywords(r domain.KeywordRepository) { s.keywords = r }
 
 // searched hands one search to the events, or without them counts it here.
 func (s *Service) searched(ctx context.Context, memberID, client, query string, results int) {

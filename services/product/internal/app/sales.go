@@ -8,8 +8,6 @@ import (
 	"siyu.dev/services/product/internal/domain"
 )
 
-// UseSales turns on the sales counters; call it before Load.
-func (s *Service) UseSales(r domain.SalesRepository) { s.sales = r }
 
 func (s *Service) loadSales(ctx context.Context) error {
 	buckets, err := s.sales.SalesBuckets(ctx)

@@ -16,8 +16,6 @@ func (s *Service) mutateList(ctx context.Context, kind domain.ListKind, memberID
 	return s.lists.MutateSaved(ctx, kind, memberID, change)
 }
 
-// UseShopperLists turns on favourites and browsing history; call it before serving.
-func (s *Service) UseShopperLists(r domain.ShopperRepository) { s.lists = r }
 
 // Saved is a list entry with the product as shoppers see it now (nil once
 // it is no longer on sale).

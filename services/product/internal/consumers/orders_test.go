@@ -24,8 +24,7 @@ func isPermanent(err error) bool { return err != nil && fmt.Sprintf("%T", err) =
 func TestPaidHandler(t *testing.T) {
 	ctx := context.Background()
 	store := mongostore.New(testkit.DB(t))
-	svc := app.New(store, clock.System)
-	svc.UseInventory(store)
+	svc := app.New(app.Ports{Catalog: store, Inventory: store}, clock.System)
 	if err := svc.Load(ctx); err != nil {
 		t.Fatal(err)
 	}
