@@ -4,9 +4,9 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"log/slog"
 	"errors"
 	"fmt"
+	"log/slog"
 	"testing"
 
 	"google.golang.org/grpc/codes"

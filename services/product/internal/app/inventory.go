@@ -34,7 +34,6 @@ func (l *skuLocks) lock(sku string) func() {
 	return m.Unlock
 }
 
-
 // loadStock creates the stock of every SKU that has none yet (new products
 // whose creation was cut short, and catalogues from before inventory) and
 // puts all levels into the read model.

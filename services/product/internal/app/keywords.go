@@ -16,8 +16,6 @@ const hotLoad = 1000
 // keywordRetention is how many days of counts the database keeps.
 const keywordRetention = 30
 
-
-
 // searched hands one search to the events, or without them counts it here.
 func (s *Service) searched(ctx context.Context, memberID, client, query string, results int) {
 	kw := domain.Keyword(query)

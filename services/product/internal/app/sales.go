@@ -8,7 +8,6 @@ import (
 	"siyu.dev/services/product/internal/domain"
 )
 
-
 func (s *Service) loadSales(ctx context.Context) error {
 	buckets, err := s.sales.SalesBuckets(ctx)
 	if err != nil {

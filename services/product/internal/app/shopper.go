@@ -16,7 +16,6 @@ func (s *Service) mutateList(ctx context.Context, kind domain.ListKind, memberID
 	return s.lists.MutateSaved(ctx, kind, memberID, change)
 }
 
-
 // Saved is a list entry with the product as shoppers see it now (nil once
 // it is no longer on sale).
 type Saved struct {
