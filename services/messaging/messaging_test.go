@@ -5,14 +5,23 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"strings"
 	"testing"
 	"time"
 
+	"siyu.dev/pkg/auth"
 	"siyu.dev/pkg/healthcheck"
+	"siyu.dev/pkg/testkit"
 	"siyu.dev/services/messaging"
 )
 
-func TestServesHealthAndStops(t *testing.T) {
+func TestServesAndStops(t *testing.T) {
+	store := testkit.Store(t)
+	ns := testkit.NATS(t)
+	_, pub, err := auth.GenerateKeyPEM()
+	if err != nil {
+		t.Fatal(err)
+	}
 	lis, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -20,9 +29,10 @@ func TestServesHealthAndStops(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() {
-		done <- messaging.Run(ctx, messaging.Config{Listener: lis, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+		done <- messaging.Run(ctx, messaging.Config{Listener: lis, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), MongoURI: store.URI(),
+			Database: testkit.DBName(t), NATSURL: ns.URL(), JWTPublicKey: pub, DevMode: true})
 	}()
-	deadline := time.Now().Add(10 * time.Second)
+	deadline := time.Now().Add(20 * time.Second)
 	for healthcheck.GRPC(lis.Addr().String(), time.Second) != nil {
 		if time.Now().After(deadline) {
 			t.Fatal("never SERVING")
@@ -37,5 +47,14 @@ func TestServesHealthAndStops(t *testing.T) {
 		}
 	case <-time.After(15 * time.Second):
 		t.Fatal("Run did not return after cancel")
+	}
+}
+
+func TestTheSandboxStaysInDevelopment(t *testing.T) {
+	_, pub, _ := auth.GenerateKeyPEM()
+	err := messaging.Run(context.Background(), messaging.Config{WechatSandbox: "true", Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
+		GRPCAddr: "127.0.0.1:0", MongoURI: testkit.Store(t).URI(), Database: testkit.DBName(t), NATSURL: testkit.NATS(t).URL(), JWTPublicKey: pub})
+	if err == nil || !strings.Contains(err.Error(), "SIYU_WECHAT_SUBSCRIBE_SANDBOX") {
+		t.Fatalf("the sandbox outside dev mode must be refused: %v", err)
 	}
 }

@@ -19,9 +19,19 @@ const (
 	ReasonChannelNotInTemplate fault.Reason = "TEMPLATE_CHANNEL_MISSING"
 
 	ReasonDeliveryFinal fault.Reason = "DELIVERY_FINISHED"
+
+	ReasonMessageNotFound     fault.Reason = "MESSAGE_NOT_FOUND"
+	ReasonSubscriptionInvalid fault.Reason = "SUBSCRIPTION_INVALID"
+	ReasonPageTokenInvalid    fault.Reason = "PAGE_TOKEN_INVALID"
+	ReasonPageSizeInvalid     fault.Reason = "PAGE_SIZE_INVALID"
+	ReasonTokenMissing        fault.Reason = "TOKEN_MISSING"
+	ReasonMemberIDRequired    fault.Reason = "MEMBER_ID_REQUIRED"
+	ReasonConcurrentUpdate    fault.Reason = "CONCURRENT_UPDATE"
 )
 
 // Reasons lists them for the drift test that checks handlers use only these.
 var Reasons = []fault.Reason{ReasonPolicyInvalid, ReasonChannelInvalid, ReasonUnreachable, ReasonNoSubscription,
 	ReasonNoConsent, ReasonUnsubscribed, ReasonQuietHours, ReasonDailyCap, ReasonWeeklyCap,
-	ReasonTemplateInvalid, ReasonVariableMissing, ReasonChannelNotInTemplate, ReasonDeliveryFinal}
+	ReasonTemplateInvalid, ReasonVariableMissing, ReasonChannelNotInTemplate, ReasonDeliveryFinal,
+	ReasonMessageNotFound, ReasonSubscriptionInvalid, ReasonPageTokenInvalid, ReasonPageSizeInvalid, ReasonTokenMissing,
+	ReasonMemberIDRequired, ReasonConcurrentUpdate}

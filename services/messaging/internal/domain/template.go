@@ -178,6 +178,18 @@ func (t Template) texts() map[string]string {
 	return out
 }
 
+// wechatValueLimit is how long a subscribe message field may be: WeChat
+// allows 32 characters in character_string, number and letter fields and
+// 20 in the others (thing, name, amount, ...).
+func wechatValueLimit(field string) int {
+	for _, long := range []string{"character_string", "number", "letter"} {
+		if strings.HasPrefix(field, long) {
+			return 32
+		}
+	}
+	return maxWechatValueRune
+}
+
 // Rendered is a template filled in for one channel.
 type Rendered struct {
 	Channel Channel
@@ -252,7 +264,7 @@ func (t Template) Render(channels []Channel, vars map[string]string) ([]Rendered
 				return nil, err
 			}
 			for k, v := range r.Params {
-				if err = tooLong("wechat.fields."+k, v, maxWechatValueRune); err != nil {
+				if err = tooLong("wechat.fields."+k, v, wechatValueLimit(k)); err != nil {
 					return nil, err
 				}
 			}
