@@ -42,7 +42,6 @@ func member(ctx context.Context) (string, error) {
 	return id.Subject, nil
 }
 
-
 type inboxServer struct {
 	messagingv1.UnimplementedInboxServiceServer
 	inboxes *app.Inboxes
