@@ -139,6 +139,7 @@ func New(ctx context.Context, c Config) (*Gateway, error) {
 		{"order", orderv1.RegisterSandboxPaymentServiceHandler},
 		{"messaging", messagingv1.RegisterInboxServiceHandler},
 		{"messaging", messagingv1.RegisterMessagingAdminServiceHandler},
+		{"messaging", messagingv1.RegisterBroadcastServiceHandler},
 	}
 	for _, r := range register {
 		if conn := g.conns[r.service]; conn != nil {

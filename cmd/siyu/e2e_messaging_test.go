@@ -92,3 +92,64 @@ func TestPaidOrderNotifiesThroughGateway(t *testing.T) {
 		return len(list) == 1 && list[0].(map[string]any)["title"] == "订单已发货" && strings.Contains(fmt.Sprint(list[0].(map[string]any)["body"]), "SF900")
 	})
 }
+
+// TestBroadcastThroughGateway: an operator broadcasts to a tagged segment;
+// only members who consent to in-app marketing and did not unsubscribe
+// receive it, and a second broadcast the same day is held back by the
+// daily cap; the counts on the broadcast say so.
+func TestBroadcastThroughGateway(t *testing.T) {
+	shop := startShop(t, "", map[string]string{"SIYU_BROADCAST_CHECK_EVERY": "200ms"})
+	api := shop.api
+	owner := shop.token(t, auth.Identity{Subject: "owner-bc", Kind: auth.KindAdmin, Roles: []string{auth.RoleOwner}})
+	cs := shop.token(t, auth.Identity{Subject: "cs-bc", Kind: auth.KindAdmin, Roles: []string{auth.RoleCustomerService}})
+	var members []session
+	for i := range 4 {
+		m := api.login(t, fmt.Sprintf("139000009%02d", i))
+		members = append(members, m)
+		api.expect(t, "POST", "/v1/admin/members/"+m.memberID+"/tags", owner, `{"tag_id":"bc-vip"}`, 200)
+	}
+	// 0 and 1 consent to in-app marketing, 1 then unsubscribes in the
+	// mall; 2 never consented; 3 consents to SMS only.
+	api.expect(t, "PATCH", "/v1/members/me", members[0].access, `{"marketing_consent":{"in_app":true}}`, 200)
+	api.expect(t, "PATCH", "/v1/members/me", members[1].access, `{"marketing_consent":{"in_app":true}}`, 200)
+	api.expect(t, "PATCH", "/v1/members/me", members[3].access, `{"marketing_consent":{"sms":true}}`, 200)
+	api.expectReason(t, "POST", "/v1/inbox/preferences", members[1].access, `{"channel":"pigeon","unsubscribed":true}`, 400, "CHANNEL_INVALID")
+	if p := api.expect(t, "POST", "/v1/inbox/preferences", members[1].access, `{"channel":"in_app","unsubscribed":true}`, 200); fmt.Sprint(p["unsubscribed"]) != "[in_app]" {
+		t.Fatalf("unsubscribe: %v", p)
+	}
+	seg := api.expect(t, "POST", "/v1/admin/segments", owner, `{"name":"广播 VIP","filter":{"tags":["bc-vip"]}}`, 200)["id"].(string)
+
+	body := `{"request_id":"%s","broadcast":{"name":"春季上新","segment_id":"` + seg + `","title":"%s","body":"会员专享 8 折","link":"/sale","channels":["in_app"]}}`
+	api.expectReason(t, "POST", "/v1/admin/broadcasts", cs, fmt.Sprintf(body, "bc-1", "春季新品"), 403, "ROLE_REQUIRED")
+	api.expectReason(t, "POST", "/v1/admin/broadcasts", owner, `{"request_id":"bc-0","broadcast":{"name":"x","segment_id":"`+seg+`","title":"t","channels":["fax"]}}`, 400, "BROADCAST_INVALID")
+	first := api.expect(t, "POST", "/v1/admin/broadcasts", owner, fmt.Sprintf(body, "bc-1", "春季新品"), 200)
+	done := func(id string) map[string]any {
+		var b map[string]any
+		waitUntil(t, "broadcast "+id+" done", func() bool {
+			b = api.expect(t, "GET", "/v1/admin/broadcasts/"+id, cs, "", 200)
+			return b["status"] == "DONE"
+		})
+		return b
+	}
+	b := done(first["broadcast_id"].(string))
+	// The member service streams the consenting members only (0 and 1);
+	// 1 unsubscribed.
+	if fmt.Sprint(b["targeted"]) != "2" || fmt.Sprint(b["sent"]) != "1" || fmt.Sprint(b["suppressed"]) != "map[CHANNEL_UNSUBSCRIBED:1]" {
+		t.Fatalf("first broadcast: %v", b)
+	}
+	for i, m := range members {
+		in := api.expect(t, "GET", "/v1/inbox/messages", m.access, "", 200)
+		if got := len(in["messages"].([]any)); got != map[int]int{0: 1}[i] {
+			t.Errorf("member %d has %d messages", i, got)
+		}
+	}
+	second := api.expect(t, "POST", "/v1/admin/broadcasts", owner, fmt.Sprintf(body, "bc-2", "再来一波"), 200)
+	b = done(second["broadcast_id"].(string))
+	if fmt.Sprint(b["sent"]) != "0" || fmt.Sprint(b["suppressed"]) != "map[CHANNEL_UNSUBSCRIBED:1 FREQUENCY_CAP_DAILY:1]" {
+		t.Fatalf("second broadcast: %v", b)
+	}
+	if list := api.expect(t, "GET", "/v1/admin/broadcasts", cs, "", 200); len(list["broadcasts"].([]any)) != 2 {
+		t.Fatalf("list: %v", list)
+	}
+	api.expectReason(t, "POST", "/v1/admin/broadcasts/"+second["broadcast_id"].(string)+":cancel", owner, `{}`, 400, "BROADCAST_STATE_INVALID")
+}

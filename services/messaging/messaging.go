@@ -10,12 +10,16 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"time"
 
+	"siyu.dev/pkg/auth"
 	"siyu.dev/pkg/clock"
 	"siyu.dev/pkg/config"
+	"siyu.dev/pkg/grpcclient"
 	"siyu.dev/pkg/lifecycle"
 	"siyu.dev/services/messaging/internal/app"
 	"siyu.dev/services/messaging/internal/channels"
+	"siyu.dev/services/messaging/internal/clients"
 	"siyu.dev/services/messaging/internal/consumers"
 	"siyu.dev/services/messaging/internal/domain"
 	"siyu.dev/services/messaging/internal/grpcapi"
@@ -24,13 +28,16 @@ import (
 
 // Config is read from the environment.
 type Config struct {
-	MongoURI     string `env:"MONGO_URI" required:"true" desc:"MongoDB connection string"`
-	Database     string `env:"SIYU_MONGO_DATABASE" default:"siyu_messaging" desc:"database owned by this service"`
-	NATSURL      string `env:"NATS_URL" required:"true" desc:"NATS server with JetStream"`
-	GRPCAddr     string `env:"SIYU_GRPC_ADDR" default:"127.0.0.1:9105" desc:"gRPC listen address"`
-	MetricsAddr  string `env:"SIYU_METRICS_ADDR" desc:"Prometheus /metrics listen address; empty turns it off"`
-	LogLevel     string `env:"SIYU_LOG_LEVEL" default:"info" desc:"debug, info, warn or error"`
-	JWTPublicKey string `env:"SIYU_JWT_PUBLIC_KEY" required:"true" desc:"Ed25519 public key (PEM) that verifies tokens"`
+	MongoURI       string        `env:"MONGO_URI" required:"true" desc:"MongoDB connection string"`
+	Database       string        `env:"SIYU_MONGO_DATABASE" default:"siyu_messaging" desc:"database owned by this service"`
+	NATSURL        string        `env:"NATS_URL" required:"true" desc:"NATS server with JetStream"`
+	GRPCAddr       string        `env:"SIYU_GRPC_ADDR" default:"127.0.0.1:9105" desc:"gRPC listen address"`
+	MetricsAddr    string        `env:"SIYU_METRICS_ADDR" desc:"Prometheus /metrics listen address; empty turns it off"`
+	LogLevel       string        `env:"SIYU_LOG_LEVEL" default:"info" desc:"debug, info, warn or error"`
+	JWTPublicKey   string        `env:"SIYU_JWT_PUBLIC_KEY" required:"true" desc:"Ed25519 public key (PEM) that verifies tokens"`
+	JWTPrivateKey  string        `env:"SIYU_JWT_PRIVATE_KEY" required:"true" desc:"Ed25519 private key (PEM) that signs the service's own short-lived token for streaming member segments"`
+	MemberAddr     string        `env:"SIYU_MEMBER_ADDR" default:"127.0.0.1:9101" desc:"member service gRPC address"`
+	BroadcastEvery time.Duration `env:"SIYU_BROADCAST_CHECK_EVERY" default:"2s" desc:"how often scheduled broadcasts are checked"`
 
 	DevMode bool `env:"SIYU_DEV_MODE" desc:"development conveniences: the WeChat subscribe sandbox is on unless SIYU_WECHAT_SUBSCRIBE_SANDBOX=false"`
 	// WechatSandbox: no real WeChat subscribe sender exists yet, so outside
@@ -90,8 +97,21 @@ func Run(ctx context.Context, c Config) error {
 		}
 		rules := domain.DefaultRules(map[string]string{domain.EventOrderPaid: c.TemplateOrderPaid, domain.EventOrderShipped: c.TemplateOrderShip,
 			domain.EventOrderRefunded: c.TemplateOrderRefund})
-		notifier := app.NewNotifier(rules, domain.DefaultPolicy(), store, store, store, wx, clock.System)
-		grpcapi.Register(in.Server.GRPC(), app.NewInboxes(store, store), notifier)
+		priv, err := auth.ParsePrivateKeyPEM(c.JWTPrivateKey)
+		if err != nil {
+			return fmt.Errorf("SIYU_JWT_PRIVATE_KEY: %w", err)
+		}
+		memberConn, err := grpcclient.Dial(c.MemberAddr)
+		if err != nil {
+			return err
+		}
+		in.OnStop(func() { _ = memberConn.Close() })
+		segments := clients.NewSegments(memberConn, auth.NewServiceToken(auth.NewIssuer(priv, "siyu", in.Clock), "messaging-service"))
+		policy := domain.DefaultPolicy()
+		notifier := app.NewNotifier(rules, policy, store, store, store, wx, clock.System)
+		broadcasts := app.NewBroadcasts(store, segments, notifier, policy, clock.System)
+		grpcapi.Register(in.Server.GRPC(), app.NewInboxes(store, store), notifier, broadcasts)
+		in.Every("broadcasts", c.BroadcastEvery, broadcasts.RunDue)
 		stop, err := consumers.StartOrders(ctx, in.JS, notifier, in.Logger)
 		if err != nil {
 			return err

@@ -18,7 +18,7 @@ import (
 func TestServesAndStops(t *testing.T) {
 	store := testkit.Store(t)
 	ns := testkit.NATS(t)
-	_, pub, err := auth.GenerateKeyPEM()
+	priv, pub, err := auth.GenerateKeyPEM()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -30,7 +30,7 @@ func TestServesAndStops(t *testing.T) {
 	done := make(chan error, 1)
 	go func() {
 		done <- messaging.Run(ctx, messaging.Config{Listener: lis, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), MongoURI: store.URI(),
-			Database: testkit.DBName(t), NATSURL: ns.URL(), JWTPublicKey: pub, DevMode: true})
+			Database: testkit.DBName(t), NATSURL: ns.URL(), JWTPublicKey: pub, JWTPrivateKey: priv, MemberAddr: "127.0.0.1:1", BroadcastEvery: time.Second, DevMode: true})
 	}()
 	deadline := time.Now().Add(20 * time.Second)
 	for healthcheck.GRPC(lis.Addr().String(), time.Second) != nil {
@@ -51,9 +51,9 @@ func TestServesAndStops(t *testing.T) {
 }
 
 func TestTheSandboxStaysInDevelopment(t *testing.T) {
-	_, pub, _ := auth.GenerateKeyPEM()
+	priv, pub, _ := auth.GenerateKeyPEM()
 	err := messaging.Run(context.Background(), messaging.Config{WechatSandbox: "true", Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
-		GRPCAddr: "127.0.0.1:0", MongoURI: testkit.Store(t).URI(), Database: testkit.DBName(t), NATSURL: testkit.NATS(t).URL(), JWTPublicKey: pub})
+		GRPCAddr: "127.0.0.1:0", MongoURI: testkit.Store(t).URI(), Database: testkit.DBName(t), NATSURL: testkit.NATS(t).URL(), JWTPublicKey: pub, JWTPrivateKey: priv})
 	if err == nil || !strings.Contains(err.Error(), "SIYU_WECHAT_SUBSCRIBE_SANDBOX") {
 		t.Fatalf("the sandbox outside dev mode must be refused: %v", err)
 	}

@@ -755,6 +755,634 @@ func (x *ListMemberDeliveriesResponse) GetDeliveries() []*Delivery {
 	return nil
 }
 
+type UpdateChannelPreferenceRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Channel       string                 `protobuf:"bytes,1,opt,name=channel,proto3" json:"channel,omitempty"`
+	Unsubscribed  bool                   `protobuf:"varint,2,opt,name=unsubscribed,proto3" json:"unsubscribed,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *UpdateChannelPreferenceRequest) Reset() {
+	*x = UpdateChannelPreferenceRequest{}
+	mi := &file_siyu_messaging_v1_inbox_proto_msgTypes[13]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *UpdateChannelPreferenceRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*UpdateChannelPreferenceRequest) ProtoMessage() {}
+
+func (x *UpdateChannelPreferenceRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_siyu_messaging_v1_inbox_proto_msgTypes[13]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use UpdateChannelPreferenceRequest.ProtoReflect.Descriptor instead.
+func (*UpdateChannelPreferenceRequest) Descriptor() ([]byte, []int) {
+	return file_siyu_messaging_v1_inbox_proto_rawDescGZIP(), []int{13}
+}
+
+func (x *UpdateChannelPreferenceRequest) GetChannel() string {
+	if x != nil {
+		return x.Channel
+	}
+	return ""
+}
+
+func (x *UpdateChannelPreferenceRequest) GetUnsubscribed() bool {
+	if x != nil {
+		return x.Unsubscribed
+	}
+	return false
+}
+
+type UpdateChannelPreferenceResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Channels the caller is unsubscribed from.
+	Unsubscribed  []string `protobuf:"bytes,1,rep,name=unsubscribed,proto3" json:"unsubscribed,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *UpdateChannelPreferenceResponse) Reset() {
+	*x = UpdateChannelPreferenceResponse{}
+	mi := &file_siyu_messaging_v1_inbox_proto_msgTypes[14]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *UpdateChannelPreferenceResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*UpdateChannelPreferenceResponse) ProtoMessage() {}
+
+func (x *UpdateChannelPreferenceResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_siyu_messaging_v1_inbox_proto_msgTypes[14]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use UpdateChannelPreferenceResponse.ProtoReflect.Descriptor instead.
+func (*UpdateChannelPreferenceResponse) Descriptor() ([]byte, []int) {
+	return file_siyu_messaging_v1_inbox_proto_rawDescGZIP(), []int{14}
+}
+
+func (x *UpdateChannelPreferenceResponse) GetUnsubscribed() []string {
+	if x != nil {
+		return x.Unsubscribed
+	}
+	return nil
+}
+
+// Broadcast is one marketing message to a member segment.
+type Broadcast struct {
+	state       protoimpl.MessageState `protogen:"open.v1"`
+	BroadcastId string                 `protobuf:"bytes,1,opt,name=broadcast_id,json=broadcastId,proto3" json:"broadcast_id,omitempty"`
+	Name        string                 `protobuf:"bytes,2,opt,name=name,proto3" json:"name,omitempty"`
+	SegmentId   string                 `protobuf:"bytes,3,opt,name=segment_id,json=segmentId,proto3" json:"segment_id,omitempty"`
+	Title       string                 `protobuf:"bytes,4,opt,name=title,proto3" json:"title,omitempty"`
+	Body        string                 `protobuf:"bytes,5,opt,name=body,proto3" json:"body,omitempty"`
+	// Where tapping leads in the mall.
+	Link string `protobuf:"bytes,6,opt,name=link,proto3" json:"link,omitempty"`
+	// "in_app" and/or "wechat_subscribe".
+	Channels []string `protobuf:"bytes,7,rep,name=channels,proto3" json:"channels,omitempty"`
+	// The subscribe template of the WeChat channel.
+	WechatTemplateId string                 `protobuf:"bytes,8,opt,name=wechat_template_id,json=wechatTemplateId,proto3" json:"wechat_template_id,omitempty"`
+	SendTime         *timestamppb.Timestamp `protobuf:"bytes,9,opt,name=send_time,json=sendTime,proto3" json:"send_time,omitempty"`
+	PerSecond        int32                  `protobuf:"varint,10,opt,name=per_second,json=perSecond,proto3" json:"per_second,omitempty"`
+	// "SCHEDULED", "SENDING", "DONE" or "CANCELLED".
+	Status string `protobuf:"bytes,11,opt,name=status,proto3" json:"status,omitempty"`
+	// Members streamed from the segment, and their deliveries.
+	Targeted int64 `protobuf:"varint,12,opt,name=targeted,proto3" json:"targeted,omitempty"`
+	Sent     int64 `protobuf:"varint,13,opt,name=sent,proto3" json:"sent,omitempty"`
+	Failed   int64 `protobuf:"varint,14,opt,name=failed,proto3" json:"failed,omitempty"`
+	// Deliveries suppressed, by reason (FREQUENCY_CAP_DAILY, CHANNEL_UNSUBSCRIBED, ...).
+	Suppressed    map[string]int64       `protobuf:"bytes,15,rep,name=suppressed,proto3" json:"suppressed,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"varint,2,opt,name=value"`
+	CreateTime    *timestamppb.Timestamp `protobuf:"bytes,16,opt,name=create_time,json=createTime,proto3" json:"create_time,omitempty"`
+	FinishTime    *timestamppb.Timestamp `protobuf:"bytes,17,opt,name=finish_time,json=finishTime,proto3" json:"finish_time,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Broadcast) Reset() {
+	*x = Broadcast{}
+	mi := &file_siyu_messaging_v1_inbox_proto_msgTypes[15]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Broadcast) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Broadcast) ProtoMessage() {}
+
+func (x *Broadcast) ProtoReflect() protoreflect.Message {
+	mi := &file_siyu_messaging_v1_inbox_proto_msgTypes[15]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Broadcast.ProtoReflect.Descriptor instead.
+func (*Broadcast) Descriptor() ([]byte, []int) {
+	return file_siyu_messaging_v1_inbox_proto_rawDescGZIP(), []int{15}
+}
+
+func (x *Broadcast) GetBroadcastId() string {
+	if x != nil {
+		return x.BroadcastId
+	}
+	return ""
+}
+
+func (x *Broadcast) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+func (x *Broadcast) GetSegmentId() string {
+	if x != nil {
+		return x.SegmentId
+	}
+	return ""
+}
+
+func (x *Broadcast) GetTitle() string {
+	if x != nil {
+		return x.Title
+	}
+	return ""
+}
+
+func (x *Broadcast) GetBody() string {
+	if x != nil {
+		return x.Body
+	}
+	return ""
+}
+
+func (x *Broadcast) GetLink() string {
+	if x != nil {
+		return x.Link
+	}
+	return ""
+}
+
+func (x *Broadcast) GetChannels() []string {
+	if x != nil {
+		return x.Channels
+	}
+	return nil
+}
+
+func (x *Broadcast) GetWechatTemplateId() string {
+	if x != nil {
+		return x.WechatTemplateId
+	}
+	return ""
+}
+
+func (x *Broadcast) GetSendTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.SendTime
+	}
+	return nil
+}
+
+func (x *Broadcast) GetPerSecond() int32 {
+	if x != nil {
+		return x.PerSecond
+	}
+	return 0
+}
+
+func (x *Broadcast) GetStatus() string {
+	if x != nil {
+		return x.Status
+	}
+	return ""
+}
+
+func (x *Broadcast) GetTargeted() int64 {
+	if x != nil {
+		return x.Targeted
+	}
+	return 0
+}
+
+func (x *Broadcast) GetSent() int64 {
+	if x != nil {
+		return x.Sent
+	}
+	return 0
+}
+
+func (x *Broadcast) GetFailed() int64 {
+	if x != nil {
+		return x.Failed
+	}
+	return 0
+}
+
+func (x *Broadcast) GetSuppressed() map[string]int64 {
+	if x != nil {
+		return x.Suppressed
+	}
+	return nil
+}
+
+func (x *Broadcast) GetCreateTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.CreateTime
+	}
+	return nil
+}
+
+func (x *Broadcast) GetFinishTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.FinishTime
+	}
+	return nil
+}
+
+type CreateBroadcastRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	RequestId     string                 `protobuf:"bytes,1,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
+	Broadcast     *Broadcast             `protobuf:"bytes,2,opt,name=broadcast,proto3" json:"broadcast,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CreateBroadcastRequest) Reset() {
+	*x = CreateBroadcastRequest{}
+	mi := &file_siyu_messaging_v1_inbox_proto_msgTypes[16]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CreateBroadcastRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CreateBroadcastRequest) ProtoMessage() {}
+
+func (x *CreateBroadcastRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_siyu_messaging_v1_inbox_proto_msgTypes[16]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CreateBroadcastRequest.ProtoReflect.Descriptor instead.
+func (*CreateBroadcastRequest) Descriptor() ([]byte, []int) {
+	return file_siyu_messaging_v1_inbox_proto_rawDescGZIP(), []int{16}
+}
+
+func (x *CreateBroadcastRequest) GetRequestId() string {
+	if x != nil {
+		return x.RequestId
+	}
+	return ""
+}
+
+func (x *CreateBroadcastRequest) GetBroadcast() *Broadcast {
+	if x != nil {
+		return x.Broadcast
+	}
+	return nil
+}
+
+type CreateBroadcastResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Broadcast     *Broadcast             `protobuf:"bytes,1,opt,name=broadcast,proto3" json:"broadcast,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CreateBroadcastResponse) Reset() {
+	*x = CreateBroadcastResponse{}
+	mi := &file_siyu_messaging_v1_inbox_proto_msgTypes[17]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CreateBroadcastResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CreateBroadcastResponse) ProtoMessage() {}
+
+func (x *CreateBroadcastResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_siyu_messaging_v1_inbox_proto_msgTypes[17]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CreateBroadcastResponse.ProtoReflect.Descriptor instead.
+func (*CreateBroadcastResponse) Descriptor() ([]byte, []int) {
+	return file_siyu_messaging_v1_inbox_proto_rawDescGZIP(), []int{17}
+}
+
+func (x *CreateBroadcastResponse) GetBroadcast() *Broadcast {
+	if x != nil {
+		return x.Broadcast
+	}
+	return nil
+}
+
+type GetBroadcastRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	BroadcastId   string                 `protobuf:"bytes,1,opt,name=broadcast_id,json=broadcastId,proto3" json:"broadcast_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetBroadcastRequest) Reset() {
+	*x = GetBroadcastRequest{}
+	mi := &file_siyu_messaging_v1_inbox_proto_msgTypes[18]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetBroadcastRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetBroadcastRequest) ProtoMessage() {}
+
+func (x *GetBroadcastRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_siyu_messaging_v1_inbox_proto_msgTypes[18]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetBroadcastRequest.ProtoReflect.Descriptor instead.
+func (*GetBroadcastRequest) Descriptor() ([]byte, []int) {
+	return file_siyu_messaging_v1_inbox_proto_rawDescGZIP(), []int{18}
+}
+
+func (x *GetBroadcastRequest) GetBroadcastId() string {
+	if x != nil {
+		return x.BroadcastId
+	}
+	return ""
+}
+
+type GetBroadcastResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Broadcast     *Broadcast             `protobuf:"bytes,1,opt,name=broadcast,proto3" json:"broadcast,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetBroadcastResponse) Reset() {
+	*x = GetBroadcastResponse{}
+	mi := &file_siyu_messaging_v1_inbox_proto_msgTypes[19]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetBroadcastResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetBroadcastResponse) ProtoMessage() {}
+
+func (x *GetBroadcastResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_siyu_messaging_v1_inbox_proto_msgTypes[19]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetBroadcastResponse.ProtoReflect.Descriptor instead.
+func (*GetBroadcastResponse) Descriptor() ([]byte, []int) {
+	return file_siyu_messaging_v1_inbox_proto_rawDescGZIP(), []int{19}
+}
+
+func (x *GetBroadcastResponse) GetBroadcast() *Broadcast {
+	if x != nil {
+		return x.Broadcast
+	}
+	return nil
+}
+
+type ListBroadcastsRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListBroadcastsRequest) Reset() {
+	*x = ListBroadcastsRequest{}
+	mi := &file_siyu_messaging_v1_inbox_proto_msgTypes[20]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListBroadcastsRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListBroadcastsRequest) ProtoMessage() {}
+
+func (x *ListBroadcastsRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_siyu_messaging_v1_inbox_proto_msgTypes[20]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListBroadcastsRequest.ProtoReflect.Descriptor instead.
+func (*ListBroadcastsRequest) Descriptor() ([]byte, []int) {
+	return file_siyu_messaging_v1_inbox_proto_rawDescGZIP(), []int{20}
+}
+
+type ListBroadcastsResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Broadcasts    []*Broadcast           `protobuf:"bytes,1,rep,name=broadcasts,proto3" json:"broadcasts,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListBroadcastsResponse) Reset() {
+	*x = ListBroadcastsResponse{}
+	mi := &file_siyu_messaging_v1_inbox_proto_msgTypes[21]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListBroadcastsResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListBroadcastsResponse) ProtoMessage() {}
+
+func (x *ListBroadcastsResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_siyu_messaging_v1_inbox_proto_msgTypes[21]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListBroadcastsResponse.ProtoReflect.Descriptor instead.
+func (*ListBroadcastsResponse) Descriptor() ([]byte, []int) {
+	return file_siyu_messaging_v1_inbox_proto_rawDescGZIP(), []int{21}
+}
+
+func (x *ListBroadcastsResponse) GetBroadcasts() []*Broadcast {
+	if x != nil {
+		return x.Broadcasts
+	}
+	return nil
+}
+
+type CancelBroadcastRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	BroadcastId   string                 `protobuf:"bytes,1,opt,name=broadcast_id,json=broadcastId,proto3" json:"broadcast_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CancelBroadcastRequest) Reset() {
+	*x = CancelBroadcastRequest{}
+	mi := &file_siyu_messaging_v1_inbox_proto_msgTypes[22]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CancelBroadcastRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CancelBroadcastRequest) ProtoMessage() {}
+
+func (x *CancelBroadcastRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_siyu_messaging_v1_inbox_proto_msgTypes[22]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CancelBroadcastRequest.ProtoReflect.Descriptor instead.
+func (*CancelBroadcastRequest) Descriptor() ([]byte, []int) {
+	return file_siyu_messaging_v1_inbox_proto_rawDescGZIP(), []int{22}
+}
+
+func (x *CancelBroadcastRequest) GetBroadcastId() string {
+	if x != nil {
+		return x.BroadcastId
+	}
+	return ""
+}
+
+type CancelBroadcastResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Broadcast     *Broadcast             `protobuf:"bytes,1,opt,name=broadcast,proto3" json:"broadcast,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CancelBroadcastResponse) Reset() {
+	*x = CancelBroadcastResponse{}
+	mi := &file_siyu_messaging_v1_inbox_proto_msgTypes[23]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CancelBroadcastResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CancelBroadcastResponse) ProtoMessage() {}
+
+func (x *CancelBroadcastResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_siyu_messaging_v1_inbox_proto_msgTypes[23]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CancelBroadcastResponse.ProtoReflect.Descriptor instead.
+func (*CancelBroadcastResponse) Descriptor() ([]byte, []int) {
+	return file_siyu_messaging_v1_inbox_proto_rawDescGZIP(), []int{23}
+}
+
+func (x *CancelBroadcastResponse) GetBroadcast() *Broadcast {
+	if x != nil {
+		return x.Broadcast
+	}
+	return nil
+}
+
 var File_siyu_messaging_v1_inbox_proto protoreflect.FileDescriptor
 
 const file_siyu_messaging_v1_inbox_proto_rawDesc = "" +
@@ -820,12 +1448,70 @@ const file_siyu_messaging_v1_inbox_proto_rawDesc = "" +
 	"\x1cListMemberDeliveriesResponse\x12;\n" +
 	"\n" +
 	"deliveries\x18\x01 \x03(\v2\x1b.siyu.messaging.v1.DeliveryR\n" +
-	"deliveries2\xc8\x03\n" +
+	"deliveries\"^\n" +
+	"\x1eUpdateChannelPreferenceRequest\x12\x18\n" +
+	"\achannel\x18\x01 \x01(\tR\achannel\x12\"\n" +
+	"\funsubscribed\x18\x02 \x01(\bR\funsubscribed\"E\n" +
+	"\x1fUpdateChannelPreferenceResponse\x12\"\n" +
+	"\funsubscribed\x18\x01 \x03(\tR\funsubscribed\"\xa8\x05\n" +
+	"\tBroadcast\x12!\n" +
+	"\fbroadcast_id\x18\x01 \x01(\tR\vbroadcastId\x12\x12\n" +
+	"\x04name\x18\x02 \x01(\tR\x04name\x12\x1d\n" +
+	"\n" +
+	"segment_id\x18\x03 \x01(\tR\tsegmentId\x12\x14\n" +
+	"\x05title\x18\x04 \x01(\tR\x05title\x12\x12\n" +
+	"\x04body\x18\x05 \x01(\tR\x04body\x12\x12\n" +
+	"\x04link\x18\x06 \x01(\tR\x04link\x12\x1a\n" +
+	"\bchannels\x18\a \x03(\tR\bchannels\x12,\n" +
+	"\x12wechat_template_id\x18\b \x01(\tR\x10wechatTemplateId\x127\n" +
+	"\tsend_time\x18\t \x01(\v2\x1a.google.protobuf.TimestampR\bsendTime\x12\x1d\n" +
+	"\n" +
+	"per_second\x18\n" +
+	" \x01(\x05R\tperSecond\x12\x16\n" +
+	"\x06status\x18\v \x01(\tR\x06status\x12\x1a\n" +
+	"\btargeted\x18\f \x01(\x03R\btargeted\x12\x12\n" +
+	"\x04sent\x18\r \x01(\x03R\x04sent\x12\x16\n" +
+	"\x06failed\x18\x0e \x01(\x03R\x06failed\x12L\n" +
+	"\n" +
+	"suppressed\x18\x0f \x03(\v2,.siyu.messaging.v1.Broadcast.SuppressedEntryR\n" +
+	"suppressed\x12;\n" +
+	"\vcreate_time\x18\x10 \x01(\v2\x1a.google.protobuf.TimestampR\n" +
+	"createTime\x12;\n" +
+	"\vfinish_time\x18\x11 \x01(\v2\x1a.google.protobuf.TimestampR\n" +
+	"finishTime\x1a=\n" +
+	"\x0fSuppressedEntry\x12\x10\n" +
+	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
+	"\x05value\x18\x02 \x01(\x03R\x05value:\x028\x01\"s\n" +
+	"\x16CreateBroadcastRequest\x12\x1d\n" +
+	"\n" +
+	"request_id\x18\x01 \x01(\tR\trequestId\x12:\n" +
+	"\tbroadcast\x18\x02 \x01(\v2\x1c.siyu.messaging.v1.BroadcastR\tbroadcast\"U\n" +
+	"\x17CreateBroadcastResponse\x12:\n" +
+	"\tbroadcast\x18\x01 \x01(\v2\x1c.siyu.messaging.v1.BroadcastR\tbroadcast\"8\n" +
+	"\x13GetBroadcastRequest\x12!\n" +
+	"\fbroadcast_id\x18\x01 \x01(\tR\vbroadcastId\"R\n" +
+	"\x14GetBroadcastResponse\x12:\n" +
+	"\tbroadcast\x18\x01 \x01(\v2\x1c.siyu.messaging.v1.BroadcastR\tbroadcast\"\x17\n" +
+	"\x15ListBroadcastsRequest\"V\n" +
+	"\x16ListBroadcastsResponse\x12<\n" +
+	"\n" +
+	"broadcasts\x18\x01 \x03(\v2\x1c.siyu.messaging.v1.BroadcastR\n" +
+	"broadcasts\";\n" +
+	"\x16CancelBroadcastRequest\x12!\n" +
+	"\fbroadcast_id\x18\x01 \x01(\tR\vbroadcastId\"U\n" +
+	"\x17CancelBroadcastResponse\x12:\n" +
+	"\tbroadcast\x18\x01 \x01(\v2\x1c.siyu.messaging.v1.BroadcastR\tbroadcast2\xcb\x04\n" +
 	"\fInboxService\x12e\n" +
 	"\x0eListMyMessages\x12(.siyu.messaging.v1.ListMyMessagesRequest\x1a).siyu.messaging.v1.ListMyMessagesResponse\x12q\n" +
 	"\x12MarkMyMessagesRead\x12,.siyu.messaging.v1.MarkMyMessagesReadRequest\x1a-.siyu.messaging.v1.MarkMyMessagesReadResponse\x12h\n" +
 	"\x0fDeleteMyMessage\x12).siyu.messaging.v1.DeleteMyMessageRequest\x1a*.siyu.messaging.v1.DeleteMyMessageResponse\x12t\n" +
-	"\x13ReportSubscriptions\x12-.siyu.messaging.v1.ReportSubscriptionsRequest\x1a..siyu.messaging.v1.ReportSubscriptionsResponse2\x90\x01\n" +
+	"\x13ReportSubscriptions\x12-.siyu.messaging.v1.ReportSubscriptionsRequest\x1a..siyu.messaging.v1.ReportSubscriptionsResponse\x12\x80\x01\n" +
+	"\x17UpdateChannelPreference\x121.siyu.messaging.v1.UpdateChannelPreferenceRequest\x1a2.siyu.messaging.v1.UpdateChannelPreferenceResponse2\xae\x03\n" +
+	"\x10BroadcastService\x12h\n" +
+	"\x0fCreateBroadcast\x12).siyu.messaging.v1.CreateBroadcastRequest\x1a*.siyu.messaging.v1.CreateBroadcastResponse\x12_\n" +
+	"\fGetBroadcast\x12&.siyu.messaging.v1.GetBroadcastRequest\x1a'.siyu.messaging.v1.GetBroadcastResponse\x12e\n" +
+	"\x0eListBroadcasts\x12(.siyu.messaging.v1.ListBroadcastsRequest\x1a).siyu.messaging.v1.ListBroadcastsResponse\x12h\n" +
+	"\x0fCancelBroadcast\x12).siyu.messaging.v1.CancelBroadcastRequest\x1a*.siyu.messaging.v1.CancelBroadcastResponse2\x90\x01\n" +
 	"\x15MessagingAdminService\x12w\n" +
 	"\x14ListMemberDeliveries\x12..siyu.messaging.v1.ListMemberDeliveriesRequest\x1a/.siyu.messaging.v1.ListMemberDeliveriesResponseB.Z,siyu.dev/proto/siyu/messaging/v1;messagingv1b\x06proto3"
 
@@ -841,47 +1527,78 @@ func file_siyu_messaging_v1_inbox_proto_rawDescGZIP() []byte {
 	return file_siyu_messaging_v1_inbox_proto_rawDescData
 }
 
-var file_siyu_messaging_v1_inbox_proto_msgTypes = make([]protoimpl.MessageInfo, 14)
+var file_siyu_messaging_v1_inbox_proto_msgTypes = make([]protoimpl.MessageInfo, 26)
 var file_siyu_messaging_v1_inbox_proto_goTypes = []any{
-	(*InboxMessage)(nil),                 // 0: siyu.messaging.v1.InboxMessage
-	(*ListMyMessagesRequest)(nil),        // 1: siyu.messaging.v1.ListMyMessagesRequest
-	(*ListMyMessagesResponse)(nil),       // 2: siyu.messaging.v1.ListMyMessagesResponse
-	(*MarkMyMessagesReadRequest)(nil),    // 3: siyu.messaging.v1.MarkMyMessagesReadRequest
-	(*MarkMyMessagesReadResponse)(nil),   // 4: siyu.messaging.v1.MarkMyMessagesReadResponse
-	(*DeleteMyMessageRequest)(nil),       // 5: siyu.messaging.v1.DeleteMyMessageRequest
-	(*DeleteMyMessageResponse)(nil),      // 6: siyu.messaging.v1.DeleteMyMessageResponse
-	(*ReportSubscriptionsRequest)(nil),   // 7: siyu.messaging.v1.ReportSubscriptionsRequest
-	(*ReportSubscriptionsResponse)(nil),  // 8: siyu.messaging.v1.ReportSubscriptionsResponse
-	(*DeliveryStep)(nil),                 // 9: siyu.messaging.v1.DeliveryStep
-	(*Delivery)(nil),                     // 10: siyu.messaging.v1.Delivery
-	(*ListMemberDeliveriesRequest)(nil),  // 11: siyu.messaging.v1.ListMemberDeliveriesRequest
-	(*ListMemberDeliveriesResponse)(nil), // 12: siyu.messaging.v1.ListMemberDeliveriesResponse
-	nil,                                  // 13: siyu.messaging.v1.ReportSubscriptionsResponse.QuotaEntry
-	(*timestamppb.Timestamp)(nil),        // 14: google.protobuf.Timestamp
+	(*InboxMessage)(nil),                    // 0: siyu.messaging.v1.InboxMessage
+	(*ListMyMessagesRequest)(nil),           // 1: siyu.messaging.v1.ListMyMessagesRequest
+	(*ListMyMessagesResponse)(nil),          // 2: siyu.messaging.v1.ListMyMessagesResponse
+	(*MarkMyMessagesReadRequest)(nil),       // 3: siyu.messaging.v1.MarkMyMessagesReadRequest
+	(*MarkMyMessagesReadResponse)(nil),      // 4: siyu.messaging.v1.MarkMyMessagesReadResponse
+	(*DeleteMyMessageRequest)(nil),          // 5: siyu.messaging.v1.DeleteMyMessageRequest
+	(*DeleteMyMessageResponse)(nil),         // 6: siyu.messaging.v1.DeleteMyMessageResponse
+	(*ReportSubscriptionsRequest)(nil),      // 7: siyu.messaging.v1.ReportSubscriptionsRequest
+	(*ReportSubscriptionsResponse)(nil),     // 8: siyu.messaging.v1.ReportSubscriptionsResponse
+	(*DeliveryStep)(nil),                    // 9: siyu.messaging.v1.DeliveryStep
+	(*Delivery)(nil),                        // 10: siyu.messaging.v1.Delivery
+	(*ListMemberDeliveriesRequest)(nil),     // 11: siyu.messaging.v1.ListMemberDeliveriesRequest
+	(*ListMemberDeliveriesResponse)(nil),    // 12: siyu.messaging.v1.ListMemberDeliveriesResponse
+	(*UpdateChannelPreferenceRequest)(nil),  // 13: siyu.messaging.v1.UpdateChannelPreferenceRequest
+	(*UpdateChannelPreferenceResponse)(nil), // 14: siyu.messaging.v1.UpdateChannelPreferenceResponse
+	(*Broadcast)(nil),                       // 15: siyu.messaging.v1.Broadcast
+	(*CreateBroadcastRequest)(nil),          // 16: siyu.messaging.v1.CreateBroadcastRequest
+	(*CreateBroadcastResponse)(nil),         // 17: siyu.messaging.v1.CreateBroadcastResponse
+	(*GetBroadcastRequest)(nil),             // 18: siyu.messaging.v1.GetBroadcastRequest
+	(*GetBroadcastResponse)(nil),            // 19: siyu.messaging.v1.GetBroadcastResponse
+	(*ListBroadcastsRequest)(nil),           // 20: siyu.messaging.v1.ListBroadcastsRequest
+	(*ListBroadcastsResponse)(nil),          // 21: siyu.messaging.v1.ListBroadcastsResponse
+	(*CancelBroadcastRequest)(nil),          // 22: siyu.messaging.v1.CancelBroadcastRequest
+	(*CancelBroadcastResponse)(nil),         // 23: siyu.messaging.v1.CancelBroadcastResponse
+	nil,                                     // 24: siyu.messaging.v1.ReportSubscriptionsResponse.QuotaEntry
+	nil,                                     // 25: siyu.messaging.v1.Broadcast.SuppressedEntry
+	(*timestamppb.Timestamp)(nil),           // 26: google.protobuf.Timestamp
 }
 var file_siyu_messaging_v1_inbox_proto_depIdxs = []int32{
-	14, // 0: siyu.messaging.v1.InboxMessage.create_time:type_name -> google.protobuf.Timestamp
+	26, // 0: siyu.messaging.v1.InboxMessage.create_time:type_name -> google.protobuf.Timestamp
 	0,  // 1: siyu.messaging.v1.ListMyMessagesResponse.messages:type_name -> siyu.messaging.v1.InboxMessage
-	13, // 2: siyu.messaging.v1.ReportSubscriptionsResponse.quota:type_name -> siyu.messaging.v1.ReportSubscriptionsResponse.QuotaEntry
-	14, // 3: siyu.messaging.v1.DeliveryStep.time:type_name -> google.protobuf.Timestamp
+	24, // 2: siyu.messaging.v1.ReportSubscriptionsResponse.quota:type_name -> siyu.messaging.v1.ReportSubscriptionsResponse.QuotaEntry
+	26, // 3: siyu.messaging.v1.DeliveryStep.time:type_name -> google.protobuf.Timestamp
 	9,  // 4: siyu.messaging.v1.Delivery.log:type_name -> siyu.messaging.v1.DeliveryStep
-	14, // 5: siyu.messaging.v1.Delivery.create_time:type_name -> google.protobuf.Timestamp
+	26, // 5: siyu.messaging.v1.Delivery.create_time:type_name -> google.protobuf.Timestamp
 	10, // 6: siyu.messaging.v1.ListMemberDeliveriesResponse.deliveries:type_name -> siyu.messaging.v1.Delivery
-	1,  // 7: siyu.messaging.v1.InboxService.ListMyMessages:input_type -> siyu.messaging.v1.ListMyMessagesRequest
-	3,  // 8: siyu.messaging.v1.InboxService.MarkMyMessagesRead:input_type -> siyu.messaging.v1.MarkMyMessagesReadRequest
-	5,  // 9: siyu.messaging.v1.InboxService.DeleteMyMessage:input_type -> siyu.messaging.v1.DeleteMyMessageRequest
-	7,  // 10: siyu.messaging.v1.InboxService.ReportSubscriptions:input_type -> siyu.messaging.v1.ReportSubscriptionsRequest
-	11, // 11: siyu.messaging.v1.MessagingAdminService.ListMemberDeliveries:input_type -> siyu.messaging.v1.ListMemberDeliveriesRequest
-	2,  // 12: siyu.messaging.v1.InboxService.ListMyMessages:output_type -> siyu.messaging.v1.ListMyMessagesResponse
-	4,  // 13: siyu.messaging.v1.InboxService.MarkMyMessagesRead:output_type -> siyu.messaging.v1.MarkMyMessagesReadResponse
-	6,  // 14: siyu.messaging.v1.InboxService.DeleteMyMessage:output_type -> siyu.messaging.v1.DeleteMyMessageResponse
-	8,  // 15: siyu.messaging.v1.InboxService.ReportSubscriptions:output_type -> siyu.messaging.v1.ReportSubscriptionsResponse
-	12, // 16: siyu.messaging.v1.MessagingAdminService.ListMemberDeliveries:output_type -> siyu.messaging.v1.ListMemberDeliveriesResponse
-	12, // [12:17] is the sub-list for method output_type
-	7,  // [7:12] is the sub-list for method input_type
-	7,  // [7:7] is the sub-list for extension type_name
-	7,  // [7:7] is the sub-list for extension extendee
-	0,  // [0:7] is the sub-list for field type_name
+	26, // 7: siyu.messaging.v1.Broadcast.send_time:type_name -> google.protobuf.Timestamp
+	25, // 8: siyu.messaging.v1.Broadcast.suppressed:type_name -> siyu.messaging.v1.Broadcast.SuppressedEntry
+	26, // 9: siyu.messaging.v1.Broadcast.create_time:type_name -> google.protobuf.Timestamp
+	26, // 10: siyu.messaging.v1.Broadcast.finish_time:type_name -> google.protobuf.Timestamp
+	15, // 11: siyu.messaging.v1.CreateBroadcastRequest.broadcast:type_name -> siyu.messaging.v1.Broadcast
+	15, // 12: siyu.messaging.v1.CreateBroadcastResponse.broadcast:type_name -> siyu.messaging.v1.Broadcast
+	15, // 13: siyu.messaging.v1.GetBroadcastResponse.broadcast:type_name -> siyu.messaging.v1.Broadcast
+	15, // 14: siyu.messaging.v1.ListBroadcastsResponse.broadcasts:type_name -> siyu.messaging.v1.Broadcast
+	15, // 15: siyu.messaging.v1.CancelBroadcastResponse.broadcast:type_name -> siyu.messaging.v1.Broadcast
+	1,  // 16: siyu.messaging.v1.InboxService.ListMyMessages:input_type -> siyu.messaging.v1.ListMyMessagesRequest
+	3,  // 17: siyu.messaging.v1.InboxService.MarkMyMessagesRead:input_type -> siyu.messaging.v1.MarkMyMessagesReadRequest
+	5,  // 18: siyu.messaging.v1.InboxService.DeleteMyMessage:input_type -> siyu.messaging.v1.DeleteMyMessageRequest
+	7,  // 19: siyu.messaging.v1.InboxService.ReportSubscriptions:input_type -> siyu.messaging.v1.ReportSubscriptionsRequest
+	13, // 20: siyu.messaging.v1.InboxService.UpdateChannelPreference:input_type -> siyu.messaging.v1.UpdateChannelPreferenceRequest
+	16, // 21: siyu.messaging.v1.BroadcastService.CreateBroadcast:input_type -> siyu.messaging.v1.CreateBroadcastRequest
+	18, // 22: siyu.messaging.v1.BroadcastService.GetBroadcast:input_type -> siyu.messaging.v1.GetBroadcastRequest
+	20, // 23: siyu.messaging.v1.BroadcastService.ListBroadcasts:input_type -> siyu.messaging.v1.ListBroadcastsRequest
+	22, // 24: siyu.messaging.v1.BroadcastService.CancelBroadcast:input_type -> siyu.messaging.v1.CancelBroadcastRequest
+	11, // 25: siyu.messaging.v1.MessagingAdminService.ListMemberDeliveries:input_type -> siyu.messaging.v1.ListMemberDeliveriesRequest
+	2,  // 26: siyu.messaging.v1.InboxService.ListMyMessages:output_type -> siyu.messaging.v1.ListMyMessagesResponse
+	4,  // 27: siyu.messaging.v1.InboxService.MarkMyMessagesRead:output_type -> siyu.messaging.v1.MarkMyMessagesReadResponse
+	6,  // 28: siyu.messaging.v1.InboxService.DeleteMyMessage:output_type -> siyu.messaging.v1.DeleteMyMessageResponse
+	8,  // 29: siyu.messaging.v1.InboxService.ReportSubscriptions:output_type -> siyu.messaging.v1.ReportSubscriptionsResponse
+	14, // 30: siyu.messaging.v1.InboxService.UpdateChannelPreference:output_type -> siyu.messaging.v1.UpdateChannelPreferenceResponse
+	17, // 31: siyu.messaging.v1.BroadcastService.CreateBroadcast:output_type -> siyu.messaging.v1.CreateBroadcastResponse
+	19, // 32: siyu.messaging.v1.BroadcastService.GetBroadcast:output_type -> siyu.messaging.v1.GetBroadcastResponse
+	21, // 33: siyu.messaging.v1.BroadcastService.ListBroadcasts:output_type -> siyu.messaging.v1.ListBroadcastsResponse
+	23, // 34: siyu.messaging.v1.BroadcastService.CancelBroadcast:output_type -> siyu.messaging.v1.CancelBroadcastResponse
+	12, // 35: siyu.messaging.v1.MessagingAdminService.ListMemberDeliveries:output_type -> siyu.messaging.v1.ListMemberDeliveriesResponse
+	26, // [26:36] is the sub-list for method output_type
+	16, // [16:26] is the sub-list for method input_type
+	16, // [16:16] is the sub-list for extension type_name
+	16, // [16:16] is the sub-list for extension extendee
+	0,  // [0:16] is the sub-list for field type_name
 }
 
 func init() { file_siyu_messaging_v1_inbox_proto_init() }
@@ -895,9 +1612,9 @@ func file_siyu_messaging_v1_inbox_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_siyu_messaging_v1_inbox_proto_rawDesc), len(file_siyu_messaging_v1_inbox_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   14,
+			NumMessages:   26,
 			NumExtensions: 0,
-			NumServices:   2,
+			NumServices:   3,
 		},
 		GoTypes:           file_siyu_messaging_v1_inbox_proto_goTypes,
 		DependencyIndexes: file_siyu_messaging_v1_inbox_proto_depIdxs,

@@ -163,6 +163,165 @@ func local_request_InboxService_ReportSubscriptions_0(ctx context.Context, marsh
 	return msg, metadata, err
 }
 
+func request_InboxService_UpdateChannelPreference_0(ctx context.Context, marshaler runtime.Marshaler, client InboxServiceClient, req *http.Request, pathParams map[string]string) (proto.Message, runtime.ServerMetadata, error) {
+	var (
+		protoReq UpdateChannelPreferenceRequest
+		metadata runtime.ServerMetadata
+	)
+	if err := marshaler.NewDecoder(req.Body).Decode(&protoReq); err != nil && !errors.Is(err, io.EOF) {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "%v", err)
+	}
+	if req.Body != nil {
+		_, _ = io.Copy(io.Discard, req.Body)
+	}
+	msg, err := client.UpdateChannelPreference(ctx, &protoReq, grpc.Header(&metadata.HeaderMD), grpc.Trailer(&metadata.TrailerMD))
+	return msg, metadata, err
+}
+
+func local_request_InboxService_UpdateChannelPreference_0(ctx context.Context, marshaler runtime.Marshaler, server InboxServiceServer, req *http.Request, pathParams map[string]string) (proto.Message, runtime.ServerMetadata, error) {
+	var (
+		protoReq UpdateChannelPreferenceRequest
+		metadata runtime.ServerMetadata
+	)
+	if err := marshaler.NewDecoder(req.Body).Decode(&protoReq); err != nil && !errors.Is(err, io.EOF) {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "%v", err)
+	}
+	msg, err := server.UpdateChannelPreference(ctx, &protoReq)
+	return msg, metadata, err
+}
+
+func request_BroadcastService_CreateBroadcast_0(ctx context.Context, marshaler runtime.Marshaler, client BroadcastServiceClient, req *http.Request, pathParams map[string]string) (proto.Message, runtime.ServerMetadata, error) {
+	var (
+		protoReq CreateBroadcastRequest
+		metadata runtime.ServerMetadata
+	)
+	if err := marshaler.NewDecoder(req.Body).Decode(&protoReq); err != nil && !errors.Is(err, io.EOF) {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "%v", err)
+	}
+	if req.Body != nil {
+		_, _ = io.Copy(io.Discard, req.Body)
+	}
+	msg, err := client.CreateBroadcast(ctx, &protoReq, grpc.Header(&metadata.HeaderMD), grpc.Trailer(&metadata.TrailerMD))
+	return msg, metadata, err
+}
+
+func local_request_BroadcastService_CreateBroadcast_0(ctx context.Context, marshaler runtime.Marshaler, server BroadcastServiceServer, req *http.Request, pathParams map[string]string) (proto.Message, runtime.ServerMetadata, error) {
+	var (
+		protoReq CreateBroadcastRequest
+		metadata runtime.ServerMetadata
+	)
+	if err := marshaler.NewDecoder(req.Body).Decode(&protoReq); err != nil && !errors.Is(err, io.EOF) {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "%v", err)
+	}
+	msg, err := server.CreateBroadcast(ctx, &protoReq)
+	return msg, metadata, err
+}
+
+func request_BroadcastService_GetBroadcast_0(ctx context.Context, marshaler runtime.Marshaler, client BroadcastServiceClient, req *http.Request, pathParams map[string]string) (proto.Message, runtime.ServerMetadata, error) {
+	var (
+		protoReq GetBroadcastRequest
+		metadata runtime.ServerMetadata
+		err      error
+	)
+	if req.Body != nil {
+		_, _ = io.Copy(io.Discard, req.Body)
+	}
+	val, ok := pathParams["broadcast_id"]
+	if !ok {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "missing parameter %s", "broadcast_id")
+	}
+	protoReq.BroadcastId, err = runtime.String(val)
+	if err != nil {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "type mismatch, parameter: %s, error: %v", "broadcast_id", err)
+	}
+	msg, err := client.GetBroadcast(ctx, &protoReq, grpc.Header(&metadata.HeaderMD), grpc.Trailer(&metadata.TrailerMD))
+	return msg, metadata, err
+}
+
+func local_request_BroadcastService_GetBroadcast_0(ctx context.Context, marshaler runtime.Marshaler, server BroadcastServiceServer, req *http.Request, pathParams map[string]string) (proto.Message, runtime.ServerMetadata, error) {
+	var (
+		protoReq GetBroadcastRequest
+		metadata runtime.ServerMetadata
+		err      error
+	)
+	val, ok := pathParams["broadcast_id"]
+	if !ok {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "missing parameter %s", "broadcast_id")
+	}
+	protoReq.BroadcastId, err = runtime.String(val)
+	if err != nil {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "type mismatch, parameter: %s, error: %v", "broadcast_id", err)
+	}
+	msg, err := server.GetBroadcast(ctx, &protoReq)
+	return msg, metadata, err
+}
+
+func request_BroadcastService_ListBroadcasts_0(ctx context.Context, marshaler runtime.Marshaler, client BroadcastServiceClient, req *http.Request, pathParams map[string]string) (proto.Message, runtime.ServerMetadata, error) {
+	var (
+		protoReq ListBroadcastsRequest
+		metadata runtime.ServerMetadata
+	)
+	if req.Body != nil {
+		_, _ = io.Copy(io.Discard, req.Body)
+	}
+	msg, err := client.ListBroadcasts(ctx, &protoReq, grpc.Header(&metadata.HeaderMD), grpc.Trailer(&metadata.TrailerMD))
+	return msg, metadata, err
+}
+
+func local_request_BroadcastService_ListBroadcasts_0(ctx context.Context, marshaler runtime.Marshaler, server BroadcastServiceServer, req *http.Request, pathParams map[string]string) (proto.Message, runtime.ServerMetadata, error) {
+	var (
+		protoReq ListBroadcastsRequest
+		metadata runtime.ServerMetadata
+	)
+	msg, err := server.ListBroadcasts(ctx, &protoReq)
+	return msg, metadata, err
+}
+
+func request_BroadcastService_CancelBroadcast_0(ctx context.Context, marshaler runtime.Marshaler, client BroadcastServiceClient, req *http.Request, pathParams map[string]string) (proto.Message, runtime.ServerMetadata, error) {
+	var (
+		protoReq CancelBroadcastRequest
+		metadata runtime.ServerMetadata
+		err      error
+	)
+	if err := marshaler.NewDecoder(req.Body).Decode(&protoReq); err != nil && !errors.Is(err, io.EOF) {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "%v", err)
+	}
+	if req.Body != nil {
+		_, _ = io.Copy(io.Discard, req.Body)
+	}
+	val, ok := pathParams["broadcast_id"]
+	if !ok {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "missing parameter %s", "broadcast_id")
+	}
+	protoReq.BroadcastId, err = runtime.String(val)
+	if err != nil {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "type mismatch, parameter: %s, error: %v", "broadcast_id", err)
+	}
+	msg, err := client.CancelBroadcast(ctx, &protoReq, grpc.Header(&metadata.HeaderMD), grpc.Trailer(&metadata.TrailerMD))
+	return msg, metadata, err
+}
+
+func local_request_BroadcastService_CancelBroadcast_0(ctx context.Context, marshaler runtime.Marshaler, server BroadcastServiceServer, req *http.Request, pathParams map[string]string) (proto.Message, runtime.ServerMetadata, error) {
+	var (
+		protoReq CancelBroadcastRequest
+		metadata runtime.ServerMetadata
+		err      error
+	)
+	if err := marshaler.NewDecoder(req.Body).Decode(&protoReq); err != nil && !errors.Is(err, io.EOF) {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "%v", err)
+	}
+	val, ok := pathParams["broadcast_id"]
+	if !ok {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "missing parameter %s", "broadcast_id")
+	}
+	protoReq.BroadcastId, err = runtime.String(val)
+	if err != nil {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "type mismatch, parameter: %s, error: %v", "broadcast_id", err)
+	}
+	msg, err := server.CancelBroadcast(ctx, &protoReq)
+	return msg, metadata, err
+}
+
 func request_MessagingAdminService_ListMemberDeliveries_0(ctx context.Context, marshaler runtime.Marshaler, client MessagingAdminServiceClient, req *http.Request, pathParams map[string]string) (proto.Message, runtime.ServerMetadata, error) {
 	var (
 		protoReq ListMemberDeliveriesRequest
@@ -287,6 +446,116 @@ func RegisterInboxServiceHandlerServer(ctx context.Context, mux *runtime.ServeMu
 			return
 		}
 		forward_InboxService_ReportSubscriptions_0(annotatedContext, mux, outboundMarshaler, w, req, resp, mux.GetForwardResponseOptions()...)
+	})
+	mux.Handle(http.MethodPost, pattern_InboxService_UpdateChannelPreference_0, func(w http.ResponseWriter, req *http.Request, pathParams map[string]string) {
+		ctx, cancel := context.WithCancel(req.Context())
+		defer cancel()
+		var stream runtime.ServerTransportStream
+		ctx = grpc.NewContextWithServerTransportStream(ctx, &stream)
+		inboundMarshaler, outboundMarshaler := runtime.MarshalerForRequest(mux, req)
+		annotatedContext, err := runtime.AnnotateIncomingContext(ctx, mux, req, "/siyu.messaging.v1.InboxService/UpdateChannelPreference", runtime.WithHTTPPathPattern("/v1/inbox/preferences"))
+		if err != nil {
+			runtime.HTTPError(ctx, mux, outboundMarshaler, w, req, err)
+			return
+		}
+		resp, md, err := local_request_InboxService_UpdateChannelPreference_0(annotatedContext, inboundMarshaler, server, req, pathParams)
+		md.HeaderMD, md.TrailerMD = metadata.Join(md.HeaderMD, stream.Header()), metadata.Join(md.TrailerMD, stream.Trailer())
+		annotatedContext = runtime.NewServerMetadataContext(annotatedContext, md)
+		if err != nil {
+			runtime.HTTPError(annotatedContext, mux, outboundMarshaler, w, req, err)
+			return
+		}
+		forward_InboxService_UpdateChannelPreference_0(annotatedContext, mux, outboundMarshaler, w, req, resp, mux.GetForwardResponseOptions()...)
+	})
+
+	return nil
+}
+
+// RegisterBroadcastServiceHandlerServer registers the http handlers for service BroadcastService to "mux".
+// UnaryRPC     :call BroadcastServiceServer directly.
+// StreamingRPC :currently unsupported pending https://github.com/grpc/grpc-go/issues/906.
+// Note that using this registration option will cause many gRPC library features to stop working. Consider using RegisterBroadcastServiceHandlerFromEndpoint instead.
+// GRPC interceptors will not work for this type of registration. To use interceptors, you must use the "runtime.WithMiddlewares" option in the "runtime.NewServeMux" call.
+func RegisterBroadcastServiceHandlerServer(ctx context.Context, mux *runtime.ServeMux, server BroadcastServiceServer) error {
+	mux.Handle(http.MethodPost, pattern_BroadcastService_CreateBroadcast_0, func(w http.ResponseWriter, req *http.Request, pathParams map[string]string) {
+		ctx, cancel := context.WithCancel(req.Context())
+		defer cancel()
+		var stream runtime.ServerTransportStream
+		ctx = grpc.NewContextWithServerTransportStream(ctx, &stream)
+		inboundMarshaler, outboundMarshaler := runtime.MarshalerForRequest(mux, req)
+		annotatedContext, err := runtime.AnnotateIncomingContext(ctx, mux, req, "/siyu.messaging.v1.BroadcastService/CreateBroadcast", runtime.WithHTTPPathPattern("/v1/admin/broadcasts"))
+		if err != nil {
+			runtime.HTTPError(ctx, mux, outboundMarshaler, w, req, err)
+			return
+		}
+		resp, md, err := local_request_BroadcastService_CreateBroadcast_0(annotatedContext, inboundMarshaler, server, req, pathParams)
+		md.HeaderMD, md.TrailerMD = metadata.Join(md.HeaderMD, stream.Header()), metadata.Join(md.TrailerMD, stream.Trailer())
+		annotatedContext = runtime.NewServerMetadataContext(annotatedContext, md)
+		if err != nil {
+			runtime.HTTPError(annotatedContext, mux, outboundMarshaler, w, req, err)
+			return
+		}
+		forward_BroadcastService_CreateBroadcast_0(annotatedContext, mux, outboundMarshaler, w, req, response_BroadcastService_CreateBroadcast_0{resp.(*CreateBroadcastResponse)}, mux.GetForwardResponseOptions()...)
+	})
+	mux.Handle(http.MethodGet, pattern_BroadcastService_GetBroadcast_0, func(w http.ResponseWriter, req *http.Request, pathParams map[string]string) {
+		ctx, cancel := context.WithCancel(req.Context())
+		defer cancel()
+		var stream runtime.ServerTransportStream
+		ctx = grpc.NewContextWithServerTransportStream(ctx, &stream)
+		inboundMarshaler, outboundMarshaler := runtime.MarshalerForRequest(mux, req)
+		annotatedContext, err := runtime.AnnotateIncomingContext(ctx, mux, req, "/siyu.messaging.v1.BroadcastService/GetBroadcast", runtime.WithHTTPPathPattern("/v1/admin/broadcasts/{broadcast_id}"))
+		if err != nil {
+			runtime.HTTPError(ctx, mux, outboundMarshaler, w, req, err)
+			return
+		}
+		resp, md, err := local_request_BroadcastService_GetBroadcast_0(annotatedContext, inboundMarshaler, server, req, pathParams)
+		md.HeaderMD, md.TrailerMD = metadata.Join(md.HeaderMD, stream.Header()), metadata.Join(md.TrailerMD, stream.Trailer())
+		annotatedContext = runtime.NewServerMetadataContext(annotatedContext, md)
+		if err != nil {
+			runtime.HTTPError(annotatedContext, mux, outboundMarshaler, w, req, err)
+			return
+		}
+		forward_BroadcastService_GetBroadcast_0(annotatedContext, mux, outboundMarshaler, w, req, response_BroadcastService_GetBroadcast_0{resp.(*GetBroadcastResponse)}, mux.GetForwardResponseOptions()...)
+	})
+	mux.Handle(http.MethodGet, pattern_BroadcastService_ListBroadcasts_0, func(w http.ResponseWriter, req *http.Request, pathParams map[string]string) {
+		ctx, cancel := context.WithCancel(req.Context())
+		defer cancel()
+		var stream runtime.ServerTransportStream
+		ctx = grpc.NewContextWithServerTransportStream(ctx, &stream)
+		inboundMarshaler, outboundMarshaler := runtime.MarshalerForRequest(mux, req)
+		annotatedContext, err := runtime.AnnotateIncomingContext(ctx, mux, req, "/siyu.messaging.v1.BroadcastService/ListBroadcasts", runtime.WithHTTPPathPattern("/v1/admin/broadcasts"))
+		if err != nil {
+			runtime.HTTPError(ctx, mux, outboundMarshaler, w, req, err)
+			return
+		}
+		resp, md, err := local_request_BroadcastService_ListBroadcasts_0(annotatedContext, inboundMarshaler, server, req, pathParams)
+		md.HeaderMD, md.TrailerMD = metadata.Join(md.HeaderMD, stream.Header()), metadata.Join(md.TrailerMD, stream.Trailer())
+		annotatedContext = runtime.NewServerMetadataContext(annotatedContext, md)
+		if err != nil {
+			runtime.HTTPError(annotatedContext, mux, outboundMarshaler, w, req, err)
+			return
+		}
+		forward_BroadcastService_ListBroadcasts_0(annotatedContext, mux, outboundMarshaler, w, req, resp, mux.GetForwardResponseOptions()...)
+	})
+	mux.Handle(http.MethodPost, pattern_BroadcastService_CancelBroadcast_0, func(w http.ResponseWriter, req *http.Request, pathParams map[string]string) {
+		ctx, cancel := context.WithCancel(req.Context())
+		defer cancel()
+		var stream runtime.ServerTransportStream
+		ctx = grpc.NewContextWithServerTransportStream(ctx, &stream)
+		inboundMarshaler, outboundMarshaler := runtime.MarshalerForRequest(mux, req)
+		annotatedContext, err := runtime.AnnotateIncomingContext(ctx, mux, req, "/siyu.messaging.v1.BroadcastService/CancelBroadcast", runtime.WithHTTPPathPattern("/v1/admin/broadcasts/{broadcast_id}:cancel"))
+		if err != nil {
+			runtime.HTTPError(ctx, mux, outboundMarshaler, w, req, err)
+			return
+		}
+		resp, md, err := local_request_BroadcastService_CancelBroadcast_0(annotatedContext, inboundMarshaler, server, req, pathParams)
+		md.HeaderMD, md.TrailerMD = metadata.Join(md.HeaderMD, stream.Header()), metadata.Join(md.TrailerMD, stream.Trailer())
+		annotatedContext = runtime.NewServerMetadataContext(annotatedContext, md)
+		if err != nil {
+			runtime.HTTPError(annotatedContext, mux, outboundMarshaler, w, req, err)
+			return
+		}
+		forward_BroadcastService_CancelBroadcast_0(annotatedContext, mux, outboundMarshaler, w, req, response_BroadcastService_CancelBroadcast_0{resp.(*CancelBroadcastResponse)}, mux.GetForwardResponseOptions()...)
 	})
 
 	return nil
@@ -426,21 +695,188 @@ func RegisterInboxServiceHandlerClient(ctx context.Context, mux *runtime.ServeMu
 		}
 		forward_InboxService_ReportSubscriptions_0(annotatedContext, mux, outboundMarshaler, w, req, resp, mux.GetForwardResponseOptions()...)
 	})
+	mux.Handle(http.MethodPost, pattern_InboxService_UpdateChannelPreference_0, func(w http.ResponseWriter, req *http.Request, pathParams map[string]string) {
+		ctx, cancel := context.WithCancel(req.Context())
+		defer cancel()
+		inboundMarshaler, outboundMarshaler := runtime.MarshalerForRequest(mux, req)
+		annotatedContext, err := runtime.AnnotateContext(ctx, mux, req, "/siyu.messaging.v1.InboxService/UpdateChannelPreference", runtime.WithHTTPPathPattern("/v1/inbox/preferences"))
+		if err != nil {
+			runtime.HTTPError(ctx, mux, outboundMarshaler, w, req, err)
+			return
+		}
+		resp, md, err := request_InboxService_UpdateChannelPreference_0(annotatedContext, inboundMarshaler, client, req, pathParams)
+		annotatedContext = runtime.NewServerMetadataContext(annotatedContext, md)
+		if err != nil {
+			runtime.HTTPError(annotatedContext, mux, outboundMarshaler, w, req, err)
+			return
+		}
+		forward_InboxService_UpdateChannelPreference_0(annotatedContext, mux, outboundMarshaler, w, req, resp, mux.GetForwardResponseOptions()...)
+	})
 	return nil
 }
 
 var (
-	pattern_InboxService_ListMyMessages_0      = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 2, 2}, []string{"v1", "inbox", "messages"}, ""))
-	pattern_InboxService_MarkMyMessagesRead_0  = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 2, 2}, []string{"v1", "inbox", "messages"}, "read"))
-	pattern_InboxService_DeleteMyMessage_0     = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 2, 2, 1, 0, 4, 1, 5, 3}, []string{"v1", "inbox", "messages", "message_id"}, ""))
-	pattern_InboxService_ReportSubscriptions_0 = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 2, 2}, []string{"v1", "inbox", "subscriptions"}, ""))
+	pattern_InboxService_ListMyMessages_0          = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 2, 2}, []string{"v1", "inbox", "messages"}, ""))
+	pattern_InboxService_MarkMyMessagesRead_0      = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 2, 2}, []string{"v1", "inbox", "messages"}, "read"))
+	pattern_InboxService_DeleteMyMessage_0         = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 2, 2, 1, 0, 4, 1, 5, 3}, []string{"v1", "inbox", "messages", "message_id"}, ""))
+	pattern_InboxService_ReportSubscriptions_0     = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 2, 2}, []string{"v1", "inbox", "subscriptions"}, ""))
+	pattern_InboxService_UpdateChannelPreference_0 = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 2, 2}, []string{"v1", "inbox", "preferences"}, ""))
 )
 
 var (
-	forward_InboxService_ListMyMessages_0      = runtime.ForwardResponseMessage
-	forward_InboxService_MarkMyMessagesRead_0  = runtime.ForwardResponseMessage
-	forward_InboxService_DeleteMyMessage_0     = runtime.ForwardResponseMessage
-	forward_InboxService_ReportSubscriptions_0 = runtime.ForwardResponseMessage
+	forward_InboxService_ListMyMessages_0          = runtime.ForwardResponseMessage
+	forward_InboxService_MarkMyMessagesRead_0      = runtime.ForwardResponseMessage
+	forward_InboxService_DeleteMyMessage_0         = runtime.ForwardResponseMessage
+	forward_InboxService_ReportSubscriptions_0     = runtime.ForwardResponseMessage
+	forward_InboxService_UpdateChannelPreference_0 = runtime.ForwardResponseMessage
+)
+
+// RegisterBroadcastServiceHandlerFromEndpoint is same as RegisterBroadcastServiceHandler but
+// automatically dials to "endpoint" and closes the connection when "ctx" gets done.
+func RegisterBroadcastServiceHandlerFromEndpoint(ctx context.Context, mux *runtime.ServeMux, endpoint string, opts []grpc.DialOption) (err error) {
+	conn, err := grpc.NewClient(endpoint, opts...)
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if err != nil {
+			if cerr := conn.Close(); cerr != nil {
+				grpclog.Errorf("Failed to close conn to %s: %v", endpoint, cerr)
+			}
+			return
+		}
+		go func() {
+			<-ctx.Done()
+			if cerr := conn.Close(); cerr != nil {
+				grpclog.Errorf("Failed to close conn to %s: %v", endpoint, cerr)
+			}
+		}()
+	}()
+	return RegisterBroadcastServiceHandler(ctx, mux, conn)
+}
+
+// RegisterBroadcastServiceHandler registers the http handlers for service BroadcastService to "mux".
+// The handlers forward requests to the grpc endpoint over "conn".
+func RegisterBroadcastServiceHandler(ctx context.Context, mux *runtime.ServeMux, conn *grpc.ClientConn) error {
+	return RegisterBroadcastServiceHandlerClient(ctx, mux, NewBroadcastServiceClient(conn))
+}
+
+// RegisterBroadcastServiceHandlerClient registers the http handlers for service BroadcastService
+// to "mux". The handlers forward requests to the grpc endpoint over the given implementation of "BroadcastServiceClient".
+// Note: the gRPC framework executes interceptors within the gRPC handler. If the passed in "BroadcastServiceClient"
+// doesn't go through the normal gRPC flow (creating a gRPC client etc.) then it will be up to the passed in
+// "BroadcastServiceClient" to call the correct interceptors. This client ignores the HTTP middlewares.
+func RegisterBroadcastServiceHandlerClient(ctx context.Context, mux *runtime.ServeMux, client BroadcastServiceClient) error {
+	mux.Handle(http.MethodPost, pattern_BroadcastService_CreateBroadcast_0, func(w http.ResponseWriter, req *http.Request, pathParams map[string]string) {
+		ctx, cancel := context.WithCancel(req.Context())
+		defer cancel()
+		inboundMarshaler, outboundMarshaler := runtime.MarshalerForRequest(mux, req)
+		annotatedContext, err := runtime.AnnotateContext(ctx, mux, req, "/siyu.messaging.v1.BroadcastService/CreateBroadcast", runtime.WithHTTPPathPattern("/v1/admin/broadcasts"))
+		if err != nil {
+			runtime.HTTPError(ctx, mux, outboundMarshaler, w, req, err)
+			return
+		}
+		resp, md, err := request_BroadcastService_CreateBroadcast_0(annotatedContext, inboundMarshaler, client, req, pathParams)
+		annotatedContext = runtime.NewServerMetadataContext(annotatedContext, md)
+		if err != nil {
+			runtime.HTTPError(annotatedContext, mux, outboundMarshaler, w, req, err)
+			return
+		}
+		forward_BroadcastService_CreateBroadcast_0(annotatedContext, mux, outboundMarshaler, w, req, response_BroadcastService_CreateBroadcast_0{resp.(*CreateBroadcastResponse)}, mux.GetForwardResponseOptions()...)
+	})
+	mux.Handle(http.MethodGet, pattern_BroadcastService_GetBroadcast_0, func(w http.ResponseWriter, req *http.Request, pathParams map[string]string) {
+		ctx, cancel := context.WithCancel(req.Context())
+		defer cancel()
+		inboundMarshaler, outboundMarshaler := runtime.MarshalerForRequest(mux, req)
+		annotatedContext, err := runtime.AnnotateContext(ctx, mux, req, "/siyu.messaging.v1.BroadcastService/GetBroadcast", runtime.WithHTTPPathPattern("/v1/admin/broadcasts/{broadcast_id}"))
+		if err != nil {
+			runtime.HTTPError(ctx, mux, outboundMarshaler, w, req, err)
+			return
+		}
+		resp, md, err := request_BroadcastService_GetBroadcast_0(annotatedContext, inboundMarshaler, client, req, pathParams)
+		annotatedContext = runtime.NewServerMetadataContext(annotatedContext, md)
+		if err != nil {
+			runtime.HTTPError(annotatedContext, mux, outboundMarshaler, w, req, err)
+			return
+		}
+		forward_BroadcastService_GetBroadcast_0(annotatedContext, mux, outboundMarshaler, w, req, response_BroadcastService_GetBroadcast_0{resp.(*GetBroadcastResponse)}, mux.GetForwardResponseOptions()...)
+	})
+	mux.Handle(http.MethodGet, pattern_BroadcastService_ListBroadcasts_0, func(w http.ResponseWriter, req *http.Request, pathParams map[string]string) {
+		ctx, cancel := context.WithCancel(req.Context())
+		defer cancel()
+		inboundMarshaler, outboundMarshaler := runtime.MarshalerForRequest(mux, req)
+		annotatedContext, err := runtime.AnnotateContext(ctx, mux, req, "/siyu.messaging.v1.BroadcastService/ListBroadcasts", runtime.WithHTTPPathPattern("/v1/admin/broadcasts"))
+		if err != nil {
+			runtime.HTTPError(ctx, mux, outboundMarshaler, w, req, err)
+			return
+		}
+		resp, md, err := request_BroadcastService_ListBroadcasts_0(annotatedContext, inboundMarshaler, client, req, pathParams)
+		annotatedContext = runtime.NewServerMetadataContext(annotatedContext, md)
+		if err != nil {
+			runtime.HTTPError(annotatedContext, mux, outboundMarshaler, w, req, err)
+			return
+		}
+		forward_BroadcastService_ListBroadcasts_0(annotatedContext, mux, outboundMarshaler, w, req, resp, mux.GetForwardResponseOptions()...)
+	})
+	mux.Handle(http.MethodPost, pattern_BroadcastService_CancelBroadcast_0, func(w http.ResponseWriter, req *http.Request, pathParams map[string]string) {
+		ctx, cancel := context.WithCancel(req.Context())
+		defer cancel()
+		inboundMarshaler, outboundMarshaler := runtime.MarshalerForRequest(mux, req)
+		annotatedContext, err := runtime.AnnotateContext(ctx, mux, req, "/siyu.messaging.v1.BroadcastService/CancelBroadcast", runtime.WithHTTPPathPattern("/v1/admin/broadcasts/{broadcast_id}:cancel"))
+		if err != nil {
+			runtime.HTTPError(ctx, mux, outboundMarshaler, w, req, err)
+			return
+		}
+		resp, md, err := request_BroadcastService_CancelBroadcast_0(annotatedContext, inboundMarshaler, client, req, pathParams)
+		annotatedContext = runtime.NewServerMetadataContext(annotatedContext, md)
+		if err != nil {
+			runtime.HTTPError(annotatedContext, mux, outboundMarshaler, w, req, err)
+			return
+		}
+		forward_BroadcastService_CancelBroadcast_0(annotatedContext, mux, outboundMarshaler, w, req, response_BroadcastService_CancelBroadcast_0{resp.(*CancelBroadcastResponse)}, mux.GetForwardResponseOptions()...)
+	})
+	return nil
+}
+
+type response_BroadcastService_CreateBroadcast_0 struct {
+	*CreateBroadcastResponse
+}
+
+func (m response_BroadcastService_CreateBroadcast_0) XXX_ResponseBody() interface{} {
+	response := m.CreateBroadcastResponse
+	return response.Broadcast
+}
+
+type response_BroadcastService_GetBroadcast_0 struct {
+	*GetBroadcastResponse
+}
+
+func (m response_BroadcastService_GetBroadcast_0) XXX_ResponseBody() interface{} {
+	response := m.GetBroadcastResponse
+	return response.Broadcast
+}
+
+type response_BroadcastService_CancelBroadcast_0 struct {
+	*CancelBroadcastResponse
+}
+
+func (m response_BroadcastService_CancelBroadcast_0) XXX_ResponseBody() interface{} {
+	response := m.CancelBroadcastResponse
+	return response.Broadcast
+}
+
+var (
+	pattern_BroadcastService_CreateBroadcast_0 = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 2, 2}, []string{"v1", "admin", "broadcasts"}, ""))
+	pattern_BroadcastService_GetBroadcast_0    = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 2, 2, 1, 0, 4, 1, 5, 3}, []string{"v1", "admin", "broadcasts", "broadcast_id"}, ""))
+	pattern_BroadcastService_ListBroadcasts_0  = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 2, 2}, []string{"v1", "admin", "broadcasts"}, ""))
+	pattern_BroadcastService_CancelBroadcast_0 = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 2, 2, 1, 0, 4, 1, 5, 3}, []string{"v1", "admin", "broadcasts", "broadcast_id"}, "cancel"))
+)
+
+var (
+	forward_BroadcastService_CreateBroadcast_0 = runtime.ForwardResponseMessage
+	forward_BroadcastService_GetBroadcast_0    = runtime.ForwardResponseMessage
+	forward_BroadcastService_ListBroadcasts_0  = runtime.ForwardResponseMessage
+	forward_BroadcastService_CancelBroadcast_0 = runtime.ForwardResponseMessage
 )
 
 // RegisterMessagingAdminServiceHandlerFromEndpoint is same as RegisterMessagingAdminServiceHandler but

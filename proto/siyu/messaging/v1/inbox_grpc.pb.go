@@ -19,10 +19,11 @@ import (
 const _ = grpc.SupportPackageIsVersion9
 
 const (
-	InboxService_ListMyMessages_FullMethodName      = "/siyu.messaging.v1.InboxService/ListMyMessages"
-	InboxService_MarkMyMessagesRead_FullMethodName  = "/siyu.messaging.v1.InboxService/MarkMyMessagesRead"
-	InboxService_DeleteMyMessage_FullMethodName     = "/siyu.messaging.v1.InboxService/DeleteMyMessage"
-	InboxService_ReportSubscriptions_FullMethodName = "/siyu.messaging.v1.InboxService/ReportSubscriptions"
+	InboxService_ListMyMessages_FullMethodName          = "/siyu.messaging.v1.InboxService/ListMyMessages"
+	InboxService_MarkMyMessagesRead_FullMethodName      = "/siyu.messaging.v1.InboxService/MarkMyMessagesRead"
+	InboxService_DeleteMyMessage_FullMethodName         = "/siyu.messaging.v1.InboxService/DeleteMyMessage"
+	InboxService_ReportSubscriptions_FullMethodName     = "/siyu.messaging.v1.InboxService/ReportSubscriptions"
+	InboxService_UpdateChannelPreference_FullMethodName = "/siyu.messaging.v1.InboxService/UpdateChannelPreference"
 )
 
 // InboxServiceClient is the client API for InboxService service.
@@ -46,6 +47,11 @@ type InboxServiceClient interface {
 	// accepted): each allows one subscribe message of that template. At most
 	// 20 ids of 1-64 characters (INVALID_ARGUMENT SUBSCRIPTION_INVALID).
 	ReportSubscriptions(ctx context.Context, in *ReportSubscriptionsRequest, opts ...grpc.CallOption) (*ReportSubscriptionsResponse, error)
+	// UpdateChannelPreference unsubscribes the caller from marketing on a
+	// channel ("in_app", "sms", "wechat_subscribe"), or subscribes again.
+	// Transactional messages (an order shipped) still arrive. An unknown
+	// channel is INVALID_ARGUMENT CHANNEL_INVALID.
+	UpdateChannelPreference(ctx context.Context, in *UpdateChannelPreferenceRequest, opts ...grpc.CallOption) (*UpdateChannelPreferenceResponse, error)
 }
 
 type inboxServiceClient struct {
@@ -96,6 +102,16 @@ func (c *inboxServiceClient) ReportSubscriptions(ctx context.Context, in *Report
 	return out, nil
 }
 
+func (c *inboxServiceClient) UpdateChannelPreference(ctx context.Context, in *UpdateChannelPreferenceRequest, opts ...grpc.CallOption) (*UpdateChannelPreferenceResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(UpdateChannelPreferenceResponse)
+	err := c.cc.Invoke(ctx, InboxService_UpdateChannelPreference_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // InboxServiceServer is the server API for InboxService service.
 // All implementations must embed UnimplementedInboxServiceServer
 // for forward compatibility.
@@ -117,6 +133,11 @@ type InboxServiceServer interface {
 	// accepted): each allows one subscribe message of that template. At most
 	// 20 ids of 1-64 characters (INVALID_ARGUMENT SUBSCRIPTION_INVALID).
 	ReportSubscriptions(context.Context, *ReportSubscriptionsRequest) (*ReportSubscriptionsResponse, error)
+	// UpdateChannelPreference unsubscribes the caller from marketing on a
+	// channel ("in_app", "sms", "wechat_subscribe"), or subscribes again.
+	// Transactional messages (an order shipped) still arrive. An unknown
+	// channel is INVALID_ARGUMENT CHANNEL_INVALID.
+	UpdateChannelPreference(context.Context, *UpdateChannelPreferenceRequest) (*UpdateChannelPreferenceResponse, error)
 	mustEmbedUnimplementedInboxServiceServer()
 }
 
@@ -138,6 +159,9 @@ func (UnimplementedInboxServiceServer) DeleteMyMessage(context.Context, *DeleteM
 }
 func (UnimplementedInboxServiceServer) ReportSubscriptions(context.Context, *ReportSubscriptionsRequest) (*ReportSubscriptionsResponse, error) {
 	return nil, status.Errorf(codes.Unimplemented, "method ReportSubscriptions not implemented")
+}
+func (UnimplementedInboxServiceServer) UpdateChannelPreference(context.Context, *UpdateChannelPreferenceRequest) (*UpdateChannelPreferenceResponse, error) {
+	return nil, status.Errorf(codes.Unimplemented, "method UpdateChannelPreference not implemented")
 }
 func (UnimplementedInboxServiceServer) mustEmbedUnimplementedInboxServiceServer() {}
 func (UnimplementedInboxServiceServer) testEmbeddedByValue()                      {}
@@ -232,6 +256,24 @@ func _InboxService_ReportSubscriptions_Handler(srv interface{}, ctx context.Cont
 	return interceptor(ctx, in, info, handler)
 }
 
+func _InboxService_UpdateChannelPreference_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(UpdateChannelPreferenceRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(InboxServiceServer).UpdateChannelPreference(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: InboxService_UpdateChannelPreference_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(InboxServiceServer).UpdateChannelPreference(ctx, req.(*UpdateChannelPreferenceRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // InboxService_ServiceDesc is the grpc.ServiceDesc for InboxService service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -254,6 +296,258 @@ var InboxService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "ReportSubscriptions",
 			Handler:    _InboxService_ReportSubscriptions_Handler,
+		},
+		{
+			MethodName: "UpdateChannelPreference",
+			Handler:    _InboxService_UpdateChannelPreference_Handler,
+		},
+	},
+	Streams:  []grpc.StreamDesc{},
+	Metadata: "siyu/messaging/v1/inbox.proto",
+}
+
+const (
+	BroadcastService_CreateBroadcast_FullMethodName = "/siyu.messaging.v1.BroadcastService/CreateBroadcast"
+	BroadcastService_GetBroadcast_FullMethodName    = "/siyu.messaging.v1.BroadcastService/GetBroadcast"
+	BroadcastService_ListBroadcasts_FullMethodName  = "/siyu.messaging.v1.BroadcastService/ListBroadcasts"
+	BroadcastService_CancelBroadcast_FullMethodName = "/siyu.messaging.v1.BroadcastService/CancelBroadcast"
+)
+
+// BroadcastServiceClient is the client API for BroadcastService service.
+//
+// For semantics around ctx use and closing/ending streaming RPCs, please refer to https://pkg.go.dev/google.golang.org/grpc/?tab=doc#ClientConn.NewStream.
+//
+// BroadcastService sends operators' marketing messages to member segments.
+// Members are streamed from the member service with their consent to the
+// broadcast's channels; each delivery then passes the respect policy
+// (unsubscribes, the daily and weekly caps, WeChat grants) and quiet hours
+// hold the whole broadcast until they end.
+type BroadcastServiceClient interface {
+	// CreateBroadcast schedules a broadcast (send_time in the past or unset:
+	// now), throttled to per_second members (default 50). Idempotent by
+	// request_id; the same id with other content is ALREADY_EXISTS
+	// REQUEST_ID_REUSED. Invalid content is INVALID_ARGUMENT
+	// BROADCAST_INVALID.
+	CreateBroadcast(ctx context.Context, in *CreateBroadcastRequest, opts ...grpc.CallOption) (*CreateBroadcastResponse, error)
+	// GetBroadcast returns a broadcast with its counts.
+	GetBroadcast(ctx context.Context, in *GetBroadcastRequest, opts ...grpc.CallOption) (*GetBroadcastResponse, error)
+	// ListBroadcasts lists the latest 50 broadcasts, newest first.
+	ListBroadcasts(ctx context.Context, in *ListBroadcastsRequest, opts ...grpc.CallOption) (*ListBroadcastsResponse, error)
+	// CancelBroadcast stops a broadcast that has not finished (members
+	// already reached stay reached); a finished one is FAILED_PRECONDITION
+	// BROADCAST_STATE_INVALID. Idempotent.
+	CancelBroadcast(ctx context.Context, in *CancelBroadcastRequest, opts ...grpc.CallOption) (*CancelBroadcastResponse, error)
+}
+
+type broadcastServiceClient struct {
+	cc grpc.ClientConnInterface
+}
+
+func NewBroadcastServiceClient(cc grpc.ClientConnInterface) BroadcastServiceClient {
+	return &broadcastServiceClient{cc}
+}
+
+func (c *broadcastServiceClient) CreateBroadcast(ctx context.Context, in *CreateBroadcastRequest, opts ...grpc.CallOption) (*CreateBroadcastResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(CreateBroadcastResponse)
+	err := c.cc.Invoke(ctx, BroadcastService_CreateBroadcast_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *broadcastServiceClient) GetBroadcast(ctx context.Context, in *GetBroadcastRequest, opts ...grpc.CallOption) (*GetBroadcastResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(GetBroadcastResponse)
+	err := c.cc.Invoke(ctx, BroadcastService_GetBroadcast_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *broadcastServiceClient) ListBroadcasts(ctx context.Context, in *ListBroadcastsRequest, opts ...grpc.CallOption) (*ListBroadcastsResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ListBroadcastsResponse)
+	err := c.cc.Invoke(ctx, BroadcastService_ListBroadcasts_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *broadcastServiceClient) CancelBroadcast(ctx context.Context, in *CancelBroadcastRequest, opts ...grpc.CallOption) (*CancelBroadcastResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(CancelBroadcastResponse)
+	err := c.cc.Invoke(ctx, BroadcastService_CancelBroadcast_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// BroadcastServiceServer is the server API for BroadcastService service.
+// All implementations must embed UnimplementedBroadcastServiceServer
+// for forward compatibility.
+//
+// BroadcastService sends operators' marketing messages to member segments.
+// Members are streamed from the member service with their consent to the
+// broadcast's channels; each delivery then passes the respect policy
+// (unsubscribes, the daily and weekly caps, WeChat grants) and quiet hours
+// hold the whole broadcast until they end.
+type BroadcastServiceServer interface {
+	// CreateBroadcast schedules a broadcast (send_time in the past or unset:
+	// now), throttled to per_second members (default 50). Idempotent by
+	// request_id; the same id with other content is ALREADY_EXISTS
+	// REQUEST_ID_REUSED. Invalid content is INVALID_ARGUMENT
+	// BROADCAST_INVALID.
+	CreateBroadcast(context.Context, *CreateBroadcastRequest) (*CreateBroadcastResponse, error)
+	// GetBroadcast returns a broadcast with its counts.
+	GetBroadcast(context.Context, *GetBroadcastRequest) (*GetBroadcastResponse, error)
+	// ListBroadcasts lists the latest 50 broadcasts, newest first.
+	ListBroadcasts(context.Context, *ListBroadcastsRequest) (*ListBroadcastsResponse, error)
+	// CancelBroadcast stops a broadcast that has not finished (members
+	// already reached stay reached); a finished one is FAILED_PRECONDITION
+	// BROADCAST_STATE_INVALID. Idempotent.
+	CancelBroadcast(context.Context, *CancelBroadcastRequest) (*CancelBroadcastResponse, error)
+	mustEmbedUnimplementedBroadcastServiceServer()
+}
+
+// UnimplementedBroadcastServiceServer must be embedded to have
+// forward compatible implementations.
+//
+// NOTE: this should be embedded by value instead of pointer to avoid a nil
+// pointer dereference when methods are called.
+type UnimplementedBroadcastServiceServer struct{}
+
+func (UnimplementedBroadcastServiceServer) CreateBroadcast(context.Context, *CreateBroadcastRequest) (*CreateBroadcastResponse, error) {
+	return nil, status.Errorf(codes.Unimplemented, "method CreateBroadcast not implemented")
+}
+func (UnimplementedBroadcastServiceServer) GetBroadcast(context.Context, *GetBroadcastRequest) (*GetBroadcastResponse, error) {
+	return nil, status.Errorf(codes.Unimplemented, "method GetBroadcast not implemented")
+}
+func (UnimplementedBroadcastServiceServer) ListBroadcasts(context.Context, *ListBroadcastsRequest) (*ListBroadcastsResponse, error) {
+	return nil, status.Errorf(codes.Unimplemented, "method ListBroadcasts not implemented")
+}
+func (UnimplementedBroadcastServiceServer) CancelBroadcast(context.Context, *CancelBroadcastRequest) (*CancelBroadcastResponse, error) {
+	return nil, status.Errorf(codes.Unimplemented, "method CancelBroadcast not implemented")
+}
+func (UnimplementedBroadcastServiceServer) mustEmbedUnimplementedBroadcastServiceServer() {}
+func (UnimplementedBroadcastServiceServer) testEmbeddedByValue()                          {}
+
+// UnsafeBroadcastServiceServer may be embedded to opt out of forward compatibility for this service.
+// Use of this interface is not recommended, as added methods to BroadcastServiceServer will
+// result in compilation errors.
+type UnsafeBroadcastServiceServer interface {
+	mustEmbedUnimplementedBroadcastServiceServer()
+}
+
+func RegisterBroadcastServiceServer(s grpc.ServiceRegistrar, srv BroadcastServiceServer) {
+	// If the following call pancis, it indicates UnimplementedBroadcastServiceServer was
+	// embedded by pointer and is nil.  This will cause panics if an
+	// unimplemented method is ever invoked, so we test this at initialization
+	// time to prevent it from happening at runtime later due to I/O.
+	if t, ok := srv.(interface{ testEmbeddedByValue() }); ok {
+		t.testEmbeddedByValue()
+	}
+	s.RegisterService(&BroadcastService_ServiceDesc, srv)
+}
+
+func _BroadcastService_CreateBroadcast_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(CreateBroadcastRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(BroadcastServiceServer).CreateBroadcast(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: BroadcastService_CreateBroadcast_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(BroadcastServiceServer).CreateBroadcast(ctx, req.(*CreateBroadcastRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _BroadcastService_GetBroadcast_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(GetBroadcastRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(BroadcastServiceServer).GetBroadcast(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: BroadcastService_GetBroadcast_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(BroadcastServiceServer).GetBroadcast(ctx, req.(*GetBroadcastRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _BroadcastService_ListBroadcasts_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ListBroadcastsRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(BroadcastServiceServer).ListBroadcasts(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: BroadcastService_ListBroadcasts_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(BroadcastServiceServer).ListBroadcasts(ctx, req.(*ListBroadcastsRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _BroadcastService_CancelBroadcast_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(CancelBroadcastRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(BroadcastServiceServer).CancelBroadcast(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: BroadcastService_CancelBroadcast_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(BroadcastServiceServer).CancelBroadcast(ctx, req.(*CancelBroadcastRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+// BroadcastService_ServiceDesc is the grpc.ServiceDesc for BroadcastService service.
+// It's only intended for direct use with grpc.RegisterService,
+// and not to be introspected or modified (even as a copy)
+var BroadcastService_ServiceDesc = grpc.ServiceDesc{
+	ServiceName: "siyu.messaging.v1.BroadcastService",
+	HandlerType: (*BroadcastServiceServer)(nil),
+	Methods: []grpc.MethodDesc{
+		{
+			MethodName: "CreateBroadcast",
+			Handler:    _BroadcastService_CreateBroadcast_Handler,
+		},
+		{
+			MethodName: "GetBroadcast",
+			Handler:    _BroadcastService_GetBroadcast_Handler,
+		},
+		{
+			MethodName: "ListBroadcasts",
+			Handler:    _BroadcastService_ListBroadcasts_Handler,
+		},
+		{
+			MethodName: "CancelBroadcast",
+			Handler:    _BroadcastService_CancelBroadcast_Handler,
 		},
 	},
 	Streams:  []grpc.StreamDesc{},

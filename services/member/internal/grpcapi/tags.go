@@ -247,7 +247,7 @@ func (s segmentServer) ListSegmentMembers(ctx context.Context, req *memberv1.Lis
 
 func (s segmentServer) StreamSegmentMembers(req *memberv1.StreamSegmentMembersRequest, stream grpc.ServerStreamingServer[memberv1.StreamSegmentMembersResponse]) error {
 	ctx := stream.Context()
-	err := s.l.EachSegmentMember(ctx, req.GetSegmentId(), func(m domain.SegmentMember) error {
+	err := s.l.EachSegmentMember(ctx, req.GetSegmentId(), req.GetConsents(), func(m domain.SegmentMember) error {
 		return stream.Send(&memberv1.StreamSegmentMembersResponse{Member: segmentMemberProto(m)})
 	})
 	if err != nil {

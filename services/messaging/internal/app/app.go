@@ -133,7 +133,7 @@ func (s *Notifier) Notify(ctx context.Context, n Notice) error {
 	}
 	var retry error
 	for _, r := range rendered {
-		if err := s.deliver(ctx, n, rule.Template, r); err != nil {
+		if _, err := s.deliver(ctx, n, rule.Template, r); err != nil {
 			if fault.Permanent(err) {
 				return err
 			}
@@ -146,25 +146,26 @@ func (s *Notifier) Notify(ctx context.Context, n Notice) error {
 	return nil
 }
 
-func (s *Notifier) deliver(ctx context.Context, n Notice, t domain.Template, r domain.Rendered) error {
+// deliver makes (or finds) the delivery of r for n and, unless it is
+// finished, decides and sends it; it answers the delivery as it ends.
+func (s *Notifier) deliver(ctx context.Context, n Notice, t domain.Template, r domain.Rendered) (domain.Delivery, error) {
 	now := s.clk.Now()
 	d := domain.Delivery{ID: domain.DeliveryID(n.EventID, n.MemberID, r.Channel), MemberID: n.MemberID, Channel: r.Channel, TemplateID: t.ID,
 		Category: t.Category, Status: domain.StatusQueued, Log: []domain.Entry{{At: now, Status: domain.StatusQueued, Detail: n.EventType}}}
 	d, _, err := s.deliveries.Create(ctx, d)
 	if err != nil || d.Status.Final() {
-		return err
+		return d, err
 	}
-	rec, err := s.recipient(ctx, n.MemberID, r)
+	dec, err := s.decide(ctx, now, n.MemberID, domain.Message{Category: t.Category, Channel: r.Channel, TemplateID: r.ProviderTemplate})
 	if err != nil {
-		return err
+		return d, err
 	}
-	dec := s.policy.Decide(now, domain.Message{Category: t.Category, Channel: r.Channel, TemplateID: r.ProviderTemplate}, rec, nil)
 	if err := d.Apply(now, dec); err != nil {
-		return err
+		return d, err
 	}
 	if dec.Verdict != domain.Send {
-		_, err := s.deliveries.Save(ctx, d)
-		return err
+		d, err := s.deliveries.Save(ctx, d)
+		return d, err
 	}
 	providerID, sendErr := s.send(ctx, n, d, r)
 	if sendErr != nil {
@@ -172,30 +173,51 @@ func (s *Notifier) deliver(ctx context.Context, n Notice, t domain.Template, r d
 	} else {
 		_ = d.Sent(s.clk.Now(), providerID)
 	}
-	if _, err := s.deliveries.Save(ctx, d); err != nil {
-		return err
+	if d, err = s.deliveries.Save(ctx, d); err != nil {
+		return d, err
 	}
 	if sendErr != nil && d.Status != domain.StatusDead {
-		return sendErr
+		return d, sendErr
 	}
-	return nil
+	return d, nil
 }
 
-// recipient is what the policy needs: with a WeChat sender every member is
-// reachable in the mini-program, and a subscribe message needs a grant of
-// its template (spent when it is sent).
-func (s *Notifier) recipient(ctx context.Context, memberID string, r domain.Rendered) (domain.Recipient, error) {
-	rec := domain.Recipient{Reachable: map[domain.Channel]bool{}, SubscribeQuota: map[string]int{}}
-	if r.Channel != domain.ChannelWechatSubscribe || s.wechat == nil {
-		return rec, nil
+// decide asks the policy about one message to memberID. For marketing it
+// also takes the member's cap slot in the same compare-and-set as the
+// decision, so concurrent broadcasts never pass a cap together (a send
+// that then fails has used its slot: fewer messages, never more).
+func (s *Notifier) decide(ctx context.Context, now time.Time, memberID string, m domain.Message) (domain.Decision, error) {
+	for range casAttempts {
+		rec := domain.Recipient{Reachable: map[domain.Channel]bool{}, SubscribeQuota: map[string]int{}, Consent: map[domain.Channel]bool{}}
+		var prefs domain.Subscriptions
+		if m.Channel == domain.ChannelWechatSubscribe || m.Category == domain.Marketing {
+			var err error
+			if prefs, err = s.subs.Subscriptions(ctx, memberID); err != nil {
+				return domain.Decision{}, err
+			}
+			rec.SubscribeQuota[m.TemplateID] = prefs.Quota[m.TemplateID]
+			rec.Unsubscribed = prefs.Unsubscribed
+		}
+		// With a WeChat sender every member is reachable in the
+		// mini-program; a subscribe message still needs a grant of its
+		// template (spent when it is sent).
+		rec.Reachable[domain.ChannelWechatSubscribe] = s.wechat != nil
+		// Marketing reaches only members the member service streamed as
+		// consenting to the channel (see Broadcasts).
+		rec.Consent[m.Channel] = m.Category == domain.Marketing
+		dec := s.policy.Decide(now, m, rec, prefs.MarketingSent)
+		if m.Category != domain.Marketing || dec.Verdict != domain.Send {
+			return dec, nil
+		}
+		prefs.MemberID = memberID
+		prefs.Marketed(now)
+		err := s.subs.SaveSubscriptions(ctx, prefs)
+		if errors.Is(err, ErrStale) {
+			continue
+		}
+		return dec, err
 	}
-	subs, err := s.subs.Subscriptions(ctx, memberID)
-	if err != nil {
-		return rec, err
-	}
-	rec.SubscribeQuota[r.ProviderTemplate] = subs.Quota[r.ProviderTemplate]
-	rec.Reachable[domain.ChannelWechatSubscribe] = true
-	return rec, nil
+	return domain.Decision{}, ErrStale
 }
 
 func (s *Notifier) send(ctx context.Context, n Notice, d domain.Delivery, r domain.Rendered) (string, error) {

@@ -84,3 +84,24 @@ func (s *Inboxes) Subscribe(ctx context.Context, memberID string, templateIDs []
 	}
 	return nil, ErrStale
 }
+
+// SetUnsubscribed records the member's marketing choice on a channel and
+// answers every channel's.
+func (s *Inboxes) SetUnsubscribed(ctx context.Context, memberID string, ch domain.Channel, off bool) (map[domain.Channel]bool, error) {
+	for range casAttempts {
+		subs, err := s.subs.Subscriptions(ctx, memberID)
+		if err != nil {
+			return nil, err
+		}
+		subs.MemberID = memberID
+		if err := subs.SetUnsubscribed(ch, off); err != nil {
+			return nil, err
+		}
+		err = s.subs.SaveSubscriptions(ctx, subs)
+		if errors.Is(err, ErrStale) {
+			continue
+		}
+		return subs.Unsubscribed, err
+	}
+	return nil, ErrStale
+}

@@ -102,12 +102,40 @@ func (b *Inbox) Page(after string, size int, unreadOnly bool) ([]InboxMessage, b
 	return out, false, nil
 }
 
-// Subscriptions are a member's one-time WeChat subscribe permissions per
-// template id.
+// Subscriptions are a member's messaging preferences kept by this service:
+// one-time WeChat subscribe permissions per template id, the channels the
+// member unsubscribed from marketing on, and when marketing last reached
+// them (for the caps).
 type Subscriptions struct {
-	MemberID string
-	Quota    map[string]int
-	Version  int64
+	MemberID      string
+	Quota         map[string]int
+	Unsubscribed  map[Channel]bool
+	MarketingSent []time.Time
+	Version       int64
+}
+
+// marketingMemory is how many marketing send times are kept: enough for a
+// weekly cap.
+const marketingMemory = 50
+
+// Marketed records a marketing message sent at at.
+func (s *Subscriptions) Marketed(at time.Time) {
+	s.MarketingSent = append(s.MarketingSent, at)
+	if n := len(s.MarketingSent) - marketingMemory; n > 0 {
+		s.MarketingSent = slices.Delete(s.MarketingSent, 0, n)
+	}
+}
+
+// SetUnsubscribed records the member's choice for marketing on channel.
+func (s *Subscriptions) SetUnsubscribed(ch Channel, off bool) error {
+	if !ch.Valid() {
+		return fault.New(fault.Invalid, ReasonChannelInvalid, "channel is in_app, sms or wechat_subscribe", "field", "channel")
+	}
+	if s.Unsubscribed == nil {
+		s.Unsubscribed = map[Channel]bool{}
+	}
+	s.Unsubscribed[ch] = off
+	return nil
 }
 
 // Limits of a subscription report.

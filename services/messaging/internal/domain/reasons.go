@@ -27,6 +27,11 @@ const (
 	ReasonTokenMissing        fault.Reason = "TOKEN_MISSING"
 	ReasonMemberIDRequired    fault.Reason = "MEMBER_ID_REQUIRED"
 	ReasonConcurrentUpdate    fault.Reason = "CONCURRENT_UPDATE"
+	ReasonBroadcastInvalid    fault.Reason = "BROADCAST_INVALID"
+	ReasonBroadcastNotFound   fault.Reason = "BROADCAST_NOT_FOUND"
+	ReasonBroadcastState      fault.Reason = "BROADCAST_STATE_INVALID"
+	ReasonRequestIDRequired   fault.Reason = "REQUEST_ID_REQUIRED"
+	ReasonRequestIDReused     fault.Reason = "REQUEST_ID_REUSED"
 )
 
 // Reasons lists them for the drift test that checks handlers use only these.
@@ -34,4 +39,5 @@ var Reasons = []fault.Reason{ReasonPolicyInvalid, ReasonChannelInvalid, ReasonUn
 	ReasonNoConsent, ReasonUnsubscribed, ReasonQuietHours, ReasonDailyCap, ReasonWeeklyCap,
 	ReasonTemplateInvalid, ReasonVariableMissing, ReasonChannelNotInTemplate, ReasonDeliveryFinal,
 	ReasonMessageNotFound, ReasonSubscriptionInvalid, ReasonPageTokenInvalid, ReasonPageSizeInvalid, ReasonTokenMissing,
-	ReasonMemberIDRequired, ReasonConcurrentUpdate}
+	ReasonMemberIDRequired, ReasonConcurrentUpdate, ReasonBroadcastInvalid, ReasonBroadcastNotFound, ReasonBroadcastState,
+	ReasonRequestIDRequired, ReasonRequestIDReused}

@@ -17,20 +17,28 @@ import (
 	"siyu.dev/services/messaging/internal/domain"
 )
 
-// Policy is who may call what: members their own inbox, staff the delivery log.
+// Policy is who may call what: members their own inbox and preferences,
+// staff the delivery log and broadcasts, owners and operators sending them.
 var Policy = auth.Policy{
-	messagingv1.InboxService_ListMyMessages_FullMethodName:      auth.MemberOnly,
-	messagingv1.InboxService_MarkMyMessagesRead_FullMethodName:  auth.MemberOnly,
-	messagingv1.InboxService_DeleteMyMessage_FullMethodName:     auth.MemberOnly,
-	messagingv1.InboxService_ReportSubscriptions_FullMethodName: auth.MemberOnly,
+	messagingv1.InboxService_ListMyMessages_FullMethodName:          auth.MemberOnly,
+	messagingv1.InboxService_MarkMyMessagesRead_FullMethodName:      auth.MemberOnly,
+	messagingv1.InboxService_DeleteMyMessage_FullMethodName:         auth.MemberOnly,
+	messagingv1.InboxService_ReportSubscriptions_FullMethodName:     auth.MemberOnly,
+	messagingv1.InboxService_UpdateChannelPreference_FullMethodName: auth.MemberOnly,
+
+	messagingv1.BroadcastService_CreateBroadcast_FullMethodName: auth.Operators,
+	messagingv1.BroadcastService_CancelBroadcast_FullMethodName: auth.Operators,
+	messagingv1.BroadcastService_GetBroadcast_FullMethodName:    auth.Staff,
+	messagingv1.BroadcastService_ListBroadcasts_FullMethodName:  auth.Staff,
 
 	messagingv1.MessagingAdminService_ListMemberDeliveries_FullMethodName: auth.Staff,
 }
 
 // Register serves the contract on s.
-func Register(s grpc.ServiceRegistrar, inboxes *app.Inboxes, notifier *app.Notifier) {
+func Register(s grpc.ServiceRegistrar, inboxes *app.Inboxes, notifier *app.Notifier, broadcasts *app.Broadcasts) {
 	messagingv1.RegisterInboxServiceServer(s, inboxServer{inboxes: inboxes})
 	messagingv1.RegisterMessagingAdminServiceServer(s, adminServer{notifier: notifier})
+	messagingv1.RegisterBroadcastServiceServer(s, broadcastServer{broadcasts: broadcasts})
 }
 
 // member is the calling member (the policy admits members only).

@@ -38,7 +38,7 @@ func TestInboxAPI(t *testing.T) {
 	notifier := app.NewNotifier(domain.DefaultRules(nil), domain.DefaultPolicy(), store, store, store, channels.WechatSandbox{}, clock.System)
 	srv := grpcserver.New(grpcserver.Options{Service: "messaging", Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
 		Verifier: auth.NewVerifier(pub, "siyu", clock.System), Policy: grpcapi.Policy})
-	grpcapi.Register(srv.GRPC(), app.NewInboxes(store, store), notifier)
+	grpcapi.Register(srv.GRPC(), app.NewInboxes(store, store), notifier, app.NewBroadcasts(store, nil, notifier, domain.DefaultPolicy(), clock.System))
 	conn := testkit.BufconnServer(t, srv)
 	inbox, admin := messagingv1.NewInboxServiceClient(conn), messagingv1.NewMessagingAdminServiceClient(conn)
 	iss := auth.NewIssuer(priv, "siyu", clock.System)
