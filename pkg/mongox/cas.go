@@ -118,8 +118,9 @@ func Matches(doc bson.M, cond bson.M) (bool, error) {
 				if !isList {
 					return false, fmt.Errorf("mongox.UpdateIf: $in takes a bson.A, not %T", v)
 				}
+				// As on MongoDB, a null in the list also matches a missing field.
 				for _, x := range list {
-					ok = ok || (present && compare(got, x) == 0)
+					ok = ok || (present && compare(got, x) == 0) || (!present && x == nil)
 				}
 			case "$lt", "$lte", "$gt", "$gte":
 				c, comparable := order(got, v, present)

@@ -37,6 +37,7 @@ func TestMatches(t *testing.T) {
 		{bson.M{"state": bson.M{"$in": bson.A{"closed", "open"}}}, true},
 		{bson.M{"state": bson.M{"$in": bson.A{"closed"}}}, false},
 		{bson.M{"missing": bson.M{"$in": bson.A{"x"}}}, false},
+		{bson.M{"missing": bson.M{"$in": bson.A{"x", nil}}}, true},
 		{bson.M{"outbox.0.id": "e1"}, true},
 		{bson.M{"outbox.1.id": "e2"}, true},
 		{bson.M{"outbox.0.id": "e2"}, false},
