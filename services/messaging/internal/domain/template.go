@@ -5,6 +5,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"siyu.dev/pkg/fault"
@@ -22,6 +23,8 @@ type Template struct {
 	InApp     *InAppVariant
 	SMS       *SMSVariant
 	Wechat    *WechatVariant
+	Version   int64
+	UpdatedAt time.Time
 }
 
 // Variable is one placeholder a template uses.
