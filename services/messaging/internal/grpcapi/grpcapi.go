@@ -1,0 +1,109 @@
+// Package grpcapi serves the messaging contract: it checks the caller,
+// converts messages and maps faults to statuses, and nothing else.
+package grpcapi
+
+import (
+	"context"
+	"encoding/base64"
+	"strings"
+
+	"google.golang.org/grpc"
+
+	"siyu.dev/pkg/auth"
+	"siyu.dev/pkg/errs"
+	"siyu.dev/pkg/fault"
+	messagingv1 "siyu.dev/proto/siyu/messaging/v1"
+	"siyu.dev/services/messaging/internal/app"
+	"siyu.dev/services/messaging/internal/domain"
+)
+
+// Domain is the ErrorInfo domain of the messaging service's reasons.
+const Domain = "messaging.siyu.dev"
+
+// Policy is who may call what: members their own inbox and settings; staff
+// read templates, rules, the delivery log and broadcasts; owners and
+// operators change what the shop sends.
+var Policy = auth.Policy{
+	messagingv1.InboxService_ListMyMessages_FullMethodName:           auth.MemberOnly,
+	messagingv1.InboxService_MarkMessagesRead_FullMethodName:         auth.MemberOnly,
+	messagingv1.InboxService_DeleteMyMessage_FullMethodName:          auth.MemberOnly,
+	messagingv1.InboxService_GetMyMessageSettings_FullMethodName:     auth.MemberOnly,
+	messagingv1.InboxService_SetChannelSubscription_FullMethodName:   auth.MemberOnly,
+	messagingv1.InboxService_GrantWechatSubscriptions_FullMethodName: auth.MemberOnly,
+
+	messagingv1.TemplateService_CreateTemplate_FullMethodName:  auth.Operators,
+	messagingv1.TemplateService_UpdateTemplate_FullMethodName:  auth.Operators,
+	messagingv1.TemplateService_DeleteTemplate_FullMethodName:  auth.Operators,
+	messagingv1.TemplateService_GetTemplate_FullMethodName:     auth.Staff,
+	messagingv1.TemplateService_ListTemplates_FullMethodName:   auth.Staff,
+	messagingv1.TemplateService_PreviewTemplate_FullMethodName: auth.Staff,
+
+	messagingv1.NotificationRuleService_SetNotificationRule_FullMethodName:    auth.Operators,
+	messagingv1.NotificationRuleService_DeleteNotificationRule_FullMethodName: auth.Operators,
+	messagingv1.NotificationRuleService_ListNotificationRules_FullMethodName:  auth.Staff,
+
+	messagingv1.DeliveryService_ListDeliveries_FullMethodName:  auth.Staff,
+	messagingv1.DeliveryService_ListDeadLetters_FullMethodName: auth.Staff,
+
+	messagingv1.BroadcastService_CreateBroadcast_FullMethodName: auth.Operators,
+	messagingv1.BroadcastService_CancelBroadcast_FullMethodName: auth.Operators,
+	messagingv1.BroadcastService_GetBroadcast_FullMethodName:    auth.Staff,
+	messagingv1.BroadcastService_ListBroadcasts_FullMethodName:  auth.Staff,
+}
+
+// Services are the use cases the handlers call.
+type Services struct {
+	Inbox      *app.Inbox
+	Admin      *app.Admin
+	Broadcasts *app.BroadcastRunner
+}
+
+// Register serves every messaging contract on s.
+func Register(s grpc.ServiceRegistrar, svc Services) {
+	messagingv1.RegisterInboxServiceServer(s, &inboxServer{svc: svc})
+	messagingv1.RegisterTemplateServiceServer(s, &templateServer{svc: svc})
+	messagingv1.RegisterNotificationRuleServiceServer(s, &ruleServer{svc: svc})
+	messagingv1.RegisterDeliveryServiceServer(s, &deliveryServer{svc: svc})
+	messagingv1.RegisterBroadcastServiceServer(s, &broadcastServer{svc: svc})
+}
+
+func status(ctx context.Context, err error) error { return errs.Status(ctx, Domain, err) }
+
+// member is the calling member (the policy admits members only).
+func member(ctx context.Context) (string, error) {
+	id, ok := auth.FromContext(ctx)
+	if !ok || id.Kind != auth.KindMember || id.Subject == "" {
+		return "", status(ctx, fault.New(fault.Unauthenticated, domain.ReasonTokenMissing, "a member token is required"))
+	}
+	return id.Subject, nil
+}
+
+// Page tokens are the last id of the page, bound to the listing's filter.
+
+func encodeToken(filter, lastID string) string {
+	return base64.RawURLEncoding.EncodeToString([]byte(filter + "\x00" + lastID))
+}
+
+func decodeToken(tok, filter string) (string, error) {
+	if tok == "" {
+		return "", nil
+	}
+	b, err := base64.RawURLEncoding.DecodeString(tok)
+	f, last, ok := strings.Cut(string(b), "\x00")
+	if err != nil || !ok || f != filter || last == "" {
+		return "", fault.New(fault.Invalid, domain.ReasonPageTokenInvalid, "page_token does not belong to this listing", "field", "page_token")
+	}
+	return last, nil
+}
+
+func pageSize(n int32) (int, error) {
+	switch {
+	case n < 0:
+		return 0, fault.New(fault.Invalid, domain.ReasonPageSizeInvalid, "page_size must not be negative", "field", "page_size")
+	case n == 0:
+		return 20, nil
+	case n > 50:
+		return 50, nil
+	}
+	return int(n), nil
+}
