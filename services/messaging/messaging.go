@@ -1,26 +1,59 @@
-// Package messaging is the messaging service. Until its feature issue lands it serves
-// only grpc.health.v1 (and reflection), so the stack, the gateway's
-// readiness check and the deployment files already include it.
+// Package messaging is the messaging service: the in-app inbox, message
+// settings, templates, notification rules as data, the delivery log, and
+// broadcasts to member segments, every message through one respect policy
+// (consent, unsubscribes, WeChat's one-time quota, quiet hours, caps).
 package messaging
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 	"net"
+	"strconv"
+	"strings"
+	"time"
 
+	"siyu.dev/pkg/auth"
+	"siyu.dev/pkg/clock"
 	"siyu.dev/pkg/config"
+	"siyu.dev/pkg/grpcclient"
 	"siyu.dev/pkg/lifecycle"
+	"siyu.dev/services/messaging/internal/app"
+	"siyu.dev/services/messaging/internal/channels"
+	"siyu.dev/services/messaging/internal/clients"
+	"siyu.dev/services/messaging/internal/domain"
+	"siyu.dev/services/messaging/internal/events"
+	"siyu.dev/services/messaging/internal/grpcapi"
+	"siyu.dev/services/messaging/internal/mongostore"
 )
 
 // Config is read from the environment.
 type Config struct {
-	GRPCAddr    string `env:"SIYU_GRPC_ADDR" default:"127.0.0.1:9105" desc:"gRPC listen address"`
-	MetricsAddr string `env:"SIYU_METRICS_ADDR" desc:"Prometheus /metrics listen address; empty turns it off"`
-	LogLevel    string `env:"SIYU_LOG_LEVEL" default:"info" desc:"debug, info, warn or error"`
+	MongoURI      string `env:"MONGO_URI" required:"true" desc:"MongoDB connection string"`
+	Database      string `env:"SIYU_MONGO_DATABASE" default:"siyu_messaging" desc:"database owned by this service"`
+	NATSURL       string `env:"NATS_URL" required:"true" desc:"NATS server with JetStream"`
+	GRPCAddr      string `env:"SIYU_GRPC_ADDR" default:"127.0.0.1:9105" desc:"gRPC listen address"`
+	MetricsAddr   string `env:"SIYU_METRICS_ADDR" desc:"Prometheus /metrics listen address; empty turns it off"`
+	LogLevel      string `env:"SIYU_LOG_LEVEL" default:"info" desc:"debug, info, warn or error"`
+	JWTPublicKey  string `env:"SIYU_JWT_PUBLIC_KEY" required:"true" desc:"Ed25519 public key (PEM) that verifies tokens"`
+	JWTPrivateKey string `env:"SIYU_JWT_PRIVATE_KEY" required:"true" desc:"Ed25519 private key (PEM) that signs the service's own short-lived token for reading members and segments"`
+	MemberAddr    string `env:"SIYU_MEMBER_ADDR" default:"127.0.0.1:9101" desc:"member service gRPC address"`
+
+	DevMode    bool   `env:"SIYU_DEV_MODE" default:"false" desc:"development conveniences: the sandbox WeChat and SMS channels are on unless SIYU_MESSAGING_SANDBOX=false"`
+	Sandbox    string `env:"SIYU_MESSAGING_SANDBOX" desc:"true or false: WeChat subscribe messages and SMS go to a sandbox that reaches nobody; default true in dev mode, refused outside it"`
+	DailyCap   int    `env:"SIYU_MESSAGING_DAILY_CAP" default:"1" desc:"marketing messages a member gets per Asia/Shanghai day, all channels together"`
+	WeeklyCap  int    `env:"SIYU_MESSAGING_WEEKLY_CAP" default:"3" desc:"marketing messages a member gets per rolling 7 days"`
+	QuietHours string `env:"SIYU_MESSAGING_QUIET_HOURS" default:"21:00-09:00" desc:"Asia/Shanghai hours in which marketing SMS and WeChat messages wait (HH:MM-HH:MM; empty: none)"`
+
+	SweepEvery time.Duration `env:"SIYU_MESSAGING_SWEEP_EVERY" default:"2s" desc:"how often deferred and failed deliveries and due broadcasts are looked at"`
 
 	Listener net.Listener `env:"-"`
 	Logger   *slog.Logger `env:"-"`
 }
+
+// Policy is the access rule of every messaging RPC: who may call it, by
+// role. The role-matrix test of the whole shop reads it.
+var Policy = grpcapi.Policy
 
 // LoadConfig reads Config from the environment.
 func LoadConfig() (Config, error) {
@@ -28,8 +61,114 @@ func LoadConfig() (Config, error) {
 	return c, config.Load(&c)
 }
 
-// Run serves until ctx is done.
-func Run(ctx context.Context, cfg Config) error {
-	spec := lifecycle.Spec{Name: "messaging", GRPCAddr: cfg.GRPCAddr, MetricsAddr: cfg.MetricsAddr, LogLevel: cfg.LogLevel, Listener: cfg.Listener, Logger: cfg.Logger}
-	return lifecycle.Run(ctx, spec, func(context.Context, *lifecycle.Infra) (func(), error) { return nil, nil })
+// policy is the respect policy the configuration asks for.
+func (c Config) policy() (domain.Policy, error) {
+	p := domain.DefaultPolicy()
+	p.DailyCap, p.WeeklyCap = c.DailyCap, c.WeeklyCap
+	p.QuietStart, p.QuietEnd = 0, 0
+	if q := strings.TrimSpace(c.QuietHours); q != "" {
+		from, to, ok := strings.Cut(q, "-")
+		start, err1 := minutes(from)
+		end, err2 := minutes(to)
+		if !ok || err1 != nil || err2 != nil {
+			return p, fmt.Errorf("SIYU_MESSAGING_QUIET_HOURS: %q is not HH:MM-HH:MM", q)
+		}
+		p.QuietStart, p.QuietEnd = start, end
+	}
+	if err := p.Validate(); err != nil {
+		return p, fmt.Errorf("messaging policy: %w", err)
+	}
+	return p, nil
+}
+
+func minutes(hhmm string) (int, error) {
+	h, m, ok := strings.Cut(strings.TrimSpace(hhmm), ":")
+	hh, err1 := strconv.Atoi(h)
+	mm, err2 := strconv.Atoi(m)
+	if !ok || err1 != nil || err2 != nil || hh < 0 || hh > 23 || mm < 0 || mm > 59 {
+		return 0, fmt.Errorf("bad time %q", hhmm)
+	}
+	return hh*60 + mm, nil
+}
+
+// sandbox reports whether the sandbox channels are on.
+func (c Config) sandbox() (bool, error) {
+	on := c.DevMode
+	switch c.Sandbox {
+	case "":
+	case "true":
+		on = true
+	case "false":
+		on = false
+	default:
+		return false, fmt.Errorf("SIYU_MESSAGING_SANDBOX must be true or false, not %q", c.Sandbox)
+	}
+	if on && !c.DevMode {
+		// Messages would vanish without reaching anyone: never in production.
+		return false, fmt.Errorf("SIYU_MESSAGING_SANDBOX needs SIYU_DEV_MODE=true")
+	}
+	return on, nil
+}
+
+// Run serves the messaging service until ctx is done.
+func Run(ctx context.Context, c Config) error {
+	spec := lifecycle.Spec{Name: "messaging", GRPCAddr: c.GRPCAddr, MetricsAddr: c.MetricsAddr, LogLevel: c.LogLevel, Listener: c.Listener, Logger: c.Logger,
+		MongoURI: c.MongoURI, Database: c.Database, NATSURL: c.NATSURL, JWTPublicKey: c.JWTPublicKey, Policy: grpcapi.Policy}
+	return lifecycle.Run(ctx, spec, func(ctx context.Context, in *lifecycle.Infra) (func(), error) {
+		policy, err := c.policy()
+		if err != nil {
+			return nil, err
+		}
+		sandbox, err := c.sandbox()
+		if err != nil {
+			return nil, err
+		}
+		priv, err := auth.ParsePrivateKeyPEM(c.JWTPrivateKey)
+		if err != nil {
+			return nil, fmt.Errorf("SIYU_JWT_PRIVATE_KEY: %w", err)
+		}
+		memberConn, err := grpcclient.Dial(c.MemberAddr)
+		if err != nil {
+			return nil, err
+		}
+		members := clients.NewMembers(memberConn, clients.NewTokens(auth.NewIssuer(priv, "siyu", in.Clock)))
+		store := mongostore.New(in.DB)
+		if err := store.EnsureIndexes(ctx); err != nil {
+			_ = memberConn.Close()
+			return nil, err
+		}
+		clk := clock.System
+		senders := map[domain.Channel]app.Sender{domain.ChannelInApp: app.NewInboxChannel(store.Inboxes(), clk)}
+		if sandbox {
+			senders[domain.ChannelWechatSubscribe] = channels.NewSandbox(domain.ChannelWechatSubscribe, in.Logger)
+			senders[domain.ChannelSMS] = channels.NewSandbox(domain.ChannelSMS, in.Logger)
+		}
+		dispatcher := app.NewDispatcher(store.Deliveries(), store.Settings(), members, senders, policy, domain.DefaultRetry(), clk)
+		admin := app.NewAdmin(store.Templates(), store.Rules(), store.Deliveries(), clk)
+		if err := admin.Seed(ctx); err != nil {
+			_ = memberConn.Close()
+			return nil, err
+		}
+		notifier := app.NewNotifier(store.Rules(), store.Templates(), store.Deliveries(), dispatcher, clk, in.Logger)
+		runner := app.NewBroadcastRunner(store.Broadcasts(), store.Templates(), store.Deliveries(), dispatcher, members, clk, app.Sleep, in.Logger)
+		grpcapi.Register(in.Server.GRPC(), grpcapi.Services{Inbox: app.NewInbox(store.Inboxes(), store.Settings()), Admin: admin, Broadcasts: runner})
+
+		stopEvents, err := events.Start(ctx, in.JS, notifier, in.Logger)
+		if err != nil {
+			_ = memberConn.Close()
+			return nil, err
+		}
+		go lifecycle.Every(ctx, c.SweepEvery, func(ctx context.Context) error {
+			for {
+				n, err := dispatcher.Sweep(ctx, 100)
+				if err != nil || n < 100 {
+					return err
+				}
+			}
+		}, func(err error) { in.Logger.Warn("delivery sweep failed", "err", err) })
+		// Broadcasts run in their own loop: a long, throttled one must not
+		// hold up deferred and retried deliveries.
+		go lifecycle.Every(ctx, c.SweepEvery, runner.RunDue, func(err error) { in.Logger.Warn("broadcast run failed", "err", err) })
+		return func() { stopEvents(); _ = memberConn.Close() }, nil
+	})
 }

@@ -292,7 +292,7 @@ func TestConcurrentMarketingSendsRespectTheDailyCap(t *testing.T) {
 		go func() {
 			defer wg.Done()
 			d := domain.Delivery{ID: fmt.Sprintf("race-%d:a:in_app", i), MemberID: "a", Channel: domain.ChannelInApp, Category: domain.Marketing,
-				Status: domain.StatusQueued, NextAttempt: noon, CreatedAt: noon, Content: content[0]}
+				Status: domain.StatusQueued, NextAttempt: noon, CreatedAt: noon, Content: content[0], Version: 1}
 			stored, _, err := r.store.Deliveries().Create(ctx, d)
 			if err == nil {
 				_, err = r.dispatcher.Process(ctx, stored)

@@ -55,7 +55,7 @@ func (n *Notifier) Handle(ctx context.Context, e Event) error {
 		for _, ch := range t.Channels {
 			cause := e.ID + "/" + tpl.ID
 			d := domain.Delivery{ID: domain.DeliveryID(cause, e.MemberID, ch), Cause: e.ID, MemberID: e.MemberID, Channel: ch, TemplateID: tpl.ID,
-				Category: tpl.Category, Status: domain.StatusQueued, NextAttempt: now, CreatedAt: now,
+				Category: tpl.Category, Status: domain.StatusQueued, NextAttempt: now, CreatedAt: now, Version: 1,
 				Log: []domain.Entry{{At: now, Status: domain.StatusQueued, Detail: e.Type}}}
 			r, rerr := tpl.Render([]domain.Channel{ch}, e.Vars)
 			if rerr != nil {

@@ -73,7 +73,8 @@ func (s deliveries) Get(_ context.Context, id string) (domain.Delivery, error) {
 func (s deliveries) Save(_ context.Context, d domain.Delivery, prev int64) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if cur, ok := s.deliveries[d.ID]; !ok || cur.Version != prev {
+	// A stored delivery has a version of at least 1; prev 0 never matches.
+	if cur, ok := s.deliveries[d.ID]; !ok || prev == 0 || cur.Version != prev {
 		return errConflict
 	}
 	s.deliveries[d.ID] = copyDelivery(d)

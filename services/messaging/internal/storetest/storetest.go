@@ -54,6 +54,9 @@ func Run(t *testing.T, s Stores) {
 		if _, err := ds.Get(ctx, "nope"); fault.KindOf(err) != fault.NotFound {
 			t.Fatalf("missing: %v", err)
 		}
+		if err := ds.Save(ctx, d, 0); !conflict(err) {
+			t.Fatalf("a save over version 0: %v", err) // stored deliveries start at 1
+		}
 		_ = d.Sent(now, "p1")
 		d.Version = 2
 		if err := ds.Save(ctx, d, 1); err != nil {
