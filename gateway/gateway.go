@@ -31,6 +31,7 @@ import (
 	"siyu.dev/pkg/logx"
 	"siyu.dev/pkg/telemetry"
 	memberv1 "siyu.dev/proto/siyu/member/v1"
+	messagingv1 "siyu.dev/proto/siyu/messaging/v1"
 	orderv1 "siyu.dev/proto/siyu/order/v1"
 	productv1 "siyu.dev/proto/siyu/product/v1"
 )
@@ -135,6 +136,11 @@ func New(ctx context.Context, c Config) (*Gateway, error) {
 		{"order", orderv1.RegisterOrderServiceHandler},
 		{"order", orderv1.RegisterOrderAdminServiceHandler},
 		{"order", orderv1.RegisterSandboxPaymentServiceHandler},
+		{"messaging", messagingv1.RegisterInboxServiceHandler},
+		{"messaging", messagingv1.RegisterTemplateServiceHandler},
+		{"messaging", messagingv1.RegisterNotificationRuleServiceHandler},
+		{"messaging", messagingv1.RegisterDeliveryServiceHandler},
+		{"messaging", messagingv1.RegisterBroadcastServiceHandler},
 	}
 	for _, r := range register {
 		if conn := g.conns[r.service]; conn != nil {

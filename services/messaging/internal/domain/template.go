@@ -255,7 +255,7 @@ func (t Template) Render(channels []Channel, vars map[string]string) ([]Rendered
 				return nil, err
 			}
 			for k, v := range r.Params {
-				if err = tooLong("wechat.fields."+k, v, maxWechatValueRune); err != nil {
+				if err = tooLong("wechat.fields."+k, v, wechatFieldLimit(k)); err != nil {
 					return nil, err
 				}
 			}
@@ -265,6 +265,20 @@ func (t Template) Render(channels []Channel, vars map[string]string) ([]Rendered
 		out = append(out, r)
 	}
 	return out, nil
+}
+
+// wechatFieldLimit is the length WeChat allows a subscribe-message field
+// of its kind (the name's letters): codes and numbers up to 32 characters,
+// a phrase 5, text ("thing") and everything else 20.
+func wechatFieldLimit(field string) int {
+	kind := strings.TrimRight(field, "0123456789")
+	switch kind {
+	case "character_string", "number", "letter":
+		return 32
+	case "phrase":
+		return 5
+	}
+	return maxWechatValueRune
 }
 
 func fillAll(prefix string, in map[string]string, fill func(field, s string) (string, error)) (map[string]string, error) {
