@@ -59,7 +59,9 @@ func (a *Admin) Template(ctx context.Context, id string) (domain.Template, error
 }
 
 // Templates lists every template.
-func (a *Admin) Templates(ctx context.Context) ([]domain.Template, error) { return a.templates.List(ctx) }
+func (a *Admin) Templates(ctx context.Context) ([]domain.Template, error) {
+	return a.templates.List(ctx)
+}
 
 // DeleteTemplate removes a template no rule names.
 func (a *Admin) DeleteTemplate(ctx context.Context, id string) error {

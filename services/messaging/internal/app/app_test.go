@@ -228,7 +228,7 @@ func TestBroadcastRespectsConsentUnsubscribeCapsAndRate(t *testing.T) {
 	yes := map[domain.Channel]bool{domain.ChannelInApp: true}
 	r.members.contacts["a"] = app.Contact{Consent: yes}
 	r.members.contacts["b"] = app.Contact{Consent: yes}
-	r.members.contacts["c"] = app.Contact{}           // no consent
+	r.members.contacts["c"] = app.Contact{}             // no consent
 	r.members.contacts["d"] = app.Contact{Consent: yes} // unsubscribed below
 	r.members.contacts["e"] = app.Contact{Consent: yes, Gone: true}
 	r.members.segments["seg"] = []string{"e", "d", "c", "b", "a", "ghost"}

@@ -155,7 +155,9 @@ type InboxChannel struct {
 }
 
 // NewInboxChannel stores messages in inboxes.
-func NewInboxChannel(i Inboxes, c clock.Clock) *InboxChannel { return &InboxChannel{inboxes: i, clock: c} }
+func NewInboxChannel(i Inboxes, c clock.Clock) *InboxChannel {
+	return &InboxChannel{inboxes: i, clock: c}
+}
 
 // MessageID is the inbox id of a delivery's message: opaque, so it does not
 // show the member id the delivery id contains.
