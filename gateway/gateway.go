@@ -138,7 +138,9 @@ func New(ctx context.Context, c Config) (*Gateway, error) {
 		{"order", orderv1.RegisterOrderAdminServiceHandler},
 		{"order", orderv1.RegisterSandboxPaymentServiceHandler},
 		{"messaging", messagingv1.RegisterInboxServiceHandler},
-		{"messaging", messagingv1.RegisterMessagingAdminServiceHandler},
+		{"messaging", messagingv1.RegisterTemplateServiceHandler},
+		{"messaging", messagingv1.RegisterNotificationRuleServiceHandler},
+		{"messaging", messagingv1.RegisterDeliveryServiceHandler},
 		{"messaging", messagingv1.RegisterBroadcastServiceHandler},
 	}
 	for _, r := range register {

@@ -1,8 +1,7 @@
-// Package messaging is the messaging service: notifications caused by
-// other services' events (order paid, shipped, refunded), decided by one
-// respect policy (consent, caps, quiet hours; transactional messages
-// exempt) and delivered once per event and channel to members' in-app
-// inboxes and as WeChat subscribe messages.
+// Package messaging is the messaging service: the in-app inbox, message
+// settings, templates, notification rules as data, the delivery log, and
+// broadcasts to member segments, every message through one respect policy
+// (consent, unsubscribes, WeChat's one-time quota, quiet hours, caps).
 package messaging
 
 import (
@@ -10,6 +9,8 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"strconv"
+	"strings"
 	"time"
 
 	"siyu.dev/pkg/auth"
@@ -20,39 +21,38 @@ import (
 	"siyu.dev/services/messaging/internal/app"
 	"siyu.dev/services/messaging/internal/channels"
 	"siyu.dev/services/messaging/internal/clients"
-	"siyu.dev/services/messaging/internal/consumers"
 	"siyu.dev/services/messaging/internal/domain"
+	"siyu.dev/services/messaging/internal/events"
 	"siyu.dev/services/messaging/internal/grpcapi"
 	"siyu.dev/services/messaging/internal/mongostore"
 )
 
 // Config is read from the environment.
 type Config struct {
-	MongoURI       string        `env:"MONGO_URI" required:"true" desc:"MongoDB connection string"`
-	Database       string        `env:"SIYU_MONGO_DATABASE" default:"siyu_messaging" desc:"database owned by this service"`
-	NATSURL        string        `env:"NATS_URL" required:"true" desc:"NATS server with JetStream"`
-	GRPCAddr       string        `env:"SIYU_GRPC_ADDR" default:"127.0.0.1:9105" desc:"gRPC listen address"`
-	MetricsAddr    string        `env:"SIYU_METRICS_ADDR" desc:"Prometheus /metrics listen address; empty turns it off"`
-	LogLevel       string        `env:"SIYU_LOG_LEVEL" default:"info" desc:"debug, info, warn or error"`
-	JWTPublicKey   string        `env:"SIYU_JWT_PUBLIC_KEY" required:"true" desc:"Ed25519 public key (PEM) that verifies tokens"`
-	JWTPrivateKey  string        `env:"SIYU_JWT_PRIVATE_KEY" required:"true" desc:"Ed25519 private key (PEM) that signs the service's own short-lived token for streaming member segments"`
-	MemberAddr     string        `env:"SIYU_MEMBER_ADDR" default:"127.0.0.1:9101" desc:"member service gRPC address"`
-	BroadcastEvery time.Duration `env:"SIYU_BROADCAST_CHECK_EVERY" default:"2s" desc:"how often scheduled broadcasts are checked"`
+	MongoURI      string `env:"MONGO_URI" required:"true" desc:"MongoDB connection string"`
+	Database      string `env:"SIYU_MONGO_DATABASE" default:"siyu_messaging" desc:"database owned by this service"`
+	NATSURL       string `env:"NATS_URL" required:"true" desc:"NATS server with JetStream"`
+	GRPCAddr      string `env:"SIYU_GRPC_ADDR" default:"127.0.0.1:9105" desc:"gRPC listen address"`
+	MetricsAddr   string `env:"SIYU_METRICS_ADDR" desc:"Prometheus /metrics listen address; empty turns it off"`
+	LogLevel      string `env:"SIYU_LOG_LEVEL" default:"info" desc:"debug, info, warn or error"`
+	JWTPublicKey  string `env:"SIYU_JWT_PUBLIC_KEY" required:"true" desc:"Ed25519 public key (PEM) that verifies tokens"`
+	JWTPrivateKey string `env:"SIYU_JWT_PRIVATE_KEY" required:"true" desc:"Ed25519 private key (PEM) that signs the service's own short-lived token for reading members and segments"`
+	MemberAddr    string `env:"SIYU_MEMBER_ADDR" default:"127.0.0.1:9101" desc:"member service gRPC address"`
 
-	DevMode bool `env:"SIYU_DEV_MODE" desc:"development conveniences: the WeChat subscribe sandbox is on unless SIYU_WECHAT_SUBSCRIBE_SANDBOX=false"`
-	// WechatSandbox: no real WeChat subscribe sender exists yet, so outside
-	// the sandbox subscribe messages are suppressed as unreachable.
-	WechatSandbox       string `env:"SIYU_WECHAT_SUBSCRIBE_SANDBOX" desc:"true or false: accept WeChat subscribe messages into the delivery log without sending them (default true in dev mode, refused outside it)"`
-	TemplateOrderPaid   string `env:"SIYU_WECHAT_TEMPLATE_ORDER_PAID" default:"order_paid" desc:"WeChat subscribe template id of the payment notice (empty: in-app only)"`
-	TemplateOrderShip   string `env:"SIYU_WECHAT_TEMPLATE_ORDER_SHIPPED" default:"order_shipped" desc:"WeChat subscribe template id of the shipping notice (empty: in-app only)"`
-	TemplateOrderRefund string `env:"SIYU_WECHAT_TEMPLATE_ORDER_REFUNDED" default:"order_refunded" desc:"WeChat subscribe template id of the refund notice (empty: in-app only)"`
+	DevMode    bool   `env:"SIYU_DEV_MODE" default:"false" desc:"development conveniences: the sandbox WeChat and SMS channels are on unless SIYU_MESSAGING_SANDBOX=false"`
+	Sandbox    string `env:"SIYU_MESSAGING_SANDBOX" desc:"true or false: WeChat subscribe messages and SMS go to a sandbox that reaches nobody; default true in dev mode, refused outside it"`
+	DailyCap   int    `env:"SIYU_MESSAGING_DAILY_CAP" default:"1" desc:"marketing messages a member gets per Asia/Shanghai day, all channels together"`
+	WeeklyCap  int    `env:"SIYU_MESSAGING_WEEKLY_CAP" default:"3" desc:"marketing messages a member gets per rolling 7 days"`
+	QuietHours string `env:"SIYU_MESSAGING_QUIET_HOURS" default:"21:00-09:00" desc:"Asia/Shanghai hours in which marketing SMS and WeChat messages wait (HH:MM-HH:MM; empty: none)"`
+
+	SweepEvery time.Duration `env:"SIYU_MESSAGING_SWEEP_EVERY" default:"2s" desc:"how often deferred and failed deliveries and due broadcasts are looked at"`
 
 	Listener net.Listener `env:"-"`
 	Logger   *slog.Logger `env:"-"`
 }
 
-// Policy is the access rule of every messaging RPC; the role-matrix test
-// of the whole shop reads it.
+// Policy is the access rule of every messaging RPC: who may call it, by
+// role. The role-matrix test of the whole shop reads it.
 var Policy = grpcapi.Policy
 
 // LoadConfig reads Config from the environment.
@@ -61,42 +61,68 @@ func LoadConfig() (Config, error) {
 	return c, config.Load(&c)
 }
 
-// wechat is the subscribe-message sender, or nil when there is none.
-func (c Config) wechat(log *slog.Logger) (app.WechatSender, error) {
+// policy is the respect policy the configuration asks for.
+func (c Config) policy() (domain.Policy, error) {
+	p := domain.DefaultPolicy()
+	p.DailyCap, p.WeeklyCap = c.DailyCap, c.WeeklyCap
+	p.QuietStart, p.QuietEnd = 0, 0
+	if q := strings.TrimSpace(c.QuietHours); q != "" {
+		from, to, ok := strings.Cut(q, "-")
+		start, err1 := minutes(from)
+		end, err2 := minutes(to)
+		if !ok || err1 != nil || err2 != nil {
+			return p, fmt.Errorf("SIYU_MESSAGING_QUIET_HOURS: %q is not HH:MM-HH:MM", q)
+		}
+		p.QuietStart, p.QuietEnd = start, end
+	}
+	if err := p.Validate(); err != nil {
+		return p, fmt.Errorf("messaging policy: %w", err)
+	}
+	return p, nil
+}
+
+func minutes(hhmm string) (int, error) {
+	h, m, ok := strings.Cut(strings.TrimSpace(hhmm), ":")
+	hh, err1 := strconv.Atoi(h)
+	mm, err2 := strconv.Atoi(m)
+	if !ok || err1 != nil || err2 != nil || hh < 0 || hh > 23 || mm < 0 || mm > 59 {
+		return 0, fmt.Errorf("bad time %q", hhmm)
+	}
+	return hh*60 + mm, nil
+}
+
+// sandbox reports whether the sandbox channels are on.
+func (c Config) sandbox() (bool, error) {
 	on := c.DevMode
-	switch c.WechatSandbox {
+	switch c.Sandbox {
 	case "":
 	case "true":
 		on = true
 	case "false":
 		on = false
 	default:
-		return nil, fmt.Errorf("SIYU_WECHAT_SUBSCRIBE_SANDBOX must be true or false, not %q", c.WechatSandbox)
+		return false, fmt.Errorf("SIYU_MESSAGING_SANDBOX must be true or false, not %q", c.Sandbox)
 	}
-	if !on {
-		return nil, nil
+	if on && !c.DevMode {
+		// Messages would vanish without reaching anyone: never in production.
+		return false, fmt.Errorf("SIYU_MESSAGING_SANDBOX needs SIYU_DEV_MODE=true")
 	}
-	if !c.DevMode {
-		return nil, fmt.Errorf("SIYU_WECHAT_SUBSCRIBE_SANDBOX needs SIYU_DEV_MODE=true: it sends nothing")
-	}
-	return channels.WechatSandbox{Logger: log}, nil
+	return on, nil
 }
 
-// Run serves until ctx is done.
+// Run serves the messaging service until ctx is done.
 func Run(ctx context.Context, c Config) error {
 	spec := lifecycle.Spec{Name: "messaging", GRPCAddr: c.GRPCAddr, MetricsAddr: c.MetricsAddr, LogLevel: c.LogLevel, Listener: c.Listener, Logger: c.Logger,
 		MongoURI: c.MongoURI, Database: c.Database, NATSURL: c.NATSURL, JWTPublicKey: c.JWTPublicKey, Policy: grpcapi.Policy}
 	return lifecycle.Run(ctx, spec, func(ctx context.Context, in *lifecycle.Infra) error {
-		store := mongostore.New(in.DB)
-		if err := store.EnsureIndexes(ctx); err != nil {
-			return err
-		}
-		wx, err := c.wechat(in.Logger)
+		policy, err := c.policy()
 		if err != nil {
 			return err
 		}
-		rules := domain.DefaultRules(map[string]string{domain.EventOrderPaid: c.TemplateOrderPaid, domain.EventOrderShipped: c.TemplateOrderShip,
-			domain.EventOrderRefunded: c.TemplateOrderRefund})
+		sandbox, err := c.sandbox()
+		if err != nil {
+			return err
+		}
 		priv, err := auth.ParsePrivateKeyPEM(c.JWTPrivateKey)
 		if err != nil {
 			return fmt.Errorf("SIYU_JWT_PRIVATE_KEY: %w", err)
@@ -106,17 +132,42 @@ func Run(ctx context.Context, c Config) error {
 			return err
 		}
 		in.OnStop(func() { _ = memberConn.Close() })
-		segments := clients.NewSegments(memberConn, auth.NewServiceToken(auth.NewIssuer(priv, "siyu", in.Clock), "messaging-service"))
-		policy := domain.DefaultPolicy()
-		notifier := app.NewNotifier(rules, policy, store, store, store, wx, clock.System)
-		broadcasts := app.NewBroadcasts(store, segments, notifier, policy, clock.System)
-		grpcapi.Register(in.Server.GRPC(), app.NewInboxes(store, store), notifier, broadcasts)
-		in.Every("broadcasts", c.BroadcastEvery, broadcasts.RunDue)
-		stop, err := consumers.StartOrders(ctx, in.JS, notifier, in.Logger)
+		members := clients.NewMembers(memberConn, auth.NewServiceToken(auth.NewIssuer(priv, "siyu", in.Clock), "messaging-service"))
+		store := mongostore.New(in.DB)
+		if err := store.EnsureIndexes(ctx); err != nil {
+			return err
+		}
+		clk := clock.System
+		senders := map[domain.Channel]app.Sender{domain.ChannelInApp: app.NewInboxChannel(store.Inboxes(), clk)}
+		if sandbox {
+			senders[domain.ChannelWechatSubscribe] = channels.NewSandbox(domain.ChannelWechatSubscribe, in.Logger)
+			senders[domain.ChannelSMS] = channels.NewSandbox(domain.ChannelSMS, in.Logger)
+		}
+		dispatcher := app.NewDispatcher(store.Deliveries(), store.Settings(), members, senders, policy, domain.DefaultRetry(), clk)
+		admin := app.NewAdmin(store.Templates(), store.Rules(), store.Deliveries(), clk)
+		if err := admin.Seed(ctx); err != nil {
+			return err
+		}
+		notifier := app.NewNotifier(store.Rules(), store.Templates(), store.Deliveries(), dispatcher, clk, in.Logger)
+		runner := app.NewBroadcastRunner(store.Broadcasts(), store.Templates(), store.Deliveries(), dispatcher, members, clk, app.Sleep, in.Logger)
+		grpcapi.Register(in.Server.GRPC(), grpcapi.Services{Inbox: app.NewInbox(store.Inboxes(), store.Settings()), Admin: admin, Broadcasts: runner})
+
+		stopEvents, err := events.Start(ctx, in.JS, notifier, in.Logger)
 		if err != nil {
 			return err
 		}
-		in.OnStop(stop)
+		in.OnStop(stopEvents)
+		in.Every("delivery sweep", c.SweepEvery, func(ctx context.Context) error {
+			for {
+				n, err := dispatcher.Sweep(ctx, 100)
+				if err != nil || n < 100 {
+					return err
+				}
+			}
+		})
+		// Broadcasts run in their own loop: a long, throttled one must not
+		// hold up deferred and retried deliveries.
+		in.Every("broadcast run", c.SweepEvery, runner.RunDue)
 		return nil
 	})
 }

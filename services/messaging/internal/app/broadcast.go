@@ -2,10 +2,9 @@ package app
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
-	"slices"
+	"log/slog"
+	"strings"
 	"time"
 
 	"siyu.dev/pkg/clock"
@@ -13,240 +12,189 @@ import (
 	"siyu.dev/services/messaging/internal/domain"
 )
 
-// BroadcastStore keeps broadcasts by id.
-type BroadcastStore interface {
-	// InsertBroadcast stores b unless one with its id exists, which it answers.
-	InsertBroadcast(ctx context.Context, b domain.Broadcast) (domain.Broadcast, bool, error)
-	// Broadcast is BROADCAST_NOT_FOUND when there is none.
-	Broadcast(ctx context.Context, id string) (domain.Broadcast, error)
-	SaveBroadcast(ctx context.Context, b domain.Broadcast) (domain.Broadcast, error)
-	RecentBroadcasts(ctx context.Context, limit int) ([]domain.Broadcast, error)
-	OpenBroadcasts(ctx context.Context) ([]domain.Broadcast, error)
+// BroadcastRunner creates broadcasts and sends them, member by member, at
+// their rate.
+type BroadcastRunner struct {
+	store      Broadcasts
+	templates  Templates
+	deliveries Deliveries
+	dispatcher *Dispatcher
+	members    Members
+	clock      clock.Clock
+	wait       func(context.Context, time.Duration) error
+	log        *slog.Logger
 }
 
-// SegmentSource streams a member segment (the member service).
-type SegmentSource interface {
-	// Each calls fn with every member of the segment who consents now to
-	// every channel in consents; an unknown segment is a fault.
-	Each(ctx context.Context, segmentID string, consents []string, fn func(memberID string) error) error
-}
-
-// Broadcasts are operators' marketing messages to member segments.
-type Broadcasts struct {
-	store    BroadcastStore
-	segments SegmentSource
-	notifier *Notifier
-	policy   domain.Policy
-	clk      clock.Clock
-	// lease is how long one runner holds a broadcast between renewals.
-	lease time.Duration
-	sleep func(ctx context.Context, d time.Duration)
-}
-
-// NewBroadcasts builds the broadcast use cases.
-func NewBroadcasts(store BroadcastStore, segments SegmentSource, notifier *Notifier, policy domain.Policy, clk clock.Clock) *Broadcasts {
-	return &Broadcasts{store: store, segments: segments, notifier: notifier, policy: policy, clk: clk, lease: time.Minute, sleep: sleepCtx}
-}
-
-func sleepCtx(ctx context.Context, d time.Duration) {
+// Sleep waits d or until ctx ends: the throttle between members.
+func Sleep(ctx context.Context, d time.Duration) error {
 	t := time.NewTimer(d)
 	defer t.Stop()
 	select {
 	case <-ctx.Done():
+		return ctx.Err()
 	case <-t.C:
+		return nil
 	}
 }
 
-// Create schedules a broadcast. The request id makes a retry safe: the same
-// id and content answer the first broadcast, another content is
-// REQUEST_ID_REUSED.
-func (s *Broadcasts) Create(ctx context.Context, requestID string, b domain.Broadcast) (domain.Broadcast, error) {
+// NewBroadcastRunner wires broadcasts; wait is the throttle (Sleep).
+func NewBroadcastRunner(s Broadcasts, t Templates, d Deliveries, x *Dispatcher, m Members, c clock.Clock, wait func(context.Context, time.Duration) error, log *slog.Logger) *BroadcastRunner {
+	return &BroadcastRunner{store: s, templates: t, deliveries: d, dispatcher: x, members: m, clock: c, wait: wait, log: log}
+}
+
+// Create schedules b, idempotent by requestID.
+func (r *BroadcastRunner) Create(ctx context.Context, requestID string, b domain.Broadcast) (domain.Broadcast, error) {
+	requestID = strings.TrimSpace(requestID)
 	if requestID == "" || len(requestID) > 64 {
-		return domain.Broadcast{}, fault.New(fault.Invalid, domain.ReasonRequestIDRequired, "request_id is required (at most 64 characters)", "field", "request_id")
+		return b, fault.New(fault.Invalid, domain.ReasonRequestIDRequired, "request_id (1-64 characters) is required", "field", "request_id")
 	}
-	if err := b.Validate(s.clk.Now()); err != nil {
-		return domain.Broadcast{}, err
+	id := domain.BroadcastID(requestID)
+	if got, err := r.store.Get(ctx, id); err == nil {
+		return got, nil
+	} else if fault.KindOf(err) != fault.NotFound {
+		return b, err
 	}
-	sum := sha256.Sum256([]byte(requestID))
-	b.ID, b.RequestID = "bc"+hex.EncodeToString(sum[:8]), requestID
-	got, created, err := s.store.InsertBroadcast(ctx, b)
-	if err != nil || created {
-		return got, err
+	tpl, err := r.templates.Get(ctx, b.TemplateID)
+	if err != nil {
+		return b, err
 	}
-	if got.Name != b.Name || got.SegmentID != b.SegmentID || got.Title != b.Title || got.Body != b.Body || !slices.Equal(got.Channels, b.Channels) {
-		return domain.Broadcast{}, fault.New(fault.Conflict, domain.ReasonRequestIDReused, "this request_id created another broadcast", "broadcast_id", got.ID)
+	if err := b.Validate(tpl); err != nil {
+		return b, err
 	}
-	return got, nil
+	now := r.clock.Now()
+	b.ID, b.Status, b.CreatedAt, b.Version, b.Cursor, b.Counts = id, domain.BroadcastScheduled, now, 1, "", domain.Counts{}
+	if b.SendAt.IsZero() {
+		b.SendAt = now
+	}
+	got, _, err := r.store.Create(ctx, b)
+	return got, err
 }
 
-// Get reads a broadcast.
-func (s *Broadcasts) Get(ctx context.Context, id string) (domain.Broadcast, error) {
-	return s.store.Broadcast(ctx, id)
+// Get returns one broadcast.
+func (r *BroadcastRunner) Get(ctx context.Context, id string) (domain.Broadcast, error) {
+	return r.store.Get(ctx, id)
 }
 
-// Recent lists the latest broadcasts.
-func (s *Broadcasts) Recent(ctx context.Context) ([]domain.Broadcast, error) {
-	return s.store.RecentBroadcasts(ctx, 50)
+// List returns the newest broadcasts.
+func (r *BroadcastRunner) List(ctx context.Context) ([]domain.Broadcast, error) {
+	return r.store.List(ctx, 100)
 }
 
-// Cancel stops a broadcast; members already reached stay reached.
-func (s *Broadcasts) Cancel(ctx context.Context, id string) (domain.Broadcast, error) {
-	for range casAttempts {
-		b, err := s.store.Broadcast(ctx, id)
+// Cancel stops an unfinished broadcast.
+func (r *BroadcastRunner) Cancel(ctx context.Context, id string) (domain.Broadcast, error) {
+	for range 8 {
+		b, err := r.store.Get(ctx, id)
 		if err != nil {
 			return b, err
 		}
-		if b.Status == domain.BroadcastCancelled {
+		switch b.Status {
+		case domain.BroadcastCancelled:
 			return b, nil
+		case domain.BroadcastDone:
+			return b, fault.New(fault.Precondition, domain.ReasonBroadcastFinished, "the broadcast has finished")
 		}
-		if err := b.Cancel(s.clk.Now()); err != nil {
+		prev := b.Version
+		b.Status, b.FinishedAt, b.Version = domain.BroadcastCancelled, r.clock.Now(), prev+1
+		if err := r.store.Save(ctx, b, prev); err == nil || !conflict(err) {
 			return b, err
 		}
-		b, err = s.store.SaveBroadcast(ctx, b)
-		if errors.Is(err, ErrStale) {
+	}
+	return domain.Broadcast{}, fault.New(fault.Aborted, domain.ReasonConflict, "the broadcast kept changing; try again")
+}
+
+var errStopBroadcast = errors.New("broadcast stopped")
+
+// RunDue runs every broadcast whose time has come, one after another.
+func (r *BroadcastRunner) RunDue(ctx context.Context) error {
+	list, err := r.store.Unfinished(ctx)
+	if err != nil {
+		return err
+	}
+	for _, b := range list {
+		if b.SendAt.After(r.clock.Now()) {
 			continue
 		}
-		return b, err
+		if err := r.run(ctx, b); err != nil {
+			return err
+		}
 	}
-	return domain.Broadcast{}, ErrStale
+	return nil
 }
 
-// RunDue sends every broadcast that is due; each runner takes one with a
-// lease, so instances share the work and a crashed runner's broadcast is
-// taken over (deliveries are idempotent per member and channel, so a
-// member reached before the crash is not reached again).
-func (s *Broadcasts) RunDue(ctx context.Context) error {
-	open, err := s.store.OpenBroadcasts(ctx)
+// run sends b to its segment. Progress (cursor and counts) is saved after
+// every member with compare-and-set: a cancel in between makes the save
+// lose, and the run stops; a restart resumes after the cursor, and
+// deliveries keyed by broadcast, member and channel send nobody twice.
+func (r *BroadcastRunner) run(ctx context.Context, b domain.Broadcast) error {
+	tpl, err := r.templates.Get(ctx, b.TemplateID)
 	if err != nil {
 		return err
 	}
-	var errs []error
-	for _, b := range open {
-		if b.Due(s.clk.Now()) {
-			errs = append(errs, s.run(ctx, b))
-		}
+	vars := map[string]string{}
+	for _, v := range tpl.Variables {
+		vars[v.Name] = v.Sample
 	}
-	return errors.Join(errs...)
-}
-
-// quietUntil is when a broadcast on its channels may go out, if not now:
-// quiet hours are the shop's, the same for every member.
-func (s *Broadcasts) quietUntil(b domain.Broadcast) (time.Time, bool) {
-	for _, c := range b.Channels {
-		dec := s.policy.Decide(s.clk.Now(), domain.Message{Category: domain.Marketing, Channel: c}, domain.Recipient{
-			Consent: map[domain.Channel]bool{c: true}, Reachable: map[domain.Channel]bool{c: true}, SubscribeQuota: map[string]int{"": 1}}, nil)
-		if dec.Verdict == domain.Defer {
-			return dec.Until, true
-		}
+	for k, v := range b.Vars {
+		vars[k] = v
 	}
-	return time.Time{}, false
-}
-
-var errCancelled = errors.New("the broadcast was cancelled")
-
-func (s *Broadcasts) run(ctx context.Context, b domain.Broadcast) error {
-	if until, quiet := s.quietUntil(b); quiet {
-		b.SendAt, b.Status = until, domain.BroadcastScheduled
-		_, err := s.store.SaveBroadcast(ctx, b)
-		if errors.Is(err, ErrStale) {
-			return nil
-		}
-		return err
-	}
-	// Taking it resets the counts: a run after a crash counts every member
-	// again from their deliveries.
-	b.Status, b.LeaseUntil = domain.BroadcastSending, s.clk.Now().Add(s.lease)
-	b.Targeted, b.Sent, b.Failed, b.Suppressed = 0, 0, 0, map[string]int64{}
-	b, err := s.store.SaveBroadcast(ctx, b)
-	if errors.Is(err, ErrStale) {
-		return nil // another runner took it
-	}
-	if err != nil {
-		return err
-	}
-	consents := make([]string, 0, len(b.Channels))
-	for _, c := range b.Channels {
-		consents = append(consents, string(c))
-	}
-	pause := time.Second / time.Duration(b.PerSecond)
-	err = s.segments.Each(ctx, b.SegmentID, consents, func(memberID string) error {
-		outs, err := s.notifier.BroadcastTo(ctx, b, memberID)
+	content := map[domain.Channel]domain.Rendered{}
+	for _, ch := range b.Channels {
+		rr, err := tpl.Render([]domain.Channel{ch}, vars)
 		if err != nil {
 			return err
 		}
-		b.Targeted++
-		b.Count(outs...)
-		if b.Targeted%50 == 0 {
-			if b, err = s.checkpoint(ctx, b); err != nil {
+		content[ch] = rr[0]
+	}
+	save := func() error {
+		prev := b.Version
+		b.Version = prev + 1
+		err := r.store.Save(ctx, b, prev)
+		if conflict(err) {
+			return errStopBroadcast // cancelled, or another runner has it
+		}
+		return err
+	}
+	b.Status = domain.BroadcastRunning
+	if err := save(); err != nil {
+		return ignoreStop(err)
+	}
+	interval := time.Minute / time.Duration(b.PerMinute)
+	err = r.members.Segment(ctx, b.SegmentID, func(memberID string) error {
+		if memberID <= b.Cursor {
+			return nil
+		}
+		now := r.clock.Now()
+		for _, ch := range b.Channels {
+			d := domain.Delivery{ID: domain.DeliveryID(b.ID, memberID, ch), Cause: b.ID, MemberID: memberID, Channel: ch, TemplateID: tpl.ID,
+				Category: domain.Marketing, Status: domain.StatusQueued, NextAttempt: now, CreatedAt: now, Content: content[ch], Version: 1,
+				Log: []domain.Entry{{At: now, Status: domain.StatusQueued, Detail: "broadcast " + b.ID}}}
+			stored, _, err := r.deliveries.Create(ctx, d)
+			if err != nil {
 				return err
 			}
+			done, err := r.dispatcher.Process(ctx, stored)
+			if err != nil {
+				return err
+			}
+			b.Counts.Add(done.Status)
 		}
-		s.sleep(ctx, pause)
-		return ctx.Err()
+		b.Counts.Members++
+		b.Cursor = memberID
+		if err := save(); err != nil {
+			return err
+		}
+		return r.wait(ctx, interval)
 	})
-	if errors.Is(err, errCancelled) {
-		return nil
-	}
 	if err != nil {
-		return err // the lease runs out and a runner starts it again
+		return ignoreStop(err)
 	}
-	b.Status, b.FinishedAt = domain.BroadcastDone, s.clk.Now()
-	_, err = s.checkpoint(ctx, b)
-	if errors.Is(err, errCancelled) {
+	b.Status, b.FinishedAt = domain.BroadcastDone, r.clock.Now()
+	return ignoreStop(save())
+}
+
+func ignoreStop(err error) error {
+	if errors.Is(err, errStopBroadcast) {
 		return nil
 	}
 	return err
-}
-
-// checkpoint saves b's counts and renews its lease, unless an operator
-// cancelled it meanwhile.
-func (s *Broadcasts) checkpoint(ctx context.Context, b domain.Broadcast) (domain.Broadcast, error) {
-	if b.Status == domain.BroadcastSending {
-		b.LeaseUntil = s.clk.Now().Add(s.lease)
-	}
-	for range casAttempts {
-		saved, err := s.store.SaveBroadcast(ctx, b)
-		if !errors.Is(err, ErrStale) {
-			return saved, err
-		}
-		cur, err := s.store.Broadcast(ctx, b.ID)
-		if err != nil {
-			return b, err
-		}
-		if cur.Status == domain.BroadcastCancelled {
-			return cur, errCancelled
-		}
-		b.Version = cur.Version
-	}
-	return b, ErrStale
-}
-
-// BroadcastTo delivers broadcast b to one member on each of its channels.
-func (s *Notifier) BroadcastTo(ctx context.Context, b domain.Broadcast, memberID string) ([]domain.Outcome, error) {
-	t := b.Template()
-	rendered, err := t.Render(b.Channels, nil)
-	if err != nil {
-		return nil, err
-	}
-	n := Notice{EventID: b.ID, EventType: "broadcast", MemberID: memberID, At: s.clk.Now()}
-	outs := make([]domain.Outcome, 0, len(rendered))
-	for _, r := range rendered {
-		d, err := s.deliver(ctx, n, t, r)
-		if err != nil && fault.KindOf(err) == 0 && d.ID == "" {
-			return outs, err // the store failed: the runner retries later
-		}
-		switch d.Status {
-		case domain.StatusSent:
-			outs = append(outs, domain.Outcome{Sent: true})
-		case domain.StatusSuppressed:
-			reason := ""
-			if len(d.Log) > 0 {
-				reason = d.Log[len(d.Log)-1].Detail
-			}
-			outs = append(outs, domain.Outcome{Suppressed: fault.Reason(reason)})
-		default:
-			outs = append(outs, domain.Outcome{Failed: true})
-		}
-	}
-	return outs, nil
 }

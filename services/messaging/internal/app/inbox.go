@@ -2,106 +2,94 @@ package app
 
 import (
 	"context"
-	"errors"
 
 	"siyu.dev/pkg/fault"
 	"siyu.dev/services/messaging/internal/domain"
 )
 
-// Inboxes are members' own inbox and subscription use cases.
-type Inboxes struct {
-	inboxes InboxStore
-	subs    SubscriptionStore
+// Inbox is the member's side: their messages and settings.
+type Inbox struct {
+	inboxes  Inboxes
+	settings SettingsStore
 }
 
-// NewInboxes builds the inbox use cases.
-func NewInboxes(inboxes InboxStore, subs SubscriptionStore) *Inboxes {
-	return &Inboxes{inboxes: inboxes, subs: subs}
-}
+// NewInbox wires the member's inbox use cases.
+func NewInbox(i Inboxes, s SettingsStore) *Inbox { return &Inbox{inboxes: i, settings: s} }
 
-// Page is a page of a member's inbox.
-type Page struct {
-	Messages []domain.InboxMessage
-	Unread   int
-	// After is the id to continue after, "" on the last page.
-	After string
-}
-
-// List pages through the member's inbox, newest first.
-func (s *Inboxes) List(ctx context.Context, memberID, after string, size int, unreadOnly bool) (Page, error) {
-	if size < 0 {
-		return Page{}, fault.New(fault.Invalid, domain.ReasonPageSizeInvalid, "page_size must not be negative", "field", "page_size")
-	}
-	if size == 0 {
-		size = 20
-	}
-	size = min(size, 50)
-	b, err := s.inboxes.Inbox(ctx, memberID)
+// List returns a page of the member's messages, newest first, whether more
+// follow, and the unread count. One read by the member's id.
+func (x *Inbox) List(ctx context.Context, memberID, after string, n int) ([]domain.InboxMessage, bool, int, error) {
+	b, err := x.inboxes.Get(ctx, memberID)
 	if err != nil {
-		return Page{}, err
+		return nil, false, 0, err
 	}
-	msgs, more, err := b.Page(after, size, unreadOnly)
-	if err != nil {
-		return Page{}, err
-	}
-	p := Page{Messages: msgs, Unread: b.Unread()}
-	if more {
-		p.After = msgs[len(msgs)-1].ID
-	}
-	return p, nil
+	page, more, err := b.Page(after, n)
+	return page, more, b.Unread(), err
 }
 
-// MarkRead marks the member's messages read and answers the unread count.
-func (s *Inboxes) MarkRead(ctx context.Context, memberID string, ids []string, all bool) (int, error) {
-	b, err := modifyInbox(ctx, s.inboxes, memberID, func(b *domain.Inbox) (bool, error) {
-		return len(b.Messages) > 0, b.MarkRead(ids, all)
+// MarkRead marks messages read and returns the unread count.
+func (x *Inbox) MarkRead(ctx context.Context, memberID string, ids []string, all bool) (int, error) {
+	if len(ids) == 0 && !all {
+		return 0, fault.New(fault.Invalid, domain.ReasonMessageNotFound, "name message_ids or set all", "field", "message_ids")
+	}
+	unread := 0
+	err := updateInbox(ctx, x.inboxes, memberID, func(b *domain.Inbox) error {
+		before := b.Unread()
+		if err := b.MarkRead(ids, all); err != nil {
+			return err
+		}
+		unread = b.Unread()
+		if unread == before {
+			return errUnchanged
+		}
+		return nil
 	})
-	return b.Unread(), err
+	return unread, err
 }
 
-// Delete removes one of the member's messages and answers the unread count.
-func (s *Inboxes) Delete(ctx context.Context, memberID, id string) (int, error) {
-	b, err := modifyInbox(ctx, s.inboxes, memberID, func(b *domain.Inbox) (bool, error) { return true, b.Delete(id) })
-	return b.Unread(), err
+// Delete removes one message and returns the unread count.
+func (x *Inbox) Delete(ctx context.Context, memberID, id string) (int, error) {
+	unread := 0
+	err := updateInbox(ctx, x.inboxes, memberID, func(b *domain.Inbox) error {
+		if err := b.Delete(id); err != nil {
+			return err
+		}
+		unread = b.Unread()
+		return nil
+	})
+	return unread, err
 }
 
-// Subscribe records the member's one-time WeChat grants.
-func (s *Inboxes) Subscribe(ctx context.Context, memberID string, templateIDs []string) (map[string]int, error) {
-	for range casAttempts {
-		subs, err := s.subs.Subscriptions(ctx, memberID)
+// Settings returns the member's message settings.
+func (x *Inbox) Settings(ctx context.Context, memberID string) (domain.Settings, error) {
+	return x.settings.Get(ctx, memberID)
+}
+
+// SetSubscribed unsubscribes from (or subscribes again to) a channel.
+func (x *Inbox) SetSubscribed(ctx context.Context, memberID string, ch domain.Channel, on bool) (domain.Settings, error) {
+	return x.updateSettings(ctx, memberID, func(s *domain.Settings) error { return s.SetSubscribed(ch, on) })
+}
+
+// Grant records WeChat one-time subscriptions.
+func (x *Inbox) Grant(ctx context.Context, memberID string, ids []string) (domain.Settings, error) {
+	return x.updateSettings(ctx, memberID, func(s *domain.Settings) error { return s.Grant(ids) })
+}
+
+func (x *Inbox) updateSettings(ctx context.Context, memberID string, change func(*domain.Settings) error) (domain.Settings, error) {
+	for range 8 {
+		s, err := x.settings.Get(ctx, memberID)
 		if err != nil {
-			return nil, err
+			return s, err
 		}
-		subs.MemberID = memberID
-		if err := subs.Grant(templateIDs); err != nil {
-			return nil, err
+		s.MemberID = memberID
+		if err := change(&s); err != nil {
+			return s, err
 		}
-		err = s.subs.SaveSubscriptions(ctx, subs)
-		if errors.Is(err, ErrStale) {
-			continue
+		prev := s.Version
+		s.Version = prev + 1
+		if err := x.settings.Save(ctx, s, prev); err == nil || !conflict(err) {
+			return s, err
 		}
-		return subs.Quota, err
 	}
-	return nil, ErrStale
-}
-
-// SetUnsubscribed records the member's marketing choice on a channel and
-// answers every channel's.
-func (s *Inboxes) SetUnsubscribed(ctx context.Context, memberID string, ch domain.Channel, off bool) (map[domain.Channel]bool, error) {
-	for range casAttempts {
-		subs, err := s.subs.Subscriptions(ctx, memberID)
-		if err != nil {
-			return nil, err
-		}
-		subs.MemberID = memberID
-		if err := subs.SetUnsubscribed(ch, off); err != nil {
-			return nil, err
-		}
-		err = s.subs.SaveSubscriptions(ctx, subs)
-		if errors.Is(err, ErrStale) {
-			continue
-		}
-		return subs.Unsubscribed, err
-	}
-	return nil, ErrStale
+	return domain.Settings{}, fault.New(fault.Aborted, domain.ReasonConflict, "settings kept changing; try again")
 }

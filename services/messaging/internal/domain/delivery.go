@@ -56,7 +56,9 @@ type Entry struct {
 // from what caused it (event id or broadcast id, member, channel), so a
 // redelivered event finds the delivery it already made and sends nothing.
 type Delivery struct {
-	ID          string
+	ID string
+	// Cause is the event id or broadcast id the delivery came from.
+	Cause       string
 	MemberID    string
 	Channel     Channel
 	TemplateID  string
@@ -65,8 +67,16 @@ type Delivery struct {
 	Attempts    int
 	NextAttempt time.Time
 	Log         []Entry
-	Version     int64
+	// Content is the template rendered when the delivery was made, so every
+	// retry sends the same words.
+	Content   Rendered
+	CreatedAt time.Time
+	Version   int64
 }
+
+// Due reports whether a sweeper should try d at now: not finished and its
+// next attempt (a deferral's end, a retry's backoff, a claim's lease) passed.
+func (d Delivery) Due(now time.Time) bool { return !d.Status.Final() && !d.NextAttempt.After(now) }
 
 // DeliveryID is the idempotency key of a delivery.
 func DeliveryID(cause, memberID string, ch Channel) string {

@@ -20,24 +20,30 @@ const (
 
 	ReasonDeliveryFinal fault.Reason = "DELIVERY_FINISHED"
 
-	ReasonMessageNotFound     fault.Reason = "MESSAGE_NOT_FOUND"
-	ReasonSubscriptionInvalid fault.Reason = "SUBSCRIPTION_INVALID"
+	ReasonTokenMissing        fault.Reason = "TOKEN_MISSING"
 	ReasonPageTokenInvalid    fault.Reason = "PAGE_TOKEN_INVALID"
 	ReasonPageSizeInvalid     fault.Reason = "PAGE_SIZE_INVALID"
-	ReasonTokenMissing        fault.Reason = "TOKEN_MISSING"
-	ReasonMemberIDRequired    fault.Reason = "MEMBER_ID_REQUIRED"
-	ReasonConcurrentUpdate    fault.Reason = "CONCURRENT_UPDATE"
+	ReasonMessageNotFound     fault.Reason = "MESSAGE_NOT_FOUND"
+	ReasonSubscriptionInvalid fault.Reason = "SUBSCRIPTION_INVALID"
+	ReasonTemplateNotFound    fault.Reason = "TEMPLATE_NOT_FOUND"
+	ReasonTemplateExists      fault.Reason = "TEMPLATE_EXISTS"
+	ReasonTemplateVersion     fault.Reason = "TEMPLATE_VERSION_MISMATCH"
+	ReasonTemplateInUse       fault.Reason = "TEMPLATE_IN_USE"
+	ReasonEventTypeUnknown    fault.Reason = "EVENT_TYPE_UNKNOWN"
 	ReasonBroadcastInvalid    fault.Reason = "BROADCAST_INVALID"
 	ReasonBroadcastNotFound   fault.Reason = "BROADCAST_NOT_FOUND"
-	ReasonBroadcastState      fault.Reason = "BROADCAST_STATE_INVALID"
+	ReasonBroadcastFinished   fault.Reason = "BROADCAST_FINISHED"
 	ReasonRequestIDRequired   fault.Reason = "REQUEST_ID_REQUIRED"
-	ReasonRequestIDReused     fault.Reason = "REQUEST_ID_REUSED"
+	ReasonMemberGone          fault.Reason = "MEMBER_GONE"
+	// ReasonConflict is a lost compare-and-set; use cases retry it.
+	ReasonConflict      fault.Reason = "CONCURRENT_UPDATE"
+	ReasonStatusInvalid fault.Reason = "DELIVERY_STATUS_INVALID"
 )
 
 // Reasons lists them for the drift test that checks handlers use only these.
 var Reasons = []fault.Reason{ReasonPolicyInvalid, ReasonChannelInvalid, ReasonUnreachable, ReasonNoSubscription,
 	ReasonNoConsent, ReasonUnsubscribed, ReasonQuietHours, ReasonDailyCap, ReasonWeeklyCap,
 	ReasonTemplateInvalid, ReasonVariableMissing, ReasonChannelNotInTemplate, ReasonDeliveryFinal,
-	ReasonMessageNotFound, ReasonSubscriptionInvalid, ReasonPageTokenInvalid, ReasonPageSizeInvalid, ReasonTokenMissing,
-	ReasonMemberIDRequired, ReasonConcurrentUpdate, ReasonBroadcastInvalid, ReasonBroadcastNotFound, ReasonBroadcastState,
-	ReasonRequestIDRequired, ReasonRequestIDReused}
+	ReasonTokenMissing, ReasonPageTokenInvalid, ReasonPageSizeInvalid, ReasonMessageNotFound, ReasonSubscriptionInvalid,
+	ReasonTemplateNotFound, ReasonTemplateExists, ReasonTemplateVersion, ReasonTemplateInUse, ReasonEventTypeUnknown,
+	ReasonBroadcastInvalid, ReasonBroadcastNotFound, ReasonBroadcastFinished, ReasonRequestIDRequired, ReasonMemberGone, ReasonConflict, ReasonStatusInvalid}

@@ -5,6 +5,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"siyu.dev/pkg/fault"
@@ -22,6 +23,8 @@ type Template struct {
 	InApp     *InAppVariant
 	SMS       *SMSVariant
 	Wechat    *WechatVariant
+	Version   int64
+	UpdatedAt time.Time
 }
 
 // Variable is one placeholder a template uses.
@@ -178,18 +181,6 @@ func (t Template) texts() map[string]string {
 	return out
 }
 
-// wechatValueLimit is how long a subscribe message field may be: WeChat
-// allows 32 characters in character_string, number and letter fields and
-// 20 in the others (thing, name, amount, ...).
-func wechatValueLimit(field string) int {
-	for _, long := range []string{"character_string", "number", "letter"} {
-		if strings.HasPrefix(field, long) {
-			return 32
-		}
-	}
-	return maxWechatValueRune
-}
-
 // Rendered is a template filled in for one channel.
 type Rendered struct {
 	Channel Channel
@@ -264,7 +255,7 @@ func (t Template) Render(channels []Channel, vars map[string]string) ([]Rendered
 				return nil, err
 			}
 			for k, v := range r.Params {
-				if err = tooLong("wechat.fields."+k, v, wechatValueLimit(k)); err != nil {
+				if err = tooLong("wechat.fields."+k, v, wechatFieldLimit(k)); err != nil {
 					return nil, err
 				}
 			}
@@ -274,6 +265,20 @@ func (t Template) Render(channels []Channel, vars map[string]string) ([]Rendered
 		out = append(out, r)
 	}
 	return out, nil
+}
+
+// wechatFieldLimit is the length WeChat allows a subscribe-message field
+// of its kind (the name's letters): codes and numbers up to 32 characters,
+// a phrase 5, text ("thing") and everything else 20.
+func wechatFieldLimit(field string) int {
+	kind := strings.TrimRight(field, "0123456789")
+	switch kind {
+	case "character_string", "number", "letter":
+		return 32
+	case "phrase":
+		return 5
+	}
+	return maxWechatValueRune
 }
 
 func fillAll(prefix string, in map[string]string, fill func(field, s string) (string, error)) (map[string]string, error) {

@@ -89,3 +89,25 @@ func TestTemplateRender(t *testing.T) {
 		t.Errorf("channels = %v", got)
 	}
 }
+
+func TestWechatFieldLimitsFollowTheFieldKind(t *testing.T) {
+	tpl := Template{ID: "paid", Name: "paid", Category: Transactional, Variables: []Variable{{Name: "v", Sample: "x"}},
+		Wechat: &WechatVariant{TemplateID: "T1", Fields: map[string]string{"character_string1": "{{v}}", "thing2": "{{v}}", "phrase3": "{{v}}"}}}
+	cases := []struct {
+		field string
+		runes int
+		ok    bool
+	}{
+		{"character_string1", 32, true}, {"character_string1", 33, false},
+		{"thing2", 20, true}, {"thing2", 21, false},
+		{"phrase3", 5, true}, {"phrase3", 6, false},
+	}
+	for _, c := range cases {
+		one := tpl
+		one.Wechat = &WechatVariant{TemplateID: "T1", Fields: map[string]string{c.field: "{{v}}"}}
+		_, err := one.Render([]Channel{ChannelWechatSubscribe}, map[string]string{"v": strings.Repeat("订", c.runes)})
+		if (err == nil) != c.ok {
+			t.Errorf("%s with %d characters: %v", c.field, c.runes, err)
+		}
+	}
+}

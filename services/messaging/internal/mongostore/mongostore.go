@@ -1,8 +1,15 @@
-// Package mongostore keeps inboxes, subscriptions and deliveries in
-// MongoDB. A member's inbox and subscriptions are one document each whose
-// _id is the member id, and a delivery's _id is its idempotency key, so
-// every write of a notification goes by _id and costs the same at any size
-// on the embedded store; only operators' delivery log scans.
+// Package mongostore keeps the messaging documents in MongoDB (or the
+// embedded store). Every path a shopper's request or an event takes reaches
+// its document by _id: a member's inbox and settings are one document each
+// under the member id, a delivery is keyed by its cause, member and
+// channel, a template by its id, a rule by its event type. Writes are
+// single-document compare-and-set on a version (mongox.UpdateIf).
+//
+// The sweeper's "what is due" query reads the small pending collection,
+// which holds only unfinished deliveries, so its scan on the embedded store
+// grows with the deliveries still waiting, not with the whole log. Back-office
+// listings (the delivery log by member, status or cause) scan on the
+// embedded store and use indexes on MongoDB.
 package mongostore
 
 import (
@@ -20,309 +27,401 @@ import (
 	"siyu.dev/services/messaging/internal/domain"
 )
 
-// Store implements the app's stores.
+// Store holds the service's collections.
 type Store struct {
-	Inboxes, Grants, Deliveries, Broadcasts *mongo.Collection
+	deliveries, pending, inboxes, settings, templates, rules, broadcasts *mongo.Collection
 }
 
 // New uses db's collections.
 func New(db *mongo.Database) *Store {
-	return &Store{Inboxes: db.Collection("inboxes"), Grants: db.Collection("member_preferences"), Deliveries: db.Collection("deliveries"),
-		Broadcasts: db.Collection("broadcasts")}
+	return &Store{deliveries: db.Collection("deliveries"), pending: db.Collection("pending_deliveries"), inboxes: db.Collection("inboxes"),
+		settings: db.Collection("settings"), templates: db.Collection("templates"), rules: db.Collection("rules"), broadcasts: db.Collection("broadcasts")}
 }
 
-// EnsureIndexes creates the index of operators' delivery log on MongoDB.
+// EnsureIndexes creates the indexes of the back-office listings and the
+// sweeper (MongoDB uses them; the embedded store scans).
 func (s *Store) EnsureIndexes(ctx context.Context) error {
-	return mongox.EnsureIndexes(ctx, s.Deliveries, mongox.Index{Name: "member_created", Keys: bson.D{{Key: "member_id", Value: 1}, {Key: "created_at", Value: -1}}})
+	if err := mongox.EnsureIndexes(ctx, s.deliveries,
+		mongox.Index{Name: "member_created", Keys: bson.D{{Key: "member_id", Value: 1}, {Key: "created_at", Value: -1}, {Key: "_id", Value: -1}}},
+		mongox.Index{Name: "status_created", Keys: bson.D{{Key: "status", Value: 1}, {Key: "created_at", Value: -1}, {Key: "_id", Value: -1}}},
+		mongox.Index{Name: "cause_created", Keys: bson.D{{Key: "cause", Value: 1}, {Key: "created_at", Value: -1}, {Key: "_id", Value: -1}}},
+	); err != nil {
+		return err
+	}
+	if err := mongox.EnsureIndexes(ctx, s.pending, mongox.Index{Name: "next_attempt", Keys: bson.D{{Key: "next_attempt", Value: 1}}}); err != nil {
+		return err
+	}
+	return mongox.EnsureIndexes(ctx, s.broadcasts, mongox.Index{Name: "finished_created", Keys: bson.D{{Key: "finished", Value: 1}, {Key: "created_at", Value: -1}}})
 }
 
-// save inserts a new document (version 0) or replaces fields of one whose
-// version is still version.
-func save(ctx context.Context, c *mongo.Collection, id string, version int64, doc any, set bson.M) error {
-	if version == 0 {
+var errConflict = fault.New(fault.Aborted, domain.ReasonConflict, "the document changed meanwhile")
+
+// Views as the app's ports.
+func (s *Store) Deliveries() app.Deliveries  { return deliveries{s} }
+func (s *Store) Inboxes() app.Inboxes        { return inboxes{s} }
+func (s *Store) Settings() app.SettingsStore { return settingsStore{s} }
+func (s *Store) Templates() app.Templates    { return templates{s} }
+func (s *Store) Rules() app.Rules            { return rules{s} }
+func (s *Store) Broadcasts() app.Broadcasts  { return broadcasts{s} }
+
+// saveIf replaces the document id with doc if its version is prev; prev 0
+// inserts it (a duplicate is a conflict).
+func saveIf(ctx context.Context, c *mongo.Collection, id string, prev int64, doc any) error {
+	if prev == 0 {
 		_, err := c.InsertOne(ctx, doc)
 		if mongox.IsDuplicateKey(err) {
-			return app.ErrStale
+			return errConflict
 		}
 		return err
 	}
-	set["version"] = version + 1
-	ok, err := mongox.UpdateIf(ctx, c, id, bson.M{"version": version}, bson.M{"$set": set})
+	raw, err := bson.Marshal(doc)
 	if err != nil {
 		return err
 	}
-	if !ok {
-		return app.ErrStale
+	var set bson.M
+	if err := bson.Unmarshal(raw, &set); err != nil {
+		return err
 	}
-	return nil
+	delete(set, "_id")
+	ok, err := mongox.UpdateIf(ctx, c, id, bson.M{"version": prev}, bson.M{"$set": set})
+	if err == nil && !ok {
+		return errConflict
+	}
+	return err
 }
 
-type messageDoc struct {
-	ID        string    `bson:"id"`
-	Title     string    `bson:"title"`
-	Body      string    `bson:"body"`
-	Link      string    `bson:"link"`
-	EventType string    `bson:"event_type"`
-	Read      bool      `bson:"read"`
-	At        time.Time `bson:"at"`
-}
-
-type inboxDoc struct {
-	ID       string       `bson:"_id"`
-	Messages []messageDoc `bson:"messages"`
-	Version  int64        `bson:"version"`
-}
-
-// Inbox reads a member's inbox.
-func (s *Store) Inbox(ctx context.Context, memberID string) (domain.Inbox, error) {
-	var d inboxDoc
-	err := s.Inboxes.FindOne(ctx, bson.M{"_id": memberID}).Decode(&d)
+// getByID decodes the document id into out; found false when missing.
+func getByID(ctx context.Context, c *mongo.Collection, id string, out any) (bool, error) {
+	err := c.FindOne(ctx, bson.M{"_id": id}).Decode(out)
 	if errors.Is(err, mongo.ErrNoDocuments) {
-		return domain.Inbox{MemberID: memberID}, nil
+		return false, nil
 	}
+	return err == nil, err
+}
+
+// Deliveries.
+
+type deliveryDoc struct {
+	ID          string          `bson:"_id"`
+	Cause       string          `bson:"cause"`
+	MemberID    string          `bson:"member_id"`
+	Status      string          `bson:"status"`
+	NextAttempt time.Time       `bson:"next_attempt"`
+	CreatedAt   time.Time       `bson:"created_at"`
+	Version     int64           `bson:"version"`
+	D           domain.Delivery `bson:"d"`
+}
+
+type pendingDoc struct {
+	ID          string    `bson:"_id"`
+	NextAttempt time.Time `bson:"next_attempt"`
+}
+
+func toDeliveryDoc(d domain.Delivery) deliveryDoc {
+	return deliveryDoc{ID: d.ID, Cause: d.Cause, MemberID: d.MemberID, Status: string(d.Status), NextAttempt: d.NextAttempt, CreatedAt: d.CreatedAt, Version: d.Version, D: d}
+}
+
+type deliveries struct{ *Store }
+
+// track keeps the pending entry in step with d: present with its next
+// attempt while unfinished, gone once final.
+func (s deliveries) track(ctx context.Context, d domain.Delivery) error {
+	if d.Status.Final() {
+		_, err := s.pending.DeleteOne(ctx, bson.M{"_id": d.ID})
+		return err
+	}
+	_, err := s.pending.UpdateOne(ctx, bson.M{"_id": d.ID}, bson.M{"$set": bson.M{"next_attempt": d.NextAttempt}}, options.UpdateOne().SetUpsert(true))
+	return err
+}
+
+func (s deliveries) Create(ctx context.Context, d domain.Delivery) (domain.Delivery, bool, error) {
+	if got, err := s.Get(ctx, d.ID); err == nil {
+		return got, false, nil
+	} else if fault.KindOf(err) != fault.NotFound {
+		return d, false, err
+	}
+	// Pending first: a crash after it leaves an entry the sweeper drops,
+	// never a delivery nobody will try.
+	if err := s.track(ctx, d); err != nil {
+		return d, false, err
+	}
+	if _, err := s.deliveries.InsertOne(ctx, toDeliveryDoc(d)); mongox.IsDuplicateKey(err) {
+		got, gerr := s.Get(ctx, d.ID)
+		return got, false, gerr
+	} else if err != nil {
+		return d, false, err
+	}
+	return d, true, nil
+}
+
+func (s deliveries) Get(ctx context.Context, id string) (domain.Delivery, error) {
+	var doc deliveryDoc
+	found, err := getByID(ctx, s.deliveries, id, &doc)
 	if err != nil {
-		return domain.Inbox{}, err
+		return domain.Delivery{}, err
 	}
-	b := domain.Inbox{MemberID: d.ID, Version: d.Version}
-	for _, m := range d.Messages {
-		b.Messages = append(b.Messages, domain.InboxMessage{ID: m.ID, Title: m.Title, Body: m.Body, Link: m.Link, EventType: m.EventType, Read: m.Read, At: m.At})
+	if !found {
+		return domain.Delivery{}, fault.New(fault.NotFound, domain.ReasonDeliveryFinal, "no such delivery")
 	}
-	return b, nil
+	return fromDeliveryDoc(doc), nil
 }
 
-// SaveInbox writes an inbox over the version it was read at.
-func (s *Store) SaveInbox(ctx context.Context, b domain.Inbox) error {
-	msgs := make([]messageDoc, 0, len(b.Messages))
-	for _, m := range b.Messages {
-		msgs = append(msgs, messageDoc{ID: m.ID, Title: m.Title, Body: m.Body, Link: m.Link, EventType: m.EventType, Read: m.Read, At: m.At})
-	}
-	return save(ctx, s.Inboxes, b.MemberID, b.Version, inboxDoc{ID: b.MemberID, Messages: msgs, Version: 1}, bson.M{"messages": msgs})
+func fromDeliveryDoc(doc deliveryDoc) domain.Delivery {
+	d := doc.D
+	d.Version = doc.Version
+	d.NextAttempt, d.CreatedAt = d.NextAttempt.UTC(), d.CreatedAt.UTC()
+	return d
 }
 
-type subscriptionsDoc struct {
-	ID            string          `bson:"_id"`
-	Quota         map[string]int  `bson:"quota"`
-	Unsubscribed  map[string]bool `bson:"unsubscribed"`
-	MarketingSent []time.Time     `bson:"marketing_sent"`
-	Version       int64           `bson:"version"`
+func (s deliveries) Save(ctx context.Context, d domain.Delivery, prev int64) error {
+	if prev == 0 {
+		return errConflict
+	}
+	if err := saveIf(ctx, s.deliveries, d.ID, prev, toDeliveryDoc(d)); err != nil {
+		return err
+	}
+	return s.track(ctx, d)
 }
 
-// Subscriptions reads a member's WeChat grants.
-func (s *Store) Subscriptions(ctx context.Context, memberID string) (domain.Subscriptions, error) {
-	var d subscriptionsDoc
-	err := s.Grants.FindOne(ctx, bson.M{"_id": memberID}).Decode(&d)
-	if errors.Is(err, mongo.ErrNoDocuments) {
-		return domain.Subscriptions{MemberID: memberID, Quota: map[string]int{}}, nil
-	}
+func (s deliveries) Due(ctx context.Context, now time.Time, n int) ([]domain.Delivery, error) {
+	var out []domain.Delivery
+	entries, err := mongox.FindAll(ctx, s.pending, bson.M{"next_attempt": bson.M{"$lte": now}}, func(p pendingDoc) pendingDoc { return p },
+		options.Find().SetSort(bson.D{{Key: "next_attempt", Value: 1}}).SetLimit(int64(n)))
 	if err != nil {
-		return domain.Subscriptions{}, err
+		return nil, err
 	}
-	if d.Quota == nil {
-		d.Quota = map[string]int{}
-	}
-	out := domain.Subscriptions{MemberID: d.ID, Quota: d.Quota, MarketingSent: d.MarketingSent, Version: d.Version, Unsubscribed: map[domain.Channel]bool{}}
-	for k, v := range d.Unsubscribed {
-		out.Unsubscribed[domain.Channel(k)] = v
+	for _, p := range entries {
+		d, err := s.Get(ctx, p.ID)
+		if fault.KindOf(err) == fault.NotFound {
+			_, err = s.pending.DeleteOne(ctx, bson.M{"_id": p.ID})
+			if err != nil {
+				return nil, err
+			}
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		if !d.Due(now) {
+			// A stale entry (a crash between the two writes): bring it in step.
+			if err := s.track(ctx, d); err != nil {
+				return nil, err
+			}
+			continue
+		}
+		out = append(out, d)
 	}
 	return out, nil
 }
 
-// SaveSubscriptions writes a member's preferences over the version read.
-func (s *Store) SaveSubscriptions(ctx context.Context, sub domain.Subscriptions) error {
-	d := subscriptionsDoc{ID: sub.MemberID, Quota: sub.Quota, Unsubscribed: map[string]bool{}, MarketingSent: sub.MarketingSent, Version: 1}
-	if d.Quota == nil {
-		d.Quota = map[string]int{}
+func (s deliveries) List(ctx context.Context, f app.DeliveryFilter, after string, n int) ([]domain.Delivery, error) {
+	filter := bson.M{}
+	if f.MemberID != "" {
+		filter["member_id"] = f.MemberID
 	}
-	for k, v := range sub.Unsubscribed {
-		d.Unsubscribed[string(k)] = v
+	if f.Status != "" {
+		filter["status"] = string(f.Status)
 	}
-	if d.MarketingSent == nil {
-		d.MarketingSent = []time.Time{}
+	if f.Cause != "" {
+		filter["cause"] = f.Cause
 	}
-	return save(ctx, s.Grants, sub.MemberID, sub.Version, d, bson.M{"quota": d.Quota, "unsubscribed": d.Unsubscribed, "marketing_sent": d.MarketingSent})
+	if after != "" {
+		last, err := s.Get(ctx, after)
+		if err != nil {
+			return nil, err
+		}
+		filter["$or"] = bson.A{
+			bson.M{"created_at": bson.M{"$lt": last.CreatedAt}},
+			bson.M{"created_at": last.CreatedAt, "_id": bson.M{"$lt": last.ID}},
+		}
+	}
+	return mongox.FindAll(ctx, s.deliveries, filter, fromDeliveryDoc,
+		options.Find().SetSort(bson.D{{Key: "created_at", Value: -1}, {Key: "_id", Value: -1}}).SetLimit(int64(n)))
 }
 
-type entryDoc struct {
-	At     time.Time `bson:"at"`
-	Status string    `bson:"status"`
-	Detail string    `bson:"detail"`
+// Inboxes and settings: one document per member under the member id.
+
+type inboxDoc struct {
+	ID       string                `bson:"_id"`
+	Version  int64                 `bson:"version"`
+	Messages []domain.InboxMessage `bson:"messages"`
 }
 
-type deliveryDoc struct {
-	ID          string     `bson:"_id"`
-	MemberID    string     `bson:"member_id"`
-	Channel     string     `bson:"channel"`
-	TemplateID  string     `bson:"template_id"`
-	Category    int        `bson:"category"`
-	Status      string     `bson:"status"`
-	Attempts    int        `bson:"attempts"`
-	NextAttempt time.Time  `bson:"next_attempt"`
-	Log         []entryDoc `bson:"log"`
-	CreatedAt   time.Time  `bson:"created_at"`
-	Version     int64      `bson:"version"`
+type inboxes struct{ *Store }
+
+func (s inboxes) Get(ctx context.Context, memberID string) (domain.Inbox, error) {
+	var doc inboxDoc
+	if _, err := getByID(ctx, s.inboxes, memberID, &doc); err != nil {
+		return domain.Inbox{}, err
+	}
+	for i := range doc.Messages {
+		doc.Messages[i].At = doc.Messages[i].At.UTC()
+	}
+	return domain.Inbox{MemberID: memberID, Messages: doc.Messages, Version: doc.Version}, nil
 }
 
-func toDelivery(d deliveryDoc) domain.Delivery {
-	out := domain.Delivery{ID: d.ID, MemberID: d.MemberID, Channel: domain.Channel(d.Channel), TemplateID: d.TemplateID, Category: domain.Category(d.Category),
-		Status: domain.Status(d.Status), Attempts: d.Attempts, NextAttempt: d.NextAttempt, Version: d.Version}
-	for _, e := range d.Log {
-		out.Log = append(out.Log, domain.Entry{At: e.At, Status: domain.Status(e.Status), Detail: e.Detail})
+func (s inboxes) Save(ctx context.Context, b domain.Inbox, prev int64) error {
+	msgs := b.Messages
+	if msgs == nil {
+		msgs = []domain.InboxMessage{}
 	}
-	return out
+	return saveIf(ctx, s.inboxes, b.MemberID, prev, inboxDoc{ID: b.MemberID, Version: b.Version, Messages: msgs})
 }
 
-func fromDelivery(d domain.Delivery) deliveryDoc {
-	out := deliveryDoc{ID: d.ID, MemberID: d.MemberID, Channel: string(d.Channel), TemplateID: d.TemplateID, Category: int(d.Category), Status: string(d.Status),
-		Attempts: d.Attempts, NextAttempt: d.NextAttempt, Version: d.Version, Log: []entryDoc{}}
-	for _, e := range d.Log {
-		out.Log = append(out.Log, entryDoc{At: e.At, Status: string(e.Status), Detail: e.Detail})
-	}
-	if len(d.Log) > 0 {
-		out.CreatedAt = d.Log[0].At
-	}
-	return out
+type settingsDoc struct {
+	ID       string          `bson:"_id"`
+	Version  int64           `bson:"version"`
+	Settings domain.Settings `bson:"s"`
 }
 
-// Create stores a delivery unless its id exists.
-func (s *Store) Create(ctx context.Context, d domain.Delivery) (domain.Delivery, bool, error) {
-	d.Version = 1
-	_, err := s.Deliveries.InsertOne(ctx, fromDelivery(d))
-	if err == nil {
-		return d, true, nil
+type settingsStore struct{ *Store }
+
+func (s settingsStore) Get(ctx context.Context, memberID string) (domain.Settings, error) {
+	var doc settingsDoc
+	if _, err := getByID(ctx, s.settings, memberID, &doc); err != nil {
+		return domain.Settings{}, err
 	}
-	if !mongox.IsDuplicateKey(err) {
-		return domain.Delivery{}, false, err
+	v := doc.Settings
+	v.MemberID, v.Version = memberID, doc.Version
+	for i := range v.Marks {
+		v.Marks[i].At = v.Marks[i].At.UTC()
 	}
-	var got deliveryDoc
-	if err := s.Deliveries.FindOne(ctx, bson.M{"_id": d.ID}).Decode(&got); err != nil {
-		return domain.Delivery{}, false, err
-	}
-	return toDelivery(got), false, nil
+	return v, nil
 }
 
-// Save writes a delivery over the version it was read at.
-func (s *Store) Save(ctx context.Context, d domain.Delivery) (domain.Delivery, error) {
-	doc := fromDelivery(d)
-	ok, err := mongox.UpdateIf(ctx, s.Deliveries, d.ID, bson.M{"version": d.Version}, bson.M{"$set": bson.M{"status": doc.Status,
-		"attempts": doc.Attempts, "next_attempt": doc.NextAttempt, "log": doc.Log, "version": d.Version + 1}})
-	if err != nil {
-		return d, err
-	}
-	if !ok {
-		return d, app.ErrStale
-	}
-	d.Version++
-	return d, nil
+func (s settingsStore) Save(ctx context.Context, v domain.Settings, prev int64) error {
+	return saveIf(ctx, s.settings, v.MemberID, prev, settingsDoc{ID: v.MemberID, Version: v.Version, Settings: v})
 }
 
-// ByMember lists a member's deliveries, newest first.
-func (s *Store) ByMember(ctx context.Context, memberID string, limit int) ([]domain.Delivery, error) {
-	opts := options.Find().SetSort(bson.D{{Key: "created_at", Value: -1}}).SetLimit(int64(limit))
-	return mongox.FindAll(ctx, s.Deliveries, bson.M{"member_id": memberID}, toDelivery, opts)
+// Templates and rules.
+
+type templateDoc struct {
+	ID       string          `bson:"_id"`
+	Version  int64           `bson:"version"`
+	Template domain.Template `bson:"t"`
 }
 
-// Broadcasts. Operators create a handful a day, so listing them scans a
-// small collection; each one is read and written by _id.
+type templates struct{ *Store }
+
+func (s templates) Create(ctx context.Context, t domain.Template) error {
+	_, err := s.templates.InsertOne(ctx, templateDoc{ID: t.ID, Version: t.Version, Template: t})
+	if mongox.IsDuplicateKey(err) {
+		return fault.New(fault.Conflict, domain.ReasonTemplateExists, "a template with this id exists", "template_id", t.ID)
+	}
+	return err
+}
+
+func fromTemplateDoc(d templateDoc) domain.Template {
+	t := d.Template
+	t.Version, t.UpdatedAt = d.Version, t.UpdatedAt.UTC()
+	return t
+}
+
+func (s templates) Get(ctx context.Context, id string) (domain.Template, error) {
+	var doc templateDoc
+	found, err := getByID(ctx, s.templates, id, &doc)
+	if err == nil && !found {
+		err = fault.New(fault.NotFound, domain.ReasonTemplateNotFound, "no such template", "template_id", id)
+	}
+	return fromTemplateDoc(doc), err
+}
+
+func (s templates) Save(ctx context.Context, t domain.Template, prev int64) error {
+	return saveIf(ctx, s.templates, t.ID, prev, templateDoc{ID: t.ID, Version: t.Version, Template: t})
+}
+
+func (s templates) List(ctx context.Context) ([]domain.Template, error) {
+	return mongox.FindAll(ctx, s.templates, bson.M{}, fromTemplateDoc, options.Find().SetSort(bson.D{{Key: "_id", Value: 1}}))
+}
+
+func (s templates) Delete(ctx context.Context, id string) error {
+	_, err := s.templates.DeleteOne(ctx, bson.M{"_id": id})
+	return err
+}
+
+type ruleDoc struct {
+	ID   string      `bson:"_id"`
+	Rule domain.Rule `bson:"r"`
+}
+
+type rules struct{ *Store }
+
+func (s rules) Put(ctx context.Context, r domain.Rule) error {
+	_, err := s.rules.ReplaceOne(ctx, bson.M{"_id": r.EventType}, ruleDoc{ID: r.EventType, Rule: r}, options.Replace().SetUpsert(true))
+	return err
+}
+
+func fromRuleDoc(d ruleDoc) domain.Rule {
+	r := d.Rule
+	r.UpdatedAt = r.UpdatedAt.UTC()
+	return r
+}
+
+func (s rules) Get(ctx context.Context, eventType string) (domain.Rule, bool, error) {
+	var doc ruleDoc
+	found, err := getByID(ctx, s.rules, eventType, &doc)
+	return fromRuleDoc(doc), found, err
+}
+
+func (s rules) List(ctx context.Context) ([]domain.Rule, error) {
+	return mongox.FindAll(ctx, s.rules, bson.M{}, fromRuleDoc, options.Find().SetSort(bson.D{{Key: "_id", Value: 1}}))
+}
+
+func (s rules) Delete(ctx context.Context, eventType string) error {
+	_, err := s.rules.DeleteOne(ctx, bson.M{"_id": eventType})
+	return err
+}
+
+// Broadcasts.
 
 type broadcastDoc struct {
-	ID               string           `bson:"_id"`
-	RequestID        string           `bson:"request_id"`
-	Name             string           `bson:"name"`
-	SegmentID        string           `bson:"segment_id"`
-	Title            string           `bson:"title"`
-	Body             string           `bson:"body"`
-	Link             string           `bson:"link"`
-	Channels         []string         `bson:"channels"`
-	WechatTemplateID string           `bson:"wechat_template_id"`
-	SendAt           time.Time        `bson:"send_at"`
-	PerSecond        int              `bson:"per_second"`
-	Status           string           `bson:"status"`
-	Targeted         int64            `bson:"targeted"`
-	Sent             int64            `bson:"sent"`
-	Failed           int64            `bson:"failed"`
-	Suppressed       map[string]int64 `bson:"suppressed"`
-	LeaseUntil       time.Time        `bson:"lease_until"`
-	CreatedAt        time.Time        `bson:"created_at"`
-	FinishedAt       time.Time        `bson:"finished_at"`
-	Version          int64            `bson:"version"`
+	ID        string           `bson:"_id"`
+	Version   int64            `bson:"version"`
+	Finished  bool             `bson:"finished"`
+	CreatedAt time.Time        `bson:"created_at"`
+	Broadcast domain.Broadcast `bson:"b"`
 }
 
-func toBroadcast(d broadcastDoc) domain.Broadcast {
-	b := domain.Broadcast{ID: d.ID, RequestID: d.RequestID, Name: d.Name, SegmentID: d.SegmentID, Title: d.Title, Body: d.Body, Link: d.Link,
-		WechatTemplateID: d.WechatTemplateID, SendAt: d.SendAt, PerSecond: d.PerSecond, Status: domain.BroadcastStatus(d.Status), Targeted: d.Targeted,
-		Sent: d.Sent, Failed: d.Failed, Suppressed: d.Suppressed, LeaseUntil: d.LeaseUntil, CreatedAt: d.CreatedAt, FinishedAt: d.FinishedAt, Version: d.Version}
-	for _, c := range d.Channels {
-		b.Channels = append(b.Channels, domain.Channel(c))
-	}
-	if b.Suppressed == nil {
-		b.Suppressed = map[string]int64{}
-	}
+func toBroadcastDoc(b domain.Broadcast) broadcastDoc {
+	return broadcastDoc{ID: b.ID, Version: b.Version, Finished: b.Status.Finished(), CreatedAt: b.CreatedAt, Broadcast: b}
+}
+
+func fromBroadcastDoc(d broadcastDoc) domain.Broadcast {
+	b := d.Broadcast
+	b.Version = d.Version
+	b.SendAt, b.CreatedAt, b.FinishedAt = b.SendAt.UTC(), b.CreatedAt.UTC(), b.FinishedAt.UTC()
 	return b
 }
 
-func fromBroadcast(b domain.Broadcast) broadcastDoc {
-	d := broadcastDoc{ID: b.ID, RequestID: b.RequestID, Name: b.Name, SegmentID: b.SegmentID, Title: b.Title, Body: b.Body, Link: b.Link,
-		WechatTemplateID: b.WechatTemplateID, SendAt: b.SendAt, PerSecond: b.PerSecond, Status: string(b.Status), Targeted: b.Targeted, Sent: b.Sent,
-		Failed: b.Failed, Suppressed: b.Suppressed, LeaseUntil: b.LeaseUntil, CreatedAt: b.CreatedAt, FinishedAt: b.FinishedAt, Version: b.Version}
-	for _, c := range b.Channels {
-		d.Channels = append(d.Channels, string(c))
+type broadcasts struct{ *Store }
+
+func (s broadcasts) Create(ctx context.Context, b domain.Broadcast) (domain.Broadcast, bool, error) {
+	_, err := s.broadcasts.InsertOne(ctx, toBroadcastDoc(b))
+	if mongox.IsDuplicateKey(err) {
+		got, gerr := s.Get(ctx, b.ID)
+		return got, false, gerr
 	}
-	if d.Suppressed == nil {
-		d.Suppressed = map[string]int64{}
-	}
-	return d
+	return b, err == nil, err
 }
 
-// InsertBroadcast stores a new broadcast, or answers the one with its id.
-func (s *Store) InsertBroadcast(ctx context.Context, b domain.Broadcast) (domain.Broadcast, bool, error) {
-	b.Version = 1
-	_, err := s.Broadcasts.InsertOne(ctx, fromBroadcast(b))
-	if err == nil {
-		return b, true, nil
+func (s broadcasts) Get(ctx context.Context, id string) (domain.Broadcast, error) {
+	var doc broadcastDoc
+	found, err := getByID(ctx, s.broadcasts, id, &doc)
+	if err == nil && !found {
+		err = fault.New(fault.NotFound, domain.ReasonBroadcastNotFound, "no such broadcast")
 	}
-	if !mongox.IsDuplicateKey(err) {
-		return domain.Broadcast{}, false, err
-	}
-	got, err := s.Broadcast(ctx, b.ID)
-	return got, false, err
+	return fromBroadcastDoc(doc), err
 }
 
-// Broadcast reads one broadcast.
-func (s *Store) Broadcast(ctx context.Context, id string) (domain.Broadcast, error) {
-	var d broadcastDoc
-	err := s.Broadcasts.FindOne(ctx, bson.M{"_id": id}).Decode(&d)
-	if errors.Is(err, mongo.ErrNoDocuments) {
-		return domain.Broadcast{}, fault.New(fault.NotFound, domain.ReasonBroadcastNotFound, "no such broadcast", "broadcast_id", id)
-	}
-	if err != nil {
-		return domain.Broadcast{}, err
-	}
-	return toBroadcast(d), nil
+func (s broadcasts) Save(ctx context.Context, b domain.Broadcast, prev int64) error {
+	return saveIf(ctx, s.broadcasts, b.ID, prev, toBroadcastDoc(b))
 }
 
-// SaveBroadcast writes a broadcast over the version it was read at.
-func (s *Store) SaveBroadcast(ctx context.Context, b domain.Broadcast) (domain.Broadcast, error) {
-	d := fromBroadcast(b)
-	ok, err := mongox.UpdateIf(ctx, s.Broadcasts, b.ID, bson.M{"version": b.Version}, bson.M{"$set": bson.M{"send_at": d.SendAt, "status": d.Status,
-		"targeted": d.Targeted, "sent": d.Sent, "failed": d.Failed, "suppressed": d.Suppressed, "lease_until": d.LeaseUntil, "finished_at": d.FinishedAt,
-		"version": b.Version + 1}})
-	if err != nil {
-		return b, err
-	}
-	if !ok {
-		return b, app.ErrStale
-	}
-	b.Version++
-	return b, nil
+func (s broadcasts) List(ctx context.Context, n int) ([]domain.Broadcast, error) {
+	return mongox.FindAll(ctx, s.broadcasts, bson.M{}, fromBroadcastDoc,
+		options.Find().SetSort(bson.D{{Key: "created_at", Value: -1}, {Key: "_id", Value: -1}}).SetLimit(int64(n)))
 }
 
-// RecentBroadcasts lists the latest broadcasts, newest first.
-func (s *Store) RecentBroadcasts(ctx context.Context, limit int) ([]domain.Broadcast, error) {
-	return mongox.FindAll(ctx, s.Broadcasts, bson.M{}, toBroadcast, options.Find().SetSort(bson.D{{Key: "created_at", Value: -1}}).SetLimit(int64(limit)))
-}
-
-// OpenBroadcasts lists the broadcasts not finished yet.
-func (s *Store) OpenBroadcasts(ctx context.Context) ([]domain.Broadcast, error) {
-	filter := bson.M{"status": bson.M{"$in": bson.A{string(domain.BroadcastScheduled), string(domain.BroadcastSending)}}}
-	return mongox.FindAll(ctx, s.Broadcasts, filter, toBroadcast, options.Find().SetSort(bson.D{{Key: "send_at", Value: 1}}).SetLimit(100))
+func (s broadcasts) Unfinished(ctx context.Context) ([]domain.Broadcast, error) {
+	return mongox.FindAll(ctx, s.broadcasts, bson.M{"finished": false}, fromBroadcastDoc, options.Find().SetSort(bson.D{{Key: "created_at", Value: 1}}))
 }

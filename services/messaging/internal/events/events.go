@@ -1,0 +1,126 @@
+// Package events consumes what other services publish and hands it to the
+// notifier as event types of the notification rules: paid, shipped,
+// received and refunded orders, and members' level changes.
+package events
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+
+	"github.com/nats-io/nats.go/jetstream"
+	"google.golang.org/protobuf/proto"
+
+	"siyu.dev/pkg/natsx"
+	memberv1 "siyu.dev/proto/siyu/member/v1"
+	orderv1 "siyu.dev/proto/siyu/order/v1"
+	"siyu.dev/services/messaging/internal/app"
+	"siyu.dev/services/messaging/internal/domain"
+)
+
+// Durable consumers of the service.
+const (
+	DurableOrders  = "messaging-notify-orders"
+	DurableMembers = "messaging-notify-members"
+)
+
+// The member service's stream and the subject of level changes. Its
+// contract declares them in the service's own package, which no other
+// module may import; spelled here as the wire contract they are.
+const (
+	memberStream         = "MEMBER"
+	memberStreamSubjects = "siyu.member.>"
+	SubjectLevelChanged  = "siyu.member.level_changed"
+)
+
+// Start consumes the order and member events the notifier acts on. The
+// producers own the streams; declaring them here (same settings) lets the
+// messaging service start first.
+func Start(ctx context.Context, js jetstream.JetStream, n *app.Notifier, log *slog.Logger) (stop func(), err error) {
+	if err := natsx.EnsureStream(ctx, js, orderv1.Stream, []string{orderv1.StreamSubjects}); err != nil {
+		return nil, err
+	}
+	if err := natsx.EnsureStream(ctx, js, memberStream, []string{memberStreamSubjects}); err != nil {
+		return nil, err
+	}
+	stopOrders, err := natsx.Consume(ctx, js, natsx.ConsumerConfig{Stream: orderv1.Stream, Durable: DurableOrders, Logger: log,
+		Subjects: []string{orderv1.SubjectPaid, orderv1.SubjectShipped, orderv1.SubjectReceived, orderv1.SubjectRefunded}}, Handler(n))
+	if err != nil {
+		return nil, err
+	}
+	stopMembers, err := natsx.Consume(ctx, js, natsx.ConsumerConfig{Stream: memberStream, Durable: DurableMembers, Logger: log,
+		Subjects: []string{SubjectLevelChanged}}, Handler(n))
+	if err != nil {
+		stopOrders()
+		return nil, err
+	}
+	return func() { stopOrders(); stopMembers() }, nil
+}
+
+// yuan formats fen as yuan with two decimals: 12800 → "128.00".
+func yuan(fen int64) string {
+	sign := ""
+	if fen < 0 {
+		sign, fen = "-", -fen
+	}
+	return fmt.Sprintf("%s%d.%02d", sign, fen/100, fen%100)
+}
+
+// Translate turns one message into the notifier's event; ok is false for a
+// subject the service does not notify.
+func Translate(m natsx.Message) (e app.Event, ok bool, err error) {
+	switch m.Subject {
+	case orderv1.SubjectPaid:
+		var p orderv1.OrderPaid
+		err = proto.Unmarshal(m.Data, &p)
+		e = app.Event{ID: p.GetEventId(), Type: domain.EventOrderPaid, MemberID: p.GetMemberId(), Vars: map[string]string{"order_id": p.GetOrderId(), "amount": yuan(p.GetPaidFen())}}
+	case orderv1.SubjectShipped:
+		var p orderv1.OrderShipped
+		err = proto.Unmarshal(m.Data, &p)
+		e = app.Event{ID: p.GetEventId(), Type: domain.EventOrderShipped, MemberID: p.GetMemberId(),
+			Vars: map[string]string{"order_id": p.GetOrderId(), "carrier": p.GetCarrier(), "tracking_number": p.GetTrackingNumber()}}
+	case orderv1.SubjectReceived:
+		var p orderv1.OrderReceived
+		err = proto.Unmarshal(m.Data, &p)
+		e = app.Event{ID: p.GetEventId(), Type: domain.EventOrderReceived, MemberID: p.GetMemberId(), Vars: map[string]string{"order_id": p.GetOrderId()}}
+	case orderv1.SubjectRefunded:
+		var p orderv1.OrderRefunded
+		err = proto.Unmarshal(m.Data, &p)
+		e = app.Event{ID: p.GetEventId(), Type: domain.EventOrderRefunded, MemberID: p.GetMemberId(),
+			Vars: map[string]string{"order_id": p.GetOrderId(), "refund_amount": yuan(p.GetRefundFen())}}
+	case SubjectLevelChanged:
+		var p memberv1.MemberLevelChanged
+		err = proto.Unmarshal(m.Data, &p)
+		e = app.Event{ID: p.GetEventId(), Type: domain.EventMemberLevelChange, MemberID: p.GetMemberId(),
+			Vars: map[string]string{"tier_id": p.GetTierId(), "previous_tier_id": p.GetPreviousTierId()}}
+	default:
+		return app.Event{}, false, nil
+	}
+	if err != nil {
+		return app.Event{}, false, err
+	}
+	if e.ID == "" {
+		e.ID = m.ID // the Nats-Msg-Id header carries the same id
+	}
+	return e, true, nil
+}
+
+// Handler hands each event to the notifier. A malformed payload or one
+// without a member is parked at once; anything else the notifier fails on
+// is retried by redelivery, which the deliveries' ids make harmless.
+func Handler(n *app.Notifier) natsx.Handler {
+	return func(ctx context.Context, m natsx.Message) error {
+		e, ok, err := Translate(m)
+		if err != nil {
+			return natsx.Permanent(fmt.Errorf("%s: %w", m.Subject, err))
+		}
+		if !ok {
+			return nil
+		}
+		if e.MemberID == "" || e.ID == "" {
+			return natsx.Permanent(errors.New(m.Subject + " without a member or event id"))
+		}
+		return n.Handle(ctx, e)
+	}
+}
