@@ -97,7 +97,9 @@ func handle(ctx context.Context, pub *Publisher, cfg ConsumerConfig, h Handler, 
 	hdr := msg.Headers()
 	ctx = otel.GetTextMapPropagator().Extract(ctx, traceCarrier(hdr))
 	m := Message{Subject: msg.Subject(), ID: hdr.Get(nats.MsgIdHdr), Type: hdr.Get(HeaderEventType), Data: msg.Data(), NumDelivered: delivered}
+	ctx, span := startConsume(ctx, cfg.Durable, m)
 	herr := h(ctx, m)
+	defer func() { endSpan(span, herr) }()
 	if herr == nil {
 		_ = msg.Ack()
 		return
