@@ -11,6 +11,7 @@ import (
 
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo"
+	"go.mongodb.org/mongo-driver/v2/mongo/options"
 )
 
 // UpdateIf is the one compare-and-set of the services: it applies update to
@@ -41,8 +42,14 @@ func UpdateIf(ctx context.Context, c *mongo.Collection, id any, cond bson.M, upd
 	mu := docLock(c, id)
 	mu.Lock()
 	defer mu.Unlock()
+	// Only the fields the condition reads travel and get decoded: the
+	// documents behind hot paths (orders, accounts, stock) are large.
+	proj := bson.M{"_id": 1}
+	for field := range cond {
+		proj[strings.SplitN(field, ".", 2)[0]] = 1
+	}
 	var doc bson.M
-	err := c.FindOne(ctx, bson.M{"_id": id}).Decode(&doc)
+	err := c.FindOne(ctx, bson.M{"_id": id}, options.FindOne().SetProjection(proj)).Decode(&doc)
 	if err == mongo.ErrNoDocuments {
 		return false, nil
 	}
