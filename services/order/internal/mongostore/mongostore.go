@@ -52,6 +52,14 @@ func (s *Store) EnsureIndexes(ctx context.Context) error {
 	if err := mongox.EnsureIndexes(ctx, s.Deadlines, mongox.Index{Name: "due_at", Keys: bson.D{{Key: "due_at", Value: 1}}}); err != nil {
 		return err
 	}
+	// MongoDB drops expired quotes itself (an hour late, so an order from a
+	// just-expired quote still answers QUOTE_EXPIRED); the embedded store
+	// has no TTL indexes, so DeleteExpiredQuotes runs there as a job.
+	if !mongox.IsEmbedded(ctx, s.Quotes.Database().Client()) {
+		if err := mongox.EnsureIndexes(ctx, s.Quotes, mongox.Index{Name: "expires_at", Keys: bson.D{{Key: "expires_at", Value: 1}}, ExpireAfter: QuoteKeep}); err != nil {
+			return err
+		}
+	}
 	return s.rebuildDeadlines(ctx)
 }
 
@@ -162,6 +170,19 @@ type quoteDoc struct {
 func (s *Store) SaveQuote(ctx context.Context, q app.Quote) error {
 	_, err := s.Quotes.InsertOne(ctx, quoteDoc{ID: q.ID, Quote: q, ExpiresAt: q.ExpiresAt})
 	return err
+}
+
+// QuoteKeep is how long an expired quote is kept.
+const QuoteKeep = time.Hour
+
+// DeleteExpiredQuotes removes quotes that expired before before (a
+// background job: it scans the quotes on the embedded store).
+func (s *Store) DeleteExpiredQuotes(ctx context.Context, before time.Time) (int64, error) {
+	res, err := s.Quotes.DeleteMany(ctx, bson.M{"expires_at": bson.M{"$lt": before}})
+	if err != nil {
+		return 0, err
+	}
+	return res.DeletedCount, nil
 }
 
 // Quote returns a quote by id.
