@@ -1,6 +1,7 @@
 import { createRouter, createWebHistory, type RouteRecordRaw } from 'vue-router'
 import Home from './views/Home.vue'
 import { tokens } from './api/client'
+import { INVITER } from './stores/session'
 
 // Home is in the first bundle (it is the landing page); every other page is
 // loaded when first opened.
@@ -34,6 +35,9 @@ export const router = createRouter({
 // Pages that need a shopper send guests to log in, keeping where they were
 // going (query included, so a share link's inviter survives the login).
 router.beforeEach((to) => {
+  if (typeof to.query.inviter === 'string' && to.query.inviter) {
+    sessionStorage.setItem(INVITER, to.query.inviter)
+  }
   if (to.meta.auth && !tokens.get()) {
     return { name: 'login', query: { redirect: to.fullPath } }
   }

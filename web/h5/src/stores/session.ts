@@ -1,5 +1,9 @@
 import { defineStore } from 'pinia'
 import { api, tokens, unwrap, type Schemas } from '../api/client'
+import { ApiError } from '../lib/errors'
+
+/** sessionStorage key of the invite code a share link carried. */
+export const INVITER = 'siyu.inviter'
 
 // The signed-in shopper. Tokens live in localStorage (src/api/session.ts);
 // this store mirrors whether there are any so the UI can react.
@@ -14,7 +18,19 @@ export const useSession = defineStore('session', {
       return unwrap(api.POST('/v1/auth/sms-codes', { body: { phone } }))
     },
     async login(phone: string, code: string) {
-      const r = await unwrap(api.POST('/v1/auth/sms-login', { body: { phone, code } }))
+      // A share link's inviter (kept by the router) is credited at registration;
+      // a code that no longer names anyone must not stop the login.
+      const invite = sessionStorage.getItem(INVITER) || undefined
+      const attempt = (invite_code?: string) => unwrap(api.POST('/v1/auth/sms-login', { body: { phone, code, invite_code, channel: 'h5' } }))
+      let r
+      try {
+        r = await attempt(invite)
+      } catch (e) {
+        if (!(e instanceof ApiError) || !invite || !e.reason.startsWith('INVITE')) throw e
+        sessionStorage.removeItem(INVITER)
+        r = await attempt()
+      }
+      sessionStorage.removeItem(INVITER)
       tokens.set({ access: r.access_token ?? '', refresh: r.refresh_token ?? '' })
       this.signedIn = true
       this.member = r.member ?? null
