@@ -27,7 +27,12 @@ page.on('response', (r) => {
   if (r.status() >= 500) problems.push(`HTTP ${r.status()} ${r.url()}`)
 })
 let n = 0
-const shot = async (name) => page.screenshot({ path: join(out, `${String(++n).padStart(2, '0')}-${name}.png`) })
+const shot = async (name) => {
+  // Let lazy images in view arrive, so the picture shows what a person sees.
+  await page.waitForLoadState('networkidle').catch(() => {})
+  await page.waitForTimeout(250)
+  await page.screenshot({ path: join(out, `${String(++n).padStart(2, '0')}-${name}.png`) })
+}
 const step = (s) => console.error(`· ${s}`)
 const see = (text) => page.getByText(text, { exact: false }).first().waitFor({ state: 'visible' })
 
@@ -101,9 +106,18 @@ try {
   await popup.locator('[data-test=sku-confirm]').click()
   await see('已加入购物车')
 
-  step('cart')
+  step('cart, after the access token went stale')
+  // A stale access token is refreshed behind the page's back: the cart
+  // loads as if nothing happened and the stored tokens are rotated.
+  const before = await page.evaluate(() => {
+    const t = JSON.parse(localStorage.getItem('siyu.tokens'))
+    localStorage.setItem('siyu.tokens', JSON.stringify({ ...t, access: 'stale.access.token' }))
+    return t.refresh
+  })
   await page.goto('/cart')
   await see(title)
+  const after = await page.evaluate(() => JSON.parse(localStorage.getItem('siyu.tokens')))
+  if (after.access === 'stale.access.token' || after.refresh === before) throw new Error('the stale token was not refreshed')
   await shot('cart')
   await page.locator('.van-submit-bar__button').click()
   await page.waitForURL(/\/checkout/)
