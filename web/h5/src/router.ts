@@ -23,6 +23,8 @@ const routes: RouteRecordRaw[] = [
   { path: '/addresses/:id', name: 'address', component: () => import('./views/AddressEdit.vue'), meta: { auth: true } },
   { path: '/favourites', name: 'favourites', component: () => import('./views/Favourites.vue'), meta: { auth: true } },
   { path: '/points', name: 'points', component: () => import('./views/Points.vue'), meta: { auth: true } },
+  { path: '/history', name: 'history', component: () => import('./views/History.vue'), meta: { auth: true } },
+  { path: '/settings', name: 'settings', component: () => import('./views/Settings.vue'), meta: { auth: true } },
   { path: '/:rest(.*)*', redirect: '/' },
 ]
 
