@@ -58,11 +58,12 @@ func requireStorefront(t *testing.T) (dist, node string) {
 
 // TestStorefrontInBrowser walks the H5 storefront in headless Chromium on a
 // phone-sized screen against the whole suite, with the gateway serving the
-// built app: log in with the SMS code shown in dev mode, sign in for points,
-// search 连衣裙 (with suggestions), open a product, pick a SKU, add it to the
-// cart, add an address and check out with points, pay in the sandbox and see
-// the order paid. Screenshots land in web/h5/test-output. The REST API then
-// confirms what the pages showed.
+// built app (web/h5/e2e/shop.mjs): as a guest, search 连衣裙 with suggestions,
+// open a product, pick a SKU and add it to the cart; log in from the cart
+// with the SMS code shown in dev mode and find the cart merged; sign in for
+// points; keep shopping through a stale access token; add an address, check
+// out with points, pay in the sandbox and see the order paid. Screenshots
+// land in web/h5/test-output. The REST API then confirms what the pages showed.
 func TestStorefrontInBrowser(t *testing.T) {
 	dist, node := requireStorefront(t)
 	shop := startShop(t, "", map[string]string{"SIYU_WEB_DIR": dist})

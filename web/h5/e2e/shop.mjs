@@ -1,13 +1,15 @@
-// The shopper's walk through the H5 storefront in a real browser:
-// log in with the SMS code, search 连衣裙, open a product, pick a SKU, add it
-// to the cart, check out with points, pay in the sandbox and see the order
-// paid. Assertions are on text a person sees. Screenshots of the key pages
-// go to $OUT (web/h5/test-output by default).
+// The shopper's walk through the H5 storefront in a real browser: as a
+// guest, search 连衣裙 (suggestions), open a product, pick a SKU and add it to
+// the cart kept on the device; log in from the cart with the SMS code shown in
+// dev mode and find the line merged into the member's cart; sign in for
+// points; survive a stale access token; add an address, check out with points,
+// pay in the sandbox and see the order paid. Assertions are on text a person
+// sees. Screenshots of the key pages go to $OUT (web/h5/test-output).
 //
 //   BASE_URL=http://127.0.0.1:8080 PHONE=13800138000 node e2e/shop.mjs
 //
 // Prints one JSON line {"order_id": …} at the end for the caller to check.
-import { mkdirSync } from 'node:fs'
+import { mkdirSync, readdirSync, rmSync } from 'node:fs'
 import { join, dirname } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { launch, phone } from './browser.mjs'
@@ -16,6 +18,8 @@ const base = process.env.BASE_URL ?? 'http://127.0.0.1:8080'
 const phoneNumber = process.env.PHONE ?? '13800138000'
 const out = process.env.OUT ?? join(dirname(fileURLToPath(import.meta.url)), '..', 'test-output')
 mkdirSync(out, { recursive: true })
+// Screenshots of an earlier walk would mix with this one's.
+for (const f of readdirSync(out)) if (f.endsWith('.png')) rmSync(join(out, f))
 
 const browser = await launch()
 const context = await browser.newContext({ ...phone, baseURL: base })
@@ -43,38 +47,7 @@ try {
   await page.locator('[data-product]').first().waitFor()
   await shot('home')
 
-  step('log in with the SMS code')
-  await page.goto('/me')
-  await page.locator('[data-test=go-login]').click()
-  await page.waitForURL(/\/login/)
-  await page.getByPlaceholder('请输入手机号').fill(phoneNumber)
-  await page.locator('[data-test=send-code]').click()
-  const dev = page.locator('[data-test=dev-code]')
-  await dev.waitFor()
-  const code = (await dev.innerText()).match(/(\d{4,8})/)?.[1]
-  if (!code) throw new Error(`no dev code shown: ${await dev.innerText()}`)
-  await page.getByPlaceholder('请输入短信验证码').fill(code)
-  await shot('login')
-  await page.locator('[data-test=login]').click()
-  await page.waitForURL(/\/me$/)
-  await see('积分')
-  await page.locator('[data-test=sign-in]').click()
-  await see('今日已签到')
-  // The test that runs this script may grant points to the new member
-  // meanwhile (MIN_POINTS): the member centre shows them after a reload.
-  const minPoints = Number(process.env.MIN_POINTS ?? 0)
-  for (let i = 0; ; i++) {
-    const shown = Number((await page.locator('[data-test=points]').innerText()).trim())
-    if (shown >= minPoints) break
-    if (i >= 40) throw new Error(`the member centre shows ${shown} points, expected at least ${minPoints}`)
-    await page.waitForTimeout(500)
-    await page.reload()
-    await page.locator('[data-test=points]').waitFor()
-  }
-  await shot('me')
-
-  step('search 连衣裙 with suggestions')
-  await page.goto('/')
+  step('search 连衣裙 with suggestions, as a guest')
   await page.locator('.van-search').first().click()
   await page.waitForURL(/\/search/)
   const box = page.locator('input[type=search]')
@@ -90,10 +63,11 @@ try {
   if (!title.includes('裙')) throw new Error(`first result for 连衣裙 is ${title}`)
   await shot('search')
 
-  step(`open ${title}`)
+  step(`open ${title}, pick a SKU, add it to the guest cart`)
   await first.click()
   await page.waitForURL(/\/product\//)
   await see(title)
+  await shot('product')
   await page.locator('[data-test=add-to-cart]').click()
   const popup = page.locator('.van-popup')
   await popup.locator('[data-test=sku-stock]').waitFor()
@@ -102,9 +76,48 @@ try {
     await attr.locator('button:not([disabled])').first().click()
   }
   await popup.getByText('已选：').waitFor()
+  const spec = (await popup.getByText('已选：').innerText()).replace('已选：', '').trim()
   await shot('sku')
   await popup.locator('[data-test=sku-confirm]').click()
   await see('已加入购物车')
+
+  step('log in from the cart with the SMS code; the guest cart is merged')
+  await page.goto('/cart')
+  await see(title)
+  await see('登录后结算')
+  await page.locator('[data-test=guest-checkout] .van-submit-bar__button').click()
+  await page.waitForURL(/\/login\?redirect=/)
+  await page.getByPlaceholder('请输入手机号').fill(phoneNumber)
+  await page.locator('[data-test=send-code]').click()
+  const dev = page.locator('[data-test=dev-code]')
+  await dev.waitFor()
+  const code = (await dev.innerText()).match(/(\d{4,8})/)?.[1]
+  if (!code) throw new Error(`no dev code shown: ${await dev.innerText()}`)
+  await page.getByPlaceholder('请输入短信验证码').fill(code)
+  await shot('login')
+  await page.locator('[data-test=login]').click()
+  await page.waitForURL(/\/cart$/)
+  await page.locator('[data-test=checkout]').waitFor()
+  await see(title)
+  await see(spec)
+
+  step('member centre: sign in for points')
+  await page.goto('/me')
+  await see('积分')
+  await page.locator('[data-test=sign-in]').click()
+  await see('今日已签到')
+  // The test that runs this script may grant points to the new member
+  // meanwhile (MIN_POINTS): the member centre shows them after a reload.
+  const minPoints = Number(process.env.MIN_POINTS ?? 0)
+  for (let i = 0; ; i++) {
+    const shown = Number((await page.locator('[data-test=points]').innerText()).trim())
+    if (shown >= minPoints) break
+    if (i >= 40) throw new Error(`the member centre shows ${shown} points, expected at least ${minPoints}`)
+    await page.waitForTimeout(500)
+    await page.reload()
+    await page.locator('[data-test=points]').waitFor()
+  }
+  await shot('me')
 
   step('cart, after the access token went stale')
   // A stale access token is refreshed behind the page's back: the cart

@@ -99,6 +99,8 @@ export default {
       OVER_PURCHASE_LIMIT: '超过限购数量',
     } as Record<string, string>,
     available: '仅剩 {n} 件',
+    guestHint: '登录后可同步购物车并结算',
+    loginToCheckout: '登录后结算',
   },
   checkout: {
     title: '确认订单',

@@ -1,6 +1,7 @@
 import { defineStore } from 'pinia'
 import { api, tokens, unwrap, type Schemas } from '../api/client'
 import { ApiError } from '../lib/errors'
+import { clearGuestCart, guestLines } from '../lib/guestCart'
 
 /** sessionStorage key of the invite code a share link carried. */
 export const INVITER = 'siyu.inviter'
@@ -34,7 +35,25 @@ export const useSession = defineStore('session', {
       tokens.set({ access: r.access_token ?? '', refresh: r.refresh_token ?? '' })
       this.signedIn = true
       this.member = r.member ?? null
+      await this.mergeGuestCart()
       await this.refreshCartCount()
+    },
+    /** mergeGuestCart hands what was picked before the login to the member's cart. */
+    async mergeGuestCart() {
+      const lines = guestLines()
+      if (!lines.length) return
+      try {
+        await unwrap(
+          api.POST('/v1/cart:merge', {
+            body: { lines: lines.map((l) => ({ product_id: l.product_id, sku_id: l.sku_id, quantity: String(l.quantity) })) },
+          }),
+        )
+        // Lines the cart could not take (sold out, off shelf) are dropped with
+        // the rest: the member's cart page explains what it holds.
+        clearGuestCart()
+      } catch {
+        // Kept on the device; the next login tries again.
+      }
     },
     async loadMe() {
       if (!this.signedIn) return null
@@ -43,7 +62,7 @@ export const useSession = defineStore('session', {
     },
     async refreshCartCount() {
       if (!this.signedIn) {
-        this.cartCount = 0
+        this.cartCount = guestLines().reduce((n, l) => n + l.quantity, 0)
         return
       }
       try {
