@@ -55,6 +55,7 @@ export default {
     total: '共 {n} 件商品',
     sort: { relevance: '综合', sales: '销量', priceAsc: '价格↑', priceDesc: '价格↓', newest: '新品' },
     inStock: '仅看有货',
+    price: { all: '全部价格', under100: '100 元以下', from100: '100-200 元', from200: '200-500 元', over500: '500 元以上' },
   },
   product: {
     title: '商品详情',
