@@ -3,8 +3,10 @@
 // the cart kept on the device; log in from the cart with the SMS code shown in
 // dev mode and find the line merged into the member's cart; sign in for
 // points; survive a stale access token; add an address, check out with points,
-// pay in the sandbox and see the order paid. Assertions are on text a person
-// sees. Screenshots of the key pages go to $OUT (web/h5/test-output).
+// pay in the sandbox and see the order paid; with AWAIT_SHIPPING set to the
+// tracking number, wait for the operator to ship, see it and confirm receipt.
+// Assertions are on text a person sees. Screenshots of the key pages go to
+// $OUT (web/h5/test-output).
 //
 //   BASE_URL=http://127.0.0.1:8080 PHONE=13800138000 node e2e/shop.mjs
 //
@@ -177,8 +179,32 @@ try {
   await page.locator(`[data-order="${orderId}"]`).getByText('已支付').waitFor()
   await shot('orders')
 
+  let status = 'paid'
+  if (process.env.AWAIT_SHIPPING) {
+    step('the operator ships; the shopper confirms receipt')
+    // Tells the caller (the Go test) to ship the order through the admin API.
+    console.log(`PAID ${orderId}`)
+    await page.goto(`/orders/${orderId}`)
+    for (let i = 0; ; i++) {
+      const shown = (await page.locator('[data-test=order-status]').innerText()).trim()
+      if (shown === '已发货') break
+      if (i >= 60) throw new Error(`order still ${shown} after the operator shipped it`)
+      await page.waitForTimeout(500)
+      await page.reload()
+      await page.locator('[data-test=order-status]').waitFor()
+    }
+    await page.locator('[data-test=shipment]').getByText(process.env.AWAIT_SHIPPING).waitFor()
+    await see('顺丰速运')
+    await shot('shipped')
+    await page.locator('[data-test=confirm-receipt]').click()
+    await page.locator('.van-dialog__confirm').click()
+    await page.locator('[data-test=order-status]').getByText('已收货').waitFor()
+    await shot('received')
+    status = 'received'
+  }
+
   if (problems.length) throw new Error(problems.join('\n'))
-  console.log(JSON.stringify({ order_id: orderId, total, title, screenshots: out }))
+  console.log(JSON.stringify({ order_id: orderId, total, title, status, screenshots: out }))
 } catch (e) {
   await shot('failure').catch(() => {})
   console.error(`storefront walk failed at ${page.url()}: ${e.stack ?? e}`)

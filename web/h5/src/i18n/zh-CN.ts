@@ -171,6 +171,8 @@ export default {
     paidAt: '支付时间',
     shippedAt: '发货时间',
     carrier: '物流',
+    carriers: { shunfeng: '顺丰速运', zhongtong: '中通快递', yuantong: '圆通速递', yunda: '韵达快递', shentong: '申通快递', jd: '京东物流', ems: 'EMS' } as Record<string, string>,
+    tracking: '运单号',
     payBy: '请在 {time} 前支付',
     address: '收货信息',
   },
