@@ -95,6 +95,10 @@ try {
   await dev.waitFor()
   const code = (await dev.innerText()).match(/(\d{4,8})/)?.[1]
   if (!code) throw new Error(`no dev code shown: ${await dev.innerText()}`)
+  // A wrong code is refused with the reason in plain words.
+  await page.getByPlaceholder('请输入短信验证码').fill(code === '000000' ? '111111' : '000000')
+  await page.locator('[data-test=login]').click()
+  await see('验证码不正确')
   await page.getByPlaceholder('请输入短信验证码').fill(code)
   await shot('login')
   await page.locator('[data-test=login]').click()
