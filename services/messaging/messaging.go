@@ -1,7 +1,8 @@
 // Package messaging is the messaging service: the in-app inbox, message
-// settings, templates, notification rules as data, the delivery log, and
-// broadcasts to member segments, every message through one respect policy
-// (consent, unsubscribes, WeChat's one-time quota, quiet hours, caps).
+// settings, templates, notification rules as data, the delivery log,
+// broadcasts to member segments and customer-service conversations; every
+// notification goes through one respect policy (consent, unsubscribes,
+// WeChat's one-time quota, quiet hours, caps).
 package messaging
 
 import (
@@ -151,7 +152,13 @@ func Run(ctx context.Context, c Config) error {
 		}
 		notifier := app.NewNotifier(store.Rules(), store.Templates(), store.Deliveries(), dispatcher, clk, in.Logger)
 		runner := app.NewBroadcastRunner(store.Broadcasts(), store.Templates(), store.Deliveries(), dispatcher, members, clk, app.Sleep, in.Logger)
-		grpcapi.Register(in.Server.GRPC(), grpcapi.Services{Inbox: app.NewInbox(store.Inboxes(), store.Settings()), Admin: admin, Broadcasts: runner})
+		convs := mongostore.NewConversations(in.DB)
+		if err := convs.EnsureIndexes(ctx); err != nil {
+			_ = memberConn.Close()
+			return nil, err
+		}
+		grpcapi.Register(in.Server.GRPC(), grpcapi.Services{Inbox: app.NewInbox(store.Inboxes(), store.Settings()), Admin: admin, Broadcasts: runner,
+			Conversations: app.NewConversations(convs.Store(), convs.QuickReplies(), convs.Faqs(), clk)})
 
 		stopEvents, err := events.Start(ctx, in.JS, notifier, in.Logger)
 		if err != nil {
