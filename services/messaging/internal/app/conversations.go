@@ -237,7 +237,9 @@ func (x *Conversations) SetFaq(ctx context.Context, f domain.Faq) (domain.Faq, e
 }
 
 // DeleteFaq removes an FAQ entry.
-func (x *Conversations) DeleteFaq(ctx context.Context, id string) error { return x.faqs.Delete(ctx, id) }
+func (x *Conversations) DeleteFaq(ctx context.Context, id string) error {
+	return x.faqs.Delete(ctx, id)
+}
 
 // SearchFaqs returns the entries matching query. The FAQ is a shop's few
 // dozen or hundred answers, read whole and matched in memory.

@@ -34,7 +34,7 @@ func (s *Conversations) EnsureIndexes(ctx context.Context) error {
 }
 
 // Views as the app's ports.
-func (s *Conversations) Store() app.ConversationStore { return convStore{s} }
+func (s *Conversations) Store() app.ConversationStore   { return convStore{s} }
 func (s *Conversations) QuickReplies() app.QuickReplies { return replyStore{s} }
 func (s *Conversations) Faqs() app.Faqs                 { return faqStore{s} }
 
