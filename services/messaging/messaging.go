@@ -152,15 +152,16 @@ func Run(ctx context.Context, c Config) error {
 		}
 		notifier := app.NewNotifier(store.Rules(), store.Templates(), store.Deliveries(), dispatcher, clk, in.Logger)
 		runner := app.NewBroadcastRunner(store.Broadcasts(), store.Templates(), store.Deliveries(), dispatcher, members, clk, app.Sleep, in.Logger)
+		inbox := app.NewInbox(store.Inboxes(), store.Settings())
 		convs := mongostore.NewConversations(in.DB)
 		if err := convs.EnsureIndexes(ctx); err != nil {
 			_ = memberConn.Close()
 			return nil, err
 		}
-		grpcapi.Register(in.Server.GRPC(), grpcapi.Services{Inbox: app.NewInbox(store.Inboxes(), store.Settings()), Admin: admin, Broadcasts: runner,
+		grpcapi.Register(in.Server.GRPC(), grpcapi.Services{Inbox: inbox, Admin: admin, Broadcasts: runner,
 			Conversations: app.NewConversations(convs.Store(), convs.QuickReplies(), convs.Faqs(), clk)})
 
-		stopEvents, err := events.Start(ctx, in.JS, notifier, in.Logger)
+		stopEvents, err := events.Start(ctx, in.JS, notifier, inbox.Forget, in.Logger)
 		if err != nil {
 			_ = memberConn.Close()
 			return nil, err

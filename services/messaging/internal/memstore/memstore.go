@@ -148,7 +148,21 @@ func (s inboxes) Save(_ context.Context, b domain.Inbox, prev int64) error {
 	return nil
 }
 
+func (s inboxes) Delete(_ context.Context, memberID string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	delete(s.inboxes, memberID)
+	return nil
+}
+
 type settingsStore struct{ *Store }
+
+func (s settingsStore) Delete(_ context.Context, memberID string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	delete(s.settings, memberID)
+	return nil
+}
 
 func cloneSettings(v domain.Settings) domain.Settings {
 	u := map[domain.Channel]bool{}

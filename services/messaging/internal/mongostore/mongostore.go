@@ -268,6 +268,11 @@ func (s inboxes) Save(ctx context.Context, b domain.Inbox, prev int64) error {
 	return saveIf(ctx, s.inboxes, b.MemberID, prev, inboxDoc{ID: b.MemberID, Version: b.Version, Messages: msgs})
 }
 
+func (s inboxes) Delete(ctx context.Context, memberID string) error {
+	_, err := s.inboxes.DeleteOne(ctx, bson.M{"_id": memberID})
+	return err
+}
+
 type settingsDoc struct {
 	ID       string          `bson:"_id"`
 	Version  int64           `bson:"version"`
@@ -291,6 +296,11 @@ func (s settingsStore) Get(ctx context.Context, memberID string) (domain.Setting
 
 func (s settingsStore) Save(ctx context.Context, v domain.Settings, prev int64) error {
 	return saveIf(ctx, s.settings, v.MemberID, prev, settingsDoc{ID: v.MemberID, Version: v.Version, Settings: v})
+}
+
+func (s settingsStore) Delete(ctx context.Context, memberID string) error {
+	_, err := s.settings.DeleteOne(ctx, bson.M{"_id": memberID})
+	return err
 }
 
 // Templates and rules.

@@ -115,6 +115,12 @@ func Run(t *testing.T, s Stores) {
 		if got.Version != 2 || len(got.Messages) != 1 || !got.Messages[0].Read || !got.Messages[0].At.Equal(now) || got.Messages[0].Category != domain.Marketing {
 			t.Fatalf("read back: %+v", got)
 		}
+		if err := ib.Delete(ctx, "m1"); err != nil {
+			t.Fatal(err)
+		}
+		if got, _ := ib.Get(ctx, "m1"); got.Version != 0 || len(got.Messages) != 0 {
+			t.Fatalf("after delete: %+v", got)
+		}
 	})
 
 	t.Run("settings", func(t *testing.T) {
@@ -133,6 +139,10 @@ func Run(t *testing.T, s Stores) {
 		got, _ := ss.Get(ctx, "m1")
 		if got.Version != 1 || !got.Unsubscribed[domain.ChannelSMS] || !got.Reserved("d1") || !got.Marks[0].At.Equal(now) {
 			t.Fatalf("read back: %+v", got)
+		}
+		_ = ss.Delete(ctx, "m1")
+		if got, _ := ss.Get(ctx, "m1"); got.Version != 0 || got.Reserved("d1") {
+			t.Fatalf("after delete: %+v", got)
 		}
 	})
 
