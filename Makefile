@@ -47,6 +47,8 @@ bench: ## print gRPC vs gateway throughput, latency, CPU per request, startup ti
 	go test -run '^$$' -bench ShopScale -benchtime 1x -timeout 20m ./services/member/internal/grpcapi/
 	# Checkout through the gateway with 32 shoppers, at 100 and 10,000 stored orders.
 	SIYU_BENCH_CHECKOUT=1 go test -count=1 -run '^TestCheckoutBench$$' -v -timeout 20m ./cmd/siyu/
+	# order.paid → in-app message: p50, p99 and events/s over a burst of 1,000 events on the embedded store.
+	go test -run '^$$' -bench PaidEventToInbox -benchtime 1000x -timeout 20m ./services/messaging/
 
 $(TOOLS_STAMP):
 	mkdir -p $(BIN)

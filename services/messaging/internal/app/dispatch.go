@@ -71,7 +71,11 @@ func (x *Dispatcher) Process(ctx context.Context, d domain.Delivery) (domain.Del
 		}
 	}
 	var dec domain.Decision
-	if contact.Gone {
+	if d.Channel == domain.ChannelInApp && d.Category != domain.Marketing {
+		// An inbox message the member asked for: nothing in the policy
+		// applies, so the settings are not read.
+		dec = domain.Decision{Verdict: domain.Send}
+	} else if contact.Gone {
 		dec = domain.Decision{Verdict: domain.Suppress, Reason: domain.ReasonMemberGone}
 	} else {
 		var err error

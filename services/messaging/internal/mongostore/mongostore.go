@@ -6,7 +6,8 @@
 // single-document compare-and-set on a version (mongox.UpdateIf).
 //
 // The sweeper's "what is due" query reads the small pending collection,
-// which holds only unfinished deliveries, so its scan on the embedded store
+// which holds only unfinished deliveries (an entry may be early: Due checks
+// the delivery and moves the entry), so its scan on the embedded store
 // grows with the deliveries still waiting, not with the whole log. Back-office
 // listings (the delivery log by member, status or cause) scan on the
 // embedded store and use indexes on MongoDB.
@@ -135,23 +136,26 @@ func (s deliveries) track(ctx context.Context, d domain.Delivery) error {
 }
 
 func (s deliveries) Create(ctx context.Context, d domain.Delivery) (domain.Delivery, bool, error) {
-	if got, err := s.Get(ctx, d.ID); err == nil {
-		return got, false, nil
-	} else if fault.KindOf(err) != fault.NotFound {
-		return d, false, err
-	}
-	// Pending first: a crash after it leaves an entry the sweeper drops,
-	// never a delivery nobody will try.
-	if err := s.track(ctx, d); err != nil {
-		return d, false, err
-	}
 	if _, err := s.deliveries.InsertOne(ctx, toDeliveryDoc(d)); mongox.IsDuplicateKey(err) {
-		got, gerr := s.Get(ctx, d.ID)
-		return got, false, gerr
+		got, err := s.Get(ctx, d.ID)
+		if err != nil {
+			return got, false, err
+		}
+		// A create that crashed before its pending entry is repeated by the
+		// event's redelivery (or the broadcast's resumption): make sure the
+		// sweeper knows the delivery.
+		return got, false, s.track(ctx, got)
 	} else if err != nil {
 		return d, false, err
 	}
-	return d, true, nil
+	if d.Status.Final() {
+		return d, true, nil
+	}
+	_, err := s.pending.InsertOne(ctx, pendingDoc{ID: d.ID, NextAttempt: d.NextAttempt})
+	if mongox.IsDuplicateKey(err) {
+		err = nil
+	}
+	return d, true, err
 }
 
 func (s deliveries) Get(ctx context.Context, id string) (domain.Delivery, error) {
@@ -179,6 +183,12 @@ func (s deliveries) Save(ctx context.Context, d domain.Delivery, prev int64) err
 	}
 	if err := saveIf(ctx, s.deliveries, d.ID, prev, toDeliveryDoc(d)); err != nil {
 		return err
+	}
+	if d.Status == domain.StatusQueued {
+		// A claim of a new delivery: its entry (from Create) is early, and
+		// Due moves early entries after reading the delivery, so the common
+		// claim-then-send path writes the pending collection only to delete.
+		return nil
 	}
 	return s.track(ctx, d)
 }
