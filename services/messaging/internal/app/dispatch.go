@@ -101,6 +101,31 @@ func (x *Dispatcher) Process(ctx context.Context, d domain.Delivery) (domain.Del
 	return d, x.deliveries.Save(ctx, d, prev)
 }
 
+// Immediate sends d, a new delivery, at once when nothing can hold it
+// back, and records it already sent: an inbox message the member asked for
+// passes no policy and reaches no provider, so it needs no claim and no
+// pending entry (the inbox ignores a repeat, and so does the delivery log).
+// It reports false, sending nothing, for any other delivery.
+func (x *Dispatcher) Immediate(ctx context.Context, d domain.Delivery) (domain.Delivery, bool, error) {
+	if d.Channel != domain.ChannelInApp || d.Category == domain.Marketing || d.Status != domain.StatusQueued || x.senders[domain.ChannelInApp] == nil {
+		return d, false, nil
+	}
+	id, err := x.senders[domain.ChannelInApp].Send(ctx, d, Contact{})
+	if err != nil {
+		return d, true, err
+	}
+	if err := d.Sent(x.clock.Now(), id); err != nil {
+		return d, true, err
+	}
+	stored, created, err := x.deliveries.Create(ctx, d)
+	if err == nil && !created && !stored.Status.Final() {
+		// A delivery of the same id made before (a crash, or an older run):
+		// finish it the ordinary way; the inbox already has the message.
+		stored, err = x.Process(ctx, stored)
+	}
+	return stored, true, err
+}
+
 // decide applies the policy with the member's settings and, when the
 // verdict is to send something that counts against caps or spends a WeChat
 // subscription, reserves it in the same compare-and-set as the decision was

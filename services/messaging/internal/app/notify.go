@@ -66,6 +66,12 @@ func (n *Notifier) Handle(ctx context.Context, e Event) error {
 			} else {
 				d.Content = r[0]
 			}
+			if _, done, err := n.dispatcher.Immediate(ctx, d); done || err != nil {
+				if err != nil {
+					return err
+				}
+				continue
+			}
 			stored, _, err := n.deliveries.Create(ctx, d)
 			if err != nil {
 				return err
