@@ -145,7 +145,7 @@ func Run(ctx context.Context, c Config) error {
 			senders[domain.ChannelSMS] = channels.NewSandbox(domain.ChannelSMS, in.Logger)
 		}
 		dispatcher := app.NewDispatcher(store.Deliveries(), store.Settings(), members, senders, policy, domain.DefaultRetry(), clk)
-		admin := app.NewAdmin(store.Templates(), store.Rules(), store.Deliveries(), clk)
+		admin := app.NewAdmin(store.Templates(), store.Rules(), store.Deliveries(), dispatcher, clk)
 		if err := admin.Seed(ctx); err != nil {
 			_ = memberConn.Close()
 			return nil, err

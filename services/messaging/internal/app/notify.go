@@ -56,7 +56,7 @@ func (n *Notifier) Handle(ctx context.Context, e Event) error {
 			cause := e.ID + "/" + tpl.ID
 			d := domain.Delivery{ID: domain.DeliveryID(cause, e.MemberID, ch), Cause: e.ID, MemberID: e.MemberID, Channel: ch, TemplateID: tpl.ID,
 				Category: tpl.Category, Status: domain.StatusQueued, NextAttempt: now, CreatedAt: now, Version: 1,
-				Log: []domain.Entry{{At: now, Status: domain.StatusQueued, Detail: e.Type}}}
+				Vars: e.Vars, Log: []domain.Entry{{At: now, Status: domain.StatusQueued, Detail: e.Type}}}
 			r, rerr := tpl.Render([]domain.Channel{ch}, e.Vars)
 			if rerr != nil {
 				// The template cannot be filled from this event: a dead

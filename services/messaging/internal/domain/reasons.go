@@ -45,6 +45,8 @@ const (
 	ReasonQuickReplyInvalid    fault.Reason = "QUICK_REPLY_INVALID"
 	ReasonFaqInvalid           fault.Reason = "FAQ_INVALID"
 	ReasonOperatorRequired     fault.Reason = "OPERATOR_REQUIRED"
+	ReasonDeliveryNotFound     fault.Reason = "DELIVERY_NOT_FOUND"
+	ReasonDeliveryNotDead      fault.Reason = "DELIVERY_NOT_DEAD"
 )
 
 // Reasons lists them for the drift test that checks handlers use only these.
@@ -54,4 +56,5 @@ var Reasons = []fault.Reason{ReasonPolicyInvalid, ReasonChannelInvalid, ReasonUn
 	ReasonTokenMissing, ReasonPageTokenInvalid, ReasonPageSizeInvalid, ReasonMessageNotFound, ReasonSubscriptionInvalid,
 	ReasonTemplateNotFound, ReasonTemplateExists, ReasonTemplateVersion, ReasonTemplateInUse, ReasonEventTypeUnknown,
 	ReasonBroadcastInvalid, ReasonBroadcastNotFound, ReasonBroadcastFinished, ReasonRequestIDRequired, ReasonMemberGone, ReasonConflict, ReasonStatusInvalid,
-	ReasonConversationNotFound, ReasonConversationClosed, ReasonConversationMessage, ReasonQuickReplyInvalid, ReasonFaqInvalid, ReasonOperatorRequired}
+	ReasonConversationNotFound, ReasonConversationClosed, ReasonConversationMessage, ReasonQuickReplyInvalid, ReasonFaqInvalid, ReasonOperatorRequired,
+	ReasonDeliveryNotFound, ReasonDeliveryNotDead}

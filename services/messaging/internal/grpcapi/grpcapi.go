@@ -44,6 +44,7 @@ var Policy = auth.Policy{
 
 	messagingv1.DeliveryService_ListDeliveries_FullMethodName:  auth.Staff,
 	messagingv1.DeliveryService_ListDeadLetters_FullMethodName: auth.Staff,
+	messagingv1.DeliveryService_RetryDelivery_FullMethodName:   auth.Operators,
 
 	messagingv1.BroadcastService_CreateBroadcast_FullMethodName: auth.Operators,
 	messagingv1.BroadcastService_CancelBroadcast_FullMethodName: auth.Operators,

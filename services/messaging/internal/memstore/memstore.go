@@ -65,7 +65,7 @@ func (s deliveries) Get(_ context.Context, id string) (domain.Delivery, error) {
 	defer s.mu.Unlock()
 	d, ok := s.deliveries[id]
 	if !ok {
-		return d, fault.New(fault.NotFound, domain.ReasonDeliveryFinal, "no such delivery")
+		return d, fault.New(fault.NotFound, domain.ReasonDeliveryNotFound, "no such delivery")
 	}
 	return copyDelivery(d), nil
 }

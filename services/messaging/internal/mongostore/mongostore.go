@@ -165,7 +165,7 @@ func (s deliveries) Get(ctx context.Context, id string) (domain.Delivery, error)
 		return domain.Delivery{}, err
 	}
 	if !found {
-		return domain.Delivery{}, fault.New(fault.NotFound, domain.ReasonDeliveryFinal, "no such delivery")
+		return domain.Delivery{}, fault.New(fault.NotFound, domain.ReasonDeliveryNotFound, "no such delivery")
 	}
 	return fromDeliveryDoc(doc), nil
 }
@@ -184,10 +184,12 @@ func (s deliveries) Save(ctx context.Context, d domain.Delivery, prev int64) err
 	if err := saveIf(ctx, s.deliveries, d.ID, prev, toDeliveryDoc(d)); err != nil {
 		return err
 	}
-	if d.Status == domain.StatusQueued {
-		// A claim of a new delivery: its entry (from Create) is early, and
-		// Due moves early entries after reading the delivery, so the common
-		// claim-then-send path writes the pending collection only to delete.
+	if d.Status == domain.StatusQueued && len(d.Log) == 1 {
+		// A claim of a new delivery (its one log line says queued): its
+		// entry (from Create) is early, and Due moves early entries after
+		// reading the delivery, so the common claim-then-send path writes
+		// the pending collection only to delete. A requeued dead letter has
+		// a longer log and gets its entry back here.
 		return nil
 	}
 	return s.track(ctx, d)

@@ -91,6 +91,24 @@ func Run(t *testing.T, s Stores) {
 		if byCause, _ := ds.List(ctx, app.DeliveryFilter{Cause: "c9"}, "", 10); len(byCause) != 1 || byCause[0].MemberID != "m2" {
 			t.Fatalf("by cause: %v", causes(byCause))
 		}
+		// A dead letter leaves the sweeper's view; requeued, it is back.
+		dead, _ := ds.Get(ctx, "c3:m1:in_app")
+		_ = dead.Failed(now, "refused", true, domain.DefaultRetry())
+		dead.Version = 2
+		if err := ds.Save(ctx, dead, 1); err != nil {
+			t.Fatal(err)
+		}
+		if due, _ := ds.Due(ctx, now, 10); len(due) != 3 {
+			t.Fatalf("due with a dead letter: %v", causes(due))
+		}
+		_ = dead.Requeue(now, dead.Content, "op")
+		dead.Version = 3
+		if err := ds.Save(ctx, dead, 2); err != nil {
+			t.Fatal(err)
+		}
+		if due, _ := ds.Due(ctx, now, 10); len(due) != 4 {
+			t.Fatalf("due after the requeue: %v", causes(due))
+		}
 	})
 
 	t.Run("inboxes", func(t *testing.T) {
