@@ -46,6 +46,10 @@ type Config struct {
 	WeeklyCap  int    `env:"SIYU_MESSAGING_WEEKLY_CAP" default:"3" desc:"marketing messages a member gets per rolling 7 days"`
 	QuietHours string `env:"SIYU_MESSAGING_QUIET_HOURS" default:"21:00-09:00" desc:"Asia/Shanghai hours in which marketing SMS and WeChat messages wait (HH:MM-HH:MM; empty: none)"`
 
+	WechatAppID     string `env:"SIYU_WECHAT_APPID" desc:"WeChat mini-program AppID: with it (and no sandbox) subscribe messages go to the platform"`
+	WechatAppSecret string `env:"SIYU_WECHAT_APPSECRET" desc:"WeChat mini-program AppSecret"`
+	WechatAPIBase   string `env:"SIYU_WECHAT_API_BASE" desc:"override of https://api.weixin.qq.com (an egress proxy); empty calls WeChat directly"`
+
 	SweepEvery time.Duration `env:"SIYU_MESSAGING_SWEEP_EVERY" default:"2s" desc:"how often deferred and failed deliveries and due broadcasts are looked at"`
 
 	Listener net.Listener `env:"-"`
@@ -124,6 +128,9 @@ func Run(ctx context.Context, c Config) error {
 		if err != nil {
 			return nil, err
 		}
+		if c.WechatAppID != "" && c.WechatAppSecret == "" {
+			return nil, fmt.Errorf("SIYU_WECHAT_APPID needs SIYU_WECHAT_APPSECRET")
+		}
 		priv, err := auth.ParsePrivateKeyPEM(c.JWTPrivateKey)
 		if err != nil {
 			return nil, fmt.Errorf("SIYU_JWT_PRIVATE_KEY: %w", err)
@@ -140,9 +147,12 @@ func Run(ctx context.Context, c Config) error {
 		}
 		clk := clock.System
 		senders := map[domain.Channel]app.Sender{domain.ChannelInApp: app.NewInboxChannel(store.Inboxes(), clk)}
-		if sandbox {
+		switch {
+		case sandbox:
 			senders[domain.ChannelWechatSubscribe] = channels.NewSandbox(domain.ChannelWechatSubscribe, in.Logger)
 			senders[domain.ChannelSMS] = channels.NewSandbox(domain.ChannelSMS, in.Logger)
+		case c.WechatAppID != "":
+			senders[domain.ChannelWechatSubscribe] = channels.NewWechat(c.WechatAppID, c.WechatAppSecret, c.WechatAPIBase, members.OpenID)
 		}
 		dispatcher := app.NewDispatcher(store.Deliveries(), store.Settings(), members, senders, policy, domain.DefaultRetry(), clk)
 		admin := app.NewAdmin(store.Templates(), store.Rules(), store.Deliveries(), dispatcher, clk)
