@@ -50,6 +50,13 @@ type Config struct {
 	WechatAppSecret string `env:"SIYU_WECHAT_APPSECRET" desc:"WeChat mini-program AppSecret"`
 	WechatAPIBase   string `env:"SIYU_WECHAT_API_BASE" desc:"override of https://api.weixin.qq.com (an egress proxy); empty calls WeChat directly"`
 
+	SMSProvider        string `env:"SIYU_SMS_PROVIDER" desc:"aliyun: text messages go through Alibaba Cloud SMS (with the sandbox off); anything else sends none"`
+	AliyunAccessKeyID  string `env:"SIYU_ALIYUN_SMS_ACCESS_KEY_ID" desc:"Alibaba Cloud access key id for SMS"`
+	AliyunAccessSecret string `env:"SIYU_ALIYUN_SMS_ACCESS_KEY_SECRET" desc:"Alibaba Cloud access key secret for SMS"`
+	AliyunSignName     string `env:"SIYU_ALIYUN_SMS_SIGN_NAME" desc:"approved SMS signature"`
+	AliyunRegion       string `env:"SIYU_ALIYUN_SMS_REGION" default:"cn-hangzhou" desc:"Alibaba Cloud region of the SMS API"`
+	AliyunEndpoint     string `env:"SIYU_ALIYUN_SMS_ENDPOINT" desc:"override of the SMS API host (host[:port]); empty uses the SDK's endpoint"`
+
 	SweepEvery time.Duration `env:"SIYU_MESSAGING_SWEEP_EVERY" default:"2s" desc:"how often deferred and failed deliveries and due broadcasts are looked at"`
 
 	Listener net.Listener `env:"-"`
@@ -151,8 +158,19 @@ func Run(ctx context.Context, c Config) error {
 		case sandbox:
 			senders[domain.ChannelWechatSubscribe] = channels.NewSandbox(domain.ChannelWechatSubscribe, in.Logger)
 			senders[domain.ChannelSMS] = channels.NewSandbox(domain.ChannelSMS, in.Logger)
-		case c.WechatAppID != "":
-			senders[domain.ChannelWechatSubscribe] = channels.NewWechat(c.WechatAppID, c.WechatAppSecret, c.WechatAPIBase, members.OpenID)
+		default:
+			if c.WechatAppID != "" {
+				senders[domain.ChannelWechatSubscribe] = channels.NewWechat(c.WechatAppID, c.WechatAppSecret, c.WechatAPIBase, members.OpenID)
+			}
+			if c.SMSProvider == "aliyun" {
+				sms, err := channels.NewAliyunSMS(channels.AliyunSMSConfig{AccessKeyID: c.AliyunAccessKeyID, AccessKeySecret: c.AliyunAccessSecret,
+					SignName: c.AliyunSignName, Region: c.AliyunRegion, Endpoint: c.AliyunEndpoint})
+				if err != nil {
+					_ = memberConn.Close()
+					return nil, err
+				}
+				senders[domain.ChannelSMS] = sms
+			}
 		}
 		dispatcher := app.NewDispatcher(store.Deliveries(), store.Settings(), members, senders, policy, domain.DefaultRetry(), clk)
 		admin := app.NewAdmin(store.Templates(), store.Rules(), store.Deliveries(), dispatcher, clk)
