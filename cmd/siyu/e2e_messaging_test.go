@@ -88,6 +88,19 @@ func TestMessagingThroughGateway(t *testing.T) {
 		t.Fatalf("mark read: %v", r)
 	}
 
+	// Shipping and receipt notify too, each once.
+	api.expect(t, "POST", "/v1/admin/orders/"+orderID+":ship", owner, `{"carrier":"顺丰速运","tracking_number":"SF9876543210"}`, 200)
+	api.expect(t, "POST", "/v1/orders/"+orderID+":confirm-receipt", alice.access, `{}`, 200)
+	waitUntil(t, "the shipped and received messages", func() bool {
+		msgs, _ := api.expect(t, "GET", "/v1/messages", alice.access, "", 200)["messages"].([]any)
+		return len(msgs) == 3
+	})
+	latest := api.expect(t, "GET", "/v1/messages?page_size=2", alice.access, "", 200)
+	lm := latest["messages"].([]any)
+	if lm[0].(map[string]any)["title"] != "已确认收货" || lm[1].(map[string]any)["body"] != "订单 "+orderID+" 已由顺丰速运发出，运单号 SF9876543210。" || fmt.Sprint(latest["unread_count"]) != "2" || latest["next_page_token"] == "" {
+		t.Fatalf("after shipping and receipt: %v", latest)
+	}
+
 	// A broadcast to a tagged segment: Alice consented to in-app marketing,
 	// Bob did not, Carol consented but unsubscribed from the inbox.
 	api.expect(t, "PATCH", "/v1/members/me", alice.access, `{"marketing_consent":{"in_app":true}}`, 200)
@@ -120,7 +133,7 @@ func TestMessagingThroughGateway(t *testing.T) {
 	for who, want := range map[string]struct {
 		s session
 		n int
-	}{"alice": {alice, 2}, "bob": {bob, 0}, "carol": {carol, 0}} {
+	}{"alice": {alice, 4}, "bob": {bob, 0}, "carol": {carol, 0}} {
 		got, _ := api.expect(t, "GET", "/v1/messages", want.s.access, "", 200)["messages"].([]any)
 		if len(got) != want.n {
 			t.Errorf("%s has %d messages, want %d: %v", who, len(got), want.n, got)
