@@ -26,16 +26,41 @@ TEST_FLAGS ?= -race -count=1 -timeout 20m
 help: ## list the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
 
+# The H5 storefront: a Vue app in web/h5, built into web/h5/dist, which the
+# gateway serves at /. Rebuilt when any of its sources or the API document
+# it is typed from changes; `npm ci` runs first when node_modules is stale.
+WEB := web/h5
+WEB_DIST := $(WEB)/dist/index.html
+WEB_SRC := $(shell find $(WEB)/src $(WEB)/scripts $(WEB)/index.html $(WEB)/package.json $(WEB)/package-lock.json \
+	$(WEB)/vite.config.ts $(WEB)/tsconfig.json -type f ! -name '*.gen.ts' ! -name '*.test.ts' 2>/dev/null) \
+	gateway/internal/apidocs/siyu.swagger.json
+
+$(WEB_DIST): $(WEB_SRC)
+	bash $(WEB)/scripts/ensure-deps.sh node
+	cd $(WEB) && npm run build
+	touch $@
+
+.PHONY: web
+web: $(WEB_DIST) ## build the H5 storefront into web/h5/dist (npm ci first when needed)
+
+# Without Node.js `make run` still starts the shop; the gateway then shows
+# its landing page instead of the storefront.
+HAVE_NPM := $(shell command -v npm 2>/dev/null)
+
 .PHONY: run
-run: ## start the whole shop with demo data on http://localhost:8080 (SIYU_DEV_SMS_ECHO=1)
+run: $(if $(HAVE_NPM),web) ## start the whole shop with demo data on http://localhost:8080 (SIYU_DEV_SMS_ECHO=1)
+	$(if $(HAVE_NPM),,@echo "npm not found: install Node.js 20.19+ for the storefront; serving the landing page")
+	SIYU_WEB_DIR=$${SIYU_WEB_DIR:-$$(test -f $(WEB_DIST) && echo $(CURDIR)/$(WEB)/dist)} \
 	SIYU_DEV_SMS_ECHO=$${SIYU_DEV_SMS_ECHO:-1} go run ./cmd/siyu dev $(ARGS)
 
 .PHONY: test
-test: ## run every module's tests with -race, end-to-end tests included
+test: web ## run every module's tests with -race, end-to-end and browser tests included
+	bash $(WEB)/scripts/ensure-deps.sh node chromium
+	cd $(WEB) && npm test
 	go test $(TEST_FLAGS) $(PACKAGES)
 
 .PHONY: bench
-bench: ## print gRPC vs gateway throughput, latency, CPU per request, startup time and memory
+bench: web ## print gRPC vs gateway throughput, latency, CPU per request, startup time, memory and the storefront's JS size and LCP
 	go build -o $(BIN)/siyu ./cmd/siyu
 	$(BIN)/siyu bench
 	go test -run '^$$' -bench . -benchtime 2000x ./services/product/... ./gateway/...
@@ -47,6 +72,9 @@ bench: ## print gRPC vs gateway throughput, latency, CPU per request, startup ti
 	go test -run '^$$' -bench ShopScale -benchtime 1x -timeout 20m ./services/member/internal/grpcapi/
 	# Checkout through the gateway with 32 shoppers, at 100 and 10,000 stored orders.
 	SIYU_BENCH_CHECKOUT=1 go test -count=1 -run '^TestCheckoutBench$$' -v -timeout 20m ./cmd/siyu/
+	# The storefront: initial JS gzipped (goal 150 KB) and the home page's LCP in headless Chromium on the demo shop (goal 1.0 s).
+	bash $(WEB)/scripts/ensure-deps.sh node chromium
+	SIYU_BENCH_H5=1 go test -count=1 -run '^TestStorefrontBench$$' -v -timeout 5m ./cmd/siyu/
 	# order.paid → in-app message: p50, p99 and events/s over a burst of 1,000 events on the embedded store.
 	go test -run '^$$' -bench PaidEventToInbox -benchtime 1000x -timeout 20m ./services/messaging/
 

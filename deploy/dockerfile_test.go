@@ -169,7 +169,8 @@ func TestDockerfilesBuildTheBinaries(t *testing.T) {
 			if !slices.Equal(d.healthcheck, []string{bin, "-healthcheck"}) {
 				t.Errorf("%s: HEALTHCHECK CMD %v, want [%s -healthcheck]", d.path, d.healthcheck, bin)
 			}
-			if !strings.Contains(readFile(t, filepath.Join(c.pkg, "main.go")), `"healthcheck"`) {
+			// lifecycle.Main gives a service binary its -healthcheck flag.
+			if main := readFile(t, filepath.Join(c.pkg, "main.go")); !strings.Contains(main, `"healthcheck"`) && !strings.Contains(main, "lifecycle.Main(") {
 				t.Errorf("%s/main.go has no -healthcheck flag", c.pkg)
 			}
 			addr, ok := d.env[c.addrVar]
@@ -202,15 +203,43 @@ func isMainPackage(dir string) error {
 	return fmt.Errorf("%s is not a main package", dir)
 }
 
-// TestGatewayImageCarriesWebAssets fails once the H5/admin sources exist in
-// web/ but the gateway image does not build and serve them.
+// TestGatewayImageCarriesWebAssets fails once web apps exist (web/<app>/package.json)
+// but the gateway image does not build them and serve the result: a Node
+// stage runs `npm ci` and `npm run build` in the app's folder, with the
+// OpenAPI document its API types come from, and the final stage copies the
+// build output to SIYU_WEB_DIR.
 func TestGatewayImageCarriesWebAssets(t *testing.T) {
-	if _, err := os.Stat(filepath.Join(root, "web", "package.json")); err != nil {
+	apps, err := filepath.Glob(filepath.Join(root, "web", "*", "package.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(apps) == 0 {
 		t.Skip("no web/ sources yet; the gateway serves its landing page")
 	}
-	d := parseDockerfile(t, dockerfilePath("gateway"))
-	if d.env["SIYU_WEB_DIR"] == "" {
-		t.Errorf("%s: web/ exists, but the image neither builds it nor sets SIYU_WEB_DIR", d.path)
+	path := dockerfilePath("gateway")
+	d := parseDockerfile(t, path)
+	text := readFile(t, path)
+	webDir := d.env["SIYU_WEB_DIR"]
+	if webDir == "" {
+		t.Fatalf("%s: web/ exists, but the image neither builds it nor sets SIYU_WEB_DIR", path)
+	}
+	if !slices.ContainsFunc(d.froms, func(f string) bool { return strings.HasPrefix(f, "node:") }) {
+		t.Errorf("%s: no Node stage builds the web apps", path)
+	}
+	for _, pkg := range apps {
+		rel, _ := filepath.Rel(root, filepath.Dir(pkg))
+		app := filepath.ToSlash(rel)
+		for _, want := range []string{"WORKDIR /src/" + app, app + "/package-lock.json", "npm ci", "apidocs/siyu.swagger.json", "npm run build"} {
+			if !strings.Contains(text, want) {
+				t.Errorf("%s: %s is not built in its own folder from its lockfile and the API document (no %q)", path, app, want)
+			}
+		}
+		copied := slices.ContainsFunc(d.copies, func(args []string) bool {
+			return len(args) == 3 && strings.HasPrefix(args[0], "--from=") && strings.HasSuffix(args[1], app+"/dist") && args[2] == webDir
+		})
+		if !copied {
+			t.Errorf("%s: the final stage does not COPY %s/dist to SIYU_WEB_DIR=%s", path, app, webDir)
+		}
 	}
 }
 

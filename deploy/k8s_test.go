@@ -39,6 +39,9 @@ var externalSecrets = map[string][]string{
 	"siyu-sms":         {"SIYU_ALIYUN_SMS_ACCESS_KEY_ID", "SIYU_ALIYUN_SMS_ACCESS_KEY_SECRET"},
 	"siyu-wechat":      {"SIYU_WECHAT_APPSECRET", "SIYU_WECHAT_OTHER_APPS"},
 	"siyu-mongodb-uri": {"connectionString.standard"},
+	"siyu-payments": {"SIYU_WECHATPAY_MCH_ID", "SIYU_WECHATPAY_APP_ID", "SIYU_WECHATPAY_MCH_CERT_SERIAL", "SIYU_WECHATPAY_MCH_PRIVATE_KEY",
+		"SIYU_WECHATPAY_PUBLIC_KEY_ID", "SIYU_WECHATPAY_PUBLIC_KEY", "SIYU_WECHATPAY_API_V3_KEY", "SIYU_WECHATPAY_NOTIFY_URL",
+		"SIYU_KUAIDI100_CUSTOMER", "SIYU_KUAIDI100_KEY"},
 }
 
 // strictDecoder decodes manifests with the official API types and fails on

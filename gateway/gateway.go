@@ -106,7 +106,8 @@ func New(ctx context.Context, c Config) (*Gateway, error) {
 	}
 
 	mux := runtime.NewServeMux(
-		runtime.WithMarshalerOption(runtime.MIMEWildcard, mw.Marshaler),
+		runtime.WithMarshalerOption(runtime.MIMEWildcard, fileMarshaler{mw.Marshaler}),
+		runtime.WithForwardResponseOption(fileHeaders),
 		runtime.WithIncomingHeaderMatcher(forwardedHeader),
 		runtime.WithMetadata(func(_ context.Context, r *http.Request) metadata.MD {
 			return metadata.Pairs(auth.ClientIPKey, mw.ClientIP(r, c.TrustProxy))

@@ -348,6 +348,21 @@ func TestStaticFilesWithoutListings(t *testing.T) {
 	if r := s.call(t, "GET", "/assets/", "", nil); r.status != 404 {
 		t.Errorf("directory listing: %d", r.status)
 	}
+	// The storefront routes on the client: a reload of /product/p-1 gets the
+	// app, while the gateway's own routes keep answering for themselves.
+	page := map[string]string{"Accept": "text/html"}
+	if r := s.call(t, "GET", "/product/p-1", "", page); r.status != 200 || !strings.Contains(r.raw, "shop") {
+		t.Errorf("client route: %d %s", r.status, r.raw)
+	}
+	if r := s.call(t, "GET", "/healthz", "", page); r.status != 200 || !strings.Contains(r.raw, "ok") {
+		t.Errorf("healthz under the app: %d %s", r.status, r.raw)
+	}
+	if r := s.call(t, "GET", "/v1/nothing-here", "", page); r.status != 404 || reason(r) != "ROUTE_NOT_FOUND" {
+		t.Errorf("unknown API route under the app: %d %s", r.status, r.raw)
+	}
+	if r := s.call(t, "GET", "/metrics", "", page); r.status != 404 || strings.Contains(r.raw, "shop") {
+		t.Errorf("metrics under the app: %d %s", r.status, r.raw)
+	}
 }
 
 // A token whose session ended (logout, block) is refused at the edge even

@@ -71,6 +71,9 @@ func devCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 func printWelcome(w io.Writer, s *suite.Suite, res seedResult, dataDir string) {
 	base := "http://" + displayAddr(s.HTTPAddr)
 	fmt.Fprintf(w, "\nSiyu is running. Data lives in %s (delete it or pass --reset for a fresh shop).\n\n", dataDir)
+	if dir, _ := s.Lookup("SIYU_WEB_DIR"); dir != "" {
+		fmt.Fprintf(w, "  Storefront (H5)  %s/   (open it on a phone-sized window; log in with the demo member below)\n", base)
+	}
 	fmt.Fprintf(w, "  Products (REST)  %s/v1/products\n", base)
 	fmt.Fprintf(w, "  API docs         %s/docs\n", base)
 	fmt.Fprintf(w, "  OpenAPI          %s/openapi.json\n", base)

@@ -3,10 +3,8 @@
 # Build from the repository root so go.work resolves the workspace:
 #   docker build -f deploy/docker/gateway.Dockerfile -t siyu/gateway .
 #
-# The H5 storefront and admin console are not in the repository yet; the
-# gateway serves its built-in landing page. When web/ lands, add a Node stage
-# here that builds it, copy the output to /srv/web and set SIYU_WEB_DIR=/srv/web
-# (deploy/compose_test.go fails until then).
+# The image also carries the H5 storefront (web/h5), built in a Node stage
+# from the same OpenAPI document the gateway serves, at /srv/web.
 
 FROM golang:1.26.8 AS build
 WORKDIR /src
@@ -16,9 +14,21 @@ RUN --mount=type=cache,target=/root/go/pkg/mod \
     --mount=type=cache,target=/root/.cache/go-build \
     CGO_ENABLED=0 go build -trimpath -ldflags="-s -w" -o /out/gateway ./gateway/cmd/gateway
 
+# The storefront: npm ci from the lockfile (cached between builds), then the
+# build, which generates its API types from the gateway's OpenAPI document.
+FROM node:22-bookworm-slim AS web
+WORKDIR /src/web/h5
+COPY web/h5/package.json web/h5/package-lock.json ./
+RUN --mount=type=cache,target=/root/.npm npm ci --no-audit --no-fund
+COPY gateway/internal/apidocs/siyu.swagger.json /src/gateway/internal/apidocs/siyu.swagger.json
+COPY web/h5/ ./
+RUN npm run build
+
 FROM gcr.io/distroless/static-debian12:nonroot
 COPY --from=build /out/gateway /usr/local/bin/gateway
+COPY --from=web /src/web/h5/dist /srv/web
 ENV SIYU_HTTP_ADDR=:8080
+ENV SIYU_WEB_DIR=/srv/web
 EXPOSE 8080
 USER nonroot:nonroot
 # The binary asks its own /healthz, so the image needs no shell or curl.

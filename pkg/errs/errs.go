@@ -6,13 +6,13 @@ package errs
 import (
 	"context"
 	"errors"
-	"log/slog"
 
 	"google.golang.org/genproto/googleapis/rpc/errdetails"
 
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 	"siyu.dev/pkg/fault"
+	"siyu.dev/pkg/logx"
 )
 
 // New returns a status error with code c and an ErrorInfo{reason, domain,
@@ -72,7 +72,7 @@ func Internal(ctx context.Context, err error) error {
 	if errors.Is(err, context.DeadlineExceeded) {
 		return status.Error(codes.DeadlineExceeded, "deadline exceeded")
 	}
-	slog.ErrorContext(ctx, "internal error", "err", err)
+	logx.From(ctx).ErrorContext(ctx, "internal error", "err", err)
 	return New(codes.Internal, "siyu.dev", "INTERNAL", "internal error")
 }
 

@@ -1,15 +1,19 @@
 package errs
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
 	"testing"
 
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 
 	"siyu.dev/pkg/fault"
+	"siyu.dev/pkg/logx"
 )
 
 func TestNewRoundTrip(t *testing.T) {
@@ -47,6 +51,19 @@ func TestInternalHidesText(t *testing.T) {
 		if c.code == codes.Internal && status.Convert(got).Message() != "internal error" {
 			t.Errorf("raw text leaked: %v", got)
 		}
+	}
+}
+
+// TestInternalLogsThroughTheRequestLogger: the server puts its logger in
+// the request context; an internal error is logged there, in the
+// service's format, not through the unconfigured default.
+func TestInternalLogsThroughTheRequestLogger(t *testing.T) {
+	var buf bytes.Buffer
+	ctx := logx.Into(context.Background(), logx.New("probe", &buf, slog.LevelInfo))
+	_ = Internal(ctx, errors.New("disk full"))
+	var line map[string]any
+	if err := json.Unmarshal(buf.Bytes(), &line); err != nil || line["service"] != "probe" || line["err"] != "disk full" {
+		t.Fatalf("logged %q", buf.String())
 	}
 }
 

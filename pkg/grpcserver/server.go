@@ -23,12 +23,16 @@ import (
 
 	"siyu.dev/pkg/auth"
 	"siyu.dev/pkg/errs"
+	"siyu.dev/pkg/logx"
 )
 
 // Options configure a server.
 type Options struct {
 	Service string
-	Logger  *slog.Logger
+	// ErrorDomain is the ErrorInfo domain of the service's faults (default
+	// "<service>.siyu.dev").
+	ErrorDomain string
+	Logger      *slog.Logger
 	// Verifier and Policy turn on authentication; without a Verifier every
 	// method is open (only for services that serve nothing but health).
 	Verifier   *auth.Verifier
@@ -53,13 +57,17 @@ func New(o Options, extra ...grpc.ServerOption) *Server {
 	if o.ShutdownGrace == 0 {
 		o.ShutdownGrace = 10 * time.Second
 	}
+	if o.ErrorDomain == "" {
+		o.ErrorDomain = o.Service + ".siyu.dev"
+	}
 	unary := []grpc.UnaryServerInterceptor{recoverUnary(o.Logger), logUnary(o.Logger)}
 	stream := []grpc.StreamServerInterceptor{recoverStream(o.Logger)}
 	if o.Verifier != nil {
 		unary = append(unary, auth.UnaryServerInterceptor(o.Verifier, o.Policy))
 		stream = append(stream, auth.StreamServerInterceptor(o.Verifier, o.Policy))
 	}
-	unary = append(unary, validateUnary)
+	unary = append(unary, validateUnary, faultUnary(o.ErrorDomain))
+	stream = append(stream, faultStream(o.ErrorDomain))
 	opts := append([]grpc.ServerOption{
 		grpc.StatsHandler(otelgrpc.NewServerHandler()),
 		grpc.ChainUnaryInterceptor(unary...),
@@ -149,7 +157,7 @@ func recoverStream(log *slog.Logger) grpc.StreamServerInterceptor {
 func logUnary(log *slog.Logger) grpc.UnaryServerInterceptor {
 	return func(ctx context.Context, req any, info *grpc.UnaryServerInfo, h grpc.UnaryHandler) (any, error) {
 		start := time.Now()
-		resp, err := h(ctx, req)
+		resp, err := h(logx.Into(ctx, log), req)
 		code := status.Code(err)
 		// Successful calls are debug detail, so a running shop's log shows
 		// what went wrong rather than every call; refusals are info, server
@@ -166,6 +174,29 @@ func logUnary(log *slog.Logger) grpc.UnaryServerInterceptor {
 		}
 		log.Log(ctx, level, "rpc", "method", info.FullMethod, "code", code.String(), "reason", errs.Reason(err), "duration_ms", time.Since(start).Milliseconds())
 		return resp, err
+	}
+}
+
+// faultUnary answers whatever a handler returns through the one fault
+// mapping (errs.Status): a fault becomes its code with ErrorInfo, a status
+// passes, anything else is logged and answered INTERNAL. A handler may
+// return a use case's fault as it is.
+func faultUnary(domain string) grpc.UnaryServerInterceptor {
+	return func(ctx context.Context, req any, _ *grpc.UnaryServerInfo, h grpc.UnaryHandler) (any, error) {
+		resp, err := h(ctx, req)
+		if err != nil {
+			return nil, errs.Status(ctx, domain, err)
+		}
+		return resp, nil
+	}
+}
+
+func faultStream(domain string) grpc.StreamServerInterceptor {
+	return func(srv any, ss grpc.ServerStream, _ *grpc.StreamServerInfo, h grpc.StreamHandler) error {
+		if err := h(srv, ss); err != nil {
+			return errs.Status(ss.Context(), domain, err)
+		}
+		return nil
 	}
 }
 

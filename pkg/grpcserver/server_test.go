@@ -21,6 +21,7 @@ import (
 	"siyu.dev/pkg/auth"
 	"siyu.dev/pkg/clock"
 	"siyu.dev/pkg/errs"
+	"siyu.dev/pkg/fault"
 	"siyu.dev/pkg/grpcclient"
 	"siyu.dev/pkg/healthcheck"
 )
@@ -176,3 +177,29 @@ func TestCallLogLevels(t *testing.T) {
 type writerFunc func([]byte) (int, error)
 
 func (f writerFunc) Write(p []byte) (int, error) { return f(p) }
+
+// TestHandlersAnswerFaults: a fault a handler returns is answered with its
+// code and ErrorInfo in the service's domain, a status passes unchanged and
+// anything else is an opaque INTERNAL.
+func TestHandlersAnswerFaults(t *testing.T) {
+	mw := faultUnary("probe.siyu.dev")
+	call := func(err error) error {
+		_, got := mw(context.Background(), nil, &grpc.UnaryServerInfo{}, func(context.Context, any) (any, error) { return nil, err })
+		return got
+	}
+	got := call(fault.New(fault.Precondition, "OUT_OF_STOCK", "sold out", "sku_id", "s1"))
+	info, ok := errs.Info(got)
+	if status.Code(got) != codes.FailedPrecondition || !ok || info.Reason != "OUT_OF_STOCK" || info.Domain != "probe.siyu.dev" || info.Metadata["sku_id"] != "s1" {
+		t.Fatalf("fault: %v %v", got, info)
+	}
+	passed := status.Error(codes.NotFound, "gone")
+	if got := call(passed); got != passed {
+		t.Errorf("a status must pass unchanged: %v", got)
+	}
+	if got := call(errors.New("disk full")); status.Code(got) != codes.Internal || strings.Contains(got.Error(), "disk") {
+		t.Errorf("a plain error: %v", got)
+	}
+	if got := call(nil); got != nil {
+		t.Errorf("success: %v", got)
+	}
+}

@@ -12,6 +12,7 @@ import (
 	"log/slog"
 	"net"
 	"os"
+	"sync"
 	"time"
 
 	"github.com/nats-io/nats.go"
@@ -61,6 +62,12 @@ type Infra struct {
 	Server    *grpcserver.Server
 	Clock     clock.Clock
 	relay     *outbox.Relay
+
+	// What the process waits for and stops at shutdown (or when setup
+	// fails): every goroutine, then the stops in reverse order of recording.
+	ctx   context.Context
+	stops []func()
+	wg    sync.WaitGroup
 }
 
 // Relay makes the outbox relay for colls; Run sweeps it in the background
@@ -70,9 +77,46 @@ func (in *Infra) Relay(colls ...*mongo.Collection) *outbox.Relay {
 	return in.relay
 }
 
-// Setup registers the service's gRPC handlers and starts its consumers; the
-// returned stop is called after the gRPC server has stopped.
-type Setup func(ctx context.Context, in *Infra) (stop func(), err error)
+// OnStop records stop, called at shutdown after the gRPC server stopped,
+// in the reverse order of recording; also when a later step of setup fails,
+// so setup never unwinds by hand.
+func (in *Infra) OnStop(stop func()) {
+	if stop != nil {
+		in.stops = append(in.stops, stop)
+	}
+}
+
+// Go runs fn in a goroutine that the process waits for at shutdown, before
+// any stop recorded with OnStop; fn must return once its context ends.
+func (in *Infra) Go(fn func(ctx context.Context)) {
+	in.wg.Go(func() { fn(in.ctx) })
+}
+
+// Every runs job once per interval in a goroutine joined at shutdown; a
+// failed run is logged with what and retried at the next tick.
+func (in *Infra) Every(what string, interval time.Duration, job func(context.Context) error) {
+	in.Go(func(ctx context.Context) {
+		Every(ctx, interval, job, func(err error) { in.Logger.Warn(what+" failed; retrying", "err", err) })
+	})
+}
+
+// unwind cancels the goroutines' context and waits for them (a sweep in
+// flight finishes while the connections it uses are still open), then
+// stops what setup recorded, newest first.
+func (in *Infra) unwind(cancel context.CancelFunc) {
+	cancel()
+	in.wg.Wait()
+	stops := in.stops
+	in.stops = nil // unwinding twice stops nothing twice
+	for i := len(stops) - 1; i >= 0; i-- {
+		stops[i]()
+	}
+}
+
+// Setup registers the service's gRPC handlers and starts its consumers and
+// background jobs, recording their stops with OnStop and running loops with
+// Go or Every.
+type Setup func(ctx context.Context, in *Infra) error
 
 // Run brings the process up, serves until ctx is done, and shuts down in order.
 func Run(ctx context.Context, spec Spec, setup Setup) (err error) {
@@ -127,20 +171,20 @@ func Run(ctx context.Context, spec Spec, setup Setup) (err error) {
 	in.Server = grpcserver.New(opts)
 
 	runCtx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	stop, err := setup(runCtx, in)
-	if err != nil {
+	in.ctx = runCtx
+	defer in.unwind(cancel)
+	if err := setup(runCtx, in); err != nil {
 		return err
 	}
 	if in.relay != nil {
-		go in.relay.Run(runCtx, 5*time.Second)
+		in.Go(func(ctx context.Context) { in.relay.Run(ctx, 5*time.Second) })
 	}
 	metricsErr := make(chan error, 1)
-	go func() {
-		if err := telemetry.ServeMetrics(runCtx, spec.MetricsAddr); err != nil {
+	in.Go(func(ctx context.Context) {
+		if err := telemetry.ServeMetrics(ctx, spec.MetricsAddr); err != nil {
 			metricsErr <- err
 		}
-	}()
+	})
 
 	lis := spec.Listener
 	if lis == nil {
@@ -158,10 +202,7 @@ func Run(ctx context.Context, spec Spec, setup Setup) (err error) {
 		cancel()
 		<-serveErr
 	}
-	cancel()
-	if stop != nil {
-		stop()
-	}
+	in.unwind(cancel)
 	log.Info("stopped")
 	return err
 }

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -34,10 +35,11 @@ func TestRunServesAndStopsInOrder(t *testing.T) {
 	stopped := make(chan struct{})
 	done := make(chan error, 1)
 	go func() {
-		done <- lifecycle.Run(ctx, spec, func(_ context.Context, in *lifecycle.Infra) (func(), error) {
+		done <- lifecycle.Run(ctx, spec, func(_ context.Context, in *lifecycle.Infra) error {
 			in.Relay(in.DB.Collection("things"))
 			infra <- in
-			return func() { close(stopped) }, nil
+			in.OnStop(func() { close(stopped) })
+			return nil
 		})
 	}()
 
@@ -98,11 +100,50 @@ func TestRunRefusesBadSetups(t *testing.T) {
 			c.spec.Logger = quiet()
 			ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 			defer cancel()
-			err := lifecycle.Run(ctx, c.spec, func(context.Context, *lifecycle.Infra) (func(), error) { return nil, nil })
+			err := lifecycle.Run(ctx, c.spec, func(context.Context, *lifecycle.Infra) error { return nil })
 			if err == nil || !strings.Contains(err.Error(), c.want) {
 				t.Fatalf("got %v, want an error mentioning %q", err, c.want)
 			}
 		})
+	}
+}
+
+// TestSetupUnwinds: what setup recorded is stopped newest first and its
+// goroutines joined, both when a later step fails and at shutdown, and
+// nothing is stopped twice.
+func TestSetupUnwinds(t *testing.T) {
+	for _, failing := range []bool{true, false} {
+		var (
+			mu    sync.Mutex
+			order []string
+		)
+		note := func(s string) { mu.Lock(); order = append(order, s); mu.Unlock() }
+		ctx, cancel := context.WithCancel(context.Background())
+		lis, _ := net.Listen("tcp", "127.0.0.1:0")
+		err := lifecycle.Run(ctx, lifecycle.Spec{Name: "u", Listener: lis, Logger: quiet()}, func(_ context.Context, in *lifecycle.Infra) error {
+			in.OnStop(func() { note("first") })
+			in.Go(func(ctx context.Context) { <-ctx.Done(); note("loop") })
+			in.Every("tick", time.Hour, func(context.Context) error { return nil })
+			in.OnStop(func() { note("second") })
+			if failing {
+				return errors.New("a later step failed")
+			}
+			time.AfterFunc(100*time.Millisecond, cancel)
+			return nil
+		})
+		cancel()
+		if failing != (err != nil) {
+			t.Fatalf("failing %v: %v", failing, err)
+		}
+		mu.Lock()
+		got := strings.Join(order, ",")
+		mu.Unlock()
+		// The loop ends on cancel, before or between the stops; both stops
+		// run once, newest first, and Run returns only after the loop ended.
+		if strings.Count(got, "first") != 1 || strings.Count(got, "second") != 1 || strings.Count(got, "loop") != 1 ||
+			strings.Index(got, "second") > strings.Index(got, "first") {
+			t.Fatalf("failing %v: stopped %s", failing, got)
+		}
 	}
 }
 

@@ -54,3 +54,20 @@ func MaskPhone(p string) string {
 	}
 	return p[:3] + strings.Repeat("*", len(p)-7) + p[len(p)-4:]
 }
+
+type loggerKey struct{}
+
+// Into returns ctx carrying l: the gRPC server puts its service's logger
+// into every request, so code that only has a context (errs.Internal) logs
+// in the service's format with its name and trace id.
+func Into(ctx context.Context, l *slog.Logger) context.Context {
+	return context.WithValue(ctx, loggerKey{}, l)
+}
+
+// From is the logger ctx carries, or slog.Default() outside a request.
+func From(ctx context.Context) *slog.Logger {
+	if l, ok := ctx.Value(loggerKey{}).(*slog.Logger); ok && l != nil {
+		return l
+	}
+	return slog.Default()
+}

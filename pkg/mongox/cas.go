@@ -5,17 +5,20 @@ import (
 	"context"
 	"fmt"
 	"hash/fnv"
+	"strconv"
 	"strings"
 	"sync"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo"
+	"go.mongodb.org/mongo-driver/v2/mongo/options"
 )
 
 // UpdateIf is the one compare-and-set of the services: it applies update to
 // the document with _id id if the document's top-level fields satisfy cond
-// (a filter of equality, $eq, $ne, $lt, $lte, $gt, $gte and $exists), and
-// reports whether it did.
+// (a filter of equality, $eq, $ne, $lt, $lte, $gt, $gte, $in and $exists;
+// a field may be a dotted path into embedded documents and arrays, such as
+// "outbox.0.id"), and reports whether it did.
 //
 // On MongoDB it is one conditional update ({_id, ...cond}), atomic and
 // indexed. On the embedded store any filter but a bare {_id} scans the
@@ -39,8 +42,14 @@ func UpdateIf(ctx context.Context, c *mongo.Collection, id any, cond bson.M, upd
 	mu := docLock(c, id)
 	mu.Lock()
 	defer mu.Unlock()
+	// Only the fields the condition reads travel and get decoded: the
+	// documents behind hot paths (orders, accounts, stock) are large.
+	proj := bson.M{"_id": 1}
+	for field := range cond {
+		proj[strings.SplitN(field, ".", 2)[0]] = 1
+	}
 	var doc bson.M
-	err := c.FindOne(ctx, bson.M{"_id": id}).Decode(&doc)
+	err := c.FindOne(ctx, bson.M{"_id": id}, options.FindOne().SetProjection(proj)).Decode(&doc)
 	if err == mongo.ErrNoDocuments {
 		return false, nil
 	}
@@ -90,10 +99,10 @@ func IsEmbedded(ctx context.Context, client *mongo.Client) bool {
 // silently different answer from the one MongoDB would give.
 func Matches(doc bson.M, cond bson.M) (bool, error) {
 	for field, want := range cond {
-		if strings.HasPrefix(field, "$") || strings.Contains(field, ".") {
+		if strings.HasPrefix(field, "$") {
 			return false, fmt.Errorf("mongox.UpdateIf: unsupported condition field %q", field)
 		}
-		got, present := doc[field]
+		got, present := lookup(doc, field)
 		ops, isOps := want.(bson.M)
 		if !isOps {
 			if !present || compare(got, want) != 0 {
@@ -111,6 +120,15 @@ func Matches(doc bson.M, cond bson.M) (bool, error) {
 				ok = present && compare(got, v) == 0
 			case "$ne":
 				ok = !present || compare(got, v) != 0
+			case "$in":
+				list, isList := v.(bson.A)
+				if !isList {
+					return false, fmt.Errorf("mongox.UpdateIf: $in takes a bson.A, not %T", v)
+				}
+				// As on MongoDB, a null in the list also matches a missing field.
+				for _, x := range list {
+					ok = ok || (present && compare(got, x) == 0) || (!present && x == nil)
+				}
 			case "$lt", "$lte", "$gt", "$gte":
 				c, comparable := order(got, v, present)
 				ok = comparable && map[string]bool{"$lt": c < 0, "$lte": c <= 0, "$gt": c > 0, "$gte": c >= 0}[op]
@@ -123,6 +141,42 @@ func Matches(doc bson.M, cond bson.M) (bool, error) {
 		}
 	}
 	return true, nil
+}
+
+// lookup finds a dotted path in doc: names of embedded documents, indexes
+// of arrays.
+func lookup(doc bson.M, path string) (any, bool) {
+	var cur any = doc
+	for _, part := range strings.Split(path, ".") {
+		switch v := cur.(type) {
+		case bson.M:
+			next, ok := v[part]
+			if !ok {
+				return nil, false
+			}
+			cur = next
+		case bson.D:
+			found := false
+			for _, e := range v {
+				if e.Key == part {
+					cur, found = e.Value, true
+					break
+				}
+			}
+			if !found {
+				return nil, false
+			}
+		case bson.A:
+			i, err := strconv.Atoi(part)
+			if err != nil || i < 0 || i >= len(v) {
+				return nil, false
+			}
+			cur = v[i]
+		default:
+			return nil, false
+		}
+	}
+	return cur, true
 }
 
 // compare is 0 when a and b are equal as MongoDB compares them (numbers by

@@ -13,7 +13,8 @@ import (
 )
 
 func TestMatches(t *testing.T) {
-	doc := bson.M{"stock": int32(3), "version": int64(7), "state": "open", "used": false, "hash": bson.Binary{Data: []byte{1, 2}}}
+	doc := bson.M{"stock": int32(3), "version": int64(7), "state": "open", "used": false, "hash": bson.Binary{Data: []byte{1, 2}},
+		"outbox": bson.A{bson.M{"id": "e1"}, bson.D{{Key: "id", Value: "e2"}}}}
 	cases := []struct {
 		cond bson.M
 		want bool
@@ -33,13 +34,22 @@ func TestMatches(t *testing.T) {
 		{bson.M{"state": bson.M{"$gt": 1}}, false}, // different types never compare
 		{bson.M{"hash": []byte{1, 2}}, true},
 		{bson.M{"hash": []byte{1, 3}}, false},
+		{bson.M{"state": bson.M{"$in": bson.A{"closed", "open"}}}, true},
+		{bson.M{"state": bson.M{"$in": bson.A{"closed"}}}, false},
+		{bson.M{"missing": bson.M{"$in": bson.A{"x"}}}, false},
+		{bson.M{"missing": bson.M{"$in": bson.A{"x", nil}}}, true},
+		{bson.M{"outbox.0.id": "e1"}, true},
+		{bson.M{"outbox.1.id": "e2"}, true},
+		{bson.M{"outbox.0.id": "e2"}, false},
+		{bson.M{"outbox.2.id": bson.M{"$exists": false}}, true},
+		{bson.M{"outbox.x.id": bson.M{"$exists": true}}, false},
 	}
 	for _, c := range cases {
 		if got, err := mongox.Matches(doc, c.cond); err != nil || got != c.want {
 			t.Errorf("%v: %v %v", c.cond, got, err)
 		}
 	}
-	for _, bad := range []bson.M{{"a": bson.M{"$in": bson.A{1}}}, {"$or": bson.A{}}, {"a.b": 1}} {
+	for _, bad := range []bson.M{{"a": bson.M{"$nin": bson.A{1}}}, {"$or": bson.A{}}, {"state": bson.M{"$in": "open"}}} {
 		if _, err := mongox.Matches(doc, bad); err == nil {
 			t.Errorf("%v accepted", bad)
 		}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"siyu.dev/pkg/fault"
 	"strings"
 	"time"
 
@@ -30,6 +31,17 @@ func (p permanent) Unwrap() error { return p.error }
 
 // Permanent marks an error that retrying cannot fix (a malformed payload).
 func Permanent(err error) error { return permanent{err} }
+
+// ByRule is the one consumer rule of the shop: a fault the rules raised
+// (fault.Permanent: invalid, not found, conflict, precondition, ...) parks
+// the message, since redelivering cannot change the answer; anything else
+// (the database unreachable, an account busy) is retried.
+func ByRule(err error) error {
+	if fault.Permanent(err) {
+		return Permanent(err)
+	}
+	return err
+}
 
 // ConsumerConfig names a durable pull consumer.
 type ConsumerConfig struct {
@@ -85,7 +97,9 @@ func handle(ctx context.Context, pub *Publisher, cfg ConsumerConfig, h Handler, 
 	hdr := msg.Headers()
 	ctx = otel.GetTextMapPropagator().Extract(ctx, traceCarrier(hdr))
 	m := Message{Subject: msg.Subject(), ID: hdr.Get(nats.MsgIdHdr), Type: hdr.Get(HeaderEventType), Data: msg.Data(), NumDelivered: delivered}
+	ctx, span := startConsume(ctx, cfg.Durable, m)
 	herr := h(ctx, m)
+	defer func() { endSpan(span, herr) }()
 	if herr == nil {
 		_ = msg.Ack()
 		return

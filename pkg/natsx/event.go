@@ -45,12 +45,18 @@ func NewPublisher(js jetstream.JetStream) *Publisher { return &Publisher{js: js}
 
 // Publish sends e and waits for the stream's ack. Nats-Msg-Id = e.ID lets
 // the server drop a repeat inside the duplicate window.
-func (p *Publisher) Publish(ctx context.Context, e Event) error {
+func (p *Publisher) Publish(ctx context.Context, e Event) (err error) {
+	ctx, span, traceHdr := startPublish(ctx, e)
+	defer func() { endSpan(span, err) }()
 	m := nats.NewMsg(e.Subject)
 	m.Data = e.Payload
 	m.Header.Set(nats.MsgIdHdr, e.ID)
 	m.Header.Set(HeaderEventType, e.Type)
 	for k, v := range e.Trace {
+		m.Header.Set(k, v)
+	}
+	// The producer span replaces the carried context as the consumers' parent.
+	for k, v := range traceHdr {
 		m.Header.Set(k, v)
 	}
 	if _, err := p.js.PublishMsg(ctx, m); err != nil {

@@ -3,6 +3,7 @@ package natsx
 import (
 	"context"
 	"errors"
+	"fmt"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -10,8 +11,12 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 	"go.opentelemetry.io/otel"
 	"go.opentelemetry.io/otel/propagation"
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
+	"go.opentelemetry.io/otel/sdk/trace/tracetest"
 	"go.opentelemetry.io/otel/trace"
 	"google.golang.org/protobuf/types/known/wrapperspb"
+
+	"siyu.dev/pkg/fault"
 )
 
 func setup(t *testing.T) jetstream.JetStream {
@@ -157,5 +162,87 @@ func TestEnsureStreamUpdatesOnlyChanges(t *testing.T) {
 	s, err := js.Stream(ctx, "TEST")
 	if err != nil || len(s.CachedInfo().Config.Subjects) != 2 {
 		t.Fatalf("subjects after the update: %v %v", s, err)
+	}
+}
+
+func TestByRule(t *testing.T) {
+	rule := fault.New(fault.Precondition, "RESERVATION_RELEASED", "released")
+	busy := fault.New(fault.Exhausted, "ACCOUNT_BUSY", "busy")
+	plain := errors.New("connection refused")
+	var p permanent
+	if err := ByRule(fmt.Errorf("paid: %w", rule)); !errors.As(err, &p) || !errors.Is(err, rule) {
+		t.Errorf("a rule fault is not parked: %v", err)
+	}
+	for _, err := range []error{busy, plain} {
+		if got := ByRule(err); errors.As(got, &p) || got != err {
+			t.Errorf("%v is parked or changed: %v", err, got)
+		}
+	}
+	if ByRule(nil) != nil {
+		t.Error("nil became an error")
+	}
+}
+
+// TestPublishAndConsumeSpans: publishing records a producer span under the
+// request that caused the event, handling records a consumer span under
+// the producer span, and the handler runs inside the consumer span.
+func TestPublishAndConsumeSpans(t *testing.T) {
+	exp := tracetest.NewInMemoryExporter()
+	tp := sdktrace.NewTracerProvider(sdktrace.WithSyncer(exp))
+	prevTP, prevProp := otel.GetTracerProvider(), otel.GetTextMapPropagator()
+	otel.SetTracerProvider(tp)
+	otel.SetTextMapPropagator(propagation.TraceContext{})
+	t.Cleanup(func() { otel.SetTracerProvider(prevTP); otel.SetTextMapPropagator(prevProp) })
+
+	js := setup(t)
+	ctx := context.Background()
+	reqCtx, req := tp.Tracer("test").Start(ctx, "POST /v1/orders")
+	e, err := NewEvent(reqCtx, "siyu.test.paid", "evt-span", wrapperspb.String("hi"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.End()
+	// Published later and elsewhere, as the outbox relay does: the parent
+	// comes from the event, not from this context.
+	if err := NewPublisher(js).Publish(ctx, e); err != nil {
+		t.Fatal(err)
+	}
+	inHandler := make(chan trace.SpanContext, 1)
+	stop, err := Consume(ctx, js, ConsumerConfig{Stream: "TEST", Durable: "test-spans", Subjects: []string{"siyu.test.paid"}}, func(ctx context.Context, m Message) error {
+		inHandler <- trace.SpanContextFromContext(ctx)
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer stop()
+	var handlerSC trace.SpanContext
+	select {
+	case handlerSC = <-inHandler:
+	case <-time.After(10 * time.Second):
+		t.Fatal("no delivery")
+	}
+	var producer, consumer tracetest.SpanStub
+	deadline := time.Now().Add(5 * time.Second)
+	for consumer.Name == "" && time.Now().Before(deadline) {
+		for _, s := range exp.GetSpans() {
+			switch s.SpanKind {
+			case trace.SpanKindProducer:
+				producer = s
+			case trace.SpanKindConsumer:
+				consumer = s
+			}
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	reqSC := req.SpanContext()
+	if producer.Name != "publish siyu.test.paid" || producer.Parent.SpanID() != reqSC.SpanID() || producer.SpanContext.TraceID() != reqSC.TraceID() {
+		t.Errorf("producer span %q parent %s trace %s, want under the request %s", producer.Name, producer.Parent.SpanID(), producer.SpanContext.TraceID(), reqSC.SpanID())
+	}
+	if consumer.Name != "process siyu.test.paid" || consumer.Parent.SpanID() != producer.SpanContext.SpanID() || consumer.SpanContext.TraceID() != reqSC.TraceID() {
+		t.Errorf("consumer span %q parent %s, want under the producer %s", consumer.Name, consumer.Parent.SpanID(), producer.SpanContext.SpanID())
+	}
+	if handlerSC.SpanID() != consumer.SpanContext.SpanID() {
+		t.Errorf("the handler ran in span %s, not the consumer span %s", handlerSC.SpanID(), consumer.SpanContext.SpanID())
 	}
 }

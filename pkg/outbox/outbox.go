@@ -12,12 +12,14 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"sync"
 	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo"
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
 
+	"siyu.dev/pkg/mongox"
 	"siyu.dev/pkg/natsx"
 )
 
@@ -53,6 +55,22 @@ type Relay struct {
 	pub   *natsx.Publisher
 	log   *slog.Logger
 	colls []*mongo.Collection
+
+	// pending are documents whose flush failed in this process; a sweep
+	// retries them by _id. Everything else pending (left by a crash, or by
+	// another instance) is found by the full scan every FullScanEvery.
+	mu       sync.Mutex
+	pending  map[pendingDoc]bool
+	lastFull time.Time
+	// FullScanEvery bounds how long an event left by a crash waits; a full
+	// scan reads the whole collection on the embedded store, so it is not
+	// done on every sweep (default one minute).
+	FullScanEvery time.Duration
+}
+
+type pendingDoc struct {
+	coll *mongo.Collection
+	id   any
 }
 
 // NewRelay relays the outboxes of colls through pub.
@@ -60,7 +78,7 @@ func NewRelay(pub *natsx.Publisher, logger *slog.Logger, colls ...*mongo.Collect
 	if logger == nil {
 		logger = slog.Default()
 	}
-	return &Relay{pub: pub, log: logger, colls: colls}
+	return &Relay{pub: pub, log: logger, colls: colls, pending: map[pendingDoc]bool{}, FullScanEvery: time.Minute}
 }
 
 // Flush publishes the pending events of one document, oldest first, and
@@ -71,7 +89,9 @@ func NewRelay(pub *natsx.Publisher, logger *slog.Logger, colls ...*mongo.Collect
 // just published: two flushers racing on one document (a request's flush and
 // the sweep) can then publish an event twice, which JetStream drops, but can
 // never remove an event nobody published. ($pull with a condition would read
-// better but is a no-op on the embedded store.)
+// better but is a no-op on the embedded store.) The pop is a
+// mongox.UpdateIf, so on the embedded store it touches the document by _id
+// only.
 func (r *Relay) Flush(ctx context.Context, coll *mongo.Collection, id any) error {
 	var doc struct {
 		Outbox []entry `bson:"outbox"`
@@ -88,7 +108,7 @@ func (r *Relay) Flush(ctx context.Context, coll *mongo.Collection, id any) error
 		if err := r.pub.Publish(ctx, ev); err != nil {
 			return err
 		}
-		if _, err := coll.UpdateOne(ctx, bson.M{"_id": id, Field + ".0.id": e.ID}, bson.M{"$pop": bson.M{Field: -1}}); err != nil {
+		if _, err := mongox.UpdateIf(ctx, coll, id, bson.M{Field + ".0.id": e.ID}, bson.M{"$pop": bson.M{Field: -1}}); err != nil {
 			return fmt.Errorf("outbox clear: %w", err)
 		}
 	}
@@ -103,12 +123,45 @@ func (r *Relay) FlushAsync(coll *mongo.Collection, id any) {
 		defer cancel()
 		if err := r.Flush(ctx, coll, id); err != nil {
 			r.log.Warn("outbox flush failed; the sweep will retry", "collection", coll.Name(), "err", err)
+			r.mu.Lock()
+			r.pending[pendingDoc{coll, id}] = true
+			r.mu.Unlock()
 		}
 	}()
 }
 
-// Sweep flushes every document that still has pending events.
+// Sweep retries the documents whose flush failed here and, once every
+// FullScanEvery (and on the first sweep), flushes every document that still
+// has pending events.
 func (r *Relay) Sweep(ctx context.Context) error {
+	r.mu.Lock()
+	retry := make([]pendingDoc, 0, len(r.pending))
+	for d := range r.pending {
+		retry = append(retry, d)
+	}
+	full := r.lastFull.IsZero() || time.Since(r.lastFull) >= r.FullScanEvery
+	r.mu.Unlock()
+	for _, d := range retry {
+		if err := r.Flush(ctx, d.coll, d.id); err != nil {
+			return err
+		}
+		r.mu.Lock()
+		delete(r.pending, d)
+		r.mu.Unlock()
+	}
+	if !full {
+		return nil
+	}
+	if err := r.sweepAll(ctx); err != nil {
+		return err
+	}
+	r.mu.Lock()
+	r.lastFull = time.Now()
+	r.mu.Unlock()
+	return nil
+}
+
+func (r *Relay) sweepAll(ctx context.Context) error {
 	for _, c := range r.colls {
 		cur, err := c.Find(ctx, bson.M{Field + ".0": bson.M{"$exists": true}}, options.Find().SetProjection(bson.M{"_id": 1}).SetLimit(500))
 		if err != nil {

@@ -9,7 +9,7 @@ import (
 	"encoding/binary"
 	"fmt"
 
-	"siyu.dev/pkg/errs"
+	"siyu.dev/pkg/fault"
 )
 
 // Token is the position of the next page.
@@ -35,12 +35,19 @@ func Encode(t Token) string {
 	return base64.RawURLEncoding.EncodeToString(buf)
 }
 
+// Reasons of the paging faults; the service's errs.Status answers them with
+// its own ErrorInfo domain.
+const (
+	ReasonTokenInvalid fault.Reason = "PAGE_TOKEN_INVALID"
+	ReasonSizeInvalid  fault.Reason = "PAGE_SIZE_INVALID"
+)
+
 // Decode reads s for a request whose filter is filter. "" is the first page.
 func Decode(s, filter string) (Token, error) {
 	if s == "" {
 		return Token{Filter: filter}, nil
 	}
-	bad := errs.Invalid("siyu.dev", "PAGE_TOKEN_INVALID", "page_token is not a token this listing issued")
+	bad := fault.New(fault.Invalid, ReasonTokenInvalid, "page_token is not a token this listing issued", "field", "page_token")
 	b, err := base64.RawURLEncoding.DecodeString(s)
 	if err != nil || len(b) < 1+1+8+4 || b[0] != version {
 		return Token{}, bad
@@ -56,7 +63,7 @@ func Decode(s, filter string) (Token, error) {
 	}
 	f := sha256.Sum256([]byte(filter))
 	if string(body[1+n:]) != string(f[:8]) {
-		return Token{}, errs.Invalid("siyu.dev", "PAGE_TOKEN_INVALID", "page_token belongs to a listing with other filters")
+		return Token{}, fault.New(fault.Invalid, ReasonTokenInvalid, "page_token belongs to a listing with other filters", "field", "page_token")
 	}
 	return Token{Offset: int(off), Filter: filter}, nil
 }
@@ -66,7 +73,7 @@ func Decode(s, filter string) (Token, error) {
 func PageSize(requested int32, def, max int) (int, error) {
 	switch {
 	case requested < 0:
-		return 0, errs.Invalid("siyu.dev", "PAGE_SIZE_INVALID", fmt.Sprintf("page_size must not be negative, got %d", requested))
+		return 0, fault.New(fault.Invalid, ReasonSizeInvalid, fmt.Sprintf("page_size must not be negative, got %d", requested), "field", "page_size")
 	case requested == 0:
 		return def, nil
 	case int(requested) > max:

@@ -3,7 +3,7 @@ package pagetoken
 import (
 	"testing"
 
-	"siyu.dev/pkg/errs"
+	"siyu.dev/pkg/fault"
 )
 
 func TestRoundTrip(t *testing.T) {
@@ -35,7 +35,7 @@ func TestRejects(t *testing.T) {
 		if name == "other filter" {
 			filter = "b"
 		}
-		if _, err := Decode(s, filter); errs.Reason(err) != "PAGE_TOKEN_INVALID" {
+		if _, err := Decode(s, filter); fault.ReasonOf(err) != ReasonTokenInvalid {
 			t.Errorf("%s: err = %v", name, err)
 		}
 	}
@@ -52,8 +52,8 @@ func TestPageSize(t *testing.T) {
 		if (err != nil) != c.wantError || got != c.want {
 			t.Errorf("PageSize(%d) = %d, %v", c.in, got, err)
 		}
-		if c.wantError && errs.Reason(err) != "PAGE_SIZE_INVALID" {
-			t.Errorf("reason = %q", errs.Reason(err))
+		if c.wantError && fault.ReasonOf(err) != ReasonSizeInvalid {
+			t.Errorf("reason = %q", fault.ReasonOf(err))
 		}
 	}
 }

@@ -31,5 +31,5 @@ func LoadConfig() (Config, error) {
 // Run serves until ctx is done.
 func Run(ctx context.Context, cfg Config) error {
 	spec := lifecycle.Spec{Name: "marketing", GRPCAddr: cfg.GRPCAddr, MetricsAddr: cfg.MetricsAddr, LogLevel: cfg.LogLevel, Listener: cfg.Listener, Logger: cfg.Logger}
-	return lifecycle.Run(ctx, spec, func(context.Context, *lifecycle.Infra) (func(), error) { return nil, nil })
+	return lifecycle.Run(ctx, spec, func(context.Context, *lifecycle.Infra) error { return nil })
 }

@@ -2,8 +2,6 @@ package member
 
 import (
 	"context"
-	"log/slog"
-	"sync"
 	"time"
 
 	"siyu.dev/pkg/clock"
@@ -38,37 +36,26 @@ const (
 	tagSweepEvery    = time.Hour
 )
 
-// start wires the loyalty part of the service and returns its stop.
-func (ly *loyalty) start(ctx context.Context, in *lifecycle.Infra, relay *outbox.Relay) (func(), error) {
+// start wires the loyalty part of the service: its consumers and sweeps
+// are stopped and joined by the process.
+func (ly *loyalty) start(ctx context.Context, in *lifecycle.Infra, relay *outbox.Relay) error {
 	if err := ly.store.EnsureIndexes(ctx); err != nil {
-		return nil, err
+		return err
 	}
 	ly.store.Flush = relay.FlushAsync
 	l := ly.app
 	grpcapi.RegisterLoyalty(in.Server.GRPC(), l)
 	stopOrders, err := consumers.StartOrders(ctx, in.JS, l, in.Logger)
 	if err != nil {
-		return nil, err
+		return err
 	}
+	in.OnStop(stopOrders)
 	stopMembers, err := consumers.StartMembers(ctx, in.JS, l, in.Logger)
 	if err != nil {
-		stopOrders()
-		return nil, err
+		return err
 	}
-	sweepCtx, cancel := context.WithCancel(ctx)
-	var wg sync.WaitGroup
-	wg.Go(func() {
-		lifecycle.Every(sweepCtx, expirySweepEvery, func(ctx context.Context) error { _, err := l.SweepExpired(ctx); return err },
-			func(err error) { in.Logger.Warn("points expiry sweep failed; retrying", slog.Any("err", err)) })
-	})
-	wg.Go(func() {
-		lifecycle.Every(sweepCtx, tagSweepEvery, func(ctx context.Context) error { _, err := l.SweepTags(ctx); return err },
-			func(err error) { in.Logger.Warn("tag sweep failed; retrying", slog.Any("err", err)) })
-	})
-	return func() {
-		stopOrders()
-		stopMembers()
-		cancel()
-		wg.Wait()
-	}, nil
+	in.OnStop(stopMembers)
+	in.Every("points expiry sweep", expirySweepEvery, func(ctx context.Context) error { _, err := l.SweepExpired(ctx); return err })
+	in.Every("tag sweep", tagSweepEvery, func(ctx context.Context) error { _, err := l.SweepTags(ctx); return err })
+	return nil
 }

@@ -194,17 +194,17 @@ func build(c Config, store *mongostore.Store, log *slog.Logger) (*app.Service, e
 
 // Run serves the member service until ctx is done.
 func Run(ctx context.Context, c Config) error {
-	return lifecycle.Run(ctx, c.spec(), func(ctx context.Context, in *lifecycle.Infra) (func(), error) {
+	return lifecycle.Run(ctx, c.spec(), func(ctx context.Context, in *lifecycle.Infra) error {
 		store := mongostore.New(in.DB)
 		if err := store.EnsureIndexes(ctx); err != nil {
-			return nil, err
+			return err
 		}
 		ly := newLoyalty(in, store)
 		relay := in.Relay(store.Members, store.Sessions, ly.store.Accounts)
 		store.Flush = relay.FlushAsync
 		svc, err := build(c, store, in.Logger)
 		if err != nil {
-			return nil, err
+			return err
 		}
 		grpcapi.Register(in.Server.GRPC(), svc, ly.app)
 		return ly.start(ctx, in, relay)

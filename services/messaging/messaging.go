@@ -126,31 +126,31 @@ func (c Config) sandbox() (bool, error) {
 func Run(ctx context.Context, c Config) error {
 	spec := lifecycle.Spec{Name: "messaging", GRPCAddr: c.GRPCAddr, MetricsAddr: c.MetricsAddr, LogLevel: c.LogLevel, Listener: c.Listener, Logger: c.Logger,
 		MongoURI: c.MongoURI, Database: c.Database, NATSURL: c.NATSURL, JWTPublicKey: c.JWTPublicKey, Policy: grpcapi.Policy}
-	return lifecycle.Run(ctx, spec, func(ctx context.Context, in *lifecycle.Infra) (func(), error) {
+	return lifecycle.Run(ctx, spec, func(ctx context.Context, in *lifecycle.Infra) error {
 		policy, err := c.policy()
 		if err != nil {
-			return nil, err
+			return err
 		}
 		sandbox, err := c.sandbox()
 		if err != nil {
-			return nil, err
+			return err
 		}
 		if c.WechatAppID != "" && c.WechatAppSecret == "" {
-			return nil, fmt.Errorf("SIYU_WECHAT_APPID needs SIYU_WECHAT_APPSECRET")
+			return fmt.Errorf("SIYU_WECHAT_APPID needs SIYU_WECHAT_APPSECRET")
 		}
 		priv, err := auth.ParsePrivateKeyPEM(c.JWTPrivateKey)
 		if err != nil {
-			return nil, fmt.Errorf("SIYU_JWT_PRIVATE_KEY: %w", err)
+			return fmt.Errorf("SIYU_JWT_PRIVATE_KEY: %w", err)
 		}
 		memberConn, err := grpcclient.Dial(c.MemberAddr)
 		if err != nil {
-			return nil, err
+			return err
 		}
-		members := clients.NewMembers(memberConn, clients.NewTokens(auth.NewIssuer(priv, "siyu", in.Clock)))
+		in.OnStop(func() { _ = memberConn.Close() })
+		members := clients.NewMembers(memberConn, auth.NewServiceToken(auth.NewIssuer(priv, "siyu", in.Clock), "messaging-service"))
 		store := mongostore.New(in.DB)
 		if err := store.EnsureIndexes(ctx); err != nil {
-			_ = memberConn.Close()
-			return nil, err
+			return err
 		}
 		clk := clock.System
 		senders := map[domain.Channel]app.Sender{domain.ChannelInApp: app.NewInboxChannel(store.Inboxes(), clk)}
@@ -166,8 +166,7 @@ func Run(ctx context.Context, c Config) error {
 				sms, err := channels.NewAliyunSMS(channels.AliyunSMSConfig{AccessKeyID: c.AliyunAccessKeyID, AccessKeySecret: c.AliyunAccessSecret,
 					SignName: c.AliyunSignName, Region: c.AliyunRegion, Endpoint: c.AliyunEndpoint})
 				if err != nil {
-					_ = memberConn.Close()
-					return nil, err
+					return err
 				}
 				senders[domain.ChannelSMS] = sms
 			}
@@ -175,36 +174,34 @@ func Run(ctx context.Context, c Config) error {
 		dispatcher := app.NewDispatcher(store.Deliveries(), store.Settings(), members, senders, policy, domain.DefaultRetry(), clk)
 		admin := app.NewAdmin(store.Templates(), store.Rules(), store.Deliveries(), dispatcher, clk)
 		if err := admin.Seed(ctx); err != nil {
-			_ = memberConn.Close()
-			return nil, err
+			return err
 		}
 		notifier := app.NewNotifier(store.Rules(), store.Templates(), store.Deliveries(), dispatcher, clk, in.Logger)
 		runner := app.NewBroadcastRunner(store.Broadcasts(), store.Templates(), store.Deliveries(), dispatcher, members, clk, app.Sleep, in.Logger)
 		inbox := app.NewInbox(store.Inboxes(), store.Settings())
 		convs := mongostore.NewConversations(in.DB)
 		if err := convs.EnsureIndexes(ctx); err != nil {
-			_ = memberConn.Close()
-			return nil, err
+			return err
 		}
 		grpcapi.Register(in.Server.GRPC(), grpcapi.Services{Inbox: inbox, Admin: admin, Broadcasts: runner,
 			Conversations: app.NewConversations(convs.Store(), convs.QuickReplies(), convs.Faqs(), clk)})
 
 		stopEvents, err := events.Start(ctx, in.JS, notifier, inbox.Forget, in.Logger)
 		if err != nil {
-			_ = memberConn.Close()
-			return nil, err
+			return err
 		}
-		go lifecycle.Every(ctx, c.SweepEvery, func(ctx context.Context) error {
+		in.OnStop(stopEvents)
+		in.Every("delivery sweep", c.SweepEvery, func(ctx context.Context) error {
 			for {
 				n, err := dispatcher.Sweep(ctx, 100)
 				if err != nil || n < 100 {
 					return err
 				}
 			}
-		}, func(err error) { in.Logger.Warn("delivery sweep failed", "err", err) })
+		})
 		// Broadcasts run in their own loop: a long, throttled one must not
 		// hold up deferred and retried deliveries.
-		go lifecycle.Every(ctx, c.SweepEvery, runner.RunDue, func(err error) { in.Logger.Warn("broadcast run failed", "err", err) })
-		return func() { stopEvents(); _ = memberConn.Close() }, nil
+		in.Every("broadcast run", c.SweepEvery, runner.RunDue)
+		return nil
 	})
 }

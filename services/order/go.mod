@@ -2,7 +2,10 @@ module siyu.dev/services/order
 
 go 1.26.8
 
-require siyu.dev/pkg v0.0.0
+require (
+	github.com/wechatpay-apiv3/wechatpay-go v0.2.21
+	siyu.dev/pkg v0.0.0
+)
 
 require (
 	filippo.io/edwards25519 v1.1.0 // indirect

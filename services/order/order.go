@@ -24,8 +24,11 @@ import (
 	"siyu.dev/services/order/internal/domain"
 	"siyu.dev/services/order/internal/events"
 	"siyu.dev/services/order/internal/grpcapi"
+	"siyu.dev/services/order/internal/logistics/kuaidi100"
+	logisticssandbox "siyu.dev/services/order/internal/logistics/sandbox"
 	"siyu.dev/services/order/internal/mongostore"
 	"siyu.dev/services/order/internal/payment/sandbox"
+	"siyu.dev/services/order/internal/payment/wechatpay"
 )
 
 // Config is read from the environment.
@@ -63,6 +66,23 @@ type Config struct {
 	PaySandboxSecret string        `env:"SIYU_PAY_SANDBOX_SECRET" desc:"HMAC key of the sandbox's callbacks; empty uses a fixed development key"`
 	PaySandboxNotify string        `env:"SIYU_PAY_SANDBOX_NOTIFY_URL" default:"http://127.0.0.1:8080/v1/payments/sandbox/notify" desc:"where the sandbox posts its signed callbacks: the gateway's public notify route"`
 	PaySandboxDelay  time.Duration `env:"SIYU_PAY_SANDBOX_DELAY" default:"200ms" desc:"how long after a confirmation the sandbox sends its callback"`
+
+	WechatPayMchID       string `env:"SIYU_WECHATPAY_MCH_ID" desc:"WeChat Pay merchant id; setting it turns the wechatpay provider on (then every SIYU_WECHATPAY_ variable but the endpoint is required)"`
+	WechatPayAppID       string `env:"SIYU_WECHATPAY_APP_ID" desc:"app id (mini-program or official account) that JSAPI payments are made in"`
+	WechatPayCertSerial  string `env:"SIYU_WECHATPAY_MCH_CERT_SERIAL" desc:"serial number of the merchant API certificate"`
+	WechatPayPrivateKey  string `env:"SIYU_WECHATPAY_MCH_PRIVATE_KEY" desc:"merchant API private key (PEM) that signs requests"`
+	WechatPayPublicKeyID string `env:"SIYU_WECHATPAY_PUBLIC_KEY_ID" desc:"id of WeChat Pay's public key (PUB_KEY_ID_...)"`
+	WechatPayPublicKey   string `env:"SIYU_WECHATPAY_PUBLIC_KEY" desc:"WeChat Pay's public key (PEM) that verifies answers and callbacks"`
+	WechatPayAPIv3Key    string `env:"SIYU_WECHATPAY_API_V3_KEY" desc:"API v3 key (32 bytes) that decrypts callbacks"`
+	WechatPayNotifyURL   string `env:"SIYU_WECHATPAY_NOTIFY_URL" desc:"public URL of the gateway's POST /v1/payments/wechatpay/notify"`
+	WechatPayEndpoint    string `env:"SIYU_WECHATPAY_ENDPOINT" desc:"replaces https://api.mch.weixin.qq.com (a proxy or a test double)"`
+
+	Logistics         string        `env:"SIYU_LOGISTICS_PROVIDER" desc:"parcel tracking: kuaidi100 or sandbox (made-up traces; the default in dev mode, refused outside it); empty outside dev mode answers TRACKING_UNAVAILABLE"`
+	Kuaidi100Customer string        `env:"SIYU_KUAIDI100_CUSTOMER" desc:"Kuaidi100 customer id (with SIYU_LOGISTICS_PROVIDER=kuaidi100)"`
+	Kuaidi100Key      string        `env:"SIYU_KUAIDI100_KEY" desc:"Kuaidi100 authorisation key that signs queries"`
+	Kuaidi100URL      string        `env:"SIYU_KUAIDI100_URL" desc:"Kuaidi100 query endpoint; empty is https://poll.kuaidi100.com/poll/query.do"`
+	TraceCacheFor     time.Duration `env:"SIYU_LOGISTICS_CACHE_FOR" default:"10m" desc:"how long a parcel's trace is reused before the provider is asked again"`
+	SandboxTraceSpeed float64       `env:"SIYU_LOGISTICS_SANDBOX_SPEED" default:"1" desc:"how many times faster than real life sandbox parcels travel (about three days at 1)"`
 }
 
 // Policy is the access rule of every order RPC: who may call it, by role.
@@ -105,6 +125,50 @@ func (c Config) sandbox(db *mongo.Database, log *slog.Logger) (*sandbox.Sandbox,
 	return sandbox.New(db, sandbox.Options{Secret: []byte(secret), NotifyURL: c.PaySandboxNotify, Delay: c.PaySandboxDelay, Logger: log}), nil
 }
 
+// wechatPay is the WeChat Pay provider when a merchant id is configured.
+func (c Config) wechatPay(ctx context.Context) (app.Provider, error) {
+	if c.WechatPayMchID == "" {
+		return nil, nil
+	}
+	p, err := wechatpay.New(ctx, wechatpay.Options{MchID: c.WechatPayMchID, AppID: c.WechatPayAppID, MchCertSerial: c.WechatPayCertSerial,
+		MchPrivateKeyPEM: c.WechatPayPrivateKey, PublicKeyID: c.WechatPayPublicKeyID, PublicKeyPEM: c.WechatPayPublicKey,
+		APIv3Key: c.WechatPayAPIv3Key, NotifyURL: c.WechatPayNotifyURL, Endpoint: c.WechatPayEndpoint})
+	if err != nil {
+		return nil, fmt.Errorf("SIYU_WECHATPAY_*: %w", err)
+	}
+	return p, nil
+}
+
+// noTracker answers when no logistics provider is configured.
+type noTracker struct{}
+
+func (noTracker) Trace(context.Context, app.TraceQuery) (app.Trace, error) {
+	return app.Trace{}, fmt.Errorf("no logistics provider is configured")
+}
+
+// tracker is the configured logistics provider.
+func (c Config) tracker(clk clock.Clock) (app.Tracker, error) {
+	name := c.Logistics
+	if name == "" && c.DevMode {
+		name = "sandbox"
+	}
+	switch name {
+	case "":
+		return noTracker{}, nil
+	case "sandbox":
+		if !c.DevMode {
+			return nil, fmt.Errorf("SIYU_LOGISTICS_PROVIDER=sandbox needs SIYU_DEV_MODE=true: it makes traces up")
+		}
+		return logisticssandbox.Tracker{Clock: clk, Speed: c.SandboxTraceSpeed}, nil
+	case "kuaidi100":
+		if c.Kuaidi100Customer == "" || c.Kuaidi100Key == "" {
+			return nil, fmt.Errorf("SIYU_LOGISTICS_PROVIDER=kuaidi100 needs SIYU_KUAIDI100_CUSTOMER and SIYU_KUAIDI100_KEY")
+		}
+		return kuaidi100.New(c.Kuaidi100Customer, c.Kuaidi100Key, c.Kuaidi100URL), nil
+	}
+	return nil, fmt.Errorf("SIYU_LOGISTICS_PROVIDER must be kuaidi100 or sandbox, not %q", name)
+}
+
 func (c Config) settings() (app.Settings, error) {
 	s := app.DefaultSettings()
 	if c.PayWithin > 0 {
@@ -138,61 +202,71 @@ func Run(ctx context.Context, c Config) error {
 	spec := lifecycle.Spec{Name: "order", GRPCAddr: c.GRPCAddr, MetricsAddr: c.MetricsAddr, LogLevel: c.LogLevel, Listener: c.Listener, Logger: c.Logger,
 		MongoURI: c.MongoURI, Database: c.Database, NATSURL: c.NATSURL, Stream: events.Stream, Subjects: events.Subjects,
 		JWTPublicKey: c.JWTPublicKey, Policy: grpcapi.Policy}
-	return lifecycle.Run(ctx, spec, func(ctx context.Context, in *lifecycle.Infra) (func(), error) {
+	return lifecycle.Run(ctx, spec, func(ctx context.Context, in *lifecycle.Infra) error {
 		priv, err := auth.ParsePrivateKeyPEM(c.JWTPrivateKey)
 		if err != nil {
-			return nil, fmt.Errorf("SIYU_JWT_PRIVATE_KEY: %w", err)
+			return fmt.Errorf("SIYU_JWT_PRIVATE_KEY: %w", err)
 		}
 		tokens := clients.NewTokens(auth.NewIssuer(priv, "siyu", in.Clock))
 		productConn, err := grpcclient.Dial(c.ProductAddr)
 		if err != nil {
-			return nil, err
+			return err
 		}
+		in.OnStop(func() { _ = productConn.Close() })
 		memberConn, err := grpcclient.Dial(c.MemberAddr)
 		if err != nil {
-			_ = productConn.Close()
-			return nil, err
+			return err
 		}
-		stopConns := func() { _ = productConn.Close(); _ = memberConn.Close() }
+		in.OnStop(func() { _ = memberConn.Close() })
 
 		relay := in.Relay(in.DB.Collection(mongostore.OrdersCollection))
 		store := mongostore.New(in.DB, relay.FlushAsync)
 		if err := store.EnsureIndexes(ctx); err != nil {
-			stopConns()
-			return nil, err
+			return err
 		}
 		catalog, inventory, members := clients.NewCatalog(productConn, tokens), clients.NewInventory(productConn, tokens), clients.NewMembers(memberConn, tokens)
 		set, err := c.settings()
 		if err != nil {
-			stopConns()
-			return nil, err
+			return err
 		}
 		clk := clock.System
 		sb, err := c.sandbox(in.DB, in.Logger)
 		if err != nil {
-			stopConns()
-			return nil, err
+			return err
 		}
 		providers := c.Providers
+		wx, err := c.wechatPay(ctx)
+		if err != nil {
+			return err
+		}
+		if wx != nil {
+			providers = append(providers, wx)
+		}
 		if sb != nil {
 			providers = append([]app.Provider{sb}, providers...)
-			stop := stopConns
-			stopConns = func() { sb.Close(); stop() }
+			in.OnStop(sb.Close)
+		}
+		tracker, err := c.tracker(clk)
+		if err != nil {
+			return err
 		}
 		payments := app.NewPayments(store, inventory, members, providers, set.Timing, clk)
+		orders := app.NewOrders(store, inventory, members, set.Timing, clk)
 		svc := grpcapi.Services{
-			Carts:    app.NewCarts(store, catalog, clk),
-			Checkout: app.NewCheckout(store, store, store, catalog, inventory, members, domain.NoPromotions{}, set, clk),
-			Orders:   app.NewOrders(store, inventory, members, set.Timing, clk),
-			Payments: payments,
+			Carts:      app.NewCarts(store, catalog, clk),
+			Checkout:   app.NewCheckout(store, store, store, catalog, inventory, members, domain.NoPromotions{}, set, clk),
+			Orders:     orders,
+			Payments:   payments,
+			AfterSales: app.NewAfterSales(store, payments, set.Timing, clk),
+			Tracking:   app.NewTracking(tracker, c.TraceCacheFor, clk),
+			Export:     app.NewExport(orders, 0),
 		}
 		grpcapi.Register(in.Server.GRPC(), svc)
 		if sb != nil {
 			grpcapi.RegisterSandbox(in.Server.GRPC(), svc.Orders, sb)
 		}
 		sweeper := app.NewSweeper(store, inventory, members, payments, set.Timing, clk)
-		go lifecycle.Every(ctx, c.SweepEvery, func(ctx context.Context) error { _, err := sweeper.Sweep(ctx); return err },
-			func(err error) { in.Logger.Warn("order sweep failed", "err", err) })
-		return stopConns, nil
+		in.Every("order sweep", c.SweepEvery, func(ctx context.Context) error { _, err := sweeper.Sweep(ctx); return err })
+		return nil
 	})
 }

@@ -64,61 +64,42 @@ func Run(ctx context.Context, c Config) error {
 	spec := lifecycle.Spec{Name: "product", GRPCAddr: c.GRPCAddr, MetricsAddr: c.MetricsAddr, LogLevel: c.LogLevel, Listener: c.Listener, Logger: c.Logger,
 		MongoURI: c.MongoURI, Database: c.Database, NATSURL: c.NATSURL, Stream: events.Stream, Subjects: events.Subjects,
 		JWTPublicKey: c.JWTPublicKey, Policy: grpcapi.Policy}
-	return lifecycle.Run(ctx, spec, func(ctx context.Context, in *lifecycle.Infra) (func(), error) {
+	return lifecycle.Run(ctx, spec, func(ctx context.Context, in *lifecycle.Infra) error {
 		store := mongostore.New(in.DB)
 		ext := newExtras(in.DB)
 		store.Flush = in.Relay(store.ProductColl, store.StockColl, ext.reviews.ReviewColl).FlushAsync
-		svc := app.New(store, in.Clock)
-		svc.UseInventory(store)
-		svc.UseShopperLists(store)
-		svc.UseSales(store)
-		svc.UseKeywords(store)
+		if err := ext.prepare(ctx, store.Flush); err != nil {
+			return err
+		}
 		searches := events.NewSearchPublisher(natsx.NewPublisher(in.JS).Publish, searchBuffer, in.Logger)
-		svc.UseSearchEvents(searches)
+		svc := app.New(app.Ports{Catalog: store, Inventory: store, Lists: store, Sales: store, Keywords: store, SearchEvents: searches,
+			Ratings: ext.reviews}, in.Clock)
 		// Product events from a little before the load on are applied to
 		// the read model, so nothing another instance writes meanwhile is missed.
 		syncFrom := time.Now().Add(-time.Minute)
 		if err := svc.Load(ctx); err != nil {
-			return nil, err
+			return err
 		}
 		grpcapi.Register(in.Server.GRPC(), svc)
-		stopOrders, err := consumers.StartOrders(ctx, in.JS, svc, in.Logger)
-		if err != nil {
-			return nil, err
-		}
-		stopSales, err := consumers.StartSales(ctx, in.JS, svc, in.Logger)
-		if err != nil {
-			stopOrders()
-			return nil, err
-		}
-		stopSync, err := consumers.StartCatalogSync(ctx, in.JS, svc, syncFrom, in.Logger)
-		if err != nil {
-			stopOrders()
-			stopSales()
-			return nil, err
-		}
-		stopExtras, err := ext.start(ctx, in, svc, store.Flush)
-		if err != nil {
-			stopOrders()
-			stopSales()
-			stopSync()
-			return nil, err
-		}
-		stopHot, err := consumers.StartHotKeywords(ctx, in.JS, svc, in.Logger)
-		if err != nil {
-			stopOrders()
-			stopSales()
-			stopSync()
-			stopExtras()
-			return nil, err
+		for _, start := range []func() (func(), error){
+			func() (func(), error) { return consumers.StartOrders(ctx, in.JS, svc, in.Logger) },
+			func() (func(), error) { return consumers.StartSales(ctx, in.JS, svc, in.Logger) },
+			func() (func(), error) { return consumers.StartCatalogSync(ctx, in.JS, svc, syncFrom, in.Logger) },
+			func() (func(), error) { return ext.start(ctx, in, svc) },
+			func() (func(), error) { return consumers.StartHotKeywords(ctx, in.JS, svc, in.Logger) },
+		} {
+			stop, err := start()
+			if err != nil {
+				return err
+			}
+			in.OnStop(stop)
 		}
 		// Every instance runs the loop; the lease lets one of them sweep.
 		holder := fmt.Sprintf("%s-%d-%d", hostname(), os.Getpid(), time.Now().UnixNano())
-		go lifecycle.Every(ctx, 10*time.Second, func(ctx context.Context) error { _, err := svc.SweepReservations(ctx, holder); return err },
-			func(err error) { in.Logger.Warn("reservation sweep failed", "err", err) })
-		go lifecycle.Every(ctx, c.refresh(), svc.RefreshCounters, func(err error) { in.Logger.Warn("counters refresh failed", "err", err) })
-		go searches.Run(ctx)
-		return func() { stopOrders(); stopSales(); stopSync(); stopExtras(); stopHot() }, nil
+		in.Every("reservation sweep", 10*time.Second, func(ctx context.Context) error { _, err := svc.SweepReservations(ctx, holder); return err })
+		in.Every("counters refresh", c.refresh(), svc.RefreshCounters)
+		in.Go(searches.Run)
+		return nil
 	})
 }
 

@@ -28,21 +28,21 @@ func newExtras(db *mongo.Database) extras {
 // from the stored facts, picking up events other instances consumed.
 const recRefresh = time.Minute
 
-// start wires reviews and recommendations into the running service. flush
-// publishes a document's outbox (the relay includes the reviews collection).
-func (x extras) start(ctx context.Context, in *lifecycle.Infra, svc *app.Service, flush func(*mongo.Collection, any)) (stop func(), err error) {
+// prepare readies the reviews store before the catalogue loads its rating
+// summaries from it. flush publishes a document's outbox (the relay
+// includes the reviews collection).
+func (x extras) prepare(ctx context.Context, flush func(*mongo.Collection, any)) error {
 	x.reviews.Flush = flush
 	if err := x.reviews.EnsureIndexes(ctx); err != nil {
-		return nil, err
+		return err
 	}
 	// Repairs a count lost to a crash between a review and its summary update.
-	if err := x.reviews.RebuildSummaries(ctx); err != nil {
-		return nil, err
-	}
+	return x.reviews.RebuildSummaries(ctx)
+}
+
+// start wires reviews and recommendations into the running service.
+func (x extras) start(ctx context.Context, in *lifecycle.Infra, svc *app.Service) (stop func(), err error) {
 	reviews := app.NewReviews(x.reviews, in.Clock)
-	if err := svc.UseRatings(ctx, x.reviews); err != nil {
-		return nil, err
-	}
 	reviews.OnSummaryChange(svc.SetRating)
 	rec := app.NewRecommender(x.recs, svc, in.Clock)
 	rec.UseHistory(svc.RecordView)
@@ -51,6 +51,6 @@ func (x extras) start(ctx context.Context, in *lifecycle.Infra, svc *app.Service
 	}
 	grpcapi.RegisterReviews(in.Server.GRPC(), reviews)
 	grpcapi.RegisterRecommendations(in.Server.GRPC(), rec)
-	go lifecycle.Every(ctx, recRefresh, rec.Refresh, func(err error) { in.Logger.Warn("recommendation refresh failed", "err", err) })
+	in.Every("recommendation refresh", recRefresh, rec.Refresh)
 	return consumers.StartReviews(ctx, in.JS, reviews, rec, in.Logger)
 }

@@ -3,10 +3,12 @@
 package web
 
 import (
+	"errors"
 	"fmt"
 	"net/http"
 	"os"
 	"path"
+	"path/filepath"
 	"strings"
 )
 
@@ -17,7 +19,9 @@ const landing = `<!doctype html><html lang="zh-CN"><head><meta charset="utf-8"><
 <ul><li><a href="/docs">API documentation</a></li><li><a href="/v1/products">Products (JSON)</a></li>
 <li><a href="/readyz">Readiness</a></li></ul></body></html>`
 
-// Handler serves dir, or the landing page when dir is empty.
+// Handler serves dir, or the landing page when dir is empty. When dir has an
+// index.html it is a single-page app: page addresses that are not files get
+// index.html, and the client's router shows the page.
 func Handler(dir string) (http.Handler, error) {
 	if dir == "" {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -33,13 +37,47 @@ func Handler(dir string) (http.Handler, error) {
 		return nil, fmt.Errorf("SIYU_WEB_DIR %q is not a directory", dir)
 	}
 	files := http.FileServer(noListing{http.Dir(dir)})
+	index := filepath.Join(dir, "index.html")
+	_, err := os.Stat(index)
+	spa := err == nil
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Method != http.MethodGet && r.Method != http.MethodHead {
 			http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
 			return
 		}
+		if spa && isClientRoute(r, dir) {
+			// The single-page app routes on the client (/product/p-1,
+			// /orders): a page reload or a shared link gets index.html.
+			w.Header().Set("Cache-Control", "no-cache")
+			http.ServeFile(w, r, index)
+			return
+		}
+		if strings.HasPrefix(r.URL.Path, "/assets/") {
+			// Vite names built assets by content hash: a name never changes meaning.
+			w.Header().Set("Cache-Control", "public, max-age=31536000, immutable")
+		} else {
+			w.Header().Set("Cache-Control", "no-cache")
+		}
 		files.ServeHTTP(w, r)
 	}), nil
+}
+
+// isClientRoute tells a page address of the app from a file: a browser asks
+// for a page (Accept: text/html), the last segment has no extension, it is
+// not a directory, and no such file exists. Anything else a client asks for
+// that is missing stays a 404, so a missing script never comes back as HTML.
+// The gateway's own routes (/v1/, /healthz, /docs …) are registered before
+// this handler and never reach it.
+func isClientRoute(r *http.Request, dir string) bool {
+	p := r.URL.Path
+	if p == "/" || strings.HasSuffix(p, "/") || strings.HasPrefix(p, "/assets/") || strings.HasPrefix(p, "/v1/") {
+		return false
+	}
+	if strings.Contains(path.Base(p), ".") || !strings.Contains(r.Header.Get("Accept"), "text/html") {
+		return false
+	}
+	_, err := os.Stat(filepath.Join(dir, filepath.FromSlash(path.Clean(p))))
+	return errors.Is(err, os.ErrNotExist)
 }
 
 // noListing hides directories that have no index.html.

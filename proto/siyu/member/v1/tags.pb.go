@@ -1657,8 +1657,12 @@ func (x *ListSegmentMembersResponse) GetNextPageToken() string {
 }
 
 type StreamSegmentMembersRequest struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	SegmentId     string                 `protobuf:"bytes,1,opt,name=segment_id,json=segmentId,proto3" json:"segment_id,omitempty"`
+	state     protoimpl.MessageState `protogen:"open.v1"`
+	SegmentId string                 `protobuf:"bytes,1,opt,name=segment_id,json=segmentId,proto3" json:"segment_id,omitempty"`
+	// Consents ("sms", "wechat_subscribe", "in_app") the streamed members must
+	// also have given now, besides the segment's own; blocked and deleted
+	// members are then left out too (a broadcast asks for its channels').
+	Consents      []string `protobuf:"bytes,2,rep,name=consents,proto3" json:"consents,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1698,6 +1702,13 @@ func (x *StreamSegmentMembersRequest) GetSegmentId() string {
 		return x.SegmentId
 	}
 	return ""
+}
+
+func (x *StreamSegmentMembersRequest) GetConsents() []string {
+	if x != nil {
+		return x.Consents
+	}
+	return nil
 }
 
 type StreamSegmentMembersResponse struct {
@@ -1873,10 +1884,11 @@ const file_siyu_member_v1_tags_proto_rawDesc = "" +
 	"page_token\x18\x03 \x01(\tR\tpageToken\"}\n" +
 	"\x1aListSegmentMembersResponse\x127\n" +
 	"\amembers\x18\x01 \x03(\v2\x1d.siyu.member.v1.SegmentMemberR\amembers\x12&\n" +
-	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"<\n" +
+	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"X\n" +
 	"\x1bStreamSegmentMembersRequest\x12\x1d\n" +
 	"\n" +
-	"segment_id\x18\x01 \x01(\tR\tsegmentId\"U\n" +
+	"segment_id\x18\x01 \x01(\tR\tsegmentId\x12\x1a\n" +
+	"\bconsents\x18\x02 \x03(\tR\bconsents\"U\n" +
 	"\x1cStreamSegmentMembersResponse\x125\n" +
 	"\x06member\x18\x01 \x01(\v2\x1d.siyu.member.v1.SegmentMemberR\x06member2\xc6\x04\n" +
 	"\n" +

@@ -362,7 +362,8 @@ type SegmentServiceClient interface {
 	CountSegmentMembers(ctx context.Context, in *CountSegmentMembersRequest, opts ...grpc.CallOption) (*CountSegmentMembersResponse, error)
 	// ListSegmentMembers pages through the matching members.
 	ListSegmentMembers(ctx context.Context, in *ListSegmentMembersRequest, opts ...grpc.CallOption) (*ListSegmentMembersResponse, error)
-	// StreamSegmentMembers streams every matching member (no REST route).
+	// StreamSegmentMembers streams every matching member (no REST route),
+	// optionally only those who also consent to the given channels.
 	StreamSegmentMembers(ctx context.Context, in *StreamSegmentMembersRequest, opts ...grpc.CallOption) (grpc.ServerStreamingClient[StreamSegmentMembersResponse], error)
 }
 
@@ -473,7 +474,8 @@ type SegmentServiceServer interface {
 	CountSegmentMembers(context.Context, *CountSegmentMembersRequest) (*CountSegmentMembersResponse, error)
 	// ListSegmentMembers pages through the matching members.
 	ListSegmentMembers(context.Context, *ListSegmentMembersRequest) (*ListSegmentMembersResponse, error)
-	// StreamSegmentMembers streams every matching member (no REST route).
+	// StreamSegmentMembers streams every matching member (no REST route),
+	// optionally only those who also consent to the given channels.
 	StreamSegmentMembers(*StreamSegmentMembersRequest, grpc.ServerStreamingServer[StreamSegmentMembersResponse]) error
 	mustEmbedUnimplementedSegmentServiceServer()
 }

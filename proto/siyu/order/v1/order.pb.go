@@ -255,8 +255,10 @@ type PricedLine struct {
 	PayableFen int64 `protobuf:"varint,12,opt,name=payable_fen,json=payableFen,proto3" json:"payable_fen,omitempty"`
 	// Units refunded so far.
 	RefundedQuantity int64 `protobuf:"varint,13,opt,name=refunded_quantity,json=refundedQuantity,proto3" json:"refunded_quantity,omitempty"`
-	unknownFields    protoimpl.UnknownFields
-	sizeCache        protoimpl.SizeCache
+	// Units shipped so far.
+	ShippedQuantity int64 `protobuf:"varint,14,opt,name=shipped_quantity,json=shippedQuantity,proto3" json:"shipped_quantity,omitempty"`
+	unknownFields   protoimpl.UnknownFields
+	sizeCache       protoimpl.SizeCache
 }
 
 func (x *PricedLine) Reset() {
@@ -376,6 +378,13 @@ func (x *PricedLine) GetPayableFen() int64 {
 func (x *PricedLine) GetRefundedQuantity() int64 {
 	if x != nil {
 		return x.RefundedQuantity
+	}
+	return 0
+}
+
+func (x *PricedLine) GetShippedQuantity() int64 {
+	if x != nil {
+		return x.ShippedQuantity
 	}
 	return 0
 }
@@ -525,7 +534,10 @@ type Order struct {
 	RefundFen  int64                  `protobuf:"varint,26,opt,name=refund_fen,json=refundFen,proto3" json:"refund_fen,omitempty"`
 	RefundTime *timestamppb.Timestamp `protobuf:"bytes,27,opt,name=refund_time,json=refundTime,proto3" json:"refund_time,omitempty"`
 	// Operators' note; never shown to the shopper.
-	OperatorNote  string `protobuf:"bytes,28,opt,name=operator_note,json=operatorNote,proto3" json:"operator_note,omitempty"`
+	OperatorNote  string          `protobuf:"bytes,28,opt,name=operator_note,json=operatorNote,proto3" json:"operator_note,omitempty"`
+	Shipments     []*Shipment     `protobuf:"bytes,29,rep,name=shipments,proto3" json:"shipments,omitempty"`
+	Refunds       []*RefundRecord `protobuf:"bytes,30,rep,name=refunds,proto3" json:"refunds,omitempty"`
+	AfterSales    []*AfterSale    `protobuf:"bytes,31,rep,name=after_sales,json=afterSales,proto3" json:"after_sales,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -754,6 +766,27 @@ func (x *Order) GetOperatorNote() string {
 		return x.OperatorNote
 	}
 	return ""
+}
+
+func (x *Order) GetShipments() []*Shipment {
+	if x != nil {
+		return x.Shipments
+	}
+	return nil
+}
+
+func (x *Order) GetRefunds() []*RefundRecord {
+	if x != nil {
+		return x.Refunds
+	}
+	return nil
+}
+
+func (x *Order) GetAfterSales() []*AfterSale {
+	if x != nil {
+		return x.AfterSales
+	}
+	return nil
 }
 
 type QuoteCheckoutRequest struct {
@@ -1594,8 +1627,10 @@ type AdminListOrdersRequest struct {
 	// Phone of the delivery address.
 	Phone string `protobuf:"bytes,7,opt,name=phone,proto3" json:"phone,omitempty"`
 	// Total between min_total_fen and max_total_fen (0: no upper bound).
-	MinTotalFen   int64 `protobuf:"varint,8,opt,name=min_total_fen,json=minTotalFen,proto3" json:"min_total_fen,omitempty"`
-	MaxTotalFen   int64 `protobuf:"varint,9,opt,name=max_total_fen,json=maxTotalFen,proto3" json:"max_total_fen,omitempty"`
+	MinTotalFen int64 `protobuf:"varint,8,opt,name=min_total_fen,json=minTotalFen,proto3" json:"min_total_fen,omitempty"`
+	MaxTotalFen int64 `protobuf:"varint,9,opt,name=max_total_fen,json=maxTotalFen,proto3" json:"max_total_fen,omitempty"`
+	// Orders with a line of this product.
+	ProductId     string `protobuf:"bytes,10,opt,name=product_id,json=productId,proto3" json:"product_id,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1693,6 +1728,13 @@ func (x *AdminListOrdersRequest) GetMaxTotalFen() int64 {
 	return 0
 }
 
+func (x *AdminListOrdersRequest) GetProductId() string {
+	if x != nil {
+		return x.ProductId
+	}
+	return ""
+}
+
 type AdminListOrdersResponse struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	Orders        []*Order               `protobuf:"bytes,1,rep,name=orders,proto3" json:"orders,omitempty"`
@@ -1751,8 +1793,10 @@ type ShipOrderRequest struct {
 	// Carrier code, e.g. "shunfeng", "yuantong".
 	Carrier        string `protobuf:"bytes,2,opt,name=carrier,proto3" json:"carrier,omitempty"`
 	TrackingNumber string `protobuf:"bytes,3,opt,name=tracking_number,json=trackingNumber,proto3" json:"tracking_number,omitempty"`
-	unknownFields  protoimpl.UnknownFields
-	sizeCache      protoimpl.SizeCache
+	// Units in this parcel; empty: every unit still to ship.
+	Lines         []*LineQuantity `protobuf:"bytes,4,rep,name=lines,proto3" json:"lines,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *ShipOrderRequest) Reset() {
@@ -1804,6 +1848,13 @@ func (x *ShipOrderRequest) GetTrackingNumber() string {
 		return x.TrackingNumber
 	}
 	return ""
+}
+
+func (x *ShipOrderRequest) GetLines() []*LineQuantity {
+	if x != nil {
+		return x.Lines
+	}
+	return nil
 }
 
 type ShipOrderResponse struct {
@@ -2367,11 +2418,118 @@ func (x *GetOrderStatsResponse) GetRefundedFen() int64 {
 	return 0
 }
 
+type ExportOrdersRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The same filters as AdminListOrders (page fields are ignored).
+	Filter        *AdminListOrdersRequest `protobuf:"bytes,1,opt,name=filter,proto3" json:"filter,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ExportOrdersRequest) Reset() {
+	*x = ExportOrdersRequest{}
+	mi := &file_siyu_order_v1_order_proto_msgTypes[34]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ExportOrdersRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ExportOrdersRequest) ProtoMessage() {}
+
+func (x *ExportOrdersRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_siyu_order_v1_order_proto_msgTypes[34]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ExportOrdersRequest.ProtoReflect.Descriptor instead.
+func (*ExportOrdersRequest) Descriptor() ([]byte, []int) {
+	return file_siyu_order_v1_order_proto_rawDescGZIP(), []int{34}
+}
+
+func (x *ExportOrdersRequest) GetFilter() *AdminListOrdersRequest {
+	if x != nil {
+		return x.Filter
+	}
+	return nil
+}
+
+type ExportOrdersResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The CSV file.
+	Csv        string `protobuf:"bytes,1,opt,name=csv,proto3" json:"csv,omitempty"`
+	OrderCount int32  `protobuf:"varint,2,opt,name=order_count,json=orderCount,proto3" json:"order_count,omitempty"`
+	// More orders matched than one file holds.
+	Truncated     bool `protobuf:"varint,3,opt,name=truncated,proto3" json:"truncated,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ExportOrdersResponse) Reset() {
+	*x = ExportOrdersResponse{}
+	mi := &file_siyu_order_v1_order_proto_msgTypes[35]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ExportOrdersResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ExportOrdersResponse) ProtoMessage() {}
+
+func (x *ExportOrdersResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_siyu_order_v1_order_proto_msgTypes[35]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ExportOrdersResponse.ProtoReflect.Descriptor instead.
+func (*ExportOrdersResponse) Descriptor() ([]byte, []int) {
+	return file_siyu_order_v1_order_proto_rawDescGZIP(), []int{35}
+}
+
+func (x *ExportOrdersResponse) GetCsv() string {
+	if x != nil {
+		return x.Csv
+	}
+	return ""
+}
+
+func (x *ExportOrdersResponse) GetOrderCount() int32 {
+	if x != nil {
+		return x.OrderCount
+	}
+	return 0
+}
+
+func (x *ExportOrdersResponse) GetTruncated() bool {
+	if x != nil {
+		return x.Truncated
+	}
+	return false
+}
+
 var File_siyu_order_v1_order_proto protoreflect.FileDescriptor
 
 const file_siyu_order_v1_order_proto_rawDesc = "" +
 	"\n" +
-	"\x19siyu/order/v1/order.proto\x12\rsiyu.order.v1\x1a google/protobuf/field_mask.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\x9f\x01\n" +
+	"\x19siyu/order/v1/order.proto\x12\rsiyu.order.v1\x1a google/protobuf/field_mask.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1dsiyu/order/v1/aftersale.proto\"\x9f\x01\n" +
 	"\x0fShippingAddress\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x12\x14\n" +
 	"\x05phone\x18\x02 \x01(\tR\x05phone\x12\x1a\n" +
@@ -2383,7 +2541,7 @@ const file_siyu_order_v1_order_proto_rawDesc = "" +
 	"\x06source\x18\x01 \x01(\tR\x06source\x12\x0e\n" +
 	"\x02id\x18\x02 \x01(\tR\x02id\x12\x1d\n" +
 	"\n" +
-	"amount_fen\x18\x03 \x01(\x03R\tamountFen\"\xb6\x03\n" +
+	"amount_fen\x18\x03 \x01(\x03R\tamountFen\"\xe1\x03\n" +
 	"\n" +
 	"PricedLine\x12\x17\n" +
 	"\aline_id\x18\x01 \x01(\tR\x06lineId\x12\x15\n" +
@@ -2402,7 +2560,8 @@ const file_siyu_order_v1_order_proto_rawDesc = "" +
 	"\tdiscounts\x18\v \x03(\v2\x17.siyu.order.v1.DiscountR\tdiscounts\x12\x1f\n" +
 	"\vpayable_fen\x18\f \x01(\x03R\n" +
 	"payableFen\x12+\n" +
-	"\x11refunded_quantity\x18\r \x01(\x03R\x10refundedQuantity\"\xe0\x02\n" +
+	"\x11refunded_quantity\x18\r \x01(\x03R\x10refundedQuantity\x12)\n" +
+	"\x10shipped_quantity\x18\x0e \x01(\x03R\x0fshippedQuantity\"\xe0\x02\n" +
 	"\x05Quote\x12\x19\n" +
 	"\bquote_id\x18\x01 \x01(\tR\aquoteId\x12/\n" +
 	"\x05lines\x18\x02 \x03(\v2\x19.siyu.order.v1.PricedLineR\x05lines\x12\x1b\n" +
@@ -2414,7 +2573,7 @@ const file_siyu_order_v1_order_proto_rawDesc = "" +
 	"\ttotal_fen\x18\a \x01(\x03R\btotalFen\x12;\n" +
 	"\vexpire_time\x18\b \x01(\v2\x1a.google.protobuf.TimestampR\n" +
 	"expireTime\x12\x19\n" +
-	"\blevel_id\x18\t \x01(\tR\alevelId\"\xfe\t\n" +
+	"\blevel_id\x18\t \x01(\tR\alevelId\"\xa7\v\n" +
 	"\x05Order\x12\x19\n" +
 	"\border_id\x18\x01 \x01(\tR\aorderId\x12\x1b\n" +
 	"\tmember_id\x18\x02 \x01(\tR\bmemberId\x122\n" +
@@ -2449,7 +2608,11 @@ const file_siyu_order_v1_order_proto_rawDesc = "" +
 	"refund_fen\x18\x1a \x01(\x03R\trefundFen\x12;\n" +
 	"\vrefund_time\x18\x1b \x01(\v2\x1a.google.protobuf.TimestampR\n" +
 	"refundTime\x12#\n" +
-	"\roperator_note\x18\x1c \x01(\tR\foperatorNote\"\x93\x01\n" +
+	"\roperator_note\x18\x1c \x01(\tR\foperatorNote\x125\n" +
+	"\tshipments\x18\x1d \x03(\v2\x17.siyu.order.v1.ShipmentR\tshipments\x125\n" +
+	"\arefunds\x18\x1e \x03(\v2\x1b.siyu.order.v1.RefundRecordR\arefunds\x129\n" +
+	"\vafter_sales\x18\x1f \x03(\v2\x18.siyu.order.v1.AfterSaleR\n" +
+	"afterSales\"\x93\x01\n" +
 	"\x14QuoteCheckoutRequest\x128\n" +
 	"\aaddress\x18\x01 \x01(\v2\x1e.siyu.order.v1.ShippingAddressR\aaddress\x12\"\n" +
 	"\rpoints_to_use\x18\x02 \x01(\x03R\vpointsToUse\x12\x1d\n" +
@@ -2503,7 +2666,7 @@ const file_siyu_order_v1_order_proto_rawDesc = "" +
 	"\x14AdminGetOrderRequest\x12\x19\n" +
 	"\border_id\x18\x01 \x01(\tR\aorderId\"C\n" +
 	"\x15AdminGetOrderResponse\x12*\n" +
-	"\x05order\x18\x01 \x01(\v2\x14.siyu.order.v1.OrderR\x05order\"\xf5\x02\n" +
+	"\x05order\x18\x01 \x01(\v2\x14.siyu.order.v1.OrderR\x05order\"\x94\x03\n" +
 	"\x16AdminListOrdersRequest\x12\x1b\n" +
 	"\tpage_size\x18\x01 \x01(\x05R\bpageSize\x12\x1d\n" +
 	"\n" +
@@ -2515,14 +2678,18 @@ const file_siyu_order_v1_order_proto_rawDesc = "" +
 	"\bend_time\x18\x06 \x01(\v2\x1a.google.protobuf.TimestampR\aendTime\x12\x14\n" +
 	"\x05phone\x18\a \x01(\tR\x05phone\x12\"\n" +
 	"\rmin_total_fen\x18\b \x01(\x03R\vminTotalFen\x12\"\n" +
-	"\rmax_total_fen\x18\t \x01(\x03R\vmaxTotalFen\"o\n" +
+	"\rmax_total_fen\x18\t \x01(\x03R\vmaxTotalFen\x12\x1d\n" +
+	"\n" +
+	"product_id\x18\n" +
+	" \x01(\tR\tproductId\"o\n" +
 	"\x17AdminListOrdersResponse\x12,\n" +
 	"\x06orders\x18\x01 \x03(\v2\x14.siyu.order.v1.OrderR\x06orders\x12&\n" +
-	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"p\n" +
+	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"\xa3\x01\n" +
 	"\x10ShipOrderRequest\x12\x19\n" +
 	"\border_id\x18\x01 \x01(\tR\aorderId\x12\x18\n" +
 	"\acarrier\x18\x02 \x01(\tR\acarrier\x12'\n" +
-	"\x0ftracking_number\x18\x03 \x01(\tR\x0etrackingNumber\"?\n" +
+	"\x0ftracking_number\x18\x03 \x01(\tR\x0etrackingNumber\x121\n" +
+	"\x05lines\x18\x04 \x03(\v2\x1b.siyu.order.v1.LineQuantityR\x05lines\"?\n" +
 	"\x11ShipOrderResponse\x12*\n" +
 	"\x05order\x18\x01 \x01(\v2\x14.siyu.order.v1.OrderR\x05order\"L\n" +
 	"\x17AdminCancelOrderRequest\x12\x19\n" +
@@ -2559,7 +2726,14 @@ const file_siyu_order_v1_order_proto_rawDesc = "" +
 	"\agmv_fen\x18\x04 \x01(\x03R\x06gmvFen\x12\x1c\n" +
 	"\tcancelled\x18\x05 \x01(\x03R\tcancelled\x12\x1a\n" +
 	"\brefunded\x18\x06 \x01(\x03R\brefunded\x12!\n" +
-	"\frefunded_fen\x18\a \x01(\x03R\vrefundedFen*\xec\x01\n" +
+	"\frefunded_fen\x18\a \x01(\x03R\vrefundedFen\"T\n" +
+	"\x13ExportOrdersRequest\x12=\n" +
+	"\x06filter\x18\x01 \x01(\v2%.siyu.order.v1.AdminListOrdersRequestR\x06filter\"g\n" +
+	"\x14ExportOrdersResponse\x12\x10\n" +
+	"\x03csv\x18\x01 \x01(\tR\x03csv\x12\x1f\n" +
+	"\vorder_count\x18\x02 \x01(\x05R\n" +
+	"orderCount\x12\x1c\n" +
+	"\ttruncated\x18\x03 \x01(\bR\ttruncated*\xec\x01\n" +
 	"\vOrderStatus\x12\x1c\n" +
 	"\x18ORDER_STATUS_UNSPECIFIED\x10\x00\x12 \n" +
 	"\x1cORDER_STATUS_PENDING_PAYMENT\x10\x01\x12\x15\n" +
@@ -2568,7 +2742,7 @@ const file_siyu_order_v1_order_proto_rawDesc = "" +
 	"\x15ORDER_STATUS_RECEIVED\x10\x04\x12\x1a\n" +
 	"\x16ORDER_STATUS_COMPLETED\x10\x05\x12\x1a\n" +
 	"\x16ORDER_STATUS_CANCELLED\x10\x06\x12\x19\n" +
-	"\x15ORDER_STATUS_REFUNDED\x10\a2\xf4\x04\n" +
+	"\x15ORDER_STATUS_REFUNDED\x10\a2\xc0\t\n" +
 	"\fOrderService\x12Z\n" +
 	"\rQuoteCheckout\x12#.siyu.order.v1.QuoteCheckoutRequest\x1a$.siyu.order.v1.QuoteCheckoutResponse\x12T\n" +
 	"\vCreateOrder\x12!.siyu.order.v1.CreateOrderRequest\x1a\".siyu.order.v1.CreateOrderResponse\x12Q\n" +
@@ -2577,11 +2751,22 @@ const file_siyu_order_v1_order_proto_rawDesc = "" +
 	"\fListMyOrders\x12\".siyu.order.v1.ListMyOrdersRequest\x1a#.siyu.order.v1.ListMyOrdersResponse\x12Z\n" +
 	"\rCancelMyOrder\x12#.siyu.order.v1.CancelMyOrderRequest\x1a$.siyu.order.v1.CancelMyOrderResponse\x12K\n" +
 	"\bPayOrder\x12\x1e.siyu.order.v1.PayOrderRequest\x1a\x1f.siyu.order.v1.PayOrderResponse\x12]\n" +
-	"\x0eConfirmReceipt\x12$.siyu.order.v1.ConfirmReceiptRequest\x1a%.siyu.order.v1.ConfirmReceiptResponse2\x9d\x05\n" +
+	"\x0eConfirmReceipt\x12$.siyu.order.v1.ConfirmReceiptRequest\x1a%.siyu.order.v1.ConfirmReceiptResponse\x12W\n" +
+	"\fTrackMyOrder\x12\".siyu.order.v1.TrackMyOrderRequest\x1a#.siyu.order.v1.TrackMyOrderResponse\x12]\n" +
+	"\x0eApplyAfterSale\x12$.siyu.order.v1.ApplyAfterSaleRequest\x1a%.siyu.order.v1.ApplyAfterSaleResponse\x12]\n" +
+	"\x0eGetMyAfterSale\x12$.siyu.order.v1.GetMyAfterSaleRequest\x1a%.siyu.order.v1.GetMyAfterSaleResponse\x12c\n" +
+	"\x10ListMyAfterSales\x12&.siyu.order.v1.ListMyAfterSalesRequest\x1a'.siyu.order.v1.ListMyAfterSalesResponse\x12f\n" +
+	"\x11SendBackAfterSale\x12'.siyu.order.v1.SendBackAfterSaleRequest\x1a(.siyu.order.v1.SendBackAfterSaleResponse\x12f\n" +
+	"\x11WithdrawAfterSale\x12'.siyu.order.v1.WithdrawAfterSaleRequest\x1a(.siyu.order.v1.WithdrawAfterSaleResponse2\x9f\t\n" +
 	"\x11OrderAdminService\x12Z\n" +
 	"\rAdminGetOrder\x12#.siyu.order.v1.AdminGetOrderRequest\x1a$.siyu.order.v1.AdminGetOrderResponse\x12`\n" +
 	"\x0fAdminListOrders\x12%.siyu.order.v1.AdminListOrdersRequest\x1a&.siyu.order.v1.AdminListOrdersResponse\x12N\n" +
-	"\tShipOrder\x12\x1f.siyu.order.v1.ShipOrderRequest\x1a .siyu.order.v1.ShipOrderResponse\x12c\n" +
+	"\tShipOrder\x12\x1f.siyu.order.v1.ShipOrderRequest\x1a .siyu.order.v1.ShipOrderResponse\x12`\n" +
+	"\x0fAdminTrackOrder\x12%.siyu.order.v1.AdminTrackOrderRequest\x1a&.siyu.order.v1.AdminTrackOrderResponse\x12W\n" +
+	"\fExportOrders\x12\".siyu.order.v1.ExportOrdersRequest\x1a#.siyu.order.v1.ExportOrdersResponse\x12l\n" +
+	"\x13AdminListAfterSales\x12).siyu.order.v1.AdminListAfterSalesRequest\x1a*.siyu.order.v1.AdminListAfterSalesResponse\x12`\n" +
+	"\x0fDecideAfterSale\x12%.siyu.order.v1.DecideAfterSaleRequest\x1a&.siyu.order.v1.DecideAfterSaleResponse\x12u\n" +
+	"\x16ReceiveAfterSaleReturn\x12,.siyu.order.v1.ReceiveAfterSaleReturnRequest\x1a-.siyu.order.v1.ReceiveAfterSaleReturnResponse\x12c\n" +
 	"\x10AdminCancelOrder\x12&.siyu.order.v1.AdminCancelOrderRequest\x1a'.siyu.order.v1.AdminCancelOrderResponse\x12T\n" +
 	"\vRefundOrder\x12!.siyu.order.v1.RefundOrderRequest\x1a\".siyu.order.v1.RefundOrderResponse\x12c\n" +
 	"\x10AdminUpdateOrder\x12&.siyu.order.v1.AdminUpdateOrderRequest\x1a'.siyu.order.v1.AdminUpdateOrderResponse\x12Z\n" +
@@ -2600,119 +2785,172 @@ func file_siyu_order_v1_order_proto_rawDescGZIP() []byte {
 }
 
 var file_siyu_order_v1_order_proto_enumTypes = make([]protoimpl.EnumInfo, 1)
-var file_siyu_order_v1_order_proto_msgTypes = make([]protoimpl.MessageInfo, 35)
+var file_siyu_order_v1_order_proto_msgTypes = make([]protoimpl.MessageInfo, 37)
 var file_siyu_order_v1_order_proto_goTypes = []any{
-	(OrderStatus)(0),                 // 0: siyu.order.v1.OrderStatus
-	(*ShippingAddress)(nil),          // 1: siyu.order.v1.ShippingAddress
-	(*Discount)(nil),                 // 2: siyu.order.v1.Discount
-	(*PricedLine)(nil),               // 3: siyu.order.v1.PricedLine
-	(*Quote)(nil),                    // 4: siyu.order.v1.Quote
-	(*Order)(nil),                    // 5: siyu.order.v1.Order
-	(*QuoteCheckoutRequest)(nil),     // 6: siyu.order.v1.QuoteCheckoutRequest
-	(*QuoteCheckoutResponse)(nil),    // 7: siyu.order.v1.QuoteCheckoutResponse
-	(*CreateOrderRequest)(nil),       // 8: siyu.order.v1.CreateOrderRequest
-	(*CreateOrderResponse)(nil),      // 9: siyu.order.v1.CreateOrderResponse
-	(*GetMyOrderRequest)(nil),        // 10: siyu.order.v1.GetMyOrderRequest
-	(*GetMyOrderResponse)(nil),       // 11: siyu.order.v1.GetMyOrderResponse
-	(*ListMyOrdersRequest)(nil),      // 12: siyu.order.v1.ListMyOrdersRequest
-	(*ListMyOrdersResponse)(nil),     // 13: siyu.order.v1.ListMyOrdersResponse
-	(*CancelMyOrderRequest)(nil),     // 14: siyu.order.v1.CancelMyOrderRequest
-	(*CancelMyOrderResponse)(nil),    // 15: siyu.order.v1.CancelMyOrderResponse
-	(*PayOrderRequest)(nil),          // 16: siyu.order.v1.PayOrderRequest
-	(*PayOrderResponse)(nil),         // 17: siyu.order.v1.PayOrderResponse
-	(*ConfirmReceiptRequest)(nil),    // 18: siyu.order.v1.ConfirmReceiptRequest
-	(*ConfirmReceiptResponse)(nil),   // 19: siyu.order.v1.ConfirmReceiptResponse
-	(*AdminGetOrderRequest)(nil),     // 20: siyu.order.v1.AdminGetOrderRequest
-	(*AdminGetOrderResponse)(nil),    // 21: siyu.order.v1.AdminGetOrderResponse
-	(*AdminListOrdersRequest)(nil),   // 22: siyu.order.v1.AdminListOrdersRequest
-	(*AdminListOrdersResponse)(nil),  // 23: siyu.order.v1.AdminListOrdersResponse
-	(*ShipOrderRequest)(nil),         // 24: siyu.order.v1.ShipOrderRequest
-	(*ShipOrderResponse)(nil),        // 25: siyu.order.v1.ShipOrderResponse
-	(*AdminCancelOrderRequest)(nil),  // 26: siyu.order.v1.AdminCancelOrderRequest
-	(*AdminCancelOrderResponse)(nil), // 27: siyu.order.v1.AdminCancelOrderResponse
-	(*RefundOrderRequest)(nil),       // 28: siyu.order.v1.RefundOrderRequest
-	(*RefundLine)(nil),               // 29: siyu.order.v1.RefundLine
-	(*RefundOrderResponse)(nil),      // 30: siyu.order.v1.RefundOrderResponse
-	(*AdminUpdateOrderRequest)(nil),  // 31: siyu.order.v1.AdminUpdateOrderRequest
-	(*AdminUpdateOrderResponse)(nil), // 32: siyu.order.v1.AdminUpdateOrderResponse
-	(*GetOrderStatsRequest)(nil),     // 33: siyu.order.v1.GetOrderStatsRequest
-	(*GetOrderStatsResponse)(nil),    // 34: siyu.order.v1.GetOrderStatsResponse
-	nil,                              // 35: siyu.order.v1.PayOrderResponse.ParamsEntry
-	(*timestamppb.Timestamp)(nil),    // 36: google.protobuf.Timestamp
-	(*fieldmaskpb.FieldMask)(nil),    // 37: google.protobuf.FieldMask
+	(OrderStatus)(0),                       // 0: siyu.order.v1.OrderStatus
+	(*ShippingAddress)(nil),                // 1: siyu.order.v1.ShippingAddress
+	(*Discount)(nil),                       // 2: siyu.order.v1.Discount
+	(*PricedLine)(nil),                     // 3: siyu.order.v1.PricedLine
+	(*Quote)(nil),                          // 4: siyu.order.v1.Quote
+	(*Order)(nil),                          // 5: siyu.order.v1.Order
+	(*QuoteCheckoutRequest)(nil),           // 6: siyu.order.v1.QuoteCheckoutRequest
+	(*QuoteCheckoutResponse)(nil),          // 7: siyu.order.v1.QuoteCheckoutResponse
+	(*CreateOrderRequest)(nil),             // 8: siyu.order.v1.CreateOrderRequest
+	(*CreateOrderResponse)(nil),            // 9: siyu.order.v1.CreateOrderResponse
+	(*GetMyOrderRequest)(nil),              // 10: siyu.order.v1.GetMyOrderRequest
+	(*GetMyOrderResponse)(nil),             // 11: siyu.order.v1.GetMyOrderResponse
+	(*ListMyOrdersRequest)(nil),            // 12: siyu.order.v1.ListMyOrdersRequest
+	(*ListMyOrdersResponse)(nil),           // 13: siyu.order.v1.ListMyOrdersResponse
+	(*CancelMyOrderRequest)(nil),           // 14: siyu.order.v1.CancelMyOrderRequest
+	(*CancelMyOrderResponse)(nil),          // 15: siyu.order.v1.CancelMyOrderResponse
+	(*PayOrderRequest)(nil),                // 16: siyu.order.v1.PayOrderRequest
+	(*PayOrderResponse)(nil),               // 17: siyu.order.v1.PayOrderResponse
+	(*ConfirmReceiptRequest)(nil),          // 18: siyu.order.v1.ConfirmReceiptRequest
+	(*ConfirmReceiptResponse)(nil),         // 19: siyu.order.v1.ConfirmReceiptResponse
+	(*AdminGetOrderRequest)(nil),           // 20: siyu.order.v1.AdminGetOrderRequest
+	(*AdminGetOrderResponse)(nil),          // 21: siyu.order.v1.AdminGetOrderResponse
+	(*AdminListOrdersRequest)(nil),         // 22: siyu.order.v1.AdminListOrdersRequest
+	(*AdminListOrdersResponse)(nil),        // 23: siyu.order.v1.AdminListOrdersResponse
+	(*ShipOrderRequest)(nil),               // 24: siyu.order.v1.ShipOrderRequest
+	(*ShipOrderResponse)(nil),              // 25: siyu.order.v1.ShipOrderResponse
+	(*AdminCancelOrderRequest)(nil),        // 26: siyu.order.v1.AdminCancelOrderRequest
+	(*AdminCancelOrderResponse)(nil),       // 27: siyu.order.v1.AdminCancelOrderResponse
+	(*RefundOrderRequest)(nil),             // 28: siyu.order.v1.RefundOrderRequest
+	(*RefundLine)(nil),                     // 29: siyu.order.v1.RefundLine
+	(*RefundOrderResponse)(nil),            // 30: siyu.order.v1.RefundOrderResponse
+	(*AdminUpdateOrderRequest)(nil),        // 31: siyu.order.v1.AdminUpdateOrderRequest
+	(*AdminUpdateOrderResponse)(nil),       // 32: siyu.order.v1.AdminUpdateOrderResponse
+	(*GetOrderStatsRequest)(nil),           // 33: siyu.order.v1.GetOrderStatsRequest
+	(*GetOrderStatsResponse)(nil),          // 34: siyu.order.v1.GetOrderStatsResponse
+	(*ExportOrdersRequest)(nil),            // 35: siyu.order.v1.ExportOrdersRequest
+	(*ExportOrdersResponse)(nil),           // 36: siyu.order.v1.ExportOrdersResponse
+	nil,                                    // 37: siyu.order.v1.PayOrderResponse.ParamsEntry
+	(*timestamppb.Timestamp)(nil),          // 38: google.protobuf.Timestamp
+	(*Shipment)(nil),                       // 39: siyu.order.v1.Shipment
+	(*RefundRecord)(nil),                   // 40: siyu.order.v1.RefundRecord
+	(*AfterSale)(nil),                      // 41: siyu.order.v1.AfterSale
+	(*LineQuantity)(nil),                   // 42: siyu.order.v1.LineQuantity
+	(*fieldmaskpb.FieldMask)(nil),          // 43: google.protobuf.FieldMask
+	(*TrackMyOrderRequest)(nil),            // 44: siyu.order.v1.TrackMyOrderRequest
+	(*ApplyAfterSaleRequest)(nil),          // 45: siyu.order.v1.ApplyAfterSaleRequest
+	(*GetMyAfterSaleRequest)(nil),          // 46: siyu.order.v1.GetMyAfterSaleRequest
+	(*ListMyAfterSalesRequest)(nil),        // 47: siyu.order.v1.ListMyAfterSalesRequest
+	(*SendBackAfterSaleRequest)(nil),       // 48: siyu.order.v1.SendBackAfterSaleRequest
+	(*WithdrawAfterSaleRequest)(nil),       // 49: siyu.order.v1.WithdrawAfterSaleRequest
+	(*AdminTrackOrderRequest)(nil),         // 50: siyu.order.v1.AdminTrackOrderRequest
+	(*AdminListAfterSalesRequest)(nil),     // 51: siyu.order.v1.AdminListAfterSalesRequest
+	(*DecideAfterSaleRequest)(nil),         // 52: siyu.order.v1.DecideAfterSaleRequest
+	(*ReceiveAfterSaleReturnRequest)(nil),  // 53: siyu.order.v1.ReceiveAfterSaleReturnRequest
+	(*TrackMyOrderResponse)(nil),           // 54: siyu.order.v1.TrackMyOrderResponse
+	(*ApplyAfterSaleResponse)(nil),         // 55: siyu.order.v1.ApplyAfterSaleResponse
+	(*GetMyAfterSaleResponse)(nil),         // 56: siyu.order.v1.GetMyAfterSaleResponse
+	(*ListMyAfterSalesResponse)(nil),       // 57: siyu.order.v1.ListMyAfterSalesResponse
+	(*SendBackAfterSaleResponse)(nil),      // 58: siyu.order.v1.SendBackAfterSaleResponse
+	(*WithdrawAfterSaleResponse)(nil),      // 59: siyu.order.v1.WithdrawAfterSaleResponse
+	(*AdminTrackOrderResponse)(nil),        // 60: siyu.order.v1.AdminTrackOrderResponse
+	(*AdminListAfterSalesResponse)(nil),    // 61: siyu.order.v1.AdminListAfterSalesResponse
+	(*DecideAfterSaleResponse)(nil),        // 62: siyu.order.v1.DecideAfterSaleResponse
+	(*ReceiveAfterSaleReturnResponse)(nil), // 63: siyu.order.v1.ReceiveAfterSaleReturnResponse
 }
 var file_siyu_order_v1_order_proto_depIdxs = []int32{
 	2,  // 0: siyu.order.v1.PricedLine.discounts:type_name -> siyu.order.v1.Discount
 	3,  // 1: siyu.order.v1.Quote.lines:type_name -> siyu.order.v1.PricedLine
 	2,  // 2: siyu.order.v1.Quote.discounts:type_name -> siyu.order.v1.Discount
-	36, // 3: siyu.order.v1.Quote.expire_time:type_name -> google.protobuf.Timestamp
+	38, // 3: siyu.order.v1.Quote.expire_time:type_name -> google.protobuf.Timestamp
 	0,  // 4: siyu.order.v1.Order.status:type_name -> siyu.order.v1.OrderStatus
 	3,  // 5: siyu.order.v1.Order.lines:type_name -> siyu.order.v1.PricedLine
 	2,  // 6: siyu.order.v1.Order.discounts:type_name -> siyu.order.v1.Discount
 	1,  // 7: siyu.order.v1.Order.address:type_name -> siyu.order.v1.ShippingAddress
-	36, // 8: siyu.order.v1.Order.create_time:type_name -> google.protobuf.Timestamp
-	36, // 9: siyu.order.v1.Order.pay_deadline:type_name -> google.protobuf.Timestamp
-	36, // 10: siyu.order.v1.Order.pay_time:type_name -> google.protobuf.Timestamp
-	36, // 11: siyu.order.v1.Order.ship_time:type_name -> google.protobuf.Timestamp
-	36, // 12: siyu.order.v1.Order.receive_time:type_name -> google.protobuf.Timestamp
-	36, // 13: siyu.order.v1.Order.complete_time:type_name -> google.protobuf.Timestamp
-	36, // 14: siyu.order.v1.Order.cancel_time:type_name -> google.protobuf.Timestamp
-	36, // 15: siyu.order.v1.Order.next_deadline:type_name -> google.protobuf.Timestamp
-	36, // 16: siyu.order.v1.Order.refund_time:type_name -> google.protobuf.Timestamp
-	1,  // 17: siyu.order.v1.QuoteCheckoutRequest.address:type_name -> siyu.order.v1.ShippingAddress
-	4,  // 18: siyu.order.v1.QuoteCheckoutResponse.quote:type_name -> siyu.order.v1.Quote
-	5,  // 19: siyu.order.v1.CreateOrderResponse.order:type_name -> siyu.order.v1.Order
-	5,  // 20: siyu.order.v1.GetMyOrderResponse.order:type_name -> siyu.order.v1.Order
-	0,  // 21: siyu.order.v1.ListMyOrdersRequest.status:type_name -> siyu.order.v1.OrderStatus
-	5,  // 22: siyu.order.v1.ListMyOrdersResponse.orders:type_name -> siyu.order.v1.Order
-	5,  // 23: siyu.order.v1.CancelMyOrderResponse.order:type_name -> siyu.order.v1.Order
-	35, // 24: siyu.order.v1.PayOrderResponse.params:type_name -> siyu.order.v1.PayOrderResponse.ParamsEntry
-	5,  // 25: siyu.order.v1.ConfirmReceiptResponse.order:type_name -> siyu.order.v1.Order
-	5,  // 26: siyu.order.v1.AdminGetOrderResponse.order:type_name -> siyu.order.v1.Order
-	0,  // 27: siyu.order.v1.AdminListOrdersRequest.status:type_name -> siyu.order.v1.OrderStatus
-	36, // 28: siyu.order.v1.AdminListOrdersRequest.start_time:type_name -> google.protobuf.Timestamp
-	36, // 29: siyu.order.v1.AdminListOrdersRequest.end_time:type_name -> google.protobuf.Timestamp
-	5,  // 30: siyu.order.v1.AdminListOrdersResponse.orders:type_name -> siyu.order.v1.Order
-	5,  // 31: siyu.order.v1.ShipOrderResponse.order:type_name -> siyu.order.v1.Order
-	5,  // 32: siyu.order.v1.AdminCancelOrderResponse.order:type_name -> siyu.order.v1.Order
-	29, // 33: siyu.order.v1.RefundOrderRequest.lines:type_name -> siyu.order.v1.RefundLine
-	5,  // 34: siyu.order.v1.RefundOrderResponse.order:type_name -> siyu.order.v1.Order
-	1,  // 35: siyu.order.v1.AdminUpdateOrderRequest.address:type_name -> siyu.order.v1.ShippingAddress
-	37, // 36: siyu.order.v1.AdminUpdateOrderRequest.update_mask:type_name -> google.protobuf.FieldMask
-	5,  // 37: siyu.order.v1.AdminUpdateOrderResponse.order:type_name -> siyu.order.v1.Order
-	6,  // 38: siyu.order.v1.OrderService.QuoteCheckout:input_type -> siyu.order.v1.QuoteCheckoutRequest
-	8,  // 39: siyu.order.v1.OrderService.CreateOrder:input_type -> siyu.order.v1.CreateOrderRequest
-	10, // 40: siyu.order.v1.OrderService.GetMyOrder:input_type -> siyu.order.v1.GetMyOrderRequest
-	12, // 41: siyu.order.v1.OrderService.ListMyOrders:input_type -> siyu.order.v1.ListMyOrdersRequest
-	14, // 42: siyu.order.v1.OrderService.CancelMyOrder:input_type -> siyu.order.v1.CancelMyOrderRequest
-	16, // 43: siyu.order.v1.OrderService.PayOrder:input_type -> siyu.order.v1.PayOrderRequest
-	18, // 44: siyu.order.v1.OrderService.ConfirmReceipt:input_type -> siyu.order.v1.ConfirmReceiptRequest
-	20, // 45: siyu.order.v1.OrderAdminService.AdminGetOrder:input_type -> siyu.order.v1.AdminGetOrderRequest
-	22, // 46: siyu.order.v1.OrderAdminService.AdminListOrders:input_type -> siyu.order.v1.AdminListOrdersRequest
-	24, // 47: siyu.order.v1.OrderAdminService.ShipOrder:input_type -> siyu.order.v1.ShipOrderRequest
-	26, // 48: siyu.order.v1.OrderAdminService.AdminCancelOrder:input_type -> siyu.order.v1.AdminCancelOrderRequest
-	28, // 49: siyu.order.v1.OrderAdminService.RefundOrder:input_type -> siyu.order.v1.RefundOrderRequest
-	31, // 50: siyu.order.v1.OrderAdminService.AdminUpdateOrder:input_type -> siyu.order.v1.AdminUpdateOrderRequest
-	33, // 51: siyu.order.v1.OrderAdminService.GetOrderStats:input_type -> siyu.order.v1.GetOrderStatsRequest
-	7,  // 52: siyu.order.v1.OrderService.QuoteCheckout:output_type -> siyu.order.v1.QuoteCheckoutResponse
-	9,  // 53: siyu.order.v1.OrderService.CreateOrder:output_type -> siyu.order.v1.CreateOrderResponse
-	11, // 54: siyu.order.v1.OrderService.GetMyOrder:output_type -> siyu.order.v1.GetMyOrderResponse
-	13, // 55: siyu.order.v1.OrderService.ListMyOrders:output_type -> siyu.order.v1.ListMyOrdersResponse
-	15, // 56: siyu.order.v1.OrderService.CancelMyOrder:output_type -> siyu.order.v1.CancelMyOrderResponse
-	17, // 57: siyu.order.v1.OrderService.PayOrder:output_type -> siyu.order.v1.PayOrderResponse
-	19, // 58: siyu.order.v1.OrderService.ConfirmReceipt:output_type -> siyu.order.v1.ConfirmReceiptResponse
-	21, // 59: siyu.order.v1.OrderAdminService.AdminGetOrder:output_type -> siyu.order.v1.AdminGetOrderResponse
-	23, // 60: siyu.order.v1.OrderAdminService.AdminListOrders:output_type -> siyu.order.v1.AdminListOrdersResponse
-	25, // 61: siyu.order.v1.OrderAdminService.ShipOrder:output_type -> siyu.order.v1.ShipOrderResponse
-	27, // 62: siyu.order.v1.OrderAdminService.AdminCancelOrder:output_type -> siyu.order.v1.AdminCancelOrderResponse
-	30, // 63: siyu.order.v1.OrderAdminService.RefundOrder:output_type -> siyu.order.v1.RefundOrderResponse
-	32, // 64: siyu.order.v1.OrderAdminService.AdminUpdateOrder:output_type -> siyu.order.v1.AdminUpdateOrderResponse
-	34, // 65: siyu.order.v1.OrderAdminService.GetOrderStats:output_type -> siyu.order.v1.GetOrderStatsResponse
-	52, // [52:66] is the sub-list for method output_type
-	38, // [38:52] is the sub-list for method input_type
-	38, // [38:38] is the sub-list for extension type_name
-	38, // [38:38] is the sub-list for extension extendee
-	0,  // [0:38] is the sub-list for field type_name
+	38, // 8: siyu.order.v1.Order.create_time:type_name -> google.protobuf.Timestamp
+	38, // 9: siyu.order.v1.Order.pay_deadline:type_name -> google.protobuf.Timestamp
+	38, // 10: siyu.order.v1.Order.pay_time:type_name -> google.protobuf.Timestamp
+	38, // 11: siyu.order.v1.Order.ship_time:type_name -> google.protobuf.Timestamp
+	38, // 12: siyu.order.v1.Order.receive_time:type_name -> google.protobuf.Timestamp
+	38, // 13: siyu.order.v1.Order.complete_time:type_name -> google.protobuf.Timestamp
+	38, // 14: siyu.order.v1.Order.cancel_time:type_name -> google.protobuf.Timestamp
+	38, // 15: siyu.order.v1.Order.next_deadline:type_name -> google.protobuf.Timestamp
+	38, // 16: siyu.order.v1.Order.refund_time:type_name -> google.protobuf.Timestamp
+	39, // 17: siyu.order.v1.Order.shipments:type_name -> siyu.order.v1.Shipment
+	40, // 18: siyu.order.v1.Order.refunds:type_name -> siyu.order.v1.RefundRecord
+	41, // 19: siyu.order.v1.Order.after_sales:type_name -> siyu.order.v1.AfterSale
+	1,  // 20: siyu.order.v1.QuoteCheckoutRequest.address:type_name -> siyu.order.v1.ShippingAddress
+	4,  // 21: siyu.order.v1.QuoteCheckoutResponse.quote:type_name -> siyu.order.v1.Quote
+	5,  // 22: siyu.order.v1.CreateOrderResponse.order:type_name -> siyu.order.v1.Order
+	5,  // 23: siyu.order.v1.GetMyOrderResponse.order:type_name -> siyu.order.v1.Order
+	0,  // 24: siyu.order.v1.ListMyOrdersRequest.status:type_name -> siyu.order.v1.OrderStatus
+	5,  // 25: siyu.order.v1.ListMyOrdersResponse.orders:type_name -> siyu.order.v1.Order
+	5,  // 26: siyu.order.v1.CancelMyOrderResponse.order:type_name -> siyu.order.v1.Order
+	37, // 27: siyu.order.v1.PayOrderResponse.params:type_name -> siyu.order.v1.PayOrderResponse.ParamsEntry
+	5,  // 28: siyu.order.v1.ConfirmReceiptResponse.order:type_name -> siyu.order.v1.Order
+	5,  // 29: siyu.order.v1.AdminGetOrderResponse.order:type_name -> siyu.order.v1.Order
+	0,  // 30: siyu.order.v1.AdminListOrdersRequest.status:type_name -> siyu.order.v1.OrderStatus
+	38, // 31: siyu.order.v1.AdminListOrdersRequest.start_time:type_name -> google.protobuf.Timestamp
+	38, // 32: siyu.order.v1.AdminListOrdersRequest.end_time:type_name -> google.protobuf.Timestamp
+	5,  // 33: siyu.order.v1.AdminListOrdersResponse.orders:type_name -> siyu.order.v1.Order
+	42, // 34: siyu.order.v1.ShipOrderRequest.lines:type_name -> siyu.order.v1.LineQuantity
+	5,  // 35: siyu.order.v1.ShipOrderResponse.order:type_name -> siyu.order.v1.Order
+	5,  // 36: siyu.order.v1.AdminCancelOrderResponse.order:type_name -> siyu.order.v1.Order
+	29, // 37: siyu.order.v1.RefundOrderRequest.lines:type_name -> siyu.order.v1.RefundLine
+	5,  // 38: siyu.order.v1.RefundOrderResponse.order:type_name -> siyu.order.v1.Order
+	1,  // 39: siyu.order.v1.AdminUpdateOrderRequest.address:type_name -> siyu.order.v1.ShippingAddress
+	43, // 40: siyu.order.v1.AdminUpdateOrderRequest.update_mask:type_name -> google.protobuf.FieldMask
+	5,  // 41: siyu.order.v1.AdminUpdateOrderResponse.order:type_name -> siyu.order.v1.Order
+	22, // 42: siyu.order.v1.ExportOrdersRequest.filter:type_name -> siyu.order.v1.AdminListOrdersRequest
+	6,  // 43: siyu.order.v1.OrderService.QuoteCheckout:input_type -> siyu.order.v1.QuoteCheckoutRequest
+	8,  // 44: siyu.order.v1.OrderService.CreateOrder:input_type -> siyu.order.v1.CreateOrderRequest
+	10, // 45: siyu.order.v1.OrderService.GetMyOrder:input_type -> siyu.order.v1.GetMyOrderRequest
+	12, // 46: siyu.order.v1.OrderService.ListMyOrders:input_type -> siyu.order.v1.ListMyOrdersRequest
+	14, // 47: siyu.order.v1.OrderService.CancelMyOrder:input_type -> siyu.order.v1.CancelMyOrderRequest
+	16, // 48: siyu.order.v1.OrderService.PayOrder:input_type -> siyu.order.v1.PayOrderRequest
+	18, // 49: siyu.order.v1.OrderService.ConfirmReceipt:input_type -> siyu.order.v1.ConfirmReceiptRequest
+	44, // 50: siyu.order.v1.OrderService.TrackMyOrder:input_type -> siyu.order.v1.TrackMyOrderRequest
+	45, // 51: siyu.order.v1.OrderService.ApplyAfterSale:input_type -> siyu.order.v1.ApplyAfterSaleRequest
+	46, // 52: siyu.order.v1.OrderService.GetMyAfterSale:input_type -> siyu.order.v1.GetMyAfterSaleRequest
+	47, // 53: siyu.order.v1.OrderService.ListMyAfterSales:input_type -> siyu.order.v1.ListMyAfterSalesRequest
+	48, // 54: siyu.order.v1.OrderService.SendBackAfterSale:input_type -> siyu.order.v1.SendBackAfterSaleRequest
+	49, // 55: siyu.order.v1.OrderService.WithdrawAfterSale:input_type -> siyu.order.v1.WithdrawAfterSaleRequest
+	20, // 56: siyu.order.v1.OrderAdminService.AdminGetOrder:input_type -> siyu.order.v1.AdminGetOrderRequest
+	22, // 57: siyu.order.v1.OrderAdminService.AdminListOrders:input_type -> siyu.order.v1.AdminListOrdersRequest
+	24, // 58: siyu.order.v1.OrderAdminService.ShipOrder:input_type -> siyu.order.v1.ShipOrderRequest
+	50, // 59: siyu.order.v1.OrderAdminService.AdminTrackOrder:input_type -> siyu.order.v1.AdminTrackOrderRequest
+	35, // 60: siyu.order.v1.OrderAdminService.ExportOrders:input_type -> siyu.order.v1.ExportOrdersRequest
+	51, // 61: siyu.order.v1.OrderAdminService.AdminListAfterSales:input_type -> siyu.order.v1.AdminListAfterSalesRequest
+	52, // 62: siyu.order.v1.OrderAdminService.DecideAfterSale:input_type -> siyu.order.v1.DecideAfterSaleRequest
+	53, // 63: siyu.order.v1.OrderAdminService.ReceiveAfterSaleReturn:input_type -> siyu.order.v1.ReceiveAfterSaleReturnRequest
+	26, // 64: siyu.order.v1.OrderAdminService.AdminCancelOrder:input_type -> siyu.order.v1.AdminCancelOrderRequest
+	28, // 65: siyu.order.v1.OrderAdminService.RefundOrder:input_type -> siyu.order.v1.RefundOrderRequest
+	31, // 66: siyu.order.v1.OrderAdminService.AdminUpdateOrder:input_type -> siyu.order.v1.AdminUpdateOrderRequest
+	33, // 67: siyu.order.v1.OrderAdminService.GetOrderStats:input_type -> siyu.order.v1.GetOrderStatsRequest
+	7,  // 68: siyu.order.v1.OrderService.QuoteCheckout:output_type -> siyu.order.v1.QuoteCheckoutResponse
+	9,  // 69: siyu.order.v1.OrderService.CreateOrder:output_type -> siyu.order.v1.CreateOrderResponse
+	11, // 70: siyu.order.v1.OrderService.GetMyOrder:output_type -> siyu.order.v1.GetMyOrderResponse
+	13, // 71: siyu.order.v1.OrderService.ListMyOrders:output_type -> siyu.order.v1.ListMyOrdersResponse
+	15, // 72: siyu.order.v1.OrderService.CancelMyOrder:output_type -> siyu.order.v1.CancelMyOrderResponse
+	17, // 73: siyu.order.v1.OrderService.PayOrder:output_type -> siyu.order.v1.PayOrderResponse
+	19, // 74: siyu.order.v1.OrderService.ConfirmReceipt:output_type -> siyu.order.v1.ConfirmReceiptResponse
+	54, // 75: siyu.order.v1.OrderService.TrackMyOrder:output_type -> siyu.order.v1.TrackMyOrderResponse
+	55, // 76: siyu.order.v1.OrderService.ApplyAfterSale:output_type -> siyu.order.v1.ApplyAfterSaleResponse
+	56, // 77: siyu.order.v1.OrderService.GetMyAfterSale:output_type -> siyu.order.v1.GetMyAfterSaleResponse
+	57, // 78: siyu.order.v1.OrderService.ListMyAfterSales:output_type -> siyu.order.v1.ListMyAfterSalesResponse
+	58, // 79: siyu.order.v1.OrderService.SendBackAfterSale:output_type -> siyu.order.v1.SendBackAfterSaleResponse
+	59, // 80: siyu.order.v1.OrderService.WithdrawAfterSale:output_type -> siyu.order.v1.WithdrawAfterSaleResponse
+	21, // 81: siyu.order.v1.OrderAdminService.AdminGetOrder:output_type -> siyu.order.v1.AdminGetOrderResponse
+	23, // 82: siyu.order.v1.OrderAdminService.AdminListOrders:output_type -> siyu.order.v1.AdminListOrdersResponse
+	25, // 83: siyu.order.v1.OrderAdminService.ShipOrder:output_type -> siyu.order.v1.ShipOrderResponse
+	60, // 84: siyu.order.v1.OrderAdminService.AdminTrackOrder:output_type -> siyu.order.v1.AdminTrackOrderResponse
+	36, // 85: siyu.order.v1.OrderAdminService.ExportOrders:output_type -> siyu.order.v1.ExportOrdersResponse
+	61, // 86: siyu.order.v1.OrderAdminService.AdminListAfterSales:output_type -> siyu.order.v1.AdminListAfterSalesResponse
+	62, // 87: siyu.order.v1.OrderAdminService.DecideAfterSale:output_type -> siyu.order.v1.DecideAfterSaleResponse
+	63, // 88: siyu.order.v1.OrderAdminService.ReceiveAfterSaleReturn:output_type -> siyu.order.v1.ReceiveAfterSaleReturnResponse
+	27, // 89: siyu.order.v1.OrderAdminService.AdminCancelOrder:output_type -> siyu.order.v1.AdminCancelOrderResponse
+	30, // 90: siyu.order.v1.OrderAdminService.RefundOrder:output_type -> siyu.order.v1.RefundOrderResponse
+	32, // 91: siyu.order.v1.OrderAdminService.AdminUpdateOrder:output_type -> siyu.order.v1.AdminUpdateOrderResponse
+	34, // 92: siyu.order.v1.OrderAdminService.GetOrderStats:output_type -> siyu.order.v1.GetOrderStatsResponse
+	68, // [68:93] is the sub-list for method output_type
+	43, // [43:68] is the sub-list for method input_type
+	43, // [43:43] is the sub-list for extension type_name
+	43, // [43:43] is the sub-list for extension extendee
+	0,  // [0:43] is the sub-list for field type_name
 }
 
 func init() { file_siyu_order_v1_order_proto_init() }
@@ -2720,13 +2958,14 @@ func file_siyu_order_v1_order_proto_init() {
 	if File_siyu_order_v1_order_proto != nil {
 		return
 	}
+	file_siyu_order_v1_aftersale_proto_init()
 	type x struct{}
 	out := protoimpl.TypeBuilder{
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_siyu_order_v1_order_proto_rawDesc), len(file_siyu_order_v1_order_proto_rawDesc)),
 			NumEnums:      1,
-			NumMessages:   35,
+			NumMessages:   37,
 			NumExtensions: 0,
 			NumServices:   2,
 		},

@@ -19,13 +19,19 @@ import (
 const _ = grpc.SupportPackageIsVersion9
 
 const (
-	OrderService_QuoteCheckout_FullMethodName  = "/siyu.order.v1.OrderService/QuoteCheckout"
-	OrderService_CreateOrder_FullMethodName    = "/siyu.order.v1.OrderService/CreateOrder"
-	OrderService_GetMyOrder_FullMethodName     = "/siyu.order.v1.OrderService/GetMyOrder"
-	OrderService_ListMyOrders_FullMethodName   = "/siyu.order.v1.OrderService/ListMyOrders"
-	OrderService_CancelMyOrder_FullMethodName  = "/siyu.order.v1.OrderService/CancelMyOrder"
-	OrderService_PayOrder_FullMethodName       = "/siyu.order.v1.OrderService/PayOrder"
-	OrderService_ConfirmReceipt_FullMethodName = "/siyu.order.v1.OrderService/ConfirmReceipt"
+	OrderService_QuoteCheckout_FullMethodName     = "/siyu.order.v1.OrderService/QuoteCheckout"
+	OrderService_CreateOrder_FullMethodName       = "/siyu.order.v1.OrderService/CreateOrder"
+	OrderService_GetMyOrder_FullMethodName        = "/siyu.order.v1.OrderService/GetMyOrder"
+	OrderService_ListMyOrders_FullMethodName      = "/siyu.order.v1.OrderService/ListMyOrders"
+	OrderService_CancelMyOrder_FullMethodName     = "/siyu.order.v1.OrderService/CancelMyOrder"
+	OrderService_PayOrder_FullMethodName          = "/siyu.order.v1.OrderService/PayOrder"
+	OrderService_ConfirmReceipt_FullMethodName    = "/siyu.order.v1.OrderService/ConfirmReceipt"
+	OrderService_TrackMyOrder_FullMethodName      = "/siyu.order.v1.OrderService/TrackMyOrder"
+	OrderService_ApplyAfterSale_FullMethodName    = "/siyu.order.v1.OrderService/ApplyAfterSale"
+	OrderService_GetMyAfterSale_FullMethodName    = "/siyu.order.v1.OrderService/GetMyAfterSale"
+	OrderService_ListMyAfterSales_FullMethodName  = "/siyu.order.v1.OrderService/ListMyAfterSales"
+	OrderService_SendBackAfterSale_FullMethodName = "/siyu.order.v1.OrderService/SendBackAfterSale"
+	OrderService_WithdrawAfterSale_FullMethodName = "/siyu.order.v1.OrderService/WithdrawAfterSale"
 )
 
 // OrderServiceClient is the client API for OrderService service.
@@ -62,6 +68,30 @@ type OrderServiceClient interface {
 	PayOrder(ctx context.Context, in *PayOrderRequest, opts ...grpc.CallOption) (*PayOrderResponse, error)
 	// ConfirmReceipt confirms a shipped order arrived. Idempotent.
 	ConfirmReceipt(ctx context.Context, in *ConfirmReceiptRequest, opts ...grpc.CallOption) (*ConfirmReceiptResponse, error)
+	// TrackMyOrder traces each parcel of the caller's order with its carrier
+	// (a parcel whose carrier cannot be asked carries error_reason
+	// TRACKING_UNAVAILABLE; the others still answer).
+	TrackMyOrder(ctx context.Context, in *TrackMyOrderRequest, opts ...grpc.CallOption) (*TrackMyOrderResponse, error)
+	// ApplyAfterSale asks for a refund only (any time after payment), a return
+	// and refund, or an exchange (once shipped) of units of the caller's
+	// order, until the order completes. Units already refunded or claimed by
+	// an open request are INVALID_ARGUMENT AFTER_SALE_INVALID; an order that
+	// cannot take the kind is FAILED_PRECONDITION AFTER_SALE_NOT_ALLOWED. An
+	// open request holds the order's completion back. Idempotent by
+	// request_id.
+	ApplyAfterSale(ctx context.Context, in *ApplyAfterSaleRequest, opts ...grpc.CallOption) (*ApplyAfterSaleResponse, error)
+	// GetMyAfterSale returns one of the caller's requests with its timeline.
+	GetMyAfterSale(ctx context.Context, in *GetMyAfterSaleRequest, opts ...grpc.CallOption) (*GetMyAfterSaleResponse, error)
+	// ListMyAfterSales lists the requests of the caller's orders, newest
+	// order first; a page looks through page_size orders.
+	ListMyAfterSales(ctx context.Context, in *ListMyAfterSalesRequest, opts ...grpc.CallOption) (*ListMyAfterSalesResponse, error)
+	// SendBackAfterSale records the shopper's return parcel of an approved
+	// return or exchange (FAILED_PRECONDITION AFTER_SALE_STATE_INVALID
+	// otherwise). Idempotent for the same parcel.
+	SendBackAfterSale(ctx context.Context, in *SendBackAfterSaleRequest, opts ...grpc.CallOption) (*SendBackAfterSaleResponse, error)
+	// WithdrawAfterSale gives a request up before the goods are on their way
+	// back. Idempotent.
+	WithdrawAfterSale(ctx context.Context, in *WithdrawAfterSaleRequest, opts ...grpc.CallOption) (*WithdrawAfterSaleResponse, error)
 }
 
 type orderServiceClient struct {
@@ -142,6 +172,66 @@ func (c *orderServiceClient) ConfirmReceipt(ctx context.Context, in *ConfirmRece
 	return out, nil
 }
 
+func (c *orderServiceClient) TrackMyOrder(ctx context.Context, in *TrackMyOrderRequest, opts ...grpc.CallOption) (*TrackMyOrderResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(TrackMyOrderResponse)
+	err := c.cc.Invoke(ctx, OrderService_TrackMyOrder_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *orderServiceClient) ApplyAfterSale(ctx context.Context, in *ApplyAfterSaleRequest, opts ...grpc.CallOption) (*ApplyAfterSaleResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ApplyAfterSaleResponse)
+	err := c.cc.Invoke(ctx, OrderService_ApplyAfterSale_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *orderServiceClient) GetMyAfterSale(ctx context.Context, in *GetMyAfterSaleRequest, opts ...grpc.CallOption) (*GetMyAfterSaleResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(GetMyAfterSaleResponse)
+	err := c.cc.Invoke(ctx, OrderService_GetMyAfterSale_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *orderServiceClient) ListMyAfterSales(ctx context.Context, in *ListMyAfterSalesRequest, opts ...grpc.CallOption) (*ListMyAfterSalesResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ListMyAfterSalesResponse)
+	err := c.cc.Invoke(ctx, OrderService_ListMyAfterSales_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *orderServiceClient) SendBackAfterSale(ctx context.Context, in *SendBackAfterSaleRequest, opts ...grpc.CallOption) (*SendBackAfterSaleResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(SendBackAfterSaleResponse)
+	err := c.cc.Invoke(ctx, OrderService_SendBackAfterSale_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *orderServiceClient) WithdrawAfterSale(ctx context.Context, in *WithdrawAfterSaleRequest, opts ...grpc.CallOption) (*WithdrawAfterSaleResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(WithdrawAfterSaleResponse)
+	err := c.cc.Invoke(ctx, OrderService_WithdrawAfterSale_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // OrderServiceServer is the server API for OrderService service.
 // All implementations must embed UnimplementedOrderServiceServer
 // for forward compatibility.
@@ -176,6 +266,30 @@ type OrderServiceServer interface {
 	PayOrder(context.Context, *PayOrderRequest) (*PayOrderResponse, error)
 	// ConfirmReceipt confirms a shipped order arrived. Idempotent.
 	ConfirmReceipt(context.Context, *ConfirmReceiptRequest) (*ConfirmReceiptResponse, error)
+	// TrackMyOrder traces each parcel of the caller's order with its carrier
+	// (a parcel whose carrier cannot be asked carries error_reason
+	// TRACKING_UNAVAILABLE; the others still answer).
+	TrackMyOrder(context.Context, *TrackMyOrderRequest) (*TrackMyOrderResponse, error)
+	// ApplyAfterSale asks for a refund only (any time after payment), a return
+	// and refund, or an exchange (once shipped) of units of the caller's
+	// order, until the order completes. Units already refunded or claimed by
+	// an open request are INVALID_ARGUMENT AFTER_SALE_INVALID; an order that
+	// cannot take the kind is FAILED_PRECONDITION AFTER_SALE_NOT_ALLOWED. An
+	// open request holds the order's completion back. Idempotent by
+	// request_id.
+	ApplyAfterSale(context.Context, *ApplyAfterSaleRequest) (*ApplyAfterSaleResponse, error)
+	// GetMyAfterSale returns one of the caller's requests with its timeline.
+	GetMyAfterSale(context.Context, *GetMyAfterSaleRequest) (*GetMyAfterSaleResponse, error)
+	// ListMyAfterSales lists the requests of the caller's orders, newest
+	// order first; a page looks through page_size orders.
+	ListMyAfterSales(context.Context, *ListMyAfterSalesRequest) (*ListMyAfterSalesResponse, error)
+	// SendBackAfterSale records the shopper's return parcel of an approved
+	// return or exchange (FAILED_PRECONDITION AFTER_SALE_STATE_INVALID
+	// otherwise). Idempotent for the same parcel.
+	SendBackAfterSale(context.Context, *SendBackAfterSaleRequest) (*SendBackAfterSaleResponse, error)
+	// WithdrawAfterSale gives a request up before the goods are on their way
+	// back. Idempotent.
+	WithdrawAfterSale(context.Context, *WithdrawAfterSaleRequest) (*WithdrawAfterSaleResponse, error)
 	mustEmbedUnimplementedOrderServiceServer()
 }
 
@@ -206,6 +320,24 @@ func (UnimplementedOrderServiceServer) PayOrder(context.Context, *PayOrderReques
 }
 func (UnimplementedOrderServiceServer) ConfirmReceipt(context.Context, *ConfirmReceiptRequest) (*ConfirmReceiptResponse, error) {
 	return nil, status.Errorf(codes.Unimplemented, "method ConfirmReceipt not implemented")
+}
+func (UnimplementedOrderServiceServer) TrackMyOrder(context.Context, *TrackMyOrderRequest) (*TrackMyOrderResponse, error) {
+	return nil, status.Errorf(codes.Unimplemented, "method TrackMyOrder not implemented")
+}
+func (UnimplementedOrderServiceServer) ApplyAfterSale(context.Context, *ApplyAfterSaleRequest) (*ApplyAfterSaleResponse, error) {
+	return nil, status.Errorf(codes.Unimplemented, "method ApplyAfterSale not implemented")
+}
+func (UnimplementedOrderServiceServer) GetMyAfterSale(context.Context, *GetMyAfterSaleRequest) (*GetMyAfterSaleResponse, error) {
+	return nil, status.Errorf(codes.Unimplemented, "method GetMyAfterSale not implemented")
+}
+func (UnimplementedOrderServiceServer) ListMyAfterSales(context.Context, *ListMyAfterSalesRequest) (*ListMyAfterSalesResponse, error) {
+	return nil, status.Errorf(codes.Unimplemented, "method ListMyAfterSales not implemented")
+}
+func (UnimplementedOrderServiceServer) SendBackAfterSale(context.Context, *SendBackAfterSaleRequest) (*SendBackAfterSaleResponse, error) {
+	return nil, status.Errorf(codes.Unimplemented, "method SendBackAfterSale not implemented")
+}
+func (UnimplementedOrderServiceServer) WithdrawAfterSale(context.Context, *WithdrawAfterSaleRequest) (*WithdrawAfterSaleResponse, error) {
+	return nil, status.Errorf(codes.Unimplemented, "method WithdrawAfterSale not implemented")
 }
 func (UnimplementedOrderServiceServer) mustEmbedUnimplementedOrderServiceServer() {}
 func (UnimplementedOrderServiceServer) testEmbeddedByValue()                      {}
@@ -354,6 +486,114 @@ func _OrderService_ConfirmReceipt_Handler(srv interface{}, ctx context.Context, 
 	return interceptor(ctx, in, info, handler)
 }
 
+func _OrderService_TrackMyOrder_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(TrackMyOrderRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(OrderServiceServer).TrackMyOrder(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: OrderService_TrackMyOrder_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(OrderServiceServer).TrackMyOrder(ctx, req.(*TrackMyOrderRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _OrderService_ApplyAfterSale_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ApplyAfterSaleRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(OrderServiceServer).ApplyAfterSale(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: OrderService_ApplyAfterSale_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(OrderServiceServer).ApplyAfterSale(ctx, req.(*ApplyAfterSaleRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _OrderService_GetMyAfterSale_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(GetMyAfterSaleRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(OrderServiceServer).GetMyAfterSale(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: OrderService_GetMyAfterSale_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(OrderServiceServer).GetMyAfterSale(ctx, req.(*GetMyAfterSaleRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _OrderService_ListMyAfterSales_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ListMyAfterSalesRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(OrderServiceServer).ListMyAfterSales(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: OrderService_ListMyAfterSales_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(OrderServiceServer).ListMyAfterSales(ctx, req.(*ListMyAfterSalesRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _OrderService_SendBackAfterSale_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(SendBackAfterSaleRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(OrderServiceServer).SendBackAfterSale(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: OrderService_SendBackAfterSale_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(OrderServiceServer).SendBackAfterSale(ctx, req.(*SendBackAfterSaleRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _OrderService_WithdrawAfterSale_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(WithdrawAfterSaleRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(OrderServiceServer).WithdrawAfterSale(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: OrderService_WithdrawAfterSale_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(OrderServiceServer).WithdrawAfterSale(ctx, req.(*WithdrawAfterSaleRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // OrderService_ServiceDesc is the grpc.ServiceDesc for OrderService service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -389,19 +629,48 @@ var OrderService_ServiceDesc = grpc.ServiceDesc{
 			MethodName: "ConfirmReceipt",
 			Handler:    _OrderService_ConfirmReceipt_Handler,
 		},
+		{
+			MethodName: "TrackMyOrder",
+			Handler:    _OrderService_TrackMyOrder_Handler,
+		},
+		{
+			MethodName: "ApplyAfterSale",
+			Handler:    _OrderService_ApplyAfterSale_Handler,
+		},
+		{
+			MethodName: "GetMyAfterSale",
+			Handler:    _OrderService_GetMyAfterSale_Handler,
+		},
+		{
+			MethodName: "ListMyAfterSales",
+			Handler:    _OrderService_ListMyAfterSales_Handler,
+		},
+		{
+			MethodName: "SendBackAfterSale",
+			Handler:    _OrderService_SendBackAfterSale_Handler,
+		},
+		{
+			MethodName: "WithdrawAfterSale",
+			Handler:    _OrderService_WithdrawAfterSale_Handler,
+		},
 	},
 	Streams:  []grpc.StreamDesc{},
 	Metadata: "siyu/order/v1/order.proto",
 }
 
 const (
-	OrderAdminService_AdminGetOrder_FullMethodName    = "/siyu.order.v1.OrderAdminService/AdminGetOrder"
-	OrderAdminService_AdminListOrders_FullMethodName  = "/siyu.order.v1.OrderAdminService/AdminListOrders"
-	OrderAdminService_ShipOrder_FullMethodName        = "/siyu.order.v1.OrderAdminService/ShipOrder"
-	OrderAdminService_AdminCancelOrder_FullMethodName = "/siyu.order.v1.OrderAdminService/AdminCancelOrder"
-	OrderAdminService_RefundOrder_FullMethodName      = "/siyu.order.v1.OrderAdminService/RefundOrder"
-	OrderAdminService_AdminUpdateOrder_FullMethodName = "/siyu.order.v1.OrderAdminService/AdminUpdateOrder"
-	OrderAdminService_GetOrderStats_FullMethodName    = "/siyu.order.v1.OrderAdminService/GetOrderStats"
+	OrderAdminService_AdminGetOrder_FullMethodName          = "/siyu.order.v1.OrderAdminService/AdminGetOrder"
+	OrderAdminService_AdminListOrders_FullMethodName        = "/siyu.order.v1.OrderAdminService/AdminListOrders"
+	OrderAdminService_ShipOrder_FullMethodName              = "/siyu.order.v1.OrderAdminService/ShipOrder"
+	OrderAdminService_AdminTrackOrder_FullMethodName        = "/siyu.order.v1.OrderAdminService/AdminTrackOrder"
+	OrderAdminService_ExportOrders_FullMethodName           = "/siyu.order.v1.OrderAdminService/ExportOrders"
+	OrderAdminService_AdminListAfterSales_FullMethodName    = "/siyu.order.v1.OrderAdminService/AdminListAfterSales"
+	OrderAdminService_DecideAfterSale_FullMethodName        = "/siyu.order.v1.OrderAdminService/DecideAfterSale"
+	OrderAdminService_ReceiveAfterSaleReturn_FullMethodName = "/siyu.order.v1.OrderAdminService/ReceiveAfterSaleReturn"
+	OrderAdminService_AdminCancelOrder_FullMethodName       = "/siyu.order.v1.OrderAdminService/AdminCancelOrder"
+	OrderAdminService_RefundOrder_FullMethodName            = "/siyu.order.v1.OrderAdminService/RefundOrder"
+	OrderAdminService_AdminUpdateOrder_FullMethodName       = "/siyu.order.v1.OrderAdminService/AdminUpdateOrder"
+	OrderAdminService_GetOrderStats_FullMethodName          = "/siyu.order.v1.OrderAdminService/GetOrderStats"
 )
 
 // OrderAdminServiceClient is the client API for OrderAdminService service.
@@ -415,10 +684,34 @@ type OrderAdminServiceClient interface {
 	// AdminListOrders pages through orders, newest first, filtered by status
 	// and member.
 	AdminListOrders(ctx context.Context, in *AdminListOrdersRequest, opts ...grpc.CallOption) (*AdminListOrdersResponse, error)
-	// ShipOrder ships a paid order with a carrier and tracking number.
-	// Idempotent: shipping a shipped order with the same tracking number
-	// answers it again.
+	// ShipOrder ships a parcel of a paid order with a carrier and tracking
+	// number: the units in lines, or every unit still to ship when lines is
+	// empty. The order turns SHIPPED (order.shipped) with the parcel that
+	// leaves nothing to ship. More units than are left to ship are
+	// INVALID_ARGUMENT SHIPMENT_INVALID. Idempotent: the same carrier and
+	// tracking number again answers the order unchanged.
 	ShipOrder(ctx context.Context, in *ShipOrderRequest, opts ...grpc.CallOption) (*ShipOrderResponse, error)
+	// AdminTrackOrder traces each parcel of any order.
+	AdminTrackOrder(ctx context.Context, in *AdminTrackOrderRequest, opts ...grpc.CallOption) (*AdminTrackOrderResponse, error)
+	// ExportOrders answers the orders the filters select as a CSV file
+	// (UTF-8 with a byte-order mark for spreadsheet programs), one row per
+	// line, newest order first; at most 10,000 orders. Over REST the body is
+	// the file itself (text/csv).
+	ExportOrders(ctx context.Context, in *ExportOrdersRequest, opts ...grpc.CallOption) (*ExportOrdersResponse, error)
+	// AdminListAfterSales is the after-sales queue: the requests of orders
+	// that have one, newest order first, optionally in one status.
+	AdminListAfterSales(ctx context.Context, in *AdminListAfterSalesRequest, opts ...grpc.CallOption) (*AdminListAfterSalesResponse, error)
+	// DecideAfterSale approves or rejects a requested after-sale (a rejection
+	// needs a note). Approving a refund only refunds at once through the
+	// payment provider; a return or exchange then waits for the goods.
+	// Idempotent for the decision already taken; otherwise FAILED_PRECONDITION
+	// AFTER_SALE_STATE_INVALID.
+	DecideAfterSale(ctx context.Context, in *DecideAfterSaleRequest, opts ...grpc.CallOption) (*DecideAfterSaleResponse, error)
+	// ReceiveAfterSaleReturn records the returned goods: a return is refunded
+	// through the payment provider and its units go back to stock; an
+	// exchange ships its replacement (replacement carrier and tracking number
+	// required). Idempotent.
+	ReceiveAfterSaleReturn(ctx context.Context, in *ReceiveAfterSaleReturnRequest, opts ...grpc.CallOption) (*ReceiveAfterSaleReturnResponse, error)
 	// AdminCancelOrder cancels an unpaid order with a reason.
 	AdminCancelOrder(ctx context.Context, in *AdminCancelOrderRequest, opts ...grpc.CallOption) (*AdminCancelOrderResponse, error)
 	// RefundOrder refunds units of a paid order that has not shipped (all of
@@ -478,6 +771,56 @@ func (c *orderAdminServiceClient) ShipOrder(ctx context.Context, in *ShipOrderRe
 	return out, nil
 }
 
+func (c *orderAdminServiceClient) AdminTrackOrder(ctx context.Context, in *AdminTrackOrderRequest, opts ...grpc.CallOption) (*AdminTrackOrderResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(AdminTrackOrderResponse)
+	err := c.cc.Invoke(ctx, OrderAdminService_AdminTrackOrder_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *orderAdminServiceClient) ExportOrders(ctx context.Context, in *ExportOrdersRequest, opts ...grpc.CallOption) (*ExportOrdersResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ExportOrdersResponse)
+	err := c.cc.Invoke(ctx, OrderAdminService_ExportOrders_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *orderAdminServiceClient) AdminListAfterSales(ctx context.Context, in *AdminListAfterSalesRequest, opts ...grpc.CallOption) (*AdminListAfterSalesResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(AdminListAfterSalesResponse)
+	err := c.cc.Invoke(ctx, OrderAdminService_AdminListAfterSales_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *orderAdminServiceClient) DecideAfterSale(ctx context.Context, in *DecideAfterSaleRequest, opts ...grpc.CallOption) (*DecideAfterSaleResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(DecideAfterSaleResponse)
+	err := c.cc.Invoke(ctx, OrderAdminService_DecideAfterSale_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *orderAdminServiceClient) ReceiveAfterSaleReturn(ctx context.Context, in *ReceiveAfterSaleReturnRequest, opts ...grpc.CallOption) (*ReceiveAfterSaleReturnResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ReceiveAfterSaleReturnResponse)
+	err := c.cc.Invoke(ctx, OrderAdminService_ReceiveAfterSaleReturn_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 func (c *orderAdminServiceClient) AdminCancelOrder(ctx context.Context, in *AdminCancelOrderRequest, opts ...grpc.CallOption) (*AdminCancelOrderResponse, error) {
 	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
 	out := new(AdminCancelOrderResponse)
@@ -529,10 +872,34 @@ type OrderAdminServiceServer interface {
 	// AdminListOrders pages through orders, newest first, filtered by status
 	// and member.
 	AdminListOrders(context.Context, *AdminListOrdersRequest) (*AdminListOrdersResponse, error)
-	// ShipOrder ships a paid order with a carrier and tracking number.
-	// Idempotent: shipping a shipped order with the same tracking number
-	// answers it again.
+	// ShipOrder ships a parcel of a paid order with a carrier and tracking
+	// number: the units in lines, or every unit still to ship when lines is
+	// empty. The order turns SHIPPED (order.shipped) with the parcel that
+	// leaves nothing to ship. More units than are left to ship are
+	// INVALID_ARGUMENT SHIPMENT_INVALID. Idempotent: the same carrier and
+	// tracking number again answers the order unchanged.
 	ShipOrder(context.Context, *ShipOrderRequest) (*ShipOrderResponse, error)
+	// AdminTrackOrder traces each parcel of any order.
+	AdminTrackOrder(context.Context, *AdminTrackOrderRequest) (*AdminTrackOrderResponse, error)
+	// ExportOrders answers the orders the filters select as a CSV file
+	// (UTF-8 with a byte-order mark for spreadsheet programs), one row per
+	// line, newest order first; at most 10,000 orders. Over REST the body is
+	// the file itself (text/csv).
+	ExportOrders(context.Context, *ExportOrdersRequest) (*ExportOrdersResponse, error)
+	// AdminListAfterSales is the after-sales queue: the requests of orders
+	// that have one, newest order first, optionally in one status.
+	AdminListAfterSales(context.Context, *AdminListAfterSalesRequest) (*AdminListAfterSalesResponse, error)
+	// DecideAfterSale approves or rejects a requested after-sale (a rejection
+	// needs a note). Approving a refund only refunds at once through the
+	// payment provider; a return or exchange then waits for the goods.
+	// Idempotent for the decision already taken; otherwise FAILED_PRECONDITION
+	// AFTER_SALE_STATE_INVALID.
+	DecideAfterSale(context.Context, *DecideAfterSaleRequest) (*DecideAfterSaleResponse, error)
+	// ReceiveAfterSaleReturn records the returned goods: a return is refunded
+	// through the payment provider and its units go back to stock; an
+	// exchange ships its replacement (replacement carrier and tracking number
+	// required). Idempotent.
+	ReceiveAfterSaleReturn(context.Context, *ReceiveAfterSaleReturnRequest) (*ReceiveAfterSaleReturnResponse, error)
 	// AdminCancelOrder cancels an unpaid order with a reason.
 	AdminCancelOrder(context.Context, *AdminCancelOrderRequest) (*AdminCancelOrderResponse, error)
 	// RefundOrder refunds units of a paid order that has not shipped (all of
@@ -570,6 +937,21 @@ func (UnimplementedOrderAdminServiceServer) AdminListOrders(context.Context, *Ad
 }
 func (UnimplementedOrderAdminServiceServer) ShipOrder(context.Context, *ShipOrderRequest) (*ShipOrderResponse, error) {
 	return nil, status.Errorf(codes.Unimplemented, "method ShipOrder not implemented")
+}
+func (UnimplementedOrderAdminServiceServer) AdminTrackOrder(context.Context, *AdminTrackOrderRequest) (*AdminTrackOrderResponse, error) {
+	return nil, status.Errorf(codes.Unimplemented, "method AdminTrackOrder not implemented")
+}
+func (UnimplementedOrderAdminServiceServer) ExportOrders(context.Context, *ExportOrdersRequest) (*ExportOrdersResponse, error) {
+	return nil, status.Errorf(codes.Unimplemented, "method ExportOrders not implemented")
+}
+func (UnimplementedOrderAdminServiceServer) AdminListAfterSales(context.Context, *AdminListAfterSalesRequest) (*AdminListAfterSalesResponse, error) {
+	return nil, status.Errorf(codes.Unimplemented, "method AdminListAfterSales not implemented")
+}
+func (UnimplementedOrderAdminServiceServer) DecideAfterSale(context.Context, *DecideAfterSaleRequest) (*DecideAfterSaleResponse, error) {
+	return nil, status.Errorf(codes.Unimplemented, "method DecideAfterSale not implemented")
+}
+func (UnimplementedOrderAdminServiceServer) ReceiveAfterSaleReturn(context.Context, *ReceiveAfterSaleReturnRequest) (*ReceiveAfterSaleReturnResponse, error) {
+	return nil, status.Errorf(codes.Unimplemented, "method ReceiveAfterSaleReturn not implemented")
 }
 func (UnimplementedOrderAdminServiceServer) AdminCancelOrder(context.Context, *AdminCancelOrderRequest) (*AdminCancelOrderResponse, error) {
 	return nil, status.Errorf(codes.Unimplemented, "method AdminCancelOrder not implemented")
@@ -654,6 +1036,96 @@ func _OrderAdminService_ShipOrder_Handler(srv interface{}, ctx context.Context, 
 	}
 	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
 		return srv.(OrderAdminServiceServer).ShipOrder(ctx, req.(*ShipOrderRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _OrderAdminService_AdminTrackOrder_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(AdminTrackOrderRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(OrderAdminServiceServer).AdminTrackOrder(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: OrderAdminService_AdminTrackOrder_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(OrderAdminServiceServer).AdminTrackOrder(ctx, req.(*AdminTrackOrderRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _OrderAdminService_ExportOrders_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ExportOrdersRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(OrderAdminServiceServer).ExportOrders(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: OrderAdminService_ExportOrders_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(OrderAdminServiceServer).ExportOrders(ctx, req.(*ExportOrdersRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _OrderAdminService_AdminListAfterSales_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(AdminListAfterSalesRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(OrderAdminServiceServer).AdminListAfterSales(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: OrderAdminService_AdminListAfterSales_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(OrderAdminServiceServer).AdminListAfterSales(ctx, req.(*AdminListAfterSalesRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _OrderAdminService_DecideAfterSale_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(DecideAfterSaleRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(OrderAdminServiceServer).DecideAfterSale(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: OrderAdminService_DecideAfterSale_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(OrderAdminServiceServer).DecideAfterSale(ctx, req.(*DecideAfterSaleRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _OrderAdminService_ReceiveAfterSaleReturn_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ReceiveAfterSaleReturnRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(OrderAdminServiceServer).ReceiveAfterSaleReturn(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: OrderAdminService_ReceiveAfterSaleReturn_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(OrderAdminServiceServer).ReceiveAfterSaleReturn(ctx, req.(*ReceiveAfterSaleReturnRequest))
 	}
 	return interceptor(ctx, in, info, handler)
 }
@@ -748,6 +1220,26 @@ var OrderAdminService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "ShipOrder",
 			Handler:    _OrderAdminService_ShipOrder_Handler,
+		},
+		{
+			MethodName: "AdminTrackOrder",
+			Handler:    _OrderAdminService_AdminTrackOrder_Handler,
+		},
+		{
+			MethodName: "ExportOrders",
+			Handler:    _OrderAdminService_ExportOrders_Handler,
+		},
+		{
+			MethodName: "AdminListAfterSales",
+			Handler:    _OrderAdminService_AdminListAfterSales_Handler,
+		},
+		{
+			MethodName: "DecideAfterSale",
+			Handler:    _OrderAdminService_DecideAfterSale_Handler,
+		},
+		{
+			MethodName: "ReceiveAfterSaleReturn",
+			Handler:    _OrderAdminService_ReceiveAfterSaleReturn_Handler,
 		},
 		{
 			MethodName: "AdminCancelOrder",

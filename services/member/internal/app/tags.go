@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -301,12 +302,21 @@ func (l *Loyalty) SegmentMembers(ctx context.Context, id string, offset, limit i
 }
 
 // EachSegmentMember streams a segment's members.
-func (l *Loyalty) EachSegmentMember(ctx context.Context, id string, fn func(domain.SegmentMember) error) error {
+func (l *Loyalty) EachSegmentMember(ctx context.Context, id string, consents []string, fn func(domain.SegmentMember) error) error {
 	s, err := l.segments.Get(ctx, id)
 	if err != nil {
 		return err
 	}
-	return l.eachConsenting(ctx, s.Filter, fn)
+	f := s.Filter
+	for _, c := range consents {
+		if !slices.Contains(f.Consents, c) {
+			f.Consents = append(slices.Clone(f.Consents), c)
+		}
+	}
+	if err := f.Validate(); err != nil {
+		return err
+	}
+	return l.eachConsenting(ctx, f, fn)
 }
 
 // eachConsenting walks the matches and, when the filter asks for consents,

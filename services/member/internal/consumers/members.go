@@ -40,7 +40,7 @@ func MemberHandler(l *app.Loyalty) natsx.Handler {
 			if e.GetMemberId() == "" || e.GetOccurredAt() == nil {
 				return natsx.Permanent(errors.New("member registered without member or time"))
 			}
-			return permanentIfRule(l.MemberRegistered(ctx, e.GetMemberId(), e.GetOccurredAt().AsTime(), e.GetChannel(), e.GetInviterId()))
+			return natsx.ByRule(l.MemberRegistered(ctx, e.GetMemberId(), e.GetOccurredAt().AsTime(), e.GetChannel(), e.GetInviterId()))
 		case events.SubjectLoggedIn:
 			var e memberv1.MemberLoggedIn
 			if err := proto.Unmarshal(m.Data, &e); err != nil {
@@ -49,19 +49,19 @@ func MemberHandler(l *app.Loyalty) natsx.Handler {
 			if e.GetMemberId() == "" || e.GetOccurredAt() == nil {
 				return natsx.Permanent(errors.New("member logged in without member or time"))
 			}
-			return permanentIfRule(l.MemberVisited(ctx, e.GetMemberId(), e.GetOccurredAt().AsTime()))
+			return natsx.ByRule(l.MemberVisited(ctx, e.GetMemberId(), e.GetOccurredAt().AsTime()))
 		case events.SubjectBlocked:
 			var e memberv1.MemberBlocked
 			if err := proto.Unmarshal(m.Data, &e); err != nil || e.GetMemberId() == "" || e.GetOccurredAt() == nil {
 				return natsx.Permanent(fmt.Errorf("member blocked: malformed (%v)", err))
 			}
-			return permanentIfRule(l.MemberBlocked(ctx, e.GetMemberId(), e.GetOccurredAt().AsTime(), e.GetBlocked()))
+			return natsx.ByRule(l.MemberBlocked(ctx, e.GetMemberId(), e.GetOccurredAt().AsTime(), e.GetBlocked()))
 		case events.SubjectDeleted:
 			var e memberv1.MemberDeleted
 			if err := proto.Unmarshal(m.Data, &e); err != nil || e.GetMemberId() == "" {
 				return natsx.Permanent(fmt.Errorf("member deleted: malformed (%v)", err))
 			}
-			return permanentIfRule(l.MemberDeleted(ctx, e.GetMemberId()))
+			return natsx.ByRule(l.MemberDeleted(ctx, e.GetMemberId()))
 		}
 		return nil
 	}

@@ -16,7 +16,6 @@ import (
 	"siyu.dev/pkg/natsx"
 	orderv1 "siyu.dev/proto/siyu/order/v1"
 	"siyu.dev/services/member/internal/app"
-	"siyu.dev/services/member/internal/domain"
 )
 
 // The durable consumer of paid and refunded orders.
@@ -53,24 +52,14 @@ func Handler(l *app.Loyalty) natsx.Handler {
 			if e.GetOccurredAt() != nil {
 				at = e.GetOccurredAt().AsTime()
 			}
-			return permanentIfRule(l.OrderPaid(ctx, e.GetMemberId(), e.GetOrderId(), e.GetPaidFen(), at, e.GetPromotions()))
+			return natsx.ByRule(l.OrderPaid(ctx, e.GetMemberId(), e.GetOrderId(), e.GetPaidFen(), at, e.GetPromotions()))
 		case orderv1.SubjectRefunded:
 			var e orderv1.OrderRefunded
 			if err := proto.Unmarshal(m.Data, &e); err != nil {
 				return natsx.Permanent(fmt.Errorf("order refunded: %w", err))
 			}
-			return permanentIfRule(l.OrderRefunded(ctx, e.GetMemberId(), e.GetOrderId(), e.GetRefundId(), e.GetRefundFen(), e.GetPaidFen()))
+			return natsx.ByRule(l.OrderRefunded(ctx, e.GetMemberId(), e.GetOrderId(), e.GetRefundId(), e.GetRefundFen(), e.GetPaidFen()))
 		}
 		return nil
 	}
-}
-
-// permanentIfRule parks events the rules reject (retrying cannot help) and
-// retries everything else (the database was unreachable, the account busy).
-func permanentIfRule(err error) error {
-	var de *domain.Error
-	if errors.As(err, &de) && de.Kind != domain.KindExhausted {
-		return natsx.Permanent(err)
-	}
-	return err
 }

@@ -63,6 +63,6 @@ func AdminLoginLimits(username, ip string, now time.Time, trusted bool) []Attemp
 func AdminTrustKey(username, ip string) string { return attemptPrefix + "trust:" + username + "|" + ip }
 
 // AdminLocked says when an operator login may be tried again.
-func AdminLocked(retryAfter int) *Error {
-	return &Error{Kind: KindExhausted, Reason: "ADMIN_LOGIN_LOCKED", Msg: "too many sign-in attempts; try again later", RetryAfterSeconds: retryAfter}
+func AdminLocked(seconds int) *Error {
+	return retryAfter("ADMIN_LOGIN_LOCKED", "too many sign-in attempts; try again later", seconds)
 }

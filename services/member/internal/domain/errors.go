@@ -1,32 +1,37 @@
 package domain
 
-import "fmt"
+import (
+	"strconv"
 
-// Kind classifies a domain error; the gRPC adapter maps each to a code.
-type Kind int
-
-const (
-	KindInvalid Kind = iota + 1
-	KindNotFound
-	KindConflict
-	KindFailedPrecondition
-	KindUnauthenticated
-	KindPermissionDenied
-	KindExhausted
+	"siyu.dev/pkg/fault"
 )
 
-// Error is a rule violation with a stable reason clients can branch on.
-type Error struct {
-	Kind   Kind
-	Reason string
-	Msg    string
-	// RetryAfterSeconds is set for KindExhausted.
-	RetryAfterSeconds int
+// Kind and Error are the shop's one fault model (pkg/fault): domain code
+// returns them, errs.Status turns them into gRPC statuses with ErrorInfo,
+// and consumers treat every fault but an exhausted or unavailable one as
+// permanent (fault.Permanent).
+type (
+	Kind  = fault.Kind
+	Error = fault.Fault
+)
+
+// The kinds by their member-domain names.
+const (
+	KindInvalid            = fault.Invalid
+	KindNotFound           = fault.NotFound
+	KindConflict           = fault.Conflict
+	KindFailedPrecondition = fault.Precondition
+	KindUnauthenticated    = fault.Unauthenticated
+	KindPermissionDenied   = fault.Permission
+	KindExhausted          = fault.Exhausted
+)
+
+func newErr(k Kind, reason fault.Reason, msg string) *Error { return fault.New(k, reason, msg) }
+
+// retryAfter is an exhausted fault that tells when to try again.
+func retryAfter(reason fault.Reason, msg string, seconds int) *Error {
+	return fault.New(KindExhausted, reason, msg, "retry_after_seconds", strconv.Itoa(seconds))
 }
-
-func (e *Error) Error() string { return fmt.Sprintf("%s: %s", e.Reason, e.Msg) }
-
-func newErr(k Kind, reason, msg string) *Error { return &Error{Kind: k, Reason: reason, Msg: msg} }
 
 // Errors the member domain produces.
 var (
@@ -48,15 +53,15 @@ var (
 )
 
 // TooManyFromIP says when the client's network may ask for codes again.
-func TooManyFromIP(retryAfter int) *Error {
-	return &Error{Kind: KindExhausted, Reason: "SMS_TOO_FREQUENT", Msg: "too many codes requested from this network; try again later", RetryAfterSeconds: retryAfter}
+func TooManyFromIP(seconds int) *Error {
+	return retryAfter("SMS_TOO_FREQUENT", "too many codes requested from this network; try again later", seconds)
 }
 
 // TooFrequent says when another SMS code may be asked for.
-func TooFrequent(retryAfter int, daily bool) *Error {
+func TooFrequent(seconds int, daily bool) *Error {
 	msg := "a code was sent recently; wait before asking again"
 	if daily {
 		msg = "too many codes for this phone today"
 	}
-	return &Error{Kind: KindExhausted, Reason: "SMS_TOO_FREQUENT", Msg: msg, RetryAfterSeconds: retryAfter}
+	return retryAfter("SMS_TOO_FREQUENT", msg, seconds)
 }

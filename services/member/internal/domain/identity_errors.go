@@ -9,6 +9,8 @@ var (
 	ErrSessionNotFound    = newErr(KindNotFound, "SESSION_NOT_FOUND", "no such session")
 	ErrSessionIDRequired  = newErr(KindInvalid, "SESSION_ID_REQUIRED", "session_id is required")
 	ErrMemberIDRequired   = newErr(KindInvalid, "MEMBER_ID_REQUIRED", "member_id is required")
+	ErrRoleRequired       = newErr(KindPermissionDenied, "ROLE_REQUIRED", "this needs another operator role")
+	ErrTokenMissing       = newErr(KindUnauthenticated, "TOKEN_MISSING", "sign in first: no bearer token")
 	ErrOperatorExists     = newErr(KindConflict, "OPERATOR_EXISTS", "an operator with this username exists")
 	ErrPasswordWeak       = newErr(KindInvalid, "PASSWORD_TOO_SHORT", "password must be 12-128 characters")
 	ErrRolesInvalid       = newErr(KindInvalid, "ROLES_INVALID", "roles must be one or more of owner, operator, customer-service")

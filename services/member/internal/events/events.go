@@ -12,17 +12,17 @@ import (
 	"siyu.dev/services/member/internal/domain"
 )
 
-// Stream and subjects of the member service.
+// Stream and subjects of the member service, declared with its contract.
 const (
-	Stream            = "MEMBER"
-	SubjectRegistered = "siyu.member.registered"
-	SubjectLoggedIn   = "siyu.member.logged_in"
-	SubjectDeleted    = "siyu.member.deleted"
-	SubjectBlocked    = "siyu.member.blocked"
+	Stream            = memberv1.Stream
+	SubjectRegistered = memberv1.SubjectRegistered
+	SubjectLoggedIn   = memberv1.SubjectLoggedIn
+	SubjectDeleted    = memberv1.SubjectDeleted
+	SubjectBlocked    = memberv1.SubjectBlocked
 )
 
 // Subjects the stream holds.
-var Subjects = []string{"siyu.member.>"}
+var Subjects = []string{memberv1.StreamSubjects}
 
 // Registered builds siyu.member.registered.
 func Registered(ctx context.Context, e domain.Registered) (natsx.Event, error) {

@@ -13,10 +13,10 @@ import (
 
 // Subjects of the loyalty events.
 const (
-	SubjectPointsChanged = "siyu.member.points_changed"
-	SubjectSignedIn      = "siyu.member.signed_in"
-	SubjectLevelChanged  = "siyu.member.level_changed"
-	SubjectTagged        = "siyu.member.tagged"
+	SubjectPointsChanged = memberv1.SubjectPointsChanged
+	SubjectSignedIn      = memberv1.SubjectSignedIn
+	SubjectLevelChanged  = memberv1.SubjectLevelChanged
+	SubjectTagged        = memberv1.SubjectTagged
 )
 
 // AccountChanges builds the events of one account write. Event ids derive

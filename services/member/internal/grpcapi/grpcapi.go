@@ -5,11 +5,8 @@ package grpcapi
 
 import (
 	"context"
-	"errors"
-	"strconv"
 
 	"google.golang.org/grpc"
-	"google.golang.org/grpc/codes"
 	"google.golang.org/protobuf/types/known/timestamppb"
 
 	"siyu.dev/pkg/auth"
@@ -70,25 +67,7 @@ func Register(s *grpc.Server, svc *app.Service, loyalty *app.Loyalty) {
 }
 
 // toStatus is the one mapping from domain errors to gRPC statuses.
-func toStatus(ctx context.Context, err error) error {
-	var de *domain.Error
-	if !errors.As(err, &de) {
-		return errs.Internal(ctx, err)
-	}
-	code := map[domain.Kind]codes.Code{
-		domain.KindInvalid:            codes.InvalidArgument,
-		domain.KindNotFound:           codes.NotFound,
-		domain.KindConflict:           codes.AlreadyExists,
-		domain.KindFailedPrecondition: codes.FailedPrecondition,
-		domain.KindUnauthenticated:    codes.Unauthenticated,
-		domain.KindPermissionDenied:   codes.PermissionDenied,
-		domain.KindExhausted:          codes.ResourceExhausted,
-	}[de.Kind]
-	if de.RetryAfterSeconds > 0 {
-		return errs.New(code, errDomain, de.Reason, de.Msg, "retry_after_seconds", strconv.Itoa(de.RetryAfterSeconds))
-	}
-	return errs.New(code, errDomain, de.Reason, de.Msg)
-}
+func toStatus(ctx context.Context, err error) error { return errs.Status(ctx, errDomain, err) }
 
 func toProto(m domain.Member, fullPhone bool) *memberv1.Member {
 	phone := m.Phone
@@ -168,7 +147,7 @@ func (m memberServer) GetMe(ctx context.Context, _ *memberv1.GetMeRequest) (*mem
 // GetMember is for operators; only owners see full phone numbers.
 func (m memberServer) GetMember(ctx context.Context, req *memberv1.GetMemberRequest) (*memberv1.GetMemberResponse, error) {
 	if req.GetMemberId() == "" {
-		return nil, errs.Invalid(errDomain, "MEMBER_ID_REQUIRED", "member_id is required")
+		return nil, toStatus(ctx, domain.ErrMemberIDRequired.With("field", "member_id"))
 	}
 	got, err := m.svc.GetMember(ctx, req.GetMemberId())
 	if err != nil {
@@ -195,7 +174,7 @@ func (m memberServer) GetMemberWechatOpenId(ctx context.Context, req *memberv1.G
 func (m memberServer) CheckSession(ctx context.Context, _ *memberv1.CheckSessionRequest) (*memberv1.CheckSessionResponse, error) {
 	id, ok := auth.FromContext(ctx)
 	if !ok {
-		return nil, errs.New(codes.Unauthenticated, errDomain, "TOKEN_MISSING", "sign in first: no bearer token")
+		return nil, toStatus(ctx, domain.ErrTokenMissing)
 	}
 	if err := m.svc.CheckSession(ctx, id); err != nil {
 		return nil, toStatus(ctx, err)

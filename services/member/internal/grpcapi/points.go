@@ -5,11 +5,9 @@ import (
 	"time"
 
 	"google.golang.org/grpc"
-	"google.golang.org/grpc/codes"
 	"google.golang.org/protobuf/types/known/timestamppb"
 
 	"siyu.dev/pkg/auth"
-	"siyu.dev/pkg/errs"
 	"siyu.dev/pkg/pagetoken"
 	memberv1 "siyu.dev/proto/siyu/member/v1"
 	"siyu.dev/services/member/internal/app"
@@ -54,7 +52,7 @@ func requireManager(ctx context.Context) (auth.Identity, error) {
 	if id.Kind == auth.KindAdmin && (id.HasRole(auth.RoleOwner) || id.HasRole(auth.RoleOperator)) {
 		return id, nil
 	}
-	return id, errs.New(codes.PermissionDenied, errDomain, "ROLE_REQUIRED", "only owners and operators may change points or loyalty rules", "required", auth.RoleOperator)
+	return id, toStatus(ctx, domain.ErrRoleRequired.WithMsg("only owners and operators may change points or loyalty rules").With("required", auth.RoleOperator))
 }
 
 func memberIDOf(ctx context.Context) string {
@@ -113,12 +111,13 @@ func entriesPage(a domain.Account, size int32, token string) (*memberv1.ListMyPo
 	return out, nil
 }
 
-func requireID(v, reason, field string) error {
+// requireID checks an id field; missing is the domain's fault for it.
+func requireID(ctx context.Context, v string, missing *domain.Error, field string) error {
 	if v == "" {
-		return errs.Invalid(errDomain, reason, field+" is required")
+		return toStatus(ctx, missing.WithMsg(field+" is required").With("field", field))
 	}
 	if len(v) > 128 {
-		return errs.Invalid(errDomain, reason, field+" is at most 128 bytes")
+		return toStatus(ctx, missing.WithMsg(field+" is at most 128 bytes").With("field", field))
 	}
 	return nil
 }
@@ -141,14 +140,18 @@ func (p pointsServer) ListMyPointsEntries(ctx context.Context, req *memberv1.Lis
 	if err != nil {
 		return nil, toStatus(ctx, err)
 	}
-	return entriesPage(a, req.GetPageSize(), req.GetPageToken())
+	page, err := entriesPage(a, req.GetPageSize(), req.GetPageToken())
+	if err != nil {
+		return nil, toStatus(ctx, err)
+	}
+	return page, nil
 }
 
 func (p pointsServer) FreezePoints(ctx context.Context, req *memberv1.FreezePointsRequest) (*memberv1.FreezePointsResponse, error) {
-	if err := requireID(req.GetMemberId(), "MEMBER_ID_REQUIRED", "member_id"); err != nil {
+	if err := requireID(ctx, req.GetMemberId(), domain.ErrMemberIDRequired, "member_id"); err != nil {
 		return nil, err
 	}
-	if err := requireID(req.GetOrderId(), "ORDER_ID_REQUIRED", "order_id"); err != nil {
+	if err := requireID(ctx, req.GetOrderId(), domain.ErrOrderIDRequired, "order_id"); err != nil {
 		return nil, err
 	}
 	d, a, err := p.l.Freeze(ctx, req.GetMemberId(), req.GetOrderId(), req.GetPoints())
@@ -159,10 +162,10 @@ func (p pointsServer) FreezePoints(ctx context.Context, req *memberv1.FreezePoin
 }
 
 func (p pointsServer) ConfirmPoints(ctx context.Context, req *memberv1.ConfirmPointsRequest) (*memberv1.ConfirmPointsResponse, error) {
-	if err := requireID(req.GetMemberId(), "MEMBER_ID_REQUIRED", "member_id"); err != nil {
+	if err := requireID(ctx, req.GetMemberId(), domain.ErrMemberIDRequired, "member_id"); err != nil {
 		return nil, err
 	}
-	if err := requireID(req.GetOrderId(), "ORDER_ID_REQUIRED", "order_id"); err != nil {
+	if err := requireID(ctx, req.GetOrderId(), domain.ErrOrderIDRequired, "order_id"); err != nil {
 		return nil, err
 	}
 	d, a, err := p.l.Confirm(ctx, req.GetMemberId(), req.GetOrderId())
@@ -173,10 +176,10 @@ func (p pointsServer) ConfirmPoints(ctx context.Context, req *memberv1.ConfirmPo
 }
 
 func (p pointsServer) ReleasePoints(ctx context.Context, req *memberv1.ReleasePointsRequest) (*memberv1.ReleasePointsResponse, error) {
-	if err := requireID(req.GetMemberId(), "MEMBER_ID_REQUIRED", "member_id"); err != nil {
+	if err := requireID(ctx, req.GetMemberId(), domain.ErrMemberIDRequired, "member_id"); err != nil {
 		return nil, err
 	}
-	if err := requireID(req.GetOrderId(), "ORDER_ID_REQUIRED", "order_id"); err != nil {
+	if err := requireID(ctx, req.GetOrderId(), domain.ErrOrderIDRequired, "order_id"); err != nil {
 		return nil, err
 	}
 	d, a, err := p.l.Release(ctx, req.GetMemberId(), req.GetOrderId())
@@ -187,10 +190,10 @@ func (p pointsServer) ReleasePoints(ctx context.Context, req *memberv1.ReleasePo
 }
 
 func (p pointsServer) SpendPoints(ctx context.Context, req *memberv1.SpendPointsRequest) (*memberv1.SpendPointsResponse, error) {
-	if err := requireID(req.GetMemberId(), "MEMBER_ID_REQUIRED", "member_id"); err != nil {
+	if err := requireID(ctx, req.GetMemberId(), domain.ErrMemberIDRequired, "member_id"); err != nil {
 		return nil, err
 	}
-	if err := requireID(req.GetSourceId(), "SOURCE_ID_REQUIRED", "source_id"); err != nil {
+	if err := requireID(ctx, req.GetSourceId(), domain.ErrPointsSourceRequired, "source_id"); err != nil {
 		return nil, err
 	}
 	a, err := p.l.Spend(ctx, req.GetMemberId(), req.GetSourceId(), req.GetPoints(), req.GetReason())
@@ -205,7 +208,7 @@ func (p pointsServer) AdjustPoints(ctx context.Context, req *memberv1.AdjustPoin
 	if err != nil {
 		return nil, err
 	}
-	if err := requireID(req.GetRequestId(), "REQUEST_ID_REQUIRED", "request_id"); err != nil {
+	if err := requireID(ctx, req.GetRequestId(), domain.ErrRequestIDRequired, "request_id"); err != nil {
 		return nil, err
 	}
 	a, err := p.l.Adjust(ctx, req.GetMemberId(), req.GetRequestId(), req.GetPoints(), req.GetReason(), id.Subject)
@@ -230,7 +233,7 @@ func (p pointsServer) ListMemberPointsEntries(ctx context.Context, req *memberv1
 	}
 	page, err := entriesPage(a, req.GetPageSize(), req.GetPageToken())
 	if err != nil {
-		return nil, err
+		return nil, toStatus(ctx, err)
 	}
 	return &memberv1.ListMemberPointsEntriesResponse{Entries: page.Entries, NextPageToken: page.NextPageToken}, nil
 }
@@ -254,7 +257,7 @@ func (p pointsServer) UpdateLoyaltySettings(ctx context.Context, req *memberv1.U
 	}
 	in := req.GetSettings()
 	if in == nil {
-		return nil, errs.Invalid(errDomain, "LOYALTY_SETTINGS_INVALID", "settings are required")
+		return nil, toStatus(ctx, domain.ErrSettingsInvalid.WithMsg("settings are required").With("field", "settings"))
 	}
 	s, err := p.l.UpdateSettings(ctx, domain.Settings{EarnPermillePerYuan: in.GetEarnPointsPerYuanPermille(), GrowthPermillePerYuan: in.GetGrowthPerYuanPermille(),
 		ExpiryYears: int(in.GetExpiryYears()), SignInDailyPoints: in.GetSignInDailyPoints(), SignInBonusEveryDays: int(in.GetSignInBonusEveryDays()), SignInBonusPoints: in.GetSignInBonusPoints(),

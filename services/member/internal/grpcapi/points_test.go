@@ -343,6 +343,28 @@ func TestConcurrentSpends(t *testing.T) {
 	if fok.Load() != 20 || bob.AvailablePoints != 43 || bob.FrozenPoints != 7 {
 		t.Errorf("20 identical freezes: %d answered, balance %d frozen %d; want 20, 43, 7", fok.Load(), bob.AvailablePoints, bob.FrozenPoints)
 	}
+
+	// Concurrent freezes by different orders never exceed the balance:
+	// 43 points hold six orders of 7.
+	var held, refused atomic.Int64
+	for i := range 10 {
+		wg.Go(func() {
+			_, err := e.points.FreezePoints(svc, &memberv1.FreezePointsRequest{MemberId: "m-bob", OrderId: fmt.Sprintf("o-%d", i), Points: 7})
+			switch {
+			case err == nil:
+				held.Add(1)
+			case errs.Reason(err) == "POINTS_INSUFFICIENT":
+				refused.Add(1)
+			default:
+				t.Errorf("freeze %d: %v", i, err)
+			}
+		})
+	}
+	wg.Wait()
+	bob = e.balance(t, "m-bob")
+	if held.Load() != 6 || refused.Load() != 4 || bob.AvailablePoints != 1 || bob.FrozenPoints != 49 {
+		t.Errorf("10 orders freezing 7 of 43: %d held, %d refused, balance %d frozen %d; want 6, 4, 1, 49", held.Load(), refused.Load(), bob.AvailablePoints, bob.FrozenPoints)
+	}
 }
 
 // TestConcurrentSpendsAcrossInstances: two application instances (as two

@@ -4,11 +4,9 @@ import (
 	"context"
 	"strings"
 
-	"google.golang.org/grpc/codes"
 	"google.golang.org/protobuf/types/known/timestamppb"
 
 	"siyu.dev/pkg/auth"
-	"siyu.dev/pkg/errs"
 	"siyu.dev/pkg/logx"
 	"siyu.dev/pkg/pagetoken"
 	memberv1 "siyu.dev/proto/siyu/member/v1"
@@ -130,18 +128,18 @@ func requireRole(ctx context.Context, roles ...string) (auth.Identity, error) {
 			}
 		}
 	}
-	return id, errs.New(codes.PermissionDenied, errDomain, "ROLE_REQUIRED", "this needs one of the roles "+strings.Join(roles, ", "))
+	return id, toStatus(ctx, domain.ErrRoleRequired.WithMsg("this needs one of the roles "+strings.Join(roles, ", ")))
 }
 
 func (m memberServer) SearchMembers(ctx context.Context, req *memberv1.SearchMembersRequest) (*memberv1.SearchMembersResponse, error) {
 	size, err := pagetoken.PageSize(req.GetPageSize(), 20, 100)
 	if err != nil {
-		return nil, err
+		return nil, toStatus(ctx, err)
 	}
 	q := domain.MemberQuery{Phone: req.GetPhone(), Nickname: req.GetNickname(), Channel: req.GetChannel()}
 	tok, err := pagetoken.Decode(req.GetPageToken(), "phone="+q.Phone+"\x00nickname="+q.Nickname+"\x00channel="+q.Channel)
 	if err != nil {
-		return nil, err
+		return nil, toStatus(ctx, err)
 	}
 	// One extra row tells whether another page exists.
 	list, err := m.svc.SearchMembers(ctx, q, tok.Offset, size+1)

@@ -224,11 +224,11 @@ func (s segmentServer) CountSegmentMembers(ctx context.Context, req *memberv1.Co
 func (s segmentServer) ListSegmentMembers(ctx context.Context, req *memberv1.ListSegmentMembersRequest) (*memberv1.ListSegmentMembersResponse, error) {
 	n, err := pagetoken.PageSize(req.GetPageSize(), 50, 500)
 	if err != nil {
-		return nil, err
+		return nil, toStatus(ctx, err)
 	}
 	tok, err := pagetoken.Decode(req.GetPageToken(), "segment:"+req.GetSegmentId())
 	if err != nil {
-		return nil, err
+		return nil, toStatus(ctx, err)
 	}
 	ms, err := s.l.SegmentMembers(ctx, req.GetSegmentId(), tok.Offset, n+1)
 	if err != nil {
@@ -247,7 +247,7 @@ func (s segmentServer) ListSegmentMembers(ctx context.Context, req *memberv1.Lis
 
 func (s segmentServer) StreamSegmentMembers(req *memberv1.StreamSegmentMembersRequest, stream grpc.ServerStreamingServer[memberv1.StreamSegmentMembersResponse]) error {
 	ctx := stream.Context()
-	err := s.l.EachSegmentMember(ctx, req.GetSegmentId(), func(m domain.SegmentMember) error {
+	err := s.l.EachSegmentMember(ctx, req.GetSegmentId(), req.GetConsents(), func(m domain.SegmentMember) error {
 		return stream.Send(&memberv1.StreamSegmentMembersResponse{Member: segmentMemberProto(m)})
 	})
 	if err != nil {

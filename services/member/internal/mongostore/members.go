@@ -17,15 +17,29 @@ import (
 	"siyu.dev/services/member/internal/events"
 )
 
-// live matches a member that has not deleted the account. Documents
-// written before deletion existed have no field, hence $ne.
-func live(id string) bson.M { return bson.M{"_id": id, "deleted": bson.M{"$ne": true}} }
+// live is the condition of a member that has not deleted the account.
+// Documents written before deletion existed have no field, hence $ne.
+func live() bson.M { return bson.M{"deleted": bson.M{"$ne": true}} }
+
+// updateLive applies update to a live member and reads it back. Every
+// writer of a member document goes through mongox.UpdateIf, so on the
+// embedded store each write touches the document by _id only.
+func (r Members) updateLive(ctx context.Context, id string, cond, update bson.M) (bool, error) {
+	for k, v := range live() {
+		cond[k] = v
+	}
+	return mongox.UpdateIf(ctx, r.Members, id, cond, update)
+}
 
 func (r Members) findAndUpdate(ctx context.Context, id string, update bson.M) (domain.Member, error) {
-	var d memberDoc
-	// No projection: the embedded store does not implement it for findAndModify.
-	err := r.Members.FindOneAndUpdate(ctx, live(id), update, options.FindOneAndUpdate().SetReturnDocument(options.After)).Decode(&d)
-	return d.domain(), notFound(err)
+	ok, err := r.updateLive(ctx, id, bson.M{}, update)
+	if err != nil {
+		return domain.Member{}, err
+	}
+	if !ok {
+		return domain.Member{}, app.ErrNotFound
+	}
+	return r.Get(ctx, id)
 }
 
 // UpdateProfile sets the fields the change names.
@@ -75,7 +89,7 @@ func (r Members) Anonymise(ctx context.Context, anon domain.Member, ev domain.De
 	if err != nil {
 		return false, err
 	}
-	res, err := r.Members.UpdateOne(ctx, live(anon.ID), bson.M{
+	done, err := r.updateLive(ctx, anon.ID, bson.M{}, bson.M{
 		"$set": bson.M{"phone": anon.Phone, "nickname": anon.Nickname, "avatar_url": "", "gender": "", "birthday": "",
 			"consent": consentDoc{}, "deleted": true, "deleted_at": ev.At, "addresses": bson.A{}},
 		"$unset": bson.M{"openid": "", "openids": "", "unionid": ""},
@@ -85,12 +99,12 @@ func (r Members) Anonymise(ctx context.Context, anon domain.Member, ev domain.De
 	if err != nil {
 		return false, err
 	}
-	if res.ModifiedCount == 1 {
+	if done {
 		r.Flush(r.Members, anon.ID)
 	}
 	// The WeChat ids are free again; a crash before this line is finished by
 	// the member's retry, which releases even when nothing was left to anonymise.
-	return res.ModifiedCount == 1, r.release(ctx, anon.ID, nil)
+	return done, r.release(ctx, anon.ID, nil)
 }
 
 // Search filters live members and pages by id order.
@@ -126,9 +140,10 @@ func (r Members) AddressBook(ctx context.Context, memberID string) (domain.Addre
 	var d struct {
 		Addresses []addressDoc `bson:"addresses"`
 		Rev       int64        `bson:"addr_rev"`
+		Deleted   bool         `bson:"deleted"`
 	}
-	err := r.Members.FindOne(ctx, live(memberID), options.FindOne().SetProjection(bson.M{"addresses": 1, "addr_rev": 1})).Decode(&d)
-	if errors.Is(err, mongo.ErrNoDocuments) {
+	err := r.Members.FindOne(ctx, bson.M{"_id": memberID}, options.FindOne().SetProjection(bson.M{"addresses": 1, "addr_rev": 1, "deleted": 1})).Decode(&d)
+	if errors.Is(err, mongo.ErrNoDocuments) || d.Deleted {
 		return domain.AddressBook{}, app.ErrNotFound
 	}
 	if err != nil {
@@ -149,18 +164,12 @@ func (r Members) SaveAddressBook(ctx context.Context, memberID string, rev int64
 		docs[i] = addressDoc{ID: a.ID, ReceiverName: a.ReceiverName, Phone: a.Phone, Province: a.Province, City: a.City, District: a.District,
 			Detail: a.Detail, IsDefault: a.IsDefault, CreatedAt: a.CreatedAt, UpdatedAt: a.UpdatedAt}
 	}
-	f := live(memberID)
+	cond := bson.M{"addr_rev": rev}
 	if rev == 0 {
 		// Members created before address books existed have no revision yet.
-		f["$or"] = bson.A{bson.M{"addr_rev": 0}, bson.M{"addr_rev": bson.M{"$exists": false}}}
-	} else {
-		f["addr_rev"] = rev
+		cond["addr_rev"] = bson.M{"$in": bson.A{int64(0), nil}}
 	}
-	res, err := r.Members.UpdateOne(ctx, f, bson.M{"$set": bson.M{"addresses": docs}, "$inc": bson.M{"addr_rev": 1}})
-	if err != nil {
-		return false, err
-	}
-	return res.ModifiedCount == 1, nil
+	return r.updateLive(ctx, memberID, cond, bson.M{"$set": bson.M{"addresses": docs}, "$inc": bson.M{"addr_rev": 1}})
 }
 
 type wechatIDDoc struct {
@@ -238,20 +247,21 @@ func (r Members) BindWechat(ctx context.Context, memberID, app, openid, unionid 
 	if app != "" {
 		field = "openids." + app
 	}
-	f := live(memberID)
-	f["$or"] = bson.A{bson.M{field: bson.M{"$exists": false}}, bson.M{field: ""}, bson.M{field: openid}}
 	set := bson.M{field: openid}
 	if unionid != "" {
 		set["unionid"] = unionid
 	}
-	var d memberDoc
-	err := r.Members.FindOneAndUpdate(ctx, f, bson.M{"$set": set}, options.FindOneAndUpdate().SetReturnDocument(options.After)).Decode(&d)
-	if errors.Is(err, mongo.ErrNoDocuments) {
+	ok, err := r.updateLive(ctx, memberID, bson.M{field: bson.M{"$in": bson.A{nil, "", openid}}}, bson.M{"$set": set})
+	if err != nil {
+		_ = r.release(ctx, memberID, claimed)
+		return domain.Member{}, err
+	}
+	if !ok {
 		_ = r.release(ctx, memberID, claimed)
 		if _, gerr := r.Get(ctx, memberID); gerr != nil {
 			return domain.Member{}, notFound(gerr)
 		}
 		return domain.Member{}, domain.ErrWechatBoundToOther
 	}
-	return d.domain(), err
+	return r.Get(ctx, memberID)
 }

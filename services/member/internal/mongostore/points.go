@@ -266,12 +266,11 @@ func (r LoyaltyAccounts) Save(ctx context.Context, a domain.Account, ch domain.A
 		if len(evs) > 0 {
 			update["$push"] = outbox.Push(ch.At, evs...)
 		}
-		res, err := r.Accounts.UpdateOne(ctx, bson.M{"_id": a.MemberID, "version": a.Version}, update)
-		if err != nil {
+		// By _id on the embedded store (mongox.UpdateIf): points, sign-in and
+		// checkout cost the same however many members the shop has.
+		ok, err := mongox.UpdateIf(ctx, r.Accounts, a.MemberID, bson.M{"version": a.Version}, update)
+		if err != nil || !ok {
 			return false, err
-		}
-		if res.MatchedCount == 0 {
-			return false, nil
 		}
 	}
 	if len(evs) > 0 {

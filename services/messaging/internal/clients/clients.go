@@ -8,8 +8,6 @@ import (
 	"context"
 	"errors"
 	"io"
-	"sync"
-	"time"
 
 	"google.golang.org/grpc"
 
@@ -20,32 +18,8 @@ import (
 	"siyu.dev/services/messaging/internal/domain"
 )
 
-// Tokens issues the service's identity, renewing it before it expires.
-type Tokens struct {
-	issuer *auth.Issuer
-	mu     sync.Mutex
-	token  string
-	until  time.Time
-}
-
-// NewTokens signs service tokens with issuer.
-func NewTokens(issuer *auth.Issuer) *Tokens { return &Tokens{issuer: issuer} }
-
-const tokenTTL = 10 * time.Minute
-
-// As returns ctx carrying the service token.
-func (t *Tokens) As(ctx context.Context) (context.Context, error) {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	if time.Until(t.until) < time.Minute {
-		tok, exp, err := t.issuer.Issue(auth.Identity{Subject: "messaging-service", Kind: auth.KindService}, tokenTTL)
-		if err != nil {
-			return ctx, err
-		}
-		t.token, t.until = tok, exp
-	}
-	return auth.OutgoingToken(ctx, t.token), nil
-}
+// Tokens is the messaging service's own identity (pkg/auth.ServiceToken).
+type Tokens = auth.ServiceToken
 
 // Members reads members and segments from the member service.
 type Members struct {

@@ -114,10 +114,10 @@ func TestHappyPathThroughTheLifecycle(t *testing.T) {
 	if _, err := w.orders.ConfirmReceipt(ctx, "m1", o.ID); fault.ReasonOf(err) != domain.ReasonIllegalTransition {
 		t.Errorf("receipt before shipping: %v", err)
 	}
-	if _, err := w.orders.Ship(ctx, o.ID, "shunfeng", "SF1"); err != nil {
+	if _, err := w.orders.Ship(ctx, o.ID, "shunfeng", "SF1", nil); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := w.orders.Ship(ctx, o.ID, "shunfeng", "SF1"); err != nil {
+	if _, err := w.orders.Ship(ctx, o.ID, "shunfeng", "SF1", nil); err != nil {
 		t.Errorf("shipping again with the same number: %v", err)
 	}
 	if _, err := w.orders.ConfirmReceipt(ctx, "m2", o.ID); fault.ReasonOf(err) != domain.ReasonOrderNotFound {
@@ -355,7 +355,7 @@ func TestShopperCancelAndOwnership(t *testing.T) {
 			t.Fatalf("cancel: %s %v stock %d", got.Status, err, w.shop.available("s1"))
 		}
 	}
-	if _, err := w.orders.Ship(ctx, o.ID, "sf", "1"); fault.ReasonOf(err) != domain.ReasonIllegalTransition {
+	if _, err := w.orders.Ship(ctx, o.ID, "sf", "1", nil); fault.ReasonOf(err) != domain.ReasonIllegalTransition {
 		t.Errorf("shipping a cancelled order: %v", err)
 	}
 	list, _ := w.orders.List(ctx, domain.OrderFilter{MemberID: "m1"}, "", 10)
@@ -440,7 +440,7 @@ func TestRefundBeforeShipping(t *testing.T) {
 	w.shop.points["m1"] = 100
 	q := w.quote(t, "m1", 100, [3]any{"p1", "s1", 3})
 	o, _ := w.checkout.Place(ctx, app.PlaceInput{MemberID: "m1", RequestID: "r1", QuoteID: q.ID})
-	if _, err := w.orders.Ship(ctx, o.ID, "sf", "1"); fault.ReasonOf(err) != domain.ReasonIllegalTransition {
+	if _, err := w.orders.Ship(ctx, o.ID, "sf", "1", nil); fault.ReasonOf(err) != domain.ReasonIllegalTransition {
 		t.Fatal("unpaid orders do not ship")
 	}
 	if _, err := w.payments.Refund(ctx, o.ID, "x1", nil, "缺货"); fault.ReasonOf(err) != domain.ReasonIllegalTransition {
@@ -460,7 +460,7 @@ func TestRefundBeforeShipping(t *testing.T) {
 	// One unit, twice with the same request id: refunded once.
 	for range 2 {
 		got, err := w.payments.Refund(ctx, o.ID, "one", map[string]int64{line: 1}, "少发一件")
-		if err != nil || got.Status != domain.StatusPaid || got.Lines[0].RefundedQty != 1 || got.RestockPending {
+		if err != nil || got.Status != domain.StatusPaid || got.Lines[0].RefundedQty != 1 || got.NeedsRestock() {
 			t.Fatalf("partial refund: %+v %v", got, err)
 		}
 	}
@@ -468,7 +468,7 @@ func TestRefundBeforeShipping(t *testing.T) {
 		t.Fatalf("stock %d refunds %v", w.shop.available("s1"), w.pay.refunds)
 	}
 	got, err := w.payments.Refund(ctx, o.ID, "rest", nil, "缺货")
-	if err != nil || got.Status != domain.StatusRefunded || got.RefundFen != o.TotalFen || got.RestockPending {
+	if err != nil || got.Status != domain.StatusRefunded || got.RefundFen != o.TotalFen || got.NeedsRestock() {
 		t.Fatalf("refund the rest: %+v %v", got, err)
 	}
 	var refunded int64
@@ -478,7 +478,7 @@ func TestRefundBeforeShipping(t *testing.T) {
 	if len(w.pay.refunds) != 2 || refunded != o.TotalFen || w.shop.available("s1") != 100 {
 		t.Fatalf("refunds %v (of %d) stock %d", w.pay.refunds, o.TotalFen, w.shop.available("s1"))
 	}
-	if _, err := w.orders.Ship(ctx, o.ID, "sf", "1"); fault.ReasonOf(err) != domain.ReasonIllegalTransition {
+	if _, err := w.orders.Ship(ctx, o.ID, "sf", "1", nil); fault.ReasonOf(err) != domain.ReasonIllegalTransition {
 		t.Fatal("a refunded order does not ship")
 	}
 	subjects := w.store.Subjects()

@@ -217,6 +217,12 @@ func (s *sandbox) Query(_ context.Context, id string) (app.Notification, error) 
 func (s *sandbox) Refund(_ context.Context, r app.RefundRequest) (app.RefundResult, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if s.down {
+		return app.RefundResult{}, fault.New(fault.Unavailable, "DOWN", "provider down")
+	}
+	if fen, ok := s.refunds[r.RefundID]; ok && fen != r.RefundFen {
+		return app.RefundResult{}, fault.New(fault.Precondition, "REFUND_AMOUNT_CHANGED", "a refund number is reused with another amount")
+	}
 	s.refunds[r.RefundID] = r.RefundFen
 	return app.RefundResult{ProviderRefundID: "pr-" + r.RefundID, Status: "SUCCESS"}, nil
 }

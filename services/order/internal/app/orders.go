@@ -3,10 +3,10 @@ package app
 import (
 	"context"
 	"errors"
-	"strings"
 
 	"siyu.dev/pkg/clock"
 	"siyu.dev/pkg/fault"
+	"siyu.dev/pkg/natsx"
 	"siyu.dev/services/order/internal/domain"
 	"siyu.dev/services/order/internal/events"
 )
@@ -86,19 +86,24 @@ func (s *Orders) Cancel(ctx context.Context, memberID, id, by, reason string) (d
 	return s.store.Order(ctx, id)
 }
 
-// Ship ships a paid order. Shipping again with the same tracking number
-// answers the order; another is refused.
-func (s *Orders) Ship(ctx context.Context, id, carrier, tracking string) (domain.Order, error) {
-	carrier, tracking = strings.TrimSpace(carrier), strings.TrimSpace(tracking)
-	if carrier == "" || tracking == "" || len(carrier) > 32 || len(tracking) > 64 {
-		return domain.Order{}, fault.New(fault.Invalid, domain.ReasonArgumentInvalid, "carrier and tracking_number are required", "field", "tracking_number")
+// Ship records a parcel of a paid order (want: units per line id, nil for
+// every unit still to ship); order.shipped goes out with the parcel that
+// leaves nothing to ship. The same parcel again answers the order.
+func (s *Orders) Ship(ctx context.Context, id, carrier, tracking string, want map[string]int64) (domain.Order, error) {
+	if _, err := s.Any(ctx, id); err != nil {
+		return domain.Order{}, err
 	}
-	return s.transition(ctx, "", id, domain.ActionShip, func(o *domain.Order) (bool, error) {
-		if o.Status == domain.StatusShipped && o.TrackingNo == tracking && o.Carrier == carrier {
-			return false, nil
+	return modify(ctx, s.store, id, func(o *domain.Order) ([]natsx.Event, bool, error) {
+		was := o.Status
+		repeat, err := o.Ship(carrier, tracking, want, s.clk.Now(), s.timing)
+		if err != nil || repeat {
+			return nil, false, err
 		}
-		o.Carrier, o.TrackingNo = carrier, tracking
-		return true, nil
+		if o.Status == was {
+			return nil, true, nil
+		}
+		evs, err := events.For(ctx, *o, domain.ActionShip)
+		return evs, true, err
 	})
 }
 

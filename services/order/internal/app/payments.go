@@ -10,6 +10,7 @@ import (
 
 	"siyu.dev/pkg/clock"
 	"siyu.dev/pkg/fault"
+	"siyu.dev/pkg/natsx"
 	"siyu.dev/services/order/internal/domain"
 	"siyu.dev/services/order/internal/events"
 )
@@ -189,7 +190,7 @@ func (p *Payments) apply(ctx context.Context, pr Provider, n Notification) error
 				return err
 			}
 			// A failure here is finished by the sweeper.
-			_ = confirmPoints(ctx, p.store, p.members, saved, p.clk)
+			_ = confirmPoints(ctx, p.store, p.members, saved, p.clk, p.timing)
 			return nil
 		case o.PaymentID == n.PaymentID && o.ProviderTxnID == n.ProviderTxnID && o.PaidFen > 0:
 			return nil // a replay
@@ -226,14 +227,14 @@ func (p *Payments) refundStray(ctx context.Context, pr Provider, o domain.Order,
 }
 
 // confirmPoints spends a paid order's frozen points and records it.
-func confirmPoints(ctx context.Context, store OrderStore, members Members, o domain.Order, clk clock.Clock) error {
+func confirmPoints(ctx context.Context, store OrderStore, members Members, o domain.Order, clk clock.Clock, t domain.Timing) error {
 	if !o.PointsToConfirm {
 		return nil
 	}
 	if err := members.ConfirmPoints(ctx, o.MemberID, o.ID); err != nil {
 		return err
 	}
-	o.PointsConfirmed(clk.Now())
+	o.PointsConfirmed(clk.Now(), t)
 	_, err := store.Update(ctx, o)
 	return err
 }
@@ -259,12 +260,12 @@ func (p *Payments) Reconcile(ctx context.Context, o domain.Order) (bool, error) 
 	return true, p.apply(ctx, pr, n)
 }
 
-// Refund gives money back for units of a paid, unshipped order (want:
-// units per line id, nil for everything left) through its provider. The
-// refund id comes from the request id, so a retry after a crash asks the
-// provider for the same refund and a repeat refunds nothing more; the
-// order records it with order.refunded in its outbox, and the units go back
-// to stock (now, or by the sweeper).
+// Refund gives money back for units of a paid order that has not shipped
+// (want: units per line id, nil for everything left). The refund id comes
+// from the request id, so a repeat refunds nothing more. The refund is
+// recorded first (its units can never be refunded twice), then settled
+// with the provider; what a crash or a provider failure leaves unsettled
+// the sweeper settles later.
 func (p *Payments) Refund(ctx context.Context, orderID, requestID string, want map[string]int64, reason string) (domain.Order, error) {
 	if strings.TrimSpace(reason) == "" || len(reason) > 200 {
 		return domain.Order{}, fault.New(fault.Invalid, domain.ReasonArgumentInvalid, "a reason of at most 200 bytes is required", "field", "reason")
@@ -276,66 +277,114 @@ func (p *Payments) Refund(ctx context.Context, orderID, requestID string, want m
 	// Pay: 64 characters) and the provider's id is the order's and this one.
 	sum := sha256.Sum256([]byte(requestID))
 	refundID := "r" + hex.EncodeToString(sum[:6])
-	for range casAttempts {
-		o, err := p.store.Order(ctx, orderID)
-		if err != nil || !o.Status.Visible() {
-			return domain.Order{}, errNoOrder.With("order_id", orderID)
+	o, err := modify(ctx, p.store, orderID, func(o *domain.Order) ([]natsx.Event, bool, error) {
+		if !o.Status.Visible() {
+			return nil, false, errNoOrder.With("order_id", orderID)
 		}
 		if _, done := o.FindRefund(refundID); done {
-			return o, nil
+			return nil, false, nil
 		}
-		r, err := o.PlanRefund(refundID, want)
+		r, err := o.PlanRefund(refundID, want, "", false)
 		if err != nil {
-			return domain.Order{}, err
+			return nil, false, err
 		}
-		pr, ok := p.providers[o.Provider]
-		if !ok {
-			return domain.Order{}, fault.New(fault.Precondition, domain.ReasonPaymentProviderUnknown, "the order's payment provider is not configured", "provider", o.Provider)
+		if _, ok := p.providers[o.Provider]; !ok {
+			return nil, false, fault.New(fault.Precondition, domain.ReasonPaymentProviderUnknown, "the order's payment provider is not configured", "provider", o.Provider)
 		}
-		if _, err := pr.Refund(ctx, RefundRequest{RefundID: o.ID + "-" + refundID, PaymentID: o.PaymentID, ProviderTxnID: o.ProviderTxnID,
-			TotalFen: o.PaidFen, RefundFen: r.Fen, Reason: reason}); err != nil {
-			return domain.Order{}, err
-		}
-		if err := o.ApplyRefund(r, p.clk.Now(), p.timing); err != nil {
-			return domain.Order{}, err
-		}
-		ev, err := events.Refunded(ctx, o, o.Refunds[len(o.Refunds)-1])
-		if err != nil {
-			return domain.Order{}, err
-		}
-		saved, err := p.store.Update(ctx, o, ev)
-		if errors.Is(err, ErrStale) {
-			continue
-		}
-		if err != nil {
-			return domain.Order{}, err
-		}
-		if err := restock(ctx, p.store, p.inventory, saved, p.clk); err != nil {
-			return saved, nil // the sweeper restocks
-		}
-		return p.store.Order(ctx, orderID)
+		r.Reason = reason
+		return nil, true, o.ApplyRefund(r, p.clk.Now(), p.timing)
+	})
+	if err != nil {
+		return domain.Order{}, err
 	}
-	return domain.Order{}, ErrStale
+	return p.Settle(ctx, o)
 }
 
-// restock puts a refunded order's units back on sale and records it.
-func restock(ctx context.Context, store OrderStore, inv Inventory, o domain.Order, clk clock.Clock) error {
-	if !o.RestockPending {
+// Settle asks the provider for every recorded refund it has not taken yet,
+// records each with order.refunded in the outbox, and restocks. A provider
+// failure is recorded (the sweeper tries again with backoff) and the order
+// is answered as it stands: the refund is accepted, not lost.
+func (p *Payments) Settle(ctx context.Context, o domain.Order) (domain.Order, error) {
+	for _, r := range o.Unsettled() {
+		pr, ok := p.providers[o.Provider]
+		if !ok {
+			return o, fault.New(fault.Precondition, domain.ReasonPaymentProviderUnknown, "the order's payment provider is not configured", "provider", o.Provider)
+		}
+		res, perr := pr.Refund(ctx, RefundRequest{RefundID: o.ID + "-" + r.ID, PaymentID: o.PaymentID, ProviderTxnID: o.ProviderTxnID,
+			TotalFen: o.PaidFen, RefundFen: r.Fen, Reason: r.Reason})
+		var err error
+		o, err = modify(ctx, p.store, o.ID, func(o *domain.Order) ([]natsx.Event, bool, error) {
+			if cur, _ := o.FindRefund(r.ID); cur.Settled {
+				return nil, false, nil
+			}
+			if perr != nil {
+				o.RefundFailed(r.ID, p.clk.Now(), p.timing)
+				return nil, true, nil
+			}
+			o.SettleRefund(r.ID, res.ProviderRefundID, p.clk.Now(), p.timing)
+			settled, _ := o.FindRefund(r.ID)
+			ev, err := events.Refunded(ctx, *o, settled)
+			return []natsx.Event{ev}, true, err
+		})
+		if err != nil {
+			return o, err
+		}
+		if perr != nil {
+			return o, nil
+		}
+	}
+	if err := restock(ctx, p.store, p.inventory, o, p.clk, p.timing); err != nil {
+		return o, nil // the sweeper restocks
+	}
+	return p.store.Order(ctx, o.ID)
+}
+
+// restock puts settled refunds' units back on sale and records it.
+func restock(ctx context.Context, store OrderStore, inv Inventory, o domain.Order, clk clock.Clock, t domain.Timing) error {
+	if !o.NeedsRestock() {
 		return nil
 	}
 	for _, r := range o.Refunds {
-		if r.Restocked {
+		if !r.Settled || r.Restocked {
 			continue
 		}
-		lines := make([]StockLine, 0, len(r.Lines))
+		var lines []StockLine
 		for _, l := range r.Lines {
-			lines = append(lines, StockLine{SKUID: l.SKUID, Quantity: l.Quantity})
+			if l.Restock > 0 {
+				lines = append(lines, StockLine{SKUID: l.SKUID, Quantity: l.Restock})
+			}
+		}
+		if len(lines) == 0 {
+			continue
 		}
 		if err := inv.Restock(ctx, o.ID+"-"+r.ID, lines); err != nil {
 			return err
 		}
 	}
-	o.Restocked(clk.Now())
+	o.Restocked(clk.Now(), t)
 	_, err := store.Update(ctx, o)
 	return err
+}
+
+// modify applies change to the order with compare-and-set, retrying when
+// another writer got there first. change reports whether it changed
+// anything (false: the order is answered as read) and the events to
+// publish with the write.
+func modify(ctx context.Context, store OrderStore, id string, change func(*domain.Order) ([]natsx.Event, bool, error)) (domain.Order, error) {
+	for range casAttempts {
+		o, err := store.Order(ctx, id)
+		if err != nil {
+			return domain.Order{}, err
+		}
+		evs, changed, err := change(&o)
+		if err != nil || !changed {
+			return o, err
+		}
+		saved, err := store.Update(ctx, o, evs...)
+		if errors.Is(err, ErrStale) {
+			continue
+		}
+		return saved, err
+	}
+	return domain.Order{}, ErrStale
 }

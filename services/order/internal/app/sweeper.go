@@ -70,9 +70,12 @@ func (s *Sweeper) act(ctx context.Context, o domain.Order) error {
 	case domain.ActionRelease:
 		return release(ctx, s.store, s.inventory, s.members, o, s.clk)
 	case domain.ActionConfirmPoints:
-		return confirmPoints(ctx, s.store, s.members, o, s.clk)
+		return confirmPoints(ctx, s.store, s.members, o, s.clk, s.timing)
+	case domain.ActionSettleRefund:
+		_, err := s.payments.Settle(ctx, o)
+		return err
 	case domain.ActionRestock:
-		return restock(ctx, s.store, s.inventory, o, s.clk)
+		return restock(ctx, s.store, s.inventory, o, s.clk, s.timing)
 	case domain.ActionFail:
 		o.FailReason, o.FailMsg = domain.ReasonServiceBusy, "placing the order did not finish in time: try again"
 	case domain.ActionCancel:

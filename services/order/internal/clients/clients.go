@@ -24,32 +24,11 @@ import (
 	"siyu.dev/services/order/internal/domain"
 )
 
-// Tokens issues the service's identity, renewing it before it expires.
-type Tokens struct {
-	issuer *auth.Issuer
-	mu     sync.Mutex
-	token  string
-	until  time.Time
-}
+// Tokens is the order service's own identity for saga calls.
+type Tokens = auth.ServiceToken
 
-// NewTokens signs service tokens with issuer.
-func NewTokens(issuer *auth.Issuer) *Tokens { return &Tokens{issuer: issuer} }
-
-const tokenTTL = 10 * time.Minute
-
-// As returns ctx carrying the service token instead of the caller's.
-func (t *Tokens) As(ctx context.Context) (context.Context, error) {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	if time.Until(t.until) < time.Minute {
-		tok, exp, err := t.issuer.Issue(auth.Identity{Subject: "order-service", Kind: auth.KindService}, tokenTTL)
-		if err != nil {
-			return ctx, err
-		}
-		t.token, t.until = tok, exp
-	}
-	return auth.OutgoingToken(ctx, t.token), nil
-}
+// NewTokens signs the order service's tokens with issuer.
+func NewTokens(issuer *auth.Issuer) *Tokens { return auth.NewServiceToken(issuer, "order-service") }
 
 // remote reads a status from another service back as a fault.
 func remote(err error) error {

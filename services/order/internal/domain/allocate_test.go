@@ -126,7 +126,7 @@ func TestRefundsAddUpToWhatWasPaid(t *testing.T) {
 			if len(want) == 0 || step > 20 {
 				want = nil
 			}
-			rf, err := o.PlanRefund(string(rune('A'+step)), want)
+			rf, err := o.PlanRefund(string(rune('A'+step)), want, "", false)
 			if err != nil {
 				t.Fatal(err)
 			}

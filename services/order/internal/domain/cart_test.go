@@ -130,7 +130,7 @@ func TestOrderLifecycle(t *testing.T) {
 	if a, ok := p.DueAction(now); !ok || a != ActionConfirmPoints {
 		t.Error("the points of a paid order are confirmed at once")
 	}
-	p.PointsConfirmed(now)
+	p.PointsConfirmed(now, DefaultTiming)
 	if _, ok := p.DueAction(now.Add(time.Hour)); ok {
 		t.Error("nothing is due once the points are confirmed")
 	}
@@ -151,15 +151,30 @@ func TestCheckPayment(t *testing.T) {
 	}
 }
 
-func TestRefundRestocks(t *testing.T) {
-	o := Order{Status: StatusPaid}
-	if err := o.Do(ActionRefund, now, DefaultTiming); err != nil || o.Status != StatusRefunded || !o.RestockPending {
+func TestRefundIsSettledThenRestocked(t *testing.T) {
+	o := Order{ID: "o", Status: StatusPaid, Lines: []OrderLine{{LineID: "l1", PricedLine: PricedLine{PricingLine: PricingLine{SKUID: "s", Quantity: 2}, PayableFen: 200}}}}
+	r, err := o.PlanRefund("r1", nil, "", false)
+	if err != nil || r.Lines[0].Restock != 2 {
+		t.Fatalf("%+v %v", r, err)
+	}
+	if err := o.ApplyRefund(r, now, DefaultTiming); err != nil || o.Status != StatusRefunded {
 		t.Fatalf("%+v %v", o, err)
 	}
-	if a, ok := o.DueAction(now); !ok || a != ActionRestock {
-		t.Error("a refunded order's units go back at once")
+	if a, ok := o.DueAction(now); !ok || a != ActionSettleRefund {
+		t.Fatalf("a recorded refund is settled at once: %s %v", a, ok)
 	}
-	o.Restocked(now)
+	o.RefundFailed("r1", now, DefaultTiming)
+	if _, ok := o.DueAction(now.Add(59 * time.Second)); ok {
+		t.Error("a failed provider call backs off")
+	}
+	if a, ok := o.DueAction(now.Add(2 * time.Minute)); !ok || a != ActionSettleRefund {
+		t.Errorf("and is tried again: %s %v", a, ok)
+	}
+	o.SettleRefund("r1", "p1", now, DefaultTiming)
+	if a, ok := o.DueAction(now); !ok || a != ActionRestock || !o.NeedsRestock() {
+		t.Fatalf("settled units go back to stock: %s %v", a, ok)
+	}
+	o.Restocked(now, DefaultTiming)
 	if _, ok := o.DueAction(now.Add(time.Hour)); ok {
 		t.Error("nothing is due once restocked")
 	}
@@ -235,7 +250,7 @@ func TestPartialRefunds(t *testing.T) {
 	}
 	var total int64
 	for i, s := range steps {
-		r, err := o.PlanRefund(fmt.Sprint("r", i), s.want)
+		r, err := o.PlanRefund(fmt.Sprint("r", i), s.want, "", false)
 		if fault.ReasonOf(err) != s.reason {
 			t.Fatalf("step %d: %v, want %s", i, err, s.reason)
 		}
@@ -252,7 +267,7 @@ func TestPartialRefunds(t *testing.T) {
 			t.Fatalf("step %d: %s", i, o.Status)
 		}
 	}
-	if total != 2500 || o.RefundFen != 2500 || !o.RestockPending || len(o.Refunds) != 3 {
+	if total != 2500 || o.RefundFen != 2500 || len(o.Unsettled()) != 3 || len(o.Refunds) != 3 {
 		t.Fatalf("refunded %d of 2500: %+v", total, o)
 	}
 	if _, ok := o.FindRefund("r3"); !ok {

@@ -49,4 +49,14 @@ const (
 	ReasonNotificationInvalid    fault.Reason = "NOTIFICATION_INVALID"
 	ReasonSandboxPaymentSettled  fault.Reason = "SANDBOX_PAYMENT_SETTLED"
 	ReasonRefundInvalid          fault.Reason = "REFUND_INVALID"
+	ReasonPaymentProviderFailed  fault.Reason = "PAYMENT_PROVIDER_FAILED"
+	ReasonPayerRequired          fault.Reason = "PAYER_OPENID_REQUIRED"
+
+	// Shipping and after-sales.
+	ReasonShipmentInvalid     fault.Reason = "SHIPMENT_INVALID"
+	ReasonTrackingUnavailable fault.Reason = "TRACKING_UNAVAILABLE"
+	ReasonAfterSaleInvalid    fault.Reason = "AFTER_SALE_INVALID"
+	ReasonAfterSaleNotAllowed fault.Reason = "AFTER_SALE_NOT_ALLOWED"
+	ReasonAfterSaleNotFound   fault.Reason = "AFTER_SALE_NOT_FOUND"
+	ReasonAfterSaleState      fault.Reason = "AFTER_SALE_STATE_INVALID"
 )

@@ -34,7 +34,7 @@ const (
 	ActionShip     Action = "ship"     // an operator shipped it
 	ActionReceive  Action = "receive"  // the shopper (or the auto-confirm) received it
 	ActionComplete Action = "complete" // the after-sales window closed
-	ActionRefund   Action = "refund"   // fully refunded before shipping
+	ActionRefund   Action = "refund"   // every unit refunded
 )
 
 // transitions is the whole state machine: from → action → to.
@@ -42,8 +42,8 @@ var transitions = map[Status]map[Action]Status{
 	StatusPlacing:        {ActionPlaced: StatusPendingPayment, ActionFail: StatusFailed},
 	StatusPendingPayment: {ActionPay: StatusPaid, ActionCancel: StatusCancelled},
 	StatusPaid:           {ActionShip: StatusShipped, ActionRefund: StatusRefunded},
-	StatusShipped:        {ActionReceive: StatusReceived},
-	StatusReceived:       {ActionComplete: StatusCompleted},
+	StatusShipped:        {ActionReceive: StatusReceived, ActionRefund: StatusRefunded},
+	StatusReceived:       {ActionComplete: StatusCompleted, ActionRefund: StatusRefunded},
 }
 
 // ErrIllegalTransition is the template of every refused transition.

@@ -17,7 +17,9 @@ func TestStateMachine(t *testing.T) {
 		{"PAID", "ship"}:              StatusShipped,
 		{"PAID", "refund"}:            StatusRefunded,
 		{"SHIPPED", "receive"}:        StatusReceived,
+		{"SHIPPED", "refund"}:         StatusRefunded,
 		{"RECEIVED", "complete"}:      StatusCompleted,
+		{"RECEIVED", "refund"}:        StatusRefunded,
 	}
 	for _, s := range all {
 		for _, a := range actions {

@@ -93,8 +93,23 @@ func orderProto(o domain.Order) *orderv1.Order {
 	}
 	for _, l := range o.Lines {
 		pl := lineProto(l.LineID, l.PricedLine)
-		pl.RefundedQuantity = l.RefundedQty
+		pl.RefundedQuantity, pl.ShippedQuantity = l.RefundedQty, l.ShippedQty
 		out.Lines = append(out.Lines, pl)
+	}
+	for _, sh := range o.Shipments {
+		out.Shipments = append(out.Shipments, &orderv1.Shipment{ShipmentId: sh.ID, Carrier: sh.Carrier, TrackingNumber: sh.TrackingNo,
+			Lines: linesProto(sh.Lines), ShipTime: ts(sh.At)})
+	}
+	for _, r := range o.Refunds {
+		rr := &orderv1.RefundRecord{RefundId: r.ID, RefundFen: r.Fen, Reason: r.Reason, AfterSaleId: r.AfterSaleID, Settled: r.Settled,
+			CreateTime: ts(r.At), SettleTime: ts(r.SettledAt)}
+		for _, l := range r.Lines {
+			rr.Lines = append(rr.Lines, &orderv1.LineQuantity{LineId: l.LineID, Quantity: l.Quantity})
+		}
+		out.Refunds = append(out.Refunds, rr)
+	}
+	for _, a := range o.AfterSales {
+		out.AfterSales = append(out.AfterSales, afterSaleProto(o, a))
 	}
 	return out
 }

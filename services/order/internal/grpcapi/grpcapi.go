@@ -32,29 +32,43 @@ var Policy = auth.Merge(CallbackPolicy, SandboxPolicy, auth.Policy{
 	orderv1.CartService_SelectCartLines_FullMethodName: auth.MemberOnly,
 	orderv1.CartService_MergeGuestCart_FullMethodName:  auth.MemberOnly,
 
-	orderv1.OrderService_QuoteCheckout_FullMethodName:  auth.MemberOnly,
-	orderv1.OrderService_CreateOrder_FullMethodName:    auth.MemberOnly,
-	orderv1.OrderService_GetMyOrder_FullMethodName:     auth.MemberOnly,
-	orderv1.OrderService_ListMyOrders_FullMethodName:   auth.MemberOnly,
-	orderv1.OrderService_CancelMyOrder_FullMethodName:  auth.MemberOnly,
-	orderv1.OrderService_PayOrder_FullMethodName:       auth.MemberOnly,
-	orderv1.OrderService_ConfirmReceipt_FullMethodName: auth.MemberOnly,
+	orderv1.OrderService_QuoteCheckout_FullMethodName:     auth.MemberOnly,
+	orderv1.OrderService_CreateOrder_FullMethodName:       auth.MemberOnly,
+	orderv1.OrderService_GetMyOrder_FullMethodName:        auth.MemberOnly,
+	orderv1.OrderService_ListMyOrders_FullMethodName:      auth.MemberOnly,
+	orderv1.OrderService_CancelMyOrder_FullMethodName:     auth.MemberOnly,
+	orderv1.OrderService_PayOrder_FullMethodName:          auth.MemberOnly,
+	orderv1.OrderService_ConfirmReceipt_FullMethodName:    auth.MemberOnly,
+	orderv1.OrderService_TrackMyOrder_FullMethodName:      auth.MemberOnly,
+	orderv1.OrderService_ApplyAfterSale_FullMethodName:    auth.MemberOnly,
+	orderv1.OrderService_GetMyAfterSale_FullMethodName:    auth.MemberOnly,
+	orderv1.OrderService_ListMyAfterSales_FullMethodName:  auth.MemberOnly,
+	orderv1.OrderService_SendBackAfterSale_FullMethodName: auth.MemberOnly,
+	orderv1.OrderService_WithdrawAfterSale_FullMethodName: auth.MemberOnly,
 
-	orderv1.OrderAdminService_AdminGetOrder_FullMethodName:    auth.Staff,
-	orderv1.OrderAdminService_AdminListOrders_FullMethodName:  auth.Staff,
-	orderv1.OrderAdminService_GetOrderStats_FullMethodName:    auth.Staff,
-	orderv1.OrderAdminService_ShipOrder_FullMethodName:        auth.Operators,
-	orderv1.OrderAdminService_AdminCancelOrder_FullMethodName: auth.Operators,
-	orderv1.OrderAdminService_RefundOrder_FullMethodName:      auth.Operators,
-	orderv1.OrderAdminService_AdminUpdateOrder_FullMethodName: auth.Operators,
+	orderv1.OrderAdminService_AdminGetOrder_FullMethodName:          auth.Staff,
+	orderv1.OrderAdminService_AdminListOrders_FullMethodName:        auth.Staff,
+	orderv1.OrderAdminService_GetOrderStats_FullMethodName:          auth.Staff,
+	orderv1.OrderAdminService_ShipOrder_FullMethodName:              auth.Operators,
+	orderv1.OrderAdminService_AdminCancelOrder_FullMethodName:       auth.Operators,
+	orderv1.OrderAdminService_RefundOrder_FullMethodName:            auth.Operators,
+	orderv1.OrderAdminService_AdminUpdateOrder_FullMethodName:       auth.Operators,
+	orderv1.OrderAdminService_AdminTrackOrder_FullMethodName:        auth.Staff,
+	orderv1.OrderAdminService_ExportOrders_FullMethodName:           auth.Operators,
+	orderv1.OrderAdminService_AdminListAfterSales_FullMethodName:    auth.Staff,
+	orderv1.OrderAdminService_DecideAfterSale_FullMethodName:        auth.Operators,
+	orderv1.OrderAdminService_ReceiveAfterSaleReturn_FullMethodName: auth.Operators,
 })
 
 // Services are the use cases the handlers call.
 type Services struct {
-	Carts    *app.Carts
-	Checkout *app.Checkout
-	Orders   *app.Orders
-	Payments *app.Payments
+	Carts      *app.Carts
+	Checkout   *app.Checkout
+	Orders     *app.Orders
+	Payments   *app.Payments
+	AfterSales *app.AfterSales
+	Tracking   *app.Tracking
+	Export     *app.Export
 }
 
 // Register serves every order contract on s.

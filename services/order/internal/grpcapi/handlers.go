@@ -200,15 +200,20 @@ func (s *adminServer) AdminGetOrder(ctx context.Context, req *orderv1.AdminGetOr
 	return &orderv1.AdminGetOrderResponse{Order: adminOrderProto(o)}, nil
 }
 
-func (s *adminServer) AdminListOrders(ctx context.Context, req *orderv1.AdminListOrdersRequest) (*orderv1.AdminListOrdersResponse, error) {
+func adminFilter(req *orderv1.AdminListOrdersRequest) domain.OrderFilter {
 	f := domain.OrderFilter{MemberID: req.GetMemberId(), Status: statusFromProto(req.GetStatus()), Phone: req.GetPhone(),
-		MinFen: req.GetMinTotalFen(), MaxFen: req.GetMaxTotalFen()}
+		MinFen: req.GetMinTotalFen(), MaxFen: req.GetMaxTotalFen(), ProductID: req.GetProductId()}
 	if req.GetStartTime() != nil {
 		f.From = req.GetStartTime().AsTime()
 	}
 	if req.GetEndTime() != nil {
 		f.To = req.GetEndTime().AsTime()
 	}
+	return f
+}
+
+func (s *adminServer) AdminListOrders(ctx context.Context, req *orderv1.AdminListOrdersRequest) (*orderv1.AdminListOrdersResponse, error) {
+	f := adminFilter(req)
 	orders, next, err := list(ctx, s.svc.Orders, f, req.GetPageSize(), req.GetPageToken())
 	if err != nil {
 		return nil, status(ctx, err)
@@ -217,7 +222,7 @@ func (s *adminServer) AdminListOrders(ctx context.Context, req *orderv1.AdminLis
 }
 
 func (s *adminServer) ShipOrder(ctx context.Context, req *orderv1.ShipOrderRequest) (*orderv1.ShipOrderResponse, error) {
-	o, err := s.svc.Orders.Ship(ctx, req.GetOrderId(), req.GetCarrier(), req.GetTrackingNumber())
+	o, err := s.svc.Orders.Ship(ctx, req.GetOrderId(), req.GetCarrier(), req.GetTrackingNumber(), units(req.GetLines()))
 	if err != nil {
 		return nil, status(ctx, err)
 	}

@@ -6,6 +6,7 @@ package memstore
 
 import (
 	"context"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -181,7 +182,23 @@ func (m *Store) Count(s domain.Status) int {
 	return n
 }
 
+// clone copies every slice an order holds, so callers never share memory
+// with the store (as they do not with a database).
 func clone(o domain.Order) domain.Order {
-	o.Lines = append([]domain.OrderLine(nil), o.Lines...)
+	o.Lines = slices.Clone(o.Lines)
+	o.Promotions = slices.Clone(o.Promotions)
+	o.Shipments = slices.Clone(o.Shipments)
+	for i := range o.Shipments {
+		o.Shipments[i].Lines = slices.Clone(o.Shipments[i].Lines)
+	}
+	o.Refunds = slices.Clone(o.Refunds)
+	for i := range o.Refunds {
+		o.Refunds[i].Lines = slices.Clone(o.Refunds[i].Lines)
+	}
+	o.AfterSales = slices.Clone(o.AfterSales)
+	for i := range o.AfterSales {
+		a := &o.AfterSales[i]
+		a.Lines, a.Photos, a.Timeline = slices.Clone(a.Lines), slices.Clone(a.Photos), slices.Clone(a.Timeline)
+	}
 	return o
 }

@@ -27,8 +27,8 @@ const OrdersCollection = "orders"
 
 // Store implements the app's CartStore, QuoteStore and OrderStore.
 type Store struct {
-	Carts, Quotes, Orders, Requests *mongo.Collection
-	flush                           func(coll *mongo.Collection, id any)
+	Carts, Quotes, Orders, Requests, Deadlines *mongo.Collection
+	flush                                      func(coll *mongo.Collection, id any)
 }
 
 // New uses db's collections; flush publishes an order's outbox right after
@@ -38,7 +38,7 @@ func New(db *mongo.Database, flush func(coll *mongo.Collection, id any)) *Store 
 		flush = func(*mongo.Collection, any) {}
 	}
 	return &Store{Carts: db.Collection("carts"), Quotes: db.Collection("quotes"), Orders: db.Collection(OrdersCollection),
-		Requests: db.Collection("order_requests"), flush: flush}
+		Requests: db.Collection("order_requests"), Deadlines: db.Collection("order_deadlines"), flush: flush}
 }
 
 // EnsureIndexes creates the secondary indexes of listings and the sweeper
@@ -48,6 +48,50 @@ func (s *Store) EnsureIndexes(ctx context.Context) error {
 		mongox.Index{Name: "member_created", Keys: bson.D{{Key: "member_id", Value: 1}, {Key: "_id", Value: -1}}},
 		mongox.Index{Name: "due_at", Keys: bson.D{{Key: "due_at", Value: 1}}}); err != nil {
 		return err
+	}
+	if err := mongox.EnsureIndexes(ctx, s.Deadlines, mongox.Index{Name: "due_at", Keys: bson.D{{Key: "due_at", Value: 1}}}); err != nil {
+		return err
+	}
+	return s.rebuildDeadlines(ctx)
+}
+
+// Deadlines. An order with a deadline also has a small hint document in
+// order_deadlines ({_id: order id, due_at}), so the sweeper reads the
+// orders that are waiting for something (unpaid, shipped, in their
+// after-sales window), never every order ever placed: on the embedded
+// store a range filter scans its whole collection. A hint is written after
+// its order ($min keeps the earliest, so a hint is never later than the
+// order's deadline); Due sets early or stale hints right; hints lost in a
+// crash between the two writes are rebuilt from the orders at start.
+
+type deadlineDoc struct {
+	ID    string    `bson:"_id"`
+	DueAt time.Time `bson:"due_at"`
+}
+
+func (s *Store) hint(ctx context.Context, id string, due *time.Time) error {
+	if due == nil {
+		return nil // a stale hint is removed by Due
+	}
+	_, err := s.Deadlines.UpdateOne(ctx, bson.M{"_id": id}, bson.M{"$min": bson.M{"due_at": *due}}, options.UpdateOne().SetUpsert(true))
+	return err
+}
+
+// rebuildDeadlines writes the hint of every order with a deadline (one
+// scan, at start).
+func (s *Store) rebuildDeadlines(ctx context.Context) error {
+	cur, err := s.Orders.Find(ctx, bson.M{"due_at": bson.M{"$exists": true}}, options.Find().SetProjection(bson.M{"_id": 1, "due_at": 1}))
+	if err != nil {
+		return err
+	}
+	var docs []deadlineDoc
+	if err := cur.All(ctx, &docs); err != nil {
+		return err
+	}
+	for _, d := range docs {
+		if err := s.hint(ctx, d.ID, &d.DueAt); err != nil {
+			return err
+		}
 	}
 	return nil
 }
@@ -90,15 +134,17 @@ func (s *Store) SaveCart(ctx context.Context, c domain.Cart) error {
 	return cas(ctx, s.Carts, c.MemberID, c.Version, bson.M{"$set": bson.M{"lines": d.Lines, "version": d.Version, "updated_at": d.UpdatedAt}})
 }
 
-// cas applies update to the document _id if its version is still version.
-// On the embedded store every client has one connection, so the filter and
-// the write are one step for the whole service.
+// cas applies update to the document _id if its version is still version:
+// a conditional update on MongoDB, and on the embedded store a read and a
+// write by _id under mongox.UpdateIf's lock, so it costs the same at any
+// collection size. Every writer of carts and orders goes through it (the
+// outbox relay's pops too).
 func cas(ctx context.Context, coll *mongo.Collection, id string, version int64, update bson.M) error {
-	res, err := coll.UpdateOne(ctx, bson.M{"_id": id, "version": version}, update)
+	ok, err := mongox.UpdateIf(ctx, coll, id, bson.M{"version": version}, update)
 	if err != nil {
 		return err
 	}
-	if res.MatchedCount == 0 {
+	if !ok {
 		return app.ErrStale
 	}
 	return nil
@@ -139,10 +185,15 @@ type orderDoc struct {
 	Version   int64         `bson:"version"`
 	Order     domain.Order  `bson:"order"`
 	CreatedAt time.Time     `bson:"created_at"`
+	// Listing keys lifted out of the order: its products and the statuses
+	// of its after-sales requests (absent when it has none).
+	ProductIDs        []string `bson:"product_ids"`
+	AfterSaleStatuses []string `bson:"after_sale_statuses,omitempty"`
 }
 
 func toDoc(o domain.Order) orderDoc {
-	d := orderDoc{ID: o.ID, MemberID: o.MemberID, Status: o.Status, Visible: o.Status.Visible(), Version: o.Version, Order: o, CreatedAt: o.CreatedAt}
+	d := orderDoc{ID: o.ID, MemberID: o.MemberID, Status: o.Status, Visible: o.Status.Visible(), Version: o.Version, Order: o, CreatedAt: o.CreatedAt,
+		ProductIDs: o.ProductIDs(), AfterSaleStatuses: o.AfterSaleStatuses()}
 	if !o.DueAt.IsZero() {
 		t := o.DueAt
 		d.DueAt = &t
@@ -175,8 +226,11 @@ func (s *Store) ClaimRequest(ctx context.Context, memberID, requestID, orderID, 
 
 // Insert stores a new order.
 func (s *Store) Insert(ctx context.Context, o domain.Order) error {
-	_, err := s.Orders.InsertOne(ctx, toDoc(o))
-	return err
+	d := toDoc(o)
+	if _, err := s.Orders.InsertOne(ctx, d); err != nil {
+		return err
+	}
+	return s.hint(ctx, o.ID, d.DueAt)
 }
 
 // Delete removes an order.
@@ -204,12 +258,21 @@ func (s *Store) Update(ctx context.Context, o domain.Order, events ...natsx.Even
 	prev := o.Version
 	o.Version++
 	d := toDoc(o)
-	set := bson.M{"status": d.Status, "visible": d.Visible, "version": d.Version, "order": d.Order}
-	update := bson.M{"$set": set}
+	set := bson.M{"status": d.Status, "visible": d.Visible, "version": d.Version, "order": d.Order, "product_ids": d.ProductIDs}
+	unset := bson.M{}
 	if d.DueAt != nil {
 		set["due_at"] = d.DueAt
 	} else {
-		update["$unset"] = bson.M{"due_at": ""}
+		unset["due_at"] = ""
+	}
+	if len(d.AfterSaleStatuses) > 0 {
+		set["after_sale_statuses"] = d.AfterSaleStatuses
+	} else {
+		unset["after_sale_statuses"] = ""
+	}
+	update := bson.M{"$set": set}
+	if len(unset) > 0 {
+		update["$unset"] = unset
 	}
 	if len(events) > 0 {
 		update["$push"] = outbox.Push(o.UpdatedAt, events...)
@@ -220,6 +283,8 @@ func (s *Store) Update(ctx context.Context, o domain.Order, events ...natsx.Even
 	if len(events) > 0 {
 		s.flush(s.Orders, o.ID)
 	}
+	// The order is written: a failed hint is rebuilt at the next start.
+	_ = s.hint(ctx, o.ID, d.DueAt)
 	return o, nil
 }
 
@@ -252,6 +317,15 @@ func (s *Store) List(ctx context.Context, f domain.OrderFilter, after string, li
 	if f.MinFen > 0 || f.MaxFen > 0 {
 		filter["order.totalfen"] = total
 	}
+	if f.ProductID != "" {
+		filter["product_ids"] = f.ProductID
+	}
+	switch {
+	case f.AfterSaleStatus != "":
+		filter["after_sale_statuses"] = string(f.AfterSaleStatus)
+	case f.WithAfterSales:
+		filter["after_sale_statuses"] = bson.M{"$exists": true}
+	}
 	if after != "" {
 		filter["_id"] = bson.M{"$lt": after}
 	}
@@ -264,10 +338,31 @@ func fromDoc(d orderDoc) domain.Order {
 	return d.Order
 }
 
-// Due returns orders whose deadline passed.
+// Due returns orders whose deadline passed, through their hints; a hint
+// whose order has no deadline any more is removed, an early one moved to
+// the order's deadline.
 func (s *Store) Due(ctx context.Context, now time.Time, limit int) ([]domain.Order, error) {
-	opts := options.Find().SetSort(bson.D{{Key: "due_at", Value: 1}}).SetLimit(int64(limit)).SetProjection(bson.M{outbox.Field: 0})
-	return mongox.FindAll(ctx, s.Orders, bson.M{"due_at": bson.M{"$lte": now}}, fromDoc, opts)
+	opts := options.Find().SetSort(bson.D{{Key: "due_at", Value: 1}}).SetLimit(int64(limit))
+	hints, err := mongox.FindAll(ctx, s.Deadlines, bson.M{"due_at": bson.M{"$lte": now}}, func(d deadlineDoc) deadlineDoc { return d }, opts)
+	if err != nil {
+		return nil, err
+	}
+	var out []domain.Order
+	for _, h := range hints {
+		o, err := s.Order(ctx, h.ID)
+		switch {
+		case fault.ReasonOf(err) == domain.ReasonOrderNotFound || (err == nil && o.DueAt.IsZero()):
+			_, err = s.Deadlines.DeleteOne(ctx, bson.M{"_id": h.ID, "due_at": h.DueAt})
+		case err == nil && o.DueAt.After(now):
+			_, err = s.Deadlines.UpdateOne(ctx, bson.M{"_id": h.ID, "due_at": h.DueAt}, bson.M{"$set": bson.M{"due_at": o.DueAt}})
+		case err == nil:
+			out = append(out, o)
+		}
+		if err != nil {
+			return out, err
+		}
+	}
+	return out, nil
 }
 
 // Touched returns orders with a placing, payment, cancellation or refund

@@ -94,6 +94,13 @@ func Run(t *testing.T, s Stores) {
 	if err != nil || saved.Version != 2 {
 		t.Fatal(saved.Version, err)
 	}
+	// Its deadline moved from the placing timeout to the payment deadline.
+	if due, err := s.Due(ctx, now.Add(2*time.Minute), 10); err != nil || len(due) != 0 {
+		t.Fatalf("not due before the payment deadline: %v %v", ids(due), err)
+	}
+	if due, _ := s.Due(ctx, o.PayDeadline, 10); len(due) != 1 || due[0].ID != "o1" {
+		t.Fatalf("due at the payment deadline: %v", ids(due))
+	}
 	if _, err := s.Update(ctx, o, ev); !errors.Is(err, app.ErrStale) {
 		t.Fatalf("stale order update: %v", err)
 	}
@@ -154,6 +161,40 @@ func Run(t *testing.T, s Stores) {
 		if got, err := s.List(ctx, c.f, "", 10); err != nil || len(got) != c.want {
 			t.Errorf("filter %+v: %v %v, want %d", c.f, ids(got), err, c.want)
 		}
+	}
+	// Products and after-sales requests select too, and a read is a copy.
+	o1, _ := s.Order(ctx, "o1")
+	if got, _ := s.List(ctx, domain.OrderFilter{ProductID: "p1"}, "", 10); len(got) != 1 || got[0].ID != "o1" {
+		t.Fatalf("by product: %v", ids(got))
+	}
+	if got, _ := s.List(ctx, domain.OrderFilter{WithAfterSales: true}, "", 10); len(got) != 0 {
+		t.Fatalf("no requests yet: %v", ids(got))
+	}
+	if _, err := o1.RequestAfterSale(domain.AfterSaleRequest{RequestID: "q", Kind: domain.KindRefundOnly, Reason: "x", Lines: map[string]int64{"o1-1": 1}}, now, domain.DefaultTiming); err != nil {
+		t.Fatal(err)
+	}
+	withRequest, err := s.Update(ctx, o1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	afterSaleCases := []struct {
+		f    domain.OrderFilter
+		want int
+	}{
+		{domain.OrderFilter{WithAfterSales: true}, 1},
+		{domain.OrderFilter{WithAfterSales: true, MemberID: "m1"}, 1},
+		{domain.OrderFilter{WithAfterSales: true, MemberID: "m3"}, 0},
+		{domain.OrderFilter{AfterSaleStatus: domain.AfterSaleRequested}, 1},
+		{domain.OrderFilter{AfterSaleStatus: domain.AfterSaleRejected}, 0},
+	}
+	for _, c := range afterSaleCases {
+		if got, err := s.List(ctx, c.f, "", 10); err != nil || len(got) != c.want {
+			t.Errorf("filter %+v: %v %v, want %d", c.f, ids(got), err, c.want)
+		}
+	}
+	withRequest.AfterSales[0].Timeline[0].Note = "changed by the caller"
+	if again, _ := s.Order(ctx, "o1"); again.AfterSales[0].Timeline[0].Note != "x" {
+		t.Fatal("a read order must not share memory with the store")
 	}
 	if err := s.Delete(ctx, "o4"); err != nil {
 		t.Fatal(err)

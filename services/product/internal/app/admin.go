@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"siyu.dev/pkg/fault"
 	"slices"
 	"sort"
 
@@ -126,7 +127,7 @@ func (s *Service) AdminListProducts(categoryID string, status domain.Status, pag
 		return Page{}, err
 	}
 	if status < 0 || status > domain.StatusOffShelf {
-		return Page{}, &domain.Error{Kind: domain.KindInvalid, Reason: "STATUS_INVALID", Field: "status", Msg: "unknown status"}
+		return Page{}, fault.New(domain.KindInvalid, "STATUS_INVALID", "unknown status", "field", "status")
 	}
 	filter := "admin|category=" + categoryID + "|status=" + status.String()
 	tok, err := pagetoken.Decode(pageToken, filter)
@@ -147,7 +148,7 @@ func (s *Service) AdminListProducts(categoryID string, status domain.Status, pag
 // another's change cannot overwrite it: the version condition rejects it.
 func (s *Service) UpdateProduct(ctx context.Context, patch domain.Product, paths []string) (domain.Product, error) {
 	if patch.ID == "" {
-		return domain.Product{}, &domain.Error{Kind: domain.KindInvalid, Reason: "ID_REQUIRED", Field: "product.id", Msg: "product.id is required"}
+		return domain.Product{}, fault.New(domain.KindInvalid, "ID_REQUIRED", "product.id is required", "field", "product.id")
 	}
 	if patch.Version <= 0 {
 		return domain.Product{}, domain.ErrVersionRequired
@@ -231,7 +232,7 @@ func (s *Service) UnpublishProduct(ctx context.Context, id string, version int64
 
 func (s *Service) transition(ctx context.Context, id string, version int64, rule func(domain.Product) (domain.Product, bool, error)) (domain.Product, error) {
 	if id == "" {
-		return domain.Product{}, &domain.Error{Kind: domain.KindInvalid, Reason: "ID_REQUIRED", Field: "id", Msg: "id is required"}
+		return domain.Product{}, fault.New(domain.KindInvalid, "ID_REQUIRED", "id is required", "field", "id")
 	}
 	unlock := s.productLocks.lock(id)
 	defer unlock()

@@ -70,7 +70,7 @@ func (m *memRepo) ReplaceProduct(_ context.Context, p domain.Product, prev int64
 func reason(err error) string {
 	var de *domain.Error
 	if errors.As(err, &de) {
-		return de.Reason
+		return string(de.Reason)
 	}
 	return ""
 }
@@ -261,10 +261,9 @@ func (m *memSales) SalesBuckets(context.Context) ([]domain.SalesBucket, error) {
 }
 
 func TestSalesCountersAndHotSort(t *testing.T) {
-	s, _, clk := seeded(t)
-	ctx := context.Background()
 	sales := &memSales{seen: map[string]bool{}, buckets: map[string]*domain.SalesBucket{}}
-	s.UseSales(sales)
+	s, _, clk := seededWith(t, Ports{Sales: sales})
+	ctx := context.Background()
 	for _, id := range []string{"old", "new"} {
 		if _, err := s.CreateProduct(ctx, product("dress", "S-"+id, 0), "p-"+id); err != nil {
 			t.Fatal(err)
@@ -301,8 +300,7 @@ func TestSalesCountersAndHotSort(t *testing.T) {
 		t.Errorf("hot: %s", got)
 	}
 	// A restart loads the same counters.
-	s2 := New(s.repo, clk)
-	s2.UseSales(sales)
+	s2 := New(Ports{Catalog: s.repo, Sales: sales}, clk)
 	must(s2.Load(ctx))
 	if tot, _ := s2.Sales("p-new"); tot != 3 {
 		t.Errorf("after reload: %d", tot)
@@ -314,18 +312,19 @@ type memRatings []domain.RatingSummary
 func (m memRatings) Summaries(context.Context) ([]domain.RatingSummary, error) { return m, nil }
 
 func TestRatingsInReadsAndTheRatingSort(t *testing.T) {
-	s, _, _ := seeded(t)
+	// 4.5 stars from 2 reviews, 5 stars from 1, 4.5 stars from 4.
+	s, _, _ := seededWith(t, Ports{Ratings: memRatings{
+		{ProductID: "p-good", Count: 2, Stars: [5]int64{0, 0, 0, 1, 1}},
+		{ProductID: "p-best", Count: 1, Stars: [5]int64{0, 0, 0, 0, 1}},
+	}})
 	ctx := context.Background()
 	for _, id := range []string{"none", "good", "best", "busy"} {
 		if _, err := s.CreateProduct(ctx, product("dress", "R-"+id, 0), "p-"+id); err != nil {
 			t.Fatal(err)
 		}
 	}
-	// 4.5 stars from 2 reviews, 5 stars from 1, 4.5 stars from 4.
-	if err := s.UseRatings(ctx, memRatings{
-		{ProductID: "p-good", Count: 2, Stars: [5]int64{0, 0, 0, 1, 1}},
-		{ProductID: "p-best", Count: 1, Stars: [5]int64{0, 0, 0, 0, 1}},
-	}); err != nil {
+	// Ratings load with the catalogue, and again with the counters.
+	if err := s.RefreshCounters(ctx); err != nil {
 		t.Fatal(err)
 	}
 	s.SetRating(domain.RatingSummary{ProductID: "p-busy", Count: 4, Stars: [5]int64{0, 0, 0, 2, 2}})

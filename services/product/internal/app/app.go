@@ -14,22 +14,33 @@ import (
 	"siyu.dev/services/product/internal/domain"
 )
 
+// Ports are what the use cases read and write through. Catalog is
+// required; a nil port turns its part off (tests build only what they
+// exercise): without Inventory there is no stock, without Lists no
+// favourites or history, without Sales no counters or hot order, without
+// Keywords and SearchEvents hot keywords stay in this instance, without
+// Ratings products show no review summary.
+type Ports struct {
+	Catalog      domain.Repository
+	Inventory    domain.InventoryRepository
+	Lists        domain.ShopperRepository
+	Sales        domain.SalesRepository
+	Keywords     domain.KeywordRepository
+	SearchEvents domain.SearchEvents
+	Ratings      RatingSource
+}
+
 // Service is the product service's application layer.
 type Service struct {
-	repo    domain.Repository
-	clk     clock.Clock
-	catalog *catalog
-	// inv keeps stock and reservations; nil until UseInventory.
-	inv   domain.InventoryRepository
-	locks skuLocks
-	hot   hotKeywords
-	lists domain.ShopperRepository
-	// sales keeps the sales counters; nil until UseSales.
-	sales domain.SalesRepository
-	// ratings are the review summaries; nil until UseRatings.
-	ratings RatingSource
-	// searchEvents and keywords share hot keywords across instances; nil
-	// until UseSearchEvents and UseKeywords.
+	repo         domain.Repository
+	clk          clock.Clock
+	catalog      *catalog
+	inv          domain.InventoryRepository
+	locks        skuLocks
+	hot          hotKeywords
+	lists        domain.ShopperRepository
+	sales        domain.SalesRepository
+	ratings      RatingSource
 	searchEvents domain.SearchEvents
 	keywords     domain.KeywordRepository
 	// productLocks serialises this instance's writers of one product, so an
@@ -37,11 +48,12 @@ type Service struct {
 	productLocks skuLocks
 }
 
-// New wires the use cases; call Load before serving.
-func New(repo domain.Repository, clk clock.Clock) *Service {
+// New wires the use cases over their ports; call Load before serving.
+func New(p Ports, clk clock.Clock) *Service {
 	c := newCatalog()
 	c.now = clk.Now
-	return &Service{repo: repo, clk: clk, catalog: c}
+	return &Service{repo: p.Catalog, clk: clk, catalog: c, inv: p.Inventory, lists: p.Lists, sales: p.Sales, keywords: p.Keywords,
+		searchEvents: p.SearchEvents, ratings: p.Ratings}
 }
 
 // Load fills the read model from the database.
@@ -67,6 +79,11 @@ func (s *Service) Load(ctx context.Context) error {
 	}
 	if s.keywords != nil {
 		if err := s.loadHotKeywords(ctx); err != nil {
+			return err
+		}
+	}
+	if s.ratings != nil {
+		if err := s.loadRatings(ctx); err != nil {
 			return err
 		}
 	}

@@ -9,7 +9,7 @@ import (
 	"time"
 
 	"siyu.dev/pkg/clock"
-	"siyu.dev/pkg/errs"
+	"siyu.dev/pkg/fault"
 	"siyu.dev/services/product/internal/domain"
 )
 
@@ -73,10 +73,17 @@ func product(cat, code string, weight int32) domain.Product {
 
 func seeded(t *testing.T) (*Service, *memRepo, *clock.Fake) {
 	t.Helper()
+	return seededWith(t, Ports{})
+}
+
+// seededWith seeds a catalogue in memory with the ports p gives besides.
+func seededWith(t *testing.T, p Ports) (*Service, *memRepo, *clock.Fake) {
+	t.Helper()
 	ctx := context.Background()
 	repo := newMemRepo()
 	clk := clock.NewFake(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))
-	s := New(repo, clk)
+	p.Catalog = repo
+	s := New(p, clk)
 	for _, c := range []struct{ id, parent string }{{"women", ""}, {"dress", "women"}, {"floral", "dress"}, {"men", ""}} {
 		if _, err := s.CreateCategory(ctx, domain.Category{Name: c.id, ParentID: c.parent}, c.id); err != nil {
 			t.Fatal(err)
@@ -143,10 +150,10 @@ func TestPagingWalksEverythingOnce(t *testing.T) {
 		}
 	}
 	first, _ := s.ListProducts("", 2, "")
-	if _, err := s.ListProducts("men", 2, first.NextPageToken); errs.Reason(err) != "PAGE_TOKEN_INVALID" {
+	if _, err := s.ListProducts("men", 2, first.NextPageToken); fault.ReasonOf(err) != "PAGE_TOKEN_INVALID" {
 		t.Errorf("token reused with another filter: %v", err)
 	}
-	if _, err := s.ListProducts("", -1, ""); errs.Reason(err) != "PAGE_SIZE_INVALID" {
+	if _, err := s.ListProducts("", -1, ""); fault.ReasonOf(err) != "PAGE_SIZE_INVALID" {
 		t.Errorf("negative page size: %v", err)
 	}
 }
@@ -168,7 +175,7 @@ func TestCreateRules(t *testing.T) {
 	for _, c := range cases {
 		_, err := s.CreateProduct(ctx, c.p, c.id)
 		var de *domain.Error
-		if !errors.As(err, &de) || de.Reason != c.reason {
+		if !errors.As(err, &de) || string(de.Reason) != c.reason {
 			t.Errorf("%s: %v, want %s", c.name, err, c.reason)
 		}
 	}
@@ -188,7 +195,7 @@ func TestCreateRules(t *testing.T) {
 		t.Errorf("%d product.created events, want 6", len(repo.events))
 	}
 	// A restarted service sees the same catalogue.
-	again := New(repo, clock.System)
+	again := New(Ports{Catalog: repo}, clock.System)
 	if err := again.Load(ctx); err != nil {
 		t.Fatal(err)
 	}

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"siyu.dev/pkg/fault"
 	"sort"
 	"strconv"
 	"strings"
@@ -69,7 +70,7 @@ type jsonProduct struct {
 var statusNames = map[string]domain.Status{"": domain.StatusDraft, "draft": domain.StatusDraft, "on_sale": domain.StatusOnSale, "off_shelf": domain.StatusOffShelf}
 
 func importInvalid(reason, msg string) error {
-	return &domain.Error{Kind: domain.KindInvalid, Reason: reason, Field: "content", Msg: msg}
+	return fault.New(domain.KindInvalid, fault.Reason(reason), msg, "field", "content")
 }
 
 // parseJSON reads an array of products; an element that does not decode is
@@ -255,7 +256,7 @@ func (s *Service) ImportProducts(ctx context.Context, format, content string) (I
 	case "csv":
 		items, bad, err = parseCSV(content)
 	default:
-		return ImportReport{}, &domain.Error{Kind: domain.KindInvalid, Reason: "IMPORT_FORMAT_INVALID", Field: "format", Msg: "format must be JSON or CSV"}
+		return ImportReport{}, fault.New(domain.KindInvalid, "IMPORT_FORMAT_INVALID", "format must be JSON or CSV", "field", "format")
 	}
 	if err != nil {
 		return ImportReport{}, err
@@ -277,12 +278,12 @@ func (s *Service) ImportProducts(ctx context.Context, format, content string) (I
 		case errors.Is(err, domain.ErrProductExists):
 			rep.Existing = append(rep.Existing, it.id)
 		case errors.As(err, &de):
-			row, field := it.row, strings.TrimPrefix(de.Field, "product.")
+			row, field := it.row, strings.TrimPrefix(de.Meta["field"], "product.")
 			var k int
 			if n, _ := fmt.Sscanf(field, "skus[%d]", &k); n == 1 && k >= 0 && k < len(it.skuRows) {
 				row = it.skuRows[k]
 			}
-			rep.Errors = append(rep.Errors, ImportRowError{Row: row, ProductID: it.id, Field: field, Reason: de.Reason, Message: de.Msg})
+			rep.Errors = append(rep.Errors, ImportRowError{Row: row, ProductID: it.id, Field: field, Reason: string(de.Reason), Message: de.Msg})
 		default:
 			return rep, err
 		}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"hash/fnv"
+	"siyu.dev/pkg/fault"
 	"sync"
 	"time"
 
@@ -32,9 +33,6 @@ func (l *skuLocks) lock(sku string) func() {
 	m.Lock()
 	return m.Unlock
 }
-
-// UseInventory turns on stock keeping; call it before Load.
-func (s *Service) UseInventory(inv domain.InventoryRepository) { s.inv = inv }
 
 // loadStock creates the stock of every SKU that has none yet (new products
 // whose creation was cut short, and catalogues from before inventory) and
@@ -123,7 +121,7 @@ func (s *Service) ReserveStock(ctx context.Context, orderID string, lines []doma
 	}
 	for _, l := range lines {
 		if !s.catalog.hasSku(l.SkuID) {
-			return domain.Reservation{}, &domain.Error{Kind: domain.KindNotFound, Reason: "SKU_NOT_FOUND", SkuID: l.SkuID, Msg: "no such SKU: " + l.SkuID}
+			return domain.Reservation{}, fault.New(domain.KindNotFound, "SKU_NOT_FOUND", "no such SKU: "+l.SkuID, "sku_id", l.SkuID)
 		}
 	}
 	now := s.clk.Now()
@@ -355,7 +353,7 @@ func (s *Service) SweepReservations(ctx context.Context, holder string) (int, er
 // GetStock returns a SKU's levels.
 func (s *Service) GetStock(ctx context.Context, skuID string) (domain.StockLevel, error) {
 	if skuID == "" {
-		return domain.StockLevel{}, &domain.Error{Kind: domain.KindInvalid, Reason: "SKU_ID_REQUIRED", Field: "sku_id", Msg: "sku_id is required"}
+		return domain.StockLevel{}, fault.New(domain.KindInvalid, "SKU_ID_REQUIRED", "sku_id is required", "field", "sku_id")
 	}
 	st, err := s.inv.Stock(ctx, skuID)
 	return st.StockLevel, err
@@ -365,7 +363,7 @@ func (s *Service) GetStock(ctx context.Context, skuID string) (domain.StockLevel
 // recorded with who, why and the levels before and after.
 func (s *Service) AdjustStock(ctx context.Context, operator, skuID string, delta int64, reason, requestID string) (domain.StockLevel, domain.Adjustment, error) {
 	if skuID == "" {
-		return domain.StockLevel{}, domain.Adjustment{}, &domain.Error{Kind: domain.KindInvalid, Reason: "SKU_ID_REQUIRED", Field: "sku_id", Msg: "sku_id is required"}
+		return domain.StockLevel{}, domain.Adjustment{}, fault.New(domain.KindInvalid, "SKU_ID_REQUIRED", "sku_id is required", "field", "sku_id")
 	}
 	if err := domain.ValidateAdjustment(delta, reason, requestID); err != nil {
 		return domain.StockLevel{}, domain.Adjustment{}, err

@@ -33,8 +33,7 @@ func newInvEnv(t *testing.T, stock map[string]int64) *invEnv {
 	db := testkit.DB(t)
 	e := &invEnv{db: db, clk: clock.NewFake(time.Date(2026, 3, 1, 8, 0, 0, 0, time.UTC))}
 	e.store = mongostore.New(db)
-	e.s = New(e.store, e.clk)
-	e.s.UseInventory(e.store)
+	e.s = New(Ports{Catalog: e.store, Inventory: e.store}, e.clk)
 	if err := e.s.Load(ctx); err != nil {
 		t.Fatal(err)
 	}
@@ -77,7 +76,7 @@ func (e *invEnv) wantLevel(t *testing.T, code string, avail, reserved, sold int6
 
 func reasonOf(err error) string {
 	if de, ok := err.(*domain.Error); ok {
-		return de.Reason
+		return string(de.Reason)
 	}
 	if err == nil {
 		return ""
@@ -130,7 +129,7 @@ func TestReservationAllOrNothingAndIdempotent(t *testing.T) {
 	ctx := context.Background()
 	lines := []domain.Line{{SkuID: sku("A"), Qty: 2}, {SkuID: sku("C"), Qty: 1}, {SkuID: sku("B"), Qty: 2}}
 	_, err := e.s.ReserveStock(ctx, "o-short", lines, 0)
-	if reasonOf(err) != "OUT_OF_STOCK" || err.(*domain.Error).SkuID != sku("B") {
+	if reasonOf(err) != "OUT_OF_STOCK" || err.(*domain.Error).Meta["sku_id"] != sku("B") {
 		t.Fatalf("short line: %v", err)
 	}
 	e.wantLevel(t, "A", 5, 0, 0)
@@ -217,8 +216,7 @@ func TestSweeperExpiresAndRepairs(t *testing.T) {
 	}
 	e.clk.Advance(2 * time.Minute)
 	// A restarted service on the same database picks the work up.
-	restarted := New(e.store, e.clk)
-	restarted.UseInventory(e.store)
+	restarted := New(Ports{Catalog: e.store, Inventory: e.store}, e.clk)
 	if err := restarted.Load(ctx); err != nil {
 		t.Fatal(err)
 	}

@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"siyu.dev/pkg/fault"
 	"slices"
 
 	"siyu.dev/services/product/internal/domain"
@@ -14,14 +15,6 @@ const hotLoad = 1000
 
 // keywordRetention is how many days of counts the database keeps.
 const keywordRetention = 30
-
-// UseSearchEvents sends every first-page keyword search to ev instead of
-// counting it in this instance.
-func (s *Service) UseSearchEvents(ev domain.SearchEvents) { s.searchEvents = ev }
-
-// UseKeywords shares hot keywords through r: CountSearch stores the counts,
-// and Load and RefreshCounters read the top ones back. Call it before Load.
-func (s *Service) UseKeywords(r domain.KeywordRepository) { s.keywords = r }
 
 // searched hands one search to the events, or without them counts it here.
 func (s *Service) searched(ctx context.Context, memberID, client, query string, results int) {
@@ -53,7 +46,7 @@ func (s *Service) mayBeHot(kw string, results int) bool {
 // next reload.
 func (s *Service) CountSearch(ctx context.Context, e domain.Searched) error {
 	if e.EventID == "" {
-		return &domain.Error{Kind: domain.KindInvalid, Reason: "EVENT_ID_REQUIRED", Msg: "a search event needs an event id"}
+		return fault.New(domain.KindInvalid, "EVENT_ID_REQUIRED", "a search event needs an event id")
 	}
 	kw := domain.Keyword(e.Query)
 	if kw == "" || s.keywords == nil || !s.mayBeHot(kw, e.Results) {

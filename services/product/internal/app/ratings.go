@@ -11,14 +11,6 @@ type RatingSource interface {
 	Summaries(ctx context.Context) ([]domain.RatingSummary, error)
 }
 
-// UseRatings shows review ratings in product reads and the search's rating
-// order; RefreshCounters reloads them with the sales counters, so reviews
-// written on other instances show up too.
-func (s *Service) UseRatings(ctx context.Context, src RatingSource) error {
-	s.ratings = src
-	return s.loadRatings(ctx)
-}
-
 func (s *Service) loadRatings(ctx context.Context) error {
 	list, err := s.ratings.Summaries(ctx)
 	if err != nil {

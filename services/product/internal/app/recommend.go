@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"siyu.dev/pkg/fault"
 	"sync"
 
 	"siyu.dev/pkg/clock"
@@ -66,7 +67,7 @@ func (r *Recommender) Refresh(ctx context.Context) error {
 // finds its fact stored and changes nothing.
 func (r *Recommender) AddPurchase(ctx context.Context, p domain.Purchase) error {
 	if p.ID == "" || p.OrderID == "" {
-		return &domain.Error{Kind: domain.KindInvalid, Reason: "ORDER_INVALID", Msg: "an order event needs an order id"}
+		return fault.New(domain.KindInvalid, "ORDER_INVALID", "an order event needs an order id")
 	}
 	if p.At.IsZero() {
 		p.At = r.clk.Now()
@@ -84,7 +85,7 @@ func (r *Recommender) AddPurchase(ctx context.Context, p domain.Purchase) error 
 // RecordView notes that memberID viewed a product on sale.
 func (r *Recommender) RecordView(ctx context.Context, memberID, productID string) error {
 	if productID == "" {
-		return &domain.Error{Kind: domain.KindInvalid, Reason: "PRODUCT_ID_REQUIRED", Field: "product_id", Msg: "product_id is required"}
+		return fault.New(domain.KindInvalid, "PRODUCT_ID_REQUIRED", "product_id is required", "field", "product_id")
 	}
 	p, err := r.catalog.GetProduct(productID)
 	if err != nil {
@@ -112,7 +113,7 @@ type Recommended struct {
 func limit(n int32) (int, error) {
 	switch {
 	case n < 0:
-		return 0, &domain.Error{Kind: domain.KindInvalid, Reason: "LIMIT_INVALID", Field: "limit", Msg: "limit must not be negative"}
+		return 0, fault.New(domain.KindInvalid, "LIMIT_INVALID", "limit must not be negative", "field", "limit")
 	case n == 0:
 		return 10, nil
 	case n > 50:
@@ -155,7 +156,7 @@ func inStock(p domain.Product) bool {
 // Related lists products that go with productID.
 func (r *Recommender) Related(productID string, n int32) ([]Recommended, error) {
 	if productID == "" {
-		return nil, &domain.Error{Kind: domain.KindInvalid, Reason: "PRODUCT_ID_REQUIRED", Field: "product_id", Msg: "product_id is required"}
+		return nil, fault.New(domain.KindInvalid, "PRODUCT_ID_REQUIRED", "product_id is required", "field", "product_id")
 	}
 	size, err := limit(n)
 	if err != nil {

@@ -3,6 +3,7 @@ package app
 import (
 	"context"
 	"fmt"
+	"siyu.dev/pkg/fault"
 
 	"siyu.dev/pkg/clock"
 	"siyu.dev/pkg/pagetoken"
@@ -41,12 +42,12 @@ func NewReviews(repo domain.ReviewRepository, clk clock.Clock) *Reviews {
 // OrderCompleted makes each line of a completed order reviewable by its member.
 func (r *Reviews) OrderCompleted(ctx context.Context, memberID, orderID string, lines []domain.ReviewableLine) error {
 	if memberID == "" || orderID == "" {
-		return &domain.Error{Kind: domain.KindInvalid, Reason: "ORDER_INVALID", Msg: "a completed order needs a member and an order id"}
+		return fault.New(domain.KindInvalid, "ORDER_INVALID", "a completed order needs a member and an order id")
 	}
 	out := make([]domain.ReviewableLine, 0, len(lines))
 	for _, l := range lines {
 		if l.LineID == "" || l.ProductID == "" || l.SkuID == "" {
-			return &domain.Error{Kind: domain.KindInvalid, Reason: "ORDER_INVALID", Msg: fmt.Sprintf("order %s has a line without line, product or SKU id", orderID)}
+			return fault.New(domain.KindInvalid, "ORDER_INVALID", fmt.Sprintf("order %s has a line without line, product or SKU id", orderID))
 		}
 		l.OrderID, l.MemberID = orderID, memberID
 		if l.CompletedAt.IsZero() {
@@ -60,7 +61,7 @@ func (r *Reviews) OrderCompleted(ctx context.Context, memberID, orderID string, 
 // Create reviews one of memberID's completed order lines.
 func (r *Reviews) Create(ctx context.Context, memberID string, in domain.Review) (domain.Review, error) {
 	if in.OrderID == "" || in.LineID == "" {
-		return domain.Review{}, &domain.Error{Kind: domain.KindInvalid, Reason: "ORDER_LINE_REQUIRED", Field: "line_id", Msg: "order_id and line_id are required"}
+		return domain.Review{}, fault.New(domain.KindInvalid, "ORDER_LINE_REQUIRED", "order_id and line_id are required", "field", "line_id")
 	}
 	in, err := domain.ValidateReview(in)
 	if err != nil {
@@ -122,7 +123,7 @@ func (r *Reviews) Reply(ctx context.Context, id, text string) (domain.Review, er
 }
 
 func reviewIDRequired() error {
-	return &domain.Error{Kind: domain.KindInvalid, Reason: "REVIEW_ID_REQUIRED", Field: "review_id", Msg: "review_id is required"}
+	return fault.New(domain.KindInvalid, "REVIEW_ID_REQUIRED", "review_id is required", "field", "review_id")
 }
 
 // ReviewPage is one page of reviews.
@@ -136,7 +137,7 @@ type ReviewPage struct {
 // the whole filter, member included, so it cannot continue another listing.
 func (r *Reviews) List(ctx context.Context, f domain.ReviewFilter, pageSize int32, pageToken string) (ReviewPage, error) {
 	if f.ProductID == "" && f.MemberID == "" {
-		return ReviewPage{}, &domain.Error{Kind: domain.KindInvalid, Reason: "PRODUCT_ID_REQUIRED", Field: "product_id", Msg: "product_id is required"}
+		return ReviewPage{}, fault.New(domain.KindInvalid, "PRODUCT_ID_REQUIRED", "product_id is required", "field", "product_id")
 	}
 	if err := domain.ValidateReviewFilter(f); err != nil {
 		return ReviewPage{}, err
@@ -164,7 +165,7 @@ func (r *Reviews) List(ctx context.Context, f domain.ReviewFilter, pageSize int3
 // Summary is a product's rating summary.
 func (r *Reviews) Summary(ctx context.Context, productID string) (domain.RatingSummary, error) {
 	if productID == "" {
-		return domain.RatingSummary{}, &domain.Error{Kind: domain.KindInvalid, Reason: "PRODUCT_ID_REQUIRED", Field: "product_id", Msg: "product_id is required"}
+		return domain.RatingSummary{}, fault.New(domain.KindInvalid, "PRODUCT_ID_REQUIRED", "product_id is required", "field", "product_id")
 	}
 	return r.repo.Summary(ctx, productID)
 }

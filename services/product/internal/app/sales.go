@@ -3,12 +3,10 @@ package app
 import (
 	"context"
 	"errors"
+	"siyu.dev/pkg/fault"
 
 	"siyu.dev/services/product/internal/domain"
 )
-
-// UseSales turns on the sales counters; call it before Load.
-func (s *Service) UseSales(r domain.SalesRepository) { s.sales = r }
 
 func (s *Service) loadSales(ctx context.Context) error {
 	buckets, err := s.sales.SalesBuckets(ctx)
@@ -29,7 +27,7 @@ func (s *Service) loadSales(ctx context.Context) error {
 // whose first delivery was cut short, counts only what was not counted.
 func (s *Service) CountSales(ctx context.Context, eventID string, day string, lines []domain.SaleLine, sign int64) error {
 	if eventID == "" {
-		return &domain.Error{Kind: domain.KindInvalid, Reason: "EVENT_ID_REQUIRED", Msg: "an order event needs an event id"}
+		return fault.New(domain.KindInvalid, "EVENT_ID_REQUIRED", "an order event needs an event id")
 	}
 	for _, l := range domain.SaleLines(lines, sign) {
 		fresh, err := s.sales.CountSale(ctx, eventID, l.ProductID, day, l.Units)

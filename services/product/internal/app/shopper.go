@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"siyu.dev/pkg/fault"
 
 	"siyu.dev/pkg/pagetoken"
 	"siyu.dev/services/product/internal/domain"
@@ -14,9 +15,6 @@ func (s *Service) mutateList(ctx context.Context, kind domain.ListKind, memberID
 	defer unlock()
 	return s.lists.MutateSaved(ctx, kind, memberID, change)
 }
-
-// UseShopperLists turns on favourites and browsing history; call it before serving.
-func (s *Service) UseShopperLists(r domain.ShopperRepository) { s.lists = r }
 
 // Saved is a list entry with the product as shoppers see it now (nil once
 // it is no longer on sale).
@@ -34,7 +32,7 @@ type SavedPage struct {
 
 func (s *Service) onSale(productID string) error {
 	if productID == "" {
-		return &domain.Error{Kind: domain.KindInvalid, Reason: "PRODUCT_ID_REQUIRED", Field: "product_id", Msg: "product_id is required"}
+		return fault.New(domain.KindInvalid, "PRODUCT_ID_REQUIRED", "product_id is required", "field", "product_id")
 	}
 	_, err := s.GetProduct(productID)
 	return err
@@ -62,7 +60,7 @@ func (s *Service) AddFavourite(ctx context.Context, memberID, productID string) 
 // RemoveFavourite drops a product from memberID's favourites.
 func (s *Service) RemoveFavourite(ctx context.Context, memberID, productID string) error {
 	if productID == "" {
-		return &domain.Error{Kind: domain.KindInvalid, Reason: "PRODUCT_ID_REQUIRED", Field: "product_id", Msg: "product_id is required"}
+		return fault.New(domain.KindInvalid, "PRODUCT_ID_REQUIRED", "product_id is required", "field", "product_id")
 	}
 	found := false
 	_, err := s.mutateList(ctx, domain.Favourites, memberID, func(items []domain.SavedItem) ([]domain.SavedItem, bool, error) {

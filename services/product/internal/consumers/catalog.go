@@ -3,6 +3,7 @@ package consumers
 import (
 	"context"
 	"log/slog"
+	"siyu.dev/pkg/natsx"
 	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
@@ -29,10 +30,13 @@ func StartCatalogSync(ctx context.Context, js jetstream.JetStream, svc *app.Serv
 		return nil, err
 	}
 	cc, err := cons.Consume(func(m jetstream.Msg) {
-		if err := applyCatalogEvent(ctx, svc, m.Subject(), m.Data()); err != nil {
+		err := natsx.Traced(ctx, "product-catalog-sync", m, func(ctx context.Context) error {
+			return applyCatalogEvent(ctx, svc, m.Subject(), m.Data())
+		})
+		if err != nil {
 			// Nothing to retry with an ordered consumer; the next change of
 			// the product or the next start brings it up to date.
-			log.Warn("product event not applied to the read model", "subject", m.Subject(), "err", err)
+			log.WarnContext(ctx, "product event not applied to the read model", "subject", m.Subject(), "err", err)
 		}
 	})
 	if err != nil {

@@ -24,8 +24,7 @@ func isPermanent(err error) bool { return err != nil && fmt.Sprintf("%T", err) =
 func TestPaidHandler(t *testing.T) {
 	ctx := context.Background()
 	store := mongostore.New(testkit.DB(t))
-	svc := app.New(store, clock.System)
-	svc.UseInventory(store)
+	svc := app.New(app.Ports{Catalog: store, Inventory: store}, clock.System)
 	if err := svc.Load(ctx); err != nil {
 		t.Fatal(err)
 	}
@@ -65,7 +64,7 @@ func TestPaidHandler(t *testing.T) {
 	for _, c := range cases {
 		err := h(ctx, c.msg)
 		var de *domain.Error
-		if isPermanent(err) != c.permanent || (c.reason != "" && (!errors.As(err, &de) || de.Reason != c.reason)) || (!c.permanent && err != nil) {
+		if isPermanent(err) != c.permanent || (c.reason != "" && (!errors.As(err, &de) || string(de.Reason) != c.reason)) || (!c.permanent && err != nil) {
 			t.Errorf("%s: %v", c.name, err)
 		}
 	}

@@ -53,16 +53,6 @@ func occurred(ts *timestamppb.Timestamp) time.Time {
 	return ts.AsTime()
 }
 
-// ruleOrRetry parks events the rules reject and retries the rest (the
-// database was unreachable).
-func ruleOrRetry(err error) error {
-	var de *domain.Error
-	if errors.As(err, &de) {
-		return natsx.Permanent(err)
-	}
-	return err
-}
-
 // ReviewHandler makes a completed order's lines reviewable. Lines are
 // stored once each, so a redelivered event changes nothing.
 func ReviewHandler(reviews *app.Reviews) natsx.Handler {
@@ -79,7 +69,7 @@ func ReviewHandler(reviews *app.Reviews) natsx.Handler {
 		for i, l := range e.GetLines() {
 			lines[i] = domain.ReviewableLine{LineID: l.GetLineId(), ProductID: l.GetProductId(), SkuID: l.GetSkuId(), CompletedAt: at}
 		}
-		return ruleOrRetry(reviews.OrderCompleted(ctx, e.GetMemberId(), e.GetOrderId(), lines))
+		return natsx.ByRule(reviews.OrderCompleted(ctx, e.GetMemberId(), e.GetOrderId(), lines))
 	}
 }
 
@@ -122,6 +112,6 @@ func RecommendHandler(rec *app.Recommender) natsx.Handler {
 		if p.OrderID == "" {
 			return natsx.Permanent(errors.New("order event without an order id"))
 		}
-		return ruleOrRetry(rec.AddPurchase(ctx, p))
+		return natsx.ByRule(rec.AddPurchase(ctx, p))
 	}
 }

@@ -29,8 +29,7 @@ func TestHotKeywordsHandler(t *testing.T) {
 	clk := clock.NewFake(now)
 	newInstance := func() *app.Service {
 		store := mongostore.New(db)
-		svc := app.New(store, clk)
-		svc.UseKeywords(store)
+		svc := app.New(app.Ports{Catalog: store, Keywords: store}, clk)
 		if err := svc.Load(ctx); err != nil {
 			t.Fatal(err)
 		}

@@ -3,6 +3,7 @@ package domain
 import (
 	"context"
 	"fmt"
+	"siyu.dev/pkg/fault"
 	"slices"
 	"strings"
 	"time"
@@ -16,18 +17,18 @@ const MaxDescriptionBytes = 64 << 10
 
 // Catalog errors.
 var (
-	ErrBrandExists   = &Error{Kind: KindExists, Reason: "BRAND_EXISTS", Msg: "a brand with this id exists"}
-	ErrBrandNotFound = &Error{Kind: KindNotFound, Reason: "BRAND_NOT_FOUND", Msg: "no such brand"}
+	ErrBrandExists   = fault.New(KindExists, "BRAND_EXISTS", "a brand with this id exists")
+	ErrBrandNotFound = fault.New(KindNotFound, "BRAND_NOT_FOUND", "no such brand")
 	// ErrBrandUnknown is a product naming a brand that does not exist.
-	ErrBrandUnknown = &Error{Kind: KindFailedPrecondition, Reason: "BRAND_NOT_FOUND", Field: "product.brand_id", Msg: "the brand does not exist"}
-	ErrBrandInUse   = &Error{Kind: KindFailedPrecondition, Reason: "BRAND_IN_USE", Msg: "products still use this brand"}
+	ErrBrandUnknown = fault.New(KindFailedPrecondition, "BRAND_NOT_FOUND", "the brand does not exist", "field", "product.brand_id")
+	ErrBrandInUse   = fault.New(KindFailedPrecondition, "BRAND_IN_USE", "products still use this brand")
 	// ErrCategoryMissing is an operation on a category id that does not exist.
-	ErrCategoryMissing     = &Error{Kind: KindNotFound, Reason: "CATEGORY_NOT_FOUND", Msg: "no such category"}
-	ErrCategoryHasChildren = &Error{Kind: KindFailedPrecondition, Reason: "CATEGORY_HAS_CHILDREN", Msg: "delete or move the sub-categories first"}
-	ErrCategoryInUse       = &Error{Kind: KindFailedPrecondition, Reason: "CATEGORY_IN_USE", Msg: "products are still filed under this category"}
-	ErrVersionMismatch     = &Error{Kind: KindAborted, Reason: "PRODUCT_VERSION_MISMATCH", Field: "product.version", Msg: "the product changed since it was read; read it again"}
-	ErrVersionRequired     = &Error{Kind: KindInvalid, Reason: "VERSION_REQUIRED", Field: "product.version", Msg: "version (as read) is required"}
-	ErrFieldMaskRequired   = &Error{Kind: KindInvalid, Reason: "FIELD_MASK_REQUIRED", Field: "update_mask", Msg: "update_mask names the fields to change"}
+	ErrCategoryMissing     = fault.New(KindNotFound, "CATEGORY_NOT_FOUND", "no such category")
+	ErrCategoryHasChildren = fault.New(KindFailedPrecondition, "CATEGORY_HAS_CHILDREN", "delete or move the sub-categories first")
+	ErrCategoryInUse       = fault.New(KindFailedPrecondition, "CATEGORY_IN_USE", "products are still filed under this category")
+	ErrVersionMismatch     = fault.New(KindAborted, "PRODUCT_VERSION_MISMATCH", "the product changed since it was read; read it again", "field", "product.version")
+	ErrVersionRequired     = fault.New(KindInvalid, "VERSION_REQUIRED", "version (as read) is required", "field", "product.version")
+	ErrFieldMaskRequired   = fault.New(KindInvalid, "FIELD_MASK_REQUIRED", "update_mask names the fields to change", "field", "update_mask")
 )
 
 // identityPaths name the resource (and the version read) rather than a
@@ -47,7 +48,7 @@ func fieldMaskInvalid(path string) *Error {
 }
 
 func transitionInvalid(from Status, to string) *Error {
-	return &Error{Kind: KindFailedPrecondition, Reason: "STATUS_TRANSITION_INVALID", Field: "product.status", Msg: fmt.Sprintf("a %s product cannot be %s", from, to)}
+	return fault.New(KindFailedPrecondition, "STATUS_TRANSITION_INVALID", fmt.Sprintf("a %s product cannot be %s", from, to), "field", "product.status")
 }
 
 func (s Status) String() string {

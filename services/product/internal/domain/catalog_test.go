@@ -10,7 +10,7 @@ import (
 func reasonOf(err error) string {
 	var de *Error
 	if errors.As(err, &de) {
-		return de.Reason
+		return string(de.Reason)
 	}
 	return ""
 }

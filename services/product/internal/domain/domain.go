@@ -7,55 +7,58 @@ import (
 	"context"
 	"fmt"
 	"regexp"
+	"siyu.dev/pkg/fault"
 	"sort"
 	"strings"
 	"time"
 	"unicode/utf8"
 )
 
-// Kind classifies a domain error; the gRPC adapter maps each to a code.
-type Kind int
-
-const (
-	KindInvalid Kind = iota + 1
-	KindNotFound
-	KindExists
-	KindFailedPrecondition
-	// KindAborted is a write that lost a race (a stale version); retry after reading again.
-	KindAborted
+// Kind and Error are the shop's one fault model (pkg/fault): errs.Status
+// answers them as gRPC statuses with ErrorInfo (the field or SKU in its
+// metadata), and consumers park a message on a fault (natsx.ByRule).
+type (
+	Kind  = fault.Kind
+	Error = fault.Fault
 )
 
-// Error is a rule violation with a stable reason.
-type Error struct {
-	Kind   Kind
-	Reason string
-	Msg    string
-	Field  string
-	// SkuID names the SKU an inventory error is about.
-	SkuID string
-}
-
-func (e *Error) Error() string { return e.Reason + ": " + e.Msg }
+// The kinds by their product-domain names.
+const (
+	KindInvalid            = fault.Invalid
+	KindNotFound           = fault.NotFound
+	KindExists             = fault.Conflict
+	KindFailedPrecondition = fault.Precondition
+	// KindAborted is a write that lost a race (a stale version); retry after reading again.
+	KindAborted = fault.Aborted
+)
 
 func invalid(reason, field, format string, a ...any) *Error {
-	return &Error{Kind: KindInvalid, Reason: reason, Field: field, Msg: fmt.Sprintf(format, a...)}
+	return fault.New(KindInvalid, fault.Reason(reason), fmt.Sprintf(format, a...), "field", field)
 }
 
 // Errors that are not about one field.
 var (
-	ErrProductNotFound  = &Error{Kind: KindNotFound, Reason: "PRODUCT_NOT_FOUND", Msg: "no such product on sale"}
-	ErrProductExists    = &Error{Kind: KindExists, Reason: "PRODUCT_EXISTS", Msg: "a product with this id exists"}
-	ErrCategoryExists   = &Error{Kind: KindExists, Reason: "CATEGORY_EXISTS", Msg: "a category with this id exists"}
-	ErrCategoryNotFound = &Error{Kind: KindFailedPrecondition, Reason: "CATEGORY_NOT_FOUND", Msg: "the category does not exist"}
-	ErrCategoryTooDeep  = &Error{Kind: KindFailedPrecondition, Reason: "CATEGORY_TOO_DEEP", Msg: "categories nest at most 3 levels"}
+	ErrIDRequired        = fault.New(KindInvalid, "ID_REQUIRED", "an id is required")
+	ErrBrandRequired     = fault.New(KindInvalid, "BRAND_REQUIRED", "brand is required", "field", "brand")
+	ErrCategoryRequired  = fault.New(KindInvalid, "CATEGORY_REQUIRED", "category is required", "field", "category")
+	ErrProductRequired   = fault.New(KindInvalid, "PRODUCT_REQUIRED", "product is required", "field", "product")
+	ErrUpdateMaskInvalid = fault.New(KindInvalid, "UPDATE_MASK_INVALID", "the update mask names a field that cannot change", "field", "update_mask")
+	ErrTokenMissing      = fault.New(fault.Unauthenticated, "TOKEN_MISSING", "a member token is required")
+	ErrRoleRequired      = fault.New(fault.Permission, "ROLE_REQUIRED", "this needs another operator role")
 
-	ErrKeywordInvalid         = &Error{Kind: KindInvalid, Reason: "KEYWORD_INVALID", Field: "keyword", Msg: "a keyword of at most 100 bytes is required"}
-	ErrTooManyBlockedKeywords = &Error{Kind: KindFailedPrecondition, Reason: "TOO_MANY_BLOCKED_KEYWORDS", Msg: "the block list holds at most 1000 keywords"}
+	ErrProductNotFound  = fault.New(KindNotFound, "PRODUCT_NOT_FOUND", "no such product on sale")
+	ErrProductExists    = fault.New(KindExists, "PRODUCT_EXISTS", "a product with this id exists")
+	ErrCategoryExists   = fault.New(KindExists, "CATEGORY_EXISTS", "a category with this id exists")
+	ErrCategoryNotFound = fault.New(KindFailedPrecondition, "CATEGORY_NOT_FOUND", "the category does not exist")
+	ErrCategoryTooDeep  = fault.New(KindFailedPrecondition, "CATEGORY_TOO_DEEP", "categories nest at most 3 levels")
+
+	ErrKeywordInvalid         = fault.New(KindInvalid, "KEYWORD_INVALID", "a keyword of at most 100 bytes is required", "field", "keyword")
+	ErrTooManyBlockedKeywords = fault.New(KindFailedPrecondition, "TOO_MANY_BLOCKED_KEYWORDS", "the block list holds at most 1000 keywords")
 )
 
 // SkuCodeTaken is returned when another product already uses a SKU code.
 func SkuCodeTaken(code string) *Error {
-	return &Error{Kind: KindExists, Reason: "SKU_CODE_TAKEN", Field: "skus.code", Msg: fmt.Sprintf("SKU code %q is used by another product", code)}
+	return fault.New(KindExists, "SKU_CODE_TAKEN", fmt.Sprintf("SKU code %q is used by another product", code), "field", "skus.code")
 }
 
 // Status is where a product is in its life.

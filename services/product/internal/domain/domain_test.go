@@ -48,7 +48,7 @@ func TestValidateProduct(t *testing.T) {
 			}
 			continue
 		}
-		if !errors.As(err, &de) || de.Reason != c.reason {
+		if !errors.As(err, &de) || string(de.Reason) != c.reason {
 			t.Errorf("%s: got %v, want %s", c.name, err, c.reason)
 		}
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"regexp"
+	"siyu.dev/pkg/fault"
 	"sort"
 	"strings"
 	"time"
@@ -12,21 +13,20 @@ import (
 
 // Inventory errors.
 var (
-	ErrSkuNotFound          = &Error{Kind: KindNotFound, Reason: "SKU_NOT_FOUND", Msg: "no such SKU"}
-	ErrReservationNotFound  = &Error{Kind: KindNotFound, Reason: "RESERVATION_NOT_FOUND", Msg: "no reservation for this order"}
-	ErrReservationMismatch  = &Error{Kind: KindFailedPrecondition, Reason: "RESERVATION_MISMATCH", Msg: "this order already reserved other lines"}
-	ErrReservationPending   = &Error{Kind: KindFailedPrecondition, Reason: "RESERVATION_PENDING", Msg: "the reservation is still being placed; retry"}
-	ErrReservationReleased  = &Error{Kind: KindFailedPrecondition, Reason: "RESERVATION_RELEASED", Msg: "the reservation was released"}
-	ErrReservationExpired   = &Error{Kind: KindFailedPrecondition, Reason: "RESERVATION_EXPIRED", Msg: "the reservation expired before it was confirmed"}
-	ErrReservationConfirmed = &Error{Kind: KindFailedPrecondition, Reason: "RESERVATION_CONFIRMED", Msg: "the reservation was confirmed; its units are sold"}
-	ErrReservationFailed    = &Error{Kind: KindFailedPrecondition, Reason: "OUT_OF_STOCK", Msg: "this order's reservation failed for lack of stock"}
-	ErrStockConflict        = &Error{Kind: KindFailedPrecondition, Reason: "STOCK_CONFLICT", Msg: "the stock changed concurrently too often; retry"}
+	ErrSkuNotFound          = fault.New(KindNotFound, "SKU_NOT_FOUND", "no such SKU")
+	ErrReservationNotFound  = fault.New(KindNotFound, "RESERVATION_NOT_FOUND", "no reservation for this order")
+	ErrReservationMismatch  = fault.New(KindFailedPrecondition, "RESERVATION_MISMATCH", "this order already reserved other lines")
+	ErrReservationPending   = fault.New(KindFailedPrecondition, "RESERVATION_PENDING", "the reservation is still being placed; retry")
+	ErrReservationReleased  = fault.New(KindFailedPrecondition, "RESERVATION_RELEASED", "the reservation was released")
+	ErrReservationExpired   = fault.New(KindFailedPrecondition, "RESERVATION_EXPIRED", "the reservation expired before it was confirmed")
+	ErrReservationConfirmed = fault.New(KindFailedPrecondition, "RESERVATION_CONFIRMED", "the reservation was confirmed; its units are sold")
+	ErrReservationFailed    = fault.New(KindFailedPrecondition, "OUT_OF_STOCK", "this order's reservation failed for lack of stock")
+	ErrStockConflict        = fault.New(KindFailedPrecondition, "STOCK_CONFLICT", "the stock changed concurrently too often; retry")
 )
 
 // OutOfStock is returned when a SKU has fewer available units than asked.
 func OutOfStock(skuID string, want, have int64) *Error {
-	return &Error{Kind: KindFailedPrecondition, Reason: "OUT_OF_STOCK", SkuID: skuID,
-		Msg: fmt.Sprintf("SKU %s has %d available, %d asked", skuID, have, want)}
+	return fault.New(KindFailedPrecondition, "OUT_OF_STOCK", fmt.Sprintf("SKU %s has %d available, %d asked", skuID, have, want), "sku_id", skuID)
 }
 
 // Inventory limits.
@@ -209,14 +209,13 @@ func (s *Stock) Adjust(a Adjustment) (Adjustment, bool, error) {
 	for _, old := range s.Adjustments {
 		if old.RequestID == a.RequestID {
 			if old.Delta != a.Delta || old.Reason != a.Reason {
-				return Adjustment{}, false, &Error{Kind: KindFailedPrecondition, Reason: "REQUEST_ID_REUSED", Field: "request_id", Msg: "request_id was used for another adjustment"}
+				return Adjustment{}, false, fault.New(KindFailedPrecondition, "REQUEST_ID_REUSED", "request_id was used for another adjustment", "field", "request_id")
 			}
 			return old, false, nil
 		}
 	}
 	if s.Available+a.Delta < 0 {
-		return Adjustment{}, false, &Error{Kind: KindFailedPrecondition, Reason: "STOCK_NEGATIVE", Field: "delta",
-			Msg: fmt.Sprintf("available would fall below zero (%d available)", s.Available)}
+		return Adjustment{}, false, fault.New(KindFailedPrecondition, "STOCK_NEGATIVE", fmt.Sprintf("available would fall below zero (%d available)", s.Available), "field", "delta")
 	}
 	a.SkuID, a.Before = s.SkuID, s.Available
 	s.Available += a.Delta

@@ -9,7 +9,7 @@ func reason(err error) string {
 	if err == nil {
 		return ""
 	}
-	return err.(*Error).Reason
+	return string(err.(*Error).Reason)
 }
 
 func TestNormalizeLines(t *testing.T) {
@@ -58,7 +58,7 @@ func TestHoldUnholdAdjust(t *testing.T) {
 	if ch, err := st.Hold("o1", 2); ch || err != nil || st.Available != 1 {
 		t.Fatalf("repeat hold must change nothing: %v %v %+v", ch, err, st)
 	}
-	if _, err := st.Hold("o2", 2); reason(err) != "OUT_OF_STOCK" || err.(*Error).SkuID != "s" {
+	if _, err := st.Hold("o2", 2); reason(err) != "OUT_OF_STOCK" || err.(*Error).Meta["sku_id"] != "s" {
 		t.Fatalf("short hold: %v", err)
 	}
 	if !st.Unhold("o1", true) || st.Sold != 2 || st.Reserved != 0 || st.Available != 1 {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"siyu.dev/pkg/fault"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -22,9 +23,9 @@ const (
 
 // Review errors.
 var (
-	ErrReviewNotEligible = &Error{Kind: KindFailedPrecondition, Reason: "REVIEW_NOT_ELIGIBLE", Msg: "only a completed order line of yours can be reviewed"}
-	ErrReviewExists      = &Error{Kind: KindExists, Reason: "REVIEW_ALREADY_EXISTS", Msg: "this order line has been reviewed already"}
-	ErrReviewNotFound    = &Error{Kind: KindNotFound, Reason: "REVIEW_NOT_FOUND", Msg: "no such review"}
+	ErrReviewNotEligible = fault.New(KindFailedPrecondition, "REVIEW_NOT_ELIGIBLE", "only a completed order line of yours can be reviewed")
+	ErrReviewExists      = fault.New(KindExists, "REVIEW_ALREADY_EXISTS", "this order line has been reviewed already")
+	ErrReviewNotFound    = fault.New(KindNotFound, "REVIEW_NOT_FOUND", "no such review")
 )
 
 // Review is one member's review of one completed order line.

@@ -58,7 +58,7 @@ func reason(err error) string {
 	if err == nil {
 		return ""
 	}
-	return err.(*domain.Error).Reason
+	return string(err.(*domain.Error).Reason)
 }
 
 func TestReviewRulesAndSummary(t *testing.T) {

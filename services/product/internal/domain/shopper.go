@@ -2,6 +2,7 @@ package domain
 
 import (
 	"context"
+	"siyu.dev/pkg/fault"
 	"time"
 )
 
@@ -12,13 +13,13 @@ const (
 )
 
 // ErrFavouritesFull is returned when a member has saved the most products allowed.
-var ErrFavouritesFull = &Error{Kind: KindFailedPrecondition, Reason: "FAVOURITES_FULL", Msg: "at most 200 favourites; remove some first"}
+var ErrFavouritesFull = fault.New(KindFailedPrecondition, "FAVOURITES_FULL", "at most 200 favourites; remove some first")
 
 // ErrFavouriteNotFound is returned when the product is not in the caller's favourites.
-var ErrFavouriteNotFound = &Error{Kind: KindNotFound, Reason: "FAVOURITE_NOT_FOUND", Msg: "the product is not in your favourites"}
+var ErrFavouriteNotFound = fault.New(KindNotFound, "FAVOURITE_NOT_FOUND", "the product is not in your favourites")
 
 // ErrListConflict is returned when a member's list kept changing under a write.
-var ErrListConflict = &Error{Kind: KindFailedPrecondition, Reason: "CONCURRENT_UPDATE", Msg: "the list changed concurrently too often; retry"}
+var ErrListConflict = fault.New(KindFailedPrecondition, "CONCURRENT_UPDATE", "the list changed concurrently too often; retry")
 
 // SavedItem is a product in a member's list and when it got there.
 type SavedItem struct {

@@ -14,16 +14,16 @@ import (
 
 // Stream and subjects of the product service.
 const (
-	Stream              = "PRODUCT"
-	SubjectCreated      = "siyu.product.created"
-	SubjectUpdated      = "siyu.product.updated"
-	SubjectPublished    = "siyu.product.published"
-	SubjectStockChanged = "siyu.product.stock_changed"
-	SubjectStockLow     = "siyu.product.stock_low"
+	Stream              = productv1.Stream
+	SubjectCreated      = productv1.SubjectCreated
+	SubjectUpdated      = productv1.SubjectUpdated
+	SubjectPublished    = productv1.SubjectPublished
+	SubjectStockChanged = productv1.SubjectStockChanged
+	SubjectStockLow     = productv1.SubjectStockLow
 )
 
 // Subjects the stream holds.
-var Subjects = []string{"siyu.product.>"}
+var Subjects = []string{productv1.StreamSubjects}
 
 // Created builds siyu.product.created.
 func Created(ctx context.Context, e domain.Created) (natsx.Event, error) {

@@ -11,7 +11,7 @@ import (
 )
 
 // SubjectReviewed carries product.reviewed.
-const SubjectReviewed = "siyu.product.reviewed"
+const SubjectReviewed = productv1.SubjectReviewed
 
 // Reviewed builds siyu.product.reviewed.
 func Reviewed(ctx context.Context, e domain.Reviewed) (natsx.Event, error) {

@@ -17,7 +17,7 @@ import (
 )
 
 // SubjectSearched carries product.searched.
-const SubjectSearched = "siyu.product.searched"
+const SubjectSearched = productv1.SubjectSearched
 
 // Searched builds siyu.product.searched.
 func Searched(ctx context.Context, e domain.Searched) (natsx.Event, error) {

@@ -106,7 +106,7 @@ func BenchmarkSearch10k(b *testing.B) {
 	const n = 10000
 	g := generateCatalog(n)
 	before := heapInUse()
-	svc := app.New(g, clock.System)
+	svc := app.New(app.Ports{Catalog: g}, clock.System)
 	if err := svc.Load(context.Background()); err != nil {
 		b.Fatal(err)
 	}

@@ -3,7 +3,6 @@ package grpcapi
 import (
 	"context"
 
-	"siyu.dev/pkg/errs"
 	productv1 "siyu.dev/proto/siyu/product/v1"
 	"siyu.dev/services/product/internal/domain"
 )
@@ -15,7 +14,7 @@ func brandProto(b domain.Brand) *productv1.Brand {
 func (s server) UpdateCategory(ctx context.Context, req *productv1.UpdateCategoryRequest) (*productv1.UpdateCategoryResponse, error) {
 	c := req.GetCategory()
 	if c.GetId() == "" {
-		return nil, errs.Invalid(errDomain, "ID_REQUIRED", "category.id is required")
+		return nil, toStatus(ctx, domain.ErrIDRequired.WithMsg("category.id is required").With("field", "category.id"))
 	}
 	got, err := s.svc.UpdateCategory(ctx, domain.Category{ID: c.GetId(), Name: c.GetName(), Sort: c.GetSort(), IconURL: c.GetIconUrl()}, req.GetUpdateMask().GetPaths())
 	if err != nil {
@@ -26,7 +25,7 @@ func (s server) UpdateCategory(ctx context.Context, req *productv1.UpdateCategor
 
 func (s server) DeleteCategory(ctx context.Context, req *productv1.DeleteCategoryRequest) (*productv1.DeleteCategoryResponse, error) {
 	if req.GetCategoryId() == "" {
-		return nil, errs.Invalid(errDomain, "ID_REQUIRED", "category_id is required")
+		return nil, toStatus(ctx, domain.ErrIDRequired.WithMsg("category_id is required").With("field", "category_id"))
 	}
 	if err := s.svc.DeleteCategory(ctx, req.GetCategoryId()); err != nil {
 		return nil, toStatus(ctx, err)
@@ -45,7 +44,7 @@ func (s server) ListBrands(ctx context.Context, _ *productv1.ListBrandsRequest) 
 func (s server) CreateBrand(ctx context.Context, req *productv1.CreateBrandRequest) (*productv1.CreateBrandResponse, error) {
 	b := req.GetBrand()
 	if b == nil {
-		return nil, errs.Invalid(errDomain, "BRAND_REQUIRED", "brand is required")
+		return nil, toStatus(ctx, domain.ErrBrandRequired)
 	}
 	got, err := s.svc.CreateBrand(ctx, domain.Brand{Name: b.GetName(), LogoURL: b.GetLogoUrl(), Sort: b.GetSort(), Description: b.GetDescription()}, req.GetBrandId())
 	if err != nil {
@@ -57,7 +56,7 @@ func (s server) CreateBrand(ctx context.Context, req *productv1.CreateBrandReque
 func (s server) UpdateBrand(ctx context.Context, req *productv1.UpdateBrandRequest) (*productv1.UpdateBrandResponse, error) {
 	b := req.GetBrand()
 	if b.GetId() == "" {
-		return nil, errs.Invalid(errDomain, "ID_REQUIRED", "brand.id is required")
+		return nil, toStatus(ctx, domain.ErrIDRequired.WithMsg("brand.id is required").With("field", "brand.id"))
 	}
 	got, err := s.svc.UpdateBrand(ctx, domain.Brand{ID: b.GetId(), Name: b.GetName(), LogoURL: b.GetLogoUrl(), Sort: b.GetSort(), Description: b.GetDescription()}, req.GetUpdateMask().GetPaths())
 	if err != nil {
@@ -68,7 +67,7 @@ func (s server) UpdateBrand(ctx context.Context, req *productv1.UpdateBrandReque
 
 func (s server) DeleteBrand(ctx context.Context, req *productv1.DeleteBrandRequest) (*productv1.DeleteBrandResponse, error) {
 	if req.GetBrandId() == "" {
-		return nil, errs.Invalid(errDomain, "ID_REQUIRED", "brand_id is required")
+		return nil, toStatus(ctx, domain.ErrIDRequired.WithMsg("brand_id is required").With("field", "brand_id"))
 	}
 	if err := s.svc.DeleteBrand(ctx, req.GetBrandId()); err != nil {
 		return nil, toStatus(ctx, err)
@@ -78,7 +77,7 @@ func (s server) DeleteBrand(ctx context.Context, req *productv1.DeleteBrandReque
 
 func (s server) AdminGetProduct(ctx context.Context, req *productv1.AdminGetProductRequest) (*productv1.AdminGetProductResponse, error) {
 	if req.GetId() == "" {
-		return nil, errs.Invalid(errDomain, "ID_REQUIRED", "id is required")
+		return nil, toStatus(ctx, domain.ErrIDRequired.WithMsg("id is required").With("field", "id"))
 	}
 	p, err := s.svc.AdminGetProduct(req.GetId())
 	if err != nil {
@@ -102,7 +101,7 @@ func (s server) AdminListProducts(ctx context.Context, req *productv1.AdminListP
 func (s server) UpdateProduct(ctx context.Context, req *productv1.UpdateProductRequest) (*productv1.UpdateProductResponse, error) {
 	p := req.GetProduct()
 	if p == nil {
-		return nil, errs.Invalid(errDomain, "PRODUCT_REQUIRED", "product is required")
+		return nil, toStatus(ctx, domain.ErrProductRequired)
 	}
 	patch := fromProto(p)
 	patch.ID, patch.Version = p.GetId(), p.GetVersion()

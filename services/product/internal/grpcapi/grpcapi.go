@@ -6,12 +6,9 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
-	"errors"
 	"time"
 
 	"google.golang.org/grpc"
-	"google.golang.org/grpc/codes"
-	"google.golang.org/grpc/status"
 
 	"siyu.dev/pkg/auth"
 	"siyu.dev/pkg/errs"
@@ -77,30 +74,7 @@ func Register(s *grpc.Server, svc *app.Service) {
 	productv1.RegisterShopperServiceServer(s, shopper{svc: svc})
 }
 
-func toStatus(ctx context.Context, err error) error {
-	var de *domain.Error
-	if !errors.As(err, &de) {
-		if _, ok := status.FromError(err); ok {
-			return err // page size and token errors are statuses already
-		}
-		return errs.Internal(ctx, err)
-	}
-	code := map[domain.Kind]codes.Code{
-		domain.KindInvalid:            codes.InvalidArgument,
-		domain.KindNotFound:           codes.NotFound,
-		domain.KindExists:             codes.AlreadyExists,
-		domain.KindFailedPrecondition: codes.FailedPrecondition,
-		domain.KindAborted:            codes.Aborted,
-	}[de.Kind]
-	var kv []string
-	if de.Field != "" {
-		kv = append(kv, "field", de.Field)
-	}
-	if de.SkuID != "" {
-		kv = append(kv, "sku_id", de.SkuID)
-	}
-	return errs.New(code, errDomain, de.Reason, de.Msg, kv...)
-}
+func toStatus(ctx context.Context, err error) error { return errs.Status(ctx, errDomain, err) }
 
 type server struct {
 	productv1.UnimplementedProductServiceServer
@@ -121,7 +95,7 @@ func (s server) ListProducts(ctx context.Context, req *productv1.ListProductsReq
 
 func (s server) GetProduct(ctx context.Context, req *productv1.GetProductRequest) (*productv1.GetProductResponse, error) {
 	if req.GetId() == "" {
-		return nil, errs.Invalid(errDomain, "ID_REQUIRED", "id is required")
+		return nil, toStatus(ctx, domain.ErrIDRequired.WithMsg("id is required").With("field", "id"))
 	}
 	p, err := s.svc.GetProduct(req.GetId())
 	if err != nil {
@@ -142,7 +116,7 @@ func (s server) ListCategories(ctx context.Context, _ *productv1.ListCategoriesR
 func (s server) CreateCategory(ctx context.Context, req *productv1.CreateCategoryRequest) (*productv1.CreateCategoryResponse, error) {
 	c := req.GetCategory()
 	if c == nil {
-		return nil, errs.Invalid(errDomain, "CATEGORY_REQUIRED", "category is required")
+		return nil, toStatus(ctx, domain.ErrCategoryRequired)
 	}
 	got, err := s.svc.CreateCategory(ctx, domain.Category{ParentID: c.GetParentId(), Name: c.GetName(), Sort: c.GetSort(), IconURL: c.GetIconUrl()}, req.GetCategoryId())
 	if err != nil {
@@ -154,7 +128,7 @@ func (s server) CreateCategory(ctx context.Context, req *productv1.CreateCategor
 func (s server) CreateProduct(ctx context.Context, req *productv1.CreateProductRequest) (*productv1.CreateProductResponse, error) {
 	p := req.GetProduct()
 	if p == nil {
-		return nil, errs.Invalid(errDomain, "PRODUCT_REQUIRED", "product is required")
+		return nil, toStatus(ctx, domain.ErrProductRequired)
 	}
 	got, err := s.svc.CreateProduct(ctx, fromProto(p), req.GetProductId())
 	if err != nil {

@@ -25,6 +25,7 @@ import (
 )
 
 type env struct {
+	svc                    *app.Service
 	conn                   *grpc.ClientConn
 	client                 productv1.ProductServiceClient
 	inv                    productv1.InventoryServiceClient
@@ -34,19 +35,18 @@ type env struct {
 
 func setup(t testing.TB) *env { t.Helper(); return setupWith(t, nil) }
 
-// setupWith lets a test wire more into the service before it loads.
-func setupWith(t testing.TB, wire func(*app.Service, *mongostore.Store)) *env {
+// setupWith lets a test give the service more ports before it loads.
+func setupWith(t testing.TB, wire func(*app.Ports, *mongostore.Store)) *env {
 	t.Helper()
 	privPEM, pubPEM, _ := auth.GenerateKeyPEM()
 	priv, _ := auth.ParsePrivateKeyPEM(privPEM)
 	pub, _ := auth.ParsePublicKeyPEM(pubPEM)
 	store := mongostore.New(testkit.DB(t))
-	svc := app.New(store, clock.System)
-	svc.UseInventory(store)
-	svc.UseShopperLists(store)
+	ports := app.Ports{Catalog: store, Inventory: store, Lists: store}
 	if wire != nil {
-		wire(svc, store)
+		wire(&ports, store)
 	}
+	svc := app.New(ports, clock.System)
 	if err := svc.Load(context.Background()); err != nil {
 		t.Fatal(err)
 	}
@@ -59,7 +59,7 @@ func setupWith(t testing.TB, wire func(*app.Service, *mongostore.Store)) *env {
 		s, _, _ := iss.Issue(id, time.Hour)
 		return auth.OutgoingToken(context.Background(), s)
 	}
-	return &env{conn: conn, client: productv1.NewProductServiceClient(conn), inv: productv1.NewInventoryServiceClient(conn), tokenFor: tok,
+	return &env{svc: svc, conn: conn, client: productv1.NewProductServiceClient(conn), inv: productv1.NewInventoryServiceClient(conn), tokenFor: tok,
 		admin:   tok(auth.Identity{Subject: "admin:ops", Kind: auth.KindAdmin, Roles: []string{auth.RoleOperator}}),
 		member:  tok(auth.Identity{Subject: "m_1", Kind: auth.KindMember}),
 		service: tok(auth.Identity{Subject: "seed", Kind: auth.KindService})}

@@ -6,11 +6,9 @@ import (
 	"strings"
 
 	"google.golang.org/grpc"
-	"google.golang.org/grpc/codes"
 	"google.golang.org/protobuf/types/known/timestamppb"
 
 	"siyu.dev/pkg/auth"
-	"siyu.dev/pkg/errs"
 	productv1 "siyu.dev/proto/siyu/product/v1"
 	"siyu.dev/services/product/internal/app"
 	"siyu.dev/services/product/internal/domain"
@@ -54,7 +52,7 @@ func operatorWith(ctx context.Context, roles []string) error {
 	if id.Kind == auth.KindAdmin && slices.ContainsFunc(roles, id.HasRole) {
 		return nil
 	}
-	return errs.New(codes.PermissionDenied, errDomain, "ROLE_REQUIRED", "this needs one of the roles "+strings.Join(roles, ", "))
+	return toStatus(ctx, domain.ErrRoleRequired.WithMsg("this needs one of the roles "+strings.Join(roles, ", ")))
 }
 
 // reviewProto shows a review; full is for its author and operators, the
@@ -106,7 +104,7 @@ func (s reviews) UpdateReview(ctx context.Context, req *productv1.UpdateReviewRe
 			a := req.GetAnonymous()
 			e.Anonymous = &a
 		default:
-			return nil, errs.Invalid(errDomain, "UPDATE_MASK_INVALID", "only text and anonymous can be changed", "field", "update_mask")
+			return nil, toStatus(ctx, domain.ErrUpdateMaskInvalid.WithMsg("only text and anonymous can be changed"))
 		}
 	}
 	got, err := s.r.Edit(ctx, m, req.GetReviewId(), e)

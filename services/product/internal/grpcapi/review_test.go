@@ -51,9 +51,7 @@ func setupReviews(t testing.TB) *revEnv {
 	pub, _ := auth.ParsePublicKeyPEM(pubPEM)
 	db := testkit.DB(t)
 	store := mongostore.New(db)
-	svc := app.New(store, clock.System)
-	svc.UseInventory(store)
-	svc.UseShopperLists(store)
+	svc := app.New(app.Ports{Catalog: store, Inventory: store, Lists: store}, clock.System)
 	if err := svc.Load(context.Background()); err != nil {
 		t.Fatal(err)
 	}

@@ -98,12 +98,10 @@ func (r *recorder) Searched(_ context.Context, e domain.Searched) {
 // list is what the consumer counted.
 func TestSearchEventsOverGRPC(t *testing.T) {
 	rec := &recorder{}
-	var svc *app.Service
-	e := setupWith(t, func(s *app.Service, store *mongostore.Store) {
-		s.UseSearchEvents(rec)
-		s.UseKeywords(store)
-		svc = s
+	e := setupWith(t, func(p *app.Ports, store *mongostore.Store) {
+		p.SearchEvents, p.Keywords = rec, store
 	})
+	svc := e.svc
 	e.seed(t, 3)
 	bg := context.Background()
 	for _, c := range []struct {

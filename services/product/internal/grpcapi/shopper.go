@@ -3,11 +3,9 @@ package grpcapi
 import (
 	"context"
 
-	"google.golang.org/grpc/codes"
 	"google.golang.org/protobuf/types/known/timestamppb"
 
 	"siyu.dev/pkg/auth"
-	"siyu.dev/pkg/errs"
 	productv1 "siyu.dev/proto/siyu/product/v1"
 	"siyu.dev/services/product/internal/app"
 	"siyu.dev/services/product/internal/domain"
@@ -23,7 +21,7 @@ type shopper struct {
 func caller(ctx context.Context) (string, error) {
 	id, ok := auth.FromContext(ctx)
 	if !ok || id.Kind != auth.KindMember || id.Subject == "" {
-		return "", errs.New(codes.Unauthenticated, errDomain, "TOKEN_MISSING", "a member token is required")
+		return "", toStatus(ctx, domain.ErrTokenMissing)
 	}
 	return id.Subject, nil
 }

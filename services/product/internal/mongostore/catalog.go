@@ -96,18 +96,19 @@ func (s *Store) ReplaceProduct(ctx context.Context, p domain.Product, prev int64
 		return err
 	}
 	d := toDoc(p)
-	filter := bson.M{"_id": p.ID, "version": prev}
+	cond := bson.M{"version": prev}
 	if prev == 1 {
-		filter = bson.M{"_id": p.ID, "$or": bson.A{bson.M{"version": 1}, bson.M{"version": bson.M{"$exists": false}}}}
+		// Products from before versions have none.
+		cond = bson.M{"version": bson.M{"$in": bson.A{int64(1), nil}}}
 	}
 	set := bson.M{"title": d.Title, "subtitle": d.Subtitle, "category_id": d.CategoryID, "image_urls": d.ImageURLs, "skus": d.Skus,
 		"status": d.Status, "tags": d.Tags, "sort_weight": d.SortWeight, "updated_at": d.UpdatedAt, "version": d.Version,
 		"brand_id": d.BrandID, "description_html": d.Description, "purchase_limit": d.PurchaseLimit, "spec_attributes": d.SpecAttrs}
-	res, err := s.ProductColl.UpdateOne(ctx, filter, bson.M{"$set": set, "$push": outbox.Push(ev.At, e)})
+	ok, err := mongox.UpdateIf(ctx, s.ProductColl, p.ID, cond, bson.M{"$set": set, "$push": outbox.Push(ev.At, e)})
 	if err != nil {
 		return err
 	}
-	if res.MatchedCount == 0 {
+	if !ok {
 		if _, err := s.Product(ctx, p.ID); err != nil {
 			return err
 		}

@@ -93,9 +93,10 @@ func (s *Store) Stock(ctx context.Context, skuID string) (domain.Stock, error) {
 
 // MutateStock reads the SKU, lets change compute the new state, and writes
 // it only if nobody wrote in between (the version matches), with the
-// change's events in the outbox; otherwise it reads again. The filter is
-// on _id and v: an atomic compare-and-set on one document on MongoDB and on
-// the embedded store alike.
+// change's events in the outbox; otherwise it reads again. The write is a
+// mongox.UpdateIf on v: a conditional update on MongoDB, and on the
+// embedded store a read and write by _id, so it costs the same however
+// many SKUs there are.
 func (s *Store) MutateStock(ctx context.Context, skuID string, change func(*domain.Stock) (*domain.StockEvent, error)) (domain.Stock, error) {
 	for attempt := 0; attempt < 50; attempt++ {
 		d, err := s.stock(ctx, skuID)
@@ -116,7 +117,7 @@ func (s *Store) MutateStock(ctx context.Context, skuID string, change func(*doma
 		for _, a := range st.Adjustments[known:] {
 			push["adjustments"] = adjustmentDoc{RequestID: a.RequestID, Delta: a.Delta, Reason: a.Reason, Operator: a.Operator, Before: a.Before, After: a.After, At: a.At}
 		}
-		res, err := s.StockColl.UpdateOne(ctx, bson.M{"_id": skuID, "v": d.V}, bson.M{
+		ok, err := mongox.UpdateIf(ctx, s.StockColl, skuID, bson.M{"v": d.V}, bson.M{
 			"$set":  bson.M{"available": st.Available, "reserved": st.Reserved, "sold": st.Sold, "holds": st.Holds},
 			"$inc":  bson.M{"v": 1},
 			"$push": push,
@@ -124,7 +125,7 @@ func (s *Store) MutateStock(ctx context.Context, skuID string, change func(*doma
 		if err != nil {
 			return st, err
 		}
-		if res.MatchedCount == 1 {
+		if ok {
 			s.Flush(s.StockColl, skuID)
 			return st, nil
 		}
@@ -181,18 +182,15 @@ func (s *Store) Reservation(ctx context.Context, orderID string) (domain.Reserva
 	return d.domain(), nil
 }
 
-// MoveReservation is a conditional state change.
+// MoveReservation is a conditional state change (by _id on the embedded
+// store: reservations are as many as orders).
 func (s *Store) MoveReservation(ctx context.Context, orderID string, from []domain.ResState, to, outcome domain.ResState, now time.Time) (bool, error) {
 	in := make(bson.A, len(from))
 	for i, f := range from {
 		in[i] = int(f)
 	}
-	res, err := s.Reservations.UpdateOne(ctx, bson.M{"_id": orderID, "state": bson.M{"$in": in}},
+	return mongox.UpdateIf(ctx, s.Reservations, orderID, bson.M{"state": bson.M{"$in": in}},
 		bson.M{"$set": bson.M{"state": int(to), "outcome": int(outcome), "updated_at": now}})
-	if err != nil {
-		return false, err
-	}
-	return res.ModifiedCount == 1, nil
 }
 
 // StaleReservations lists what the sweeper must finish.

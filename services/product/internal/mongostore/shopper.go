@@ -84,11 +84,13 @@ func (s *Store) MutateSaved(ctx context.Context, kind domain.ListKind, memberID 
 			}
 			return items, err
 		}
-		res, err := coll.UpdateOne(ctx, bson.M{"_id": memberID, "v": d.V}, bson.M{"$set": bson.M{"items": docs}, "$inc": bson.M{"v": 1}})
+		// By _id on the embedded store: a member's list costs the same
+		// however many members keep one.
+		ok, err := mongox.UpdateIf(ctx, coll, memberID, bson.M{"v": d.V}, bson.M{"$set": bson.M{"items": docs}, "$inc": bson.M{"v": 1}})
 		if err != nil {
 			return nil, err
 		}
-		if res.MatchedCount == 1 {
+		if ok {
 			return items, nil
 		}
 	}
