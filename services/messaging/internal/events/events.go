@@ -25,14 +25,12 @@ const (
 	DurableMembers = "messaging-notify-members"
 )
 
-// The member service's stream and the subject of level changes. Its
-// contract declares them in the service's own package, which no other
-// module may import; spelled here as the wire contract they are.
+// The member subjects the service consumes, named by member's contract.
 const (
-	memberStream         = "MEMBER"
-	memberStreamSubjects = "siyu.member.>"
-	SubjectLevelChanged  = "siyu.member.level_changed"
-	SubjectDeleted       = "siyu.member.deleted"
+	memberStream         = memberv1.Stream
+	memberStreamSubjects = memberv1.StreamSubjects
+	SubjectLevelChanged  = memberv1.SubjectLevelChanged
+	SubjectDeleted       = memberv1.SubjectDeleted
 )
 
 // Start consumes the order and member events the notifier acts on. The
