@@ -75,6 +75,8 @@ bench: web ## print gRPC vs gateway throughput, latency, CPU per request, startu
 	# The storefront: initial JS gzipped (goal 150 KB) and the home page's LCP in headless Chromium on the demo shop (goal 1.0 s).
 	bash $(WEB)/scripts/ensure-deps.sh node chromium
 	SIYU_BENCH_H5=1 go test -count=1 -run '^TestStorefrontBench$$' -v -timeout 5m ./cmd/siyu/
+	# order.paid → in-app message: p50, p99 and events/s over a burst of 1,000 events on the embedded store.
+	go test -run '^$$' -bench PaidEventToInbox -benchtime 1000x -timeout 20m ./services/messaging/
 
 $(TOOLS_STAMP):
 	mkdir -p $(BIN)

@@ -142,6 +142,8 @@ func New(ctx context.Context, c Config) (*Gateway, error) {
 		{"messaging", messagingv1.RegisterNotificationRuleServiceHandler},
 		{"messaging", messagingv1.RegisterDeliveryServiceHandler},
 		{"messaging", messagingv1.RegisterBroadcastServiceHandler},
+		{"messaging", messagingv1.RegisterConversationServiceHandler},
+		{"messaging", messagingv1.RegisterConversationAdminServiceHandler},
 	}
 	for _, r := range register {
 		if conn := g.conns[r.service]; conn != nil {

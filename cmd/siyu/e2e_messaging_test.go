@@ -88,6 +88,19 @@ func TestMessagingThroughGateway(t *testing.T) {
 		t.Fatalf("mark read: %v", r)
 	}
 
+	// Shipping and receipt notify too, each once.
+	api.expect(t, "POST", "/v1/admin/orders/"+orderID+":ship", owner, `{"carrier":"顺丰速运","tracking_number":"SF9876543210"}`, 200)
+	api.expect(t, "POST", "/v1/orders/"+orderID+":confirm-receipt", alice.access, `{}`, 200)
+	waitUntil(t, "the shipped and received messages", func() bool {
+		msgs, _ := api.expect(t, "GET", "/v1/messages", alice.access, "", 200)["messages"].([]any)
+		return len(msgs) == 3
+	})
+	latest := api.expect(t, "GET", "/v1/messages?page_size=2", alice.access, "", 200)
+	lm := latest["messages"].([]any)
+	if lm[0].(map[string]any)["title"] != "已确认收货" || lm[1].(map[string]any)["body"] != "订单 "+orderID+" 已由顺丰速运发出，运单号 SF9876543210。" || fmt.Sprint(latest["unread_count"]) != "2" || latest["next_page_token"] == "" {
+		t.Fatalf("after shipping and receipt: %v", latest)
+	}
+
 	// A broadcast to a tagged segment: Alice consented to in-app marketing,
 	// Bob did not, Carol consented but unsubscribed from the inbox.
 	api.expect(t, "PATCH", "/v1/members/me", alice.access, `{"marketing_consent":{"in_app":true}}`, 200)
@@ -120,7 +133,7 @@ func TestMessagingThroughGateway(t *testing.T) {
 	for who, want := range map[string]struct {
 		s session
 		n int
-	}{"alice": {alice, 2}, "bob": {bob, 0}, "carol": {carol, 0}} {
+	}{"alice": {alice, 4}, "bob": {bob, 0}, "carol": {carol, 0}} {
 		got, _ := api.expect(t, "GET", "/v1/messages", want.s.access, "", 200)["messages"].([]any)
 		if len(got) != want.n {
 			t.Errorf("%s has %d messages, want %d: %v", who, len(got), want.n, got)
@@ -132,5 +145,64 @@ func TestMessagingThroughGateway(t *testing.T) {
 	}
 	if log := capped[0].(map[string]any)["log"].([]any); log[len(log)-1].(map[string]any)["detail"] != "FREQUENCY_CAP_DAILY" {
 		t.Errorf("the second broadcast's reason for alice: %v", log)
+	}
+}
+
+// TestConversationThroughGateway: a member opens a conversation with an
+// order card, customer service answers from the queue, the member reads
+// the reply (unread counts on both sides), another member gets NOT_FOUND,
+// an operator closes it, and FAQ search is open to anyone.
+func TestConversationThroughGateway(t *testing.T) {
+	shop := startShop(t, "")
+	api := shop.api
+	owner := shop.token(t, auth.Identity{Subject: "owner-cs", Kind: auth.KindAdmin, Roles: []string{auth.RoleOwner}})
+	cs := shop.token(t, auth.Identity{Subject: "cs-e2e", Kind: auth.KindAdmin, Roles: []string{auth.RoleCustomerService}})
+	alice := api.login(t, "13900000811")
+	bob := api.login(t, "13900000812")
+
+	conv := api.expect(t, "POST", "/v1/conversations", alice.access, `{"message":{"kind":"order","ref_id":"ord-123","text":"这个订单什么时候发货？"}}`, 200)
+	id := conv["conversation_id"].(string)
+	if fmt.Sprint(conv["unread_by_staff"]) != "1" || conv["status"] != "open" {
+		t.Fatalf("open: %v", conv)
+	}
+	api.expectReason(t, "GET", "/v1/conversations/"+id, bob.access, "", 404, "CONVERSATION_NOT_FOUND")
+	api.expectReason(t, "POST", "/v1/conversations/"+id+"/messages", bob.access, `{"message":{"text":"x"}}`, 404, "CONVERSATION_NOT_FOUND")
+	api.expectReason(t, "GET", "/v1/admin/conversations", alice.access, "", 403, "ROLE_REQUIRED")
+
+	queue := api.expect(t, "GET", "/v1/admin/conversations?assignee=none", cs, "", 200)["conversations"].([]any)
+	found := false
+	for _, q := range queue {
+		found = found || q.(map[string]any)["conversation_id"] == id
+	}
+	if !found {
+		t.Fatalf("the conversation is not in the queue: %v", queue)
+	}
+	api.expect(t, "PUT", "/v1/admin/quick-replies/ship", owner, `{"title":"发货时间","text":"付款后 48 小时内发货"}`, 200)
+	replies := api.expect(t, "GET", "/v1/admin/quick-replies", cs, "", 200)["quick_replies"].([]any)
+	text := replies[0].(map[string]any)["text"].(string)
+	r := api.expect(t, "POST", "/v1/admin/conversations/"+id+"/messages", cs, `{"message":{"text":"`+text+`"}}`, 200)
+	if r["assignee"] != "cs-e2e" || fmt.Sprint(r["unread_by_member"]) != "1" {
+		t.Fatalf("reply: %v", r)
+	}
+	mine := api.expect(t, "GET", "/v1/conversations", alice.access, "", 200)
+	if fmt.Sprint(mine["unread_count"]) != "1" {
+		t.Fatalf("alice's unread: %v", mine)
+	}
+	got := api.expect(t, "GET", "/v1/conversations/"+id, alice.access, "", 200)
+	msgs := got["messages"].([]any)
+	if len(msgs) != 2 || msgs[1].(map[string]any)["text"] != "付款后 48 小时内发货" || msgs[0].(map[string]any)["ref_id"] != "ord-123" {
+		t.Fatalf("alice reads: %v", got)
+	}
+	if mine = api.expect(t, "GET", "/v1/conversations", alice.access, "", 200); fmt.Sprint(mine["unread_count"]) != "0" {
+		t.Fatalf("unread after reading: %v", mine)
+	}
+	api.expect(t, "POST", "/v1/admin/conversations/"+id+":transfer", cs, `{"operator_id":"owner-cs"}`, 200)
+	api.expect(t, "POST", "/v1/admin/conversations/"+id+":close", owner, `{}`, 200)
+	api.expectReason(t, "POST", "/v1/conversations/"+id+"/messages", alice.access, `{"message":{"text":"谢谢"}}`, 400, "CONVERSATION_CLOSED")
+
+	api.expect(t, "PUT", "/v1/admin/faqs/return", owner, `{"question":"如何退货？","answer":"收货 7 天内在订单页申请退货","keywords":["退款"]}`, 200)
+	faqs := api.expect(t, "GET", "/v1/faqs?query=退款", "", "", 200)["faqs"].([]any)
+	if len(faqs) != 1 || faqs[0].(map[string]any)["faq_id"] != "return" {
+		t.Fatalf("faq search: %v", faqs)
 	}
 }

@@ -1,7 +1,8 @@
 // Package messaging is the messaging service: the in-app inbox, message
-// settings, templates, notification rules as data, the delivery log, and
-// broadcasts to member segments, every message through one respect policy
-// (consent, unsubscribes, WeChat's one-time quota, quiet hours, caps).
+// settings, templates, notification rules as data, the delivery log,
+// broadcasts to member segments and customer-service conversations; every
+// notification goes through one respect policy (consent, unsubscribes,
+// WeChat's one-time quota, quiet hours, caps).
 package messaging
 
 import (
@@ -44,6 +45,17 @@ type Config struct {
 	DailyCap   int    `env:"SIYU_MESSAGING_DAILY_CAP" default:"1" desc:"marketing messages a member gets per Asia/Shanghai day, all channels together"`
 	WeeklyCap  int    `env:"SIYU_MESSAGING_WEEKLY_CAP" default:"3" desc:"marketing messages a member gets per rolling 7 days"`
 	QuietHours string `env:"SIYU_MESSAGING_QUIET_HOURS" default:"21:00-09:00" desc:"Asia/Shanghai hours in which marketing SMS and WeChat messages wait (HH:MM-HH:MM; empty: none)"`
+
+	WechatAppID     string `env:"SIYU_WECHAT_APPID" desc:"WeChat mini-program AppID: with it (and no sandbox) subscribe messages go to the platform"`
+	WechatAppSecret string `env:"SIYU_WECHAT_APPSECRET" desc:"WeChat mini-program AppSecret"`
+	WechatAPIBase   string `env:"SIYU_WECHAT_API_BASE" desc:"override of https://api.weixin.qq.com (an egress proxy); empty calls WeChat directly"`
+
+	SMSProvider        string `env:"SIYU_SMS_PROVIDER" desc:"aliyun: text messages go through Alibaba Cloud SMS (with the sandbox off); anything else sends none"`
+	AliyunAccessKeyID  string `env:"SIYU_ALIYUN_SMS_ACCESS_KEY_ID" desc:"Alibaba Cloud access key id for SMS"`
+	AliyunAccessSecret string `env:"SIYU_ALIYUN_SMS_ACCESS_KEY_SECRET" desc:"Alibaba Cloud access key secret for SMS"`
+	AliyunSignName     string `env:"SIYU_ALIYUN_SMS_SIGN_NAME" desc:"approved SMS signature"`
+	AliyunRegion       string `env:"SIYU_ALIYUN_SMS_REGION" default:"cn-hangzhou" desc:"Alibaba Cloud region of the SMS API"`
+	AliyunEndpoint     string `env:"SIYU_ALIYUN_SMS_ENDPOINT" desc:"override of the SMS API host (host[:port]); empty uses the SDK's endpoint"`
 
 	SweepEvery time.Duration `env:"SIYU_MESSAGING_SWEEP_EVERY" default:"2s" desc:"how often deferred and failed deliveries and due broadcasts are looked at"`
 
@@ -123,6 +135,9 @@ func Run(ctx context.Context, c Config) error {
 		if err != nil {
 			return err
 		}
+		if c.WechatAppID != "" && c.WechatAppSecret == "" {
+			return fmt.Errorf("SIYU_WECHAT_APPID needs SIYU_WECHAT_APPSECRET")
+		}
 		priv, err := auth.ParsePrivateKeyPEM(c.JWTPrivateKey)
 		if err != nil {
 			return fmt.Errorf("SIYU_JWT_PRIVATE_KEY: %w", err)
@@ -139,20 +154,39 @@ func Run(ctx context.Context, c Config) error {
 		}
 		clk := clock.System
 		senders := map[domain.Channel]app.Sender{domain.ChannelInApp: app.NewInboxChannel(store.Inboxes(), clk)}
-		if sandbox {
+		switch {
+		case sandbox:
 			senders[domain.ChannelWechatSubscribe] = channels.NewSandbox(domain.ChannelWechatSubscribe, in.Logger)
 			senders[domain.ChannelSMS] = channels.NewSandbox(domain.ChannelSMS, in.Logger)
+		default:
+			if c.WechatAppID != "" {
+				senders[domain.ChannelWechatSubscribe] = channels.NewWechat(c.WechatAppID, c.WechatAppSecret, c.WechatAPIBase, members.OpenID)
+			}
+			if c.SMSProvider == "aliyun" {
+				sms, err := channels.NewAliyunSMS(channels.AliyunSMSConfig{AccessKeyID: c.AliyunAccessKeyID, AccessKeySecret: c.AliyunAccessSecret,
+					SignName: c.AliyunSignName, Region: c.AliyunRegion, Endpoint: c.AliyunEndpoint})
+				if err != nil {
+					return err
+				}
+				senders[domain.ChannelSMS] = sms
+			}
 		}
 		dispatcher := app.NewDispatcher(store.Deliveries(), store.Settings(), members, senders, policy, domain.DefaultRetry(), clk)
-		admin := app.NewAdmin(store.Templates(), store.Rules(), store.Deliveries(), clk)
+		admin := app.NewAdmin(store.Templates(), store.Rules(), store.Deliveries(), dispatcher, clk)
 		if err := admin.Seed(ctx); err != nil {
 			return err
 		}
 		notifier := app.NewNotifier(store.Rules(), store.Templates(), store.Deliveries(), dispatcher, clk, in.Logger)
 		runner := app.NewBroadcastRunner(store.Broadcasts(), store.Templates(), store.Deliveries(), dispatcher, members, clk, app.Sleep, in.Logger)
-		grpcapi.Register(in.Server.GRPC(), grpcapi.Services{Inbox: app.NewInbox(store.Inboxes(), store.Settings()), Admin: admin, Broadcasts: runner})
+		inbox := app.NewInbox(store.Inboxes(), store.Settings())
+		convs := mongostore.NewConversations(in.DB)
+		if err := convs.EnsureIndexes(ctx); err != nil {
+			return err
+		}
+		grpcapi.Register(in.Server.GRPC(), grpcapi.Services{Inbox: inbox, Admin: admin, Broadcasts: runner,
+			Conversations: app.NewConversations(convs.Store(), convs.QuickReplies(), convs.Faqs(), clk)})
 
-		stopEvents, err := events.Start(ctx, in.JS, notifier, in.Logger)
+		stopEvents, err := events.Start(ctx, in.JS, notifier, inbox.Forget, in.Logger)
 		if err != nil {
 			return err
 		}

@@ -3201,6 +3201,102 @@ func (x *GetMemberOverviewResponse) GetSessions() []*Session {
 	return nil
 }
 
+type GetMemberWechatOpenIdRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	MemberId      string                 `protobuf:"bytes,1,opt,name=member_id,json=memberId,proto3" json:"member_id,omitempty"`
+	AppId         string                 `protobuf:"bytes,2,opt,name=app_id,json=appId,proto3" json:"app_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetMemberWechatOpenIdRequest) Reset() {
+	*x = GetMemberWechatOpenIdRequest{}
+	mi := &file_siyu_member_v1_member_proto_msgTypes[58]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetMemberWechatOpenIdRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetMemberWechatOpenIdRequest) ProtoMessage() {}
+
+func (x *GetMemberWechatOpenIdRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_siyu_member_v1_member_proto_msgTypes[58]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetMemberWechatOpenIdRequest.ProtoReflect.Descriptor instead.
+func (*GetMemberWechatOpenIdRequest) Descriptor() ([]byte, []int) {
+	return file_siyu_member_v1_member_proto_rawDescGZIP(), []int{58}
+}
+
+func (x *GetMemberWechatOpenIdRequest) GetMemberId() string {
+	if x != nil {
+		return x.MemberId
+	}
+	return ""
+}
+
+func (x *GetMemberWechatOpenIdRequest) GetAppId() string {
+	if x != nil {
+		return x.AppId
+	}
+	return ""
+}
+
+type GetMemberWechatOpenIdResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Openid        string                 `protobuf:"bytes,1,opt,name=openid,proto3" json:"openid,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetMemberWechatOpenIdResponse) Reset() {
+	*x = GetMemberWechatOpenIdResponse{}
+	mi := &file_siyu_member_v1_member_proto_msgTypes[59]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetMemberWechatOpenIdResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetMemberWechatOpenIdResponse) ProtoMessage() {}
+
+func (x *GetMemberWechatOpenIdResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_siyu_member_v1_member_proto_msgTypes[59]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetMemberWechatOpenIdResponse.ProtoReflect.Descriptor instead.
+func (*GetMemberWechatOpenIdResponse) Descriptor() ([]byte, []int) {
+	return file_siyu_member_v1_member_proto_rawDescGZIP(), []int{59}
+}
+
+func (x *GetMemberWechatOpenIdResponse) GetOpenid() string {
+	if x != nil {
+		return x.Openid
+	}
+	return ""
+}
+
 type CheckSessionRequest struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	unknownFields protoimpl.UnknownFields
@@ -3209,7 +3305,7 @@ type CheckSessionRequest struct {
 
 func (x *CheckSessionRequest) Reset() {
 	*x = CheckSessionRequest{}
-	mi := &file_siyu_member_v1_member_proto_msgTypes[58]
+	mi := &file_siyu_member_v1_member_proto_msgTypes[60]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3221,7 +3317,7 @@ func (x *CheckSessionRequest) String() string {
 func (*CheckSessionRequest) ProtoMessage() {}
 
 func (x *CheckSessionRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_siyu_member_v1_member_proto_msgTypes[58]
+	mi := &file_siyu_member_v1_member_proto_msgTypes[60]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3234,7 +3330,7 @@ func (x *CheckSessionRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CheckSessionRequest.ProtoReflect.Descriptor instead.
 func (*CheckSessionRequest) Descriptor() ([]byte, []int) {
-	return file_siyu_member_v1_member_proto_rawDescGZIP(), []int{58}
+	return file_siyu_member_v1_member_proto_rawDescGZIP(), []int{60}
 }
 
 type CheckSessionResponse struct {
@@ -3245,7 +3341,7 @@ type CheckSessionResponse struct {
 
 func (x *CheckSessionResponse) Reset() {
 	*x = CheckSessionResponse{}
-	mi := &file_siyu_member_v1_member_proto_msgTypes[59]
+	mi := &file_siyu_member_v1_member_proto_msgTypes[61]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3257,7 +3353,7 @@ func (x *CheckSessionResponse) String() string {
 func (*CheckSessionResponse) ProtoMessage() {}
 
 func (x *CheckSessionResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_siyu_member_v1_member_proto_msgTypes[59]
+	mi := &file_siyu_member_v1_member_proto_msgTypes[61]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3270,7 +3366,7 @@ func (x *CheckSessionResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CheckSessionResponse.ProtoReflect.Descriptor instead.
 func (*CheckSessionResponse) Descriptor() ([]byte, []int) {
-	return file_siyu_member_v1_member_proto_rawDescGZIP(), []int{59}
+	return file_siyu_member_v1_member_proto_rawDescGZIP(), []int{61}
 }
 
 var File_siyu_member_v1_member_proto protoreflect.FileDescriptor
@@ -3484,7 +3580,12 @@ const file_siyu_member_v1_member_proto_rawDesc = "" +
 	"\x06points\x18\x03 \x01(\v2\x1d.siyu.member.v1.PointsAccountR\x06points\x12-\n" +
 	"\x04tags\x18\x04 \x03(\v2\x19.siyu.member.v1.MemberTagR\x04tags\x125\n" +
 	"\taddresses\x18\x05 \x03(\v2\x17.siyu.member.v1.AddressR\taddresses\x123\n" +
-	"\bsessions\x18\x06 \x03(\v2\x17.siyu.member.v1.SessionR\bsessions\"\x15\n" +
+	"\bsessions\x18\x06 \x03(\v2\x17.siyu.member.v1.SessionR\bsessions\"R\n" +
+	"\x1cGetMemberWechatOpenIdRequest\x12\x1b\n" +
+	"\tmember_id\x18\x01 \x01(\tR\bmemberId\x12\x15\n" +
+	"\x06app_id\x18\x02 \x01(\tR\x05appId\"7\n" +
+	"\x1dGetMemberWechatOpenIdResponse\x12\x16\n" +
+	"\x06openid\x18\x01 \x01(\tR\x06openid\"\x15\n" +
 	"\x13CheckSessionRequest\"\x16\n" +
 	"\x14CheckSessionResponse*V\n" +
 	"\x06Gender\x12\x16\n" +
@@ -3499,7 +3600,7 @@ const file_siyu_member_v1_member_proto_rawDesc = "" +
 	"\x06Logout\x12\x1d.siyu.member.v1.LogoutRequest\x1a\x1e.siyu.member.v1.LogoutResponse\x12S\n" +
 	"\n" +
 	"AdminLogin\x12!.siyu.member.v1.AdminLoginRequest\x1a\".siyu.member.v1.AdminLoginResponse\x12V\n" +
-	"\vWechatLogin\x12\".siyu.member.v1.WechatLoginRequest\x1a#.siyu.member.v1.WechatLoginResponse2\xe2\f\n" +
+	"\vWechatLogin\x12\".siyu.member.v1.WechatLoginRequest\x1a#.siyu.member.v1.WechatLoginResponse2\xd8\r\n" +
 	"\rMemberService\x12D\n" +
 	"\x05GetMe\x12\x1c.siyu.member.v1.GetMeRequest\x1a\x1d.siyu.member.v1.GetMeResponse\x12P\n" +
 	"\tGetMember\x12 .siyu.member.v1.GetMemberRequest\x1a!.siyu.member.v1.GetMemberResponse\x12M\n" +
@@ -3518,7 +3619,8 @@ const file_siyu_member_v1_member_proto_rawDesc = "" +
 	"\x13ListMemberAddresses\x12*.siyu.member.v1.ListMemberAddressesRequest\x1a+.siyu.member.v1.ListMemberAddressesResponse\x12k\n" +
 	"\x12ListMemberSessions\x12).siyu.member.v1.ListMemberSessionsRequest\x1a*.siyu.member.v1.ListMemberSessionsResponse\x12h\n" +
 	"\x11GetMemberOverview\x12(.siyu.member.v1.GetMemberOverviewRequest\x1a).siyu.member.v1.GetMemberOverviewResponse\x12Y\n" +
-	"\fCheckSession\x12#.siyu.member.v1.CheckSessionRequest\x1a$.siyu.member.v1.CheckSessionResponse2\xfb\x03\n" +
+	"\fCheckSession\x12#.siyu.member.v1.CheckSessionRequest\x1a$.siyu.member.v1.CheckSessionResponse\x12t\n" +
+	"\x15GetMemberWechatOpenId\x12,.siyu.member.v1.GetMemberWechatOpenIdRequest\x1a-.siyu.member.v1.GetMemberWechatOpenIdResponse2\xfb\x03\n" +
 	"\x0eAddressService\x12b\n" +
 	"\x0fListMyAddresses\x12&.siyu.member.v1.ListMyAddressesRequest\x1a'.siyu.member.v1.ListMyAddressesResponse\x12Y\n" +
 	"\fGetMyAddress\x12#.siyu.member.v1.GetMyAddressRequest\x1a$.siyu.member.v1.GetMyAddressResponse\x12b\n" +
@@ -3539,7 +3641,7 @@ func file_siyu_member_v1_member_proto_rawDescGZIP() []byte {
 }
 
 var file_siyu_member_v1_member_proto_enumTypes = make([]protoimpl.EnumInfo, 1)
-var file_siyu_member_v1_member_proto_msgTypes = make([]protoimpl.MessageInfo, 60)
+var file_siyu_member_v1_member_proto_msgTypes = make([]protoimpl.MessageInfo, 62)
 var file_siyu_member_v1_member_proto_goTypes = []any{
 	(Gender)(0),                            // 0: siyu.member.v1.Gender
 	(*Member)(nil),                         // 1: siyu.member.v1.Member
@@ -3600,37 +3702,39 @@ var file_siyu_member_v1_member_proto_goTypes = []any{
 	(*ListMemberSessionsResponse)(nil),     // 56: siyu.member.v1.ListMemberSessionsResponse
 	(*GetMemberOverviewRequest)(nil),       // 57: siyu.member.v1.GetMemberOverviewRequest
 	(*GetMemberOverviewResponse)(nil),      // 58: siyu.member.v1.GetMemberOverviewResponse
-	(*CheckSessionRequest)(nil),            // 59: siyu.member.v1.CheckSessionRequest
-	(*CheckSessionResponse)(nil),           // 60: siyu.member.v1.CheckSessionResponse
-	(*timestamppb.Timestamp)(nil),          // 61: google.protobuf.Timestamp
-	(*fieldmaskpb.FieldMask)(nil),          // 62: google.protobuf.FieldMask
-	(*MemberLevel)(nil),                    // 63: siyu.member.v1.MemberLevel
-	(*PointsAccount)(nil),                  // 64: siyu.member.v1.PointsAccount
-	(*MemberTag)(nil),                      // 65: siyu.member.v1.MemberTag
+	(*GetMemberWechatOpenIdRequest)(nil),   // 59: siyu.member.v1.GetMemberWechatOpenIdRequest
+	(*GetMemberWechatOpenIdResponse)(nil),  // 60: siyu.member.v1.GetMemberWechatOpenIdResponse
+	(*CheckSessionRequest)(nil),            // 61: siyu.member.v1.CheckSessionRequest
+	(*CheckSessionResponse)(nil),           // 62: siyu.member.v1.CheckSessionResponse
+	(*timestamppb.Timestamp)(nil),          // 63: google.protobuf.Timestamp
+	(*fieldmaskpb.FieldMask)(nil),          // 64: google.protobuf.FieldMask
+	(*MemberLevel)(nil),                    // 65: siyu.member.v1.MemberLevel
+	(*PointsAccount)(nil),                  // 66: siyu.member.v1.PointsAccount
+	(*MemberTag)(nil),                      // 67: siyu.member.v1.MemberTag
 }
 var file_siyu_member_v1_member_proto_depIdxs = []int32{
-	61, // 0: siyu.member.v1.Member.create_time:type_name -> google.protobuf.Timestamp
+	63, // 0: siyu.member.v1.Member.create_time:type_name -> google.protobuf.Timestamp
 	0,  // 1: siyu.member.v1.Member.gender:type_name -> siyu.member.v1.Gender
 	2,  // 2: siyu.member.v1.Member.marketing_consent:type_name -> siyu.member.v1.MarketingConsent
-	61, // 3: siyu.member.v1.Address.create_time:type_name -> google.protobuf.Timestamp
-	61, // 4: siyu.member.v1.Address.update_time:type_name -> google.protobuf.Timestamp
-	61, // 5: siyu.member.v1.Session.create_time:type_name -> google.protobuf.Timestamp
-	61, // 6: siyu.member.v1.Session.expire_time:type_name -> google.protobuf.Timestamp
-	61, // 7: siyu.member.v1.SmsLoginResponse.access_token_expire_time:type_name -> google.protobuf.Timestamp
-	61, // 8: siyu.member.v1.SmsLoginResponse.refresh_token_expire_time:type_name -> google.protobuf.Timestamp
+	63, // 3: siyu.member.v1.Address.create_time:type_name -> google.protobuf.Timestamp
+	63, // 4: siyu.member.v1.Address.update_time:type_name -> google.protobuf.Timestamp
+	63, // 5: siyu.member.v1.Session.create_time:type_name -> google.protobuf.Timestamp
+	63, // 6: siyu.member.v1.Session.expire_time:type_name -> google.protobuf.Timestamp
+	63, // 7: siyu.member.v1.SmsLoginResponse.access_token_expire_time:type_name -> google.protobuf.Timestamp
+	63, // 8: siyu.member.v1.SmsLoginResponse.refresh_token_expire_time:type_name -> google.protobuf.Timestamp
 	1,  // 9: siyu.member.v1.SmsLoginResponse.member:type_name -> siyu.member.v1.Member
-	61, // 10: siyu.member.v1.RefreshTokenResponse.access_token_expire_time:type_name -> google.protobuf.Timestamp
-	61, // 11: siyu.member.v1.RefreshTokenResponse.refresh_token_expire_time:type_name -> google.protobuf.Timestamp
-	61, // 12: siyu.member.v1.AdminLoginResponse.access_token_expire_time:type_name -> google.protobuf.Timestamp
-	61, // 13: siyu.member.v1.AdminLoginResponse.refresh_token_expire_time:type_name -> google.protobuf.Timestamp
-	61, // 14: siyu.member.v1.WechatLoginResponse.access_token_expire_time:type_name -> google.protobuf.Timestamp
-	61, // 15: siyu.member.v1.WechatLoginResponse.refresh_token_expire_time:type_name -> google.protobuf.Timestamp
+	63, // 10: siyu.member.v1.RefreshTokenResponse.access_token_expire_time:type_name -> google.protobuf.Timestamp
+	63, // 11: siyu.member.v1.RefreshTokenResponse.refresh_token_expire_time:type_name -> google.protobuf.Timestamp
+	63, // 12: siyu.member.v1.AdminLoginResponse.access_token_expire_time:type_name -> google.protobuf.Timestamp
+	63, // 13: siyu.member.v1.AdminLoginResponse.refresh_token_expire_time:type_name -> google.protobuf.Timestamp
+	63, // 14: siyu.member.v1.WechatLoginResponse.access_token_expire_time:type_name -> google.protobuf.Timestamp
+	63, // 15: siyu.member.v1.WechatLoginResponse.refresh_token_expire_time:type_name -> google.protobuf.Timestamp
 	1,  // 16: siyu.member.v1.WechatLoginResponse.member:type_name -> siyu.member.v1.Member
 	1,  // 17: siyu.member.v1.BindWechatResponse.member:type_name -> siyu.member.v1.Member
 	1,  // 18: siyu.member.v1.GetMeResponse.member:type_name -> siyu.member.v1.Member
 	1,  // 19: siyu.member.v1.GetMemberResponse.member:type_name -> siyu.member.v1.Member
 	1,  // 20: siyu.member.v1.UpdateMeRequest.member:type_name -> siyu.member.v1.Member
-	62, // 21: siyu.member.v1.UpdateMeRequest.update_mask:type_name -> google.protobuf.FieldMask
+	64, // 21: siyu.member.v1.UpdateMeRequest.update_mask:type_name -> google.protobuf.FieldMask
 	1,  // 22: siyu.member.v1.UpdateMeResponse.member:type_name -> siyu.member.v1.Member
 	4,  // 23: siyu.member.v1.ListMySessionsResponse.sessions:type_name -> siyu.member.v1.Session
 	4,  // 24: siyu.member.v1.ListOperatorSessionsResponse.sessions:type_name -> siyu.member.v1.Session
@@ -3646,9 +3750,9 @@ var file_siyu_member_v1_member_proto_depIdxs = []int32{
 	3,  // 34: siyu.member.v1.ListMemberAddressesResponse.addresses:type_name -> siyu.member.v1.Address
 	4,  // 35: siyu.member.v1.ListMemberSessionsResponse.sessions:type_name -> siyu.member.v1.Session
 	1,  // 36: siyu.member.v1.GetMemberOverviewResponse.member:type_name -> siyu.member.v1.Member
-	63, // 37: siyu.member.v1.GetMemberOverviewResponse.level:type_name -> siyu.member.v1.MemberLevel
-	64, // 38: siyu.member.v1.GetMemberOverviewResponse.points:type_name -> siyu.member.v1.PointsAccount
-	65, // 39: siyu.member.v1.GetMemberOverviewResponse.tags:type_name -> siyu.member.v1.MemberTag
+	65, // 37: siyu.member.v1.GetMemberOverviewResponse.level:type_name -> siyu.member.v1.MemberLevel
+	66, // 38: siyu.member.v1.GetMemberOverviewResponse.points:type_name -> siyu.member.v1.PointsAccount
+	67, // 39: siyu.member.v1.GetMemberOverviewResponse.tags:type_name -> siyu.member.v1.MemberTag
 	3,  // 40: siyu.member.v1.GetMemberOverviewResponse.addresses:type_name -> siyu.member.v1.Address
 	4,  // 41: siyu.member.v1.GetMemberOverviewResponse.sessions:type_name -> siyu.member.v1.Session
 	5,  // 42: siyu.member.v1.AuthService.SendSmsCode:input_type -> siyu.member.v1.SendSmsCodeRequest
@@ -3673,42 +3777,44 @@ var file_siyu_member_v1_member_proto_depIdxs = []int32{
 	53, // 61: siyu.member.v1.MemberService.ListMemberAddresses:input_type -> siyu.member.v1.ListMemberAddressesRequest
 	55, // 62: siyu.member.v1.MemberService.ListMemberSessions:input_type -> siyu.member.v1.ListMemberSessionsRequest
 	57, // 63: siyu.member.v1.MemberService.GetMemberOverview:input_type -> siyu.member.v1.GetMemberOverviewRequest
-	59, // 64: siyu.member.v1.MemberService.CheckSession:input_type -> siyu.member.v1.CheckSessionRequest
-	43, // 65: siyu.member.v1.AddressService.ListMyAddresses:input_type -> siyu.member.v1.ListMyAddressesRequest
-	45, // 66: siyu.member.v1.AddressService.GetMyAddress:input_type -> siyu.member.v1.GetMyAddressRequest
-	47, // 67: siyu.member.v1.AddressService.CreateMyAddress:input_type -> siyu.member.v1.CreateMyAddressRequest
-	49, // 68: siyu.member.v1.AddressService.UpdateMyAddress:input_type -> siyu.member.v1.UpdateMyAddressRequest
-	51, // 69: siyu.member.v1.AddressService.DeleteMyAddress:input_type -> siyu.member.v1.DeleteMyAddressRequest
-	6,  // 70: siyu.member.v1.AuthService.SendSmsCode:output_type -> siyu.member.v1.SendSmsCodeResponse
-	8,  // 71: siyu.member.v1.AuthService.SmsLogin:output_type -> siyu.member.v1.SmsLoginResponse
-	10, // 72: siyu.member.v1.AuthService.RefreshToken:output_type -> siyu.member.v1.RefreshTokenResponse
-	12, // 73: siyu.member.v1.AuthService.Logout:output_type -> siyu.member.v1.LogoutResponse
-	14, // 74: siyu.member.v1.AuthService.AdminLogin:output_type -> siyu.member.v1.AdminLoginResponse
-	16, // 75: siyu.member.v1.AuthService.WechatLogin:output_type -> siyu.member.v1.WechatLoginResponse
-	20, // 76: siyu.member.v1.MemberService.GetMe:output_type -> siyu.member.v1.GetMeResponse
-	22, // 77: siyu.member.v1.MemberService.GetMember:output_type -> siyu.member.v1.GetMemberResponse
-	24, // 78: siyu.member.v1.MemberService.UpdateMe:output_type -> siyu.member.v1.UpdateMeResponse
-	26, // 79: siyu.member.v1.MemberService.DeleteMe:output_type -> siyu.member.v1.DeleteMeResponse
-	28, // 80: siyu.member.v1.MemberService.ListMySessions:output_type -> siyu.member.v1.ListMySessionsResponse
-	30, // 81: siyu.member.v1.MemberService.RevokeMySession:output_type -> siyu.member.v1.RevokeMySessionResponse
-	36, // 82: siyu.member.v1.MemberService.SearchMembers:output_type -> siyu.member.v1.SearchMembersResponse
-	38, // 83: siyu.member.v1.MemberService.BlockMember:output_type -> siyu.member.v1.BlockMemberResponse
-	40, // 84: siyu.member.v1.MemberService.UnblockMember:output_type -> siyu.member.v1.UnblockMemberResponse
-	42, // 85: siyu.member.v1.MemberService.CreateOperator:output_type -> siyu.member.v1.CreateOperatorResponse
-	32, // 86: siyu.member.v1.MemberService.ListOperatorSessions:output_type -> siyu.member.v1.ListOperatorSessionsResponse
-	34, // 87: siyu.member.v1.MemberService.RevokeOperatorSessions:output_type -> siyu.member.v1.RevokeOperatorSessionsResponse
-	18, // 88: siyu.member.v1.MemberService.BindWechat:output_type -> siyu.member.v1.BindWechatResponse
-	54, // 89: siyu.member.v1.MemberService.ListMemberAddresses:output_type -> siyu.member.v1.ListMemberAddressesResponse
-	56, // 90: siyu.member.v1.MemberService.ListMemberSessions:output_type -> siyu.member.v1.ListMemberSessionsResponse
-	58, // 91: siyu.member.v1.MemberService.GetMemberOverview:output_type -> siyu.member.v1.GetMemberOverviewResponse
-	60, // 92: siyu.member.v1.MemberService.CheckSession:output_type -> siyu.member.v1.CheckSessionResponse
-	44, // 93: siyu.member.v1.AddressService.ListMyAddresses:output_type -> siyu.member.v1.ListMyAddressesResponse
-	46, // 94: siyu.member.v1.AddressService.GetMyAddress:output_type -> siyu.member.v1.GetMyAddressResponse
-	48, // 95: siyu.member.v1.AddressService.CreateMyAddress:output_type -> siyu.member.v1.CreateMyAddressResponse
-	50, // 96: siyu.member.v1.AddressService.UpdateMyAddress:output_type -> siyu.member.v1.UpdateMyAddressResponse
-	52, // 97: siyu.member.v1.AddressService.DeleteMyAddress:output_type -> siyu.member.v1.DeleteMyAddressResponse
-	70, // [70:98] is the sub-list for method output_type
-	42, // [42:70] is the sub-list for method input_type
+	61, // 64: siyu.member.v1.MemberService.CheckSession:input_type -> siyu.member.v1.CheckSessionRequest
+	59, // 65: siyu.member.v1.MemberService.GetMemberWechatOpenId:input_type -> siyu.member.v1.GetMemberWechatOpenIdRequest
+	43, // 66: siyu.member.v1.AddressService.ListMyAddresses:input_type -> siyu.member.v1.ListMyAddressesRequest
+	45, // 67: siyu.member.v1.AddressService.GetMyAddress:input_type -> siyu.member.v1.GetMyAddressRequest
+	47, // 68: siyu.member.v1.AddressService.CreateMyAddress:input_type -> siyu.member.v1.CreateMyAddressRequest
+	49, // 69: siyu.member.v1.AddressService.UpdateMyAddress:input_type -> siyu.member.v1.UpdateMyAddressRequest
+	51, // 70: siyu.member.v1.AddressService.DeleteMyAddress:input_type -> siyu.member.v1.DeleteMyAddressRequest
+	6,  // 71: siyu.member.v1.AuthService.SendSmsCode:output_type -> siyu.member.v1.SendSmsCodeResponse
+	8,  // 72: siyu.member.v1.AuthService.SmsLogin:output_type -> siyu.member.v1.SmsLoginResponse
+	10, // 73: siyu.member.v1.AuthService.RefreshToken:output_type -> siyu.member.v1.RefreshTokenResponse
+	12, // 74: siyu.member.v1.AuthService.Logout:output_type -> siyu.member.v1.LogoutResponse
+	14, // 75: siyu.member.v1.AuthService.AdminLogin:output_type -> siyu.member.v1.AdminLoginResponse
+	16, // 76: siyu.member.v1.AuthService.WechatLogin:output_type -> siyu.member.v1.WechatLoginResponse
+	20, // 77: siyu.member.v1.MemberService.GetMe:output_type -> siyu.member.v1.GetMeResponse
+	22, // 78: siyu.member.v1.MemberService.GetMember:output_type -> siyu.member.v1.GetMemberResponse
+	24, // 79: siyu.member.v1.MemberService.UpdateMe:output_type -> siyu.member.v1.UpdateMeResponse
+	26, // 80: siyu.member.v1.MemberService.DeleteMe:output_type -> siyu.member.v1.DeleteMeResponse
+	28, // 81: siyu.member.v1.MemberService.ListMySessions:output_type -> siyu.member.v1.ListMySessionsResponse
+	30, // 82: siyu.member.v1.MemberService.RevokeMySession:output_type -> siyu.member.v1.RevokeMySessionResponse
+	36, // 83: siyu.member.v1.MemberService.SearchMembers:output_type -> siyu.member.v1.SearchMembersResponse
+	38, // 84: siyu.member.v1.MemberService.BlockMember:output_type -> siyu.member.v1.BlockMemberResponse
+	40, // 85: siyu.member.v1.MemberService.UnblockMember:output_type -> siyu.member.v1.UnblockMemberResponse
+	42, // 86: siyu.member.v1.MemberService.CreateOperator:output_type -> siyu.member.v1.CreateOperatorResponse
+	32, // 87: siyu.member.v1.MemberService.ListOperatorSessions:output_type -> siyu.member.v1.ListOperatorSessionsResponse
+	34, // 88: siyu.member.v1.MemberService.RevokeOperatorSessions:output_type -> siyu.member.v1.RevokeOperatorSessionsResponse
+	18, // 89: siyu.member.v1.MemberService.BindWechat:output_type -> siyu.member.v1.BindWechatResponse
+	54, // 90: siyu.member.v1.MemberService.ListMemberAddresses:output_type -> siyu.member.v1.ListMemberAddressesResponse
+	56, // 91: siyu.member.v1.MemberService.ListMemberSessions:output_type -> siyu.member.v1.ListMemberSessionsResponse
+	58, // 92: siyu.member.v1.MemberService.GetMemberOverview:output_type -> siyu.member.v1.GetMemberOverviewResponse
+	62, // 93: siyu.member.v1.MemberService.CheckSession:output_type -> siyu.member.v1.CheckSessionResponse
+	60, // 94: siyu.member.v1.MemberService.GetMemberWechatOpenId:output_type -> siyu.member.v1.GetMemberWechatOpenIdResponse
+	44, // 95: siyu.member.v1.AddressService.ListMyAddresses:output_type -> siyu.member.v1.ListMyAddressesResponse
+	46, // 96: siyu.member.v1.AddressService.GetMyAddress:output_type -> siyu.member.v1.GetMyAddressResponse
+	48, // 97: siyu.member.v1.AddressService.CreateMyAddress:output_type -> siyu.member.v1.CreateMyAddressResponse
+	50, // 98: siyu.member.v1.AddressService.UpdateMyAddress:output_type -> siyu.member.v1.UpdateMyAddressResponse
+	52, // 99: siyu.member.v1.AddressService.DeleteMyAddress:output_type -> siyu.member.v1.DeleteMyAddressResponse
+	71, // [71:100] is the sub-list for method output_type
+	42, // [42:71] is the sub-list for method input_type
 	42, // [42:42] is the sub-list for extension type_name
 	42, // [42:42] is the sub-list for extension extendee
 	0,  // [0:42] is the sub-list for field type_name
@@ -3727,7 +3833,7 @@ func file_siyu_member_v1_member_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_siyu_member_v1_member_proto_rawDesc), len(file_siyu_member_v1_member_proto_rawDesc)),
 			NumEnums:      1,
-			NumMessages:   60,
+			NumMessages:   62,
 			NumExtensions: 0,
 			NumServices:   3,
 		},

@@ -372,6 +372,7 @@ const (
 	MemberService_ListMemberSessions_FullMethodName     = "/siyu.member.v1.MemberService/ListMemberSessions"
 	MemberService_GetMemberOverview_FullMethodName      = "/siyu.member.v1.MemberService/GetMemberOverview"
 	MemberService_CheckSession_FullMethodName           = "/siyu.member.v1.MemberService/CheckSession"
+	MemberService_GetMemberWechatOpenId_FullMethodName  = "/siyu.member.v1.MemberService/GetMemberWechatOpenId"
 )
 
 // MemberServiceClient is the client API for MemberService service.
@@ -438,6 +439,12 @@ type MemberServiceClient interface {
 	// asks it, with the caller's token, and remembers the answer briefly.
 	// Internal: no REST route.
 	CheckSession(ctx context.Context, in *CheckSessionRequest, opts ...grpc.CallOption) (*CheckSessionResponse, error)
+	// GetMemberWechatOpenId returns the member's openid in the shop's main
+	// mini-program (app_id empty) or in another of its apps, empty when that
+	// app is not bound: what the messaging service addresses a WeChat
+	// subscribe message to. Services only (no REST route); an unknown member
+	// is NOT_FOUND MEMBER_NOT_FOUND.
+	GetMemberWechatOpenId(ctx context.Context, in *GetMemberWechatOpenIdRequest, opts ...grpc.CallOption) (*GetMemberWechatOpenIdResponse, error)
 }
 
 type memberServiceClient struct {
@@ -618,6 +625,16 @@ func (c *memberServiceClient) CheckSession(ctx context.Context, in *CheckSession
 	return out, nil
 }
 
+func (c *memberServiceClient) GetMemberWechatOpenId(ctx context.Context, in *GetMemberWechatOpenIdRequest, opts ...grpc.CallOption) (*GetMemberWechatOpenIdResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(GetMemberWechatOpenIdResponse)
+	err := c.cc.Invoke(ctx, MemberService_GetMemberWechatOpenId_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // MemberServiceServer is the server API for MemberService service.
 // All implementations must embed UnimplementedMemberServiceServer
 // for forward compatibility.
@@ -682,6 +699,12 @@ type MemberServiceServer interface {
 	// asks it, with the caller's token, and remembers the answer briefly.
 	// Internal: no REST route.
 	CheckSession(context.Context, *CheckSessionRequest) (*CheckSessionResponse, error)
+	// GetMemberWechatOpenId returns the member's openid in the shop's main
+	// mini-program (app_id empty) or in another of its apps, empty when that
+	// app is not bound: what the messaging service addresses a WeChat
+	// subscribe message to. Services only (no REST route); an unknown member
+	// is NOT_FOUND MEMBER_NOT_FOUND.
+	GetMemberWechatOpenId(context.Context, *GetMemberWechatOpenIdRequest) (*GetMemberWechatOpenIdResponse, error)
 	mustEmbedUnimplementedMemberServiceServer()
 }
 
@@ -742,6 +765,9 @@ func (UnimplementedMemberServiceServer) GetMemberOverview(context.Context, *GetM
 }
 func (UnimplementedMemberServiceServer) CheckSession(context.Context, *CheckSessionRequest) (*CheckSessionResponse, error) {
 	return nil, status.Errorf(codes.Unimplemented, "method CheckSession not implemented")
+}
+func (UnimplementedMemberServiceServer) GetMemberWechatOpenId(context.Context, *GetMemberWechatOpenIdRequest) (*GetMemberWechatOpenIdResponse, error) {
+	return nil, status.Errorf(codes.Unimplemented, "method GetMemberWechatOpenId not implemented")
 }
 func (UnimplementedMemberServiceServer) mustEmbedUnimplementedMemberServiceServer() {}
 func (UnimplementedMemberServiceServer) testEmbeddedByValue()                       {}
@@ -1070,6 +1096,24 @@ func _MemberService_CheckSession_Handler(srv interface{}, ctx context.Context, d
 	return interceptor(ctx, in, info, handler)
 }
 
+func _MemberService_GetMemberWechatOpenId_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(GetMemberWechatOpenIdRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(MemberServiceServer).GetMemberWechatOpenId(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: MemberService_GetMemberWechatOpenId_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(MemberServiceServer).GetMemberWechatOpenId(ctx, req.(*GetMemberWechatOpenIdRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // MemberService_ServiceDesc is the grpc.ServiceDesc for MemberService service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -1144,6 +1188,10 @@ var MemberService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "CheckSession",
 			Handler:    _MemberService_CheckSession_Handler,
+		},
+		{
+			MethodName: "GetMemberWechatOpenId",
+			Handler:    _MemberService_GetMemberWechatOpenId_Handler,
 		},
 	},
 	Streams:  []grpc.StreamDesc{},

@@ -2491,6 +2491,95 @@ func (x *ListDeadLettersResponse) GetNextPageToken() string {
 	return ""
 }
 
+type RetryDeliveryRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// In the body over REST: delivery ids hold ':' and '/'.
+	DeliveryId    string `protobuf:"bytes,1,opt,name=delivery_id,json=deliveryId,proto3" json:"delivery_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *RetryDeliveryRequest) Reset() {
+	*x = RetryDeliveryRequest{}
+	mi := &file_siyu_messaging_v1_messaging_proto_msgTypes[46]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RetryDeliveryRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RetryDeliveryRequest) ProtoMessage() {}
+
+func (x *RetryDeliveryRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_siyu_messaging_v1_messaging_proto_msgTypes[46]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RetryDeliveryRequest.ProtoReflect.Descriptor instead.
+func (*RetryDeliveryRequest) Descriptor() ([]byte, []int) {
+	return file_siyu_messaging_v1_messaging_proto_rawDescGZIP(), []int{46}
+}
+
+func (x *RetryDeliveryRequest) GetDeliveryId() string {
+	if x != nil {
+		return x.DeliveryId
+	}
+	return ""
+}
+
+type RetryDeliveryResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Delivery      *Delivery              `protobuf:"bytes,1,opt,name=delivery,proto3" json:"delivery,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *RetryDeliveryResponse) Reset() {
+	*x = RetryDeliveryResponse{}
+	mi := &file_siyu_messaging_v1_messaging_proto_msgTypes[47]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RetryDeliveryResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RetryDeliveryResponse) ProtoMessage() {}
+
+func (x *RetryDeliveryResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_siyu_messaging_v1_messaging_proto_msgTypes[47]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RetryDeliveryResponse.ProtoReflect.Descriptor instead.
+func (*RetryDeliveryResponse) Descriptor() ([]byte, []int) {
+	return file_siyu_messaging_v1_messaging_proto_rawDescGZIP(), []int{47}
+}
+
+func (x *RetryDeliveryResponse) GetDelivery() *Delivery {
+	if x != nil {
+		return x.Delivery
+	}
+	return nil
+}
+
 // Broadcast is a marketing message to a segment.
 type Broadcast struct {
 	state       protoimpl.MessageState `protogen:"open.v1"`
@@ -2521,7 +2610,7 @@ type Broadcast struct {
 
 func (x *Broadcast) Reset() {
 	*x = Broadcast{}
-	mi := &file_siyu_messaging_v1_messaging_proto_msgTypes[46]
+	mi := &file_siyu_messaging_v1_messaging_proto_msgTypes[48]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2533,7 +2622,7 @@ func (x *Broadcast) String() string {
 func (*Broadcast) ProtoMessage() {}
 
 func (x *Broadcast) ProtoReflect() protoreflect.Message {
-	mi := &file_siyu_messaging_v1_messaging_proto_msgTypes[46]
+	mi := &file_siyu_messaging_v1_messaging_proto_msgTypes[48]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2546,7 +2635,7 @@ func (x *Broadcast) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Broadcast.ProtoReflect.Descriptor instead.
 func (*Broadcast) Descriptor() ([]byte, []int) {
-	return file_siyu_messaging_v1_messaging_proto_rawDescGZIP(), []int{46}
+	return file_siyu_messaging_v1_messaging_proto_rawDescGZIP(), []int{48}
 }
 
 func (x *Broadcast) GetBroadcastId() string {
@@ -2664,7 +2753,7 @@ type CreateBroadcastRequest struct {
 
 func (x *CreateBroadcastRequest) Reset() {
 	*x = CreateBroadcastRequest{}
-	mi := &file_siyu_messaging_v1_messaging_proto_msgTypes[47]
+	mi := &file_siyu_messaging_v1_messaging_proto_msgTypes[49]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2676,7 +2765,7 @@ func (x *CreateBroadcastRequest) String() string {
 func (*CreateBroadcastRequest) ProtoMessage() {}
 
 func (x *CreateBroadcastRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_siyu_messaging_v1_messaging_proto_msgTypes[47]
+	mi := &file_siyu_messaging_v1_messaging_proto_msgTypes[49]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2689,7 +2778,7 @@ func (x *CreateBroadcastRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateBroadcastRequest.ProtoReflect.Descriptor instead.
 func (*CreateBroadcastRequest) Descriptor() ([]byte, []int) {
-	return file_siyu_messaging_v1_messaging_proto_rawDescGZIP(), []int{47}
+	return file_siyu_messaging_v1_messaging_proto_rawDescGZIP(), []int{49}
 }
 
 func (x *CreateBroadcastRequest) GetRequestId() string {
@@ -2715,7 +2804,7 @@ type CreateBroadcastResponse struct {
 
 func (x *CreateBroadcastResponse) Reset() {
 	*x = CreateBroadcastResponse{}
-	mi := &file_siyu_messaging_v1_messaging_proto_msgTypes[48]
+	mi := &file_siyu_messaging_v1_messaging_proto_msgTypes[50]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2727,7 +2816,7 @@ func (x *CreateBroadcastResponse) String() string {
 func (*CreateBroadcastResponse) ProtoMessage() {}
 
 func (x *CreateBroadcastResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_siyu_messaging_v1_messaging_proto_msgTypes[48]
+	mi := &file_siyu_messaging_v1_messaging_proto_msgTypes[50]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2740,7 +2829,7 @@ func (x *CreateBroadcastResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateBroadcastResponse.ProtoReflect.Descriptor instead.
 func (*CreateBroadcastResponse) Descriptor() ([]byte, []int) {
-	return file_siyu_messaging_v1_messaging_proto_rawDescGZIP(), []int{48}
+	return file_siyu_messaging_v1_messaging_proto_rawDescGZIP(), []int{50}
 }
 
 func (x *CreateBroadcastResponse) GetBroadcast() *Broadcast {
@@ -2759,7 +2848,7 @@ type GetBroadcastRequest struct {
 
 func (x *GetBroadcastRequest) Reset() {
 	*x = GetBroadcastRequest{}
-	mi := &file_siyu_messaging_v1_messaging_proto_msgTypes[49]
+	mi := &file_siyu_messaging_v1_messaging_proto_msgTypes[51]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2771,7 +2860,7 @@ func (x *GetBroadcastRequest) String() string {
 func (*GetBroadcastRequest) ProtoMessage() {}
 
 func (x *GetBroadcastRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_siyu_messaging_v1_messaging_proto_msgTypes[49]
+	mi := &file_siyu_messaging_v1_messaging_proto_msgTypes[51]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2784,7 +2873,7 @@ func (x *GetBroadcastRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetBroadcastRequest.ProtoReflect.Descriptor instead.
 func (*GetBroadcastRequest) Descriptor() ([]byte, []int) {
-	return file_siyu_messaging_v1_messaging_proto_rawDescGZIP(), []int{49}
+	return file_siyu_messaging_v1_messaging_proto_rawDescGZIP(), []int{51}
 }
 
 func (x *GetBroadcastRequest) GetBroadcastId() string {
@@ -2803,7 +2892,7 @@ type GetBroadcastResponse struct {
 
 func (x *GetBroadcastResponse) Reset() {
 	*x = GetBroadcastResponse{}
-	mi := &file_siyu_messaging_v1_messaging_proto_msgTypes[50]
+	mi := &file_siyu_messaging_v1_messaging_proto_msgTypes[52]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2815,7 +2904,7 @@ func (x *GetBroadcastResponse) String() string {
 func (*GetBroadcastResponse) ProtoMessage() {}
 
 func (x *GetBroadcastResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_siyu_messaging_v1_messaging_proto_msgTypes[50]
+	mi := &file_siyu_messaging_v1_messaging_proto_msgTypes[52]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2828,7 +2917,7 @@ func (x *GetBroadcastResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetBroadcastResponse.ProtoReflect.Descriptor instead.
 func (*GetBroadcastResponse) Descriptor() ([]byte, []int) {
-	return file_siyu_messaging_v1_messaging_proto_rawDescGZIP(), []int{50}
+	return file_siyu_messaging_v1_messaging_proto_rawDescGZIP(), []int{52}
 }
 
 func (x *GetBroadcastResponse) GetBroadcast() *Broadcast {
@@ -2846,7 +2935,7 @@ type ListBroadcastsRequest struct {
 
 func (x *ListBroadcastsRequest) Reset() {
 	*x = ListBroadcastsRequest{}
-	mi := &file_siyu_messaging_v1_messaging_proto_msgTypes[51]
+	mi := &file_siyu_messaging_v1_messaging_proto_msgTypes[53]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2858,7 +2947,7 @@ func (x *ListBroadcastsRequest) String() string {
 func (*ListBroadcastsRequest) ProtoMessage() {}
 
 func (x *ListBroadcastsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_siyu_messaging_v1_messaging_proto_msgTypes[51]
+	mi := &file_siyu_messaging_v1_messaging_proto_msgTypes[53]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2871,7 +2960,7 @@ func (x *ListBroadcastsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListBroadcastsRequest.ProtoReflect.Descriptor instead.
 func (*ListBroadcastsRequest) Descriptor() ([]byte, []int) {
-	return file_siyu_messaging_v1_messaging_proto_rawDescGZIP(), []int{51}
+	return file_siyu_messaging_v1_messaging_proto_rawDescGZIP(), []int{53}
 }
 
 type ListBroadcastsResponse struct {
@@ -2883,7 +2972,7 @@ type ListBroadcastsResponse struct {
 
 func (x *ListBroadcastsResponse) Reset() {
 	*x = ListBroadcastsResponse{}
-	mi := &file_siyu_messaging_v1_messaging_proto_msgTypes[52]
+	mi := &file_siyu_messaging_v1_messaging_proto_msgTypes[54]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2895,7 +2984,7 @@ func (x *ListBroadcastsResponse) String() string {
 func (*ListBroadcastsResponse) ProtoMessage() {}
 
 func (x *ListBroadcastsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_siyu_messaging_v1_messaging_proto_msgTypes[52]
+	mi := &file_siyu_messaging_v1_messaging_proto_msgTypes[54]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2908,7 +2997,7 @@ func (x *ListBroadcastsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListBroadcastsResponse.ProtoReflect.Descriptor instead.
 func (*ListBroadcastsResponse) Descriptor() ([]byte, []int) {
-	return file_siyu_messaging_v1_messaging_proto_rawDescGZIP(), []int{52}
+	return file_siyu_messaging_v1_messaging_proto_rawDescGZIP(), []int{54}
 }
 
 func (x *ListBroadcastsResponse) GetBroadcasts() []*Broadcast {
@@ -2927,7 +3016,7 @@ type CancelBroadcastRequest struct {
 
 func (x *CancelBroadcastRequest) Reset() {
 	*x = CancelBroadcastRequest{}
-	mi := &file_siyu_messaging_v1_messaging_proto_msgTypes[53]
+	mi := &file_siyu_messaging_v1_messaging_proto_msgTypes[55]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2939,7 +3028,7 @@ func (x *CancelBroadcastRequest) String() string {
 func (*CancelBroadcastRequest) ProtoMessage() {}
 
 func (x *CancelBroadcastRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_siyu_messaging_v1_messaging_proto_msgTypes[53]
+	mi := &file_siyu_messaging_v1_messaging_proto_msgTypes[55]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2952,7 +3041,7 @@ func (x *CancelBroadcastRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CancelBroadcastRequest.ProtoReflect.Descriptor instead.
 func (*CancelBroadcastRequest) Descriptor() ([]byte, []int) {
-	return file_siyu_messaging_v1_messaging_proto_rawDescGZIP(), []int{53}
+	return file_siyu_messaging_v1_messaging_proto_rawDescGZIP(), []int{55}
 }
 
 func (x *CancelBroadcastRequest) GetBroadcastId() string {
@@ -2971,7 +3060,7 @@ type CancelBroadcastResponse struct {
 
 func (x *CancelBroadcastResponse) Reset() {
 	*x = CancelBroadcastResponse{}
-	mi := &file_siyu_messaging_v1_messaging_proto_msgTypes[54]
+	mi := &file_siyu_messaging_v1_messaging_proto_msgTypes[56]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2983,7 +3072,7 @@ func (x *CancelBroadcastResponse) String() string {
 func (*CancelBroadcastResponse) ProtoMessage() {}
 
 func (x *CancelBroadcastResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_siyu_messaging_v1_messaging_proto_msgTypes[54]
+	mi := &file_siyu_messaging_v1_messaging_proto_msgTypes[56]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2996,7 +3085,7 @@ func (x *CancelBroadcastResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CancelBroadcastResponse.ProtoReflect.Descriptor instead.
 func (*CancelBroadcastResponse) Descriptor() ([]byte, []int) {
-	return file_siyu_messaging_v1_messaging_proto_rawDescGZIP(), []int{54}
+	return file_siyu_messaging_v1_messaging_proto_rawDescGZIP(), []int{56}
 }
 
 func (x *CancelBroadcastResponse) GetBroadcast() *Broadcast {
@@ -3197,7 +3286,12 @@ const file_siyu_messaging_v1_messaging_proto_rawDesc = "" +
 	"\n" +
 	"deliveries\x18\x01 \x03(\v2\x1b.siyu.messaging.v1.DeliveryR\n" +
 	"deliveries\x12&\n" +
-	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"\xff\x04\n" +
+	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"7\n" +
+	"\x14RetryDeliveryRequest\x12\x1f\n" +
+	"\vdelivery_id\x18\x01 \x01(\tR\n" +
+	"deliveryId\"P\n" +
+	"\x15RetryDeliveryResponse\x127\n" +
+	"\bdelivery\x18\x01 \x01(\v2\x1b.siyu.messaging.v1.DeliveryR\bdelivery\"\xff\x04\n" +
 	"\tBroadcast\x12!\n" +
 	"\fbroadcast_id\x18\x01 \x01(\tR\vbroadcastId\x12\x1d\n" +
 	"\n" +
@@ -3261,10 +3355,11 @@ const file_siyu_messaging_v1_messaging_proto_rawDesc = "" +
 	"\x17NotificationRuleService\x12t\n" +
 	"\x13SetNotificationRule\x12-.siyu.messaging.v1.SetNotificationRuleRequest\x1a..siyu.messaging.v1.SetNotificationRuleResponse\x12z\n" +
 	"\x15ListNotificationRules\x12/.siyu.messaging.v1.ListNotificationRulesRequest\x1a0.siyu.messaging.v1.ListNotificationRulesResponse\x12}\n" +
-	"\x16DeleteNotificationRule\x120.siyu.messaging.v1.DeleteNotificationRuleRequest\x1a1.siyu.messaging.v1.DeleteNotificationRuleResponse2\xe2\x01\n" +
+	"\x16DeleteNotificationRule\x120.siyu.messaging.v1.DeleteNotificationRuleRequest\x1a1.siyu.messaging.v1.DeleteNotificationRuleResponse2\xc6\x02\n" +
 	"\x0fDeliveryService\x12e\n" +
 	"\x0eListDeliveries\x12(.siyu.messaging.v1.ListDeliveriesRequest\x1a).siyu.messaging.v1.ListDeliveriesResponse\x12h\n" +
-	"\x0fListDeadLetters\x12).siyu.messaging.v1.ListDeadLettersRequest\x1a*.siyu.messaging.v1.ListDeadLettersResponse2\xae\x03\n" +
+	"\x0fListDeadLetters\x12).siyu.messaging.v1.ListDeadLettersRequest\x1a*.siyu.messaging.v1.ListDeadLettersResponse\x12b\n" +
+	"\rRetryDelivery\x12'.siyu.messaging.v1.RetryDeliveryRequest\x1a(.siyu.messaging.v1.RetryDeliveryResponse2\xae\x03\n" +
 	"\x10BroadcastService\x12h\n" +
 	"\x0fCreateBroadcast\x12).siyu.messaging.v1.CreateBroadcastRequest\x1a*.siyu.messaging.v1.CreateBroadcastResponse\x12_\n" +
 	"\fGetBroadcast\x12&.siyu.messaging.v1.GetBroadcastRequest\x1a'.siyu.messaging.v1.GetBroadcastResponse\x12e\n" +
@@ -3283,7 +3378,7 @@ func file_siyu_messaging_v1_messaging_proto_rawDescGZIP() []byte {
 	return file_siyu_messaging_v1_messaging_proto_rawDescData
 }
 
-var file_siyu_messaging_v1_messaging_proto_msgTypes = make([]protoimpl.MessageInfo, 61)
+var file_siyu_messaging_v1_messaging_proto_msgTypes = make([]protoimpl.MessageInfo, 63)
 var file_siyu_messaging_v1_messaging_proto_goTypes = []any{
 	(*Message)(nil),                          // 0: siyu.messaging.v1.Message
 	(*ListMyMessagesRequest)(nil),            // 1: siyu.messaging.v1.ListMyMessagesRequest
@@ -3331,37 +3426,39 @@ var file_siyu_messaging_v1_messaging_proto_goTypes = []any{
 	(*ListDeliveriesResponse)(nil),           // 43: siyu.messaging.v1.ListDeliveriesResponse
 	(*ListDeadLettersRequest)(nil),           // 44: siyu.messaging.v1.ListDeadLettersRequest
 	(*ListDeadLettersResponse)(nil),          // 45: siyu.messaging.v1.ListDeadLettersResponse
-	(*Broadcast)(nil),                        // 46: siyu.messaging.v1.Broadcast
-	(*CreateBroadcastRequest)(nil),           // 47: siyu.messaging.v1.CreateBroadcastRequest
-	(*CreateBroadcastResponse)(nil),          // 48: siyu.messaging.v1.CreateBroadcastResponse
-	(*GetBroadcastRequest)(nil),              // 49: siyu.messaging.v1.GetBroadcastRequest
-	(*GetBroadcastResponse)(nil),             // 50: siyu.messaging.v1.GetBroadcastResponse
-	(*ListBroadcastsRequest)(nil),            // 51: siyu.messaging.v1.ListBroadcastsRequest
-	(*ListBroadcastsResponse)(nil),           // 52: siyu.messaging.v1.ListBroadcastsResponse
-	(*CancelBroadcastRequest)(nil),           // 53: siyu.messaging.v1.CancelBroadcastRequest
-	(*CancelBroadcastResponse)(nil),          // 54: siyu.messaging.v1.CancelBroadcastResponse
-	nil,                                      // 55: siyu.messaging.v1.MessageSettings.WechatSubscriptionsEntry
-	nil,                                      // 56: siyu.messaging.v1.SmsVariant.ParamsEntry
-	nil,                                      // 57: siyu.messaging.v1.WechatVariant.FieldsEntry
-	nil,                                      // 58: siyu.messaging.v1.PreviewTemplateRequest.VariablesEntry
-	nil,                                      // 59: siyu.messaging.v1.RenderedMessage.ParamsEntry
-	nil,                                      // 60: siyu.messaging.v1.Broadcast.VariablesEntry
-	(*timestamppb.Timestamp)(nil),            // 61: google.protobuf.Timestamp
+	(*RetryDeliveryRequest)(nil),             // 46: siyu.messaging.v1.RetryDeliveryRequest
+	(*RetryDeliveryResponse)(nil),            // 47: siyu.messaging.v1.RetryDeliveryResponse
+	(*Broadcast)(nil),                        // 48: siyu.messaging.v1.Broadcast
+	(*CreateBroadcastRequest)(nil),           // 49: siyu.messaging.v1.CreateBroadcastRequest
+	(*CreateBroadcastResponse)(nil),          // 50: siyu.messaging.v1.CreateBroadcastResponse
+	(*GetBroadcastRequest)(nil),              // 51: siyu.messaging.v1.GetBroadcastRequest
+	(*GetBroadcastResponse)(nil),             // 52: siyu.messaging.v1.GetBroadcastResponse
+	(*ListBroadcastsRequest)(nil),            // 53: siyu.messaging.v1.ListBroadcastsRequest
+	(*ListBroadcastsResponse)(nil),           // 54: siyu.messaging.v1.ListBroadcastsResponse
+	(*CancelBroadcastRequest)(nil),           // 55: siyu.messaging.v1.CancelBroadcastRequest
+	(*CancelBroadcastResponse)(nil),          // 56: siyu.messaging.v1.CancelBroadcastResponse
+	nil,                                      // 57: siyu.messaging.v1.MessageSettings.WechatSubscriptionsEntry
+	nil,                                      // 58: siyu.messaging.v1.SmsVariant.ParamsEntry
+	nil,                                      // 59: siyu.messaging.v1.WechatVariant.FieldsEntry
+	nil,                                      // 60: siyu.messaging.v1.PreviewTemplateRequest.VariablesEntry
+	nil,                                      // 61: siyu.messaging.v1.RenderedMessage.ParamsEntry
+	nil,                                      // 62: siyu.messaging.v1.Broadcast.VariablesEntry
+	(*timestamppb.Timestamp)(nil),            // 63: google.protobuf.Timestamp
 }
 var file_siyu_messaging_v1_messaging_proto_depIdxs = []int32{
-	61, // 0: siyu.messaging.v1.Message.create_time:type_name -> google.protobuf.Timestamp
+	63, // 0: siyu.messaging.v1.Message.create_time:type_name -> google.protobuf.Timestamp
 	0,  // 1: siyu.messaging.v1.ListMyMessagesResponse.messages:type_name -> siyu.messaging.v1.Message
 	9,  // 2: siyu.messaging.v1.GetMyMessageSettingsResponse.settings:type_name -> siyu.messaging.v1.MessageSettings
-	55, // 3: siyu.messaging.v1.MessageSettings.wechat_subscriptions:type_name -> siyu.messaging.v1.MessageSettings.WechatSubscriptionsEntry
+	57, // 3: siyu.messaging.v1.MessageSettings.wechat_subscriptions:type_name -> siyu.messaging.v1.MessageSettings.WechatSubscriptionsEntry
 	9,  // 4: siyu.messaging.v1.SetChannelSubscriptionResponse.settings:type_name -> siyu.messaging.v1.MessageSettings
 	9,  // 5: siyu.messaging.v1.GrantWechatSubscriptionsResponse.settings:type_name -> siyu.messaging.v1.MessageSettings
 	15, // 6: siyu.messaging.v1.Template.variables:type_name -> siyu.messaging.v1.TemplateVariable
 	16, // 7: siyu.messaging.v1.Template.in_app:type_name -> siyu.messaging.v1.InAppVariant
 	17, // 8: siyu.messaging.v1.Template.sms:type_name -> siyu.messaging.v1.SmsVariant
 	18, // 9: siyu.messaging.v1.Template.wechat:type_name -> siyu.messaging.v1.WechatVariant
-	61, // 10: siyu.messaging.v1.Template.update_time:type_name -> google.protobuf.Timestamp
-	56, // 11: siyu.messaging.v1.SmsVariant.params:type_name -> siyu.messaging.v1.SmsVariant.ParamsEntry
-	57, // 12: siyu.messaging.v1.WechatVariant.fields:type_name -> siyu.messaging.v1.WechatVariant.FieldsEntry
+	63, // 10: siyu.messaging.v1.Template.update_time:type_name -> google.protobuf.Timestamp
+	58, // 11: siyu.messaging.v1.SmsVariant.params:type_name -> siyu.messaging.v1.SmsVariant.ParamsEntry
+	59, // 12: siyu.messaging.v1.WechatVariant.fields:type_name -> siyu.messaging.v1.WechatVariant.FieldsEntry
 	14, // 13: siyu.messaging.v1.CreateTemplateRequest.template:type_name -> siyu.messaging.v1.Template
 	14, // 14: siyu.messaging.v1.CreateTemplateResponse.template:type_name -> siyu.messaging.v1.Template
 	14, // 15: siyu.messaging.v1.UpdateTemplateRequest.template:type_name -> siyu.messaging.v1.Template
@@ -3369,76 +3466,79 @@ var file_siyu_messaging_v1_messaging_proto_depIdxs = []int32{
 	14, // 17: siyu.messaging.v1.GetTemplateResponse.template:type_name -> siyu.messaging.v1.Template
 	14, // 18: siyu.messaging.v1.ListTemplatesResponse.templates:type_name -> siyu.messaging.v1.Template
 	14, // 19: siyu.messaging.v1.PreviewTemplateRequest.template:type_name -> siyu.messaging.v1.Template
-	58, // 20: siyu.messaging.v1.PreviewTemplateRequest.variables:type_name -> siyu.messaging.v1.PreviewTemplateRequest.VariablesEntry
+	60, // 20: siyu.messaging.v1.PreviewTemplateRequest.variables:type_name -> siyu.messaging.v1.PreviewTemplateRequest.VariablesEntry
 	31, // 21: siyu.messaging.v1.PreviewTemplateResponse.rendered:type_name -> siyu.messaging.v1.RenderedMessage
-	59, // 22: siyu.messaging.v1.RenderedMessage.params:type_name -> siyu.messaging.v1.RenderedMessage.ParamsEntry
+	61, // 22: siyu.messaging.v1.RenderedMessage.params:type_name -> siyu.messaging.v1.RenderedMessage.ParamsEntry
 	33, // 23: siyu.messaging.v1.NotificationRule.targets:type_name -> siyu.messaging.v1.RuleTarget
-	61, // 24: siyu.messaging.v1.NotificationRule.update_time:type_name -> google.protobuf.Timestamp
+	63, // 24: siyu.messaging.v1.NotificationRule.update_time:type_name -> google.protobuf.Timestamp
 	32, // 25: siyu.messaging.v1.SetNotificationRuleRequest.rule:type_name -> siyu.messaging.v1.NotificationRule
 	32, // 26: siyu.messaging.v1.SetNotificationRuleResponse.rule:type_name -> siyu.messaging.v1.NotificationRule
 	32, // 27: siyu.messaging.v1.ListNotificationRulesResponse.rules:type_name -> siyu.messaging.v1.NotificationRule
-	61, // 28: siyu.messaging.v1.Delivery.next_attempt_time:type_name -> google.protobuf.Timestamp
+	63, // 28: siyu.messaging.v1.Delivery.next_attempt_time:type_name -> google.protobuf.Timestamp
 	41, // 29: siyu.messaging.v1.Delivery.log:type_name -> siyu.messaging.v1.DeliveryEntry
-	61, // 30: siyu.messaging.v1.Delivery.create_time:type_name -> google.protobuf.Timestamp
-	61, // 31: siyu.messaging.v1.DeliveryEntry.time:type_name -> google.protobuf.Timestamp
+	63, // 30: siyu.messaging.v1.Delivery.create_time:type_name -> google.protobuf.Timestamp
+	63, // 31: siyu.messaging.v1.DeliveryEntry.time:type_name -> google.protobuf.Timestamp
 	40, // 32: siyu.messaging.v1.ListDeliveriesResponse.deliveries:type_name -> siyu.messaging.v1.Delivery
 	40, // 33: siyu.messaging.v1.ListDeadLettersResponse.deliveries:type_name -> siyu.messaging.v1.Delivery
-	60, // 34: siyu.messaging.v1.Broadcast.variables:type_name -> siyu.messaging.v1.Broadcast.VariablesEntry
-	61, // 35: siyu.messaging.v1.Broadcast.send_time:type_name -> google.protobuf.Timestamp
-	61, // 36: siyu.messaging.v1.Broadcast.create_time:type_name -> google.protobuf.Timestamp
-	61, // 37: siyu.messaging.v1.Broadcast.finish_time:type_name -> google.protobuf.Timestamp
-	46, // 38: siyu.messaging.v1.CreateBroadcastRequest.broadcast:type_name -> siyu.messaging.v1.Broadcast
-	46, // 39: siyu.messaging.v1.CreateBroadcastResponse.broadcast:type_name -> siyu.messaging.v1.Broadcast
-	46, // 40: siyu.messaging.v1.GetBroadcastResponse.broadcast:type_name -> siyu.messaging.v1.Broadcast
-	46, // 41: siyu.messaging.v1.ListBroadcastsResponse.broadcasts:type_name -> siyu.messaging.v1.Broadcast
-	46, // 42: siyu.messaging.v1.CancelBroadcastResponse.broadcast:type_name -> siyu.messaging.v1.Broadcast
-	1,  // 43: siyu.messaging.v1.InboxService.ListMyMessages:input_type -> siyu.messaging.v1.ListMyMessagesRequest
-	3,  // 44: siyu.messaging.v1.InboxService.MarkMessagesRead:input_type -> siyu.messaging.v1.MarkMessagesReadRequest
-	5,  // 45: siyu.messaging.v1.InboxService.DeleteMyMessage:input_type -> siyu.messaging.v1.DeleteMyMessageRequest
-	7,  // 46: siyu.messaging.v1.InboxService.GetMyMessageSettings:input_type -> siyu.messaging.v1.GetMyMessageSettingsRequest
-	10, // 47: siyu.messaging.v1.InboxService.SetChannelSubscription:input_type -> siyu.messaging.v1.SetChannelSubscriptionRequest
-	12, // 48: siyu.messaging.v1.InboxService.GrantWechatSubscriptions:input_type -> siyu.messaging.v1.GrantWechatSubscriptionsRequest
-	19, // 49: siyu.messaging.v1.TemplateService.CreateTemplate:input_type -> siyu.messaging.v1.CreateTemplateRequest
-	21, // 50: siyu.messaging.v1.TemplateService.UpdateTemplate:input_type -> siyu.messaging.v1.UpdateTemplateRequest
-	23, // 51: siyu.messaging.v1.TemplateService.GetTemplate:input_type -> siyu.messaging.v1.GetTemplateRequest
-	25, // 52: siyu.messaging.v1.TemplateService.ListTemplates:input_type -> siyu.messaging.v1.ListTemplatesRequest
-	27, // 53: siyu.messaging.v1.TemplateService.DeleteTemplate:input_type -> siyu.messaging.v1.DeleteTemplateRequest
-	29, // 54: siyu.messaging.v1.TemplateService.PreviewTemplate:input_type -> siyu.messaging.v1.PreviewTemplateRequest
-	34, // 55: siyu.messaging.v1.NotificationRuleService.SetNotificationRule:input_type -> siyu.messaging.v1.SetNotificationRuleRequest
-	36, // 56: siyu.messaging.v1.NotificationRuleService.ListNotificationRules:input_type -> siyu.messaging.v1.ListNotificationRulesRequest
-	38, // 57: siyu.messaging.v1.NotificationRuleService.DeleteNotificationRule:input_type -> siyu.messaging.v1.DeleteNotificationRuleRequest
-	42, // 58: siyu.messaging.v1.DeliveryService.ListDeliveries:input_type -> siyu.messaging.v1.ListDeliveriesRequest
-	44, // 59: siyu.messaging.v1.DeliveryService.ListDeadLetters:input_type -> siyu.messaging.v1.ListDeadLettersRequest
-	47, // 60: siyu.messaging.v1.BroadcastService.CreateBroadcast:input_type -> siyu.messaging.v1.CreateBroadcastRequest
-	49, // 61: siyu.messaging.v1.BroadcastService.GetBroadcast:input_type -> siyu.messaging.v1.GetBroadcastRequest
-	51, // 62: siyu.messaging.v1.BroadcastService.ListBroadcasts:input_type -> siyu.messaging.v1.ListBroadcastsRequest
-	53, // 63: siyu.messaging.v1.BroadcastService.CancelBroadcast:input_type -> siyu.messaging.v1.CancelBroadcastRequest
-	2,  // 64: siyu.messaging.v1.InboxService.ListMyMessages:output_type -> siyu.messaging.v1.ListMyMessagesResponse
-	4,  // 65: siyu.messaging.v1.InboxService.MarkMessagesRead:output_type -> siyu.messaging.v1.MarkMessagesReadResponse
-	6,  // 66: siyu.messaging.v1.InboxService.DeleteMyMessage:output_type -> siyu.messaging.v1.DeleteMyMessageResponse
-	8,  // 67: siyu.messaging.v1.InboxService.GetMyMessageSettings:output_type -> siyu.messaging.v1.GetMyMessageSettingsResponse
-	11, // 68: siyu.messaging.v1.InboxService.SetChannelSubscription:output_type -> siyu.messaging.v1.SetChannelSubscriptionResponse
-	13, // 69: siyu.messaging.v1.InboxService.GrantWechatSubscriptions:output_type -> siyu.messaging.v1.GrantWechatSubscriptionsResponse
-	20, // 70: siyu.messaging.v1.TemplateService.CreateTemplate:output_type -> siyu.messaging.v1.CreateTemplateResponse
-	22, // 71: siyu.messaging.v1.TemplateService.UpdateTemplate:output_type -> siyu.messaging.v1.UpdateTemplateResponse
-	24, // 72: siyu.messaging.v1.TemplateService.GetTemplate:output_type -> siyu.messaging.v1.GetTemplateResponse
-	26, // 73: siyu.messaging.v1.TemplateService.ListTemplates:output_type -> siyu.messaging.v1.ListTemplatesResponse
-	28, // 74: siyu.messaging.v1.TemplateService.DeleteTemplate:output_type -> siyu.messaging.v1.DeleteTemplateResponse
-	30, // 75: siyu.messaging.v1.TemplateService.PreviewTemplate:output_type -> siyu.messaging.v1.PreviewTemplateResponse
-	35, // 76: siyu.messaging.v1.NotificationRuleService.SetNotificationRule:output_type -> siyu.messaging.v1.SetNotificationRuleResponse
-	37, // 77: siyu.messaging.v1.NotificationRuleService.ListNotificationRules:output_type -> siyu.messaging.v1.ListNotificationRulesResponse
-	39, // 78: siyu.messaging.v1.NotificationRuleService.DeleteNotificationRule:output_type -> siyu.messaging.v1.DeleteNotificationRuleResponse
-	43, // 79: siyu.messaging.v1.DeliveryService.ListDeliveries:output_type -> siyu.messaging.v1.ListDeliveriesResponse
-	45, // 80: siyu.messaging.v1.DeliveryService.ListDeadLetters:output_type -> siyu.messaging.v1.ListDeadLettersResponse
-	48, // 81: siyu.messaging.v1.BroadcastService.CreateBroadcast:output_type -> siyu.messaging.v1.CreateBroadcastResponse
-	50, // 82: siyu.messaging.v1.BroadcastService.GetBroadcast:output_type -> siyu.messaging.v1.GetBroadcastResponse
-	52, // 83: siyu.messaging.v1.BroadcastService.ListBroadcasts:output_type -> siyu.messaging.v1.ListBroadcastsResponse
-	54, // 84: siyu.messaging.v1.BroadcastService.CancelBroadcast:output_type -> siyu.messaging.v1.CancelBroadcastResponse
-	64, // [64:85] is the sub-list for method output_type
-	43, // [43:64] is the sub-list for method input_type
-	43, // [43:43] is the sub-list for extension type_name
-	43, // [43:43] is the sub-list for extension extendee
-	0,  // [0:43] is the sub-list for field type_name
+	40, // 34: siyu.messaging.v1.RetryDeliveryResponse.delivery:type_name -> siyu.messaging.v1.Delivery
+	62, // 35: siyu.messaging.v1.Broadcast.variables:type_name -> siyu.messaging.v1.Broadcast.VariablesEntry
+	63, // 36: siyu.messaging.v1.Broadcast.send_time:type_name -> google.protobuf.Timestamp
+	63, // 37: siyu.messaging.v1.Broadcast.create_time:type_name -> google.protobuf.Timestamp
+	63, // 38: siyu.messaging.v1.Broadcast.finish_time:type_name -> google.protobuf.Timestamp
+	48, // 39: siyu.messaging.v1.CreateBroadcastRequest.broadcast:type_name -> siyu.messaging.v1.Broadcast
+	48, // 40: siyu.messaging.v1.CreateBroadcastResponse.broadcast:type_name -> siyu.messaging.v1.Broadcast
+	48, // 41: siyu.messaging.v1.GetBroadcastResponse.broadcast:type_name -> siyu.messaging.v1.Broadcast
+	48, // 42: siyu.messaging.v1.ListBroadcastsResponse.broadcasts:type_name -> siyu.messaging.v1.Broadcast
+	48, // 43: siyu.messaging.v1.CancelBroadcastResponse.broadcast:type_name -> siyu.messaging.v1.Broadcast
+	1,  // 44: siyu.messaging.v1.InboxService.ListMyMessages:input_type -> siyu.messaging.v1.ListMyMessagesRequest
+	3,  // 45: siyu.messaging.v1.InboxService.MarkMessagesRead:input_type -> siyu.messaging.v1.MarkMessagesReadRequest
+	5,  // 46: siyu.messaging.v1.InboxService.DeleteMyMessage:input_type -> siyu.messaging.v1.DeleteMyMessageRequest
+	7,  // 47: siyu.messaging.v1.InboxService.GetMyMessageSettings:input_type -> siyu.messaging.v1.GetMyMessageSettingsRequest
+	10, // 48: siyu.messaging.v1.InboxService.SetChannelSubscription:input_type -> siyu.messaging.v1.SetChannelSubscriptionRequest
+	12, // 49: siyu.messaging.v1.InboxService.GrantWechatSubscriptions:input_type -> siyu.messaging.v1.GrantWechatSubscriptionsRequest
+	19, // 50: siyu.messaging.v1.TemplateService.CreateTemplate:input_type -> siyu.messaging.v1.CreateTemplateRequest
+	21, // 51: siyu.messaging.v1.TemplateService.UpdateTemplate:input_type -> siyu.messaging.v1.UpdateTemplateRequest
+	23, // 52: siyu.messaging.v1.TemplateService.GetTemplate:input_type -> siyu.messaging.v1.GetTemplateRequest
+	25, // 53: siyu.messaging.v1.TemplateService.ListTemplates:input_type -> siyu.messaging.v1.ListTemplatesRequest
+	27, // 54: siyu.messaging.v1.TemplateService.DeleteTemplate:input_type -> siyu.messaging.v1.DeleteTemplateRequest
+	29, // 55: siyu.messaging.v1.TemplateService.PreviewTemplate:input_type -> siyu.messaging.v1.PreviewTemplateRequest
+	34, // 56: siyu.messaging.v1.NotificationRuleService.SetNotificationRule:input_type -> siyu.messaging.v1.SetNotificationRuleRequest
+	36, // 57: siyu.messaging.v1.NotificationRuleService.ListNotificationRules:input_type -> siyu.messaging.v1.ListNotificationRulesRequest
+	38, // 58: siyu.messaging.v1.NotificationRuleService.DeleteNotificationRule:input_type -> siyu.messaging.v1.DeleteNotificationRuleRequest
+	42, // 59: siyu.messaging.v1.DeliveryService.ListDeliveries:input_type -> siyu.messaging.v1.ListDeliveriesRequest
+	44, // 60: siyu.messaging.v1.DeliveryService.ListDeadLetters:input_type -> siyu.messaging.v1.ListDeadLettersRequest
+	46, // 61: siyu.messaging.v1.DeliveryService.RetryDelivery:input_type -> siyu.messaging.v1.RetryDeliveryRequest
+	49, // 62: siyu.messaging.v1.BroadcastService.CreateBroadcast:input_type -> siyu.messaging.v1.CreateBroadcastRequest
+	51, // 63: siyu.messaging.v1.BroadcastService.GetBroadcast:input_type -> siyu.messaging.v1.GetBroadcastRequest
+	53, // 64: siyu.messaging.v1.BroadcastService.ListBroadcasts:input_type -> siyu.messaging.v1.ListBroadcastsRequest
+	55, // 65: siyu.messaging.v1.BroadcastService.CancelBroadcast:input_type -> siyu.messaging.v1.CancelBroadcastRequest
+	2,  // 66: siyu.messaging.v1.InboxService.ListMyMessages:output_type -> siyu.messaging.v1.ListMyMessagesResponse
+	4,  // 67: siyu.messaging.v1.InboxService.MarkMessagesRead:output_type -> siyu.messaging.v1.MarkMessagesReadResponse
+	6,  // 68: siyu.messaging.v1.InboxService.DeleteMyMessage:output_type -> siyu.messaging.v1.DeleteMyMessageResponse
+	8,  // 69: siyu.messaging.v1.InboxService.GetMyMessageSettings:output_type -> siyu.messaging.v1.GetMyMessageSettingsResponse
+	11, // 70: siyu.messaging.v1.InboxService.SetChannelSubscription:output_type -> siyu.messaging.v1.SetChannelSubscriptionResponse
+	13, // 71: siyu.messaging.v1.InboxService.GrantWechatSubscriptions:output_type -> siyu.messaging.v1.GrantWechatSubscriptionsResponse
+	20, // 72: siyu.messaging.v1.TemplateService.CreateTemplate:output_type -> siyu.messaging.v1.CreateTemplateResponse
+	22, // 73: siyu.messaging.v1.TemplateService.UpdateTemplate:output_type -> siyu.messaging.v1.UpdateTemplateResponse
+	24, // 74: siyu.messaging.v1.TemplateService.GetTemplate:output_type -> siyu.messaging.v1.GetTemplateResponse
+	26, // 75: siyu.messaging.v1.TemplateService.ListTemplates:output_type -> siyu.messaging.v1.ListTemplatesResponse
+	28, // 76: siyu.messaging.v1.TemplateService.DeleteTemplate:output_type -> siyu.messaging.v1.DeleteTemplateResponse
+	30, // 77: siyu.messaging.v1.TemplateService.PreviewTemplate:output_type -> siyu.messaging.v1.PreviewTemplateResponse
+	35, // 78: siyu.messaging.v1.NotificationRuleService.SetNotificationRule:output_type -> siyu.messaging.v1.SetNotificationRuleResponse
+	37, // 79: siyu.messaging.v1.NotificationRuleService.ListNotificationRules:output_type -> siyu.messaging.v1.ListNotificationRulesResponse
+	39, // 80: siyu.messaging.v1.NotificationRuleService.DeleteNotificationRule:output_type -> siyu.messaging.v1.DeleteNotificationRuleResponse
+	43, // 81: siyu.messaging.v1.DeliveryService.ListDeliveries:output_type -> siyu.messaging.v1.ListDeliveriesResponse
+	45, // 82: siyu.messaging.v1.DeliveryService.ListDeadLetters:output_type -> siyu.messaging.v1.ListDeadLettersResponse
+	47, // 83: siyu.messaging.v1.DeliveryService.RetryDelivery:output_type -> siyu.messaging.v1.RetryDeliveryResponse
+	50, // 84: siyu.messaging.v1.BroadcastService.CreateBroadcast:output_type -> siyu.messaging.v1.CreateBroadcastResponse
+	52, // 85: siyu.messaging.v1.BroadcastService.GetBroadcast:output_type -> siyu.messaging.v1.GetBroadcastResponse
+	54, // 86: siyu.messaging.v1.BroadcastService.ListBroadcasts:output_type -> siyu.messaging.v1.ListBroadcastsResponse
+	56, // 87: siyu.messaging.v1.BroadcastService.CancelBroadcast:output_type -> siyu.messaging.v1.CancelBroadcastResponse
+	66, // [66:88] is the sub-list for method output_type
+	44, // [44:66] is the sub-list for method input_type
+	44, // [44:44] is the sub-list for extension type_name
+	44, // [44:44] is the sub-list for extension extendee
+	0,  // [0:44] is the sub-list for field type_name
 }
 
 func init() { file_siyu_messaging_v1_messaging_proto_init() }
@@ -3452,7 +3552,7 @@ func file_siyu_messaging_v1_messaging_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_siyu_messaging_v1_messaging_proto_rawDesc), len(file_siyu_messaging_v1_messaging_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   61,
+			NumMessages:   63,
 			NumExtensions: 0,
 			NumServices:   5,
 		},

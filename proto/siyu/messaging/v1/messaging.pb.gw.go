@@ -602,6 +602,33 @@ func local_request_DeliveryService_ListDeadLetters_0(ctx context.Context, marsha
 	return msg, metadata, err
 }
 
+func request_DeliveryService_RetryDelivery_0(ctx context.Context, marshaler runtime.Marshaler, client DeliveryServiceClient, req *http.Request, pathParams map[string]string) (proto.Message, runtime.ServerMetadata, error) {
+	var (
+		protoReq RetryDeliveryRequest
+		metadata runtime.ServerMetadata
+	)
+	if err := marshaler.NewDecoder(req.Body).Decode(&protoReq); err != nil && !errors.Is(err, io.EOF) {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "%v", err)
+	}
+	if req.Body != nil {
+		_, _ = io.Copy(io.Discard, req.Body)
+	}
+	msg, err := client.RetryDelivery(ctx, &protoReq, grpc.Header(&metadata.HeaderMD), grpc.Trailer(&metadata.TrailerMD))
+	return msg, metadata, err
+}
+
+func local_request_DeliveryService_RetryDelivery_0(ctx context.Context, marshaler runtime.Marshaler, server DeliveryServiceServer, req *http.Request, pathParams map[string]string) (proto.Message, runtime.ServerMetadata, error) {
+	var (
+		protoReq RetryDeliveryRequest
+		metadata runtime.ServerMetadata
+	)
+	if err := marshaler.NewDecoder(req.Body).Decode(&protoReq); err != nil && !errors.Is(err, io.EOF) {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "%v", err)
+	}
+	msg, err := server.RetryDelivery(ctx, &protoReq)
+	return msg, metadata, err
+}
+
 func request_BroadcastService_CreateBroadcast_0(ctx context.Context, marshaler runtime.Marshaler, client BroadcastServiceClient, req *http.Request, pathParams map[string]string) (proto.Message, runtime.ServerMetadata, error) {
 	var (
 		protoReq CreateBroadcastRequest
@@ -1109,6 +1136,26 @@ func RegisterDeliveryServiceHandlerServer(ctx context.Context, mux *runtime.Serv
 			return
 		}
 		forward_DeliveryService_ListDeadLetters_0(annotatedContext, mux, outboundMarshaler, w, req, resp, mux.GetForwardResponseOptions()...)
+	})
+	mux.Handle(http.MethodPost, pattern_DeliveryService_RetryDelivery_0, func(w http.ResponseWriter, req *http.Request, pathParams map[string]string) {
+		ctx, cancel := context.WithCancel(req.Context())
+		defer cancel()
+		var stream runtime.ServerTransportStream
+		ctx = grpc.NewContextWithServerTransportStream(ctx, &stream)
+		inboundMarshaler, outboundMarshaler := runtime.MarshalerForRequest(mux, req)
+		annotatedContext, err := runtime.AnnotateIncomingContext(ctx, mux, req, "/siyu.messaging.v1.DeliveryService/RetryDelivery", runtime.WithHTTPPathPattern("/v1/admin/deliveries:retry"))
+		if err != nil {
+			runtime.HTTPError(ctx, mux, outboundMarshaler, w, req, err)
+			return
+		}
+		resp, md, err := local_request_DeliveryService_RetryDelivery_0(annotatedContext, inboundMarshaler, server, req, pathParams)
+		md.HeaderMD, md.TrailerMD = metadata.Join(md.HeaderMD, stream.Header()), metadata.Join(md.TrailerMD, stream.Trailer())
+		annotatedContext = runtime.NewServerMetadataContext(annotatedContext, md)
+		if err != nil {
+			runtime.HTTPError(annotatedContext, mux, outboundMarshaler, w, req, err)
+			return
+		}
+		forward_DeliveryService_RetryDelivery_0(annotatedContext, mux, outboundMarshaler, w, req, response_DeliveryService_RetryDelivery_0{resp.(*RetryDeliveryResponse)}, mux.GetForwardResponseOptions()...)
 	})
 
 	return nil
@@ -1757,17 +1804,45 @@ func RegisterDeliveryServiceHandlerClient(ctx context.Context, mux *runtime.Serv
 		}
 		forward_DeliveryService_ListDeadLetters_0(annotatedContext, mux, outboundMarshaler, w, req, resp, mux.GetForwardResponseOptions()...)
 	})
+	mux.Handle(http.MethodPost, pattern_DeliveryService_RetryDelivery_0, func(w http.ResponseWriter, req *http.Request, pathParams map[string]string) {
+		ctx, cancel := context.WithCancel(req.Context())
+		defer cancel()
+		inboundMarshaler, outboundMarshaler := runtime.MarshalerForRequest(mux, req)
+		annotatedContext, err := runtime.AnnotateContext(ctx, mux, req, "/siyu.messaging.v1.DeliveryService/RetryDelivery", runtime.WithHTTPPathPattern("/v1/admin/deliveries:retry"))
+		if err != nil {
+			runtime.HTTPError(ctx, mux, outboundMarshaler, w, req, err)
+			return
+		}
+		resp, md, err := request_DeliveryService_RetryDelivery_0(annotatedContext, inboundMarshaler, client, req, pathParams)
+		annotatedContext = runtime.NewServerMetadataContext(annotatedContext, md)
+		if err != nil {
+			runtime.HTTPError(annotatedContext, mux, outboundMarshaler, w, req, err)
+			return
+		}
+		forward_DeliveryService_RetryDelivery_0(annotatedContext, mux, outboundMarshaler, w, req, response_DeliveryService_RetryDelivery_0{resp.(*RetryDeliveryResponse)}, mux.GetForwardResponseOptions()...)
+	})
 	return nil
+}
+
+type response_DeliveryService_RetryDelivery_0 struct {
+	*RetryDeliveryResponse
+}
+
+func (m response_DeliveryService_RetryDelivery_0) XXX_ResponseBody() interface{} {
+	response := m.RetryDeliveryResponse
+	return response.Delivery
 }
 
 var (
 	pattern_DeliveryService_ListDeliveries_0  = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 2, 2}, []string{"v1", "admin", "deliveries"}, ""))
 	pattern_DeliveryService_ListDeadLetters_0 = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 2, 2}, []string{"v1", "admin", "dead-letters"}, ""))
+	pattern_DeliveryService_RetryDelivery_0   = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 2, 2}, []string{"v1", "admin", "deliveries"}, "retry"))
 )
 
 var (
 	forward_DeliveryService_ListDeliveries_0  = runtime.ForwardResponseMessage
 	forward_DeliveryService_ListDeadLetters_0 = runtime.ForwardResponseMessage
+	forward_DeliveryService_RetryDelivery_0   = runtime.ForwardResponseMessage
 )
 
 // RegisterBroadcastServiceHandlerFromEndpoint is same as RegisterBroadcastServiceHandler but

@@ -886,6 +886,7 @@ var NotificationRuleService_ServiceDesc = grpc.ServiceDesc{
 const (
 	DeliveryService_ListDeliveries_FullMethodName  = "/siyu.messaging.v1.DeliveryService/ListDeliveries"
 	DeliveryService_ListDeadLetters_FullMethodName = "/siyu.messaging.v1.DeliveryService/ListDeadLetters"
+	DeliveryService_RetryDelivery_FullMethodName   = "/siyu.messaging.v1.DeliveryService/RetryDelivery"
 )
 
 // DeliveryServiceClient is the client API for DeliveryService service.
@@ -894,13 +895,21 @@ const (
 //
 // DeliveryService is the delivery log: every message to every member on
 // every channel, with each status it passed (queued, deferred, sent,
-// suppressed, failed, dead) and why. Staff.
+// suppressed, failed, dead) and why. Reading: staff; retrying: owners and
+// operators.
 type DeliveryServiceClient interface {
 	// ListDeliveries pages through deliveries, newest first, filtered by
 	// member, status or cause (event id or broadcast id).
 	ListDeliveries(ctx context.Context, in *ListDeliveriesRequest, opts ...grpc.CallOption) (*ListDeliveriesResponse, error)
 	// ListDeadLetters pages through deliveries that gave up (dead), newest first.
 	ListDeadLetters(ctx context.Context, in *ListDeadLettersRequest, opts ...grpc.CallOption) (*ListDeadLettersResponse, error)
+	// RetryDelivery sends a dead letter again (owners and operators), rendered
+	// anew from its template's current text with the variables it was made
+	// with, so a fixed template fixes it; through the policy as at first. A
+	// delivery that is not dead is FAILED_PRECONDITION DELIVERY_NOT_DEAD; an
+	// unknown one NOT_FOUND DELIVERY_NOT_FOUND; a template still unfit
+	// INVALID_ARGUMENT with the template's reason.
+	RetryDelivery(ctx context.Context, in *RetryDeliveryRequest, opts ...grpc.CallOption) (*RetryDeliveryResponse, error)
 }
 
 type deliveryServiceClient struct {
@@ -931,19 +940,37 @@ func (c *deliveryServiceClient) ListDeadLetters(ctx context.Context, in *ListDea
 	return out, nil
 }
 
+func (c *deliveryServiceClient) RetryDelivery(ctx context.Context, in *RetryDeliveryRequest, opts ...grpc.CallOption) (*RetryDeliveryResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(RetryDeliveryResponse)
+	err := c.cc.Invoke(ctx, DeliveryService_RetryDelivery_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // DeliveryServiceServer is the server API for DeliveryService service.
 // All implementations must embed UnimplementedDeliveryServiceServer
 // for forward compatibility.
 //
 // DeliveryService is the delivery log: every message to every member on
 // every channel, with each status it passed (queued, deferred, sent,
-// suppressed, failed, dead) and why. Staff.
+// suppressed, failed, dead) and why. Reading: staff; retrying: owners and
+// operators.
 type DeliveryServiceServer interface {
 	// ListDeliveries pages through deliveries, newest first, filtered by
 	// member, status or cause (event id or broadcast id).
 	ListDeliveries(context.Context, *ListDeliveriesRequest) (*ListDeliveriesResponse, error)
 	// ListDeadLetters pages through deliveries that gave up (dead), newest first.
 	ListDeadLetters(context.Context, *ListDeadLettersRequest) (*ListDeadLettersResponse, error)
+	// RetryDelivery sends a dead letter again (owners and operators), rendered
+	// anew from its template's current text with the variables it was made
+	// with, so a fixed template fixes it; through the policy as at first. A
+	// delivery that is not dead is FAILED_PRECONDITION DELIVERY_NOT_DEAD; an
+	// unknown one NOT_FOUND DELIVERY_NOT_FOUND; a template still unfit
+	// INVALID_ARGUMENT with the template's reason.
+	RetryDelivery(context.Context, *RetryDeliveryRequest) (*RetryDeliveryResponse, error)
 	mustEmbedUnimplementedDeliveryServiceServer()
 }
 
@@ -959,6 +986,9 @@ func (UnimplementedDeliveryServiceServer) ListDeliveries(context.Context, *ListD
 }
 func (UnimplementedDeliveryServiceServer) ListDeadLetters(context.Context, *ListDeadLettersRequest) (*ListDeadLettersResponse, error) {
 	return nil, status.Errorf(codes.Unimplemented, "method ListDeadLetters not implemented")
+}
+func (UnimplementedDeliveryServiceServer) RetryDelivery(context.Context, *RetryDeliveryRequest) (*RetryDeliveryResponse, error) {
+	return nil, status.Errorf(codes.Unimplemented, "method RetryDelivery not implemented")
 }
 func (UnimplementedDeliveryServiceServer) mustEmbedUnimplementedDeliveryServiceServer() {}
 func (UnimplementedDeliveryServiceServer) testEmbeddedByValue()                         {}
@@ -1017,6 +1047,24 @@ func _DeliveryService_ListDeadLetters_Handler(srv interface{}, ctx context.Conte
 	return interceptor(ctx, in, info, handler)
 }
 
+func _DeliveryService_RetryDelivery_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(RetryDeliveryRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(DeliveryServiceServer).RetryDelivery(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: DeliveryService_RetryDelivery_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(DeliveryServiceServer).RetryDelivery(ctx, req.(*RetryDeliveryRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // DeliveryService_ServiceDesc is the grpc.ServiceDesc for DeliveryService service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -1031,6 +1079,10 @@ var DeliveryService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "ListDeadLetters",
 			Handler:    _DeliveryService_ListDeadLetters_Handler,
+		},
+		{
+			MethodName: "RetryDelivery",
+			Handler:    _DeliveryService_RetryDelivery_Handler,
 		},
 	},
 	Streams:  []grpc.StreamDesc{},

@@ -54,6 +54,8 @@ var identityPolicy = auth.Policy{
 	memberv1.MemberService_GetMemberOverview_FullMethodName:      auth.Staff,
 	// Any signed-in caller asks about its own token; the handler refuses none.
 	memberv1.MemberService_CheckSession_FullMethodName: auth.Public,
+	// Messaging addresses WeChat subscribe messages with it.
+	memberv1.MemberService_GetMemberWechatOpenId_FullMethodName: auth.ServiceOnly,
 }
 
 // Register adds the identity, profile and address services to s; loyalty
@@ -153,6 +155,19 @@ func (m memberServer) GetMember(ctx context.Context, req *memberv1.GetMemberRequ
 	}
 	id, _ := auth.FromContext(ctx)
 	return &memberv1.GetMemberResponse{Member: toProto(got, id.HasRole(auth.RoleOwner) || id.Kind == auth.KindService)}, nil
+}
+
+// GetMemberWechatOpenId gives a service the member's openid in one of the
+// shop's WeChat apps.
+func (m memberServer) GetMemberWechatOpenId(ctx context.Context, req *memberv1.GetMemberWechatOpenIdRequest) (*memberv1.GetMemberWechatOpenIdResponse, error) {
+	if req.GetMemberId() == "" {
+		return nil, errs.Invalid(errDomain, "MEMBER_ID_REQUIRED", "member_id is required")
+	}
+	got, err := m.svc.GetMember(ctx, req.GetMemberId())
+	if err != nil {
+		return nil, toStatus(ctx, err)
+	}
+	return &memberv1.GetMemberWechatOpenIdResponse{Openid: got.OpenIDFor(req.GetAppId())}, nil
 }
 
 // CheckSession answers the gateway's question about the caller's own token.

@@ -5,9 +5,11 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"google.golang.org/grpc/codes"
 
+	"siyu.dev/pkg/auth"
 	"siyu.dev/pkg/errs"
 	memberv1 "siyu.dev/proto/siyu/member/v1"
 	"siyu.dev/services/member/internal/mongostore"
@@ -39,6 +41,20 @@ func TestWechatLoginAndBinding(t *testing.T) {
 	if err != nil || again.Registered || again.Member.Id != first.Member.Id {
 		t.Fatalf("second wechat login: %v %v", again, err)
 	}
+	// Messaging (a service) reads the openid; nobody else may.
+	svcTok, _, _ := e.issuer.Issue(auth.Identity{Subject: "messaging", Kind: auth.KindService}, time.Minute)
+	oid, err := e.members.GetMemberWechatOpenId(bearer(ctx, svcTok), &memberv1.GetMemberWechatOpenIdRequest{MemberId: first.Member.Id})
+	if err != nil || oid.Openid == "" {
+		t.Fatalf("openid for a service: %v %v", oid, err)
+	}
+	if other, _ := e.members.GetMemberWechatOpenId(bearer(ctx, svcTok), &memberv1.GetMemberWechatOpenIdRequest{MemberId: first.Member.Id, AppId: "wx-unknown"}); other.GetOpenid() != "" {
+		t.Errorf("an openid in an unbound app: %v", other)
+	}
+	_, err = e.members.GetMemberWechatOpenId(bearer(ctx, first.AccessToken), &memberv1.GetMemberWechatOpenIdRequest{MemberId: first.Member.Id})
+	expect(t, "a member asks for an openid", err, codes.PermissionDenied, "ROLE_REQUIRED")
+	_, err = e.members.GetMemberWechatOpenId(bearer(ctx, svcTok), &memberv1.GetMemberWechatOpenIdRequest{MemberId: "m_nobody"})
+	expect(t, "openid of nobody", err, codes.NotFound, "MEMBER_NOT_FOUND")
+
 	sessions, _ := e.members.ListMySessions(bearer(ctx, again.AccessToken), &memberv1.ListMySessionsRequest{})
 	if len(sessions.Sessions) != 2 || sessions.Sessions[1].Method != "wechat" {
 		t.Errorf("sessions: %v", sessions)

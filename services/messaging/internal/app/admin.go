@@ -14,12 +14,14 @@ type Admin struct {
 	templates  Templates
 	rules      Rules
 	deliveries Deliveries
+	dispatcher *Dispatcher
 	clock      clock.Clock
 }
 
-// NewAdmin wires the back-office use cases.
-func NewAdmin(t Templates, r Rules, d Deliveries, c clock.Clock) *Admin {
-	return &Admin{templates: t, rules: r, deliveries: d, clock: c}
+// NewAdmin wires the back-office use cases; the dispatcher sends retried
+// dead letters.
+func NewAdmin(t Templates, r Rules, d Deliveries, x *Dispatcher, c clock.Clock) *Admin {
+	return &Admin{templates: t, rules: r, deliveries: d, dispatcher: x, clock: c}
 }
 
 // CreateTemplate validates and stores a new template.
@@ -156,4 +158,36 @@ func validStatus(s domain.Status) bool {
 		return true
 	}
 	return false
+}
+
+// Retry renders a dead letter anew from its template and sends it through
+// the policy again.
+func (a *Admin) Retry(ctx context.Context, id, by string) (domain.Delivery, error) {
+	d, err := a.deliveries.Get(ctx, id)
+	if err != nil {
+		return d, err
+	}
+	if d.Status != domain.StatusDead {
+		return d, fault.New(fault.Precondition, domain.ReasonDeliveryNotDead, "only dead letters are retried", "status", string(d.Status))
+	}
+	tpl, err := a.templates.Get(ctx, d.TemplateID)
+	if err != nil {
+		return d, err
+	}
+	r, err := tpl.Render([]domain.Channel{d.Channel}, d.Vars)
+	if err != nil {
+		return d, err
+	}
+	if err := d.Requeue(a.clock.Now(), r[0], by); err != nil {
+		return d, err
+	}
+	prev := d.Version
+	d.Version++
+	if err := a.deliveries.Save(ctx, d, prev); err != nil {
+		if conflict(err) {
+			return d, fault.New(fault.Aborted, domain.ReasonConflict, "the delivery changed meanwhile; try again")
+		}
+		return d, err
+	}
+	return a.dispatcher.Process(ctx, d)
 }

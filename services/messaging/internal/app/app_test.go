@@ -7,6 +7,7 @@ import (
 	"io"
 	"log/slog"
 	"sort"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -79,7 +80,7 @@ func newRig(t *testing.T) *rig {
 	r.dispatcher = app.NewDispatcher(r.store.Deliveries(), r.store.Settings(), r.members, senders, domain.DefaultPolicy(), retry, r.clock)
 	r.notifier = app.NewNotifier(r.store.Rules(), r.store.Templates(), r.store.Deliveries(), r.dispatcher, r.clock, log)
 	r.inbox = app.NewInbox(r.store.Inboxes(), r.store.Settings())
-	r.admin = app.NewAdmin(r.store.Templates(), r.store.Rules(), r.store.Deliveries(), r.clock)
+	r.admin = app.NewAdmin(r.store.Templates(), r.store.Rules(), r.store.Deliveries(), r.dispatcher, r.clock)
 	r.broadcasts = app.NewBroadcastRunner(r.store.Broadcasts(), r.store.Templates(), r.store.Deliveries(), r.dispatcher, r.members, r.clock,
 		func(_ context.Context, d time.Duration) error { r.waits = append(r.waits, d); return nil }, log)
 	if err := r.admin.Seed(context.Background()); err != nil {
@@ -405,5 +406,45 @@ func TestLevelChangeReachesTheInboxWithoutAskingMember(t *testing.T) {
 	}
 	if r.members.calls != 0 {
 		t.Errorf("a transactional inbox message asked member %d times", r.members.calls)
+	}
+}
+
+func TestADeadLetterIsRetriedOnceItsTemplateIsFixed(t *testing.T) {
+	ctx := context.Background()
+	r := newRig(t)
+	r.members.contacts["m1"] = app.Contact{WechatBound: true}
+	_, _ = r.inbox.Grant(ctx, "m1", []string{app.WechatOrderPaidTemplate})
+	long := paid("long.paid", "m1")
+	long.Vars["order_id"] = strings.Repeat("9", 40) // longer than WeChat's 32 for a code
+	if err := r.notifier.Handle(ctx, long); err != nil {
+		t.Fatal(err)
+	}
+	dead, _ := r.admin.Deliveries(ctx, app.DeliveryFilter{Status: domain.StatusDead}, "", 10)
+	if len(dead) != 1 || dead[0].Channel != domain.ChannelWechatSubscribe {
+		t.Fatalf("dead letters: %+v", dead)
+	}
+	if _, err := r.admin.Retry(ctx, dead[0].ID, "op"); fault.ReasonOf(err) != domain.ReasonTemplateInvalid {
+		t.Fatalf("a retry with the template unchanged: %v", err)
+	}
+	inApp, _ := r.admin.Deliveries(ctx, app.DeliveryFilter{Status: domain.StatusSent}, "", 10)
+	if _, err := r.admin.Retry(ctx, inApp[0].ID, "op"); fault.ReasonOf(err) != domain.ReasonDeliveryNotDead {
+		t.Fatalf("retrying a sent delivery: %v", err)
+	}
+	if _, err := r.admin.Retry(ctx, "nope", "op"); fault.ReasonOf(err) != domain.ReasonDeliveryNotFound {
+		t.Fatalf("retrying nothing: %v", err)
+	}
+	// The operator moves the order id to a longer-limited field… by
+	// dropping it from the WeChat fields.
+	tpl, _ := r.admin.Template(ctx, "order_paid")
+	delete(tpl.Wechat.Fields, "character_string1")
+	if _, err := r.admin.UpdateTemplate(ctx, tpl); err != nil {
+		t.Fatal(err)
+	}
+	got, err := r.admin.Retry(ctx, dead[0].ID, "op")
+	if err != nil || got.Status != domain.StatusSent || len(r.wechat.Sent("m1")) != 1 {
+		t.Fatalf("retry: %+v %v", got, err)
+	}
+	if got.Log[len(got.Log)-2].Detail != "retried by op" {
+		t.Errorf("the log does not say who retried: %+v", got.Log)
 	}
 }

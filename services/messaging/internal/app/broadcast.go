@@ -166,7 +166,7 @@ func (r *BroadcastRunner) run(ctx context.Context, b domain.Broadcast) error {
 		now := r.clock.Now()
 		for _, ch := range b.Channels {
 			d := domain.Delivery{ID: domain.DeliveryID(b.ID, memberID, ch), Cause: b.ID, MemberID: memberID, Channel: ch, TemplateID: tpl.ID,
-				Category: domain.Marketing, Status: domain.StatusQueued, NextAttempt: now, CreatedAt: now, Content: content[ch], Version: 1,
+				Category: domain.Marketing, Status: domain.StatusQueued, NextAttempt: now, CreatedAt: now, Content: content[ch], Version: 1, Vars: vars,
 				Log: []domain.Entry{{At: now, Status: domain.StatusQueued, Detail: "broadcast " + b.ID}}}
 			stored, _, err := r.deliveries.Create(ctx, d)
 			if err != nil {

@@ -71,7 +71,11 @@ func (x *Dispatcher) Process(ctx context.Context, d domain.Delivery) (domain.Del
 		}
 	}
 	var dec domain.Decision
-	if contact.Gone {
+	if d.Channel == domain.ChannelInApp && d.Category != domain.Marketing {
+		// An inbox message the member asked for: nothing in the policy
+		// applies, so the settings are not read.
+		dec = domain.Decision{Verdict: domain.Send}
+	} else if contact.Gone {
 		dec = domain.Decision{Verdict: domain.Suppress, Reason: domain.ReasonMemberGone}
 	} else {
 		var err error
@@ -95,6 +99,31 @@ func (x *Dispatcher) Process(ctx context.Context, d domain.Delivery) (domain.Del
 	prev = d.Version
 	d.Version++
 	return d, x.deliveries.Save(ctx, d, prev)
+}
+
+// Immediate sends d, a new delivery, at once when nothing can hold it
+// back, and records it already sent: an inbox message the member asked for
+// passes no policy and reaches no provider, so it needs no claim and no
+// pending entry (the inbox ignores a repeat, and so does the delivery log).
+// It reports false, sending nothing, for any other delivery.
+func (x *Dispatcher) Immediate(ctx context.Context, d domain.Delivery) (domain.Delivery, bool, error) {
+	if d.Channel != domain.ChannelInApp || d.Category == domain.Marketing || d.Status != domain.StatusQueued || x.senders[domain.ChannelInApp] == nil {
+		return d, false, nil
+	}
+	id, err := x.senders[domain.ChannelInApp].Send(ctx, d, Contact{})
+	if err != nil {
+		return d, true, err
+	}
+	if err := d.Sent(x.clock.Now(), id); err != nil {
+		return d, true, err
+	}
+	stored, created, err := x.deliveries.Create(ctx, d)
+	if err == nil && !created && !stored.Status.Final() {
+		// A delivery of the same id made before (a crash, or an older run):
+		// finish it the ordinary way; the inbox already has the message.
+		stored, err = x.Process(ctx, stored)
+	}
+	return stored, true, err
 }
 
 // decide applies the policy with the member's settings and, when the

@@ -93,3 +93,13 @@ func (x *Inbox) updateSettings(ctx context.Context, memberID string, change func
 	}
 	return domain.Settings{}, fault.New(fault.Aborted, domain.ReasonConflict, "settings kept changing; try again")
 }
+
+// Forget deletes what messaging keeps about a member who deleted their
+// account: their inbox and settings. Deliveries stay in the log (member id,
+// channel, status; no address) as the record of what was sent.
+func (x *Inbox) Forget(ctx context.Context, memberID string) error {
+	if err := x.inboxes.Delete(ctx, memberID); err != nil {
+		return err
+	}
+	return x.settings.Delete(ctx, memberID)
+}

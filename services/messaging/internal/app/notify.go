@@ -56,7 +56,7 @@ func (n *Notifier) Handle(ctx context.Context, e Event) error {
 			cause := e.ID + "/" + tpl.ID
 			d := domain.Delivery{ID: domain.DeliveryID(cause, e.MemberID, ch), Cause: e.ID, MemberID: e.MemberID, Channel: ch, TemplateID: tpl.ID,
 				Category: tpl.Category, Status: domain.StatusQueued, NextAttempt: now, CreatedAt: now, Version: 1,
-				Log: []domain.Entry{{At: now, Status: domain.StatusQueued, Detail: e.Type}}}
+				Vars: e.Vars, Log: []domain.Entry{{At: now, Status: domain.StatusQueued, Detail: e.Type}}}
 			r, rerr := tpl.Render([]domain.Channel{ch}, e.Vars)
 			if rerr != nil {
 				// The template cannot be filled from this event: a dead
@@ -65,6 +65,12 @@ func (n *Notifier) Handle(ctx context.Context, e Event) error {
 				d.Log = append(d.Log, domain.Entry{At: now, Status: domain.StatusDead, Detail: rerr.Error()})
 			} else {
 				d.Content = r[0]
+			}
+			if _, done, err := n.dispatcher.Immediate(ctx, d); done || err != nil {
+				if err != nil {
+					return err
+				}
+				continue
 			}
 			stored, _, err := n.deliveries.Create(ctx, d)
 			if err != nil {

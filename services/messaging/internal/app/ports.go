@@ -39,12 +39,16 @@ type Inboxes interface {
 	Get(ctx context.Context, memberID string) (domain.Inbox, error)
 	// Save writes b if the stored version is prev (0: not stored yet).
 	Save(ctx context.Context, b domain.Inbox, prev int64) error
+	// Delete removes the member's inbox (idempotent).
+	Delete(ctx context.Context, memberID string) error
 }
 
 // SettingsStore keeps one settings document per member.
 type SettingsStore interface {
 	Get(ctx context.Context, memberID string) (domain.Settings, error)
 	Save(ctx context.Context, s domain.Settings, prev int64) error
+	// Delete removes the member's settings (idempotent).
+	Delete(ctx context.Context, memberID string) error
 }
 
 // Templates store templates by id.

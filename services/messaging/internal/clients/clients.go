@@ -79,3 +79,17 @@ func (m *Members) Segment(ctx context.Context, segmentID string, fn func(memberI
 		}
 	}
 }
+
+// OpenID returns the member's openid in the shop's main mini-program, ""
+// when they have not bound it.
+func (m *Members) OpenID(ctx context.Context, memberID string) (string, error) {
+	ctx, err := m.tokens.As(ctx)
+	if err != nil {
+		return "", err
+	}
+	resp, err := m.members.GetMemberWechatOpenId(ctx, &memberv1.GetMemberWechatOpenIdRequest{MemberId: memberID})
+	if err != nil {
+		return "", errs.Fault(err)
+	}
+	return resp.GetOpenid(), nil
+}

@@ -69,7 +69,10 @@ type Delivery struct {
 	Log         []Entry
 	// Content is the template rendered when the delivery was made, so every
 	// retry sends the same words.
-	Content   Rendered
+	Content Rendered
+	// Vars are the template variables it was made with, so a dead letter
+	// can be rendered again once its template is fixed.
+	Vars      map[string]string
 	CreatedAt time.Time
 	Version   int64
 }
@@ -133,5 +136,16 @@ func (d *Delivery) Failed(at time.Time, reason string, permanent bool, r Retry) 
 	}
 	d.NextAttempt = at.Add(r.Backoff(d.Attempts))
 	d.move(at, StatusFailed, reason)
+	return nil
+}
+
+// Requeue gives a dead letter another round with content rendered anew:
+// queued at at, attempts from zero, the log kept.
+func (d *Delivery) Requeue(at time.Time, content Rendered, by string) error {
+	if d.Status != StatusDead {
+		return fault.New(fault.Precondition, ReasonDeliveryNotDead, "only dead letters are retried", "status", string(d.Status))
+	}
+	d.Content, d.Attempts, d.NextAttempt = content, 0, at
+	d.move(at, StatusQueued, "retried by "+by)
 	return nil
 }

@@ -38,6 +38,15 @@ const (
 	// ReasonConflict is a lost compare-and-set; use cases retry it.
 	ReasonConflict      fault.Reason = "CONCURRENT_UPDATE"
 	ReasonStatusInvalid fault.Reason = "DELIVERY_STATUS_INVALID"
+
+	ReasonConversationNotFound fault.Reason = "CONVERSATION_NOT_FOUND"
+	ReasonConversationClosed   fault.Reason = "CONVERSATION_CLOSED"
+	ReasonConversationMessage  fault.Reason = "CONVERSATION_MESSAGE_INVALID"
+	ReasonQuickReplyInvalid    fault.Reason = "QUICK_REPLY_INVALID"
+	ReasonFaqInvalid           fault.Reason = "FAQ_INVALID"
+	ReasonOperatorRequired     fault.Reason = "OPERATOR_REQUIRED"
+	ReasonDeliveryNotFound     fault.Reason = "DELIVERY_NOT_FOUND"
+	ReasonDeliveryNotDead      fault.Reason = "DELIVERY_NOT_DEAD"
 )
 
 // Reasons lists them for the drift test that checks handlers use only these.
@@ -46,4 +55,6 @@ var Reasons = []fault.Reason{ReasonPolicyInvalid, ReasonChannelInvalid, ReasonUn
 	ReasonTemplateInvalid, ReasonVariableMissing, ReasonChannelNotInTemplate, ReasonDeliveryFinal,
 	ReasonTokenMissing, ReasonPageTokenInvalid, ReasonPageSizeInvalid, ReasonMessageNotFound, ReasonSubscriptionInvalid,
 	ReasonTemplateNotFound, ReasonTemplateExists, ReasonTemplateVersion, ReasonTemplateInUse, ReasonEventTypeUnknown,
-	ReasonBroadcastInvalid, ReasonBroadcastNotFound, ReasonBroadcastFinished, ReasonRequestIDRequired, ReasonMemberGone, ReasonConflict, ReasonStatusInvalid}
+	ReasonBroadcastInvalid, ReasonBroadcastNotFound, ReasonBroadcastFinished, ReasonRequestIDRequired, ReasonMemberGone, ReasonConflict, ReasonStatusInvalid,
+	ReasonConversationNotFound, ReasonConversationClosed, ReasonConversationMessage, ReasonQuickReplyInvalid, ReasonFaqInvalid, ReasonOperatorRequired,
+	ReasonDeliveryNotFound, ReasonDeliveryNotDead}

@@ -25,19 +25,18 @@ const (
 	DurableMembers = "messaging-notify-members"
 )
 
-// The member service's stream and the subject of level changes. Its
-// contract declares them in the service's own package, which no other
-// module may import; spelled here as the wire contract they are.
+// The member subjects the service consumes, named by member's contract.
 const (
-	memberStream         = "MEMBER"
-	memberStreamSubjects = "siyu.member.>"
-	SubjectLevelChanged  = "siyu.member.level_changed"
+	memberStream         = memberv1.Stream
+	memberStreamSubjects = memberv1.StreamSubjects
+	SubjectLevelChanged  = memberv1.SubjectLevelChanged
+	SubjectDeleted       = memberv1.SubjectDeleted
 )
 
 // Start consumes the order and member events the notifier acts on. The
 // producers own the streams; declaring them here (same settings) lets the
 // messaging service start first.
-func Start(ctx context.Context, js jetstream.JetStream, n *app.Notifier, log *slog.Logger) (stop func(), err error) {
+func Start(ctx context.Context, js jetstream.JetStream, n *app.Notifier, forget Forget, log *slog.Logger) (stop func(), err error) {
 	if err := natsx.EnsureStream(ctx, js, orderv1.Stream, []string{orderv1.StreamSubjects}); err != nil {
 		return nil, err
 	}
@@ -45,12 +44,12 @@ func Start(ctx context.Context, js jetstream.JetStream, n *app.Notifier, log *sl
 		return nil, err
 	}
 	stopOrders, err := natsx.Consume(ctx, js, natsx.ConsumerConfig{Stream: orderv1.Stream, Durable: DurableOrders, Logger: log,
-		Subjects: []string{orderv1.SubjectPaid, orderv1.SubjectShipped, orderv1.SubjectReceived, orderv1.SubjectRefunded}}, Handler(n))
+		Subjects: []string{orderv1.SubjectPaid, orderv1.SubjectShipped, orderv1.SubjectReceived, orderv1.SubjectRefunded}}, Handler(n, forget))
 	if err != nil {
 		return nil, err
 	}
 	stopMembers, err := natsx.Consume(ctx, js, natsx.ConsumerConfig{Stream: memberStream, Durable: DurableMembers, Logger: log,
-		Subjects: []string{SubjectLevelChanged}}, Handler(n))
+		Subjects: []string{SubjectLevelChanged, SubjectDeleted}}, Handler(n, forget))
 	if err != nil {
 		stopOrders()
 		return nil, err
@@ -106,11 +105,21 @@ func Translate(m natsx.Message) (e app.Event, ok bool, err error) {
 	return e, true, nil
 }
 
+// Forget deletes what the service keeps about a member who deleted their account.
+type Forget func(ctx context.Context, memberID string) error
+
 // Handler hands each event to the notifier. A malformed payload or one
 // without a member is parked at once; anything else the notifier fails on
 // is retried by redelivery, which the deliveries' ids make harmless.
-func Handler(n *app.Notifier) natsx.Handler {
+func Handler(n *app.Notifier, forget Forget) natsx.Handler {
 	return func(ctx context.Context, m natsx.Message) error {
+		if m.Subject == SubjectDeleted {
+			var d memberv1.MemberDeleted
+			if err := proto.Unmarshal(m.Data, &d); err != nil || d.GetMemberId() == "" {
+				return natsx.Permanent(fmt.Errorf("%s without a member: %v", m.Subject, err))
+			}
+			return forget(ctx, d.GetMemberId())
+		}
 		e, ok, err := Translate(m)
 		if err != nil {
 			return natsx.Permanent(fmt.Errorf("%s: %w", m.Subject, err))

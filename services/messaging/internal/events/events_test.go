@@ -65,7 +65,7 @@ func TestTranslate(t *testing.T) {
 }
 
 func TestHandlerParksMalformedEvents(t *testing.T) {
-	h := Handler(nil) // the notifier is never reached
+	h := Handler(nil, nil) // the notifier is never reached
 	for _, m := range []natsx.Message{
 		{Subject: orderv1.SubjectPaid, Data: []byte{0xff, 0xff}},
 		msg(t, orderv1.SubjectPaid, &orderv1.OrderPaid{EventId: "o1.paid"}), // no member
@@ -75,5 +75,13 @@ func TestHandlerParksMalformedEvents(t *testing.T) {
 		if err == nil || !errors.As(err, &target) {
 			t.Errorf("%v: %v, want a permanent error", m.Subject, err)
 		}
+	}
+}
+
+func TestHandlerForgetsDeletedMembers(t *testing.T) {
+	var forgot []string
+	h := Handler(nil, func(_ context.Context, id string) error { forgot = append(forgot, id); return nil })
+	if err := h(context.Background(), msg(t, SubjectDeleted, &memberv1.MemberDeleted{EventId: "e", MemberId: "m1"})); err != nil || len(forgot) != 1 || forgot[0] != "m1" {
+		t.Fatalf("forget: %v %v", forgot, err)
 	}
 }

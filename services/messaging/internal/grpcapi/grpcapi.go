@@ -44,18 +44,37 @@ var Policy = auth.Policy{
 
 	messagingv1.DeliveryService_ListDeliveries_FullMethodName:  auth.Staff,
 	messagingv1.DeliveryService_ListDeadLetters_FullMethodName: auth.Staff,
+	messagingv1.DeliveryService_RetryDelivery_FullMethodName:   auth.Operators,
 
 	messagingv1.BroadcastService_CreateBroadcast_FullMethodName: auth.Operators,
 	messagingv1.BroadcastService_CancelBroadcast_FullMethodName: auth.Operators,
 	messagingv1.BroadcastService_GetBroadcast_FullMethodName:    auth.Staff,
 	messagingv1.BroadcastService_ListBroadcasts_FullMethodName:  auth.Staff,
+
+	messagingv1.ConversationService_OpenConversation_FullMethodName:        auth.MemberOnly,
+	messagingv1.ConversationService_SendConversationMessage_FullMethodName: auth.MemberOnly,
+	messagingv1.ConversationService_ListMyConversations_FullMethodName:     auth.MemberOnly,
+	messagingv1.ConversationService_GetMyConversation_FullMethodName:       auth.MemberOnly,
+	messagingv1.ConversationService_SearchFaqs_FullMethodName:              auth.Public,
+
+	messagingv1.ConversationAdminService_ListConversations_FullMethodName:    auth.Staff,
+	messagingv1.ConversationAdminService_GetConversation_FullMethodName:      auth.Staff,
+	messagingv1.ConversationAdminService_ReplyConversation_FullMethodName:    auth.Staff,
+	messagingv1.ConversationAdminService_TransferConversation_FullMethodName: auth.Staff,
+	messagingv1.ConversationAdminService_CloseConversation_FullMethodName:    auth.Staff,
+	messagingv1.ConversationAdminService_ListQuickReplies_FullMethodName:     auth.Staff,
+	messagingv1.ConversationAdminService_SetQuickReply_FullMethodName:        auth.Operators,
+	messagingv1.ConversationAdminService_DeleteQuickReply_FullMethodName:     auth.Operators,
+	messagingv1.ConversationAdminService_SetFaq_FullMethodName:               auth.Operators,
+	messagingv1.ConversationAdminService_DeleteFaq_FullMethodName:            auth.Operators,
 }
 
 // Services are the use cases the handlers call.
 type Services struct {
-	Inbox      *app.Inbox
-	Admin      *app.Admin
-	Broadcasts *app.BroadcastRunner
+	Inbox         *app.Inbox
+	Admin         *app.Admin
+	Broadcasts    *app.BroadcastRunner
+	Conversations *app.Conversations
 }
 
 // Register serves every messaging contract on s.
@@ -65,6 +84,8 @@ func Register(s grpc.ServiceRegistrar, svc Services) {
 	messagingv1.RegisterNotificationRuleServiceServer(s, &ruleServer{svc: svc})
 	messagingv1.RegisterDeliveryServiceServer(s, &deliveryServer{svc: svc})
 	messagingv1.RegisterBroadcastServiceServer(s, &broadcastServer{svc: svc})
+	messagingv1.RegisterConversationServiceServer(s, &conversationServer{svc: svc})
+	messagingv1.RegisterConversationAdminServiceServer(s, &conversationAdminServer{svc: svc})
 }
 
 func status(ctx context.Context, err error) error { return errs.Status(ctx, Domain, err) }
@@ -74,6 +95,16 @@ func member(ctx context.Context) (string, error) {
 	id, ok := auth.FromContext(ctx)
 	if !ok || id.Kind != auth.KindMember || id.Subject == "" {
 		return "", status(ctx, fault.New(fault.Unauthenticated, domain.ReasonTokenMissing, "a member token is required"))
+	}
+	return id.Subject, nil
+}
+
+// operator is the calling operator; a service token is refused where a
+// person must stand behind the write.
+func operator(ctx context.Context) (string, error) {
+	id, ok := auth.FromContext(ctx)
+	if !ok || id.Kind != auth.KindAdmin || id.Subject == "" {
+		return "", status(ctx, fault.New(fault.Permission, domain.ReasonOperatorRequired, "an operator's token is required"))
 	}
 	return id.Subject, nil
 }

@@ -59,7 +59,7 @@ func TestMessagingAPI(t *testing.T) {
 	senders := map[domain.Channel]app.Sender{domain.ChannelInApp: app.NewInboxChannel(store.Inboxes(), clk)}
 	x := app.NewDispatcher(store.Deliveries(), store.Settings(), members{}, senders, domain.DefaultPolicy(), domain.DefaultRetry(), clk)
 	notifier := app.NewNotifier(store.Rules(), store.Templates(), store.Deliveries(), x, clk, log)
-	admin := app.NewAdmin(store.Templates(), store.Rules(), store.Deliveries(), clk)
+	admin := app.NewAdmin(store.Templates(), store.Rules(), store.Deliveries(), x, clk)
 	if err := admin.Seed(ctx); err != nil {
 		t.Fatal(err)
 	}

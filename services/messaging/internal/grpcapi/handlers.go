@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 
+	"siyu.dev/pkg/auth"
 	"siyu.dev/pkg/fault"
 	messagingv1 "siyu.dev/proto/siyu/messaging/v1"
 	"siyu.dev/services/messaging/internal/app"
@@ -258,6 +259,15 @@ func (s *deliveryServer) ListDeadLetters(ctx context.Context, req *messagingv1.L
 		return nil, status(ctx, err)
 	}
 	return &messagingv1.ListDeadLettersResponse{Deliveries: out, NextPageToken: next}, nil
+}
+
+func (s *deliveryServer) RetryDelivery(ctx context.Context, req *messagingv1.RetryDeliveryRequest) (*messagingv1.RetryDeliveryResponse, error) {
+	id, _ := auth.FromContext(ctx)
+	d, err := s.svc.Admin.Retry(ctx, req.GetDeliveryId(), id.Subject)
+	if err != nil {
+		return nil, status(ctx, err)
+	}
+	return &messagingv1.RetryDeliveryResponse{Delivery: deliveryProto(d)}, nil
 }
 
 type broadcastServer struct {

@@ -65,7 +65,7 @@ func (s deliveries) Get(_ context.Context, id string) (domain.Delivery, error) {
 	defer s.mu.Unlock()
 	d, ok := s.deliveries[id]
 	if !ok {
-		return d, fault.New(fault.NotFound, domain.ReasonDeliveryFinal, "no such delivery")
+		return d, fault.New(fault.NotFound, domain.ReasonDeliveryNotFound, "no such delivery")
 	}
 	return copyDelivery(d), nil
 }
@@ -148,7 +148,21 @@ func (s inboxes) Save(_ context.Context, b domain.Inbox, prev int64) error {
 	return nil
 }
 
+func (s inboxes) Delete(_ context.Context, memberID string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	delete(s.inboxes, memberID)
+	return nil
+}
+
 type settingsStore struct{ *Store }
+
+func (s settingsStore) Delete(_ context.Context, memberID string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	delete(s.settings, memberID)
+	return nil
+}
 
 func cloneSettings(v domain.Settings) domain.Settings {
 	u := map[domain.Channel]bool{}

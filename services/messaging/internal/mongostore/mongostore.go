@@ -6,7 +6,8 @@
 // single-document compare-and-set on a version (mongox.UpdateIf).
 //
 // The sweeper's "what is due" query reads the small pending collection,
-// which holds only unfinished deliveries, so its scan on the embedded store
+// which holds only unfinished deliveries (an entry may be early: Due checks
+// the delivery and moves the entry), so its scan on the embedded store
 // grows with the deliveries still waiting, not with the whole log. Back-office
 // listings (the delivery log by member, status or cause) scan on the
 // embedded store and use indexes on MongoDB.
@@ -135,23 +136,26 @@ func (s deliveries) track(ctx context.Context, d domain.Delivery) error {
 }
 
 func (s deliveries) Create(ctx context.Context, d domain.Delivery) (domain.Delivery, bool, error) {
-	if got, err := s.Get(ctx, d.ID); err == nil {
-		return got, false, nil
-	} else if fault.KindOf(err) != fault.NotFound {
-		return d, false, err
-	}
-	// Pending first: a crash after it leaves an entry the sweeper drops,
-	// never a delivery nobody will try.
-	if err := s.track(ctx, d); err != nil {
-		return d, false, err
-	}
 	if _, err := s.deliveries.InsertOne(ctx, toDeliveryDoc(d)); mongox.IsDuplicateKey(err) {
-		got, gerr := s.Get(ctx, d.ID)
-		return got, false, gerr
+		got, err := s.Get(ctx, d.ID)
+		if err != nil {
+			return got, false, err
+		}
+		// A create that crashed before its pending entry is repeated by the
+		// event's redelivery (or the broadcast's resumption): make sure the
+		// sweeper knows the delivery.
+		return got, false, s.track(ctx, got)
 	} else if err != nil {
 		return d, false, err
 	}
-	return d, true, nil
+	if d.Status.Final() {
+		return d, true, nil
+	}
+	_, err := s.pending.InsertOne(ctx, pendingDoc{ID: d.ID, NextAttempt: d.NextAttempt})
+	if mongox.IsDuplicateKey(err) {
+		err = nil
+	}
+	return d, true, err
 }
 
 func (s deliveries) Get(ctx context.Context, id string) (domain.Delivery, error) {
@@ -161,7 +165,7 @@ func (s deliveries) Get(ctx context.Context, id string) (domain.Delivery, error)
 		return domain.Delivery{}, err
 	}
 	if !found {
-		return domain.Delivery{}, fault.New(fault.NotFound, domain.ReasonDeliveryFinal, "no such delivery")
+		return domain.Delivery{}, fault.New(fault.NotFound, domain.ReasonDeliveryNotFound, "no such delivery")
 	}
 	return fromDeliveryDoc(doc), nil
 }
@@ -179,6 +183,14 @@ func (s deliveries) Save(ctx context.Context, d domain.Delivery, prev int64) err
 	}
 	if err := saveIf(ctx, s.deliveries, d.ID, prev, toDeliveryDoc(d)); err != nil {
 		return err
+	}
+	if d.Status == domain.StatusQueued && len(d.Log) == 1 {
+		// A claim of a new delivery (its one log line says queued): its
+		// entry (from Create) is early, and Due moves early entries after
+		// reading the delivery, so the common claim-then-send path writes
+		// the pending collection only to delete. A requeued dead letter has
+		// a longer log and gets its entry back here.
+		return nil
 	}
 	return s.track(ctx, d)
 }
@@ -268,6 +280,11 @@ func (s inboxes) Save(ctx context.Context, b domain.Inbox, prev int64) error {
 	return saveIf(ctx, s.inboxes, b.MemberID, prev, inboxDoc{ID: b.MemberID, Version: b.Version, Messages: msgs})
 }
 
+func (s inboxes) Delete(ctx context.Context, memberID string) error {
+	_, err := s.inboxes.DeleteOne(ctx, bson.M{"_id": memberID})
+	return err
+}
+
 type settingsDoc struct {
 	ID       string          `bson:"_id"`
 	Version  int64           `bson:"version"`
@@ -291,6 +308,11 @@ func (s settingsStore) Get(ctx context.Context, memberID string) (domain.Setting
 
 func (s settingsStore) Save(ctx context.Context, v domain.Settings, prev int64) error {
 	return saveIf(ctx, s.settings, v.MemberID, prev, settingsDoc{ID: v.MemberID, Version: v.Version, Settings: v})
+}
+
+func (s settingsStore) Delete(ctx context.Context, memberID string) error {
+	_, err := s.settings.DeleteOne(ctx, bson.M{"_id": memberID})
+	return err
 }
 
 // Templates and rules.

@@ -91,6 +91,24 @@ func Run(t *testing.T, s Stores) {
 		if byCause, _ := ds.List(ctx, app.DeliveryFilter{Cause: "c9"}, "", 10); len(byCause) != 1 || byCause[0].MemberID != "m2" {
 			t.Fatalf("by cause: %v", causes(byCause))
 		}
+		// A dead letter leaves the sweeper's view; requeued, it is back.
+		dead, _ := ds.Get(ctx, "c3:m1:in_app")
+		_ = dead.Failed(now, "refused", true, domain.DefaultRetry())
+		dead.Version = 2
+		if err := ds.Save(ctx, dead, 1); err != nil {
+			t.Fatal(err)
+		}
+		if due, _ := ds.Due(ctx, now, 10); len(due) != 3 {
+			t.Fatalf("due with a dead letter: %v", causes(due))
+		}
+		_ = dead.Requeue(now, dead.Content, "op")
+		dead.Version = 3
+		if err := ds.Save(ctx, dead, 2); err != nil {
+			t.Fatal(err)
+		}
+		if due, _ := ds.Due(ctx, now, 10); len(due) != 4 {
+			t.Fatalf("due after the requeue: %v", causes(due))
+		}
 	})
 
 	t.Run("inboxes", func(t *testing.T) {
@@ -115,6 +133,12 @@ func Run(t *testing.T, s Stores) {
 		if got.Version != 2 || len(got.Messages) != 1 || !got.Messages[0].Read || !got.Messages[0].At.Equal(now) || got.Messages[0].Category != domain.Marketing {
 			t.Fatalf("read back: %+v", got)
 		}
+		if err := ib.Delete(ctx, "m1"); err != nil {
+			t.Fatal(err)
+		}
+		if got, _ := ib.Get(ctx, "m1"); got.Version != 0 || len(got.Messages) != 0 {
+			t.Fatalf("after delete: %+v", got)
+		}
 	})
 
 	t.Run("settings", func(t *testing.T) {
@@ -133,6 +157,10 @@ func Run(t *testing.T, s Stores) {
 		got, _ := ss.Get(ctx, "m1")
 		if got.Version != 1 || !got.Unsubscribed[domain.ChannelSMS] || !got.Reserved("d1") || !got.Marks[0].At.Equal(now) {
 			t.Fatalf("read back: %+v", got)
+		}
+		_ = ss.Delete(ctx, "m1")
+		if got, _ := ss.Get(ctx, "m1"); got.Version != 0 || got.Reserved("d1") {
+			t.Fatalf("after delete: %+v", got)
 		}
 	})
 
