@@ -115,14 +115,15 @@ type Choice struct {
 }
 
 // maxExhaustive bounds the stackable coupons weighed in every combination
-// (2^n); beyond it the best ones are tried greedily.
+// (2^n); with more, only the ones taking most off on their own are weighed.
 const maxExhaustive = 10
 
 // Best picks the coupons that take the most off the lines at now: the best
 // coupon that is not stackable on its own, or the best combination of
-// stackable ones. Each coupon after the first applies to what the ones
-// before left of its lines, so a combination never takes off more than
-// the lines come to. Ties go to fewer coupons, then to earlier expiry.
+// stackable ones. In a combination percentages apply first, and each
+// coupon after the first applies to what the ones before left of its
+// lines, so a combination never takes off more than the lines come to.
+// Ties go to fewer coupons, then to earlier expiry.
 func Best(held []Held, lines []Line, now time.Time) Choice {
 	var alone, stack []Held
 	for _, h := range held {
