@@ -50,6 +50,11 @@ try {
   await page.locator('[data-product]').first().waitFor()
   await shot('home')
 
+  step('a missing product is explained, not a blank page')
+  await page.goto('/product/p-9999')
+  await page.locator('[data-state=error]').getByText('商品不存在或已下架').waitFor()
+  await page.goto('/')
+
   step('search 连衣裙 with suggestions, as a guest')
   await page.locator('.van-search').first().click()
   await page.waitForURL(/\/search/)
