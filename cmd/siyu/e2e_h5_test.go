@@ -64,11 +64,13 @@ func requireStorefront(t *testing.T) (dist, node string) {
 // points; keep shopping through a stale access token; add an address, check
 // out with points, pay in the sandbox and see the order paid; an operator
 // ships it through the admin API and the shopper sees the shipment and
-// confirms receipt. Screenshots land in web/h5/test-output. The REST API
+// confirms receipt; the order completes and the shopper reviews it. Screenshots land in web/h5/test-output. The REST API
 // then confirms what the pages showed.
 func TestStorefrontInBrowser(t *testing.T) {
 	dist, node := requireStorefront(t)
-	shop := startShop(t, "", map[string]string{"SIYU_WEB_DIR": dist})
+	// A short after-sales window completes the order moments after the
+	// receipt, so the walk can review it.
+	shop := startShop(t, "", map[string]string{"SIYU_WEB_DIR": dist, "SIYU_ORDER_AFTER_SALES_WINDOW": "2s", "SIYU_ORDER_SWEEP_EVERY": "500ms"})
 	shop.seed(t)
 	owner := shop.token(t, auth.Identity{Subject: "owner-h5", Kind: auth.KindAdmin, Roles: []string{auth.RoleOwner}})
 	const phone = "13900007001"
@@ -84,7 +86,7 @@ func TestStorefrontInBrowser(t *testing.T) {
 	const tracking = "SF7001H5TEST"
 	cmd := exec.CommandContext(ctx, node, "e2e/shop.mjs")
 	cmd.Dir = h5Dir
-	cmd.Env = append(os.Environ(), "BASE_URL="+base, "PHONE="+phone, "MIN_POINTS=1000", "AWAIT_SHIPPING="+tracking)
+	cmd.Env = append(os.Environ(), "BASE_URL="+base, "PHONE="+phone, "MIN_POINTS=1000", "AWAIT_SHIPPING="+tracking, "AWAIT_COMPLETION=1")
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
 	stdout, err := cmd.StdoutPipe()
@@ -129,8 +131,8 @@ func TestStorefrontInBrowser(t *testing.T) {
 		t.Fatalf("browser walk: %v\n%s%s", err, stderr.String(), out.String())
 	}
 	t.Logf("browser steps:\n%s", stderr.String())
-	if walk.OrderID == "" || walk.Status != "received" {
-		t.Fatalf("the walk reported no received order: %s", out.String())
+	if walk.OrderID == "" || walk.Status != "reviewed" {
+		t.Fatalf("the walk reported no reviewed order: %s", out.String())
 	}
 	// What the pages showed is what the API holds: the order is paid, its
 	// total is the one the checkout page displayed, and points paid part of it.
@@ -141,8 +143,17 @@ func TestStorefrontInBrowser(t *testing.T) {
 	}
 	shopper := shop.token(t, auth.Identity{Subject: members[0].(map[string]any)["id"].(string), Kind: auth.KindMember})
 	order := shop.api.expect(t, "GET", "/v1/orders/"+walk.OrderID, shopper, "", 200)
-	if order["status"] != "ORDER_STATUS_RECEIVED" || order["tracking_number"] != tracking {
-		t.Errorf("order %s is %v with tracking %v; the pages showed it shipped with %s and received", walk.OrderID, order["status"], order["tracking_number"], tracking)
+	if order["status"] != "ORDER_STATUS_COMPLETED" || order["tracking_number"] != tracking || order["receive_time"] == nil {
+		t.Errorf("order %s is %v with tracking %v; the pages showed it shipped with %s, received and complete", walk.OrderID, order["status"], order["tracking_number"], tracking)
+	}
+	lines := anySlice(order["lines"])
+	if len(lines) != 1 {
+		t.Fatalf("order lines: %v", order["lines"])
+	}
+	product, _ := lines[0].(map[string]any)["product_id"].(string)
+	reviews := anySlice(shop.api.expect(t, "GET", "/v1/products/"+product+"/reviews", "", "", 200)["reviews"])
+	if len(reviews) != 1 || !strings.Contains(fmt.Sprint(reviews[0].(map[string]any)["text"]), "面料舒服") {
+		t.Errorf("the review written in the browser is not on %s: %v", product, reviews)
 	}
 	if order["pay_time"] == nil || order["pay_time"] == "" {
 		t.Errorf("order %s has no pay time; the pages showed it paid", walk.OrderID)

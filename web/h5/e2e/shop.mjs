@@ -4,7 +4,8 @@
 // dev mode and find the line merged into the member's cart; sign in for
 // points; survive a stale access token; add an address, check out with points,
 // pay in the sandbox and see the order paid; with AWAIT_SHIPPING set to the
-// tracking number, wait for the operator to ship, see it and confirm receipt.
+// tracking number, wait for the operator to ship, see it and confirm receipt;
+// with AWAIT_COMPLETION, wait for the order to complete and review it.
 // Assertions are on text a person sees. Screenshots of the key pages go to
 // $OUT (web/h5/test-output).
 //
@@ -48,6 +49,11 @@ try {
   await see('为你推荐')
   await page.locator('[data-product]').first().waitFor()
   await shot('home')
+
+  step('a missing product is explained, not a blank page')
+  await page.goto('/product/p-9999')
+  await page.locator('[data-state=error]').getByText('商品不存在或已下架').waitFor()
+  await page.goto('/')
 
   step('search 连衣裙 with suggestions, as a guest')
   await page.locator('.van-search').first().click()
@@ -205,6 +211,35 @@ try {
     await page.locator('[data-test=order-status]').getByText('已收货').waitFor()
     await shot('received')
     status = 'received'
+
+    if (process.env.AWAIT_COMPLETION) {
+      step('the order completes; the shopper reviews it')
+      // The suite runs with a short after-sales window, so the order
+      // completes moments after the receipt and its lines become reviewable.
+      for (let i = 0; ; i++) {
+        const shown = (await page.locator('[data-test=order-status]').innerText()).trim()
+        if (shown === '已完成') break
+        if (i >= 60) throw new Error(`order still ${shown}, expected it to complete`)
+        await page.waitForTimeout(500)
+        await page.reload()
+        await page.locator('[data-test=order-status]').waitFor()
+      }
+      await page.locator('[data-test=review-order]').click()
+      await page.waitForURL(/\/review$/)
+      for (let i = 0; !(await page.locator('[data-test=review-form]').count()); i++) {
+        if (i >= 40) throw new Error('the completed order has nothing to review')
+        await page.waitForTimeout(500)
+        await page.reload()
+        await page.waitForLoadState('networkidle')
+      }
+      const form = page.locator('[data-test=review-form]').first()
+      await form.getByText(title).waitFor()
+      await form.locator('textarea').fill('面料舒服，版型很好，颜色和图片一致')
+      await shot('review')
+      await form.locator('[data-test=submit-review]').click()
+      await see('评价成功')
+      status = 'reviewed'
+    }
   }
 
   if (problems.length) throw new Error(problems.join('\n'))

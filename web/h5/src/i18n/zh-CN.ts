@@ -175,6 +175,14 @@ export default {
     tracking: '运单号',
     payBy: '请在 {time} 前支付',
     address: '收货信息',
+    timeline: {
+      created: '提交订单',
+      paid: '支付成功',
+      shipped: '商家发货',
+      received: '确认收货',
+      completed: '交易完成',
+      cancelled: '订单取消',
+    },
   },
   review: {
     title: '发表评价',
@@ -249,7 +257,26 @@ export default {
     saved: '已保存',
   },
   calendar: { title: '签到日历', weekdays: ['日', '一', '二', '三', '四', '五', '六'] },
-  points: { title: '积分明细', empty: '还没有积分记录', available: '可用积分', frozen: '冻结中' },
+  points: {
+    title: '积分明细',
+    empty: '还没有积分记录',
+    available: '可用积分',
+    frozen: '冻结中',
+    lots: '积分有效期',
+    lot: '{n} 积分 · {date} 到期',
+    // Ledger entry kinds of the member service.
+    kinds: {
+      earn: '获得积分',
+      spend: '使用积分',
+      freeze: '下单抵扣（待支付）',
+      confirm: '下单抵扣',
+      release: '订单取消退回',
+      expire: '积分过期',
+      adjust: '积分调整',
+      refund_earned: '退款扣回',
+      refund_spent: '退款返还',
+    } as Record<string, string>,
+  },
   errors: {
     network: '网络不太好，请检查网络后重试',
     unauthenticated: '请先登录',
