@@ -172,12 +172,15 @@ func Run(ctx context.Context, c Config) error {
 			}
 		}
 		dispatcher := app.NewDispatcher(store.Deliveries(), store.Settings(), members, senders, policy, domain.DefaultRetry(), clk)
-		admin := app.NewAdmin(store.Templates(), store.Rules(), store.Deliveries(), dispatcher, clk)
+		// Every event reads its rule and templates: cached for two seconds,
+		// dropped at once by this instance's own writes.
+		catalog := app.NewCatalog(store.Rules(), store.Templates(), 2*time.Second, clk)
+		admin := app.NewAdmin(catalog.Templates(), catalog.Rules(), store.Deliveries(), dispatcher, clk)
 		if err := admin.Seed(ctx); err != nil {
 			return err
 		}
-		notifier := app.NewNotifier(store.Rules(), store.Templates(), store.Deliveries(), dispatcher, clk, in.Logger)
-		runner := app.NewBroadcastRunner(store.Broadcasts(), store.Templates(), store.Deliveries(), dispatcher, members, clk, app.Sleep, in.Logger)
+		notifier := app.NewNotifier(catalog.Rules(), catalog.Templates(), store.Deliveries(), dispatcher, clk, in.Logger)
+		runner := app.NewBroadcastRunner(store.Broadcasts(), catalog.Templates(), store.Deliveries(), dispatcher, members, clk, app.Sleep, in.Logger)
 		inbox := app.NewInbox(store.Inboxes(), store.Settings())
 		convs := mongostore.NewConversations(in.DB)
 		if err := convs.EnsureIndexes(ctx); err != nil {

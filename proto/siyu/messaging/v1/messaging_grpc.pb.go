@@ -696,7 +696,9 @@ const (
 //
 // NotificationRuleService maps event types to templates and channels, as
 // data: which message an order paid, shipped, received or refunded, or a
-// member's level change, sends. Reading: staff; writing: owners and operators.
+// member's level change, sends. Reading: staff; writing: owners and
+// operators. A change to a rule or template reaches events within two
+// seconds on every instance (each keeps them that long).
 type NotificationRuleServiceClient interface {
 	// SetNotificationRule creates or replaces the rule of an event type. An
 	// unknown event type is INVALID_ARGUMENT EVENT_TYPE_UNKNOWN; an unknown
@@ -753,7 +755,9 @@ func (c *notificationRuleServiceClient) DeleteNotificationRule(ctx context.Conte
 //
 // NotificationRuleService maps event types to templates and channels, as
 // data: which message an order paid, shipped, received or refunded, or a
-// member's level change, sends. Reading: staff; writing: owners and operators.
+// member's level change, sends. Reading: staff; writing: owners and
+// operators. A change to a rule or template reaches events within two
+// seconds on every instance (each keeps them that long).
 type NotificationRuleServiceServer interface {
 	// SetNotificationRule creates or replaces the rule of an event type. An
 	// unknown event type is INVALID_ARGUMENT EVENT_TYPE_UNKNOWN; an unknown
