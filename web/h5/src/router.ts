@@ -22,6 +22,9 @@ const routes: RouteRecordRaw[] = [
   { path: '/addresses/:id', name: 'address', component: () => import('./views/AddressEdit.vue'), meta: { auth: true } },
   { path: '/favourites', name: 'favourites', component: () => import('./views/Favourites.vue'), meta: { auth: true } },
   { path: '/points', name: 'points', component: () => import('./views/Points.vue'), meta: { auth: true } },
+  { path: '/messages', name: 'messages', component: () => import('./views/Messages.vue'), meta: { auth: true } },
+  { path: '/message-settings', name: 'message-settings', component: () => import('./views/MessageSettings.vue'), meta: { auth: true } },
+  { path: '/service', name: 'service', component: () => import('./views/Chat.vue'), meta: { auth: true } },
   { path: '/:rest(.*)*', redirect: '/' },
 ]
 
