@@ -44,7 +44,9 @@ func TestMessagesInBrowser(t *testing.T) {
 	defer cancel()
 	// Customer service answers as soon as the shopper's message is queued.
 	replied := make(chan error, 1)
-	go func() { replied <- replyWhenAsked(ctx, "http://"+shop.HTTPAddr, cs, "请问什么时候发货？", "今天发货") }()
+	go func() {
+		replied <- replyWhenAsked(ctx, "http://"+shop.HTTPAddr, cs, "请问什么时候发货？", "今天发货")
+	}()
 
 	cmd := exec.CommandContext(ctx, node, "e2e/messages.mjs")
 	cmd.Dir = h5Dir
