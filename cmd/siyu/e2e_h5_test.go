@@ -58,11 +58,14 @@ func requireStorefront(t *testing.T) (dist, node string) {
 
 // TestStorefrontInBrowser walks the H5 storefront in headless Chromium on a
 // phone-sized screen against the whole suite, with the gateway serving the
-// built app: log in with the SMS code shown in dev mode, sign in for points,
-// search 连衣裙 (with suggestions), open a product, pick a SKU, add it to the
-// cart, add an address and check out with points, pay in the sandbox and see
-// the order paid. Screenshots land in web/h5/test-output. The REST API then
-// confirms what the pages showed.
+// built app (web/h5/e2e/shop.mjs): as a guest, search 连衣裙 with suggestions,
+// open a product, pick a SKU and add it to the cart; log in from the cart
+// with the SMS code shown in dev mode and find the cart merged; sign in for
+// points; keep shopping through a stale access token; add an address, check
+// out with points, pay in the sandbox and see the order paid; an operator
+// ships it through the admin API and the shopper sees the shipment and
+// confirms receipt. Screenshots land in web/h5/test-output. The REST API
+// then confirms what the pages showed.
 func TestStorefrontInBrowser(t *testing.T) {
 	dist, node := requireStorefront(t)
 	shop := startShop(t, "", map[string]string{"SIYU_WEB_DIR": dist})
@@ -78,33 +81,56 @@ func TestStorefrontInBrowser(t *testing.T) {
 	granted := make(chan error, 1)
 	go func() { granted <- grantWhenRegistered(ctx, base, owner, phone, 1000) }()
 
+	const tracking = "SF7001H5TEST"
 	cmd := exec.CommandContext(ctx, node, "e2e/shop.mjs")
 	cmd.Dir = h5Dir
-	cmd.Env = append(os.Environ(), "BASE_URL="+base, "PHONE="+phone, "MIN_POINTS=1000")
-	var stdout, stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	err := cmd.Run()
-	if gerr := <-granted; gerr != nil {
-		t.Errorf("granting points: %v", gerr)
-	}
+	cmd.Env = append(os.Environ(), "BASE_URL="+base, "PHONE="+phone, "MIN_POINTS=1000", "AWAIT_SHIPPING="+tracking)
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	stdout, err := cmd.StdoutPipe()
 	if err != nil {
-		t.Fatalf("browser walk: %v\n%s%s", err, stderr.String(), stdout.String())
+		t.Fatal(err)
 	}
-	t.Logf("browser steps:\n%s", stderr.String())
-
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	// The script says when the shopper has seen the order paid; the
+	// operator then ships it through the admin API, and the script goes on
+	// to see the shipment and confirm receipt.
 	var walk struct {
 		OrderID string `json:"order_id"`
 		Total   string `json:"total"`
 		Title   string `json:"title"`
+		Status  string `json:"status"`
 	}
-	sc := bufio.NewScanner(&stdout)
+	var out strings.Builder
+	var shipErr error
+	sc := bufio.NewScanner(stdout)
 	for sc.Scan() {
-		if line := sc.Text(); strings.HasPrefix(line, "{") {
+		line := sc.Text()
+		out.WriteString(line + "\n")
+		if id, ok := strings.CutPrefix(line, "PAID "); ok {
+			shipErr = ship(ctx, base, owner, id, tracking)
+		} else if strings.HasPrefix(line, "{") {
 			_ = json.Unmarshal([]byte(line), &walk)
 		}
 	}
-	if walk.OrderID == "" {
-		t.Fatalf("the walk reported no order: %s", stdout.String())
+	err = cmd.Wait()
+	// A walk that ended before the shopper registered leaves the grant
+	// waiting: stop it rather than wait out the deadline.
+	cancel()
+	if gerr := <-granted; gerr != nil && err == nil {
+		t.Errorf("granting points: %v", gerr)
+	}
+	if shipErr != nil {
+		t.Errorf("shipping: %v", shipErr)
+	}
+	if err != nil {
+		t.Fatalf("browser walk: %v\n%s%s", err, stderr.String(), out.String())
+	}
+	t.Logf("browser steps:\n%s", stderr.String())
+	if walk.OrderID == "" || walk.Status != "received" {
+		t.Fatalf("the walk reported no received order: %s", out.String())
 	}
 	// What the pages showed is what the API holds: the order is paid, its
 	// total is the one the checkout page displayed, and points paid part of it.
@@ -115,8 +141,11 @@ func TestStorefrontInBrowser(t *testing.T) {
 	}
 	shopper := shop.token(t, auth.Identity{Subject: members[0].(map[string]any)["id"].(string), Kind: auth.KindMember})
 	order := shop.api.expect(t, "GET", "/v1/orders/"+walk.OrderID, shopper, "", 200)
-	if order["status"] != "ORDER_STATUS_PAID" {
-		t.Errorf("order %s is %v, the page said paid", walk.OrderID, order["status"])
+	if order["status"] != "ORDER_STATUS_RECEIVED" || order["tracking_number"] != tracking {
+		t.Errorf("order %s is %v with tracking %v; the pages showed it shipped with %s and received", walk.OrderID, order["status"], order["tracking_number"], tracking)
+	}
+	if order["pay_time"] == nil || order["pay_time"] == "" {
+		t.Errorf("order %s has no pay time; the pages showed it paid", walk.OrderID)
 	}
 	if got := "¥" + yuanOf(order["total_fen"]); got != walk.Total {
 		t.Errorf("order total %s, checkout page showed %s", got, walk.Total)
@@ -167,6 +196,26 @@ func grantWhenRegistered(ctx context.Context, base, owner, phone string, points 
 		case <-time.After(200 * time.Millisecond):
 		}
 	}
+}
+
+// ship has the operator ship an order through the admin API.
+func ship(ctx context.Context, base, owner, orderID, tracking string) error {
+	body := fmt.Sprintf(`{"carrier":"shunfeng","tracking_number":%q}`, tracking)
+	req, err := http.NewRequestWithContext(ctx, "POST", base+"/v1/admin/orders/"+url.PathEscape(orderID)+":ship", strings.NewReader(body))
+	if err != nil {
+		return err
+	}
+	req.Header.Set("Authorization", "Bearer "+owner)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		b, _ := io.ReadAll(resp.Body)
+		return fmt.Errorf("HTTP %d %s", resp.StatusCode, b)
+	}
+	return nil
 }
 
 // yuanOf formats an int64-as-string fen amount as the storefront does.

@@ -267,6 +267,10 @@ func Run(ctx context.Context, c Config) error {
 		}
 		sweeper := app.NewSweeper(store, inventory, members, payments, set.Timing, clk)
 		in.Every("order sweep", c.SweepEvery, func(ctx context.Context) error { _, err := sweeper.Sweep(ctx); return err })
+		in.Every("quote clean-up", 10*time.Minute, func(ctx context.Context) error {
+			_, err := store.DeleteExpiredQuotes(ctx, clk.Now().Add(-mongostore.QuoteKeep))
+			return err
+		})
 		return nil
 	})
 }

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Installs what the storefront's build and tests need on a clean machine:
 #   node      npm ci when node_modules is missing or older than package-lock.json
-#   chromium  Debian's chromium (for the browser tests) when it is missing
-# Called by `make run` (node) and `make test` (both). Never downloads a
+#   chromium  Debian's chromium (for the browser tests) and a Chinese font when missing
+# Called by `make web` and so `make run` (node), `make test` and `make bench` (both). Never downloads a
 # browser of its own: playwright-core drives the system chromium.
 set -euo pipefail
 here="$(cd "$(dirname "$0")/.." && pwd)"
@@ -24,7 +24,7 @@ need_chromium() {
   # Chromium, and a Chinese font so screenshots show the shop's text.
   local pkgs=()
   command -v chromium >/dev/null 2>&1 || pkgs+=(chromium)
-  fc-list :lang=zh 2>/dev/null | grep -q . || pkgs+=(fonts-wqy-zenhei)
+  [[ -n "$(fc-list :lang=zh 2>/dev/null || true)" ]] || pkgs+=(fonts-wqy-zenhei)
   if [[ ${#pkgs[@]} -eq 0 ]]; then
     return
   fi

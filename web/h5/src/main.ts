@@ -13,7 +13,8 @@ import './style.css'
 const app = createApp(App)
 app.use(createPinia())
 app.use(router)
-app.use(Lazyload, { lazyComponent: true })
+// Images load as they scroll into view (IntersectionObserver where the browser has it).
+app.use(Lazyload, { lazyComponent: true, observer: true })
 
 // A refresh that fails ends the session: forget it and ask the shopper to log
 // in again, coming back to the same page afterwards.

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"siyu.dev/pkg/fault"
+	"siyu.dev/pkg/money"
 )
 
 // Timing is how long each stage of an order may wait.
@@ -323,7 +324,7 @@ func (o *Order) PlanRefund(id string, want map[string]int64, afterSaleID string,
 		if k == 0 {
 			continue
 		}
-		cum := func(u int64) int64 { q, _ := mulDiv(l.PayableFen, u, l.Quantity); return q }
+		cum := func(u int64) int64 { q, _ := money.MulDiv(l.PayableFen, u, l.Quantity); return q }
 		fen := cum(l.RefundedQty+k) - cum(l.RefundedQty)
 		restock := min(k, l.Quantity-l.ShippedQty-l.ReleasedQty)
 		if returned {

@@ -5,6 +5,7 @@ import (
 	"strconv"
 
 	"siyu.dev/pkg/fault"
+	"siyu.dev/pkg/money"
 )
 
 // Checkout pricing is an ordered chain of small calculators over one
@@ -139,7 +140,7 @@ func (p *Pricing) take(src DiscountSource, amount int64, in func(PricedLine) boo
 	if amount <= 0 {
 		return 0
 	}
-	for i, share := range Allocate(amount, weights) {
+	for i, share := range money.Allocate(amount, weights) {
 		if share == 0 {
 			continue
 		}
@@ -164,7 +165,7 @@ func (d LevelDiscount) Apply(p *Pricing) error {
 	for _, l := range p.Lines {
 		base += l.PayableFen
 	}
-	q, _ := mulDiv(base, d.Permille, 1000)
+	q, _ := money.MulDiv(base, d.Permille, 1000)
 	p.take(SourceMemberLevel, q, nil)
 	return nil
 }
@@ -258,12 +259,12 @@ func (d PointsDeduction) Apply(p *Pricing) error {
 		return fault.New(fault.Invalid, ReasonArgumentInvalid, "points rule: a positive rate and a share within 0-1000 per mille")
 	}
 	base := p.LinesPayableFen()
-	capFen, _ := mulDiv(base, d.Rule.MaxSharePermille, 1000)
-	worth, _ := mulDiv(d.Requested, 100, ppy)
+	capFen, _ := money.MulDiv(base, d.Rule.MaxSharePermille, 1000)
+	worth, _ := money.MulDiv(d.Requested, 100, ppy)
 	fen := min(worth, capFen)
 	fen = p.take(SourcePoints, fen, nil)
 	// The fewest points whose worth is fen: ceil(fen*ppy/100).
-	q, r := mulDiv(fen, ppy, 100)
+	q, r := money.MulDiv(fen, ppy, 100)
 	if r > 0 {
 		q++
 	}

@@ -8,6 +8,7 @@ package mongostore
 import (
 	"context"
 	"errors"
+	"sort"
 	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
@@ -27,8 +28,8 @@ const OrdersCollection = "orders"
 
 // Store implements the app's CartStore, QuoteStore and OrderStore.
 type Store struct {
-	Carts, Quotes, Orders, Requests, Deadlines *mongo.Collection
-	flush                                      func(coll *mongo.Collection, id any)
+	Carts, Quotes, Orders, Requests, Deadlines, MemberOrders *mongo.Collection
+	flush                                                    func(coll *mongo.Collection, id any)
 }
 
 // New uses db's collections; flush publishes an order's outbox right after
@@ -38,7 +39,8 @@ func New(db *mongo.Database, flush func(coll *mongo.Collection, id any)) *Store 
 		flush = func(*mongo.Collection, any) {}
 	}
 	return &Store{Carts: db.Collection("carts"), Quotes: db.Collection("quotes"), Orders: db.Collection(OrdersCollection),
-		Requests: db.Collection("order_requests"), Deadlines: db.Collection("order_deadlines"), flush: flush}
+		Requests: db.Collection("order_requests"), Deadlines: db.Collection("order_deadlines"),
+		MemberOrders: db.Collection("member_orders"), flush: flush}
 }
 
 // EnsureIndexes creates the secondary indexes of listings and the sweeper
@@ -52,7 +54,94 @@ func (s *Store) EnsureIndexes(ctx context.Context) error {
 	if err := mongox.EnsureIndexes(ctx, s.Deadlines, mongox.Index{Name: "due_at", Keys: bson.D{{Key: "due_at", Value: 1}}}); err != nil {
 		return err
 	}
-	return s.rebuildDeadlines(ctx)
+	// MongoDB drops expired quotes itself (an hour late, so an order from a
+	// just-expired quote still answers QUOTE_EXPIRED); the embedded store
+	// has no TTL indexes, so DeleteExpiredQuotes runs there as a job.
+	if !mongox.IsEmbedded(ctx, s.Quotes.Database().Client()) {
+		if err := mongox.EnsureIndexes(ctx, s.Quotes, mongox.Index{Name: "expires_at", Keys: bson.D{{Key: "expires_at", Value: 1}}, ExpireAfter: QuoteKeep}); err != nil {
+			return err
+		}
+	}
+	if err := s.rebuildDeadlines(ctx); err != nil {
+		return err
+	}
+	return s.backfillMemberOrders(ctx)
+}
+
+// Member order lists. A member's orders are listed from a document whose
+// _id is the member id and which names every order the member placed, so
+// "my orders" reads one document and the page's orders by _id: its cost
+// follows the member's own orders, not the shop's. The id is added when
+// the order is inserted (still invisible), so no order becomes visible
+// without it; ids of orders deleted after a failed placing are skipped.
+
+type memberOrdersDoc struct {
+	ID  string   `bson:"_id"`
+	IDs []string `bson:"ids"`
+}
+
+func (s *Store) indexOrder(ctx context.Context, memberID, orderID string) error {
+	_, err := s.MemberOrders.UpdateOne(ctx, bson.M{"_id": memberID}, bson.M{"$addToSet": bson.M{"ids": orderID}}, options.UpdateOne().SetUpsert(true))
+	return err
+}
+
+// backfillMemberOrders writes the lists of a store from before they existed
+// (one scan, only when there are orders and no lists).
+func (s *Store) backfillMemberOrders(ctx context.Context) error {
+	if n, err := s.MemberOrders.EstimatedDocumentCount(ctx); err != nil || n > 0 {
+		return err
+	}
+	cur, err := s.Orders.Find(ctx, bson.M{}, options.Find().SetProjection(bson.M{"_id": 1, "member_id": 1}))
+	if err != nil {
+		return err
+	}
+	var docs []struct {
+		ID       string `bson:"_id"`
+		MemberID string `bson:"member_id"`
+	}
+	if err := cur.All(ctx, &docs); err != nil {
+		return err
+	}
+	for _, d := range docs {
+		if err := s.indexOrder(ctx, d.MemberID, d.ID); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// listMember pages through one member's orders newest first (order ids
+// sort by creation), applying the rest of f to each.
+func (s *Store) listMember(ctx context.Context, f domain.OrderFilter, after string, limit int) ([]domain.Order, error) {
+	var d memberOrdersDoc
+	err := s.MemberOrders.FindOne(ctx, bson.M{"_id": f.MemberID}).Decode(&d)
+	if errors.Is(err, mongo.ErrNoDocuments) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	sort.Sort(sort.Reverse(sort.StringSlice(d.IDs)))
+	var out []domain.Order
+	for _, id := range d.IDs {
+		if len(out) == limit {
+			break
+		}
+		if after != "" && id >= after {
+			continue
+		}
+		o, err := s.Order(ctx, id)
+		if fault.ReasonOf(err) == domain.ReasonOrderNotFound {
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		if o.MemberID == f.MemberID && f.Matches(o) {
+			out = append(out, o)
+		}
+	}
+	return out, nil
 }
 
 // Deadlines. An order with a deadline also has a small hint document in
@@ -164,6 +253,19 @@ func (s *Store) SaveQuote(ctx context.Context, q app.Quote) error {
 	return err
 }
 
+// QuoteKeep is how long an expired quote is kept.
+const QuoteKeep = time.Hour
+
+// DeleteExpiredQuotes removes quotes that expired before before (a
+// background job: it scans the quotes on the embedded store).
+func (s *Store) DeleteExpiredQuotes(ctx context.Context, before time.Time) (int64, error) {
+	res, err := s.Quotes.DeleteMany(ctx, bson.M{"expires_at": bson.M{"$lt": before}})
+	if err != nil {
+		return 0, err
+	}
+	return res.DeletedCount, nil
+}
+
 // Quote returns a quote by id.
 func (s *Store) Quote(ctx context.Context, id string) (app.Quote, error) {
 	var d quoteDoc
@@ -227,6 +329,9 @@ func (s *Store) ClaimRequest(ctx context.Context, memberID, requestID, orderID, 
 // Insert stores a new order.
 func (s *Store) Insert(ctx context.Context, o domain.Order) error {
 	d := toDoc(o)
+	if err := s.indexOrder(ctx, o.MemberID, o.ID); err != nil {
+		return err
+	}
 	if _, err := s.Orders.InsertOne(ctx, d); err != nil {
 		return err
 	}
@@ -290,6 +395,9 @@ func (s *Store) Update(ctx context.Context, o domain.Order, events ...natsx.Even
 
 // List pages through visible orders newest first (ids sort by creation).
 func (s *Store) List(ctx context.Context, f domain.OrderFilter, after string, limit int) ([]domain.Order, error) {
+	if f.MemberID != "" {
+		return s.listMember(ctx, f, after, limit)
+	}
 	filter := bson.M{"visible": true}
 	if f.MemberID != "" {
 		filter["member_id"] = f.MemberID

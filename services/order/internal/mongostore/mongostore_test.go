@@ -2,6 +2,7 @@ package mongostore
 
 import (
 	"context"
+	"fmt"
 	"testing"
 	"time"
 
@@ -9,6 +10,7 @@ import (
 
 	"siyu.dev/pkg/natsx"
 	"siyu.dev/pkg/testkit"
+	"siyu.dev/services/order/internal/app"
 	"siyu.dev/services/order/internal/domain"
 	"siyu.dev/services/order/internal/storetest"
 )
@@ -38,5 +40,23 @@ func TestEventsRideInTheOutbox(t *testing.T) {
 	_ = s.Orders.FindOne(ctx, bson.M{"_id": "o1"}).Decode(&raw)
 	if box, _ := raw["outbox"].(bson.A); len(box) != 1 {
 		t.Fatalf("the event rides in the outbox: %v", raw["outbox"])
+	}
+}
+
+func TestExpiredQuotesAreDeleted(t *testing.T) {
+	ctx := context.Background()
+	s := New(testkit.DB(t), nil)
+	now := time.Now().UTC()
+	for i, exp := range []time.Time{now.Add(-2 * time.Hour), now.Add(-time.Minute), now.Add(time.Minute)} {
+		if err := s.SaveQuote(ctx, app.Quote{ID: fmt.Sprint("q", i), ExpiresAt: exp}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	n, err := s.DeleteExpiredQuotes(ctx, now.Add(-QuoteKeep))
+	if err != nil || n != 1 {
+		t.Fatalf("deleted %d: %v", n, err)
+	}
+	if _, err := s.Quote(ctx, "q1"); err != nil {
+		t.Fatal("a quote expired a minute ago is kept")
 	}
 }

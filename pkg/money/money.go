@@ -1,4 +1,7 @@
-package domain
+// Package money holds the arithmetic of integer fen shared by the services:
+// splitting an amount across lines without losing or inventing a fen, and
+// proportions without overflow.
+package money
 
 import (
 	"math/bits"
@@ -28,7 +31,7 @@ func Allocate(total int64, weights []int64) []int64 {
 	rems := make([]rem, len(weights))
 	var given int64
 	for i, w := range weights {
-		q, r := mulDiv(total, w, sum)
+		q, r := MulDiv(total, w, sum)
 		out[i] = q
 		given += q
 		rems[i] = rem{i, r}
@@ -40,9 +43,9 @@ func Allocate(total int64, weights []int64) []int64 {
 	return out
 }
 
-// mulDiv is a*b/c with its remainder through a 128-bit product, for
+// MulDiv is a*b/c with its remainder through a 128-bit product, for
 // non-negative operands with b ≤ c (so the quotient fits in 64 bits).
-func mulDiv(a, b, c int64) (q, r int64) {
+func MulDiv(a, b, c int64) (q, r int64) {
 	hi, lo := bits.Mul64(uint64(a), uint64(b))
 	qq, rr := bits.Div64(hi, lo, uint64(c))
 	return int64(qq), int64(rr)
