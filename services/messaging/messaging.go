@@ -186,10 +186,18 @@ func Run(ctx context.Context, c Config) error {
 		if err := convs.EnsureIndexes(ctx); err != nil {
 			return err
 		}
-		grpcapi.Register(in.Server.GRPC(), grpcapi.Services{Inbox: inbox, Admin: admin, Broadcasts: runner,
-			Conversations: app.NewConversations(convs.Store(), convs.QuickReplies(), convs.Faqs(), clk)})
+		conversations := app.NewConversations(convs.Store(), convs.QuickReplies(), convs.Faqs(), clk)
+		grpcapi.Register(in.Server.GRPC(), grpcapi.Services{Inbox: inbox, Admin: admin, Broadcasts: runner, Conversations: conversations})
 
-		stopEvents, err := events.Start(ctx, in.JS, notifier, inbox.Forget, in.Logger)
+		// A member who deleted their account leaves no inbox, settings or
+		// conversations behind.
+		forget := func(ctx context.Context, memberID string) error {
+			if err := inbox.Forget(ctx, memberID); err != nil {
+				return err
+			}
+			return conversations.Forget(ctx, memberID)
+		}
+		stopEvents, err := events.Start(ctx, in.JS, notifier, forget, in.Logger)
 		if err != nil {
 			return err
 		}
