@@ -172,21 +172,32 @@ func Run(ctx context.Context, c Config) error {
 			}
 		}
 		dispatcher := app.NewDispatcher(store.Deliveries(), store.Settings(), members, senders, policy, domain.DefaultRetry(), clk)
-		admin := app.NewAdmin(store.Templates(), store.Rules(), store.Deliveries(), dispatcher, clk)
+		// Every event reads its rule and templates: cached for two seconds,
+		// dropped at once by this instance's own writes.
+		catalog := app.NewCatalog(store.Rules(), store.Templates(), 2*time.Second, clk)
+		admin := app.NewAdmin(catalog.Templates(), catalog.Rules(), store.Deliveries(), dispatcher, clk)
 		if err := admin.Seed(ctx); err != nil {
 			return err
 		}
-		notifier := app.NewNotifier(store.Rules(), store.Templates(), store.Deliveries(), dispatcher, clk, in.Logger)
-		runner := app.NewBroadcastRunner(store.Broadcasts(), store.Templates(), store.Deliveries(), dispatcher, members, clk, app.Sleep, in.Logger)
+		notifier := app.NewNotifier(catalog.Rules(), catalog.Templates(), store.Deliveries(), dispatcher, clk, in.Logger)
+		runner := app.NewBroadcastRunner(store.Broadcasts(), catalog.Templates(), store.Deliveries(), dispatcher, members, clk, app.Sleep, in.Logger)
 		inbox := app.NewInbox(store.Inboxes(), store.Settings())
 		convs := mongostore.NewConversations(in.DB)
 		if err := convs.EnsureIndexes(ctx); err != nil {
 			return err
 		}
-		grpcapi.Register(in.Server.GRPC(), grpcapi.Services{Inbox: inbox, Admin: admin, Broadcasts: runner,
-			Conversations: app.NewConversations(convs.Store(), convs.QuickReplies(), convs.Faqs(), clk)})
+		conversations := app.NewConversations(convs.Store(), convs.QuickReplies(), convs.Faqs(), clk)
+		grpcapi.Register(in.Server.GRPC(), grpcapi.Services{Inbox: inbox, Admin: admin, Broadcasts: runner, Conversations: conversations})
 
-		stopEvents, err := events.Start(ctx, in.JS, notifier, inbox.Forget, in.Logger)
+		// A member who deleted their account leaves no inbox, settings or
+		// conversations behind.
+		forget := func(ctx context.Context, memberID string) error {
+			if err := inbox.Forget(ctx, memberID); err != nil {
+				return err
+			}
+			return conversations.Forget(ctx, memberID)
+		}
+		stopEvents, err := events.Start(ctx, in.JS, notifier, forget, in.Logger)
 		if err != nil {
 			return err
 		}

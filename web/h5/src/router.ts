@@ -25,6 +25,9 @@ const routes: RouteRecordRaw[] = [
   { path: '/points', name: 'points', component: () => import('./views/Points.vue'), meta: { auth: true } },
   { path: '/history', name: 'history', component: () => import('./views/History.vue'), meta: { auth: true } },
   { path: '/settings', name: 'settings', component: () => import('./views/Settings.vue'), meta: { auth: true } },
+  { path: '/messages', name: 'messages', component: () => import('./views/Messages.vue'), meta: { auth: true } },
+  { path: '/message-settings', name: 'message-settings', component: () => import('./views/MessageSettings.vue'), meta: { auth: true } },
+  { path: '/service', name: 'service', component: () => import('./views/Chat.vue'), meta: { auth: true } },
   { path: '/:rest(.*)*', redirect: '/' },
 ]
 

@@ -36,8 +36,9 @@ const (
 // never PERMISSION_DENIED, so ids reveal nothing.
 type InboxServiceClient interface {
 	// ListMyMessages pages through the caller's inbox, newest first (AIP-158),
-	// with the number of unread messages. A page_token of another listing is
-	// INVALID_ARGUMENT PAGE_TOKEN_INVALID.
+	// with the number of unread messages. A page_token of another listing, or
+	// pointing at a message deleted since, is INVALID_ARGUMENT
+	// PAGE_TOKEN_INVALID.
 	ListMyMessages(ctx context.Context, in *ListMyMessagesRequest, opts ...grpc.CallOption) (*ListMyMessagesResponse, error)
 	// MarkMessagesRead marks the named messages read, or every message when
 	// all is set. Idempotent; an id not in the caller's inbox is NOT_FOUND
@@ -139,8 +140,9 @@ func (c *inboxServiceClient) GrantWechatSubscriptions(ctx context.Context, in *G
 // never PERMISSION_DENIED, so ids reveal nothing.
 type InboxServiceServer interface {
 	// ListMyMessages pages through the caller's inbox, newest first (AIP-158),
-	// with the number of unread messages. A page_token of another listing is
-	// INVALID_ARGUMENT PAGE_TOKEN_INVALID.
+	// with the number of unread messages. A page_token of another listing, or
+	// pointing at a message deleted since, is INVALID_ARGUMENT
+	// PAGE_TOKEN_INVALID.
 	ListMyMessages(context.Context, *ListMyMessagesRequest) (*ListMyMessagesResponse, error)
 	// MarkMessagesRead marks the named messages read, or every message when
 	// all is set. Idempotent; an id not in the caller's inbox is NOT_FOUND
@@ -696,7 +698,9 @@ const (
 //
 // NotificationRuleService maps event types to templates and channels, as
 // data: which message an order paid, shipped, received or refunded, or a
-// member's level change, sends. Reading: staff; writing: owners and operators.
+// member's level change, sends. Reading: staff; writing: owners and
+// operators. A change to a rule or template reaches events within two
+// seconds on every instance (each keeps them that long).
 type NotificationRuleServiceClient interface {
 	// SetNotificationRule creates or replaces the rule of an event type. An
 	// unknown event type is INVALID_ARGUMENT EVENT_TYPE_UNKNOWN; an unknown
@@ -753,7 +757,9 @@ func (c *notificationRuleServiceClient) DeleteNotificationRule(ctx context.Conte
 //
 // NotificationRuleService maps event types to templates and channels, as
 // data: which message an order paid, shipped, received or refunded, or a
-// member's level change, sends. Reading: staff; writing: owners and operators.
+// member's level change, sends. Reading: staff; writing: owners and
+// operators. A change to a rule or template reaches events within two
+// seconds on every instance (each keeps them that long).
 type NotificationRuleServiceServer interface {
 	// SetNotificationRule creates or replaces the rule of an event type. An
 	// unknown event type is INVALID_ARGUMENT EVENT_TYPE_UNKNOWN; an unknown

@@ -22,6 +22,8 @@ type ConversationStore interface {
 	Queue(ctx context.Context, status, assignee string, n int) ([]domain.Conversation, error)
 	Index(ctx context.Context, memberID string) (domain.MemberConversations, error)
 	SaveIndex(ctx context.Context, m domain.MemberConversations, prev int64) error
+	// Forget deletes the member's list and the conversations it names.
+	Forget(ctx context.Context, memberID string, ids []string) error
 }
 
 // QuickReplies and Faqs keep the canned replies and FAQ entries by id.
@@ -208,6 +210,16 @@ func (x *Conversations) Transfer(ctx context.Context, id, operator string) (doma
 func (x *Conversations) Close(ctx context.Context, id string) (domain.Conversation, error) {
 	now := x.clock.Now()
 	return x.update(ctx, id, "", func(c *domain.Conversation) (bool, error) { return c.Close(now), nil })
+}
+
+// Forget deletes a member's conversations when they delete their account:
+// what they wrote to customer service goes with them.
+func (x *Conversations) Forget(ctx context.Context, memberID string) error {
+	idx, err := x.store.Index(ctx, memberID)
+	if err != nil {
+		return err
+	}
+	return x.store.Forget(ctx, memberID, idx.IDs)
 }
 
 // QuickReplies lists the canned replies.

@@ -118,6 +118,15 @@ func TestConversationsAPI(t *testing.T) {
 	if err != nil || again.GetConversation().GetConversationId() == id {
 		t.Fatalf("a new conversation after the close: %v %v", again, err)
 	}
+	// Alice deletes her account: her conversations go with her.
+	if err := app.NewConversations(convs.Store(), convs.QuickReplies(), convs.Faqs(), clock.System).Forget(ctx, "alice"); err != nil {
+		t.Fatal(err)
+	}
+	_, err = admin.GetConversation(cs, &messagingv1.GetConversationRequest{ConversationId: id})
+	expect(t, "a forgotten conversation", err, codes.NotFound, "CONVERSATION_NOT_FOUND")
+	if l, _ := member.ListMyConversations(alice, &messagingv1.ListMyConversationsRequest{}); len(l.GetConversations()) != 0 {
+		t.Fatalf("alice's conversations after the deletion: %v", l)
+	}
 	_, err = admin.GetConversation(cs, &messagingv1.GetConversationRequest{ConversationId: "cv_none"})
 	expect(t, "unknown conversation", err, codes.NotFound, "CONVERSATION_NOT_FOUND")
 

@@ -104,6 +104,18 @@ func (s convStore) SaveIndex(ctx context.Context, m domain.MemberConversations, 
 	return saveIf(ctx, s.index, m.MemberID, prev, indexDoc{ID: m.MemberID, Version: m.Version, M: m})
 }
 
+func (s convStore) Forget(ctx context.Context, memberID string, ids []string) error {
+	// Conversations first: a crash between leaves the list, and the next
+	// redelivery of the deletion finds and deletes the rest.
+	for _, id := range ids {
+		if _, err := s.convs.DeleteOne(ctx, bson.M{"_id": id}); err != nil {
+			return err
+		}
+	}
+	_, err := s.index.DeleteOne(ctx, bson.M{"_id": memberID})
+	return err
+}
+
 type replyDoc struct {
 	ID string            `bson:"_id"`
 	Q  domain.QuickReply `bson:"q"`
