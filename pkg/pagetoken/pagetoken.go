@@ -8,6 +8,7 @@ import (
 	"encoding/base64"
 	"encoding/binary"
 	"fmt"
+	"strings"
 
 	"siyu.dev/pkg/fault"
 )
@@ -80,4 +81,24 @@ func PageSize(requested int32, def, max int) (int, error) {
 		return max, nil
 	}
 	return int(requested), nil
+}
+
+// EncodeAfter is a cursor token for listings that page by id: the last id
+// of the page, bound to the listing's filter so it cannot page another one.
+func EncodeAfter(filter, lastID string) string {
+	return base64.RawURLEncoding.EncodeToString([]byte(filter + "\x00" + lastID))
+}
+
+// DecodeAfter reads a cursor token of the listing with filter: the id to
+// continue after, "" for the first page.
+func DecodeAfter(tok, filter string) (string, error) {
+	if tok == "" {
+		return "", nil
+	}
+	b, err := base64.RawURLEncoding.DecodeString(tok)
+	f, last, ok := strings.Cut(string(b), "\x00")
+	if err != nil || !ok || f != filter || last == "" {
+		return "", fault.New(fault.Invalid, ReasonTokenInvalid, "page_token does not belong to this listing", "field", "page_token")
+	}
+	return last, nil
 }

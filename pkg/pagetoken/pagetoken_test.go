@@ -57,3 +57,18 @@ func TestPageSize(t *testing.T) {
 		}
 	}
 }
+
+func TestCursorTokens(t *testing.T) {
+	tok := EncodeAfter("member=m1", "o9")
+	if got, err := DecodeAfter(tok, "member=m1"); err != nil || got != "o9" {
+		t.Fatalf("%q %v", got, err)
+	}
+	if got, err := DecodeAfter("", "member=m1"); err != nil || got != "" {
+		t.Fatalf("first page: %q %v", got, err)
+	}
+	for _, bad := range []string{tok + "!", EncodeAfter("member=m2", "o9"), EncodeAfter("member=m1", "")} {
+		if _, err := DecodeAfter(bad, "member=m1"); fault.ReasonOf(err) != ReasonTokenInvalid {
+			t.Errorf("%q: %v", bad, err)
+		}
+	}
+}

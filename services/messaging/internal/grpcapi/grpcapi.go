@@ -4,8 +4,6 @@ package grpcapi
 
 import (
 	"context"
-	"encoding/base64"
-	"strings"
 
 	"google.golang.org/grpc"
 
@@ -109,32 +107,6 @@ func operator(ctx context.Context) (string, error) {
 	return id.Subject, nil
 }
 
-// Page tokens are the last id of the page, bound to the listing's filter.
-
-func encodeToken(filter, lastID string) string {
-	return base64.RawURLEncoding.EncodeToString([]byte(filter + "\x00" + lastID))
-}
-
-func decodeToken(tok, filter string) (string, error) {
-	if tok == "" {
-		return "", nil
-	}
-	b, err := base64.RawURLEncoding.DecodeString(tok)
-	f, last, ok := strings.Cut(string(b), "\x00")
-	if err != nil || !ok || f != filter || last == "" {
-		return "", fault.New(fault.Invalid, domain.ReasonPageTokenInvalid, "page_token does not belong to this listing", "field", "page_token")
-	}
-	return last, nil
-}
-
-func pageSize(n int32) (int, error) {
-	switch {
-	case n < 0:
-		return 0, fault.New(fault.Invalid, domain.ReasonPageSizeInvalid, "page_size must not be negative", "field", "page_size")
-	case n == 0:
-		return 20, nil
-	case n > 50:
-		return 50, nil
-	}
-	return int(n), nil
-}
+// Pages hold up to 50 entries, 20 by default; their tokens are
+// pkg/pagetoken's cursors (the last id, bound to the listing's filter).
+const defaultPage, maxPage = 20, 50

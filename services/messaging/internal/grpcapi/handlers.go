@@ -6,6 +6,7 @@ import (
 
 	"siyu.dev/pkg/auth"
 	"siyu.dev/pkg/fault"
+	"siyu.dev/pkg/pagetoken"
 	messagingv1 "siyu.dev/proto/siyu/messaging/v1"
 	"siyu.dev/services/messaging/internal/app"
 	"siyu.dev/services/messaging/internal/domain"
@@ -21,11 +22,11 @@ func (s *inboxServer) ListMyMessages(ctx context.Context, req *messagingv1.ListM
 	if err != nil {
 		return nil, err
 	}
-	n, err := pageSize(req.GetPageSize())
+	n, err := pagetoken.PageSize(req.GetPageSize(), defaultPage, maxPage)
 	if err != nil {
 		return nil, status(ctx, err)
 	}
-	after, err := decodeToken(req.GetPageToken(), "inbox:"+me)
+	after, err := pagetoken.DecodeAfter(req.GetPageToken(), "inbox:"+me)
 	if err != nil {
 		return nil, status(ctx, err)
 	}
@@ -38,7 +39,7 @@ func (s *inboxServer) ListMyMessages(ctx context.Context, req *messagingv1.ListM
 		out.Messages = append(out.Messages, messageProto(m))
 	}
 	if more && len(page) > 0 {
-		out.NextPageToken = encodeToken("inbox:"+me, page[len(page)-1].ID)
+		out.NextPageToken = pagetoken.EncodeAfter("inbox:"+me, page[len(page)-1].ID)
 	}
 	return out, nil
 }
@@ -220,12 +221,12 @@ type deliveryServer struct {
 }
 
 func (s *deliveryServer) list(ctx context.Context, f app.DeliveryFilter, size int32, tok string) ([]*messagingv1.Delivery, string, error) {
-	n, err := pageSize(size)
+	n, err := pagetoken.PageSize(size, defaultPage, maxPage)
 	if err != nil {
 		return nil, "", err
 	}
 	key := fmt.Sprintf("deliveries:%+v", f)
-	after, err := decodeToken(tok, key)
+	after, err := pagetoken.DecodeAfter(tok, key)
 	if err != nil {
 		return nil, "", err
 	}
@@ -236,7 +237,7 @@ func (s *deliveryServer) list(ctx context.Context, f app.DeliveryFilter, size in
 	next := ""
 	if len(got) > n {
 		got = got[:n]
-		next = encodeToken(key, got[n-1].ID)
+		next = pagetoken.EncodeAfter(key, got[n-1].ID)
 	}
 	out := make([]*messagingv1.Delivery, 0, len(got))
 	for _, d := range got {

@@ -3,6 +3,7 @@ package grpcapi
 import (
 	"context"
 
+	"siyu.dev/pkg/pagetoken"
 	orderv1 "siyu.dev/proto/siyu/order/v1"
 	"siyu.dev/services/order/internal/app"
 	"siyu.dev/services/order/internal/domain"
@@ -134,12 +135,12 @@ func (s *orderServer) ListMyAfterSales(ctx context.Context, req *orderv1.ListMyA
 // listAfterSales pages through orders with requests; a page looks at
 // size orders and its token is the last of them.
 func listAfterSales(ctx context.Context, as *app.AfterSales, f domain.OrderFilter, st domain.AfterSaleStatus, size int32, tok string) ([]*orderv1.AfterSale, string, error) {
-	n, err := pageSize(size)
+	n, err := pagetoken.PageSize(size, defaultPage, maxPage)
 	if err != nil {
 		return nil, "", err
 	}
 	key := "after-sales " + string(st) + " " + f.MemberID
-	after, err := decodeToken(tok, key)
+	after, err := pagetoken.DecodeAfter(tok, key)
 	if err != nil {
 		return nil, "", err
 	}
@@ -153,7 +154,7 @@ func listAfterSales(ctx context.Context, as *app.AfterSales, f domain.OrderFilte
 	}
 	next := ""
 	if last != "" {
-		next = encodeToken(key, last)
+		next = pagetoken.EncodeAfter(key, last)
 	}
 	return out, next, nil
 }

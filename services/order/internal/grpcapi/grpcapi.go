@@ -4,15 +4,14 @@ package grpcapi
 
 import (
 	"context"
-	"encoding/base64"
 	"fmt"
-	"strings"
 
 	"google.golang.org/grpc"
 
 	"siyu.dev/pkg/auth"
 	"siyu.dev/pkg/errs"
 	"siyu.dev/pkg/fault"
+	"siyu.dev/pkg/pagetoken"
 	orderv1 "siyu.dev/proto/siyu/order/v1"
 	"siyu.dev/services/order/internal/app"
 	"siyu.dev/services/order/internal/domain"
@@ -96,44 +95,18 @@ func operator(ctx context.Context) string {
 	return id.Subject
 }
 
-// Page tokens are the last id of the page, bound to the listing's filter.
-
-func encodeToken(filter, lastID string) string {
-	return base64.RawURLEncoding.EncodeToString([]byte(filter + "\x00" + lastID))
-}
-
-func decodeToken(tok, filter string) (string, error) {
-	if tok == "" {
-		return "", nil
-	}
-	b, err := base64.RawURLEncoding.DecodeString(tok)
-	f, last, ok := strings.Cut(string(b), "\x00")
-	if err != nil || !ok || f != filter || last == "" {
-		return "", fault.New(fault.Invalid, domain.ReasonPageTokenInvalid, "page_token does not belong to this listing", "field", "page_token")
-	}
-	return last, nil
-}
-
-func pageSize(n int32) (int, error) {
-	switch {
-	case n < 0:
-		return 0, fault.New(fault.Invalid, domain.ReasonPageSizeInvalid, "page_size must not be negative", "field", "page_size")
-	case n == 0:
-		return 20, nil
-	case n > 50:
-		return 50, nil
-	}
-	return int(n), nil
-}
+// Pages hold up to 50 entries, 20 by default; their tokens are
+// pkg/pagetoken's cursors (the last id, bound to the listing's filter).
+const defaultPage, maxPage = 20, 50
 
 // list pages through orders and makes the next token.
 func list(ctx context.Context, o *app.Orders, f domain.OrderFilter, size int32, tok string) ([]*orderv1.Order, string, error) {
-	n, err := pageSize(size)
+	n, err := pagetoken.PageSize(size, defaultPage, maxPage)
 	if err != nil {
 		return nil, "", err
 	}
 	filter := fmt.Sprintf("%+v", f)
-	after, err := decodeToken(tok, filter)
+	after, err := pagetoken.DecodeAfter(tok, filter)
 	if err != nil {
 		return nil, "", err
 	}
@@ -144,7 +117,7 @@ func list(ctx context.Context, o *app.Orders, f domain.OrderFilter, size int32, 
 	next := ""
 	if len(got) > n {
 		got = got[:n]
-		next = encodeToken(filter, got[n-1].ID)
+		next = pagetoken.EncodeAfter(filter, got[n-1].ID)
 	}
 	out := make([]*orderv1.Order, 0, len(got))
 	for _, g := range got {
