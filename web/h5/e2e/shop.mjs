@@ -205,6 +205,8 @@ try {
     }
     await page.locator('[data-test=shipment]').getByText(process.env.AWAIT_SHIPPING).waitFor()
     await see('顺丰速运')
+    // The sandbox carrier's first scan: the parcel was picked up.
+    await page.locator('[data-test=trace]').getByText('揽收').first().waitFor()
     await shot('shipped')
     await page.locator('[data-test=confirm-receipt]').click()
     await page.locator('.van-dialog__confirm').click()

@@ -173,6 +173,7 @@ export default {
     carrier: '物流',
     carriers: { shunfeng: '顺丰速运', zhongtong: '中通快递', yuantong: '圆通速递', yunda: '韵达快递', shentong: '申通快递', jd: '京东物流', ems: 'EMS' } as Record<string, string>,
     tracking: '运单号',
+    traceUnavailable: '暂时查不到物流信息，请稍后再看',
     payBy: '请在 {time} 前支付',
     address: '收货信息',
     timeline: {
