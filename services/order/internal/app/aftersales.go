@@ -32,8 +32,8 @@ var errNoAfterSale = fault.New(fault.NotFound, domain.ReasonAfterSaleNotFound, "
 func (s *AfterSales) Request(ctx context.Context, memberID, orderID string, r domain.AfterSaleRequest) (domain.AfterSale, error) {
 	var a domain.AfterSale
 	_, err := modify(ctx, s.store, orderID, func(o *domain.Order) ([]natsx.Event, bool, error) {
-		if o.MemberID != memberID || !o.Status.Visible() {
-			return nil, false, errNoOrder.With("order_id", orderID)
+		if err := reachable(o, memberID); err != nil {
+			return nil, false, err
 		}
 		n := len(o.AfterSales)
 		var err error
@@ -76,17 +76,20 @@ func (s *AfterSales) Any(ctx context.Context, id string) (domain.Order, domain.A
 // step applies change to request id of the order (memberID "" is an
 // operator), then settles any refund it recorded.
 func (s *AfterSales) step(ctx context.Context, memberID, id string, change func(o *domain.Order) (bool, error)) (domain.AfterSale, error) {
-	o, _, err := s.Any(ctx, id)
-	if err == nil && memberID != "" && o.MemberID != memberID {
-		err = errNoAfterSale.With("after_sale_id", id)
+	orderID := domain.OrderOfAfterSale(id)
+	if orderID == "" {
+		return domain.AfterSale{}, errNoAfterSale.With("after_sale_id", id)
 	}
-	if err != nil {
-		return domain.AfterSale{}, err
-	}
-	o, err = modify(ctx, s.store, o.ID, func(o *domain.Order) ([]natsx.Event, bool, error) {
+	o, err := modify(ctx, s.store, orderID, func(o *domain.Order) ([]natsx.Event, bool, error) {
+		if reachable(o, memberID) != nil {
+			return nil, false, errNoAfterSale.With("after_sale_id", id)
+		}
 		changed, err := change(o)
 		return nil, changed, err
 	})
+	if fault.ReasonOf(err) == domain.ReasonOrderNotFound {
+		return domain.AfterSale{}, errNoAfterSale.With("after_sale_id", id)
+	}
 	if err != nil {
 		return domain.AfterSale{}, err
 	}

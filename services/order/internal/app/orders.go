@@ -2,7 +2,6 @@ package app
 
 import (
 	"context"
-	"errors"
 
 	"siyu.dev/pkg/clock"
 	"siyu.dev/pkg/fault"
@@ -90,10 +89,10 @@ func (s *Orders) Cancel(ctx context.Context, memberID, id, by, reason string) (d
 // every unit still to ship); order.shipped goes out with the parcel that
 // leaves nothing to ship. The same parcel again answers the order.
 func (s *Orders) Ship(ctx context.Context, id, carrier, tracking string, want map[string]int64) (domain.Order, error) {
-	if _, err := s.Any(ctx, id); err != nil {
-		return domain.Order{}, err
-	}
 	return modify(ctx, s.store, id, func(o *domain.Order) ([]natsx.Event, bool, error) {
+		if err := reachable(o, ""); err != nil {
+			return nil, false, err
+		}
 		was := o.Status
 		repeat, err := o.Ship(carrier, tracking, want, s.clk.Now(), s.timing)
 		if err != nil || repeat {
@@ -114,42 +113,34 @@ func (s *Orders) ConfirmReceipt(ctx context.Context, memberID, id string) (domai
 	})
 }
 
+// reachable is errNoOrder unless o is visible and, for a member (memberID
+// not ""), theirs: another member's order is not found, never forbidden.
+func reachable(o *domain.Order, memberID string) error {
+	if !o.Status.Visible() || (memberID != "" && o.MemberID != memberID) {
+		return errNoOrder.With("order_id", o.ID)
+	}
+	return nil
+}
+
 // transition applies a to the order with compare-and-set and its event in
 // the outbox. prepare may say the order is already where a repeat would
 // put it (false: answer it unchanged). memberID "" skips the ownership
 // check (operators and the sweeper).
 func (s *Orders) transition(ctx context.Context, memberID, id string, a domain.Action, prepare func(*domain.Order) (bool, error)) (domain.Order, error) {
-	for range casAttempts {
-		var (
-			o   domain.Order
-			err error
-		)
-		if memberID != "" {
-			o, err = s.Mine(ctx, memberID, id)
-		} else {
-			o, err = s.Any(ctx, id)
+	return modify(ctx, s.store, id, func(o *domain.Order) ([]natsx.Event, bool, error) {
+		if err := reachable(o, memberID); err != nil {
+			return nil, false, err
 		}
-		if err != nil {
-			return o, err
-		}
-		change, err := prepare(&o)
+		change, err := prepare(o)
 		if err != nil || !change {
-			return o, err
+			return nil, false, err
 		}
 		if err := o.Do(a, s.clk.Now(), s.timing); err != nil {
-			return domain.Order{}, err
+			return nil, false, err
 		}
-		evs, err := events.For(ctx, o, a)
-		if err != nil {
-			return domain.Order{}, err
-		}
-		saved, err := s.store.Update(ctx, o, evs...)
-		if errors.Is(err, ErrStale) {
-			continue
-		}
-		return saved, err
-	}
-	return domain.Order{}, ErrStale
+		evs, err := events.For(ctx, *o, a)
+		return evs, true, err
+	})
 }
 
 // OrderUpdate is what an operator changes; nil leaves a field alone.
@@ -163,27 +154,21 @@ func (s *Orders) Update(ctx context.Context, id string, u OrderUpdate) (domain.O
 	if u.OperatorNote != nil && len(*u.OperatorNote) > 500 {
 		return domain.Order{}, fault.New(fault.Invalid, domain.ReasonArgumentInvalid, "a note is at most 500 bytes", "field", "operator_note")
 	}
-	for range casAttempts {
-		o, err := s.Any(ctx, id)
-		if err != nil {
-			return o, err
+	return modify(ctx, s.store, id, func(o *domain.Order) ([]natsx.Event, bool, error) {
+		if err := reachable(o, ""); err != nil {
+			return nil, false, err
 		}
 		now := s.clk.Now()
 		if u.Address != nil {
 			if err := o.ChangeAddress(*u.Address, now); err != nil {
-				return domain.Order{}, err
+				return nil, false, err
 			}
 		}
 		if u.OperatorNote != nil {
 			o.OperatorNote, o.UpdatedAt = *u.OperatorNote, now
 		}
-		saved, err := s.store.Update(ctx, o)
-		if errors.Is(err, ErrStale) {
-			continue
-		}
-		return saved, err
-	}
-	return domain.Order{}, ErrStale
+		return nil, true, nil
+	})
 }
 
 // Stats counts one Shanghai day's orders.

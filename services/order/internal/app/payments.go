@@ -278,8 +278,8 @@ func (p *Payments) Refund(ctx context.Context, orderID, requestID string, want m
 	sum := sha256.Sum256([]byte(requestID))
 	refundID := "r" + hex.EncodeToString(sum[:6])
 	o, err := modify(ctx, p.store, orderID, func(o *domain.Order) ([]natsx.Event, bool, error) {
-		if !o.Status.Visible() {
-			return nil, false, errNoOrder.With("order_id", orderID)
+		if err := reachable(o, ""); err != nil {
+			return nil, false, err
 		}
 		if _, done := o.FindRefund(refundID); done {
 			return nil, false, nil

@@ -60,3 +60,39 @@ func TestExpiredQuotesAreDeleted(t *testing.T) {
 		t.Fatal("a quote expired a minute ago is kept")
 	}
 }
+
+// TestStartRepairsListsAndDeadlines: orders written by an older release
+// (no member list) or left by a crash between an order and its deadline
+// hint are listed and swept after EnsureIndexes runs at start.
+func TestStartRepairsListsAndDeadlines(t *testing.T) {
+	ctx := context.Background()
+	s := New(testkit.DB(t), nil)
+	now := time.Now().UTC()
+	o := domain.Order{ID: "o1", MemberID: "m1", Status: domain.StatusPendingPayment, Version: 1, CreatedAt: now, DueAt: now, PayDeadline: now}
+	if _, err := s.Orders.InsertOne(ctx, toDoc(o)); err != nil { // no list entry, no hint
+		t.Fatal(err)
+	}
+	if got, _ := s.List(ctx, domain.OrderFilter{MemberID: "m1"}, "", 10); len(got) != 0 {
+		t.Fatal("without its list entry the order is not listed yet")
+	}
+	if due, _ := s.Due(ctx, now, 10); len(due) != 0 {
+		t.Fatal("without its hint the order is not swept yet")
+	}
+	if err := s.EnsureIndexes(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := s.List(ctx, domain.OrderFilter{MemberID: "m1"}, "", 10); err != nil || len(got) != 1 {
+		t.Fatalf("listed after start: %v %v", ids(got), err)
+	}
+	if due, err := s.Due(ctx, now, 10); err != nil || len(due) != 1 {
+		t.Fatalf("swept after start: %v %v", ids(due), err)
+	}
+}
+
+func ids(os []domain.Order) []string {
+	var out []string
+	for _, o := range os {
+		out = append(out, o.ID)
+	}
+	return out
+}
