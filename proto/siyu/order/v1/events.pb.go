@@ -732,7 +732,11 @@ type OrderRefunded struct {
 	// What the order paid in total, so consumers can reverse proportionally.
 	PaidFen int64 `protobuf:"varint,7,opt,name=paid_fen,json=paidFen,proto3" json:"paid_fen,omitempty"`
 	// Lines (with the refunded quantity) this refund covers; empty for a money-only refund.
-	Lines         []*OrderLine `protobuf:"bytes,8,rep,name=lines,proto3" json:"lines,omitempty"`
+	Lines []*OrderLine `protobuf:"bytes,8,rep,name=lines,proto3" json:"lines,omitempty"`
+	// True when, with this refund, everything the order paid is refunded.
+	OrderFullyRefunded bool `protobuf:"varint,9,opt,name=order_fully_refunded,json=orderFullyRefunded,proto3" json:"order_fully_refunded,omitempty"`
+	// Ids of the promotions and coupons the order used.
+	PromotionIds  []string `protobuf:"bytes,10,rep,name=promotion_ids,json=promotionIds,proto3" json:"promotion_ids,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -819,6 +823,20 @@ func (x *OrderRefunded) GetPaidFen() int64 {
 func (x *OrderRefunded) GetLines() []*OrderLine {
 	if x != nil {
 		return x.Lines
+	}
+	return nil
+}
+
+func (x *OrderRefunded) GetOrderFullyRefunded() bool {
+	if x != nil {
+		return x.OrderFullyRefunded
+	}
+	return false
+}
+
+func (x *OrderRefunded) GetPromotionIds() []string {
+	if x != nil {
+		return x.PromotionIds
 	}
 	return nil
 }
@@ -986,7 +1004,7 @@ const file_siyu_order_v1_events_proto_rawDesc = "" +
 	"\border_id\x18\x03 \x01(\tR\aorderId\x12\x1b\n" +
 	"\tmember_id\x18\x04 \x01(\tR\bmemberId\x12.\n" +
 	"\x05lines\x18\x05 \x03(\v2\x18.siyu.order.v1.OrderLineR\x05lines\x12\x1c\n" +
-	"\tautomatic\x18\x06 \x01(\bR\tautomatic\"\xa6\x02\n" +
+	"\tautomatic\x18\x06 \x01(\bR\tautomatic\"\xfd\x02\n" +
 	"\rOrderRefunded\x12\x19\n" +
 	"\bevent_id\x18\x01 \x01(\tR\aeventId\x12;\n" +
 	"\voccurred_at\x18\x02 \x01(\v2\x1a.google.protobuf.TimestampR\n" +
@@ -997,7 +1015,10 @@ const file_siyu_order_v1_events_proto_rawDesc = "" +
 	"\n" +
 	"refund_fen\x18\x06 \x01(\x03R\trefundFen\x12\x19\n" +
 	"\bpaid_fen\x18\a \x01(\x03R\apaidFen\x12.\n" +
-	"\x05lines\x18\b \x03(\v2\x18.siyu.order.v1.OrderLineR\x05lines\"\xd0\x01\n" +
+	"\x05lines\x18\b \x03(\v2\x18.siyu.order.v1.OrderLineR\x05lines\x120\n" +
+	"\x14order_fully_refunded\x18\t \x01(\bR\x12orderFullyRefunded\x12#\n" +
+	"\rpromotion_ids\x18\n" +
+	" \x03(\tR\fpromotionIds\"\xd0\x01\n" +
 	"\x0eOrderCompleted\x12\x19\n" +
 	"\bevent_id\x18\x01 \x01(\tR\aeventId\x12;\n" +
 	"\voccurred_at\x18\x02 \x01(\v2\x1a.google.protobuf.TimestampR\n" +

@@ -794,8 +794,12 @@ type QuoteCheckoutRequest struct {
 	Address *ShippingAddress       `protobuf:"bytes,1,opt,name=address,proto3" json:"address,omitempty"`
 	// Points to spend; capped by the points rule, never above the balance.
 	PointsToUse int64 `protobuf:"varint,2,opt,name=points_to_use,json=pointsToUse,proto3" json:"points_to_use,omitempty"`
-	// Coupons to apply (priced by the marketing service once it answers).
-	CouponIds     []string `protobuf:"bytes,3,rep,name=coupon_ids,json=couponIds,proto3" json:"coupon_ids,omitempty"`
+	// Coupons to apply: the caller's, usable and applicable to the selected
+	// lines (FAILED_PRECONDITION COUPON_* reasons from marketing otherwise).
+	CouponIds []string `protobuf:"bytes,3,rep,name=coupon_ids,json=couponIds,proto3" json:"coupon_ids,omitempty"`
+	// With no coupon_ids: apply the combination of the caller's coupons that
+	// takes most off. The quote's promotions name the coupons chosen.
+	BestCoupons   bool `protobuf:"varint,4,opt,name=best_coupons,json=bestCoupons,proto3" json:"best_coupons,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -849,6 +853,13 @@ func (x *QuoteCheckoutRequest) GetCouponIds() []string {
 		return x.CouponIds
 	}
 	return nil
+}
+
+func (x *QuoteCheckoutRequest) GetBestCoupons() bool {
+	if x != nil {
+		return x.BestCoupons
+	}
+	return false
 }
 
 type QuoteCheckoutResponse struct {
@@ -2612,12 +2623,13 @@ const file_siyu_order_v1_order_proto_rawDesc = "" +
 	"\tshipments\x18\x1d \x03(\v2\x17.siyu.order.v1.ShipmentR\tshipments\x125\n" +
 	"\arefunds\x18\x1e \x03(\v2\x1b.siyu.order.v1.RefundRecordR\arefunds\x129\n" +
 	"\vafter_sales\x18\x1f \x03(\v2\x18.siyu.order.v1.AfterSaleR\n" +
-	"afterSales\"\x93\x01\n" +
+	"afterSales\"\xb6\x01\n" +
 	"\x14QuoteCheckoutRequest\x128\n" +
 	"\aaddress\x18\x01 \x01(\v2\x1e.siyu.order.v1.ShippingAddressR\aaddress\x12\"\n" +
 	"\rpoints_to_use\x18\x02 \x01(\x03R\vpointsToUse\x12\x1d\n" +
 	"\n" +
-	"coupon_ids\x18\x03 \x03(\tR\tcouponIds\"C\n" +
+	"coupon_ids\x18\x03 \x03(\tR\tcouponIds\x12!\n" +
+	"\fbest_coupons\x18\x04 \x01(\bR\vbestCoupons\"C\n" +
 	"\x15QuoteCheckoutResponse\x12*\n" +
 	"\x05quote\x18\x01 \x01(\v2\x14.siyu.order.v1.QuoteR\x05quote\"\x80\x01\n" +
 	"\x12CreateOrderRequest\x12\x1d\n" +

@@ -15,17 +15,6 @@ import (
 	"siyu.dev/pkg/money"
 )
 
-// Every reason the marketing service gives, declared once.
-const (
-	ReasonTemplateInvalid  fault.Reason = "COUPON_TEMPLATE_INVALID"
-	ReasonNotApplicable    fault.Reason = "COUPON_NOT_APPLICABLE"
-	ReasonBelowThreshold   fault.Reason = "COUPON_BELOW_THRESHOLD"
-	ReasonCouponState      fault.Reason = "COUPON_STATE_INVALID"
-	ReasonCouponExpired    fault.Reason = "COUPON_EXPIRED"
-	ReasonCouponNotStarted fault.Reason = "COUPON_NOT_STARTED"
-	ReasonNotStackable     fault.Reason = "COUPON_NOT_STACKABLE"
-)
-
 // DiscountKind is how a coupon takes money off.
 type DiscountKind string
 
@@ -70,6 +59,71 @@ type Template struct {
 	Stackable bool
 	// PerMemberLimit coupons of the template per member; TotalQuantity in all.
 	PerMemberLimit, TotalQuantity int64
+	// Claimable templates are in the coupon centre; NewMemberGift ones are
+	// given to every member who registers.
+	Claimable, NewMemberGift bool
+
+	// Kept by the service: coupons issued so far (claims, issues, codes),
+	// whether operators ended it, the version of its rules.
+	Issued    int64
+	Ended     bool
+	Version   int64
+	CreatedAt time.Time
+}
+
+// Open says why no more coupons of the template can be given at now, or nil.
+func (t Template) Open(now time.Time) error {
+	if t.Ended || (!t.ValidTo.IsZero() && !now.Before(t.ValidTo)) {
+		return fault.New(fault.Precondition, ReasonTemplateEnded, "this coupon is no longer given out", "template_id", t.ID)
+	}
+	return nil
+}
+
+// Left is how many coupons of the template can still be given.
+func (t Template) Left() int64 { return max(0, t.TotalQuantity-t.Issued) }
+
+// Summary is the rule in the mall's words: "满200减20", "8.5折 最多减30",
+// "无门槛减5".
+func (t Template) Summary() string {
+	var b strings.Builder
+	if t.ThresholdFen > 0 {
+		b.WriteString("满" + yuan(t.ThresholdFen))
+	} else {
+		b.WriteString("无门槛")
+	}
+	switch t.Kind {
+	case AmountOff:
+		b.WriteString("减" + yuan(t.AmountOffFen))
+	case PercentOff:
+		if t.ThresholdFen > 0 {
+			b.WriteString(" ")
+		}
+		b.WriteString(discountWords(t.PercentOffPermille) + "折")
+		if t.CapFen > 0 {
+			b.WriteString(" 最多减" + yuan(t.CapFen))
+		}
+	}
+	return b.String()
+}
+
+// yuan writes fen as yuan without needless decimals: 2000 → "20", 2050 → "20.5".
+func yuan(fen int64) string {
+	s := strconv.FormatInt(fen/100, 10)
+	if c := fen % 100; c != 0 {
+		s += "." + strings.TrimRight(strconv.FormatInt(100+c, 10)[1:], "0")
+	}
+	return s
+}
+
+// discountWords writes what is paid in tenths, as malls say it: 150
+// thousandths off is "8.5" (折), 100 off is "9".
+func discountWords(offPermille int64) string {
+	pay := permilleOfWhole - offPermille
+	s := strconv.FormatInt(pay/100, 10)
+	if r := pay % 100; r != 0 {
+		s += "." + strings.TrimRight(strconv.FormatInt(100+r, 10)[1:], "0")
+	}
+	return s
 }
 
 // Limits a template must respect.

@@ -1,210 +1,235 @@
 package domain
 
 import (
-	"sort"
+	"strconv"
+	"strings"
 	"time"
 
 	"siyu.dev/pkg/fault"
-	"siyu.dev/pkg/money"
 )
 
-// CouponStatus is where a member's coupon is.
-type CouponStatus string
-
-const (
-	CouponUnused  CouponStatus = "UNUSED"
-	CouponLocked  CouponStatus = "LOCKED" // held by an order waiting for payment
-	CouponUsed    CouponStatus = "USED"
-	CouponExpired CouponStatus = "EXPIRED"
-)
-
-// Coupon is one coupon a member holds.
-type Coupon struct {
-	ID, TemplateID, MemberID string
-	Status                   CouponStatus
-	ValidFrom, ValidTo       time.Time
-	// OrderID is the order that locked or used it.
-	OrderID   string
-	ClaimedAt time.Time
+// Wallet is every coupon a member holds, in one document keyed by the
+// member id: claims check the per-member limit, and orders lock, use and
+// release their coupons, each in one compare-and-set of one document.
+// Coupon ids are "<member id>-c<n>", so an id leads to its wallet.
+type Wallet struct {
+	MemberID string
+	Coupons  []Coupon
+	// Grants maps what gave a coupon (a claim's request id, an issue's
+	// request id, a code, the new-member gift) to the coupon id, so a
+	// repeat gives nothing twice.
+	Grants  map[string]string
+	Seq     int64
+	Version int64
 }
 
-// Claim makes a coupon of t for a member at now, valid for the template's
-// fixed period or ValidDays from now.
-func (t Template) Claim(id, memberID string, now time.Time) Coupon {
-	c := Coupon{ID: id, TemplateID: t.ID, MemberID: memberID, Status: CouponUnused, ClaimedAt: now, ValidFrom: t.ValidFrom, ValidTo: t.ValidTo}
-	if t.ValidDays > 0 {
-		c.ValidFrom, c.ValidTo = now, now.AddDate(0, 0, t.ValidDays)
+// Grant keys, by where a coupon came from.
+func ClaimKey(templateID, requestID string) string { return "claim:" + templateID + ":" + requestID }
+func IssueKey(templateID, requestID string) string { return "issue:" + templateID + ":" + requestID }
+func CodeKey(code string) string                   { return "code:" + code }
+func GiftKey(templateID string) string             { return "gift:" + templateID }
+
+// maxKept bounds a wallet: past it, the oldest used and expired coupons
+// go first (what counts toward per-member limits stays in Grants' count).
+const maxKept = 500
+
+// WalletOf returns the wallet id of a coupon id.
+func WalletOf(couponID string) (memberID string, ok bool) {
+	i := strings.LastIndex(couponID, "-c")
+	if i <= 0 {
+		return "", false
 	}
-	return c
+	if _, err := strconv.ParseInt(couponID[i+2:], 10, 64); err != nil {
+		return "", false
+	}
+	return couponID[:i], true
 }
 
-// Usable reports whether the coupon can go on an order at now.
-func (c Coupon) Usable(now time.Time) error {
-	switch {
-	case c.Status != CouponUnused:
-		return fault.New(fault.Precondition, ReasonCouponState, "the coupon is "+string(c.Status), "coupon_id", c.ID)
-	case now.Before(c.ValidFrom):
-		return fault.New(fault.Precondition, ReasonCouponNotStarted, "the coupon is not valid yet", "coupon_id", c.ID)
-	case !now.Before(c.ValidTo):
-		return fault.New(fault.Precondition, ReasonCouponExpired, "the coupon expired", "coupon_id", c.ID)
+// Given returns the coupon a grant key gave, if any.
+func (w *Wallet) Given(key string) (Coupon, bool) {
+	id, ok := w.Grants[key]
+	if !ok {
+		return Coupon{}, false
 	}
-	return nil
+	c, found := w.Coupon(id)
+	if !found {
+		// Pruned long ago: the grant still happened.
+		return Coupon{ID: id, MemberID: w.MemberID}, true
+	}
+	return *c, true
 }
 
-// Lock holds the coupon for an order; locking it again for the same order
-// is a no-op (changed false).
-func (c *Coupon) Lock(orderID string, now time.Time) (changed bool, err error) {
-	if c.Status == CouponLocked && c.OrderID == orderID {
-		return false, nil
+// Holding counts the coupons of a template the member was ever given that
+// are still in the wallet.
+func (w *Wallet) Holding(templateID string) int64 {
+	var n int64
+	for _, c := range w.Coupons {
+		if c.TemplateID == templateID {
+			n++
+		}
 	}
-	if err := c.Usable(now); err != nil {
+	return n
+}
+
+// Grant gives the member a coupon of t under key at now. The member's
+// per-member limit counts every coupon of the template they hold, used or
+// not; ok is false when the key gave one before (that one is returned).
+func (w *Wallet) Grant(key string, t Template, now time.Time) (c Coupon, fresh bool, err error) {
+	if prev, ok := w.Given(key); ok {
+		return prev, false, nil
+	}
+	if w.Holding(t.ID) >= t.PerMemberLimit {
+		return Coupon{}, false, fault.New(fault.Precondition, ReasonLimitReached, "you hold as many of this coupon as a member may",
+			"template_id", t.ID, "limit", strconv.FormatInt(t.PerMemberLimit, 10))
+	}
+	w.Seq++
+	c = t.Claim(w.MemberID+"-c"+strconv.FormatInt(w.Seq, 10), w.MemberID, now)
+	w.Coupons = append(w.Coupons, c)
+	if w.Grants == nil {
+		w.Grants = map[string]string{}
+	}
+	w.Grants[key] = c.ID
+	w.prune()
+	return c, true, nil
+}
+
+// prune drops the oldest finished coupons past maxKept.
+func (w *Wallet) prune() {
+	for len(w.Coupons) > maxKept {
+		i := -1
+		for j, c := range w.Coupons {
+			if c.Status == CouponUsed || c.Status == CouponExpired {
+				i = j
+				break
+			}
+		}
+		if i < 0 {
+			return
+		}
+		w.Coupons = append(w.Coupons[:i], w.Coupons[i+1:]...)
+	}
+}
+
+// Coupon finds a coupon of the wallet.
+func (w *Wallet) Coupon(id string) (*Coupon, bool) {
+	for i := range w.Coupons {
+		if w.Coupons[i].ID == id {
+			return &w.Coupons[i], true
+		}
+	}
+	return nil, false
+}
+
+// Pick returns the named coupons; an id not in the wallet is
+// COUPON_NOT_FOUND.
+func (w *Wallet) Pick(ids []string) ([]Coupon, error) {
+	out := make([]Coupon, 0, len(ids))
+	seen := map[string]bool{}
+	for _, id := range ids {
+		c, ok := w.Coupon(id)
+		if !ok {
+			return nil, fault.New(fault.NotFound, ReasonCouponNotFound, "no such coupon", "coupon_id", id)
+		}
+		if seen[id] {
+			return nil, fault.New(fault.Invalid, ReasonArgumentInvalid, "a coupon is named twice", "coupon_id", id)
+		}
+		seen[id] = true
+		out = append(out, *c)
+	}
+	return out, nil
+}
+
+// Lock holds the named coupons for an order, all or none; repeating it for
+// the same order changes nothing.
+func (w *Wallet) Lock(orderID string, ids []string, now time.Time) (changed bool, err error) {
+	if _, err := w.Pick(ids); err != nil {
 		return false, err
 	}
-	c.Status, c.OrderID = CouponLocked, orderID
-	return true, nil
-}
-
-// Use spends a coupon the order locked (the order was paid); a repeat is a
-// no-op.
-func (c *Coupon) Use(orderID string) (changed bool, err error) {
-	switch {
-	case c.Status == CouponUsed && c.OrderID == orderID:
-		return false, nil
-	case c.Status != CouponLocked || c.OrderID != orderID:
-		return false, fault.New(fault.Precondition, ReasonCouponState, "the coupon is not locked by this order", "coupon_id", c.ID, "order_id", orderID)
-	}
-	c.Status = CouponUsed
-	return true, nil
-}
-
-// Release gives a coupon locked by the order back (the order was cancelled
-// or never placed); it expires instead when its time is over. A coupon the
-// order does not hold is left alone.
-func (c *Coupon) Release(orderID string, now time.Time) (changed bool) {
-	if c.Status != CouponLocked || c.OrderID != orderID {
-		return false
-	}
-	c.Status, c.OrderID = CouponUnused, ""
-	if !now.Before(c.ValidTo) {
-		c.Status = CouponExpired
-	}
-	return true
-}
-
-// Expire ends an unused coupon whose time is over.
-func (c *Coupon) Expire(now time.Time) (changed bool) {
-	if c.Status != CouponUnused || now.Before(c.ValidTo) {
-		return false
-	}
-	c.Status = CouponExpired
-	return true
-}
-
-// Held is a member's coupon with its template, as checkout weighs them.
-type Held struct {
-	Coupon   Coupon
-	Template Template
-}
-
-// Choice is the coupons an order uses and what they take off each line.
-type Choice struct {
-	CouponIDs []string
-	OffFen    int64
-	// LineOff is the discount by line id, adding up to OffFen.
-	LineOff map[string]int64
-}
-
-// maxExhaustive bounds the stackable coupons weighed in every combination
-// (2^n); with more, only the ones taking most off on their own are weighed.
-const maxExhaustive = 10
-
-// Best picks the coupons that take the most off the lines at now: the best
-// coupon that is not stackable on its own, or the best combination of
-// stackable ones. In a combination percentages apply first, and each
-// coupon after the first applies to what the ones before left of its
-// lines, so a combination never takes off more than the lines come to.
-// Ties go to fewer coupons, then to earlier expiry.
-func Best(held []Held, lines []Line, now time.Time) Choice {
-	var alone, stack []Held
-	for _, h := range held {
-		if h.Coupon.Usable(now) != nil || h.Template.Check(lines) != nil {
-			continue
-		}
-		if h.Template.Stackable {
-			stack = append(stack, h)
-		} else {
-			alone = append(alone, h)
+	next := make([]Coupon, len(w.Coupons))
+	copy(next, w.Coupons)
+	for _, id := range ids {
+		for i := range next {
+			if next[i].ID != id {
+				continue
+			}
+			ch, err := next[i].Lock(orderID, now)
+			if err != nil {
+				return false, err
+			}
+			changed = changed || ch
 		}
 	}
-	// Percentages first (they take most from the whole amount), then sooner
-	// expiry, which wins ties.
-	sort.SliceStable(stack, func(a, b int) bool {
-		pa, pb := stack[a].Template.Kind == PercentOff, stack[b].Template.Kind == PercentOff
-		if pa != pb {
-			return pa
+	w.Coupons = next
+	return changed, nil
+}
+
+// each applies f to every coupon and reports whether any changed.
+func (w *Wallet) each(f func(c *Coupon) bool) (changed bool) {
+	for i := range w.Coupons {
+		if f(&w.Coupons[i]) {
+			changed = true
 		}
-		return stack[a].Coupon.ValidTo.Before(stack[b].Coupon.ValidTo)
+	}
+	return changed
+}
+
+// Release gives back what the order locked.
+func (w *Wallet) Release(orderID string, now time.Time) bool {
+	return w.each(func(c *Coupon) bool { return c.Release(orderID, now) })
+}
+
+// Use spends what the order locked: it was paid. A coupon released
+// meanwhile (the order was cancelled, then paid late and refunded by the
+// order service) is left alone.
+func (w *Wallet) Use(orderID string) bool {
+	return w.each(func(c *Coupon) bool {
+		if c.Status != CouponLocked || c.OrderID != orderID {
+			return false
+		}
+		ch, _ := c.Use(orderID)
+		return ch
 	})
-	sort.SliceStable(alone, func(a, b int) bool { return alone[a].Coupon.ValidTo.Before(alone[b].Coupon.ValidTo) })
-
-	best := Choice{LineOff: map[string]int64{}}
-	consider := func(combo []Held) {
-		c := apply(combo, lines)
-		if c.OffFen > best.OffFen || (c.OffFen == best.OffFen && c.OffFen > 0 && len(c.CouponIDs) < len(best.CouponIDs)) {
-			best = c
-		}
-	}
-	for _, h := range alone {
-		consider([]Held{h})
-	}
-	if len(stack) > maxExhaustive {
-		sort.SliceStable(stack, func(a, b int) bool {
-			return stack[a].Template.Off(stack[a].Template.Eligible(lines)) > stack[b].Template.Off(stack[b].Template.Eligible(lines))
-		})
-		stack = stack[:maxExhaustive]
-	}
-	for mask := 1; mask < 1<<len(stack); mask++ {
-		var combo []Held
-		for i := range stack {
-			if mask&(1<<i) != 0 {
-				combo = append(combo, stack[i])
-			}
-		}
-		consider(combo)
-	}
-	return best
 }
 
-// apply takes a combination's discounts off the lines one coupon after the
-// other, each split across its covered lines in proportion to what is left
-// of them (fen-exact). Thresholds were met on the lines as they came (Best
-// checks them): as in the mall's own rule, a second coupon is not refused
-// because the first one brought the total under its threshold.
-func apply(combo []Held, lines []Line) Choice {
-	left := make([]int64, len(lines))
-	for i, l := range lines {
-		left[i] = l.PayableFen
-	}
-	c := Choice{LineOff: map[string]int64{}}
-	for _, h := range combo {
-		weights := make([]int64, len(lines))
-		var eligible int64
-		for i, l := range lines {
-			if h.Template.Scope.covers(l) {
-				weights[i] = left[i]
-				eligible += left[i]
-			}
+// Return gives back what the order used: it was refunded in full.
+func (w *Wallet) Return(orderID string, now time.Time) bool {
+	return w.each(func(c *Coupon) bool { return c.Return(orderID, now) })
+}
+
+// Expire ends the unused coupons whose time is over.
+func (w *Wallet) Expire(now time.Time) bool {
+	return w.each(func(c *Coupon) bool { return c.Expire(now) })
+}
+
+// Expiring returns the unused coupons that end within before of now and
+// were not reminded of, marking them reminded.
+func (w *Wallet) Expiring(now time.Time, before time.Duration) []Coupon {
+	var out []Coupon
+	for i := range w.Coupons {
+		c := &w.Coupons[i]
+		if c.Status == CouponUnused && !c.Reminded && now.Before(c.ValidTo) && !now.Add(before).Before(c.ValidTo) {
+			c.Reminded = true
+			out = append(out, *c)
 		}
-		off := h.Template.take(eligible)
-		if off <= 0 {
+	}
+	return out
+}
+
+// NextDue is when the wallet next needs the sweeper: the soonest reminder
+// or expiry of an unused coupon; zero when none.
+func (w *Wallet) NextDue(before time.Duration) time.Time {
+	var due time.Time
+	for _, c := range w.Coupons {
+		if c.Status != CouponUnused {
 			continue
 		}
-		for i, share := range money.Allocate(off, weights) {
-			left[i] -= share
-			c.LineOff[lines[i].LineID] += share
+		at := c.ValidTo
+		if !c.Reminded {
+			at = c.ValidTo.Add(-before)
 		}
-		c.OffFen += off
-		c.CouponIDs = append(c.CouponIDs, h.Coupon.ID)
+		if due.IsZero() || at.Before(due) {
+			due = at
+		}
 	}
-	return c
+	return due
 }

@@ -1,0 +1,29 @@
+package domain
+
+import "siyu.dev/pkg/fault"
+
+// Every reason the marketing service gives, declared once.
+const (
+	ReasonArgumentInvalid  fault.Reason = "ARGUMENT_INVALID"
+	ReasonTokenMissing     fault.Reason = "TOKEN_MISSING"
+	ReasonOperatorRequired fault.Reason = "OPERATOR_REQUIRED"
+	ReasonConcurrentUpdate fault.Reason = "CONCURRENT_UPDATE"
+	ReasonServiceBusy      fault.Reason = "SERVICE_BUSY"
+
+	ReasonTemplateInvalid         fault.Reason = "COUPON_TEMPLATE_INVALID"
+	ReasonTemplateNotFound        fault.Reason = "COUPON_TEMPLATE_NOT_FOUND"
+	ReasonTemplateEnded           fault.Reason = "COUPON_TEMPLATE_ENDED"
+	ReasonTemplateVersionMismatch fault.Reason = "COUPON_TEMPLATE_VERSION_MISMATCH"
+	ReasonSoldOut                 fault.Reason = "COUPON_SOLD_OUT"
+	ReasonLimitReached            fault.Reason = "COUPON_LIMIT_REACHED"
+	ReasonCouponNotFound          fault.Reason = "COUPON_NOT_FOUND"
+	ReasonCodeNotFound            fault.Reason = "COUPON_CODE_NOT_FOUND"
+	ReasonCodeUsed                fault.Reason = "COUPON_CODE_USED"
+	ReasonRequestIDRequired       fault.Reason = "REQUEST_ID_REQUIRED"
+	ReasonNotApplicable           fault.Reason = "COUPON_NOT_APPLICABLE"
+	ReasonBelowThreshold          fault.Reason = "COUPON_BELOW_THRESHOLD"
+	ReasonCouponState             fault.Reason = "COUPON_STATE_INVALID"
+	ReasonCouponExpired           fault.Reason = "COUPON_EXPIRED"
+	ReasonCouponNotStarted        fault.Reason = "COUPON_NOT_STARTED"
+	ReasonNotStackable            fault.Reason = "COUPON_NOT_STACKABLE"
+)
