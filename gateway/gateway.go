@@ -31,6 +31,7 @@ import (
 	"siyu.dev/pkg/logx"
 	"siyu.dev/pkg/telemetry"
 	memberv1 "siyu.dev/proto/siyu/member/v1"
+	marketingv1 "siyu.dev/proto/siyu/marketing/v1"
 	messagingv1 "siyu.dev/proto/siyu/messaging/v1"
 	orderv1 "siyu.dev/proto/siyu/order/v1"
 	productv1 "siyu.dev/proto/siyu/product/v1"
@@ -137,6 +138,8 @@ func New(ctx context.Context, c Config) (*Gateway, error) {
 		{"order", orderv1.RegisterOrderServiceHandler},
 		{"order", orderv1.RegisterOrderAdminServiceHandler},
 		{"order", orderv1.RegisterSandboxPaymentServiceHandler},
+		{"marketing", marketingv1.RegisterCouponServiceHandler},
+		{"marketing", marketingv1.RegisterCouponAdminServiceHandler},
 		{"messaging", messagingv1.RegisterInboxServiceHandler},
 		{"messaging", messagingv1.RegisterTemplateServiceHandler},
 		{"messaging", messagingv1.RegisterNotificationRuleServiceHandler},

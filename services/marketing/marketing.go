@@ -1,26 +1,50 @@
-// Package marketing is the marketing service. Until its feature issue lands it serves
-// only grpc.health.v1 (and reflection), so the stack, the gateway's
-// readiness check and the deployment files already include it.
+// Package marketing is the marketing service: coupon templates, the coupon
+// centre, claims, exchange codes, issues to members and segments,
+// new-member gifts, and the coupons checkout prices, locks and releases.
 package marketing
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 	"net"
+	"time"
 
+	"siyu.dev/pkg/auth"
 	"siyu.dev/pkg/config"
+	"siyu.dev/pkg/grpcclient"
 	"siyu.dev/pkg/lifecycle"
+	"siyu.dev/pkg/natsx"
+	marketingv1 "siyu.dev/proto/siyu/marketing/v1"
+	"siyu.dev/services/marketing/internal/app"
+	"siyu.dev/services/marketing/internal/clients"
+	"siyu.dev/services/marketing/internal/events"
+	"siyu.dev/services/marketing/internal/grpcapi"
+	"siyu.dev/services/marketing/internal/mongostore"
 )
 
 // Config is read from the environment.
 type Config struct {
-	GRPCAddr    string `env:"SIYU_GRPC_ADDR" default:"127.0.0.1:9104" desc:"gRPC listen address"`
-	MetricsAddr string `env:"SIYU_METRICS_ADDR" desc:"Prometheus /metrics listen address; empty turns it off"`
-	LogLevel    string `env:"SIYU_LOG_LEVEL" default:"info" desc:"debug, info, warn or error"`
+	MongoURI      string `env:"MONGO_URI" required:"true" desc:"MongoDB connection string"`
+	Database      string `env:"SIYU_MONGO_DATABASE" default:"siyu_marketing" desc:"database owned by this service"`
+	NATSURL       string `env:"NATS_URL" required:"true" desc:"NATS server with JetStream"`
+	GRPCAddr      string `env:"SIYU_GRPC_ADDR" default:"127.0.0.1:9104" desc:"gRPC listen address"`
+	MetricsAddr   string `env:"SIYU_METRICS_ADDR" desc:"Prometheus /metrics listen address; empty turns it off"`
+	LogLevel      string `env:"SIYU_LOG_LEVEL" default:"info" desc:"debug, info, warn or error"`
+	JWTPublicKey  string `env:"SIYU_JWT_PUBLIC_KEY" required:"true" desc:"Ed25519 public key (PEM) that verifies tokens"`
+	JWTPrivateKey string `env:"SIYU_JWT_PRIVATE_KEY" required:"true" desc:"Ed25519 private key (PEM) that signs the service's own short-lived token for streaming member segments"`
+	MemberAddr    string `env:"SIYU_MEMBER_ADDR" default:"127.0.0.1:9101" desc:"member service gRPC address"`
+
+	CouponRemindBefore time.Duration `env:"SIYU_COUPON_REMIND_BEFORE" default:"72h" desc:"how long before an unused coupon expires its about-to-expire event goes out"`
+	SweepEvery         time.Duration `env:"SIYU_MARKETING_SWEEP_EVERY" default:"1m" desc:"how often coupons due to expire or be reminded of are looked at"`
 
 	Listener net.Listener `env:"-"`
 	Logger   *slog.Logger `env:"-"`
 }
+
+// Policy is the access rule of every marketing RPC, by role. The
+// role-matrix test of the whole shop reads it.
+var Policy = grpcapi.Policy
 
 // LoadConfig reads Config from the environment.
 func LoadConfig() (Config, error) {
@@ -28,8 +52,54 @@ func LoadConfig() (Config, error) {
 	return c, config.Load(&c)
 }
 
-// Run serves until ctx is done.
-func Run(ctx context.Context, cfg Config) error {
-	spec := lifecycle.Spec{Name: "marketing", GRPCAddr: cfg.GRPCAddr, MetricsAddr: cfg.MetricsAddr, LogLevel: cfg.LogLevel, Listener: cfg.Listener, Logger: cfg.Logger}
-	return lifecycle.Run(ctx, spec, func(context.Context, *lifecycle.Infra) error { return nil })
+// Run serves the marketing service until ctx is done.
+func Run(ctx context.Context, c Config) error {
+	spec := lifecycle.Spec{Name: "marketing", GRPCAddr: c.GRPCAddr, MetricsAddr: c.MetricsAddr, LogLevel: c.LogLevel, Listener: c.Listener, Logger: c.Logger,
+		MongoURI: c.MongoURI, Database: c.Database, NATSURL: c.NATSURL, JWTPublicKey: c.JWTPublicKey, Policy: grpcapi.Policy}
+	return lifecycle.Run(ctx, spec, func(ctx context.Context, in *lifecycle.Infra) error {
+		if c.CouponRemindBefore <= 0 || c.SweepEvery <= 0 {
+			return fmt.Errorf("SIYU_COUPON_REMIND_BEFORE and SIYU_MARKETING_SWEEP_EVERY must be positive")
+		}
+		priv, err := auth.ParsePrivateKeyPEM(c.JWTPrivateKey)
+		if err != nil {
+			return fmt.Errorf("SIYU_JWT_PRIVATE_KEY: %w", err)
+		}
+		memberConn, err := grpcclient.Dial(c.MemberAddr)
+		if err != nil {
+			return err
+		}
+		in.OnStop(func() { _ = memberConn.Close() })
+		members := clients.NewMembers(memberConn, auth.NewServiceToken(auth.NewIssuer(priv, "siyu", in.Clock), "marketing-service"))
+		if err := natsx.EnsureStream(ctx, in.JS, marketingv1.Stream, []string{marketingv1.StreamSubjects}); err != nil {
+			return err
+		}
+		store := mongostore.New(in.DB)
+		if err := store.EnsureIndexes(ctx); err != nil {
+			return err
+		}
+		clk := in.Clock
+		settings := app.Settings{RemindBefore: c.CouponRemindBefore}
+		templates, wallets, codes := store.Templates(), store.Wallets(), store.Codes()
+		checkout := app.NewCheckout(wallets, settings, clk)
+		grpcapi.Register(in.Server.GRPC(), grpcapi.Services{
+			Shop:     app.NewShop(templates, wallets, codes, settings, clk),
+			Admin:    app.NewAdmin(templates, wallets, codes, members, settings, clk),
+			Checkout: checkout,
+		})
+		stop, err := events.Start(ctx, in.JS, checkout, app.NewWelcome(templates, wallets, settings, clk), in.Logger)
+		if err != nil {
+			return err
+		}
+		in.OnStop(stop)
+		sweeper := app.NewSweeper(wallets, natsx.NewPublisher(in.JS), settings, clk, in.Logger)
+		in.Every("coupon sweep", c.SweepEvery, func(ctx context.Context) error {
+			for {
+				n, err := sweeper.Sweep(ctx, 100)
+				if err != nil || n < 100 {
+					return err
+				}
+			}
+		})
+		return nil
+	})
 }

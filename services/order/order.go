@@ -43,6 +43,7 @@ type Config struct {
 	JWTPrivateKey string `env:"SIYU_JWT_PRIVATE_KEY" required:"true" desc:"Ed25519 private key (PEM) that signs the service's own short-lived token for saga calls to member and product"`
 	MemberAddr    string `env:"SIYU_MEMBER_ADDR" default:"127.0.0.1:9101" desc:"member service gRPC address"`
 	ProductAddr   string `env:"SIYU_PRODUCT_ADDR" default:"127.0.0.1:9102" desc:"product service gRPC address"`
+	MarketingAddr string `env:"SIYU_MARKETING_ADDR" default:"127.0.0.1:9104" desc:"marketing service gRPC address (coupons at checkout)"`
 
 	PayWithin        time.Duration `env:"SIYU_ORDER_PAY_WITHIN" default:"15m" desc:"payment deadline after an order is placed"`
 	AutoReceiveAfter time.Duration `env:"SIYU_ORDER_AUTO_RECEIVE_AFTER" default:"240h" desc:"receipt is confirmed automatically this long after shipping"`
@@ -218,6 +219,12 @@ func Run(ctx context.Context, c Config) error {
 			return err
 		}
 		in.OnStop(func() { _ = memberConn.Close() })
+		marketingConn, err := grpcclient.Dial(c.MarketingAddr)
+		if err != nil {
+			return err
+		}
+		in.OnStop(func() { _ = marketingConn.Close() })
+		promotions := clients.NewPromotions(marketingConn, tokens)
 
 		relay := in.Relay(in.DB.Collection(mongostore.OrdersCollection))
 		store := mongostore.New(in.DB, relay.FlushAsync)
@@ -251,10 +258,10 @@ func Run(ctx context.Context, c Config) error {
 			return err
 		}
 		payments := app.NewPayments(store, inventory, members, providers, set.Timing, clk)
-		orders := app.NewOrders(store, inventory, members, set.Timing, clk)
+		orders := app.NewOrders(store, inventory, members, promotions, set.Timing, clk)
 		svc := grpcapi.Services{
 			Carts:      app.NewCarts(store, catalog, clk),
-			Checkout:   app.NewCheckout(store, store, store, catalog, inventory, members, domain.NoPromotions{}, set, clk),
+			Checkout:   app.NewCheckout(store, store, store, catalog, inventory, members, promotions, set, clk),
 			Orders:     orders,
 			Payments:   payments,
 			AfterSales: app.NewAfterSales(store, payments, set.Timing, clk),
@@ -265,7 +272,7 @@ func Run(ctx context.Context, c Config) error {
 		if sb != nil {
 			grpcapi.RegisterSandbox(in.Server.GRPC(), svc.Orders, sb)
 		}
-		sweeper := app.NewSweeper(store, inventory, members, payments, set.Timing, clk)
+		sweeper := app.NewSweeper(store, inventory, members, promotions, payments, set.Timing, clk)
 		in.Every("order sweep", c.SweepEvery, func(ctx context.Context) error { _, err := sweeper.Sweep(ctx); return err })
 		in.Every("quote clean-up", 10*time.Minute, func(ctx context.Context) error {
 			_, err := store.DeleteExpiredQuotes(ctx, clk.Now().Add(-mongostore.QuoteKeep))

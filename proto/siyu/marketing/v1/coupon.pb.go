@@ -1404,11 +1404,11 @@ type IssueCouponsRequest struct {
 	TemplateId string                 `protobuf:"bytes,1,opt,name=template_id,json=templateId,proto3" json:"template_id,omitempty"`
 	RequestId  string                 `protobuf:"bytes,2,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
 	MemberIds  []string               `protobuf:"bytes,3,rep,name=member_ids,json=memberIds,proto3" json:"member_ids,omitempty"`
-	// A segment rule in member's JSON rule language (see the member
-	// service's SegmentService); used when member_ids is empty.
-	SegmentRuleJson string `protobuf:"bytes,4,opt,name=segment_rule_json,json=segmentRuleJson,proto3" json:"segment_rule_json,omitempty"`
-	unknownFields   protoimpl.UnknownFields
-	sizeCache       protoimpl.SizeCache
+	// A saved member segment (the member service's SegmentService), streamed
+	// when member_ids is empty.
+	SegmentId     string `protobuf:"bytes,4,opt,name=segment_id,json=segmentId,proto3" json:"segment_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *IssueCouponsRequest) Reset() {
@@ -1462,9 +1462,9 @@ func (x *IssueCouponsRequest) GetMemberIds() []string {
 	return nil
 }
 
-func (x *IssueCouponsRequest) GetSegmentRuleJson() string {
+func (x *IssueCouponsRequest) GetSegmentId() string {
 	if x != nil {
-		return x.SegmentRuleJson
+		return x.SegmentId
 	}
 	return ""
 }
@@ -1474,7 +1474,7 @@ type IssueCouponsResponse struct {
 	Issued int64                  `protobuf:"varint,1,opt,name=issued,proto3" json:"issued,omitempty"`
 	// Already given by this request_id (a retry).
 	Repeated int64 `protobuf:"varint,2,opt,name=repeated,proto3" json:"repeated,omitempty"`
-	// At the per-member limit, unknown, or left without coupons.
+	// At the per-member limit, or left without coupons when the template ran out.
 	Skipped       int64 `protobuf:"varint,3,opt,name=skipped,proto3" json:"skipped,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -2166,15 +2166,16 @@ const file_siyu_marketing_v1_coupon_proto_rawDesc = "" +
 	"\x1dPreviewCouponTemplateResponse\x12\x18\n" +
 	"\asummary\x18\x01 \x01(\tR\asummary\x12!\n" +
 	"\feligible_fen\x18\x02 \x01(\x03R\veligibleFen\x12\x17\n" +
-	"\aoff_fen\x18\x03 \x01(\x03R\x06offFen\"\xa0\x01\n" +
+	"\aoff_fen\x18\x03 \x01(\x03R\x06offFen\"\x93\x01\n" +
 	"\x13IssueCouponsRequest\x12\x1f\n" +
 	"\vtemplate_id\x18\x01 \x01(\tR\n" +
 	"templateId\x12\x1d\n" +
 	"\n" +
 	"request_id\x18\x02 \x01(\tR\trequestId\x12\x1d\n" +
 	"\n" +
-	"member_ids\x18\x03 \x03(\tR\tmemberIds\x12*\n" +
-	"\x11segment_rule_json\x18\x04 \x01(\tR\x0fsegmentRuleJson\"d\n" +
+	"member_ids\x18\x03 \x03(\tR\tmemberIds\x12\x1d\n" +
+	"\n" +
+	"segment_id\x18\x04 \x01(\tR\tsegmentId\"d\n" +
 	"\x14IssueCouponsResponse\x12\x16\n" +
 	"\x06issued\x18\x01 \x01(\x03R\x06issued\x12\x1a\n" +
 	"\brepeated\x18\x02 \x01(\x03R\brepeated\x12\x18\n" +

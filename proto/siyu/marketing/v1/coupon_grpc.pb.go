@@ -314,8 +314,8 @@ type CouponAdminServiceClient interface {
 	// threshold_fen). INVALID_ARGUMENT COUPON_TEMPLATE_INVALID as on create.
 	PreviewCouponTemplate(ctx context.Context, in *PreviewCouponTemplateRequest, opts ...grpc.CallOption) (*PreviewCouponTemplateResponse, error)
 	// IssueCoupons gives one coupon of a template to each listed member (at
-	// most 1,000), or to every member of a segment rule (streamed from the
-	// member service). request_id is required and makes the issue
+	// most 1,000), or to every member of a saved segment (streamed from the
+	// member service; an unknown segment is NOT_FOUND as member answers). request_id is required and makes the issue
 	// idempotent per member: a retry gives nobody a second coupon. Members
 	// at their limit are skipped; when the template runs out the rest are
 	// skipped too and counted.
@@ -441,8 +441,8 @@ type CouponAdminServiceServer interface {
 	// threshold_fen). INVALID_ARGUMENT COUPON_TEMPLATE_INVALID as on create.
 	PreviewCouponTemplate(context.Context, *PreviewCouponTemplateRequest) (*PreviewCouponTemplateResponse, error)
 	// IssueCoupons gives one coupon of a template to each listed member (at
-	// most 1,000), or to every member of a segment rule (streamed from the
-	// member service). request_id is required and makes the issue
+	// most 1,000), or to every member of a saved segment (streamed from the
+	// member service; an unknown segment is NOT_FOUND as member answers). request_id is required and makes the issue
 	// idempotent per member: a retry gives nobody a second coupon. Members
 	// at their limit are skipped; when the template runs out the rest are
 	// skipped too and counted.

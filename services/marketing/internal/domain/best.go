@@ -21,6 +21,16 @@ type Choice struct {
 	OffFen    int64
 	// LineOff is the discount by line id, adding up to OffFen.
 	LineOff map[string]int64
+	// Applied is what each coupon takes, in the order they apply.
+	Applied []Applied
+}
+
+// Applied is one coupon of a choice: what it takes off and the lines it
+// covers.
+type Applied struct {
+	CouponID string
+	OffFen   int64
+	LineIDs  []string
 }
 
 // maxExhaustive bounds the stackable coupons weighed in every combination
@@ -103,10 +113,15 @@ func apply(combo []Held, lines []Line) Choice {
 		if off <= 0 {
 			continue
 		}
+		a := Applied{CouponID: h.Coupon.ID, OffFen: off}
 		for i, share := range money.Allocate(off, weights) {
 			left[i] -= share
 			c.LineOff[lines[i].LineID] += share
+			if weights[i] > 0 {
+				a.LineIDs = append(a.LineIDs, lines[i].LineID)
+			}
 		}
+		c.Applied = append(c.Applied, a)
 		c.OffFen += off
 		c.CouponIDs = append(c.CouponIDs, h.Coupon.ID)
 	}

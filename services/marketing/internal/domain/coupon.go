@@ -131,7 +131,7 @@ const (
 	maxNameRunes    = 64
 	maxScopeIDs     = 200
 	maxValidDays    = 366
-	maxPerMember    = 100
+	MaxPerMember    = 100
 	maxQuantity     = 100_000_000
 	maxAmountFen    = 100_000_000
 	permilleOfWhole = 1000
@@ -158,7 +158,7 @@ func (t Template) Validate() error {
 		return invalid("threshold_fen", "threshold and cap are 0 or more")
 	case len(t.Scope.CategoryIDs)+len(t.Scope.ProductIDs) > maxScopeIDs:
 		return invalid("scope", "a scope names at most 200 categories and products")
-	case t.PerMemberLimit < 1 || t.PerMemberLimit > maxPerMember:
+	case t.PerMemberLimit < 1 || t.PerMemberLimit > MaxPerMember:
 		return invalid("per_member_limit", "a member holds 1 to 100 coupons of a template")
 	case t.TotalQuantity < 1 || t.TotalQuantity > maxQuantity:
 		return invalid("total_quantity", "a template issues 1 to 100,000,000 coupons")

@@ -35,9 +35,9 @@ func newWorld(t *testing.T) *world {
 	w.carts = app.NewCarts(w.store, w.shop, w.clk)
 	w.checkout = app.NewCheckout(w.store, w.store, w.store, w.shop, w.shop, w.shop, domain.NoPromotions{}, set, w.clk)
 	app.SettleWithin(w.checkout, 5*time.Second)
-	w.orders = app.NewOrders(w.store, w.shop, w.shop, set.Timing, w.clk)
+	w.orders = app.NewOrders(w.store, w.shop, w.shop, domain.NoPromotions{}, set.Timing, w.clk)
 	w.payments = app.NewPayments(w.store, w.shop, w.shop, []app.Provider{w.pay}, set.Timing, w.clk)
-	w.sweeper = app.NewSweeper(w.store, w.shop, w.shop, w.payments, set.Timing, w.clk)
+	w.sweeper = app.NewSweeper(w.store, w.shop, w.shop, domain.NoPromotions{}, w.payments, set.Timing, w.clk)
 	return w
 }
 
@@ -403,7 +403,7 @@ func TestTwoSweepersActOnceEach(t *testing.T) {
 		}
 		ids = append(ids, o.ID)
 	}
-	other := app.NewSweeper(w.store, w.shop, w.shop, w.payments, app.DefaultSettings().Timing, w.clk)
+	other := app.NewSweeper(w.store, w.shop, w.shop, domain.NoPromotions{}, w.payments, app.DefaultSettings().Timing, w.clk)
 	w.clk.Advance(16 * time.Minute)
 	var wg sync.WaitGroup
 	for _, s := range []*app.Sweeper{w.sweeper, other} {

@@ -56,6 +56,8 @@ type QuoteInput struct {
 	Address     domain.Address
 	PointsToUse int64
 	CouponIDs   []string
+	// BestCoupons, with no CouponIDs, applies the member's best coupons.
+	BestCoupons bool
 }
 
 // Quote prices the member's selected cart lines and stores the quote.
@@ -72,12 +74,14 @@ func (c *Checkout) Quote(ctx context.Context, in QuoteInput) (Quote, error) {
 	if err != nil {
 		return Quote{}, err
 	}
-	p, err := c.price(ctx, in.MemberID, cart.Selected(), standing, in.PointsToUse, in.CouponIDs, a.Province, true)
+	p, err := c.price(ctx, in.MemberID, cart.Selected(), standing, in.PointsToUse, in.CouponIDs, in.BestCoupons && len(in.CouponIDs) == 0, a.Province, true)
 	if err != nil {
 		return Quote{}, err
 	}
 	now := c.clk.Now()
-	q := Quote{ID: "q" + newID(now), MemberID: in.MemberID, Pricing: p, PointsRequested: in.PointsToUse, CouponIDs: in.CouponIDs,
+	// The quote keeps the coupons that shaped it: placing prices exactly
+	// those again, not whatever would be best by then.
+	q := Quote{ID: "q" + newID(now), MemberID: in.MemberID, Pricing: p, PointsRequested: in.PointsToUse, CouponIDs: p.CouponIDs(),
 		LevelID: standing.LevelID, LevelPermille: standing.LevelPermille, Address: a, CreatedAt: now, ExpiresAt: now.Add(c.settings.QuoteTTL)}
 	return q, c.quotes.SaveQuote(ctx, q)
 }
@@ -96,7 +100,7 @@ func (c *Checkout) standing(ctx context.Context, memberID string) (MemberStandin
 // price runs the chain over cart lines as the catalogue has them now.
 // withStock also refuses lines the catalogue shows out of stock (quotes);
 // placing leaves that to the reservation, which is exact.
-func (c *Checkout) price(ctx context.Context, memberID string, selected []domain.CartLine, s MemberStanding, points int64, coupons []string, region string, withStock bool) (domain.Pricing, error) {
+func (c *Checkout) price(ctx context.Context, memberID string, selected []domain.CartLine, s MemberStanding, points int64, coupons []string, best bool, region string, withStock bool) (domain.Pricing, error) {
 	if len(selected) == 0 {
 		return domain.Pricing{}, fault.New(fault.Precondition, domain.ReasonNothingSelected, "select at least one cart line to check out")
 	}
@@ -113,16 +117,19 @@ func (c *Checkout) price(ctx context.Context, memberID string, selected []domain
 		lines = append(lines, domain.PricingLine{SKUID: l.SKUID, ProductID: l.ProductID, CategoryID: l.SKU.CategoryID, Title: l.SKU.Title,
 			SpecText: l.SKU.SpecText, ImageURL: l.SKU.ImageURL, Quantity: l.Quantity, UnitPriceFen: l.SKU.PriceFen})
 	}
-	priced := make([]domain.PricedLine, len(lines))
-	for i, l := range lines {
-		priced[i] = domain.PricedLine{PricingLine: l, SubtotalFen: l.Quantity * l.UnitPriceFen, PayableFen: l.Quantity * l.UnitPriceFen}
+	level := domain.LevelDiscount{Permille: s.LevelPermille}
+	// Promotions and coupons see the lines after the level discount, as
+	// the chain applies them.
+	afterLevel, err := domain.Price(lines, region, level)
+	if err != nil {
+		return domain.Pricing{}, err
 	}
-	promos, err := c.promotions.Discounts(ctx, domain.PromotionInput{MemberID: memberID, Lines: priced, CouponIDs: coupons})
+	promos, err := c.promotions.Discounts(ctx, domain.PromotionInput{MemberID: memberID, Lines: afterLevel.Lines, CouponIDs: coupons, BestCoupons: best})
 	if err != nil {
 		return domain.Pricing{}, err
 	}
 	return domain.Price(lines, region,
-		domain.LevelDiscount{Permille: s.LevelPermille},
+		level,
 		domain.ApplyPromotions{Discounts: promos},
 		domain.PointsDeduction{Requested: points, Balance: s.Points, Rule: c.settings.Points},
 		domain.Shipping{Rule: c.settings.Shipping})
@@ -197,7 +204,7 @@ func orderFromQuote(q Quote, in PlaceInput, now time.Time) domain.Order {
 	o := domain.Order{ID: id, MemberID: in.MemberID, RequestID: in.RequestID, RequestHash: in.hash(), Status: domain.StatusPlacing,
 		Promotions: p.Promotions, GoodsFen: p.GoodsFen(), ShippingFen: p.ShippingFen, TotalFen: p.TotalFen(), PointsUsed: p.PointsUsed,
 		Address: q.Address, Channel: in.Channel, Remark: in.Remark, CreatedAt: now, UpdatedAt: now,
-		HoldsStock: true, HoldsPoints: p.PointsUsed > 0, Version: 1}
+		HoldsStock: true, HoldsPoints: p.PointsUsed > 0, HoldsCoupons: len(p.CouponIDs()) > 0, Version: 1}
 	for i, l := range p.Lines {
 		o.Lines = append(o.Lines, domain.OrderLine{LineID: fmt.Sprintf("%s-%d", id, i+1), PricedLine: l})
 	}
@@ -254,7 +261,7 @@ func (c *Checkout) saga(ctx context.Context, o domain.Order, q Quote) (domain.Or
 	for _, l := range q.Pricing.Lines {
 		cartLines = append(cartLines, domain.CartLine{ProductID: l.ProductID, SKUID: l.SKUID, Quantity: l.Quantity, Selected: true})
 	}
-	now, err := c.price(ctx, o.MemberID, cartLines, standing, q.PointsRequested, q.CouponIDs, q.Address.Province, false)
+	now, err := c.price(ctx, o.MemberID, cartLines, standing, q.PointsRequested, q.CouponIDs, false, q.Address.Province, false)
 	if err != nil {
 		return c.fail(ctx, o, err)
 	}
@@ -280,6 +287,11 @@ func (c *Checkout) saga(ctx context.Context, o domain.Order, q Quote) (domain.Or
 	if c.crashed("frozen") {
 		return domain.Order{}, errCrashed
 	}
+	if o.HoldsCoupons {
+		if err := c.promotions.LockCoupons(ctx, o.MemberID, o.ID, q.Pricing.CouponIDs()); err != nil {
+			return c.fail(ctx, o, err)
+		}
+	}
 	placed := o
 	if err := placed.Do(domain.ActionPlaced, c.clk.Now(), c.settings.Timing); err != nil {
 		return c.fail(ctx, o, err)
@@ -294,7 +306,7 @@ func (c *Checkout) saga(ctx context.Context, o domain.Order, q Quote) (domain.Or
 		// answer what the order is now, releasing again to be sure.
 		cur, gerr := c.orders.Order(ctx, o.ID)
 		if gerr == nil && cur.Status == domain.StatusFailed {
-			_ = release(ctx, c.orders, c.inventory, c.members, cur, c.clk)
+			_ = release(ctx, c.orders, c.inventory, c.members, c.promotions, cur, c.clk)
 			return domain.Order{}, fault.New(failKind(cur.FailReason), cur.FailReason, cur.FailMsg)
 		}
 		return c.fail(ctx, o, err)
@@ -334,7 +346,7 @@ func (c *Checkout) fail(ctx context.Context, o domain.Order, cause error) (domai
 		// The sweeper will fail and release it after PlacingTimeout.
 		return domain.Order{}, f
 	}
-	_ = release(ctx, c.orders, c.inventory, c.members, saved, c.clk)
+	_ = release(ctx, c.orders, c.inventory, c.members, c.promotions, saved, c.clk)
 	return domain.Order{}, f
 }
 
@@ -360,9 +372,14 @@ func (c *Checkout) dropFromCart(ctx context.Context, o domain.Order) {
 
 // release gives back what a cancelled or failed order may hold, then
 // records it. Both releases are idempotent, so repeating this is safe.
-func release(ctx context.Context, orders OrderStore, inv Inventory, members Members, o domain.Order, clk clock.Clock) error {
+func release(ctx context.Context, orders OrderStore, inv Inventory, members Members, coupons domain.Promotions, o domain.Order, clk clock.Clock) error {
 	if !o.NeedsRelease() {
 		return nil
+	}
+	if o.HoldsCoupons {
+		if err := coupons.ReleaseCoupons(ctx, o.MemberID, o.ID); err != nil {
+			return err
+		}
 	}
 	if o.HoldsPoints {
 		if err := members.ReleasePoints(ctx, o.MemberID, o.ID); err != nil {

@@ -29,7 +29,7 @@ func TestExportCSV(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	orders := app.NewOrders(store, nil, nil, domain.DefaultTiming, nil)
+	orders := app.NewOrders(store, nil, nil, nil, domain.DefaultTiming, nil)
 	file, err := app.NewExport(orders, 2).CSV(ctx, domain.OrderFilter{})
 	if err != nil {
 		t.Fatal(err)

@@ -15,13 +15,14 @@ type Orders struct {
 	store     OrderStore
 	inventory Inventory
 	members   Members
+	coupons   domain.Promotions
 	timing    domain.Timing
 	clk       clock.Clock
 }
 
 // NewOrders builds the lifecycle use cases.
-func NewOrders(store OrderStore, inventory Inventory, members Members, timing domain.Timing, clk clock.Clock) *Orders {
-	return &Orders{store: store, inventory: inventory, members: members, timing: timing, clk: clk}
+func NewOrders(store OrderStore, inventory Inventory, members Members, coupons domain.Promotions, timing domain.Timing, clk clock.Clock) *Orders {
+	return &Orders{store: store, inventory: inventory, members: members, coupons: coupons, timing: timing, clk: clk}
 }
 
 var errNoOrder = fault.New(fault.NotFound, domain.ReasonOrderNotFound, "no such order")
@@ -78,7 +79,7 @@ func (s *Orders) Cancel(ctx context.Context, memberID, id, by, reason string) (d
 	if err != nil {
 		return o, err
 	}
-	if err := release(ctx, s.store, s.inventory, s.members, o, s.clk); err != nil {
+	if err := release(ctx, s.store, s.inventory, s.members, s.coupons, o, s.clk); err != nil {
 		// The order is cancelled; the sweeper finishes the release.
 		return o, nil
 	}

@@ -19,14 +19,15 @@ type Sweeper struct {
 	store     OrderStore
 	inventory Inventory
 	members   Members
+	coupons   domain.Promotions
 	payments  *Payments
 	timing    domain.Timing
 	clk       clock.Clock
 }
 
 // NewSweeper builds the sweeper.
-func NewSweeper(store OrderStore, inventory Inventory, members Members, payments *Payments, timing domain.Timing, clk clock.Clock) *Sweeper {
-	return &Sweeper{store: store, inventory: inventory, members: members, payments: payments, timing: timing, clk: clk}
+func NewSweeper(store OrderStore, inventory Inventory, members Members, coupons domain.Promotions, payments *Payments, timing domain.Timing, clk clock.Clock) *Sweeper {
+	return &Sweeper{store: store, inventory: inventory, members: members, coupons: coupons, payments: payments, timing: timing, clk: clk}
 }
 
 // reconcileGrace is how long past the payment deadline an unpaid order
@@ -68,7 +69,7 @@ func (s *Sweeper) act(ctx context.Context, o domain.Order) error {
 	}
 	switch a {
 	case domain.ActionRelease:
-		return release(ctx, s.store, s.inventory, s.members, o, s.clk)
+		return release(ctx, s.store, s.inventory, s.members, s.coupons, o, s.clk)
 	case domain.ActionConfirmPoints:
 		return confirmPoints(ctx, s.store, s.members, o, s.clk, s.timing)
 	case domain.ActionSettleRefund:
@@ -101,5 +102,5 @@ func (s *Sweeper) act(ctx context.Context, o domain.Order) error {
 	if err != nil {
 		return err
 	}
-	return release(ctx, s.store, s.inventory, s.members, saved, s.clk)
+	return release(ctx, s.store, s.inventory, s.members, s.coupons, saved, s.clk)
 }

@@ -90,8 +90,9 @@ type Order struct {
 	// after asking still leaves the mark), cleared once released or once the
 	// payment turned the holds into a sale. Releases downstream are
 	// idempotent, so the sweeper repeats them safely.
-	HoldsStock  bool
-	HoldsPoints bool
+	HoldsStock   bool
+	HoldsPoints  bool
+	HoldsCoupons bool
 	// PointsToConfirm: the order was paid and its frozen points are still
 	// to be spent (confirmed right after, or by the sweeper after a crash).
 	PointsToConfirm bool
@@ -151,8 +152,9 @@ func (o *Order) Do(a Action, now time.Time, t Timing) error {
 		o.PaidAt = now
 		// Product confirms the reserved stock on order.paid; the frozen
 		// points are confirmed next, and by the sweeper if that is lost.
+		// Marketing spends the locked coupons on order.paid.
 		o.PointsToConfirm = o.HoldsPoints
-		o.HoldsStock, o.HoldsPoints = false, false
+		o.HoldsStock, o.HoldsPoints, o.HoldsCoupons = false, false, false
 	case StatusShipped:
 		o.ShippedAt = now
 	case StatusReceived:
@@ -191,14 +193,14 @@ func (o *Order) reschedule(now time.Time, t Timing) {
 }
 
 // NeedsRelease reports whether an order that will not sell may still hold
-// stock or points downstream.
+// stock, points or coupons downstream.
 func (o *Order) NeedsRelease() bool {
-	return (o.Status == StatusCancelled || o.Status == StatusFailed) && (o.HoldsStock || o.HoldsPoints)
+	return (o.Status == StatusCancelled || o.Status == StatusFailed) && (o.HoldsStock || o.HoldsPoints || o.HoldsCoupons)
 }
 
 // Released records that every hold was given back.
 func (o *Order) Released(now time.Time) {
-	o.HoldsStock, o.HoldsPoints = false, false
+	o.HoldsStock, o.HoldsPoints, o.HoldsCoupons = false, false, false
 	o.DueAt, o.UpdatedAt = time.Time{}, now
 }
 

@@ -179,25 +179,47 @@ type PromotionDiscount struct {
 	SKUIDs []string
 }
 
+// SourceCoupon is the kind of a coupon's discount.
+const SourceCoupon DiscountSource = "coupon"
+
 // PromotionInput is what the promotions port prices.
 type PromotionInput struct {
 	MemberID string
-	Lines    []PricedLine
-	// CouponIDs the shopper chose to use.
-	CouponIDs []string
+	// Lines after the member level discount.
+	Lines []PricedLine
+	// CouponIDs the shopper chose to use; with none, BestCoupons asks for
+	// the combination of their coupons that takes most.
+	CouponIDs   []string
+	BestCoupons bool
 }
 
-// Promotions is the port the marketing service fills; until then
-// NoPromotions grants nothing.
+// Promotions is the port the marketing service fills: what promotions and
+// coupons take off, and holding the coupons for an order (idempotent by
+// order id, as is releasing them).
 type Promotions interface {
 	Discounts(ctx context.Context, in PromotionInput) ([]PromotionDiscount, error)
+	LockCoupons(ctx context.Context, memberID, orderID string, couponIDs []string) error
+	ReleaseCoupons(ctx context.Context, memberID, orderID string) error
 }
 
-// NoPromotions is the Promotions port before marketing answers it.
+// NoPromotions grants nothing (tests, and a shop without marketing).
 type NoPromotions struct{}
 
 func (NoPromotions) Discounts(context.Context, PromotionInput) ([]PromotionDiscount, error) {
 	return nil, nil
+}
+func (NoPromotions) LockCoupons(context.Context, string, string, []string) error { return nil }
+func (NoPromotions) ReleaseCoupons(context.Context, string, string) error        { return nil }
+
+// CouponIDs are the coupons that shaped the price.
+func (p Pricing) CouponIDs() []string {
+	var ids []string
+	for _, pr := range p.Promotions {
+		if pr.Kind == SourceCoupon {
+			ids = append(ids, pr.ID)
+		}
+	}
+	return ids
 }
 
 // ApplyPromotions books the discounts the port granted.

@@ -145,6 +145,15 @@ func Refunded(ctx context.Context, o domain.Order, r domain.Refund) (natsx.Event
 			}
 		}
 	}
+	// Fully refunded once the settled refunds, this one included, return
+	// all that was paid (marketing then gives the coupons back).
+	var settled int64
+	for _, x := range o.Refunds {
+		if x.Settled || x.ID == r.ID {
+			settled += x.Fen
+		}
+	}
 	return natsx.NewEvent(ctx, orderv1.SubjectRefunded, id, &orderv1.OrderRefunded{EventId: id, OccurredAt: timestamppb.New(r.At), OrderId: o.ID,
-		MemberId: o.MemberID, RefundId: r.ID, RefundFen: r.Fen, PaidFen: o.PaidFen, Lines: lines})
+		MemberId: o.MemberID, RefundId: r.ID, RefundFen: r.Fen, PaidFen: o.PaidFen, Lines: lines,
+		OrderFullyRefunded: o.PaidFen > 0 && settled >= o.PaidFen, PromotionIds: promotionIDs(o)})
 }

@@ -115,7 +115,7 @@ func orderProto(o domain.Order) *orderv1.Order {
 }
 
 func appQuoteInput(m string, req *orderv1.QuoteCheckoutRequest) app.QuoteInput {
-	return app.QuoteInput{MemberID: m, Address: addressFromProto(req.GetAddress()), PointsToUse: req.GetPointsToUse(), CouponIDs: req.GetCouponIds()}
+	return app.QuoteInput{MemberID: m, Address: addressFromProto(req.GetAddress()), PointsToUse: req.GetPointsToUse(), CouponIDs: req.GetCouponIds(), BestCoupons: req.GetBestCoupons()}
 }
 
 func placeInput(m string, req *orderv1.CreateOrderRequest) app.PlaceInput {

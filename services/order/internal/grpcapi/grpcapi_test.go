@@ -89,7 +89,7 @@ func TestOrderAPI(t *testing.T) {
 	grpcapi.Register(srv.GRPC(), grpcapi.Services{
 		Carts:    app.NewCarts(store, catalog{}, clock.System),
 		Checkout: app.NewCheckout(store, store, store, catalog{}, d, d, domain.NoPromotions{}, set, clock.System),
-		Orders:   app.NewOrders(store, d, d, set.Timing, clock.System),
+		Orders:   app.NewOrders(store, d, d, domain.NoPromotions{}, set.Timing, clock.System),
 		Payments: payments,
 	})
 	conn := testkit.BufconnServer(t, srv)
