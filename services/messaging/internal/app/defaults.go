@@ -33,6 +33,9 @@ func DefaultTemplates() []domain.Template {
 		{ID: "level_changed", Name: "会员等级变化", Category: domain.Transactional,
 			Variables: []domain.Variable{{Name: "tier_id", Sample: "gold"}},
 			InApp:     &domain.InAppVariant{Title: "会员等级更新", Body: "您的会员等级已更新为 {{tier_id}}。", Link: "/pages/member/level"}},
+		{ID: "coupon_expiring", Name: "优惠券即将过期", Category: domain.Transactional,
+			Variables: []domain.Variable{{Name: "coupon_name", Sample: "满100减20"}, {Name: "expires_at", Sample: "12月31日 23:59"}},
+			InApp:     &domain.InAppVariant{Title: "优惠券即将过期", Body: "您的优惠券「{{coupon_name}}」将于 {{expires_at}} 过期，别忘了使用。", Link: "/coupons/mine"}},
 	}
 }
 
@@ -45,6 +48,7 @@ func DefaultRules() []domain.Rule {
 		{EventType: domain.EventOrderReceived, Targets: []domain.Target{{TemplateID: "order_received", Channels: inApp}}},
 		{EventType: domain.EventOrderRefunded, Targets: []domain.Target{{TemplateID: "order_refunded", Channels: inApp}}},
 		{EventType: domain.EventMemberLevelChange, Targets: []domain.Target{{TemplateID: "level_changed", Channels: inApp}}},
+		{EventType: domain.EventCouponExpiring, Targets: []domain.Target{{TemplateID: "coupon_expiring", Channels: inApp}}},
 	}
 }
 

@@ -14,6 +14,7 @@ const (
 	EventOrderReceived     = "order.received"
 	EventOrderRefunded     = "order.refunded"
 	EventMemberLevelChange = "member.level_changed"
+	EventCouponExpiring    = "coupon.expiring"
 )
 
 // EventTypes lists them, with the variables each event supplies to templates.
@@ -23,6 +24,7 @@ var EventTypes = map[string][]string{
 	EventOrderReceived:     {"order_id"},
 	EventOrderRefunded:     {"order_id", "refund_amount"},
 	EventMemberLevelChange: {"tier_id", "previous_tier_id"},
+	EventCouponExpiring:    {"coupon_name", "expires_at"},
 }
 
 // Rule is what one event type sends: each target a template on channels.

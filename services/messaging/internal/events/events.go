@@ -1,6 +1,7 @@
 // Package events consumes what other services publish and hands it to the
 // notifier as event types of the notification rules: paid, shipped,
-// received and refunded orders, and members' level changes.
+// received and refunded orders, members' level changes and coupons about
+// to expire.
 package events
 
 import (
@@ -8,11 +9,13 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
 	"google.golang.org/protobuf/proto"
 
 	"siyu.dev/pkg/natsx"
+	marketingv1 "siyu.dev/proto/siyu/marketing/v1"
 	memberv1 "siyu.dev/proto/siyu/member/v1"
 	orderv1 "siyu.dev/proto/siyu/order/v1"
 	"siyu.dev/services/messaging/internal/app"
@@ -23,6 +26,8 @@ import (
 const (
 	DurableOrders  = "messaging-notify-orders"
 	DurableMembers = "messaging-notify-members"
+	// DurableMarketing follows coupons about to expire.
+	DurableMarketing = "messaging-notify-marketing"
 )
 
 // The member subjects the service consumes, named by member's contract.
@@ -54,8 +59,23 @@ func Start(ctx context.Context, js jetstream.JetStream, n *app.Notifier, forget 
 		stopOrders()
 		return nil, err
 	}
-	return func() { stopOrders(); stopMembers() }, nil
+	if err := natsx.EnsureStream(ctx, js, marketingv1.Stream, []string{marketingv1.StreamSubjects}); err != nil {
+		stopOrders()
+		stopMembers()
+		return nil, err
+	}
+	stopMarketing, err := natsx.Consume(ctx, js, natsx.ConsumerConfig{Stream: marketingv1.Stream, Durable: DurableMarketing, Logger: log,
+		Subjects: []string{marketingv1.SubjectCouponsExpiring}}, Handler(n, forget))
+	if err != nil {
+		stopOrders()
+		stopMembers()
+		return nil, err
+	}
+	return func() { stopOrders(); stopMembers(); stopMarketing() }, nil
 }
+
+// shanghai is where the shop's members read dates.
+var shanghai = time.FixedZone("CST", 8*3600)
 
 // yuan formats fen as yuan with two decimals: 12800 → "128.00".
 func yuan(fen int64) string {
@@ -93,6 +113,11 @@ func Translate(m natsx.Message) (e app.Event, ok bool, err error) {
 		err = proto.Unmarshal(m.Data, &p)
 		e = app.Event{ID: p.GetEventId(), Type: domain.EventMemberLevelChange, MemberID: p.GetMemberId(),
 			Vars: map[string]string{"tier_id": p.GetTierId(), "previous_tier_id": p.GetPreviousTierId()}}
+	case marketingv1.SubjectCouponsExpiring:
+		var p marketingv1.CouponsExpiring
+		err = proto.Unmarshal(m.Data, &p)
+		e = app.Event{ID: p.GetEventId(), Type: domain.EventCouponExpiring, MemberID: p.GetMemberId(),
+			Vars: map[string]string{"coupon_name": p.GetCouponName(), "expires_at": p.GetExpiresAt().AsTime().In(shanghai).Format("1月2日 15:04")}}
 	default:
 		return app.Event{}, false, nil
 	}

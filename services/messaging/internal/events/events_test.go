@@ -4,10 +4,13 @@ import (
 	"context"
 	"errors"
 	"testing"
+	"time"
 
 	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/types/known/timestamppb"
 
 	"siyu.dev/pkg/natsx"
+	marketingv1 "siyu.dev/proto/siyu/marketing/v1"
 	memberv1 "siyu.dev/proto/siyu/member/v1"
 	orderv1 "siyu.dev/proto/siyu/order/v1"
 	"siyu.dev/services/messaging/internal/domain"
@@ -41,6 +44,9 @@ func TestTranslate(t *testing.T) {
 			domain.EventOrderRefunded, "o1.refunded.r1", map[string]string{"order_id": "o1", "refund_amount": "0.05"}, true},
 		{"level changed, id from the header", msg(t, SubjectLevelChanged, &memberv1.MemberLevelChanged{MemberId: "m1", TierId: "gold", PreviousTierId: "silver"}),
 			domain.EventMemberLevelChange, "hdr-id", map[string]string{"tier_id": "gold", "previous_tier_id": "silver"}, true},
+		{"coupon expiring, Shanghai time", msg(t, marketingv1.SubjectCouponsExpiring, &marketingv1.CouponsExpiring{EventId: "expiring-m1-c1", MemberId: "m1", CouponName: "满100减20",
+			ExpiresAt: timestamppb.New(time.Date(2026, 12, 31, 15, 59, 0, 0, time.UTC))}),
+			domain.EventCouponExpiring, "expiring-m1-c1", map[string]string{"coupon_name": "满100减20", "expires_at": "12月31日 23:59"}, true},
 		{"not notified", msg(t, orderv1.SubjectCreated, &orderv1.OrderCreated{}), "", "", nil, false},
 	}
 	for _, c := range cases {
