@@ -80,60 +80,60 @@ func TestUpdatePublishAndReadModel(t *testing.T) {
 	ctx := context.Background()
 	draft := product("dress", "UPD-1", 0)
 	draft.Status, draft.Title = domain.StatusDraft, "草稿连衣裙"
-	p, err := s.CreateProduct(ctx, draft, "p-upd")
+	p, err := s.products.CreateProduct(ctx, draft, "p-upd")
 	if err != nil || p.Version != 1 {
 		t.Fatalf("create: %+v %v", p, err)
 	}
-	if _, err := s.GetProduct("p-upd"); reason(err) != "PRODUCT_NOT_FOUND" {
+	if _, err := s.catalog.GetProduct("p-upd"); reason(err) != "PRODUCT_NOT_FOUND" {
 		t.Errorf("a draft is served to shoppers: %v", err)
 	}
-	if got, err := s.AdminGetProduct("p-upd"); err != nil || got.Status != domain.StatusDraft {
+	if got, err := s.products.AdminGetProduct("p-upd"); err != nil || got.Status != domain.StatusDraft {
 		t.Errorf("admin get of a draft: %+v %v", got, err)
 	}
-	if _, err := s.UnpublishProduct(ctx, "p-upd", 0); reason(err) != "STATUS_TRANSITION_INVALID" {
+	if _, err := s.products.UnpublishProduct(ctx, "p-upd", 0); reason(err) != "STATUS_TRANSITION_INVALID" {
 		t.Errorf("unpublish a draft: %v", err)
 	}
-	up, err := s.UpdateProduct(ctx, domain.Product{ID: "p-upd", Version: 1, Title: "夏日碎花连衣裙", Subtitle: "ignored"}, []string{"title"})
+	up, err := s.products.UpdateProduct(ctx, domain.Product{ID: "p-upd", Version: 1, Title: "夏日碎花连衣裙", Subtitle: "ignored"}, []string{"title"})
 	if err != nil || up.Version != 2 || up.Title != "夏日碎花连衣裙" || up.Subtitle != "" {
 		t.Fatalf("update title: %+v %v", up, err)
 	}
-	if _, err := s.UpdateProduct(ctx, domain.Product{ID: "p-upd", Version: 1, Title: "stale"}, []string{"title"}); reason(err) != "PRODUCT_VERSION_MISMATCH" {
+	if _, err := s.products.UpdateProduct(ctx, domain.Product{ID: "p-upd", Version: 1, Title: "stale"}, []string{"title"}); reason(err) != "PRODUCT_VERSION_MISMATCH" {
 		t.Errorf("stale update: %v", err)
 	}
-	if _, err := s.UpdateProduct(ctx, domain.Product{ID: "p-upd", Version: 2}, []string{"status"}); reason(err) != "FIELD_MASK_INVALID" {
+	if _, err := s.products.UpdateProduct(ctx, domain.Product{ID: "p-upd", Version: 2}, []string{"status"}); reason(err) != "FIELD_MASK_INVALID" {
 		t.Errorf("status through the mask: %v", err)
 	}
-	pub, err := s.PublishProduct(ctx, "p-upd", 2)
+	pub, err := s.products.PublishProduct(ctx, "p-upd", 2)
 	if err != nil || pub.Status != domain.StatusOnSale || pub.Version != 3 {
 		t.Fatalf("publish: %+v %v", pub, err)
 	}
 	// The read model and the search index follow.
-	if got, err := s.GetProduct("p-upd"); err != nil || got.Title != "夏日碎花连衣裙" {
+	if got, err := s.catalog.GetProduct("p-upd"); err != nil || got.Title != "夏日碎花连衣裙" {
 		t.Errorf("shopper read after publish: %+v %v", got, err)
 	}
-	if page, _ := s.SearchProducts(context.Background(), "", "", domain.SearchQuery{Query: "碎花"}, 10, ""); page.Total != 1 || page.Products[0].ID != "p-upd" {
+	if page, _ := s.catalog.SearchProducts(context.Background(), "", "", domain.SearchQuery{Query: "碎花"}, 10, ""); page.Total != 1 || page.Products[0].ID != "p-upd" {
 		t.Errorf("search after publish: %+v", page)
 	}
-	again, err := s.PublishProduct(ctx, "p-upd", 0)
+	again, err := s.products.PublishProduct(ctx, "p-upd", 0)
 	if err != nil || again.Version != 3 {
 		t.Errorf("publish twice changes nothing: %+v %v", again, err)
 	}
 	// A new SKU through the mask gets stock; the price change shows at once.
 	skus := []domain.Sku{{Code: "UPD-1", PriceFen: 800, Specs: map[string]string{"尺码": "M"}}, {Code: "UPD-2", PriceFen: 900, Stock: 4, Specs: map[string]string{"尺码": "L"}}}
-	up, err = s.UpdateProduct(ctx, domain.Product{ID: "p-upd", Version: 3, Skus: skus}, []string{"skus"})
+	up, err = s.products.UpdateProduct(ctx, domain.Product{ID: "p-upd", Version: 3, Skus: skus}, []string{"skus"})
 	if err != nil || len(up.Skus) != 2 || len(up.SpecAttrs) != 1 || up.SpecAttrs[0].Name != "尺码" {
 		t.Fatalf("update skus: %+v %v", up, err)
 	}
-	if page, _ := s.SearchProducts(context.Background(), "", "", domain.SearchQuery{Query: "碎花", MaxPrice: 850}, 10, ""); page.Total != 1 {
+	if page, _ := s.catalog.SearchProducts(context.Background(), "", "", domain.SearchQuery{Query: "碎花", MaxPrice: 850}, 10, ""); page.Total != 1 {
 		t.Errorf("price filter after the SKU change: %+v", page)
 	}
-	if _, err := s.UnpublishProduct(ctx, "p-upd", 4); err != nil {
+	if _, err := s.products.UnpublishProduct(ctx, "p-upd", 4); err != nil {
 		t.Fatal(err)
 	}
-	if page, _ := s.SearchProducts(context.Background(), "", "", domain.SearchQuery{Query: "碎花"}, 10, ""); page.Total != 0 {
+	if page, _ := s.catalog.SearchProducts(context.Background(), "", "", domain.SearchQuery{Query: "碎花"}, 10, ""); page.Total != 0 {
 		t.Errorf("an off-shelf product is still found: %+v", page)
 	}
-	if page, _ := s.AdminListProducts("", domain.StatusOffShelf, 10, ""); page.Total != 1 {
+	if page, _ := s.products.AdminListProducts("", domain.StatusOffShelf, 10, ""); page.Total != 1 {
 		t.Errorf("admin list of off-shelf products: %+v", page)
 	}
 	kinds := []domain.EventKind{}
@@ -148,40 +148,40 @@ func TestUpdatePublishAndReadModel(t *testing.T) {
 func TestBrandsAndCategoryRules(t *testing.T) {
 	s, _, _ := seeded(t)
 	ctx := context.Background()
-	if _, err := s.CreateBrand(ctx, domain.Brand{Name: "花间"}, "huajian"); err != nil {
+	if _, err := s.products.CreateBrand(ctx, domain.Brand{Name: "花间"}, "huajian"); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.CreateBrand(ctx, domain.Brand{Name: "again"}, "huajian"); reason(err) != "BRAND_EXISTS" {
+	if _, err := s.products.CreateBrand(ctx, domain.Brand{Name: "again"}, "huajian"); reason(err) != "BRAND_EXISTS" {
 		t.Errorf("duplicate brand: %v", err)
 	}
 	p := product("floral", "BR-1", 0)
 	p.BrandID = "ghost"
-	if _, err := s.CreateProduct(ctx, p, ""); reason(err) != "BRAND_NOT_FOUND" {
+	if _, err := s.products.CreateProduct(ctx, p, ""); reason(err) != "BRAND_NOT_FOUND" {
 		t.Errorf("unknown brand: %v", err)
 	}
 	p.BrandID = "huajian"
-	if _, err := s.CreateProduct(ctx, p, "p-br"); err != nil {
+	if _, err := s.products.CreateProduct(ctx, p, "p-br"); err != nil {
 		t.Fatal(err)
 	}
-	if err := s.DeleteBrand(ctx, "huajian"); reason(err) != "BRAND_IN_USE" {
+	if err := s.products.DeleteBrand(ctx, "huajian"); reason(err) != "BRAND_IN_USE" {
 		t.Errorf("delete a used brand: %v", err)
 	}
-	if err := s.DeleteCategory(ctx, "dress"); reason(err) != "CATEGORY_HAS_CHILDREN" {
+	if err := s.products.DeleteCategory(ctx, "dress"); reason(err) != "CATEGORY_HAS_CHILDREN" {
 		t.Errorf("delete a parent: %v", err)
 	}
-	if err := s.DeleteCategory(ctx, "floral"); reason(err) != "CATEGORY_IN_USE" {
+	if err := s.products.DeleteCategory(ctx, "floral"); reason(err) != "CATEGORY_IN_USE" {
 		t.Errorf("delete a used category: %v", err)
 	}
-	if _, err := s.CreateCategory(ctx, domain.Category{Name: "空", ParentID: "men"}, "empty"); err != nil {
+	if _, err := s.products.CreateCategory(ctx, domain.Category{Name: "空", ParentID: "men"}, "empty"); err != nil {
 		t.Fatal(err)
 	}
-	if err := s.DeleteCategory(ctx, "empty"); err != nil {
+	if err := s.products.DeleteCategory(ctx, "empty"); err != nil {
 		t.Errorf("delete an empty leaf: %v", err)
 	}
-	if _, ok := s.catalog.category("empty"); ok {
+	if _, ok := s.model.Category("empty"); ok {
 		t.Error("deleted category still in the read model")
 	}
-	c, err := s.UpdateCategory(ctx, domain.Category{ID: "women", Name: "女装", Sort: 9}, []string{"name"})
+	c, err := s.products.UpdateCategory(ctx, domain.Category{ID: "women", Name: "女装", Sort: 9}, []string{"name"})
 	if err != nil || c.Name != "女装" || c.Sort != 0 || c.Level != 1 {
 		t.Errorf("update category: %+v %v", c, err)
 	}
@@ -196,14 +196,14 @@ func TestImport(t *testing.T) {
 		"p-imp-2,没有价格,dress,on_sale,,IMP-2,,0,1\n" +
 		"p-imp-3,数量不对,dress,draft,,IMP-3,,abc,1\n" +
 		"p-imp-4,未知分类,nowhere,draft,,IMP-4,,100,1\n"
-	rep, err := s.ImportProducts(ctx, "csv", csv)
+	rep, err := s.importFile(ctx, "csv", csv)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if strings.Join(rep.Created, ",") != "p-imp-1" || len(rep.Errors) != 3 {
 		t.Fatalf("report: %+v", rep)
 	}
-	want := []ImportRowError{{Row: 4, ProductID: "p-imp-2", Field: "skus[0].price_fen", Reason: "PRICE_INVALID"},
+	want := []domain.ImportRowError{{Row: 4, ProductID: "p-imp-2", Field: "skus[0].price_fen", Reason: "PRICE_INVALID"},
 		{Row: 5, ProductID: "p-imp-3", Field: "price_fen", Reason: "NUMBER_INVALID"}, {Row: 6, ProductID: "p-imp-4", Reason: "CATEGORY_NOT_FOUND"}}
 	for i, w := range want {
 		g := rep.Errors[i]
@@ -211,25 +211,25 @@ func TestImport(t *testing.T) {
 			t.Errorf("error %d: %+v, want %+v", i, g, w)
 		}
 	}
-	again, _ := s.ImportProducts(ctx, "csv", csv)
+	again, _ := s.importFile(ctx, "csv", csv)
 	if len(again.Created) != 0 || strings.Join(again.Existing, ",") != "p-imp-1" {
 		t.Errorf("re-run: %+v", again)
 	}
 	js := `[{"title":"无编号商品","category_id":"dress","status":"on_sale","skus":[{"code":"JS-1","price_fen":500}]},
 		{"id":"p-js-2","title":"重复编码","category_id":"dress","skus":[{"code":"IMP-1-M","price_fen":500}]},
 		{"id":"p-js-3","title":"bad","unknown":1}]`
-	rep, err = s.ImportProducts(ctx, "json", js)
+	rep, err = s.importFile(ctx, "json", js)
 	if err != nil || len(rep.Created) != 1 || len(rep.Errors) != 2 || rep.Errors[0].Row != 2 || rep.Errors[0].Reason != "SKU_CODE_TAKEN" || rep.Errors[1].Row != 3 {
 		t.Fatalf("json: %+v %v", rep, err)
 	}
-	again, _ = s.ImportProducts(ctx, "json", js)
+	again, _ = s.importFile(ctx, "json", js)
 	if len(again.Created) != 0 || len(again.Existing) != 1 || again.Existing[0] != rep.Created[0] {
 		t.Errorf("json re-run (idempotent by SKU code): %+v", again)
 	}
-	if _, err := s.ImportProducts(ctx, "json", "{"); reason(err) != "IMPORT_FILE_INVALID" {
+	if _, err := s.importFile(ctx, "json", "{"); reason(err) != "IMPORT_FILE_INVALID" {
 		t.Errorf("broken file: %v", err)
 	}
-	if _, err := s.ImportProducts(ctx, "xml", ""); reason(err) != "IMPORT_FORMAT_INVALID" {
+	if _, err := s.importFile(ctx, "xml", ""); reason(err) != "IMPORT_FORMAT_INVALID" {
 		t.Errorf("format: %v", err)
 	}
 }
@@ -265,7 +265,7 @@ func TestSalesCountersAndHotSort(t *testing.T) {
 	s, _, clk := seededWith(t, Ports{Sales: sales})
 	ctx := context.Background()
 	for _, id := range []string{"old", "new"} {
-		if _, err := s.CreateProduct(ctx, product("dress", "S-"+id, 0), "p-"+id); err != nil {
+		if _, err := s.products.CreateProduct(ctx, product("dress", "S-"+id, 0), "p-"+id); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -276,18 +276,18 @@ func TestSalesCountersAndHotSort(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	must(s.CountSales(ctx, "e1", longAgo, []domain.SaleLine{{ProductID: "p-old", Units: 10}}, 1))
-	must(s.CountSales(ctx, "e2", today, []domain.SaleLine{{ProductID: "p-new", Units: 2}, {ProductID: "p-new", Units: 1}, {ProductID: "p-old", Units: 1}}, 1))
-	must(s.CountSales(ctx, "e2", today, []domain.SaleLine{{ProductID: "p-new", Units: 3}}, 1)) // redelivery
-	must(s.CountSales(ctx, "r1", today, []domain.SaleLine{{ProductID: "p-old", Units: 1}}, -1))
-	if tot, rec := s.Sales("p-new"); tot != 3 || rec != 3 {
+	must(s.sales.CountSales(ctx, "e1", longAgo, []domain.SaleLine{{ProductID: "p-old", Units: 10}}, 1))
+	must(s.sales.CountSales(ctx, "e2", today, []domain.SaleLine{{ProductID: "p-new", Units: 2}, {ProductID: "p-new", Units: 1}, {ProductID: "p-old", Units: 1}}, 1))
+	must(s.sales.CountSales(ctx, "e2", today, []domain.SaleLine{{ProductID: "p-new", Units: 3}}, 1)) // redelivery
+	must(s.sales.CountSales(ctx, "r1", today, []domain.SaleLine{{ProductID: "p-old", Units: 1}}, -1))
+	if tot, rec := s.sales.Counters("p-new"); tot != 3 || rec != 3 {
 		t.Errorf("p-new sales %d recent %d", tot, rec)
 	}
-	if tot, rec := s.Sales("p-old"); tot != 10 || rec != 0 {
+	if tot, rec := s.sales.Counters("p-old"); tot != 10 || rec != 0 {
 		t.Errorf("p-old sales %d recent %d", tot, rec)
 	}
 	order := func(o domain.SearchOrder) string {
-		page, err := s.SearchProducts(context.Background(), "", "", domain.SearchQuery{Query: "商品 S", Order: o}, 2, "")
+		page, err := s.catalog.SearchProducts(context.Background(), "", "", domain.SearchQuery{Query: "商品 S", Order: o}, 2, "")
 		if err != nil || len(page.Products) < 2 {
 			t.Fatalf("search: %+v %v", page, err)
 		}
@@ -300,9 +300,9 @@ func TestSalesCountersAndHotSort(t *testing.T) {
 		t.Errorf("hot: %s", got)
 	}
 	// A restart loads the same counters.
-	s2 := New(Ports{Catalog: s.repo, Sales: sales}, clk)
-	must(s2.Load(ctx))
-	if tot, _ := s2.Sales("p-new"); tot != 3 {
+	s2 := newKit(s.repo, Ports{Sales: sales}, clk)
+	must(s2.loader.Load(ctx))
+	if tot, _ := s2.sales.Counters("p-new"); tot != 3 {
 		t.Errorf("after reload: %d", tot)
 	}
 }
@@ -319,16 +319,16 @@ func TestRatingsInReadsAndTheRatingSort(t *testing.T) {
 	}})
 	ctx := context.Background()
 	for _, id := range []string{"none", "good", "best", "busy"} {
-		if _, err := s.CreateProduct(ctx, product("dress", "R-"+id, 0), "p-"+id); err != nil {
+		if _, err := s.products.CreateProduct(ctx, product("dress", "R-"+id, 0), "p-"+id); err != nil {
 			t.Fatal(err)
 		}
 	}
 	// Ratings load with the catalogue, and again with the counters.
-	if err := s.RefreshCounters(ctx); err != nil {
+	if err := s.loader.Refresh(ctx); err != nil {
 		t.Fatal(err)
 	}
-	s.SetRating(domain.RatingSummary{ProductID: "p-busy", Count: 4, Stars: [5]int64{0, 0, 0, 2, 2}})
-	page, err := s.SearchProducts(context.Background(), "", "", domain.SearchQuery{Query: "商品 R", Order: domain.OrderRating}, 10, "")
+	s.model.SetRating(domain.RatingSummary{ProductID: "p-busy", Count: 4, Stars: [5]int64{0, 0, 0, 2, 2}})
+	page, err := s.catalog.SearchProducts(context.Background(), "", "", domain.SearchQuery{Query: "商品 R", Order: domain.OrderRating}, 10, "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -339,7 +339,7 @@ func TestRatingsInReadsAndTheRatingSort(t *testing.T) {
 	if strings.Join(got, ",") != "p-best,p-busy,p-good,p-none" {
 		t.Errorf("by rating: %v (best average first, more reviews on a tie, unrated last)", got)
 	}
-	p, err := s.GetProduct("p-good")
+	p, err := s.catalog.GetProduct("p-good")
 	if err != nil || p.RatingX100 != 450 || p.ReviewCount != 2 {
 		t.Errorf("product read: rating %d count %d %v", p.RatingX100, p.ReviewCount, err)
 	}
