@@ -105,7 +105,7 @@ func BenchmarkSearch10k(b *testing.B) {
 	const n = 10000
 	g := generateCatalog(n)
 	before := heapInUse()
-	svc := build(b, stores{catalog: g})
+	svc, _ := build(b, stores{catalog: g})
 	after := heapInUse()
 	_, pubPEM, _ := auth.GenerateKeyPEM()
 	pub, _ := auth.ParsePublicKeyPEM(pubPEM)

@@ -48,8 +48,8 @@ type stores struct {
 }
 
 // build wires the use cases over s as product.Run does and loads the read
-// model.
-func build(t testing.TB, s stores) grpcapi.Services {
+// model, which it returns for the use cases a test adds.
+func build(t testing.TB, s stores) (grpcapi.Services, *readmodel.Model) {
 	t.Helper()
 	model := readmodel.New(clock.System.Now)
 	keywords := app.NewKeywords(model, s.keywords, s.searchEvents, clock.System)
@@ -65,7 +65,7 @@ func build(t testing.TB, s stores) grpcapi.Services {
 	if err := app.NewLoader(model, s.catalog, svc.Inventory, nil, keywords, nil).Load(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	return svc
+	return svc, model
 }
 
 // setupWith lets a test give the service more stores before it loads.
@@ -79,7 +79,7 @@ func setupWith(t testing.TB, wire func(*stores, *mongostore.Store)) *env {
 	if wire != nil {
 		wire(&s, store)
 	}
-	svc := build(t, s)
+	svc, _ := build(t, s)
 	srv := grpcserver.New(grpcserver.Options{Service: "product", Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
 		Verifier: auth.NewVerifier(pub, "siyu", clock.System), Policy: grpcapi.Policy})
 	grpcapi.Register(srv.GRPC(), svc)

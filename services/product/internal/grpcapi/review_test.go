@@ -51,14 +51,14 @@ func setupReviews(t testing.TB) *revEnv {
 	pub, _ := auth.ParsePublicKeyPEM(pubPEM)
 	db := testkit.DB(t)
 	store := mongostore.New(db)
-	svc := build(t, stores{catalog: store, inventory: store, lists: store})
+	svc, model := build(t, stores{catalog: store, inventory: store, lists: store})
 	rs := mongostore.NewReviewStore(db)
 	for range 2 { // a restart creates them again
 		if err := rs.EnsureIndexes(context.Background()); err != nil {
 			t.Fatal(err)
 		}
 	}
-	rev := app.NewReviews(rs, nil, clock.System)
+	rev := app.NewReviews(rs, model, clock.System)
 	rec := app.NewRecommender(mongostore.NewRecStore(db), svc.Catalog, svc.Lists, clock.System)
 	if err := rec.Refresh(context.Background()); err != nil {
 		t.Fatal(err)
@@ -229,6 +229,10 @@ func TestReviewsRulesAndModeration(t *testing.T) {
 	}
 	if s := summary("p-none"); s.ReviewCount != 0 || s.AverageRatingX100 != 0 {
 		t.Errorf("no reviews: %v", s)
+	}
+	// The product shows its rating at once: a review tells the read model.
+	if p, err := e.catalog.GetProduct(bg, &productv1.GetProductRequest{Id: "p-a"}); err != nil || p.Product.RatingX100 != 450 || p.Product.ReviewCount != 2 {
+		t.Errorf("product after its reviews: %v %v", p, err)
 	}
 
 	// Moderation: roles, idempotency, summary follows visibility.
