@@ -73,11 +73,11 @@ func product(cat, code string, weight int32) domain.Product {
 
 func seeded(t *testing.T) (*kit, *memRepo, *clock.Fake) {
 	t.Helper()
-	return seededWith(t, Ports{})
+	return seededWith(t, stores{})
 }
 
 // seededWith seeds a catalogue in memory with the ports p gives besides.
-func seededWith(t *testing.T, p Ports) (*kit, *memRepo, *clock.Fake) {
+func seededWith(t *testing.T, p stores) (*kit, *memRepo, *clock.Fake) {
 	t.Helper()
 	ctx := context.Background()
 	repo := newMemRepo()
@@ -194,7 +194,7 @@ func TestCreateRules(t *testing.T) {
 		t.Errorf("%d product.created events, want 6", len(repo.events))
 	}
 	// A restarted service sees the same catalogue.
-	again := newKit(repo, Ports{}, clock.System)
+	again := newKit(repo, stores{}, clock.System)
 	if err := again.loader.Load(ctx); err != nil {
 		t.Fatal(err)
 	}

@@ -14,6 +14,13 @@ type SearchRecorder interface {
 	Searched(ctx context.Context, memberID, client, query string, results int)
 }
 
+// CatalogReader is what the recommender and the shopper lists need of the
+// catalogue: a product as shoppers may buy it now (on sale, with current
+// stock). Catalog is one.
+type CatalogReader interface {
+	GetProduct(id string) (domain.Product, error)
+}
+
 // Catalog is what shoppers read: products on sale, listings, the category
 // tree, brands and search, all from the read model.
 type Catalog struct {

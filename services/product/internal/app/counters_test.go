@@ -37,7 +37,7 @@ func (m *memSales) SalesBuckets(context.Context) ([]domain.SalesBucket, error) {
 
 func TestSalesCountersAndHotSort(t *testing.T) {
 	sales := &memSales{seen: map[string]bool{}, buckets: map[string]*domain.SalesBucket{}}
-	s, _, clk := seededWith(t, Ports{Sales: sales})
+	s, _, clk := seededWith(t, stores{Sales: sales})
 	ctx := context.Background()
 	for _, id := range []string{"old", "new"} {
 		if _, err := s.products.CreateProduct(ctx, product("dress", "S-"+id, 0), "p-"+id); err != nil {
@@ -75,7 +75,7 @@ func TestSalesCountersAndHotSort(t *testing.T) {
 		t.Errorf("hot: %s", got)
 	}
 	// A restart loads the same counters.
-	s2 := newKit(s.repo, Ports{Sales: sales}, clk)
+	s2 := newKit(s.repo, stores{Sales: sales}, clk)
 	must(s2.loader.Load(ctx))
 	if tot, _ := s2.sales.Counters("p-new"); tot != 3 {
 		t.Errorf("after reload: %d", tot)
@@ -88,7 +88,7 @@ func (m memRatings) Summaries(context.Context) ([]domain.RatingSummary, error) {
 
 func TestRatingsInReadsAndTheRatingSort(t *testing.T) {
 	// 4.5 stars from 2 reviews, 5 stars from 1, 4.5 stars from 4.
-	s, _, _ := seededWith(t, Ports{Ratings: memRatings{
+	s, _, _ := seededWith(t, stores{Ratings: memRatings{
 		{ProductID: "p-good", Count: 2, Stars: [5]int64{0, 0, 0, 1, 1}},
 		{ProductID: "p-best", Count: 1, Stars: [5]int64{0, 0, 0, 0, 1}},
 	}})

@@ -33,7 +33,7 @@ func newInvEnv(t *testing.T, stock map[string]int64) *invEnv {
 	db := testkit.DB(t)
 	e := &invEnv{db: db, clk: clock.NewFake(time.Date(2026, 3, 1, 8, 0, 0, 0, time.UTC))}
 	e.store = mongostore.New(db)
-	e.s = newKit(e.store, Ports{Inventory: e.store}, e.clk)
+	e.s = newKit(e.store, stores{Inventory: e.store}, e.clk)
 	if err := e.s.loader.Load(ctx); err != nil {
 		t.Fatal(err)
 	}
@@ -216,7 +216,7 @@ func TestSweeperExpiresAndRepairs(t *testing.T) {
 	}
 	e.clk.Advance(2 * time.Minute)
 	// A restarted service on the same database picks the work up.
-	restarted := newKit(e.store, Ports{Inventory: e.store}, e.clk)
+	restarted := newKit(e.store, stores{Inventory: e.store}, e.clk)
 	if err := restarted.loader.Load(ctx); err != nil {
 		t.Fatal(err)
 	}

@@ -9,9 +9,9 @@ import (
 	"siyu.dev/services/product/internal/readmodel"
 )
 
-// Ports are the stores a test gives besides the catalogue; a nil one
+// stores are what a test gives besides the catalogue; a nil one
 // leaves its part out, as in production wiring without it.
-type Ports struct {
+type stores struct {
 	Inventory    domain.InventoryRepository
 	Lists        domain.ShopperRepository
 	Sales        domain.SalesRepository
@@ -36,7 +36,7 @@ type kit struct {
 	loader    *Loader
 }
 
-func newKit(repo domain.Repository, p Ports, clk clock.Clock) *kit {
+func newKit(repo domain.Repository, p stores, clk clock.Clock) *kit {
 	k := &kit{repo: repo, model: readmodel.New(clk.Now)}
 	k.keywords = NewKeywords(k.model, p.Keywords, p.SearchEvents, clk)
 	k.catalog = NewCatalog(k.model, k.keywords)

@@ -9,12 +9,6 @@ import (
 	"siyu.dev/services/product/internal/domain"
 )
 
-// CatalogReader is what the recommender needs of the read model: a
-// product as shoppers may buy it now (on sale, with current stock).
-type CatalogReader interface {
-	GetProduct(id string) (domain.Product, error)
-}
-
 // Recommender serves related products, "for you" and hot lists from an
 // in-memory model. Facts (paid orders, refunds, views) are stored first,
 // once each, then applied; Refresh rebuilds the model from the stored facts

@@ -50,7 +50,7 @@ func searchFixture(t testing.TB) *kit {
 	t.Helper()
 	ctx := context.Background()
 	clk := clock.NewFake(time.Date(2026, 2, 1, 0, 0, 0, 0, time.UTC))
-	s := newKit(newMemRepo(), Ports{}, clk)
+	s := newKit(newMemRepo(), stores{}, clk)
 	for _, c := range []struct{ id, parent, name string }{
 		{"women", "", "女装"}, {"dress", "women", "连衣裙"}, {"tshirt", "women", "T恤"},
 		{"men", "", "男装"}, {"shirt", "men", "衬衫"},
