@@ -14,7 +14,6 @@ import (
 	"siyu.dev/pkg/config"
 	"siyu.dev/pkg/lifecycle"
 	"siyu.dev/pkg/natsx"
-	"siyu.dev/services/product/internal/app"
 	"siyu.dev/services/product/internal/consumers"
 	"siyu.dev/services/product/internal/events"
 	"siyu.dev/services/product/internal/grpcapi"
@@ -72,21 +71,25 @@ func Run(ctx context.Context, c Config) error {
 			return err
 		}
 		searches := events.NewSearchPublisher(natsx.NewPublisher(in.JS).Publish, searchBuffer, in.Logger)
-		svc := app.New(app.Ports{Catalog: store, Inventory: store, Lists: store, Sales: store, Keywords: store, SearchEvents: searches,
-			Ratings: ext.reviews}, in.Clock)
+		uc := wire(store, ext, searches, in.Clock)
 		// Product events from a little before the load on are applied to
 		// the read model, so nothing another instance writes meanwhile is missed.
 		syncFrom := time.Now().Add(-time.Minute)
-		if err := svc.Load(ctx); err != nil {
+		if err := uc.loader.Load(ctx); err != nil {
 			return err
 		}
-		grpcapi.Register(in.Server.GRPC(), svc)
+		if err := uc.api.Recommender.Refresh(ctx); err != nil {
+			return err
+		}
+		grpcapi.Register(in.Server.GRPC(), uc.api)
 		for _, start := range []func() (func(), error){
-			func() (func(), error) { return consumers.StartOrders(ctx, in.JS, svc, in.Logger) },
-			func() (func(), error) { return consumers.StartSales(ctx, in.JS, svc, in.Logger) },
-			func() (func(), error) { return consumers.StartCatalogSync(ctx, in.JS, svc, syncFrom, in.Logger) },
-			func() (func(), error) { return ext.start(ctx, in, svc) },
-			func() (func(), error) { return consumers.StartHotKeywords(ctx, in.JS, svc, in.Logger) },
+			func() (func(), error) { return consumers.StartOrders(ctx, in.JS, uc.api.Inventory, in.Logger) },
+			func() (func(), error) { return consumers.StartSales(ctx, in.JS, uc.sales, in.Logger) },
+			func() (func(), error) { return consumers.StartCatalogSync(ctx, in.JS, uc.sync, syncFrom, in.Logger) },
+			func() (func(), error) {
+				return consumers.StartReviews(ctx, in.JS, uc.api.Reviews, uc.api.Recommender, in.Logger)
+			},
+			func() (func(), error) { return consumers.StartHotKeywords(ctx, in.JS, uc.api.Keywords, in.Logger) },
 		} {
 			stop, err := start()
 			if err != nil {
@@ -96,8 +99,12 @@ func Run(ctx context.Context, c Config) error {
 		}
 		// Every instance runs the loop; the lease lets one of them sweep.
 		holder := fmt.Sprintf("%s-%d-%d", hostname(), os.Getpid(), time.Now().UnixNano())
-		in.Every("reservation sweep", 10*time.Second, func(ctx context.Context) error { _, err := svc.SweepReservations(ctx, holder); return err })
-		in.Every("counters refresh", c.refresh(), svc.RefreshCounters)
+		in.Every("reservation sweep", 10*time.Second, func(ctx context.Context) error {
+			_, err := uc.api.Inventory.SweepReservations(ctx, holder)
+			return err
+		})
+		in.Every("counters refresh", c.refresh(), uc.loader.Refresh)
+		in.Every("recommendation refresh", recRefresh, uc.api.Recommender.Refresh)
 		in.Go(searches.Run)
 		return nil
 	})

@@ -6,15 +6,11 @@ import (
 
 	"go.mongodb.org/mongo-driver/v2/mongo"
 
-	"siyu.dev/pkg/lifecycle"
-	"siyu.dev/services/product/internal/app"
-	"siyu.dev/services/product/internal/consumers"
-	"siyu.dev/services/product/internal/grpcapi"
 	"siyu.dev/services/product/internal/mongostore"
 )
 
-// extras are reviews and recommendations: their stores, use cases, gRPC
-// services and order-event consumers.
+// extras are the stores of reviews and recommendations, which live in
+// their own collections beside the catalogue's.
 type extras struct {
 	reviews *mongostore.ReviewStore
 	recs    *mongostore.RecStore
@@ -38,19 +34,4 @@ func (x extras) prepare(ctx context.Context, flush func(*mongo.Collection, any))
 	}
 	// Repairs a count lost to a crash between a review and its summary update.
 	return x.reviews.RebuildSummaries(ctx)
-}
-
-// start wires reviews and recommendations into the running service.
-func (x extras) start(ctx context.Context, in *lifecycle.Infra, svc *app.Service) (stop func(), err error) {
-	reviews := app.NewReviews(x.reviews, in.Clock)
-	reviews.OnSummaryChange(svc.SetRating)
-	rec := app.NewRecommender(x.recs, svc, in.Clock)
-	rec.UseHistory(svc.RecordView)
-	if err := rec.Refresh(ctx); err != nil {
-		return nil, err
-	}
-	grpcapi.RegisterReviews(in.Server.GRPC(), reviews)
-	grpcapi.RegisterRecommendations(in.Server.GRPC(), rec)
-	in.Every("recommendation refresh", recRefresh, rec.Refresh)
-	return consumers.StartReviews(ctx, in.JS, reviews, rec, in.Logger)
 }

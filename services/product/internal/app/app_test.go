@@ -71,27 +71,26 @@ func product(cat, code string, weight int32) domain.Product {
 		Skus: []domain.Sku{{Code: code, PriceFen: 1000, Stock: 5}}}
 }
 
-func seeded(t *testing.T) (*Service, *memRepo, *clock.Fake) {
+func seeded(t *testing.T) (*kit, *memRepo, *clock.Fake) {
 	t.Helper()
-	return seededWith(t, Ports{})
+	return seededWith(t, stores{})
 }
 
 // seededWith seeds a catalogue in memory with the ports p gives besides.
-func seededWith(t *testing.T, p Ports) (*Service, *memRepo, *clock.Fake) {
+func seededWith(t *testing.T, p stores) (*kit, *memRepo, *clock.Fake) {
 	t.Helper()
 	ctx := context.Background()
 	repo := newMemRepo()
 	clk := clock.NewFake(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))
-	p.Catalog = repo
-	s := New(p, clk)
+	s := newKit(repo, p, clk)
 	for _, c := range []struct{ id, parent string }{{"women", ""}, {"dress", "women"}, {"floral", "dress"}, {"men", ""}} {
-		if _, err := s.CreateCategory(ctx, domain.Category{Name: c.id, ParentID: c.parent}, c.id); err != nil {
+		if _, err := s.products.CreateCategory(ctx, domain.Category{Name: c.id, ParentID: c.parent}, c.id); err != nil {
 			t.Fatal(err)
 		}
 	}
 	for i, cat := range []string{"women", "dress", "floral", "men", "men"} {
 		clk.Advance(time.Minute)
-		if _, err := s.CreateProduct(ctx, product(cat, fmt.Sprintf("S%d", i), 0), fmt.Sprintf("p-%d", i)); err != nil {
+		if _, err := s.products.CreateProduct(ctx, product(cat, fmt.Sprintf("S%d", i), 0), fmt.Sprintf("p-%d", i)); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -108,18 +107,18 @@ func ids(ps []domain.Product) []string {
 
 func TestListingOrderAndCategoryDescendants(t *testing.T) {
 	s, _, _ := seeded(t)
-	page, err := s.ListProducts("", 0, "")
+	page, err := s.catalog.ListProducts("", 0, "")
 	if err != nil || fmt.Sprint(ids(page.Products)) != "[p-4 p-3 p-2 p-1 p-0]" || page.Total != 5 {
 		t.Fatalf("newest first: %v %v", ids(page.Products), err)
 	}
-	page, _ = s.ListProducts("women", 0, "")
+	page, _ = s.catalog.ListProducts("women", 0, "")
 	if fmt.Sprint(ids(page.Products)) != "[p-2 p-1 p-0]" {
 		t.Errorf("women and below: %v", ids(page.Products))
 	}
-	if _, err := s.CreateProduct(context.Background(), product("men", "W", 10), "p-weighted"); err != nil {
+	if _, err := s.products.CreateProduct(context.Background(), product("men", "W", 10), "p-weighted"); err != nil {
 		t.Fatal(err)
 	}
-	page, _ = s.ListProducts("men", 0, "")
+	page, _ = s.catalog.ListProducts("men", 0, "")
 	if fmt.Sprint(ids(page.Products)) != "[p-weighted p-4 p-3]" {
 		t.Errorf("sort weight first: %v", ids(page.Products))
 	}
@@ -130,7 +129,7 @@ func TestPagingWalksEverythingOnce(t *testing.T) {
 	seen := map[string]int{}
 	tok := ""
 	for pages := 0; pages < 10; pages++ {
-		page, err := s.ListProducts("", 2, tok)
+		page, err := s.catalog.ListProducts("", 2, tok)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -149,11 +148,11 @@ func TestPagingWalksEverythingOnce(t *testing.T) {
 			t.Errorf("%s listed %d times", id, n)
 		}
 	}
-	first, _ := s.ListProducts("", 2, "")
-	if _, err := s.ListProducts("men", 2, first.NextPageToken); fault.ReasonOf(err) != "PAGE_TOKEN_INVALID" {
+	first, _ := s.catalog.ListProducts("", 2, "")
+	if _, err := s.catalog.ListProducts("men", 2, first.NextPageToken); fault.ReasonOf(err) != "PAGE_TOKEN_INVALID" {
 		t.Errorf("token reused with another filter: %v", err)
 	}
-	if _, err := s.ListProducts("", -1, ""); fault.ReasonOf(err) != "PAGE_SIZE_INVALID" {
+	if _, err := s.catalog.ListProducts("", -1, ""); fault.ReasonOf(err) != "PAGE_SIZE_INVALID" {
 		t.Errorf("negative page size: %v", err)
 	}
 }
@@ -173,7 +172,7 @@ func TestCreateRules(t *testing.T) {
 		{"bad id", product("men", "NEW3", 0), "Bad Id", "ID_INVALID"},
 	}
 	for _, c := range cases {
-		_, err := s.CreateProduct(ctx, c.p, c.id)
+		_, err := s.products.CreateProduct(ctx, c.p, c.id)
 		var de *domain.Error
 		if !errors.As(err, &de) || string(de.Reason) != c.reason {
 			t.Errorf("%s: %v, want %s", c.name, err, c.reason)
@@ -181,27 +180,27 @@ func TestCreateRules(t *testing.T) {
 	}
 	draft := product("men", "D1", 0)
 	draft.Status = 0
-	p, err := s.CreateProduct(ctx, draft, "")
+	p, err := s.products.CreateProduct(ctx, draft, "")
 	if err != nil || p.Status != domain.StatusDraft {
 		t.Fatalf("draft: %+v %v", p, err)
 	}
-	if _, err := s.GetProduct(p.ID); err != domain.ErrProductNotFound {
+	if _, err := s.catalog.GetProduct(p.ID); err != domain.ErrProductNotFound {
 		t.Errorf("draft visible to shoppers: %v", err)
 	}
-	if _, err := s.CreateCategory(ctx, domain.Category{Name: "deep", ParentID: "floral"}, "deep"); err != domain.ErrCategoryTooDeep {
+	if _, err := s.products.CreateCategory(ctx, domain.Category{Name: "deep", ParentID: "floral"}, "deep"); err != domain.ErrCategoryTooDeep {
 		t.Errorf("fourth level: %v", err)
 	}
 	if len(repo.events) != 6 {
 		t.Errorf("%d product.created events, want 6", len(repo.events))
 	}
 	// A restarted service sees the same catalogue.
-	again := New(Ports{Catalog: repo}, clock.System)
-	if err := again.Load(ctx); err != nil {
+	again := newKit(repo, stores{}, clock.System)
+	if err := again.loader.Load(ctx); err != nil {
 		t.Fatal(err)
 	}
-	a, _ := s.ListProducts("", 100, "")
-	b, _ := again.ListProducts("", 100, "")
-	if fmt.Sprint(ids(a.Products)) != fmt.Sprint(ids(b.Products)) || len(again.Categories()) != 4 {
+	a, _ := s.catalog.ListProducts("", 100, "")
+	b, _ := again.catalog.ListProducts("", 100, "")
+	if fmt.Sprint(ids(a.Products)) != fmt.Sprint(ids(b.Products)) || len(again.catalog.Categories()) != 4 {
 		t.Errorf("reloaded catalogue differs: %v vs %v", ids(a.Products), ids(b.Products))
 	}
 }

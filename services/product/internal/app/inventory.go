@@ -3,13 +3,13 @@ package app
 import (
 	"context"
 	"errors"
-	"hash/fnv"
-	"siyu.dev/pkg/fault"
-	"sync"
 	"time"
 
+	"siyu.dev/pkg/clock"
+	"siyu.dev/pkg/fault"
 	"siyu.dev/pkg/pagetoken"
 	"siyu.dev/services/product/internal/domain"
+	"siyu.dev/services/product/internal/readmodel"
 )
 
 // Inventory timing: a reservation left pending, confirming or releasing for
@@ -21,24 +21,28 @@ const (
 	sweeperName = "reservation-sweeper"
 )
 
-// skuLocks serialises this instance's writers of one SKU, so concurrent
-// reservations queue instead of failing each other's version checks; the
-// version check in the store keeps several instances correct.
-type skuLocks [64]sync.Mutex
+// Inventory is stock and the checkout's reservations: reserve, confirm and
+// release by order id, the sweeper that finishes what callers left, and
+// operators' stock adjustments. Every change reaches the read model, so
+// shoppers see stock at once.
+type Inventory struct {
+	model *readmodel.Model
+	repo  domain.InventoryRepository
+	clk   clock.Clock
+	// locks serialise this instance's writers of one SKU.
+	locks keyLocks
+}
 
-func (l *skuLocks) lock(sku string) func() {
-	h := fnv.New32a()
-	_, _ = h.Write([]byte(sku))
-	m := &l[h.Sum32()%uint32(len(l))]
-	m.Lock()
-	return m.Unlock
+// NewInventory builds the inventory use cases.
+func NewInventory(model *readmodel.Model, repo domain.InventoryRepository, clk clock.Clock) *Inventory {
+	return &Inventory{model: model, repo: repo, clk: clk}
 }
 
 // loadStock creates the stock of every SKU that has none yet (new products
 // whose creation was cut short, and catalogues from before inventory) and
 // puts all levels into the read model.
-func (s *Service) loadStock(ctx context.Context, products []domain.Product) error {
-	levels, err := s.inv.StockLevels(ctx)
+func (s *Inventory) loadStock(ctx context.Context, products []domain.Product) error {
+	levels, err := s.repo.StockLevels(ctx)
 	if err != nil {
 		return err
 	}
@@ -55,35 +59,20 @@ func (s *Service) loadStock(ctx context.Context, products []domain.Product) erro
 		}
 	}
 	if len(missing) > 0 {
-		if err := s.inv.EnsureStock(ctx, missing); err != nil {
+		if err := s.repo.EnsureStock(ctx, missing); err != nil {
 			return err
 		}
 		levels = append(levels, missing...)
 	}
-	s.catalog.setStock(levels...)
-	return nil
-}
-
-func (s *Service) ensureStock(ctx context.Context, p domain.Product) error {
-	if s.inv == nil {
-		return nil
-	}
-	levels := make([]domain.StockLevel, len(p.Skus))
-	for i, k := range p.Skus {
-		levels[i] = domain.StockLevel{SkuID: k.ID, ProductID: p.ID, Available: k.Stock, LowThreshold: domain.DefaultLowThreshold}
-	}
-	if err := s.inv.EnsureStock(ctx, levels); err != nil {
-		return err
-	}
-	s.catalog.setStock(levels...)
+	s.model.SetStock(levels...)
 	return nil
 }
 
 // mutate changes one SKU under the instance lock and keeps the read model in step.
-func (s *Service) mutate(ctx context.Context, sku string, cause domain.StockCause, ref string, change func(*domain.Stock) (bool, error)) (domain.Stock, error) {
+func (s *Inventory) mutate(ctx context.Context, sku string, cause domain.StockCause, ref string, change func(*domain.Stock) (bool, error)) (domain.Stock, error) {
 	unlock := s.locks.lock(sku)
 	defer unlock()
-	st, err := s.inv.MutateStock(ctx, sku, func(st *domain.Stock) (*domain.StockEvent, error) {
+	st, err := s.repo.MutateStock(ctx, sku, func(st *domain.Stock) (*domain.StockEvent, error) {
 		before := st.Available
 		changed, err := change(st)
 		if err != nil || !changed {
@@ -98,7 +87,7 @@ func (s *Service) mutate(ctx context.Context, sku string, cause domain.StockCaus
 	if err != nil {
 		return st, err
 	}
-	s.catalog.setStock(st.StockLevel)
+	s.model.SetStock(st.StockLevel)
 	return st, nil
 }
 
@@ -107,7 +96,7 @@ func (s *Service) mutate(ctx context.Context, sku string, cause domain.StockCaus
 // under the order id (so a repeated step changes nothing), and a line
 // without stock undoes the lines before it. A crash part-way leaves a
 // pending reservation that a retry completes or the sweeper undoes.
-func (s *Service) ReserveStock(ctx context.Context, orderID string, lines []domain.Line, ttlSeconds int32) (domain.Reservation, error) {
+func (s *Inventory) ReserveStock(ctx context.Context, orderID string, lines []domain.Line, ttlSeconds int32) (domain.Reservation, error) {
 	if err := domain.ValidateOrderID(orderID); err != nil {
 		return domain.Reservation{}, err
 	}
@@ -120,18 +109,18 @@ func (s *Service) ReserveStock(ctx context.Context, orderID string, lines []doma
 		return domain.Reservation{}, err
 	}
 	for _, l := range lines {
-		if !s.catalog.hasSku(l.SkuID) {
+		if !s.model.HasSku(l.SkuID) {
 			return domain.Reservation{}, fault.New(domain.KindNotFound, "SKU_NOT_FOUND", "no such SKU: "+l.SkuID, "sku_id", l.SkuID)
 		}
 	}
 	now := s.clk.Now()
 	r := domain.Reservation{OrderID: orderID, Lines: lines, State: domain.ResPending, CreatedAt: now, ExpiresAt: now.Add(ttl), UpdatedAt: now}
-	created, err := s.inv.CreateReservation(ctx, r)
+	created, err := s.repo.CreateReservation(ctx, r)
 	if err != nil {
 		return domain.Reservation{}, err
 	}
 	if !created {
-		old, err := s.inv.Reservation(ctx, orderID)
+		old, err := s.repo.Reservation(ctx, orderID)
 		if err != nil {
 			return domain.Reservation{}, err
 		}
@@ -154,7 +143,7 @@ func (s *Service) ReserveStock(ctx context.Context, orderID string, lines []doma
 			if created && i == 0 {
 				// Nothing held yet, and any later repeat of this order gives
 				// back what it holds once it finds the reservation failed.
-				_, uerr := s.inv.MoveReservation(ctx, orderID, []domain.ResState{domain.ResPending}, domain.ResFailed, domain.ResFailed, s.clk.Now())
+				_, uerr := s.repo.MoveReservation(ctx, orderID, []domain.ResState{domain.ResPending}, domain.ResFailed, domain.ResFailed, s.clk.Now())
 				if uerr != nil {
 					return r, uerr
 				}
@@ -172,7 +161,7 @@ func (s *Service) ReserveStock(ctx context.Context, orderID string, lines []doma
 		}
 	}
 	now = s.clk.Now()
-	moved, err := s.inv.MoveReservation(ctx, orderID, []domain.ResState{domain.ResPending}, domain.ResReserved, 0, now)
+	moved, err := s.repo.MoveReservation(ctx, orderID, []domain.ResState{domain.ResPending}, domain.ResReserved, 0, now)
 	if err != nil {
 		return r, err
 	}
@@ -180,7 +169,7 @@ func (s *Service) ReserveStock(ctx context.Context, orderID string, lines []doma
 		r.State, r.UpdatedAt = domain.ResReserved, now
 		return r, nil
 	}
-	got, err := s.inv.Reservation(ctx, orderID)
+	got, err := s.repo.Reservation(ctx, orderID)
 	if err != nil {
 		return r, err
 	}
@@ -198,8 +187,8 @@ func (s *Service) ReserveStock(ctx context.Context, orderID string, lines []doma
 
 // unwind gives a reservation's units back and ends it in outcome, moving it
 // from one of from through releasing; it reports whether this call moved it.
-func (s *Service) unwind(ctx context.Context, r domain.Reservation, from []domain.ResState, outcome domain.ResState) (bool, error) {
-	moved, err := s.inv.MoveReservation(ctx, r.OrderID, from, domain.ResReleasing, outcome, s.clk.Now())
+func (s *Inventory) unwind(ctx context.Context, r domain.Reservation, from []domain.ResState, outcome domain.ResState) (bool, error) {
+	moved, err := s.repo.MoveReservation(ctx, r.OrderID, from, domain.ResReleasing, outcome, s.clk.Now())
 	if err != nil || !moved {
 		return false, err
 	}
@@ -207,7 +196,7 @@ func (s *Service) unwind(ctx context.Context, r domain.Reservation, from []domai
 	return true, s.finishRelease(ctx, r)
 }
 
-func (s *Service) releaseLines(ctx context.Context, r domain.Reservation) error {
+func (s *Inventory) releaseLines(ctx context.Context, r domain.Reservation) error {
 	for _, l := range r.Lines {
 		if _, err := s.mutate(ctx, l.SkuID, domain.CauseRelease, r.OrderID, func(st *domain.Stock) (bool, error) { return st.Unhold(r.OrderID, false), nil }); err != nil {
 			return err
@@ -216,7 +205,7 @@ func (s *Service) releaseLines(ctx context.Context, r domain.Reservation) error 
 	return nil
 }
 
-func (s *Service) finishRelease(ctx context.Context, r domain.Reservation) error {
+func (s *Inventory) finishRelease(ctx context.Context, r domain.Reservation) error {
 	if err := s.releaseLines(ctx, r); err != nil {
 		return err
 	}
@@ -224,28 +213,28 @@ func (s *Service) finishRelease(ctx context.Context, r domain.Reservation) error
 	if outcome == 0 {
 		outcome = domain.ResReleased
 	}
-	_, err := s.inv.MoveReservation(ctx, r.OrderID, []domain.ResState{domain.ResReleasing}, outcome, outcome, s.clk.Now())
+	_, err := s.repo.MoveReservation(ctx, r.OrderID, []domain.ResState{domain.ResReleasing}, outcome, outcome, s.clk.Now())
 	return err
 }
 
-func (s *Service) finishConfirm(ctx context.Context, r domain.Reservation) error {
+func (s *Inventory) finishConfirm(ctx context.Context, r domain.Reservation) error {
 	for _, l := range r.Lines {
 		if _, err := s.mutate(ctx, l.SkuID, domain.CauseConfirm, r.OrderID, func(st *domain.Stock) (bool, error) { return st.Unhold(r.OrderID, true), nil }); err != nil {
 			return err
 		}
 	}
-	_, err := s.inv.MoveReservation(ctx, r.OrderID, []domain.ResState{domain.ResConfirming}, domain.ResConfirmed, 0, s.clk.Now())
+	_, err := s.repo.MoveReservation(ctx, r.OrderID, []domain.ResState{domain.ResConfirming}, domain.ResConfirmed, 0, s.clk.Now())
 	return err
 }
 
 // ConfirmReservation sells the held units. A reservation past its expiry
 // that the sweeper has not reached yet expires now rather than selling.
-func (s *Service) ConfirmReservation(ctx context.Context, orderID string) (domain.Reservation, error) {
+func (s *Inventory) ConfirmReservation(ctx context.Context, orderID string) (domain.Reservation, error) {
 	if err := domain.ValidateOrderID(orderID); err != nil {
 		return domain.Reservation{}, err
 	}
 	for attempt := 0; attempt < 3; attempt++ {
-		r, err := s.inv.Reservation(ctx, orderID)
+		r, err := s.repo.Reservation(ctx, orderID)
 		if err != nil {
 			return r, err
 		}
@@ -260,7 +249,7 @@ func (s *Service) ConfirmReservation(ctx context.Context, orderID string) (domai
 			return r, err
 		}
 		if r.State == domain.ResReserved {
-			moved, err := s.inv.MoveReservation(ctx, orderID, []domain.ResState{domain.ResReserved}, domain.ResConfirming, 0, s.clk.Now())
+			moved, err := s.repo.MoveReservation(ctx, orderID, []domain.ResState{domain.ResReserved}, domain.ResConfirming, 0, s.clk.Now())
 			if err != nil {
 				return r, err
 			}
@@ -271,18 +260,18 @@ func (s *Service) ConfirmReservation(ctx context.Context, orderID string) (domai
 		if err := s.finishConfirm(ctx, r); err != nil {
 			return r, err
 		}
-		return s.inv.Reservation(ctx, orderID)
+		return s.repo.Reservation(ctx, orderID)
 	}
 	return domain.Reservation{}, domain.ErrStockConflict
 }
 
 // ReleaseReservation gives the held units back.
-func (s *Service) ReleaseReservation(ctx context.Context, orderID string) (domain.Reservation, error) {
+func (s *Inventory) ReleaseReservation(ctx context.Context, orderID string) (domain.Reservation, error) {
 	if err := domain.ValidateOrderID(orderID); err != nil {
 		return domain.Reservation{}, err
 	}
 	for attempt := 0; attempt < 3; attempt++ {
-		r, err := s.inv.Reservation(ctx, orderID)
+		r, err := s.repo.Reservation(ctx, orderID)
 		if err != nil {
 			return r, err
 		}
@@ -301,17 +290,17 @@ func (s *Service) ReleaseReservation(ctx context.Context, orderID string) (domai
 		} else if err := s.finishRelease(ctx, r); err != nil {
 			return r, err
 		}
-		return s.inv.Reservation(ctx, orderID)
+		return s.repo.Reservation(ctx, orderID)
 	}
 	return domain.Reservation{}, domain.ErrStockConflict
 }
 
 // GetReservation returns the reservation of an order.
-func (s *Service) GetReservation(ctx context.Context, orderID string) (domain.Reservation, error) {
+func (s *Inventory) GetReservation(ctx context.Context, orderID string) (domain.Reservation, error) {
 	if err := domain.ValidateOrderID(orderID); err != nil {
 		return domain.Reservation{}, err
 	}
-	return s.inv.Reservation(ctx, orderID)
+	return s.repo.Reservation(ctx, orderID)
 }
 
 // SweepReservations finishes what callers left: expired reservations give
@@ -319,13 +308,13 @@ func (s *Service) GetReservation(ctx context.Context, orderID string) (domain.Re
 // a minute are completed or undone. Only the holder of the sweeper lease
 // works, so several instances never sweep at once. It returns how many
 // reservations it finished.
-func (s *Service) SweepReservations(ctx context.Context, holder string) (int, error) {
+func (s *Inventory) SweepReservations(ctx context.Context, holder string) (int, error) {
 	now := s.clk.Now()
-	ok, err := s.inv.ClaimLease(ctx, sweeperName, holder, now, now.Add(leaseTTL))
+	ok, err := s.repo.ClaimLease(ctx, sweeperName, holder, now, now.Add(leaseTTL))
 	if err != nil || !ok {
 		return 0, err
 	}
-	stale, err := s.inv.StaleReservations(ctx, now, now.Add(-staleAfter), 200)
+	stale, err := s.repo.StaleReservations(ctx, now, now.Add(-staleAfter), 200)
 	if err != nil {
 		return 0, err
 	}
@@ -351,17 +340,17 @@ func (s *Service) SweepReservations(ctx context.Context, holder string) (int, er
 }
 
 // GetStock returns a SKU's levels.
-func (s *Service) GetStock(ctx context.Context, skuID string) (domain.StockLevel, error) {
+func (s *Inventory) GetStock(ctx context.Context, skuID string) (domain.StockLevel, error) {
 	if skuID == "" {
 		return domain.StockLevel{}, fault.New(domain.KindInvalid, "SKU_ID_REQUIRED", "sku_id is required", "field", "sku_id")
 	}
-	st, err := s.inv.Stock(ctx, skuID)
+	st, err := s.repo.Stock(ctx, skuID)
 	return st.StockLevel, err
 }
 
 // AdjustStock changes a SKU's available units on an operator's word,
 // recorded with who, why and the levels before and after.
-func (s *Service) AdjustStock(ctx context.Context, operator, skuID string, delta int64, reason, requestID string) (domain.StockLevel, domain.Adjustment, error) {
+func (s *Inventory) AdjustStock(ctx context.Context, operator, skuID string, delta int64, reason, requestID string) (domain.StockLevel, domain.Adjustment, error) {
 	if skuID == "" {
 		return domain.StockLevel{}, domain.Adjustment{}, fault.New(domain.KindInvalid, "SKU_ID_REQUIRED", "sku_id is required", "field", "sku_id")
 	}
@@ -381,7 +370,7 @@ func (s *Service) AdjustStock(ctx context.Context, operator, skuID string, delta
 }
 
 // ListStockAdjustments pages through a SKU's adjustments, newest first.
-func (s *Service) ListStockAdjustments(ctx context.Context, skuID string, pageSize int32, pageToken string) ([]domain.Adjustment, string, error) {
+func (s *Inventory) ListStockAdjustments(ctx context.Context, skuID string, pageSize int32, pageToken string) ([]domain.Adjustment, string, error) {
 	size, err := pagetoken.PageSize(pageSize, 20, 100)
 	if err != nil {
 		return nil, "", err
@@ -391,7 +380,7 @@ func (s *Service) ListStockAdjustments(ctx context.Context, skuID string, pageSi
 	if err != nil {
 		return nil, "", err
 	}
-	st, err := s.inv.Stock(ctx, skuID)
+	st, err := s.repo.Stock(ctx, skuID)
 	if err != nil {
 		return nil, "", err
 	}

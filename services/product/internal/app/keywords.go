@@ -2,11 +2,35 @@ package app
 
 import (
 	"context"
-	"siyu.dev/pkg/fault"
-	"slices"
+	"sort"
+	"strings"
 
+	"siyu.dev/pkg/clock"
+	"siyu.dev/pkg/fault"
+	"siyu.dev/pkg/pagetoken"
 	"siyu.dev/services/product/internal/domain"
+	"siyu.dev/services/product/internal/readmodel"
 )
+
+// Keywords are the hot keywords shoppers search, the suggestions that
+// complete a prefix, and the operators' block list. Searches are counted
+// once per client and Shanghai day, in the store by the product.searched
+// consumer (CountSearch) or, without search events, in this instance.
+type Keywords struct {
+	model *readmodel.Model
+	// store keeps counts and the block list for every instance; nil keeps
+	// them in this instance only.
+	store domain.KeywordRepository
+	// events publishes searches for the consumer to count; nil counts them here.
+	events domain.SearchEvents
+	clk    clock.Clock
+	hot    hotKeywords
+}
+
+// NewKeywords builds the keyword use cases; store and events may be nil.
+func NewKeywords(model *readmodel.Model, store domain.KeywordRepository, events domain.SearchEvents, clk clock.Clock) *Keywords {
+	return &Keywords{model: model, store: store, events: events, clk: clk}
+}
 
 // hotLoad is how many of the top keywords an instance holds after a reload:
 // enough for the hot list and for suggestions to complete from, bounded
@@ -16,15 +40,15 @@ const hotLoad = 1000
 // keywordRetention is how many days of counts the database keeps.
 const keywordRetention = 30
 
-// searched hands one search to the events, or without them counts it here.
-func (s *Service) searched(ctx context.Context, memberID, client, query string, results int) {
+// Searched hands one search to the events, or without them counts it here.
+func (s *Keywords) Searched(ctx context.Context, memberID, client, query string, results int) {
 	kw := domain.Keyword(query)
 	if kw == "" {
 		return
 	}
 	now := s.clk.Now()
-	if s.searchEvents != nil {
-		s.searchEvents.Searched(ctx, domain.Searched{EventID: newID("ev"), At: now, Query: kw, MemberID: memberID, Client: client, Results: results})
+	if s.events != nil {
+		s.events.Searched(ctx, domain.Searched{EventID: newID("ev"), At: now, Query: kw, MemberID: memberID, Client: client, Results: results})
 		return
 	}
 	if s.mayBeHot(kw, results) && s.hot.firstToday(domain.KeywordDay(now), kw, client) {
@@ -36,27 +60,27 @@ func (s *Service) searched(ctx context.Context, memberID, client, query string, 
 // found something, it is made of the catalogue's own words (titles,
 // category names), and operators have not blocked it. The public lists
 // never repeat what a stranger typed.
-func (s *Service) mayBeHot(kw string, results int) bool {
-	return results > 0 && s.catalog.knownWords(kw) && !s.hot.blocked(kw)
+func (s *Keywords) mayBeHot(kw string, results int) bool {
+	return results > 0 && s.model.KnownWords(kw) && !s.hot.blocked(kw)
 }
 
 // CountSearch counts one product.searched event on its Shanghai day, once
 // per event id. Searches that found nothing are not hot keywords. The
 // instance that counts it also shows it at once; the others see it at their
 // next reload.
-func (s *Service) CountSearch(ctx context.Context, e domain.Searched) error {
+func (s *Keywords) CountSearch(ctx context.Context, e domain.Searched) error {
 	if e.EventID == "" {
 		return fault.New(domain.KindInvalid, "EVENT_ID_REQUIRED", "a search event needs an event id")
 	}
 	kw := domain.Keyword(e.Query)
-	if kw == "" || s.keywords == nil || !s.mayBeHot(kw, e.Results) {
+	if kw == "" || s.store == nil || !s.mayBeHot(kw, e.Results) {
 		return nil
 	}
 	client := e.Client
 	if client == "" {
 		client = "event:" + e.EventID
 	}
-	fresh, err := s.keywords.CountSearch(ctx, client, kw, domain.KeywordDay(e.At))
+	fresh, err := s.store.CountSearch(ctx, client, kw, domain.KeywordDay(e.At))
 	if err != nil {
 		return err
 	}
@@ -67,14 +91,18 @@ func (s *Service) CountSearch(ctx context.Context, e domain.Searched) error {
 }
 
 // loadHotKeywords replaces this instance's hot keywords with the top ones
-// of the HotKeywordWindow, as counted by every instance.
-func (s *Service) loadHotKeywords(ctx context.Context) error {
+// of the HotKeywordWindow, as counted by every instance. Without a store
+// the instance's own counts are all there is.
+func (s *Keywords) loadHotKeywords(ctx context.Context) error {
+	if s.store == nil {
+		return nil
+	}
 	// Today and the six days before it.
-	top, err := s.keywords.TopKeywords(ctx, domain.KeywordDay(s.clk.Now().AddDate(0, 0, -(domain.HotKeywordDays-1))), hotLoad)
+	top, err := s.store.TopKeywords(ctx, domain.KeywordDay(s.clk.Now().AddDate(0, 0, -(domain.HotKeywordDays-1))), hotLoad)
 	if err != nil {
 		return err
 	}
-	blocked, err := s.keywords.BlockedKeywords(ctx)
+	blocked, err := s.store.BlockedKeywords(ctx)
 	if err != nil {
 		return err
 	}
@@ -94,23 +122,23 @@ func normalKeyword(q string) (string, error) {
 
 // BlockKeyword keeps a keyword off the hot list and the suggestions (and
 // forgets its counts); other instances follow at their next reload.
-func (s *Service) BlockKeyword(ctx context.Context, keyword string) error {
+func (s *Keywords) BlockKeyword(ctx context.Context, keyword string) error {
 	kw, err := normalKeyword(keyword)
 	if err != nil {
 		return err
 	}
-	if s.keywords != nil {
-		blocked, err := s.keywords.BlockedKeywords(ctx)
+	if s.store != nil {
+		blocked, err := s.store.BlockedKeywords(ctx)
 		if err != nil {
 			return err
 		}
 		if len(blocked) >= domain.MaxBlockedKeywords {
 			return domain.ErrTooManyBlockedKeywords
 		}
-		if err := s.keywords.BlockKeyword(ctx, kw); err != nil {
+		if err := s.store.BlockKeyword(ctx, kw); err != nil {
 			return err
 		}
-		if err := s.keywords.DeleteKeyword(ctx, kw); err != nil {
+		if err := s.store.DeleteKeyword(ctx, kw); err != nil {
 			return err
 		}
 	}
@@ -119,13 +147,13 @@ func (s *Service) BlockKeyword(ctx context.Context, keyword string) error {
 }
 
 // UnblockKeyword lets a keyword count again.
-func (s *Service) UnblockKeyword(ctx context.Context, keyword string) error {
+func (s *Keywords) UnblockKeyword(ctx context.Context, keyword string) error {
 	kw, err := normalKeyword(keyword)
 	if err != nil {
 		return err
 	}
-	if s.keywords != nil {
-		if err := s.keywords.UnblockKeyword(ctx, kw); err != nil {
+	if s.store != nil {
+		if err := s.store.UnblockKeyword(ctx, kw); err != nil {
 			return err
 		}
 	}
@@ -134,21 +162,21 @@ func (s *Service) UnblockKeyword(ctx context.Context, keyword string) error {
 }
 
 // BlockedKeywords lists the block list.
-func (s *Service) BlockedKeywords(ctx context.Context) ([]string, error) {
-	if s.keywords != nil {
-		return s.keywords.BlockedKeywords(ctx)
+func (s *Keywords) BlockedKeywords(ctx context.Context) ([]string, error) {
+	if s.store != nil {
+		return s.store.BlockedKeywords(ctx)
 	}
 	return s.hot.blockList(), nil
 }
 
 // RemoveHotKeyword drops a keyword's counts without blocking it.
-func (s *Service) RemoveHotKeyword(ctx context.Context, keyword string) error {
+func (s *Keywords) RemoveHotKeyword(ctx context.Context, keyword string) error {
 	kw, err := normalKeyword(keyword)
 	if err != nil {
 		return err
 	}
-	if s.keywords != nil {
-		if err := s.keywords.DeleteKeyword(ctx, kw); err != nil {
+	if s.store != nil {
+		if err := s.store.DeleteKeyword(ctx, kw); err != nil {
 			return err
 		}
 	}
@@ -157,80 +185,86 @@ func (s *Service) RemoveHotKeyword(ctx context.Context, keyword string) error {
 }
 
 // refreshHotKeywords reloads the hot keywords and prunes old days.
-func (s *Service) refreshHotKeywords(ctx context.Context) error {
+func (s *Keywords) refreshHotKeywords(ctx context.Context) error {
+	if s.store == nil {
+		return nil
+	}
 	if err := s.loadHotKeywords(ctx); err != nil {
 		return err
 	}
 	// Every instance prunes; the deletes are idempotent. Ids of the day
 	// before yesterday and earlier can go: redeliveries come within minutes.
 	now := s.clk.Now()
-	return s.keywords.PruneKeywords(ctx, domain.KeywordDay(now.AddDate(0, 0, -keywordRetention)), domain.KeywordDay(now.AddDate(0, 0, -2)))
+	return s.store.PruneKeywords(ctx, domain.KeywordDay(now.AddDate(0, 0, -keywordRetention)), domain.KeywordDay(now.AddDate(0, 0, -2)))
 }
 
-func (h *hotKeywords) replace(top []domain.KeywordCount, blocked []string) {
-	counts := make(map[string]int64, len(top))
-	for _, k := range top {
-		counts[k.Keyword] = k.Count
-	}
-	blocks := make(map[string]bool, len(blocked))
-	for _, k := range blocked {
-		blocks[k] = true
-	}
-	h.mu.Lock()
-	h.counts, h.blocks = counts, blocks
-	h.mu.Unlock()
+func limitOf(requested int32, def, most int) (int, error) {
+	return pagetoken.PageSize(requested, def, most)
 }
 
-func (h *hotKeywords) blocked(kw string) bool {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	return h.blocks[kw]
+// HotKeywords are the most searched keywords.
+func (s *Keywords) HotKeywords(limit int32) ([]HotKeyword, error) {
+	n, err := limitOf(limit, 10, 50)
+	if err != nil {
+		return nil, err
+	}
+	return s.hot.top(n), nil
 }
 
-func (h *hotKeywords) block(kw string, on bool) {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	if h.blocks == nil {
-		h.blocks = map[string]bool{}
+// SuggestKeywords completes a prefix from category names, title words and
+// searched keywords: hot ones first, then those on more products, then
+// shorter ones. An empty prefix suggests the hot keywords.
+func (s *Keywords) SuggestKeywords(prefix string, limit int32) ([]string, error) {
+	n, err := limitOf(limit, 10, 20)
+	if err != nil {
+		return nil, err
 	}
-	if on {
-		h.blocks[kw] = true
-		delete(h.counts, kw)
-	} else {
-		delete(h.blocks, kw)
+	prefix = strings.ToLower(strings.TrimSpace(prefix))
+	if prefix == "" {
+		var out []string
+		for _, h := range s.hot.top(n) {
+			out = append(out, h.Keyword)
+		}
+		return out, nil
 	}
-}
-
-func (h *hotKeywords) blockList() []string {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	out := make([]string, 0, len(h.blocks))
-	for k := range h.blocks {
-		out = append(out, k)
+	type cand struct {
+		text     string
+		hot      int64
+		products int
 	}
-	slices.Sort(out)
-	return out
-}
-
-func (h *hotKeywords) forget(kw string) {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	delete(h.counts, kw)
-}
-
-// firstToday reports whether client searches kw for the first time on day
-// in this instance (used without search events). The set is bounded: it
-// starts over each day and when it grows past maxSeen.
-func (h *hotKeywords) firstToday(day, kw, client string) bool {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	if h.seenDay != day || len(h.seen) > maxSeen {
-		h.seenDay, h.seen = day, map[string]bool{}
+	found := map[string]*cand{}
+	for _, ph := range s.model.PhrasesAfter(prefix) {
+		found[strings.ToLower(ph.Text)] = &cand{text: ph.Text, products: ph.Products}
 	}
-	key := kw + "\x00" + client
-	if h.seen[key] {
-		return false
+	for _, h := range s.hot.top(maxHot) {
+		if strings.HasPrefix(h.Keyword, prefix) && h.Keyword != prefix {
+			if c, ok := found[h.Keyword]; ok {
+				c.hot = h.Count
+			} else {
+				found[h.Keyword] = &cand{text: h.Keyword, hot: h.Count}
+			}
+		}
 	}
-	h.seen[key] = true
-	return true
+	list := make([]*cand, 0, len(found))
+	for _, c := range found {
+		list = append(list, c)
+	}
+	sort.Slice(list, func(i, j int) bool {
+		a, b := list[i], list[j]
+		if a.hot != b.hot {
+			return a.hot > b.hot
+		}
+		if a.products != b.products {
+			return a.products > b.products
+		}
+		if len(a.text) != len(b.text) {
+			return len(a.text) < len(b.text)
+		}
+		return a.text < b.text
+	})
+	out := make([]string, 0, n)
+	for _, c := range list[:min(n, len(list))] {
+		out = append(out, c.text)
+	}
+	return out, nil
 }

@@ -9,12 +9,6 @@ import (
 	"siyu.dev/services/product/internal/domain"
 )
 
-// CatalogReader is what the recommender needs of the read model: a
-// product as shoppers may buy it now (on sale, with current stock).
-type CatalogReader interface {
-	GetProduct(id string) (domain.Product, error)
-}
-
 // Recommender serves related products, "for you" and hot lists from an
 // in-memory model. Facts (paid orders, refunds, views) are stored first,
 // once each, then applied; Refresh rebuilds the model from the stored facts
@@ -24,20 +18,21 @@ type Recommender struct {
 	catalog CatalogReader
 	clk     clock.Clock
 	// history, when set, also records a view in the member's browsing history.
-	history func(ctx context.Context, memberID, productID string) error
+	history ViewRecorder
 
 	mu    sync.RWMutex
 	model *domain.RecModel
 }
 
-// NewRecommender wires the recommender; call Refresh before serving.
-func NewRecommender(repo domain.RecRepository, catalog CatalogReader, clk clock.Clock) *Recommender {
-	return &Recommender{repo: repo, catalog: catalog, clk: clk, model: domain.NewRecModel(clk.Now())}
+// ViewRecorder keeps a member's browsing history; ShopperLists is one.
+type ViewRecorder interface {
+	RecordView(ctx context.Context, memberID, productID string) error
 }
 
-// UseHistory records views in browsing history as well.
-func (r *Recommender) UseHistory(record func(ctx context.Context, memberID, productID string) error) {
-	r.history = record
+// NewRecommender builds the recommender; history may be nil (views are
+// not added to browsing history). Call Refresh before serving.
+func NewRecommender(repo domain.RecRepository, catalog CatalogReader, history ViewRecorder, clk clock.Clock) *Recommender {
+	return &Recommender{repo: repo, catalog: catalog, history: history, clk: clk, model: domain.NewRecModel(clk.Now())}
 }
 
 // Refresh rebuilds the model from every stored fact.
@@ -99,7 +94,7 @@ func (r *Recommender) RecordView(ctx context.Context, memberID, productID string
 	r.model.AddView(v)
 	r.mu.Unlock()
 	if r.history != nil {
-		return r.history(ctx, memberID, productID)
+		return r.history.RecordView(ctx, memberID, productID)
 	}
 	return nil
 }

@@ -15,28 +15,30 @@ import (
 type Reviews struct {
 	repo domain.ReviewRepository
 	clk  clock.Clock
-	// changed hears a product's new rating summary; nil when nobody listens.
-	changed func(domain.RatingSummary)
+	// ratings hears a product's new rating summary; nil when nobody listens.
+	ratings RatingListener
 }
 
-// OnSummaryChange has fn hear every summary a review on this instance
-// changes (the catalog's ratings follow at once).
-func (r *Reviews) OnSummaryChange(fn func(domain.RatingSummary)) { r.changed = fn }
+// RatingListener hears every rating summary a review on this instance
+// changes; the read model is one, so products show the new rating at once.
+type RatingListener interface {
+	SetRating(domain.RatingSummary)
+}
 
 // summaryChanged passes productID's summary on. A failed read is left to
 // the periodic reload: the review itself is stored.
 func (r *Reviews) summaryChanged(ctx context.Context, productID string) {
-	if r.changed == nil {
+	if r.ratings == nil {
 		return
 	}
 	if sum, err := r.repo.Summary(ctx, productID); err == nil {
-		r.changed(sum)
+		r.ratings.SetRating(sum)
 	}
 }
 
-// NewReviews wires the review use cases.
-func NewReviews(repo domain.ReviewRepository, clk clock.Clock) *Reviews {
-	return &Reviews{repo: repo, clk: clk}
+// NewReviews builds the review use cases; ratings may be nil.
+func NewReviews(repo domain.ReviewRepository, ratings RatingListener, clk clock.Clock) *Reviews {
+	return &Reviews{repo: repo, ratings: ratings, clk: clk}
 }
 
 // OrderCompleted makes each line of a completed order reviewable by its member.

@@ -46,11 +46,11 @@ var fixture = []struct {
 	{"sn3", "手工蛋黄酥", "snack", 2900, nil, 5, nil},
 }
 
-func searchFixture(t testing.TB) *Service {
+func searchFixture(t testing.TB) *kit {
 	t.Helper()
 	ctx := context.Background()
 	clk := clock.NewFake(time.Date(2026, 2, 1, 0, 0, 0, 0, time.UTC))
-	s := New(Ports{Catalog: newMemRepo()}, clk)
+	s := newKit(newMemRepo(), stores{}, clk)
 	for _, c := range []struct{ id, parent, name string }{
 		{"women", "", "女装"}, {"dress", "women", "连衣裙"}, {"tshirt", "women", "T恤"},
 		{"men", "", "男装"}, {"shirt", "men", "衬衫"},
@@ -58,7 +58,7 @@ func searchFixture(t testing.TB) *Service {
 		{"beauty", "", "美妆个护"}, {"cream", "beauty", "面霜"}, {"lipstick", "beauty", "口红"},
 		{"food", "", "食品饮料"}, {"tea", "food", "茶饮"}, {"snack", "food", "休闲零食"},
 	} {
-		if _, err := s.CreateCategory(ctx, domain.Category{Name: c.name, ParentID: c.parent}, c.id); err != nil {
+		if _, err := s.products.CreateCategory(ctx, domain.Category{Name: c.name, ParentID: c.parent}, c.id); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -71,12 +71,12 @@ func searchFixture(t testing.TB) *Service {
 		for i, v := range f.specs {
 			p.Skus = append(p.Skus, domain.Sku{Code: fmt.Sprintf("%s-%d", strings.ToUpper(f.id), i), Specs: map[string]string{"型号": v}, PriceFen: f.price + int64(i)*100, Stock: f.stock})
 		}
-		if _, err := s.CreateProduct(ctx, p, "p-"+f.id); err != nil {
+		if _, err := s.products.CreateProduct(ctx, p, "p-"+f.id); err != nil {
 			t.Fatal(err)
 		}
 	}
 	// A draft never shows up in search.
-	if _, err := s.CreateProduct(ctx, domain.Product{Title: "草稿连衣裙", CategoryID: "dress", Status: domain.StatusDraft, Skus: []domain.Sku{{Code: "DRAFT", PriceFen: 100}}}, "p-draft"); err != nil {
+	if _, err := s.products.CreateProduct(ctx, domain.Product{Title: "草稿连衣裙", CategoryID: "dress", Status: domain.StatusDraft, Skus: []domain.Sku{{Code: "DRAFT", PriceFen: 100}}}, "p-draft"); err != nil {
 		t.Fatal(err)
 	}
 	return s
@@ -144,7 +144,7 @@ func TestSearchQuality(t *testing.T) {
 		{"one syllable is too vague", domain.SearchQuery{Query: "qun"}, ""},
 	}
 	for _, c := range cases {
-		page, err := s.SearchProducts(context.Background(), "", "", c.q, 50, "")
+		page, err := s.catalog.SearchProducts(context.Background(), "", "", c.q, 50, "")
 		if err != nil {
 			t.Errorf("%s: %v", c.name, err)
 			continue
@@ -157,7 +157,7 @@ func TestSearchQuality(t *testing.T) {
 
 func TestSearchFacetsSalesAndPaging(t *testing.T) {
 	s := searchFixture(t)
-	page, err := s.SearchProducts(context.Background(), "", "", domain.SearchQuery{Query: "保湿", CategoryID: "cream"}, 0, "")
+	page, err := s.catalog.SearchProducts(context.Background(), "", "", domain.SearchQuery{Query: "保湿", CategoryID: "cream"}, 0, "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -171,14 +171,14 @@ func TestSearchFacetsSalesAndPaging(t *testing.T) {
 	}
 
 	// Sales come from the stock read model.
-	s.catalog.setStock(domain.StockLevel{SkuID: "p-ch3-CH3", Available: 5, Sold: 40}, domain.StockLevel{SkuID: "p-ch1-CH1", Available: 5, Sold: 7})
-	page, _ = s.SearchProducts(context.Background(), "", "", domain.SearchQuery{Query: "充电器", Order: domain.OrderSales}, 0, "")
+	s.model.SetStock(domain.StockLevel{SkuID: "p-ch3-CH3", Available: 5, Sold: 40}, domain.StockLevel{SkuID: "p-ch1-CH1", Available: 5, Sold: 7})
+	page, _ = s.catalog.SearchProducts(context.Background(), "", "", domain.SearchQuery{Query: "充电器", Order: domain.OrderSales}, 0, "")
 	if got := hitIDs(page.Products); got != "ch3 ch1 ch2" {
 		t.Errorf("by sales: %s", got)
 	}
 	// Selling out takes a product out of in-stock results at once.
-	s.catalog.setStock(domain.StockLevel{SkuID: "p-ch3-CH3", Available: 0, Sold: 45})
-	page, _ = s.SearchProducts(context.Background(), "", "", domain.SearchQuery{Query: "充电器", InStock: true}, 0, "")
+	s.model.SetStock(domain.StockLevel{SkuID: "p-ch3-CH3", Available: 0, Sold: 45})
+	page, _ = s.catalog.SearchProducts(context.Background(), "", "", domain.SearchQuery{Query: "充电器", InStock: true}, 0, "")
 	if got := hitIDs(page.Products); got != "ch2 ch1" {
 		t.Errorf("in stock after selling out: %s", got)
 	}
@@ -187,7 +187,7 @@ func TestSearchFacetsSalesAndPaging(t *testing.T) {
 	q := domain.SearchQuery{CategoryID: "women"}
 	tok := ""
 	for i := 0; i < 10; i++ {
-		page, err := s.SearchProducts(context.Background(), "", "", q, 4, tok)
+		page, err := s.catalog.SearchProducts(context.Background(), "", "", q, 4, tok)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -202,8 +202,8 @@ func TestSearchFacetsSalesAndPaging(t *testing.T) {
 	if strings.Join(all, "|") != "t2 t1 d4 d3|d2 d1" {
 		t.Errorf("pages: %v", all)
 	}
-	first, _ := s.SearchProducts(context.Background(), "", "", q, 4, "")
-	if _, err := s.SearchProducts(context.Background(), "", "", domain.SearchQuery{CategoryID: "men"}, 4, first.NextPageToken); reasonOf(err) == "" {
+	first, _ := s.catalog.SearchProducts(context.Background(), "", "", q, 4, "")
+	if _, err := s.catalog.SearchProducts(context.Background(), "", "", domain.SearchQuery{CategoryID: "men"}, 4, first.NextPageToken); reasonOf(err) == "" {
 		t.Errorf("a token of another search must be refused")
 	}
 }
@@ -221,20 +221,20 @@ func TestSearchValidationAndSuggestions(t *testing.T) {
 		"bad order":      {domain.SearchQuery{Order: 99}, "ORDER_INVALID"},
 		"no category":    {domain.SearchQuery{CategoryID: "ghost"}, "CATEGORY_NOT_FOUND"},
 	} {
-		if _, err := s.SearchProducts(context.Background(), "", "", c.q, 0, ""); reasonOf(err) != c.reason {
+		if _, err := s.catalog.SearchProducts(context.Background(), "", "", c.q, 0, ""); reasonOf(err) != c.reason {
 			t.Errorf("%s: %v", name, err)
 		}
 	}
-	got, _ := s.SuggestKeywords("手机", 0)
+	got, _ := s.keywords.SuggestKeywords("手机", 0)
 	if strings.Join(got, " ") != "手机壳" {
 		t.Errorf("suggest 手机: %v", got)
 	}
-	got, _ = s.SuggestKeywords("ip", 0)
+	got, _ = s.keywords.SuggestKeywords("ip", 0)
 	if strings.Join(got, " ") != "iPhone" {
 		t.Errorf("suggest ip: %v", got)
 	}
 	search := func(client, q string) {
-		s.SearchProducts(context.Background(), "", client, domain.SearchQuery{Query: q}, 0, "")
+		s.catalog.SearchProducts(context.Background(), "", client, domain.SearchQuery{Query: q}, 0, "")
 	}
 	for i := 0; i < 3; i++ {
 		search(fmt.Sprintf("net:%d", i), "连衣裙")
@@ -243,15 +243,15 @@ func TestSearchValidationAndSuggestions(t *testing.T) {
 	search("m_1", "碎花")
 	search("m_1", "不存在的东西")           // finds nothing: not hot
 	search("m_2", "连衣裙 <b>probe</b>") // words the catalogue does not have: never hot
-	hot, _ := s.HotKeywords(0)
+	hot, _ := s.keywords.HotKeywords(0)
 	if fmt.Sprint(hot) != "[{连衣裙 3} {碎花 1}]" {
 		t.Errorf("hot: %v", hot)
 	}
-	got, _ = s.SuggestKeywords("连", 0)
+	got, _ = s.keywords.SuggestKeywords("连", 0)
 	if len(got) == 0 || got[0] != "连衣裙" {
 		t.Errorf("a hot keyword leads suggestions: %v", got)
 	}
-	got, _ = s.SuggestKeywords("", 0)
+	got, _ = s.keywords.SuggestKeywords("", 0)
 	if strings.Join(got, " ") != "连衣裙 碎花" {
 		t.Errorf("empty prefix suggests hot keywords: %v", got)
 	}
@@ -259,33 +259,33 @@ func TestSearchValidationAndSuggestions(t *testing.T) {
 	// Operators block a keyword (it leaves both lists and stops counting)
 	// and remove another's counts.
 	ctx := context.Background()
-	if err := s.BlockKeyword(ctx, " 连衣裙 "); err != nil {
+	if err := s.keywords.BlockKeyword(ctx, " 连衣裙 "); err != nil {
 		t.Fatal(err)
 	}
 	search("net:9", "连衣裙")
-	if hot, _ := s.HotKeywords(0); fmt.Sprint(hot) != "[{碎花 1}]" {
+	if hot, _ := s.keywords.HotKeywords(0); fmt.Sprint(hot) != "[{碎花 1}]" {
 		t.Errorf("after blocking: %v", hot)
 	}
-	if got, _ := s.SuggestKeywords("", 0); strings.Join(got, " ") != "碎花" {
+	if got, _ := s.keywords.SuggestKeywords("", 0); strings.Join(got, " ") != "碎花" {
 		t.Errorf("suggestions after blocking: %v", got)
 	}
-	if list, _ := s.BlockedKeywords(ctx); fmt.Sprint(list) != "[连衣裙]" {
+	if list, _ := s.keywords.BlockedKeywords(ctx); fmt.Sprint(list) != "[连衣裙]" {
 		t.Errorf("block list: %v", list)
 	}
-	if err := s.RemoveHotKeyword(ctx, "碎花"); err != nil {
+	if err := s.keywords.RemoveHotKeyword(ctx, "碎花"); err != nil {
 		t.Fatal(err)
 	}
-	if hot, _ := s.HotKeywords(0); len(hot) != 0 {
+	if hot, _ := s.keywords.HotKeywords(0); len(hot) != 0 {
 		t.Errorf("after removing: %v", hot)
 	}
-	if err := s.UnblockKeyword(ctx, "连衣裙"); err != nil {
+	if err := s.keywords.UnblockKeyword(ctx, "连衣裙"); err != nil {
 		t.Fatal(err)
 	}
 	search("net:10", "连衣裙")
-	if hot, _ := s.HotKeywords(0); fmt.Sprint(hot) != "[{连衣裙 1}]" {
+	if hot, _ := s.keywords.HotKeywords(0); fmt.Sprint(hot) != "[{连衣裙 1}]" {
 		t.Errorf("after unblocking: %v", hot)
 	}
-	if err := s.BlockKeyword(ctx, "  "); err == nil {
+	if err := s.keywords.BlockKeyword(ctx, "  "); err == nil {
 		t.Error("an empty keyword was blocked")
 	}
 }

@@ -21,7 +21,7 @@ import (
 // instance's own events, replays from before since and any order of
 // arrival leave it at the newest product. A durable consumer would not do:
 // it hands each event to one instance only.
-func StartCatalogSync(ctx context.Context, js jetstream.JetStream, svc *app.Service, since time.Time, log *slog.Logger) (stop func(), err error) {
+func StartCatalogSync(ctx context.Context, js jetstream.JetStream, catalogSync *app.CatalogSync, since time.Time, log *slog.Logger) (stop func(), err error) {
 	cons, err := js.OrderedConsumer(ctx, events.Stream, jetstream.OrderedConsumerConfig{
 		FilterSubjects: []string{events.SubjectCreated, events.SubjectUpdated, events.SubjectPublished},
 		DeliverPolicy:  jetstream.DeliverByStartTimePolicy, OptStartTime: &since,
@@ -31,7 +31,7 @@ func StartCatalogSync(ctx context.Context, js jetstream.JetStream, svc *app.Serv
 	}
 	cc, err := cons.Consume(func(m jetstream.Msg) {
 		err := natsx.Traced(ctx, "product-catalog-sync", m, func(ctx context.Context) error {
-			return applyCatalogEvent(ctx, svc, m.Subject(), m.Data())
+			return applyCatalogEvent(ctx, catalogSync, m.Subject(), m.Data())
 		})
 		if err != nil {
 			// Nothing to retry with an ordered consumer; the next change of
@@ -45,7 +45,7 @@ func StartCatalogSync(ctx context.Context, js jetstream.JetStream, svc *app.Serv
 	return cc.Stop, nil
 }
 
-func applyCatalogEvent(ctx context.Context, svc *app.Service, subject string, data []byte) error {
+func applyCatalogEvent(ctx context.Context, catalogSync *app.CatalogSync, subject string, data []byte) error {
 	var p *productv1.Product
 	switch subject {
 	case events.SubjectCreated:
@@ -70,5 +70,5 @@ func applyCatalogEvent(ctx context.Context, svc *app.Service, subject string, da
 	if p.GetId() == "" || p.GetVersion() == 0 {
 		return nil // events from before they carried the product
 	}
-	return svc.ApplyProduct(ctx, events.ProductFromProto(p))
+	return catalogSync.ApplyProduct(ctx, events.ProductFromProto(p))
 }

@@ -23,14 +23,14 @@ const (
 )
 
 // StartOrders consumes paid orders with a durable consumer.
-func StartOrders(ctx context.Context, js jetstream.JetStream, svc *app.Service, log *slog.Logger) (stop func(), err error) {
+func StartOrders(ctx context.Context, js jetstream.JetStream, inventory *app.Inventory, log *slog.Logger) (stop func(), err error) {
 	// The order service owns the stream; declaring it here (same settings)
 	// lets the product service start first.
 	if err := natsx.EnsureStream(ctx, js, orderv1.Stream, []string{orderv1.StreamSubjects}); err != nil {
 		return nil, err
 	}
 	return natsx.Consume(ctx, js, natsx.ConsumerConfig{Stream: orderv1.Stream, Durable: DurableStock, Subjects: []string{orderv1.SubjectPaid}, Logger: log},
-		Handler(svc, log))
+		Handler(inventory, log))
 }
 
 // Handler confirms the reservation of a paid order. Confirming is
@@ -38,7 +38,7 @@ func StartOrders(ctx context.Context, js jetstream.JetStream, svc *app.Service, 
 // reserved nothing here is skipped; a paid order whose reservation was
 // released or expired cannot be sold from it and is parked on the
 // dead-letter stream for an operator, since retrying cannot help.
-func Handler(svc *app.Service, log *slog.Logger) natsx.Handler {
+func Handler(inventory *app.Inventory, log *slog.Logger) natsx.Handler {
 	return func(ctx context.Context, m natsx.Message) error {
 		if m.Subject != orderv1.SubjectPaid {
 			return nil
@@ -50,7 +50,7 @@ func Handler(svc *app.Service, log *slog.Logger) natsx.Handler {
 		if e.GetOrderId() == "" {
 			return natsx.Permanent(errors.New("order paid without an order id"))
 		}
-		_, err := svc.ConfirmReservation(ctx, e.GetOrderId())
+		_, err := inventory.ConfirmReservation(ctx, e.GetOrderId())
 		var de *domain.Error
 		switch {
 		case err == nil:

@@ -17,6 +17,7 @@ import (
 	"siyu.dev/services/product/internal/app"
 	"siyu.dev/services/product/internal/domain"
 	"siyu.dev/services/product/internal/mongostore"
+	"siyu.dev/services/product/internal/readmodel"
 )
 
 func isPermanent(err error) bool { return err != nil && fmt.Sprintf("%T", err) == "natsx.permanent" }
@@ -24,25 +25,27 @@ func isPermanent(err error) bool { return err != nil && fmt.Sprintf("%T", err) =
 func TestPaidHandler(t *testing.T) {
 	ctx := context.Background()
 	store := mongostore.New(testkit.DB(t))
-	svc := app.New(app.Ports{Catalog: store, Inventory: store}, clock.System)
-	if err := svc.Load(ctx); err != nil {
+	model := readmodel.New(clock.System.Now)
+	products := app.NewProducts(model, store, store, clock.System)
+	inventory := app.NewInventory(model, store, clock.System)
+	if err := app.NewLoader(model, store, inventory, nil, nil, nil).Load(ctx); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := svc.CreateCategory(ctx, domain.Category{Name: "茶饮"}, "tea"); err != nil {
+	if _, err := products.CreateCategory(ctx, domain.Category{Name: "茶饮"}, "tea"); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := svc.CreateProduct(ctx, domain.Product{Title: "龙井", CategoryID: "tea", Status: domain.StatusOnSale, Skus: []domain.Sku{{Code: "T", PriceFen: 100, Stock: 5}}}, "p-tea"); err != nil {
+	if _, err := products.CreateProduct(ctx, domain.Product{Title: "龙井", CategoryID: "tea", Status: domain.StatusOnSale, Skus: []domain.Sku{{Code: "T", PriceFen: 100, Stock: 5}}}, "p-tea"); err != nil {
 		t.Fatal(err)
 	}
 	for _, id := range []string{"o-paid", "o-released"} {
-		if _, err := svc.ReserveStock(ctx, id, []domain.Line{{SkuID: "p-tea-T", Qty: 1}}, 0); err != nil {
+		if _, err := inventory.ReserveStock(ctx, id, []domain.Line{{SkuID: "p-tea-T", Qty: 1}}, 0); err != nil {
 			t.Fatal(err)
 		}
 	}
-	if _, err := svc.ReleaseReservation(ctx, "o-released"); err != nil {
+	if _, err := inventory.ReleaseReservation(ctx, "o-released"); err != nil {
 		t.Fatal(err)
 	}
-	h := Handler(svc, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	h := Handler(inventory, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	paid := func(order string) []byte {
 		b, _ := proto.Marshal(&orderv1.OrderPaid{EventId: "e-" + order, OrderId: order})
 		return b
@@ -68,7 +71,7 @@ func TestPaidHandler(t *testing.T) {
 			t.Errorf("%s: %v", c.name, err)
 		}
 	}
-	if l, _ := svc.GetStock(ctx, "p-tea-T"); l.Sold != 1 || l.Available != 4 || l.Reserved != 0 {
+	if l, _ := inventory.GetStock(ctx, "p-tea-T"); l.Sold != 1 || l.Available != 4 || l.Reserved != 0 {
 		t.Errorf("stock: %+v", l)
 	}
 }

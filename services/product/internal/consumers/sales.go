@@ -20,17 +20,17 @@ import (
 const DurableSales = "product-sales"
 
 // StartSales consumes paid and refunded orders into the sales counters.
-func StartSales(ctx context.Context, js jetstream.JetStream, svc *app.Service, log *slog.Logger) (stop func(), err error) {
+func StartSales(ctx context.Context, js jetstream.JetStream, sales *app.Sales, log *slog.Logger) (stop func(), err error) {
 	if err := natsx.EnsureStream(ctx, js, orderv1.Stream, []string{orderv1.StreamSubjects}); err != nil {
 		return nil, err
 	}
 	return natsx.Consume(ctx, js, natsx.ConsumerConfig{Stream: orderv1.Stream, Durable: DurableSales, Subjects: []string{orderv1.SubjectPaid, orderv1.SubjectRefunded}, Logger: log},
-		SalesHandler(svc))
+		SalesHandler(sales))
 }
 
 // SalesHandler counts an event's lines on the day it happened; the counters
 // remember each event per product and day, so a redelivery counts nothing.
-func SalesHandler(svc *app.Service) natsx.Handler {
+func SalesHandler(sales *app.Sales) natsx.Handler {
 	return func(ctx context.Context, m natsx.Message) error {
 		var (
 			id    string
@@ -61,6 +61,6 @@ func SalesHandler(svc *app.Service) natsx.Handler {
 		for _, l := range lines {
 			sl = append(sl, domain.SaleLine{ProductID: l.GetProductId(), Units: l.GetQuantity()})
 		}
-		return svc.CountSales(ctx, id, domain.SalesDay(at), sl, sign)
+		return sales.CountSales(ctx, id, domain.SalesDay(at), sl, sign)
 	}
 }

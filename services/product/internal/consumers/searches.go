@@ -22,14 +22,14 @@ const DurableHotKeywords = "product-hot-keywords"
 // StartHotKeywords consumes the service's own search events into the
 // per-day keyword counts; every instance shares the one durable consumer,
 // so each search is counted by one of them.
-func StartHotKeywords(ctx context.Context, js jetstream.JetStream, svc *app.Service, log *slog.Logger) (stop func(), err error) {
+func StartHotKeywords(ctx context.Context, js jetstream.JetStream, keywords *app.Keywords, log *slog.Logger) (stop func(), err error) {
 	return natsx.Consume(ctx, js, natsx.ConsumerConfig{Stream: events.Stream, Durable: DurableHotKeywords, Subjects: []string{events.SubjectSearched}, Logger: log},
-		HotKeywordsHandler(svc))
+		HotKeywordsHandler(keywords))
 }
 
 // HotKeywordsHandler counts one search; a keyword counts once per client and
 // day, so a redelivery counts nothing.
-func HotKeywordsHandler(svc *app.Service) natsx.Handler {
+func HotKeywordsHandler(keywords *app.Keywords) natsx.Handler {
 	return func(ctx context.Context, m natsx.Message) error {
 		var e productv1.ProductSearched
 		if err := proto.Unmarshal(m.Data, &e); err != nil {
@@ -38,7 +38,7 @@ func HotKeywordsHandler(svc *app.Service) natsx.Handler {
 		if e.GetEventId() == "" {
 			return natsx.Permanent(errors.New("search event without an event id"))
 		}
-		return svc.CountSearch(ctx, domain.Searched{EventID: e.GetEventId(), At: e.GetOccurredAt().AsTime(), Query: e.GetQuery(),
+		return keywords.CountSearch(ctx, domain.Searched{EventID: e.GetEventId(), At: e.GetOccurredAt().AsTime(), Query: e.GetQuery(),
 			MemberID: e.GetMemberId(), Client: e.GetClient(), Results: int(e.GetResultCount())})
 	}
 }

@@ -16,6 +16,7 @@ import (
 	"siyu.dev/services/product/internal/app"
 	"siyu.dev/services/product/internal/domain"
 	"siyu.dev/services/product/internal/mongostore"
+	"siyu.dev/services/product/internal/readmodel"
 )
 
 // TestHotKeywordsHandler feeds search events, some of them redelivered, to
@@ -27,24 +28,32 @@ func TestHotKeywordsHandler(t *testing.T) {
 	// 2026-11-23 20:00 in Shanghai.
 	now := time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC)
 	clk := clock.NewFake(now)
-	newInstance := func() *app.Service {
+	// An instance is the read model with the use cases this test drives.
+	type instance struct {
+		products *app.Products
+		keywords *app.Keywords
+		loader   *app.Loader
+	}
+	newInstance := func() instance {
 		store := mongostore.New(db)
-		svc := app.New(app.Ports{Catalog: store, Keywords: store}, clk)
-		if err := svc.Load(ctx); err != nil {
+		model := readmodel.New(clk.Now)
+		in := instance{products: app.NewProducts(model, store, nil, clk), keywords: app.NewKeywords(model, store, nil, clk)}
+		in.loader = app.NewLoader(model, store, nil, nil, in.keywords, nil)
+		if err := in.loader.Load(ctx); err != nil {
 			t.Fatal(err)
 		}
-		return svc
+		return in
 	}
 	// The catalogue's words are what can become hot.
 	seed := newInstance()
-	if _, err := seed.CreateCategory(ctx, domain.Category{Name: "女装"}, "women"); err != nil {
+	if _, err := seed.products.CreateCategory(ctx, domain.Category{Name: "女装"}, "women"); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := seed.CreateProduct(ctx, domain.Product{Title: "碎花连衣裙 口红 面霜", CategoryID: "women", Status: domain.StatusOnSale, Skus: []domain.Sku{{Code: "A", PriceFen: 100, Stock: 5}}}, "p-words"); err != nil {
+	if _, err := seed.products.CreateProduct(ctx, domain.Product{Title: "碎花连衣裙 口红 面霜", CategoryID: "women", Status: domain.StatusOnSale, Skus: []domain.Sku{{Code: "A", PriceFen: 100, Stock: 5}}}, "p-words"); err != nil {
 		t.Fatal(err)
 	}
 	a := newInstance()
-	h := HotKeywordsHandler(a)
+	h := HotKeywordsHandler(a.keywords)
 	searched := func(id, query string, results int32, at time.Time) natsx.Message {
 		b, _ := proto.Marshal(&productv1.ProductSearched{EventId: id, OccurredAt: timestamppb.New(at), Query: query, ResultCount: results})
 		return natsx.Message{Subject: "siyu.product.searched", ID: id, Data: b}
@@ -74,18 +83,18 @@ func TestHotKeywordsHandler(t *testing.T) {
 	}
 	// The instance that consumed shows its counts at once (面霜 too, until
 	// its next reload drops what is out of the window).
-	hot, _ := a.HotKeywords(0)
+	hot, _ := a.keywords.HotKeywords(0)
 	if got := fmt.Sprint(hot); got != "[{连衣裙 2} {口红 1} {碎花 1} {面霜 1}]" {
 		t.Errorf("consuming instance: %s", got)
 	}
 	// Another instance over the same database, or a restart, loads the window.
 	b := newInstance()
-	hot, _ = b.HotKeywords(0)
+	hot, _ = b.keywords.HotKeywords(0)
 	if got := fmt.Sprint(hot); got != "[{连衣裙 2} {口红 1} {碎花 1}]" {
 		t.Errorf("second instance: %s", got)
 	}
 	// More searches counted by B reach A at its next refresh.
-	hb := HotKeywordsHandler(b)
+	hb := HotKeywordsHandler(b.keywords)
 	for i := 0; i < 3; i++ {
 		if err := hb(ctx, searched(fmt.Sprintf("b%d", i), "碎花", 1, now)); err != nil {
 			t.Fatal(err)
@@ -94,22 +103,22 @@ func TestHotKeywordsHandler(t *testing.T) {
 	if err := hb(ctx, searched("b2", "碎花", 1, now)); err != nil { // redelivered to B
 		t.Fatal(err)
 	}
-	refreshOnce(t, a)
-	ha, _ := a.HotKeywords(0)
-	hb2, _ := b.HotKeywords(0)
+	refreshOnce(t, a.loader)
+	ha, _ := a.keywords.HotKeywords(0)
+	hb2, _ := b.keywords.HotKeywords(0)
 	if fmt.Sprint(ha) != "[{碎花 4} {连衣裙 2} {口红 1}]" || fmt.Sprint(ha) != fmt.Sprint(hb2) {
 		t.Errorf("after refresh: A %v, B %v", ha, hb2)
 	}
-	sug, _ := a.SuggestKeywords("", 0)
+	sug, _ := a.keywords.SuggestKeywords("", 0)
 	if fmt.Sprint(sug) != "[碎花 连衣裙 口红]" {
 		t.Errorf("suggestions for an empty prefix: %v", sug)
 	}
 }
 
 // refreshOnce runs what each tick of the refresh loop runs.
-func refreshOnce(t *testing.T, s *app.Service) {
+func refreshOnce(t *testing.T, l *app.Loader) {
 	t.Helper()
-	if err := s.RefreshCounters(context.Background()); err != nil {
+	if err := l.Refresh(context.Background()); err != nil {
 		t.Fatal(err)
 	}
 }

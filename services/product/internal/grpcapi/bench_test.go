@@ -15,7 +15,6 @@ import (
 	"siyu.dev/pkg/grpcserver"
 	"siyu.dev/pkg/testkit"
 	productv1 "siyu.dev/proto/siyu/product/v1"
-	"siyu.dev/services/product/internal/app"
 	"siyu.dev/services/product/internal/domain"
 	"siyu.dev/services/product/internal/grpcapi"
 )
@@ -106,10 +105,7 @@ func BenchmarkSearch10k(b *testing.B) {
 	const n = 10000
 	g := generateCatalog(n)
 	before := heapInUse()
-	svc := app.New(app.Ports{Catalog: g}, clock.System)
-	if err := svc.Load(context.Background()); err != nil {
-		b.Fatal(err)
-	}
+	svc, _ := build(b, stores{catalog: g})
 	after := heapInUse()
 	_, pubPEM, _ := auth.GenerateKeyPEM()
 	pub, _ := auth.ParsePublicKeyPEM(pubPEM)

@@ -5,6 +5,7 @@ import (
 
 	productv1 "siyu.dev/proto/siyu/product/v1"
 	"siyu.dev/services/product/internal/domain"
+	"siyu.dev/services/product/internal/importfile"
 )
 
 func brandProto(b domain.Brand) *productv1.Brand {
@@ -16,7 +17,7 @@ func (s server) UpdateCategory(ctx context.Context, req *productv1.UpdateCategor
 	if c.GetId() == "" {
 		return nil, toStatus(ctx, domain.ErrIDRequired.WithMsg("category.id is required").With("field", "category.id"))
 	}
-	got, err := s.svc.UpdateCategory(ctx, domain.Category{ID: c.GetId(), Name: c.GetName(), Sort: c.GetSort(), IconURL: c.GetIconUrl()}, req.GetUpdateMask().GetPaths())
+	got, err := s.svc.Products.UpdateCategory(ctx, domain.Category{ID: c.GetId(), Name: c.GetName(), Sort: c.GetSort(), IconURL: c.GetIconUrl()}, req.GetUpdateMask().GetPaths())
 	if err != nil {
 		return nil, toStatus(ctx, err)
 	}
@@ -27,7 +28,7 @@ func (s server) DeleteCategory(ctx context.Context, req *productv1.DeleteCategor
 	if req.GetCategoryId() == "" {
 		return nil, toStatus(ctx, domain.ErrIDRequired.WithMsg("category_id is required").With("field", "category_id"))
 	}
-	if err := s.svc.DeleteCategory(ctx, req.GetCategoryId()); err != nil {
+	if err := s.svc.Products.DeleteCategory(ctx, req.GetCategoryId()); err != nil {
 		return nil, toStatus(ctx, err)
 	}
 	return &productv1.DeleteCategoryResponse{}, nil
@@ -35,7 +36,7 @@ func (s server) DeleteCategory(ctx context.Context, req *productv1.DeleteCategor
 
 func (s server) ListBrands(ctx context.Context, _ *productv1.ListBrandsRequest) (*productv1.ListBrandsResponse, error) {
 	out := &productv1.ListBrandsResponse{}
-	for _, b := range s.svc.Brands() {
+	for _, b := range s.svc.Catalog.Brands() {
 		out.Brands = append(out.Brands, brandProto(b))
 	}
 	return out, nil
@@ -46,7 +47,7 @@ func (s server) CreateBrand(ctx context.Context, req *productv1.CreateBrandReque
 	if b == nil {
 		return nil, toStatus(ctx, domain.ErrBrandRequired)
 	}
-	got, err := s.svc.CreateBrand(ctx, domain.Brand{Name: b.GetName(), LogoURL: b.GetLogoUrl(), Sort: b.GetSort(), Description: b.GetDescription()}, req.GetBrandId())
+	got, err := s.svc.Products.CreateBrand(ctx, domain.Brand{Name: b.GetName(), LogoURL: b.GetLogoUrl(), Sort: b.GetSort(), Description: b.GetDescription()}, req.GetBrandId())
 	if err != nil {
 		return nil, toStatus(ctx, err)
 	}
@@ -58,7 +59,7 @@ func (s server) UpdateBrand(ctx context.Context, req *productv1.UpdateBrandReque
 	if b.GetId() == "" {
 		return nil, toStatus(ctx, domain.ErrIDRequired.WithMsg("brand.id is required").With("field", "brand.id"))
 	}
-	got, err := s.svc.UpdateBrand(ctx, domain.Brand{ID: b.GetId(), Name: b.GetName(), LogoURL: b.GetLogoUrl(), Sort: b.GetSort(), Description: b.GetDescription()}, req.GetUpdateMask().GetPaths())
+	got, err := s.svc.Products.UpdateBrand(ctx, domain.Brand{ID: b.GetId(), Name: b.GetName(), LogoURL: b.GetLogoUrl(), Sort: b.GetSort(), Description: b.GetDescription()}, req.GetUpdateMask().GetPaths())
 	if err != nil {
 		return nil, toStatus(ctx, err)
 	}
@@ -69,7 +70,7 @@ func (s server) DeleteBrand(ctx context.Context, req *productv1.DeleteBrandReque
 	if req.GetBrandId() == "" {
 		return nil, toStatus(ctx, domain.ErrIDRequired.WithMsg("brand_id is required").With("field", "brand_id"))
 	}
-	if err := s.svc.DeleteBrand(ctx, req.GetBrandId()); err != nil {
+	if err := s.svc.Products.DeleteBrand(ctx, req.GetBrandId()); err != nil {
 		return nil, toStatus(ctx, err)
 	}
 	return &productv1.DeleteBrandResponse{}, nil
@@ -79,7 +80,7 @@ func (s server) AdminGetProduct(ctx context.Context, req *productv1.AdminGetProd
 	if req.GetId() == "" {
 		return nil, toStatus(ctx, domain.ErrIDRequired.WithMsg("id is required").With("field", "id"))
 	}
-	p, err := s.svc.AdminGetProduct(req.GetId())
+	p, err := s.svc.Products.AdminGetProduct(req.GetId())
 	if err != nil {
 		return nil, toStatus(ctx, err)
 	}
@@ -87,7 +88,7 @@ func (s server) AdminGetProduct(ctx context.Context, req *productv1.AdminGetProd
 }
 
 func (s server) AdminListProducts(ctx context.Context, req *productv1.AdminListProductsRequest) (*productv1.AdminListProductsResponse, error) {
-	page, err := s.svc.AdminListProducts(req.GetCategoryId(), domain.Status(req.GetStatus()), req.GetPageSize(), req.GetPageToken())
+	page, err := s.svc.Products.AdminListProducts(req.GetCategoryId(), domain.Status(req.GetStatus()), req.GetPageSize(), req.GetPageToken())
 	if err != nil {
 		return nil, toStatus(ctx, err)
 	}
@@ -105,7 +106,7 @@ func (s server) UpdateProduct(ctx context.Context, req *productv1.UpdateProductR
 	}
 	patch := fromProto(p)
 	patch.ID, patch.Version = p.GetId(), p.GetVersion()
-	got, err := s.svc.UpdateProduct(ctx, patch, req.GetUpdateMask().GetPaths())
+	got, err := s.svc.Products.UpdateProduct(ctx, patch, req.GetUpdateMask().GetPaths())
 	if err != nil {
 		return nil, toStatus(ctx, err)
 	}
@@ -113,7 +114,7 @@ func (s server) UpdateProduct(ctx context.Context, req *productv1.UpdateProductR
 }
 
 func (s server) PublishProduct(ctx context.Context, req *productv1.PublishProductRequest) (*productv1.PublishProductResponse, error) {
-	got, err := s.svc.PublishProduct(ctx, req.GetId(), req.GetVersion())
+	got, err := s.svc.Products.PublishProduct(ctx, req.GetId(), req.GetVersion())
 	if err != nil {
 		return nil, toStatus(ctx, err)
 	}
@@ -121,7 +122,7 @@ func (s server) PublishProduct(ctx context.Context, req *productv1.PublishProduc
 }
 
 func (s server) UnpublishProduct(ctx context.Context, req *productv1.UnpublishProductRequest) (*productv1.UnpublishProductResponse, error) {
-	got, err := s.svc.UnpublishProduct(ctx, req.GetId(), req.GetVersion())
+	got, err := s.svc.Products.UnpublishProduct(ctx, req.GetId(), req.GetVersion())
 	if err != nil {
 		return nil, toStatus(ctx, err)
 	}
@@ -129,8 +130,12 @@ func (s server) UnpublishProduct(ctx context.Context, req *productv1.UnpublishPr
 }
 
 func (s server) ImportProducts(ctx context.Context, req *productv1.ImportProductsRequest) (*productv1.ImportProductsResponse, error) {
-	format := map[productv1.ImportFormat]string{productv1.ImportFormat_IMPORT_FORMAT_JSON: "json", productv1.ImportFormat_IMPORT_FORMAT_CSV: "csv"}[req.GetFormat()]
-	rep, err := s.svc.ImportProducts(ctx, format, req.GetContent())
+	format := map[productv1.ImportFormat]string{productv1.ImportFormat_IMPORT_FORMAT_JSON: importfile.JSON, productv1.ImportFormat_IMPORT_FORMAT_CSV: importfile.CSV}[req.GetFormat()]
+	file, err := importfile.Parse(format, req.GetContent())
+	if err != nil {
+		return nil, toStatus(ctx, err)
+	}
+	rep, err := s.svc.Importer.ImportProducts(ctx, file)
 	if err != nil {
 		return nil, toStatus(ctx, err)
 	}

@@ -67,22 +67,42 @@ var catalogPolicy = auth.Policy{
 	productv1.ShopperService_ClearBrowsingHistory_FullMethodName: auth.MemberOnly,
 }
 
-// Register adds the service to s.
-func Register(s *grpc.Server, svc *app.Service) {
+// Services are the use cases the handlers call.
+type Services struct {
+	Catalog   *app.Catalog
+	Products  *app.Products
+	Importer  *app.Importer
+	Keywords  *app.Keywords
+	Inventory *app.Inventory
+	Lists     *app.ShopperLists
+	// Reviews and Recommender are served only when set: tests of the
+	// catalogue leave them out.
+	Reviews     *app.Reviews
+	Recommender *app.Recommender
+}
+
+// Register serves the product contracts on s.
+func Register(s grpc.ServiceRegistrar, svc Services) {
 	productv1.RegisterProductServiceServer(s, server{svc: svc})
 	productv1.RegisterInventoryServiceServer(s, inventory{svc: svc})
 	productv1.RegisterShopperServiceServer(s, shopper{svc: svc})
+	if svc.Reviews != nil {
+		productv1.RegisterReviewServiceServer(s, reviews{r: svc.Reviews})
+	}
+	if svc.Recommender != nil {
+		productv1.RegisterRecommendationServiceServer(s, recommendations{r: svc.Recommender})
+	}
 }
 
 func toStatus(ctx context.Context, err error) error { return errs.Status(ctx, errDomain, err) }
 
 type server struct {
 	productv1.UnimplementedProductServiceServer
-	svc *app.Service
+	svc Services
 }
 
 func (s server) ListProducts(ctx context.Context, req *productv1.ListProductsRequest) (*productv1.ListProductsResponse, error) {
-	page, err := s.svc.ListProducts(req.GetCategoryId(), req.GetPageSize(), req.GetPageToken())
+	page, err := s.svc.Catalog.ListProducts(req.GetCategoryId(), req.GetPageSize(), req.GetPageToken())
 	if err != nil {
 		return nil, err // page size and token errors are statuses already
 	}
@@ -97,7 +117,7 @@ func (s server) GetProduct(ctx context.Context, req *productv1.GetProductRequest
 	if req.GetId() == "" {
 		return nil, toStatus(ctx, domain.ErrIDRequired.WithMsg("id is required").With("field", "id"))
 	}
-	p, err := s.svc.GetProduct(req.GetId())
+	p, err := s.svc.Catalog.GetProduct(req.GetId())
 	if err != nil {
 		return nil, toStatus(ctx, err)
 	}
@@ -105,7 +125,7 @@ func (s server) GetProduct(ctx context.Context, req *productv1.GetProductRequest
 }
 
 func (s server) ListCategories(ctx context.Context, _ *productv1.ListCategoriesRequest) (*productv1.ListCategoriesResponse, error) {
-	cats := s.svc.Categories()
+	cats := s.svc.Catalog.Categories()
 	out := &productv1.ListCategoriesResponse{Categories: make([]*productv1.Category, len(cats))}
 	for i, c := range cats {
 		out.Categories[i] = categoryProto(c)
@@ -118,7 +138,7 @@ func (s server) CreateCategory(ctx context.Context, req *productv1.CreateCategor
 	if c == nil {
 		return nil, toStatus(ctx, domain.ErrCategoryRequired)
 	}
-	got, err := s.svc.CreateCategory(ctx, domain.Category{ParentID: c.GetParentId(), Name: c.GetName(), Sort: c.GetSort(), IconURL: c.GetIconUrl()}, req.GetCategoryId())
+	got, err := s.svc.Products.CreateCategory(ctx, domain.Category{ParentID: c.GetParentId(), Name: c.GetName(), Sort: c.GetSort(), IconURL: c.GetIconUrl()}, req.GetCategoryId())
 	if err != nil {
 		return nil, toStatus(ctx, err)
 	}
@@ -130,7 +150,7 @@ func (s server) CreateProduct(ctx context.Context, req *productv1.CreateProductR
 	if p == nil {
 		return nil, toStatus(ctx, domain.ErrProductRequired)
 	}
-	got, err := s.svc.CreateProduct(ctx, fromProto(p), req.GetProductId())
+	got, err := s.svc.Products.CreateProduct(ctx, fromProto(p), req.GetProductId())
 	if err != nil {
 		return nil, toStatus(ctx, err)
 	}
@@ -160,7 +180,7 @@ func (s server) SearchProducts(ctx context.Context, req *productv1.SearchProduct
 		sum := sha256.Sum256([]byte(ip))
 		client = "net:" + hex.EncodeToString(sum[:8])
 	}
-	page, err := s.svc.SearchProducts(ctx, member, client, q, req.GetPageSize(), req.GetPageToken())
+	page, err := s.svc.Catalog.SearchProducts(ctx, member, client, q, req.GetPageSize(), req.GetPageToken())
 	if err != nil {
 		return nil, toStatus(ctx, err)
 	}
@@ -175,7 +195,7 @@ func (s server) SearchProducts(ctx context.Context, req *productv1.SearchProduct
 }
 
 func (s server) SuggestKeywords(ctx context.Context, req *productv1.SuggestKeywordsRequest) (*productv1.SuggestKeywordsResponse, error) {
-	list, err := s.svc.SuggestKeywords(req.GetPrefix(), req.GetLimit())
+	list, err := s.svc.Keywords.SuggestKeywords(req.GetPrefix(), req.GetLimit())
 	if err != nil {
 		return nil, toStatus(ctx, err)
 	}
@@ -183,7 +203,7 @@ func (s server) SuggestKeywords(ctx context.Context, req *productv1.SuggestKeywo
 }
 
 func (s server) ListHotKeywords(ctx context.Context, req *productv1.ListHotKeywordsRequest) (*productv1.ListHotKeywordsResponse, error) {
-	list, err := s.svc.HotKeywords(req.GetLimit())
+	list, err := s.svc.Keywords.HotKeywords(req.GetLimit())
 	if err != nil {
 		return nil, toStatus(ctx, err)
 	}
@@ -195,7 +215,7 @@ func (s server) ListHotKeywords(ctx context.Context, req *productv1.ListHotKeywo
 }
 
 func (s server) ListBlockedKeywords(ctx context.Context, _ *productv1.ListBlockedKeywordsRequest) (*productv1.ListBlockedKeywordsResponse, error) {
-	list, err := s.svc.BlockedKeywords(ctx)
+	list, err := s.svc.Keywords.BlockedKeywords(ctx)
 	if err != nil {
 		return nil, toStatus(ctx, err)
 	}
@@ -203,21 +223,21 @@ func (s server) ListBlockedKeywords(ctx context.Context, _ *productv1.ListBlocke
 }
 
 func (s server) BlockKeyword(ctx context.Context, req *productv1.BlockKeywordRequest) (*productv1.BlockKeywordResponse, error) {
-	if err := s.svc.BlockKeyword(ctx, req.GetKeyword()); err != nil {
+	if err := s.svc.Keywords.BlockKeyword(ctx, req.GetKeyword()); err != nil {
 		return nil, toStatus(ctx, err)
 	}
 	return &productv1.BlockKeywordResponse{}, nil
 }
 
 func (s server) UnblockKeyword(ctx context.Context, req *productv1.UnblockKeywordRequest) (*productv1.UnblockKeywordResponse, error) {
-	if err := s.svc.UnblockKeyword(ctx, req.GetKeyword()); err != nil {
+	if err := s.svc.Keywords.UnblockKeyword(ctx, req.GetKeyword()); err != nil {
 		return nil, toStatus(ctx, err)
 	}
 	return &productv1.UnblockKeywordResponse{}, nil
 }
 
 func (s server) RemoveHotKeyword(ctx context.Context, req *productv1.RemoveHotKeywordRequest) (*productv1.RemoveHotKeywordResponse, error) {
-	if err := s.svc.RemoveHotKeyword(ctx, req.GetKeyword()); err != nil {
+	if err := s.svc.Keywords.RemoveHotKeyword(ctx, req.GetKeyword()); err != nil {
 		return nil, toStatus(ctx, err)
 	}
 	return &productv1.RemoveHotKeywordResponse{}, nil

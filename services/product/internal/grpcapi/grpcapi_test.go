@@ -20,12 +20,14 @@ import (
 	"siyu.dev/pkg/testkit"
 	productv1 "siyu.dev/proto/siyu/product/v1"
 	"siyu.dev/services/product/internal/app"
+	"siyu.dev/services/product/internal/domain"
 	"siyu.dev/services/product/internal/grpcapi"
 	"siyu.dev/services/product/internal/mongostore"
+	"siyu.dev/services/product/internal/readmodel"
 )
 
 type env struct {
-	svc                    *app.Service
+	svc                    grpcapi.Services
 	conn                   *grpc.ClientConn
 	client                 productv1.ProductServiceClient
 	inv                    productv1.InventoryServiceClient
@@ -35,21 +37,49 @@ type env struct {
 
 func setup(t testing.TB) *env { t.Helper(); return setupWith(t, nil) }
 
-// setupWith lets a test give the service more ports before it loads.
-func setupWith(t testing.TB, wire func(*app.Ports, *mongostore.Store)) *env {
+// stores are what a test's service is built over; a nil one leaves its
+// part out, as production wiring without it would.
+type stores struct {
+	catalog      domain.Repository
+	inventory    domain.InventoryRepository
+	lists        domain.ShopperRepository
+	keywords     domain.KeywordRepository
+	searchEvents domain.SearchEvents
+}
+
+// build wires the use cases over s as product.Run does and loads the read
+// model, which it returns for the use cases a test adds.
+func build(t testing.TB, s stores) (grpcapi.Services, *readmodel.Model) {
+	t.Helper()
+	model := readmodel.New(clock.System.Now)
+	keywords := app.NewKeywords(model, s.keywords, s.searchEvents, clock.System)
+	catalog := app.NewCatalog(model, keywords)
+	products := app.NewProducts(model, s.catalog, s.inventory, clock.System)
+	svc := grpcapi.Services{Catalog: catalog, Products: products, Importer: app.NewImporter(products, model), Keywords: keywords}
+	if s.inventory != nil {
+		svc.Inventory = app.NewInventory(model, s.inventory, clock.System)
+	}
+	if s.lists != nil {
+		svc.Lists = app.NewShopperLists(s.lists, catalog, clock.System)
+	}
+	if err := app.NewLoader(model, s.catalog, svc.Inventory, nil, keywords, nil).Load(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	return svc, model
+}
+
+// setupWith lets a test give the service more stores before it loads.
+func setupWith(t testing.TB, wire func(*stores, *mongostore.Store)) *env {
 	t.Helper()
 	privPEM, pubPEM, _ := auth.GenerateKeyPEM()
 	priv, _ := auth.ParsePrivateKeyPEM(privPEM)
 	pub, _ := auth.ParsePublicKeyPEM(pubPEM)
 	store := mongostore.New(testkit.DB(t))
-	ports := app.Ports{Catalog: store, Inventory: store, Lists: store}
+	s := stores{catalog: store, inventory: store, lists: store}
 	if wire != nil {
-		wire(&ports, store)
+		wire(&s, store)
 	}
-	svc := app.New(ports, clock.System)
-	if err := svc.Load(context.Background()); err != nil {
-		t.Fatal(err)
-	}
+	svc, _ := build(t, s)
 	srv := grpcserver.New(grpcserver.Options{Service: "product", Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
 		Verifier: auth.NewVerifier(pub, "siyu", clock.System), Policy: grpcapi.Policy})
 	grpcapi.Register(srv.GRPC(), svc)

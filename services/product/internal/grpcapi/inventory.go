@@ -7,13 +7,12 @@ import (
 
 	"siyu.dev/pkg/auth"
 	productv1 "siyu.dev/proto/siyu/product/v1"
-	"siyu.dev/services/product/internal/app"
 	"siyu.dev/services/product/internal/domain"
 )
 
 type inventory struct {
 	productv1.UnimplementedInventoryServiceServer
-	svc *app.Service
+	svc Services
 }
 
 func (s inventory) ReserveStock(ctx context.Context, req *productv1.ReserveStockRequest) (*productv1.ReserveStockResponse, error) {
@@ -21,7 +20,7 @@ func (s inventory) ReserveStock(ctx context.Context, req *productv1.ReserveStock
 	for i, l := range req.GetLines() {
 		lines[i] = domain.Line{SkuID: l.GetSkuId(), Qty: l.GetQuantity()}
 	}
-	r, err := s.svc.ReserveStock(ctx, req.GetOrderId(), lines, req.GetTtlSeconds())
+	r, err := s.svc.Inventory.ReserveStock(ctx, req.GetOrderId(), lines, req.GetTtlSeconds())
 	if err != nil {
 		return nil, toStatus(ctx, err)
 	}
@@ -29,7 +28,7 @@ func (s inventory) ReserveStock(ctx context.Context, req *productv1.ReserveStock
 }
 
 func (s inventory) ConfirmReservation(ctx context.Context, req *productv1.ConfirmReservationRequest) (*productv1.ConfirmReservationResponse, error) {
-	r, err := s.svc.ConfirmReservation(ctx, req.GetOrderId())
+	r, err := s.svc.Inventory.ConfirmReservation(ctx, req.GetOrderId())
 	if err != nil {
 		return nil, toStatus(ctx, err)
 	}
@@ -37,7 +36,7 @@ func (s inventory) ConfirmReservation(ctx context.Context, req *productv1.Confir
 }
 
 func (s inventory) ReleaseReservation(ctx context.Context, req *productv1.ReleaseReservationRequest) (*productv1.ReleaseReservationResponse, error) {
-	r, err := s.svc.ReleaseReservation(ctx, req.GetOrderId())
+	r, err := s.svc.Inventory.ReleaseReservation(ctx, req.GetOrderId())
 	if err != nil {
 		return nil, toStatus(ctx, err)
 	}
@@ -45,7 +44,7 @@ func (s inventory) ReleaseReservation(ctx context.Context, req *productv1.Releas
 }
 
 func (s inventory) GetReservation(ctx context.Context, req *productv1.GetReservationRequest) (*productv1.GetReservationResponse, error) {
-	r, err := s.svc.GetReservation(ctx, req.GetOrderId())
+	r, err := s.svc.Inventory.GetReservation(ctx, req.GetOrderId())
 	if err != nil {
 		return nil, toStatus(ctx, err)
 	}
@@ -53,7 +52,7 @@ func (s inventory) GetReservation(ctx context.Context, req *productv1.GetReserva
 }
 
 func (s inventory) GetStock(ctx context.Context, req *productv1.GetStockRequest) (*productv1.GetStockResponse, error) {
-	l, err := s.svc.GetStock(ctx, req.GetSkuId())
+	l, err := s.svc.Inventory.GetStock(ctx, req.GetSkuId())
 	if err != nil {
 		return nil, toStatus(ctx, err)
 	}
@@ -62,7 +61,7 @@ func (s inventory) GetStock(ctx context.Context, req *productv1.GetStockRequest)
 
 func (s inventory) AdjustStock(ctx context.Context, req *productv1.AdjustStockRequest) (*productv1.AdjustStockResponse, error) {
 	id, _ := auth.FromContext(ctx)
-	l, a, err := s.svc.AdjustStock(ctx, id.Subject, req.GetSkuId(), req.GetDelta(), req.GetReason(), req.GetRequestId())
+	l, a, err := s.svc.Inventory.AdjustStock(ctx, id.Subject, req.GetSkuId(), req.GetDelta(), req.GetReason(), req.GetRequestId())
 	if err != nil {
 		return nil, toStatus(ctx, err)
 	}
@@ -70,7 +69,7 @@ func (s inventory) AdjustStock(ctx context.Context, req *productv1.AdjustStockRe
 }
 
 func (s inventory) ListStockAdjustments(ctx context.Context, req *productv1.ListStockAdjustmentsRequest) (*productv1.ListStockAdjustmentsResponse, error) {
-	list, next, err := s.svc.ListStockAdjustments(ctx, req.GetSkuId(), req.GetPageSize(), req.GetPageToken())
+	list, next, err := s.svc.Inventory.ListStockAdjustments(ctx, req.GetSkuId(), req.GetPageSize(), req.GetPageToken())
 	if err != nil {
 		return nil, toStatus(ctx, err)
 	}

@@ -3,8 +3,6 @@ package grpcapi
 import (
 	"context"
 
-	"google.golang.org/grpc"
-
 	"siyu.dev/pkg/auth"
 	productv1 "siyu.dev/proto/siyu/product/v1"
 	"siyu.dev/services/product/internal/app"
@@ -16,11 +14,6 @@ var recommendPolicy = auth.Policy{
 	productv1.RecommendationService_ListRecommendedProducts_FullMethodName: auth.MemberOnly,
 	productv1.RecommendationService_ListRelatedProducts_FullMethodName:     auth.Public,
 	productv1.RecommendationService_ListHotProducts_FullMethodName:         auth.Public,
-}
-
-// RegisterRecommendations adds the recommendation service to s.
-func RegisterRecommendations(s *grpc.Server, r *app.Recommender) {
-	productv1.RegisterRecommendationServiceServer(s, recommendations{r: r})
 }
 
 type recommendations struct {

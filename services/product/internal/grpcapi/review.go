@@ -5,7 +5,6 @@ import (
 	"slices"
 	"strings"
 
-	"google.golang.org/grpc"
 	"google.golang.org/protobuf/types/known/timestamppb"
 
 	"siyu.dev/pkg/auth"
@@ -34,11 +33,6 @@ var (
 	moderatorRoles = []string{auth.RoleOwner, auth.RoleOperator}
 	replierRoles   = []string{auth.RoleOwner, auth.RoleOperator, auth.RoleCustomerService}
 )
-
-// RegisterReviews adds the review service to s.
-func RegisterReviews(s *grpc.Server, r *app.Reviews) {
-	productv1.RegisterReviewServiceServer(s, reviews{r: r})
-}
 
 type reviews struct {
 	productv1.UnimplementedReviewServiceServer

@@ -51,27 +51,22 @@ func setupReviews(t testing.TB) *revEnv {
 	pub, _ := auth.ParsePublicKeyPEM(pubPEM)
 	db := testkit.DB(t)
 	store := mongostore.New(db)
-	svc := app.New(app.Ports{Catalog: store, Inventory: store, Lists: store}, clock.System)
-	if err := svc.Load(context.Background()); err != nil {
-		t.Fatal(err)
-	}
+	svc, model := build(t, stores{catalog: store, inventory: store, lists: store})
 	rs := mongostore.NewReviewStore(db)
 	for range 2 { // a restart creates them again
 		if err := rs.EnsureIndexes(context.Background()); err != nil {
 			t.Fatal(err)
 		}
 	}
-	rev := app.NewReviews(rs, clock.System)
-	rec := app.NewRecommender(mongostore.NewRecStore(db), svc, clock.System)
-	rec.UseHistory(svc.RecordView)
+	rev := app.NewReviews(rs, model, clock.System)
+	rec := app.NewRecommender(mongostore.NewRecStore(db), svc.Catalog, svc.Lists, clock.System)
 	if err := rec.Refresh(context.Background()); err != nil {
 		t.Fatal(err)
 	}
+	svc.Reviews, svc.Recommender = rev, rec
 	srv := grpcserver.New(grpcserver.Options{Service: "product", Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
 		Verifier: auth.NewVerifier(pub, "siyu", clock.System), Policy: grpcapi.Policy})
 	grpcapi.Register(srv.GRPC(), svc)
-	grpcapi.RegisterReviews(srv.GRPC(), rev)
-	grpcapi.RegisterRecommendations(srv.GRPC(), rec)
 	conn := testkit.BufconnServer(t, srv)
 	iss := auth.NewIssuer(priv, "siyu", clock.System)
 	tok := func(id auth.Identity) context.Context {
@@ -234,6 +229,10 @@ func TestReviewsRulesAndModeration(t *testing.T) {
 	}
 	if s := summary("p-none"); s.ReviewCount != 0 || s.AverageRatingX100 != 0 {
 		t.Errorf("no reviews: %v", s)
+	}
+	// The product shows its rating at once: a review tells the read model.
+	if p, err := e.catalog.GetProduct(bg, &productv1.GetProductRequest{Id: "p-a"}); err != nil || p.Product.RatingX100 != 450 || p.Product.ReviewCount != 2 {
+		t.Errorf("product after its reviews: %v %v", p, err)
 	}
 
 	// Moderation: roles, idempotency, summary follows visibility.

@@ -9,7 +9,6 @@ import (
 	"google.golang.org/grpc/codes"
 
 	productv1 "siyu.dev/proto/siyu/product/v1"
-	"siyu.dev/services/product/internal/app"
 	"siyu.dev/services/product/internal/domain"
 	"siyu.dev/services/product/internal/mongostore"
 )
@@ -98,8 +97,8 @@ func (r *recorder) Searched(_ context.Context, e domain.Searched) {
 // list is what the consumer counted.
 func TestSearchEventsOverGRPC(t *testing.T) {
 	rec := &recorder{}
-	e := setupWith(t, func(p *app.Ports, store *mongostore.Store) {
-		p.SearchEvents, p.Keywords = rec, store
+	e := setupWith(t, func(s *stores, store *mongostore.Store) {
+		s.searchEvents, s.keywords = rec, store
 	})
 	svc := e.svc
 	e.seed(t, 3)
@@ -139,7 +138,7 @@ func TestSearchEventsOverGRPC(t *testing.T) {
 		t.Errorf("counted before any event was consumed: %v %v", hot, err)
 	}
 	for _, ev := range append(rec.events, rec.events[0]) { // the last one redelivered
-		if err := svc.CountSearch(bg, ev); err != nil {
+		if err := svc.Keywords.CountSearch(bg, ev); err != nil {
 			t.Fatal(err)
 		}
 	}

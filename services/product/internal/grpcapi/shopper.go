@@ -15,7 +15,7 @@ import (
 // token subject; the policy admits members only.
 type shopper struct {
 	productv1.UnimplementedShopperServiceServer
-	svc *app.Service
+	svc Services
 }
 
 func caller(ctx context.Context) (string, error) {
@@ -39,7 +39,7 @@ func (s shopper) AddFavourite(ctx context.Context, req *productv1.AddFavouriteRe
 	if err != nil {
 		return nil, err
 	}
-	got, err := s.svc.AddFavourite(ctx, m, req.GetProductId())
+	got, err := s.svc.Lists.AddFavourite(ctx, m, req.GetProductId())
 	if err != nil {
 		return nil, toStatus(ctx, err)
 	}
@@ -51,7 +51,7 @@ func (s shopper) RemoveFavourite(ctx context.Context, req *productv1.RemoveFavou
 	if err != nil {
 		return nil, err
 	}
-	if err := s.svc.RemoveFavourite(ctx, m, req.GetProductId()); err != nil {
+	if err := s.svc.Lists.RemoveFavourite(ctx, m, req.GetProductId()); err != nil {
 		return nil, toStatus(ctx, err)
 	}
 	return &productv1.RemoveFavouriteResponse{}, nil
@@ -62,7 +62,7 @@ func (s shopper) ListFavourites(ctx context.Context, req *productv1.ListFavourit
 	if err != nil {
 		return nil, err
 	}
-	page, err := s.svc.ListSaved(ctx, domain.Favourites, m, req.GetPageSize(), req.GetPageToken())
+	page, err := s.svc.Lists.ListSaved(ctx, domain.Favourites, m, req.GetPageSize(), req.GetPageToken())
 	if err != nil {
 		return nil, toStatus(ctx, err)
 	}
@@ -78,7 +78,7 @@ func (s shopper) RecordProductView(ctx context.Context, req *productv1.RecordPro
 	if err != nil {
 		return nil, err
 	}
-	if err := s.svc.RecordView(ctx, m, req.GetProductId()); err != nil {
+	if err := s.svc.Lists.RecordView(ctx, m, req.GetProductId()); err != nil {
 		return nil, toStatus(ctx, err)
 	}
 	return &productv1.RecordProductViewResponse{}, nil
@@ -89,7 +89,7 @@ func (s shopper) ListBrowsingHistory(ctx context.Context, req *productv1.ListBro
 	if err != nil {
 		return nil, err
 	}
-	page, err := s.svc.ListSaved(ctx, domain.History, m, req.GetPageSize(), req.GetPageToken())
+	page, err := s.svc.Lists.ListSaved(ctx, domain.History, m, req.GetPageSize(), req.GetPageToken())
 	if err != nil {
 		return nil, toStatus(ctx, err)
 	}
@@ -105,7 +105,7 @@ func (s shopper) ClearBrowsingHistory(ctx context.Context, _ *productv1.ClearBro
 	if err != nil {
 		return nil, err
 	}
-	if err := s.svc.ClearHistory(ctx, m); err != nil {
+	if err := s.svc.Lists.ClearHistory(ctx, m); err != nil {
 		return nil, toStatus(ctx, err)
 	}
 	return &productv1.ClearBrowsingHistoryResponse{}, nil

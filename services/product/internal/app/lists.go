@@ -2,18 +2,34 @@ package app
 
 import (
 	"context"
-	"siyu.dev/pkg/fault"
 
+	"siyu.dev/pkg/clock"
+	"siyu.dev/pkg/fault"
 	"siyu.dev/pkg/pagetoken"
 	"siyu.dev/services/product/internal/domain"
 )
 
+// ShopperLists are a member's own lists: favourites and browsing history,
+// each shown with the products as shoppers see them now.
+type ShopperLists struct {
+	repo    domain.ShopperRepository
+	catalog CatalogReader
+	clk     clock.Clock
+	// locks serialise this instance's writers of one member's list.
+	locks keyLocks
+}
+
+// NewShopperLists builds the list use cases over the shoppers' catalogue.
+func NewShopperLists(repo domain.ShopperRepository, catalog CatalogReader, clk clock.Clock) *ShopperLists {
+	return &ShopperLists{repo: repo, catalog: catalog, clk: clk}
+}
+
 // mutateList changes one member list under the instance lock, so one
 // member's concurrent requests queue rather than exhaust the version retries.
-func (s *Service) mutateList(ctx context.Context, kind domain.ListKind, memberID string, change func([]domain.SavedItem) ([]domain.SavedItem, bool, error)) ([]domain.SavedItem, error) {
+func (s *ShopperLists) mutateList(ctx context.Context, kind domain.ListKind, memberID string, change func([]domain.SavedItem) ([]domain.SavedItem, bool, error)) ([]domain.SavedItem, error) {
 	unlock := s.locks.lock(string(kind) + "\x00" + memberID)
 	defer unlock()
-	return s.lists.MutateSaved(ctx, kind, memberID, change)
+	return s.repo.MutateSaved(ctx, kind, memberID, change)
 }
 
 // Saved is a list entry with the product as shoppers see it now (nil once
@@ -30,16 +46,16 @@ type SavedPage struct {
 	Total         int
 }
 
-func (s *Service) onSale(productID string) error {
+func (s *ShopperLists) onSale(productID string) error {
 	if productID == "" {
 		return fault.New(domain.KindInvalid, "PRODUCT_ID_REQUIRED", "product_id is required", "field", "product_id")
 	}
-	_, err := s.GetProduct(productID)
+	_, err := s.catalog.GetProduct(productID)
 	return err
 }
 
 // AddFavourite saves a product on sale for memberID.
-func (s *Service) AddFavourite(ctx context.Context, memberID, productID string) (Saved, error) {
+func (s *ShopperLists) AddFavourite(ctx context.Context, memberID, productID string) (Saved, error) {
 	if err := s.onSale(productID); err != nil {
 		return Saved{}, err
 	}
@@ -58,7 +74,7 @@ func (s *Service) AddFavourite(ctx context.Context, memberID, productID string) 
 }
 
 // RemoveFavourite drops a product from memberID's favourites.
-func (s *Service) RemoveFavourite(ctx context.Context, memberID, productID string) error {
+func (s *ShopperLists) RemoveFavourite(ctx context.Context, memberID, productID string) error {
 	if productID == "" {
 		return fault.New(domain.KindInvalid, "PRODUCT_ID_REQUIRED", "product_id is required", "field", "product_id")
 	}
@@ -75,7 +91,7 @@ func (s *Service) RemoveFavourite(ctx context.Context, memberID, productID strin
 }
 
 // RecordView puts a product on sale at the top of memberID's history.
-func (s *Service) RecordView(ctx context.Context, memberID, productID string) error {
+func (s *ShopperLists) RecordView(ctx context.Context, memberID, productID string) error {
 	if err := s.onSale(productID); err != nil {
 		return err
 	}
@@ -86,7 +102,7 @@ func (s *Service) RecordView(ctx context.Context, memberID, productID string) er
 }
 
 // ClearHistory empties memberID's history.
-func (s *Service) ClearHistory(ctx context.Context, memberID string) error {
+func (s *ShopperLists) ClearHistory(ctx context.Context, memberID string) error {
 	_, err := s.mutateList(ctx, domain.History, memberID, func(items []domain.SavedItem) ([]domain.SavedItem, bool, error) {
 		return nil, len(items) > 0, nil
 	})
@@ -94,7 +110,7 @@ func (s *Service) ClearHistory(ctx context.Context, memberID string) error {
 }
 
 // ListSaved pages through one of memberID's lists, newest first.
-func (s *Service) ListSaved(ctx context.Context, kind domain.ListKind, memberID string, pageSize int32, pageToken string) (SavedPage, error) {
+func (s *ShopperLists) ListSaved(ctx context.Context, kind domain.ListKind, memberID string, pageSize int32, pageToken string) (SavedPage, error) {
 	size, err := pagetoken.PageSize(pageSize, 20, 100)
 	if err != nil {
 		return SavedPage{}, err
@@ -105,7 +121,7 @@ func (s *Service) ListSaved(ctx context.Context, kind domain.ListKind, memberID 
 	if err != nil {
 		return SavedPage{}, err
 	}
-	items, err := s.lists.SavedItems(ctx, kind, memberID)
+	items, err := s.repo.SavedItems(ctx, kind, memberID)
 	if err != nil {
 		return SavedPage{}, err
 	}
@@ -119,9 +135,9 @@ func (s *Service) ListSaved(ctx context.Context, kind domain.ListKind, memberID 
 	return page, nil
 }
 
-func (s *Service) saved(it domain.SavedItem) Saved {
+func (s *ShopperLists) saved(it domain.SavedItem) Saved {
 	out := Saved{SavedItem: it}
-	if p, err := s.GetProduct(it.ProductID); err == nil {
+	if p, err := s.catalog.GetProduct(it.ProductID); err == nil {
 		out.Product = &p
 	}
 	return out

@@ -1,47 +1,39 @@
-package app
+// Package importfile reads the operators' product import files (a JSON
+// array of products, or CSV with one SKU per row) into domain values. It
+// only parses: whether a product is valid, new or already there is the
+// import use case's question.
+package importfile
 
 import (
 	"bytes"
-	"context"
 	"encoding/csv"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"io"
-	"siyu.dev/pkg/fault"
-	"sort"
 	"strconv"
 	"strings"
 
+	"siyu.dev/pkg/fault"
 	"siyu.dev/services/product/internal/domain"
 )
 
-// MaxImportProducts bounds one import.
-const MaxImportProducts = 1000
+// The formats Parse reads.
+const (
+	JSON = "json"
+	CSV  = "csv"
+)
 
-// ImportRowError is why one row of an import was not imported.
-type ImportRowError struct {
-	Row       int
-	ProductID string
-	Field     string
-	Reason    string
-	Message   string
-}
-
-// ImportReport is what an import did.
-type ImportReport struct {
-	Created  []string
-	Existing []string
-	Errors   []ImportRowError
-}
-
-// importItem is one product parsed from a file, with the row each SKU came
-// from so an error about skus[i] names the right row.
-type importItem struct {
-	row     int
-	skuRows []int
-	id      string
-	product domain.Product
+// Parse reads content in format. A file that cannot be read at all is an
+// INVALID_ARGUMENT fault; a row that cannot be read is a row error in the
+// result, and the other rows go on.
+func Parse(format, content string) (domain.ImportFile, error) {
+	switch format {
+	case JSON:
+		return parseJSON(content)
+	case CSV:
+		return parseCSV(content)
+	}
+	return domain.ImportFile{}, fault.New(domain.KindInvalid, "IMPORT_FORMAT_INVALID", "format must be JSON or CSV", "field", "format")
 }
 
 type jsonSku struct {
@@ -67,32 +59,32 @@ type jsonProduct struct {
 	Skus            []jsonSku `json:"skus"`
 }
 
+// statusNames are the statuses a file may give; none is a draft.
 var statusNames = map[string]domain.Status{"": domain.StatusDraft, "draft": domain.StatusDraft, "on_sale": domain.StatusOnSale, "off_shelf": domain.StatusOffShelf}
 
-func importInvalid(reason, msg string) error {
-	return fault.New(domain.KindInvalid, fault.Reason(reason), msg, "field", "content")
+func fileInvalid(msg string) error {
+	return fault.New(domain.KindInvalid, "IMPORT_FILE_INVALID", msg, "field", "content")
 }
 
 // parseJSON reads an array of products; an element that does not decode is
 // a row error, the others go on.
-func parseJSON(content string) ([]importItem, []ImportRowError, error) {
+func parseJSON(content string) (domain.ImportFile, error) {
 	var raw []json.RawMessage
 	if err := json.Unmarshal([]byte(content), &raw); err != nil {
-		return nil, nil, importInvalid("IMPORT_FILE_INVALID", "content must be a JSON array of products: "+err.Error())
+		return domain.ImportFile{}, fileInvalid("content must be a JSON array of products: " + err.Error())
 	}
-	var items []importItem
-	var bad []ImportRowError
+	var f domain.ImportFile
 	for i, r := range raw {
 		var jp jsonProduct
 		dec := json.NewDecoder(bytes.NewReader(r))
 		dec.DisallowUnknownFields()
 		if err := dec.Decode(&jp); err != nil {
-			bad = append(bad, ImportRowError{Row: i + 1, Reason: "ROW_INVALID", Message: err.Error()})
+			f.Errors = append(f.Errors, domain.ImportRowError{Row: i + 1, Reason: "ROW_INVALID", Message: err.Error()})
 			continue
 		}
 		st, ok := statusNames[jp.Status]
 		if !ok {
-			bad = append(bad, ImportRowError{Row: i + 1, ProductID: jp.ID, Field: "status", Reason: "STATUS_INVALID", Message: "status must be draft, on_sale or off_shelf"})
+			f.Errors = append(f.Errors, domain.ImportRowError{Row: i + 1, ProductID: jp.ID, Field: "status", Reason: "STATUS_INVALID", Message: "status must be draft, on_sale or off_shelf"})
 			continue
 		}
 		p := domain.Product{Title: jp.Title, Subtitle: jp.Subtitle, CategoryID: jp.CategoryID, BrandID: jp.BrandID, ImageURLs: jp.ImageURLs,
@@ -102,9 +94,9 @@ func parseJSON(content string) ([]importItem, []ImportRowError, error) {
 			p.Skus = append(p.Skus, domain.Sku{Code: s.Code, Specs: s.Specs, PriceFen: s.PriceFen, ListPriceFen: s.ListPriceFen, Stock: s.Stock})
 			rows[k] = i + 1
 		}
-		items = append(items, importItem{row: i + 1, skuRows: rows, id: jp.ID, product: p})
+		f.Items = append(f.Items, domain.ImportItem{Row: i + 1, SkuRows: rows, ID: jp.ID, Product: p})
 	}
-	return items, bad, nil
+	return f, nil
 }
 
 var csvColumns = []string{"product_id", "title", "subtitle", "category_id", "brand_id", "status", "tags", "sort_weight", "purchase_limit",
@@ -122,12 +114,12 @@ func splitList(s string) []string {
 
 // parseCSV reads one SKU per row and groups rows by product_id; a row
 // whose own cells do not parse is a row error and leaves its product out.
-func parseCSV(content string) ([]importItem, []ImportRowError, error) {
+func parseCSV(content string) (domain.ImportFile, error) {
 	r := csv.NewReader(strings.NewReader(strings.TrimPrefix(content, "\ufeff")))
 	r.FieldsPerRecord = -1
 	header, err := r.Read()
 	if err != nil {
-		return nil, nil, importInvalid("IMPORT_FILE_INVALID", "content must be CSV with a header row")
+		return domain.ImportFile{}, fileInvalid("content must be CSV with a header row")
 	}
 	col := map[string]int{}
 	for i, h := range header {
@@ -135,18 +127,18 @@ func parseCSV(content string) ([]importItem, []ImportRowError, error) {
 	}
 	for _, c := range []string{"product_id", "title", "category_id", "sku_code", "price_fen"} {
 		if _, ok := col[c]; !ok {
-			return nil, nil, importInvalid("IMPORT_FILE_INVALID", "the CSV header lacks column "+c)
+			return domain.ImportFile{}, fileInvalid("the CSV header lacks column " + c)
 		}
 	}
 	for h := range col {
 		if !strings.Contains(","+strings.Join(csvColumns, ",")+",", ","+h+",") {
-			return nil, nil, importInvalid("IMPORT_FILE_INVALID", "unknown CSV column "+h)
+			return domain.ImportFile{}, fileInvalid("unknown CSV column " + h)
 		}
 	}
-	var items []importItem
+	var items []domain.ImportItem
 	byID := map[string]int{}
 	failed := map[string]bool{}
-	var bad []ImportRowError
+	var bad []domain.ImportRowError
 	for line := 2; ; line++ {
 		rec, err := r.Read()
 		if errors.Is(err, io.EOF) {
@@ -155,10 +147,10 @@ func parseCSV(content string) ([]importItem, []ImportRowError, error) {
 		if err != nil {
 			var pe *csv.ParseError
 			if errors.As(err, &pe) {
-				bad = append(bad, ImportRowError{Row: pe.Line, Reason: "ROW_INVALID", Message: pe.Err.Error()})
+				bad = append(bad, domain.ImportRowError{Row: pe.Line, Reason: "ROW_INVALID", Message: pe.Err.Error()})
 				continue
 			}
-			return nil, nil, importInvalid("IMPORT_FILE_INVALID", err.Error())
+			return domain.ImportFile{}, fileInvalid(err.Error())
 		}
 		cell := func(name string) string {
 			if i, ok := col[name]; ok && i < len(rec) {
@@ -168,7 +160,7 @@ func parseCSV(content string) ([]importItem, []ImportRowError, error) {
 		}
 		id := cell("product_id")
 		rowErr := func(field, reason, msg string) {
-			bad = append(bad, ImportRowError{Row: line, ProductID: id, Field: field, Reason: reason, Message: msg})
+			bad = append(bad, domain.ImportRowError{Row: line, ProductID: id, Field: field, Reason: reason, Message: msg})
 			failed[id] = true
 		}
 		if id == "" {
@@ -209,8 +201,8 @@ func parseCSV(content string) ([]importItem, []ImportRowError, error) {
 		}
 		sku := domain.Sku{Code: cell("sku_code"), Specs: specs, PriceFen: price, ListPriceFen: list, Stock: stock}
 		if i, ok := byID[id]; ok {
-			items[i].product.Skus = append(items[i].product.Skus, sku)
-			items[i].skuRows = append(items[i].skuRows, line)
+			items[i].Product.Skus = append(items[i].Product.Skus, sku)
+			items[i].SkuRows = append(items[i].SkuRows, line)
 			continue
 		}
 		st, ok := statusNames[cell("status")]
@@ -227,84 +219,17 @@ func parseCSV(content string) ([]importItem, []ImportRowError, error) {
 			Tags: splitList(cell("tags")), SortWeight: int32(weight), PurchaseLimit: int32(limit), ImageURLs: splitList(cell("image_urls")),
 			DescriptionHTML: cell("description_html"), Skus: []domain.Sku{sku}}
 		byID[id] = len(items)
-		items = append(items, importItem{row: line, skuRows: []int{line}, id: id, product: p})
+		items = append(items, domain.ImportItem{Row: line, SkuRows: []int{line}, ID: id, Product: p})
 	}
 	// A product with a bad row is not created from its other rows: half a
 	// product would be worse than none, and the report names the row.
 	kept := items[:0]
 	for _, it := range items {
-		if failed[it.id] {
-			bad = append(bad, ImportRowError{Row: it.row, ProductID: it.id, Reason: "PRODUCT_INCOMPLETE", Message: "another row of this product is invalid"})
+		if failed[it.ID] {
+			bad = append(bad, domain.ImportRowError{Row: it.Row, ProductID: it.ID, Reason: "PRODUCT_INCOMPLETE", Message: "another row of this product is invalid"})
 			continue
 		}
 		kept = append(kept, it)
 	}
-	return kept, bad, nil
-}
-
-// ImportProducts creates the valid products of a JSON or CSV file and
-// reports the invalid rows. A product whose id, or one of whose SKU codes,
-// exists already is skipped as existing, so re-running a file creates
-// nothing twice.
-func (s *Service) ImportProducts(ctx context.Context, format, content string) (ImportReport, error) {
-	var items []importItem
-	var bad []ImportRowError
-	var err error
-	switch format {
-	case "json":
-		items, bad, err = parseJSON(content)
-	case "csv":
-		items, bad, err = parseCSV(content)
-	default:
-		return ImportReport{}, fault.New(domain.KindInvalid, "IMPORT_FORMAT_INVALID", "format must be JSON or CSV", "field", "format")
-	}
-	if err != nil {
-		return ImportReport{}, err
-	}
-	if len(items)+len(bad) > MaxImportProducts {
-		return ImportReport{}, importInvalid("IMPORT_TOO_LARGE", fmt.Sprintf("at most %d products per import", MaxImportProducts))
-	}
-	rep := ImportReport{Errors: bad}
-	for _, it := range items {
-		if existing, ok := s.existingImport(it); ok {
-			rep.Existing = append(rep.Existing, existing)
-			continue
-		}
-		got, err := s.CreateProduct(ctx, it.product, it.id)
-		var de *domain.Error
-		switch {
-		case err == nil:
-			rep.Created = append(rep.Created, got.ID)
-		case errors.Is(err, domain.ErrProductExists):
-			rep.Existing = append(rep.Existing, it.id)
-		case errors.As(err, &de):
-			row, field := it.row, strings.TrimPrefix(de.Meta["field"], "product.")
-			var k int
-			if n, _ := fmt.Sscanf(field, "skus[%d]", &k); n == 1 && k >= 0 && k < len(it.skuRows) {
-				row = it.skuRows[k]
-			}
-			rep.Errors = append(rep.Errors, ImportRowError{Row: row, ProductID: it.id, Field: field, Reason: string(de.Reason), Message: de.Msg})
-		default:
-			return rep, err
-		}
-	}
-	sort.SliceStable(rep.Errors, func(i, j int) bool { return rep.Errors[i].Row < rep.Errors[j].Row })
-	return rep, nil
-}
-
-// existingImport finds the product an import item was created as before:
-// the same id, or (without an id) the product holding its first SKU code.
-func (s *Service) existingImport(it importItem) (string, bool) {
-	if it.id != "" {
-		if _, ok := s.catalog.product(it.id); ok {
-			return it.id, true
-		}
-		return "", false
-	}
-	for _, k := range it.product.Skus {
-		if id, ok := s.catalog.productByCode(k.Code); ok {
-			return id, true
-		}
-	}
-	return "", false
+	return domain.ImportFile{Items: kept, Errors: bad}, nil
 }
