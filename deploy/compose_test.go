@@ -220,7 +220,7 @@ func TestComposeDependsOnConditionsHold(t *testing.T) {
 		}
 		for k, v := range env {
 			dep := strings.TrimSuffix(strings.TrimPrefix(strings.ToLower(k), "siyu_"), "_addr")
-			if names[dep] && dep != c.name && v != "" {
+			if names[dep] && dep != c.name && v != "" && !laterCalls[c.name+"→"+dep] {
 				needs[dep] = types.ServiceConditionHealthy
 			}
 		}
@@ -231,6 +231,12 @@ func TestComposeDependsOnConditionsHold(t *testing.T) {
 		}
 	}
 }
+
+// laterCalls are calls made only after start-up, retried until they are
+// answered, that would otherwise make a cycle: marketing places flash-sale
+// orders through order (from a durable queue), while order prices
+// checkouts through marketing.
+var laterCalls = map[string]bool{"marketing→order": true}
 
 // waitsFor reports whether from starts only after dep reached cond, directly
 // or through services it waits for.

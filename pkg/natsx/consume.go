@@ -19,6 +19,8 @@ type Message struct {
 	Subject, ID, Type string
 	Data              []byte
 	NumDelivered      uint64
+	// Seq is the message's sequence in its stream.
+	Seq uint64
 }
 
 // Handler processes one message. nil acks it; an error asks for redelivery
@@ -90,13 +92,13 @@ func Consume(ctx context.Context, js jetstream.JetStream, cfg ConsumerConfig, h 
 
 func handle(ctx context.Context, pub *Publisher, cfg ConsumerConfig, h Handler, msg jetstream.Msg) {
 	meta, err := msg.Metadata()
-	delivered := uint64(1)
+	delivered, seq := uint64(1), uint64(0)
 	if err == nil {
-		delivered = meta.NumDelivered
+		delivered, seq = meta.NumDelivered, meta.Sequence.Stream
 	}
 	hdr := msg.Headers()
 	ctx = otel.GetTextMapPropagator().Extract(ctx, traceCarrier(hdr))
-	m := Message{Subject: msg.Subject(), ID: hdr.Get(nats.MsgIdHdr), Type: hdr.Get(HeaderEventType), Data: msg.Data(), NumDelivered: delivered}
+	m := Message{Subject: msg.Subject(), ID: hdr.Get(nats.MsgIdHdr), Type: hdr.Get(HeaderEventType), Data: msg.Data(), NumDelivered: delivered, Seq: seq}
 	ctx, span := startConsume(ctx, cfg.Durable, m)
 	herr := h(ctx, m)
 	defer func() { endSpan(span, herr) }()

@@ -1,6 +1,7 @@
 // Package marketing is the marketing service: coupon templates, the coupon
 // centre, claims, exchange codes, issues to members and segments,
-// new-member gifts, and the coupons checkout prices, locks and releases.
+// new-member gifts, flash sales counted by JetStream, and the promotions
+// checkout prices, holds and releases.
 package marketing
 
 import (
@@ -18,7 +19,9 @@ import (
 	marketingv1 "siyu.dev/proto/siyu/marketing/v1"
 	"siyu.dev/services/marketing/internal/app"
 	"siyu.dev/services/marketing/internal/clients"
+	"siyu.dev/services/marketing/internal/domain"
 	"siyu.dev/services/marketing/internal/events"
+	"siyu.dev/services/marketing/internal/flashq"
 	"siyu.dev/services/marketing/internal/grpcapi"
 	"siyu.dev/services/marketing/internal/mongostore"
 )
@@ -34,6 +37,7 @@ type Config struct {
 	JWTPublicKey  string `env:"SIYU_JWT_PUBLIC_KEY" required:"true" desc:"Ed25519 public key (PEM) that verifies tokens"`
 	JWTPrivateKey string `env:"SIYU_JWT_PRIVATE_KEY" required:"true" desc:"Ed25519 private key (PEM) that signs the service's own short-lived token for streaming member segments"`
 	MemberAddr    string `env:"SIYU_MEMBER_ADDR" default:"127.0.0.1:9101" desc:"member service gRPC address"`
+	OrderAddr     string `env:"SIYU_ORDER_ADDR" default:"127.0.0.1:9103" desc:"order service gRPC address (flash-sale orders)"`
 
 	CouponRemindBefore time.Duration `env:"SIYU_COUPON_REMIND_BEFORE" default:"72h" desc:"how long before an unused coupon expires its about-to-expire event goes out"`
 	SweepEvery         time.Duration `env:"SIYU_MARKETING_SWEEP_EVERY" default:"1m" desc:"how often coupons due to expire or be reminded of are looked at"`
@@ -69,7 +73,13 @@ func Run(ctx context.Context, c Config) error {
 			return err
 		}
 		in.OnStop(func() { _ = memberConn.Close() })
-		members := clients.NewMembers(memberConn, auth.NewServiceToken(auth.NewIssuer(priv, "siyu", in.Clock), "marketing-service"))
+		orderConn, err := grpcclient.Dial(c.OrderAddr)
+		if err != nil {
+			return err
+		}
+		in.OnStop(func() { _ = orderConn.Close() })
+		tokens := auth.NewServiceToken(auth.NewIssuer(priv, "siyu", in.Clock), "marketing-service")
+		members := clients.NewMembers(memberConn, tokens)
 		if err := natsx.EnsureStream(ctx, in.JS, marketingv1.Stream, []string{marketingv1.StreamSubjects}); err != nil {
 			return err
 		}
@@ -80,17 +90,33 @@ func Run(ctx context.Context, c Config) error {
 		clk := in.Clock
 		settings := app.Settings{RemindBefore: c.CouponRemindBefore}
 		templates, wallets, codes := store.Templates(), store.Wallets(), store.Codes()
-		checkout := app.NewCheckout(wallets, settings, clk)
+		activities := mongostore.NewActivities(in.DB)
+		flash := app.NewFlashSales(activities.FlashSales(), flashq.New(in.JS), activities.Reservations(), clients.NewOrders(orderConn, tokens), clk, in.Logger)
+		checkout := app.NewCheckout(wallets, activities.Holds(), map[domain.PromotionKind]app.Desk{domain.KindFlashSale: flash}, settings, clk)
 		grpcapi.Register(in.Server.GRPC(), grpcapi.Services{
-			Shop:     app.NewShop(templates, wallets, codes, settings, clk),
-			Admin:    app.NewAdmin(templates, wallets, codes, members, settings, clk),
-			Checkout: checkout,
+			Shop:       app.NewShop(templates, wallets, codes, settings, clk),
+			Admin:      app.NewAdmin(templates, wallets, codes, members, settings, clk),
+			Checkout:   checkout,
+			FlashSales: flash,
 		})
 		stop, err := events.Start(ctx, in.JS, checkout, app.NewWelcome(templates, wallets, settings, clk), in.Logger)
 		if err != nil {
 			return err
 		}
 		in.OnStop(stop)
+		// Every reserved unit becomes an order: a consumer per activity,
+		// started on every instance within a second of the activity.
+		workers := flashq.NewWorkers(in.JS, flash.PlaceOrder, in.Logger)
+		in.OnStop(workers.Stop)
+		in.Every("flash-sale workers", time.Second, func(ctx context.Context) error {
+			ids, err := flash.Recent(ctx)
+			for _, id := range ids {
+				if err := workers.Start(ctx, id); err != nil {
+					return err
+				}
+			}
+			return err
+		})
 		sweeper := app.NewSweeper(wallets, natsx.NewPublisher(in.JS), settings, clk, in.Logger)
 		in.Every("coupon sweep", c.SweepEvery, func(ctx context.Context) error {
 			for {

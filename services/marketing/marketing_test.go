@@ -64,7 +64,7 @@ func TestRunFollowsMemberAndOrderEvents(t *testing.T) {
 	service := as(auth.Identity{Subject: "order-service", Kind: auth.KindService})
 	conn, _ := grpcclient.Dial(lis.Addr().String())
 	defer conn.Close()
-	admin, shop, checkout := marketingv1.NewCouponAdminServiceClient(conn), marketingv1.NewCouponServiceClient(conn), marketingv1.NewCheckoutCouponServiceClient(conn)
+	admin, shop, checkout := marketingv1.NewCouponAdminServiceClient(conn), marketingv1.NewCouponServiceClient(conn), marketingv1.NewCheckoutPromotionServiceClient(conn)
 
 	if _, err := admin.CreateCouponTemplate(owner, &marketingv1.CreateCouponTemplateRequest{Template: &marketingv1.CouponTemplate{
 		Name: "新人券", Kind: "AMOUNT_OFF", AmountOffFen: 500, ValidDays: 30, PerMemberLimit: 1, TotalQuantity: 1000, NewMemberGift: true}}); err != nil {
@@ -101,10 +101,10 @@ func TestRunFollowsMemberAndOrderEvents(t *testing.T) {
 	if c.GetSummary() != "无门槛减5" {
 		t.Errorf("summary %q", c.GetSummary())
 	}
-	if _, err := checkout.LockCoupons(member, &marketingv1.LockCouponsRequest{MemberId: "m_new", OrderId: "o1", CouponIds: []string{c.GetId()}}); err == nil {
+	if _, err := checkout.HoldPromotions(member, &marketingv1.HoldPromotionsRequest{MemberId: "m_new", OrderId: "o1", CouponIds: []string{c.GetId()}}); err == nil {
 		t.Fatal("a member cannot lock coupons: the call is service-only")
 	}
-	if _, err := checkout.LockCoupons(service, &marketingv1.LockCouponsRequest{MemberId: "m_new", OrderId: "o1", CouponIds: []string{c.GetId()}}); err != nil {
+	if _, err := checkout.HoldPromotions(service, &marketingv1.HoldPromotionsRequest{MemberId: "m_new", OrderId: "o1", CouponIds: []string{c.GetId()}}); err != nil {
 		t.Fatal(err)
 	}
 	status("LOCKED")

@@ -1634,7 +1634,10 @@ type CouponLine struct {
 	ProductId  string                 `protobuf:"bytes,2,opt,name=product_id,json=productId,proto3" json:"product_id,omitempty"`
 	CategoryId string                 `protobuf:"bytes,3,opt,name=category_id,json=categoryId,proto3" json:"category_id,omitempty"`
 	// What the line costs after the discounts that come before coupons.
-	PayableFen    int64 `protobuf:"varint,4,opt,name=payable_fen,json=payableFen,proto3" json:"payable_fen,omitempty"`
+	PayableFen int64 `protobuf:"varint,4,opt,name=payable_fen,json=payableFen,proto3" json:"payable_fen,omitempty"`
+	// Catalogue unit price and quantity (activities price from them).
+	UnitPriceFen  int64 `protobuf:"varint,5,opt,name=unit_price_fen,json=unitPriceFen,proto3" json:"unit_price_fen,omitempty"`
+	Quantity      int64 `protobuf:"varint,6,opt,name=quantity,proto3" json:"quantity,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1697,31 +1700,46 @@ func (x *CouponLine) GetPayableFen() int64 {
 	return 0
 }
 
-type PriceCouponsRequest struct {
-	state     protoimpl.MessageState `protogen:"open.v1"`
-	MemberId  string                 `protobuf:"bytes,1,opt,name=member_id,json=memberId,proto3" json:"member_id,omitempty"`
-	Lines     []*CouponLine          `protobuf:"bytes,2,rep,name=lines,proto3" json:"lines,omitempty"`
-	CouponIds []string               `protobuf:"bytes,3,rep,name=coupon_ids,json=couponIds,proto3" json:"coupon_ids,omitempty"`
-	// Choose the best combination of the member's coupons (coupon_ids empty).
-	Best          bool `protobuf:"varint,4,opt,name=best,proto3" json:"best,omitempty"`
+func (x *CouponLine) GetUnitPriceFen() int64 {
+	if x != nil {
+		return x.UnitPriceFen
+	}
+	return 0
+}
+
+func (x *CouponLine) GetQuantity() int64 {
+	if x != nil {
+		return x.Quantity
+	}
+	return 0
+}
+
+// Activity names the activity an order buys through.
+type Activity struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// "flash_sale", "group_buy" or "bargain".
+	Kind       string `protobuf:"bytes,1,opt,name=kind,proto3" json:"kind,omitempty"`
+	ActivityId string `protobuf:"bytes,2,opt,name=activity_id,json=activityId,proto3" json:"activity_id,omitempty"`
+	// The flash-sale reservation, the group ("" opens one), or the bargain.
+	Ref           string `protobuf:"bytes,3,opt,name=ref,proto3" json:"ref,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
 
-func (x *PriceCouponsRequest) Reset() {
-	*x = PriceCouponsRequest{}
+func (x *Activity) Reset() {
+	*x = Activity{}
 	mi := &file_siyu_marketing_v1_coupon_proto_msgTypes[28]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
 
-func (x *PriceCouponsRequest) String() string {
+func (x *Activity) String() string {
 	return protoimpl.X.MessageStringOf(x)
 }
 
-func (*PriceCouponsRequest) ProtoMessage() {}
+func (*Activity) ProtoMessage() {}
 
-func (x *PriceCouponsRequest) ProtoReflect() protoreflect.Message {
+func (x *Activity) ProtoReflect() protoreflect.Message {
 	mi := &file_siyu_marketing_v1_coupon_proto_msgTypes[28]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
@@ -1733,65 +1751,138 @@ func (x *PriceCouponsRequest) ProtoReflect() protoreflect.Message {
 	return mi.MessageOf(x)
 }
 
-// Deprecated: Use PriceCouponsRequest.ProtoReflect.Descriptor instead.
-func (*PriceCouponsRequest) Descriptor() ([]byte, []int) {
+// Deprecated: Use Activity.ProtoReflect.Descriptor instead.
+func (*Activity) Descriptor() ([]byte, []int) {
 	return file_siyu_marketing_v1_coupon_proto_rawDescGZIP(), []int{28}
 }
 
-func (x *PriceCouponsRequest) GetMemberId() string {
+func (x *Activity) GetKind() string {
+	if x != nil {
+		return x.Kind
+	}
+	return ""
+}
+
+func (x *Activity) GetActivityId() string {
+	if x != nil {
+		return x.ActivityId
+	}
+	return ""
+}
+
+func (x *Activity) GetRef() string {
+	if x != nil {
+		return x.Ref
+	}
+	return ""
+}
+
+type PricePromotionsRequest struct {
+	state     protoimpl.MessageState `protogen:"open.v1"`
+	MemberId  string                 `protobuf:"bytes,1,opt,name=member_id,json=memberId,proto3" json:"member_id,omitempty"`
+	Lines     []*CouponLine          `protobuf:"bytes,2,rep,name=lines,proto3" json:"lines,omitempty"`
+	CouponIds []string               `protobuf:"bytes,3,rep,name=coupon_ids,json=couponIds,proto3" json:"coupon_ids,omitempty"`
+	// Choose the best combination of the member's coupons (coupon_ids empty).
+	Best          bool      `protobuf:"varint,4,opt,name=best,proto3" json:"best,omitempty"`
+	Activity      *Activity `protobuf:"bytes,5,opt,name=activity,proto3" json:"activity,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *PricePromotionsRequest) Reset() {
+	*x = PricePromotionsRequest{}
+	mi := &file_siyu_marketing_v1_coupon_proto_msgTypes[29]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *PricePromotionsRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*PricePromotionsRequest) ProtoMessage() {}
+
+func (x *PricePromotionsRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_siyu_marketing_v1_coupon_proto_msgTypes[29]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use PricePromotionsRequest.ProtoReflect.Descriptor instead.
+func (*PricePromotionsRequest) Descriptor() ([]byte, []int) {
+	return file_siyu_marketing_v1_coupon_proto_rawDescGZIP(), []int{29}
+}
+
+func (x *PricePromotionsRequest) GetMemberId() string {
 	if x != nil {
 		return x.MemberId
 	}
 	return ""
 }
 
-func (x *PriceCouponsRequest) GetLines() []*CouponLine {
+func (x *PricePromotionsRequest) GetLines() []*CouponLine {
 	if x != nil {
 		return x.Lines
 	}
 	return nil
 }
 
-func (x *PriceCouponsRequest) GetCouponIds() []string {
+func (x *PricePromotionsRequest) GetCouponIds() []string {
 	if x != nil {
 		return x.CouponIds
 	}
 	return nil
 }
 
-func (x *PriceCouponsRequest) GetBest() bool {
+func (x *PricePromotionsRequest) GetBest() bool {
 	if x != nil {
 		return x.Best
 	}
 	return false
 }
 
-// CouponDiscount is what one coupon takes off.
-type CouponDiscount struct {
-	state     protoimpl.MessageState `protogen:"open.v1"`
-	CouponId  string                 `protobuf:"bytes,1,opt,name=coupon_id,json=couponId,proto3" json:"coupon_id,omitempty"`
-	AmountFen int64                  `protobuf:"varint,2,opt,name=amount_fen,json=amountFen,proto3" json:"amount_fen,omitempty"`
+func (x *PricePromotionsRequest) GetActivity() *Activity {
+	if x != nil {
+		return x.Activity
+	}
+	return nil
+}
+
+// PromotionDiscount is what one promotion takes off.
+type PromotionDiscount struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// "coupon", "flash_sale", "group_buy" or "bargain".
+	Kind string `protobuf:"bytes,1,opt,name=kind,proto3" json:"kind,omitempty"`
+	// The coupon, reservation, group or bargain id.
+	Id        string `protobuf:"bytes,2,opt,name=id,proto3" json:"id,omitempty"`
+	AmountFen int64  `protobuf:"varint,3,opt,name=amount_fen,json=amountFen,proto3" json:"amount_fen,omitempty"`
 	// The SKUs it covers, to split the amount across.
-	SkuIds        []string `protobuf:"bytes,3,rep,name=sku_ids,json=skuIds,proto3" json:"sku_ids,omitempty"`
+	SkuIds        []string `protobuf:"bytes,4,rep,name=sku_ids,json=skuIds,proto3" json:"sku_ids,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
 
-func (x *CouponDiscount) Reset() {
-	*x = CouponDiscount{}
-	mi := &file_siyu_marketing_v1_coupon_proto_msgTypes[29]
+func (x *PromotionDiscount) Reset() {
+	*x = PromotionDiscount{}
+	mi := &file_siyu_marketing_v1_coupon_proto_msgTypes[30]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
 
-func (x *CouponDiscount) String() string {
+func (x *PromotionDiscount) String() string {
 	return protoimpl.X.MessageStringOf(x)
 }
 
-func (*CouponDiscount) ProtoMessage() {}
+func (*PromotionDiscount) ProtoMessage() {}
 
-func (x *CouponDiscount) ProtoReflect() protoreflect.Message {
-	mi := &file_siyu_marketing_v1_coupon_proto_msgTypes[29]
+func (x *PromotionDiscount) ProtoReflect() protoreflect.Message {
+	mi := &file_siyu_marketing_v1_coupon_proto_msgTypes[30]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1802,55 +1893,64 @@ func (x *CouponDiscount) ProtoReflect() protoreflect.Message {
 	return mi.MessageOf(x)
 }
 
-// Deprecated: Use CouponDiscount.ProtoReflect.Descriptor instead.
-func (*CouponDiscount) Descriptor() ([]byte, []int) {
-	return file_siyu_marketing_v1_coupon_proto_rawDescGZIP(), []int{29}
+// Deprecated: Use PromotionDiscount.ProtoReflect.Descriptor instead.
+func (*PromotionDiscount) Descriptor() ([]byte, []int) {
+	return file_siyu_marketing_v1_coupon_proto_rawDescGZIP(), []int{30}
 }
 
-func (x *CouponDiscount) GetCouponId() string {
+func (x *PromotionDiscount) GetKind() string {
 	if x != nil {
-		return x.CouponId
+		return x.Kind
 	}
 	return ""
 }
 
-func (x *CouponDiscount) GetAmountFen() int64 {
+func (x *PromotionDiscount) GetId() string {
+	if x != nil {
+		return x.Id
+	}
+	return ""
+}
+
+func (x *PromotionDiscount) GetAmountFen() int64 {
 	if x != nil {
 		return x.AmountFen
 	}
 	return 0
 }
 
-func (x *CouponDiscount) GetSkuIds() []string {
+func (x *PromotionDiscount) GetSkuIds() []string {
 	if x != nil {
 		return x.SkuIds
 	}
 	return nil
 }
 
-type PriceCouponsResponse struct {
+type PricePromotionsResponse struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// In the order they apply.
-	Discounts     []*CouponDiscount `protobuf:"bytes,1,rep,name=discounts,proto3" json:"discounts,omitempty"`
+	Discounts []*PromotionDiscount `protobuf:"bytes,1,rep,name=discounts,proto3" json:"discounts,omitempty"`
+	// Whether the member level discount applies too.
+	MemberLevel   bool `protobuf:"varint,2,opt,name=member_level,json=memberLevel,proto3" json:"member_level,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
 
-func (x *PriceCouponsResponse) Reset() {
-	*x = PriceCouponsResponse{}
-	mi := &file_siyu_marketing_v1_coupon_proto_msgTypes[30]
+func (x *PricePromotionsResponse) Reset() {
+	*x = PricePromotionsResponse{}
+	mi := &file_siyu_marketing_v1_coupon_proto_msgTypes[31]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
 
-func (x *PriceCouponsResponse) String() string {
+func (x *PricePromotionsResponse) String() string {
 	return protoimpl.X.MessageStringOf(x)
 }
 
-func (*PriceCouponsResponse) ProtoMessage() {}
+func (*PricePromotionsResponse) ProtoMessage() {}
 
-func (x *PriceCouponsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_siyu_marketing_v1_coupon_proto_msgTypes[30]
+func (x *PricePromotionsResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_siyu_marketing_v1_coupon_proto_msgTypes[31]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1861,42 +1961,50 @@ func (x *PriceCouponsResponse) ProtoReflect() protoreflect.Message {
 	return mi.MessageOf(x)
 }
 
-// Deprecated: Use PriceCouponsResponse.ProtoReflect.Descriptor instead.
-func (*PriceCouponsResponse) Descriptor() ([]byte, []int) {
-	return file_siyu_marketing_v1_coupon_proto_rawDescGZIP(), []int{30}
+// Deprecated: Use PricePromotionsResponse.ProtoReflect.Descriptor instead.
+func (*PricePromotionsResponse) Descriptor() ([]byte, []int) {
+	return file_siyu_marketing_v1_coupon_proto_rawDescGZIP(), []int{31}
 }
 
-func (x *PriceCouponsResponse) GetDiscounts() []*CouponDiscount {
+func (x *PricePromotionsResponse) GetDiscounts() []*PromotionDiscount {
 	if x != nil {
 		return x.Discounts
 	}
 	return nil
 }
 
-type LockCouponsRequest struct {
+func (x *PricePromotionsResponse) GetMemberLevel() bool {
+	if x != nil {
+		return x.MemberLevel
+	}
+	return false
+}
+
+type HoldPromotionsRequest struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	MemberId      string                 `protobuf:"bytes,1,opt,name=member_id,json=memberId,proto3" json:"member_id,omitempty"`
 	OrderId       string                 `protobuf:"bytes,2,opt,name=order_id,json=orderId,proto3" json:"order_id,omitempty"`
 	CouponIds     []string               `protobuf:"bytes,3,rep,name=coupon_ids,json=couponIds,proto3" json:"coupon_ids,omitempty"`
+	Activity      *Activity              `protobuf:"bytes,4,opt,name=activity,proto3" json:"activity,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
 
-func (x *LockCouponsRequest) Reset() {
-	*x = LockCouponsRequest{}
-	mi := &file_siyu_marketing_v1_coupon_proto_msgTypes[31]
+func (x *HoldPromotionsRequest) Reset() {
+	*x = HoldPromotionsRequest{}
+	mi := &file_siyu_marketing_v1_coupon_proto_msgTypes[32]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
 
-func (x *LockCouponsRequest) String() string {
+func (x *HoldPromotionsRequest) String() string {
 	return protoimpl.X.MessageStringOf(x)
 }
 
-func (*LockCouponsRequest) ProtoMessage() {}
+func (*HoldPromotionsRequest) ProtoMessage() {}
 
-func (x *LockCouponsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_siyu_marketing_v1_coupon_proto_msgTypes[31]
+func (x *HoldPromotionsRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_siyu_marketing_v1_coupon_proto_msgTypes[32]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1907,90 +2015,59 @@ func (x *LockCouponsRequest) ProtoReflect() protoreflect.Message {
 	return mi.MessageOf(x)
 }
 
-// Deprecated: Use LockCouponsRequest.ProtoReflect.Descriptor instead.
-func (*LockCouponsRequest) Descriptor() ([]byte, []int) {
-	return file_siyu_marketing_v1_coupon_proto_rawDescGZIP(), []int{31}
+// Deprecated: Use HoldPromotionsRequest.ProtoReflect.Descriptor instead.
+func (*HoldPromotionsRequest) Descriptor() ([]byte, []int) {
+	return file_siyu_marketing_v1_coupon_proto_rawDescGZIP(), []int{32}
 }
 
-func (x *LockCouponsRequest) GetMemberId() string {
+func (x *HoldPromotionsRequest) GetMemberId() string {
 	if x != nil {
 		return x.MemberId
 	}
 	return ""
 }
 
-func (x *LockCouponsRequest) GetOrderId() string {
+func (x *HoldPromotionsRequest) GetOrderId() string {
 	if x != nil {
 		return x.OrderId
 	}
 	return ""
 }
 
-func (x *LockCouponsRequest) GetCouponIds() []string {
+func (x *HoldPromotionsRequest) GetCouponIds() []string {
 	if x != nil {
 		return x.CouponIds
 	}
 	return nil
 }
 
-type LockCouponsResponse struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
-}
-
-func (x *LockCouponsResponse) Reset() {
-	*x = LockCouponsResponse{}
-	mi := &file_siyu_marketing_v1_coupon_proto_msgTypes[32]
-	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
-	ms.StoreMessageInfo(mi)
-}
-
-func (x *LockCouponsResponse) String() string {
-	return protoimpl.X.MessageStringOf(x)
-}
-
-func (*LockCouponsResponse) ProtoMessage() {}
-
-func (x *LockCouponsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_siyu_marketing_v1_coupon_proto_msgTypes[32]
+func (x *HoldPromotionsRequest) GetActivity() *Activity {
 	if x != nil {
-		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
-		if ms.LoadMessageInfo() == nil {
-			ms.StoreMessageInfo(mi)
-		}
-		return ms
+		return x.Activity
 	}
-	return mi.MessageOf(x)
+	return nil
 }
 
-// Deprecated: Use LockCouponsResponse.ProtoReflect.Descriptor instead.
-func (*LockCouponsResponse) Descriptor() ([]byte, []int) {
-	return file_siyu_marketing_v1_coupon_proto_rawDescGZIP(), []int{32}
-}
-
-type ReleaseCouponsRequest struct {
+type HoldPromotionsResponse struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
-	MemberId      string                 `protobuf:"bytes,1,opt,name=member_id,json=memberId,proto3" json:"member_id,omitempty"`
-	OrderId       string                 `protobuf:"bytes,2,opt,name=order_id,json=orderId,proto3" json:"order_id,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
 
-func (x *ReleaseCouponsRequest) Reset() {
-	*x = ReleaseCouponsRequest{}
+func (x *HoldPromotionsResponse) Reset() {
+	*x = HoldPromotionsResponse{}
 	mi := &file_siyu_marketing_v1_coupon_proto_msgTypes[33]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
 
-func (x *ReleaseCouponsRequest) String() string {
+func (x *HoldPromotionsResponse) String() string {
 	return protoimpl.X.MessageStringOf(x)
 }
 
-func (*ReleaseCouponsRequest) ProtoMessage() {}
+func (*HoldPromotionsResponse) ProtoMessage() {}
 
-func (x *ReleaseCouponsRequest) ProtoReflect() protoreflect.Message {
+func (x *HoldPromotionsResponse) ProtoReflect() protoreflect.Message {
 	mi := &file_siyu_marketing_v1_coupon_proto_msgTypes[33]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
@@ -2002,46 +2079,92 @@ func (x *ReleaseCouponsRequest) ProtoReflect() protoreflect.Message {
 	return mi.MessageOf(x)
 }
 
-// Deprecated: Use ReleaseCouponsRequest.ProtoReflect.Descriptor instead.
-func (*ReleaseCouponsRequest) Descriptor() ([]byte, []int) {
+// Deprecated: Use HoldPromotionsResponse.ProtoReflect.Descriptor instead.
+func (*HoldPromotionsResponse) Descriptor() ([]byte, []int) {
 	return file_siyu_marketing_v1_coupon_proto_rawDescGZIP(), []int{33}
 }
 
-func (x *ReleaseCouponsRequest) GetMemberId() string {
+type ReleasePromotionsRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	MemberId      string                 `protobuf:"bytes,1,opt,name=member_id,json=memberId,proto3" json:"member_id,omitempty"`
+	OrderId       string                 `protobuf:"bytes,2,opt,name=order_id,json=orderId,proto3" json:"order_id,omitempty"`
+	Activity      *Activity              `protobuf:"bytes,3,opt,name=activity,proto3" json:"activity,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ReleasePromotionsRequest) Reset() {
+	*x = ReleasePromotionsRequest{}
+	mi := &file_siyu_marketing_v1_coupon_proto_msgTypes[34]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ReleasePromotionsRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ReleasePromotionsRequest) ProtoMessage() {}
+
+func (x *ReleasePromotionsRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_siyu_marketing_v1_coupon_proto_msgTypes[34]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ReleasePromotionsRequest.ProtoReflect.Descriptor instead.
+func (*ReleasePromotionsRequest) Descriptor() ([]byte, []int) {
+	return file_siyu_marketing_v1_coupon_proto_rawDescGZIP(), []int{34}
+}
+
+func (x *ReleasePromotionsRequest) GetMemberId() string {
 	if x != nil {
 		return x.MemberId
 	}
 	return ""
 }
 
-func (x *ReleaseCouponsRequest) GetOrderId() string {
+func (x *ReleasePromotionsRequest) GetOrderId() string {
 	if x != nil {
 		return x.OrderId
 	}
 	return ""
 }
 
-type ReleaseCouponsResponse struct {
+func (x *ReleasePromotionsRequest) GetActivity() *Activity {
+	if x != nil {
+		return x.Activity
+	}
+	return nil
+}
+
+type ReleasePromotionsResponse struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
 
-func (x *ReleaseCouponsResponse) Reset() {
-	*x = ReleaseCouponsResponse{}
-	mi := &file_siyu_marketing_v1_coupon_proto_msgTypes[34]
+func (x *ReleasePromotionsResponse) Reset() {
+	*x = ReleasePromotionsResponse{}
+	mi := &file_siyu_marketing_v1_coupon_proto_msgTypes[35]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
 
-func (x *ReleaseCouponsResponse) String() string {
+func (x *ReleasePromotionsResponse) String() string {
 	return protoimpl.X.MessageStringOf(x)
 }
 
-func (*ReleaseCouponsResponse) ProtoMessage() {}
+func (*ReleasePromotionsResponse) ProtoMessage() {}
 
-func (x *ReleaseCouponsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_siyu_marketing_v1_coupon_proto_msgTypes[34]
+func (x *ReleasePromotionsResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_siyu_marketing_v1_coupon_proto_msgTypes[35]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2052,9 +2175,9 @@ func (x *ReleaseCouponsResponse) ProtoReflect() protoreflect.Message {
 	return mi.MessageOf(x)
 }
 
-// Deprecated: Use ReleaseCouponsResponse.ProtoReflect.Descriptor instead.
-func (*ReleaseCouponsResponse) Descriptor() ([]byte, []int) {
-	return file_siyu_marketing_v1_coupon_proto_rawDescGZIP(), []int{34}
+// Deprecated: Use ReleasePromotionsResponse.ProtoReflect.Descriptor instead.
+func (*ReleasePromotionsResponse) Descriptor() ([]byte, []int) {
+	return file_siyu_marketing_v1_coupon_proto_rawDescGZIP(), []int{35}
 }
 
 var File_siyu_marketing_v1_coupon_proto protoreflect.FileDescriptor
@@ -2185,7 +2308,7 @@ const file_siyu_marketing_v1_coupon_proto_rawDesc = "" +
 	"templateId\x12\x14\n" +
 	"\x05count\x18\x02 \x01(\x05R\x05count\"1\n" +
 	"\x19CreateCouponCodesResponse\x12\x14\n" +
-	"\x05codes\x18\x01 \x03(\tR\x05codes\"\x84\x01\n" +
+	"\x05codes\x18\x01 \x03(\tR\x05codes\"\xc6\x01\n" +
 	"\n" +
 	"CouponLine\x12\x15\n" +
 	"\x06sku_id\x18\x01 \x01(\tR\x05skuId\x12\x1d\n" +
@@ -2194,30 +2317,42 @@ const file_siyu_marketing_v1_coupon_proto_rawDesc = "" +
 	"\vcategory_id\x18\x03 \x01(\tR\n" +
 	"categoryId\x12\x1f\n" +
 	"\vpayable_fen\x18\x04 \x01(\x03R\n" +
-	"payableFen\"\x9a\x01\n" +
-	"\x13PriceCouponsRequest\x12\x1b\n" +
+	"payableFen\x12$\n" +
+	"\x0eunit_price_fen\x18\x05 \x01(\x03R\funitPriceFen\x12\x1a\n" +
+	"\bquantity\x18\x06 \x01(\x03R\bquantity\"Q\n" +
+	"\bActivity\x12\x12\n" +
+	"\x04kind\x18\x01 \x01(\tR\x04kind\x12\x1f\n" +
+	"\vactivity_id\x18\x02 \x01(\tR\n" +
+	"activityId\x12\x10\n" +
+	"\x03ref\x18\x03 \x01(\tR\x03ref\"\xd6\x01\n" +
+	"\x16PricePromotionsRequest\x12\x1b\n" +
 	"\tmember_id\x18\x01 \x01(\tR\bmemberId\x123\n" +
 	"\x05lines\x18\x02 \x03(\v2\x1d.siyu.marketing.v1.CouponLineR\x05lines\x12\x1d\n" +
 	"\n" +
 	"coupon_ids\x18\x03 \x03(\tR\tcouponIds\x12\x12\n" +
-	"\x04best\x18\x04 \x01(\bR\x04best\"e\n" +
-	"\x0eCouponDiscount\x12\x1b\n" +
-	"\tcoupon_id\x18\x01 \x01(\tR\bcouponId\x12\x1d\n" +
+	"\x04best\x18\x04 \x01(\bR\x04best\x127\n" +
+	"\bactivity\x18\x05 \x01(\v2\x1b.siyu.marketing.v1.ActivityR\bactivity\"o\n" +
+	"\x11PromotionDiscount\x12\x12\n" +
+	"\x04kind\x18\x01 \x01(\tR\x04kind\x12\x0e\n" +
+	"\x02id\x18\x02 \x01(\tR\x02id\x12\x1d\n" +
 	"\n" +
-	"amount_fen\x18\x02 \x01(\x03R\tamountFen\x12\x17\n" +
-	"\asku_ids\x18\x03 \x03(\tR\x06skuIds\"W\n" +
-	"\x14PriceCouponsResponse\x12?\n" +
-	"\tdiscounts\x18\x01 \x03(\v2!.siyu.marketing.v1.CouponDiscountR\tdiscounts\"k\n" +
-	"\x12LockCouponsRequest\x12\x1b\n" +
+	"amount_fen\x18\x03 \x01(\x03R\tamountFen\x12\x17\n" +
+	"\asku_ids\x18\x04 \x03(\tR\x06skuIds\"\x80\x01\n" +
+	"\x17PricePromotionsResponse\x12B\n" +
+	"\tdiscounts\x18\x01 \x03(\v2$.siyu.marketing.v1.PromotionDiscountR\tdiscounts\x12!\n" +
+	"\fmember_level\x18\x02 \x01(\bR\vmemberLevel\"\xa7\x01\n" +
+	"\x15HoldPromotionsRequest\x12\x1b\n" +
 	"\tmember_id\x18\x01 \x01(\tR\bmemberId\x12\x19\n" +
 	"\border_id\x18\x02 \x01(\tR\aorderId\x12\x1d\n" +
 	"\n" +
-	"coupon_ids\x18\x03 \x03(\tR\tcouponIds\"\x15\n" +
-	"\x13LockCouponsResponse\"O\n" +
-	"\x15ReleaseCouponsRequest\x12\x1b\n" +
+	"coupon_ids\x18\x03 \x03(\tR\tcouponIds\x127\n" +
+	"\bactivity\x18\x04 \x01(\v2\x1b.siyu.marketing.v1.ActivityR\bactivity\"\x18\n" +
+	"\x16HoldPromotionsResponse\"\x8b\x01\n" +
+	"\x18ReleasePromotionsRequest\x12\x1b\n" +
 	"\tmember_id\x18\x01 \x01(\tR\bmemberId\x12\x19\n" +
-	"\border_id\x18\x02 \x01(\tR\aorderId\"\x18\n" +
-	"\x16ReleaseCouponsResponse2\xab\x03\n" +
+	"\border_id\x18\x02 \x01(\tR\aorderId\x127\n" +
+	"\bactivity\x18\x03 \x01(\v2\x1b.siyu.marketing.v1.ActivityR\bactivity\"\x1b\n" +
+	"\x19ReleasePromotionsResponse2\xab\x03\n" +
 	"\rCouponService\x12k\n" +
 	"\x10ListCouponOffers\x12*.siyu.marketing.v1.ListCouponOffersRequest\x1a+.siyu.marketing.v1.ListCouponOffersResponse\x12\\\n" +
 	"\vClaimCoupon\x12%.siyu.marketing.v1.ClaimCouponRequest\x1a&.siyu.marketing.v1.ClaimCouponResponse\x12k\n" +
@@ -2231,11 +2366,11 @@ const file_siyu_marketing_v1_coupon_proto_rawDesc = "" +
 	"\x13ListCouponTemplates\x12-.siyu.marketing.v1.ListCouponTemplatesRequest\x1a..siyu.marketing.v1.ListCouponTemplatesResponse\x12z\n" +
 	"\x15PreviewCouponTemplate\x12/.siyu.marketing.v1.PreviewCouponTemplateRequest\x1a0.siyu.marketing.v1.PreviewCouponTemplateResponse\x12_\n" +
 	"\fIssueCoupons\x12&.siyu.marketing.v1.IssueCouponsRequest\x1a'.siyu.marketing.v1.IssueCouponsResponse\x12n\n" +
-	"\x11CreateCouponCodes\x12+.siyu.marketing.v1.CreateCouponCodesRequest\x1a,.siyu.marketing.v1.CreateCouponCodesResponse2\xbd\x02\n" +
-	"\x15CheckoutCouponService\x12_\n" +
-	"\fPriceCoupons\x12&.siyu.marketing.v1.PriceCouponsRequest\x1a'.siyu.marketing.v1.PriceCouponsResponse\x12\\\n" +
-	"\vLockCoupons\x12%.siyu.marketing.v1.LockCouponsRequest\x1a&.siyu.marketing.v1.LockCouponsResponse\x12e\n" +
-	"\x0eReleaseCoupons\x12(.siyu.marketing.v1.ReleaseCouponsRequest\x1a).siyu.marketing.v1.ReleaseCouponsResponseB.Z,siyu.dev/proto/siyu/marketing/v1;marketingv1b\x06proto3"
+	"\x11CreateCouponCodes\x12+.siyu.marketing.v1.CreateCouponCodesRequest\x1a,.siyu.marketing.v1.CreateCouponCodesResponse2\xdb\x02\n" +
+	"\x18CheckoutPromotionService\x12h\n" +
+	"\x0fPricePromotions\x12).siyu.marketing.v1.PricePromotionsRequest\x1a*.siyu.marketing.v1.PricePromotionsResponse\x12e\n" +
+	"\x0eHoldPromotions\x12(.siyu.marketing.v1.HoldPromotionsRequest\x1a).siyu.marketing.v1.HoldPromotionsResponse\x12n\n" +
+	"\x11ReleasePromotions\x12+.siyu.marketing.v1.ReleasePromotionsRequest\x1a,.siyu.marketing.v1.ReleasePromotionsResponseB.Z,siyu.dev/proto/siyu/marketing/v1;marketingv1b\x06proto3"
 
 var (
 	file_siyu_marketing_v1_coupon_proto_rawDescOnce sync.Once
@@ -2249,7 +2384,7 @@ func file_siyu_marketing_v1_coupon_proto_rawDescGZIP() []byte {
 	return file_siyu_marketing_v1_coupon_proto_rawDescData
 }
 
-var file_siyu_marketing_v1_coupon_proto_msgTypes = make([]protoimpl.MessageInfo, 35)
+var file_siyu_marketing_v1_coupon_proto_msgTypes = make([]protoimpl.MessageInfo, 36)
 var file_siyu_marketing_v1_coupon_proto_goTypes = []any{
 	(*CouponTemplate)(nil),                // 0: siyu.marketing.v1.CouponTemplate
 	(*Coupon)(nil),                        // 1: siyu.marketing.v1.Coupon
@@ -2279,22 +2414,23 @@ var file_siyu_marketing_v1_coupon_proto_goTypes = []any{
 	(*CreateCouponCodesRequest)(nil),      // 25: siyu.marketing.v1.CreateCouponCodesRequest
 	(*CreateCouponCodesResponse)(nil),     // 26: siyu.marketing.v1.CreateCouponCodesResponse
 	(*CouponLine)(nil),                    // 27: siyu.marketing.v1.CouponLine
-	(*PriceCouponsRequest)(nil),           // 28: siyu.marketing.v1.PriceCouponsRequest
-	(*CouponDiscount)(nil),                // 29: siyu.marketing.v1.CouponDiscount
-	(*PriceCouponsResponse)(nil),          // 30: siyu.marketing.v1.PriceCouponsResponse
-	(*LockCouponsRequest)(nil),            // 31: siyu.marketing.v1.LockCouponsRequest
-	(*LockCouponsResponse)(nil),           // 32: siyu.marketing.v1.LockCouponsResponse
-	(*ReleaseCouponsRequest)(nil),         // 33: siyu.marketing.v1.ReleaseCouponsRequest
-	(*ReleaseCouponsResponse)(nil),        // 34: siyu.marketing.v1.ReleaseCouponsResponse
-	(*timestamppb.Timestamp)(nil),         // 35: google.protobuf.Timestamp
+	(*Activity)(nil),                      // 28: siyu.marketing.v1.Activity
+	(*PricePromotionsRequest)(nil),        // 29: siyu.marketing.v1.PricePromotionsRequest
+	(*PromotionDiscount)(nil),             // 30: siyu.marketing.v1.PromotionDiscount
+	(*PricePromotionsResponse)(nil),       // 31: siyu.marketing.v1.PricePromotionsResponse
+	(*HoldPromotionsRequest)(nil),         // 32: siyu.marketing.v1.HoldPromotionsRequest
+	(*HoldPromotionsResponse)(nil),        // 33: siyu.marketing.v1.HoldPromotionsResponse
+	(*ReleasePromotionsRequest)(nil),      // 34: siyu.marketing.v1.ReleasePromotionsRequest
+	(*ReleasePromotionsResponse)(nil),     // 35: siyu.marketing.v1.ReleasePromotionsResponse
+	(*timestamppb.Timestamp)(nil),         // 36: google.protobuf.Timestamp
 }
 var file_siyu_marketing_v1_coupon_proto_depIdxs = []int32{
-	35, // 0: siyu.marketing.v1.CouponTemplate.valid_from:type_name -> google.protobuf.Timestamp
-	35, // 1: siyu.marketing.v1.CouponTemplate.valid_to:type_name -> google.protobuf.Timestamp
-	35, // 2: siyu.marketing.v1.CouponTemplate.created_at:type_name -> google.protobuf.Timestamp
-	35, // 3: siyu.marketing.v1.Coupon.valid_from:type_name -> google.protobuf.Timestamp
-	35, // 4: siyu.marketing.v1.Coupon.valid_to:type_name -> google.protobuf.Timestamp
-	35, // 5: siyu.marketing.v1.Coupon.claimed_at:type_name -> google.protobuf.Timestamp
+	36, // 0: siyu.marketing.v1.CouponTemplate.valid_from:type_name -> google.protobuf.Timestamp
+	36, // 1: siyu.marketing.v1.CouponTemplate.valid_to:type_name -> google.protobuf.Timestamp
+	36, // 2: siyu.marketing.v1.CouponTemplate.created_at:type_name -> google.protobuf.Timestamp
+	36, // 3: siyu.marketing.v1.Coupon.valid_from:type_name -> google.protobuf.Timestamp
+	36, // 4: siyu.marketing.v1.Coupon.valid_to:type_name -> google.protobuf.Timestamp
+	36, // 5: siyu.marketing.v1.Coupon.claimed_at:type_name -> google.protobuf.Timestamp
 	0,  // 6: siyu.marketing.v1.CouponOffer.template:type_name -> siyu.marketing.v1.CouponTemplate
 	2,  // 7: siyu.marketing.v1.ListCouponOffersResponse.offers:type_name -> siyu.marketing.v1.CouponOffer
 	1,  // 8: siyu.marketing.v1.ClaimCouponResponse.coupon:type_name -> siyu.marketing.v1.Coupon
@@ -2309,43 +2445,46 @@ var file_siyu_marketing_v1_coupon_proto_depIdxs = []int32{
 	0,  // 17: siyu.marketing.v1.ListCouponTemplatesResponse.templates:type_name -> siyu.marketing.v1.CouponTemplate
 	0,  // 18: siyu.marketing.v1.PreviewCouponTemplateRequest.template:type_name -> siyu.marketing.v1.CouponTemplate
 	27, // 19: siyu.marketing.v1.PreviewCouponTemplateRequest.lines:type_name -> siyu.marketing.v1.CouponLine
-	27, // 20: siyu.marketing.v1.PriceCouponsRequest.lines:type_name -> siyu.marketing.v1.CouponLine
-	29, // 21: siyu.marketing.v1.PriceCouponsResponse.discounts:type_name -> siyu.marketing.v1.CouponDiscount
-	3,  // 22: siyu.marketing.v1.CouponService.ListCouponOffers:input_type -> siyu.marketing.v1.ListCouponOffersRequest
-	5,  // 23: siyu.marketing.v1.CouponService.ClaimCoupon:input_type -> siyu.marketing.v1.ClaimCouponRequest
-	7,  // 24: siyu.marketing.v1.CouponService.RedeemCouponCode:input_type -> siyu.marketing.v1.RedeemCouponCodeRequest
-	9,  // 25: siyu.marketing.v1.CouponService.ListMyCoupons:input_type -> siyu.marketing.v1.ListMyCouponsRequest
-	11, // 26: siyu.marketing.v1.CouponAdminService.CreateCouponTemplate:input_type -> siyu.marketing.v1.CreateCouponTemplateRequest
-	13, // 27: siyu.marketing.v1.CouponAdminService.UpdateCouponTemplate:input_type -> siyu.marketing.v1.UpdateCouponTemplateRequest
-	15, // 28: siyu.marketing.v1.CouponAdminService.EndCouponTemplate:input_type -> siyu.marketing.v1.EndCouponTemplateRequest
-	17, // 29: siyu.marketing.v1.CouponAdminService.GetCouponTemplate:input_type -> siyu.marketing.v1.GetCouponTemplateRequest
-	19, // 30: siyu.marketing.v1.CouponAdminService.ListCouponTemplates:input_type -> siyu.marketing.v1.ListCouponTemplatesRequest
-	21, // 31: siyu.marketing.v1.CouponAdminService.PreviewCouponTemplate:input_type -> siyu.marketing.v1.PreviewCouponTemplateRequest
-	23, // 32: siyu.marketing.v1.CouponAdminService.IssueCoupons:input_type -> siyu.marketing.v1.IssueCouponsRequest
-	25, // 33: siyu.marketing.v1.CouponAdminService.CreateCouponCodes:input_type -> siyu.marketing.v1.CreateCouponCodesRequest
-	28, // 34: siyu.marketing.v1.CheckoutCouponService.PriceCoupons:input_type -> siyu.marketing.v1.PriceCouponsRequest
-	31, // 35: siyu.marketing.v1.CheckoutCouponService.LockCoupons:input_type -> siyu.marketing.v1.LockCouponsRequest
-	33, // 36: siyu.marketing.v1.CheckoutCouponService.ReleaseCoupons:input_type -> siyu.marketing.v1.ReleaseCouponsRequest
-	4,  // 37: siyu.marketing.v1.CouponService.ListCouponOffers:output_type -> siyu.marketing.v1.ListCouponOffersResponse
-	6,  // 38: siyu.marketing.v1.CouponService.ClaimCoupon:output_type -> siyu.marketing.v1.ClaimCouponResponse
-	8,  // 39: siyu.marketing.v1.CouponService.RedeemCouponCode:output_type -> siyu.marketing.v1.RedeemCouponCodeResponse
-	10, // 40: siyu.marketing.v1.CouponService.ListMyCoupons:output_type -> siyu.marketing.v1.ListMyCouponsResponse
-	12, // 41: siyu.marketing.v1.CouponAdminService.CreateCouponTemplate:output_type -> siyu.marketing.v1.CreateCouponTemplateResponse
-	14, // 42: siyu.marketing.v1.CouponAdminService.UpdateCouponTemplate:output_type -> siyu.marketing.v1.UpdateCouponTemplateResponse
-	16, // 43: siyu.marketing.v1.CouponAdminService.EndCouponTemplate:output_type -> siyu.marketing.v1.EndCouponTemplateResponse
-	18, // 44: siyu.marketing.v1.CouponAdminService.GetCouponTemplate:output_type -> siyu.marketing.v1.GetCouponTemplateResponse
-	20, // 45: siyu.marketing.v1.CouponAdminService.ListCouponTemplates:output_type -> siyu.marketing.v1.ListCouponTemplatesResponse
-	22, // 46: siyu.marketing.v1.CouponAdminService.PreviewCouponTemplate:output_type -> siyu.marketing.v1.PreviewCouponTemplateResponse
-	24, // 47: siyu.marketing.v1.CouponAdminService.IssueCoupons:output_type -> siyu.marketing.v1.IssueCouponsResponse
-	26, // 48: siyu.marketing.v1.CouponAdminService.CreateCouponCodes:output_type -> siyu.marketing.v1.CreateCouponCodesResponse
-	30, // 49: siyu.marketing.v1.CheckoutCouponService.PriceCoupons:output_type -> siyu.marketing.v1.PriceCouponsResponse
-	32, // 50: siyu.marketing.v1.CheckoutCouponService.LockCoupons:output_type -> siyu.marketing.v1.LockCouponsResponse
-	34, // 51: siyu.marketing.v1.CheckoutCouponService.ReleaseCoupons:output_type -> siyu.marketing.v1.ReleaseCouponsResponse
-	37, // [37:52] is the sub-list for method output_type
-	22, // [22:37] is the sub-list for method input_type
-	22, // [22:22] is the sub-list for extension type_name
-	22, // [22:22] is the sub-list for extension extendee
-	0,  // [0:22] is the sub-list for field type_name
+	27, // 20: siyu.marketing.v1.PricePromotionsRequest.lines:type_name -> siyu.marketing.v1.CouponLine
+	28, // 21: siyu.marketing.v1.PricePromotionsRequest.activity:type_name -> siyu.marketing.v1.Activity
+	30, // 22: siyu.marketing.v1.PricePromotionsResponse.discounts:type_name -> siyu.marketing.v1.PromotionDiscount
+	28, // 23: siyu.marketing.v1.HoldPromotionsRequest.activity:type_name -> siyu.marketing.v1.Activity
+	28, // 24: siyu.marketing.v1.ReleasePromotionsRequest.activity:type_name -> siyu.marketing.v1.Activity
+	3,  // 25: siyu.marketing.v1.CouponService.ListCouponOffers:input_type -> siyu.marketing.v1.ListCouponOffersRequest
+	5,  // 26: siyu.marketing.v1.CouponService.ClaimCoupon:input_type -> siyu.marketing.v1.ClaimCouponRequest
+	7,  // 27: siyu.marketing.v1.CouponService.RedeemCouponCode:input_type -> siyu.marketing.v1.RedeemCouponCodeRequest
+	9,  // 28: siyu.marketing.v1.CouponService.ListMyCoupons:input_type -> siyu.marketing.v1.ListMyCouponsRequest
+	11, // 29: siyu.marketing.v1.CouponAdminService.CreateCouponTemplate:input_type -> siyu.marketing.v1.CreateCouponTemplateRequest
+	13, // 30: siyu.marketing.v1.CouponAdminService.UpdateCouponTemplate:input_type -> siyu.marketing.v1.UpdateCouponTemplateRequest
+	15, // 31: siyu.marketing.v1.CouponAdminService.EndCouponTemplate:input_type -> siyu.marketing.v1.EndCouponTemplateRequest
+	17, // 32: siyu.marketing.v1.CouponAdminService.GetCouponTemplate:input_type -> siyu.marketing.v1.GetCouponTemplateRequest
+	19, // 33: siyu.marketing.v1.CouponAdminService.ListCouponTemplates:input_type -> siyu.marketing.v1.ListCouponTemplatesRequest
+	21, // 34: siyu.marketing.v1.CouponAdminService.PreviewCouponTemplate:input_type -> siyu.marketing.v1.PreviewCouponTemplateRequest
+	23, // 35: siyu.marketing.v1.CouponAdminService.IssueCoupons:input_type -> siyu.marketing.v1.IssueCouponsRequest
+	25, // 36: siyu.marketing.v1.CouponAdminService.CreateCouponCodes:input_type -> siyu.marketing.v1.CreateCouponCodesRequest
+	29, // 37: siyu.marketing.v1.CheckoutPromotionService.PricePromotions:input_type -> siyu.marketing.v1.PricePromotionsRequest
+	32, // 38: siyu.marketing.v1.CheckoutPromotionService.HoldPromotions:input_type -> siyu.marketing.v1.HoldPromotionsRequest
+	34, // 39: siyu.marketing.v1.CheckoutPromotionService.ReleasePromotions:input_type -> siyu.marketing.v1.ReleasePromotionsRequest
+	4,  // 40: siyu.marketing.v1.CouponService.ListCouponOffers:output_type -> siyu.marketing.v1.ListCouponOffersResponse
+	6,  // 41: siyu.marketing.v1.CouponService.ClaimCoupon:output_type -> siyu.marketing.v1.ClaimCouponResponse
+	8,  // 42: siyu.marketing.v1.CouponService.RedeemCouponCode:output_type -> siyu.marketing.v1.RedeemCouponCodeResponse
+	10, // 43: siyu.marketing.v1.CouponService.ListMyCoupons:output_type -> siyu.marketing.v1.ListMyCouponsResponse
+	12, // 44: siyu.marketing.v1.CouponAdminService.CreateCouponTemplate:output_type -> siyu.marketing.v1.CreateCouponTemplateResponse
+	14, // 45: siyu.marketing.v1.CouponAdminService.UpdateCouponTemplate:output_type -> siyu.marketing.v1.UpdateCouponTemplateResponse
+	16, // 46: siyu.marketing.v1.CouponAdminService.EndCouponTemplate:output_type -> siyu.marketing.v1.EndCouponTemplateResponse
+	18, // 47: siyu.marketing.v1.CouponAdminService.GetCouponTemplate:output_type -> siyu.marketing.v1.GetCouponTemplateResponse
+	20, // 48: siyu.marketing.v1.CouponAdminService.ListCouponTemplates:output_type -> siyu.marketing.v1.ListCouponTemplatesResponse
+	22, // 49: siyu.marketing.v1.CouponAdminService.PreviewCouponTemplate:output_type -> siyu.marketing.v1.PreviewCouponTemplateResponse
+	24, // 50: siyu.marketing.v1.CouponAdminService.IssueCoupons:output_type -> siyu.marketing.v1.IssueCouponsResponse
+	26, // 51: siyu.marketing.v1.CouponAdminService.CreateCouponCodes:output_type -> siyu.marketing.v1.CreateCouponCodesResponse
+	31, // 52: siyu.marketing.v1.CheckoutPromotionService.PricePromotions:output_type -> siyu.marketing.v1.PricePromotionsResponse
+	33, // 53: siyu.marketing.v1.CheckoutPromotionService.HoldPromotions:output_type -> siyu.marketing.v1.HoldPromotionsResponse
+	35, // 54: siyu.marketing.v1.CheckoutPromotionService.ReleasePromotions:output_type -> siyu.marketing.v1.ReleasePromotionsResponse
+	40, // [40:55] is the sub-list for method output_type
+	25, // [25:40] is the sub-list for method input_type
+	25, // [25:25] is the sub-list for extension type_name
+	25, // [25:25] is the sub-list for extension extendee
+	0,  // [0:25] is the sub-list for field type_name
 }
 
 func init() { file_siyu_marketing_v1_coupon_proto_init() }
@@ -2359,7 +2498,7 @@ func file_siyu_marketing_v1_coupon_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_siyu_marketing_v1_coupon_proto_rawDesc), len(file_siyu_marketing_v1_coupon_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   35,
+			NumMessages:   36,
 			NumExtensions: 0,
 			NumServices:   3,
 		},

@@ -695,207 +695,218 @@ var CouponAdminService_ServiceDesc = grpc.ServiceDesc{
 }
 
 const (
-	CheckoutCouponService_PriceCoupons_FullMethodName   = "/siyu.marketing.v1.CheckoutCouponService/PriceCoupons"
-	CheckoutCouponService_LockCoupons_FullMethodName    = "/siyu.marketing.v1.CheckoutCouponService/LockCoupons"
-	CheckoutCouponService_ReleaseCoupons_FullMethodName = "/siyu.marketing.v1.CheckoutCouponService/ReleaseCoupons"
+	CheckoutPromotionService_PricePromotions_FullMethodName   = "/siyu.marketing.v1.CheckoutPromotionService/PricePromotions"
+	CheckoutPromotionService_HoldPromotions_FullMethodName    = "/siyu.marketing.v1.CheckoutPromotionService/HoldPromotions"
+	CheckoutPromotionService_ReleasePromotions_FullMethodName = "/siyu.marketing.v1.CheckoutPromotionService/ReleasePromotions"
 )
 
-// CheckoutCouponServiceClient is the client API for CheckoutCouponService service.
+// CheckoutPromotionServiceClient is the client API for CheckoutPromotionService service.
 //
 // For semantics around ctx use and closing/ending streaming RPCs, please refer to https://pkg.go.dev/google.golang.org/grpc/?tab=doc#ClientConn.NewStream.
 //
-// CheckoutCouponService is how the order service prices, locks and
-// releases coupons at checkout. Service tokens only; never routed by the
-// gateway. Lock and release are idempotent by order id; coupons are spent
-// when marketing sees order.paid and come back on order.cancelled, or on
-// an order refunded in full while they are still valid.
-type CheckoutCouponServiceClient interface {
-	// PriceCoupons says what coupons take off a member's order lines: the
-	// coupons named (each must be the member's, usable, applicable, and a
-	// coupon that does not stack is used alone: FAILED_PRECONDITION
-	// COUPON_NOT_STACKABLE), or with best the combination that takes most.
-	PriceCoupons(ctx context.Context, in *PriceCouponsRequest, opts ...grpc.CallOption) (*PriceCouponsResponse, error)
-	// LockCoupons holds the member's coupons for an order (all or none). A
-	// coupon that is not usable is FAILED_PRECONDITION COUPON_STATE_INVALID
-	// or COUPON_EXPIRED; a repeat for the same order is a no-op.
-	LockCoupons(ctx context.Context, in *LockCouponsRequest, opts ...grpc.CallOption) (*LockCouponsResponse, error)
-	// ReleaseCoupons gives back what an order locked (it failed or was
+// CheckoutPromotionService is how the order service prices, holds and
+// releases promotions at checkout: coupons and activities (flash sales,
+// group-buys, bargains). Service tokens only; never routed by the gateway.
+// Hold and release are idempotent by order id; coupons are spent when
+// marketing sees order.paid and come back on order.cancelled, or on an
+// order refunded in full while they are still valid.
+type CheckoutPromotionServiceClient interface {
+	// PricePromotions says what promotions take off a member's lines: the
+	// activity's price, the coupons named (each must be the member's, usable,
+	// applicable, and a coupon that does not stack is used alone:
+	// FAILED_PRECONDITION COUPON_NOT_STACKABLE), or with best the coupons
+	// that take most. What combines with what is marketing's stacking table:
+	// an activity takes neither coupons (PROMOTION_NOT_STACKABLE) nor the
+	// member level discount (member_level false).
+	PricePromotions(ctx context.Context, in *PricePromotionsRequest, opts ...grpc.CallOption) (*PricePromotionsResponse, error)
+	// HoldPromotions holds the coupons and the activity's place for an order
+	// (all or none). A coupon that is not usable is FAILED_PRECONDITION
+	// COUPON_STATE_INVALID or COUPON_EXPIRED; a repeat for the same order is
+	// a no-op.
+	HoldPromotions(ctx context.Context, in *HoldPromotionsRequest, opts ...grpc.CallOption) (*HoldPromotionsResponse, error)
+	// ReleasePromotions gives back what an order holds (it failed or was
 	// cancelled); a no-op when it holds nothing.
-	ReleaseCoupons(ctx context.Context, in *ReleaseCouponsRequest, opts ...grpc.CallOption) (*ReleaseCouponsResponse, error)
+	ReleasePromotions(ctx context.Context, in *ReleasePromotionsRequest, opts ...grpc.CallOption) (*ReleasePromotionsResponse, error)
 }
 
-type checkoutCouponServiceClient struct {
+type checkoutPromotionServiceClient struct {
 	cc grpc.ClientConnInterface
 }
 
-func NewCheckoutCouponServiceClient(cc grpc.ClientConnInterface) CheckoutCouponServiceClient {
-	return &checkoutCouponServiceClient{cc}
+func NewCheckoutPromotionServiceClient(cc grpc.ClientConnInterface) CheckoutPromotionServiceClient {
+	return &checkoutPromotionServiceClient{cc}
 }
 
-func (c *checkoutCouponServiceClient) PriceCoupons(ctx context.Context, in *PriceCouponsRequest, opts ...grpc.CallOption) (*PriceCouponsResponse, error) {
+func (c *checkoutPromotionServiceClient) PricePromotions(ctx context.Context, in *PricePromotionsRequest, opts ...grpc.CallOption) (*PricePromotionsResponse, error) {
 	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
-	out := new(PriceCouponsResponse)
-	err := c.cc.Invoke(ctx, CheckoutCouponService_PriceCoupons_FullMethodName, in, out, cOpts...)
+	out := new(PricePromotionsResponse)
+	err := c.cc.Invoke(ctx, CheckoutPromotionService_PricePromotions_FullMethodName, in, out, cOpts...)
 	if err != nil {
 		return nil, err
 	}
 	return out, nil
 }
 
-func (c *checkoutCouponServiceClient) LockCoupons(ctx context.Context, in *LockCouponsRequest, opts ...grpc.CallOption) (*LockCouponsResponse, error) {
+func (c *checkoutPromotionServiceClient) HoldPromotions(ctx context.Context, in *HoldPromotionsRequest, opts ...grpc.CallOption) (*HoldPromotionsResponse, error) {
 	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
-	out := new(LockCouponsResponse)
-	err := c.cc.Invoke(ctx, CheckoutCouponService_LockCoupons_FullMethodName, in, out, cOpts...)
+	out := new(HoldPromotionsResponse)
+	err := c.cc.Invoke(ctx, CheckoutPromotionService_HoldPromotions_FullMethodName, in, out, cOpts...)
 	if err != nil {
 		return nil, err
 	}
 	return out, nil
 }
 
-func (c *checkoutCouponServiceClient) ReleaseCoupons(ctx context.Context, in *ReleaseCouponsRequest, opts ...grpc.CallOption) (*ReleaseCouponsResponse, error) {
+func (c *checkoutPromotionServiceClient) ReleasePromotions(ctx context.Context, in *ReleasePromotionsRequest, opts ...grpc.CallOption) (*ReleasePromotionsResponse, error) {
 	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
-	out := new(ReleaseCouponsResponse)
-	err := c.cc.Invoke(ctx, CheckoutCouponService_ReleaseCoupons_FullMethodName, in, out, cOpts...)
+	out := new(ReleasePromotionsResponse)
+	err := c.cc.Invoke(ctx, CheckoutPromotionService_ReleasePromotions_FullMethodName, in, out, cOpts...)
 	if err != nil {
 		return nil, err
 	}
 	return out, nil
 }
 
-// CheckoutCouponServiceServer is the server API for CheckoutCouponService service.
-// All implementations must embed UnimplementedCheckoutCouponServiceServer
+// CheckoutPromotionServiceServer is the server API for CheckoutPromotionService service.
+// All implementations must embed UnimplementedCheckoutPromotionServiceServer
 // for forward compatibility.
 //
-// CheckoutCouponService is how the order service prices, locks and
-// releases coupons at checkout. Service tokens only; never routed by the
-// gateway. Lock and release are idempotent by order id; coupons are spent
-// when marketing sees order.paid and come back on order.cancelled, or on
-// an order refunded in full while they are still valid.
-type CheckoutCouponServiceServer interface {
-	// PriceCoupons says what coupons take off a member's order lines: the
-	// coupons named (each must be the member's, usable, applicable, and a
-	// coupon that does not stack is used alone: FAILED_PRECONDITION
-	// COUPON_NOT_STACKABLE), or with best the combination that takes most.
-	PriceCoupons(context.Context, *PriceCouponsRequest) (*PriceCouponsResponse, error)
-	// LockCoupons holds the member's coupons for an order (all or none). A
-	// coupon that is not usable is FAILED_PRECONDITION COUPON_STATE_INVALID
-	// or COUPON_EXPIRED; a repeat for the same order is a no-op.
-	LockCoupons(context.Context, *LockCouponsRequest) (*LockCouponsResponse, error)
-	// ReleaseCoupons gives back what an order locked (it failed or was
+// CheckoutPromotionService is how the order service prices, holds and
+// releases promotions at checkout: coupons and activities (flash sales,
+// group-buys, bargains). Service tokens only; never routed by the gateway.
+// Hold and release are idempotent by order id; coupons are spent when
+// marketing sees order.paid and come back on order.cancelled, or on an
+// order refunded in full while they are still valid.
+type CheckoutPromotionServiceServer interface {
+	// PricePromotions says what promotions take off a member's lines: the
+	// activity's price, the coupons named (each must be the member's, usable,
+	// applicable, and a coupon that does not stack is used alone:
+	// FAILED_PRECONDITION COUPON_NOT_STACKABLE), or with best the coupons
+	// that take most. What combines with what is marketing's stacking table:
+	// an activity takes neither coupons (PROMOTION_NOT_STACKABLE) nor the
+	// member level discount (member_level false).
+	PricePromotions(context.Context, *PricePromotionsRequest) (*PricePromotionsResponse, error)
+	// HoldPromotions holds the coupons and the activity's place for an order
+	// (all or none). A coupon that is not usable is FAILED_PRECONDITION
+	// COUPON_STATE_INVALID or COUPON_EXPIRED; a repeat for the same order is
+	// a no-op.
+	HoldPromotions(context.Context, *HoldPromotionsRequest) (*HoldPromotionsResponse, error)
+	// ReleasePromotions gives back what an order holds (it failed or was
 	// cancelled); a no-op when it holds nothing.
-	ReleaseCoupons(context.Context, *ReleaseCouponsRequest) (*ReleaseCouponsResponse, error)
-	mustEmbedUnimplementedCheckoutCouponServiceServer()
+	ReleasePromotions(context.Context, *ReleasePromotionsRequest) (*ReleasePromotionsResponse, error)
+	mustEmbedUnimplementedCheckoutPromotionServiceServer()
 }
 
-// UnimplementedCheckoutCouponServiceServer must be embedded to have
+// UnimplementedCheckoutPromotionServiceServer must be embedded to have
 // forward compatible implementations.
 //
 // NOTE: this should be embedded by value instead of pointer to avoid a nil
 // pointer dereference when methods are called.
-type UnimplementedCheckoutCouponServiceServer struct{}
+type UnimplementedCheckoutPromotionServiceServer struct{}
 
-func (UnimplementedCheckoutCouponServiceServer) PriceCoupons(context.Context, *PriceCouponsRequest) (*PriceCouponsResponse, error) {
-	return nil, status.Errorf(codes.Unimplemented, "method PriceCoupons not implemented")
+func (UnimplementedCheckoutPromotionServiceServer) PricePromotions(context.Context, *PricePromotionsRequest) (*PricePromotionsResponse, error) {
+	return nil, status.Errorf(codes.Unimplemented, "method PricePromotions not implemented")
 }
-func (UnimplementedCheckoutCouponServiceServer) LockCoupons(context.Context, *LockCouponsRequest) (*LockCouponsResponse, error) {
-	return nil, status.Errorf(codes.Unimplemented, "method LockCoupons not implemented")
+func (UnimplementedCheckoutPromotionServiceServer) HoldPromotions(context.Context, *HoldPromotionsRequest) (*HoldPromotionsResponse, error) {
+	return nil, status.Errorf(codes.Unimplemented, "method HoldPromotions not implemented")
 }
-func (UnimplementedCheckoutCouponServiceServer) ReleaseCoupons(context.Context, *ReleaseCouponsRequest) (*ReleaseCouponsResponse, error) {
-	return nil, status.Errorf(codes.Unimplemented, "method ReleaseCoupons not implemented")
+func (UnimplementedCheckoutPromotionServiceServer) ReleasePromotions(context.Context, *ReleasePromotionsRequest) (*ReleasePromotionsResponse, error) {
+	return nil, status.Errorf(codes.Unimplemented, "method ReleasePromotions not implemented")
 }
-func (UnimplementedCheckoutCouponServiceServer) mustEmbedUnimplementedCheckoutCouponServiceServer() {}
-func (UnimplementedCheckoutCouponServiceServer) testEmbeddedByValue()                               {}
+func (UnimplementedCheckoutPromotionServiceServer) mustEmbedUnimplementedCheckoutPromotionServiceServer() {
+}
+func (UnimplementedCheckoutPromotionServiceServer) testEmbeddedByValue() {}
 
-// UnsafeCheckoutCouponServiceServer may be embedded to opt out of forward compatibility for this service.
-// Use of this interface is not recommended, as added methods to CheckoutCouponServiceServer will
+// UnsafeCheckoutPromotionServiceServer may be embedded to opt out of forward compatibility for this service.
+// Use of this interface is not recommended, as added methods to CheckoutPromotionServiceServer will
 // result in compilation errors.
-type UnsafeCheckoutCouponServiceServer interface {
-	mustEmbedUnimplementedCheckoutCouponServiceServer()
+type UnsafeCheckoutPromotionServiceServer interface {
+	mustEmbedUnimplementedCheckoutPromotionServiceServer()
 }
 
-func RegisterCheckoutCouponServiceServer(s grpc.ServiceRegistrar, srv CheckoutCouponServiceServer) {
-	// If the following call pancis, it indicates UnimplementedCheckoutCouponServiceServer was
+func RegisterCheckoutPromotionServiceServer(s grpc.ServiceRegistrar, srv CheckoutPromotionServiceServer) {
+	// If the following call pancis, it indicates UnimplementedCheckoutPromotionServiceServer was
 	// embedded by pointer and is nil.  This will cause panics if an
 	// unimplemented method is ever invoked, so we test this at initialization
 	// time to prevent it from happening at runtime later due to I/O.
 	if t, ok := srv.(interface{ testEmbeddedByValue() }); ok {
 		t.testEmbeddedByValue()
 	}
-	s.RegisterService(&CheckoutCouponService_ServiceDesc, srv)
+	s.RegisterService(&CheckoutPromotionService_ServiceDesc, srv)
 }
 
-func _CheckoutCouponService_PriceCoupons_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
-	in := new(PriceCouponsRequest)
+func _CheckoutPromotionService_PricePromotions_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(PricePromotionsRequest)
 	if err := dec(in); err != nil {
 		return nil, err
 	}
 	if interceptor == nil {
-		return srv.(CheckoutCouponServiceServer).PriceCoupons(ctx, in)
+		return srv.(CheckoutPromotionServiceServer).PricePromotions(ctx, in)
 	}
 	info := &grpc.UnaryServerInfo{
 		Server:     srv,
-		FullMethod: CheckoutCouponService_PriceCoupons_FullMethodName,
+		FullMethod: CheckoutPromotionService_PricePromotions_FullMethodName,
 	}
 	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
-		return srv.(CheckoutCouponServiceServer).PriceCoupons(ctx, req.(*PriceCouponsRequest))
+		return srv.(CheckoutPromotionServiceServer).PricePromotions(ctx, req.(*PricePromotionsRequest))
 	}
 	return interceptor(ctx, in, info, handler)
 }
 
-func _CheckoutCouponService_LockCoupons_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
-	in := new(LockCouponsRequest)
+func _CheckoutPromotionService_HoldPromotions_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(HoldPromotionsRequest)
 	if err := dec(in); err != nil {
 		return nil, err
 	}
 	if interceptor == nil {
-		return srv.(CheckoutCouponServiceServer).LockCoupons(ctx, in)
+		return srv.(CheckoutPromotionServiceServer).HoldPromotions(ctx, in)
 	}
 	info := &grpc.UnaryServerInfo{
 		Server:     srv,
-		FullMethod: CheckoutCouponService_LockCoupons_FullMethodName,
+		FullMethod: CheckoutPromotionService_HoldPromotions_FullMethodName,
 	}
 	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
-		return srv.(CheckoutCouponServiceServer).LockCoupons(ctx, req.(*LockCouponsRequest))
+		return srv.(CheckoutPromotionServiceServer).HoldPromotions(ctx, req.(*HoldPromotionsRequest))
 	}
 	return interceptor(ctx, in, info, handler)
 }
 
-func _CheckoutCouponService_ReleaseCoupons_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
-	in := new(ReleaseCouponsRequest)
+func _CheckoutPromotionService_ReleasePromotions_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ReleasePromotionsRequest)
 	if err := dec(in); err != nil {
 		return nil, err
 	}
 	if interceptor == nil {
-		return srv.(CheckoutCouponServiceServer).ReleaseCoupons(ctx, in)
+		return srv.(CheckoutPromotionServiceServer).ReleasePromotions(ctx, in)
 	}
 	info := &grpc.UnaryServerInfo{
 		Server:     srv,
-		FullMethod: CheckoutCouponService_ReleaseCoupons_FullMethodName,
+		FullMethod: CheckoutPromotionService_ReleasePromotions_FullMethodName,
 	}
 	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
-		return srv.(CheckoutCouponServiceServer).ReleaseCoupons(ctx, req.(*ReleaseCouponsRequest))
+		return srv.(CheckoutPromotionServiceServer).ReleasePromotions(ctx, req.(*ReleasePromotionsRequest))
 	}
 	return interceptor(ctx, in, info, handler)
 }
 
-// CheckoutCouponService_ServiceDesc is the grpc.ServiceDesc for CheckoutCouponService service.
+// CheckoutPromotionService_ServiceDesc is the grpc.ServiceDesc for CheckoutPromotionService service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
-var CheckoutCouponService_ServiceDesc = grpc.ServiceDesc{
-	ServiceName: "siyu.marketing.v1.CheckoutCouponService",
-	HandlerType: (*CheckoutCouponServiceServer)(nil),
+var CheckoutPromotionService_ServiceDesc = grpc.ServiceDesc{
+	ServiceName: "siyu.marketing.v1.CheckoutPromotionService",
+	HandlerType: (*CheckoutPromotionServiceServer)(nil),
 	Methods: []grpc.MethodDesc{
 		{
-			MethodName: "PriceCoupons",
-			Handler:    _CheckoutCouponService_PriceCoupons_Handler,
+			MethodName: "PricePromotions",
+			Handler:    _CheckoutPromotionService_PricePromotions_Handler,
 		},
 		{
-			MethodName: "LockCoupons",
-			Handler:    _CheckoutCouponService_LockCoupons_Handler,
+			MethodName: "HoldPromotions",
+			Handler:    _CheckoutPromotionService_HoldPromotions_Handler,
 		},
 		{
-			MethodName: "ReleaseCoupons",
-			Handler:    _CheckoutCouponService_ReleaseCoupons_Handler,
+			MethodName: "ReleasePromotions",
+			Handler:    _CheckoutPromotionService_ReleasePromotions_Handler,
 		},
 	},
 	Streams:  []grpc.StreamDesc{},

@@ -87,6 +87,134 @@ func (OrderStatus) EnumDescriptor() ([]byte, []int) {
 	return file_siyu_order_v1_order_proto_rawDescGZIP(), []int{0}
 }
 
+type PlaceOrderForRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	MemberId      string                 `protobuf:"bytes,1,opt,name=member_id,json=memberId,proto3" json:"member_id,omitempty"`
+	RequestId     string                 `protobuf:"bytes,2,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
+	Address       *ShippingAddress       `protobuf:"bytes,3,opt,name=address,proto3" json:"address,omitempty"`
+	Lines         []*BuyNowLine          `protobuf:"bytes,4,rep,name=lines,proto3" json:"lines,omitempty"`
+	Activity      *PromotionActivity     `protobuf:"bytes,5,opt,name=activity,proto3" json:"activity,omitempty"`
+	Channel       string                 `protobuf:"bytes,6,opt,name=channel,proto3" json:"channel,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *PlaceOrderForRequest) Reset() {
+	*x = PlaceOrderForRequest{}
+	mi := &file_siyu_order_v1_order_proto_msgTypes[0]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *PlaceOrderForRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*PlaceOrderForRequest) ProtoMessage() {}
+
+func (x *PlaceOrderForRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_siyu_order_v1_order_proto_msgTypes[0]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use PlaceOrderForRequest.ProtoReflect.Descriptor instead.
+func (*PlaceOrderForRequest) Descriptor() ([]byte, []int) {
+	return file_siyu_order_v1_order_proto_rawDescGZIP(), []int{0}
+}
+
+func (x *PlaceOrderForRequest) GetMemberId() string {
+	if x != nil {
+		return x.MemberId
+	}
+	return ""
+}
+
+func (x *PlaceOrderForRequest) GetRequestId() string {
+	if x != nil {
+		return x.RequestId
+	}
+	return ""
+}
+
+func (x *PlaceOrderForRequest) GetAddress() *ShippingAddress {
+	if x != nil {
+		return x.Address
+	}
+	return nil
+}
+
+func (x *PlaceOrderForRequest) GetLines() []*BuyNowLine {
+	if x != nil {
+		return x.Lines
+	}
+	return nil
+}
+
+func (x *PlaceOrderForRequest) GetActivity() *PromotionActivity {
+	if x != nil {
+		return x.Activity
+	}
+	return nil
+}
+
+func (x *PlaceOrderForRequest) GetChannel() string {
+	if x != nil {
+		return x.Channel
+	}
+	return ""
+}
+
+type PlaceOrderForResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Order         *Order                 `protobuf:"bytes,1,opt,name=order,proto3" json:"order,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *PlaceOrderForResponse) Reset() {
+	*x = PlaceOrderForResponse{}
+	mi := &file_siyu_order_v1_order_proto_msgTypes[1]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *PlaceOrderForResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*PlaceOrderForResponse) ProtoMessage() {}
+
+func (x *PlaceOrderForResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_siyu_order_v1_order_proto_msgTypes[1]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use PlaceOrderForResponse.ProtoReflect.Descriptor instead.
+func (*PlaceOrderForResponse) Descriptor() ([]byte, []int) {
+	return file_siyu_order_v1_order_proto_rawDescGZIP(), []int{1}
+}
+
+func (x *PlaceOrderForResponse) GetOrder() *Order {
+	if x != nil {
+		return x.Order
+	}
+	return nil
+}
+
 // ShippingAddress is where an order goes (copied into the order).
 type ShippingAddress struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -103,7 +231,7 @@ type ShippingAddress struct {
 
 func (x *ShippingAddress) Reset() {
 	*x = ShippingAddress{}
-	mi := &file_siyu_order_v1_order_proto_msgTypes[0]
+	mi := &file_siyu_order_v1_order_proto_msgTypes[2]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -115,7 +243,7 @@ func (x *ShippingAddress) String() string {
 func (*ShippingAddress) ProtoMessage() {}
 
 func (x *ShippingAddress) ProtoReflect() protoreflect.Message {
-	mi := &file_siyu_order_v1_order_proto_msgTypes[0]
+	mi := &file_siyu_order_v1_order_proto_msgTypes[2]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -128,7 +256,7 @@ func (x *ShippingAddress) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ShippingAddress.ProtoReflect.Descriptor instead.
 func (*ShippingAddress) Descriptor() ([]byte, []int) {
-	return file_siyu_order_v1_order_proto_rawDescGZIP(), []int{0}
+	return file_siyu_order_v1_order_proto_rawDescGZIP(), []int{2}
 }
 
 func (x *ShippingAddress) GetName() string {
@@ -187,7 +315,7 @@ type Discount struct {
 
 func (x *Discount) Reset() {
 	*x = Discount{}
-	mi := &file_siyu_order_v1_order_proto_msgTypes[1]
+	mi := &file_siyu_order_v1_order_proto_msgTypes[3]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -199,7 +327,7 @@ func (x *Discount) String() string {
 func (*Discount) ProtoMessage() {}
 
 func (x *Discount) ProtoReflect() protoreflect.Message {
-	mi := &file_siyu_order_v1_order_proto_msgTypes[1]
+	mi := &file_siyu_order_v1_order_proto_msgTypes[3]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -212,7 +340,7 @@ func (x *Discount) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Discount.ProtoReflect.Descriptor instead.
 func (*Discount) Descriptor() ([]byte, []int) {
-	return file_siyu_order_v1_order_proto_rawDescGZIP(), []int{1}
+	return file_siyu_order_v1_order_proto_rawDescGZIP(), []int{3}
 }
 
 func (x *Discount) GetSource() string {
@@ -263,7 +391,7 @@ type PricedLine struct {
 
 func (x *PricedLine) Reset() {
 	*x = PricedLine{}
-	mi := &file_siyu_order_v1_order_proto_msgTypes[2]
+	mi := &file_siyu_order_v1_order_proto_msgTypes[4]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -275,7 +403,7 @@ func (x *PricedLine) String() string {
 func (*PricedLine) ProtoMessage() {}
 
 func (x *PricedLine) ProtoReflect() protoreflect.Message {
-	mi := &file_siyu_order_v1_order_proto_msgTypes[2]
+	mi := &file_siyu_order_v1_order_proto_msgTypes[4]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -288,7 +416,7 @@ func (x *PricedLine) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PricedLine.ProtoReflect.Descriptor instead.
 func (*PricedLine) Descriptor() ([]byte, []int) {
-	return file_siyu_order_v1_order_proto_rawDescGZIP(), []int{2}
+	return file_siyu_order_v1_order_proto_rawDescGZIP(), []int{4}
 }
 
 func (x *PricedLine) GetLineId() string {
@@ -410,7 +538,7 @@ type Quote struct {
 
 func (x *Quote) Reset() {
 	*x = Quote{}
-	mi := &file_siyu_order_v1_order_proto_msgTypes[3]
+	mi := &file_siyu_order_v1_order_proto_msgTypes[5]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -422,7 +550,7 @@ func (x *Quote) String() string {
 func (*Quote) ProtoMessage() {}
 
 func (x *Quote) ProtoReflect() protoreflect.Message {
-	mi := &file_siyu_order_v1_order_proto_msgTypes[3]
+	mi := &file_siyu_order_v1_order_proto_msgTypes[5]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -435,7 +563,7 @@ func (x *Quote) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Quote.ProtoReflect.Descriptor instead.
 func (*Quote) Descriptor() ([]byte, []int) {
-	return file_siyu_order_v1_order_proto_rawDescGZIP(), []int{3}
+	return file_siyu_order_v1_order_proto_rawDescGZIP(), []int{5}
 }
 
 func (x *Quote) GetQuoteId() string {
@@ -544,7 +672,7 @@ type Order struct {
 
 func (x *Order) Reset() {
 	*x = Order{}
-	mi := &file_siyu_order_v1_order_proto_msgTypes[4]
+	mi := &file_siyu_order_v1_order_proto_msgTypes[6]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -556,7 +684,7 @@ func (x *Order) String() string {
 func (*Order) ProtoMessage() {}
 
 func (x *Order) ProtoReflect() protoreflect.Message {
-	mi := &file_siyu_order_v1_order_proto_msgTypes[4]
+	mi := &file_siyu_order_v1_order_proto_msgTypes[6]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -569,7 +697,7 @@ func (x *Order) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Order.ProtoReflect.Descriptor instead.
 func (*Order) Descriptor() ([]byte, []int) {
-	return file_siyu_order_v1_order_proto_rawDescGZIP(), []int{4}
+	return file_siyu_order_v1_order_proto_rawDescGZIP(), []int{6}
 }
 
 func (x *Order) GetOrderId() string {
@@ -799,14 +927,22 @@ type QuoteCheckoutRequest struct {
 	CouponIds []string `protobuf:"bytes,3,rep,name=coupon_ids,json=couponIds,proto3" json:"coupon_ids,omitempty"`
 	// With no coupon_ids: apply the combination of the caller's coupons that
 	// takes most off. The quote's promotions name the coupons chosen.
-	BestCoupons   bool `protobuf:"varint,4,opt,name=best_coupons,json=bestCoupons,proto3" json:"best_coupons,omitempty"`
+	BestCoupons bool `protobuf:"varint,4,opt,name=best_coupons,json=bestCoupons,proto3" json:"best_coupons,omitempty"`
+	// Buy through a marketing activity (a group-buy or a bargain; flash-sale
+	// orders are placed by marketing). Activities do not combine with
+	// coupons or the member level discount: FAILED_PRECONDITION
+	// PROMOTION_NOT_STACKABLE with coupon_ids.
+	Activity *PromotionActivity `protobuf:"bytes,5,opt,name=activity,proto3" json:"activity,omitempty"`
+	// Buy these lines now instead of the cart's selected lines (the cart is
+	// left as it is).
+	BuyNow        []*BuyNowLine `protobuf:"bytes,6,rep,name=buy_now,json=buyNow,proto3" json:"buy_now,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
 
 func (x *QuoteCheckoutRequest) Reset() {
 	*x = QuoteCheckoutRequest{}
-	mi := &file_siyu_order_v1_order_proto_msgTypes[5]
+	mi := &file_siyu_order_v1_order_proto_msgTypes[7]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -818,7 +954,7 @@ func (x *QuoteCheckoutRequest) String() string {
 func (*QuoteCheckoutRequest) ProtoMessage() {}
 
 func (x *QuoteCheckoutRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_siyu_order_v1_order_proto_msgTypes[5]
+	mi := &file_siyu_order_v1_order_proto_msgTypes[7]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -831,7 +967,7 @@ func (x *QuoteCheckoutRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use QuoteCheckoutRequest.ProtoReflect.Descriptor instead.
 func (*QuoteCheckoutRequest) Descriptor() ([]byte, []int) {
-	return file_siyu_order_v1_order_proto_rawDescGZIP(), []int{5}
+	return file_siyu_order_v1_order_proto_rawDescGZIP(), []int{7}
 }
 
 func (x *QuoteCheckoutRequest) GetAddress() *ShippingAddress {
@@ -862,6 +998,145 @@ func (x *QuoteCheckoutRequest) GetBestCoupons() bool {
 	return false
 }
 
+func (x *QuoteCheckoutRequest) GetActivity() *PromotionActivity {
+	if x != nil {
+		return x.Activity
+	}
+	return nil
+}
+
+func (x *QuoteCheckoutRequest) GetBuyNow() []*BuyNowLine {
+	if x != nil {
+		return x.BuyNow
+	}
+	return nil
+}
+
+// PromotionActivity names the marketing activity an order buys through.
+type PromotionActivity struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// "flash_sale", "group_buy" or "bargain".
+	Kind       string `protobuf:"bytes,1,opt,name=kind,proto3" json:"kind,omitempty"`
+	ActivityId string `protobuf:"bytes,2,opt,name=activity_id,json=activityId,proto3" json:"activity_id,omitempty"`
+	// The flash-sale reservation, the group to join ("" opens a new group),
+	// or the bargain.
+	Ref           string `protobuf:"bytes,3,opt,name=ref,proto3" json:"ref,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *PromotionActivity) Reset() {
+	*x = PromotionActivity{}
+	mi := &file_siyu_order_v1_order_proto_msgTypes[8]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *PromotionActivity) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*PromotionActivity) ProtoMessage() {}
+
+func (x *PromotionActivity) ProtoReflect() protoreflect.Message {
+	mi := &file_siyu_order_v1_order_proto_msgTypes[8]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use PromotionActivity.ProtoReflect.Descriptor instead.
+func (*PromotionActivity) Descriptor() ([]byte, []int) {
+	return file_siyu_order_v1_order_proto_rawDescGZIP(), []int{8}
+}
+
+func (x *PromotionActivity) GetKind() string {
+	if x != nil {
+		return x.Kind
+	}
+	return ""
+}
+
+func (x *PromotionActivity) GetActivityId() string {
+	if x != nil {
+		return x.ActivityId
+	}
+	return ""
+}
+
+func (x *PromotionActivity) GetRef() string {
+	if x != nil {
+		return x.Ref
+	}
+	return ""
+}
+
+// BuyNowLine is a line bought without the cart.
+type BuyNowLine struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	ProductId     string                 `protobuf:"bytes,1,opt,name=product_id,json=productId,proto3" json:"product_id,omitempty"`
+	SkuId         string                 `protobuf:"bytes,2,opt,name=sku_id,json=skuId,proto3" json:"sku_id,omitempty"`
+	Quantity      int64                  `protobuf:"varint,3,opt,name=quantity,proto3" json:"quantity,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *BuyNowLine) Reset() {
+	*x = BuyNowLine{}
+	mi := &file_siyu_order_v1_order_proto_msgTypes[9]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *BuyNowLine) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*BuyNowLine) ProtoMessage() {}
+
+func (x *BuyNowLine) ProtoReflect() protoreflect.Message {
+	mi := &file_siyu_order_v1_order_proto_msgTypes[9]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use BuyNowLine.ProtoReflect.Descriptor instead.
+func (*BuyNowLine) Descriptor() ([]byte, []int) {
+	return file_siyu_order_v1_order_proto_rawDescGZIP(), []int{9}
+}
+
+func (x *BuyNowLine) GetProductId() string {
+	if x != nil {
+		return x.ProductId
+	}
+	return ""
+}
+
+func (x *BuyNowLine) GetSkuId() string {
+	if x != nil {
+		return x.SkuId
+	}
+	return ""
+}
+
+func (x *BuyNowLine) GetQuantity() int64 {
+	if x != nil {
+		return x.Quantity
+	}
+	return 0
+}
+
 type QuoteCheckoutResponse struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	Quote         *Quote                 `protobuf:"bytes,1,opt,name=quote,proto3" json:"quote,omitempty"`
@@ -871,7 +1146,7 @@ type QuoteCheckoutResponse struct {
 
 func (x *QuoteCheckoutResponse) Reset() {
 	*x = QuoteCheckoutResponse{}
-	mi := &file_siyu_order_v1_order_proto_msgTypes[6]
+	mi := &file_siyu_order_v1_order_proto_msgTypes[10]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -883,7 +1158,7 @@ func (x *QuoteCheckoutResponse) String() string {
 func (*QuoteCheckoutResponse) ProtoMessage() {}
 
 func (x *QuoteCheckoutResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_siyu_order_v1_order_proto_msgTypes[6]
+	mi := &file_siyu_order_v1_order_proto_msgTypes[10]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -896,7 +1171,7 @@ func (x *QuoteCheckoutResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use QuoteCheckoutResponse.ProtoReflect.Descriptor instead.
 func (*QuoteCheckoutResponse) Descriptor() ([]byte, []int) {
-	return file_siyu_order_v1_order_proto_rawDescGZIP(), []int{6}
+	return file_siyu_order_v1_order_proto_rawDescGZIP(), []int{10}
 }
 
 func (x *QuoteCheckoutResponse) GetQuote() *Quote {
@@ -920,7 +1195,7 @@ type CreateOrderRequest struct {
 
 func (x *CreateOrderRequest) Reset() {
 	*x = CreateOrderRequest{}
-	mi := &file_siyu_order_v1_order_proto_msgTypes[7]
+	mi := &file_siyu_order_v1_order_proto_msgTypes[11]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -932,7 +1207,7 @@ func (x *CreateOrderRequest) String() string {
 func (*CreateOrderRequest) ProtoMessage() {}
 
 func (x *CreateOrderRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_siyu_order_v1_order_proto_msgTypes[7]
+	mi := &file_siyu_order_v1_order_proto_msgTypes[11]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -945,7 +1220,7 @@ func (x *CreateOrderRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateOrderRequest.ProtoReflect.Descriptor instead.
 func (*CreateOrderRequest) Descriptor() ([]byte, []int) {
-	return file_siyu_order_v1_order_proto_rawDescGZIP(), []int{7}
+	return file_siyu_order_v1_order_proto_rawDescGZIP(), []int{11}
 }
 
 func (x *CreateOrderRequest) GetRequestId() string {
@@ -985,7 +1260,7 @@ type CreateOrderResponse struct {
 
 func (x *CreateOrderResponse) Reset() {
 	*x = CreateOrderResponse{}
-	mi := &file_siyu_order_v1_order_proto_msgTypes[8]
+	mi := &file_siyu_order_v1_order_proto_msgTypes[12]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -997,7 +1272,7 @@ func (x *CreateOrderResponse) String() string {
 func (*CreateOrderResponse) ProtoMessage() {}
 
 func (x *CreateOrderResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_siyu_order_v1_order_proto_msgTypes[8]
+	mi := &file_siyu_order_v1_order_proto_msgTypes[12]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1010,7 +1285,7 @@ func (x *CreateOrderResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateOrderResponse.ProtoReflect.Descriptor instead.
 func (*CreateOrderResponse) Descriptor() ([]byte, []int) {
-	return file_siyu_order_v1_order_proto_rawDescGZIP(), []int{8}
+	return file_siyu_order_v1_order_proto_rawDescGZIP(), []int{12}
 }
 
 func (x *CreateOrderResponse) GetOrder() *Order {
@@ -1029,7 +1304,7 @@ type GetMyOrderRequest struct {
 
 func (x *GetMyOrderRequest) Reset() {
 	*x = GetMyOrderRequest{}
-	mi := &file_siyu_order_v1_order_proto_msgTypes[9]
+	mi := &file_siyu_order_v1_order_proto_msgTypes[13]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1041,7 +1316,7 @@ func (x *GetMyOrderRequest) String() string {
 func (*GetMyOrderRequest) ProtoMessage() {}
 
 func (x *GetMyOrderRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_siyu_order_v1_order_proto_msgTypes[9]
+	mi := &file_siyu_order_v1_order_proto_msgTypes[13]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1054,7 +1329,7 @@ func (x *GetMyOrderRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetMyOrderRequest.ProtoReflect.Descriptor instead.
 func (*GetMyOrderRequest) Descriptor() ([]byte, []int) {
-	return file_siyu_order_v1_order_proto_rawDescGZIP(), []int{9}
+	return file_siyu_order_v1_order_proto_rawDescGZIP(), []int{13}
 }
 
 func (x *GetMyOrderRequest) GetOrderId() string {
@@ -1073,7 +1348,7 @@ type GetMyOrderResponse struct {
 
 func (x *GetMyOrderResponse) Reset() {
 	*x = GetMyOrderResponse{}
-	mi := &file_siyu_order_v1_order_proto_msgTypes[10]
+	mi := &file_siyu_order_v1_order_proto_msgTypes[14]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1085,7 +1360,7 @@ func (x *GetMyOrderResponse) String() string {
 func (*GetMyOrderResponse) ProtoMessage() {}
 
 func (x *GetMyOrderResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_siyu_order_v1_order_proto_msgTypes[10]
+	mi := &file_siyu_order_v1_order_proto_msgTypes[14]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1098,7 +1373,7 @@ func (x *GetMyOrderResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetMyOrderResponse.ProtoReflect.Descriptor instead.
 func (*GetMyOrderResponse) Descriptor() ([]byte, []int) {
-	return file_siyu_order_v1_order_proto_rawDescGZIP(), []int{10}
+	return file_siyu_order_v1_order_proto_rawDescGZIP(), []int{14}
 }
 
 func (x *GetMyOrderResponse) GetOrder() *Order {
@@ -1121,7 +1396,7 @@ type ListMyOrdersRequest struct {
 
 func (x *ListMyOrdersRequest) Reset() {
 	*x = ListMyOrdersRequest{}
-	mi := &file_siyu_order_v1_order_proto_msgTypes[11]
+	mi := &file_siyu_order_v1_order_proto_msgTypes[15]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1133,7 +1408,7 @@ func (x *ListMyOrdersRequest) String() string {
 func (*ListMyOrdersRequest) ProtoMessage() {}
 
 func (x *ListMyOrdersRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_siyu_order_v1_order_proto_msgTypes[11]
+	mi := &file_siyu_order_v1_order_proto_msgTypes[15]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1146,7 +1421,7 @@ func (x *ListMyOrdersRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListMyOrdersRequest.ProtoReflect.Descriptor instead.
 func (*ListMyOrdersRequest) Descriptor() ([]byte, []int) {
-	return file_siyu_order_v1_order_proto_rawDescGZIP(), []int{11}
+	return file_siyu_order_v1_order_proto_rawDescGZIP(), []int{15}
 }
 
 func (x *ListMyOrdersRequest) GetPageSize() int32 {
@@ -1180,7 +1455,7 @@ type ListMyOrdersResponse struct {
 
 func (x *ListMyOrdersResponse) Reset() {
 	*x = ListMyOrdersResponse{}
-	mi := &file_siyu_order_v1_order_proto_msgTypes[12]
+	mi := &file_siyu_order_v1_order_proto_msgTypes[16]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1192,7 +1467,7 @@ func (x *ListMyOrdersResponse) String() string {
 func (*ListMyOrdersResponse) ProtoMessage() {}
 
 func (x *ListMyOrdersResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_siyu_order_v1_order_proto_msgTypes[12]
+	mi := &file_siyu_order_v1_order_proto_msgTypes[16]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1205,7 +1480,7 @@ func (x *ListMyOrdersResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListMyOrdersResponse.ProtoReflect.Descriptor instead.
 func (*ListMyOrdersResponse) Descriptor() ([]byte, []int) {
-	return file_siyu_order_v1_order_proto_rawDescGZIP(), []int{12}
+	return file_siyu_order_v1_order_proto_rawDescGZIP(), []int{16}
 }
 
 func (x *ListMyOrdersResponse) GetOrders() []*Order {
@@ -1232,7 +1507,7 @@ type CancelMyOrderRequest struct {
 
 func (x *CancelMyOrderRequest) Reset() {
 	*x = CancelMyOrderRequest{}
-	mi := &file_siyu_order_v1_order_proto_msgTypes[13]
+	mi := &file_siyu_order_v1_order_proto_msgTypes[17]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1244,7 +1519,7 @@ func (x *CancelMyOrderRequest) String() string {
 func (*CancelMyOrderRequest) ProtoMessage() {}
 
 func (x *CancelMyOrderRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_siyu_order_v1_order_proto_msgTypes[13]
+	mi := &file_siyu_order_v1_order_proto_msgTypes[17]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1257,7 +1532,7 @@ func (x *CancelMyOrderRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CancelMyOrderRequest.ProtoReflect.Descriptor instead.
 func (*CancelMyOrderRequest) Descriptor() ([]byte, []int) {
-	return file_siyu_order_v1_order_proto_rawDescGZIP(), []int{13}
+	return file_siyu_order_v1_order_proto_rawDescGZIP(), []int{17}
 }
 
 func (x *CancelMyOrderRequest) GetOrderId() string {
@@ -1283,7 +1558,7 @@ type CancelMyOrderResponse struct {
 
 func (x *CancelMyOrderResponse) Reset() {
 	*x = CancelMyOrderResponse{}
-	mi := &file_siyu_order_v1_order_proto_msgTypes[14]
+	mi := &file_siyu_order_v1_order_proto_msgTypes[18]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1295,7 +1570,7 @@ func (x *CancelMyOrderResponse) String() string {
 func (*CancelMyOrderResponse) ProtoMessage() {}
 
 func (x *CancelMyOrderResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_siyu_order_v1_order_proto_msgTypes[14]
+	mi := &file_siyu_order_v1_order_proto_msgTypes[18]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1308,7 +1583,7 @@ func (x *CancelMyOrderResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CancelMyOrderResponse.ProtoReflect.Descriptor instead.
 func (*CancelMyOrderResponse) Descriptor() ([]byte, []int) {
-	return file_siyu_order_v1_order_proto_rawDescGZIP(), []int{14}
+	return file_siyu_order_v1_order_proto_rawDescGZIP(), []int{18}
 }
 
 func (x *CancelMyOrderResponse) GetOrder() *Order {
@@ -1331,7 +1606,7 @@ type PayOrderRequest struct {
 
 func (x *PayOrderRequest) Reset() {
 	*x = PayOrderRequest{}
-	mi := &file_siyu_order_v1_order_proto_msgTypes[15]
+	mi := &file_siyu_order_v1_order_proto_msgTypes[19]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1343,7 +1618,7 @@ func (x *PayOrderRequest) String() string {
 func (*PayOrderRequest) ProtoMessage() {}
 
 func (x *PayOrderRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_siyu_order_v1_order_proto_msgTypes[15]
+	mi := &file_siyu_order_v1_order_proto_msgTypes[19]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1356,7 +1631,7 @@ func (x *PayOrderRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PayOrderRequest.ProtoReflect.Descriptor instead.
 func (*PayOrderRequest) Descriptor() ([]byte, []int) {
-	return file_siyu_order_v1_order_proto_rawDescGZIP(), []int{15}
+	return file_siyu_order_v1_order_proto_rawDescGZIP(), []int{19}
 }
 
 func (x *PayOrderRequest) GetOrderId() string {
@@ -1394,7 +1669,7 @@ type PayOrderResponse struct {
 
 func (x *PayOrderResponse) Reset() {
 	*x = PayOrderResponse{}
-	mi := &file_siyu_order_v1_order_proto_msgTypes[16]
+	mi := &file_siyu_order_v1_order_proto_msgTypes[20]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1406,7 +1681,7 @@ func (x *PayOrderResponse) String() string {
 func (*PayOrderResponse) ProtoMessage() {}
 
 func (x *PayOrderResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_siyu_order_v1_order_proto_msgTypes[16]
+	mi := &file_siyu_order_v1_order_proto_msgTypes[20]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1419,7 +1694,7 @@ func (x *PayOrderResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PayOrderResponse.ProtoReflect.Descriptor instead.
 func (*PayOrderResponse) Descriptor() ([]byte, []int) {
-	return file_siyu_order_v1_order_proto_rawDescGZIP(), []int{16}
+	return file_siyu_order_v1_order_proto_rawDescGZIP(), []int{20}
 }
 
 func (x *PayOrderResponse) GetPaymentId() string {
@@ -1459,7 +1734,7 @@ type ConfirmReceiptRequest struct {
 
 func (x *ConfirmReceiptRequest) Reset() {
 	*x = ConfirmReceiptRequest{}
-	mi := &file_siyu_order_v1_order_proto_msgTypes[17]
+	mi := &file_siyu_order_v1_order_proto_msgTypes[21]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1471,7 +1746,7 @@ func (x *ConfirmReceiptRequest) String() string {
 func (*ConfirmReceiptRequest) ProtoMessage() {}
 
 func (x *ConfirmReceiptRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_siyu_order_v1_order_proto_msgTypes[17]
+	mi := &file_siyu_order_v1_order_proto_msgTypes[21]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1484,7 +1759,7 @@ func (x *ConfirmReceiptRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ConfirmReceiptRequest.ProtoReflect.Descriptor instead.
 func (*ConfirmReceiptRequest) Descriptor() ([]byte, []int) {
-	return file_siyu_order_v1_order_proto_rawDescGZIP(), []int{17}
+	return file_siyu_order_v1_order_proto_rawDescGZIP(), []int{21}
 }
 
 func (x *ConfirmReceiptRequest) GetOrderId() string {
@@ -1503,7 +1778,7 @@ type ConfirmReceiptResponse struct {
 
 func (x *ConfirmReceiptResponse) Reset() {
 	*x = ConfirmReceiptResponse{}
-	mi := &file_siyu_order_v1_order_proto_msgTypes[18]
+	mi := &file_siyu_order_v1_order_proto_msgTypes[22]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1515,7 +1790,7 @@ func (x *ConfirmReceiptResponse) String() string {
 func (*ConfirmReceiptResponse) ProtoMessage() {}
 
 func (x *ConfirmReceiptResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_siyu_order_v1_order_proto_msgTypes[18]
+	mi := &file_siyu_order_v1_order_proto_msgTypes[22]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1528,7 +1803,7 @@ func (x *ConfirmReceiptResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ConfirmReceiptResponse.ProtoReflect.Descriptor instead.
 func (*ConfirmReceiptResponse) Descriptor() ([]byte, []int) {
-	return file_siyu_order_v1_order_proto_rawDescGZIP(), []int{18}
+	return file_siyu_order_v1_order_proto_rawDescGZIP(), []int{22}
 }
 
 func (x *ConfirmReceiptResponse) GetOrder() *Order {
@@ -1547,7 +1822,7 @@ type AdminGetOrderRequest struct {
 
 func (x *AdminGetOrderRequest) Reset() {
 	*x = AdminGetOrderRequest{}
-	mi := &file_siyu_order_v1_order_proto_msgTypes[19]
+	mi := &file_siyu_order_v1_order_proto_msgTypes[23]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1559,7 +1834,7 @@ func (x *AdminGetOrderRequest) String() string {
 func (*AdminGetOrderRequest) ProtoMessage() {}
 
 func (x *AdminGetOrderRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_siyu_order_v1_order_proto_msgTypes[19]
+	mi := &file_siyu_order_v1_order_proto_msgTypes[23]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1572,7 +1847,7 @@ func (x *AdminGetOrderRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AdminGetOrderRequest.ProtoReflect.Descriptor instead.
 func (*AdminGetOrderRequest) Descriptor() ([]byte, []int) {
-	return file_siyu_order_v1_order_proto_rawDescGZIP(), []int{19}
+	return file_siyu_order_v1_order_proto_rawDescGZIP(), []int{23}
 }
 
 func (x *AdminGetOrderRequest) GetOrderId() string {
@@ -1591,7 +1866,7 @@ type AdminGetOrderResponse struct {
 
 func (x *AdminGetOrderResponse) Reset() {
 	*x = AdminGetOrderResponse{}
-	mi := &file_siyu_order_v1_order_proto_msgTypes[20]
+	mi := &file_siyu_order_v1_order_proto_msgTypes[24]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1603,7 +1878,7 @@ func (x *AdminGetOrderResponse) String() string {
 func (*AdminGetOrderResponse) ProtoMessage() {}
 
 func (x *AdminGetOrderResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_siyu_order_v1_order_proto_msgTypes[20]
+	mi := &file_siyu_order_v1_order_proto_msgTypes[24]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1616,7 +1891,7 @@ func (x *AdminGetOrderResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AdminGetOrderResponse.ProtoReflect.Descriptor instead.
 func (*AdminGetOrderResponse) Descriptor() ([]byte, []int) {
-	return file_siyu_order_v1_order_proto_rawDescGZIP(), []int{20}
+	return file_siyu_order_v1_order_proto_rawDescGZIP(), []int{24}
 }
 
 func (x *AdminGetOrderResponse) GetOrder() *Order {
@@ -1648,7 +1923,7 @@ type AdminListOrdersRequest struct {
 
 func (x *AdminListOrdersRequest) Reset() {
 	*x = AdminListOrdersRequest{}
-	mi := &file_siyu_order_v1_order_proto_msgTypes[21]
+	mi := &file_siyu_order_v1_order_proto_msgTypes[25]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1660,7 +1935,7 @@ func (x *AdminListOrdersRequest) String() string {
 func (*AdminListOrdersRequest) ProtoMessage() {}
 
 func (x *AdminListOrdersRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_siyu_order_v1_order_proto_msgTypes[21]
+	mi := &file_siyu_order_v1_order_proto_msgTypes[25]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1673,7 +1948,7 @@ func (x *AdminListOrdersRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AdminListOrdersRequest.ProtoReflect.Descriptor instead.
 func (*AdminListOrdersRequest) Descriptor() ([]byte, []int) {
-	return file_siyu_order_v1_order_proto_rawDescGZIP(), []int{21}
+	return file_siyu_order_v1_order_proto_rawDescGZIP(), []int{25}
 }
 
 func (x *AdminListOrdersRequest) GetPageSize() int32 {
@@ -1756,7 +2031,7 @@ type AdminListOrdersResponse struct {
 
 func (x *AdminListOrdersResponse) Reset() {
 	*x = AdminListOrdersResponse{}
-	mi := &file_siyu_order_v1_order_proto_msgTypes[22]
+	mi := &file_siyu_order_v1_order_proto_msgTypes[26]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1768,7 +2043,7 @@ func (x *AdminListOrdersResponse) String() string {
 func (*AdminListOrdersResponse) ProtoMessage() {}
 
 func (x *AdminListOrdersResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_siyu_order_v1_order_proto_msgTypes[22]
+	mi := &file_siyu_order_v1_order_proto_msgTypes[26]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1781,7 +2056,7 @@ func (x *AdminListOrdersResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AdminListOrdersResponse.ProtoReflect.Descriptor instead.
 func (*AdminListOrdersResponse) Descriptor() ([]byte, []int) {
-	return file_siyu_order_v1_order_proto_rawDescGZIP(), []int{22}
+	return file_siyu_order_v1_order_proto_rawDescGZIP(), []int{26}
 }
 
 func (x *AdminListOrdersResponse) GetOrders() []*Order {
@@ -1812,7 +2087,7 @@ type ShipOrderRequest struct {
 
 func (x *ShipOrderRequest) Reset() {
 	*x = ShipOrderRequest{}
-	mi := &file_siyu_order_v1_order_proto_msgTypes[23]
+	mi := &file_siyu_order_v1_order_proto_msgTypes[27]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1824,7 +2099,7 @@ func (x *ShipOrderRequest) String() string {
 func (*ShipOrderRequest) ProtoMessage() {}
 
 func (x *ShipOrderRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_siyu_order_v1_order_proto_msgTypes[23]
+	mi := &file_siyu_order_v1_order_proto_msgTypes[27]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1837,7 +2112,7 @@ func (x *ShipOrderRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ShipOrderRequest.ProtoReflect.Descriptor instead.
 func (*ShipOrderRequest) Descriptor() ([]byte, []int) {
-	return file_siyu_order_v1_order_proto_rawDescGZIP(), []int{23}
+	return file_siyu_order_v1_order_proto_rawDescGZIP(), []int{27}
 }
 
 func (x *ShipOrderRequest) GetOrderId() string {
@@ -1877,7 +2152,7 @@ type ShipOrderResponse struct {
 
 func (x *ShipOrderResponse) Reset() {
 	*x = ShipOrderResponse{}
-	mi := &file_siyu_order_v1_order_proto_msgTypes[24]
+	mi := &file_siyu_order_v1_order_proto_msgTypes[28]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1889,7 +2164,7 @@ func (x *ShipOrderResponse) String() string {
 func (*ShipOrderResponse) ProtoMessage() {}
 
 func (x *ShipOrderResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_siyu_order_v1_order_proto_msgTypes[24]
+	mi := &file_siyu_order_v1_order_proto_msgTypes[28]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1902,7 +2177,7 @@ func (x *ShipOrderResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ShipOrderResponse.ProtoReflect.Descriptor instead.
 func (*ShipOrderResponse) Descriptor() ([]byte, []int) {
-	return file_siyu_order_v1_order_proto_rawDescGZIP(), []int{24}
+	return file_siyu_order_v1_order_proto_rawDescGZIP(), []int{28}
 }
 
 func (x *ShipOrderResponse) GetOrder() *Order {
@@ -1922,7 +2197,7 @@ type AdminCancelOrderRequest struct {
 
 func (x *AdminCancelOrderRequest) Reset() {
 	*x = AdminCancelOrderRequest{}
-	mi := &file_siyu_order_v1_order_proto_msgTypes[25]
+	mi := &file_siyu_order_v1_order_proto_msgTypes[29]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1934,7 +2209,7 @@ func (x *AdminCancelOrderRequest) String() string {
 func (*AdminCancelOrderRequest) ProtoMessage() {}
 
 func (x *AdminCancelOrderRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_siyu_order_v1_order_proto_msgTypes[25]
+	mi := &file_siyu_order_v1_order_proto_msgTypes[29]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1947,7 +2222,7 @@ func (x *AdminCancelOrderRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AdminCancelOrderRequest.ProtoReflect.Descriptor instead.
 func (*AdminCancelOrderRequest) Descriptor() ([]byte, []int) {
-	return file_siyu_order_v1_order_proto_rawDescGZIP(), []int{25}
+	return file_siyu_order_v1_order_proto_rawDescGZIP(), []int{29}
 }
 
 func (x *AdminCancelOrderRequest) GetOrderId() string {
@@ -1973,7 +2248,7 @@ type AdminCancelOrderResponse struct {
 
 func (x *AdminCancelOrderResponse) Reset() {
 	*x = AdminCancelOrderResponse{}
-	mi := &file_siyu_order_v1_order_proto_msgTypes[26]
+	mi := &file_siyu_order_v1_order_proto_msgTypes[30]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1985,7 +2260,7 @@ func (x *AdminCancelOrderResponse) String() string {
 func (*AdminCancelOrderResponse) ProtoMessage() {}
 
 func (x *AdminCancelOrderResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_siyu_order_v1_order_proto_msgTypes[26]
+	mi := &file_siyu_order_v1_order_proto_msgTypes[30]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1998,7 +2273,7 @@ func (x *AdminCancelOrderResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AdminCancelOrderResponse.ProtoReflect.Descriptor instead.
 func (*AdminCancelOrderResponse) Descriptor() ([]byte, []int) {
-	return file_siyu_order_v1_order_proto_rawDescGZIP(), []int{26}
+	return file_siyu_order_v1_order_proto_rawDescGZIP(), []int{30}
 }
 
 func (x *AdminCancelOrderResponse) GetOrder() *Order {
@@ -2023,7 +2298,7 @@ type RefundOrderRequest struct {
 
 func (x *RefundOrderRequest) Reset() {
 	*x = RefundOrderRequest{}
-	mi := &file_siyu_order_v1_order_proto_msgTypes[27]
+	mi := &file_siyu_order_v1_order_proto_msgTypes[31]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2035,7 +2310,7 @@ func (x *RefundOrderRequest) String() string {
 func (*RefundOrderRequest) ProtoMessage() {}
 
 func (x *RefundOrderRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_siyu_order_v1_order_proto_msgTypes[27]
+	mi := &file_siyu_order_v1_order_proto_msgTypes[31]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2048,7 +2323,7 @@ func (x *RefundOrderRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RefundOrderRequest.ProtoReflect.Descriptor instead.
 func (*RefundOrderRequest) Descriptor() ([]byte, []int) {
-	return file_siyu_order_v1_order_proto_rawDescGZIP(), []int{27}
+	return file_siyu_order_v1_order_proto_rawDescGZIP(), []int{31}
 }
 
 func (x *RefundOrderRequest) GetOrderId() string {
@@ -2090,7 +2365,7 @@ type RefundLine struct {
 
 func (x *RefundLine) Reset() {
 	*x = RefundLine{}
-	mi := &file_siyu_order_v1_order_proto_msgTypes[28]
+	mi := &file_siyu_order_v1_order_proto_msgTypes[32]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2102,7 +2377,7 @@ func (x *RefundLine) String() string {
 func (*RefundLine) ProtoMessage() {}
 
 func (x *RefundLine) ProtoReflect() protoreflect.Message {
-	mi := &file_siyu_order_v1_order_proto_msgTypes[28]
+	mi := &file_siyu_order_v1_order_proto_msgTypes[32]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2115,7 +2390,7 @@ func (x *RefundLine) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RefundLine.ProtoReflect.Descriptor instead.
 func (*RefundLine) Descriptor() ([]byte, []int) {
-	return file_siyu_order_v1_order_proto_rawDescGZIP(), []int{28}
+	return file_siyu_order_v1_order_proto_rawDescGZIP(), []int{32}
 }
 
 func (x *RefundLine) GetLineId() string {
@@ -2141,7 +2416,7 @@ type RefundOrderResponse struct {
 
 func (x *RefundOrderResponse) Reset() {
 	*x = RefundOrderResponse{}
-	mi := &file_siyu_order_v1_order_proto_msgTypes[29]
+	mi := &file_siyu_order_v1_order_proto_msgTypes[33]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2153,7 +2428,7 @@ func (x *RefundOrderResponse) String() string {
 func (*RefundOrderResponse) ProtoMessage() {}
 
 func (x *RefundOrderResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_siyu_order_v1_order_proto_msgTypes[29]
+	mi := &file_siyu_order_v1_order_proto_msgTypes[33]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2166,7 +2441,7 @@ func (x *RefundOrderResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RefundOrderResponse.ProtoReflect.Descriptor instead.
 func (*RefundOrderResponse) Descriptor() ([]byte, []int) {
-	return file_siyu_order_v1_order_proto_rawDescGZIP(), []int{29}
+	return file_siyu_order_v1_order_proto_rawDescGZIP(), []int{33}
 }
 
 func (x *RefundOrderResponse) GetOrder() *Order {
@@ -2189,7 +2464,7 @@ type AdminUpdateOrderRequest struct {
 
 func (x *AdminUpdateOrderRequest) Reset() {
 	*x = AdminUpdateOrderRequest{}
-	mi := &file_siyu_order_v1_order_proto_msgTypes[30]
+	mi := &file_siyu_order_v1_order_proto_msgTypes[34]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2201,7 +2476,7 @@ func (x *AdminUpdateOrderRequest) String() string {
 func (*AdminUpdateOrderRequest) ProtoMessage() {}
 
 func (x *AdminUpdateOrderRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_siyu_order_v1_order_proto_msgTypes[30]
+	mi := &file_siyu_order_v1_order_proto_msgTypes[34]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2214,7 +2489,7 @@ func (x *AdminUpdateOrderRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AdminUpdateOrderRequest.ProtoReflect.Descriptor instead.
 func (*AdminUpdateOrderRequest) Descriptor() ([]byte, []int) {
-	return file_siyu_order_v1_order_proto_rawDescGZIP(), []int{30}
+	return file_siyu_order_v1_order_proto_rawDescGZIP(), []int{34}
 }
 
 func (x *AdminUpdateOrderRequest) GetOrderId() string {
@@ -2254,7 +2529,7 @@ type AdminUpdateOrderResponse struct {
 
 func (x *AdminUpdateOrderResponse) Reset() {
 	*x = AdminUpdateOrderResponse{}
-	mi := &file_siyu_order_v1_order_proto_msgTypes[31]
+	mi := &file_siyu_order_v1_order_proto_msgTypes[35]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2266,7 +2541,7 @@ func (x *AdminUpdateOrderResponse) String() string {
 func (*AdminUpdateOrderResponse) ProtoMessage() {}
 
 func (x *AdminUpdateOrderResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_siyu_order_v1_order_proto_msgTypes[31]
+	mi := &file_siyu_order_v1_order_proto_msgTypes[35]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2279,7 +2554,7 @@ func (x *AdminUpdateOrderResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AdminUpdateOrderResponse.ProtoReflect.Descriptor instead.
 func (*AdminUpdateOrderResponse) Descriptor() ([]byte, []int) {
-	return file_siyu_order_v1_order_proto_rawDescGZIP(), []int{31}
+	return file_siyu_order_v1_order_proto_rawDescGZIP(), []int{35}
 }
 
 func (x *AdminUpdateOrderResponse) GetOrder() *Order {
@@ -2299,7 +2574,7 @@ type GetOrderStatsRequest struct {
 
 func (x *GetOrderStatsRequest) Reset() {
 	*x = GetOrderStatsRequest{}
-	mi := &file_siyu_order_v1_order_proto_msgTypes[32]
+	mi := &file_siyu_order_v1_order_proto_msgTypes[36]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2311,7 +2586,7 @@ func (x *GetOrderStatsRequest) String() string {
 func (*GetOrderStatsRequest) ProtoMessage() {}
 
 func (x *GetOrderStatsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_siyu_order_v1_order_proto_msgTypes[32]
+	mi := &file_siyu_order_v1_order_proto_msgTypes[36]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2324,7 +2599,7 @@ func (x *GetOrderStatsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetOrderStatsRequest.ProtoReflect.Descriptor instead.
 func (*GetOrderStatsRequest) Descriptor() ([]byte, []int) {
-	return file_siyu_order_v1_order_proto_rawDescGZIP(), []int{32}
+	return file_siyu_order_v1_order_proto_rawDescGZIP(), []int{36}
 }
 
 func (x *GetOrderStatsRequest) GetDay() string {
@@ -2352,7 +2627,7 @@ type GetOrderStatsResponse struct {
 
 func (x *GetOrderStatsResponse) Reset() {
 	*x = GetOrderStatsResponse{}
-	mi := &file_siyu_order_v1_order_proto_msgTypes[33]
+	mi := &file_siyu_order_v1_order_proto_msgTypes[37]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2364,7 +2639,7 @@ func (x *GetOrderStatsResponse) String() string {
 func (*GetOrderStatsResponse) ProtoMessage() {}
 
 func (x *GetOrderStatsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_siyu_order_v1_order_proto_msgTypes[33]
+	mi := &file_siyu_order_v1_order_proto_msgTypes[37]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2377,7 +2652,7 @@ func (x *GetOrderStatsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetOrderStatsResponse.ProtoReflect.Descriptor instead.
 func (*GetOrderStatsResponse) Descriptor() ([]byte, []int) {
-	return file_siyu_order_v1_order_proto_rawDescGZIP(), []int{33}
+	return file_siyu_order_v1_order_proto_rawDescGZIP(), []int{37}
 }
 
 func (x *GetOrderStatsResponse) GetDay() string {
@@ -2439,7 +2714,7 @@ type ExportOrdersRequest struct {
 
 func (x *ExportOrdersRequest) Reset() {
 	*x = ExportOrdersRequest{}
-	mi := &file_siyu_order_v1_order_proto_msgTypes[34]
+	mi := &file_siyu_order_v1_order_proto_msgTypes[38]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2451,7 +2726,7 @@ func (x *ExportOrdersRequest) String() string {
 func (*ExportOrdersRequest) ProtoMessage() {}
 
 func (x *ExportOrdersRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_siyu_order_v1_order_proto_msgTypes[34]
+	mi := &file_siyu_order_v1_order_proto_msgTypes[38]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2464,7 +2739,7 @@ func (x *ExportOrdersRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ExportOrdersRequest.ProtoReflect.Descriptor instead.
 func (*ExportOrdersRequest) Descriptor() ([]byte, []int) {
-	return file_siyu_order_v1_order_proto_rawDescGZIP(), []int{34}
+	return file_siyu_order_v1_order_proto_rawDescGZIP(), []int{38}
 }
 
 func (x *ExportOrdersRequest) GetFilter() *AdminListOrdersRequest {
@@ -2487,7 +2762,7 @@ type ExportOrdersResponse struct {
 
 func (x *ExportOrdersResponse) Reset() {
 	*x = ExportOrdersResponse{}
-	mi := &file_siyu_order_v1_order_proto_msgTypes[35]
+	mi := &file_siyu_order_v1_order_proto_msgTypes[39]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2499,7 +2774,7 @@ func (x *ExportOrdersResponse) String() string {
 func (*ExportOrdersResponse) ProtoMessage() {}
 
 func (x *ExportOrdersResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_siyu_order_v1_order_proto_msgTypes[35]
+	mi := &file_siyu_order_v1_order_proto_msgTypes[39]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2512,7 +2787,7 @@ func (x *ExportOrdersResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ExportOrdersResponse.ProtoReflect.Descriptor instead.
 func (*ExportOrdersResponse) Descriptor() ([]byte, []int) {
-	return file_siyu_order_v1_order_proto_rawDescGZIP(), []int{35}
+	return file_siyu_order_v1_order_proto_rawDescGZIP(), []int{39}
 }
 
 func (x *ExportOrdersResponse) GetCsv() string {
@@ -2540,7 +2815,17 @@ var File_siyu_order_v1_order_proto protoreflect.FileDescriptor
 
 const file_siyu_order_v1_order_proto_rawDesc = "" +
 	"\n" +
-	"\x19siyu/order/v1/order.proto\x12\rsiyu.order.v1\x1a google/protobuf/field_mask.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1dsiyu/order/v1/aftersale.proto\"\x9f\x01\n" +
+	"\x19siyu/order/v1/order.proto\x12\rsiyu.order.v1\x1a google/protobuf/field_mask.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1dsiyu/order/v1/aftersale.proto\"\x95\x02\n" +
+	"\x14PlaceOrderForRequest\x12\x1b\n" +
+	"\tmember_id\x18\x01 \x01(\tR\bmemberId\x12\x1d\n" +
+	"\n" +
+	"request_id\x18\x02 \x01(\tR\trequestId\x128\n" +
+	"\aaddress\x18\x03 \x01(\v2\x1e.siyu.order.v1.ShippingAddressR\aaddress\x12/\n" +
+	"\x05lines\x18\x04 \x03(\v2\x19.siyu.order.v1.BuyNowLineR\x05lines\x12<\n" +
+	"\bactivity\x18\x05 \x01(\v2 .siyu.order.v1.PromotionActivityR\bactivity\x12\x18\n" +
+	"\achannel\x18\x06 \x01(\tR\achannel\"C\n" +
+	"\x15PlaceOrderForResponse\x12*\n" +
+	"\x05order\x18\x01 \x01(\v2\x14.siyu.order.v1.OrderR\x05order\"\x9f\x01\n" +
 	"\x0fShippingAddress\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x12\x14\n" +
 	"\x05phone\x18\x02 \x01(\tR\x05phone\x12\x1a\n" +
@@ -2623,13 +2908,26 @@ const file_siyu_order_v1_order_proto_rawDesc = "" +
 	"\tshipments\x18\x1d \x03(\v2\x17.siyu.order.v1.ShipmentR\tshipments\x125\n" +
 	"\arefunds\x18\x1e \x03(\v2\x1b.siyu.order.v1.RefundRecordR\arefunds\x129\n" +
 	"\vafter_sales\x18\x1f \x03(\v2\x18.siyu.order.v1.AfterSaleR\n" +
-	"afterSales\"\xb6\x01\n" +
+	"afterSales\"\xa8\x02\n" +
 	"\x14QuoteCheckoutRequest\x128\n" +
 	"\aaddress\x18\x01 \x01(\v2\x1e.siyu.order.v1.ShippingAddressR\aaddress\x12\"\n" +
 	"\rpoints_to_use\x18\x02 \x01(\x03R\vpointsToUse\x12\x1d\n" +
 	"\n" +
 	"coupon_ids\x18\x03 \x03(\tR\tcouponIds\x12!\n" +
-	"\fbest_coupons\x18\x04 \x01(\bR\vbestCoupons\"C\n" +
+	"\fbest_coupons\x18\x04 \x01(\bR\vbestCoupons\x12<\n" +
+	"\bactivity\x18\x05 \x01(\v2 .siyu.order.v1.PromotionActivityR\bactivity\x122\n" +
+	"\abuy_now\x18\x06 \x03(\v2\x19.siyu.order.v1.BuyNowLineR\x06buyNow\"Z\n" +
+	"\x11PromotionActivity\x12\x12\n" +
+	"\x04kind\x18\x01 \x01(\tR\x04kind\x12\x1f\n" +
+	"\vactivity_id\x18\x02 \x01(\tR\n" +
+	"activityId\x12\x10\n" +
+	"\x03ref\x18\x03 \x01(\tR\x03ref\"^\n" +
+	"\n" +
+	"BuyNowLine\x12\x1d\n" +
+	"\n" +
+	"product_id\x18\x01 \x01(\tR\tproductId\x12\x15\n" +
+	"\x06sku_id\x18\x02 \x01(\tR\x05skuId\x12\x1a\n" +
+	"\bquantity\x18\x03 \x01(\x03R\bquantity\"C\n" +
 	"\x15QuoteCheckoutResponse\x12*\n" +
 	"\x05quote\x18\x01 \x01(\v2\x14.siyu.order.v1.QuoteR\x05quote\"\x80\x01\n" +
 	"\x12CreateOrderRequest\x12\x1d\n" +
@@ -2769,7 +3067,9 @@ const file_siyu_order_v1_order_proto_rawDesc = "" +
 	"\x0eGetMyAfterSale\x12$.siyu.order.v1.GetMyAfterSaleRequest\x1a%.siyu.order.v1.GetMyAfterSaleResponse\x12c\n" +
 	"\x10ListMyAfterSales\x12&.siyu.order.v1.ListMyAfterSalesRequest\x1a'.siyu.order.v1.ListMyAfterSalesResponse\x12f\n" +
 	"\x11SendBackAfterSale\x12'.siyu.order.v1.SendBackAfterSaleRequest\x1a(.siyu.order.v1.SendBackAfterSaleResponse\x12f\n" +
-	"\x11WithdrawAfterSale\x12'.siyu.order.v1.WithdrawAfterSaleRequest\x1a(.siyu.order.v1.WithdrawAfterSaleResponse2\x9f\t\n" +
+	"\x11WithdrawAfterSale\x12'.siyu.order.v1.WithdrawAfterSaleRequest\x1a(.siyu.order.v1.WithdrawAfterSaleResponse2s\n" +
+	"\x15OrderPlacementService\x12Z\n" +
+	"\rPlaceOrderFor\x12#.siyu.order.v1.PlaceOrderForRequest\x1a$.siyu.order.v1.PlaceOrderForResponse2\x9f\t\n" +
 	"\x11OrderAdminService\x12Z\n" +
 	"\rAdminGetOrder\x12#.siyu.order.v1.AdminGetOrderRequest\x1a$.siyu.order.v1.AdminGetOrderResponse\x12`\n" +
 	"\x0fAdminListOrders\x12%.siyu.order.v1.AdminListOrdersRequest\x1a&.siyu.order.v1.AdminListOrdersResponse\x12N\n" +
@@ -2797,172 +3097,184 @@ func file_siyu_order_v1_order_proto_rawDescGZIP() []byte {
 }
 
 var file_siyu_order_v1_order_proto_enumTypes = make([]protoimpl.EnumInfo, 1)
-var file_siyu_order_v1_order_proto_msgTypes = make([]protoimpl.MessageInfo, 37)
+var file_siyu_order_v1_order_proto_msgTypes = make([]protoimpl.MessageInfo, 41)
 var file_siyu_order_v1_order_proto_goTypes = []any{
 	(OrderStatus)(0),                       // 0: siyu.order.v1.OrderStatus
-	(*ShippingAddress)(nil),                // 1: siyu.order.v1.ShippingAddress
-	(*Discount)(nil),                       // 2: siyu.order.v1.Discount
-	(*PricedLine)(nil),                     // 3: siyu.order.v1.PricedLine
-	(*Quote)(nil),                          // 4: siyu.order.v1.Quote
-	(*Order)(nil),                          // 5: siyu.order.v1.Order
-	(*QuoteCheckoutRequest)(nil),           // 6: siyu.order.v1.QuoteCheckoutRequest
-	(*QuoteCheckoutResponse)(nil),          // 7: siyu.order.v1.QuoteCheckoutResponse
-	(*CreateOrderRequest)(nil),             // 8: siyu.order.v1.CreateOrderRequest
-	(*CreateOrderResponse)(nil),            // 9: siyu.order.v1.CreateOrderResponse
-	(*GetMyOrderRequest)(nil),              // 10: siyu.order.v1.GetMyOrderRequest
-	(*GetMyOrderResponse)(nil),             // 11: siyu.order.v1.GetMyOrderResponse
-	(*ListMyOrdersRequest)(nil),            // 12: siyu.order.v1.ListMyOrdersRequest
-	(*ListMyOrdersResponse)(nil),           // 13: siyu.order.v1.ListMyOrdersResponse
-	(*CancelMyOrderRequest)(nil),           // 14: siyu.order.v1.CancelMyOrderRequest
-	(*CancelMyOrderResponse)(nil),          // 15: siyu.order.v1.CancelMyOrderResponse
-	(*PayOrderRequest)(nil),                // 16: siyu.order.v1.PayOrderRequest
-	(*PayOrderResponse)(nil),               // 17: siyu.order.v1.PayOrderResponse
-	(*ConfirmReceiptRequest)(nil),          // 18: siyu.order.v1.ConfirmReceiptRequest
-	(*ConfirmReceiptResponse)(nil),         // 19: siyu.order.v1.ConfirmReceiptResponse
-	(*AdminGetOrderRequest)(nil),           // 20: siyu.order.v1.AdminGetOrderRequest
-	(*AdminGetOrderResponse)(nil),          // 21: siyu.order.v1.AdminGetOrderResponse
-	(*AdminListOrdersRequest)(nil),         // 22: siyu.order.v1.AdminListOrdersRequest
-	(*AdminListOrdersResponse)(nil),        // 23: siyu.order.v1.AdminListOrdersResponse
-	(*ShipOrderRequest)(nil),               // 24: siyu.order.v1.ShipOrderRequest
-	(*ShipOrderResponse)(nil),              // 25: siyu.order.v1.ShipOrderResponse
-	(*AdminCancelOrderRequest)(nil),        // 26: siyu.order.v1.AdminCancelOrderRequest
-	(*AdminCancelOrderResponse)(nil),       // 27: siyu.order.v1.AdminCancelOrderResponse
-	(*RefundOrderRequest)(nil),             // 28: siyu.order.v1.RefundOrderRequest
-	(*RefundLine)(nil),                     // 29: siyu.order.v1.RefundLine
-	(*RefundOrderResponse)(nil),            // 30: siyu.order.v1.RefundOrderResponse
-	(*AdminUpdateOrderRequest)(nil),        // 31: siyu.order.v1.AdminUpdateOrderRequest
-	(*AdminUpdateOrderResponse)(nil),       // 32: siyu.order.v1.AdminUpdateOrderResponse
-	(*GetOrderStatsRequest)(nil),           // 33: siyu.order.v1.GetOrderStatsRequest
-	(*GetOrderStatsResponse)(nil),          // 34: siyu.order.v1.GetOrderStatsResponse
-	(*ExportOrdersRequest)(nil),            // 35: siyu.order.v1.ExportOrdersRequest
-	(*ExportOrdersResponse)(nil),           // 36: siyu.order.v1.ExportOrdersResponse
-	nil,                                    // 37: siyu.order.v1.PayOrderResponse.ParamsEntry
-	(*timestamppb.Timestamp)(nil),          // 38: google.protobuf.Timestamp
-	(*Shipment)(nil),                       // 39: siyu.order.v1.Shipment
-	(*RefundRecord)(nil),                   // 40: siyu.order.v1.RefundRecord
-	(*AfterSale)(nil),                      // 41: siyu.order.v1.AfterSale
-	(*LineQuantity)(nil),                   // 42: siyu.order.v1.LineQuantity
-	(*fieldmaskpb.FieldMask)(nil),          // 43: google.protobuf.FieldMask
-	(*TrackMyOrderRequest)(nil),            // 44: siyu.order.v1.TrackMyOrderRequest
-	(*ApplyAfterSaleRequest)(nil),          // 45: siyu.order.v1.ApplyAfterSaleRequest
-	(*GetMyAfterSaleRequest)(nil),          // 46: siyu.order.v1.GetMyAfterSaleRequest
-	(*ListMyAfterSalesRequest)(nil),        // 47: siyu.order.v1.ListMyAfterSalesRequest
-	(*SendBackAfterSaleRequest)(nil),       // 48: siyu.order.v1.SendBackAfterSaleRequest
-	(*WithdrawAfterSaleRequest)(nil),       // 49: siyu.order.v1.WithdrawAfterSaleRequest
-	(*AdminTrackOrderRequest)(nil),         // 50: siyu.order.v1.AdminTrackOrderRequest
-	(*AdminListAfterSalesRequest)(nil),     // 51: siyu.order.v1.AdminListAfterSalesRequest
-	(*DecideAfterSaleRequest)(nil),         // 52: siyu.order.v1.DecideAfterSaleRequest
-	(*ReceiveAfterSaleReturnRequest)(nil),  // 53: siyu.order.v1.ReceiveAfterSaleReturnRequest
-	(*TrackMyOrderResponse)(nil),           // 54: siyu.order.v1.TrackMyOrderResponse
-	(*ApplyAfterSaleResponse)(nil),         // 55: siyu.order.v1.ApplyAfterSaleResponse
-	(*GetMyAfterSaleResponse)(nil),         // 56: siyu.order.v1.GetMyAfterSaleResponse
-	(*ListMyAfterSalesResponse)(nil),       // 57: siyu.order.v1.ListMyAfterSalesResponse
-	(*SendBackAfterSaleResponse)(nil),      // 58: siyu.order.v1.SendBackAfterSaleResponse
-	(*WithdrawAfterSaleResponse)(nil),      // 59: siyu.order.v1.WithdrawAfterSaleResponse
-	(*AdminTrackOrderResponse)(nil),        // 60: siyu.order.v1.AdminTrackOrderResponse
-	(*AdminListAfterSalesResponse)(nil),    // 61: siyu.order.v1.AdminListAfterSalesResponse
-	(*DecideAfterSaleResponse)(nil),        // 62: siyu.order.v1.DecideAfterSaleResponse
-	(*ReceiveAfterSaleReturnResponse)(nil), // 63: siyu.order.v1.ReceiveAfterSaleReturnResponse
+	(*PlaceOrderForRequest)(nil),           // 1: siyu.order.v1.PlaceOrderForRequest
+	(*PlaceOrderForResponse)(nil),          // 2: siyu.order.v1.PlaceOrderForResponse
+	(*ShippingAddress)(nil),                // 3: siyu.order.v1.ShippingAddress
+	(*Discount)(nil),                       // 4: siyu.order.v1.Discount
+	(*PricedLine)(nil),                     // 5: siyu.order.v1.PricedLine
+	(*Quote)(nil),                          // 6: siyu.order.v1.Quote
+	(*Order)(nil),                          // 7: siyu.order.v1.Order
+	(*QuoteCheckoutRequest)(nil),           // 8: siyu.order.v1.QuoteCheckoutRequest
+	(*PromotionActivity)(nil),              // 9: siyu.order.v1.PromotionActivity
+	(*BuyNowLine)(nil),                     // 10: siyu.order.v1.BuyNowLine
+	(*QuoteCheckoutResponse)(nil),          // 11: siyu.order.v1.QuoteCheckoutResponse
+	(*CreateOrderRequest)(nil),             // 12: siyu.order.v1.CreateOrderRequest
+	(*CreateOrderResponse)(nil),            // 13: siyu.order.v1.CreateOrderResponse
+	(*GetMyOrderRequest)(nil),              // 14: siyu.order.v1.GetMyOrderRequest
+	(*GetMyOrderResponse)(nil),             // 15: siyu.order.v1.GetMyOrderResponse
+	(*ListMyOrdersRequest)(nil),            // 16: siyu.order.v1.ListMyOrdersRequest
+	(*ListMyOrdersResponse)(nil),           // 17: siyu.order.v1.ListMyOrdersResponse
+	(*CancelMyOrderRequest)(nil),           // 18: siyu.order.v1.CancelMyOrderRequest
+	(*CancelMyOrderResponse)(nil),          // 19: siyu.order.v1.CancelMyOrderResponse
+	(*PayOrderRequest)(nil),                // 20: siyu.order.v1.PayOrderRequest
+	(*PayOrderResponse)(nil),               // 21: siyu.order.v1.PayOrderResponse
+	(*ConfirmReceiptRequest)(nil),          // 22: siyu.order.v1.ConfirmReceiptRequest
+	(*ConfirmReceiptResponse)(nil),         // 23: siyu.order.v1.ConfirmReceiptResponse
+	(*AdminGetOrderRequest)(nil),           // 24: siyu.order.v1.AdminGetOrderRequest
+	(*AdminGetOrderResponse)(nil),          // 25: siyu.order.v1.AdminGetOrderResponse
+	(*AdminListOrdersRequest)(nil),         // 26: siyu.order.v1.AdminListOrdersRequest
+	(*AdminListOrdersResponse)(nil),        // 27: siyu.order.v1.AdminListOrdersResponse
+	(*ShipOrderRequest)(nil),               // 28: siyu.order.v1.ShipOrderRequest
+	(*ShipOrderResponse)(nil),              // 29: siyu.order.v1.ShipOrderResponse
+	(*AdminCancelOrderRequest)(nil),        // 30: siyu.order.v1.AdminCancelOrderRequest
+	(*AdminCancelOrderResponse)(nil),       // 31: siyu.order.v1.AdminCancelOrderResponse
+	(*RefundOrderRequest)(nil),             // 32: siyu.order.v1.RefundOrderRequest
+	(*RefundLine)(nil),                     // 33: siyu.order.v1.RefundLine
+	(*RefundOrderResponse)(nil),            // 34: siyu.order.v1.RefundOrderResponse
+	(*AdminUpdateOrderRequest)(nil),        // 35: siyu.order.v1.AdminUpdateOrderRequest
+	(*AdminUpdateOrderResponse)(nil),       // 36: siyu.order.v1.AdminUpdateOrderResponse
+	(*GetOrderStatsRequest)(nil),           // 37: siyu.order.v1.GetOrderStatsRequest
+	(*GetOrderStatsResponse)(nil),          // 38: siyu.order.v1.GetOrderStatsResponse
+	(*ExportOrdersRequest)(nil),            // 39: siyu.order.v1.ExportOrdersRequest
+	(*ExportOrdersResponse)(nil),           // 40: siyu.order.v1.ExportOrdersResponse
+	nil,                                    // 41: siyu.order.v1.PayOrderResponse.ParamsEntry
+	(*timestamppb.Timestamp)(nil),          // 42: google.protobuf.Timestamp
+	(*Shipment)(nil),                       // 43: siyu.order.v1.Shipment
+	(*RefundRecord)(nil),                   // 44: siyu.order.v1.RefundRecord
+	(*AfterSale)(nil),                      // 45: siyu.order.v1.AfterSale
+	(*LineQuantity)(nil),                   // 46: siyu.order.v1.LineQuantity
+	(*fieldmaskpb.FieldMask)(nil),          // 47: google.protobuf.FieldMask
+	(*TrackMyOrderRequest)(nil),            // 48: siyu.order.v1.TrackMyOrderRequest
+	(*ApplyAfterSaleRequest)(nil),          // 49: siyu.order.v1.ApplyAfterSaleRequest
+	(*GetMyAfterSaleRequest)(nil),          // 50: siyu.order.v1.GetMyAfterSaleRequest
+	(*ListMyAfterSalesRequest)(nil),        // 51: siyu.order.v1.ListMyAfterSalesRequest
+	(*SendBackAfterSaleRequest)(nil),       // 52: siyu.order.v1.SendBackAfterSaleRequest
+	(*WithdrawAfterSaleRequest)(nil),       // 53: siyu.order.v1.WithdrawAfterSaleRequest
+	(*AdminTrackOrderRequest)(nil),         // 54: siyu.order.v1.AdminTrackOrderRequest
+	(*AdminListAfterSalesRequest)(nil),     // 55: siyu.order.v1.AdminListAfterSalesRequest
+	(*DecideAfterSaleRequest)(nil),         // 56: siyu.order.v1.DecideAfterSaleRequest
+	(*ReceiveAfterSaleReturnRequest)(nil),  // 57: siyu.order.v1.ReceiveAfterSaleReturnRequest
+	(*TrackMyOrderResponse)(nil),           // 58: siyu.order.v1.TrackMyOrderResponse
+	(*ApplyAfterSaleResponse)(nil),         // 59: siyu.order.v1.ApplyAfterSaleResponse
+	(*GetMyAfterSaleResponse)(nil),         // 60: siyu.order.v1.GetMyAfterSaleResponse
+	(*ListMyAfterSalesResponse)(nil),       // 61: siyu.order.v1.ListMyAfterSalesResponse
+	(*SendBackAfterSaleResponse)(nil),      // 62: siyu.order.v1.SendBackAfterSaleResponse
+	(*WithdrawAfterSaleResponse)(nil),      // 63: siyu.order.v1.WithdrawAfterSaleResponse
+	(*AdminTrackOrderResponse)(nil),        // 64: siyu.order.v1.AdminTrackOrderResponse
+	(*AdminListAfterSalesResponse)(nil),    // 65: siyu.order.v1.AdminListAfterSalesResponse
+	(*DecideAfterSaleResponse)(nil),        // 66: siyu.order.v1.DecideAfterSaleResponse
+	(*ReceiveAfterSaleReturnResponse)(nil), // 67: siyu.order.v1.ReceiveAfterSaleReturnResponse
 }
 var file_siyu_order_v1_order_proto_depIdxs = []int32{
-	2,  // 0: siyu.order.v1.PricedLine.discounts:type_name -> siyu.order.v1.Discount
-	3,  // 1: siyu.order.v1.Quote.lines:type_name -> siyu.order.v1.PricedLine
-	2,  // 2: siyu.order.v1.Quote.discounts:type_name -> siyu.order.v1.Discount
-	38, // 3: siyu.order.v1.Quote.expire_time:type_name -> google.protobuf.Timestamp
-	0,  // 4: siyu.order.v1.Order.status:type_name -> siyu.order.v1.OrderStatus
-	3,  // 5: siyu.order.v1.Order.lines:type_name -> siyu.order.v1.PricedLine
-	2,  // 6: siyu.order.v1.Order.discounts:type_name -> siyu.order.v1.Discount
-	1,  // 7: siyu.order.v1.Order.address:type_name -> siyu.order.v1.ShippingAddress
-	38, // 8: siyu.order.v1.Order.create_time:type_name -> google.protobuf.Timestamp
-	38, // 9: siyu.order.v1.Order.pay_deadline:type_name -> google.protobuf.Timestamp
-	38, // 10: siyu.order.v1.Order.pay_time:type_name -> google.protobuf.Timestamp
-	38, // 11: siyu.order.v1.Order.ship_time:type_name -> google.protobuf.Timestamp
-	38, // 12: siyu.order.v1.Order.receive_time:type_name -> google.protobuf.Timestamp
-	38, // 13: siyu.order.v1.Order.complete_time:type_name -> google.protobuf.Timestamp
-	38, // 14: siyu.order.v1.Order.cancel_time:type_name -> google.protobuf.Timestamp
-	38, // 15: siyu.order.v1.Order.next_deadline:type_name -> google.protobuf.Timestamp
-	38, // 16: siyu.order.v1.Order.refund_time:type_name -> google.protobuf.Timestamp
-	39, // 17: siyu.order.v1.Order.shipments:type_name -> siyu.order.v1.Shipment
-	40, // 18: siyu.order.v1.Order.refunds:type_name -> siyu.order.v1.RefundRecord
-	41, // 19: siyu.order.v1.Order.after_sales:type_name -> siyu.order.v1.AfterSale
-	1,  // 20: siyu.order.v1.QuoteCheckoutRequest.address:type_name -> siyu.order.v1.ShippingAddress
-	4,  // 21: siyu.order.v1.QuoteCheckoutResponse.quote:type_name -> siyu.order.v1.Quote
-	5,  // 22: siyu.order.v1.CreateOrderResponse.order:type_name -> siyu.order.v1.Order
-	5,  // 23: siyu.order.v1.GetMyOrderResponse.order:type_name -> siyu.order.v1.Order
-	0,  // 24: siyu.order.v1.ListMyOrdersRequest.status:type_name -> siyu.order.v1.OrderStatus
-	5,  // 25: siyu.order.v1.ListMyOrdersResponse.orders:type_name -> siyu.order.v1.Order
-	5,  // 26: siyu.order.v1.CancelMyOrderResponse.order:type_name -> siyu.order.v1.Order
-	37, // 27: siyu.order.v1.PayOrderResponse.params:type_name -> siyu.order.v1.PayOrderResponse.ParamsEntry
-	5,  // 28: siyu.order.v1.ConfirmReceiptResponse.order:type_name -> siyu.order.v1.Order
-	5,  // 29: siyu.order.v1.AdminGetOrderResponse.order:type_name -> siyu.order.v1.Order
-	0,  // 30: siyu.order.v1.AdminListOrdersRequest.status:type_name -> siyu.order.v1.OrderStatus
-	38, // 31: siyu.order.v1.AdminListOrdersRequest.start_time:type_name -> google.protobuf.Timestamp
-	38, // 32: siyu.order.v1.AdminListOrdersRequest.end_time:type_name -> google.protobuf.Timestamp
-	5,  // 33: siyu.order.v1.AdminListOrdersResponse.orders:type_name -> siyu.order.v1.Order
-	42, // 34: siyu.order.v1.ShipOrderRequest.lines:type_name -> siyu.order.v1.LineQuantity
-	5,  // 35: siyu.order.v1.ShipOrderResponse.order:type_name -> siyu.order.v1.Order
-	5,  // 36: siyu.order.v1.AdminCancelOrderResponse.order:type_name -> siyu.order.v1.Order
-	29, // 37: siyu.order.v1.RefundOrderRequest.lines:type_name -> siyu.order.v1.RefundLine
-	5,  // 38: siyu.order.v1.RefundOrderResponse.order:type_name -> siyu.order.v1.Order
-	1,  // 39: siyu.order.v1.AdminUpdateOrderRequest.address:type_name -> siyu.order.v1.ShippingAddress
-	43, // 40: siyu.order.v1.AdminUpdateOrderRequest.update_mask:type_name -> google.protobuf.FieldMask
-	5,  // 41: siyu.order.v1.AdminUpdateOrderResponse.order:type_name -> siyu.order.v1.Order
-	22, // 42: siyu.order.v1.ExportOrdersRequest.filter:type_name -> siyu.order.v1.AdminListOrdersRequest
-	6,  // 43: siyu.order.v1.OrderService.QuoteCheckout:input_type -> siyu.order.v1.QuoteCheckoutRequest
-	8,  // 44: siyu.order.v1.OrderService.CreateOrder:input_type -> siyu.order.v1.CreateOrderRequest
-	10, // 45: siyu.order.v1.OrderService.GetMyOrder:input_type -> siyu.order.v1.GetMyOrderRequest
-	12, // 46: siyu.order.v1.OrderService.ListMyOrders:input_type -> siyu.order.v1.ListMyOrdersRequest
-	14, // 47: siyu.order.v1.OrderService.CancelMyOrder:input_type -> siyu.order.v1.CancelMyOrderRequest
-	16, // 48: siyu.order.v1.OrderService.PayOrder:input_type -> siyu.order.v1.PayOrderRequest
-	18, // 49: siyu.order.v1.OrderService.ConfirmReceipt:input_type -> siyu.order.v1.ConfirmReceiptRequest
-	44, // 50: siyu.order.v1.OrderService.TrackMyOrder:input_type -> siyu.order.v1.TrackMyOrderRequest
-	45, // 51: siyu.order.v1.OrderService.ApplyAfterSale:input_type -> siyu.order.v1.ApplyAfterSaleRequest
-	46, // 52: siyu.order.v1.OrderService.GetMyAfterSale:input_type -> siyu.order.v1.GetMyAfterSaleRequest
-	47, // 53: siyu.order.v1.OrderService.ListMyAfterSales:input_type -> siyu.order.v1.ListMyAfterSalesRequest
-	48, // 54: siyu.order.v1.OrderService.SendBackAfterSale:input_type -> siyu.order.v1.SendBackAfterSaleRequest
-	49, // 55: siyu.order.v1.OrderService.WithdrawAfterSale:input_type -> siyu.order.v1.WithdrawAfterSaleRequest
-	20, // 56: siyu.order.v1.OrderAdminService.AdminGetOrder:input_type -> siyu.order.v1.AdminGetOrderRequest
-	22, // 57: siyu.order.v1.OrderAdminService.AdminListOrders:input_type -> siyu.order.v1.AdminListOrdersRequest
-	24, // 58: siyu.order.v1.OrderAdminService.ShipOrder:input_type -> siyu.order.v1.ShipOrderRequest
-	50, // 59: siyu.order.v1.OrderAdminService.AdminTrackOrder:input_type -> siyu.order.v1.AdminTrackOrderRequest
-	35, // 60: siyu.order.v1.OrderAdminService.ExportOrders:input_type -> siyu.order.v1.ExportOrdersRequest
-	51, // 61: siyu.order.v1.OrderAdminService.AdminListAfterSales:input_type -> siyu.order.v1.AdminListAfterSalesRequest
-	52, // 62: siyu.order.v1.OrderAdminService.DecideAfterSale:input_type -> siyu.order.v1.DecideAfterSaleRequest
-	53, // 63: siyu.order.v1.OrderAdminService.ReceiveAfterSaleReturn:input_type -> siyu.order.v1.ReceiveAfterSaleReturnRequest
-	26, // 64: siyu.order.v1.OrderAdminService.AdminCancelOrder:input_type -> siyu.order.v1.AdminCancelOrderRequest
-	28, // 65: siyu.order.v1.OrderAdminService.RefundOrder:input_type -> siyu.order.v1.RefundOrderRequest
-	31, // 66: siyu.order.v1.OrderAdminService.AdminUpdateOrder:input_type -> siyu.order.v1.AdminUpdateOrderRequest
-	33, // 67: siyu.order.v1.OrderAdminService.GetOrderStats:input_type -> siyu.order.v1.GetOrderStatsRequest
-	7,  // 68: siyu.order.v1.OrderService.QuoteCheckout:output_type -> siyu.order.v1.QuoteCheckoutResponse
-	9,  // 69: siyu.order.v1.OrderService.CreateOrder:output_type -> siyu.order.v1.CreateOrderResponse
-	11, // 70: siyu.order.v1.OrderService.GetMyOrder:output_type -> siyu.order.v1.GetMyOrderResponse
-	13, // 71: siyu.order.v1.OrderService.ListMyOrders:output_type -> siyu.order.v1.ListMyOrdersResponse
-	15, // 72: siyu.order.v1.OrderService.CancelMyOrder:output_type -> siyu.order.v1.CancelMyOrderResponse
-	17, // 73: siyu.order.v1.OrderService.PayOrder:output_type -> siyu.order.v1.PayOrderResponse
-	19, // 74: siyu.order.v1.OrderService.ConfirmReceipt:output_type -> siyu.order.v1.ConfirmReceiptResponse
-	54, // 75: siyu.order.v1.OrderService.TrackMyOrder:output_type -> siyu.order.v1.TrackMyOrderResponse
-	55, // 76: siyu.order.v1.OrderService.ApplyAfterSale:output_type -> siyu.order.v1.ApplyAfterSaleResponse
-	56, // 77: siyu.order.v1.OrderService.GetMyAfterSale:output_type -> siyu.order.v1.GetMyAfterSaleResponse
-	57, // 78: siyu.order.v1.OrderService.ListMyAfterSales:output_type -> siyu.order.v1.ListMyAfterSalesResponse
-	58, // 79: siyu.order.v1.OrderService.SendBackAfterSale:output_type -> siyu.order.v1.SendBackAfterSaleResponse
-	59, // 80: siyu.order.v1.OrderService.WithdrawAfterSale:output_type -> siyu.order.v1.WithdrawAfterSaleResponse
-	21, // 81: siyu.order.v1.OrderAdminService.AdminGetOrder:output_type -> siyu.order.v1.AdminGetOrderResponse
-	23, // 82: siyu.order.v1.OrderAdminService.AdminListOrders:output_type -> siyu.order.v1.AdminListOrdersResponse
-	25, // 83: siyu.order.v1.OrderAdminService.ShipOrder:output_type -> siyu.order.v1.ShipOrderResponse
-	60, // 84: siyu.order.v1.OrderAdminService.AdminTrackOrder:output_type -> siyu.order.v1.AdminTrackOrderResponse
-	36, // 85: siyu.order.v1.OrderAdminService.ExportOrders:output_type -> siyu.order.v1.ExportOrdersResponse
-	61, // 86: siyu.order.v1.OrderAdminService.AdminListAfterSales:output_type -> siyu.order.v1.AdminListAfterSalesResponse
-	62, // 87: siyu.order.v1.OrderAdminService.DecideAfterSale:output_type -> siyu.order.v1.DecideAfterSaleResponse
-	63, // 88: siyu.order.v1.OrderAdminService.ReceiveAfterSaleReturn:output_type -> siyu.order.v1.ReceiveAfterSaleReturnResponse
-	27, // 89: siyu.order.v1.OrderAdminService.AdminCancelOrder:output_type -> siyu.order.v1.AdminCancelOrderResponse
-	30, // 90: siyu.order.v1.OrderAdminService.RefundOrder:output_type -> siyu.order.v1.RefundOrderResponse
-	32, // 91: siyu.order.v1.OrderAdminService.AdminUpdateOrder:output_type -> siyu.order.v1.AdminUpdateOrderResponse
-	34, // 92: siyu.order.v1.OrderAdminService.GetOrderStats:output_type -> siyu.order.v1.GetOrderStatsResponse
-	68, // [68:93] is the sub-list for method output_type
-	43, // [43:68] is the sub-list for method input_type
-	43, // [43:43] is the sub-list for extension type_name
-	43, // [43:43] is the sub-list for extension extendee
-	0,  // [0:43] is the sub-list for field type_name
+	3,  // 0: siyu.order.v1.PlaceOrderForRequest.address:type_name -> siyu.order.v1.ShippingAddress
+	10, // 1: siyu.order.v1.PlaceOrderForRequest.lines:type_name -> siyu.order.v1.BuyNowLine
+	9,  // 2: siyu.order.v1.PlaceOrderForRequest.activity:type_name -> siyu.order.v1.PromotionActivity
+	7,  // 3: siyu.order.v1.PlaceOrderForResponse.order:type_name -> siyu.order.v1.Order
+	4,  // 4: siyu.order.v1.PricedLine.discounts:type_name -> siyu.order.v1.Discount
+	5,  // 5: siyu.order.v1.Quote.lines:type_name -> siyu.order.v1.PricedLine
+	4,  // 6: siyu.order.v1.Quote.discounts:type_name -> siyu.order.v1.Discount
+	42, // 7: siyu.order.v1.Quote.expire_time:type_name -> google.protobuf.Timestamp
+	0,  // 8: siyu.order.v1.Order.status:type_name -> siyu.order.v1.OrderStatus
+	5,  // 9: siyu.order.v1.Order.lines:type_name -> siyu.order.v1.PricedLine
+	4,  // 10: siyu.order.v1.Order.discounts:type_name -> siyu.order.v1.Discount
+	3,  // 11: siyu.order.v1.Order.address:type_name -> siyu.order.v1.ShippingAddress
+	42, // 12: siyu.order.v1.Order.create_time:type_name -> google.protobuf.Timestamp
+	42, // 13: siyu.order.v1.Order.pay_deadline:type_name -> google.protobuf.Timestamp
+	42, // 14: siyu.order.v1.Order.pay_time:type_name -> google.protobuf.Timestamp
+	42, // 15: siyu.order.v1.Order.ship_time:type_name -> google.protobuf.Timestamp
+	42, // 16: siyu.order.v1.Order.receive_time:type_name -> google.protobuf.Timestamp
+	42, // 17: siyu.order.v1.Order.complete_time:type_name -> google.protobuf.Timestamp
+	42, // 18: siyu.order.v1.Order.cancel_time:type_name -> google.protobuf.Timestamp
+	42, // 19: siyu.order.v1.Order.next_deadline:type_name -> google.protobuf.Timestamp
+	42, // 20: siyu.order.v1.Order.refund_time:type_name -> google.protobuf.Timestamp
+	43, // 21: siyu.order.v1.Order.shipments:type_name -> siyu.order.v1.Shipment
+	44, // 22: siyu.order.v1.Order.refunds:type_name -> siyu.order.v1.RefundRecord
+	45, // 23: siyu.order.v1.Order.after_sales:type_name -> siyu.order.v1.AfterSale
+	3,  // 24: siyu.order.v1.QuoteCheckoutRequest.address:type_name -> siyu.order.v1.ShippingAddress
+	9,  // 25: siyu.order.v1.QuoteCheckoutRequest.activity:type_name -> siyu.order.v1.PromotionActivity
+	10, // 26: siyu.order.v1.QuoteCheckoutRequest.buy_now:type_name -> siyu.order.v1.BuyNowLine
+	6,  // 27: siyu.order.v1.QuoteCheckoutResponse.quote:type_name -> siyu.order.v1.Quote
+	7,  // 28: siyu.order.v1.CreateOrderResponse.order:type_name -> siyu.order.v1.Order
+	7,  // 29: siyu.order.v1.GetMyOrderResponse.order:type_name -> siyu.order.v1.Order
+	0,  // 30: siyu.order.v1.ListMyOrdersRequest.status:type_name -> siyu.order.v1.OrderStatus
+	7,  // 31: siyu.order.v1.ListMyOrdersResponse.orders:type_name -> siyu.order.v1.Order
+	7,  // 32: siyu.order.v1.CancelMyOrderResponse.order:type_name -> siyu.order.v1.Order
+	41, // 33: siyu.order.v1.PayOrderResponse.params:type_name -> siyu.order.v1.PayOrderResponse.ParamsEntry
+	7,  // 34: siyu.order.v1.ConfirmReceiptResponse.order:type_name -> siyu.order.v1.Order
+	7,  // 35: siyu.order.v1.AdminGetOrderResponse.order:type_name -> siyu.order.v1.Order
+	0,  // 36: siyu.order.v1.AdminListOrdersRequest.status:type_name -> siyu.order.v1.OrderStatus
+	42, // 37: siyu.order.v1.AdminListOrdersRequest.start_time:type_name -> google.protobuf.Timestamp
+	42, // 38: siyu.order.v1.AdminListOrdersRequest.end_time:type_name -> google.protobuf.Timestamp
+	7,  // 39: siyu.order.v1.AdminListOrdersResponse.orders:type_name -> siyu.order.v1.Order
+	46, // 40: siyu.order.v1.ShipOrderRequest.lines:type_name -> siyu.order.v1.LineQuantity
+	7,  // 41: siyu.order.v1.ShipOrderResponse.order:type_name -> siyu.order.v1.Order
+	7,  // 42: siyu.order.v1.AdminCancelOrderResponse.order:type_name -> siyu.order.v1.Order
+	33, // 43: siyu.order.v1.RefundOrderRequest.lines:type_name -> siyu.order.v1.RefundLine
+	7,  // 44: siyu.order.v1.RefundOrderResponse.order:type_name -> siyu.order.v1.Order
+	3,  // 45: siyu.order.v1.AdminUpdateOrderRequest.address:type_name -> siyu.order.v1.ShippingAddress
+	47, // 46: siyu.order.v1.AdminUpdateOrderRequest.update_mask:type_name -> google.protobuf.FieldMask
+	7,  // 47: siyu.order.v1.AdminUpdateOrderResponse.order:type_name -> siyu.order.v1.Order
+	26, // 48: siyu.order.v1.ExportOrdersRequest.filter:type_name -> siyu.order.v1.AdminListOrdersRequest
+	8,  // 49: siyu.order.v1.OrderService.QuoteCheckout:input_type -> siyu.order.v1.QuoteCheckoutRequest
+	12, // 50: siyu.order.v1.OrderService.CreateOrder:input_type -> siyu.order.v1.CreateOrderRequest
+	14, // 51: siyu.order.v1.OrderService.GetMyOrder:input_type -> siyu.order.v1.GetMyOrderRequest
+	16, // 52: siyu.order.v1.OrderService.ListMyOrders:input_type -> siyu.order.v1.ListMyOrdersRequest
+	18, // 53: siyu.order.v1.OrderService.CancelMyOrder:input_type -> siyu.order.v1.CancelMyOrderRequest
+	20, // 54: siyu.order.v1.OrderService.PayOrder:input_type -> siyu.order.v1.PayOrderRequest
+	22, // 55: siyu.order.v1.OrderService.ConfirmReceipt:input_type -> siyu.order.v1.ConfirmReceiptRequest
+	48, // 56: siyu.order.v1.OrderService.TrackMyOrder:input_type -> siyu.order.v1.TrackMyOrderRequest
+	49, // 57: siyu.order.v1.OrderService.ApplyAfterSale:input_type -> siyu.order.v1.ApplyAfterSaleRequest
+	50, // 58: siyu.order.v1.OrderService.GetMyAfterSale:input_type -> siyu.order.v1.GetMyAfterSaleRequest
+	51, // 59: siyu.order.v1.OrderService.ListMyAfterSales:input_type -> siyu.order.v1.ListMyAfterSalesRequest
+	52, // 60: siyu.order.v1.OrderService.SendBackAfterSale:input_type -> siyu.order.v1.SendBackAfterSaleRequest
+	53, // 61: siyu.order.v1.OrderService.WithdrawAfterSale:input_type -> siyu.order.v1.WithdrawAfterSaleRequest
+	1,  // 62: siyu.order.v1.OrderPlacementService.PlaceOrderFor:input_type -> siyu.order.v1.PlaceOrderForRequest
+	24, // 63: siyu.order.v1.OrderAdminService.AdminGetOrder:input_type -> siyu.order.v1.AdminGetOrderRequest
+	26, // 64: siyu.order.v1.OrderAdminService.AdminListOrders:input_type -> siyu.order.v1.AdminListOrdersRequest
+	28, // 65: siyu.order.v1.OrderAdminService.ShipOrder:input_type -> siyu.order.v1.ShipOrderRequest
+	54, // 66: siyu.order.v1.OrderAdminService.AdminTrackOrder:input_type -> siyu.order.v1.AdminTrackOrderRequest
+	39, // 67: siyu.order.v1.OrderAdminService.ExportOrders:input_type -> siyu.order.v1.ExportOrdersRequest
+	55, // 68: siyu.order.v1.OrderAdminService.AdminListAfterSales:input_type -> siyu.order.v1.AdminListAfterSalesRequest
+	56, // 69: siyu.order.v1.OrderAdminService.DecideAfterSale:input_type -> siyu.order.v1.DecideAfterSaleRequest
+	57, // 70: siyu.order.v1.OrderAdminService.ReceiveAfterSaleReturn:input_type -> siyu.order.v1.ReceiveAfterSaleReturnRequest
+	30, // 71: siyu.order.v1.OrderAdminService.AdminCancelOrder:input_type -> siyu.order.v1.AdminCancelOrderRequest
+	32, // 72: siyu.order.v1.OrderAdminService.RefundOrder:input_type -> siyu.order.v1.RefundOrderRequest
+	35, // 73: siyu.order.v1.OrderAdminService.AdminUpdateOrder:input_type -> siyu.order.v1.AdminUpdateOrderRequest
+	37, // 74: siyu.order.v1.OrderAdminService.GetOrderStats:input_type -> siyu.order.v1.GetOrderStatsRequest
+	11, // 75: siyu.order.v1.OrderService.QuoteCheckout:output_type -> siyu.order.v1.QuoteCheckoutResponse
+	13, // 76: siyu.order.v1.OrderService.CreateOrder:output_type -> siyu.order.v1.CreateOrderResponse
+	15, // 77: siyu.order.v1.OrderService.GetMyOrder:output_type -> siyu.order.v1.GetMyOrderResponse
+	17, // 78: siyu.order.v1.OrderService.ListMyOrders:output_type -> siyu.order.v1.ListMyOrdersResponse
+	19, // 79: siyu.order.v1.OrderService.CancelMyOrder:output_type -> siyu.order.v1.CancelMyOrderResponse
+	21, // 80: siyu.order.v1.OrderService.PayOrder:output_type -> siyu.order.v1.PayOrderResponse
+	23, // 81: siyu.order.v1.OrderService.ConfirmReceipt:output_type -> siyu.order.v1.ConfirmReceiptResponse
+	58, // 82: siyu.order.v1.OrderService.TrackMyOrder:output_type -> siyu.order.v1.TrackMyOrderResponse
+	59, // 83: siyu.order.v1.OrderService.ApplyAfterSale:output_type -> siyu.order.v1.ApplyAfterSaleResponse
+	60, // 84: siyu.order.v1.OrderService.GetMyAfterSale:output_type -> siyu.order.v1.GetMyAfterSaleResponse
+	61, // 85: siyu.order.v1.OrderService.ListMyAfterSales:output_type -> siyu.order.v1.ListMyAfterSalesResponse
+	62, // 86: siyu.order.v1.OrderService.SendBackAfterSale:output_type -> siyu.order.v1.SendBackAfterSaleResponse
+	63, // 87: siyu.order.v1.OrderService.WithdrawAfterSale:output_type -> siyu.order.v1.WithdrawAfterSaleResponse
+	2,  // 88: siyu.order.v1.OrderPlacementService.PlaceOrderFor:output_type -> siyu.order.v1.PlaceOrderForResponse
+	25, // 89: siyu.order.v1.OrderAdminService.AdminGetOrder:output_type -> siyu.order.v1.AdminGetOrderResponse
+	27, // 90: siyu.order.v1.OrderAdminService.AdminListOrders:output_type -> siyu.order.v1.AdminListOrdersResponse
+	29, // 91: siyu.order.v1.OrderAdminService.ShipOrder:output_type -> siyu.order.v1.ShipOrderResponse
+	64, // 92: siyu.order.v1.OrderAdminService.AdminTrackOrder:output_type -> siyu.order.v1.AdminTrackOrderResponse
+	40, // 93: siyu.order.v1.OrderAdminService.ExportOrders:output_type -> siyu.order.v1.ExportOrdersResponse
+	65, // 94: siyu.order.v1.OrderAdminService.AdminListAfterSales:output_type -> siyu.order.v1.AdminListAfterSalesResponse
+	66, // 95: siyu.order.v1.OrderAdminService.DecideAfterSale:output_type -> siyu.order.v1.DecideAfterSaleResponse
+	67, // 96: siyu.order.v1.OrderAdminService.ReceiveAfterSaleReturn:output_type -> siyu.order.v1.ReceiveAfterSaleReturnResponse
+	31, // 97: siyu.order.v1.OrderAdminService.AdminCancelOrder:output_type -> siyu.order.v1.AdminCancelOrderResponse
+	34, // 98: siyu.order.v1.OrderAdminService.RefundOrder:output_type -> siyu.order.v1.RefundOrderResponse
+	36, // 99: siyu.order.v1.OrderAdminService.AdminUpdateOrder:output_type -> siyu.order.v1.AdminUpdateOrderResponse
+	38, // 100: siyu.order.v1.OrderAdminService.GetOrderStats:output_type -> siyu.order.v1.GetOrderStatsResponse
+	75, // [75:101] is the sub-list for method output_type
+	49, // [49:75] is the sub-list for method input_type
+	49, // [49:49] is the sub-list for extension type_name
+	49, // [49:49] is the sub-list for extension extendee
+	0,  // [0:49] is the sub-list for field type_name
 }
 
 func init() { file_siyu_order_v1_order_proto_init() }
@@ -2977,9 +3289,9 @@ func file_siyu_order_v1_order_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_siyu_order_v1_order_proto_rawDesc), len(file_siyu_order_v1_order_proto_rawDesc)),
 			NumEnums:      1,
-			NumMessages:   37,
+			NumMessages:   41,
 			NumExtensions: 0,
-			NumServices:   2,
+			NumServices:   3,
 		},
 		GoTypes:           file_siyu_order_v1_order_proto_goTypes,
 		DependencyIndexes: file_siyu_order_v1_order_proto_depIdxs,

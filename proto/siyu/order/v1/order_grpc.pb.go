@@ -659,6 +659,124 @@ var OrderService_ServiceDesc = grpc.ServiceDesc{
 }
 
 const (
+	OrderPlacementService_PlaceOrderFor_FullMethodName = "/siyu.order.v1.OrderPlacementService/PlaceOrderFor"
+)
+
+// OrderPlacementServiceClient is the client API for OrderPlacementService service.
+//
+// For semantics around ctx use and closing/ending streaming RPCs, please refer to https://pkg.go.dev/google.golang.org/grpc/?tab=doc#ClientConn.NewStream.
+//
+// OrderAdminService is the back office (operators).
+// OrderPlacementService places orders on a member's behalf for other
+// services (marketing's flash-sale reservations). Service tokens only;
+// never routed by the gateway.
+type OrderPlacementServiceClient interface {
+	// PlaceOrderFor prices the lines for the member through the activity and
+	// places the order as CreateOrder does, idempotent by the member and
+	// request_id. Answers and reasons as QuoteCheckout and CreateOrder.
+	PlaceOrderFor(ctx context.Context, in *PlaceOrderForRequest, opts ...grpc.CallOption) (*PlaceOrderForResponse, error)
+}
+
+type orderPlacementServiceClient struct {
+	cc grpc.ClientConnInterface
+}
+
+func NewOrderPlacementServiceClient(cc grpc.ClientConnInterface) OrderPlacementServiceClient {
+	return &orderPlacementServiceClient{cc}
+}
+
+func (c *orderPlacementServiceClient) PlaceOrderFor(ctx context.Context, in *PlaceOrderForRequest, opts ...grpc.CallOption) (*PlaceOrderForResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(PlaceOrderForResponse)
+	err := c.cc.Invoke(ctx, OrderPlacementService_PlaceOrderFor_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// OrderPlacementServiceServer is the server API for OrderPlacementService service.
+// All implementations must embed UnimplementedOrderPlacementServiceServer
+// for forward compatibility.
+//
+// OrderAdminService is the back office (operators).
+// OrderPlacementService places orders on a member's behalf for other
+// services (marketing's flash-sale reservations). Service tokens only;
+// never routed by the gateway.
+type OrderPlacementServiceServer interface {
+	// PlaceOrderFor prices the lines for the member through the activity and
+	// places the order as CreateOrder does, idempotent by the member and
+	// request_id. Answers and reasons as QuoteCheckout and CreateOrder.
+	PlaceOrderFor(context.Context, *PlaceOrderForRequest) (*PlaceOrderForResponse, error)
+	mustEmbedUnimplementedOrderPlacementServiceServer()
+}
+
+// UnimplementedOrderPlacementServiceServer must be embedded to have
+// forward compatible implementations.
+//
+// NOTE: this should be embedded by value instead of pointer to avoid a nil
+// pointer dereference when methods are called.
+type UnimplementedOrderPlacementServiceServer struct{}
+
+func (UnimplementedOrderPlacementServiceServer) PlaceOrderFor(context.Context, *PlaceOrderForRequest) (*PlaceOrderForResponse, error) {
+	return nil, status.Errorf(codes.Unimplemented, "method PlaceOrderFor not implemented")
+}
+func (UnimplementedOrderPlacementServiceServer) mustEmbedUnimplementedOrderPlacementServiceServer() {}
+func (UnimplementedOrderPlacementServiceServer) testEmbeddedByValue()                               {}
+
+// UnsafeOrderPlacementServiceServer may be embedded to opt out of forward compatibility for this service.
+// Use of this interface is not recommended, as added methods to OrderPlacementServiceServer will
+// result in compilation errors.
+type UnsafeOrderPlacementServiceServer interface {
+	mustEmbedUnimplementedOrderPlacementServiceServer()
+}
+
+func RegisterOrderPlacementServiceServer(s grpc.ServiceRegistrar, srv OrderPlacementServiceServer) {
+	// If the following call pancis, it indicates UnimplementedOrderPlacementServiceServer was
+	// embedded by pointer and is nil.  This will cause panics if an
+	// unimplemented method is ever invoked, so we test this at initialization
+	// time to prevent it from happening at runtime later due to I/O.
+	if t, ok := srv.(interface{ testEmbeddedByValue() }); ok {
+		t.testEmbeddedByValue()
+	}
+	s.RegisterService(&OrderPlacementService_ServiceDesc, srv)
+}
+
+func _OrderPlacementService_PlaceOrderFor_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(PlaceOrderForRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(OrderPlacementServiceServer).PlaceOrderFor(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: OrderPlacementService_PlaceOrderFor_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(OrderPlacementServiceServer).PlaceOrderFor(ctx, req.(*PlaceOrderForRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+// OrderPlacementService_ServiceDesc is the grpc.ServiceDesc for OrderPlacementService service.
+// It's only intended for direct use with grpc.RegisterService,
+// and not to be introspected or modified (even as a copy)
+var OrderPlacementService_ServiceDesc = grpc.ServiceDesc{
+	ServiceName: "siyu.order.v1.OrderPlacementService",
+	HandlerType: (*OrderPlacementServiceServer)(nil),
+	Methods: []grpc.MethodDesc{
+		{
+			MethodName: "PlaceOrderFor",
+			Handler:    _OrderPlacementService_PlaceOrderFor_Handler,
+		},
+	},
+	Streams:  []grpc.StreamDesc{},
+	Metadata: "siyu/order/v1/order.proto",
+}
+
+const (
 	OrderAdminService_AdminGetOrder_FullMethodName          = "/siyu.order.v1.OrderAdminService/AdminGetOrder"
 	OrderAdminService_AdminListOrders_FullMethodName        = "/siyu.order.v1.OrderAdminService/AdminListOrders"
 	OrderAdminService_ShipOrder_FullMethodName              = "/siyu.order.v1.OrderAdminService/ShipOrder"
@@ -676,8 +794,6 @@ const (
 // OrderAdminServiceClient is the client API for OrderAdminService service.
 //
 // For semantics around ctx use and closing/ending streaming RPCs, please refer to https://pkg.go.dev/google.golang.org/grpc/?tab=doc#ClientConn.NewStream.
-//
-// OrderAdminService is the back office (operators).
 type OrderAdminServiceClient interface {
 	// AdminGetOrder returns any order.
 	AdminGetOrder(ctx context.Context, in *AdminGetOrderRequest, opts ...grpc.CallOption) (*AdminGetOrderResponse, error)
@@ -864,8 +980,6 @@ func (c *orderAdminServiceClient) GetOrderStats(ctx context.Context, in *GetOrde
 // OrderAdminServiceServer is the server API for OrderAdminService service.
 // All implementations must embed UnimplementedOrderAdminServiceServer
 // for forward compatibility.
-//
-// OrderAdminService is the back office (operators).
 type OrderAdminServiceServer interface {
 	// AdminGetOrder returns any order.
 	AdminGetOrder(context.Context, *AdminGetOrderRequest) (*AdminGetOrderResponse, error)

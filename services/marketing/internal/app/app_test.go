@@ -69,7 +69,7 @@ func newWorld(t *testing.T) *world {
 	set := app.Settings{RemindBefore: 48 * time.Hour}
 	w.shop = app.NewShop(s.Templates(), s.Wallets(), s.Codes(), set, w.clk)
 	w.admin = app.NewAdmin(s.Templates(), s.Wallets(), s.Codes(), w.segments, set, w.clk)
-	w.checkout = app.NewCheckout(s.Wallets(), set, w.clk)
+	w.checkout = app.NewCheckout(s.Wallets(), mongostore.NewActivities(testkit.DB(t)).Holds(), nil, set, w.clk)
 	w.welcome = app.NewWelcome(s.Templates(), s.Wallets(), set, w.clk)
 	w.sweeper = app.NewSweeper(s.Wallets(), w.events, set, w.clk, nil)
 	return w
@@ -191,23 +191,25 @@ func TestCheckoutLockUseReleaseReturn(t *testing.T) {
 	tpl := w.template(t, nil)
 	c, _ := w.shop.Claim(ctx, "m_a", tpl.ID, "")
 	lines := []domain.Line{{LineID: "sku1", PayableFen: 15000}}
-	best, err := w.checkout.Price(ctx, "m_a", lines, nil, true)
-	if err != nil || best.OffFen != 2000 || len(best.Applied) != 1 || best.Applied[0].CouponID != c.ID {
+	best, err := w.checkout.Price(ctx, app.PriceInput{MemberID: "m_a", Lines: lines, Best: true})
+	if err != nil || !best.MemberLevel || len(best.Discounts) != 1 || best.Discounts[0].OffFen != 2000 || best.Discounts[0].ID != c.ID {
 		t.Fatalf("best: %+v %v", best, err)
 	}
-	_, err = w.checkout.Price(ctx, "m_a", []domain.Line{{LineID: "sku1", PayableFen: 5000}}, []string{c.ID}, false)
+	_, err = w.checkout.Price(ctx, app.PriceInput{MemberID: "m_a", Lines: []domain.Line{{LineID: "sku1", PayableFen: 5000}}, CouponIDs: []string{c.ID}})
 	wantReason(t, err, domain.ReasonBelowThreshold)
-	_, err = w.checkout.Price(ctx, "m_b", lines, []string{c.ID}, false)
+	_, err = w.checkout.Price(ctx, app.PriceInput{MemberID: "m_b", Lines: lines, CouponIDs: []string{c.ID}})
 	wantReason(t, err, domain.ReasonCouponNotFound) // another member's coupon
+	_, err = w.checkout.Price(ctx, app.PriceInput{MemberID: "m_a", Lines: lines, CouponIDs: []string{c.ID}, Activity: app.Activity{Kind: domain.KindFlashSale, ID: "fs_1", Ref: "fs_1-r1"}})
+	wantReason(t, err, domain.ReasonNotStackableWith) // the stacking table
 
-	if err := w.checkout.Lock(ctx, "m_a", "o1", []string{c.ID}); err != nil {
+	if err := w.checkout.Hold(ctx, "m_a", "o1", []string{c.ID}, app.Activity{}); err != nil {
 		t.Fatal(err)
 	}
-	if err := w.checkout.Lock(ctx, "m_a", "o1", []string{c.ID}); err != nil {
+	if err := w.checkout.Hold(ctx, "m_a", "o1", []string{c.ID}, app.Activity{}); err != nil {
 		t.Fatalf("locking again for the same order is a no-op: %v", err)
 	}
-	wantReason(t, w.checkout.Lock(ctx, "m_a", "o2", []string{c.ID}), domain.ReasonCouponState)
-	if err := w.checkout.Release(ctx, "m_a", "o1"); err != nil {
+	wantReason(t, w.checkout.Hold(ctx, "m_a", "o2", []string{c.ID}, app.Activity{}), domain.ReasonCouponState)
+	if err := w.checkout.Release(ctx, "m_a", "o1", app.Activity{}); err != nil {
 		t.Fatal(err)
 	}
 	status := func() domain.CouponStatus {
@@ -217,15 +219,15 @@ func TestCheckoutLockUseReleaseReturn(t *testing.T) {
 	if s := status(); s != domain.CouponUnused {
 		t.Fatalf("released: %s", s)
 	}
-	if err := w.checkout.Lock(ctx, "m_a", "o2", []string{c.ID}); err != nil {
+	if err := w.checkout.Hold(ctx, "m_a", "o2", []string{c.ID}, app.Activity{}); err != nil {
 		t.Fatal(err)
 	}
-	_ = w.checkout.Release(ctx, "m_a", "o1") // a late release of the old order changes nothing
+	_ = w.checkout.Release(ctx, "m_a", "o1", app.Activity{}) // a late release of the old order changes nothing
 	if s := status(); s != domain.CouponLocked {
 		t.Fatalf("still locked by o2: %s", s)
 	}
 	for range 2 {
-		if err := w.checkout.Paid(ctx, "m_a", "o2"); err != nil {
+		if err := w.checkout.Paid(ctx, "m_a", "o2", 13000, nil); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -256,7 +258,7 @@ func TestConcurrentLocksHoldOneOrder(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			if w.checkout.Lock(ctx, "m_a", fmt.Sprintf("o%d", i), []string{c.ID}) == nil {
+			if w.checkout.Hold(ctx, "m_a", fmt.Sprintf("o%d", i), []string{c.ID}, app.Activity{}) == nil {
 				ok.Add(1)
 			}
 		}()

@@ -1,5 +1,5 @@
-// Package clients are the marketing service's adapters to the member
-// service, called with the service's own short-lived token.
+// Package clients are the marketing service's adapters to the member and
+// order services, called with the service's own short-lived token.
 package clients
 
 import (
@@ -12,6 +12,8 @@ import (
 	"siyu.dev/pkg/auth"
 	"siyu.dev/pkg/errs"
 	memberv1 "siyu.dev/proto/siyu/member/v1"
+	orderv1 "siyu.dev/proto/siyu/order/v1"
+	"siyu.dev/services/marketing/internal/app"
 )
 
 // Members streams segments from the member service.
@@ -49,4 +51,33 @@ func (m *Members) Segment(ctx context.Context, segmentID string, fn func(memberI
 			return err
 		}
 	}
+}
+
+// Orders places orders for members through the order service's
+// service-only placement call.
+type Orders struct {
+	placement orderv1.OrderPlacementServiceClient
+	tokens    *auth.ServiceToken
+}
+
+// NewOrders uses conn to the order service.
+func NewOrders(conn grpc.ClientConnInterface, tokens *auth.ServiceToken) *Orders {
+	return &Orders{placement: orderv1.NewOrderPlacementServiceClient(conn), tokens: tokens}
+}
+
+// PlaceFor places the order and returns its id.
+func (o *Orders) PlaceFor(ctx context.Context, in app.PlaceFor) (string, error) {
+	ctx, err := o.tokens.As(ctx)
+	if err != nil {
+		return "", err
+	}
+	a := in.Address
+	resp, err := o.placement.PlaceOrderFor(ctx, &orderv1.PlaceOrderForRequest{MemberId: in.MemberID, RequestId: in.RequestID, Channel: "flash_sale",
+		Address:  &orderv1.ShippingAddress{Name: a.Name, Phone: a.Phone, Province: a.Province, City: a.City, District: a.District, Detail: a.Detail},
+		Lines:    []*orderv1.BuyNowLine{{ProductId: in.ProductID, SkuId: in.SKUID, Quantity: in.Quantity}},
+		Activity: &orderv1.PromotionActivity{Kind: string(in.Activity.Kind), ActivityId: in.Activity.ID, Ref: in.Activity.Ref}})
+	if err != nil {
+		return "", errs.Fault(err)
+	}
+	return resp.GetOrder().GetOrderId(), nil
 }

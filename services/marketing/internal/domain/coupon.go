@@ -180,6 +180,8 @@ func (t Template) Validate() error {
 type Line struct {
 	LineID, ProductID, CategoryID string
 	PayableFen                    int64
+	// Catalogue unit price and quantity: activities price from them.
+	UnitPriceFen, Quantity int64
 }
 
 // Eligible is what the lines a template covers come to.

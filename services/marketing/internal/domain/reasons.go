@@ -26,4 +26,15 @@ const (
 	ReasonCouponExpired           fault.Reason = "COUPON_EXPIRED"
 	ReasonCouponNotStarted        fault.Reason = "COUPON_NOT_STARTED"
 	ReasonNotStackable            fault.Reason = "COUPON_NOT_STACKABLE"
+
+	ReasonNotStackableWith    fault.Reason = "PROMOTION_NOT_STACKABLE"
+	ReasonActivityInvalid     fault.Reason = "ACTIVITY_INVALID"
+	ReasonActivityNotFound    fault.Reason = "ACTIVITY_NOT_FOUND"
+	ReasonActivityNotOpen     fault.Reason = "ACTIVITY_NOT_OPEN"
+	ReasonActivityVersion     fault.Reason = "ACTIVITY_VERSION_MISMATCH"
+	ReasonFlashSoldOut        fault.Reason = "FLASH_SALE_SOLD_OUT"
+	ReasonFlashLimit          fault.Reason = "FLASH_SALE_LIMIT_REACHED"
+	ReasonReservationState    fault.Reason = "RESERVATION_NOT_USABLE"
+	ReasonAddressRequired     fault.Reason = "ADDRESS_REQUIRED"
+	ReasonReservationNotFound fault.Reason = "RESERVATION_NOT_FOUND"
 )

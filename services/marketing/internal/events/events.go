@@ -15,6 +15,7 @@ import (
 	memberv1 "siyu.dev/proto/siyu/member/v1"
 	orderv1 "siyu.dev/proto/siyu/order/v1"
 	"siyu.dev/services/marketing/internal/app"
+	"siyu.dev/services/marketing/internal/domain"
 )
 
 // Durable consumers of the service.
@@ -53,27 +54,36 @@ type orderEvent interface {
 	GetMemberId() string
 }
 
-// Orders moves coupons along with their orders. Every step is idempotent
-// by order id, so redeliveries are harmless; a malformed event is parked,
-// a rule fault is permanent and anything else is retried.
+// Orders moves coupons and activity places along with their orders. Every
+// step is idempotent by order id, so redeliveries are harmless; a
+// malformed event is parked, a rule fault is permanent and anything else
+// is retried.
 func Orders(c *app.Checkout) natsx.Handler {
 	return func(ctx context.Context, m natsx.Message) error {
 		var (
 			e    orderEvent
-			step func(ctx context.Context, memberID, orderID string) error
+			step func(ctx context.Context) error
 		)
 		switch m.Subject {
 		case orderv1.SubjectPaid:
-			e, step = &orderv1.OrderPaid{}, c.Paid
+			p := &orderv1.OrderPaid{}
+			e, step = p, func(ctx context.Context) error {
+				discounts := map[domain.PromotionKind]int64{}
+				for _, d := range p.GetDiscounts() {
+					discounts[domain.PromotionKind(d.GetSource())] += d.GetAmountFen()
+				}
+				return c.Paid(ctx, p.GetMemberId(), p.GetOrderId(), p.GetPaidFen(), discounts)
+			}
 		case orderv1.SubjectCancelled:
-			e, step = &orderv1.OrderCancelled{}, c.Release
+			x := &orderv1.OrderCancelled{}
+			e, step = x, func(ctx context.Context) error { return c.Cancelled(ctx, x.GetMemberId(), x.GetOrderId()) }
 		case orderv1.SubjectRefunded:
 			r := &orderv1.OrderRefunded{}
-			e, step = r, func(ctx context.Context, memberID, orderID string) error {
+			e, step = r, func(ctx context.Context) error {
 				if !r.GetOrderFullyRefunded() {
 					return nil // a partial refund keeps the coupons spent
 				}
-				return c.Refunded(ctx, memberID, orderID)
+				return c.Refunded(ctx, r.GetMemberId(), r.GetOrderId())
 			}
 		default:
 			return nil
@@ -81,7 +91,7 @@ func Orders(c *app.Checkout) natsx.Handler {
 		if err := proto.Unmarshal(m.Data, e); err != nil || e.GetOrderId() == "" || e.GetMemberId() == "" {
 			return natsx.Permanent(fmt.Errorf("%s without an order or member: %v", m.Subject, err))
 		}
-		return natsx.ByRule(step(ctx, e.GetMemberId(), e.GetOrderId()))
+		return natsx.ByRule(step(ctx))
 	}
 }
 

@@ -6,6 +6,7 @@ import (
 	"google.golang.org/protobuf/types/known/timestamppb"
 
 	marketingv1 "siyu.dev/proto/siyu/marketing/v1"
+	"siyu.dev/services/marketing/internal/app"
 	"siyu.dev/services/marketing/internal/domain"
 )
 
@@ -52,7 +53,25 @@ func couponProto(c domain.Coupon) *marketingv1.Coupon {
 func linesOf(ls []*marketingv1.CouponLine) []domain.Line {
 	out := make([]domain.Line, len(ls))
 	for i, l := range ls {
-		out[i] = domain.Line{LineID: l.GetSkuId(), ProductID: l.GetProductId(), CategoryID: l.GetCategoryId(), PayableFen: l.GetPayableFen()}
+		out[i] = domain.Line{LineID: l.GetSkuId(), ProductID: l.GetProductId(), CategoryID: l.GetCategoryId(), PayableFen: l.GetPayableFen(),
+			UnitPriceFen: l.GetUnitPriceFen(), Quantity: l.GetQuantity()}
 	}
 	return out
+}
+
+func flashSaleProto(l app.Listed) *marketingv1.FlashSale {
+	f := l.FlashSale
+	return &marketingv1.FlashSale{Id: f.ID, Name: f.Name, ProductId: f.ProductID, SkuId: f.SKUID, PriceFen: f.PriceFen, Stock: f.Stock,
+		PerMemberLimit: f.PerMemberLimit, StartTime: ts(f.Start), EndTime: ts(f.End), Ended: f.Ended, Version: f.Version,
+		Reserved: l.Reserved, Remaining: l.Remaining}
+}
+
+func flashSaleOf(p *marketingv1.FlashSale) domain.FlashSale {
+	return domain.FlashSale{ID: p.GetId(), Name: p.GetName(), ProductID: p.GetProductId(), SKUID: p.GetSkuId(), PriceFen: p.GetPriceFen(),
+		Stock: p.GetStock(), PerMemberLimit: p.GetPerMemberLimit(), Start: timeOf(p.GetStartTime()), End: timeOf(p.GetEndTime()), Version: p.GetVersion()}
+}
+
+func reservationProto(r domain.Reservation) *marketingv1.FlashReservation {
+	return &marketingv1.FlashReservation{Id: r.ID, FlashSaleId: r.FlashSaleID, Status: string(r.Status), OrderId: r.OrderID, FailReason: r.FailReason,
+		CreateTime: ts(r.CreatedAt)}
 }

@@ -32,23 +32,36 @@ var Policy = auth.Policy{
 	marketingv1.CouponAdminService_IssueCoupons_FullMethodName:          auth.Operators,
 	marketingv1.CouponAdminService_CreateCouponCodes_FullMethodName:     auth.Operators,
 
-	marketingv1.CheckoutCouponService_PriceCoupons_FullMethodName:   auth.ServiceOnly,
-	marketingv1.CheckoutCouponService_LockCoupons_FullMethodName:    auth.ServiceOnly,
-	marketingv1.CheckoutCouponService_ReleaseCoupons_FullMethodName: auth.ServiceOnly,
+	marketingv1.CheckoutPromotionService_PricePromotions_FullMethodName:   auth.ServiceOnly,
+	marketingv1.CheckoutPromotionService_HoldPromotions_FullMethodName:    auth.ServiceOnly,
+	marketingv1.CheckoutPromotionService_ReleasePromotions_FullMethodName: auth.ServiceOnly,
+
+	marketingv1.FlashSaleService_ListFlashSales_FullMethodName:        auth.Public,
+	marketingv1.FlashSaleService_GetFlashSale_FullMethodName:          auth.Public,
+	marketingv1.FlashSaleService_ReserveFlashSale_FullMethodName:      auth.MemberOnly,
+	marketingv1.FlashSaleService_GetMyFlashReservation_FullMethodName: auth.MemberOnly,
+
+	marketingv1.FlashSaleAdminService_CreateFlashSale_FullMethodName:     auth.Operators,
+	marketingv1.FlashSaleAdminService_UpdateFlashSale_FullMethodName:     auth.Operators,
+	marketingv1.FlashSaleAdminService_EndFlashSale_FullMethodName:        auth.Operators,
+	marketingv1.FlashSaleAdminService_AdminListFlashSales_FullMethodName: auth.Staff,
 }
 
 // Services are the use cases the handlers call.
 type Services struct {
-	Shop     *app.Shop
-	Admin    *app.Admin
-	Checkout *app.Checkout
+	Shop       *app.Shop
+	Admin      *app.Admin
+	Checkout   *app.Checkout
+	FlashSales *app.FlashSales
 }
 
 // Register serves every marketing contract on s.
 func Register(s grpc.ServiceRegistrar, svc Services) {
 	marketingv1.RegisterCouponServiceServer(s, &couponServer{svc: svc})
 	marketingv1.RegisterCouponAdminServiceServer(s, &adminServer{svc: svc})
-	marketingv1.RegisterCheckoutCouponServiceServer(s, &checkoutServer{svc: svc})
+	marketingv1.RegisterCheckoutPromotionServiceServer(s, &checkoutServer{svc: svc})
+	marketingv1.RegisterFlashSaleServiceServer(s, &flashServer{svc: svc})
+	marketingv1.RegisterFlashSaleAdminServiceServer(s, &flashAdminServer{svc: svc})
 }
 
 // member is the calling member (the policy admits members only).

@@ -5,6 +5,7 @@ import (
 
 	"siyu.dev/pkg/fault"
 	marketingv1 "siyu.dev/proto/siyu/marketing/v1"
+	"siyu.dev/services/marketing/internal/app"
 	"siyu.dev/services/marketing/internal/domain"
 )
 
@@ -156,32 +157,37 @@ func (s *adminServer) CreateCouponCodes(ctx context.Context, req *marketingv1.Cr
 }
 
 type checkoutServer struct {
-	marketingv1.UnimplementedCheckoutCouponServiceServer
+	marketingv1.UnimplementedCheckoutPromotionServiceServer
 	svc Services
 }
 
-func (s *checkoutServer) PriceCoupons(ctx context.Context, req *marketingv1.PriceCouponsRequest) (*marketingv1.PriceCouponsResponse, error) {
-	choice, err := s.svc.Checkout.Price(ctx, req.GetMemberId(), linesOf(req.GetLines()), req.GetCouponIds(), req.GetBest())
+func activityOf(a *marketingv1.Activity) app.Activity {
+	return app.Activity{Kind: domain.PromotionKind(a.GetKind()), ID: a.GetActivityId(), Ref: a.GetRef()}
+}
+
+func (s *checkoutServer) PricePromotions(ctx context.Context, req *marketingv1.PricePromotionsRequest) (*marketingv1.PricePromotionsResponse, error) {
+	priced, err := s.svc.Checkout.Price(ctx, app.PriceInput{MemberID: req.GetMemberId(), Lines: linesOf(req.GetLines()), CouponIDs: req.GetCouponIds(),
+		Best: req.GetBest(), Activity: activityOf(req.GetActivity())})
 	if err != nil {
 		return nil, err
 	}
-	out := &marketingv1.PriceCouponsResponse{}
-	for _, a := range choice.Applied {
-		out.Discounts = append(out.Discounts, &marketingv1.CouponDiscount{CouponId: a.CouponID, AmountFen: a.OffFen, SkuIds: a.LineIDs})
+	out := &marketingv1.PricePromotionsResponse{MemberLevel: priced.MemberLevel}
+	for _, d := range priced.Discounts {
+		out.Discounts = append(out.Discounts, &marketingv1.PromotionDiscount{Kind: string(d.Kind), Id: d.ID, AmountFen: d.OffFen, SkuIds: d.LineIDs})
 	}
 	return out, nil
 }
 
-func (s *checkoutServer) LockCoupons(ctx context.Context, req *marketingv1.LockCouponsRequest) (*marketingv1.LockCouponsResponse, error) {
-	if err := s.svc.Checkout.Lock(ctx, req.GetMemberId(), req.GetOrderId(), req.GetCouponIds()); err != nil {
+func (s *checkoutServer) HoldPromotions(ctx context.Context, req *marketingv1.HoldPromotionsRequest) (*marketingv1.HoldPromotionsResponse, error) {
+	if err := s.svc.Checkout.Hold(ctx, req.GetMemberId(), req.GetOrderId(), req.GetCouponIds(), activityOf(req.GetActivity())); err != nil {
 		return nil, err
 	}
-	return &marketingv1.LockCouponsResponse{}, nil
+	return &marketingv1.HoldPromotionsResponse{}, nil
 }
 
-func (s *checkoutServer) ReleaseCoupons(ctx context.Context, req *marketingv1.ReleaseCouponsRequest) (*marketingv1.ReleaseCouponsResponse, error) {
-	if err := s.svc.Checkout.Release(ctx, req.GetMemberId(), req.GetOrderId()); err != nil {
+func (s *checkoutServer) ReleasePromotions(ctx context.Context, req *marketingv1.ReleasePromotionsRequest) (*marketingv1.ReleasePromotionsResponse, error) {
+	if err := s.svc.Checkout.Release(ctx, req.GetMemberId(), req.GetOrderId(), activityOf(req.GetActivity())); err != nil {
 		return nil, err
 	}
-	return &marketingv1.ReleaseCouponsResponse{}, nil
+	return &marketingv1.ReleasePromotionsResponse{}, nil
 }

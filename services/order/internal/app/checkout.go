@@ -58,23 +58,45 @@ type QuoteInput struct {
 	CouponIDs   []string
 	// BestCoupons, with no CouponIDs, applies the member's best coupons.
 	BestCoupons bool
+	// Activity is the marketing activity the order buys through.
+	Activity domain.Activity
+	// BuyNow lines are bought instead of the cart's selected lines.
+	BuyNow []domain.CartLine
 }
 
-// Quote prices the member's selected cart lines and stores the quote.
+// maxBuyNow bounds the lines bought without the cart.
+const maxBuyNow = 10
+
+// Quote prices the member's selected cart lines (or the lines bought now)
+// and stores the quote.
 func (c *Checkout) Quote(ctx context.Context, in QuoteInput) (Quote, error) {
 	a := in.Address
 	if strings.TrimSpace(a.Name) == "" || strings.TrimSpace(a.Phone) == "" || strings.TrimSpace(a.Province) == "" || strings.TrimSpace(a.Detail) == "" {
 		return Quote{}, fault.New(fault.Invalid, domain.ReasonAddressRequired, "an address needs a name, a phone, a province and a street", "field", "address")
 	}
-	cart, err := c.carts.Cart(ctx, in.MemberID)
-	if err != nil {
-		return Quote{}, err
+	lines := in.BuyNow
+	if len(lines) > maxBuyNow {
+		return Quote{}, fault.New(fault.Invalid, domain.ReasonArgumentInvalid, "buy at most 10 lines at once", "field", "buy_now")
+	}
+	for i := range lines {
+		if lines[i].Quantity <= 0 || lines[i].SKUID == "" || lines[i].ProductID == "" {
+			return Quote{}, fault.New(fault.Invalid, domain.ReasonQuantityInvalid, "a line needs a product, a SKU and a positive quantity", "field", "buy_now")
+		}
+		lines[i].Selected = true
+	}
+	if len(lines) == 0 {
+		cart, err := c.carts.Cart(ctx, in.MemberID)
+		if err != nil {
+			return Quote{}, err
+		}
+		lines = cart.Selected()
 	}
 	standing, err := c.standing(ctx, in.MemberID)
 	if err != nil {
 		return Quote{}, err
 	}
-	p, err := c.price(ctx, in.MemberID, cart.Selected(), standing, in.PointsToUse, in.CouponIDs, in.BestCoupons && len(in.CouponIDs) == 0, a.Province, true)
+	p, err := c.price(ctx, priceRequest{memberID: in.MemberID, lines: lines, standing: standing, points: in.PointsToUse, coupons: in.CouponIDs,
+		best: in.BestCoupons && len(in.CouponIDs) == 0, activity: in.Activity, region: a.Province, withStock: true})
 	if err != nil {
 		return Quote{}, err
 	}
@@ -82,8 +104,30 @@ func (c *Checkout) Quote(ctx context.Context, in QuoteInput) (Quote, error) {
 	// The quote keeps the coupons that shaped it: placing prices exactly
 	// those again, not whatever would be best by then.
 	q := Quote{ID: "q" + newID(now), MemberID: in.MemberID, Pricing: p, PointsRequested: in.PointsToUse, CouponIDs: p.CouponIDs(),
+		Activity: in.Activity, BuyNow: len(in.BuyNow) > 0,
 		LevelID: standing.LevelID, LevelPermille: standing.LevelPermille, Address: a, CreatedAt: now, ExpiresAt: now.Add(c.settings.QuoteTTL)}
 	return q, c.quotes.SaveQuote(ctx, q)
+}
+
+// PlaceForInput is an order another service places for a member.
+type PlaceForInput struct {
+	MemberID, RequestID, Channel string
+	Address                      domain.Address
+	Lines                        []domain.CartLine
+	Activity                     domain.Activity
+}
+
+// PlaceFor prices the lines through the activity and places the order,
+// idempotent by the member and request id as Place is.
+func (c *Checkout) PlaceFor(ctx context.Context, in PlaceForInput) (domain.Order, error) {
+	if len(in.Lines) == 0 {
+		return domain.Order{}, fault.New(fault.Invalid, domain.ReasonNothingSelected, "lines are required", "field", "lines")
+	}
+	q, err := c.Quote(ctx, QuoteInput{MemberID: in.MemberID, Address: in.Address, Activity: in.Activity, BuyNow: in.Lines})
+	if err != nil {
+		return domain.Order{}, err
+	}
+	return c.Place(ctx, PlaceInput{MemberID: in.MemberID, RequestID: in.RequestID, QuoteID: q.ID, Channel: in.Channel})
 }
 
 func (c *Checkout) standing(ctx context.Context, memberID string) (MemberStanding, error) {
@@ -100,7 +144,21 @@ func (c *Checkout) standing(ctx context.Context, memberID string) (MemberStandin
 // price runs the chain over cart lines as the catalogue has them now.
 // withStock also refuses lines the catalogue shows out of stock (quotes);
 // placing leaves that to the reservation, which is exact.
-func (c *Checkout) price(ctx context.Context, memberID string, selected []domain.CartLine, s MemberStanding, points int64, coupons []string, best bool, region string, withStock bool) (domain.Pricing, error) {
+// priceRequest is what price needs.
+type priceRequest struct {
+	memberID  string
+	lines     []domain.CartLine
+	standing  MemberStanding
+	points    int64
+	coupons   []string
+	best      bool
+	activity  domain.Activity
+	region    string
+	withStock bool
+}
+
+func (c *Checkout) price(ctx context.Context, r priceRequest) (domain.Pricing, error) {
+	selected, s, region, withStock := r.lines, r.standing, r.region, r.withStock
 	if len(selected) == 0 {
 		return domain.Pricing{}, fault.New(fault.Precondition, domain.ReasonNothingSelected, "select at least one cart line to check out")
 	}
@@ -124,14 +182,19 @@ func (c *Checkout) price(ctx context.Context, memberID string, selected []domain
 	if err != nil {
 		return domain.Pricing{}, err
 	}
-	promos, err := c.promotions.Discounts(ctx, domain.PromotionInput{MemberID: memberID, Lines: afterLevel.Lines, CouponIDs: coupons, BestCoupons: best})
+	granted, err := c.promotions.Discounts(ctx, domain.PromotionInput{MemberID: r.memberID, Lines: afterLevel.Lines, CouponIDs: r.coupons, BestCoupons: r.best, Activity: r.activity})
 	if err != nil {
 		return domain.Pricing{}, err
 	}
+	if granted.NoMemberLevel {
+		// The activity's price is all the shopper gets (marketing's
+		// stacking table); its discounts were priced from catalogue prices.
+		level = domain.LevelDiscount{}
+	}
 	return domain.Price(lines, region,
 		level,
-		domain.ApplyPromotions{Discounts: promos},
-		domain.PointsDeduction{Requested: points, Balance: s.Points, Rule: c.settings.Points},
+		domain.ApplyPromotions{Discounts: granted.Discounts},
+		domain.PointsDeduction{Requested: r.points, Balance: s.Points, Rule: c.settings.Points},
 		domain.Shipping{Rule: c.settings.Shipping})
 }
 
@@ -204,7 +267,7 @@ func orderFromQuote(q Quote, in PlaceInput, now time.Time) domain.Order {
 	o := domain.Order{ID: id, MemberID: in.MemberID, RequestID: in.RequestID, RequestHash: in.hash(), Status: domain.StatusPlacing,
 		Promotions: p.Promotions, GoodsFen: p.GoodsFen(), ShippingFen: p.ShippingFen, TotalFen: p.TotalFen(), PointsUsed: p.PointsUsed,
 		Address: q.Address, Channel: in.Channel, Remark: in.Remark, CreatedAt: now, UpdatedAt: now,
-		HoldsStock: true, HoldsPoints: p.PointsUsed > 0, HoldsCoupons: len(p.CouponIDs()) > 0, Version: 1}
+		HoldsStock: true, HoldsPoints: p.PointsUsed > 0, HoldsPromotions: p.HoldsPromotions(q.Activity), Activity: q.Activity, Version: 1}
 	for i, l := range p.Lines {
 		o.Lines = append(o.Lines, domain.OrderLine{LineID: fmt.Sprintf("%s-%d", id, i+1), PricedLine: l})
 	}
@@ -261,7 +324,8 @@ func (c *Checkout) saga(ctx context.Context, o domain.Order, q Quote) (domain.Or
 	for _, l := range q.Pricing.Lines {
 		cartLines = append(cartLines, domain.CartLine{ProductID: l.ProductID, SKUID: l.SKUID, Quantity: l.Quantity, Selected: true})
 	}
-	now, err := c.price(ctx, o.MemberID, cartLines, standing, q.PointsRequested, q.CouponIDs, false, q.Address.Province, false)
+	now, err := c.price(ctx, priceRequest{memberID: o.MemberID, lines: cartLines, standing: standing, points: q.PointsRequested, coupons: q.CouponIDs,
+		activity: q.Activity, region: q.Address.Province})
 	if err != nil {
 		return c.fail(ctx, o, err)
 	}
@@ -287,8 +351,8 @@ func (c *Checkout) saga(ctx context.Context, o domain.Order, q Quote) (domain.Or
 	if c.crashed("frozen") {
 		return domain.Order{}, errCrashed
 	}
-	if o.HoldsCoupons {
-		if err := c.promotions.LockCoupons(ctx, o.MemberID, o.ID, q.Pricing.CouponIDs()); err != nil {
+	if o.HoldsPromotions {
+		if err := c.promotions.Hold(ctx, o.MemberID, o.ID, q.Pricing.CouponIDs(), q.Activity); err != nil {
 			return c.fail(ctx, o, err)
 		}
 	}
@@ -311,7 +375,9 @@ func (c *Checkout) saga(ctx context.Context, o domain.Order, q Quote) (domain.Or
 		}
 		return c.fail(ctx, o, err)
 	}
-	c.dropFromCart(ctx, saved)
+	if !q.BuyNow {
+		c.dropFromCart(ctx, saved)
+	}
 	return saved, nil
 }
 
@@ -376,8 +442,8 @@ func release(ctx context.Context, orders OrderStore, inv Inventory, members Memb
 	if !o.NeedsRelease() {
 		return nil
 	}
-	if o.HoldsCoupons {
-		if err := coupons.ReleaseCoupons(ctx, o.MemberID, o.ID); err != nil {
+	if o.HoldsPromotions {
+		if err := coupons.Release(ctx, o.MemberID, o.ID, o.Activity); err != nil {
 			return err
 		}
 	}

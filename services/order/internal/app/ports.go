@@ -33,11 +33,14 @@ type Quote struct {
 	Pricing         domain.Pricing
 	PointsRequested int64
 	CouponIDs       []string
-	LevelID         string
-	LevelPermille   int64
-	Address         domain.Address
-	CreatedAt       time.Time
-	ExpiresAt       time.Time
+	Activity        domain.Activity
+	// BuyNow: the lines were bought without the cart, which stays as it is.
+	BuyNow        bool
+	LevelID       string
+	LevelPermille int64
+	Address       domain.Address
+	CreatedAt     time.Time
+	ExpiresAt     time.Time
 }
 
 // QuoteStore keeps quotes by id.

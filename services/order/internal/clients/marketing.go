@@ -9,59 +9,67 @@ import (
 	"siyu.dev/services/order/internal/domain"
 )
 
-// Promotions asks the marketing service what coupons take off, and holds
-// and releases them for orders (service-only calls, with the order
-// service's token).
+// Promotions asks the marketing service what coupons and activities take
+// off, and holds and releases them for orders (service-only calls, with
+// the order service's token).
 type Promotions struct {
-	coupons marketingv1.CheckoutCouponServiceClient
-	tokens  *Tokens
+	checkout marketingv1.CheckoutPromotionServiceClient
+	tokens   *Tokens
 }
 
 // NewPromotions uses conn to the marketing service.
 func NewPromotions(conn grpc.ClientConnInterface, tokens *Tokens) *Promotions {
-	return &Promotions{coupons: marketingv1.NewCheckoutCouponServiceClient(conn), tokens: tokens}
+	return &Promotions{checkout: marketingv1.NewCheckoutPromotionServiceClient(conn), tokens: tokens}
 }
 
-// Discounts prices the coupons chosen, or the best ones.
-func (p *Promotions) Discounts(ctx context.Context, in domain.PromotionInput) ([]domain.PromotionDiscount, error) {
-	if len(in.CouponIDs) == 0 && !in.BestCoupons {
-		return nil, nil
+func activityProto(a domain.Activity) *marketingv1.Activity {
+	if a.None() {
+		return nil
+	}
+	return &marketingv1.Activity{Kind: string(a.Kind), ActivityId: a.ID, Ref: a.Ref}
+}
+
+// Discounts prices the coupons chosen (or the best ones) and the activity.
+func (p *Promotions) Discounts(ctx context.Context, in domain.PromotionInput) (domain.Granted, error) {
+	if len(in.CouponIDs) == 0 && !in.BestCoupons && in.Activity.None() {
+		return domain.Granted{}, nil
 	}
 	ctx, err := p.tokens.As(ctx)
 	if err != nil {
-		return nil, err
+		return domain.Granted{}, err
 	}
-	req := &marketingv1.PriceCouponsRequest{MemberId: in.MemberID, CouponIds: in.CouponIDs, Best: in.BestCoupons}
+	req := &marketingv1.PricePromotionsRequest{MemberId: in.MemberID, CouponIds: in.CouponIDs, Best: in.BestCoupons, Activity: activityProto(in.Activity)}
 	for _, l := range in.Lines {
-		req.Lines = append(req.Lines, &marketingv1.CouponLine{SkuId: l.SKUID, ProductId: l.ProductID, CategoryId: l.CategoryID, PayableFen: l.PayableFen})
+		req.Lines = append(req.Lines, &marketingv1.CouponLine{SkuId: l.SKUID, ProductId: l.ProductID, CategoryId: l.CategoryID, PayableFen: l.PayableFen,
+			UnitPriceFen: l.UnitPriceFen, Quantity: l.Quantity})
 	}
-	resp, err := p.coupons.PriceCoupons(ctx, req)
+	resp, err := p.checkout.PricePromotions(ctx, req)
 	if err != nil {
-		return nil, remote(err)
+		return domain.Granted{}, remote(err)
 	}
-	var out []domain.PromotionDiscount
+	g := domain.Granted{NoMemberLevel: !resp.GetMemberLevel()}
 	for _, d := range resp.GetDiscounts() {
-		out = append(out, domain.PromotionDiscount{Kind: domain.SourceCoupon, ID: d.GetCouponId(), AmountFen: d.GetAmountFen(), SKUIDs: d.GetSkuIds()})
+		g.Discounts = append(g.Discounts, domain.PromotionDiscount{Kind: domain.DiscountSource(d.GetKind()), ID: d.GetId(), AmountFen: d.GetAmountFen(), SKUIDs: d.GetSkuIds()})
 	}
-	return out, nil
+	return g, nil
 }
 
-// LockCoupons holds the coupons for the order.
-func (p *Promotions) LockCoupons(ctx context.Context, memberID, orderID string, couponIDs []string) error {
+// Hold holds the coupons and the activity's place for the order.
+func (p *Promotions) Hold(ctx context.Context, memberID, orderID string, couponIDs []string, a domain.Activity) error {
 	ctx, err := p.tokens.As(ctx)
 	if err != nil {
 		return err
 	}
-	_, err = p.coupons.LockCoupons(ctx, &marketingv1.LockCouponsRequest{MemberId: memberID, OrderId: orderID, CouponIds: couponIDs})
+	_, err = p.checkout.HoldPromotions(ctx, &marketingv1.HoldPromotionsRequest{MemberId: memberID, OrderId: orderID, CouponIds: couponIDs, Activity: activityProto(a)})
 	return remote(err)
 }
 
-// ReleaseCoupons gives back what the order holds.
-func (p *Promotions) ReleaseCoupons(ctx context.Context, memberID, orderID string) error {
+// Release gives back what the order holds.
+func (p *Promotions) Release(ctx context.Context, memberID, orderID string, a domain.Activity) error {
 	ctx, err := p.tokens.As(ctx)
 	if err != nil {
 		return err
 	}
-	_, err = p.coupons.ReleaseCoupons(ctx, &marketingv1.ReleaseCouponsRequest{MemberId: memberID, OrderId: orderID})
+	_, err = p.checkout.ReleasePromotions(ctx, &marketingv1.ReleasePromotionsRequest{MemberId: memberID, OrderId: orderID, Activity: activityProto(a)})
 	return remote(err)
 }

@@ -90,9 +90,11 @@ type Order struct {
 	// after asking still leaves the mark), cleared once released or once the
 	// payment turned the holds into a sale. Releases downstream are
 	// idempotent, so the sweeper repeats them safely.
-	HoldsStock   bool
-	HoldsPoints  bool
-	HoldsCoupons bool
+	HoldsStock      bool
+	HoldsPoints     bool
+	HoldsPromotions bool
+	// Activity is the marketing activity the order bought through.
+	Activity Activity
 	// PointsToConfirm: the order was paid and its frozen points are still
 	// to be spent (confirmed right after, or by the sweeper after a crash).
 	PointsToConfirm bool
@@ -154,7 +156,7 @@ func (o *Order) Do(a Action, now time.Time, t Timing) error {
 		// points are confirmed next, and by the sweeper if that is lost.
 		// Marketing spends the locked coupons on order.paid.
 		o.PointsToConfirm = o.HoldsPoints
-		o.HoldsStock, o.HoldsPoints, o.HoldsCoupons = false, false, false
+		o.HoldsStock, o.HoldsPoints, o.HoldsPromotions = false, false, false
 	case StatusShipped:
 		o.ShippedAt = now
 	case StatusReceived:
@@ -195,12 +197,12 @@ func (o *Order) reschedule(now time.Time, t Timing) {
 // NeedsRelease reports whether an order that will not sell may still hold
 // stock, points or coupons downstream.
 func (o *Order) NeedsRelease() bool {
-	return (o.Status == StatusCancelled || o.Status == StatusFailed) && (o.HoldsStock || o.HoldsPoints || o.HoldsCoupons)
+	return (o.Status == StatusCancelled || o.Status == StatusFailed) && (o.HoldsStock || o.HoldsPoints || o.HoldsPromotions)
 }
 
 // Released records that every hold was given back.
 func (o *Order) Released(now time.Time) {
-	o.HoldsStock, o.HoldsPoints, o.HoldsCoupons = false, false, false
+	o.HoldsStock, o.HoldsPoints, o.HoldsPromotions = false, false, false
 	o.DueAt, o.UpdatedAt = time.Time{}, now
 }
 

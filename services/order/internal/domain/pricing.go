@@ -182,6 +182,17 @@ type PromotionDiscount struct {
 // SourceCoupon is the kind of a coupon's discount.
 const SourceCoupon DiscountSource = "coupon"
 
+// Activity is the marketing activity an order buys through (flash sale,
+// group-buy, bargain); Ref is the reservation, group or bargain.
+type Activity struct {
+	Kind DiscountSource
+	ID   string
+	Ref  string
+}
+
+// None reports whether no activity is named.
+func (a Activity) None() bool { return a.Kind == "" }
+
 // PromotionInput is what the promotions port prices.
 type PromotionInput struct {
 	MemberID string
@@ -191,25 +202,39 @@ type PromotionInput struct {
 	// the combination of their coupons that takes most.
 	CouponIDs   []string
 	BestCoupons bool
+	Activity    Activity
+}
+
+// Granted is what the promotions port granted: its discounts, in the order
+// they apply, and whether the member level discount applies too.
+type Granted struct {
+	Discounts     []PromotionDiscount
+	NoMemberLevel bool
 }
 
 // Promotions is the port the marketing service fills: what promotions and
 // coupons take off, and holding the coupons for an order (idempotent by
 // order id, as is releasing them).
 type Promotions interface {
-	Discounts(ctx context.Context, in PromotionInput) ([]PromotionDiscount, error)
-	LockCoupons(ctx context.Context, memberID, orderID string, couponIDs []string) error
-	ReleaseCoupons(ctx context.Context, memberID, orderID string) error
+	Discounts(ctx context.Context, in PromotionInput) (Granted, error)
+	Hold(ctx context.Context, memberID, orderID string, couponIDs []string, a Activity) error
+	Release(ctx context.Context, memberID, orderID string, a Activity) error
 }
 
 // NoPromotions grants nothing (tests, and a shop without marketing).
 type NoPromotions struct{}
 
-func (NoPromotions) Discounts(context.Context, PromotionInput) ([]PromotionDiscount, error) {
-	return nil, nil
+func (NoPromotions) Discounts(context.Context, PromotionInput) (Granted, error) {
+	return Granted{}, nil
 }
-func (NoPromotions) LockCoupons(context.Context, string, string, []string) error { return nil }
-func (NoPromotions) ReleaseCoupons(context.Context, string, string) error        { return nil }
+func (NoPromotions) Hold(context.Context, string, string, []string, Activity) error {
+	return nil
+}
+func (NoPromotions) Release(context.Context, string, string, Activity) error { return nil }
+
+// HoldsPromotions reports whether placing must hold promotions in
+// marketing: coupons or an activity's place.
+func (p Pricing) HoldsPromotions(a Activity) bool { return len(p.CouponIDs()) > 0 || !a.None() }
 
 // CouponIDs are the coupons that shaped the price.
 func (p Pricing) CouponIDs() []string {

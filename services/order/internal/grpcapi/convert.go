@@ -115,7 +115,20 @@ func orderProto(o domain.Order) *orderv1.Order {
 }
 
 func appQuoteInput(m string, req *orderv1.QuoteCheckoutRequest) app.QuoteInput {
-	return app.QuoteInput{MemberID: m, Address: addressFromProto(req.GetAddress()), PointsToUse: req.GetPointsToUse(), CouponIDs: req.GetCouponIds(), BestCoupons: req.GetBestCoupons()}
+	return app.QuoteInput{MemberID: m, Address: addressFromProto(req.GetAddress()), PointsToUse: req.GetPointsToUse(), CouponIDs: req.GetCouponIds(),
+		BestCoupons: req.GetBestCoupons(), Activity: activityOf(req.GetActivity()), BuyNow: buyNowOf(req.GetBuyNow())}
+}
+
+func activityOf(a *orderv1.PromotionActivity) domain.Activity {
+	return domain.Activity{Kind: domain.DiscountSource(a.GetKind()), ID: a.GetActivityId(), Ref: a.GetRef()}
+}
+
+func buyNowOf(ls []*orderv1.BuyNowLine) []domain.CartLine {
+	out := make([]domain.CartLine, len(ls))
+	for i, l := range ls {
+		out[i] = domain.CartLine{ProductID: l.GetProductId(), SKUID: l.GetSkuId(), Quantity: l.GetQuantity(), Selected: true}
+	}
+	return out
 }
 
 func placeInput(m string, req *orderv1.CreateOrderRequest) app.PlaceInput {

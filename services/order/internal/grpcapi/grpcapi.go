@@ -45,6 +45,8 @@ var Policy = auth.Merge(CallbackPolicy, SandboxPolicy, auth.Policy{
 	orderv1.OrderService_SendBackAfterSale_FullMethodName: auth.MemberOnly,
 	orderv1.OrderService_WithdrawAfterSale_FullMethodName: auth.MemberOnly,
 
+	orderv1.OrderPlacementService_PlaceOrderFor_FullMethodName: auth.ServiceOnly,
+
 	orderv1.OrderAdminService_AdminGetOrder_FullMethodName:          auth.Staff,
 	orderv1.OrderAdminService_AdminListOrders_FullMethodName:        auth.Staff,
 	orderv1.OrderAdminService_GetOrderStats_FullMethodName:          auth.Staff,
@@ -75,6 +77,7 @@ func Register(s grpc.ServiceRegistrar, svc Services) {
 	orderv1.RegisterCartServiceServer(s, &cartServer{svc: svc})
 	orderv1.RegisterOrderServiceServer(s, &orderServer{svc: svc})
 	orderv1.RegisterOrderAdminServiceServer(s, &adminServer{svc: svc})
+	orderv1.RegisterOrderPlacementServiceServer(s, &placementServer{svc: svc})
 	RegisterCallbacks(s, svc.Payments)
 }
 

@@ -306,3 +306,20 @@ func (s *adminServer) GetOrderStats(ctx context.Context, req *orderv1.GetOrderSt
 	return &orderv1.GetOrderStatsResponse{Day: st.Day, Placed: st.Placed, Paid: st.Paid, GmvFen: st.GMVFen, Cancelled: st.Cancelled,
 		Refunded: st.Refunded, RefundedFen: st.RefundedFen}, nil
 }
+
+type placementServer struct {
+	orderv1.UnimplementedOrderPlacementServiceServer
+	svc Services
+}
+
+func (s *placementServer) PlaceOrderFor(ctx context.Context, req *orderv1.PlaceOrderForRequest) (*orderv1.PlaceOrderForResponse, error) {
+	if req.GetMemberId() == "" {
+		return nil, status(ctx, fault.New(fault.Invalid, domain.ReasonArgumentInvalid, "member_id is required", "field", "member_id"))
+	}
+	o, err := s.svc.Checkout.PlaceFor(ctx, app.PlaceForInput{MemberID: req.GetMemberId(), RequestID: req.GetRequestId(), Channel: req.GetChannel(),
+		Address: addressFromProto(req.GetAddress()), Lines: buyNowOf(req.GetLines()), Activity: activityOf(req.GetActivity())})
+	if err != nil {
+		return nil, status(ctx, err)
+	}
+	return &orderv1.PlaceOrderForResponse{Order: orderProto(o)}, nil
+}
