@@ -30,8 +30,8 @@ import (
 	"siyu.dev/pkg/grpcclient"
 	"siyu.dev/pkg/logx"
 	"siyu.dev/pkg/telemetry"
-	memberv1 "siyu.dev/proto/siyu/member/v1"
 	marketingv1 "siyu.dev/proto/siyu/marketing/v1"
+	memberv1 "siyu.dev/proto/siyu/member/v1"
 	messagingv1 "siyu.dev/proto/siyu/messaging/v1"
 	orderv1 "siyu.dev/proto/siyu/order/v1"
 	productv1 "siyu.dev/proto/siyu/product/v1"
@@ -39,22 +39,26 @@ import (
 
 // Config is read from the environment.
 type Config struct {
-	HTTPAddr        string   `env:"SIYU_HTTP_ADDR" default:":8080" desc:"REST listen address"`
-	MetricsAddr     string   `env:"SIYU_METRICS_ADDR" desc:"Prometheus /metrics listen address, apart from the public REST port; empty turns it off"`
-	MemberAddr      string   `env:"SIYU_MEMBER_ADDR" default:"127.0.0.1:9101" desc:"member service gRPC address"`
-	ProductAddr     string   `env:"SIYU_PRODUCT_ADDR" default:"127.0.0.1:9102" desc:"product service gRPC address"`
-	OrderAddr       string   `env:"SIYU_ORDER_ADDR" default:"127.0.0.1:9103" desc:"order service gRPC address"`
-	MarketingAddr   string   `env:"SIYU_MARKETING_ADDR" default:"127.0.0.1:9104" desc:"marketing service gRPC address"`
-	MessagingAddr   string   `env:"SIYU_MESSAGING_ADDR" default:"127.0.0.1:9105" desc:"messaging service gRPC address"`
-	AnalyticsAddr   string   `env:"SIYU_ANALYTICS_ADDR" default:"127.0.0.1:9106" desc:"analytics service gRPC address"`
-	JWTPublicKey    string   `env:"SIYU_JWT_PUBLIC_KEY" required:"true" desc:"Ed25519 public key (PEM) that verifies tokens"`
-	CORSOrigins     []string `env:"SIYU_CORS_ORIGINS" desc:"comma-separated origins allowed by CORS"`
-	RateIPRPS       float64  `env:"SIYU_RATE_IP_RPS" default:"50" desc:"requests per second per client IP (0 turns it off)"`
-	RateIPBurst     int      `env:"SIYU_RATE_IP_BURST" default:"100" desc:"burst per client IP"`
-	RateMemberRPS   float64  `env:"SIYU_RATE_MEMBER_RPS" default:"20" desc:"requests per second per signed-in member"`
-	RateMemberBurst int      `env:"SIYU_RATE_MEMBER_BURST" default:"40" desc:"burst per signed-in member"`
-	TrustProxy      bool     `env:"SIYU_TRUST_PROXY" desc:"take the client IP from X-Forwarded-For"`
-	MaxBodyBytes    int64    `env:"SIYU_MAX_BODY_BYTES" default:"1048576" desc:"largest accepted request body"`
+	HTTPAddr             string   `env:"SIYU_HTTP_ADDR" default:":8080" desc:"REST listen address"`
+	MetricsAddr          string   `env:"SIYU_METRICS_ADDR" desc:"Prometheus /metrics listen address, apart from the public REST port; empty turns it off"`
+	MemberAddr           string   `env:"SIYU_MEMBER_ADDR" default:"127.0.0.1:9101" desc:"member service gRPC address"`
+	ProductAddr          string   `env:"SIYU_PRODUCT_ADDR" default:"127.0.0.1:9102" desc:"product service gRPC address"`
+	OrderAddr            string   `env:"SIYU_ORDER_ADDR" default:"127.0.0.1:9103" desc:"order service gRPC address"`
+	MarketingAddr        string   `env:"SIYU_MARKETING_ADDR" default:"127.0.0.1:9104" desc:"marketing service gRPC address"`
+	MessagingAddr        string   `env:"SIYU_MESSAGING_ADDR" default:"127.0.0.1:9105" desc:"messaging service gRPC address"`
+	AnalyticsAddr        string   `env:"SIYU_ANALYTICS_ADDR" default:"127.0.0.1:9106" desc:"analytics service gRPC address"`
+	JWTPublicKey         string   `env:"SIYU_JWT_PUBLIC_KEY" required:"true" desc:"Ed25519 public key (PEM) that verifies tokens"`
+	CORSOrigins          []string `env:"SIYU_CORS_ORIGINS" desc:"comma-separated origins allowed by CORS"`
+	RateIPRPS            float64  `env:"SIYU_RATE_IP_RPS" default:"50" desc:"requests per second per client IP (0 turns it off)"`
+	RateIPBurst          int      `env:"SIYU_RATE_IP_BURST" default:"100" desc:"burst per client IP"`
+	RateMemberRPS        float64  `env:"SIYU_RATE_MEMBER_RPS" default:"20" desc:"requests per second per signed-in member"`
+	RateMemberBurst      int      `env:"SIYU_RATE_MEMBER_BURST" default:"40" desc:"burst per signed-in member"`
+	RateFlashMemberRPS   float64  `env:"SIYU_RATE_FLASH_MEMBER_RPS" default:"2" desc:"flash-sale reservations per second per member (0 turns it off)"`
+	RateFlashMemberBurst int      `env:"SIYU_RATE_FLASH_MEMBER_BURST" default:"3" desc:"burst of flash-sale reservations per member"`
+	RateFlashIPRPS       float64  `env:"SIYU_RATE_FLASH_IP_RPS" default:"10" desc:"flash-sale reservations per second per client IP (0 turns it off)"`
+	RateFlashIPBurst     int      `env:"SIYU_RATE_FLASH_IP_BURST" default:"20" desc:"burst of flash-sale reservations per client IP"`
+	TrustProxy           bool     `env:"SIYU_TRUST_PROXY" desc:"take the client IP from X-Forwarded-For"`
+	MaxBodyBytes         int64    `env:"SIYU_MAX_BODY_BYTES" default:"1048576" desc:"largest accepted request body"`
 	// SessionCheckTTL is how stale the gateway's knowledge of a session may
 	// be: a logout or a block locks the token out within it.
 	SessionCheckTTL time.Duration `env:"SIYU_SESSION_CHECK_TTL" default:"30s" desc:"how long the gateway trusts the member service's answer that a token's session is live; 0 turns the check off"`
@@ -181,6 +185,7 @@ func New(ctx context.Context, c Config) (*Gateway, error) {
 	api := chain(mux,
 		mw.ValidUTF8,
 		mw.Auth(auth.NewVerifier(pub, "siyu", clock.System), mw.NewLimiter(c.RateMemberRPS, c.RateMemberBurst), live),
+		mw.Hot(isFlashReservation, mw.NewLimiter(c.RateFlashMemberRPS, c.RateFlashMemberBurst), mw.NewLimiter(c.RateFlashIPRPS, c.RateFlashIPBurst), c.TrustProxy),
 		mw.BodyLimit(c.MaxBodyBytes),
 	)
 	root.Handle("/v1/", api)
@@ -198,6 +203,11 @@ func New(ctx context.Context, c Config) (*Gateway, error) {
 		accessLog(log),
 	), "gateway", otelhttp.WithSpanNameFormatter(func(_ string, r *http.Request) string { return r.Method + " " + r.URL.Path }))
 	return g, nil
+}
+
+// isFlashReservation is the route bots go for when a flash sale opens.
+func isFlashReservation(r *http.Request) bool {
+	return r.Method == http.MethodPost && strings.HasPrefix(r.URL.Path, "/v1/flash-sales/") && strings.HasSuffix(r.URL.Path, ":reserve")
 }
 
 // chain wraps h so the first middleware listed runs first.

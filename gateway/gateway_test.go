@@ -303,6 +303,33 @@ func TestRateLimits(t *testing.T) {
 	}
 }
 
+// TestFlashReservationsAreLimitedTighter: the reservation route has its
+// own buckets per member and per network; other routes are not touched.
+func TestFlashReservationsAreLimitedTighter(t *testing.T) {
+	s := startStack(t, func(c *Config) {
+		c.RateFlashMemberRPS, c.RateFlashMemberBurst, c.RateFlashIPRPS, c.RateFlashIPBurst = 0.01, 1, 0.01, 2
+	})
+	member := func(id string) map[string]string {
+		return map[string]string{"Authorization": "Bearer " + s.token(auth.Identity{Subject: id, Kind: auth.KindMember}, time.Minute)}
+	}
+	if r := s.call(t, "POST", "/v1/flash-sales/fs_1:reserve", `{}`, member("m_1")); r.status == 429 {
+		t.Fatalf("first reservation: %d", r.status)
+	}
+	if r := s.call(t, "POST", "/v1/flash-sales/fs_1:reserve", `{}`, member("m_1")); r.status != 429 || reason(r) != "RATE_LIMITED" {
+		t.Errorf("second reservation of the member: %d %q", r.status, reason(r))
+	}
+	if r := s.call(t, "GET", "/v1/members/me", "", member("m_1")); r.status != 200 {
+		t.Errorf("other routes stay open: %d", r.status)
+	}
+	// A bot rotating member tokens from one network runs into its bucket.
+	if r := s.call(t, "POST", "/v1/flash-sales/fs_1:reserve", `{}`, member("m_2")); r.status == 429 {
+		t.Errorf("another member within the network's burst: %d", r.status)
+	}
+	if r := s.call(t, "POST", "/v1/flash-sales/fs_1:reserve", `{}`, member("m_3")); r.status != 429 {
+		t.Errorf("past the network's burst: %d", r.status)
+	}
+}
+
 func TestReadinessAndDocs(t *testing.T) {
 	s := startStack(t, func(c *Config) { c.OrderAddr, c.MarketingAddr, c.MessagingAddr, c.AnalyticsAddr = "", "", "", "" })
 	if r := s.call(t, "GET", "/readyz", "", nil); r.status != 200 {
