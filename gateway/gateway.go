@@ -144,6 +144,8 @@ func New(ctx context.Context, c Config) (*Gateway, error) {
 		{"order", orderv1.RegisterSandboxPaymentServiceHandler},
 		{"marketing", marketingv1.RegisterCouponServiceHandler},
 		{"marketing", marketingv1.RegisterCouponAdminServiceHandler},
+		{"marketing", marketingv1.RegisterFlashSaleServiceHandler},
+		{"marketing", marketingv1.RegisterFlashSaleAdminServiceHandler},
 		{"messaging", messagingv1.RegisterInboxServiceHandler},
 		{"messaging", messagingv1.RegisterTemplateServiceHandler},
 		{"messaging", messagingv1.RegisterNotificationRuleServiceHandler},
