@@ -72,6 +72,8 @@ bench: web ## print gRPC vs gateway throughput, latency, CPU per request, startu
 	go test -run '^$$' -bench ShopScale -benchtime 1x -timeout 20m ./services/member/internal/grpcapi/
 	# Checkout through the gateway with 32 shoppers, at 100 and 10,000 stored orders.
 	SIYU_BENCH_CHECKOUT=1 go test -count=1 -run '^TestCheckoutBench$$' -v -timeout 20m ./cmd/siyu/
+	# Flash-sale reservations: attempts/s through REST and gRPC with 64 callers, stock, accepted and oversell.
+	SIYU_BENCH_FLASH=1 go test -count=1 -run '^TestFlashSaleBench$$' -v -timeout 5m ./cmd/siyu/
 	# The storefront: initial JS gzipped (goal 150 KB) and the home page's LCP in headless Chromium on the demo shop (goal 1.0 s).
 	bash $(WEB)/scripts/ensure-deps.sh node chromium
 	SIYU_BENCH_H5=1 go test -count=1 -run '^TestStorefrontBench$$' -v -timeout 5m ./cmd/siyu/
