@@ -146,6 +146,8 @@ func New(ctx context.Context, c Config) (*Gateway, error) {
 		{"marketing", marketingv1.RegisterCouponAdminServiceHandler},
 		{"marketing", marketingv1.RegisterFlashSaleServiceHandler},
 		{"marketing", marketingv1.RegisterFlashSaleAdminServiceHandler},
+		{"marketing", marketingv1.RegisterDiscountServiceHandler},
+		{"marketing", marketingv1.RegisterDiscountAdminServiceHandler},
 		{"messaging", messagingv1.RegisterInboxServiceHandler},
 		{"messaging", messagingv1.RegisterTemplateServiceHandler},
 		{"messaging", messagingv1.RegisterNotificationRuleServiceHandler},

@@ -92,12 +92,14 @@ func Run(ctx context.Context, c Config) error {
 		templates, wallets, codes := store.Templates(), store.Wallets(), store.Codes()
 		activities := mongostore.NewActivities(in.DB)
 		flash := app.NewFlashSales(activities.FlashSales(), flashq.New(in.JS), activities.Reservations(), clients.NewOrders(orderConn, tokens), clk, in.Logger)
-		checkout := app.NewCheckout(wallets, activities.Holds(), map[domain.PromotionKind]app.Desk{domain.KindFlashSale: flash}, settings, clk)
+		discounts := app.NewDiscounts(activities.Discounts(), clk)
+		checkout := app.NewCheckout(wallets, activities.Holds(), discounts, map[domain.PromotionKind]app.Desk{domain.KindFlashSale: flash}, settings, clk)
 		grpcapi.Register(in.Server.GRPC(), grpcapi.Services{
 			Shop:       app.NewShop(templates, wallets, codes, settings, clk),
 			Admin:      app.NewAdmin(templates, wallets, codes, members, settings, clk),
 			Checkout:   checkout,
 			FlashSales: flash,
+			Discounts:  discounts,
 		})
 		stop, err := events.Start(ctx, in.JS, checkout, app.NewWelcome(templates, wallets, settings, clk), in.Logger)
 		if err != nil {

@@ -19,15 +19,16 @@ import (
 
 // world is the use cases over the real embedded store.
 type world struct {
-	clk      *clock.Fake
-	store    *mongostore.Store
-	shop     *app.Shop
-	admin    *app.Admin
-	checkout *app.Checkout
-	welcome  *app.Welcome
-	sweeper  *app.Sweeper
-	events   *recorder
-	segments segments
+	clk       *clock.Fake
+	store     *mongostore.Store
+	shop      *app.Shop
+	admin     *app.Admin
+	checkout  *app.Checkout
+	discounts *app.Discounts
+	welcome   *app.Welcome
+	sweeper   *app.Sweeper
+	events    *recorder
+	segments  segments
 }
 
 type segments map[string][]string
@@ -69,7 +70,9 @@ func newWorld(t *testing.T) *world {
 	set := app.Settings{RemindBefore: 48 * time.Hour}
 	w.shop = app.NewShop(s.Templates(), s.Wallets(), s.Codes(), set, w.clk)
 	w.admin = app.NewAdmin(s.Templates(), s.Wallets(), s.Codes(), w.segments, set, w.clk)
-	w.checkout = app.NewCheckout(s.Wallets(), mongostore.NewActivities(testkit.DB(t)).Holds(), nil, set, w.clk)
+	acts := mongostore.NewActivities(testkit.DB(t))
+	w.discounts = app.NewDiscounts(acts.Discounts(), w.clk)
+	w.checkout = app.NewCheckout(s.Wallets(), acts.Holds(), w.discounts, nil, set, w.clk)
 	w.welcome = app.NewWelcome(s.Templates(), s.Wallets(), set, w.clk)
 	w.sweeper = app.NewSweeper(s.Wallets(), w.events, set, w.clk, nil)
 	return w

@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"slices"
 
 	"siyu.dev/pkg/clock"
 	"siyu.dev/pkg/fault"
@@ -42,16 +43,22 @@ type Holds interface {
 // cancelled gives everything back, a refund of the whole order returns
 // the coupons while they are valid.
 type Checkout struct {
-	wallets  Wallets
-	holds    Holds
-	desks    map[domain.PromotionKind]Desk
-	settings Settings
-	clk      clock.Clock
+	wallets   Wallets
+	holds     Holds
+	discounts RunningDiscounts
+	desks     map[domain.PromotionKind]Desk
+	settings  Settings
+	clk       clock.Clock
+}
+
+// RunningDiscounts are the timed prices and full reductions running now.
+type RunningDiscounts interface {
+	Running(ctx context.Context) ([]domain.Discount, error)
 }
 
 // NewCheckout builds the checkout use cases with a desk per activity kind.
-func NewCheckout(wallets Wallets, holds Holds, desks map[domain.PromotionKind]Desk, settings Settings, clk clock.Clock) *Checkout {
-	return &Checkout{wallets: wallets, holds: holds, desks: desks, settings: settings, clk: clk}
+func NewCheckout(wallets Wallets, holds Holds, discounts RunningDiscounts, desks map[domain.PromotionKind]Desk, settings Settings, clk clock.Clock) *Checkout {
+	return &Checkout{wallets: wallets, holds: holds, discounts: discounts, desks: desks, settings: settings, clk: clk}
 }
 
 // maxOrderCoupons bounds the coupons one order names.
@@ -123,12 +130,28 @@ func (c *Checkout) Price(ctx context.Context, in PriceInput) (Priced, error) {
 			out.Discounts = append(out.Discounts, Discount{Kind: in.Activity.Kind, ID: in.Activity.Ref, OffFen: a.OffFen, LineIDs: a.LineIDs})
 		}
 	}
+	if stack.Discounts {
+		running, err := c.discounts.Running(ctx)
+		if err != nil {
+			return Priced{}, err
+		}
+		applied, left := domain.ApplyDiscounts(running, in.Lines)
+		for _, a := range applied {
+			kind := domain.KindFullReduction
+			if i := slices.IndexFunc(running, func(d domain.Discount) bool { return d.ID == a.ID }); i >= 0 && running[i].Type == domain.TimedPrice {
+				kind = domain.KindTimedPrice
+			}
+			out.Discounts = append(out.Discounts, Discount{Kind: kind, ID: a.ID, OffFen: a.OffFen, LineIDs: a.LineIDs})
+		}
+		// Coupons weigh what the discounts left.
+		in.Lines = left
+	}
 	if !stack.Coupons || (len(in.CouponIDs) == 0 && !in.Best) {
 		return out, nil
 	}
 	choice, err := c.coupons(ctx, in)
 	for _, a := range choice.Applied {
-		out.Discounts = append(out.Discounts, Discount{Kind: domain.KindCoupon, ID: a.CouponID, OffFen: a.OffFen, LineIDs: a.LineIDs})
+		out.Discounts = append(out.Discounts, Discount{Kind: domain.KindCoupon, ID: a.ID, OffFen: a.OffFen, LineIDs: a.LineIDs})
 	}
 	return out, err
 }

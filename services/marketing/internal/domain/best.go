@@ -25,12 +25,13 @@ type Choice struct {
 	Applied []Applied
 }
 
-// Applied is one coupon of a choice: what it takes off and the lines it
-// covers.
+// Applied is one coupon of a choice, or one discount: what it takes off
+// and the lines it covers.
 type Applied struct {
-	CouponID string
-	OffFen   int64
-	LineIDs  []string
+	// ID is the coupon's (or the discount's) id.
+	ID      string
+	OffFen  int64
+	LineIDs []string
 }
 
 // maxExhaustive bounds the stackable coupons weighed in every combination
@@ -113,7 +114,7 @@ func apply(combo []Held, lines []Line) Choice {
 		if off <= 0 {
 			continue
 		}
-		a := Applied{CouponID: h.Coupon.ID, OffFen: off}
+		a := Applied{ID: h.Coupon.ID, OffFen: off}
 		for i, share := range money.Allocate(off, weights) {
 			left[i] -= share
 			c.LineOff[lines[i].LineID] += share

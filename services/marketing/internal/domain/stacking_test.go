@@ -23,6 +23,7 @@ func TestStackingTable(t *testing.T) {
 		{KindBargain, true, false, ReasonNotStackableWith},
 		{KindCoupon, false, false, ReasonActivityInvalid},
 		{"lottery", false, false, ReasonActivityInvalid},
+		{KindTimedPrice, false, false, ReasonActivityInvalid},
 	}
 	for _, c := range cases {
 		s, err := CheckStack(c.kind, c.coupons)
@@ -30,8 +31,8 @@ func TestStackingTable(t *testing.T) {
 			t.Errorf("%q with coupons %v: %v, want %q", c.kind, c.coupons, err, c.reason)
 			continue
 		}
-		if err == nil && s.MemberLevel != c.memberLevel {
-			t.Errorf("%q: member level %v, want %v", c.kind, s.MemberLevel, c.memberLevel)
+		if err == nil && (s.MemberLevel != c.memberLevel || s.Discounts != (c.kind == "")) {
+			t.Errorf("%q: %+v, want member level %v and discounts only without an activity", c.kind, s, c.memberLevel)
 		}
 	}
 }

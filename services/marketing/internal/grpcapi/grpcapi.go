@@ -45,6 +45,12 @@ var Policy = auth.Policy{
 	marketingv1.FlashSaleAdminService_UpdateFlashSale_FullMethodName:     auth.Operators,
 	marketingv1.FlashSaleAdminService_EndFlashSale_FullMethodName:        auth.Operators,
 	marketingv1.FlashSaleAdminService_AdminListFlashSales_FullMethodName: auth.Staff,
+
+	marketingv1.DiscountService_ListDiscounts_FullMethodName:           auth.Public,
+	marketingv1.DiscountAdminService_CreateDiscount_FullMethodName:     auth.Operators,
+	marketingv1.DiscountAdminService_UpdateDiscount_FullMethodName:     auth.Operators,
+	marketingv1.DiscountAdminService_EndDiscount_FullMethodName:        auth.Operators,
+	marketingv1.DiscountAdminService_AdminListDiscounts_FullMethodName: auth.Staff,
 }
 
 // Services are the use cases the handlers call.
@@ -53,6 +59,7 @@ type Services struct {
 	Admin      *app.Admin
 	Checkout   *app.Checkout
 	FlashSales *app.FlashSales
+	Discounts  *app.Discounts
 }
 
 // Register serves every marketing contract on s.
@@ -62,6 +69,8 @@ func Register(s grpc.ServiceRegistrar, svc Services) {
 	marketingv1.RegisterCheckoutPromotionServiceServer(s, &checkoutServer{svc: svc})
 	marketingv1.RegisterFlashSaleServiceServer(s, &flashServer{svc: svc})
 	marketingv1.RegisterFlashSaleAdminServiceServer(s, &flashAdminServer{svc: svc})
+	marketingv1.RegisterDiscountServiceServer(s, &discountServer{svc: svc})
+	marketingv1.RegisterDiscountAdminServiceServer(s, &discountAdminServer{svc: svc})
 }
 
 // member is the calling member (the policy admits members only).

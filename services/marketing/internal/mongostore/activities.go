@@ -18,19 +18,20 @@ import (
 // Activities keeps orders' activity holds, flash sales, their results and
 // reservations, each by _id.
 type Activities struct {
-	holds, flash, results, reservations *mongo.Collection
+	holds, flash, results, reservations, discounts *mongo.Collection
 }
 
 // NewActivities uses db's collections.
 func NewActivities(db *mongo.Database) *Activities {
 	return &Activities{holds: db.Collection("order_holds"), flash: db.Collection("flash_sales"), results: db.Collection("activity_results"),
-		reservations: db.Collection("flash_reservations")}
+		reservations: db.Collection("flash_reservations"), discounts: db.Collection("discounts")}
 }
 
 // Holds, FlashSales and Reservations are the ports.
 func (a *Activities) Holds() app.Holds               { return holds{a.holds} }
 func (a *Activities) FlashSales() app.FlashSaleStore { return flashSales{a.flash, a.results} }
 func (a *Activities) Reservations() app.Reservations { return reservations{a.reservations} }
+func (a *Activities) Discounts() app.DiscountStore   { return discounts{a.discounts} }
 
 type holdDoc struct {
 	ID       string       `bson:"_id"`
@@ -162,4 +163,44 @@ func (r reservations) Save(ctx context.Context, x domain.Reservation, version in
 		err = app.ErrStale
 	}
 	return err
+}
+
+type discountDoc struct {
+	ID       string          `bson:"_id"`
+	Discount domain.Discount `bson:"discount"`
+	Version  int64           `bson:"version"`
+}
+
+func (d discountDoc) domain() domain.Discount {
+	x := d.Discount
+	x.ID, x.Version = d.ID, d.Version
+	return x
+}
+
+type discounts struct{ c *mongo.Collection }
+
+func (d discounts) Create(ctx context.Context, x domain.Discount) error {
+	_, err := d.c.InsertOne(ctx, discountDoc{ID: x.ID, Discount: x, Version: x.Version})
+	return err
+}
+
+func (d discounts) Discount(ctx context.Context, id string) (domain.Discount, error) {
+	var doc discountDoc
+	err := d.c.FindOne(ctx, bson.M{"_id": id}).Decode(&doc)
+	if errors.Is(err, mongo.ErrNoDocuments) {
+		return domain.Discount{}, fault.New(fault.NotFound, domain.ReasonActivityNotFound, "no such discount", "discount_id", id)
+	}
+	return doc.domain(), err
+}
+
+func (d discounts) Update(ctx context.Context, x domain.Discount) error {
+	ok, err := mongox.UpdateIf(ctx, d.c, x.ID, bson.M{"version": x.Version}, bson.M{"$set": bson.M{"discount": x, "version": x.Version + 1}})
+	if err == nil && !ok {
+		err = app.ErrStale
+	}
+	return err
+}
+
+func (d discounts) List(ctx context.Context) ([]domain.Discount, error) {
+	return mongox.FindAll(ctx, d.c, bson.M{}, discountDoc.domain, options.Find().SetSort(bson.D{{Key: "discount.createdat", Value: -1}}))
 }
