@@ -148,6 +148,7 @@ func New(ctx context.Context, c Config) (*Gateway, error) {
 		{"marketing", marketingv1.RegisterFlashSaleAdminServiceHandler},
 		{"marketing", marketingv1.RegisterDiscountServiceHandler},
 		{"marketing", marketingv1.RegisterDiscountAdminServiceHandler},
+		{"marketing", marketingv1.RegisterActivityCalendarServiceHandler},
 		{"messaging", messagingv1.RegisterInboxServiceHandler},
 		{"messaging", messagingv1.RegisterTemplateServiceHandler},
 		{"messaging", messagingv1.RegisterNotificationRuleServiceHandler},

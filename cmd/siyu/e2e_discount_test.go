@@ -59,6 +59,11 @@ func TestDiscountsThroughGateway(t *testing.T) {
 	if fmt.Sprint(o["total_fen"]) != "28000" {
 		t.Fatalf("order %v", o["total_fen"])
 	}
+	cal := api.expect(t, "GET", fmt.Sprintf("/v1/admin/activity-calendar?from=%s&to=%s", now.Add(-time.Hour).Format(time.RFC3339), now.Add(24*time.Hour).Format(time.RFC3339)), owner, "", 200)
+	if entries, _ := cal["entries"].([]any); len(entries) != 2 || entries[0].(map[string]any)["status"] != "RUNNING" {
+		t.Errorf("calendar %v", cal)
+	}
+	api.expectReason(t, "GET", "/v1/admin/activity-calendar?from="+now.Format(time.RFC3339)+"&to="+now.AddDate(1, 0, 0).Format(time.RFC3339), owner, "", 400, "ARGUMENT_INVALID")
 	api.expect(t, "POST", "/v1/admin/discounts/"+fr["id"].(string)+":end", owner, `{}`, 200)
 	if shown := api.expect(t, "GET", "/v1/discounts?product_id=dc-b&category_id=dc-cat", "", "", 200)["discounts"]; shown != nil && len(shown.([]any)) != 0 {
 		t.Fatalf("an ended discount is not shown: %v", shown)

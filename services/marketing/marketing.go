@@ -100,6 +100,8 @@ func Run(ctx context.Context, c Config) error {
 			Checkout:   checkout,
 			FlashSales: flash,
 			Discounts:  discounts,
+			Calendar: app.NewCalendar(clk, app.TemplateEntries(templates), app.FlashSaleEntries(activities.FlashSales()),
+				app.DiscountEntries(activities.Discounts())),
 		})
 		stop, err := events.Start(ctx, in.JS, checkout, app.NewWelcome(templates, wallets, settings, clk), in.Logger)
 		if err != nil {

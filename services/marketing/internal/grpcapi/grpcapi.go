@@ -51,6 +51,8 @@ var Policy = auth.Policy{
 	marketingv1.DiscountAdminService_UpdateDiscount_FullMethodName:     auth.Operators,
 	marketingv1.DiscountAdminService_EndDiscount_FullMethodName:        auth.Operators,
 	marketingv1.DiscountAdminService_AdminListDiscounts_FullMethodName: auth.Staff,
+
+	marketingv1.ActivityCalendarService_ListActivities_FullMethodName: auth.Staff,
 }
 
 // Services are the use cases the handlers call.
@@ -60,6 +62,7 @@ type Services struct {
 	Checkout   *app.Checkout
 	FlashSales *app.FlashSales
 	Discounts  *app.Discounts
+	Calendar   *app.Calendar
 }
 
 // Register serves every marketing contract on s.
@@ -71,6 +74,7 @@ func Register(s grpc.ServiceRegistrar, svc Services) {
 	marketingv1.RegisterFlashSaleAdminServiceServer(s, &flashAdminServer{svc: svc})
 	marketingv1.RegisterDiscountServiceServer(s, &discountServer{svc: svc})
 	marketingv1.RegisterDiscountAdminServiceServer(s, &discountAdminServer{svc: svc})
+	marketingv1.RegisterActivityCalendarServiceServer(s, &calendarServer{svc: svc})
 }
 
 // member is the calling member (the policy admits members only).
