@@ -475,6 +475,85 @@ func (x *MemberLevelChanged) GetGrowth() int64 {
 	return 0
 }
 
+// MemberPointsExpiring is published on siyu.member.points_expiring once per
+// expiry date, a month before points expire (messaging reminds the member).
+type MemberPointsExpiring struct {
+	state      protoimpl.MessageState `protogen:"open.v1"`
+	EventId    string                 `protobuf:"bytes,1,opt,name=event_id,json=eventId,proto3" json:"event_id,omitempty"`
+	OccurredAt *timestamppb.Timestamp `protobuf:"bytes,2,opt,name=occurred_at,json=occurredAt,proto3" json:"occurred_at,omitempty"`
+	MemberId   string                 `protobuf:"bytes,3,opt,name=member_id,json=memberId,proto3" json:"member_id,omitempty"`
+	// Points that expire then.
+	Points        int64                  `protobuf:"varint,4,opt,name=points,proto3" json:"points,omitempty"`
+	ExpiresAt     *timestamppb.Timestamp `protobuf:"bytes,5,opt,name=expires_at,json=expiresAt,proto3" json:"expires_at,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *MemberPointsExpiring) Reset() {
+	*x = MemberPointsExpiring{}
+	mi := &file_siyu_member_v1_events_proto_msgTypes[5]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *MemberPointsExpiring) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*MemberPointsExpiring) ProtoMessage() {}
+
+func (x *MemberPointsExpiring) ProtoReflect() protoreflect.Message {
+	mi := &file_siyu_member_v1_events_proto_msgTypes[5]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use MemberPointsExpiring.ProtoReflect.Descriptor instead.
+func (*MemberPointsExpiring) Descriptor() ([]byte, []int) {
+	return file_siyu_member_v1_events_proto_rawDescGZIP(), []int{5}
+}
+
+func (x *MemberPointsExpiring) GetEventId() string {
+	if x != nil {
+		return x.EventId
+	}
+	return ""
+}
+
+func (x *MemberPointsExpiring) GetOccurredAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.OccurredAt
+	}
+	return nil
+}
+
+func (x *MemberPointsExpiring) GetMemberId() string {
+	if x != nil {
+		return x.MemberId
+	}
+	return ""
+}
+
+func (x *MemberPointsExpiring) GetPoints() int64 {
+	if x != nil {
+		return x.Points
+	}
+	return 0
+}
+
+func (x *MemberPointsExpiring) GetExpiresAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.ExpiresAt
+	}
+	return nil
+}
+
 // MemberDeleted is published on siyu.member.deleted when a member deletes
 // their account: other services drop or anonymise what they keep about
 // the member (messaging preferences, analytics profiles).
@@ -489,7 +568,7 @@ type MemberDeleted struct {
 
 func (x *MemberDeleted) Reset() {
 	*x = MemberDeleted{}
-	mi := &file_siyu_member_v1_events_proto_msgTypes[5]
+	mi := &file_siyu_member_v1_events_proto_msgTypes[6]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -501,7 +580,7 @@ func (x *MemberDeleted) String() string {
 func (*MemberDeleted) ProtoMessage() {}
 
 func (x *MemberDeleted) ProtoReflect() protoreflect.Message {
-	mi := &file_siyu_member_v1_events_proto_msgTypes[5]
+	mi := &file_siyu_member_v1_events_proto_msgTypes[6]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -514,7 +593,7 @@ func (x *MemberDeleted) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use MemberDeleted.ProtoReflect.Descriptor instead.
 func (*MemberDeleted) Descriptor() ([]byte, []int) {
-	return file_siyu_member_v1_events_proto_rawDescGZIP(), []int{5}
+	return file_siyu_member_v1_events_proto_rawDescGZIP(), []int{6}
 }
 
 func (x *MemberDeleted) GetEventId() string {
@@ -555,7 +634,7 @@ type MemberBlocked struct {
 
 func (x *MemberBlocked) Reset() {
 	*x = MemberBlocked{}
-	mi := &file_siyu_member_v1_events_proto_msgTypes[6]
+	mi := &file_siyu_member_v1_events_proto_msgTypes[7]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -567,7 +646,7 @@ func (x *MemberBlocked) String() string {
 func (*MemberBlocked) ProtoMessage() {}
 
 func (x *MemberBlocked) ProtoReflect() protoreflect.Message {
-	mi := &file_siyu_member_v1_events_proto_msgTypes[6]
+	mi := &file_siyu_member_v1_events_proto_msgTypes[7]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -580,7 +659,7 @@ func (x *MemberBlocked) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use MemberBlocked.ProtoReflect.Descriptor instead.
 func (*MemberBlocked) Descriptor() ([]byte, []int) {
-	return file_siyu_member_v1_events_proto_rawDescGZIP(), []int{6}
+	return file_siyu_member_v1_events_proto_rawDescGZIP(), []int{7}
 }
 
 func (x *MemberBlocked) GetEventId() string {
@@ -642,7 +721,7 @@ type MemberTagged struct {
 
 func (x *MemberTagged) Reset() {
 	*x = MemberTagged{}
-	mi := &file_siyu_member_v1_events_proto_msgTypes[7]
+	mi := &file_siyu_member_v1_events_proto_msgTypes[8]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -654,7 +733,7 @@ func (x *MemberTagged) String() string {
 func (*MemberTagged) ProtoMessage() {}
 
 func (x *MemberTagged) ProtoReflect() protoreflect.Message {
-	mi := &file_siyu_member_v1_events_proto_msgTypes[7]
+	mi := &file_siyu_member_v1_events_proto_msgTypes[8]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -667,7 +746,7 @@ func (x *MemberTagged) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use MemberTagged.ProtoReflect.Descriptor instead.
 func (*MemberTagged) Descriptor() ([]byte, []int) {
-	return file_siyu_member_v1_events_proto_rawDescGZIP(), []int{7}
+	return file_siyu_member_v1_events_proto_rawDescGZIP(), []int{8}
 }
 
 func (x *MemberTagged) GetEventId() string {
@@ -760,7 +839,15 @@ const file_siyu_member_v1_events_proto_rawDesc = "" +
 	"\tmember_id\x18\x03 \x01(\tR\bmemberId\x12(\n" +
 	"\x10previous_tier_id\x18\x04 \x01(\tR\x0epreviousTierId\x12\x17\n" +
 	"\atier_id\x18\x05 \x01(\tR\x06tierId\x12\x16\n" +
-	"\x06growth\x18\x06 \x01(\x03R\x06growth\"\x84\x01\n" +
+	"\x06growth\x18\x06 \x01(\x03R\x06growth\"\xde\x01\n" +
+	"\x14MemberPointsExpiring\x12\x19\n" +
+	"\bevent_id\x18\x01 \x01(\tR\aeventId\x12;\n" +
+	"\voccurred_at\x18\x02 \x01(\v2\x1a.google.protobuf.TimestampR\n" +
+	"occurredAt\x12\x1b\n" +
+	"\tmember_id\x18\x03 \x01(\tR\bmemberId\x12\x16\n" +
+	"\x06points\x18\x04 \x01(\x03R\x06points\x129\n" +
+	"\n" +
+	"expires_at\x18\x05 \x01(\v2\x1a.google.protobuf.TimestampR\texpiresAt\"\x84\x01\n" +
 	"\rMemberDeleted\x12\x19\n" +
 	"\bevent_id\x18\x01 \x01(\tR\aeventId\x12;\n" +
 	"\voccurred_at\x18\x02 \x01(\v2\x1a.google.protobuf.TimestampR\n" +
@@ -795,32 +882,35 @@ func file_siyu_member_v1_events_proto_rawDescGZIP() []byte {
 	return file_siyu_member_v1_events_proto_rawDescData
 }
 
-var file_siyu_member_v1_events_proto_msgTypes = make([]protoimpl.MessageInfo, 8)
+var file_siyu_member_v1_events_proto_msgTypes = make([]protoimpl.MessageInfo, 9)
 var file_siyu_member_v1_events_proto_goTypes = []any{
 	(*MemberRegistered)(nil),      // 0: siyu.member.v1.MemberRegistered
 	(*MemberLoggedIn)(nil),        // 1: siyu.member.v1.MemberLoggedIn
 	(*MemberPointsChanged)(nil),   // 2: siyu.member.v1.MemberPointsChanged
 	(*MemberSignedIn)(nil),        // 3: siyu.member.v1.MemberSignedIn
 	(*MemberLevelChanged)(nil),    // 4: siyu.member.v1.MemberLevelChanged
-	(*MemberDeleted)(nil),         // 5: siyu.member.v1.MemberDeleted
-	(*MemberBlocked)(nil),         // 6: siyu.member.v1.MemberBlocked
-	(*MemberTagged)(nil),          // 7: siyu.member.v1.MemberTagged
-	(*timestamppb.Timestamp)(nil), // 8: google.protobuf.Timestamp
+	(*MemberPointsExpiring)(nil),  // 5: siyu.member.v1.MemberPointsExpiring
+	(*MemberDeleted)(nil),         // 6: siyu.member.v1.MemberDeleted
+	(*MemberBlocked)(nil),         // 7: siyu.member.v1.MemberBlocked
+	(*MemberTagged)(nil),          // 8: siyu.member.v1.MemberTagged
+	(*timestamppb.Timestamp)(nil), // 9: google.protobuf.Timestamp
 }
 var file_siyu_member_v1_events_proto_depIdxs = []int32{
-	8, // 0: siyu.member.v1.MemberRegistered.occurred_at:type_name -> google.protobuf.Timestamp
-	8, // 1: siyu.member.v1.MemberLoggedIn.occurred_at:type_name -> google.protobuf.Timestamp
-	8, // 2: siyu.member.v1.MemberPointsChanged.occurred_at:type_name -> google.protobuf.Timestamp
-	8, // 3: siyu.member.v1.MemberSignedIn.occurred_at:type_name -> google.protobuf.Timestamp
-	8, // 4: siyu.member.v1.MemberLevelChanged.occurred_at:type_name -> google.protobuf.Timestamp
-	8, // 5: siyu.member.v1.MemberDeleted.occurred_at:type_name -> google.protobuf.Timestamp
-	8, // 6: siyu.member.v1.MemberBlocked.occurred_at:type_name -> google.protobuf.Timestamp
-	8, // 7: siyu.member.v1.MemberTagged.occurred_at:type_name -> google.protobuf.Timestamp
-	8, // [8:8] is the sub-list for method output_type
-	8, // [8:8] is the sub-list for method input_type
-	8, // [8:8] is the sub-list for extension type_name
-	8, // [8:8] is the sub-list for extension extendee
-	0, // [0:8] is the sub-list for field type_name
+	9,  // 0: siyu.member.v1.MemberRegistered.occurred_at:type_name -> google.protobuf.Timestamp
+	9,  // 1: siyu.member.v1.MemberLoggedIn.occurred_at:type_name -> google.protobuf.Timestamp
+	9,  // 2: siyu.member.v1.MemberPointsChanged.occurred_at:type_name -> google.protobuf.Timestamp
+	9,  // 3: siyu.member.v1.MemberSignedIn.occurred_at:type_name -> google.protobuf.Timestamp
+	9,  // 4: siyu.member.v1.MemberLevelChanged.occurred_at:type_name -> google.protobuf.Timestamp
+	9,  // 5: siyu.member.v1.MemberPointsExpiring.occurred_at:type_name -> google.protobuf.Timestamp
+	9,  // 6: siyu.member.v1.MemberPointsExpiring.expires_at:type_name -> google.protobuf.Timestamp
+	9,  // 7: siyu.member.v1.MemberDeleted.occurred_at:type_name -> google.protobuf.Timestamp
+	9,  // 8: siyu.member.v1.MemberBlocked.occurred_at:type_name -> google.protobuf.Timestamp
+	9,  // 9: siyu.member.v1.MemberTagged.occurred_at:type_name -> google.protobuf.Timestamp
+	10, // [10:10] is the sub-list for method output_type
+	10, // [10:10] is the sub-list for method input_type
+	10, // [10:10] is the sub-list for extension type_name
+	10, // [10:10] is the sub-list for extension extendee
+	0,  // [0:10] is the sub-list for field type_name
 }
 
 func init() { file_siyu_member_v1_events_proto_init() }
@@ -834,7 +924,7 @@ func file_siyu_member_v1_events_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_siyu_member_v1_events_proto_rawDesc), len(file_siyu_member_v1_events_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   8,
+			NumMessages:   9,
 			NumExtensions: 0,
 			NumServices:   0,
 		},

@@ -90,7 +90,8 @@ func (l *Loyalty) change(ctx context.Context, memberID string, fn func(a *domain
 		}
 		ch.Tags = append(a.TagEvents, a.ApplyRules(rules, now)...)
 		a.TagEvents = nil
-		if before == snapshot(a) && len(ch.Entries) == 0 && ch.Level == nil && ch.SignedIn == nil && len(ch.Tags) == 0 {
+		ch.Expiring = a.RemindExpiry(now)
+		if before == snapshot(a) && len(ch.Entries) == 0 && ch.Level == nil && ch.SignedIn == nil && len(ch.Tags) == 0 && ch.Expiring == nil {
 			return a, nil
 		}
 		ok, err := l.accounts.Save(ctx, a, ch)
@@ -364,9 +365,10 @@ func (l *Loyalty) AdminMemberLevel(ctx context.Context, memberID string) (Level,
 	return l.MemberLevel(ctx, memberID)
 }
 
-// SweepExpired writes the expiry of every account with a lot due, a batch
-// at a time; the due time is stored on the account, so a restart loses
-// nothing. It returns how many accounts it changed.
+// SweepExpired writes the expiry of every account with a lot due, and
+// tells members whose points expire within a month, a batch at a time; the
+// due time is stored on the account, so a restart loses nothing. It
+// returns how many accounts it changed.
 func (l *Loyalty) SweepExpired(ctx context.Context) (int, error) {
 	n := 0
 	for {

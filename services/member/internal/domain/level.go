@@ -120,6 +120,7 @@ type AccountChanges struct {
 	SignedIn *SignInResult
 	Level    *LevelChange
 	Tags     []TagChange
+	Expiring *Expiring
 	At       time.Time
 }
 

@@ -121,6 +121,8 @@ type Account struct {
 	LifetimeEarned int64
 	// LotSeq numbers lots.
 	LotSeq int64
+	// RemindedExpiry is the expiry the member was last told is coming.
+	RemindedExpiry time.Time
 	// Facts and Tags serve tag rules and segments.
 	Facts Facts
 	Tags  []TagMark
@@ -168,6 +170,40 @@ func (a *Account) NextExpiry() (time.Time, int64) {
 		}
 	}
 	return at, pts
+}
+
+// ExpiryReminderBefore is how long before points expire the member is
+// told (points expire at the end of a calendar year: early December).
+const ExpiryReminderBefore = 30 * 24 * time.Hour
+
+// Expiring is points about to expire, once per expiry.
+type Expiring struct {
+	Points int64
+	At     time.Time
+}
+
+// RemindExpiry returns the points that expire within ExpiryReminderBefore
+// of now, once per expiry date; nil when there is nothing new to tell.
+func (a *Account) RemindExpiry(now time.Time) *Expiring {
+	at, pts := a.NextExpiry()
+	if pts == 0 || at.Equal(a.RemindedExpiry) || now.Before(at.Add(-ExpiryReminderBefore)) || !now.Before(at) {
+		return nil
+	}
+	a.RemindedExpiry = at
+	return &Expiring{Points: pts, At: at}
+}
+
+// NextDue is when the account next needs the sweeper: the reminder of the
+// next expiry, then the expiry itself; zero when no points are left.
+func (a *Account) NextDue() time.Time {
+	at, pts := a.NextExpiry()
+	if pts == 0 {
+		return time.Time{}
+	}
+	if remind := at.Add(-ExpiryReminderBefore); !at.Equal(a.RemindedExpiry) {
+		return remind
+	}
+	return at
 }
 
 // HasSource reports whether a change with this source id was applied.

@@ -13,10 +13,11 @@ import (
 
 // Subjects of the loyalty events.
 const (
-	SubjectPointsChanged = memberv1.SubjectPointsChanged
-	SubjectSignedIn      = memberv1.SubjectSignedIn
-	SubjectLevelChanged  = memberv1.SubjectLevelChanged
-	SubjectTagged        = memberv1.SubjectTagged
+	SubjectPointsChanged  = memberv1.SubjectPointsChanged
+	SubjectSignedIn       = memberv1.SubjectSignedIn
+	SubjectLevelChanged   = memberv1.SubjectLevelChanged
+	SubjectTagged         = memberv1.SubjectTagged
+	SubjectPointsExpiring = memberv1.SubjectPointsExpiring
 )
 
 // AccountChanges builds the events of one account write. Event ids derive
@@ -48,6 +49,16 @@ func AccountChanges(ctx context.Context, memberID string, version int64, ch doma
 		id := fmt.Sprintf("%s:level:%d", memberID, version)
 		ev, err := natsx.NewEvent(ctx, SubjectLevelChanged, id, &memberv1.MemberLevelChanged{
 			EventId: id, OccurredAt: timestamppb.New(ch.At), MemberId: memberID, PreviousTierId: l.From, TierId: l.To, Growth: l.Growth,
+		})
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, ev)
+	}
+	if x := ch.Expiring; x != nil {
+		id := fmt.Sprintf("%s:expiring:%d", memberID, x.At.Unix())
+		ev, err := natsx.NewEvent(ctx, SubjectPointsExpiring, id, &memberv1.MemberPointsExpiring{
+			EventId: id, OccurredAt: timestamppb.New(ch.At), MemberId: memberID, Points: x.Points, ExpiresAt: timestamppb.New(x.At),
 		})
 		if err != nil {
 			return nil, err

@@ -408,6 +408,21 @@ func TestPointsEventsAndExpirySweep(t *testing.T) {
 		t.Errorf("freeze event %v", &ev)
 	}
 
+	// A month before the points expire (the end of 2027 in Shanghai), the
+	// sweep tells the member once.
+	e.clk.Set(time.Date(2027, 12, 10, 0, 0, 0, 0, time.UTC))
+	if n, err := e.newApp().SweepExpired(context.Background()); err != nil || n != 1 {
+		t.Fatalf("reminder sweep: %d %v", n, err)
+	}
+	if n, _ := e.newApp().SweepExpired(context.Background()); n != 0 {
+		t.Errorf("a second reminder sweep changed %d accounts", n)
+	}
+	var expiring memberv1.MemberPointsExpiring
+	if err := proto.Unmarshal(e.collect(t, "siyu.member.points_expiring", 1)[0].Data, &expiring); err != nil ||
+		expiring.Points != 25 || !expiring.ExpiresAt.AsTime().Equal(time.Date(2027, 12, 31, 16, 0, 0, 0, time.UTC)) {
+		t.Errorf("expiring event %v %v", &expiring, err)
+	}
+
 	// Past the expiry, a fresh instance (a restarted process) finds the
 	// account by its stored next-expiry time and writes the expiry off.
 	e.clk.Set(time.Date(2027, 12, 31, 16, 0, 0, 0, time.UTC))

@@ -124,10 +124,13 @@ type accountDoc struct {
 	TierID         string           `bson:"tier"`
 	LifetimeEarned int64            `bson:"lifetime_earned"`
 	LotSeq         int64            `bson:"lot_seq"`
-	// NextExpiry is when the first lot with points left expires; nil when none.
-	NextExpiry  *time.Time   `bson:"next_expiry"`
-	PromoOrders []promoDoc   `bson:"promo_orders"`
-	Tags        []tagMarkDoc `bson:"tags"`
+	// NextExpiry is when the sweeper next needs the account: the reminder
+	// before the first lot with points left expires, then the expiry; nil
+	// when no points are left. (Its name predates the reminder.)
+	NextExpiry     *time.Time   `bson:"next_expiry"`
+	RemindedExpiry *time.Time   `bson:"reminded_expiry,omitempty"`
+	PromoOrders    []promoDoc   `bson:"promo_orders"`
+	Tags           []tagMarkDoc `bson:"tags"`
 	// Fields segments filter on, kept at the top level for plain queries.
 	Available    int64      `bson:"available"`
 	TagIDs       []string   `bson:"tag_ids"`
@@ -164,8 +167,12 @@ func toDoc(a domain.Account) accountDoc {
 	for _, e := range a.Entries {
 		d.Entries = append(d.Entries, entryDoc(e))
 	}
-	if at, _ := a.NextExpiry(); !at.IsZero() {
+	if at := a.NextDue(); !at.IsZero() {
 		d.NextExpiry = &at
+	}
+	if !a.RemindedExpiry.IsZero() {
+		at := a.RemindedExpiry
+		d.RemindedExpiry = &at
 	}
 	d.PromoOrders, d.Tags, d.TagIDs = []promoDoc{}, []tagMarkDoc{}, a.TagIDs()
 	if d.TagIDs == nil {
@@ -186,6 +193,9 @@ func toDoc(a domain.Account) accountDoc {
 func (d accountDoc) domain() domain.Account {
 	a := domain.Account{MemberID: d.ID, Version: d.Version, Sources: d.Sources, Growth: d.Growth, TierID: d.TierID, LifetimeEarned: d.LifetimeEarned, LotSeq: d.LotSeq,
 		SignIn: domain.SignInState{LastDay: d.SignIn.LastDay, Streak: d.SignIn.Streak, LastPoints: d.SignIn.LastPoints, Days: d.SignIn.Days}}
+	if d.RemindedExpiry != nil {
+		a.RemindedExpiry = d.RemindedExpiry.UTC()
+	}
 	for _, l := range d.Lots {
 		a.Lots = append(a.Lots, domain.Lot{ID: l.ID, Source: l.Source, Points: l.Points, Remaining: l.Remaining, EarnedAt: l.EarnedAt.UTC(), ExpiresAt: l.ExpiresAt.UTC()})
 	}
@@ -258,7 +268,7 @@ func (r LoyaltyAccounts) Save(ctx context.Context, a domain.Account, ch domain.A
 	} else {
 		update := bson.M{"$set": bson.M{
 			"version": d.Version, "lots": d.Lots, "debits": d.Debits, "orders": d.Orders, "sources": d.Sources, "entries": d.Entries,
-			"signin": d.SignIn, "growth": d.Growth, "tier": d.TierID, "lifetime_earned": d.LifetimeEarned, "lot_seq": d.LotSeq, "next_expiry": d.NextExpiry,
+			"signin": d.SignIn, "growth": d.Growth, "tier": d.TierID, "lifetime_earned": d.LifetimeEarned, "lot_seq": d.LotSeq, "next_expiry": d.NextExpiry, "reminded_expiry": d.RemindedExpiry,
 			"promo_orders": d.PromoOrders, "tags": d.Tags, "available": d.Available, "tag_ids": d.TagIDs, "registered_at": d.RegisteredAt,
 			"channel": d.Channel, "last_active": d.LastActive, "order_count": d.OrderCount, "spend_fen": d.SpendFen,
 			"blocked": d.Blocked, "blocked_at": d.BlockedAt, "deleted": d.Deleted, "excluded": d.Excluded,

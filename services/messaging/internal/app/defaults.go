@@ -36,6 +36,9 @@ func DefaultTemplates() []domain.Template {
 		{ID: "coupon_expiring", Name: "优惠券即将过期", Category: domain.Transactional,
 			Variables: []domain.Variable{{Name: "coupon_name", Sample: "满100减20"}, {Name: "expires_at", Sample: "12月31日 23:59"}},
 			InApp:     &domain.InAppVariant{Title: "优惠券即将过期", Body: "您的优惠券「{{coupon_name}}」将于 {{expires_at}} 过期，别忘了使用。", Link: "/coupons/mine"}},
+		{ID: "points_expiring", Name: "积分即将过期", Category: domain.Transactional,
+			Variables: []domain.Variable{{Name: "points", Sample: "320"}, {Name: "expires_at", Sample: "12月31日 23:59"}},
+			InApp:     &domain.InAppVariant{Title: "积分即将过期", Body: "您有 {{points}} 积分将于 {{expires_at}} 过期，下单时可抵现。", Link: "/member/points"}},
 	}
 }
 
@@ -49,6 +52,7 @@ func DefaultRules() []domain.Rule {
 		{EventType: domain.EventOrderRefunded, Targets: []domain.Target{{TemplateID: "order_refunded", Channels: inApp}}},
 		{EventType: domain.EventMemberLevelChange, Targets: []domain.Target{{TemplateID: "level_changed", Channels: inApp}}},
 		{EventType: domain.EventCouponExpiring, Targets: []domain.Target{{TemplateID: "coupon_expiring", Channels: inApp}}},
+		{EventType: domain.EventPointsExpiring, Targets: []domain.Target{{TemplateID: "points_expiring", Channels: inApp}}},
 	}
 }
 

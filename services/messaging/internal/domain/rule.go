@@ -15,6 +15,7 @@ const (
 	EventOrderRefunded     = "order.refunded"
 	EventMemberLevelChange = "member.level_changed"
 	EventCouponExpiring    = "coupon.expiring"
+	EventPointsExpiring    = "points.expiring"
 )
 
 // EventTypes lists them, with the variables each event supplies to templates.
@@ -25,6 +26,7 @@ var EventTypes = map[string][]string{
 	EventOrderRefunded:     {"order_id", "refund_amount"},
 	EventMemberLevelChange: {"tier_id", "previous_tier_id"},
 	EventCouponExpiring:    {"coupon_name", "expires_at"},
+	EventPointsExpiring:    {"points", "expires_at"},
 }
 
 // Rule is what one event type sends: each target a template on channels.

@@ -1,7 +1,7 @@
 // Package events consumes what other services publish and hands it to the
 // notifier as event types of the notification rules: paid, shipped,
-// received and refunded orders, members' level changes and coupons about
-// to expire.
+// received and refunded orders, members' level changes, points and coupons
+// about to expire.
 package events
 
 import (
@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"strconv"
 	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
@@ -32,10 +33,11 @@ const (
 
 // The member subjects the service consumes, named by member's contract.
 const (
-	memberStream         = memberv1.Stream
-	memberStreamSubjects = memberv1.StreamSubjects
-	SubjectLevelChanged  = memberv1.SubjectLevelChanged
-	SubjectDeleted       = memberv1.SubjectDeleted
+	memberStream          = memberv1.Stream
+	memberStreamSubjects  = memberv1.StreamSubjects
+	SubjectLevelChanged   = memberv1.SubjectLevelChanged
+	SubjectDeleted        = memberv1.SubjectDeleted
+	SubjectPointsExpiring = memberv1.SubjectPointsExpiring
 )
 
 // Start consumes the order and member events the notifier acts on. The
@@ -54,7 +56,7 @@ func Start(ctx context.Context, js jetstream.JetStream, n *app.Notifier, forget 
 		return nil, err
 	}
 	stopMembers, err := natsx.Consume(ctx, js, natsx.ConsumerConfig{Stream: memberStream, Durable: DurableMembers, Logger: log,
-		Subjects: []string{SubjectLevelChanged, SubjectDeleted}}, Handler(n, forget))
+		Subjects: []string{SubjectLevelChanged, SubjectDeleted, SubjectPointsExpiring}}, Handler(n, forget))
 	if err != nil {
 		stopOrders()
 		return nil, err
@@ -113,6 +115,11 @@ func Translate(m natsx.Message) (e app.Event, ok bool, err error) {
 		err = proto.Unmarshal(m.Data, &p)
 		e = app.Event{ID: p.GetEventId(), Type: domain.EventMemberLevelChange, MemberID: p.GetMemberId(),
 			Vars: map[string]string{"tier_id": p.GetTierId(), "previous_tier_id": p.GetPreviousTierId()}}
+	case SubjectPointsExpiring:
+		var p memberv1.MemberPointsExpiring
+		err = proto.Unmarshal(m.Data, &p)
+		e = app.Event{ID: p.GetEventId(), Type: domain.EventPointsExpiring, MemberID: p.GetMemberId(),
+			Vars: map[string]string{"points": strconv.FormatInt(p.GetPoints(), 10), "expires_at": p.GetExpiresAt().AsTime().In(shanghai).Format("1月2日 15:04")}}
 	case marketingv1.SubjectCouponsExpiring:
 		var p marketingv1.CouponsExpiring
 		err = proto.Unmarshal(m.Data, &p)

@@ -47,6 +47,9 @@ func TestTranslate(t *testing.T) {
 		{"coupon expiring, Shanghai time", msg(t, marketingv1.SubjectCouponsExpiring, &marketingv1.CouponsExpiring{EventId: "expiring-m1-c1", MemberId: "m1", CouponName: "满100减20",
 			ExpiresAt: timestamppb.New(time.Date(2026, 12, 31, 15, 59, 0, 0, time.UTC))}),
 			domain.EventCouponExpiring, "expiring-m1-c1", map[string]string{"coupon_name": "满100减20", "expires_at": "12月31日 23:59"}, true},
+		{"points expiring", msg(t, SubjectPointsExpiring, &memberv1.MemberPointsExpiring{EventId: "m1:expiring:1", MemberId: "m1", Points: 320,
+			ExpiresAt: timestamppb.New(time.Date(2027, 12, 31, 15, 59, 0, 0, time.UTC))}),
+			domain.EventPointsExpiring, "m1:expiring:1", map[string]string{"points": "320", "expires_at": "12月31日 23:59"}, true},
 		{"not notified", msg(t, orderv1.SubjectCreated, &orderv1.OrderCreated{}), "", "", nil, false},
 	}
 	for _, c := range cases {
