@@ -59,6 +59,25 @@ func TestDiscountsThroughGateway(t *testing.T) {
 	if fmt.Sprint(o["total_fen"]) != "28000" {
 		t.Fatalf("order %v", o["total_fen"])
 	}
+	pay := api.expect(t, "POST", "/v1/orders/"+o["order_id"].(string)+":pay", alice.access, `{}`, 200)
+	api.expect(t, "POST", "/v1/sandbox/payments/"+pay["payment_id"].(string)+":confirm", alice.access, `{}`, 200)
+	// Results per activity, from order.paid: the order counts once for each
+	// discount and coupon template it used, with what each took off.
+	results := func(list []any, id string) string {
+		for _, x := range list {
+			x := x.(map[string]any)
+			if x["id"] == id {
+				r, _ := x["results"].(map[string]any)
+				return fmt.Sprint(r["paid_orders"], "/", r["paid_fen"], "/", r["discount_fen"])
+			}
+		}
+		return "missing"
+	}
+	waitUntil(t, "the paid order in the activities' results", func() bool {
+		ds := api.expect(t, "GET", "/v1/admin/discounts", owner, "", 200)["discounts"].([]any)
+		ts := api.expect(t, "GET", "/v1/admin/coupon-templates", owner, "", 200)["templates"].([]any)
+		return results(ds, fr["id"].(string)) == "1/28000/4000" && results(ts, tpl["id"].(string)) == "1/28000/3000"
+	})
 	cal := api.expect(t, "GET", fmt.Sprintf("/v1/admin/activity-calendar?from=%s&to=%s", now.Add(-time.Hour).Format(time.RFC3339), now.Add(24*time.Hour).Format(time.RFC3339)), owner, "", 200)
 	if entries, _ := cal["entries"].([]any); len(entries) != 2 || entries[0].(map[string]any)["status"] != "RUNNING" {
 		t.Errorf("calendar %v", cal)

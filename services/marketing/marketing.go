@@ -91,12 +91,12 @@ func Run(ctx context.Context, c Config) error {
 		settings := app.Settings{RemindBefore: c.CouponRemindBefore}
 		templates, wallets, codes := store.Templates(), store.Wallets(), store.Codes()
 		activities := mongostore.NewActivities(in.DB)
-		flash := app.NewFlashSales(activities.FlashSales(), flashq.New(in.JS), activities.Reservations(), clients.NewOrders(orderConn, tokens), clk, in.Logger)
-		discounts := app.NewDiscounts(activities.Discounts(), clk)
-		checkout := app.NewCheckout(wallets, activities.Holds(), discounts, map[domain.PromotionKind]app.Desk{domain.KindFlashSale: flash}, settings, clk)
+		flash := app.NewFlashSales(activities.FlashSales(), activities.Results(), flashq.New(in.JS), activities.Reservations(), clients.NewOrders(orderConn, tokens), clk, in.Logger)
+		discounts := app.NewDiscounts(activities.Discounts(), activities.Results(), clk)
+		checkout := app.NewCheckout(wallets, activities.Holds(), discounts, activities.Results(), map[domain.PromotionKind]app.Desk{domain.KindFlashSale: flash}, settings, clk)
 		grpcapi.Register(in.Server.GRPC(), grpcapi.Services{
 			Shop:       app.NewShop(templates, wallets, codes, settings, clk),
-			Admin:      app.NewAdmin(templates, wallets, codes, members, settings, clk),
+			Admin:      app.NewAdmin(templates, wallets, codes, members, activities.Results(), settings, clk),
 			Checkout:   checkout,
 			FlashSales: flash,
 			Discounts:  discounts,

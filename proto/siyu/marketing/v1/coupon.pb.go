@@ -58,7 +58,10 @@ type CouponTemplate struct {
 	Version   int64                  `protobuf:"varint,20,opt,name=version,proto3" json:"version,omitempty"`
 	CreatedAt *timestamppb.Timestamp `protobuf:"bytes,21,opt,name=created_at,json=createdAt,proto3" json:"created_at,omitempty"`
 	// Output only: the rule in words, e.g. "满200减20".
-	Summary       string `protobuf:"bytes,22,opt,name=summary,proto3" json:"summary,omitempty"`
+	Summary string `protobuf:"bytes,22,opt,name=summary,proto3" json:"summary,omitempty"`
+	// Output only, from paid orders: orders that used a coupon of the
+	// template, what they paid and what the coupons took off.
+	Results       *ActivityResults `protobuf:"bytes,23,opt,name=results,proto3" json:"results,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -247,6 +250,77 @@ func (x *CouponTemplate) GetSummary() string {
 	return ""
 }
 
+func (x *CouponTemplate) GetResults() *ActivityResults {
+	if x != nil {
+		return x.Results
+	}
+	return nil
+}
+
+// ActivityResults are what an activity's paid orders came to, counted once
+// per order from order.paid.
+type ActivityResults struct {
+	state      protoimpl.MessageState `protogen:"open.v1"`
+	PaidOrders int64                  `protobuf:"varint,1,opt,name=paid_orders,json=paidOrders,proto3" json:"paid_orders,omitempty"`
+	// What those orders paid in all (GMV).
+	PaidFen int64 `protobuf:"varint,2,opt,name=paid_fen,json=paidFen,proto3" json:"paid_fen,omitempty"`
+	// What the activity took off them (its cost).
+	DiscountFen   int64 `protobuf:"varint,3,opt,name=discount_fen,json=discountFen,proto3" json:"discount_fen,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ActivityResults) Reset() {
+	*x = ActivityResults{}
+	mi := &file_siyu_marketing_v1_coupon_proto_msgTypes[1]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ActivityResults) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ActivityResults) ProtoMessage() {}
+
+func (x *ActivityResults) ProtoReflect() protoreflect.Message {
+	mi := &file_siyu_marketing_v1_coupon_proto_msgTypes[1]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ActivityResults.ProtoReflect.Descriptor instead.
+func (*ActivityResults) Descriptor() ([]byte, []int) {
+	return file_siyu_marketing_v1_coupon_proto_rawDescGZIP(), []int{1}
+}
+
+func (x *ActivityResults) GetPaidOrders() int64 {
+	if x != nil {
+		return x.PaidOrders
+	}
+	return 0
+}
+
+func (x *ActivityResults) GetPaidFen() int64 {
+	if x != nil {
+		return x.PaidFen
+	}
+	return 0
+}
+
+func (x *ActivityResults) GetDiscountFen() int64 {
+	if x != nil {
+		return x.DiscountFen
+	}
+	return 0
+}
+
 // Coupon is one coupon a member holds.
 type Coupon struct {
 	state      protoimpl.MessageState `protogen:"open.v1"`
@@ -275,7 +349,7 @@ type Coupon struct {
 
 func (x *Coupon) Reset() {
 	*x = Coupon{}
-	mi := &file_siyu_marketing_v1_coupon_proto_msgTypes[1]
+	mi := &file_siyu_marketing_v1_coupon_proto_msgTypes[2]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -287,7 +361,7 @@ func (x *Coupon) String() string {
 func (*Coupon) ProtoMessage() {}
 
 func (x *Coupon) ProtoReflect() protoreflect.Message {
-	mi := &file_siyu_marketing_v1_coupon_proto_msgTypes[1]
+	mi := &file_siyu_marketing_v1_coupon_proto_msgTypes[2]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -300,7 +374,7 @@ func (x *Coupon) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Coupon.ProtoReflect.Descriptor instead.
 func (*Coupon) Descriptor() ([]byte, []int) {
-	return file_siyu_marketing_v1_coupon_proto_rawDescGZIP(), []int{1}
+	return file_siyu_marketing_v1_coupon_proto_rawDescGZIP(), []int{2}
 }
 
 func (x *Coupon) GetId() string {
@@ -435,7 +509,7 @@ type CouponOffer struct {
 
 func (x *CouponOffer) Reset() {
 	*x = CouponOffer{}
-	mi := &file_siyu_marketing_v1_coupon_proto_msgTypes[2]
+	mi := &file_siyu_marketing_v1_coupon_proto_msgTypes[3]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -447,7 +521,7 @@ func (x *CouponOffer) String() string {
 func (*CouponOffer) ProtoMessage() {}
 
 func (x *CouponOffer) ProtoReflect() protoreflect.Message {
-	mi := &file_siyu_marketing_v1_coupon_proto_msgTypes[2]
+	mi := &file_siyu_marketing_v1_coupon_proto_msgTypes[3]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -460,7 +534,7 @@ func (x *CouponOffer) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CouponOffer.ProtoReflect.Descriptor instead.
 func (*CouponOffer) Descriptor() ([]byte, []int) {
-	return file_siyu_marketing_v1_coupon_proto_rawDescGZIP(), []int{2}
+	return file_siyu_marketing_v1_coupon_proto_rawDescGZIP(), []int{3}
 }
 
 func (x *CouponOffer) GetTemplate() *CouponTemplate {
@@ -495,7 +569,7 @@ type ListCouponOffersRequest struct {
 
 func (x *ListCouponOffersRequest) Reset() {
 	*x = ListCouponOffersRequest{}
-	mi := &file_siyu_marketing_v1_coupon_proto_msgTypes[3]
+	mi := &file_siyu_marketing_v1_coupon_proto_msgTypes[4]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -507,7 +581,7 @@ func (x *ListCouponOffersRequest) String() string {
 func (*ListCouponOffersRequest) ProtoMessage() {}
 
 func (x *ListCouponOffersRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_siyu_marketing_v1_coupon_proto_msgTypes[3]
+	mi := &file_siyu_marketing_v1_coupon_proto_msgTypes[4]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -520,7 +594,7 @@ func (x *ListCouponOffersRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListCouponOffersRequest.ProtoReflect.Descriptor instead.
 func (*ListCouponOffersRequest) Descriptor() ([]byte, []int) {
-	return file_siyu_marketing_v1_coupon_proto_rawDescGZIP(), []int{3}
+	return file_siyu_marketing_v1_coupon_proto_rawDescGZIP(), []int{4}
 }
 
 func (x *ListCouponOffersRequest) GetProductId() string {
@@ -546,7 +620,7 @@ type ListCouponOffersResponse struct {
 
 func (x *ListCouponOffersResponse) Reset() {
 	*x = ListCouponOffersResponse{}
-	mi := &file_siyu_marketing_v1_coupon_proto_msgTypes[4]
+	mi := &file_siyu_marketing_v1_coupon_proto_msgTypes[5]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -558,7 +632,7 @@ func (x *ListCouponOffersResponse) String() string {
 func (*ListCouponOffersResponse) ProtoMessage() {}
 
 func (x *ListCouponOffersResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_siyu_marketing_v1_coupon_proto_msgTypes[4]
+	mi := &file_siyu_marketing_v1_coupon_proto_msgTypes[5]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -571,7 +645,7 @@ func (x *ListCouponOffersResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListCouponOffersResponse.ProtoReflect.Descriptor instead.
 func (*ListCouponOffersResponse) Descriptor() ([]byte, []int) {
-	return file_siyu_marketing_v1_coupon_proto_rawDescGZIP(), []int{4}
+	return file_siyu_marketing_v1_coupon_proto_rawDescGZIP(), []int{5}
 }
 
 func (x *ListCouponOffersResponse) GetOffers() []*CouponOffer {
@@ -592,7 +666,7 @@ type ClaimCouponRequest struct {
 
 func (x *ClaimCouponRequest) Reset() {
 	*x = ClaimCouponRequest{}
-	mi := &file_siyu_marketing_v1_coupon_proto_msgTypes[5]
+	mi := &file_siyu_marketing_v1_coupon_proto_msgTypes[6]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -604,7 +678,7 @@ func (x *ClaimCouponRequest) String() string {
 func (*ClaimCouponRequest) ProtoMessage() {}
 
 func (x *ClaimCouponRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_siyu_marketing_v1_coupon_proto_msgTypes[5]
+	mi := &file_siyu_marketing_v1_coupon_proto_msgTypes[6]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -617,7 +691,7 @@ func (x *ClaimCouponRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ClaimCouponRequest.ProtoReflect.Descriptor instead.
 func (*ClaimCouponRequest) Descriptor() ([]byte, []int) {
-	return file_siyu_marketing_v1_coupon_proto_rawDescGZIP(), []int{5}
+	return file_siyu_marketing_v1_coupon_proto_rawDescGZIP(), []int{6}
 }
 
 func (x *ClaimCouponRequest) GetTemplateId() string {
@@ -643,7 +717,7 @@ type ClaimCouponResponse struct {
 
 func (x *ClaimCouponResponse) Reset() {
 	*x = ClaimCouponResponse{}
-	mi := &file_siyu_marketing_v1_coupon_proto_msgTypes[6]
+	mi := &file_siyu_marketing_v1_coupon_proto_msgTypes[7]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -655,7 +729,7 @@ func (x *ClaimCouponResponse) String() string {
 func (*ClaimCouponResponse) ProtoMessage() {}
 
 func (x *ClaimCouponResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_siyu_marketing_v1_coupon_proto_msgTypes[6]
+	mi := &file_siyu_marketing_v1_coupon_proto_msgTypes[7]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -668,7 +742,7 @@ func (x *ClaimCouponResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ClaimCouponResponse.ProtoReflect.Descriptor instead.
 func (*ClaimCouponResponse) Descriptor() ([]byte, []int) {
-	return file_siyu_marketing_v1_coupon_proto_rawDescGZIP(), []int{6}
+	return file_siyu_marketing_v1_coupon_proto_rawDescGZIP(), []int{7}
 }
 
 func (x *ClaimCouponResponse) GetCoupon() *Coupon {
@@ -687,7 +761,7 @@ type RedeemCouponCodeRequest struct {
 
 func (x *RedeemCouponCodeRequest) Reset() {
 	*x = RedeemCouponCodeRequest{}
-	mi := &file_siyu_marketing_v1_coupon_proto_msgTypes[7]
+	mi := &file_siyu_marketing_v1_coupon_proto_msgTypes[8]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -699,7 +773,7 @@ func (x *RedeemCouponCodeRequest) String() string {
 func (*RedeemCouponCodeRequest) ProtoMessage() {}
 
 func (x *RedeemCouponCodeRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_siyu_marketing_v1_coupon_proto_msgTypes[7]
+	mi := &file_siyu_marketing_v1_coupon_proto_msgTypes[8]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -712,7 +786,7 @@ func (x *RedeemCouponCodeRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RedeemCouponCodeRequest.ProtoReflect.Descriptor instead.
 func (*RedeemCouponCodeRequest) Descriptor() ([]byte, []int) {
-	return file_siyu_marketing_v1_coupon_proto_rawDescGZIP(), []int{7}
+	return file_siyu_marketing_v1_coupon_proto_rawDescGZIP(), []int{8}
 }
 
 func (x *RedeemCouponCodeRequest) GetCode() string {
@@ -731,7 +805,7 @@ type RedeemCouponCodeResponse struct {
 
 func (x *RedeemCouponCodeResponse) Reset() {
 	*x = RedeemCouponCodeResponse{}
-	mi := &file_siyu_marketing_v1_coupon_proto_msgTypes[8]
+	mi := &file_siyu_marketing_v1_coupon_proto_msgTypes[9]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -743,7 +817,7 @@ func (x *RedeemCouponCodeResponse) String() string {
 func (*RedeemCouponCodeResponse) ProtoMessage() {}
 
 func (x *RedeemCouponCodeResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_siyu_marketing_v1_coupon_proto_msgTypes[8]
+	mi := &file_siyu_marketing_v1_coupon_proto_msgTypes[9]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -756,7 +830,7 @@ func (x *RedeemCouponCodeResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RedeemCouponCodeResponse.ProtoReflect.Descriptor instead.
 func (*RedeemCouponCodeResponse) Descriptor() ([]byte, []int) {
-	return file_siyu_marketing_v1_coupon_proto_rawDescGZIP(), []int{8}
+	return file_siyu_marketing_v1_coupon_proto_rawDescGZIP(), []int{9}
 }
 
 func (x *RedeemCouponCodeResponse) GetCoupon() *Coupon {
@@ -775,7 +849,7 @@ type ListMyCouponsRequest struct {
 
 func (x *ListMyCouponsRequest) Reset() {
 	*x = ListMyCouponsRequest{}
-	mi := &file_siyu_marketing_v1_coupon_proto_msgTypes[9]
+	mi := &file_siyu_marketing_v1_coupon_proto_msgTypes[10]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -787,7 +861,7 @@ func (x *ListMyCouponsRequest) String() string {
 func (*ListMyCouponsRequest) ProtoMessage() {}
 
 func (x *ListMyCouponsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_siyu_marketing_v1_coupon_proto_msgTypes[9]
+	mi := &file_siyu_marketing_v1_coupon_proto_msgTypes[10]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -800,7 +874,7 @@ func (x *ListMyCouponsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListMyCouponsRequest.ProtoReflect.Descriptor instead.
 func (*ListMyCouponsRequest) Descriptor() ([]byte, []int) {
-	return file_siyu_marketing_v1_coupon_proto_rawDescGZIP(), []int{9}
+	return file_siyu_marketing_v1_coupon_proto_rawDescGZIP(), []int{10}
 }
 
 func (x *ListMyCouponsRequest) GetStatus() string {
@@ -819,7 +893,7 @@ type ListMyCouponsResponse struct {
 
 func (x *ListMyCouponsResponse) Reset() {
 	*x = ListMyCouponsResponse{}
-	mi := &file_siyu_marketing_v1_coupon_proto_msgTypes[10]
+	mi := &file_siyu_marketing_v1_coupon_proto_msgTypes[11]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -831,7 +905,7 @@ func (x *ListMyCouponsResponse) String() string {
 func (*ListMyCouponsResponse) ProtoMessage() {}
 
 func (x *ListMyCouponsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_siyu_marketing_v1_coupon_proto_msgTypes[10]
+	mi := &file_siyu_marketing_v1_coupon_proto_msgTypes[11]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -844,7 +918,7 @@ func (x *ListMyCouponsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListMyCouponsResponse.ProtoReflect.Descriptor instead.
 func (*ListMyCouponsResponse) Descriptor() ([]byte, []int) {
-	return file_siyu_marketing_v1_coupon_proto_rawDescGZIP(), []int{10}
+	return file_siyu_marketing_v1_coupon_proto_rawDescGZIP(), []int{11}
 }
 
 func (x *ListMyCouponsResponse) GetCoupons() []*Coupon {
@@ -863,7 +937,7 @@ type CreateCouponTemplateRequest struct {
 
 func (x *CreateCouponTemplateRequest) Reset() {
 	*x = CreateCouponTemplateRequest{}
-	mi := &file_siyu_marketing_v1_coupon_proto_msgTypes[11]
+	mi := &file_siyu_marketing_v1_coupon_proto_msgTypes[12]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -875,7 +949,7 @@ func (x *CreateCouponTemplateRequest) String() string {
 func (*CreateCouponTemplateRequest) ProtoMessage() {}
 
 func (x *CreateCouponTemplateRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_siyu_marketing_v1_coupon_proto_msgTypes[11]
+	mi := &file_siyu_marketing_v1_coupon_proto_msgTypes[12]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -888,7 +962,7 @@ func (x *CreateCouponTemplateRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateCouponTemplateRequest.ProtoReflect.Descriptor instead.
 func (*CreateCouponTemplateRequest) Descriptor() ([]byte, []int) {
-	return file_siyu_marketing_v1_coupon_proto_rawDescGZIP(), []int{11}
+	return file_siyu_marketing_v1_coupon_proto_rawDescGZIP(), []int{12}
 }
 
 func (x *CreateCouponTemplateRequest) GetTemplate() *CouponTemplate {
@@ -907,7 +981,7 @@ type CreateCouponTemplateResponse struct {
 
 func (x *CreateCouponTemplateResponse) Reset() {
 	*x = CreateCouponTemplateResponse{}
-	mi := &file_siyu_marketing_v1_coupon_proto_msgTypes[12]
+	mi := &file_siyu_marketing_v1_coupon_proto_msgTypes[13]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -919,7 +993,7 @@ func (x *CreateCouponTemplateResponse) String() string {
 func (*CreateCouponTemplateResponse) ProtoMessage() {}
 
 func (x *CreateCouponTemplateResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_siyu_marketing_v1_coupon_proto_msgTypes[12]
+	mi := &file_siyu_marketing_v1_coupon_proto_msgTypes[13]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -932,7 +1006,7 @@ func (x *CreateCouponTemplateResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateCouponTemplateResponse.ProtoReflect.Descriptor instead.
 func (*CreateCouponTemplateResponse) Descriptor() ([]byte, []int) {
-	return file_siyu_marketing_v1_coupon_proto_rawDescGZIP(), []int{12}
+	return file_siyu_marketing_v1_coupon_proto_rawDescGZIP(), []int{13}
 }
 
 func (x *CreateCouponTemplateResponse) GetTemplate() *CouponTemplate {
@@ -951,7 +1025,7 @@ type UpdateCouponTemplateRequest struct {
 
 func (x *UpdateCouponTemplateRequest) Reset() {
 	*x = UpdateCouponTemplateRequest{}
-	mi := &file_siyu_marketing_v1_coupon_proto_msgTypes[13]
+	mi := &file_siyu_marketing_v1_coupon_proto_msgTypes[14]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -963,7 +1037,7 @@ func (x *UpdateCouponTemplateRequest) String() string {
 func (*UpdateCouponTemplateRequest) ProtoMessage() {}
 
 func (x *UpdateCouponTemplateRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_siyu_marketing_v1_coupon_proto_msgTypes[13]
+	mi := &file_siyu_marketing_v1_coupon_proto_msgTypes[14]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -976,7 +1050,7 @@ func (x *UpdateCouponTemplateRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UpdateCouponTemplateRequest.ProtoReflect.Descriptor instead.
 func (*UpdateCouponTemplateRequest) Descriptor() ([]byte, []int) {
-	return file_siyu_marketing_v1_coupon_proto_rawDescGZIP(), []int{13}
+	return file_siyu_marketing_v1_coupon_proto_rawDescGZIP(), []int{14}
 }
 
 func (x *UpdateCouponTemplateRequest) GetTemplate() *CouponTemplate {
@@ -995,7 +1069,7 @@ type UpdateCouponTemplateResponse struct {
 
 func (x *UpdateCouponTemplateResponse) Reset() {
 	*x = UpdateCouponTemplateResponse{}
-	mi := &file_siyu_marketing_v1_coupon_proto_msgTypes[14]
+	mi := &file_siyu_marketing_v1_coupon_proto_msgTypes[15]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1007,7 +1081,7 @@ func (x *UpdateCouponTemplateResponse) String() string {
 func (*UpdateCouponTemplateResponse) ProtoMessage() {}
 
 func (x *UpdateCouponTemplateResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_siyu_marketing_v1_coupon_proto_msgTypes[14]
+	mi := &file_siyu_marketing_v1_coupon_proto_msgTypes[15]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1020,7 +1094,7 @@ func (x *UpdateCouponTemplateResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UpdateCouponTemplateResponse.ProtoReflect.Descriptor instead.
 func (*UpdateCouponTemplateResponse) Descriptor() ([]byte, []int) {
-	return file_siyu_marketing_v1_coupon_proto_rawDescGZIP(), []int{14}
+	return file_siyu_marketing_v1_coupon_proto_rawDescGZIP(), []int{15}
 }
 
 func (x *UpdateCouponTemplateResponse) GetTemplate() *CouponTemplate {
@@ -1039,7 +1113,7 @@ type EndCouponTemplateRequest struct {
 
 func (x *EndCouponTemplateRequest) Reset() {
 	*x = EndCouponTemplateRequest{}
-	mi := &file_siyu_marketing_v1_coupon_proto_msgTypes[15]
+	mi := &file_siyu_marketing_v1_coupon_proto_msgTypes[16]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1051,7 +1125,7 @@ func (x *EndCouponTemplateRequest) String() string {
 func (*EndCouponTemplateRequest) ProtoMessage() {}
 
 func (x *EndCouponTemplateRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_siyu_marketing_v1_coupon_proto_msgTypes[15]
+	mi := &file_siyu_marketing_v1_coupon_proto_msgTypes[16]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1064,7 +1138,7 @@ func (x *EndCouponTemplateRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use EndCouponTemplateRequest.ProtoReflect.Descriptor instead.
 func (*EndCouponTemplateRequest) Descriptor() ([]byte, []int) {
-	return file_siyu_marketing_v1_coupon_proto_rawDescGZIP(), []int{15}
+	return file_siyu_marketing_v1_coupon_proto_rawDescGZIP(), []int{16}
 }
 
 func (x *EndCouponTemplateRequest) GetTemplateId() string {
@@ -1083,7 +1157,7 @@ type EndCouponTemplateResponse struct {
 
 func (x *EndCouponTemplateResponse) Reset() {
 	*x = EndCouponTemplateResponse{}
-	mi := &file_siyu_marketing_v1_coupon_proto_msgTypes[16]
+	mi := &file_siyu_marketing_v1_coupon_proto_msgTypes[17]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1095,7 +1169,7 @@ func (x *EndCouponTemplateResponse) String() string {
 func (*EndCouponTemplateResponse) ProtoMessage() {}
 
 func (x *EndCouponTemplateResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_siyu_marketing_v1_coupon_proto_msgTypes[16]
+	mi := &file_siyu_marketing_v1_coupon_proto_msgTypes[17]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1108,7 +1182,7 @@ func (x *EndCouponTemplateResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use EndCouponTemplateResponse.ProtoReflect.Descriptor instead.
 func (*EndCouponTemplateResponse) Descriptor() ([]byte, []int) {
-	return file_siyu_marketing_v1_coupon_proto_rawDescGZIP(), []int{16}
+	return file_siyu_marketing_v1_coupon_proto_rawDescGZIP(), []int{17}
 }
 
 func (x *EndCouponTemplateResponse) GetTemplate() *CouponTemplate {
@@ -1127,7 +1201,7 @@ type GetCouponTemplateRequest struct {
 
 func (x *GetCouponTemplateRequest) Reset() {
 	*x = GetCouponTemplateRequest{}
-	mi := &file_siyu_marketing_v1_coupon_proto_msgTypes[17]
+	mi := &file_siyu_marketing_v1_coupon_proto_msgTypes[18]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1139,7 +1213,7 @@ func (x *GetCouponTemplateRequest) String() string {
 func (*GetCouponTemplateRequest) ProtoMessage() {}
 
 func (x *GetCouponTemplateRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_siyu_marketing_v1_coupon_proto_msgTypes[17]
+	mi := &file_siyu_marketing_v1_coupon_proto_msgTypes[18]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1152,7 +1226,7 @@ func (x *GetCouponTemplateRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetCouponTemplateRequest.ProtoReflect.Descriptor instead.
 func (*GetCouponTemplateRequest) Descriptor() ([]byte, []int) {
-	return file_siyu_marketing_v1_coupon_proto_rawDescGZIP(), []int{17}
+	return file_siyu_marketing_v1_coupon_proto_rawDescGZIP(), []int{18}
 }
 
 func (x *GetCouponTemplateRequest) GetTemplateId() string {
@@ -1171,7 +1245,7 @@ type GetCouponTemplateResponse struct {
 
 func (x *GetCouponTemplateResponse) Reset() {
 	*x = GetCouponTemplateResponse{}
-	mi := &file_siyu_marketing_v1_coupon_proto_msgTypes[18]
+	mi := &file_siyu_marketing_v1_coupon_proto_msgTypes[19]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1183,7 +1257,7 @@ func (x *GetCouponTemplateResponse) String() string {
 func (*GetCouponTemplateResponse) ProtoMessage() {}
 
 func (x *GetCouponTemplateResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_siyu_marketing_v1_coupon_proto_msgTypes[18]
+	mi := &file_siyu_marketing_v1_coupon_proto_msgTypes[19]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1196,7 +1270,7 @@ func (x *GetCouponTemplateResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetCouponTemplateResponse.ProtoReflect.Descriptor instead.
 func (*GetCouponTemplateResponse) Descriptor() ([]byte, []int) {
-	return file_siyu_marketing_v1_coupon_proto_rawDescGZIP(), []int{18}
+	return file_siyu_marketing_v1_coupon_proto_rawDescGZIP(), []int{19}
 }
 
 func (x *GetCouponTemplateResponse) GetTemplate() *CouponTemplate {
@@ -1214,7 +1288,7 @@ type ListCouponTemplatesRequest struct {
 
 func (x *ListCouponTemplatesRequest) Reset() {
 	*x = ListCouponTemplatesRequest{}
-	mi := &file_siyu_marketing_v1_coupon_proto_msgTypes[19]
+	mi := &file_siyu_marketing_v1_coupon_proto_msgTypes[20]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1226,7 +1300,7 @@ func (x *ListCouponTemplatesRequest) String() string {
 func (*ListCouponTemplatesRequest) ProtoMessage() {}
 
 func (x *ListCouponTemplatesRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_siyu_marketing_v1_coupon_proto_msgTypes[19]
+	mi := &file_siyu_marketing_v1_coupon_proto_msgTypes[20]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1239,7 +1313,7 @@ func (x *ListCouponTemplatesRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListCouponTemplatesRequest.ProtoReflect.Descriptor instead.
 func (*ListCouponTemplatesRequest) Descriptor() ([]byte, []int) {
-	return file_siyu_marketing_v1_coupon_proto_rawDescGZIP(), []int{19}
+	return file_siyu_marketing_v1_coupon_proto_rawDescGZIP(), []int{20}
 }
 
 type ListCouponTemplatesResponse struct {
@@ -1251,7 +1325,7 @@ type ListCouponTemplatesResponse struct {
 
 func (x *ListCouponTemplatesResponse) Reset() {
 	*x = ListCouponTemplatesResponse{}
-	mi := &file_siyu_marketing_v1_coupon_proto_msgTypes[20]
+	mi := &file_siyu_marketing_v1_coupon_proto_msgTypes[21]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1263,7 +1337,7 @@ func (x *ListCouponTemplatesResponse) String() string {
 func (*ListCouponTemplatesResponse) ProtoMessage() {}
 
 func (x *ListCouponTemplatesResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_siyu_marketing_v1_coupon_proto_msgTypes[20]
+	mi := &file_siyu_marketing_v1_coupon_proto_msgTypes[21]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1276,7 +1350,7 @@ func (x *ListCouponTemplatesResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListCouponTemplatesResponse.ProtoReflect.Descriptor instead.
 func (*ListCouponTemplatesResponse) Descriptor() ([]byte, []int) {
-	return file_siyu_marketing_v1_coupon_proto_rawDescGZIP(), []int{20}
+	return file_siyu_marketing_v1_coupon_proto_rawDescGZIP(), []int{21}
 }
 
 func (x *ListCouponTemplatesResponse) GetTemplates() []*CouponTemplate {
@@ -1296,7 +1370,7 @@ type PreviewCouponTemplateRequest struct {
 
 func (x *PreviewCouponTemplateRequest) Reset() {
 	*x = PreviewCouponTemplateRequest{}
-	mi := &file_siyu_marketing_v1_coupon_proto_msgTypes[21]
+	mi := &file_siyu_marketing_v1_coupon_proto_msgTypes[22]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1308,7 +1382,7 @@ func (x *PreviewCouponTemplateRequest) String() string {
 func (*PreviewCouponTemplateRequest) ProtoMessage() {}
 
 func (x *PreviewCouponTemplateRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_siyu_marketing_v1_coupon_proto_msgTypes[21]
+	mi := &file_siyu_marketing_v1_coupon_proto_msgTypes[22]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1321,7 +1395,7 @@ func (x *PreviewCouponTemplateRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PreviewCouponTemplateRequest.ProtoReflect.Descriptor instead.
 func (*PreviewCouponTemplateRequest) Descriptor() ([]byte, []int) {
-	return file_siyu_marketing_v1_coupon_proto_rawDescGZIP(), []int{21}
+	return file_siyu_marketing_v1_coupon_proto_rawDescGZIP(), []int{22}
 }
 
 func (x *PreviewCouponTemplateRequest) GetTemplate() *CouponTemplate {
@@ -1350,7 +1424,7 @@ type PreviewCouponTemplateResponse struct {
 
 func (x *PreviewCouponTemplateResponse) Reset() {
 	*x = PreviewCouponTemplateResponse{}
-	mi := &file_siyu_marketing_v1_coupon_proto_msgTypes[22]
+	mi := &file_siyu_marketing_v1_coupon_proto_msgTypes[23]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1362,7 +1436,7 @@ func (x *PreviewCouponTemplateResponse) String() string {
 func (*PreviewCouponTemplateResponse) ProtoMessage() {}
 
 func (x *PreviewCouponTemplateResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_siyu_marketing_v1_coupon_proto_msgTypes[22]
+	mi := &file_siyu_marketing_v1_coupon_proto_msgTypes[23]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1375,7 +1449,7 @@ func (x *PreviewCouponTemplateResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PreviewCouponTemplateResponse.ProtoReflect.Descriptor instead.
 func (*PreviewCouponTemplateResponse) Descriptor() ([]byte, []int) {
-	return file_siyu_marketing_v1_coupon_proto_rawDescGZIP(), []int{22}
+	return file_siyu_marketing_v1_coupon_proto_rawDescGZIP(), []int{23}
 }
 
 func (x *PreviewCouponTemplateResponse) GetSummary() string {
@@ -1413,7 +1487,7 @@ type IssueCouponsRequest struct {
 
 func (x *IssueCouponsRequest) Reset() {
 	*x = IssueCouponsRequest{}
-	mi := &file_siyu_marketing_v1_coupon_proto_msgTypes[23]
+	mi := &file_siyu_marketing_v1_coupon_proto_msgTypes[24]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1425,7 +1499,7 @@ func (x *IssueCouponsRequest) String() string {
 func (*IssueCouponsRequest) ProtoMessage() {}
 
 func (x *IssueCouponsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_siyu_marketing_v1_coupon_proto_msgTypes[23]
+	mi := &file_siyu_marketing_v1_coupon_proto_msgTypes[24]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1438,7 +1512,7 @@ func (x *IssueCouponsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use IssueCouponsRequest.ProtoReflect.Descriptor instead.
 func (*IssueCouponsRequest) Descriptor() ([]byte, []int) {
-	return file_siyu_marketing_v1_coupon_proto_rawDescGZIP(), []int{23}
+	return file_siyu_marketing_v1_coupon_proto_rawDescGZIP(), []int{24}
 }
 
 func (x *IssueCouponsRequest) GetTemplateId() string {
@@ -1482,7 +1556,7 @@ type IssueCouponsResponse struct {
 
 func (x *IssueCouponsResponse) Reset() {
 	*x = IssueCouponsResponse{}
-	mi := &file_siyu_marketing_v1_coupon_proto_msgTypes[24]
+	mi := &file_siyu_marketing_v1_coupon_proto_msgTypes[25]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1494,7 +1568,7 @@ func (x *IssueCouponsResponse) String() string {
 func (*IssueCouponsResponse) ProtoMessage() {}
 
 func (x *IssueCouponsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_siyu_marketing_v1_coupon_proto_msgTypes[24]
+	mi := &file_siyu_marketing_v1_coupon_proto_msgTypes[25]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1507,7 +1581,7 @@ func (x *IssueCouponsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use IssueCouponsResponse.ProtoReflect.Descriptor instead.
 func (*IssueCouponsResponse) Descriptor() ([]byte, []int) {
-	return file_siyu_marketing_v1_coupon_proto_rawDescGZIP(), []int{24}
+	return file_siyu_marketing_v1_coupon_proto_rawDescGZIP(), []int{25}
 }
 
 func (x *IssueCouponsResponse) GetIssued() int64 {
@@ -1541,7 +1615,7 @@ type CreateCouponCodesRequest struct {
 
 func (x *CreateCouponCodesRequest) Reset() {
 	*x = CreateCouponCodesRequest{}
-	mi := &file_siyu_marketing_v1_coupon_proto_msgTypes[25]
+	mi := &file_siyu_marketing_v1_coupon_proto_msgTypes[26]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1553,7 +1627,7 @@ func (x *CreateCouponCodesRequest) String() string {
 func (*CreateCouponCodesRequest) ProtoMessage() {}
 
 func (x *CreateCouponCodesRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_siyu_marketing_v1_coupon_proto_msgTypes[25]
+	mi := &file_siyu_marketing_v1_coupon_proto_msgTypes[26]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1566,7 +1640,7 @@ func (x *CreateCouponCodesRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateCouponCodesRequest.ProtoReflect.Descriptor instead.
 func (*CreateCouponCodesRequest) Descriptor() ([]byte, []int) {
-	return file_siyu_marketing_v1_coupon_proto_rawDescGZIP(), []int{25}
+	return file_siyu_marketing_v1_coupon_proto_rawDescGZIP(), []int{26}
 }
 
 func (x *CreateCouponCodesRequest) GetTemplateId() string {
@@ -1592,7 +1666,7 @@ type CreateCouponCodesResponse struct {
 
 func (x *CreateCouponCodesResponse) Reset() {
 	*x = CreateCouponCodesResponse{}
-	mi := &file_siyu_marketing_v1_coupon_proto_msgTypes[26]
+	mi := &file_siyu_marketing_v1_coupon_proto_msgTypes[27]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1604,7 +1678,7 @@ func (x *CreateCouponCodesResponse) String() string {
 func (*CreateCouponCodesResponse) ProtoMessage() {}
 
 func (x *CreateCouponCodesResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_siyu_marketing_v1_coupon_proto_msgTypes[26]
+	mi := &file_siyu_marketing_v1_coupon_proto_msgTypes[27]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1617,7 +1691,7 @@ func (x *CreateCouponCodesResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateCouponCodesResponse.ProtoReflect.Descriptor instead.
 func (*CreateCouponCodesResponse) Descriptor() ([]byte, []int) {
-	return file_siyu_marketing_v1_coupon_proto_rawDescGZIP(), []int{26}
+	return file_siyu_marketing_v1_coupon_proto_rawDescGZIP(), []int{27}
 }
 
 func (x *CreateCouponCodesResponse) GetCodes() []string {
@@ -1644,7 +1718,7 @@ type CouponLine struct {
 
 func (x *CouponLine) Reset() {
 	*x = CouponLine{}
-	mi := &file_siyu_marketing_v1_coupon_proto_msgTypes[27]
+	mi := &file_siyu_marketing_v1_coupon_proto_msgTypes[28]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1656,7 +1730,7 @@ func (x *CouponLine) String() string {
 func (*CouponLine) ProtoMessage() {}
 
 func (x *CouponLine) ProtoReflect() protoreflect.Message {
-	mi := &file_siyu_marketing_v1_coupon_proto_msgTypes[27]
+	mi := &file_siyu_marketing_v1_coupon_proto_msgTypes[28]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1669,7 +1743,7 @@ func (x *CouponLine) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CouponLine.ProtoReflect.Descriptor instead.
 func (*CouponLine) Descriptor() ([]byte, []int) {
-	return file_siyu_marketing_v1_coupon_proto_rawDescGZIP(), []int{27}
+	return file_siyu_marketing_v1_coupon_proto_rawDescGZIP(), []int{28}
 }
 
 func (x *CouponLine) GetSkuId() string {
@@ -1728,7 +1802,7 @@ type Activity struct {
 
 func (x *Activity) Reset() {
 	*x = Activity{}
-	mi := &file_siyu_marketing_v1_coupon_proto_msgTypes[28]
+	mi := &file_siyu_marketing_v1_coupon_proto_msgTypes[29]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1740,7 +1814,7 @@ func (x *Activity) String() string {
 func (*Activity) ProtoMessage() {}
 
 func (x *Activity) ProtoReflect() protoreflect.Message {
-	mi := &file_siyu_marketing_v1_coupon_proto_msgTypes[28]
+	mi := &file_siyu_marketing_v1_coupon_proto_msgTypes[29]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1753,7 +1827,7 @@ func (x *Activity) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Activity.ProtoReflect.Descriptor instead.
 func (*Activity) Descriptor() ([]byte, []int) {
-	return file_siyu_marketing_v1_coupon_proto_rawDescGZIP(), []int{28}
+	return file_siyu_marketing_v1_coupon_proto_rawDescGZIP(), []int{29}
 }
 
 func (x *Activity) GetKind() string {
@@ -1791,7 +1865,7 @@ type PricePromotionsRequest struct {
 
 func (x *PricePromotionsRequest) Reset() {
 	*x = PricePromotionsRequest{}
-	mi := &file_siyu_marketing_v1_coupon_proto_msgTypes[29]
+	mi := &file_siyu_marketing_v1_coupon_proto_msgTypes[30]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1803,7 +1877,7 @@ func (x *PricePromotionsRequest) String() string {
 func (*PricePromotionsRequest) ProtoMessage() {}
 
 func (x *PricePromotionsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_siyu_marketing_v1_coupon_proto_msgTypes[29]
+	mi := &file_siyu_marketing_v1_coupon_proto_msgTypes[30]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1816,7 +1890,7 @@ func (x *PricePromotionsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PricePromotionsRequest.ProtoReflect.Descriptor instead.
 func (*PricePromotionsRequest) Descriptor() ([]byte, []int) {
-	return file_siyu_marketing_v1_coupon_proto_rawDescGZIP(), []int{29}
+	return file_siyu_marketing_v1_coupon_proto_rawDescGZIP(), []int{30}
 }
 
 func (x *PricePromotionsRequest) GetMemberId() string {
@@ -1870,7 +1944,7 @@ type PromotionDiscount struct {
 
 func (x *PromotionDiscount) Reset() {
 	*x = PromotionDiscount{}
-	mi := &file_siyu_marketing_v1_coupon_proto_msgTypes[30]
+	mi := &file_siyu_marketing_v1_coupon_proto_msgTypes[31]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1882,7 +1956,7 @@ func (x *PromotionDiscount) String() string {
 func (*PromotionDiscount) ProtoMessage() {}
 
 func (x *PromotionDiscount) ProtoReflect() protoreflect.Message {
-	mi := &file_siyu_marketing_v1_coupon_proto_msgTypes[30]
+	mi := &file_siyu_marketing_v1_coupon_proto_msgTypes[31]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1895,7 +1969,7 @@ func (x *PromotionDiscount) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PromotionDiscount.ProtoReflect.Descriptor instead.
 func (*PromotionDiscount) Descriptor() ([]byte, []int) {
-	return file_siyu_marketing_v1_coupon_proto_rawDescGZIP(), []int{30}
+	return file_siyu_marketing_v1_coupon_proto_rawDescGZIP(), []int{31}
 }
 
 func (x *PromotionDiscount) GetKind() string {
@@ -1938,7 +2012,7 @@ type PricePromotionsResponse struct {
 
 func (x *PricePromotionsResponse) Reset() {
 	*x = PricePromotionsResponse{}
-	mi := &file_siyu_marketing_v1_coupon_proto_msgTypes[31]
+	mi := &file_siyu_marketing_v1_coupon_proto_msgTypes[32]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1950,7 +2024,7 @@ func (x *PricePromotionsResponse) String() string {
 func (*PricePromotionsResponse) ProtoMessage() {}
 
 func (x *PricePromotionsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_siyu_marketing_v1_coupon_proto_msgTypes[31]
+	mi := &file_siyu_marketing_v1_coupon_proto_msgTypes[32]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1963,7 +2037,7 @@ func (x *PricePromotionsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PricePromotionsResponse.ProtoReflect.Descriptor instead.
 func (*PricePromotionsResponse) Descriptor() ([]byte, []int) {
-	return file_siyu_marketing_v1_coupon_proto_rawDescGZIP(), []int{31}
+	return file_siyu_marketing_v1_coupon_proto_rawDescGZIP(), []int{32}
 }
 
 func (x *PricePromotionsResponse) GetDiscounts() []*PromotionDiscount {
@@ -1992,7 +2066,7 @@ type HoldPromotionsRequest struct {
 
 func (x *HoldPromotionsRequest) Reset() {
 	*x = HoldPromotionsRequest{}
-	mi := &file_siyu_marketing_v1_coupon_proto_msgTypes[32]
+	mi := &file_siyu_marketing_v1_coupon_proto_msgTypes[33]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2004,7 +2078,7 @@ func (x *HoldPromotionsRequest) String() string {
 func (*HoldPromotionsRequest) ProtoMessage() {}
 
 func (x *HoldPromotionsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_siyu_marketing_v1_coupon_proto_msgTypes[32]
+	mi := &file_siyu_marketing_v1_coupon_proto_msgTypes[33]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2017,7 +2091,7 @@ func (x *HoldPromotionsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use HoldPromotionsRequest.ProtoReflect.Descriptor instead.
 func (*HoldPromotionsRequest) Descriptor() ([]byte, []int) {
-	return file_siyu_marketing_v1_coupon_proto_rawDescGZIP(), []int{32}
+	return file_siyu_marketing_v1_coupon_proto_rawDescGZIP(), []int{33}
 }
 
 func (x *HoldPromotionsRequest) GetMemberId() string {
@@ -2056,7 +2130,7 @@ type HoldPromotionsResponse struct {
 
 func (x *HoldPromotionsResponse) Reset() {
 	*x = HoldPromotionsResponse{}
-	mi := &file_siyu_marketing_v1_coupon_proto_msgTypes[33]
+	mi := &file_siyu_marketing_v1_coupon_proto_msgTypes[34]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2068,7 +2142,7 @@ func (x *HoldPromotionsResponse) String() string {
 func (*HoldPromotionsResponse) ProtoMessage() {}
 
 func (x *HoldPromotionsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_siyu_marketing_v1_coupon_proto_msgTypes[33]
+	mi := &file_siyu_marketing_v1_coupon_proto_msgTypes[34]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2081,7 +2155,7 @@ func (x *HoldPromotionsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use HoldPromotionsResponse.ProtoReflect.Descriptor instead.
 func (*HoldPromotionsResponse) Descriptor() ([]byte, []int) {
-	return file_siyu_marketing_v1_coupon_proto_rawDescGZIP(), []int{33}
+	return file_siyu_marketing_v1_coupon_proto_rawDescGZIP(), []int{34}
 }
 
 type ReleasePromotionsRequest struct {
@@ -2095,7 +2169,7 @@ type ReleasePromotionsRequest struct {
 
 func (x *ReleasePromotionsRequest) Reset() {
 	*x = ReleasePromotionsRequest{}
-	mi := &file_siyu_marketing_v1_coupon_proto_msgTypes[34]
+	mi := &file_siyu_marketing_v1_coupon_proto_msgTypes[35]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2107,7 +2181,7 @@ func (x *ReleasePromotionsRequest) String() string {
 func (*ReleasePromotionsRequest) ProtoMessage() {}
 
 func (x *ReleasePromotionsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_siyu_marketing_v1_coupon_proto_msgTypes[34]
+	mi := &file_siyu_marketing_v1_coupon_proto_msgTypes[35]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2120,7 +2194,7 @@ func (x *ReleasePromotionsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ReleasePromotionsRequest.ProtoReflect.Descriptor instead.
 func (*ReleasePromotionsRequest) Descriptor() ([]byte, []int) {
-	return file_siyu_marketing_v1_coupon_proto_rawDescGZIP(), []int{34}
+	return file_siyu_marketing_v1_coupon_proto_rawDescGZIP(), []int{35}
 }
 
 func (x *ReleasePromotionsRequest) GetMemberId() string {
@@ -2152,7 +2226,7 @@ type ReleasePromotionsResponse struct {
 
 func (x *ReleasePromotionsResponse) Reset() {
 	*x = ReleasePromotionsResponse{}
-	mi := &file_siyu_marketing_v1_coupon_proto_msgTypes[35]
+	mi := &file_siyu_marketing_v1_coupon_proto_msgTypes[36]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2164,7 +2238,7 @@ func (x *ReleasePromotionsResponse) String() string {
 func (*ReleasePromotionsResponse) ProtoMessage() {}
 
 func (x *ReleasePromotionsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_siyu_marketing_v1_coupon_proto_msgTypes[35]
+	mi := &file_siyu_marketing_v1_coupon_proto_msgTypes[36]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2177,14 +2251,14 @@ func (x *ReleasePromotionsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ReleasePromotionsResponse.ProtoReflect.Descriptor instead.
 func (*ReleasePromotionsResponse) Descriptor() ([]byte, []int) {
-	return file_siyu_marketing_v1_coupon_proto_rawDescGZIP(), []int{35}
+	return file_siyu_marketing_v1_coupon_proto_rawDescGZIP(), []int{36}
 }
 
 var File_siyu_marketing_v1_coupon_proto protoreflect.FileDescriptor
 
 const file_siyu_marketing_v1_coupon_proto_rawDesc = "" +
 	"\n" +
-	"\x1esiyu/marketing/v1/coupon.proto\x12\x11siyu.marketing.v1\x1a\x1fgoogle/protobuf/timestamp.proto\"\x85\x06\n" +
+	"\x1esiyu/marketing/v1/coupon.proto\x12\x11siyu.marketing.v1\x1a\x1fgoogle/protobuf/timestamp.proto\"\xc3\x06\n" +
 	"\x0eCouponTemplate\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12\x12\n" +
 	"\x04name\x18\x02 \x01(\tR\x04name\x12\x12\n" +
@@ -2212,7 +2286,13 @@ const file_siyu_marketing_v1_coupon_proto_rawDesc = "" +
 	"\aversion\x18\x14 \x01(\x03R\aversion\x129\n" +
 	"\n" +
 	"created_at\x18\x15 \x01(\v2\x1a.google.protobuf.TimestampR\tcreatedAt\x12\x18\n" +
-	"\asummary\x18\x16 \x01(\tR\asummary\"\xd3\x04\n" +
+	"\asummary\x18\x16 \x01(\tR\asummary\x12<\n" +
+	"\aresults\x18\x17 \x01(\v2\".siyu.marketing.v1.ActivityResultsR\aresults\"p\n" +
+	"\x0fActivityResults\x12\x1f\n" +
+	"\vpaid_orders\x18\x01 \x01(\x03R\n" +
+	"paidOrders\x12\x19\n" +
+	"\bpaid_fen\x18\x02 \x01(\x03R\apaidFen\x12!\n" +
+	"\fdiscount_fen\x18\x03 \x01(\x03R\vdiscountFen\"\xd3\x04\n" +
 	"\x06Coupon\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12\x1f\n" +
 	"\vtemplate_id\x18\x02 \x01(\tR\n" +
@@ -2384,107 +2464,109 @@ func file_siyu_marketing_v1_coupon_proto_rawDescGZIP() []byte {
 	return file_siyu_marketing_v1_coupon_proto_rawDescData
 }
 
-var file_siyu_marketing_v1_coupon_proto_msgTypes = make([]protoimpl.MessageInfo, 36)
+var file_siyu_marketing_v1_coupon_proto_msgTypes = make([]protoimpl.MessageInfo, 37)
 var file_siyu_marketing_v1_coupon_proto_goTypes = []any{
 	(*CouponTemplate)(nil),                // 0: siyu.marketing.v1.CouponTemplate
-	(*Coupon)(nil),                        // 1: siyu.marketing.v1.Coupon
-	(*CouponOffer)(nil),                   // 2: siyu.marketing.v1.CouponOffer
-	(*ListCouponOffersRequest)(nil),       // 3: siyu.marketing.v1.ListCouponOffersRequest
-	(*ListCouponOffersResponse)(nil),      // 4: siyu.marketing.v1.ListCouponOffersResponse
-	(*ClaimCouponRequest)(nil),            // 5: siyu.marketing.v1.ClaimCouponRequest
-	(*ClaimCouponResponse)(nil),           // 6: siyu.marketing.v1.ClaimCouponResponse
-	(*RedeemCouponCodeRequest)(nil),       // 7: siyu.marketing.v1.RedeemCouponCodeRequest
-	(*RedeemCouponCodeResponse)(nil),      // 8: siyu.marketing.v1.RedeemCouponCodeResponse
-	(*ListMyCouponsRequest)(nil),          // 9: siyu.marketing.v1.ListMyCouponsRequest
-	(*ListMyCouponsResponse)(nil),         // 10: siyu.marketing.v1.ListMyCouponsResponse
-	(*CreateCouponTemplateRequest)(nil),   // 11: siyu.marketing.v1.CreateCouponTemplateRequest
-	(*CreateCouponTemplateResponse)(nil),  // 12: siyu.marketing.v1.CreateCouponTemplateResponse
-	(*UpdateCouponTemplateRequest)(nil),   // 13: siyu.marketing.v1.UpdateCouponTemplateRequest
-	(*UpdateCouponTemplateResponse)(nil),  // 14: siyu.marketing.v1.UpdateCouponTemplateResponse
-	(*EndCouponTemplateRequest)(nil),      // 15: siyu.marketing.v1.EndCouponTemplateRequest
-	(*EndCouponTemplateResponse)(nil),     // 16: siyu.marketing.v1.EndCouponTemplateResponse
-	(*GetCouponTemplateRequest)(nil),      // 17: siyu.marketing.v1.GetCouponTemplateRequest
-	(*GetCouponTemplateResponse)(nil),     // 18: siyu.marketing.v1.GetCouponTemplateResponse
-	(*ListCouponTemplatesRequest)(nil),    // 19: siyu.marketing.v1.ListCouponTemplatesRequest
-	(*ListCouponTemplatesResponse)(nil),   // 20: siyu.marketing.v1.ListCouponTemplatesResponse
-	(*PreviewCouponTemplateRequest)(nil),  // 21: siyu.marketing.v1.PreviewCouponTemplateRequest
-	(*PreviewCouponTemplateResponse)(nil), // 22: siyu.marketing.v1.PreviewCouponTemplateResponse
-	(*IssueCouponsRequest)(nil),           // 23: siyu.marketing.v1.IssueCouponsRequest
-	(*IssueCouponsResponse)(nil),          // 24: siyu.marketing.v1.IssueCouponsResponse
-	(*CreateCouponCodesRequest)(nil),      // 25: siyu.marketing.v1.CreateCouponCodesRequest
-	(*CreateCouponCodesResponse)(nil),     // 26: siyu.marketing.v1.CreateCouponCodesResponse
-	(*CouponLine)(nil),                    // 27: siyu.marketing.v1.CouponLine
-	(*Activity)(nil),                      // 28: siyu.marketing.v1.Activity
-	(*PricePromotionsRequest)(nil),        // 29: siyu.marketing.v1.PricePromotionsRequest
-	(*PromotionDiscount)(nil),             // 30: siyu.marketing.v1.PromotionDiscount
-	(*PricePromotionsResponse)(nil),       // 31: siyu.marketing.v1.PricePromotionsResponse
-	(*HoldPromotionsRequest)(nil),         // 32: siyu.marketing.v1.HoldPromotionsRequest
-	(*HoldPromotionsResponse)(nil),        // 33: siyu.marketing.v1.HoldPromotionsResponse
-	(*ReleasePromotionsRequest)(nil),      // 34: siyu.marketing.v1.ReleasePromotionsRequest
-	(*ReleasePromotionsResponse)(nil),     // 35: siyu.marketing.v1.ReleasePromotionsResponse
-	(*timestamppb.Timestamp)(nil),         // 36: google.protobuf.Timestamp
+	(*ActivityResults)(nil),               // 1: siyu.marketing.v1.ActivityResults
+	(*Coupon)(nil),                        // 2: siyu.marketing.v1.Coupon
+	(*CouponOffer)(nil),                   // 3: siyu.marketing.v1.CouponOffer
+	(*ListCouponOffersRequest)(nil),       // 4: siyu.marketing.v1.ListCouponOffersRequest
+	(*ListCouponOffersResponse)(nil),      // 5: siyu.marketing.v1.ListCouponOffersResponse
+	(*ClaimCouponRequest)(nil),            // 6: siyu.marketing.v1.ClaimCouponRequest
+	(*ClaimCouponResponse)(nil),           // 7: siyu.marketing.v1.ClaimCouponResponse
+	(*RedeemCouponCodeRequest)(nil),       // 8: siyu.marketing.v1.RedeemCouponCodeRequest
+	(*RedeemCouponCodeResponse)(nil),      // 9: siyu.marketing.v1.RedeemCouponCodeResponse
+	(*ListMyCouponsRequest)(nil),          // 10: siyu.marketing.v1.ListMyCouponsRequest
+	(*ListMyCouponsResponse)(nil),         // 11: siyu.marketing.v1.ListMyCouponsResponse
+	(*CreateCouponTemplateRequest)(nil),   // 12: siyu.marketing.v1.CreateCouponTemplateRequest
+	(*CreateCouponTemplateResponse)(nil),  // 13: siyu.marketing.v1.CreateCouponTemplateResponse
+	(*UpdateCouponTemplateRequest)(nil),   // 14: siyu.marketing.v1.UpdateCouponTemplateRequest
+	(*UpdateCouponTemplateResponse)(nil),  // 15: siyu.marketing.v1.UpdateCouponTemplateResponse
+	(*EndCouponTemplateRequest)(nil),      // 16: siyu.marketing.v1.EndCouponTemplateRequest
+	(*EndCouponTemplateResponse)(nil),     // 17: siyu.marketing.v1.EndCouponTemplateResponse
+	(*GetCouponTemplateRequest)(nil),      // 18: siyu.marketing.v1.GetCouponTemplateRequest
+	(*GetCouponTemplateResponse)(nil),     // 19: siyu.marketing.v1.GetCouponTemplateResponse
+	(*ListCouponTemplatesRequest)(nil),    // 20: siyu.marketing.v1.ListCouponTemplatesRequest
+	(*ListCouponTemplatesResponse)(nil),   // 21: siyu.marketing.v1.ListCouponTemplatesResponse
+	(*PreviewCouponTemplateRequest)(nil),  // 22: siyu.marketing.v1.PreviewCouponTemplateRequest
+	(*PreviewCouponTemplateResponse)(nil), // 23: siyu.marketing.v1.PreviewCouponTemplateResponse
+	(*IssueCouponsRequest)(nil),           // 24: siyu.marketing.v1.IssueCouponsRequest
+	(*IssueCouponsResponse)(nil),          // 25: siyu.marketing.v1.IssueCouponsResponse
+	(*CreateCouponCodesRequest)(nil),      // 26: siyu.marketing.v1.CreateCouponCodesRequest
+	(*CreateCouponCodesResponse)(nil),     // 27: siyu.marketing.v1.CreateCouponCodesResponse
+	(*CouponLine)(nil),                    // 28: siyu.marketing.v1.CouponLine
+	(*Activity)(nil),                      // 29: siyu.marketing.v1.Activity
+	(*PricePromotionsRequest)(nil),        // 30: siyu.marketing.v1.PricePromotionsRequest
+	(*PromotionDiscount)(nil),             // 31: siyu.marketing.v1.PromotionDiscount
+	(*PricePromotionsResponse)(nil),       // 32: siyu.marketing.v1.PricePromotionsResponse
+	(*HoldPromotionsRequest)(nil),         // 33: siyu.marketing.v1.HoldPromotionsRequest
+	(*HoldPromotionsResponse)(nil),        // 34: siyu.marketing.v1.HoldPromotionsResponse
+	(*ReleasePromotionsRequest)(nil),      // 35: siyu.marketing.v1.ReleasePromotionsRequest
+	(*ReleasePromotionsResponse)(nil),     // 36: siyu.marketing.v1.ReleasePromotionsResponse
+	(*timestamppb.Timestamp)(nil),         // 37: google.protobuf.Timestamp
 }
 var file_siyu_marketing_v1_coupon_proto_depIdxs = []int32{
-	36, // 0: siyu.marketing.v1.CouponTemplate.valid_from:type_name -> google.protobuf.Timestamp
-	36, // 1: siyu.marketing.v1.CouponTemplate.valid_to:type_name -> google.protobuf.Timestamp
-	36, // 2: siyu.marketing.v1.CouponTemplate.created_at:type_name -> google.protobuf.Timestamp
-	36, // 3: siyu.marketing.v1.Coupon.valid_from:type_name -> google.protobuf.Timestamp
-	36, // 4: siyu.marketing.v1.Coupon.valid_to:type_name -> google.protobuf.Timestamp
-	36, // 5: siyu.marketing.v1.Coupon.claimed_at:type_name -> google.protobuf.Timestamp
-	0,  // 6: siyu.marketing.v1.CouponOffer.template:type_name -> siyu.marketing.v1.CouponTemplate
-	2,  // 7: siyu.marketing.v1.ListCouponOffersResponse.offers:type_name -> siyu.marketing.v1.CouponOffer
-	1,  // 8: siyu.marketing.v1.ClaimCouponResponse.coupon:type_name -> siyu.marketing.v1.Coupon
-	1,  // 9: siyu.marketing.v1.RedeemCouponCodeResponse.coupon:type_name -> siyu.marketing.v1.Coupon
-	1,  // 10: siyu.marketing.v1.ListMyCouponsResponse.coupons:type_name -> siyu.marketing.v1.Coupon
-	0,  // 11: siyu.marketing.v1.CreateCouponTemplateRequest.template:type_name -> siyu.marketing.v1.CouponTemplate
-	0,  // 12: siyu.marketing.v1.CreateCouponTemplateResponse.template:type_name -> siyu.marketing.v1.CouponTemplate
-	0,  // 13: siyu.marketing.v1.UpdateCouponTemplateRequest.template:type_name -> siyu.marketing.v1.CouponTemplate
-	0,  // 14: siyu.marketing.v1.UpdateCouponTemplateResponse.template:type_name -> siyu.marketing.v1.CouponTemplate
-	0,  // 15: siyu.marketing.v1.EndCouponTemplateResponse.template:type_name -> siyu.marketing.v1.CouponTemplate
-	0,  // 16: siyu.marketing.v1.GetCouponTemplateResponse.template:type_name -> siyu.marketing.v1.CouponTemplate
-	0,  // 17: siyu.marketing.v1.ListCouponTemplatesResponse.templates:type_name -> siyu.marketing.v1.CouponTemplate
-	0,  // 18: siyu.marketing.v1.PreviewCouponTemplateRequest.template:type_name -> siyu.marketing.v1.CouponTemplate
-	27, // 19: siyu.marketing.v1.PreviewCouponTemplateRequest.lines:type_name -> siyu.marketing.v1.CouponLine
-	27, // 20: siyu.marketing.v1.PricePromotionsRequest.lines:type_name -> siyu.marketing.v1.CouponLine
-	28, // 21: siyu.marketing.v1.PricePromotionsRequest.activity:type_name -> siyu.marketing.v1.Activity
-	30, // 22: siyu.marketing.v1.PricePromotionsResponse.discounts:type_name -> siyu.marketing.v1.PromotionDiscount
-	28, // 23: siyu.marketing.v1.HoldPromotionsRequest.activity:type_name -> siyu.marketing.v1.Activity
-	28, // 24: siyu.marketing.v1.ReleasePromotionsRequest.activity:type_name -> siyu.marketing.v1.Activity
-	3,  // 25: siyu.marketing.v1.CouponService.ListCouponOffers:input_type -> siyu.marketing.v1.ListCouponOffersRequest
-	5,  // 26: siyu.marketing.v1.CouponService.ClaimCoupon:input_type -> siyu.marketing.v1.ClaimCouponRequest
-	7,  // 27: siyu.marketing.v1.CouponService.RedeemCouponCode:input_type -> siyu.marketing.v1.RedeemCouponCodeRequest
-	9,  // 28: siyu.marketing.v1.CouponService.ListMyCoupons:input_type -> siyu.marketing.v1.ListMyCouponsRequest
-	11, // 29: siyu.marketing.v1.CouponAdminService.CreateCouponTemplate:input_type -> siyu.marketing.v1.CreateCouponTemplateRequest
-	13, // 30: siyu.marketing.v1.CouponAdminService.UpdateCouponTemplate:input_type -> siyu.marketing.v1.UpdateCouponTemplateRequest
-	15, // 31: siyu.marketing.v1.CouponAdminService.EndCouponTemplate:input_type -> siyu.marketing.v1.EndCouponTemplateRequest
-	17, // 32: siyu.marketing.v1.CouponAdminService.GetCouponTemplate:input_type -> siyu.marketing.v1.GetCouponTemplateRequest
-	19, // 33: siyu.marketing.v1.CouponAdminService.ListCouponTemplates:input_type -> siyu.marketing.v1.ListCouponTemplatesRequest
-	21, // 34: siyu.marketing.v1.CouponAdminService.PreviewCouponTemplate:input_type -> siyu.marketing.v1.PreviewCouponTemplateRequest
-	23, // 35: siyu.marketing.v1.CouponAdminService.IssueCoupons:input_type -> siyu.marketing.v1.IssueCouponsRequest
-	25, // 36: siyu.marketing.v1.CouponAdminService.CreateCouponCodes:input_type -> siyu.marketing.v1.CreateCouponCodesRequest
-	29, // 37: siyu.marketing.v1.CheckoutPromotionService.PricePromotions:input_type -> siyu.marketing.v1.PricePromotionsRequest
-	32, // 38: siyu.marketing.v1.CheckoutPromotionService.HoldPromotions:input_type -> siyu.marketing.v1.HoldPromotionsRequest
-	34, // 39: siyu.marketing.v1.CheckoutPromotionService.ReleasePromotions:input_type -> siyu.marketing.v1.ReleasePromotionsRequest
-	4,  // 40: siyu.marketing.v1.CouponService.ListCouponOffers:output_type -> siyu.marketing.v1.ListCouponOffersResponse
-	6,  // 41: siyu.marketing.v1.CouponService.ClaimCoupon:output_type -> siyu.marketing.v1.ClaimCouponResponse
-	8,  // 42: siyu.marketing.v1.CouponService.RedeemCouponCode:output_type -> siyu.marketing.v1.RedeemCouponCodeResponse
-	10, // 43: siyu.marketing.v1.CouponService.ListMyCoupons:output_type -> siyu.marketing.v1.ListMyCouponsResponse
-	12, // 44: siyu.marketing.v1.CouponAdminService.CreateCouponTemplate:output_type -> siyu.marketing.v1.CreateCouponTemplateResponse
-	14, // 45: siyu.marketing.v1.CouponAdminService.UpdateCouponTemplate:output_type -> siyu.marketing.v1.UpdateCouponTemplateResponse
-	16, // 46: siyu.marketing.v1.CouponAdminService.EndCouponTemplate:output_type -> siyu.marketing.v1.EndCouponTemplateResponse
-	18, // 47: siyu.marketing.v1.CouponAdminService.GetCouponTemplate:output_type -> siyu.marketing.v1.GetCouponTemplateResponse
-	20, // 48: siyu.marketing.v1.CouponAdminService.ListCouponTemplates:output_type -> siyu.marketing.v1.ListCouponTemplatesResponse
-	22, // 49: siyu.marketing.v1.CouponAdminService.PreviewCouponTemplate:output_type -> siyu.marketing.v1.PreviewCouponTemplateResponse
-	24, // 50: siyu.marketing.v1.CouponAdminService.IssueCoupons:output_type -> siyu.marketing.v1.IssueCouponsResponse
-	26, // 51: siyu.marketing.v1.CouponAdminService.CreateCouponCodes:output_type -> siyu.marketing.v1.CreateCouponCodesResponse
-	31, // 52: siyu.marketing.v1.CheckoutPromotionService.PricePromotions:output_type -> siyu.marketing.v1.PricePromotionsResponse
-	33, // 53: siyu.marketing.v1.CheckoutPromotionService.HoldPromotions:output_type -> siyu.marketing.v1.HoldPromotionsResponse
-	35, // 54: siyu.marketing.v1.CheckoutPromotionService.ReleasePromotions:output_type -> siyu.marketing.v1.ReleasePromotionsResponse
-	40, // [40:55] is the sub-list for method output_type
-	25, // [25:40] is the sub-list for method input_type
-	25, // [25:25] is the sub-list for extension type_name
-	25, // [25:25] is the sub-list for extension extendee
-	0,  // [0:25] is the sub-list for field type_name
+	37, // 0: siyu.marketing.v1.CouponTemplate.valid_from:type_name -> google.protobuf.Timestamp
+	37, // 1: siyu.marketing.v1.CouponTemplate.valid_to:type_name -> google.protobuf.Timestamp
+	37, // 2: siyu.marketing.v1.CouponTemplate.created_at:type_name -> google.protobuf.Timestamp
+	1,  // 3: siyu.marketing.v1.CouponTemplate.results:type_name -> siyu.marketing.v1.ActivityResults
+	37, // 4: siyu.marketing.v1.Coupon.valid_from:type_name -> google.protobuf.Timestamp
+	37, // 5: siyu.marketing.v1.Coupon.valid_to:type_name -> google.protobuf.Timestamp
+	37, // 6: siyu.marketing.v1.Coupon.claimed_at:type_name -> google.protobuf.Timestamp
+	0,  // 7: siyu.marketing.v1.CouponOffer.template:type_name -> siyu.marketing.v1.CouponTemplate
+	3,  // 8: siyu.marketing.v1.ListCouponOffersResponse.offers:type_name -> siyu.marketing.v1.CouponOffer
+	2,  // 9: siyu.marketing.v1.ClaimCouponResponse.coupon:type_name -> siyu.marketing.v1.Coupon
+	2,  // 10: siyu.marketing.v1.RedeemCouponCodeResponse.coupon:type_name -> siyu.marketing.v1.Coupon
+	2,  // 11: siyu.marketing.v1.ListMyCouponsResponse.coupons:type_name -> siyu.marketing.v1.Coupon
+	0,  // 12: siyu.marketing.v1.CreateCouponTemplateRequest.template:type_name -> siyu.marketing.v1.CouponTemplate
+	0,  // 13: siyu.marketing.v1.CreateCouponTemplateResponse.template:type_name -> siyu.marketing.v1.CouponTemplate
+	0,  // 14: siyu.marketing.v1.UpdateCouponTemplateRequest.template:type_name -> siyu.marketing.v1.CouponTemplate
+	0,  // 15: siyu.marketing.v1.UpdateCouponTemplateResponse.template:type_name -> siyu.marketing.v1.CouponTemplate
+	0,  // 16: siyu.marketing.v1.EndCouponTemplateResponse.template:type_name -> siyu.marketing.v1.CouponTemplate
+	0,  // 17: siyu.marketing.v1.GetCouponTemplateResponse.template:type_name -> siyu.marketing.v1.CouponTemplate
+	0,  // 18: siyu.marketing.v1.ListCouponTemplatesResponse.templates:type_name -> siyu.marketing.v1.CouponTemplate
+	0,  // 19: siyu.marketing.v1.PreviewCouponTemplateRequest.template:type_name -> siyu.marketing.v1.CouponTemplate
+	28, // 20: siyu.marketing.v1.PreviewCouponTemplateRequest.lines:type_name -> siyu.marketing.v1.CouponLine
+	28, // 21: siyu.marketing.v1.PricePromotionsRequest.lines:type_name -> siyu.marketing.v1.CouponLine
+	29, // 22: siyu.marketing.v1.PricePromotionsRequest.activity:type_name -> siyu.marketing.v1.Activity
+	31, // 23: siyu.marketing.v1.PricePromotionsResponse.discounts:type_name -> siyu.marketing.v1.PromotionDiscount
+	29, // 24: siyu.marketing.v1.HoldPromotionsRequest.activity:type_name -> siyu.marketing.v1.Activity
+	29, // 25: siyu.marketing.v1.ReleasePromotionsRequest.activity:type_name -> siyu.marketing.v1.Activity
+	4,  // 26: siyu.marketing.v1.CouponService.ListCouponOffers:input_type -> siyu.marketing.v1.ListCouponOffersRequest
+	6,  // 27: siyu.marketing.v1.CouponService.ClaimCoupon:input_type -> siyu.marketing.v1.ClaimCouponRequest
+	8,  // 28: siyu.marketing.v1.CouponService.RedeemCouponCode:input_type -> siyu.marketing.v1.RedeemCouponCodeRequest
+	10, // 29: siyu.marketing.v1.CouponService.ListMyCoupons:input_type -> siyu.marketing.v1.ListMyCouponsRequest
+	12, // 30: siyu.marketing.v1.CouponAdminService.CreateCouponTemplate:input_type -> siyu.marketing.v1.CreateCouponTemplateRequest
+	14, // 31: siyu.marketing.v1.CouponAdminService.UpdateCouponTemplate:input_type -> siyu.marketing.v1.UpdateCouponTemplateRequest
+	16, // 32: siyu.marketing.v1.CouponAdminService.EndCouponTemplate:input_type -> siyu.marketing.v1.EndCouponTemplateRequest
+	18, // 33: siyu.marketing.v1.CouponAdminService.GetCouponTemplate:input_type -> siyu.marketing.v1.GetCouponTemplateRequest
+	20, // 34: siyu.marketing.v1.CouponAdminService.ListCouponTemplates:input_type -> siyu.marketing.v1.ListCouponTemplatesRequest
+	22, // 35: siyu.marketing.v1.CouponAdminService.PreviewCouponTemplate:input_type -> siyu.marketing.v1.PreviewCouponTemplateRequest
+	24, // 36: siyu.marketing.v1.CouponAdminService.IssueCoupons:input_type -> siyu.marketing.v1.IssueCouponsRequest
+	26, // 37: siyu.marketing.v1.CouponAdminService.CreateCouponCodes:input_type -> siyu.marketing.v1.CreateCouponCodesRequest
+	30, // 38: siyu.marketing.v1.CheckoutPromotionService.PricePromotions:input_type -> siyu.marketing.v1.PricePromotionsRequest
+	33, // 39: siyu.marketing.v1.CheckoutPromotionService.HoldPromotions:input_type -> siyu.marketing.v1.HoldPromotionsRequest
+	35, // 40: siyu.marketing.v1.CheckoutPromotionService.ReleasePromotions:input_type -> siyu.marketing.v1.ReleasePromotionsRequest
+	5,  // 41: siyu.marketing.v1.CouponService.ListCouponOffers:output_type -> siyu.marketing.v1.ListCouponOffersResponse
+	7,  // 42: siyu.marketing.v1.CouponService.ClaimCoupon:output_type -> siyu.marketing.v1.ClaimCouponResponse
+	9,  // 43: siyu.marketing.v1.CouponService.RedeemCouponCode:output_type -> siyu.marketing.v1.RedeemCouponCodeResponse
+	11, // 44: siyu.marketing.v1.CouponService.ListMyCoupons:output_type -> siyu.marketing.v1.ListMyCouponsResponse
+	13, // 45: siyu.marketing.v1.CouponAdminService.CreateCouponTemplate:output_type -> siyu.marketing.v1.CreateCouponTemplateResponse
+	15, // 46: siyu.marketing.v1.CouponAdminService.UpdateCouponTemplate:output_type -> siyu.marketing.v1.UpdateCouponTemplateResponse
+	17, // 47: siyu.marketing.v1.CouponAdminService.EndCouponTemplate:output_type -> siyu.marketing.v1.EndCouponTemplateResponse
+	19, // 48: siyu.marketing.v1.CouponAdminService.GetCouponTemplate:output_type -> siyu.marketing.v1.GetCouponTemplateResponse
+	21, // 49: siyu.marketing.v1.CouponAdminService.ListCouponTemplates:output_type -> siyu.marketing.v1.ListCouponTemplatesResponse
+	23, // 50: siyu.marketing.v1.CouponAdminService.PreviewCouponTemplate:output_type -> siyu.marketing.v1.PreviewCouponTemplateResponse
+	25, // 51: siyu.marketing.v1.CouponAdminService.IssueCoupons:output_type -> siyu.marketing.v1.IssueCouponsResponse
+	27, // 52: siyu.marketing.v1.CouponAdminService.CreateCouponCodes:output_type -> siyu.marketing.v1.CreateCouponCodesResponse
+	32, // 53: siyu.marketing.v1.CheckoutPromotionService.PricePromotions:output_type -> siyu.marketing.v1.PricePromotionsResponse
+	34, // 54: siyu.marketing.v1.CheckoutPromotionService.HoldPromotions:output_type -> siyu.marketing.v1.HoldPromotionsResponse
+	36, // 55: siyu.marketing.v1.CheckoutPromotionService.ReleasePromotions:output_type -> siyu.marketing.v1.ReleasePromotionsResponse
+	41, // [41:56] is the sub-list for method output_type
+	26, // [26:41] is the sub-list for method input_type
+	26, // [26:26] is the sub-list for extension type_name
+	26, // [26:26] is the sub-list for extension extendee
+	0,  // [0:26] is the sub-list for field type_name
 }
 
 func init() { file_siyu_marketing_v1_coupon_proto_init() }
@@ -2498,7 +2580,7 @@ func file_siyu_marketing_v1_coupon_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_siyu_marketing_v1_coupon_proto_rawDesc), len(file_siyu_marketing_v1_coupon_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   36,
+			NumMessages:   37,
 			NumExtensions: 0,
 			NumServices:   3,
 		},

@@ -146,7 +146,9 @@ type Discount struct {
 	Ended   bool  `protobuf:"varint,10,opt,name=ended,proto3" json:"ended,omitempty"`
 	Version int64 `protobuf:"varint,11,opt,name=version,proto3" json:"version,omitempty"`
 	// Output only: "满200减20，满300减40" or "限时折扣".
-	Summary       string `protobuf:"bytes,12,opt,name=summary,proto3" json:"summary,omitempty"`
+	Summary string `protobuf:"bytes,12,opt,name=summary,proto3" json:"summary,omitempty"`
+	// Output only (operators' list): what its paid orders came to.
+	Results       *ActivityResults `protobuf:"bytes,13,opt,name=results,proto3" json:"results,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -263,6 +265,13 @@ func (x *Discount) GetSummary() string {
 		return x.Summary
 	}
 	return ""
+}
+
+func (x *Discount) GetResults() *ActivityResults {
+	if x != nil {
+		return x.Results
+	}
+	return nil
 }
 
 type ListDiscountsRequest struct {
@@ -709,13 +718,13 @@ var File_siyu_marketing_v1_discount_proto protoreflect.FileDescriptor
 
 const file_siyu_marketing_v1_discount_proto_rawDesc = "" +
 	"\n" +
-	" siyu/marketing/v1/discount.proto\x12\x11siyu.marketing.v1\x1a\x1fgoogle/protobuf/timestamp.proto\">\n" +
+	" siyu/marketing/v1/discount.proto\x12\x11siyu.marketing.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1esiyu/marketing/v1/coupon.proto\">\n" +
 	"\bSkuPrice\x12\x15\n" +
 	"\x06sku_id\x18\x01 \x01(\tR\x05skuId\x12\x1b\n" +
 	"\tprice_fen\x18\x02 \x01(\x03R\bpriceFen\"M\n" +
 	"\rReductionTier\x12#\n" +
 	"\rthreshold_fen\x18\x01 \x01(\x03R\fthresholdFen\x12\x17\n" +
-	"\aoff_fen\x18\x02 \x01(\x03R\x06offFen\"\xaf\x03\n" +
+	"\aoff_fen\x18\x02 \x01(\x03R\x06offFen\"\xed\x03\n" +
 	"\bDiscount\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12\x12\n" +
 	"\x04name\x18\x02 \x01(\tR\x04name\x12\x12\n" +
@@ -731,7 +740,8 @@ const file_siyu_marketing_v1_discount_proto_rawDesc = "" +
 	"\x05ended\x18\n" +
 	" \x01(\bR\x05ended\x12\x18\n" +
 	"\aversion\x18\v \x01(\x03R\aversion\x12\x18\n" +
-	"\asummary\x18\f \x01(\tR\asummary\"V\n" +
+	"\asummary\x18\f \x01(\tR\asummary\x12<\n" +
+	"\aresults\x18\r \x01(\v2\".siyu.marketing.v1.ActivityResultsR\aresults\"V\n" +
 	"\x14ListDiscountsRequest\x12\x1d\n" +
 	"\n" +
 	"product_id\x18\x01 \x01(\tR\tproductId\x12\x1f\n" +
@@ -791,34 +801,36 @@ var file_siyu_marketing_v1_discount_proto_goTypes = []any{
 	(*AdminListDiscountsRequest)(nil),  // 11: siyu.marketing.v1.AdminListDiscountsRequest
 	(*AdminListDiscountsResponse)(nil), // 12: siyu.marketing.v1.AdminListDiscountsResponse
 	(*timestamppb.Timestamp)(nil),      // 13: google.protobuf.Timestamp
+	(*ActivityResults)(nil),            // 14: siyu.marketing.v1.ActivityResults
 }
 var file_siyu_marketing_v1_discount_proto_depIdxs = []int32{
 	0,  // 0: siyu.marketing.v1.Discount.prices:type_name -> siyu.marketing.v1.SkuPrice
 	1,  // 1: siyu.marketing.v1.Discount.tiers:type_name -> siyu.marketing.v1.ReductionTier
 	13, // 2: siyu.marketing.v1.Discount.start_time:type_name -> google.protobuf.Timestamp
 	13, // 3: siyu.marketing.v1.Discount.end_time:type_name -> google.protobuf.Timestamp
-	2,  // 4: siyu.marketing.v1.ListDiscountsResponse.discounts:type_name -> siyu.marketing.v1.Discount
-	2,  // 5: siyu.marketing.v1.CreateDiscountRequest.discount:type_name -> siyu.marketing.v1.Discount
-	2,  // 6: siyu.marketing.v1.CreateDiscountResponse.discount:type_name -> siyu.marketing.v1.Discount
-	2,  // 7: siyu.marketing.v1.UpdateDiscountRequest.discount:type_name -> siyu.marketing.v1.Discount
-	2,  // 8: siyu.marketing.v1.UpdateDiscountResponse.discount:type_name -> siyu.marketing.v1.Discount
-	2,  // 9: siyu.marketing.v1.EndDiscountResponse.discount:type_name -> siyu.marketing.v1.Discount
-	2,  // 10: siyu.marketing.v1.AdminListDiscountsResponse.discounts:type_name -> siyu.marketing.v1.Discount
-	3,  // 11: siyu.marketing.v1.DiscountService.ListDiscounts:input_type -> siyu.marketing.v1.ListDiscountsRequest
-	5,  // 12: siyu.marketing.v1.DiscountAdminService.CreateDiscount:input_type -> siyu.marketing.v1.CreateDiscountRequest
-	7,  // 13: siyu.marketing.v1.DiscountAdminService.UpdateDiscount:input_type -> siyu.marketing.v1.UpdateDiscountRequest
-	9,  // 14: siyu.marketing.v1.DiscountAdminService.EndDiscount:input_type -> siyu.marketing.v1.EndDiscountRequest
-	11, // 15: siyu.marketing.v1.DiscountAdminService.AdminListDiscounts:input_type -> siyu.marketing.v1.AdminListDiscountsRequest
-	4,  // 16: siyu.marketing.v1.DiscountService.ListDiscounts:output_type -> siyu.marketing.v1.ListDiscountsResponse
-	6,  // 17: siyu.marketing.v1.DiscountAdminService.CreateDiscount:output_type -> siyu.marketing.v1.CreateDiscountResponse
-	8,  // 18: siyu.marketing.v1.DiscountAdminService.UpdateDiscount:output_type -> siyu.marketing.v1.UpdateDiscountResponse
-	10, // 19: siyu.marketing.v1.DiscountAdminService.EndDiscount:output_type -> siyu.marketing.v1.EndDiscountResponse
-	12, // 20: siyu.marketing.v1.DiscountAdminService.AdminListDiscounts:output_type -> siyu.marketing.v1.AdminListDiscountsResponse
-	16, // [16:21] is the sub-list for method output_type
-	11, // [11:16] is the sub-list for method input_type
-	11, // [11:11] is the sub-list for extension type_name
-	11, // [11:11] is the sub-list for extension extendee
-	0,  // [0:11] is the sub-list for field type_name
+	14, // 4: siyu.marketing.v1.Discount.results:type_name -> siyu.marketing.v1.ActivityResults
+	2,  // 5: siyu.marketing.v1.ListDiscountsResponse.discounts:type_name -> siyu.marketing.v1.Discount
+	2,  // 6: siyu.marketing.v1.CreateDiscountRequest.discount:type_name -> siyu.marketing.v1.Discount
+	2,  // 7: siyu.marketing.v1.CreateDiscountResponse.discount:type_name -> siyu.marketing.v1.Discount
+	2,  // 8: siyu.marketing.v1.UpdateDiscountRequest.discount:type_name -> siyu.marketing.v1.Discount
+	2,  // 9: siyu.marketing.v1.UpdateDiscountResponse.discount:type_name -> siyu.marketing.v1.Discount
+	2,  // 10: siyu.marketing.v1.EndDiscountResponse.discount:type_name -> siyu.marketing.v1.Discount
+	2,  // 11: siyu.marketing.v1.AdminListDiscountsResponse.discounts:type_name -> siyu.marketing.v1.Discount
+	3,  // 12: siyu.marketing.v1.DiscountService.ListDiscounts:input_type -> siyu.marketing.v1.ListDiscountsRequest
+	5,  // 13: siyu.marketing.v1.DiscountAdminService.CreateDiscount:input_type -> siyu.marketing.v1.CreateDiscountRequest
+	7,  // 14: siyu.marketing.v1.DiscountAdminService.UpdateDiscount:input_type -> siyu.marketing.v1.UpdateDiscountRequest
+	9,  // 15: siyu.marketing.v1.DiscountAdminService.EndDiscount:input_type -> siyu.marketing.v1.EndDiscountRequest
+	11, // 16: siyu.marketing.v1.DiscountAdminService.AdminListDiscounts:input_type -> siyu.marketing.v1.AdminListDiscountsRequest
+	4,  // 17: siyu.marketing.v1.DiscountService.ListDiscounts:output_type -> siyu.marketing.v1.ListDiscountsResponse
+	6,  // 18: siyu.marketing.v1.DiscountAdminService.CreateDiscount:output_type -> siyu.marketing.v1.CreateDiscountResponse
+	8,  // 19: siyu.marketing.v1.DiscountAdminService.UpdateDiscount:output_type -> siyu.marketing.v1.UpdateDiscountResponse
+	10, // 20: siyu.marketing.v1.DiscountAdminService.EndDiscount:output_type -> siyu.marketing.v1.EndDiscountResponse
+	12, // 21: siyu.marketing.v1.DiscountAdminService.AdminListDiscounts:output_type -> siyu.marketing.v1.AdminListDiscountsResponse
+	17, // [17:22] is the sub-list for method output_type
+	12, // [12:17] is the sub-list for method input_type
+	12, // [12:12] is the sub-list for extension type_name
+	12, // [12:12] is the sub-list for extension extendee
+	0,  // [0:12] is the sub-list for field type_name
 }
 
 func init() { file_siyu_marketing_v1_discount_proto_init() }
@@ -826,6 +838,7 @@ func file_siyu_marketing_v1_discount_proto_init() {
 	if File_siyu_marketing_v1_discount_proto != nil {
 		return
 	}
+	file_siyu_marketing_v1_coupon_proto_init()
 	type x struct{}
 	out := protoimpl.TypeBuilder{
 		File: protoimpl.DescBuilder{

@@ -13,6 +13,7 @@ import (
 // Admin is the operators' side of coupons: templates, issues and codes.
 type Admin struct {
 	templates Templates
+	results   ResultStore
 	codes     Codes
 	members   Members
 	granter   granter
@@ -20,8 +21,8 @@ type Admin struct {
 }
 
 // NewAdmin builds the operators' coupon use cases.
-func NewAdmin(templates Templates, wallets Wallets, codes Codes, members Members, settings Settings, clk clock.Clock) *Admin {
-	return &Admin{templates: templates, codes: codes, members: members, clk: clk,
+func NewAdmin(templates Templates, wallets Wallets, codes Codes, members Members, results ResultStore, settings Settings, clk clock.Clock) *Admin {
+	return &Admin{templates: templates, results: results, codes: codes, members: members, clk: clk,
 		granter: granter{templates: templates, wallets: wallets, settings: settings, clk: clk}}
 }
 
@@ -83,6 +84,11 @@ func (a *Admin) Get(ctx context.Context, id string) (domain.Template, error) {
 
 // List returns every template, newest first.
 func (a *Admin) List(ctx context.Context) ([]domain.Template, error) { return a.templates.List(ctx) }
+
+// Results is what the paid orders that used a template's coupons came to.
+func (a *Admin) Results(ctx context.Context, templateID string) (Results, error) {
+	return a.results.Results(ctx, templateID)
+}
 
 // Preview checks an unsaved template and prices it on example lines (one
 // line of its threshold, or of 100 yuan without one, when none are given).

@@ -69,10 +69,10 @@ func newWorld(t *testing.T) *world {
 	w := &world{clk: clock.NewFake(start), store: s, events: &recorder{}, segments: segments{"vip": {"m_a", "m_b", "m_c"}}}
 	set := app.Settings{RemindBefore: 48 * time.Hour}
 	w.shop = app.NewShop(s.Templates(), s.Wallets(), s.Codes(), set, w.clk)
-	w.admin = app.NewAdmin(s.Templates(), s.Wallets(), s.Codes(), w.segments, set, w.clk)
 	acts := mongostore.NewActivities(testkit.DB(t))
-	w.discounts = app.NewDiscounts(acts.Discounts(), w.clk)
-	w.checkout = app.NewCheckout(s.Wallets(), acts.Holds(), w.discounts, nil, set, w.clk)
+	w.admin = app.NewAdmin(s.Templates(), s.Wallets(), s.Codes(), w.segments, acts.Results(), set, w.clk)
+	w.discounts = app.NewDiscounts(acts.Discounts(), acts.Results(), w.clk)
+	w.checkout = app.NewCheckout(s.Wallets(), acts.Holds(), w.discounts, acts.Results(), nil, set, w.clk)
 	w.welcome = app.NewWelcome(s.Templates(), s.Wallets(), set, w.clk)
 	w.sweeper = app.NewSweeper(s.Wallets(), w.events, set, w.clk, nil)
 	return w

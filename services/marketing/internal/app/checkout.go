@@ -46,6 +46,7 @@ type Checkout struct {
 	wallets   Wallets
 	holds     Holds
 	discounts RunningDiscounts
+	results   ResultStore
 	desks     map[domain.PromotionKind]Desk
 	settings  Settings
 	clk       clock.Clock
@@ -57,8 +58,8 @@ type RunningDiscounts interface {
 }
 
 // NewCheckout builds the checkout use cases with a desk per activity kind.
-func NewCheckout(wallets Wallets, holds Holds, discounts RunningDiscounts, desks map[domain.PromotionKind]Desk, settings Settings, clk clock.Clock) *Checkout {
-	return &Checkout{wallets: wallets, holds: holds, discounts: discounts, desks: desks, settings: settings, clk: clk}
+func NewCheckout(wallets Wallets, holds Holds, discounts RunningDiscounts, results ResultStore, desks map[domain.PromotionKind]Desk, settings Settings, clk clock.Clock) *Checkout {
+	return &Checkout{wallets: wallets, holds: holds, discounts: discounts, results: results, desks: desks, settings: settings, clk: clk}
 }
 
 // maxOrderCoupons bounds the coupons one order names.
@@ -233,9 +234,13 @@ func (c *Checkout) Release(ctx context.Context, memberID, orderID string, a Acti
 	return d.Release(ctx, memberID, orderID, a)
 }
 
-// Paid spends what the order locked and tells its activity.
-func (c *Checkout) Paid(ctx context.Context, memberID, orderID string, paidFen int64, discounts map[domain.PromotionKind]int64) error {
+// Paid spends what the order locked, counts the order in the results of
+// what it used, and tells its activity.
+func (c *Checkout) Paid(ctx context.Context, memberID, orderID string, paidFen int64, discounts []PaidDiscount) error {
 	if err := c.follow(ctx, memberID, orderID, func(w *domain.Wallet) bool { return w.Use(orderID) }); err != nil {
+		return err
+	}
+	if err := c.countPaid(ctx, memberID, orderID, paidFen, discounts); err != nil {
 		return err
 	}
 	h, found, err := c.holds.Get(ctx, orderID)
@@ -246,7 +251,13 @@ func (c *Checkout) Paid(ctx context.Context, memberID, orderID string, paidFen i
 	if err != nil {
 		return err
 	}
-	return d.Paid(ctx, memberID, orderID, h.Activity, paidFen, discounts[h.Activity.Kind])
+	var off int64
+	for _, x := range discounts {
+		if domain.PromotionKind(x.Kind) == h.Activity.Kind {
+			off += x.OffFen
+		}
+	}
+	return d.Paid(ctx, memberID, orderID, h.Activity, paidFen, off)
 }
 
 // Cancelled gives back what an unpaid order held.

@@ -30,8 +30,9 @@ type DiscountStore interface {
 // running ones from memory (reloaded every refreshEvery, at once after this
 // instance's own writes).
 type Discounts struct {
-	store DiscountStore
-	clk   clock.Clock
+	store   DiscountStore
+	results ResultStore
+	clk     clock.Clock
 
 	mu     sync.Mutex
 	cached []domain.Discount
@@ -39,8 +40,8 @@ type Discounts struct {
 }
 
 // NewDiscounts builds the discount use cases.
-func NewDiscounts(store DiscountStore, clk clock.Clock) *Discounts {
-	return &Discounts{store: store, clk: clk}
+func NewDiscounts(store DiscountStore, results ResultStore, clk clock.Clock) *Discounts {
+	return &Discounts{store: store, results: results, clk: clk}
 }
 
 func (d *Discounts) all(ctx context.Context) ([]domain.Discount, error) {
@@ -108,6 +109,11 @@ func (d *Discounts) Shown(ctx context.Context, productID, categoryID string) ([]
 
 // List returns every discount for operators.
 func (d *Discounts) List(ctx context.Context) ([]domain.Discount, error) { return d.store.List(ctx) }
+
+// Results is what the paid orders a discount applied to came to.
+func (d *Discounts) Results(ctx context.Context, id string) (Results, error) {
+	return d.results.Results(ctx, id)
+}
 
 // Create saves a new discount, while fewer than the limit are scheduled.
 func (d *Discounts) Create(ctx context.Context, x domain.Discount) (domain.Discount, error) {

@@ -26,14 +26,6 @@ type FlashSaleStore interface {
 	// List returns every activity, newest first (operators' activities: a
 	// small collection, scanned).
 	List(ctx context.Context) ([]domain.FlashSale, error)
-	// Count adds to an activity's results.
-	Count(ctx context.Context, id string, r FlashResults) error
-	Results(ctx context.Context, id string) (FlashResults, error)
-}
-
-// FlashResults are an activity's orders and what the paid ones came to.
-type FlashResults struct {
-	Orders, Paid, PaidFen, DiscountFen int64
 }
 
 // Counter counts an activity's reserved units: a JetStream stream per
@@ -94,6 +86,7 @@ type reservationPayload struct {
 // the flash-sale desk at checkout.
 type FlashSales struct {
 	store        FlashSaleStore
+	results      ResultStore
 	counter      Counter
 	reservations Reservations
 	orders       OrderPlacer
@@ -110,11 +103,11 @@ type FlashSales struct {
 const refreshEvery = 2 * time.Second
 
 // NewFlashSales builds the flash-sale use cases.
-func NewFlashSales(store FlashSaleStore, counter Counter, reservations Reservations, orders OrderPlacer, clk clock.Clock, log *slog.Logger) *FlashSales {
+func NewFlashSales(store FlashSaleStore, results ResultStore, counter Counter, reservations Reservations, orders OrderPlacer, clk clock.Clock, log *slog.Logger) *FlashSales {
 	if log == nil {
 		log = slog.Default()
 	}
-	return &FlashSales{store: store, counter: counter, reservations: reservations, orders: orders, clk: clk, log: log, cache: map[string]domain.FlashSale{}}
+	return &FlashSales{store: store, results: results, counter: counter, reservations: reservations, orders: orders, clk: clk, log: log, cache: map[string]domain.FlashSale{}}
 }
 
 // activity reads an activity from memory, refreshing the cache when stale.
@@ -231,7 +224,7 @@ func (s *FlashSales) End(ctx context.Context, id string) (domain.FlashSale, erro
 type Listed struct {
 	FlashSale           domain.FlashSale
 	Reserved, Remaining int64
-	Results             FlashResults
+	Results             Results
 }
 
 func (s *FlashSales) listed(ctx context.Context, f domain.FlashSale) (Listed, error) {
@@ -286,7 +279,7 @@ func (s *FlashSales) AdminList(ctx context.Context) ([]Listed, error) {
 		if err != nil {
 			return nil, err
 		}
-		if l.Results, err = s.store.Results(ctx, f.ID); err != nil {
+		if l.Results, err = s.results.Results(ctx, f.ID); err != nil {
 			return nil, err
 		}
 		out = append(out, l)
@@ -476,7 +469,7 @@ func (s *FlashSales) Hold(ctx context.Context, memberID, orderID string, a Activ
 	if err != nil || !bound {
 		return err
 	}
-	return s.store.Count(ctx, a.ID, FlashResults{Orders: 1})
+	return s.results.Add(ctx, a.ID, Results{Orders: 1})
 }
 
 // Release gives the unit back: the order failed or was cancelled unpaid.
@@ -514,7 +507,7 @@ func (s *FlashSales) Paid(ctx context.Context, memberID, orderID string, a Activ
 	}); err != nil || !changed {
 		return err
 	}
-	return s.store.Count(ctx, a.ID, FlashResults{Paid: 1, PaidFen: paidFen, DiscountFen: discountFen})
+	return s.results.Add(ctx, a.ID, Results{Paid: 1, PaidFen: paidFen, DiscountFen: discountFen})
 }
 
 // Recent lists the activities whose units may still need orders: not

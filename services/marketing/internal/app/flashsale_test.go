@@ -73,8 +73,8 @@ func TestFlashSaleUnderABurst(t *testing.T) {
 	s, acts := mongostore.New(db), mongostore.NewActivities(db)
 	clk := clock.NewFake(start)
 	p := &placer{orders: map[string]string{}, refuse: map[string]bool{"m_0007": true}}
-	flash := app.NewFlashSales(acts.FlashSales(), flashq.New(js), acts.Reservations(), p, clk, nil)
-	p.checkout = app.NewCheckout(s.Wallets(), acts.Holds(), app.NewDiscounts(acts.Discounts(), clk), map[domain.PromotionKind]app.Desk{domain.KindFlashSale: flash}, app.Settings{RemindBefore: time.Hour}, clk)
+	flash := app.NewFlashSales(acts.FlashSales(), acts.Results(), flashq.New(js), acts.Reservations(), p, clk, nil)
+	p.checkout = app.NewCheckout(s.Wallets(), acts.Holds(), app.NewDiscounts(acts.Discounts(), acts.Results(), clk), acts.Results(), map[domain.PromotionKind]app.Desk{domain.KindFlashSale: flash}, app.Settings{RemindBefore: time.Hour}, clk)
 
 	f, err := flash.Create(ctx, domain.FlashSale{Name: "双十二秒杀", ProductID: "p1", SKUID: "p1-A", PriceFen: 9900, Stock: 100, PerMemberLimit: 1,
 		Start: start.Add(time.Minute), End: start.Add(time.Hour)})

@@ -15,7 +15,6 @@ import (
 	memberv1 "siyu.dev/proto/siyu/member/v1"
 	orderv1 "siyu.dev/proto/siyu/order/v1"
 	"siyu.dev/services/marketing/internal/app"
-	"siyu.dev/services/marketing/internal/domain"
 )
 
 // Durable consumers of the service.
@@ -68,9 +67,9 @@ func Orders(c *app.Checkout) natsx.Handler {
 		case orderv1.SubjectPaid:
 			p := &orderv1.OrderPaid{}
 			e, step = p, func(ctx context.Context) error {
-				discounts := map[domain.PromotionKind]int64{}
+				var discounts []app.PaidDiscount
 				for _, d := range p.GetDiscounts() {
-					discounts[domain.PromotionKind(d.GetSource())] += d.GetAmountFen()
+					discounts = append(discounts, app.PaidDiscount{Kind: d.GetSource(), ID: d.GetId(), OffFen: d.GetAmountFen()})
 				}
 				return c.Paid(ctx, p.GetMemberId(), p.GetOrderId(), p.GetPaidFen(), discounts)
 			}

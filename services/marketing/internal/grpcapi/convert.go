@@ -75,3 +75,7 @@ func reservationProto(r domain.Reservation) *marketingv1.FlashReservation {
 	return &marketingv1.FlashReservation{Id: r.ID, FlashSaleId: r.FlashSaleID, Status: string(r.Status), OrderId: r.OrderID, FailReason: r.FailReason,
 		CreateTime: ts(r.CreatedAt)}
 }
+
+func resultsProto(r app.Results) *marketingv1.ActivityResults {
+	return &marketingv1.ActivityResults{PaidOrders: r.Paid, PaidFen: r.PaidFen, DiscountFen: r.DiscountFen}
+}

@@ -95,7 +95,13 @@ func (s *discountAdminServer) AdminListDiscounts(ctx context.Context, _ *marketi
 	}
 	out := &marketingv1.AdminListDiscountsResponse{}
 	for _, d := range list {
-		out.Discounts = append(out.Discounts, discountProto(d))
+		r, err := s.svc.Discounts.Results(ctx, d.ID)
+		if err != nil {
+			return nil, err
+		}
+		p := discountProto(d)
+		p.Results = resultsProto(r)
+		out.Discounts = append(out.Discounts, p)
 	}
 	return out, nil
 }

@@ -65,13 +65,13 @@ func TestMarketingAPI(t *testing.T) {
 	defer nc.Close()
 	js, _ := jetstream.New(nc)
 	set := app.Settings{RemindBefore: time.Hour}
-	flash := app.NewFlashSales(acts.FlashSales(), flashq.New(js), acts.Reservations(), noOrders{}, clk, log)
-	discounts := app.NewDiscounts(acts.Discounts(), clk)
+	flash := app.NewFlashSales(acts.FlashSales(), acts.Results(), flashq.New(js), acts.Reservations(), noOrders{}, clk, log)
+	discounts := app.NewDiscounts(acts.Discounts(), acts.Results(), clk)
 	srv := grpcserver.New(grpcserver.Options{Service: "marketing", Logger: log, Verifier: auth.NewVerifier(pub, "siyu", clk), Policy: grpcapi.Policy})
 	grpcapi.Register(srv.GRPC(), grpcapi.Services{
 		Shop:       app.NewShop(s.Templates(), s.Wallets(), s.Codes(), set, clk),
-		Admin:      app.NewAdmin(s.Templates(), s.Wallets(), s.Codes(), noSegments{}, set, clk),
-		Checkout:   app.NewCheckout(s.Wallets(), acts.Holds(), discounts, map[domain.PromotionKind]app.Desk{domain.KindFlashSale: flash}, set, clk),
+		Admin:      app.NewAdmin(s.Templates(), s.Wallets(), s.Codes(), noSegments{}, acts.Results(), set, clk),
+		Checkout:   app.NewCheckout(s.Wallets(), acts.Holds(), discounts, acts.Results(), map[domain.PromotionKind]app.Desk{domain.KindFlashSale: flash}, set, clk),
 		FlashSales: flash,
 		Discounts:  discounts,
 	})

@@ -113,7 +113,13 @@ func (s *adminServer) GetCouponTemplate(ctx context.Context, req *marketingv1.Ge
 	if err != nil {
 		return nil, err
 	}
-	return &marketingv1.GetCouponTemplateResponse{Template: templateProto(t)}, nil
+	r, err := s.svc.Admin.Results(ctx, t.ID)
+	if err != nil {
+		return nil, err
+	}
+	p := templateProto(t)
+	p.Results = resultsProto(r)
+	return &marketingv1.GetCouponTemplateResponse{Template: p}, nil
 }
 
 func (s *adminServer) ListCouponTemplates(ctx context.Context, _ *marketingv1.ListCouponTemplatesRequest) (*marketingv1.ListCouponTemplatesResponse, error) {
@@ -123,7 +129,13 @@ func (s *adminServer) ListCouponTemplates(ctx context.Context, _ *marketingv1.Li
 	}
 	out := &marketingv1.ListCouponTemplatesResponse{}
 	for _, t := range ts {
-		out.Templates = append(out.Templates, templateProto(t))
+		r, err := s.svc.Admin.Results(ctx, t.ID)
+		if err != nil {
+			return nil, err
+		}
+		p := templateProto(t)
+		p.Results = resultsProto(r)
+		out.Templates = append(out.Templates, p)
 	}
 	return out, nil
 }

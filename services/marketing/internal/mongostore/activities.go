@@ -18,18 +18,18 @@ import (
 // Activities keeps orders' activity holds, flash sales, their results and
 // reservations, each by _id.
 type Activities struct {
-	holds, flash, results, reservations, discounts *mongo.Collection
+	holds, flash, results, counted, reservations, discounts *mongo.Collection
 }
 
 // NewActivities uses db's collections.
 func NewActivities(db *mongo.Database) *Activities {
-	return &Activities{holds: db.Collection("order_holds"), flash: db.Collection("flash_sales"), results: db.Collection("activity_results"),
+	return &Activities{holds: db.Collection("order_holds"), flash: db.Collection("flash_sales"), results: db.Collection("activity_results"), counted: db.Collection("counted_orders"),
 		reservations: db.Collection("flash_reservations"), discounts: db.Collection("discounts")}
 }
 
 // Holds, FlashSales and Reservations are the ports.
 func (a *Activities) Holds() app.Holds               { return holds{a.holds} }
-func (a *Activities) FlashSales() app.FlashSaleStore { return flashSales{a.flash, a.results} }
+func (a *Activities) FlashSales() app.FlashSaleStore { return flashSales{a.flash} }
 func (a *Activities) Reservations() app.Reservations { return reservations{a.reservations} }
 func (a *Activities) Discounts() app.DiscountStore   { return discounts{a.discounts} }
 
@@ -63,7 +63,7 @@ type flashDoc struct {
 	Version   int64            `bson:"version"`
 }
 
-type flashSales struct{ c, results *mongo.Collection }
+type flashSales struct{ c *mongo.Collection }
 
 func (f flashSales) Create(ctx context.Context, x domain.FlashSale) error {
 	_, err := f.c.InsertOne(ctx, flashDoc{ID: x.ID, FlashSale: x, Version: x.Version})
@@ -105,19 +105,34 @@ type resultsDoc struct {
 	DiscountFen int64  `bson:"discount_fen"`
 }
 
-func (f flashSales) Count(ctx context.Context, id string, r app.FlashResults) error {
-	_, err := f.results.UpdateOne(ctx, bson.M{"_id": id}, bson.M{"$inc": bson.M{"orders": r.Orders, "paid": r.Paid, "paid_fen": r.PaidFen, "discount_fen": r.DiscountFen}},
+// Results returns the store of activities' results.
+func (a *Activities) Results() app.ResultStore { return results{a.results, a.counted} }
+
+type results struct{ c, counted *mongo.Collection }
+
+// Claim inserts the order's marker; a duplicate means it was counted.
+func (r results) Claim(ctx context.Context, orderID string) (bool, error) {
+	_, err := r.counted.InsertOne(ctx, bson.M{"_id": orderID})
+	if mongox.IsDuplicateKey(err) {
+		return false, nil
+	}
+	return err == nil, err
+}
+
+// Add increments by _id; only Add writes these documents.
+func (r results) Add(ctx context.Context, id string, x app.Results) error {
+	_, err := r.c.UpdateOne(ctx, bson.M{"_id": id}, bson.M{"$inc": bson.M{"orders": x.Orders, "paid": x.Paid, "paid_fen": x.PaidFen, "discount_fen": x.DiscountFen}},
 		options.UpdateOne().SetUpsert(true))
 	return err
 }
 
-func (f flashSales) Results(ctx context.Context, id string) (app.FlashResults, error) {
+func (r results) Results(ctx context.Context, id string) (app.Results, error) {
 	var d resultsDoc
-	err := f.results.FindOne(ctx, bson.M{"_id": id}).Decode(&d)
+	err := r.c.FindOne(ctx, bson.M{"_id": id}).Decode(&d)
 	if errors.Is(err, mongo.ErrNoDocuments) {
-		return app.FlashResults{}, nil
+		return app.Results{}, nil
 	}
-	return app.FlashResults{Orders: d.Orders, Paid: d.Paid, PaidFen: d.PaidFen, DiscountFen: d.DiscountFen}, err
+	return app.Results{Orders: d.Orders, Paid: d.Paid, PaidFen: d.PaidFen, DiscountFen: d.DiscountFen}, err
 }
 
 type reservationDoc struct {
