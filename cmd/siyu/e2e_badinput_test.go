@@ -113,7 +113,8 @@ func scalar(format string, hostile bool) string {
 // ready afterwards.
 func TestNoRouteAnswers500(t *testing.T) {
 	// Rate limits would answer most of the sweep with 429 before a service saw it.
-	shop := startShop(t, "", map[string]string{"SIYU_RATE_IP_RPS": "100000", "SIYU_RATE_IP_BURST": "100000", "SIYU_RATE_MEMBER_RPS": "100000", "SIYU_RATE_MEMBER_BURST": "100000"})
+	shop := startShop(t, "", map[string]string{"SIYU_RATE_IP_RPS": "100000", "SIYU_RATE_IP_BURST": "100000", "SIYU_RATE_MEMBER_RPS": "100000", "SIYU_RATE_MEMBER_BURST": "100000",
+		"SIYU_RATE_FLASH_MEMBER_RPS": "0", "SIYU_RATE_FLASH_IP_RPS": "0"})
 	api := shop.api
 	tokens := map[string]string{
 		"anonymous": "",

@@ -401,10 +401,15 @@ func (s *FlashSales) PlaceOrder(ctx context.Context, flashSaleID string, seq uin
 	if found && r.Status != domain.ReservationQueued {
 		return nil // placed (or failed, or given back) before
 	}
-	_, err = s.orders.PlaceFor(ctx, PlaceFor{MemberID: memberID, RequestID: id, Address: p.Address, ProductID: f.ProductID, SKUID: f.SKUID, Quantity: 1,
+	orderID, err := s.orders.PlaceFor(ctx, PlaceFor{MemberID: memberID, RequestID: id, Address: p.Address, ProductID: f.ProductID, SKUID: f.SKUID, Quantity: 1,
 		Activity: Activity{Kind: domain.KindFlashSale, ID: flashSaleID, Ref: id}})
-	if err == nil || !fault.Permanent(err) {
-		// Success: the order held the reservation (Hold bound it).
+	if err == nil {
+		// The order held the reservation while it was placed (Hold bound
+		// it); now the shopper may pay it.
+		_, err = s.modifyReservation(ctx, domain.Reservation{ID: id}, func(r *domain.Reservation) (bool, error) { return r.Placed(orderID), nil })
+		return err
+	}
+	if !fault.Permanent(err) {
 		return err
 	}
 	seed := domain.Reservation{ID: id, FlashSaleID: flashSaleID, MemberID: memberID, Seq: seq, Status: domain.ReservationQueued, CreatedAt: p.At}
@@ -499,7 +504,7 @@ func (s *FlashSales) Release(ctx context.Context, memberID, orderID string, a Ac
 func (s *FlashSales) Paid(ctx context.Context, memberID, orderID string, a Activity, paidFen, discountFen int64) error {
 	changed := false
 	if _, err := s.modifyReservation(ctx, domain.Reservation{ID: a.Ref}, func(r *domain.Reservation) (bool, error) {
-		if r.OrderID != orderID || r.Status != domain.ReservationOrdered {
+		if r.OrderID != orderID || (r.Status != domain.ReservationOrdered && r.Status != domain.ReservationPlacing) {
 			return false, nil
 		}
 		r.Status, changed = domain.ReservationPaid, true

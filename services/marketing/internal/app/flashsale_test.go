@@ -147,7 +147,11 @@ func TestFlashSaleUnderABurst(t *testing.T) {
 		if n == 10 {
 			break
 		}
-		stored, _, _, _ := acts.Reservations().Reservation(ctx, ref)
+		var stored domain.Reservation
+		waitFor(t, "the order placed", func() bool {
+			stored, _, _, _ = acts.Reservations().Reservation(ctx, ref)
+			return stored.Status == domain.ReservationOrdered
+		})
 		r, err := flash.Mine(ctx, stored.MemberID, ref)
 		if err != nil || r.Status != domain.ReservationOrdered || r.OrderID != order {
 			t.Fatalf("reservation %s: %+v %v", ref, r, err)

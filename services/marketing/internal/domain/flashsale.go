@@ -81,7 +81,10 @@ func (f FlashSale) Discount(lines []Line) (Applied, error) {
 type ReservationStatus string
 
 const (
-	ReservationQueued   ReservationStatus = "QUEUED"
+	ReservationQueued ReservationStatus = "QUEUED"
+	// ReservationPlacing: the order service is placing the order (the
+	// shopper still sees QUEUED until it is placed).
+	ReservationPlacing  ReservationStatus = "PLACING"
 	ReservationOrdered  ReservationStatus = "ORDERED"
 	ReservationPaid     ReservationStatus = "PAID"
 	ReservationFailed   ReservationStatus = "FAILED"
@@ -114,15 +117,32 @@ func ParseReservationID(id string) (flashSaleID string, seq uint64, ok bool) {
 	return id[:i], seq, err == nil && seq > 0
 }
 
-// Bind records the order placed for the reservation; binding the same
-// order again is a no-op, another order is refused.
+// Bind records the order being placed for the reservation; binding the
+// same order again is a no-op, another order is refused.
 func (r *Reservation) Bind(orderID string) (changed bool, err error) {
 	switch {
-	case r.OrderID == orderID && (r.Status == ReservationOrdered || r.Status == ReservationPaid):
+	case r.OrderID == orderID && r.Status != ReservationReleased && r.Status != ReservationFailed:
 		return false, nil
 	case r.Status != ReservationQueued:
 		return false, fault.New(fault.Precondition, ReasonReservationState, "this reservation was used or given back", "reservation_id", r.ID)
 	}
-	r.Status, r.OrderID = ReservationOrdered, orderID
+	r.Status, r.OrderID = ReservationPlacing, orderID
 	return true, nil
+}
+
+// Placed records that the order was placed and waits for payment.
+func (r *Reservation) Placed(orderID string) (changed bool) {
+	if r.Status != ReservationPlacing || r.OrderID != orderID {
+		return false
+	}
+	r.Status = ReservationOrdered
+	return true
+}
+
+// Shown is the status the shopper sees.
+func (r Reservation) Shown() ReservationStatus {
+	if r.Status == ReservationPlacing {
+		return ReservationQueued
+	}
+	return r.Status
 }

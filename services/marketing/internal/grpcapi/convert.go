@@ -72,7 +72,7 @@ func flashSaleOf(p *marketingv1.FlashSale) domain.FlashSale {
 }
 
 func reservationProto(r domain.Reservation) *marketingv1.FlashReservation {
-	return &marketingv1.FlashReservation{Id: r.ID, FlashSaleId: r.FlashSaleID, Status: string(r.Status), OrderId: r.OrderID, FailReason: r.FailReason,
+	return &marketingv1.FlashReservation{Id: r.ID, FlashSaleId: r.FlashSaleID, Status: string(r.Shown()), OrderId: r.OrderID, FailReason: r.FailReason,
 		CreateTime: ts(r.CreatedAt)}
 }
 
