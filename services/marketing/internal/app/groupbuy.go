@@ -36,8 +36,9 @@ type GroupStore interface {
 	// OpenGroups lists open groups of an activity with seats left, soonest
 	// deadline first, for shoppers to join (off the hot path; it may scan).
 	OpenGroups(ctx context.Context, activityID string, limit int) ([]domain.Group, error)
-	// DueGroups returns open groups whose deadline is at or before now
-	// (the sweeper's; it may scan).
+	// DueGroups returns open groups whose deadline is at or before now and
+	// settled groups whose outcome is pending (Group.OutcomePending, kept
+	// as a field), soonest deadline first (the sweeper's; it may scan).
 	DueGroups(ctx context.Context, now time.Time, limit int) ([]domain.Group, error)
 }
 
@@ -61,11 +62,14 @@ type Seat struct {
 }
 
 // Settled is a group after a step that may have settled it, with the paid
-// orders to refund when it failed (every time it is asked: refunds are
-// keyed by order id downstream, so a repeat refunds nothing twice).
+// orders whose outcome is not handed off yet: Fulfil when the group
+// succeeded (the orders may ship), Refunds when it failed. The caller
+// hands them to the order service, which acts once per order id, and then
+// calls Reported; until it does, the sweeper answers them again, so a
+// crash in between repeats the hand-off instead of losing a refund.
 type Settled struct {
-	Group   domain.Group
-	Refunds []string
+	Group           domain.Group
+	Fulfil, Refunds []string
 }
 
 // CreateActivity validates and stores a new activity.
@@ -219,9 +223,10 @@ func (u *GroupBuys) Join(ctx context.Context, memberID, groupID, skuID, orderID 
 	return Seat{Group: g, PriceFen: price}, nil
 }
 
-// Paid counts the member's paid order in its group. When the group failed
-// (before or because of this payment, its time being up), Refunds names
-// every paid order of it, this one included.
+// Paid counts the member's paid order in its group. When this payment
+// completes the group, Fulfil names every paid order of it; when the group
+// failed (before the payment came, or its time was up), Refunds names this
+// order and any other not handed off yet.
 func (u *GroupBuys) Paid(ctx context.Context, groupID, memberID, orderID string) (Settled, error) {
 	now := u.clk.Now()
 	return u.settle(ctx, groupID, func(g *domain.Group) (bool, error) { return g.Paid(memberID, orderID, now) })
@@ -246,15 +251,17 @@ func (u *GroupBuys) Leave(ctx context.Context, groupID, memberID, orderID string
 }
 
 // Expire settles a group whose time is up: failed (Refunds names its paid
-// orders) or, with virtual completion, succeeded. Before its deadline it
-// is answered as it stands.
+// orders) or, with virtual completion, succeeded (Fulfil names them).
+// Before its deadline it is answered as it stands.
 func (u *GroupBuys) Expire(ctx context.Context, groupID string) (Settled, error) {
 	now := u.clk.Now()
 	return u.settle(ctx, groupID, func(g *domain.Group) (bool, error) { return g.Expire(now), nil })
 }
 
-// Sweep settles up to limit groups whose time is up and answers each with
-// its refunds; a group that fails to settle is left for the next sweep.
+// Sweep settles up to limit groups whose time is up, and answers them and
+// settled groups whose outcome is still pending, each with the orders to
+// fulfil or refund; a group that fails to settle is left for the next
+// sweep.
 func (u *GroupBuys) Sweep(ctx context.Context, limit int) ([]Settled, error) {
 	due, err := u.store.DueGroups(ctx, u.clk.Now(), limit)
 	if err != nil {
@@ -292,7 +299,14 @@ func (u *GroupBuys) settle(ctx context.Context, groupID string, f func(g *domain
 			u.giveQuota(ctx, g.ActivityID, m.MemberID, g.ID)
 		}
 	}
-	return Settled{Group: g, Refunds: g.Refunds()}, nil
+	fulfil, refunds := g.Outcome()
+	return Settled{Group: g, Fulfil: fulfil, Refunds: refunds}, nil
+}
+
+// Reported records that the outcome for these paid orders of the group
+// was handed to the order service; a repeat is a no-op.
+func (u *GroupBuys) Reported(ctx context.Context, groupID string, orderIDs []string) (domain.Group, error) {
+	return u.modifyGroup(ctx, groupID, func(g *domain.Group) (bool, error) { return g.MarkReported(orderIDs), nil })
 }
 
 // modifyGroup applies f to the group and saves it, retrying when another

@@ -124,7 +124,7 @@ func (s *memGroups) OpenGroups(_ context.Context, activityID string, limit int) 
 }
 
 func (s *memGroups) DueGroups(_ context.Context, now time.Time, limit int) ([]domain.Group, error) {
-	return s.scan(limit, func(g domain.Group) bool { return g.Due(now) }), nil
+	return s.scan(limit, func(g domain.Group) bool { return g.Due(now) || g.OutcomePending() }), nil
 }
 
 func (s *memGroups) quota(activityID, memberID string) []string {
@@ -208,7 +208,7 @@ func TestConcurrentJoinsFillAGroupExactly(t *testing.T) {
 				if err != nil || len(s.Refunds) != 0 {
 					t.Error(err, s.Refunds)
 				}
-				if s.Group.Status == domain.GroupSucceeded && s.Group.PaidCount() == 5 {
+				if s.Group.Status == domain.GroupSucceeded && len(s.Fulfil) == 5 {
 					succeeded.Add(1)
 				}
 			})
@@ -217,7 +217,22 @@ func TestConcurrentJoinsFillAGroupExactly(t *testing.T) {
 	wg.Wait()
 	g, _ = u.Group(ctx, id)
 	if g.Status != domain.GroupSucceeded || g.PaidCount() != 5 || succeeded.Load() < 1 {
-		t.Fatalf("after paying: %s, %d paid, %d saw it succeed", g.Status, g.PaidCount(), succeeded.Load())
+		t.Fatalf("after paying: %s, %d paid, %d saw it succeed with every order", g.Status, g.PaidCount(), succeeded.Load())
+	}
+	// Until the hand-off is reported, the sweeper answers the orders to
+	// fulfil again.
+	var orders []string
+	for _, m := range g.Members {
+		orders = append(orders, m.OrderID)
+	}
+	if due, err := u.Sweep(ctx, 10); err != nil || len(due) != 1 || !slices.Equal(due[0].Fulfil, orders) {
+		t.Fatalf("sweep before the report: %+v %v", due, err)
+	}
+	if _, err := u.Reported(ctx, id, orders); err != nil {
+		t.Fatal(err)
+	}
+	if due, err := u.Sweep(ctx, 10); err != nil || len(due) != 0 {
+		t.Fatalf("sweep after the report: %+v %v", due, err)
 	}
 	mustReasonJoin := func(member, order string, r fault.Reason) {
 		t.Helper()
@@ -325,7 +340,7 @@ func TestFailedGroupRefundsPaidOrders(t *testing.T) {
 		t.Fatalf("a group past its deadline shows %s", g.Status)
 	}
 	got, err := u.Sweep(ctx, 10)
-	if err != nil || len(got) != 1 || got[0].Group.Status != domain.GroupFailed || !slices.Equal(got[0].Refunds, []string{"o1", "o-m2"}) {
+	if err != nil || len(got) != 1 || got[0].Group.Status != domain.GroupFailed || !slices.Equal(got[0].Refunds, []string{"o1", "o-m2"}) || got[0].Fulfil != nil {
 		t.Fatalf("sweep: %+v %v", got, err)
 	}
 	for _, m := range []string{"leader", "m2", "m3"} {
@@ -333,16 +348,30 @@ func TestFailedGroupRefundsPaidOrders(t *testing.T) {
 			t.Errorf("%s still counts a failed group: %v", m, q)
 		}
 	}
-	if again, err := u.Sweep(ctx, 10); err != nil || len(again) != 0 {
-		t.Fatalf("a settled group swept again: %v %v", again, err)
-	}
+	// The refunds were not reported handed off (say the process stopped):
+	// the next sweep answers them again, without writing.
 	writes := store.writes.Load()
-	if s, err := u.Expire(ctx, id); err != nil || !slices.Equal(s.Refunds, []string{"o1", "o-m2"}) || store.writes.Load() != writes {
+	if again, err := u.Sweep(ctx, 10); err != nil || len(again) != 1 || !slices.Equal(again[0].Refunds, []string{"o1", "o-m2"}) || store.writes.Load() != writes {
+		t.Fatalf("unreported refunds swept again: %+v %v", again, err)
+	}
+	if _, err := u.Reported(ctx, id, []string{"o1", "o-m2"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := u.Reported(ctx, id, []string{"o1", "o-m2"}); err != nil {
+		t.Fatal("a repeated report:", err)
+	}
+	if again, err := u.Sweep(ctx, 10); err != nil || len(again) != 0 {
+		t.Fatalf("a reported group swept again: %v %v", again, err)
+	}
+	if s, err := u.Expire(ctx, id); err != nil || s.Refunds != nil || s.Group.Status != domain.GroupFailed || !slices.Equal(s.Group.Refunds(), []string{"o1", "o-m2"}) {
 		t.Fatalf("expire again: %+v %v", s, err)
 	}
 	late, err := u.Paid(ctx, id, "m3", "o-m3")
-	if err != nil || !slices.Equal(late.Refunds, []string{"o1", "o-m2", "o-m3"}) {
+	if err != nil || !slices.Equal(late.Refunds, []string{"o-m3"}) {
 		t.Fatalf("a late payment: %+v %v", late, err)
+	}
+	if again, err := u.Sweep(ctx, 10); err != nil || len(again) != 1 || !slices.Equal(again[0].Refunds, []string{"o-m3"}) {
+		t.Fatalf("the late refund is swept until reported: %+v %v", again, err)
 	}
 	_, err = u.Join(ctx, "m9", id, "p-0001-red", "o-m9")
 	mustReason(t, err, domain.ReasonGroupClosed)
@@ -358,11 +387,14 @@ func TestVirtualCompletion(t *testing.T) {
 	if _, err := u.Join(ctx, "m2", id, "p-0001-red", "o2"); err != nil {
 		t.Fatal(err)
 	}
-	u.Paid(ctx, id, "leader", "o1")
-	u.Paid(ctx, id, "m2", "o2")
+	for _, p := range [][2]string{{"leader", "o1"}, {"m2", "o2"}} {
+		if s, err := u.Paid(ctx, id, p[0], p[1]); err != nil || s.Fulfil != nil || s.Refunds != nil {
+			t.Fatal(s, err)
+		}
+	}
 	clk.Advance(24 * time.Hour)
 	got, err := u.Sweep(ctx, 10)
-	if err != nil || len(got) != 1 || got[0].Group.Status != domain.GroupSucceeded || got[0].Refunds != nil {
+	if err != nil || len(got) != 1 || got[0].Group.Status != domain.GroupSucceeded || got[0].Refunds != nil || !slices.Equal(got[0].Fulfil, []string{"o1", "o2"}) {
 		t.Fatalf("sweep: %+v %v", got, err)
 	}
 	if q := store.quota(a.ID, "m2"); len(q) != 1 {

@@ -169,6 +169,9 @@ type GroupMember struct {
 	MemberID, OrderID string
 	Paid              bool
 	JoinedAt          time.Time
+	// Reported: the group's outcome for this paid order (go ahead and
+	// ship, or refund) was handed to the order service.
+	Reported bool
 }
 
 // Group is one group of an activity, stored as one document so that joins,
@@ -332,8 +335,9 @@ func (g *Group) Expire(now time.Time) (changed bool) {
 	return true
 }
 
-// Refunds is the paid orders of a failed group, which must be refunded
-// (nil for a group open or succeeded).
+// Refunds is every paid order of a failed group, all of which must be
+// refunded (nil for a group open or succeeded); Outcome says which of them
+// were not handed off yet.
 func (g *Group) Refunds() []string {
 	if g.Status != GroupFailed {
 		return nil
@@ -345,6 +349,50 @@ func (g *Group) Refunds() []string {
 		}
 	}
 	return ids
+}
+
+// Outcome is the paid orders of a settled group whose outcome was not
+// handed to the order service yet: orders to fulfil when it succeeded,
+// orders to refund when it failed. A group open or fully reported has
+// none. Whoever settles a group hands these off (idempotently by order id)
+// and then marks them Reported, so a crash in between only repeats the
+// hand-off.
+func (g *Group) Outcome() (fulfil, refund []string) {
+	for _, m := range g.Members {
+		if !m.Paid || m.Reported {
+			continue
+		}
+		switch g.Status {
+		case GroupSucceeded:
+			fulfil = append(fulfil, m.OrderID)
+		case GroupFailed:
+			refund = append(refund, m.OrderID)
+		}
+	}
+	return fulfil, refund
+}
+
+// OutcomePending reports whether some paid order still waits for the
+// group's outcome to be handed off (the store keeps it as a field, so the
+// sweeper finds such groups).
+func (g *Group) OutcomePending() bool {
+	fulfil, refund := g.Outcome()
+	return len(fulfil)+len(refund) > 0
+}
+
+// MarkReported records that the outcome for these paid orders was handed
+// off; orders not paid, not in the group or already marked are skipped.
+func (g *Group) MarkReported(orderIDs []string) (changed bool) {
+	if g.Status == GroupOpen {
+		return false
+	}
+	for i := range g.Members {
+		m := &g.Members[i]
+		if m.Paid && !m.Reported && slices.Contains(orderIDs, m.OrderID) {
+			m.Reported, changed = true, true
+		}
+	}
+	return changed
 }
 
 // GroupQuota is the groups of one activity one member is in, kept in one

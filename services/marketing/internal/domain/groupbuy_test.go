@@ -228,3 +228,42 @@ func TestGroupQuota(t *testing.T) {
 		t.Fatal("a freed slot is not taken again", fresh, err)
 	}
 }
+
+func TestGroupOutcome(t *testing.T) {
+	a := validGroupBuy()
+	g, _ := a.Open("g1", "m1", "o1", gbStart)
+	g.Join("m2", "o2", gbStart)
+	g.Join("m3", "o3", gbStart)
+	g.Paid("m1", "o1", gbStart)
+	g.Paid("m2", "o2", gbStart)
+	if f, r := g.Outcome(); f != nil || r != nil || g.OutcomePending() || g.MarkReported([]string{"o1"}) {
+		t.Fatalf("an open group has an outcome: %v %v", f, r)
+	}
+	g.Paid("m3", "o3", gbStart)
+	if f, r := g.Outcome(); !slices.Equal(f, []string{"o1", "o2", "o3"}) || r != nil {
+		t.Fatalf("succeeded: fulfil %v refund %v", f, r)
+	}
+	if !g.MarkReported([]string{"o1", "o3", "o9"}) || g.MarkReported([]string{"o1"}) {
+		t.Fatal("MarkReported is not idempotent")
+	}
+	if f, _ := g.Outcome(); !slices.Equal(f, []string{"o2"}) || !g.OutcomePending() {
+		t.Fatalf("after reporting o1 and o3: %v", f)
+	}
+	g.MarkReported([]string{"o2"})
+	if g.OutcomePending() {
+		t.Fatal("pending after every order was reported")
+	}
+
+	h, _ := a.Open("g2", "m1", "o1", gbStart)
+	h.Join("m2", "o2", gbStart)
+	h.Paid("m1", "o1", gbStart)
+	h.Expire(gbStart.Add(24 * time.Hour))
+	if f, r := h.Outcome(); f != nil || !slices.Equal(r, []string{"o1"}) {
+		t.Fatalf("failed: fulfil %v refund %v", f, r)
+	}
+	h.MarkReported([]string{"o1"})
+	h.Paid("m2", "o2", gbStart.Add(25*time.Hour))
+	if _, r := h.Outcome(); !slices.Equal(r, []string{"o2"}) || !slices.Equal(h.Refunds(), []string{"o1", "o2"}) {
+		t.Fatalf("a late payment: pending %v, all refunds %v", r, h.Refunds())
+	}
+}
