@@ -206,8 +206,11 @@ func (u *GroupBuys) Join(ctx context.Context, memberID, groupID, skuID, orderID 
 	// write to the member's quota.
 	probe := g
 	probe.Members = slices.Clone(g.Members)
-	if changed, err := probe.Join(memberID, orderID, now); err != nil || !changed {
-		return Seat{Group: g, PriceFen: price}, err
+	switch changed, err := probe.Join(memberID, orderID, now); {
+	case err != nil:
+		return Seat{}, err
+	case !changed:
+		return Seat{Group: g, PriceFen: price}, nil
 	}
 	fresh, err := u.takeQuota(ctx, a, memberID, groupID)
 	if err != nil {

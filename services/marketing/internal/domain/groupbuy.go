@@ -303,8 +303,9 @@ func (g *Group) Paid(memberID, orderID string, now time.Time) (changed bool, err
 }
 
 // Leave frees the seat of an order cancelled before it was paid; an order
-// holding no seat is a no-op. A paid seat stays: its money goes back only
-// through the group failing (Refunds) or after-sales.
+// holding no seat is a no-op. The leader may leave too: the group stays
+// open to the others until its deadline. A paid seat stays: its money goes
+// back only through the group failing (Refunds) or after-sales.
 func (g *Group) Leave(memberID, orderID string) (changed bool, err error) {
 	i, ok := g.seat(orderID)
 	if !ok || g.Members[i].MemberID != memberID {
