@@ -60,10 +60,6 @@ const (
 	maxActivityIDLen    = 64
 )
 
-func activityInvalid(field, msg string) error {
-	return fault.New(fault.Invalid, ReasonActivityInvalid, msg, "field", field)
-}
-
 // validWindow checks an activity's [start, end).
 func validWindow(start, end time.Time) error {
 	switch {

@@ -5,8 +5,6 @@ import "siyu.dev/pkg/fault"
 // Reasons of group-buy (拼团) and bargain (砍价) activities, declared once
 // beside the coupon reasons in reasons.go.
 const (
-	ReasonActivityInvalid     fault.Reason = "ACTIVITY_INVALID"
-	ReasonActivityNotFound    fault.Reason = "ACTIVITY_NOT_FOUND"
 	ReasonActivityNotStarted  fault.Reason = "ACTIVITY_NOT_STARTED"
 	ReasonActivityEnded       fault.Reason = "ACTIVITY_ENDED"
 	ReasonActivitySKUExcluded fault.Reason = "ACTIVITY_SKU_EXCLUDED"
