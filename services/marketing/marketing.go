@@ -40,7 +40,7 @@ type Config struct {
 	OrderAddr     string `env:"SIYU_ORDER_ADDR" default:"127.0.0.1:9103" desc:"order service gRPC address (flash-sale orders)"`
 
 	CouponRemindBefore time.Duration `env:"SIYU_COUPON_REMIND_BEFORE" default:"72h" desc:"how long before an unused coupon expires its about-to-expire event goes out"`
-	SweepEvery         time.Duration `env:"SIYU_MARKETING_SWEEP_EVERY" default:"1m" desc:"how often coupons due to expire or be reminded of are looked at"`
+	SweepEvery         time.Duration `env:"SIYU_MARKETING_SWEEP_EVERY" default:"1m" desc:"how often coupons due to expire or be reminded of, and group-buys past their deadline, are looked at"`
 
 	Listener net.Listener `env:"-"`
 	Logger   *slog.Logger `env:"-"`
@@ -91,9 +91,18 @@ func Run(ctx context.Context, c Config) error {
 		settings := app.Settings{RemindBefore: c.CouponRemindBefore}
 		templates, wallets, codes := store.Templates(), store.Wallets(), store.Codes()
 		activities := mongostore.NewActivities(in.DB)
-		flash := app.NewFlashSales(activities.FlashSales(), activities.Results(), flashq.New(in.JS), activities.Reservations(), clients.NewOrders(orderConn, tokens), clk, in.Logger)
 		discounts := app.NewDiscounts(activities.Discounts(), activities.Results(), clk)
-		checkout := app.NewCheckout(wallets, activities.Holds(), discounts, activities.Results(), map[domain.PromotionKind]app.Desk{domain.KindFlashSale: flash}, settings, clk)
+		social := mongostore.NewSocial(in.DB)
+		if err := social.EnsureIndexes(ctx); err != nil {
+			return err
+		}
+		orders := clients.NewOrders(orderConn, tokens)
+		flash := app.NewFlashSales(activities.FlashSales(), activities.Results(), flashq.New(in.JS), activities.Reservations(), orders, clk, in.Logger)
+		publisher := natsx.NewPublisher(in.JS)
+		groupBuys, bargains := app.NewGroupBuys(social.Groups(), clk), app.NewBargains(social.Bargains(), clk, nil)
+		groupDesk := app.NewGroupDesk(groupBuys, orders, publisher, in.Logger)
+		checkout := app.NewCheckout(wallets, activities.Holds(), discounts, activities.Results(), map[domain.PromotionKind]app.Desk{
+			domain.KindFlashSale: flash, domain.KindGroupBuy: groupDesk, domain.KindBargain: app.NewBargainDesk(bargains)}, settings, clk)
 		grpcapi.Register(in.Server.GRPC(), grpcapi.Services{
 			Shop:       app.NewShop(templates, wallets, codes, settings, clk),
 			Admin:      app.NewAdmin(templates, wallets, codes, members, activities.Results(), settings, clk),
@@ -101,7 +110,9 @@ func Run(ctx context.Context, c Config) error {
 			FlashSales: flash,
 			Discounts:  discounts,
 			Calendar: app.NewCalendar(clk, app.TemplateEntries(templates), app.FlashSaleEntries(activities.FlashSales()),
-				app.DiscountEntries(activities.Discounts())),
+				app.DiscountEntries(activities.Discounts()), app.GroupBuyEntries(groupBuys), app.BargainEntries(bargains)),
+			GroupBuys: groupBuys,
+			Bargains:  bargains,
 		})
 		stop, err := events.Start(ctx, in.JS, checkout, app.NewWelcome(templates, wallets, settings, clk), in.Logger)
 		if err != nil {
@@ -121,7 +132,17 @@ func Run(ctx context.Context, c Config) error {
 			}
 			return err
 		})
-		sweeper := app.NewSweeper(wallets, natsx.NewPublisher(in.JS), settings, clk, in.Logger)
+		// Groups whose time is up fail (their paid orders refunded) or
+		// complete virtually; settled groups are handed to the order service.
+		in.Every("group-buy sweep", c.SweepEvery, func(ctx context.Context) error {
+			for {
+				n, err := groupDesk.Sweep(ctx, 100)
+				if err != nil || n < 100 {
+					return err
+				}
+			}
+		})
+		sweeper := app.NewSweeper(wallets, publisher, settings, clk, in.Logger)
 		in.Every("coupon sweep", c.SweepEvery, func(ctx context.Context) error {
 			for {
 				n, err := sweeper.Sweep(ctx, 100)

@@ -1795,7 +1795,9 @@ type Activity struct {
 	Kind       string `protobuf:"bytes,1,opt,name=kind,proto3" json:"kind,omitempty"`
 	ActivityId string `protobuf:"bytes,2,opt,name=activity_id,json=activityId,proto3" json:"activity_id,omitempty"`
 	// The flash-sale reservation, the group ("" opens one), or the bargain.
-	Ref           string `protobuf:"bytes,3,opt,name=ref,proto3" json:"ref,omitempty"`
+	Ref string `protobuf:"bytes,3,opt,name=ref,proto3" json:"ref,omitempty"`
+	// The SKU bought through it.
+	SkuId         string `protobuf:"bytes,4,opt,name=sku_id,json=skuId,proto3" json:"sku_id,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1847,6 +1849,13 @@ func (x *Activity) GetActivityId() string {
 func (x *Activity) GetRef() string {
 	if x != nil {
 		return x.Ref
+	}
+	return ""
+}
+
+func (x *Activity) GetSkuId() string {
+	if x != nil {
+		return x.SkuId
 	}
 	return ""
 }
@@ -2399,12 +2408,13 @@ const file_siyu_marketing_v1_coupon_proto_rawDesc = "" +
 	"\vpayable_fen\x18\x04 \x01(\x03R\n" +
 	"payableFen\x12$\n" +
 	"\x0eunit_price_fen\x18\x05 \x01(\x03R\funitPriceFen\x12\x1a\n" +
-	"\bquantity\x18\x06 \x01(\x03R\bquantity\"Q\n" +
+	"\bquantity\x18\x06 \x01(\x03R\bquantity\"h\n" +
 	"\bActivity\x12\x12\n" +
 	"\x04kind\x18\x01 \x01(\tR\x04kind\x12\x1f\n" +
 	"\vactivity_id\x18\x02 \x01(\tR\n" +
 	"activityId\x12\x10\n" +
-	"\x03ref\x18\x03 \x01(\tR\x03ref\"\xd6\x01\n" +
+	"\x03ref\x18\x03 \x01(\tR\x03ref\x12\x15\n" +
+	"\x06sku_id\x18\x04 \x01(\tR\x05skuId\"\xd6\x01\n" +
 	"\x16PricePromotionsRequest\x12\x1b\n" +
 	"\tmember_id\x18\x01 \x01(\tR\bmemberId\x123\n" +
 	"\x05lines\x18\x02 \x03(\v2\x1d.siyu.marketing.v1.CouponLineR\x05lines\x12\x1d\n" +

@@ -22,6 +22,101 @@ const (
 	_ = protoimpl.EnforceVersion(protoimpl.MaxVersion - 20)
 )
 
+// GroupBuySettled is published on siyu.marketing.group_buy_settled for
+// each paid member of a group when the group succeeds or fails (their
+// order is then refunded).
+type GroupBuySettled struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	EventId       string                 `protobuf:"bytes,1,opt,name=event_id,json=eventId,proto3" json:"event_id,omitempty"`
+	OccurredAt    *timestamppb.Timestamp `protobuf:"bytes,2,opt,name=occurred_at,json=occurredAt,proto3" json:"occurred_at,omitempty"`
+	MemberId      string                 `protobuf:"bytes,3,opt,name=member_id,json=memberId,proto3" json:"member_id,omitempty"`
+	GroupId       string                 `protobuf:"bytes,4,opt,name=group_id,json=groupId,proto3" json:"group_id,omitempty"`
+	GroupBuyId    string                 `protobuf:"bytes,5,opt,name=group_buy_id,json=groupBuyId,proto3" json:"group_buy_id,omitempty"`
+	Succeeded     bool                   `protobuf:"varint,6,opt,name=succeeded,proto3" json:"succeeded,omitempty"`
+	OrderId       string                 `protobuf:"bytes,7,opt,name=order_id,json=orderId,proto3" json:"order_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GroupBuySettled) Reset() {
+	*x = GroupBuySettled{}
+	mi := &file_siyu_marketing_v1_events_proto_msgTypes[0]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GroupBuySettled) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GroupBuySettled) ProtoMessage() {}
+
+func (x *GroupBuySettled) ProtoReflect() protoreflect.Message {
+	mi := &file_siyu_marketing_v1_events_proto_msgTypes[0]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GroupBuySettled.ProtoReflect.Descriptor instead.
+func (*GroupBuySettled) Descriptor() ([]byte, []int) {
+	return file_siyu_marketing_v1_events_proto_rawDescGZIP(), []int{0}
+}
+
+func (x *GroupBuySettled) GetEventId() string {
+	if x != nil {
+		return x.EventId
+	}
+	return ""
+}
+
+func (x *GroupBuySettled) GetOccurredAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.OccurredAt
+	}
+	return nil
+}
+
+func (x *GroupBuySettled) GetMemberId() string {
+	if x != nil {
+		return x.MemberId
+	}
+	return ""
+}
+
+func (x *GroupBuySettled) GetGroupId() string {
+	if x != nil {
+		return x.GroupId
+	}
+	return ""
+}
+
+func (x *GroupBuySettled) GetGroupBuyId() string {
+	if x != nil {
+		return x.GroupBuyId
+	}
+	return ""
+}
+
+func (x *GroupBuySettled) GetSucceeded() bool {
+	if x != nil {
+		return x.Succeeded
+	}
+	return false
+}
+
+func (x *GroupBuySettled) GetOrderId() string {
+	if x != nil {
+		return x.OrderId
+	}
+	return ""
+}
+
 // CouponsExpiring is published on siyu.marketing.coupons_expiring once per
 // coupon, a set time before an unused coupon expires (messaging reminds
 // the member).
@@ -39,7 +134,7 @@ type CouponsExpiring struct {
 
 func (x *CouponsExpiring) Reset() {
 	*x = CouponsExpiring{}
-	mi := &file_siyu_marketing_v1_events_proto_msgTypes[0]
+	mi := &file_siyu_marketing_v1_events_proto_msgTypes[1]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -51,7 +146,7 @@ func (x *CouponsExpiring) String() string {
 func (*CouponsExpiring) ProtoMessage() {}
 
 func (x *CouponsExpiring) ProtoReflect() protoreflect.Message {
-	mi := &file_siyu_marketing_v1_events_proto_msgTypes[0]
+	mi := &file_siyu_marketing_v1_events_proto_msgTypes[1]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -64,7 +159,7 @@ func (x *CouponsExpiring) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CouponsExpiring.ProtoReflect.Descriptor instead.
 func (*CouponsExpiring) Descriptor() ([]byte, []int) {
-	return file_siyu_marketing_v1_events_proto_rawDescGZIP(), []int{0}
+	return file_siyu_marketing_v1_events_proto_rawDescGZIP(), []int{1}
 }
 
 func (x *CouponsExpiring) GetEventId() string {
@@ -113,7 +208,17 @@ var File_siyu_marketing_v1_events_proto protoreflect.FileDescriptor
 
 const file_siyu_marketing_v1_events_proto_rawDesc = "" +
 	"\n" +
-	"\x1esiyu/marketing/v1/events.proto\x12\x11siyu.marketing.v1\x1a\x1fgoogle/protobuf/timestamp.proto\"\xff\x01\n" +
+	"\x1esiyu/marketing/v1/events.proto\x12\x11siyu.marketing.v1\x1a\x1fgoogle/protobuf/timestamp.proto\"\xfc\x01\n" +
+	"\x0fGroupBuySettled\x12\x19\n" +
+	"\bevent_id\x18\x01 \x01(\tR\aeventId\x12;\n" +
+	"\voccurred_at\x18\x02 \x01(\v2\x1a.google.protobuf.TimestampR\n" +
+	"occurredAt\x12\x1b\n" +
+	"\tmember_id\x18\x03 \x01(\tR\bmemberId\x12\x19\n" +
+	"\bgroup_id\x18\x04 \x01(\tR\agroupId\x12 \n" +
+	"\fgroup_buy_id\x18\x05 \x01(\tR\n" +
+	"groupBuyId\x12\x1c\n" +
+	"\tsucceeded\x18\x06 \x01(\bR\tsucceeded\x12\x19\n" +
+	"\border_id\x18\a \x01(\tR\aorderId\"\xff\x01\n" +
 	"\x0fCouponsExpiring\x12\x19\n" +
 	"\bevent_id\x18\x01 \x01(\tR\aeventId\x12;\n" +
 	"\voccurred_at\x18\x02 \x01(\v2\x1a.google.protobuf.TimestampR\n" +
@@ -137,19 +242,21 @@ func file_siyu_marketing_v1_events_proto_rawDescGZIP() []byte {
 	return file_siyu_marketing_v1_events_proto_rawDescData
 }
 
-var file_siyu_marketing_v1_events_proto_msgTypes = make([]protoimpl.MessageInfo, 1)
+var file_siyu_marketing_v1_events_proto_msgTypes = make([]protoimpl.MessageInfo, 2)
 var file_siyu_marketing_v1_events_proto_goTypes = []any{
-	(*CouponsExpiring)(nil),       // 0: siyu.marketing.v1.CouponsExpiring
-	(*timestamppb.Timestamp)(nil), // 1: google.protobuf.Timestamp
+	(*GroupBuySettled)(nil),       // 0: siyu.marketing.v1.GroupBuySettled
+	(*CouponsExpiring)(nil),       // 1: siyu.marketing.v1.CouponsExpiring
+	(*timestamppb.Timestamp)(nil), // 2: google.protobuf.Timestamp
 }
 var file_siyu_marketing_v1_events_proto_depIdxs = []int32{
-	1, // 0: siyu.marketing.v1.CouponsExpiring.occurred_at:type_name -> google.protobuf.Timestamp
-	1, // 1: siyu.marketing.v1.CouponsExpiring.expires_at:type_name -> google.protobuf.Timestamp
-	2, // [2:2] is the sub-list for method output_type
-	2, // [2:2] is the sub-list for method input_type
-	2, // [2:2] is the sub-list for extension type_name
-	2, // [2:2] is the sub-list for extension extendee
-	0, // [0:2] is the sub-list for field type_name
+	2, // 0: siyu.marketing.v1.GroupBuySettled.occurred_at:type_name -> google.protobuf.Timestamp
+	2, // 1: siyu.marketing.v1.CouponsExpiring.occurred_at:type_name -> google.protobuf.Timestamp
+	2, // 2: siyu.marketing.v1.CouponsExpiring.expires_at:type_name -> google.protobuf.Timestamp
+	3, // [3:3] is the sub-list for method output_type
+	3, // [3:3] is the sub-list for method input_type
+	3, // [3:3] is the sub-list for extension type_name
+	3, // [3:3] is the sub-list for extension extendee
+	0, // [0:3] is the sub-list for field type_name
 }
 
 func init() { file_siyu_marketing_v1_events_proto_init() }
@@ -163,7 +270,7 @@ func file_siyu_marketing_v1_events_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_siyu_marketing_v1_events_proto_rawDesc), len(file_siyu_marketing_v1_events_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   1,
+			NumMessages:   2,
 			NumExtensions: 0,
 			NumServices:   0,
 		},

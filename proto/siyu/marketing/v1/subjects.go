@@ -6,4 +6,5 @@ const (
 	Stream                 = "MARKETING"
 	StreamSubjects         = "siyu.marketing.>"
 	SubjectCouponsExpiring = "siyu.marketing.coupons_expiring"
+	SubjectGroupBuySettled = "siyu.marketing.group_buy_settled"
 )

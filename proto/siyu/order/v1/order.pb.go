@@ -87,6 +87,111 @@ func (OrderStatus) EnumDescriptor() ([]byte, []int) {
 	return file_siyu_order_v1_order_proto_rawDescGZIP(), []int{0}
 }
 
+type RefundOrderForRequest struct {
+	state     protoimpl.MessageState `protogen:"open.v1"`
+	OrderId   string                 `protobuf:"bytes,1,opt,name=order_id,json=orderId,proto3" json:"order_id,omitempty"`
+	RequestId string                 `protobuf:"bytes,2,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
+	// Why, for the shopper and the audit.
+	Reason        string `protobuf:"bytes,3,opt,name=reason,proto3" json:"reason,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *RefundOrderForRequest) Reset() {
+	*x = RefundOrderForRequest{}
+	mi := &file_siyu_order_v1_order_proto_msgTypes[0]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RefundOrderForRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RefundOrderForRequest) ProtoMessage() {}
+
+func (x *RefundOrderForRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_siyu_order_v1_order_proto_msgTypes[0]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RefundOrderForRequest.ProtoReflect.Descriptor instead.
+func (*RefundOrderForRequest) Descriptor() ([]byte, []int) {
+	return file_siyu_order_v1_order_proto_rawDescGZIP(), []int{0}
+}
+
+func (x *RefundOrderForRequest) GetOrderId() string {
+	if x != nil {
+		return x.OrderId
+	}
+	return ""
+}
+
+func (x *RefundOrderForRequest) GetRequestId() string {
+	if x != nil {
+		return x.RequestId
+	}
+	return ""
+}
+
+func (x *RefundOrderForRequest) GetReason() string {
+	if x != nil {
+		return x.Reason
+	}
+	return ""
+}
+
+type RefundOrderForResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Order         *Order                 `protobuf:"bytes,1,opt,name=order,proto3" json:"order,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *RefundOrderForResponse) Reset() {
+	*x = RefundOrderForResponse{}
+	mi := &file_siyu_order_v1_order_proto_msgTypes[1]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RefundOrderForResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RefundOrderForResponse) ProtoMessage() {}
+
+func (x *RefundOrderForResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_siyu_order_v1_order_proto_msgTypes[1]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RefundOrderForResponse.ProtoReflect.Descriptor instead.
+func (*RefundOrderForResponse) Descriptor() ([]byte, []int) {
+	return file_siyu_order_v1_order_proto_rawDescGZIP(), []int{1}
+}
+
+func (x *RefundOrderForResponse) GetOrder() *Order {
+	if x != nil {
+		return x.Order
+	}
+	return nil
+}
+
 type PlaceOrderForRequest struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	MemberId      string                 `protobuf:"bytes,1,opt,name=member_id,json=memberId,proto3" json:"member_id,omitempty"`
@@ -101,7 +206,7 @@ type PlaceOrderForRequest struct {
 
 func (x *PlaceOrderForRequest) Reset() {
 	*x = PlaceOrderForRequest{}
-	mi := &file_siyu_order_v1_order_proto_msgTypes[0]
+	mi := &file_siyu_order_v1_order_proto_msgTypes[2]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -113,7 +218,7 @@ func (x *PlaceOrderForRequest) String() string {
 func (*PlaceOrderForRequest) ProtoMessage() {}
 
 func (x *PlaceOrderForRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_siyu_order_v1_order_proto_msgTypes[0]
+	mi := &file_siyu_order_v1_order_proto_msgTypes[2]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -126,7 +231,7 @@ func (x *PlaceOrderForRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PlaceOrderForRequest.ProtoReflect.Descriptor instead.
 func (*PlaceOrderForRequest) Descriptor() ([]byte, []int) {
-	return file_siyu_order_v1_order_proto_rawDescGZIP(), []int{0}
+	return file_siyu_order_v1_order_proto_rawDescGZIP(), []int{2}
 }
 
 func (x *PlaceOrderForRequest) GetMemberId() string {
@@ -180,7 +285,7 @@ type PlaceOrderForResponse struct {
 
 func (x *PlaceOrderForResponse) Reset() {
 	*x = PlaceOrderForResponse{}
-	mi := &file_siyu_order_v1_order_proto_msgTypes[1]
+	mi := &file_siyu_order_v1_order_proto_msgTypes[3]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -192,7 +297,7 @@ func (x *PlaceOrderForResponse) String() string {
 func (*PlaceOrderForResponse) ProtoMessage() {}
 
 func (x *PlaceOrderForResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_siyu_order_v1_order_proto_msgTypes[1]
+	mi := &file_siyu_order_v1_order_proto_msgTypes[3]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -205,7 +310,7 @@ func (x *PlaceOrderForResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PlaceOrderForResponse.ProtoReflect.Descriptor instead.
 func (*PlaceOrderForResponse) Descriptor() ([]byte, []int) {
-	return file_siyu_order_v1_order_proto_rawDescGZIP(), []int{1}
+	return file_siyu_order_v1_order_proto_rawDescGZIP(), []int{3}
 }
 
 func (x *PlaceOrderForResponse) GetOrder() *Order {
@@ -231,7 +336,7 @@ type ShippingAddress struct {
 
 func (x *ShippingAddress) Reset() {
 	*x = ShippingAddress{}
-	mi := &file_siyu_order_v1_order_proto_msgTypes[2]
+	mi := &file_siyu_order_v1_order_proto_msgTypes[4]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -243,7 +348,7 @@ func (x *ShippingAddress) String() string {
 func (*ShippingAddress) ProtoMessage() {}
 
 func (x *ShippingAddress) ProtoReflect() protoreflect.Message {
-	mi := &file_siyu_order_v1_order_proto_msgTypes[2]
+	mi := &file_siyu_order_v1_order_proto_msgTypes[4]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -256,7 +361,7 @@ func (x *ShippingAddress) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ShippingAddress.ProtoReflect.Descriptor instead.
 func (*ShippingAddress) Descriptor() ([]byte, []int) {
-	return file_siyu_order_v1_order_proto_rawDescGZIP(), []int{2}
+	return file_siyu_order_v1_order_proto_rawDescGZIP(), []int{4}
 }
 
 func (x *ShippingAddress) GetName() string {
@@ -315,7 +420,7 @@ type Discount struct {
 
 func (x *Discount) Reset() {
 	*x = Discount{}
-	mi := &file_siyu_order_v1_order_proto_msgTypes[3]
+	mi := &file_siyu_order_v1_order_proto_msgTypes[5]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -327,7 +432,7 @@ func (x *Discount) String() string {
 func (*Discount) ProtoMessage() {}
 
 func (x *Discount) ProtoReflect() protoreflect.Message {
-	mi := &file_siyu_order_v1_order_proto_msgTypes[3]
+	mi := &file_siyu_order_v1_order_proto_msgTypes[5]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -340,7 +445,7 @@ func (x *Discount) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Discount.ProtoReflect.Descriptor instead.
 func (*Discount) Descriptor() ([]byte, []int) {
-	return file_siyu_order_v1_order_proto_rawDescGZIP(), []int{3}
+	return file_siyu_order_v1_order_proto_rawDescGZIP(), []int{5}
 }
 
 func (x *Discount) GetSource() string {
@@ -391,7 +496,7 @@ type PricedLine struct {
 
 func (x *PricedLine) Reset() {
 	*x = PricedLine{}
-	mi := &file_siyu_order_v1_order_proto_msgTypes[4]
+	mi := &file_siyu_order_v1_order_proto_msgTypes[6]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -403,7 +508,7 @@ func (x *PricedLine) String() string {
 func (*PricedLine) ProtoMessage() {}
 
 func (x *PricedLine) ProtoReflect() protoreflect.Message {
-	mi := &file_siyu_order_v1_order_proto_msgTypes[4]
+	mi := &file_siyu_order_v1_order_proto_msgTypes[6]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -416,7 +521,7 @@ func (x *PricedLine) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PricedLine.ProtoReflect.Descriptor instead.
 func (*PricedLine) Descriptor() ([]byte, []int) {
-	return file_siyu_order_v1_order_proto_rawDescGZIP(), []int{4}
+	return file_siyu_order_v1_order_proto_rawDescGZIP(), []int{6}
 }
 
 func (x *PricedLine) GetLineId() string {
@@ -538,7 +643,7 @@ type Quote struct {
 
 func (x *Quote) Reset() {
 	*x = Quote{}
-	mi := &file_siyu_order_v1_order_proto_msgTypes[5]
+	mi := &file_siyu_order_v1_order_proto_msgTypes[7]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -550,7 +655,7 @@ func (x *Quote) String() string {
 func (*Quote) ProtoMessage() {}
 
 func (x *Quote) ProtoReflect() protoreflect.Message {
-	mi := &file_siyu_order_v1_order_proto_msgTypes[5]
+	mi := &file_siyu_order_v1_order_proto_msgTypes[7]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -563,7 +668,7 @@ func (x *Quote) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Quote.ProtoReflect.Descriptor instead.
 func (*Quote) Descriptor() ([]byte, []int) {
-	return file_siyu_order_v1_order_proto_rawDescGZIP(), []int{5}
+	return file_siyu_order_v1_order_proto_rawDescGZIP(), []int{7}
 }
 
 func (x *Quote) GetQuoteId() string {
@@ -672,7 +777,7 @@ type Order struct {
 
 func (x *Order) Reset() {
 	*x = Order{}
-	mi := &file_siyu_order_v1_order_proto_msgTypes[6]
+	mi := &file_siyu_order_v1_order_proto_msgTypes[8]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -684,7 +789,7 @@ func (x *Order) String() string {
 func (*Order) ProtoMessage() {}
 
 func (x *Order) ProtoReflect() protoreflect.Message {
-	mi := &file_siyu_order_v1_order_proto_msgTypes[6]
+	mi := &file_siyu_order_v1_order_proto_msgTypes[8]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -697,7 +802,7 @@ func (x *Order) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Order.ProtoReflect.Descriptor instead.
 func (*Order) Descriptor() ([]byte, []int) {
-	return file_siyu_order_v1_order_proto_rawDescGZIP(), []int{6}
+	return file_siyu_order_v1_order_proto_rawDescGZIP(), []int{8}
 }
 
 func (x *Order) GetOrderId() string {
@@ -942,7 +1047,7 @@ type QuoteCheckoutRequest struct {
 
 func (x *QuoteCheckoutRequest) Reset() {
 	*x = QuoteCheckoutRequest{}
-	mi := &file_siyu_order_v1_order_proto_msgTypes[7]
+	mi := &file_siyu_order_v1_order_proto_msgTypes[9]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -954,7 +1059,7 @@ func (x *QuoteCheckoutRequest) String() string {
 func (*QuoteCheckoutRequest) ProtoMessage() {}
 
 func (x *QuoteCheckoutRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_siyu_order_v1_order_proto_msgTypes[7]
+	mi := &file_siyu_order_v1_order_proto_msgTypes[9]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -967,7 +1072,7 @@ func (x *QuoteCheckoutRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use QuoteCheckoutRequest.ProtoReflect.Descriptor instead.
 func (*QuoteCheckoutRequest) Descriptor() ([]byte, []int) {
-	return file_siyu_order_v1_order_proto_rawDescGZIP(), []int{7}
+	return file_siyu_order_v1_order_proto_rawDescGZIP(), []int{9}
 }
 
 func (x *QuoteCheckoutRequest) GetAddress() *ShippingAddress {
@@ -1027,7 +1132,7 @@ type PromotionActivity struct {
 
 func (x *PromotionActivity) Reset() {
 	*x = PromotionActivity{}
-	mi := &file_siyu_order_v1_order_proto_msgTypes[8]
+	mi := &file_siyu_order_v1_order_proto_msgTypes[10]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1039,7 +1144,7 @@ func (x *PromotionActivity) String() string {
 func (*PromotionActivity) ProtoMessage() {}
 
 func (x *PromotionActivity) ProtoReflect() protoreflect.Message {
-	mi := &file_siyu_order_v1_order_proto_msgTypes[8]
+	mi := &file_siyu_order_v1_order_proto_msgTypes[10]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1052,7 +1157,7 @@ func (x *PromotionActivity) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PromotionActivity.ProtoReflect.Descriptor instead.
 func (*PromotionActivity) Descriptor() ([]byte, []int) {
-	return file_siyu_order_v1_order_proto_rawDescGZIP(), []int{8}
+	return file_siyu_order_v1_order_proto_rawDescGZIP(), []int{10}
 }
 
 func (x *PromotionActivity) GetKind() string {
@@ -1088,7 +1193,7 @@ type BuyNowLine struct {
 
 func (x *BuyNowLine) Reset() {
 	*x = BuyNowLine{}
-	mi := &file_siyu_order_v1_order_proto_msgTypes[9]
+	mi := &file_siyu_order_v1_order_proto_msgTypes[11]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1100,7 +1205,7 @@ func (x *BuyNowLine) String() string {
 func (*BuyNowLine) ProtoMessage() {}
 
 func (x *BuyNowLine) ProtoReflect() protoreflect.Message {
-	mi := &file_siyu_order_v1_order_proto_msgTypes[9]
+	mi := &file_siyu_order_v1_order_proto_msgTypes[11]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1113,7 +1218,7 @@ func (x *BuyNowLine) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use BuyNowLine.ProtoReflect.Descriptor instead.
 func (*BuyNowLine) Descriptor() ([]byte, []int) {
-	return file_siyu_order_v1_order_proto_rawDescGZIP(), []int{9}
+	return file_siyu_order_v1_order_proto_rawDescGZIP(), []int{11}
 }
 
 func (x *BuyNowLine) GetProductId() string {
@@ -1146,7 +1251,7 @@ type QuoteCheckoutResponse struct {
 
 func (x *QuoteCheckoutResponse) Reset() {
 	*x = QuoteCheckoutResponse{}
-	mi := &file_siyu_order_v1_order_proto_msgTypes[10]
+	mi := &file_siyu_order_v1_order_proto_msgTypes[12]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1158,7 +1263,7 @@ func (x *QuoteCheckoutResponse) String() string {
 func (*QuoteCheckoutResponse) ProtoMessage() {}
 
 func (x *QuoteCheckoutResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_siyu_order_v1_order_proto_msgTypes[10]
+	mi := &file_siyu_order_v1_order_proto_msgTypes[12]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1171,7 +1276,7 @@ func (x *QuoteCheckoutResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use QuoteCheckoutResponse.ProtoReflect.Descriptor instead.
 func (*QuoteCheckoutResponse) Descriptor() ([]byte, []int) {
-	return file_siyu_order_v1_order_proto_rawDescGZIP(), []int{10}
+	return file_siyu_order_v1_order_proto_rawDescGZIP(), []int{12}
 }
 
 func (x *QuoteCheckoutResponse) GetQuote() *Quote {
@@ -1195,7 +1300,7 @@ type CreateOrderRequest struct {
 
 func (x *CreateOrderRequest) Reset() {
 	*x = CreateOrderRequest{}
-	mi := &file_siyu_order_v1_order_proto_msgTypes[11]
+	mi := &file_siyu_order_v1_order_proto_msgTypes[13]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1207,7 +1312,7 @@ func (x *CreateOrderRequest) String() string {
 func (*CreateOrderRequest) ProtoMessage() {}
 
 func (x *CreateOrderRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_siyu_order_v1_order_proto_msgTypes[11]
+	mi := &file_siyu_order_v1_order_proto_msgTypes[13]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1220,7 +1325,7 @@ func (x *CreateOrderRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateOrderRequest.ProtoReflect.Descriptor instead.
 func (*CreateOrderRequest) Descriptor() ([]byte, []int) {
-	return file_siyu_order_v1_order_proto_rawDescGZIP(), []int{11}
+	return file_siyu_order_v1_order_proto_rawDescGZIP(), []int{13}
 }
 
 func (x *CreateOrderRequest) GetRequestId() string {
@@ -1260,7 +1365,7 @@ type CreateOrderResponse struct {
 
 func (x *CreateOrderResponse) Reset() {
 	*x = CreateOrderResponse{}
-	mi := &file_siyu_order_v1_order_proto_msgTypes[12]
+	mi := &file_siyu_order_v1_order_proto_msgTypes[14]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1272,7 +1377,7 @@ func (x *CreateOrderResponse) String() string {
 func (*CreateOrderResponse) ProtoMessage() {}
 
 func (x *CreateOrderResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_siyu_order_v1_order_proto_msgTypes[12]
+	mi := &file_siyu_order_v1_order_proto_msgTypes[14]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1285,7 +1390,7 @@ func (x *CreateOrderResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateOrderResponse.ProtoReflect.Descriptor instead.
 func (*CreateOrderResponse) Descriptor() ([]byte, []int) {
-	return file_siyu_order_v1_order_proto_rawDescGZIP(), []int{12}
+	return file_siyu_order_v1_order_proto_rawDescGZIP(), []int{14}
 }
 
 func (x *CreateOrderResponse) GetOrder() *Order {
@@ -1304,7 +1409,7 @@ type GetMyOrderRequest struct {
 
 func (x *GetMyOrderRequest) Reset() {
 	*x = GetMyOrderRequest{}
-	mi := &file_siyu_order_v1_order_proto_msgTypes[13]
+	mi := &file_siyu_order_v1_order_proto_msgTypes[15]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1316,7 +1421,7 @@ func (x *GetMyOrderRequest) String() string {
 func (*GetMyOrderRequest) ProtoMessage() {}
 
 func (x *GetMyOrderRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_siyu_order_v1_order_proto_msgTypes[13]
+	mi := &file_siyu_order_v1_order_proto_msgTypes[15]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1329,7 +1434,7 @@ func (x *GetMyOrderRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetMyOrderRequest.ProtoReflect.Descriptor instead.
 func (*GetMyOrderRequest) Descriptor() ([]byte, []int) {
-	return file_siyu_order_v1_order_proto_rawDescGZIP(), []int{13}
+	return file_siyu_order_v1_order_proto_rawDescGZIP(), []int{15}
 }
 
 func (x *GetMyOrderRequest) GetOrderId() string {
@@ -1348,7 +1453,7 @@ type GetMyOrderResponse struct {
 
 func (x *GetMyOrderResponse) Reset() {
 	*x = GetMyOrderResponse{}
-	mi := &file_siyu_order_v1_order_proto_msgTypes[14]
+	mi := &file_siyu_order_v1_order_proto_msgTypes[16]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1360,7 +1465,7 @@ func (x *GetMyOrderResponse) String() string {
 func (*GetMyOrderResponse) ProtoMessage() {}
 
 func (x *GetMyOrderResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_siyu_order_v1_order_proto_msgTypes[14]
+	mi := &file_siyu_order_v1_order_proto_msgTypes[16]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1373,7 +1478,7 @@ func (x *GetMyOrderResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetMyOrderResponse.ProtoReflect.Descriptor instead.
 func (*GetMyOrderResponse) Descriptor() ([]byte, []int) {
-	return file_siyu_order_v1_order_proto_rawDescGZIP(), []int{14}
+	return file_siyu_order_v1_order_proto_rawDescGZIP(), []int{16}
 }
 
 func (x *GetMyOrderResponse) GetOrder() *Order {
@@ -1396,7 +1501,7 @@ type ListMyOrdersRequest struct {
 
 func (x *ListMyOrdersRequest) Reset() {
 	*x = ListMyOrdersRequest{}
-	mi := &file_siyu_order_v1_order_proto_msgTypes[15]
+	mi := &file_siyu_order_v1_order_proto_msgTypes[17]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1408,7 +1513,7 @@ func (x *ListMyOrdersRequest) String() string {
 func (*ListMyOrdersRequest) ProtoMessage() {}
 
 func (x *ListMyOrdersRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_siyu_order_v1_order_proto_msgTypes[15]
+	mi := &file_siyu_order_v1_order_proto_msgTypes[17]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1421,7 +1526,7 @@ func (x *ListMyOrdersRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListMyOrdersRequest.ProtoReflect.Descriptor instead.
 func (*ListMyOrdersRequest) Descriptor() ([]byte, []int) {
-	return file_siyu_order_v1_order_proto_rawDescGZIP(), []int{15}
+	return file_siyu_order_v1_order_proto_rawDescGZIP(), []int{17}
 }
 
 func (x *ListMyOrdersRequest) GetPageSize() int32 {
@@ -1455,7 +1560,7 @@ type ListMyOrdersResponse struct {
 
 func (x *ListMyOrdersResponse) Reset() {
 	*x = ListMyOrdersResponse{}
-	mi := &file_siyu_order_v1_order_proto_msgTypes[16]
+	mi := &file_siyu_order_v1_order_proto_msgTypes[18]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1467,7 +1572,7 @@ func (x *ListMyOrdersResponse) String() string {
 func (*ListMyOrdersResponse) ProtoMessage() {}
 
 func (x *ListMyOrdersResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_siyu_order_v1_order_proto_msgTypes[16]
+	mi := &file_siyu_order_v1_order_proto_msgTypes[18]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1480,7 +1585,7 @@ func (x *ListMyOrdersResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListMyOrdersResponse.ProtoReflect.Descriptor instead.
 func (*ListMyOrdersResponse) Descriptor() ([]byte, []int) {
-	return file_siyu_order_v1_order_proto_rawDescGZIP(), []int{16}
+	return file_siyu_order_v1_order_proto_rawDescGZIP(), []int{18}
 }
 
 func (x *ListMyOrdersResponse) GetOrders() []*Order {
@@ -1507,7 +1612,7 @@ type CancelMyOrderRequest struct {
 
 func (x *CancelMyOrderRequest) Reset() {
 	*x = CancelMyOrderRequest{}
-	mi := &file_siyu_order_v1_order_proto_msgTypes[17]
+	mi := &file_siyu_order_v1_order_proto_msgTypes[19]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1519,7 +1624,7 @@ func (x *CancelMyOrderRequest) String() string {
 func (*CancelMyOrderRequest) ProtoMessage() {}
 
 func (x *CancelMyOrderRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_siyu_order_v1_order_proto_msgTypes[17]
+	mi := &file_siyu_order_v1_order_proto_msgTypes[19]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1532,7 +1637,7 @@ func (x *CancelMyOrderRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CancelMyOrderRequest.ProtoReflect.Descriptor instead.
 func (*CancelMyOrderRequest) Descriptor() ([]byte, []int) {
-	return file_siyu_order_v1_order_proto_rawDescGZIP(), []int{17}
+	return file_siyu_order_v1_order_proto_rawDescGZIP(), []int{19}
 }
 
 func (x *CancelMyOrderRequest) GetOrderId() string {
@@ -1558,7 +1663,7 @@ type CancelMyOrderResponse struct {
 
 func (x *CancelMyOrderResponse) Reset() {
 	*x = CancelMyOrderResponse{}
-	mi := &file_siyu_order_v1_order_proto_msgTypes[18]
+	mi := &file_siyu_order_v1_order_proto_msgTypes[20]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1570,7 +1675,7 @@ func (x *CancelMyOrderResponse) String() string {
 func (*CancelMyOrderResponse) ProtoMessage() {}
 
 func (x *CancelMyOrderResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_siyu_order_v1_order_proto_msgTypes[18]
+	mi := &file_siyu_order_v1_order_proto_msgTypes[20]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1583,7 +1688,7 @@ func (x *CancelMyOrderResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CancelMyOrderResponse.ProtoReflect.Descriptor instead.
 func (*CancelMyOrderResponse) Descriptor() ([]byte, []int) {
-	return file_siyu_order_v1_order_proto_rawDescGZIP(), []int{18}
+	return file_siyu_order_v1_order_proto_rawDescGZIP(), []int{20}
 }
 
 func (x *CancelMyOrderResponse) GetOrder() *Order {
@@ -1606,7 +1711,7 @@ type PayOrderRequest struct {
 
 func (x *PayOrderRequest) Reset() {
 	*x = PayOrderRequest{}
-	mi := &file_siyu_order_v1_order_proto_msgTypes[19]
+	mi := &file_siyu_order_v1_order_proto_msgTypes[21]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1618,7 +1723,7 @@ func (x *PayOrderRequest) String() string {
 func (*PayOrderRequest) ProtoMessage() {}
 
 func (x *PayOrderRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_siyu_order_v1_order_proto_msgTypes[19]
+	mi := &file_siyu_order_v1_order_proto_msgTypes[21]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1631,7 +1736,7 @@ func (x *PayOrderRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PayOrderRequest.ProtoReflect.Descriptor instead.
 func (*PayOrderRequest) Descriptor() ([]byte, []int) {
-	return file_siyu_order_v1_order_proto_rawDescGZIP(), []int{19}
+	return file_siyu_order_v1_order_proto_rawDescGZIP(), []int{21}
 }
 
 func (x *PayOrderRequest) GetOrderId() string {
@@ -1669,7 +1774,7 @@ type PayOrderResponse struct {
 
 func (x *PayOrderResponse) Reset() {
 	*x = PayOrderResponse{}
-	mi := &file_siyu_order_v1_order_proto_msgTypes[20]
+	mi := &file_siyu_order_v1_order_proto_msgTypes[22]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1681,7 +1786,7 @@ func (x *PayOrderResponse) String() string {
 func (*PayOrderResponse) ProtoMessage() {}
 
 func (x *PayOrderResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_siyu_order_v1_order_proto_msgTypes[20]
+	mi := &file_siyu_order_v1_order_proto_msgTypes[22]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1694,7 +1799,7 @@ func (x *PayOrderResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PayOrderResponse.ProtoReflect.Descriptor instead.
 func (*PayOrderResponse) Descriptor() ([]byte, []int) {
-	return file_siyu_order_v1_order_proto_rawDescGZIP(), []int{20}
+	return file_siyu_order_v1_order_proto_rawDescGZIP(), []int{22}
 }
 
 func (x *PayOrderResponse) GetPaymentId() string {
@@ -1734,7 +1839,7 @@ type ConfirmReceiptRequest struct {
 
 func (x *ConfirmReceiptRequest) Reset() {
 	*x = ConfirmReceiptRequest{}
-	mi := &file_siyu_order_v1_order_proto_msgTypes[21]
+	mi := &file_siyu_order_v1_order_proto_msgTypes[23]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1746,7 +1851,7 @@ func (x *ConfirmReceiptRequest) String() string {
 func (*ConfirmReceiptRequest) ProtoMessage() {}
 
 func (x *ConfirmReceiptRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_siyu_order_v1_order_proto_msgTypes[21]
+	mi := &file_siyu_order_v1_order_proto_msgTypes[23]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1759,7 +1864,7 @@ func (x *ConfirmReceiptRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ConfirmReceiptRequest.ProtoReflect.Descriptor instead.
 func (*ConfirmReceiptRequest) Descriptor() ([]byte, []int) {
-	return file_siyu_order_v1_order_proto_rawDescGZIP(), []int{21}
+	return file_siyu_order_v1_order_proto_rawDescGZIP(), []int{23}
 }
 
 func (x *ConfirmReceiptRequest) GetOrderId() string {
@@ -1778,7 +1883,7 @@ type ConfirmReceiptResponse struct {
 
 func (x *ConfirmReceiptResponse) Reset() {
 	*x = ConfirmReceiptResponse{}
-	mi := &file_siyu_order_v1_order_proto_msgTypes[22]
+	mi := &file_siyu_order_v1_order_proto_msgTypes[24]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1790,7 +1895,7 @@ func (x *ConfirmReceiptResponse) String() string {
 func (*ConfirmReceiptResponse) ProtoMessage() {}
 
 func (x *ConfirmReceiptResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_siyu_order_v1_order_proto_msgTypes[22]
+	mi := &file_siyu_order_v1_order_proto_msgTypes[24]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1803,7 +1908,7 @@ func (x *ConfirmReceiptResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ConfirmReceiptResponse.ProtoReflect.Descriptor instead.
 func (*ConfirmReceiptResponse) Descriptor() ([]byte, []int) {
-	return file_siyu_order_v1_order_proto_rawDescGZIP(), []int{22}
+	return file_siyu_order_v1_order_proto_rawDescGZIP(), []int{24}
 }
 
 func (x *ConfirmReceiptResponse) GetOrder() *Order {
@@ -1822,7 +1927,7 @@ type AdminGetOrderRequest struct {
 
 func (x *AdminGetOrderRequest) Reset() {
 	*x = AdminGetOrderRequest{}
-	mi := &file_siyu_order_v1_order_proto_msgTypes[23]
+	mi := &file_siyu_order_v1_order_proto_msgTypes[25]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1834,7 +1939,7 @@ func (x *AdminGetOrderRequest) String() string {
 func (*AdminGetOrderRequest) ProtoMessage() {}
 
 func (x *AdminGetOrderRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_siyu_order_v1_order_proto_msgTypes[23]
+	mi := &file_siyu_order_v1_order_proto_msgTypes[25]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1847,7 +1952,7 @@ func (x *AdminGetOrderRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AdminGetOrderRequest.ProtoReflect.Descriptor instead.
 func (*AdminGetOrderRequest) Descriptor() ([]byte, []int) {
-	return file_siyu_order_v1_order_proto_rawDescGZIP(), []int{23}
+	return file_siyu_order_v1_order_proto_rawDescGZIP(), []int{25}
 }
 
 func (x *AdminGetOrderRequest) GetOrderId() string {
@@ -1866,7 +1971,7 @@ type AdminGetOrderResponse struct {
 
 func (x *AdminGetOrderResponse) Reset() {
 	*x = AdminGetOrderResponse{}
-	mi := &file_siyu_order_v1_order_proto_msgTypes[24]
+	mi := &file_siyu_order_v1_order_proto_msgTypes[26]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1878,7 +1983,7 @@ func (x *AdminGetOrderResponse) String() string {
 func (*AdminGetOrderResponse) ProtoMessage() {}
 
 func (x *AdminGetOrderResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_siyu_order_v1_order_proto_msgTypes[24]
+	mi := &file_siyu_order_v1_order_proto_msgTypes[26]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1891,7 +1996,7 @@ func (x *AdminGetOrderResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AdminGetOrderResponse.ProtoReflect.Descriptor instead.
 func (*AdminGetOrderResponse) Descriptor() ([]byte, []int) {
-	return file_siyu_order_v1_order_proto_rawDescGZIP(), []int{24}
+	return file_siyu_order_v1_order_proto_rawDescGZIP(), []int{26}
 }
 
 func (x *AdminGetOrderResponse) GetOrder() *Order {
@@ -1923,7 +2028,7 @@ type AdminListOrdersRequest struct {
 
 func (x *AdminListOrdersRequest) Reset() {
 	*x = AdminListOrdersRequest{}
-	mi := &file_siyu_order_v1_order_proto_msgTypes[25]
+	mi := &file_siyu_order_v1_order_proto_msgTypes[27]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1935,7 +2040,7 @@ func (x *AdminListOrdersRequest) String() string {
 func (*AdminListOrdersRequest) ProtoMessage() {}
 
 func (x *AdminListOrdersRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_siyu_order_v1_order_proto_msgTypes[25]
+	mi := &file_siyu_order_v1_order_proto_msgTypes[27]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1948,7 +2053,7 @@ func (x *AdminListOrdersRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AdminListOrdersRequest.ProtoReflect.Descriptor instead.
 func (*AdminListOrdersRequest) Descriptor() ([]byte, []int) {
-	return file_siyu_order_v1_order_proto_rawDescGZIP(), []int{25}
+	return file_siyu_order_v1_order_proto_rawDescGZIP(), []int{27}
 }
 
 func (x *AdminListOrdersRequest) GetPageSize() int32 {
@@ -2031,7 +2136,7 @@ type AdminListOrdersResponse struct {
 
 func (x *AdminListOrdersResponse) Reset() {
 	*x = AdminListOrdersResponse{}
-	mi := &file_siyu_order_v1_order_proto_msgTypes[26]
+	mi := &file_siyu_order_v1_order_proto_msgTypes[28]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2043,7 +2148,7 @@ func (x *AdminListOrdersResponse) String() string {
 func (*AdminListOrdersResponse) ProtoMessage() {}
 
 func (x *AdminListOrdersResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_siyu_order_v1_order_proto_msgTypes[26]
+	mi := &file_siyu_order_v1_order_proto_msgTypes[28]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2056,7 +2161,7 @@ func (x *AdminListOrdersResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AdminListOrdersResponse.ProtoReflect.Descriptor instead.
 func (*AdminListOrdersResponse) Descriptor() ([]byte, []int) {
-	return file_siyu_order_v1_order_proto_rawDescGZIP(), []int{26}
+	return file_siyu_order_v1_order_proto_rawDescGZIP(), []int{28}
 }
 
 func (x *AdminListOrdersResponse) GetOrders() []*Order {
@@ -2087,7 +2192,7 @@ type ShipOrderRequest struct {
 
 func (x *ShipOrderRequest) Reset() {
 	*x = ShipOrderRequest{}
-	mi := &file_siyu_order_v1_order_proto_msgTypes[27]
+	mi := &file_siyu_order_v1_order_proto_msgTypes[29]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2099,7 +2204,7 @@ func (x *ShipOrderRequest) String() string {
 func (*ShipOrderRequest) ProtoMessage() {}
 
 func (x *ShipOrderRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_siyu_order_v1_order_proto_msgTypes[27]
+	mi := &file_siyu_order_v1_order_proto_msgTypes[29]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2112,7 +2217,7 @@ func (x *ShipOrderRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ShipOrderRequest.ProtoReflect.Descriptor instead.
 func (*ShipOrderRequest) Descriptor() ([]byte, []int) {
-	return file_siyu_order_v1_order_proto_rawDescGZIP(), []int{27}
+	return file_siyu_order_v1_order_proto_rawDescGZIP(), []int{29}
 }
 
 func (x *ShipOrderRequest) GetOrderId() string {
@@ -2152,7 +2257,7 @@ type ShipOrderResponse struct {
 
 func (x *ShipOrderResponse) Reset() {
 	*x = ShipOrderResponse{}
-	mi := &file_siyu_order_v1_order_proto_msgTypes[28]
+	mi := &file_siyu_order_v1_order_proto_msgTypes[30]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2164,7 +2269,7 @@ func (x *ShipOrderResponse) String() string {
 func (*ShipOrderResponse) ProtoMessage() {}
 
 func (x *ShipOrderResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_siyu_order_v1_order_proto_msgTypes[28]
+	mi := &file_siyu_order_v1_order_proto_msgTypes[30]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2177,7 +2282,7 @@ func (x *ShipOrderResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ShipOrderResponse.ProtoReflect.Descriptor instead.
 func (*ShipOrderResponse) Descriptor() ([]byte, []int) {
-	return file_siyu_order_v1_order_proto_rawDescGZIP(), []int{28}
+	return file_siyu_order_v1_order_proto_rawDescGZIP(), []int{30}
 }
 
 func (x *ShipOrderResponse) GetOrder() *Order {
@@ -2197,7 +2302,7 @@ type AdminCancelOrderRequest struct {
 
 func (x *AdminCancelOrderRequest) Reset() {
 	*x = AdminCancelOrderRequest{}
-	mi := &file_siyu_order_v1_order_proto_msgTypes[29]
+	mi := &file_siyu_order_v1_order_proto_msgTypes[31]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2209,7 +2314,7 @@ func (x *AdminCancelOrderRequest) String() string {
 func (*AdminCancelOrderRequest) ProtoMessage() {}
 
 func (x *AdminCancelOrderRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_siyu_order_v1_order_proto_msgTypes[29]
+	mi := &file_siyu_order_v1_order_proto_msgTypes[31]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2222,7 +2327,7 @@ func (x *AdminCancelOrderRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AdminCancelOrderRequest.ProtoReflect.Descriptor instead.
 func (*AdminCancelOrderRequest) Descriptor() ([]byte, []int) {
-	return file_siyu_order_v1_order_proto_rawDescGZIP(), []int{29}
+	return file_siyu_order_v1_order_proto_rawDescGZIP(), []int{31}
 }
 
 func (x *AdminCancelOrderRequest) GetOrderId() string {
@@ -2248,7 +2353,7 @@ type AdminCancelOrderResponse struct {
 
 func (x *AdminCancelOrderResponse) Reset() {
 	*x = AdminCancelOrderResponse{}
-	mi := &file_siyu_order_v1_order_proto_msgTypes[30]
+	mi := &file_siyu_order_v1_order_proto_msgTypes[32]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2260,7 +2365,7 @@ func (x *AdminCancelOrderResponse) String() string {
 func (*AdminCancelOrderResponse) ProtoMessage() {}
 
 func (x *AdminCancelOrderResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_siyu_order_v1_order_proto_msgTypes[30]
+	mi := &file_siyu_order_v1_order_proto_msgTypes[32]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2273,7 +2378,7 @@ func (x *AdminCancelOrderResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AdminCancelOrderResponse.ProtoReflect.Descriptor instead.
 func (*AdminCancelOrderResponse) Descriptor() ([]byte, []int) {
-	return file_siyu_order_v1_order_proto_rawDescGZIP(), []int{30}
+	return file_siyu_order_v1_order_proto_rawDescGZIP(), []int{32}
 }
 
 func (x *AdminCancelOrderResponse) GetOrder() *Order {
@@ -2298,7 +2403,7 @@ type RefundOrderRequest struct {
 
 func (x *RefundOrderRequest) Reset() {
 	*x = RefundOrderRequest{}
-	mi := &file_siyu_order_v1_order_proto_msgTypes[31]
+	mi := &file_siyu_order_v1_order_proto_msgTypes[33]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2310,7 +2415,7 @@ func (x *RefundOrderRequest) String() string {
 func (*RefundOrderRequest) ProtoMessage() {}
 
 func (x *RefundOrderRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_siyu_order_v1_order_proto_msgTypes[31]
+	mi := &file_siyu_order_v1_order_proto_msgTypes[33]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2323,7 +2428,7 @@ func (x *RefundOrderRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RefundOrderRequest.ProtoReflect.Descriptor instead.
 func (*RefundOrderRequest) Descriptor() ([]byte, []int) {
-	return file_siyu_order_v1_order_proto_rawDescGZIP(), []int{31}
+	return file_siyu_order_v1_order_proto_rawDescGZIP(), []int{33}
 }
 
 func (x *RefundOrderRequest) GetOrderId() string {
@@ -2365,7 +2470,7 @@ type RefundLine struct {
 
 func (x *RefundLine) Reset() {
 	*x = RefundLine{}
-	mi := &file_siyu_order_v1_order_proto_msgTypes[32]
+	mi := &file_siyu_order_v1_order_proto_msgTypes[34]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2377,7 +2482,7 @@ func (x *RefundLine) String() string {
 func (*RefundLine) ProtoMessage() {}
 
 func (x *RefundLine) ProtoReflect() protoreflect.Message {
-	mi := &file_siyu_order_v1_order_proto_msgTypes[32]
+	mi := &file_siyu_order_v1_order_proto_msgTypes[34]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2390,7 +2495,7 @@ func (x *RefundLine) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RefundLine.ProtoReflect.Descriptor instead.
 func (*RefundLine) Descriptor() ([]byte, []int) {
-	return file_siyu_order_v1_order_proto_rawDescGZIP(), []int{32}
+	return file_siyu_order_v1_order_proto_rawDescGZIP(), []int{34}
 }
 
 func (x *RefundLine) GetLineId() string {
@@ -2416,7 +2521,7 @@ type RefundOrderResponse struct {
 
 func (x *RefundOrderResponse) Reset() {
 	*x = RefundOrderResponse{}
-	mi := &file_siyu_order_v1_order_proto_msgTypes[33]
+	mi := &file_siyu_order_v1_order_proto_msgTypes[35]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2428,7 +2533,7 @@ func (x *RefundOrderResponse) String() string {
 func (*RefundOrderResponse) ProtoMessage() {}
 
 func (x *RefundOrderResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_siyu_order_v1_order_proto_msgTypes[33]
+	mi := &file_siyu_order_v1_order_proto_msgTypes[35]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2441,7 +2546,7 @@ func (x *RefundOrderResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RefundOrderResponse.ProtoReflect.Descriptor instead.
 func (*RefundOrderResponse) Descriptor() ([]byte, []int) {
-	return file_siyu_order_v1_order_proto_rawDescGZIP(), []int{33}
+	return file_siyu_order_v1_order_proto_rawDescGZIP(), []int{35}
 }
 
 func (x *RefundOrderResponse) GetOrder() *Order {
@@ -2464,7 +2569,7 @@ type AdminUpdateOrderRequest struct {
 
 func (x *AdminUpdateOrderRequest) Reset() {
 	*x = AdminUpdateOrderRequest{}
-	mi := &file_siyu_order_v1_order_proto_msgTypes[34]
+	mi := &file_siyu_order_v1_order_proto_msgTypes[36]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2476,7 +2581,7 @@ func (x *AdminUpdateOrderRequest) String() string {
 func (*AdminUpdateOrderRequest) ProtoMessage() {}
 
 func (x *AdminUpdateOrderRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_siyu_order_v1_order_proto_msgTypes[34]
+	mi := &file_siyu_order_v1_order_proto_msgTypes[36]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2489,7 +2594,7 @@ func (x *AdminUpdateOrderRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AdminUpdateOrderRequest.ProtoReflect.Descriptor instead.
 func (*AdminUpdateOrderRequest) Descriptor() ([]byte, []int) {
-	return file_siyu_order_v1_order_proto_rawDescGZIP(), []int{34}
+	return file_siyu_order_v1_order_proto_rawDescGZIP(), []int{36}
 }
 
 func (x *AdminUpdateOrderRequest) GetOrderId() string {
@@ -2529,7 +2634,7 @@ type AdminUpdateOrderResponse struct {
 
 func (x *AdminUpdateOrderResponse) Reset() {
 	*x = AdminUpdateOrderResponse{}
-	mi := &file_siyu_order_v1_order_proto_msgTypes[35]
+	mi := &file_siyu_order_v1_order_proto_msgTypes[37]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2541,7 +2646,7 @@ func (x *AdminUpdateOrderResponse) String() string {
 func (*AdminUpdateOrderResponse) ProtoMessage() {}
 
 func (x *AdminUpdateOrderResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_siyu_order_v1_order_proto_msgTypes[35]
+	mi := &file_siyu_order_v1_order_proto_msgTypes[37]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2554,7 +2659,7 @@ func (x *AdminUpdateOrderResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AdminUpdateOrderResponse.ProtoReflect.Descriptor instead.
 func (*AdminUpdateOrderResponse) Descriptor() ([]byte, []int) {
-	return file_siyu_order_v1_order_proto_rawDescGZIP(), []int{35}
+	return file_siyu_order_v1_order_proto_rawDescGZIP(), []int{37}
 }
 
 func (x *AdminUpdateOrderResponse) GetOrder() *Order {
@@ -2574,7 +2679,7 @@ type GetOrderStatsRequest struct {
 
 func (x *GetOrderStatsRequest) Reset() {
 	*x = GetOrderStatsRequest{}
-	mi := &file_siyu_order_v1_order_proto_msgTypes[36]
+	mi := &file_siyu_order_v1_order_proto_msgTypes[38]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2586,7 +2691,7 @@ func (x *GetOrderStatsRequest) String() string {
 func (*GetOrderStatsRequest) ProtoMessage() {}
 
 func (x *GetOrderStatsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_siyu_order_v1_order_proto_msgTypes[36]
+	mi := &file_siyu_order_v1_order_proto_msgTypes[38]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2599,7 +2704,7 @@ func (x *GetOrderStatsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetOrderStatsRequest.ProtoReflect.Descriptor instead.
 func (*GetOrderStatsRequest) Descriptor() ([]byte, []int) {
-	return file_siyu_order_v1_order_proto_rawDescGZIP(), []int{36}
+	return file_siyu_order_v1_order_proto_rawDescGZIP(), []int{38}
 }
 
 func (x *GetOrderStatsRequest) GetDay() string {
@@ -2627,7 +2732,7 @@ type GetOrderStatsResponse struct {
 
 func (x *GetOrderStatsResponse) Reset() {
 	*x = GetOrderStatsResponse{}
-	mi := &file_siyu_order_v1_order_proto_msgTypes[37]
+	mi := &file_siyu_order_v1_order_proto_msgTypes[39]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2639,7 +2744,7 @@ func (x *GetOrderStatsResponse) String() string {
 func (*GetOrderStatsResponse) ProtoMessage() {}
 
 func (x *GetOrderStatsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_siyu_order_v1_order_proto_msgTypes[37]
+	mi := &file_siyu_order_v1_order_proto_msgTypes[39]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2652,7 +2757,7 @@ func (x *GetOrderStatsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetOrderStatsResponse.ProtoReflect.Descriptor instead.
 func (*GetOrderStatsResponse) Descriptor() ([]byte, []int) {
-	return file_siyu_order_v1_order_proto_rawDescGZIP(), []int{37}
+	return file_siyu_order_v1_order_proto_rawDescGZIP(), []int{39}
 }
 
 func (x *GetOrderStatsResponse) GetDay() string {
@@ -2714,7 +2819,7 @@ type ExportOrdersRequest struct {
 
 func (x *ExportOrdersRequest) Reset() {
 	*x = ExportOrdersRequest{}
-	mi := &file_siyu_order_v1_order_proto_msgTypes[38]
+	mi := &file_siyu_order_v1_order_proto_msgTypes[40]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2726,7 +2831,7 @@ func (x *ExportOrdersRequest) String() string {
 func (*ExportOrdersRequest) ProtoMessage() {}
 
 func (x *ExportOrdersRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_siyu_order_v1_order_proto_msgTypes[38]
+	mi := &file_siyu_order_v1_order_proto_msgTypes[40]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2739,7 +2844,7 @@ func (x *ExportOrdersRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ExportOrdersRequest.ProtoReflect.Descriptor instead.
 func (*ExportOrdersRequest) Descriptor() ([]byte, []int) {
-	return file_siyu_order_v1_order_proto_rawDescGZIP(), []int{38}
+	return file_siyu_order_v1_order_proto_rawDescGZIP(), []int{40}
 }
 
 func (x *ExportOrdersRequest) GetFilter() *AdminListOrdersRequest {
@@ -2762,7 +2867,7 @@ type ExportOrdersResponse struct {
 
 func (x *ExportOrdersResponse) Reset() {
 	*x = ExportOrdersResponse{}
-	mi := &file_siyu_order_v1_order_proto_msgTypes[39]
+	mi := &file_siyu_order_v1_order_proto_msgTypes[41]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2774,7 +2879,7 @@ func (x *ExportOrdersResponse) String() string {
 func (*ExportOrdersResponse) ProtoMessage() {}
 
 func (x *ExportOrdersResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_siyu_order_v1_order_proto_msgTypes[39]
+	mi := &file_siyu_order_v1_order_proto_msgTypes[41]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2787,7 +2892,7 @@ func (x *ExportOrdersResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ExportOrdersResponse.ProtoReflect.Descriptor instead.
 func (*ExportOrdersResponse) Descriptor() ([]byte, []int) {
-	return file_siyu_order_v1_order_proto_rawDescGZIP(), []int{39}
+	return file_siyu_order_v1_order_proto_rawDescGZIP(), []int{41}
 }
 
 func (x *ExportOrdersResponse) GetCsv() string {
@@ -2815,7 +2920,14 @@ var File_siyu_order_v1_order_proto protoreflect.FileDescriptor
 
 const file_siyu_order_v1_order_proto_rawDesc = "" +
 	"\n" +
-	"\x19siyu/order/v1/order.proto\x12\rsiyu.order.v1\x1a google/protobuf/field_mask.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1dsiyu/order/v1/aftersale.proto\"\x95\x02\n" +
+	"\x19siyu/order/v1/order.proto\x12\rsiyu.order.v1\x1a google/protobuf/field_mask.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1dsiyu/order/v1/aftersale.proto\"i\n" +
+	"\x15RefundOrderForRequest\x12\x19\n" +
+	"\border_id\x18\x01 \x01(\tR\aorderId\x12\x1d\n" +
+	"\n" +
+	"request_id\x18\x02 \x01(\tR\trequestId\x12\x16\n" +
+	"\x06reason\x18\x03 \x01(\tR\x06reason\"D\n" +
+	"\x16RefundOrderForResponse\x12*\n" +
+	"\x05order\x18\x01 \x01(\v2\x14.siyu.order.v1.OrderR\x05order\"\x95\x02\n" +
 	"\x14PlaceOrderForRequest\x12\x1b\n" +
 	"\tmember_id\x18\x01 \x01(\tR\bmemberId\x12\x1d\n" +
 	"\n" +
@@ -3067,9 +3179,10 @@ const file_siyu_order_v1_order_proto_rawDesc = "" +
 	"\x0eGetMyAfterSale\x12$.siyu.order.v1.GetMyAfterSaleRequest\x1a%.siyu.order.v1.GetMyAfterSaleResponse\x12c\n" +
 	"\x10ListMyAfterSales\x12&.siyu.order.v1.ListMyAfterSalesRequest\x1a'.siyu.order.v1.ListMyAfterSalesResponse\x12f\n" +
 	"\x11SendBackAfterSale\x12'.siyu.order.v1.SendBackAfterSaleRequest\x1a(.siyu.order.v1.SendBackAfterSaleResponse\x12f\n" +
-	"\x11WithdrawAfterSale\x12'.siyu.order.v1.WithdrawAfterSaleRequest\x1a(.siyu.order.v1.WithdrawAfterSaleResponse2s\n" +
+	"\x11WithdrawAfterSale\x12'.siyu.order.v1.WithdrawAfterSaleRequest\x1a(.siyu.order.v1.WithdrawAfterSaleResponse2\xd2\x01\n" +
 	"\x15OrderPlacementService\x12Z\n" +
-	"\rPlaceOrderFor\x12#.siyu.order.v1.PlaceOrderForRequest\x1a$.siyu.order.v1.PlaceOrderForResponse2\x9f\t\n" +
+	"\rPlaceOrderFor\x12#.siyu.order.v1.PlaceOrderForRequest\x1a$.siyu.order.v1.PlaceOrderForResponse\x12]\n" +
+	"\x0eRefundOrderFor\x12$.siyu.order.v1.RefundOrderForRequest\x1a%.siyu.order.v1.RefundOrderForResponse2\x9f\t\n" +
 	"\x11OrderAdminService\x12Z\n" +
 	"\rAdminGetOrder\x12#.siyu.order.v1.AdminGetOrderRequest\x1a$.siyu.order.v1.AdminGetOrderResponse\x12`\n" +
 	"\x0fAdminListOrders\x12%.siyu.order.v1.AdminListOrdersRequest\x1a&.siyu.order.v1.AdminListOrdersResponse\x12N\n" +
@@ -3097,184 +3210,189 @@ func file_siyu_order_v1_order_proto_rawDescGZIP() []byte {
 }
 
 var file_siyu_order_v1_order_proto_enumTypes = make([]protoimpl.EnumInfo, 1)
-var file_siyu_order_v1_order_proto_msgTypes = make([]protoimpl.MessageInfo, 41)
+var file_siyu_order_v1_order_proto_msgTypes = make([]protoimpl.MessageInfo, 43)
 var file_siyu_order_v1_order_proto_goTypes = []any{
 	(OrderStatus)(0),                       // 0: siyu.order.v1.OrderStatus
-	(*PlaceOrderForRequest)(nil),           // 1: siyu.order.v1.PlaceOrderForRequest
-	(*PlaceOrderForResponse)(nil),          // 2: siyu.order.v1.PlaceOrderForResponse
-	(*ShippingAddress)(nil),                // 3: siyu.order.v1.ShippingAddress
-	(*Discount)(nil),                       // 4: siyu.order.v1.Discount
-	(*PricedLine)(nil),                     // 5: siyu.order.v1.PricedLine
-	(*Quote)(nil),                          // 6: siyu.order.v1.Quote
-	(*Order)(nil),                          // 7: siyu.order.v1.Order
-	(*QuoteCheckoutRequest)(nil),           // 8: siyu.order.v1.QuoteCheckoutRequest
-	(*PromotionActivity)(nil),              // 9: siyu.order.v1.PromotionActivity
-	(*BuyNowLine)(nil),                     // 10: siyu.order.v1.BuyNowLine
-	(*QuoteCheckoutResponse)(nil),          // 11: siyu.order.v1.QuoteCheckoutResponse
-	(*CreateOrderRequest)(nil),             // 12: siyu.order.v1.CreateOrderRequest
-	(*CreateOrderResponse)(nil),            // 13: siyu.order.v1.CreateOrderResponse
-	(*GetMyOrderRequest)(nil),              // 14: siyu.order.v1.GetMyOrderRequest
-	(*GetMyOrderResponse)(nil),             // 15: siyu.order.v1.GetMyOrderResponse
-	(*ListMyOrdersRequest)(nil),            // 16: siyu.order.v1.ListMyOrdersRequest
-	(*ListMyOrdersResponse)(nil),           // 17: siyu.order.v1.ListMyOrdersResponse
-	(*CancelMyOrderRequest)(nil),           // 18: siyu.order.v1.CancelMyOrderRequest
-	(*CancelMyOrderResponse)(nil),          // 19: siyu.order.v1.CancelMyOrderResponse
-	(*PayOrderRequest)(nil),                // 20: siyu.order.v1.PayOrderRequest
-	(*PayOrderResponse)(nil),               // 21: siyu.order.v1.PayOrderResponse
-	(*ConfirmReceiptRequest)(nil),          // 22: siyu.order.v1.ConfirmReceiptRequest
-	(*ConfirmReceiptResponse)(nil),         // 23: siyu.order.v1.ConfirmReceiptResponse
-	(*AdminGetOrderRequest)(nil),           // 24: siyu.order.v1.AdminGetOrderRequest
-	(*AdminGetOrderResponse)(nil),          // 25: siyu.order.v1.AdminGetOrderResponse
-	(*AdminListOrdersRequest)(nil),         // 26: siyu.order.v1.AdminListOrdersRequest
-	(*AdminListOrdersResponse)(nil),        // 27: siyu.order.v1.AdminListOrdersResponse
-	(*ShipOrderRequest)(nil),               // 28: siyu.order.v1.ShipOrderRequest
-	(*ShipOrderResponse)(nil),              // 29: siyu.order.v1.ShipOrderResponse
-	(*AdminCancelOrderRequest)(nil),        // 30: siyu.order.v1.AdminCancelOrderRequest
-	(*AdminCancelOrderResponse)(nil),       // 31: siyu.order.v1.AdminCancelOrderResponse
-	(*RefundOrderRequest)(nil),             // 32: siyu.order.v1.RefundOrderRequest
-	(*RefundLine)(nil),                     // 33: siyu.order.v1.RefundLine
-	(*RefundOrderResponse)(nil),            // 34: siyu.order.v1.RefundOrderResponse
-	(*AdminUpdateOrderRequest)(nil),        // 35: siyu.order.v1.AdminUpdateOrderRequest
-	(*AdminUpdateOrderResponse)(nil),       // 36: siyu.order.v1.AdminUpdateOrderResponse
-	(*GetOrderStatsRequest)(nil),           // 37: siyu.order.v1.GetOrderStatsRequest
-	(*GetOrderStatsResponse)(nil),          // 38: siyu.order.v1.GetOrderStatsResponse
-	(*ExportOrdersRequest)(nil),            // 39: siyu.order.v1.ExportOrdersRequest
-	(*ExportOrdersResponse)(nil),           // 40: siyu.order.v1.ExportOrdersResponse
-	nil,                                    // 41: siyu.order.v1.PayOrderResponse.ParamsEntry
-	(*timestamppb.Timestamp)(nil),          // 42: google.protobuf.Timestamp
-	(*Shipment)(nil),                       // 43: siyu.order.v1.Shipment
-	(*RefundRecord)(nil),                   // 44: siyu.order.v1.RefundRecord
-	(*AfterSale)(nil),                      // 45: siyu.order.v1.AfterSale
-	(*LineQuantity)(nil),                   // 46: siyu.order.v1.LineQuantity
-	(*fieldmaskpb.FieldMask)(nil),          // 47: google.protobuf.FieldMask
-	(*TrackMyOrderRequest)(nil),            // 48: siyu.order.v1.TrackMyOrderRequest
-	(*ApplyAfterSaleRequest)(nil),          // 49: siyu.order.v1.ApplyAfterSaleRequest
-	(*GetMyAfterSaleRequest)(nil),          // 50: siyu.order.v1.GetMyAfterSaleRequest
-	(*ListMyAfterSalesRequest)(nil),        // 51: siyu.order.v1.ListMyAfterSalesRequest
-	(*SendBackAfterSaleRequest)(nil),       // 52: siyu.order.v1.SendBackAfterSaleRequest
-	(*WithdrawAfterSaleRequest)(nil),       // 53: siyu.order.v1.WithdrawAfterSaleRequest
-	(*AdminTrackOrderRequest)(nil),         // 54: siyu.order.v1.AdminTrackOrderRequest
-	(*AdminListAfterSalesRequest)(nil),     // 55: siyu.order.v1.AdminListAfterSalesRequest
-	(*DecideAfterSaleRequest)(nil),         // 56: siyu.order.v1.DecideAfterSaleRequest
-	(*ReceiveAfterSaleReturnRequest)(nil),  // 57: siyu.order.v1.ReceiveAfterSaleReturnRequest
-	(*TrackMyOrderResponse)(nil),           // 58: siyu.order.v1.TrackMyOrderResponse
-	(*ApplyAfterSaleResponse)(nil),         // 59: siyu.order.v1.ApplyAfterSaleResponse
-	(*GetMyAfterSaleResponse)(nil),         // 60: siyu.order.v1.GetMyAfterSaleResponse
-	(*ListMyAfterSalesResponse)(nil),       // 61: siyu.order.v1.ListMyAfterSalesResponse
-	(*SendBackAfterSaleResponse)(nil),      // 62: siyu.order.v1.SendBackAfterSaleResponse
-	(*WithdrawAfterSaleResponse)(nil),      // 63: siyu.order.v1.WithdrawAfterSaleResponse
-	(*AdminTrackOrderResponse)(nil),        // 64: siyu.order.v1.AdminTrackOrderResponse
-	(*AdminListAfterSalesResponse)(nil),    // 65: siyu.order.v1.AdminListAfterSalesResponse
-	(*DecideAfterSaleResponse)(nil),        // 66: siyu.order.v1.DecideAfterSaleResponse
-	(*ReceiveAfterSaleReturnResponse)(nil), // 67: siyu.order.v1.ReceiveAfterSaleReturnResponse
+	(*RefundOrderForRequest)(nil),          // 1: siyu.order.v1.RefundOrderForRequest
+	(*RefundOrderForResponse)(nil),         // 2: siyu.order.v1.RefundOrderForResponse
+	(*PlaceOrderForRequest)(nil),           // 3: siyu.order.v1.PlaceOrderForRequest
+	(*PlaceOrderForResponse)(nil),          // 4: siyu.order.v1.PlaceOrderForResponse
+	(*ShippingAddress)(nil),                // 5: siyu.order.v1.ShippingAddress
+	(*Discount)(nil),                       // 6: siyu.order.v1.Discount
+	(*PricedLine)(nil),                     // 7: siyu.order.v1.PricedLine
+	(*Quote)(nil),                          // 8: siyu.order.v1.Quote
+	(*Order)(nil),                          // 9: siyu.order.v1.Order
+	(*QuoteCheckoutRequest)(nil),           // 10: siyu.order.v1.QuoteCheckoutRequest
+	(*PromotionActivity)(nil),              // 11: siyu.order.v1.PromotionActivity
+	(*BuyNowLine)(nil),                     // 12: siyu.order.v1.BuyNowLine
+	(*QuoteCheckoutResponse)(nil),          // 13: siyu.order.v1.QuoteCheckoutResponse
+	(*CreateOrderRequest)(nil),             // 14: siyu.order.v1.CreateOrderRequest
+	(*CreateOrderResponse)(nil),            // 15: siyu.order.v1.CreateOrderResponse
+	(*GetMyOrderRequest)(nil),              // 16: siyu.order.v1.GetMyOrderRequest
+	(*GetMyOrderResponse)(nil),             // 17: siyu.order.v1.GetMyOrderResponse
+	(*ListMyOrdersRequest)(nil),            // 18: siyu.order.v1.ListMyOrdersRequest
+	(*ListMyOrdersResponse)(nil),           // 19: siyu.order.v1.ListMyOrdersResponse
+	(*CancelMyOrderRequest)(nil),           // 20: siyu.order.v1.CancelMyOrderRequest
+	(*CancelMyOrderResponse)(nil),          // 21: siyu.order.v1.CancelMyOrderResponse
+	(*PayOrderRequest)(nil),                // 22: siyu.order.v1.PayOrderRequest
+	(*PayOrderResponse)(nil),               // 23: siyu.order.v1.PayOrderResponse
+	(*ConfirmReceiptRequest)(nil),          // 24: siyu.order.v1.ConfirmReceiptRequest
+	(*ConfirmReceiptResponse)(nil),         // 25: siyu.order.v1.ConfirmReceiptResponse
+	(*AdminGetOrderRequest)(nil),           // 26: siyu.order.v1.AdminGetOrderRequest
+	(*AdminGetOrderResponse)(nil),          // 27: siyu.order.v1.AdminGetOrderResponse
+	(*AdminListOrdersRequest)(nil),         // 28: siyu.order.v1.AdminListOrdersRequest
+	(*AdminListOrdersResponse)(nil),        // 29: siyu.order.v1.AdminListOrdersResponse
+	(*ShipOrderRequest)(nil),               // 30: siyu.order.v1.ShipOrderRequest
+	(*ShipOrderResponse)(nil),              // 31: siyu.order.v1.ShipOrderResponse
+	(*AdminCancelOrderRequest)(nil),        // 32: siyu.order.v1.AdminCancelOrderRequest
+	(*AdminCancelOrderResponse)(nil),       // 33: siyu.order.v1.AdminCancelOrderResponse
+	(*RefundOrderRequest)(nil),             // 34: siyu.order.v1.RefundOrderRequest
+	(*RefundLine)(nil),                     // 35: siyu.order.v1.RefundLine
+	(*RefundOrderResponse)(nil),            // 36: siyu.order.v1.RefundOrderResponse
+	(*AdminUpdateOrderRequest)(nil),        // 37: siyu.order.v1.AdminUpdateOrderRequest
+	(*AdminUpdateOrderResponse)(nil),       // 38: siyu.order.v1.AdminUpdateOrderResponse
+	(*GetOrderStatsRequest)(nil),           // 39: siyu.order.v1.GetOrderStatsRequest
+	(*GetOrderStatsResponse)(nil),          // 40: siyu.order.v1.GetOrderStatsResponse
+	(*ExportOrdersRequest)(nil),            // 41: siyu.order.v1.ExportOrdersRequest
+	(*ExportOrdersResponse)(nil),           // 42: siyu.order.v1.ExportOrdersResponse
+	nil,                                    // 43: siyu.order.v1.PayOrderResponse.ParamsEntry
+	(*timestamppb.Timestamp)(nil),          // 44: google.protobuf.Timestamp
+	(*Shipment)(nil),                       // 45: siyu.order.v1.Shipment
+	(*RefundRecord)(nil),                   // 46: siyu.order.v1.RefundRecord
+	(*AfterSale)(nil),                      // 47: siyu.order.v1.AfterSale
+	(*LineQuantity)(nil),                   // 48: siyu.order.v1.LineQuantity
+	(*fieldmaskpb.FieldMask)(nil),          // 49: google.protobuf.FieldMask
+	(*TrackMyOrderRequest)(nil),            // 50: siyu.order.v1.TrackMyOrderRequest
+	(*ApplyAfterSaleRequest)(nil),          // 51: siyu.order.v1.ApplyAfterSaleRequest
+	(*GetMyAfterSaleRequest)(nil),          // 52: siyu.order.v1.GetMyAfterSaleRequest
+	(*ListMyAfterSalesRequest)(nil),        // 53: siyu.order.v1.ListMyAfterSalesRequest
+	(*SendBackAfterSaleRequest)(nil),       // 54: siyu.order.v1.SendBackAfterSaleRequest
+	(*WithdrawAfterSaleRequest)(nil),       // 55: siyu.order.v1.WithdrawAfterSaleRequest
+	(*AdminTrackOrderRequest)(nil),         // 56: siyu.order.v1.AdminTrackOrderRequest
+	(*AdminListAfterSalesRequest)(nil),     // 57: siyu.order.v1.AdminListAfterSalesRequest
+	(*DecideAfterSaleRequest)(nil),         // 58: siyu.order.v1.DecideAfterSaleRequest
+	(*ReceiveAfterSaleReturnRequest)(nil),  // 59: siyu.order.v1.ReceiveAfterSaleReturnRequest
+	(*TrackMyOrderResponse)(nil),           // 60: siyu.order.v1.TrackMyOrderResponse
+	(*ApplyAfterSaleResponse)(nil),         // 61: siyu.order.v1.ApplyAfterSaleResponse
+	(*GetMyAfterSaleResponse)(nil),         // 62: siyu.order.v1.GetMyAfterSaleResponse
+	(*ListMyAfterSalesResponse)(nil),       // 63: siyu.order.v1.ListMyAfterSalesResponse
+	(*SendBackAfterSaleResponse)(nil),      // 64: siyu.order.v1.SendBackAfterSaleResponse
+	(*WithdrawAfterSaleResponse)(nil),      // 65: siyu.order.v1.WithdrawAfterSaleResponse
+	(*AdminTrackOrderResponse)(nil),        // 66: siyu.order.v1.AdminTrackOrderResponse
+	(*AdminListAfterSalesResponse)(nil),    // 67: siyu.order.v1.AdminListAfterSalesResponse
+	(*DecideAfterSaleResponse)(nil),        // 68: siyu.order.v1.DecideAfterSaleResponse
+	(*ReceiveAfterSaleReturnResponse)(nil), // 69: siyu.order.v1.ReceiveAfterSaleReturnResponse
 }
 var file_siyu_order_v1_order_proto_depIdxs = []int32{
-	3,  // 0: siyu.order.v1.PlaceOrderForRequest.address:type_name -> siyu.order.v1.ShippingAddress
-	10, // 1: siyu.order.v1.PlaceOrderForRequest.lines:type_name -> siyu.order.v1.BuyNowLine
-	9,  // 2: siyu.order.v1.PlaceOrderForRequest.activity:type_name -> siyu.order.v1.PromotionActivity
-	7,  // 3: siyu.order.v1.PlaceOrderForResponse.order:type_name -> siyu.order.v1.Order
-	4,  // 4: siyu.order.v1.PricedLine.discounts:type_name -> siyu.order.v1.Discount
-	5,  // 5: siyu.order.v1.Quote.lines:type_name -> siyu.order.v1.PricedLine
-	4,  // 6: siyu.order.v1.Quote.discounts:type_name -> siyu.order.v1.Discount
-	42, // 7: siyu.order.v1.Quote.expire_time:type_name -> google.protobuf.Timestamp
-	0,  // 8: siyu.order.v1.Order.status:type_name -> siyu.order.v1.OrderStatus
-	5,  // 9: siyu.order.v1.Order.lines:type_name -> siyu.order.v1.PricedLine
-	4,  // 10: siyu.order.v1.Order.discounts:type_name -> siyu.order.v1.Discount
-	3,  // 11: siyu.order.v1.Order.address:type_name -> siyu.order.v1.ShippingAddress
-	42, // 12: siyu.order.v1.Order.create_time:type_name -> google.protobuf.Timestamp
-	42, // 13: siyu.order.v1.Order.pay_deadline:type_name -> google.protobuf.Timestamp
-	42, // 14: siyu.order.v1.Order.pay_time:type_name -> google.protobuf.Timestamp
-	42, // 15: siyu.order.v1.Order.ship_time:type_name -> google.protobuf.Timestamp
-	42, // 16: siyu.order.v1.Order.receive_time:type_name -> google.protobuf.Timestamp
-	42, // 17: siyu.order.v1.Order.complete_time:type_name -> google.protobuf.Timestamp
-	42, // 18: siyu.order.v1.Order.cancel_time:type_name -> google.protobuf.Timestamp
-	42, // 19: siyu.order.v1.Order.next_deadline:type_name -> google.protobuf.Timestamp
-	42, // 20: siyu.order.v1.Order.refund_time:type_name -> google.protobuf.Timestamp
-	43, // 21: siyu.order.v1.Order.shipments:type_name -> siyu.order.v1.Shipment
-	44, // 22: siyu.order.v1.Order.refunds:type_name -> siyu.order.v1.RefundRecord
-	45, // 23: siyu.order.v1.Order.after_sales:type_name -> siyu.order.v1.AfterSale
-	3,  // 24: siyu.order.v1.QuoteCheckoutRequest.address:type_name -> siyu.order.v1.ShippingAddress
-	9,  // 25: siyu.order.v1.QuoteCheckoutRequest.activity:type_name -> siyu.order.v1.PromotionActivity
-	10, // 26: siyu.order.v1.QuoteCheckoutRequest.buy_now:type_name -> siyu.order.v1.BuyNowLine
-	6,  // 27: siyu.order.v1.QuoteCheckoutResponse.quote:type_name -> siyu.order.v1.Quote
-	7,  // 28: siyu.order.v1.CreateOrderResponse.order:type_name -> siyu.order.v1.Order
-	7,  // 29: siyu.order.v1.GetMyOrderResponse.order:type_name -> siyu.order.v1.Order
-	0,  // 30: siyu.order.v1.ListMyOrdersRequest.status:type_name -> siyu.order.v1.OrderStatus
-	7,  // 31: siyu.order.v1.ListMyOrdersResponse.orders:type_name -> siyu.order.v1.Order
-	7,  // 32: siyu.order.v1.CancelMyOrderResponse.order:type_name -> siyu.order.v1.Order
-	41, // 33: siyu.order.v1.PayOrderResponse.params:type_name -> siyu.order.v1.PayOrderResponse.ParamsEntry
-	7,  // 34: siyu.order.v1.ConfirmReceiptResponse.order:type_name -> siyu.order.v1.Order
-	7,  // 35: siyu.order.v1.AdminGetOrderResponse.order:type_name -> siyu.order.v1.Order
-	0,  // 36: siyu.order.v1.AdminListOrdersRequest.status:type_name -> siyu.order.v1.OrderStatus
-	42, // 37: siyu.order.v1.AdminListOrdersRequest.start_time:type_name -> google.protobuf.Timestamp
-	42, // 38: siyu.order.v1.AdminListOrdersRequest.end_time:type_name -> google.protobuf.Timestamp
-	7,  // 39: siyu.order.v1.AdminListOrdersResponse.orders:type_name -> siyu.order.v1.Order
-	46, // 40: siyu.order.v1.ShipOrderRequest.lines:type_name -> siyu.order.v1.LineQuantity
-	7,  // 41: siyu.order.v1.ShipOrderResponse.order:type_name -> siyu.order.v1.Order
-	7,  // 42: siyu.order.v1.AdminCancelOrderResponse.order:type_name -> siyu.order.v1.Order
-	33, // 43: siyu.order.v1.RefundOrderRequest.lines:type_name -> siyu.order.v1.RefundLine
-	7,  // 44: siyu.order.v1.RefundOrderResponse.order:type_name -> siyu.order.v1.Order
-	3,  // 45: siyu.order.v1.AdminUpdateOrderRequest.address:type_name -> siyu.order.v1.ShippingAddress
-	47, // 46: siyu.order.v1.AdminUpdateOrderRequest.update_mask:type_name -> google.protobuf.FieldMask
-	7,  // 47: siyu.order.v1.AdminUpdateOrderResponse.order:type_name -> siyu.order.v1.Order
-	26, // 48: siyu.order.v1.ExportOrdersRequest.filter:type_name -> siyu.order.v1.AdminListOrdersRequest
-	8,  // 49: siyu.order.v1.OrderService.QuoteCheckout:input_type -> siyu.order.v1.QuoteCheckoutRequest
-	12, // 50: siyu.order.v1.OrderService.CreateOrder:input_type -> siyu.order.v1.CreateOrderRequest
-	14, // 51: siyu.order.v1.OrderService.GetMyOrder:input_type -> siyu.order.v1.GetMyOrderRequest
-	16, // 52: siyu.order.v1.OrderService.ListMyOrders:input_type -> siyu.order.v1.ListMyOrdersRequest
-	18, // 53: siyu.order.v1.OrderService.CancelMyOrder:input_type -> siyu.order.v1.CancelMyOrderRequest
-	20, // 54: siyu.order.v1.OrderService.PayOrder:input_type -> siyu.order.v1.PayOrderRequest
-	22, // 55: siyu.order.v1.OrderService.ConfirmReceipt:input_type -> siyu.order.v1.ConfirmReceiptRequest
-	48, // 56: siyu.order.v1.OrderService.TrackMyOrder:input_type -> siyu.order.v1.TrackMyOrderRequest
-	49, // 57: siyu.order.v1.OrderService.ApplyAfterSale:input_type -> siyu.order.v1.ApplyAfterSaleRequest
-	50, // 58: siyu.order.v1.OrderService.GetMyAfterSale:input_type -> siyu.order.v1.GetMyAfterSaleRequest
-	51, // 59: siyu.order.v1.OrderService.ListMyAfterSales:input_type -> siyu.order.v1.ListMyAfterSalesRequest
-	52, // 60: siyu.order.v1.OrderService.SendBackAfterSale:input_type -> siyu.order.v1.SendBackAfterSaleRequest
-	53, // 61: siyu.order.v1.OrderService.WithdrawAfterSale:input_type -> siyu.order.v1.WithdrawAfterSaleRequest
-	1,  // 62: siyu.order.v1.OrderPlacementService.PlaceOrderFor:input_type -> siyu.order.v1.PlaceOrderForRequest
-	24, // 63: siyu.order.v1.OrderAdminService.AdminGetOrder:input_type -> siyu.order.v1.AdminGetOrderRequest
-	26, // 64: siyu.order.v1.OrderAdminService.AdminListOrders:input_type -> siyu.order.v1.AdminListOrdersRequest
-	28, // 65: siyu.order.v1.OrderAdminService.ShipOrder:input_type -> siyu.order.v1.ShipOrderRequest
-	54, // 66: siyu.order.v1.OrderAdminService.AdminTrackOrder:input_type -> siyu.order.v1.AdminTrackOrderRequest
-	39, // 67: siyu.order.v1.OrderAdminService.ExportOrders:input_type -> siyu.order.v1.ExportOrdersRequest
-	55, // 68: siyu.order.v1.OrderAdminService.AdminListAfterSales:input_type -> siyu.order.v1.AdminListAfterSalesRequest
-	56, // 69: siyu.order.v1.OrderAdminService.DecideAfterSale:input_type -> siyu.order.v1.DecideAfterSaleRequest
-	57, // 70: siyu.order.v1.OrderAdminService.ReceiveAfterSaleReturn:input_type -> siyu.order.v1.ReceiveAfterSaleReturnRequest
-	30, // 71: siyu.order.v1.OrderAdminService.AdminCancelOrder:input_type -> siyu.order.v1.AdminCancelOrderRequest
-	32, // 72: siyu.order.v1.OrderAdminService.RefundOrder:input_type -> siyu.order.v1.RefundOrderRequest
-	35, // 73: siyu.order.v1.OrderAdminService.AdminUpdateOrder:input_type -> siyu.order.v1.AdminUpdateOrderRequest
-	37, // 74: siyu.order.v1.OrderAdminService.GetOrderStats:input_type -> siyu.order.v1.GetOrderStatsRequest
-	11, // 75: siyu.order.v1.OrderService.QuoteCheckout:output_type -> siyu.order.v1.QuoteCheckoutResponse
-	13, // 76: siyu.order.v1.OrderService.CreateOrder:output_type -> siyu.order.v1.CreateOrderResponse
-	15, // 77: siyu.order.v1.OrderService.GetMyOrder:output_type -> siyu.order.v1.GetMyOrderResponse
-	17, // 78: siyu.order.v1.OrderService.ListMyOrders:output_type -> siyu.order.v1.ListMyOrdersResponse
-	19, // 79: siyu.order.v1.OrderService.CancelMyOrder:output_type -> siyu.order.v1.CancelMyOrderResponse
-	21, // 80: siyu.order.v1.OrderService.PayOrder:output_type -> siyu.order.v1.PayOrderResponse
-	23, // 81: siyu.order.v1.OrderService.ConfirmReceipt:output_type -> siyu.order.v1.ConfirmReceiptResponse
-	58, // 82: siyu.order.v1.OrderService.TrackMyOrder:output_type -> siyu.order.v1.TrackMyOrderResponse
-	59, // 83: siyu.order.v1.OrderService.ApplyAfterSale:output_type -> siyu.order.v1.ApplyAfterSaleResponse
-	60, // 84: siyu.order.v1.OrderService.GetMyAfterSale:output_type -> siyu.order.v1.GetMyAfterSaleResponse
-	61, // 85: siyu.order.v1.OrderService.ListMyAfterSales:output_type -> siyu.order.v1.ListMyAfterSalesResponse
-	62, // 86: siyu.order.v1.OrderService.SendBackAfterSale:output_type -> siyu.order.v1.SendBackAfterSaleResponse
-	63, // 87: siyu.order.v1.OrderService.WithdrawAfterSale:output_type -> siyu.order.v1.WithdrawAfterSaleResponse
-	2,  // 88: siyu.order.v1.OrderPlacementService.PlaceOrderFor:output_type -> siyu.order.v1.PlaceOrderForResponse
-	25, // 89: siyu.order.v1.OrderAdminService.AdminGetOrder:output_type -> siyu.order.v1.AdminGetOrderResponse
-	27, // 90: siyu.order.v1.OrderAdminService.AdminListOrders:output_type -> siyu.order.v1.AdminListOrdersResponse
-	29, // 91: siyu.order.v1.OrderAdminService.ShipOrder:output_type -> siyu.order.v1.ShipOrderResponse
-	64, // 92: siyu.order.v1.OrderAdminService.AdminTrackOrder:output_type -> siyu.order.v1.AdminTrackOrderResponse
-	40, // 93: siyu.order.v1.OrderAdminService.ExportOrders:output_type -> siyu.order.v1.ExportOrdersResponse
-	65, // 94: siyu.order.v1.OrderAdminService.AdminListAfterSales:output_type -> siyu.order.v1.AdminListAfterSalesResponse
-	66, // 95: siyu.order.v1.OrderAdminService.DecideAfterSale:output_type -> siyu.order.v1.DecideAfterSaleResponse
-	67, // 96: siyu.order.v1.OrderAdminService.ReceiveAfterSaleReturn:output_type -> siyu.order.v1.ReceiveAfterSaleReturnResponse
-	31, // 97: siyu.order.v1.OrderAdminService.AdminCancelOrder:output_type -> siyu.order.v1.AdminCancelOrderResponse
-	34, // 98: siyu.order.v1.OrderAdminService.RefundOrder:output_type -> siyu.order.v1.RefundOrderResponse
-	36, // 99: siyu.order.v1.OrderAdminService.AdminUpdateOrder:output_type -> siyu.order.v1.AdminUpdateOrderResponse
-	38, // 100: siyu.order.v1.OrderAdminService.GetOrderStats:output_type -> siyu.order.v1.GetOrderStatsResponse
-	75, // [75:101] is the sub-list for method output_type
-	49, // [49:75] is the sub-list for method input_type
-	49, // [49:49] is the sub-list for extension type_name
-	49, // [49:49] is the sub-list for extension extendee
-	0,  // [0:49] is the sub-list for field type_name
+	9,  // 0: siyu.order.v1.RefundOrderForResponse.order:type_name -> siyu.order.v1.Order
+	5,  // 1: siyu.order.v1.PlaceOrderForRequest.address:type_name -> siyu.order.v1.ShippingAddress
+	12, // 2: siyu.order.v1.PlaceOrderForRequest.lines:type_name -> siyu.order.v1.BuyNowLine
+	11, // 3: siyu.order.v1.PlaceOrderForRequest.activity:type_name -> siyu.order.v1.PromotionActivity
+	9,  // 4: siyu.order.v1.PlaceOrderForResponse.order:type_name -> siyu.order.v1.Order
+	6,  // 5: siyu.order.v1.PricedLine.discounts:type_name -> siyu.order.v1.Discount
+	7,  // 6: siyu.order.v1.Quote.lines:type_name -> siyu.order.v1.PricedLine
+	6,  // 7: siyu.order.v1.Quote.discounts:type_name -> siyu.order.v1.Discount
+	44, // 8: siyu.order.v1.Quote.expire_time:type_name -> google.protobuf.Timestamp
+	0,  // 9: siyu.order.v1.Order.status:type_name -> siyu.order.v1.OrderStatus
+	7,  // 10: siyu.order.v1.Order.lines:type_name -> siyu.order.v1.PricedLine
+	6,  // 11: siyu.order.v1.Order.discounts:type_name -> siyu.order.v1.Discount
+	5,  // 12: siyu.order.v1.Order.address:type_name -> siyu.order.v1.ShippingAddress
+	44, // 13: siyu.order.v1.Order.create_time:type_name -> google.protobuf.Timestamp
+	44, // 14: siyu.order.v1.Order.pay_deadline:type_name -> google.protobuf.Timestamp
+	44, // 15: siyu.order.v1.Order.pay_time:type_name -> google.protobuf.Timestamp
+	44, // 16: siyu.order.v1.Order.ship_time:type_name -> google.protobuf.Timestamp
+	44, // 17: siyu.order.v1.Order.receive_time:type_name -> google.protobuf.Timestamp
+	44, // 18: siyu.order.v1.Order.complete_time:type_name -> google.protobuf.Timestamp
+	44, // 19: siyu.order.v1.Order.cancel_time:type_name -> google.protobuf.Timestamp
+	44, // 20: siyu.order.v1.Order.next_deadline:type_name -> google.protobuf.Timestamp
+	44, // 21: siyu.order.v1.Order.refund_time:type_name -> google.protobuf.Timestamp
+	45, // 22: siyu.order.v1.Order.shipments:type_name -> siyu.order.v1.Shipment
+	46, // 23: siyu.order.v1.Order.refunds:type_name -> siyu.order.v1.RefundRecord
+	47, // 24: siyu.order.v1.Order.after_sales:type_name -> siyu.order.v1.AfterSale
+	5,  // 25: siyu.order.v1.QuoteCheckoutRequest.address:type_name -> siyu.order.v1.ShippingAddress
+	11, // 26: siyu.order.v1.QuoteCheckoutRequest.activity:type_name -> siyu.order.v1.PromotionActivity
+	12, // 27: siyu.order.v1.QuoteCheckoutRequest.buy_now:type_name -> siyu.order.v1.BuyNowLine
+	8,  // 28: siyu.order.v1.QuoteCheckoutResponse.quote:type_name -> siyu.order.v1.Quote
+	9,  // 29: siyu.order.v1.CreateOrderResponse.order:type_name -> siyu.order.v1.Order
+	9,  // 30: siyu.order.v1.GetMyOrderResponse.order:type_name -> siyu.order.v1.Order
+	0,  // 31: siyu.order.v1.ListMyOrdersRequest.status:type_name -> siyu.order.v1.OrderStatus
+	9,  // 32: siyu.order.v1.ListMyOrdersResponse.orders:type_name -> siyu.order.v1.Order
+	9,  // 33: siyu.order.v1.CancelMyOrderResponse.order:type_name -> siyu.order.v1.Order
+	43, // 34: siyu.order.v1.PayOrderResponse.params:type_name -> siyu.order.v1.PayOrderResponse.ParamsEntry
+	9,  // 35: siyu.order.v1.ConfirmReceiptResponse.order:type_name -> siyu.order.v1.Order
+	9,  // 36: siyu.order.v1.AdminGetOrderResponse.order:type_name -> siyu.order.v1.Order
+	0,  // 37: siyu.order.v1.AdminListOrdersRequest.status:type_name -> siyu.order.v1.OrderStatus
+	44, // 38: siyu.order.v1.AdminListOrdersRequest.start_time:type_name -> google.protobuf.Timestamp
+	44, // 39: siyu.order.v1.AdminListOrdersRequest.end_time:type_name -> google.protobuf.Timestamp
+	9,  // 40: siyu.order.v1.AdminListOrdersResponse.orders:type_name -> siyu.order.v1.Order
+	48, // 41: siyu.order.v1.ShipOrderRequest.lines:type_name -> siyu.order.v1.LineQuantity
+	9,  // 42: siyu.order.v1.ShipOrderResponse.order:type_name -> siyu.order.v1.Order
+	9,  // 43: siyu.order.v1.AdminCancelOrderResponse.order:type_name -> siyu.order.v1.Order
+	35, // 44: siyu.order.v1.RefundOrderRequest.lines:type_name -> siyu.order.v1.RefundLine
+	9,  // 45: siyu.order.v1.RefundOrderResponse.order:type_name -> siyu.order.v1.Order
+	5,  // 46: siyu.order.v1.AdminUpdateOrderRequest.address:type_name -> siyu.order.v1.ShippingAddress
+	49, // 47: siyu.order.v1.AdminUpdateOrderRequest.update_mask:type_name -> google.protobuf.FieldMask
+	9,  // 48: siyu.order.v1.AdminUpdateOrderResponse.order:type_name -> siyu.order.v1.Order
+	28, // 49: siyu.order.v1.ExportOrdersRequest.filter:type_name -> siyu.order.v1.AdminListOrdersRequest
+	10, // 50: siyu.order.v1.OrderService.QuoteCheckout:input_type -> siyu.order.v1.QuoteCheckoutRequest
+	14, // 51: siyu.order.v1.OrderService.CreateOrder:input_type -> siyu.order.v1.CreateOrderRequest
+	16, // 52: siyu.order.v1.OrderService.GetMyOrder:input_type -> siyu.order.v1.GetMyOrderRequest
+	18, // 53: siyu.order.v1.OrderService.ListMyOrders:input_type -> siyu.order.v1.ListMyOrdersRequest
+	20, // 54: siyu.order.v1.OrderService.CancelMyOrder:input_type -> siyu.order.v1.CancelMyOrderRequest
+	22, // 55: siyu.order.v1.OrderService.PayOrder:input_type -> siyu.order.v1.PayOrderRequest
+	24, // 56: siyu.order.v1.OrderService.ConfirmReceipt:input_type -> siyu.order.v1.ConfirmReceiptRequest
+	50, // 57: siyu.order.v1.OrderService.TrackMyOrder:input_type -> siyu.order.v1.TrackMyOrderRequest
+	51, // 58: siyu.order.v1.OrderService.ApplyAfterSale:input_type -> siyu.order.v1.ApplyAfterSaleRequest
+	52, // 59: siyu.order.v1.OrderService.GetMyAfterSale:input_type -> siyu.order.v1.GetMyAfterSaleRequest
+	53, // 60: siyu.order.v1.OrderService.ListMyAfterSales:input_type -> siyu.order.v1.ListMyAfterSalesRequest
+	54, // 61: siyu.order.v1.OrderService.SendBackAfterSale:input_type -> siyu.order.v1.SendBackAfterSaleRequest
+	55, // 62: siyu.order.v1.OrderService.WithdrawAfterSale:input_type -> siyu.order.v1.WithdrawAfterSaleRequest
+	3,  // 63: siyu.order.v1.OrderPlacementService.PlaceOrderFor:input_type -> siyu.order.v1.PlaceOrderForRequest
+	1,  // 64: siyu.order.v1.OrderPlacementService.RefundOrderFor:input_type -> siyu.order.v1.RefundOrderForRequest
+	26, // 65: siyu.order.v1.OrderAdminService.AdminGetOrder:input_type -> siyu.order.v1.AdminGetOrderRequest
+	28, // 66: siyu.order.v1.OrderAdminService.AdminListOrders:input_type -> siyu.order.v1.AdminListOrdersRequest
+	30, // 67: siyu.order.v1.OrderAdminService.ShipOrder:input_type -> siyu.order.v1.ShipOrderRequest
+	56, // 68: siyu.order.v1.OrderAdminService.AdminTrackOrder:input_type -> siyu.order.v1.AdminTrackOrderRequest
+	41, // 69: siyu.order.v1.OrderAdminService.ExportOrders:input_type -> siyu.order.v1.ExportOrdersRequest
+	57, // 70: siyu.order.v1.OrderAdminService.AdminListAfterSales:input_type -> siyu.order.v1.AdminListAfterSalesRequest
+	58, // 71: siyu.order.v1.OrderAdminService.DecideAfterSale:input_type -> siyu.order.v1.DecideAfterSaleRequest
+	59, // 72: siyu.order.v1.OrderAdminService.ReceiveAfterSaleReturn:input_type -> siyu.order.v1.ReceiveAfterSaleReturnRequest
+	32, // 73: siyu.order.v1.OrderAdminService.AdminCancelOrder:input_type -> siyu.order.v1.AdminCancelOrderRequest
+	34, // 74: siyu.order.v1.OrderAdminService.RefundOrder:input_type -> siyu.order.v1.RefundOrderRequest
+	37, // 75: siyu.order.v1.OrderAdminService.AdminUpdateOrder:input_type -> siyu.order.v1.AdminUpdateOrderRequest
+	39, // 76: siyu.order.v1.OrderAdminService.GetOrderStats:input_type -> siyu.order.v1.GetOrderStatsRequest
+	13, // 77: siyu.order.v1.OrderService.QuoteCheckout:output_type -> siyu.order.v1.QuoteCheckoutResponse
+	15, // 78: siyu.order.v1.OrderService.CreateOrder:output_type -> siyu.order.v1.CreateOrderResponse
+	17, // 79: siyu.order.v1.OrderService.GetMyOrder:output_type -> siyu.order.v1.GetMyOrderResponse
+	19, // 80: siyu.order.v1.OrderService.ListMyOrders:output_type -> siyu.order.v1.ListMyOrdersResponse
+	21, // 81: siyu.order.v1.OrderService.CancelMyOrder:output_type -> siyu.order.v1.CancelMyOrderResponse
+	23, // 82: siyu.order.v1.OrderService.PayOrder:output_type -> siyu.order.v1.PayOrderResponse
+	25, // 83: siyu.order.v1.OrderService.ConfirmReceipt:output_type -> siyu.order.v1.ConfirmReceiptResponse
+	60, // 84: siyu.order.v1.OrderService.TrackMyOrder:output_type -> siyu.order.v1.TrackMyOrderResponse
+	61, // 85: siyu.order.v1.OrderService.ApplyAfterSale:output_type -> siyu.order.v1.ApplyAfterSaleResponse
+	62, // 86: siyu.order.v1.OrderService.GetMyAfterSale:output_type -> siyu.order.v1.GetMyAfterSaleResponse
+	63, // 87: siyu.order.v1.OrderService.ListMyAfterSales:output_type -> siyu.order.v1.ListMyAfterSalesResponse
+	64, // 88: siyu.order.v1.OrderService.SendBackAfterSale:output_type -> siyu.order.v1.SendBackAfterSaleResponse
+	65, // 89: siyu.order.v1.OrderService.WithdrawAfterSale:output_type -> siyu.order.v1.WithdrawAfterSaleResponse
+	4,  // 90: siyu.order.v1.OrderPlacementService.PlaceOrderFor:output_type -> siyu.order.v1.PlaceOrderForResponse
+	2,  // 91: siyu.order.v1.OrderPlacementService.RefundOrderFor:output_type -> siyu.order.v1.RefundOrderForResponse
+	27, // 92: siyu.order.v1.OrderAdminService.AdminGetOrder:output_type -> siyu.order.v1.AdminGetOrderResponse
+	29, // 93: siyu.order.v1.OrderAdminService.AdminListOrders:output_type -> siyu.order.v1.AdminListOrdersResponse
+	31, // 94: siyu.order.v1.OrderAdminService.ShipOrder:output_type -> siyu.order.v1.ShipOrderResponse
+	66, // 95: siyu.order.v1.OrderAdminService.AdminTrackOrder:output_type -> siyu.order.v1.AdminTrackOrderResponse
+	42, // 96: siyu.order.v1.OrderAdminService.ExportOrders:output_type -> siyu.order.v1.ExportOrdersResponse
+	67, // 97: siyu.order.v1.OrderAdminService.AdminListAfterSales:output_type -> siyu.order.v1.AdminListAfterSalesResponse
+	68, // 98: siyu.order.v1.OrderAdminService.DecideAfterSale:output_type -> siyu.order.v1.DecideAfterSaleResponse
+	69, // 99: siyu.order.v1.OrderAdminService.ReceiveAfterSaleReturn:output_type -> siyu.order.v1.ReceiveAfterSaleReturnResponse
+	33, // 100: siyu.order.v1.OrderAdminService.AdminCancelOrder:output_type -> siyu.order.v1.AdminCancelOrderResponse
+	36, // 101: siyu.order.v1.OrderAdminService.RefundOrder:output_type -> siyu.order.v1.RefundOrderResponse
+	38, // 102: siyu.order.v1.OrderAdminService.AdminUpdateOrder:output_type -> siyu.order.v1.AdminUpdateOrderResponse
+	40, // 103: siyu.order.v1.OrderAdminService.GetOrderStats:output_type -> siyu.order.v1.GetOrderStatsResponse
+	77, // [77:104] is the sub-list for method output_type
+	50, // [50:77] is the sub-list for method input_type
+	50, // [50:50] is the sub-list for extension type_name
+	50, // [50:50] is the sub-list for extension extendee
+	0,  // [0:50] is the sub-list for field type_name
 }
 
 func init() { file_siyu_order_v1_order_proto_init() }
@@ -3289,7 +3407,7 @@ func file_siyu_order_v1_order_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_siyu_order_v1_order_proto_rawDesc), len(file_siyu_order_v1_order_proto_rawDesc)),
 			NumEnums:      1,
-			NumMessages:   41,
+			NumMessages:   43,
 			NumExtensions: 0,
 			NumServices:   3,
 		},

@@ -659,7 +659,8 @@ var OrderService_ServiceDesc = grpc.ServiceDesc{
 }
 
 const (
-	OrderPlacementService_PlaceOrderFor_FullMethodName = "/siyu.order.v1.OrderPlacementService/PlaceOrderFor"
+	OrderPlacementService_PlaceOrderFor_FullMethodName  = "/siyu.order.v1.OrderPlacementService/PlaceOrderFor"
+	OrderPlacementService_RefundOrderFor_FullMethodName = "/siyu.order.v1.OrderPlacementService/RefundOrderFor"
 )
 
 // OrderPlacementServiceClient is the client API for OrderPlacementService service.
@@ -675,6 +676,10 @@ type OrderPlacementServiceClient interface {
 	// places the order as CreateOrder does, idempotent by the member and
 	// request_id. Answers and reasons as QuoteCheckout and CreateOrder.
 	PlaceOrderFor(ctx context.Context, in *PlaceOrderForRequest, opts ...grpc.CallOption) (*PlaceOrderForResponse, error)
+	// RefundOrderFor refunds everything an order paid and has not refunded
+	// (a group-buy that failed), idempotent by request_id, as RefundOrder
+	// does for operators.
+	RefundOrderFor(ctx context.Context, in *RefundOrderForRequest, opts ...grpc.CallOption) (*RefundOrderForResponse, error)
 }
 
 type orderPlacementServiceClient struct {
@@ -695,6 +700,16 @@ func (c *orderPlacementServiceClient) PlaceOrderFor(ctx context.Context, in *Pla
 	return out, nil
 }
 
+func (c *orderPlacementServiceClient) RefundOrderFor(ctx context.Context, in *RefundOrderForRequest, opts ...grpc.CallOption) (*RefundOrderForResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(RefundOrderForResponse)
+	err := c.cc.Invoke(ctx, OrderPlacementService_RefundOrderFor_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // OrderPlacementServiceServer is the server API for OrderPlacementService service.
 // All implementations must embed UnimplementedOrderPlacementServiceServer
 // for forward compatibility.
@@ -708,6 +723,10 @@ type OrderPlacementServiceServer interface {
 	// places the order as CreateOrder does, idempotent by the member and
 	// request_id. Answers and reasons as QuoteCheckout and CreateOrder.
 	PlaceOrderFor(context.Context, *PlaceOrderForRequest) (*PlaceOrderForResponse, error)
+	// RefundOrderFor refunds everything an order paid and has not refunded
+	// (a group-buy that failed), idempotent by request_id, as RefundOrder
+	// does for operators.
+	RefundOrderFor(context.Context, *RefundOrderForRequest) (*RefundOrderForResponse, error)
 	mustEmbedUnimplementedOrderPlacementServiceServer()
 }
 
@@ -720,6 +739,9 @@ type UnimplementedOrderPlacementServiceServer struct{}
 
 func (UnimplementedOrderPlacementServiceServer) PlaceOrderFor(context.Context, *PlaceOrderForRequest) (*PlaceOrderForResponse, error) {
 	return nil, status.Errorf(codes.Unimplemented, "method PlaceOrderFor not implemented")
+}
+func (UnimplementedOrderPlacementServiceServer) RefundOrderFor(context.Context, *RefundOrderForRequest) (*RefundOrderForResponse, error) {
+	return nil, status.Errorf(codes.Unimplemented, "method RefundOrderFor not implemented")
 }
 func (UnimplementedOrderPlacementServiceServer) mustEmbedUnimplementedOrderPlacementServiceServer() {}
 func (UnimplementedOrderPlacementServiceServer) testEmbeddedByValue()                               {}
@@ -760,6 +782,24 @@ func _OrderPlacementService_PlaceOrderFor_Handler(srv interface{}, ctx context.C
 	return interceptor(ctx, in, info, handler)
 }
 
+func _OrderPlacementService_RefundOrderFor_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(RefundOrderForRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(OrderPlacementServiceServer).RefundOrderFor(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: OrderPlacementService_RefundOrderFor_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(OrderPlacementServiceServer).RefundOrderFor(ctx, req.(*RefundOrderForRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // OrderPlacementService_ServiceDesc is the grpc.ServiceDesc for OrderPlacementService service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -770,6 +810,10 @@ var OrderPlacementService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "PlaceOrderFor",
 			Handler:    _OrderPlacementService_PlaceOrderFor_Handler,
+		},
+		{
+			MethodName: "RefundOrderFor",
+			Handler:    _OrderPlacementService_RefundOrderFor_Handler,
 		},
 	},
 	Streams:  []grpc.StreamDesc{},

@@ -16,6 +16,9 @@ import (
 // member has at most one bargain per activity).
 type BargainStore interface {
 	CreateBargainActivity(ctx context.Context, a domain.BargainActivity) error
+	// ListBargainActivities returns every activity, newest first (a small
+	// collection, scanned).
+	ListBargainActivities(ctx context.Context) ([]domain.BargainActivity, error)
 	// BargainActivity is ACTIVITY_NOT_FOUND when there is none.
 	BargainActivity(ctx context.Context, id string) (domain.BargainActivity, error)
 	// Bargain is BARGAIN_NOT_FOUND when there is none.
@@ -137,6 +140,7 @@ func (u *Bargains) Lock(ctx context.Context, bargainID, memberID, orderID string
 		if b.StarterID != memberID {
 			return false, errBargainNotFound
 		}
+		b.Expire(u.clk.Now())
 		return b.Lock(orderID)
 	})
 	if errors.Is(err, errBargainNotFound) {
@@ -178,4 +182,9 @@ func (u *Bargains) modify(ctx context.Context, id string, f func(b *domain.Barga
 		}
 	}
 	return domain.Bargain{}, fault.New(fault.Unavailable, domain.ReasonServiceBusy, "the bargain is busy: try again", "bargain_id", id)
+}
+
+// Activities lists every bargain activity, newest first.
+func (u *Bargains) Activities(ctx context.Context) ([]domain.BargainActivity, error) {
+	return u.store.ListBargainActivities(ctx)
 }

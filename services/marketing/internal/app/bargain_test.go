@@ -221,7 +221,7 @@ func TestBargainExpires(t *testing.T) {
 		t.Fatalf("status %s", got.Status)
 	}
 	_, err = u.Lock(ctx, b.ID, "starter", "o1")
-	mustReason(t, err, domain.ReasonBargainNotFinished)
+	mustReason(t, err, domain.ReasonBargainExpired)
 	if again, err := u.Start(ctx, "starter", a.ID); err != nil || again.ID != b.ID || again.Status != domain.BargainExpired {
 		t.Fatalf("start again: %+v %v", again, err)
 	}
@@ -234,4 +234,14 @@ func TestBargainExpires(t *testing.T) {
 		TimeLimit: time.Hour, Start: activityStart, End: a.End}
 	_, err = u.CreateActivity(ctx, bad)
 	mustReason(t, err, domain.ReasonActivityInvalid)
+}
+
+func (s *memBargains) ListBargainActivities(context.Context) ([]domain.BargainActivity, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var out []domain.BargainActivity
+	for _, a := range s.activities {
+		out = append(out, a)
+	}
+	return out, nil
 }

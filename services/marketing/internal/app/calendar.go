@@ -120,3 +120,27 @@ func DiscountEntries(s DiscountStore) Scheduled {
 
 // Now is the calendar's clock reading (entries' status).
 func (c *Calendar) Now() time.Time { return c.clk.Now() }
+
+// GroupBuyEntries are the group-buy activities.
+func GroupBuyEntries(g *GroupBuys) Scheduled {
+	return ScheduledFunc(func(ctx context.Context) ([]Entry, error) {
+		all, err := g.Activities(ctx)
+		out := make([]Entry, 0, len(all))
+		for _, x := range all {
+			out = append(out, Entry{Kind: domain.KindGroupBuy, ID: x.ID, Name: x.Name, Start: x.Start, End: x.End})
+		}
+		return out, err
+	})
+}
+
+// BargainEntries are the bargain activities.
+func BargainEntries(b *Bargains) Scheduled {
+	return ScheduledFunc(func(ctx context.Context) ([]Entry, error) {
+		all, err := b.Activities(ctx)
+		out := make([]Entry, 0, len(all))
+		for _, x := range all {
+			out = append(out, Entry{Kind: domain.KindBargain, ID: x.ID, Name: x.Name, Start: x.Start, End: x.End})
+		}
+		return out, err
+	})
+}

@@ -13,13 +13,17 @@ import (
 type Activity struct {
 	Kind    domain.PromotionKind
 	ID, Ref string
+	// SKUID is the SKU the order buys through it.
+	SKUID string
 }
 
 // Desk is one kind of activity at checkout: it prices the activity's
 // lines, holds and releases its place for an order, and hears of payment.
 type Desk interface {
 	Price(ctx context.Context, memberID string, a Activity, lines []domain.Line) (domain.Applied, error)
-	Hold(ctx context.Context, memberID, orderID string, a Activity) error
+	// Hold answers the activity as held: an activity can settle its ref
+	// there (a new group gets its id).
+	Hold(ctx context.Context, memberID, orderID string, a Activity) (Activity, error)
 	Release(ctx context.Context, memberID, orderID string, a Activity) error
 	Paid(ctx context.Context, memberID, orderID string, a Activity, paidFen, discountFen int64) error
 }
@@ -201,8 +205,14 @@ func (c *Checkout) Hold(ctx context.Context, memberID, orderID string, couponIDs
 		if err := c.holds.Put(ctx, Hold{OrderID: orderID, MemberID: memberID, Activity: a}); err != nil {
 			return err
 		}
-		if err := d.Hold(ctx, memberID, orderID, a); err != nil {
+		held, err := d.Hold(ctx, memberID, orderID, a)
+		if err != nil {
 			return err
+		}
+		if held != a {
+			if err := c.holds.Put(ctx, Hold{OrderID: orderID, MemberID: memberID, Activity: held}); err != nil {
+				return err
+			}
 		}
 	}
 	if len(couponIDs) == 0 {
@@ -215,17 +225,21 @@ func (c *Checkout) Hold(ctx context.Context, memberID, orderID string, couponIDs
 }
 
 // Release gives back what the order holds: its coupons and its activity's
-// place (named by the caller, or found from the hold).
+// place (as recorded at hold, which knows a new group's id; else as the
+// caller names it).
 func (c *Checkout) Release(ctx context.Context, memberID, orderID string, a Activity) error {
 	if err := c.follow(ctx, memberID, orderID, func(w *domain.Wallet) bool { return w.Release(orderID, c.clk.Now()) }); err != nil {
 		return err
 	}
-	if a.Kind == "" {
-		h, found, err := c.holds.Get(ctx, orderID)
-		if err != nil || !found {
-			return err
-		}
+	h, found, err := c.holds.Get(ctx, orderID)
+	if err != nil {
+		return err
+	}
+	if found {
 		a = h.Activity
+	}
+	if a.Kind == "" {
+		return nil
 	}
 	d, err := c.desk(a)
 	if err != nil {

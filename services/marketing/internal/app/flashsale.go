@@ -460,7 +460,11 @@ func (s *FlashSales) Price(ctx context.Context, memberID string, a Activity, lin
 }
 
 // Hold binds the reservation to the order.
-func (s *FlashSales) Hold(ctx context.Context, memberID, orderID string, a Activity) error {
+func (s *FlashSales) Hold(ctx context.Context, memberID, orderID string, a Activity) (Activity, error) {
+	return a, s.hold(ctx, memberID, orderID, a)
+}
+
+func (s *FlashSales) hold(ctx context.Context, memberID, orderID string, a Activity) error {
 	_, seed, err := s.reservationOf(ctx, memberID, a)
 	if err != nil {
 		return err

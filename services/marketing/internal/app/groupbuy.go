@@ -20,6 +20,9 @@ import (
 // group is one compare-and-set by _id.
 type GroupStore interface {
 	CreateGroupBuy(ctx context.Context, a domain.GroupBuyActivity) error
+	// ListGroupBuys returns every activity, newest first (operators'
+	// activities: a small collection, scanned).
+	ListGroupBuys(ctx context.Context) ([]domain.GroupBuyActivity, error)
 	// GroupBuy is ACTIVITY_NOT_FOUND when there is none.
 	GroupBuy(ctx context.Context, id string) (domain.GroupBuyActivity, error)
 	// Group is GROUP_NOT_FOUND when there is none.
@@ -376,4 +379,9 @@ func (u *GroupBuys) modifyQuota(ctx context.Context, activityID, memberID string
 		}
 	}
 	return fault.New(fault.Unavailable, domain.ReasonServiceBusy, "your group-buy quota is busy: try again")
+}
+
+// Activities lists every group-buy activity, newest first.
+func (u *GroupBuys) Activities(ctx context.Context) ([]domain.GroupBuyActivity, error) {
+	return u.store.ListGroupBuys(ctx)
 }

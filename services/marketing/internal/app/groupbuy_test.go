@@ -464,3 +464,13 @@ func TestOpenAndJoinRules(t *testing.T) {
 		t.Fatalf("an empty activity: %v", err)
 	}
 }
+
+func (s *memGroups) ListGroupBuys(context.Context) ([]domain.GroupBuyActivity, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var out []domain.GroupBuyActivity
+	for _, a := range s.activities {
+		out = append(out, a)
+	}
+	return out, nil
+}

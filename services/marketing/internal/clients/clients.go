@@ -81,3 +81,13 @@ func (o *Orders) PlaceFor(ctx context.Context, in app.PlaceFor) (string, error) 
 	}
 	return resp.GetOrder().GetOrderId(), nil
 }
+
+// RefundFor has the order service refund an order in full.
+func (o *Orders) RefundFor(ctx context.Context, orderID, requestID, reason string) error {
+	ctx, err := o.tokens.As(ctx)
+	if err != nil {
+		return err
+	}
+	_, err = o.placement.RefundOrderFor(ctx, &orderv1.RefundOrderForRequest{OrderId: orderID, RequestId: requestID, Reason: reason})
+	return errs.Fault(err)
+}

@@ -18,6 +18,8 @@ import (
 // prices, how many helpers it takes and how long a bargain runs.
 type BargainActivity struct {
 	ID, ProductID, SKUID string
+	// Name is what shoppers see; optional.
+	Name string
 	// ListPriceFen is where every bargain starts; FloorPriceFen (≥ 1 fen)
 	// is where it ends.
 	ListPriceFen, FloorPriceFen int64
@@ -190,6 +192,9 @@ func (b *Bargain) Cut(helperID string, now time.Time, rnd Rand) (BargainCut, err
 			"bargain_id", b.ID, "amount_fen", strconv.FormatInt(c.AmountFen, 10))
 	}
 	b.Expire(now)
+	if b.OrderID != "" {
+		return BargainCut{}, fault.New(fault.Precondition, ReasonBargainOrderInUse, "the starter is buying at this price", "bargain_id", b.ID)
+	}
 	switch b.Status {
 	case BargainSucceeded:
 		return BargainCut{}, fault.New(fault.Precondition, ReasonBargainFloorReached, "the bargain already reached its floor price", "bargain_id", b.ID)
@@ -217,17 +222,18 @@ func (b *Bargain) HelpersLeft() int {
 	return b.HelpersNeeded - len(b.Cuts)
 }
 
-// Lock holds the floor price for the starter's order; locking again for
-// the same order is a no-op. Only a bargain that reached its floor can be
-// bought, and only by one order at a time.
+// Lock holds the price reached for the starter's order: the starter buys
+// at whatever the helpers brought it to, within the time limit, and no
+// helper cuts while the order holds it. Locking again for the same order
+// is a no-op; one order at a time.
 func (b *Bargain) Lock(orderID string) (changed bool, err error) {
 	switch {
 	case orderID == "":
 		return false, fault.New(fault.Invalid, ReasonArgumentInvalid, "an order is required", "field", "order_id")
 	case b.OrderID == orderID:
 		return false, nil
-	case b.Status != BargainSucceeded:
-		return false, fault.New(fault.Precondition, ReasonBargainNotFinished, "the bargain has not reached its floor price", "bargain_id", b.ID)
+	case b.Status == BargainExpired:
+		return false, fault.New(fault.Precondition, ReasonBargainExpired, "the bargain's time is up", "bargain_id", b.ID)
 	case b.OrderID != "":
 		return false, fault.New(fault.Precondition, ReasonBargainOrderInUse, "another order is buying this bargain", "bargain_id", b.ID)
 	}
@@ -235,8 +241,9 @@ func (b *Bargain) Lock(orderID string) (changed bool, err error) {
 	return true, nil
 }
 
-// Release lets go of an order cancelled before it was paid, so the starter
-// may order again at the floor price; another order's release is a no-op.
+// Release lets go of an order cancelled before it was paid, so helpers may
+// cut again and the starter order again; another order's release is a
+// no-op.
 func (b *Bargain) Release(orderID string) (changed bool) {
 	if orderID == "" || b.OrderID != orderID {
 		return false

@@ -64,8 +64,13 @@ func TestBargainRules(t *testing.T) {
 	if err != nil || b.PriceFen != 19900 || b.Status != BargainOngoing || b.HelpersLeft() != 5 {
 		t.Fatalf("begin: %+v %v", b, err)
 	}
-	_, err = b.Lock("o1")
-	wantFault(t, "buy above the floor", err, fault.Precondition, ReasonBargainNotFinished)
+	// The starter may buy at the price reached; no one cuts meanwhile.
+	if changed, err := b.Lock("o0"); err != nil || !changed {
+		t.Fatalf("buy at the price reached: %v", err)
+	}
+	_, err = b.Cut("h0", gbStart, rnd)
+	wantFault(t, "cut while an order holds it", err, fault.Precondition, ReasonBargainOrderInUse)
+	b.Release("o0")
 	_, err = b.Cut("starter", gbStart, rnd)
 	wantFault(t, "self help", err, fault.Precondition, ReasonBargainSelfHelp)
 	_, err = b.Cut("", gbStart, rnd)

@@ -26,7 +26,9 @@ type GroupPrice struct {
 // price, how large a group is and how long it has to fill.
 type GroupBuyActivity struct {
 	ID, ProductID string
-	Prices        []GroupPrice
+	// Name is what shoppers see ("3人团"); optional.
+	Name   string
+	Prices []GroupPrice
 	// GroupSize is how many paid members complete a group, the leader
 	// included.
 	GroupSize int

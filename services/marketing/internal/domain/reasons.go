@@ -58,6 +58,5 @@ const (
 	ReasonBargainAlreadyHelped fault.Reason = "BARGAIN_ALREADY_HELPED"
 	ReasonBargainExpired       fault.Reason = "BARGAIN_EXPIRED"
 	ReasonBargainFloorReached  fault.Reason = "BARGAIN_FLOOR_REACHED"
-	ReasonBargainNotFinished   fault.Reason = "BARGAIN_NOT_FINISHED"
 	ReasonBargainOrderInUse    fault.Reason = "BARGAIN_ORDER_IN_USE"
 )

@@ -53,6 +53,18 @@ var Policy = auth.Policy{
 	marketingv1.DiscountAdminService_AdminListDiscounts_FullMethodName: auth.Staff,
 
 	marketingv1.ActivityCalendarService_ListActivities_FullMethodName: auth.Staff,
+
+	marketingv1.GroupBuyService_ListGroupBuys_FullMethodName:                  auth.Public,
+	marketingv1.GroupBuyService_GetGroupBuy_FullMethodName:                    auth.Public,
+	marketingv1.GroupBuyService_GetGroup_FullMethodName:                       auth.Public,
+	marketingv1.GroupBuyAdminService_CreateGroupBuy_FullMethodName:            auth.Operators,
+	marketingv1.GroupBuyAdminService_AdminListGroupBuys_FullMethodName:        auth.Staff,
+	marketingv1.BargainService_ListBargainActivities_FullMethodName:           auth.Public,
+	marketingv1.BargainService_StartBargain_FullMethodName:                    auth.MemberOnly,
+	marketingv1.BargainService_GetBargain_FullMethodName:                      auth.Public,
+	marketingv1.BargainService_HelpBargain_FullMethodName:                     auth.MemberOnly,
+	marketingv1.BargainAdminService_CreateBargainActivity_FullMethodName:      auth.Operators,
+	marketingv1.BargainAdminService_AdminListBargainActivities_FullMethodName: auth.Staff,
 }
 
 // Services are the use cases the handlers call.
@@ -63,6 +75,8 @@ type Services struct {
 	FlashSales *app.FlashSales
 	Discounts  *app.Discounts
 	Calendar   *app.Calendar
+	GroupBuys  *app.GroupBuys
+	Bargains   *app.Bargains
 }
 
 // Register serves every marketing contract on s.
@@ -75,6 +89,10 @@ func Register(s grpc.ServiceRegistrar, svc Services) {
 	marketingv1.RegisterDiscountServiceServer(s, &discountServer{svc: svc})
 	marketingv1.RegisterDiscountAdminServiceServer(s, &discountAdminServer{svc: svc})
 	marketingv1.RegisterActivityCalendarServiceServer(s, &calendarServer{svc: svc})
+	marketingv1.RegisterGroupBuyServiceServer(s, &groupBuyServer{svc: svc})
+	marketingv1.RegisterGroupBuyAdminServiceServer(s, &groupBuyAdminServer{svc: svc})
+	marketingv1.RegisterBargainServiceServer(s, &bargainServer{svc: svc})
+	marketingv1.RegisterBargainAdminServiceServer(s, &bargainAdminServer{svc: svc})
 }
 
 // member is the calling member (the policy admits members only).

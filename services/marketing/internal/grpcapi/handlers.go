@@ -174,7 +174,7 @@ type checkoutServer struct {
 }
 
 func activityOf(a *marketingv1.Activity) app.Activity {
-	return app.Activity{Kind: domain.PromotionKind(a.GetKind()), ID: a.GetActivityId(), Ref: a.GetRef()}
+	return app.Activity{Kind: domain.PromotionKind(a.GetKind()), ID: a.GetActivityId(), Ref: a.GetRef(), SKUID: a.GetSkuId()}
 }
 
 func (s *checkoutServer) PricePromotions(ctx context.Context, req *marketingv1.PricePromotionsRequest) (*marketingv1.PricePromotionsResponse, error) {

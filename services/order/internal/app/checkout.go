@@ -95,6 +95,12 @@ func (c *Checkout) Quote(ctx context.Context, in QuoteInput) (Quote, error) {
 	if err != nil {
 		return Quote{}, err
 	}
+	if !in.Activity.None() {
+		if len(lines) != 1 {
+			return Quote{}, fault.New(fault.Invalid, domain.ReasonArgumentInvalid, "an activity buys one line, bought now", "field", "buy_now")
+		}
+		in.Activity.SKUID = lines[0].SKUID
+	}
 	p, err := c.price(ctx, priceRequest{memberID: in.MemberID, lines: lines, standing: standing, points: in.PointsToUse, coupons: in.CouponIDs,
 		best: in.BestCoupons && len(in.CouponIDs) == 0, activity: in.Activity, region: a.Province, withStock: true})
 	if err != nil {

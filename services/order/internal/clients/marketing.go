@@ -26,7 +26,7 @@ func activityProto(a domain.Activity) *marketingv1.Activity {
 	if a.None() {
 		return nil
 	}
-	return &marketingv1.Activity{Kind: string(a.Kind), ActivityId: a.ID, Ref: a.Ref}
+	return &marketingv1.Activity{Kind: string(a.Kind), ActivityId: a.ID, Ref: a.Ref, SkuId: a.SKUID}
 }
 
 // Discounts prices the coupons chosen (or the best ones) and the activity.

@@ -188,6 +188,8 @@ type Activity struct {
 	Kind DiscountSource
 	ID   string
 	Ref  string
+	// SKUID is the SKU bought through it (set by checkout from the line).
+	SKUID string
 }
 
 // None reports whether no activity is named.

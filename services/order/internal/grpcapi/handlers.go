@@ -323,3 +323,14 @@ func (s *placementServer) PlaceOrderFor(ctx context.Context, req *orderv1.PlaceO
 	}
 	return &orderv1.PlaceOrderForResponse{Order: orderProto(o)}, nil
 }
+
+func (s *placementServer) RefundOrderFor(ctx context.Context, req *orderv1.RefundOrderForRequest) (*orderv1.RefundOrderForResponse, error) {
+	if strings.TrimSpace(req.GetReason()) == "" {
+		return nil, status(ctx, fault.New(fault.Invalid, domain.ReasonArgumentInvalid, "a reason is required", "field", "reason"))
+	}
+	o, err := s.svc.Payments.Refund(ctx, req.GetOrderId(), req.GetRequestId(), nil, reasonBy(operator(ctx), req.GetReason()))
+	if err != nil {
+		return nil, status(ctx, err)
+	}
+	return &orderv1.RefundOrderForResponse{Order: orderProto(o)}, nil
+}
