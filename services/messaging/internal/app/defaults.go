@@ -39,6 +39,12 @@ func DefaultTemplates() []domain.Template {
 		{ID: "points_expiring", Name: "积分即将过期", Category: domain.Transactional,
 			Variables: []domain.Variable{{Name: "points", Sample: "320"}, {Name: "expires_at", Sample: "12月31日 23:59"}},
 			InApp:     &domain.InAppVariant{Title: "积分即将过期", Body: "您有 {{points}} 积分将于 {{expires_at}} 过期，下单时可抵现。", Link: "/member/points"}},
+		{ID: "group_succeeded", Name: "拼团成功", Category: domain.Transactional,
+			Variables: []domain.Variable{order, {Name: "group_id", Sample: "g_abc"}},
+			InApp:     &domain.InAppVariant{Title: "拼团成功", Body: "您参与的拼团已成团，订单 {{order_id}} 将尽快发货。", Link: "/pages/order/detail?id={{order_id}}"}},
+		{ID: "group_failed", Name: "拼团失败", Category: domain.Transactional,
+			Variables: []domain.Variable{order, {Name: "group_id", Sample: "g_abc"}},
+			InApp:     &domain.InAppVariant{Title: "拼团未成团", Body: "很遗憾，拼团未在时限内成团，订单 {{order_id}} 已自动退款，原路退回。", Link: "/pages/order/detail?id={{order_id}}"}},
 	}
 }
 
@@ -53,6 +59,8 @@ func DefaultRules() []domain.Rule {
 		{EventType: domain.EventMemberLevelChange, Targets: []domain.Target{{TemplateID: "level_changed", Channels: inApp}}},
 		{EventType: domain.EventCouponExpiring, Targets: []domain.Target{{TemplateID: "coupon_expiring", Channels: inApp}}},
 		{EventType: domain.EventPointsExpiring, Targets: []domain.Target{{TemplateID: "points_expiring", Channels: inApp}}},
+		{EventType: domain.EventGroupSucceeded, Targets: []domain.Target{{TemplateID: "group_succeeded", Channels: inApp}}},
+		{EventType: domain.EventGroupFailed, Targets: []domain.Target{{TemplateID: "group_failed", Channels: inApp}}},
 	}
 }
 

@@ -16,6 +16,8 @@ const (
 	EventMemberLevelChange = "member.level_changed"
 	EventCouponExpiring    = "coupon.expiring"
 	EventPointsExpiring    = "points.expiring"
+	EventGroupSucceeded    = "group_buy.succeeded"
+	EventGroupFailed       = "group_buy.failed"
 )
 
 // EventTypes lists them, with the variables each event supplies to templates.
@@ -27,6 +29,8 @@ var EventTypes = map[string][]string{
 	EventMemberLevelChange: {"tier_id", "previous_tier_id"},
 	EventCouponExpiring:    {"coupon_name", "expires_at"},
 	EventPointsExpiring:    {"points", "expires_at"},
+	EventGroupSucceeded:    {"order_id", "group_id"},
+	EventGroupFailed:       {"order_id", "group_id"},
 }
 
 // Rule is what one event type sends: each target a template on channels.

@@ -1,7 +1,7 @@
 // Package events consumes what other services publish and hands it to the
 // notifier as event types of the notification rules: paid, shipped,
 // received and refunded orders, members' level changes, points and coupons
-// about to expire.
+// about to expire, and group-buys that succeeded or failed.
 package events
 
 import (
@@ -27,7 +27,7 @@ import (
 const (
 	DurableOrders  = "messaging-notify-orders"
 	DurableMembers = "messaging-notify-members"
-	// DurableMarketing follows coupons about to expire.
+	// DurableMarketing follows coupons about to expire and settled group-buys.
 	DurableMarketing = "messaging-notify-marketing"
 )
 
@@ -67,7 +67,7 @@ func Start(ctx context.Context, js jetstream.JetStream, n *app.Notifier, forget 
 		return nil, err
 	}
 	stopMarketing, err := natsx.Consume(ctx, js, natsx.ConsumerConfig{Stream: marketingv1.Stream, Durable: DurableMarketing, Logger: log,
-		Subjects: []string{marketingv1.SubjectCouponsExpiring}}, Handler(n, forget))
+		Subjects: []string{marketingv1.SubjectCouponsExpiring, marketingv1.SubjectGroupBuySettled}}, Handler(n, forget))
 	if err != nil {
 		stopOrders()
 		stopMembers()
@@ -120,6 +120,14 @@ func Translate(m natsx.Message) (e app.Event, ok bool, err error) {
 		err = proto.Unmarshal(m.Data, &p)
 		e = app.Event{ID: p.GetEventId(), Type: domain.EventPointsExpiring, MemberID: p.GetMemberId(),
 			Vars: map[string]string{"points": strconv.FormatInt(p.GetPoints(), 10), "expires_at": p.GetExpiresAt().AsTime().In(shanghai).Format("1月2日 15:04")}}
+	case marketingv1.SubjectGroupBuySettled:
+		var p marketingv1.GroupBuySettled
+		err = proto.Unmarshal(m.Data, &p)
+		typ := domain.EventGroupFailed
+		if p.GetSucceeded() {
+			typ = domain.EventGroupSucceeded
+		}
+		e = app.Event{ID: p.GetEventId(), Type: typ, MemberID: p.GetMemberId(), Vars: map[string]string{"order_id": p.GetOrderId(), "group_id": p.GetGroupId()}}
 	case marketingv1.SubjectCouponsExpiring:
 		var p marketingv1.CouponsExpiring
 		err = proto.Unmarshal(m.Data, &p)

@@ -50,6 +50,8 @@ func TestTranslate(t *testing.T) {
 		{"points expiring", msg(t, SubjectPointsExpiring, &memberv1.MemberPointsExpiring{EventId: "m1:expiring:1", MemberId: "m1", Points: 320,
 			ExpiresAt: timestamppb.New(time.Date(2027, 12, 31, 15, 59, 0, 0, time.UTC))}),
 			domain.EventPointsExpiring, "m1:expiring:1", map[string]string{"points": "320", "expires_at": "12月31日 23:59"}, true},
+		{"group failed", msg(t, marketingv1.SubjectGroupBuySettled, &marketingv1.GroupBuySettled{EventId: "group-g1-o1", MemberId: "m1", GroupId: "g1", OrderId: "o1"}),
+			domain.EventGroupFailed, "group-g1-o1", map[string]string{"order_id": "o1", "group_id": "g1"}, true},
 		{"not notified", msg(t, orderv1.SubjectCreated, &orderv1.OrderCreated{}), "", "", nil, false},
 	}
 	for _, c := range cases {

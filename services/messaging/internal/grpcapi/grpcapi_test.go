@@ -163,7 +163,7 @@ func TestMessagingAPI(t *testing.T) {
 	_, err = rules.SetNotificationRule(op, &messagingv1.SetNotificationRuleRequest{Rule: &messagingv1.NotificationRule{EventType: "order.paid",
 		Targets: []*messagingv1.RuleTarget{{TemplateId: "nope", Channels: []string{"in_app"}}}}})
 	expect(t, "rule with an unknown template", err, codes.NotFound, "TEMPLATE_NOT_FOUND")
-	if l, err := rules.ListNotificationRules(cs, &messagingv1.ListNotificationRulesRequest{}); err != nil || len(l.GetRules()) != 7 {
+	if l, err := rules.ListNotificationRules(cs, &messagingv1.ListNotificationRulesRequest{}); err != nil || len(l.GetRules()) != 9 {
 		t.Fatalf("rules: %v %v", l, err)
 	}
 
