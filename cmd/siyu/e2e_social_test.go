@@ -58,6 +58,15 @@ func TestGroupBuyAndBargainThroughGateway(t *testing.T) {
 	waitUntil(t, "the group succeeded", func() bool {
 		return api.expect(t, "GET", "/v1/groups/"+gid, "", "", 200)["status"] == "SUCCEEDED"
 	})
+	waitUntil(t, "alice told in her inbox", func() bool {
+		msgs, _ := api.expect(t, "GET", "/v1/messages", alice.access, "", 200)["messages"].([]any)
+		for _, m := range msgs {
+			if m.(map[string]any)["title"] == "拼团成功" {
+				return true
+			}
+		}
+		return false
+	})
 
 	t.Run("a group that does not fill fails and is refunded", func(t *testing.T) {
 		short := api.expect(t, "POST", "/v1/admin/group-buys", owner, `{"name":"限时团","product_id":"gb-a","prices":[{"sku_id":"gb-a-G","price_fen":19900}],"group_size":3,"group_ttl":"3600s","per_member_limit":1,"start_time":"`+rfc(-time.Minute)+`","end_time":"`+time.Now().UTC().Add(4*time.Second).Format(time.RFC3339Nano)+`"}`, 200)
