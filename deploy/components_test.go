@@ -50,10 +50,13 @@ var components = []component{
 
 // seedTool is `siyu seed`, compose's one-shot demo loader. It reads the
 // member service's Config (it writes the admin account into member's
-// database) plus the product service's address.
+// database) plus the product and marketing services' addresses.
 var seedTool = component{name: "seed", cfg: &member.Config{}, pkg: "./cmd/siyu", borrowsConfig: true}
 
-const seedProductAddrVar = "SIYU_PRODUCT_ADDR"
+const (
+	seedProductAddrVar   = "SIYU_PRODUCT_ADDR"
+	seedMarketingAddrVar = "SIYU_MARKETING_ADDR"
+)
 
 // vars lists the variables c's Config reads.
 func (c component) vars() []config.Var { return config.Describe(c.cfg) }

@@ -113,7 +113,7 @@ func TestComposeEnvironmentMatchesConfig(t *testing.T) {
 	for _, c := range components {
 		checkEnv(t, "docker-compose.yml", c, environment(service(t, p, c.name)))
 	}
-	checkEnv(t, "docker-compose.yml", seedTool, environment(service(t, p, "seed")), seedProductAddrVar)
+	checkEnv(t, "docker-compose.yml", seedTool, environment(service(t, p, "seed")), seedProductAddrVar, seedMarketingAddrVar)
 }
 
 // TestComposeAddressesLineUp: the gateway and the seed step dial each service
@@ -134,6 +134,9 @@ func TestComposeAddressesLineUp(t *testing.T) {
 		}
 		if c.name == "product" && seed[seedProductAddrVar] != want {
 			t.Errorf("seed dials product at %q, want %q", seed[seedProductAddrVar], want)
+		}
+		if c.name == "marketing" && seed[seedMarketingAddrVar] != want {
+			t.Errorf("seed dials marketing at %q, want %q", seed[seedMarketingAddrVar], want)
 		}
 	}
 	mem := environment(service(t, p, "member"))

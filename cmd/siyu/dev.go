@@ -83,6 +83,7 @@ func printWelcome(w io.Writer, s *suite.Suite, res seedResult, dataDir string) {
 		fmt.Fprintf(w, "%s=%s ", name, s.ServiceAddrs[name])
 	}
 	fmt.Fprintf(w, "\n\n  Demo catalogue   %d created, %d already there\n", res.catalog.Created, res.catalog.Existing)
+	fmt.Fprintf(w, "  Demo promotions  %d created, %d already there (coupons, a full reduction, a flash sale, a group-buy, a bargain)\n", res.promotions.Created, res.promotions.Existing)
 	fmt.Fprintf(w, "  Demo member      phone %s (log in with an SMS code: POST /v1/auth/sms-codes, then /v1/auth/sms-login)\n", demoPhone)
 	if res.adminCreated {
 		fmt.Fprintf(w, "  Admin account    username %q password %q  (printed only this once)\n", res.adminUser, res.adminPassword)

@@ -165,8 +165,8 @@ func TestThinPathThroughGateway(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if again.catalog.Created != 0 || again.adminCreated {
-			t.Errorf("second seed created %d entities, admin created %v", again.catalog.Created, again.adminCreated)
+		if again.catalog.Created != 0 || again.promotions.Created != 0 || again.adminCreated {
+			t.Errorf("second seed created %d entities and %d promotions, admin created %v", again.catalog.Created, again.promotions.Created, again.adminCreated)
 		}
 	})
 }

@@ -13,6 +13,7 @@ import (
 	"siyu.dev/pkg/clock"
 	"siyu.dev/pkg/config"
 	"siyu.dev/pkg/grpcclient"
+	marketingv1 "siyu.dev/proto/siyu/marketing/v1"
 	productv1 "siyu.dev/proto/siyu/product/v1"
 	"siyu.dev/services/member"
 )
@@ -24,6 +25,7 @@ const (
 
 type seedResult struct {
 	catalog       seed.Counts
+	promotions    seed.Counts
 	adminUser     string
 	adminPassword string
 	adminCreated  bool
@@ -31,7 +33,7 @@ type seedResult struct {
 
 // seedSuite loads the demo shop into a suite this process started.
 func seedSuite(ctx context.Context, s *suite.Suite) (seedResult, error) {
-	return seedAll(ctx, s.ServiceAddrs["product"], s.Lookup)
+	return seedAll(ctx, s.ServiceAddrs["product"], s.ServiceAddrs["marketing"], s.Lookup)
 }
 
 // seedCmd loads the demo shop into running services (docker compose's seed
@@ -41,14 +43,16 @@ func seedCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	fs := flag.NewFlagSet("seed", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	productAddr := fs.String("product-addr", envOr("SIYU_PRODUCT_ADDR", "127.0.0.1:9102"), "product service gRPC address")
+	marketingAddr := fs.String("marketing-addr", envOr("SIYU_MARKETING_ADDR", "127.0.0.1:9104"), "marketing service gRPC address")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	res, err := seedAll(ctx, *productAddr, config.EnvLookup)
+	res, err := seedAll(ctx, *productAddr, *marketingAddr, config.EnvLookup)
 	if err != nil {
 		return err
 	}
 	fmt.Fprintf(stdout, "demo catalogue: %d created, %d already there\n", res.catalog.Created, res.catalog.Existing)
+	fmt.Fprintf(stdout, "demo promotions: %d created, %d already there\n", res.promotions.Created, res.promotions.Existing)
 	if res.adminCreated {
 		fmt.Fprintf(stdout, "admin account: username %q password %q (printed only this once)\n", res.adminUser, res.adminPassword)
 	} else {
@@ -57,7 +61,7 @@ func seedCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	return nil
 }
 
-func seedAll(ctx context.Context, productAddr string, lookup config.Lookup) (seedResult, error) {
+func seedAll(ctx context.Context, productAddr, marketingAddr string, lookup config.Lookup) (seedResult, error) {
 	res := seedResult{adminUser: adminUser}
 	var mc member.Config
 	if err := config.LoadLookup(&mc, lookup); err != nil {
@@ -86,6 +90,18 @@ func seedAll(ctx context.Context, productAddr string, lookup config.Lookup) (see
 		return res, err
 	}
 	defer conn.Close()
-	res.catalog, err = seed.Catalog(auth.OutgoingToken(ctx, token), productv1.NewProductServiceClient(conn))
+	products := productv1.NewProductServiceClient(conn)
+	sctx := auth.OutgoingToken(ctx, token)
+	if res.catalog, err = seed.Catalog(sctx, products); err != nil {
+		return res, err
+	}
+	mconn, err := grpcclient.Dial(marketingAddr)
+	if err != nil {
+		return res, err
+	}
+	defer mconn.Close()
+	res.promotions, err = seed.Promotions(sctx, seed.Marketing{Coupons: marketingv1.NewCouponAdminServiceClient(mconn),
+		Discounts: marketingv1.NewDiscountAdminServiceClient(mconn), FlashSales: marketingv1.NewFlashSaleAdminServiceClient(mconn),
+		GroupBuys: marketingv1.NewGroupBuyAdminServiceClient(mconn), Bargains: marketingv1.NewBargainAdminServiceClient(mconn)}, products, time.Now())
 	return res, err
 }
