@@ -99,6 +99,13 @@ func TestGroupBuyAndBargainThroughGateway(t *testing.T) {
 			t.Fatalf("bargain %v", view)
 		}
 		api.expectReason(t, "POST", "/v1/checkout/quotes", bob.access, fmt.Sprintf(`{"address":%s,"activity":{"kind":"bargain","activity_id":%q,"ref":%q},"buy_now":[{"product_id":"gb-a","sku_id":"gb-a-G","quantity":1}]}`, shipTo, ba["id"], bid), 404, "BARGAIN_NOT_FOUND")
+		// A preview checks without saving; ending stops new bargains.
+		pre := api.expect(t, "POST", "/v1/admin/bargain-activities?validate_only=true", owner, `{"name":"预览","product_id":"gb-a","sku_id":"gb-a-G","list_price_fen":29900,"floor_price_fen":9900,"helpers_needed":2,"time_limit":"3600s","start_time":"`+rfc(-time.Minute)+`","end_time":"`+rfc(time.Hour)+`"}`, 200)
+		if pre["id"] != "" && pre["id"] != nil {
+			t.Errorf("a preview has no id: %v", pre)
+		}
+		api.expect(t, "POST", "/v1/admin/bargain-activities/"+ba["id"].(string)+":end", owner, `{}`, 200)
+		api.expectReason(t, "POST", "/v1/bargain-activities/"+ba["id"].(string)+":start", bob.access, `{}`, 400, "ACTIVITY_ENDED")
 		o := buy(alice, "bargain", ba["id"].(string), bid, "ba-a")
 		// The floor of 99 yuan is all that is paid (99 yuan ships free).
 		if fmt.Sprint(o["total_fen"]) != "9900" {

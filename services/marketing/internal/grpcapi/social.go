@@ -94,10 +94,23 @@ func (s *groupBuyAdminServer) CreateGroupBuy(ctx context.Context, req *marketing
 	if err != nil {
 		return nil, err
 	}
-	if a, err = s.svc.GroupBuys.CreateActivity(ctx, a); err != nil {
+	if req.GetValidateOnly() {
+		err = a.Validate()
+	} else {
+		a, err = s.svc.GroupBuys.CreateActivity(ctx, a)
+	}
+	if err != nil {
 		return nil, err
 	}
 	return &marketingv1.CreateGroupBuyResponse{GroupBuy: groupBuyProto(a)}, nil
+}
+
+func (s *groupBuyAdminServer) EndGroupBuy(ctx context.Context, req *marketingv1.EndGroupBuyRequest) (*marketingv1.EndGroupBuyResponse, error) {
+	a, err := s.svc.GroupBuys.End(ctx, req.GetGroupBuyId())
+	if err != nil {
+		return nil, err
+	}
+	return &marketingv1.EndGroupBuyResponse{GroupBuy: groupBuyProto(a)}, nil
 }
 
 func (s *groupBuyAdminServer) AdminListGroupBuys(ctx context.Context, _ *marketingv1.AdminListGroupBuysRequest) (*marketingv1.AdminListGroupBuysResponse, error) {
@@ -202,10 +215,23 @@ func (s *bargainAdminServer) CreateBargainActivity(ctx context.Context, req *mar
 	if err != nil {
 		return nil, err
 	}
-	if a, err = s.svc.Bargains.CreateActivity(ctx, a); err != nil {
+	if req.GetValidateOnly() {
+		err = a.Validate()
+	} else {
+		a, err = s.svc.Bargains.CreateActivity(ctx, a)
+	}
+	if err != nil {
 		return nil, err
 	}
 	return &marketingv1.CreateBargainActivityResponse{Activity: bargainActivityProto(a)}, nil
+}
+
+func (s *bargainAdminServer) EndBargainActivity(ctx context.Context, req *marketingv1.EndBargainActivityRequest) (*marketingv1.EndBargainActivityResponse, error) {
+	a, err := s.svc.Bargains.End(ctx, req.GetActivityId())
+	if err != nil {
+		return nil, err
+	}
+	return &marketingv1.EndBargainActivityResponse{Activity: bargainActivityProto(a)}, nil
 }
 
 func (s *bargainAdminServer) AdminListBargainActivities(ctx context.Context, _ *marketingv1.AdminListBargainActivitiesRequest) (*marketingv1.AdminListBargainActivitiesResponse, error) {
