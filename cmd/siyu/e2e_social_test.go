@@ -58,6 +58,16 @@ func TestGroupBuyAndBargainThroughGateway(t *testing.T) {
 	waitUntil(t, "the group succeeded", func() bool {
 		return api.expect(t, "GET", "/v1/groups/"+gid, "", "", 200)["status"] == "SUCCEEDED"
 	})
+	waitUntil(t, "the group-buy's results", func() bool {
+		list := api.expect(t, "GET", "/v1/admin/group-buys", owner, "", 200)["group_buys"].([]any)
+		for _, g := range list {
+			g := g.(map[string]any)
+			if r, _ := g["results"].(map[string]any); g["id"] == gbID && r != nil {
+				return fmt.Sprint(r["paid_orders"], "/", r["paid_fen"], "/", r["discount_fen"]) == "2/39800/20000"
+			}
+		}
+		return false
+	})
 	waitUntil(t, "alice told in her inbox", func() bool {
 		msgs, _ := api.expect(t, "GET", "/v1/messages", alice.access, "", 200)["messages"].([]any)
 		for _, m := range msgs {

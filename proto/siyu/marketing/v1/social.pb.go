@@ -94,8 +94,10 @@ type GroupBuy struct {
 	// min_real_members paid.
 	VirtualCompletion bool  `protobuf:"varint,10,opt,name=virtual_completion,json=virtualCompletion,proto3" json:"virtual_completion,omitempty"`
 	MinRealMembers    int32 `protobuf:"varint,11,opt,name=min_real_members,json=minRealMembers,proto3" json:"min_real_members,omitempty"`
-	unknownFields     protoimpl.UnknownFields
-	sizeCache         protoimpl.SizeCache
+	// Output only (operators' list): what its paid orders came to.
+	Results       *ActivityResults `protobuf:"bytes,12,opt,name=results,proto3" json:"results,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *GroupBuy) Reset() {
@@ -203,6 +205,13 @@ func (x *GroupBuy) GetMinRealMembers() int32 {
 		return x.MinRealMembers
 	}
 	return 0
+}
+
+func (x *GroupBuy) GetResults() *ActivityResults {
+	if x != nil {
+		return x.Results
+	}
+	return nil
 }
 
 type Group struct {
@@ -849,9 +858,11 @@ type BargainActivity struct {
 	// Helpers that take the price to the floor (1-100).
 	HelpersNeeded int32 `protobuf:"varint,7,opt,name=helpers_needed,json=helpersNeeded,proto3" json:"helpers_needed,omitempty"`
 	// How long a bargain runs once started.
-	TimeLimit     *durationpb.Duration   `protobuf:"bytes,8,opt,name=time_limit,json=timeLimit,proto3" json:"time_limit,omitempty"`
-	StartTime     *timestamppb.Timestamp `protobuf:"bytes,9,opt,name=start_time,json=startTime,proto3" json:"start_time,omitempty"`
-	EndTime       *timestamppb.Timestamp `protobuf:"bytes,10,opt,name=end_time,json=endTime,proto3" json:"end_time,omitempty"`
+	TimeLimit *durationpb.Duration   `protobuf:"bytes,8,opt,name=time_limit,json=timeLimit,proto3" json:"time_limit,omitempty"`
+	StartTime *timestamppb.Timestamp `protobuf:"bytes,9,opt,name=start_time,json=startTime,proto3" json:"start_time,omitempty"`
+	EndTime   *timestamppb.Timestamp `protobuf:"bytes,10,opt,name=end_time,json=endTime,proto3" json:"end_time,omitempty"`
+	// Output only (operators' list): what its paid orders came to.
+	Results       *ActivityResults `protobuf:"bytes,11,opt,name=results,proto3" json:"results,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -952,6 +963,13 @@ func (x *BargainActivity) GetStartTime() *timestamppb.Timestamp {
 func (x *BargainActivity) GetEndTime() *timestamppb.Timestamp {
 	if x != nil {
 		return x.EndTime
+	}
+	return nil
+}
+
+func (x *BargainActivity) GetResults() *ActivityResults {
+	if x != nil {
+		return x.Results
 	}
 	return nil
 }
@@ -1721,11 +1739,11 @@ var File_siyu_marketing_v1_social_proto protoreflect.FileDescriptor
 
 const file_siyu_marketing_v1_social_proto_rawDesc = "" +
 	"\n" +
-	"\x1esiyu/marketing/v1/social.proto\x12\x11siyu.marketing.v1\x1a\x1egoogle/protobuf/duration.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"@\n" +
+	"\x1esiyu/marketing/v1/social.proto\x12\x11siyu.marketing.v1\x1a\x1egoogle/protobuf/duration.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1esiyu/marketing/v1/coupon.proto\"@\n" +
 	"\n" +
 	"GroupPrice\x12\x15\n" +
 	"\x06sku_id\x18\x01 \x01(\tR\x05skuId\x12\x1b\n" +
-	"\tprice_fen\x18\x02 \x01(\x03R\bpriceFen\"\xd0\x03\n" +
+	"\tprice_fen\x18\x02 \x01(\x03R\bpriceFen\"\x8e\x04\n" +
 	"\bGroupBuy\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12\x12\n" +
 	"\x04name\x18\x02 \x01(\tR\x04name\x12\x1d\n" +
@@ -1741,7 +1759,8 @@ const file_siyu_marketing_v1_social_proto_rawDesc = "" +
 	"\x10per_member_limit\x18\t \x01(\x05R\x0eperMemberLimit\x12-\n" +
 	"\x12virtual_completion\x18\n" +
 	" \x01(\bR\x11virtualCompletion\x12(\n" +
-	"\x10min_real_members\x18\v \x01(\x05R\x0eminRealMembers\"\xdd\x01\n" +
+	"\x10min_real_members\x18\v \x01(\x05R\x0eminRealMembers\x12<\n" +
+	"\aresults\x18\f \x01(\v2\".siyu.marketing.v1.ActivityResultsR\aresults\"\xdd\x01\n" +
 	"\x05Group\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12 \n" +
 	"\fgroup_buy_id\x18\x02 \x01(\tR\n" +
@@ -1780,7 +1799,7 @@ const file_siyu_marketing_v1_social_proto_rawDesc = "" +
 	"\x19AdminListGroupBuysRequest\"X\n" +
 	"\x1aAdminListGroupBuysResponse\x12:\n" +
 	"\n" +
-	"group_buys\x18\x01 \x03(\v2\x1b.siyu.marketing.v1.GroupBuyR\tgroupBuys\"\x8c\x03\n" +
+	"group_buys\x18\x01 \x03(\v2\x1b.siyu.marketing.v1.GroupBuyR\tgroupBuys\"\xca\x03\n" +
 	"\x0fBargainActivity\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12\x12\n" +
 	"\x04name\x18\x02 \x01(\tR\x04name\x12\x1d\n" +
@@ -1795,7 +1814,8 @@ const file_siyu_marketing_v1_social_proto_rawDesc = "" +
 	"\n" +
 	"start_time\x18\t \x01(\v2\x1a.google.protobuf.TimestampR\tstartTime\x125\n" +
 	"\bend_time\x18\n" +
-	" \x01(\v2\x1a.google.protobuf.TimestampR\aendTime\"\x95\x03\n" +
+	" \x01(\v2\x1a.google.protobuf.TimestampR\aendTime\x12<\n" +
+	"\aresults\x18\v \x01(\v2\".siyu.marketing.v1.ActivityResultsR\aresults\"\x95\x03\n" +
 	"\aBargain\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12\x1f\n" +
 	"\vactivity_id\x18\x02 \x01(\tR\n" +
@@ -1915,64 +1935,67 @@ var file_siyu_marketing_v1_social_proto_goTypes = []any{
 	(*AdminListBargainActivitiesResponse)(nil), // 30: siyu.marketing.v1.AdminListBargainActivitiesResponse
 	(*durationpb.Duration)(nil),                // 31: google.protobuf.Duration
 	(*timestamppb.Timestamp)(nil),              // 32: google.protobuf.Timestamp
+	(*ActivityResults)(nil),                    // 33: siyu.marketing.v1.ActivityResults
 }
 var file_siyu_marketing_v1_social_proto_depIdxs = []int32{
 	0,  // 0: siyu.marketing.v1.GroupBuy.prices:type_name -> siyu.marketing.v1.GroupPrice
 	31, // 1: siyu.marketing.v1.GroupBuy.group_ttl:type_name -> google.protobuf.Duration
 	32, // 2: siyu.marketing.v1.GroupBuy.start_time:type_name -> google.protobuf.Timestamp
 	32, // 3: siyu.marketing.v1.GroupBuy.end_time:type_name -> google.protobuf.Timestamp
-	32, // 4: siyu.marketing.v1.Group.deadline:type_name -> google.protobuf.Timestamp
-	1,  // 5: siyu.marketing.v1.ListGroupBuysResponse.group_buys:type_name -> siyu.marketing.v1.GroupBuy
-	1,  // 6: siyu.marketing.v1.GetGroupBuyResponse.group_buy:type_name -> siyu.marketing.v1.GroupBuy
-	2,  // 7: siyu.marketing.v1.GetGroupBuyResponse.open_groups:type_name -> siyu.marketing.v1.Group
-	2,  // 8: siyu.marketing.v1.GetGroupResponse.group:type_name -> siyu.marketing.v1.Group
-	1,  // 9: siyu.marketing.v1.CreateGroupBuyRequest.group_buy:type_name -> siyu.marketing.v1.GroupBuy
-	1,  // 10: siyu.marketing.v1.EndGroupBuyResponse.group_buy:type_name -> siyu.marketing.v1.GroupBuy
-	1,  // 11: siyu.marketing.v1.CreateGroupBuyResponse.group_buy:type_name -> siyu.marketing.v1.GroupBuy
-	1,  // 12: siyu.marketing.v1.AdminListGroupBuysResponse.group_buys:type_name -> siyu.marketing.v1.GroupBuy
-	31, // 13: siyu.marketing.v1.BargainActivity.time_limit:type_name -> google.protobuf.Duration
-	32, // 14: siyu.marketing.v1.BargainActivity.start_time:type_name -> google.protobuf.Timestamp
-	32, // 15: siyu.marketing.v1.BargainActivity.end_time:type_name -> google.protobuf.Timestamp
-	32, // 16: siyu.marketing.v1.Bargain.deadline:type_name -> google.protobuf.Timestamp
-	15, // 17: siyu.marketing.v1.ListBargainActivitiesResponse.activities:type_name -> siyu.marketing.v1.BargainActivity
-	16, // 18: siyu.marketing.v1.StartBargainResponse.bargain:type_name -> siyu.marketing.v1.Bargain
-	16, // 19: siyu.marketing.v1.GetBargainResponse.bargain:type_name -> siyu.marketing.v1.Bargain
-	16, // 20: siyu.marketing.v1.HelpBargainResponse.bargain:type_name -> siyu.marketing.v1.Bargain
-	15, // 21: siyu.marketing.v1.CreateBargainActivityRequest.activity:type_name -> siyu.marketing.v1.BargainActivity
-	15, // 22: siyu.marketing.v1.EndBargainActivityResponse.activity:type_name -> siyu.marketing.v1.BargainActivity
-	15, // 23: siyu.marketing.v1.CreateBargainActivityResponse.activity:type_name -> siyu.marketing.v1.BargainActivity
-	15, // 24: siyu.marketing.v1.AdminListBargainActivitiesResponse.activities:type_name -> siyu.marketing.v1.BargainActivity
-	3,  // 25: siyu.marketing.v1.GroupBuyService.ListGroupBuys:input_type -> siyu.marketing.v1.ListGroupBuysRequest
-	5,  // 26: siyu.marketing.v1.GroupBuyService.GetGroupBuy:input_type -> siyu.marketing.v1.GetGroupBuyRequest
-	7,  // 27: siyu.marketing.v1.GroupBuyService.GetGroup:input_type -> siyu.marketing.v1.GetGroupRequest
-	9,  // 28: siyu.marketing.v1.GroupBuyAdminService.CreateGroupBuy:input_type -> siyu.marketing.v1.CreateGroupBuyRequest
-	10, // 29: siyu.marketing.v1.GroupBuyAdminService.EndGroupBuy:input_type -> siyu.marketing.v1.EndGroupBuyRequest
-	13, // 30: siyu.marketing.v1.GroupBuyAdminService.AdminListGroupBuys:input_type -> siyu.marketing.v1.AdminListGroupBuysRequest
-	17, // 31: siyu.marketing.v1.BargainService.ListBargainActivities:input_type -> siyu.marketing.v1.ListBargainActivitiesRequest
-	19, // 32: siyu.marketing.v1.BargainService.StartBargain:input_type -> siyu.marketing.v1.StartBargainRequest
-	21, // 33: siyu.marketing.v1.BargainService.GetBargain:input_type -> siyu.marketing.v1.GetBargainRequest
-	23, // 34: siyu.marketing.v1.BargainService.HelpBargain:input_type -> siyu.marketing.v1.HelpBargainRequest
-	25, // 35: siyu.marketing.v1.BargainAdminService.CreateBargainActivity:input_type -> siyu.marketing.v1.CreateBargainActivityRequest
-	26, // 36: siyu.marketing.v1.BargainAdminService.EndBargainActivity:input_type -> siyu.marketing.v1.EndBargainActivityRequest
-	29, // 37: siyu.marketing.v1.BargainAdminService.AdminListBargainActivities:input_type -> siyu.marketing.v1.AdminListBargainActivitiesRequest
-	4,  // 38: siyu.marketing.v1.GroupBuyService.ListGroupBuys:output_type -> siyu.marketing.v1.ListGroupBuysResponse
-	6,  // 39: siyu.marketing.v1.GroupBuyService.GetGroupBuy:output_type -> siyu.marketing.v1.GetGroupBuyResponse
-	8,  // 40: siyu.marketing.v1.GroupBuyService.GetGroup:output_type -> siyu.marketing.v1.GetGroupResponse
-	12, // 41: siyu.marketing.v1.GroupBuyAdminService.CreateGroupBuy:output_type -> siyu.marketing.v1.CreateGroupBuyResponse
-	11, // 42: siyu.marketing.v1.GroupBuyAdminService.EndGroupBuy:output_type -> siyu.marketing.v1.EndGroupBuyResponse
-	14, // 43: siyu.marketing.v1.GroupBuyAdminService.AdminListGroupBuys:output_type -> siyu.marketing.v1.AdminListGroupBuysResponse
-	18, // 44: siyu.marketing.v1.BargainService.ListBargainActivities:output_type -> siyu.marketing.v1.ListBargainActivitiesResponse
-	20, // 45: siyu.marketing.v1.BargainService.StartBargain:output_type -> siyu.marketing.v1.StartBargainResponse
-	22, // 46: siyu.marketing.v1.BargainService.GetBargain:output_type -> siyu.marketing.v1.GetBargainResponse
-	24, // 47: siyu.marketing.v1.BargainService.HelpBargain:output_type -> siyu.marketing.v1.HelpBargainResponse
-	28, // 48: siyu.marketing.v1.BargainAdminService.CreateBargainActivity:output_type -> siyu.marketing.v1.CreateBargainActivityResponse
-	27, // 49: siyu.marketing.v1.BargainAdminService.EndBargainActivity:output_type -> siyu.marketing.v1.EndBargainActivityResponse
-	30, // 50: siyu.marketing.v1.BargainAdminService.AdminListBargainActivities:output_type -> siyu.marketing.v1.AdminListBargainActivitiesResponse
-	38, // [38:51] is the sub-list for method output_type
-	25, // [25:38] is the sub-list for method input_type
-	25, // [25:25] is the sub-list for extension type_name
-	25, // [25:25] is the sub-list for extension extendee
-	0,  // [0:25] is the sub-list for field type_name
+	33, // 4: siyu.marketing.v1.GroupBuy.results:type_name -> siyu.marketing.v1.ActivityResults
+	32, // 5: siyu.marketing.v1.Group.deadline:type_name -> google.protobuf.Timestamp
+	1,  // 6: siyu.marketing.v1.ListGroupBuysResponse.group_buys:type_name -> siyu.marketing.v1.GroupBuy
+	1,  // 7: siyu.marketing.v1.GetGroupBuyResponse.group_buy:type_name -> siyu.marketing.v1.GroupBuy
+	2,  // 8: siyu.marketing.v1.GetGroupBuyResponse.open_groups:type_name -> siyu.marketing.v1.Group
+	2,  // 9: siyu.marketing.v1.GetGroupResponse.group:type_name -> siyu.marketing.v1.Group
+	1,  // 10: siyu.marketing.v1.CreateGroupBuyRequest.group_buy:type_name -> siyu.marketing.v1.GroupBuy
+	1,  // 11: siyu.marketing.v1.EndGroupBuyResponse.group_buy:type_name -> siyu.marketing.v1.GroupBuy
+	1,  // 12: siyu.marketing.v1.CreateGroupBuyResponse.group_buy:type_name -> siyu.marketing.v1.GroupBuy
+	1,  // 13: siyu.marketing.v1.AdminListGroupBuysResponse.group_buys:type_name -> siyu.marketing.v1.GroupBuy
+	31, // 14: siyu.marketing.v1.BargainActivity.time_limit:type_name -> google.protobuf.Duration
+	32, // 15: siyu.marketing.v1.BargainActivity.start_time:type_name -> google.protobuf.Timestamp
+	32, // 16: siyu.marketing.v1.BargainActivity.end_time:type_name -> google.protobuf.Timestamp
+	33, // 17: siyu.marketing.v1.BargainActivity.results:type_name -> siyu.marketing.v1.ActivityResults
+	32, // 18: siyu.marketing.v1.Bargain.deadline:type_name -> google.protobuf.Timestamp
+	15, // 19: siyu.marketing.v1.ListBargainActivitiesResponse.activities:type_name -> siyu.marketing.v1.BargainActivity
+	16, // 20: siyu.marketing.v1.StartBargainResponse.bargain:type_name -> siyu.marketing.v1.Bargain
+	16, // 21: siyu.marketing.v1.GetBargainResponse.bargain:type_name -> siyu.marketing.v1.Bargain
+	16, // 22: siyu.marketing.v1.HelpBargainResponse.bargain:type_name -> siyu.marketing.v1.Bargain
+	15, // 23: siyu.marketing.v1.CreateBargainActivityRequest.activity:type_name -> siyu.marketing.v1.BargainActivity
+	15, // 24: siyu.marketing.v1.EndBargainActivityResponse.activity:type_name -> siyu.marketing.v1.BargainActivity
+	15, // 25: siyu.marketing.v1.CreateBargainActivityResponse.activity:type_name -> siyu.marketing.v1.BargainActivity
+	15, // 26: siyu.marketing.v1.AdminListBargainActivitiesResponse.activities:type_name -> siyu.marketing.v1.BargainActivity
+	3,  // 27: siyu.marketing.v1.GroupBuyService.ListGroupBuys:input_type -> siyu.marketing.v1.ListGroupBuysRequest
+	5,  // 28: siyu.marketing.v1.GroupBuyService.GetGroupBuy:input_type -> siyu.marketing.v1.GetGroupBuyRequest
+	7,  // 29: siyu.marketing.v1.GroupBuyService.GetGroup:input_type -> siyu.marketing.v1.GetGroupRequest
+	9,  // 30: siyu.marketing.v1.GroupBuyAdminService.CreateGroupBuy:input_type -> siyu.marketing.v1.CreateGroupBuyRequest
+	10, // 31: siyu.marketing.v1.GroupBuyAdminService.EndGroupBuy:input_type -> siyu.marketing.v1.EndGroupBuyRequest
+	13, // 32: siyu.marketing.v1.GroupBuyAdminService.AdminListGroupBuys:input_type -> siyu.marketing.v1.AdminListGroupBuysRequest
+	17, // 33: siyu.marketing.v1.BargainService.ListBargainActivities:input_type -> siyu.marketing.v1.ListBargainActivitiesRequest
+	19, // 34: siyu.marketing.v1.BargainService.StartBargain:input_type -> siyu.marketing.v1.StartBargainRequest
+	21, // 35: siyu.marketing.v1.BargainService.GetBargain:input_type -> siyu.marketing.v1.GetBargainRequest
+	23, // 36: siyu.marketing.v1.BargainService.HelpBargain:input_type -> siyu.marketing.v1.HelpBargainRequest
+	25, // 37: siyu.marketing.v1.BargainAdminService.CreateBargainActivity:input_type -> siyu.marketing.v1.CreateBargainActivityRequest
+	26, // 38: siyu.marketing.v1.BargainAdminService.EndBargainActivity:input_type -> siyu.marketing.v1.EndBargainActivityRequest
+	29, // 39: siyu.marketing.v1.BargainAdminService.AdminListBargainActivities:input_type -> siyu.marketing.v1.AdminListBargainActivitiesRequest
+	4,  // 40: siyu.marketing.v1.GroupBuyService.ListGroupBuys:output_type -> siyu.marketing.v1.ListGroupBuysResponse
+	6,  // 41: siyu.marketing.v1.GroupBuyService.GetGroupBuy:output_type -> siyu.marketing.v1.GetGroupBuyResponse
+	8,  // 42: siyu.marketing.v1.GroupBuyService.GetGroup:output_type -> siyu.marketing.v1.GetGroupResponse
+	12, // 43: siyu.marketing.v1.GroupBuyAdminService.CreateGroupBuy:output_type -> siyu.marketing.v1.CreateGroupBuyResponse
+	11, // 44: siyu.marketing.v1.GroupBuyAdminService.EndGroupBuy:output_type -> siyu.marketing.v1.EndGroupBuyResponse
+	14, // 45: siyu.marketing.v1.GroupBuyAdminService.AdminListGroupBuys:output_type -> siyu.marketing.v1.AdminListGroupBuysResponse
+	18, // 46: siyu.marketing.v1.BargainService.ListBargainActivities:output_type -> siyu.marketing.v1.ListBargainActivitiesResponse
+	20, // 47: siyu.marketing.v1.BargainService.StartBargain:output_type -> siyu.marketing.v1.StartBargainResponse
+	22, // 48: siyu.marketing.v1.BargainService.GetBargain:output_type -> siyu.marketing.v1.GetBargainResponse
+	24, // 49: siyu.marketing.v1.BargainService.HelpBargain:output_type -> siyu.marketing.v1.HelpBargainResponse
+	28, // 50: siyu.marketing.v1.BargainAdminService.CreateBargainActivity:output_type -> siyu.marketing.v1.CreateBargainActivityResponse
+	27, // 51: siyu.marketing.v1.BargainAdminService.EndBargainActivity:output_type -> siyu.marketing.v1.EndBargainActivityResponse
+	30, // 52: siyu.marketing.v1.BargainAdminService.AdminListBargainActivities:output_type -> siyu.marketing.v1.AdminListBargainActivitiesResponse
+	40, // [40:53] is the sub-list for method output_type
+	27, // [27:40] is the sub-list for method input_type
+	27, // [27:27] is the sub-list for extension type_name
+	27, // [27:27] is the sub-list for extension extendee
+	0,  // [0:27] is the sub-list for field type_name
 }
 
 func init() { file_siyu_marketing_v1_social_proto_init() }
@@ -1980,6 +2003,7 @@ func file_siyu_marketing_v1_social_proto_init() {
 	if File_siyu_marketing_v1_social_proto != nil {
 		return
 	}
+	file_siyu_marketing_v1_coupon_proto_init()
 	type x struct{}
 	out := protoimpl.TypeBuilder{
 		File: protoimpl.DescBuilder{

@@ -79,6 +79,8 @@ type Services struct {
 	Calendar   *app.Calendar
 	GroupBuys  *app.GroupBuys
 	Bargains   *app.Bargains
+	// Results are activities' results, for the operators' lists.
+	Results app.ResultStore
 }
 
 // Register serves every marketing contract on s.

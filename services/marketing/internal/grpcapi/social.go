@@ -120,7 +120,11 @@ func (s *groupBuyAdminServer) AdminListGroupBuys(ctx context.Context, _ *marketi
 	}
 	out := &marketingv1.AdminListGroupBuysResponse{}
 	for _, a := range all {
-		out.GroupBuys = append(out.GroupBuys, groupBuyProto(a))
+		p := groupBuyProto(a)
+		if p.Results, err = s.svc.results(ctx, a.ID); err != nil {
+			return nil, err
+		}
+		out.GroupBuys = append(out.GroupBuys, p)
 	}
 	return out, nil
 }
@@ -241,7 +245,17 @@ func (s *bargainAdminServer) AdminListBargainActivities(ctx context.Context, _ *
 	}
 	out := &marketingv1.AdminListBargainActivitiesResponse{}
 	for _, a := range all {
-		out.Activities = append(out.Activities, bargainActivityProto(a))
+		p := bargainActivityProto(a)
+		if p.Results, err = s.svc.results(ctx, a.ID); err != nil {
+			return nil, err
+		}
+		out.Activities = append(out.Activities, p)
 	}
 	return out, nil
+}
+
+// results reads an activity's results for the operators' lists.
+func (s Services) results(ctx context.Context, activityID string) (*marketingv1.ActivityResults, error) {
+	r, err := s.Results.Results(ctx, activityID)
+	return resultsProto(r), err
 }
