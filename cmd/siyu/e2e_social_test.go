@@ -50,6 +50,8 @@ func TestGroupBuyAndBargainThroughGateway(t *testing.T) {
 		return group != nil && fmt.Sprint(group["paid"]) == "1"
 	})
 	gid := group["id"].(string)
+	// Until the group fills, the paid order does not ship.
+	api.expectReason(t, "POST", "/v1/admin/orders/"+oa["order_id"].(string)+":ship", owner, `{"carrier":"shunfeng","tracking_number":"SF-GB1"}`, 400, "ORDER_AWAITING_GROUP")
 	api.expectReason(t, "POST", "/v1/checkout/quotes", alice.access, fmt.Sprintf(`{"address":%s,"activity":{"kind":"group_buy","activity_id":%q,"ref":%q},"buy_now":[{"product_id":"gb-a","sku_id":"gb-a-G","quantity":1}],"coupon_ids":["x"]}`, shipTo, gbID, gid), 400, "PROMOTION_NOT_STACKABLE")
 	ob := buy(bob, "group_buy", gbID, gid, "gb-b")
 	// The group is full while bob's order waits for payment.
@@ -58,6 +60,10 @@ func TestGroupBuyAndBargainThroughGateway(t *testing.T) {
 	waitUntil(t, "the group succeeded", func() bool {
 		return api.expect(t, "GET", "/v1/groups/"+gid, "", "", 200)["status"] == "SUCCEEDED"
 	})
+	waitUntil(t, "alice's order may ship", func() bool {
+		return api.expect(t, "GET", "/v1/orders/"+oa["order_id"].(string), alice.access, "", 200)["awaiting_group"] != true
+	})
+	api.expect(t, "POST", "/v1/admin/orders/"+oa["order_id"].(string)+":ship", owner, `{"carrier":"shunfeng","tracking_number":"SF-GB1"}`, 200)
 	waitUntil(t, "the group-buy's results", func() bool {
 		list := api.expect(t, "GET", "/v1/admin/group-buys", owner, "", 200)["group_buys"].([]any)
 		for _, g := range list {
