@@ -892,8 +892,9 @@ type OrderAdminServiceClient interface {
 	// number: the units in lines, or every unit still to ship when lines is
 	// empty. The order turns SHIPPED (order.shipped) with the parcel that
 	// leaves nothing to ship. More units than are left to ship are
-	// INVALID_ARGUMENT SHIPMENT_INVALID. Idempotent: the same carrier and
-	// tracking number again answers the order unchanged.
+	// INVALID_ARGUMENT SHIPMENT_INVALID; a group-buy order whose group has
+	// not filled FAILED_PRECONDITION ORDER_AWAITING_GROUP. Idempotent: the
+	// same carrier and tracking number again answers the order unchanged.
 	ShipOrder(ctx context.Context, in *ShipOrderRequest, opts ...grpc.CallOption) (*ShipOrderResponse, error)
 	// AdminTrackOrder traces each parcel of any order.
 	AdminTrackOrder(ctx context.Context, in *AdminTrackOrderRequest, opts ...grpc.CallOption) (*AdminTrackOrderResponse, error)
@@ -1078,8 +1079,9 @@ type OrderAdminServiceServer interface {
 	// number: the units in lines, or every unit still to ship when lines is
 	// empty. The order turns SHIPPED (order.shipped) with the parcel that
 	// leaves nothing to ship. More units than are left to ship are
-	// INVALID_ARGUMENT SHIPMENT_INVALID. Idempotent: the same carrier and
-	// tracking number again answers the order unchanged.
+	// INVALID_ARGUMENT SHIPMENT_INVALID; a group-buy order whose group has
+	// not filled FAILED_PRECONDITION ORDER_AWAITING_GROUP. Idempotent: the
+	// same carrier and tracking number again answers the order unchanged.
 	ShipOrder(context.Context, *ShipOrderRequest) (*ShipOrderResponse, error)
 	// AdminTrackOrder traces each parcel of any order.
 	AdminTrackOrder(context.Context, *AdminTrackOrderRequest) (*AdminTrackOrderResponse, error)
