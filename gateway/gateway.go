@@ -154,6 +154,8 @@ func New(ctx context.Context, c Config) (*Gateway, error) {
 		{"marketing", marketingv1.RegisterGroupBuyAdminServiceHandler},
 		{"marketing", marketingv1.RegisterBargainServiceHandler},
 		{"marketing", marketingv1.RegisterBargainAdminServiceHandler},
+		{"marketing", marketingv1.RegisterBannerServiceHandler},
+		{"marketing", marketingv1.RegisterBannerAdminServiceHandler},
 		{"analytics", analyticsv1.RegisterTrackingServiceHandler},
 		{"analytics", analyticsv1.RegisterTrackingAdminServiceHandler},
 		{"messaging", messagingv1.RegisterInboxServiceHandler},

@@ -26,3 +26,20 @@ func TestTrackingThroughGateway(t *testing.T) {
 		}
 	}
 }
+
+// TestBannersThroughGateway: the home page's banners are the defaults
+// until an operator sets them; links stay inside the storefront.
+func TestBannersThroughGateway(t *testing.T) {
+	shop := startShop(t, "")
+	api := shop.api
+	if bs := api.expect(t, "GET", "/v1/banners", "", "", 200)["banners"].([]any); len(bs) != 3 {
+		t.Fatalf("default banners %v", bs)
+	}
+	owner := shop.token(t, auth.Identity{Subject: "owner-bn", Kind: auth.KindAdmin, Roles: []string{auth.RoleOwner}})
+	api.expectReason(t, "PUT", "/v1/admin/banners", owner, `{"banners":[{"title":"外链","link":"https://evil.example.com"}]}`, 400, "BANNER_INVALID")
+	api.expect(t, "PUT", "/v1/admin/banners", owner, `{"banners":[{"title":"双十二","link":"/flash-sales","background":"#ee0a24"}]}`, 200)
+	bs := api.expect(t, "GET", "/v1/banners", "", "", 200)["banners"].([]any)
+	if len(bs) != 1 || bs[0].(map[string]any)["title"] != "双十二" {
+		t.Fatalf("banners %v", bs)
+	}
+}

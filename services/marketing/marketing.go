@@ -114,6 +114,7 @@ func Run(ctx context.Context, c Config) error {
 			GroupBuys: groupBuys,
 			Bargains:  bargains,
 			Results:   activities.Results(),
+			Banners:   app.NewBanners(activities.Banners()),
 		})
 		stop, err := events.Start(ctx, in.JS, checkout, app.NewWelcome(templates, wallets, settings, clk), in.Logger)
 		if err != nil {

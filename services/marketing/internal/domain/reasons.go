@@ -28,6 +28,7 @@ const (
 	ReasonNotStackable            fault.Reason = "COUPON_NOT_STACKABLE"
 
 	ReasonNotStackableWith    fault.Reason = "PROMOTION_NOT_STACKABLE"
+	ReasonBannerInvalid       fault.Reason = "BANNER_INVALID"
 	ReasonActivityInvalid     fault.Reason = "ACTIVITY_INVALID"
 	ReasonActivityNotFound    fault.Reason = "ACTIVITY_NOT_FOUND"
 	ReasonActivityNotOpen     fault.Reason = "ACTIVITY_NOT_OPEN"

@@ -67,6 +67,9 @@ var Policy = auth.Policy{
 	marketingv1.BargainAdminService_CreateBargainActivity_FullMethodName:      auth.Operators,
 	marketingv1.BargainAdminService_EndBargainActivity_FullMethodName:         auth.Operators,
 	marketingv1.BargainAdminService_AdminListBargainActivities_FullMethodName: auth.Staff,
+
+	marketingv1.BannerService_ListBanners_FullMethodName:     auth.Public,
+	marketingv1.BannerAdminService_SetBanners_FullMethodName: auth.Operators,
 }
 
 // Services are the use cases the handlers call.
@@ -81,6 +84,7 @@ type Services struct {
 	Bargains   *app.Bargains
 	// Results are activities' results, for the operators' lists.
 	Results app.ResultStore
+	Banners *app.Banners
 }
 
 // Register serves every marketing contract on s.
@@ -97,6 +101,8 @@ func Register(s grpc.ServiceRegistrar, svc Services) {
 	marketingv1.RegisterGroupBuyAdminServiceServer(s, &groupBuyAdminServer{svc: svc})
 	marketingv1.RegisterBargainServiceServer(s, &bargainServer{svc: svc})
 	marketingv1.RegisterBargainAdminServiceServer(s, &bargainAdminServer{svc: svc})
+	marketingv1.RegisterBannerServiceServer(s, &bannerServer{svc: svc})
+	marketingv1.RegisterBannerAdminServiceServer(s, &bannerAdminServer{svc: svc})
 }
 
 // member is the calling member (the policy admits members only).

@@ -18,13 +18,13 @@ import (
 // Activities keeps orders' activity holds, flash sales, their results and
 // reservations, each by _id.
 type Activities struct {
-	holds, flash, results, counted, reservations, discounts *mongo.Collection
+	holds, flash, results, counted, reservations, discounts, banners *mongo.Collection
 }
 
 // NewActivities uses db's collections.
 func NewActivities(db *mongo.Database) *Activities {
 	return &Activities{holds: db.Collection("order_holds"), flash: db.Collection("flash_sales"), results: db.Collection("activity_results"), counted: db.Collection("counted_orders"),
-		reservations: db.Collection("flash_reservations"), discounts: db.Collection("discounts")}
+		reservations: db.Collection("flash_reservations"), discounts: db.Collection("discounts"), banners: db.Collection("banners")}
 }
 
 // Holds, FlashSales and Reservations are the ports.
@@ -218,4 +218,25 @@ func (d discounts) Update(ctx context.Context, x domain.Discount) error {
 
 func (d discounts) List(ctx context.Context) ([]domain.Discount, error) {
 	return mongox.FindAll(ctx, d.c, bson.M{}, discountDoc.domain, options.Find().SetSort(bson.D{{Key: "discount.createdat", Value: -1}}))
+}
+
+// Banners returns the store of the home page's banners.
+func (a *Activities) Banners() app.BannerStore { return banners{a.banners} }
+
+type banners struct{ c *mongo.Collection }
+
+func (b banners) Banners(ctx context.Context) ([]domain.Banner, bool, error) {
+	var d struct {
+		Banners []domain.Banner `bson:"banners"`
+	}
+	err := b.c.FindOne(ctx, bson.M{"_id": "home"}).Decode(&d)
+	if errors.Is(err, mongo.ErrNoDocuments) {
+		return nil, false, nil
+	}
+	return d.Banners, err == nil, err
+}
+
+func (b banners) SetBanners(ctx context.Context, bs []domain.Banner) error {
+	_, err := b.c.ReplaceOne(ctx, bson.M{"_id": "home"}, bson.M{"_id": "home", "banners": bs}, options.Replace().SetUpsert(true))
+	return err
 }
