@@ -96,6 +96,7 @@ type GroupBuy struct {
 	MinRealMembers    int32 `protobuf:"varint,11,opt,name=min_real_members,json=minRealMembers,proto3" json:"min_real_members,omitempty"`
 	// Output only (operators' list): what its paid orders came to.
 	Results       *ActivityResults `protobuf:"bytes,12,opt,name=results,proto3" json:"results,omitempty"`
+	Version       int64            `protobuf:"varint,13,opt,name=version,proto3" json:"version,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -214,6 +215,189 @@ func (x *GroupBuy) GetResults() *ActivityResults {
 	return nil
 }
 
+func (x *GroupBuy) GetVersion() int64 {
+	if x != nil {
+		return x.Version
+	}
+	return 0
+}
+
+type UpdateGroupBuyRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	GroupBuy      *GroupBuy              `protobuf:"bytes,1,opt,name=group_buy,json=groupBuy,proto3" json:"group_buy,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *UpdateGroupBuyRequest) Reset() {
+	*x = UpdateGroupBuyRequest{}
+	mi := &file_siyu_marketing_v1_social_proto_msgTypes[2]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *UpdateGroupBuyRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*UpdateGroupBuyRequest) ProtoMessage() {}
+
+func (x *UpdateGroupBuyRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_siyu_marketing_v1_social_proto_msgTypes[2]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use UpdateGroupBuyRequest.ProtoReflect.Descriptor instead.
+func (*UpdateGroupBuyRequest) Descriptor() ([]byte, []int) {
+	return file_siyu_marketing_v1_social_proto_rawDescGZIP(), []int{2}
+}
+
+func (x *UpdateGroupBuyRequest) GetGroupBuy() *GroupBuy {
+	if x != nil {
+		return x.GroupBuy
+	}
+	return nil
+}
+
+type UpdateGroupBuyResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	GroupBuy      *GroupBuy              `protobuf:"bytes,1,opt,name=group_buy,json=groupBuy,proto3" json:"group_buy,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *UpdateGroupBuyResponse) Reset() {
+	*x = UpdateGroupBuyResponse{}
+	mi := &file_siyu_marketing_v1_social_proto_msgTypes[3]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *UpdateGroupBuyResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*UpdateGroupBuyResponse) ProtoMessage() {}
+
+func (x *UpdateGroupBuyResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_siyu_marketing_v1_social_proto_msgTypes[3]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use UpdateGroupBuyResponse.ProtoReflect.Descriptor instead.
+func (*UpdateGroupBuyResponse) Descriptor() ([]byte, []int) {
+	return file_siyu_marketing_v1_social_proto_rawDescGZIP(), []int{3}
+}
+
+func (x *UpdateGroupBuyResponse) GetGroupBuy() *GroupBuy {
+	if x != nil {
+		return x.GroupBuy
+	}
+	return nil
+}
+
+type UpdateBargainActivityRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Activity      *BargainActivity       `protobuf:"bytes,1,opt,name=activity,proto3" json:"activity,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *UpdateBargainActivityRequest) Reset() {
+	*x = UpdateBargainActivityRequest{}
+	mi := &file_siyu_marketing_v1_social_proto_msgTypes[4]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *UpdateBargainActivityRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*UpdateBargainActivityRequest) ProtoMessage() {}
+
+func (x *UpdateBargainActivityRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_siyu_marketing_v1_social_proto_msgTypes[4]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use UpdateBargainActivityRequest.ProtoReflect.Descriptor instead.
+func (*UpdateBargainActivityRequest) Descriptor() ([]byte, []int) {
+	return file_siyu_marketing_v1_social_proto_rawDescGZIP(), []int{4}
+}
+
+func (x *UpdateBargainActivityRequest) GetActivity() *BargainActivity {
+	if x != nil {
+		return x.Activity
+	}
+	return nil
+}
+
+type UpdateBargainActivityResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Activity      *BargainActivity       `protobuf:"bytes,1,opt,name=activity,proto3" json:"activity,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *UpdateBargainActivityResponse) Reset() {
+	*x = UpdateBargainActivityResponse{}
+	mi := &file_siyu_marketing_v1_social_proto_msgTypes[5]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *UpdateBargainActivityResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*UpdateBargainActivityResponse) ProtoMessage() {}
+
+func (x *UpdateBargainActivityResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_siyu_marketing_v1_social_proto_msgTypes[5]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use UpdateBargainActivityResponse.ProtoReflect.Descriptor instead.
+func (*UpdateBargainActivityResponse) Descriptor() ([]byte, []int) {
+	return file_siyu_marketing_v1_social_proto_rawDescGZIP(), []int{5}
+}
+
+func (x *UpdateBargainActivityResponse) GetActivity() *BargainActivity {
+	if x != nil {
+		return x.Activity
+	}
+	return nil
+}
+
 type Group struct {
 	state      protoimpl.MessageState `protogen:"open.v1"`
 	Id         string                 `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
@@ -233,7 +417,7 @@ type Group struct {
 
 func (x *Group) Reset() {
 	*x = Group{}
-	mi := &file_siyu_marketing_v1_social_proto_msgTypes[2]
+	mi := &file_siyu_marketing_v1_social_proto_msgTypes[6]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -245,7 +429,7 @@ func (x *Group) String() string {
 func (*Group) ProtoMessage() {}
 
 func (x *Group) ProtoReflect() protoreflect.Message {
-	mi := &file_siyu_marketing_v1_social_proto_msgTypes[2]
+	mi := &file_siyu_marketing_v1_social_proto_msgTypes[6]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -258,7 +442,7 @@ func (x *Group) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Group.ProtoReflect.Descriptor instead.
 func (*Group) Descriptor() ([]byte, []int) {
-	return file_siyu_marketing_v1_social_proto_rawDescGZIP(), []int{2}
+	return file_siyu_marketing_v1_social_proto_rawDescGZIP(), []int{6}
 }
 
 func (x *Group) GetId() string {
@@ -325,7 +509,7 @@ type ListGroupBuysRequest struct {
 
 func (x *ListGroupBuysRequest) Reset() {
 	*x = ListGroupBuysRequest{}
-	mi := &file_siyu_marketing_v1_social_proto_msgTypes[3]
+	mi := &file_siyu_marketing_v1_social_proto_msgTypes[7]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -337,7 +521,7 @@ func (x *ListGroupBuysRequest) String() string {
 func (*ListGroupBuysRequest) ProtoMessage() {}
 
 func (x *ListGroupBuysRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_siyu_marketing_v1_social_proto_msgTypes[3]
+	mi := &file_siyu_marketing_v1_social_proto_msgTypes[7]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -350,7 +534,7 @@ func (x *ListGroupBuysRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListGroupBuysRequest.ProtoReflect.Descriptor instead.
 func (*ListGroupBuysRequest) Descriptor() ([]byte, []int) {
-	return file_siyu_marketing_v1_social_proto_rawDescGZIP(), []int{3}
+	return file_siyu_marketing_v1_social_proto_rawDescGZIP(), []int{7}
 }
 
 type ListGroupBuysResponse struct {
@@ -362,7 +546,7 @@ type ListGroupBuysResponse struct {
 
 func (x *ListGroupBuysResponse) Reset() {
 	*x = ListGroupBuysResponse{}
-	mi := &file_siyu_marketing_v1_social_proto_msgTypes[4]
+	mi := &file_siyu_marketing_v1_social_proto_msgTypes[8]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -374,7 +558,7 @@ func (x *ListGroupBuysResponse) String() string {
 func (*ListGroupBuysResponse) ProtoMessage() {}
 
 func (x *ListGroupBuysResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_siyu_marketing_v1_social_proto_msgTypes[4]
+	mi := &file_siyu_marketing_v1_social_proto_msgTypes[8]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -387,7 +571,7 @@ func (x *ListGroupBuysResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListGroupBuysResponse.ProtoReflect.Descriptor instead.
 func (*ListGroupBuysResponse) Descriptor() ([]byte, []int) {
-	return file_siyu_marketing_v1_social_proto_rawDescGZIP(), []int{4}
+	return file_siyu_marketing_v1_social_proto_rawDescGZIP(), []int{8}
 }
 
 func (x *ListGroupBuysResponse) GetGroupBuys() []*GroupBuy {
@@ -406,7 +590,7 @@ type GetGroupBuyRequest struct {
 
 func (x *GetGroupBuyRequest) Reset() {
 	*x = GetGroupBuyRequest{}
-	mi := &file_siyu_marketing_v1_social_proto_msgTypes[5]
+	mi := &file_siyu_marketing_v1_social_proto_msgTypes[9]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -418,7 +602,7 @@ func (x *GetGroupBuyRequest) String() string {
 func (*GetGroupBuyRequest) ProtoMessage() {}
 
 func (x *GetGroupBuyRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_siyu_marketing_v1_social_proto_msgTypes[5]
+	mi := &file_siyu_marketing_v1_social_proto_msgTypes[9]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -431,7 +615,7 @@ func (x *GetGroupBuyRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetGroupBuyRequest.ProtoReflect.Descriptor instead.
 func (*GetGroupBuyRequest) Descriptor() ([]byte, []int) {
-	return file_siyu_marketing_v1_social_proto_rawDescGZIP(), []int{5}
+	return file_siyu_marketing_v1_social_proto_rawDescGZIP(), []int{9}
 }
 
 func (x *GetGroupBuyRequest) GetGroupBuyId() string {
@@ -452,7 +636,7 @@ type GetGroupBuyResponse struct {
 
 func (x *GetGroupBuyResponse) Reset() {
 	*x = GetGroupBuyResponse{}
-	mi := &file_siyu_marketing_v1_social_proto_msgTypes[6]
+	mi := &file_siyu_marketing_v1_social_proto_msgTypes[10]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -464,7 +648,7 @@ func (x *GetGroupBuyResponse) String() string {
 func (*GetGroupBuyResponse) ProtoMessage() {}
 
 func (x *GetGroupBuyResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_siyu_marketing_v1_social_proto_msgTypes[6]
+	mi := &file_siyu_marketing_v1_social_proto_msgTypes[10]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -477,7 +661,7 @@ func (x *GetGroupBuyResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetGroupBuyResponse.ProtoReflect.Descriptor instead.
 func (*GetGroupBuyResponse) Descriptor() ([]byte, []int) {
-	return file_siyu_marketing_v1_social_proto_rawDescGZIP(), []int{6}
+	return file_siyu_marketing_v1_social_proto_rawDescGZIP(), []int{10}
 }
 
 func (x *GetGroupBuyResponse) GetGroupBuy() *GroupBuy {
@@ -503,7 +687,7 @@ type GetGroupRequest struct {
 
 func (x *GetGroupRequest) Reset() {
 	*x = GetGroupRequest{}
-	mi := &file_siyu_marketing_v1_social_proto_msgTypes[7]
+	mi := &file_siyu_marketing_v1_social_proto_msgTypes[11]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -515,7 +699,7 @@ func (x *GetGroupRequest) String() string {
 func (*GetGroupRequest) ProtoMessage() {}
 
 func (x *GetGroupRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_siyu_marketing_v1_social_proto_msgTypes[7]
+	mi := &file_siyu_marketing_v1_social_proto_msgTypes[11]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -528,7 +712,7 @@ func (x *GetGroupRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetGroupRequest.ProtoReflect.Descriptor instead.
 func (*GetGroupRequest) Descriptor() ([]byte, []int) {
-	return file_siyu_marketing_v1_social_proto_rawDescGZIP(), []int{7}
+	return file_siyu_marketing_v1_social_proto_rawDescGZIP(), []int{11}
 }
 
 func (x *GetGroupRequest) GetGroupId() string {
@@ -547,7 +731,7 @@ type GetGroupResponse struct {
 
 func (x *GetGroupResponse) Reset() {
 	*x = GetGroupResponse{}
-	mi := &file_siyu_marketing_v1_social_proto_msgTypes[8]
+	mi := &file_siyu_marketing_v1_social_proto_msgTypes[12]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -559,7 +743,7 @@ func (x *GetGroupResponse) String() string {
 func (*GetGroupResponse) ProtoMessage() {}
 
 func (x *GetGroupResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_siyu_marketing_v1_social_proto_msgTypes[8]
+	mi := &file_siyu_marketing_v1_social_proto_msgTypes[12]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -572,7 +756,7 @@ func (x *GetGroupResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetGroupResponse.ProtoReflect.Descriptor instead.
 func (*GetGroupResponse) Descriptor() ([]byte, []int) {
-	return file_siyu_marketing_v1_social_proto_rawDescGZIP(), []int{8}
+	return file_siyu_marketing_v1_social_proto_rawDescGZIP(), []int{12}
 }
 
 func (x *GetGroupResponse) GetGroup() *Group {
@@ -592,7 +776,7 @@ type CreateGroupBuyRequest struct {
 
 func (x *CreateGroupBuyRequest) Reset() {
 	*x = CreateGroupBuyRequest{}
-	mi := &file_siyu_marketing_v1_social_proto_msgTypes[9]
+	mi := &file_siyu_marketing_v1_social_proto_msgTypes[13]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -604,7 +788,7 @@ func (x *CreateGroupBuyRequest) String() string {
 func (*CreateGroupBuyRequest) ProtoMessage() {}
 
 func (x *CreateGroupBuyRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_siyu_marketing_v1_social_proto_msgTypes[9]
+	mi := &file_siyu_marketing_v1_social_proto_msgTypes[13]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -617,7 +801,7 @@ func (x *CreateGroupBuyRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateGroupBuyRequest.ProtoReflect.Descriptor instead.
 func (*CreateGroupBuyRequest) Descriptor() ([]byte, []int) {
-	return file_siyu_marketing_v1_social_proto_rawDescGZIP(), []int{9}
+	return file_siyu_marketing_v1_social_proto_rawDescGZIP(), []int{13}
 }
 
 func (x *CreateGroupBuyRequest) GetGroupBuy() *GroupBuy {
@@ -643,7 +827,7 @@ type EndGroupBuyRequest struct {
 
 func (x *EndGroupBuyRequest) Reset() {
 	*x = EndGroupBuyRequest{}
-	mi := &file_siyu_marketing_v1_social_proto_msgTypes[10]
+	mi := &file_siyu_marketing_v1_social_proto_msgTypes[14]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -655,7 +839,7 @@ func (x *EndGroupBuyRequest) String() string {
 func (*EndGroupBuyRequest) ProtoMessage() {}
 
 func (x *EndGroupBuyRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_siyu_marketing_v1_social_proto_msgTypes[10]
+	mi := &file_siyu_marketing_v1_social_proto_msgTypes[14]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -668,7 +852,7 @@ func (x *EndGroupBuyRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use EndGroupBuyRequest.ProtoReflect.Descriptor instead.
 func (*EndGroupBuyRequest) Descriptor() ([]byte, []int) {
-	return file_siyu_marketing_v1_social_proto_rawDescGZIP(), []int{10}
+	return file_siyu_marketing_v1_social_proto_rawDescGZIP(), []int{14}
 }
 
 func (x *EndGroupBuyRequest) GetGroupBuyId() string {
@@ -687,7 +871,7 @@ type EndGroupBuyResponse struct {
 
 func (x *EndGroupBuyResponse) Reset() {
 	*x = EndGroupBuyResponse{}
-	mi := &file_siyu_marketing_v1_social_proto_msgTypes[11]
+	mi := &file_siyu_marketing_v1_social_proto_msgTypes[15]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -699,7 +883,7 @@ func (x *EndGroupBuyResponse) String() string {
 func (*EndGroupBuyResponse) ProtoMessage() {}
 
 func (x *EndGroupBuyResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_siyu_marketing_v1_social_proto_msgTypes[11]
+	mi := &file_siyu_marketing_v1_social_proto_msgTypes[15]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -712,7 +896,7 @@ func (x *EndGroupBuyResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use EndGroupBuyResponse.ProtoReflect.Descriptor instead.
 func (*EndGroupBuyResponse) Descriptor() ([]byte, []int) {
-	return file_siyu_marketing_v1_social_proto_rawDescGZIP(), []int{11}
+	return file_siyu_marketing_v1_social_proto_rawDescGZIP(), []int{15}
 }
 
 func (x *EndGroupBuyResponse) GetGroupBuy() *GroupBuy {
@@ -731,7 +915,7 @@ type CreateGroupBuyResponse struct {
 
 func (x *CreateGroupBuyResponse) Reset() {
 	*x = CreateGroupBuyResponse{}
-	mi := &file_siyu_marketing_v1_social_proto_msgTypes[12]
+	mi := &file_siyu_marketing_v1_social_proto_msgTypes[16]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -743,7 +927,7 @@ func (x *CreateGroupBuyResponse) String() string {
 func (*CreateGroupBuyResponse) ProtoMessage() {}
 
 func (x *CreateGroupBuyResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_siyu_marketing_v1_social_proto_msgTypes[12]
+	mi := &file_siyu_marketing_v1_social_proto_msgTypes[16]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -756,7 +940,7 @@ func (x *CreateGroupBuyResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateGroupBuyResponse.ProtoReflect.Descriptor instead.
 func (*CreateGroupBuyResponse) Descriptor() ([]byte, []int) {
-	return file_siyu_marketing_v1_social_proto_rawDescGZIP(), []int{12}
+	return file_siyu_marketing_v1_social_proto_rawDescGZIP(), []int{16}
 }
 
 func (x *CreateGroupBuyResponse) GetGroupBuy() *GroupBuy {
@@ -774,7 +958,7 @@ type AdminListGroupBuysRequest struct {
 
 func (x *AdminListGroupBuysRequest) Reset() {
 	*x = AdminListGroupBuysRequest{}
-	mi := &file_siyu_marketing_v1_social_proto_msgTypes[13]
+	mi := &file_siyu_marketing_v1_social_proto_msgTypes[17]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -786,7 +970,7 @@ func (x *AdminListGroupBuysRequest) String() string {
 func (*AdminListGroupBuysRequest) ProtoMessage() {}
 
 func (x *AdminListGroupBuysRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_siyu_marketing_v1_social_proto_msgTypes[13]
+	mi := &file_siyu_marketing_v1_social_proto_msgTypes[17]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -799,7 +983,7 @@ func (x *AdminListGroupBuysRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AdminListGroupBuysRequest.ProtoReflect.Descriptor instead.
 func (*AdminListGroupBuysRequest) Descriptor() ([]byte, []int) {
-	return file_siyu_marketing_v1_social_proto_rawDescGZIP(), []int{13}
+	return file_siyu_marketing_v1_social_proto_rawDescGZIP(), []int{17}
 }
 
 type AdminListGroupBuysResponse struct {
@@ -811,7 +995,7 @@ type AdminListGroupBuysResponse struct {
 
 func (x *AdminListGroupBuysResponse) Reset() {
 	*x = AdminListGroupBuysResponse{}
-	mi := &file_siyu_marketing_v1_social_proto_msgTypes[14]
+	mi := &file_siyu_marketing_v1_social_proto_msgTypes[18]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -823,7 +1007,7 @@ func (x *AdminListGroupBuysResponse) String() string {
 func (*AdminListGroupBuysResponse) ProtoMessage() {}
 
 func (x *AdminListGroupBuysResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_siyu_marketing_v1_social_proto_msgTypes[14]
+	mi := &file_siyu_marketing_v1_social_proto_msgTypes[18]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -836,7 +1020,7 @@ func (x *AdminListGroupBuysResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AdminListGroupBuysResponse.ProtoReflect.Descriptor instead.
 func (*AdminListGroupBuysResponse) Descriptor() ([]byte, []int) {
-	return file_siyu_marketing_v1_social_proto_rawDescGZIP(), []int{14}
+	return file_siyu_marketing_v1_social_proto_rawDescGZIP(), []int{18}
 }
 
 func (x *AdminListGroupBuysResponse) GetGroupBuys() []*GroupBuy {
@@ -863,13 +1047,14 @@ type BargainActivity struct {
 	EndTime   *timestamppb.Timestamp `protobuf:"bytes,10,opt,name=end_time,json=endTime,proto3" json:"end_time,omitempty"`
 	// Output only (operators' list): what its paid orders came to.
 	Results       *ActivityResults `protobuf:"bytes,11,opt,name=results,proto3" json:"results,omitempty"`
+	Version       int64            `protobuf:"varint,12,opt,name=version,proto3" json:"version,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
 
 func (x *BargainActivity) Reset() {
 	*x = BargainActivity{}
-	mi := &file_siyu_marketing_v1_social_proto_msgTypes[15]
+	mi := &file_siyu_marketing_v1_social_proto_msgTypes[19]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -881,7 +1066,7 @@ func (x *BargainActivity) String() string {
 func (*BargainActivity) ProtoMessage() {}
 
 func (x *BargainActivity) ProtoReflect() protoreflect.Message {
-	mi := &file_siyu_marketing_v1_social_proto_msgTypes[15]
+	mi := &file_siyu_marketing_v1_social_proto_msgTypes[19]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -894,7 +1079,7 @@ func (x *BargainActivity) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use BargainActivity.ProtoReflect.Descriptor instead.
 func (*BargainActivity) Descriptor() ([]byte, []int) {
-	return file_siyu_marketing_v1_social_proto_rawDescGZIP(), []int{15}
+	return file_siyu_marketing_v1_social_proto_rawDescGZIP(), []int{19}
 }
 
 func (x *BargainActivity) GetId() string {
@@ -974,6 +1159,13 @@ func (x *BargainActivity) GetResults() *ActivityResults {
 	return nil
 }
 
+func (x *BargainActivity) GetVersion() int64 {
+	if x != nil {
+		return x.Version
+	}
+	return 0
+}
+
 type Bargain struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	Id            string                 `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
@@ -999,7 +1191,7 @@ type Bargain struct {
 
 func (x *Bargain) Reset() {
 	*x = Bargain{}
-	mi := &file_siyu_marketing_v1_social_proto_msgTypes[16]
+	mi := &file_siyu_marketing_v1_social_proto_msgTypes[20]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1011,7 +1203,7 @@ func (x *Bargain) String() string {
 func (*Bargain) ProtoMessage() {}
 
 func (x *Bargain) ProtoReflect() protoreflect.Message {
-	mi := &file_siyu_marketing_v1_social_proto_msgTypes[16]
+	mi := &file_siyu_marketing_v1_social_proto_msgTypes[20]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1024,7 +1216,7 @@ func (x *Bargain) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Bargain.ProtoReflect.Descriptor instead.
 func (*Bargain) Descriptor() ([]byte, []int) {
-	return file_siyu_marketing_v1_social_proto_rawDescGZIP(), []int{16}
+	return file_siyu_marketing_v1_social_proto_rawDescGZIP(), []int{20}
 }
 
 func (x *Bargain) GetId() string {
@@ -1126,7 +1318,7 @@ type ListBargainActivitiesRequest struct {
 
 func (x *ListBargainActivitiesRequest) Reset() {
 	*x = ListBargainActivitiesRequest{}
-	mi := &file_siyu_marketing_v1_social_proto_msgTypes[17]
+	mi := &file_siyu_marketing_v1_social_proto_msgTypes[21]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1138,7 +1330,7 @@ func (x *ListBargainActivitiesRequest) String() string {
 func (*ListBargainActivitiesRequest) ProtoMessage() {}
 
 func (x *ListBargainActivitiesRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_siyu_marketing_v1_social_proto_msgTypes[17]
+	mi := &file_siyu_marketing_v1_social_proto_msgTypes[21]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1151,7 +1343,7 @@ func (x *ListBargainActivitiesRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListBargainActivitiesRequest.ProtoReflect.Descriptor instead.
 func (*ListBargainActivitiesRequest) Descriptor() ([]byte, []int) {
-	return file_siyu_marketing_v1_social_proto_rawDescGZIP(), []int{17}
+	return file_siyu_marketing_v1_social_proto_rawDescGZIP(), []int{21}
 }
 
 type ListBargainActivitiesResponse struct {
@@ -1163,7 +1355,7 @@ type ListBargainActivitiesResponse struct {
 
 func (x *ListBargainActivitiesResponse) Reset() {
 	*x = ListBargainActivitiesResponse{}
-	mi := &file_siyu_marketing_v1_social_proto_msgTypes[18]
+	mi := &file_siyu_marketing_v1_social_proto_msgTypes[22]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1175,7 +1367,7 @@ func (x *ListBargainActivitiesResponse) String() string {
 func (*ListBargainActivitiesResponse) ProtoMessage() {}
 
 func (x *ListBargainActivitiesResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_siyu_marketing_v1_social_proto_msgTypes[18]
+	mi := &file_siyu_marketing_v1_social_proto_msgTypes[22]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1188,7 +1380,7 @@ func (x *ListBargainActivitiesResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListBargainActivitiesResponse.ProtoReflect.Descriptor instead.
 func (*ListBargainActivitiesResponse) Descriptor() ([]byte, []int) {
-	return file_siyu_marketing_v1_social_proto_rawDescGZIP(), []int{18}
+	return file_siyu_marketing_v1_social_proto_rawDescGZIP(), []int{22}
 }
 
 func (x *ListBargainActivitiesResponse) GetActivities() []*BargainActivity {
@@ -1207,7 +1399,7 @@ type StartBargainRequest struct {
 
 func (x *StartBargainRequest) Reset() {
 	*x = StartBargainRequest{}
-	mi := &file_siyu_marketing_v1_social_proto_msgTypes[19]
+	mi := &file_siyu_marketing_v1_social_proto_msgTypes[23]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1219,7 +1411,7 @@ func (x *StartBargainRequest) String() string {
 func (*StartBargainRequest) ProtoMessage() {}
 
 func (x *StartBargainRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_siyu_marketing_v1_social_proto_msgTypes[19]
+	mi := &file_siyu_marketing_v1_social_proto_msgTypes[23]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1232,7 +1424,7 @@ func (x *StartBargainRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use StartBargainRequest.ProtoReflect.Descriptor instead.
 func (*StartBargainRequest) Descriptor() ([]byte, []int) {
-	return file_siyu_marketing_v1_social_proto_rawDescGZIP(), []int{19}
+	return file_siyu_marketing_v1_social_proto_rawDescGZIP(), []int{23}
 }
 
 func (x *StartBargainRequest) GetActivityId() string {
@@ -1251,7 +1443,7 @@ type StartBargainResponse struct {
 
 func (x *StartBargainResponse) Reset() {
 	*x = StartBargainResponse{}
-	mi := &file_siyu_marketing_v1_social_proto_msgTypes[20]
+	mi := &file_siyu_marketing_v1_social_proto_msgTypes[24]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1263,7 +1455,7 @@ func (x *StartBargainResponse) String() string {
 func (*StartBargainResponse) ProtoMessage() {}
 
 func (x *StartBargainResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_siyu_marketing_v1_social_proto_msgTypes[20]
+	mi := &file_siyu_marketing_v1_social_proto_msgTypes[24]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1276,7 +1468,7 @@ func (x *StartBargainResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use StartBargainResponse.ProtoReflect.Descriptor instead.
 func (*StartBargainResponse) Descriptor() ([]byte, []int) {
-	return file_siyu_marketing_v1_social_proto_rawDescGZIP(), []int{20}
+	return file_siyu_marketing_v1_social_proto_rawDescGZIP(), []int{24}
 }
 
 func (x *StartBargainResponse) GetBargain() *Bargain {
@@ -1295,7 +1487,7 @@ type GetBargainRequest struct {
 
 func (x *GetBargainRequest) Reset() {
 	*x = GetBargainRequest{}
-	mi := &file_siyu_marketing_v1_social_proto_msgTypes[21]
+	mi := &file_siyu_marketing_v1_social_proto_msgTypes[25]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1307,7 +1499,7 @@ func (x *GetBargainRequest) String() string {
 func (*GetBargainRequest) ProtoMessage() {}
 
 func (x *GetBargainRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_siyu_marketing_v1_social_proto_msgTypes[21]
+	mi := &file_siyu_marketing_v1_social_proto_msgTypes[25]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1320,7 +1512,7 @@ func (x *GetBargainRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetBargainRequest.ProtoReflect.Descriptor instead.
 func (*GetBargainRequest) Descriptor() ([]byte, []int) {
-	return file_siyu_marketing_v1_social_proto_rawDescGZIP(), []int{21}
+	return file_siyu_marketing_v1_social_proto_rawDescGZIP(), []int{25}
 }
 
 func (x *GetBargainRequest) GetBargainId() string {
@@ -1339,7 +1531,7 @@ type GetBargainResponse struct {
 
 func (x *GetBargainResponse) Reset() {
 	*x = GetBargainResponse{}
-	mi := &file_siyu_marketing_v1_social_proto_msgTypes[22]
+	mi := &file_siyu_marketing_v1_social_proto_msgTypes[26]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1351,7 +1543,7 @@ func (x *GetBargainResponse) String() string {
 func (*GetBargainResponse) ProtoMessage() {}
 
 func (x *GetBargainResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_siyu_marketing_v1_social_proto_msgTypes[22]
+	mi := &file_siyu_marketing_v1_social_proto_msgTypes[26]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1364,7 +1556,7 @@ func (x *GetBargainResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetBargainResponse.ProtoReflect.Descriptor instead.
 func (*GetBargainResponse) Descriptor() ([]byte, []int) {
-	return file_siyu_marketing_v1_social_proto_rawDescGZIP(), []int{22}
+	return file_siyu_marketing_v1_social_proto_rawDescGZIP(), []int{26}
 }
 
 func (x *GetBargainResponse) GetBargain() *Bargain {
@@ -1383,7 +1575,7 @@ type HelpBargainRequest struct {
 
 func (x *HelpBargainRequest) Reset() {
 	*x = HelpBargainRequest{}
-	mi := &file_siyu_marketing_v1_social_proto_msgTypes[23]
+	mi := &file_siyu_marketing_v1_social_proto_msgTypes[27]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1395,7 +1587,7 @@ func (x *HelpBargainRequest) String() string {
 func (*HelpBargainRequest) ProtoMessage() {}
 
 func (x *HelpBargainRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_siyu_marketing_v1_social_proto_msgTypes[23]
+	mi := &file_siyu_marketing_v1_social_proto_msgTypes[27]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1408,7 +1600,7 @@ func (x *HelpBargainRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use HelpBargainRequest.ProtoReflect.Descriptor instead.
 func (*HelpBargainRequest) Descriptor() ([]byte, []int) {
-	return file_siyu_marketing_v1_social_proto_rawDescGZIP(), []int{23}
+	return file_siyu_marketing_v1_social_proto_rawDescGZIP(), []int{27}
 }
 
 func (x *HelpBargainRequest) GetBargainId() string {
@@ -1429,7 +1621,7 @@ type HelpBargainResponse struct {
 
 func (x *HelpBargainResponse) Reset() {
 	*x = HelpBargainResponse{}
-	mi := &file_siyu_marketing_v1_social_proto_msgTypes[24]
+	mi := &file_siyu_marketing_v1_social_proto_msgTypes[28]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1441,7 +1633,7 @@ func (x *HelpBargainResponse) String() string {
 func (*HelpBargainResponse) ProtoMessage() {}
 
 func (x *HelpBargainResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_siyu_marketing_v1_social_proto_msgTypes[24]
+	mi := &file_siyu_marketing_v1_social_proto_msgTypes[28]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1454,7 +1646,7 @@ func (x *HelpBargainResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use HelpBargainResponse.ProtoReflect.Descriptor instead.
 func (*HelpBargainResponse) Descriptor() ([]byte, []int) {
-	return file_siyu_marketing_v1_social_proto_rawDescGZIP(), []int{24}
+	return file_siyu_marketing_v1_social_proto_rawDescGZIP(), []int{28}
 }
 
 func (x *HelpBargainResponse) GetCutFen() int64 {
@@ -1481,7 +1673,7 @@ type CreateBargainActivityRequest struct {
 
 func (x *CreateBargainActivityRequest) Reset() {
 	*x = CreateBargainActivityRequest{}
-	mi := &file_siyu_marketing_v1_social_proto_msgTypes[25]
+	mi := &file_siyu_marketing_v1_social_proto_msgTypes[29]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1493,7 +1685,7 @@ func (x *CreateBargainActivityRequest) String() string {
 func (*CreateBargainActivityRequest) ProtoMessage() {}
 
 func (x *CreateBargainActivityRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_siyu_marketing_v1_social_proto_msgTypes[25]
+	mi := &file_siyu_marketing_v1_social_proto_msgTypes[29]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1506,7 +1698,7 @@ func (x *CreateBargainActivityRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateBargainActivityRequest.ProtoReflect.Descriptor instead.
 func (*CreateBargainActivityRequest) Descriptor() ([]byte, []int) {
-	return file_siyu_marketing_v1_social_proto_rawDescGZIP(), []int{25}
+	return file_siyu_marketing_v1_social_proto_rawDescGZIP(), []int{29}
 }
 
 func (x *CreateBargainActivityRequest) GetActivity() *BargainActivity {
@@ -1532,7 +1724,7 @@ type EndBargainActivityRequest struct {
 
 func (x *EndBargainActivityRequest) Reset() {
 	*x = EndBargainActivityRequest{}
-	mi := &file_siyu_marketing_v1_social_proto_msgTypes[26]
+	mi := &file_siyu_marketing_v1_social_proto_msgTypes[30]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1544,7 +1736,7 @@ func (x *EndBargainActivityRequest) String() string {
 func (*EndBargainActivityRequest) ProtoMessage() {}
 
 func (x *EndBargainActivityRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_siyu_marketing_v1_social_proto_msgTypes[26]
+	mi := &file_siyu_marketing_v1_social_proto_msgTypes[30]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1557,7 +1749,7 @@ func (x *EndBargainActivityRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use EndBargainActivityRequest.ProtoReflect.Descriptor instead.
 func (*EndBargainActivityRequest) Descriptor() ([]byte, []int) {
-	return file_siyu_marketing_v1_social_proto_rawDescGZIP(), []int{26}
+	return file_siyu_marketing_v1_social_proto_rawDescGZIP(), []int{30}
 }
 
 func (x *EndBargainActivityRequest) GetActivityId() string {
@@ -1576,7 +1768,7 @@ type EndBargainActivityResponse struct {
 
 func (x *EndBargainActivityResponse) Reset() {
 	*x = EndBargainActivityResponse{}
-	mi := &file_siyu_marketing_v1_social_proto_msgTypes[27]
+	mi := &file_siyu_marketing_v1_social_proto_msgTypes[31]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1588,7 +1780,7 @@ func (x *EndBargainActivityResponse) String() string {
 func (*EndBargainActivityResponse) ProtoMessage() {}
 
 func (x *EndBargainActivityResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_siyu_marketing_v1_social_proto_msgTypes[27]
+	mi := &file_siyu_marketing_v1_social_proto_msgTypes[31]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1601,7 +1793,7 @@ func (x *EndBargainActivityResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use EndBargainActivityResponse.ProtoReflect.Descriptor instead.
 func (*EndBargainActivityResponse) Descriptor() ([]byte, []int) {
-	return file_siyu_marketing_v1_social_proto_rawDescGZIP(), []int{27}
+	return file_siyu_marketing_v1_social_proto_rawDescGZIP(), []int{31}
 }
 
 func (x *EndBargainActivityResponse) GetActivity() *BargainActivity {
@@ -1620,7 +1812,7 @@ type CreateBargainActivityResponse struct {
 
 func (x *CreateBargainActivityResponse) Reset() {
 	*x = CreateBargainActivityResponse{}
-	mi := &file_siyu_marketing_v1_social_proto_msgTypes[28]
+	mi := &file_siyu_marketing_v1_social_proto_msgTypes[32]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1632,7 +1824,7 @@ func (x *CreateBargainActivityResponse) String() string {
 func (*CreateBargainActivityResponse) ProtoMessage() {}
 
 func (x *CreateBargainActivityResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_siyu_marketing_v1_social_proto_msgTypes[28]
+	mi := &file_siyu_marketing_v1_social_proto_msgTypes[32]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1645,7 +1837,7 @@ func (x *CreateBargainActivityResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateBargainActivityResponse.ProtoReflect.Descriptor instead.
 func (*CreateBargainActivityResponse) Descriptor() ([]byte, []int) {
-	return file_siyu_marketing_v1_social_proto_rawDescGZIP(), []int{28}
+	return file_siyu_marketing_v1_social_proto_rawDescGZIP(), []int{32}
 }
 
 func (x *CreateBargainActivityResponse) GetActivity() *BargainActivity {
@@ -1663,7 +1855,7 @@ type AdminListBargainActivitiesRequest struct {
 
 func (x *AdminListBargainActivitiesRequest) Reset() {
 	*x = AdminListBargainActivitiesRequest{}
-	mi := &file_siyu_marketing_v1_social_proto_msgTypes[29]
+	mi := &file_siyu_marketing_v1_social_proto_msgTypes[33]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1675,7 +1867,7 @@ func (x *AdminListBargainActivitiesRequest) String() string {
 func (*AdminListBargainActivitiesRequest) ProtoMessage() {}
 
 func (x *AdminListBargainActivitiesRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_siyu_marketing_v1_social_proto_msgTypes[29]
+	mi := &file_siyu_marketing_v1_social_proto_msgTypes[33]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1688,7 +1880,7 @@ func (x *AdminListBargainActivitiesRequest) ProtoReflect() protoreflect.Message 
 
 // Deprecated: Use AdminListBargainActivitiesRequest.ProtoReflect.Descriptor instead.
 func (*AdminListBargainActivitiesRequest) Descriptor() ([]byte, []int) {
-	return file_siyu_marketing_v1_social_proto_rawDescGZIP(), []int{29}
+	return file_siyu_marketing_v1_social_proto_rawDescGZIP(), []int{33}
 }
 
 type AdminListBargainActivitiesResponse struct {
@@ -1700,7 +1892,7 @@ type AdminListBargainActivitiesResponse struct {
 
 func (x *AdminListBargainActivitiesResponse) Reset() {
 	*x = AdminListBargainActivitiesResponse{}
-	mi := &file_siyu_marketing_v1_social_proto_msgTypes[30]
+	mi := &file_siyu_marketing_v1_social_proto_msgTypes[34]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1712,7 +1904,7 @@ func (x *AdminListBargainActivitiesResponse) String() string {
 func (*AdminListBargainActivitiesResponse) ProtoMessage() {}
 
 func (x *AdminListBargainActivitiesResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_siyu_marketing_v1_social_proto_msgTypes[30]
+	mi := &file_siyu_marketing_v1_social_proto_msgTypes[34]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1725,7 +1917,7 @@ func (x *AdminListBargainActivitiesResponse) ProtoReflect() protoreflect.Message
 
 // Deprecated: Use AdminListBargainActivitiesResponse.ProtoReflect.Descriptor instead.
 func (*AdminListBargainActivitiesResponse) Descriptor() ([]byte, []int) {
-	return file_siyu_marketing_v1_social_proto_rawDescGZIP(), []int{30}
+	return file_siyu_marketing_v1_social_proto_rawDescGZIP(), []int{34}
 }
 
 func (x *AdminListBargainActivitiesResponse) GetActivities() []*BargainActivity {
@@ -1743,7 +1935,7 @@ const file_siyu_marketing_v1_social_proto_rawDesc = "" +
 	"\n" +
 	"GroupPrice\x12\x15\n" +
 	"\x06sku_id\x18\x01 \x01(\tR\x05skuId\x12\x1b\n" +
-	"\tprice_fen\x18\x02 \x01(\x03R\bpriceFen\"\x8e\x04\n" +
+	"\tprice_fen\x18\x02 \x01(\x03R\bpriceFen\"\xa8\x04\n" +
 	"\bGroupBuy\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12\x12\n" +
 	"\x04name\x18\x02 \x01(\tR\x04name\x12\x1d\n" +
@@ -1760,7 +1952,16 @@ const file_siyu_marketing_v1_social_proto_rawDesc = "" +
 	"\x12virtual_completion\x18\n" +
 	" \x01(\bR\x11virtualCompletion\x12(\n" +
 	"\x10min_real_members\x18\v \x01(\x05R\x0eminRealMembers\x12<\n" +
-	"\aresults\x18\f \x01(\v2\".siyu.marketing.v1.ActivityResultsR\aresults\"\xdd\x01\n" +
+	"\aresults\x18\f \x01(\v2\".siyu.marketing.v1.ActivityResultsR\aresults\x12\x18\n" +
+	"\aversion\x18\r \x01(\x03R\aversion\"Q\n" +
+	"\x15UpdateGroupBuyRequest\x128\n" +
+	"\tgroup_buy\x18\x01 \x01(\v2\x1b.siyu.marketing.v1.GroupBuyR\bgroupBuy\"R\n" +
+	"\x16UpdateGroupBuyResponse\x128\n" +
+	"\tgroup_buy\x18\x01 \x01(\v2\x1b.siyu.marketing.v1.GroupBuyR\bgroupBuy\"^\n" +
+	"\x1cUpdateBargainActivityRequest\x12>\n" +
+	"\bactivity\x18\x01 \x01(\v2\".siyu.marketing.v1.BargainActivityR\bactivity\"_\n" +
+	"\x1dUpdateBargainActivityResponse\x12>\n" +
+	"\bactivity\x18\x01 \x01(\v2\".siyu.marketing.v1.BargainActivityR\bactivity\"\xdd\x01\n" +
 	"\x05Group\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12 \n" +
 	"\fgroup_buy_id\x18\x02 \x01(\tR\n" +
@@ -1799,7 +2000,7 @@ const file_siyu_marketing_v1_social_proto_rawDesc = "" +
 	"\x19AdminListGroupBuysRequest\"X\n" +
 	"\x1aAdminListGroupBuysResponse\x12:\n" +
 	"\n" +
-	"group_buys\x18\x01 \x03(\v2\x1b.siyu.marketing.v1.GroupBuyR\tgroupBuys\"\xca\x03\n" +
+	"group_buys\x18\x01 \x03(\v2\x1b.siyu.marketing.v1.GroupBuyR\tgroupBuys\"\xe4\x03\n" +
 	"\x0fBargainActivity\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12\x12\n" +
 	"\x04name\x18\x02 \x01(\tR\x04name\x12\x1d\n" +
@@ -1815,7 +2016,8 @@ const file_siyu_marketing_v1_social_proto_rawDesc = "" +
 	"start_time\x18\t \x01(\v2\x1a.google.protobuf.TimestampR\tstartTime\x125\n" +
 	"\bend_time\x18\n" +
 	" \x01(\v2\x1a.google.protobuf.TimestampR\aendTime\x12<\n" +
-	"\aresults\x18\v \x01(\v2\".siyu.marketing.v1.ActivityResultsR\aresults\"\x95\x03\n" +
+	"\aresults\x18\v \x01(\v2\".siyu.marketing.v1.ActivityResultsR\aresults\x12\x18\n" +
+	"\aversion\x18\f \x01(\x03R\aversion\"\x95\x03\n" +
 	"\aBargain\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12\x1f\n" +
 	"\vactivity_id\x18\x02 \x01(\tR\n" +
@@ -1872,20 +2074,22 @@ const file_siyu_marketing_v1_social_proto_rawDesc = "" +
 	"\x0fGroupBuyService\x12b\n" +
 	"\rListGroupBuys\x12'.siyu.marketing.v1.ListGroupBuysRequest\x1a(.siyu.marketing.v1.ListGroupBuysResponse\x12\\\n" +
 	"\vGetGroupBuy\x12%.siyu.marketing.v1.GetGroupBuyRequest\x1a&.siyu.marketing.v1.GetGroupBuyResponse\x12S\n" +
-	"\bGetGroup\x12\".siyu.marketing.v1.GetGroupRequest\x1a#.siyu.marketing.v1.GetGroupResponse2\xce\x02\n" +
+	"\bGetGroup\x12\".siyu.marketing.v1.GetGroupRequest\x1a#.siyu.marketing.v1.GetGroupResponse2\xb5\x03\n" +
 	"\x14GroupBuyAdminService\x12e\n" +
 	"\x0eCreateGroupBuy\x12(.siyu.marketing.v1.CreateGroupBuyRequest\x1a).siyu.marketing.v1.CreateGroupBuyResponse\x12\\\n" +
-	"\vEndGroupBuy\x12%.siyu.marketing.v1.EndGroupBuyRequest\x1a&.siyu.marketing.v1.EndGroupBuyResponse\x12q\n" +
+	"\vEndGroupBuy\x12%.siyu.marketing.v1.EndGroupBuyRequest\x1a&.siyu.marketing.v1.EndGroupBuyResponse\x12e\n" +
+	"\x0eUpdateGroupBuy\x12(.siyu.marketing.v1.UpdateGroupBuyRequest\x1a).siyu.marketing.v1.UpdateGroupBuyResponse\x12q\n" +
 	"\x12AdminListGroupBuys\x12,.siyu.marketing.v1.AdminListGroupBuysRequest\x1a-.siyu.marketing.v1.AdminListGroupBuysResponse2\xa6\x03\n" +
 	"\x0eBargainService\x12z\n" +
 	"\x15ListBargainActivities\x12/.siyu.marketing.v1.ListBargainActivitiesRequest\x1a0.siyu.marketing.v1.ListBargainActivitiesResponse\x12_\n" +
 	"\fStartBargain\x12&.siyu.marketing.v1.StartBargainRequest\x1a'.siyu.marketing.v1.StartBargainResponse\x12Y\n" +
 	"\n" +
 	"GetBargain\x12$.siyu.marketing.v1.GetBargainRequest\x1a%.siyu.marketing.v1.GetBargainResponse\x12\\\n" +
-	"\vHelpBargain\x12%.siyu.marketing.v1.HelpBargainRequest\x1a&.siyu.marketing.v1.HelpBargainResponse2\x90\x03\n" +
+	"\vHelpBargain\x12%.siyu.marketing.v1.HelpBargainRequest\x1a&.siyu.marketing.v1.HelpBargainResponse2\x8c\x04\n" +
 	"\x13BargainAdminService\x12z\n" +
 	"\x15CreateBargainActivity\x12/.siyu.marketing.v1.CreateBargainActivityRequest\x1a0.siyu.marketing.v1.CreateBargainActivityResponse\x12q\n" +
-	"\x12EndBargainActivity\x12,.siyu.marketing.v1.EndBargainActivityRequest\x1a-.siyu.marketing.v1.EndBargainActivityResponse\x12\x89\x01\n" +
+	"\x12EndBargainActivity\x12,.siyu.marketing.v1.EndBargainActivityRequest\x1a-.siyu.marketing.v1.EndBargainActivityResponse\x12z\n" +
+	"\x15UpdateBargainActivity\x12/.siyu.marketing.v1.UpdateBargainActivityRequest\x1a0.siyu.marketing.v1.UpdateBargainActivityResponse\x12\x89\x01\n" +
 	"\x1aAdminListBargainActivities\x124.siyu.marketing.v1.AdminListBargainActivitiesRequest\x1a5.siyu.marketing.v1.AdminListBargainActivitiesResponseB.Z,siyu.dev/proto/siyu/marketing/v1;marketingv1b\x06proto3"
 
 var (
@@ -1900,102 +2104,114 @@ func file_siyu_marketing_v1_social_proto_rawDescGZIP() []byte {
 	return file_siyu_marketing_v1_social_proto_rawDescData
 }
 
-var file_siyu_marketing_v1_social_proto_msgTypes = make([]protoimpl.MessageInfo, 31)
+var file_siyu_marketing_v1_social_proto_msgTypes = make([]protoimpl.MessageInfo, 35)
 var file_siyu_marketing_v1_social_proto_goTypes = []any{
 	(*GroupPrice)(nil),                         // 0: siyu.marketing.v1.GroupPrice
 	(*GroupBuy)(nil),                           // 1: siyu.marketing.v1.GroupBuy
-	(*Group)(nil),                              // 2: siyu.marketing.v1.Group
-	(*ListGroupBuysRequest)(nil),               // 3: siyu.marketing.v1.ListGroupBuysRequest
-	(*ListGroupBuysResponse)(nil),              // 4: siyu.marketing.v1.ListGroupBuysResponse
-	(*GetGroupBuyRequest)(nil),                 // 5: siyu.marketing.v1.GetGroupBuyRequest
-	(*GetGroupBuyResponse)(nil),                // 6: siyu.marketing.v1.GetGroupBuyResponse
-	(*GetGroupRequest)(nil),                    // 7: siyu.marketing.v1.GetGroupRequest
-	(*GetGroupResponse)(nil),                   // 8: siyu.marketing.v1.GetGroupResponse
-	(*CreateGroupBuyRequest)(nil),              // 9: siyu.marketing.v1.CreateGroupBuyRequest
-	(*EndGroupBuyRequest)(nil),                 // 10: siyu.marketing.v1.EndGroupBuyRequest
-	(*EndGroupBuyResponse)(nil),                // 11: siyu.marketing.v1.EndGroupBuyResponse
-	(*CreateGroupBuyResponse)(nil),             // 12: siyu.marketing.v1.CreateGroupBuyResponse
-	(*AdminListGroupBuysRequest)(nil),          // 13: siyu.marketing.v1.AdminListGroupBuysRequest
-	(*AdminListGroupBuysResponse)(nil),         // 14: siyu.marketing.v1.AdminListGroupBuysResponse
-	(*BargainActivity)(nil),                    // 15: siyu.marketing.v1.BargainActivity
-	(*Bargain)(nil),                            // 16: siyu.marketing.v1.Bargain
-	(*ListBargainActivitiesRequest)(nil),       // 17: siyu.marketing.v1.ListBargainActivitiesRequest
-	(*ListBargainActivitiesResponse)(nil),      // 18: siyu.marketing.v1.ListBargainActivitiesResponse
-	(*StartBargainRequest)(nil),                // 19: siyu.marketing.v1.StartBargainRequest
-	(*StartBargainResponse)(nil),               // 20: siyu.marketing.v1.StartBargainResponse
-	(*GetBargainRequest)(nil),                  // 21: siyu.marketing.v1.GetBargainRequest
-	(*GetBargainResponse)(nil),                 // 22: siyu.marketing.v1.GetBargainResponse
-	(*HelpBargainRequest)(nil),                 // 23: siyu.marketing.v1.HelpBargainRequest
-	(*HelpBargainResponse)(nil),                // 24: siyu.marketing.v1.HelpBargainResponse
-	(*CreateBargainActivityRequest)(nil),       // 25: siyu.marketing.v1.CreateBargainActivityRequest
-	(*EndBargainActivityRequest)(nil),          // 26: siyu.marketing.v1.EndBargainActivityRequest
-	(*EndBargainActivityResponse)(nil),         // 27: siyu.marketing.v1.EndBargainActivityResponse
-	(*CreateBargainActivityResponse)(nil),      // 28: siyu.marketing.v1.CreateBargainActivityResponse
-	(*AdminListBargainActivitiesRequest)(nil),  // 29: siyu.marketing.v1.AdminListBargainActivitiesRequest
-	(*AdminListBargainActivitiesResponse)(nil), // 30: siyu.marketing.v1.AdminListBargainActivitiesResponse
-	(*durationpb.Duration)(nil),                // 31: google.protobuf.Duration
-	(*timestamppb.Timestamp)(nil),              // 32: google.protobuf.Timestamp
-	(*ActivityResults)(nil),                    // 33: siyu.marketing.v1.ActivityResults
+	(*UpdateGroupBuyRequest)(nil),              // 2: siyu.marketing.v1.UpdateGroupBuyRequest
+	(*UpdateGroupBuyResponse)(nil),             // 3: siyu.marketing.v1.UpdateGroupBuyResponse
+	(*UpdateBargainActivityRequest)(nil),       // 4: siyu.marketing.v1.UpdateBargainActivityRequest
+	(*UpdateBargainActivityResponse)(nil),      // 5: siyu.marketing.v1.UpdateBargainActivityResponse
+	(*Group)(nil),                              // 6: siyu.marketing.v1.Group
+	(*ListGroupBuysRequest)(nil),               // 7: siyu.marketing.v1.ListGroupBuysRequest
+	(*ListGroupBuysResponse)(nil),              // 8: siyu.marketing.v1.ListGroupBuysResponse
+	(*GetGroupBuyRequest)(nil),                 // 9: siyu.marketing.v1.GetGroupBuyRequest
+	(*GetGroupBuyResponse)(nil),                // 10: siyu.marketing.v1.GetGroupBuyResponse
+	(*GetGroupRequest)(nil),                    // 11: siyu.marketing.v1.GetGroupRequest
+	(*GetGroupResponse)(nil),                   // 12: siyu.marketing.v1.GetGroupResponse
+	(*CreateGroupBuyRequest)(nil),              // 13: siyu.marketing.v1.CreateGroupBuyRequest
+	(*EndGroupBuyRequest)(nil),                 // 14: siyu.marketing.v1.EndGroupBuyRequest
+	(*EndGroupBuyResponse)(nil),                // 15: siyu.marketing.v1.EndGroupBuyResponse
+	(*CreateGroupBuyResponse)(nil),             // 16: siyu.marketing.v1.CreateGroupBuyResponse
+	(*AdminListGroupBuysRequest)(nil),          // 17: siyu.marketing.v1.AdminListGroupBuysRequest
+	(*AdminListGroupBuysResponse)(nil),         // 18: siyu.marketing.v1.AdminListGroupBuysResponse
+	(*BargainActivity)(nil),                    // 19: siyu.marketing.v1.BargainActivity
+	(*Bargain)(nil),                            // 20: siyu.marketing.v1.Bargain
+	(*ListBargainActivitiesRequest)(nil),       // 21: siyu.marketing.v1.ListBargainActivitiesRequest
+	(*ListBargainActivitiesResponse)(nil),      // 22: siyu.marketing.v1.ListBargainActivitiesResponse
+	(*StartBargainRequest)(nil),                // 23: siyu.marketing.v1.StartBargainRequest
+	(*StartBargainResponse)(nil),               // 24: siyu.marketing.v1.StartBargainResponse
+	(*GetBargainRequest)(nil),                  // 25: siyu.marketing.v1.GetBargainRequest
+	(*GetBargainResponse)(nil),                 // 26: siyu.marketing.v1.GetBargainResponse
+	(*HelpBargainRequest)(nil),                 // 27: siyu.marketing.v1.HelpBargainRequest
+	(*HelpBargainResponse)(nil),                // 28: siyu.marketing.v1.HelpBargainResponse
+	(*CreateBargainActivityRequest)(nil),       // 29: siyu.marketing.v1.CreateBargainActivityRequest
+	(*EndBargainActivityRequest)(nil),          // 30: siyu.marketing.v1.EndBargainActivityRequest
+	(*EndBargainActivityResponse)(nil),         // 31: siyu.marketing.v1.EndBargainActivityResponse
+	(*CreateBargainActivityResponse)(nil),      // 32: siyu.marketing.v1.CreateBargainActivityResponse
+	(*AdminListBargainActivitiesRequest)(nil),  // 33: siyu.marketing.v1.AdminListBargainActivitiesRequest
+	(*AdminListBargainActivitiesResponse)(nil), // 34: siyu.marketing.v1.AdminListBargainActivitiesResponse
+	(*durationpb.Duration)(nil),                // 35: google.protobuf.Duration
+	(*timestamppb.Timestamp)(nil),              // 36: google.protobuf.Timestamp
+	(*ActivityResults)(nil),                    // 37: siyu.marketing.v1.ActivityResults
 }
 var file_siyu_marketing_v1_social_proto_depIdxs = []int32{
 	0,  // 0: siyu.marketing.v1.GroupBuy.prices:type_name -> siyu.marketing.v1.GroupPrice
-	31, // 1: siyu.marketing.v1.GroupBuy.group_ttl:type_name -> google.protobuf.Duration
-	32, // 2: siyu.marketing.v1.GroupBuy.start_time:type_name -> google.protobuf.Timestamp
-	32, // 3: siyu.marketing.v1.GroupBuy.end_time:type_name -> google.protobuf.Timestamp
-	33, // 4: siyu.marketing.v1.GroupBuy.results:type_name -> siyu.marketing.v1.ActivityResults
-	32, // 5: siyu.marketing.v1.Group.deadline:type_name -> google.protobuf.Timestamp
-	1,  // 6: siyu.marketing.v1.ListGroupBuysResponse.group_buys:type_name -> siyu.marketing.v1.GroupBuy
-	1,  // 7: siyu.marketing.v1.GetGroupBuyResponse.group_buy:type_name -> siyu.marketing.v1.GroupBuy
-	2,  // 8: siyu.marketing.v1.GetGroupBuyResponse.open_groups:type_name -> siyu.marketing.v1.Group
-	2,  // 9: siyu.marketing.v1.GetGroupResponse.group:type_name -> siyu.marketing.v1.Group
-	1,  // 10: siyu.marketing.v1.CreateGroupBuyRequest.group_buy:type_name -> siyu.marketing.v1.GroupBuy
-	1,  // 11: siyu.marketing.v1.EndGroupBuyResponse.group_buy:type_name -> siyu.marketing.v1.GroupBuy
-	1,  // 12: siyu.marketing.v1.CreateGroupBuyResponse.group_buy:type_name -> siyu.marketing.v1.GroupBuy
-	1,  // 13: siyu.marketing.v1.AdminListGroupBuysResponse.group_buys:type_name -> siyu.marketing.v1.GroupBuy
-	31, // 14: siyu.marketing.v1.BargainActivity.time_limit:type_name -> google.protobuf.Duration
-	32, // 15: siyu.marketing.v1.BargainActivity.start_time:type_name -> google.protobuf.Timestamp
-	32, // 16: siyu.marketing.v1.BargainActivity.end_time:type_name -> google.protobuf.Timestamp
-	33, // 17: siyu.marketing.v1.BargainActivity.results:type_name -> siyu.marketing.v1.ActivityResults
-	32, // 18: siyu.marketing.v1.Bargain.deadline:type_name -> google.protobuf.Timestamp
-	15, // 19: siyu.marketing.v1.ListBargainActivitiesResponse.activities:type_name -> siyu.marketing.v1.BargainActivity
-	16, // 20: siyu.marketing.v1.StartBargainResponse.bargain:type_name -> siyu.marketing.v1.Bargain
-	16, // 21: siyu.marketing.v1.GetBargainResponse.bargain:type_name -> siyu.marketing.v1.Bargain
-	16, // 22: siyu.marketing.v1.HelpBargainResponse.bargain:type_name -> siyu.marketing.v1.Bargain
-	15, // 23: siyu.marketing.v1.CreateBargainActivityRequest.activity:type_name -> siyu.marketing.v1.BargainActivity
-	15, // 24: siyu.marketing.v1.EndBargainActivityResponse.activity:type_name -> siyu.marketing.v1.BargainActivity
-	15, // 25: siyu.marketing.v1.CreateBargainActivityResponse.activity:type_name -> siyu.marketing.v1.BargainActivity
-	15, // 26: siyu.marketing.v1.AdminListBargainActivitiesResponse.activities:type_name -> siyu.marketing.v1.BargainActivity
-	3,  // 27: siyu.marketing.v1.GroupBuyService.ListGroupBuys:input_type -> siyu.marketing.v1.ListGroupBuysRequest
-	5,  // 28: siyu.marketing.v1.GroupBuyService.GetGroupBuy:input_type -> siyu.marketing.v1.GetGroupBuyRequest
-	7,  // 29: siyu.marketing.v1.GroupBuyService.GetGroup:input_type -> siyu.marketing.v1.GetGroupRequest
-	9,  // 30: siyu.marketing.v1.GroupBuyAdminService.CreateGroupBuy:input_type -> siyu.marketing.v1.CreateGroupBuyRequest
-	10, // 31: siyu.marketing.v1.GroupBuyAdminService.EndGroupBuy:input_type -> siyu.marketing.v1.EndGroupBuyRequest
-	13, // 32: siyu.marketing.v1.GroupBuyAdminService.AdminListGroupBuys:input_type -> siyu.marketing.v1.AdminListGroupBuysRequest
-	17, // 33: siyu.marketing.v1.BargainService.ListBargainActivities:input_type -> siyu.marketing.v1.ListBargainActivitiesRequest
-	19, // 34: siyu.marketing.v1.BargainService.StartBargain:input_type -> siyu.marketing.v1.StartBargainRequest
-	21, // 35: siyu.marketing.v1.BargainService.GetBargain:input_type -> siyu.marketing.v1.GetBargainRequest
-	23, // 36: siyu.marketing.v1.BargainService.HelpBargain:input_type -> siyu.marketing.v1.HelpBargainRequest
-	25, // 37: siyu.marketing.v1.BargainAdminService.CreateBargainActivity:input_type -> siyu.marketing.v1.CreateBargainActivityRequest
-	26, // 38: siyu.marketing.v1.BargainAdminService.EndBargainActivity:input_type -> siyu.marketing.v1.EndBargainActivityRequest
-	29, // 39: siyu.marketing.v1.BargainAdminService.AdminListBargainActivities:input_type -> siyu.marketing.v1.AdminListBargainActivitiesRequest
-	4,  // 40: siyu.marketing.v1.GroupBuyService.ListGroupBuys:output_type -> siyu.marketing.v1.ListGroupBuysResponse
-	6,  // 41: siyu.marketing.v1.GroupBuyService.GetGroupBuy:output_type -> siyu.marketing.v1.GetGroupBuyResponse
-	8,  // 42: siyu.marketing.v1.GroupBuyService.GetGroup:output_type -> siyu.marketing.v1.GetGroupResponse
-	12, // 43: siyu.marketing.v1.GroupBuyAdminService.CreateGroupBuy:output_type -> siyu.marketing.v1.CreateGroupBuyResponse
-	11, // 44: siyu.marketing.v1.GroupBuyAdminService.EndGroupBuy:output_type -> siyu.marketing.v1.EndGroupBuyResponse
-	14, // 45: siyu.marketing.v1.GroupBuyAdminService.AdminListGroupBuys:output_type -> siyu.marketing.v1.AdminListGroupBuysResponse
-	18, // 46: siyu.marketing.v1.BargainService.ListBargainActivities:output_type -> siyu.marketing.v1.ListBargainActivitiesResponse
-	20, // 47: siyu.marketing.v1.BargainService.StartBargain:output_type -> siyu.marketing.v1.StartBargainResponse
-	22, // 48: siyu.marketing.v1.BargainService.GetBargain:output_type -> siyu.marketing.v1.GetBargainResponse
-	24, // 49: siyu.marketing.v1.BargainService.HelpBargain:output_type -> siyu.marketing.v1.HelpBargainResponse
-	28, // 50: siyu.marketing.v1.BargainAdminService.CreateBargainActivity:output_type -> siyu.marketing.v1.CreateBargainActivityResponse
-	27, // 51: siyu.marketing.v1.BargainAdminService.EndBargainActivity:output_type -> siyu.marketing.v1.EndBargainActivityResponse
-	30, // 52: siyu.marketing.v1.BargainAdminService.AdminListBargainActivities:output_type -> siyu.marketing.v1.AdminListBargainActivitiesResponse
-	40, // [40:53] is the sub-list for method output_type
-	27, // [27:40] is the sub-list for method input_type
-	27, // [27:27] is the sub-list for extension type_name
-	27, // [27:27] is the sub-list for extension extendee
-	0,  // [0:27] is the sub-list for field type_name
+	35, // 1: siyu.marketing.v1.GroupBuy.group_ttl:type_name -> google.protobuf.Duration
+	36, // 2: siyu.marketing.v1.GroupBuy.start_time:type_name -> google.protobuf.Timestamp
+	36, // 3: siyu.marketing.v1.GroupBuy.end_time:type_name -> google.protobuf.Timestamp
+	37, // 4: siyu.marketing.v1.GroupBuy.results:type_name -> siyu.marketing.v1.ActivityResults
+	1,  // 5: siyu.marketing.v1.UpdateGroupBuyRequest.group_buy:type_name -> siyu.marketing.v1.GroupBuy
+	1,  // 6: siyu.marketing.v1.UpdateGroupBuyResponse.group_buy:type_name -> siyu.marketing.v1.GroupBuy
+	19, // 7: siyu.marketing.v1.UpdateBargainActivityRequest.activity:type_name -> siyu.marketing.v1.BargainActivity
+	19, // 8: siyu.marketing.v1.UpdateBargainActivityResponse.activity:type_name -> siyu.marketing.v1.BargainActivity
+	36, // 9: siyu.marketing.v1.Group.deadline:type_name -> google.protobuf.Timestamp
+	1,  // 10: siyu.marketing.v1.ListGroupBuysResponse.group_buys:type_name -> siyu.marketing.v1.GroupBuy
+	1,  // 11: siyu.marketing.v1.GetGroupBuyResponse.group_buy:type_name -> siyu.marketing.v1.GroupBuy
+	6,  // 12: siyu.marketing.v1.GetGroupBuyResponse.open_groups:type_name -> siyu.marketing.v1.Group
+	6,  // 13: siyu.marketing.v1.GetGroupResponse.group:type_name -> siyu.marketing.v1.Group
+	1,  // 14: siyu.marketing.v1.CreateGroupBuyRequest.group_buy:type_name -> siyu.marketing.v1.GroupBuy
+	1,  // 15: siyu.marketing.v1.EndGroupBuyResponse.group_buy:type_name -> siyu.marketing.v1.GroupBuy
+	1,  // 16: siyu.marketing.v1.CreateGroupBuyResponse.group_buy:type_name -> siyu.marketing.v1.GroupBuy
+	1,  // 17: siyu.marketing.v1.AdminListGroupBuysResponse.group_buys:type_name -> siyu.marketing.v1.GroupBuy
+	35, // 18: siyu.marketing.v1.BargainActivity.time_limit:type_name -> google.protobuf.Duration
+	36, // 19: siyu.marketing.v1.BargainActivity.start_time:type_name -> google.protobuf.Timestamp
+	36, // 20: siyu.marketing.v1.BargainActivity.end_time:type_name -> google.protobuf.Timestamp
+	37, // 21: siyu.marketing.v1.BargainActivity.results:type_name -> siyu.marketing.v1.ActivityResults
+	36, // 22: siyu.marketing.v1.Bargain.deadline:type_name -> google.protobuf.Timestamp
+	19, // 23: siyu.marketing.v1.ListBargainActivitiesResponse.activities:type_name -> siyu.marketing.v1.BargainActivity
+	20, // 24: siyu.marketing.v1.StartBargainResponse.bargain:type_name -> siyu.marketing.v1.Bargain
+	20, // 25: siyu.marketing.v1.GetBargainResponse.bargain:type_name -> siyu.marketing.v1.Bargain
+	20, // 26: siyu.marketing.v1.HelpBargainResponse.bargain:type_name -> siyu.marketing.v1.Bargain
+	19, // 27: siyu.marketing.v1.CreateBargainActivityRequest.activity:type_name -> siyu.marketing.v1.BargainActivity
+	19, // 28: siyu.marketing.v1.EndBargainActivityResponse.activity:type_name -> siyu.marketing.v1.BargainActivity
+	19, // 29: siyu.marketing.v1.CreateBargainActivityResponse.activity:type_name -> siyu.marketing.v1.BargainActivity
+	19, // 30: siyu.marketing.v1.AdminListBargainActivitiesResponse.activities:type_name -> siyu.marketing.v1.BargainActivity
+	7,  // 31: siyu.marketing.v1.GroupBuyService.ListGroupBuys:input_type -> siyu.marketing.v1.ListGroupBuysRequest
+	9,  // 32: siyu.marketing.v1.GroupBuyService.GetGroupBuy:input_type -> siyu.marketing.v1.GetGroupBuyRequest
+	11, // 33: siyu.marketing.v1.GroupBuyService.GetGroup:input_type -> siyu.marketing.v1.GetGroupRequest
+	13, // 34: siyu.marketing.v1.GroupBuyAdminService.CreateGroupBuy:input_type -> siyu.marketing.v1.CreateGroupBuyRequest
+	14, // 35: siyu.marketing.v1.GroupBuyAdminService.EndGroupBuy:input_type -> siyu.marketing.v1.EndGroupBuyRequest
+	2,  // 36: siyu.marketing.v1.GroupBuyAdminService.UpdateGroupBuy:input_type -> siyu.marketing.v1.UpdateGroupBuyRequest
+	17, // 37: siyu.marketing.v1.GroupBuyAdminService.AdminListGroupBuys:input_type -> siyu.marketing.v1.AdminListGroupBuysRequest
+	21, // 38: siyu.marketing.v1.BargainService.ListBargainActivities:input_type -> siyu.marketing.v1.ListBargainActivitiesRequest
+	23, // 39: siyu.marketing.v1.BargainService.StartBargain:input_type -> siyu.marketing.v1.StartBargainRequest
+	25, // 40: siyu.marketing.v1.BargainService.GetBargain:input_type -> siyu.marketing.v1.GetBargainRequest
+	27, // 41: siyu.marketing.v1.BargainService.HelpBargain:input_type -> siyu.marketing.v1.HelpBargainRequest
+	29, // 42: siyu.marketing.v1.BargainAdminService.CreateBargainActivity:input_type -> siyu.marketing.v1.CreateBargainActivityRequest
+	30, // 43: siyu.marketing.v1.BargainAdminService.EndBargainActivity:input_type -> siyu.marketing.v1.EndBargainActivityRequest
+	4,  // 44: siyu.marketing.v1.BargainAdminService.UpdateBargainActivity:input_type -> siyu.marketing.v1.UpdateBargainActivityRequest
+	33, // 45: siyu.marketing.v1.BargainAdminService.AdminListBargainActivities:input_type -> siyu.marketing.v1.AdminListBargainActivitiesRequest
+	8,  // 46: siyu.marketing.v1.GroupBuyService.ListGroupBuys:output_type -> siyu.marketing.v1.ListGroupBuysResponse
+	10, // 47: siyu.marketing.v1.GroupBuyService.GetGroupBuy:output_type -> siyu.marketing.v1.GetGroupBuyResponse
+	12, // 48: siyu.marketing.v1.GroupBuyService.GetGroup:output_type -> siyu.marketing.v1.GetGroupResponse
+	16, // 49: siyu.marketing.v1.GroupBuyAdminService.CreateGroupBuy:output_type -> siyu.marketing.v1.CreateGroupBuyResponse
+	15, // 50: siyu.marketing.v1.GroupBuyAdminService.EndGroupBuy:output_type -> siyu.marketing.v1.EndGroupBuyResponse
+	3,  // 51: siyu.marketing.v1.GroupBuyAdminService.UpdateGroupBuy:output_type -> siyu.marketing.v1.UpdateGroupBuyResponse
+	18, // 52: siyu.marketing.v1.GroupBuyAdminService.AdminListGroupBuys:output_type -> siyu.marketing.v1.AdminListGroupBuysResponse
+	22, // 53: siyu.marketing.v1.BargainService.ListBargainActivities:output_type -> siyu.marketing.v1.ListBargainActivitiesResponse
+	24, // 54: siyu.marketing.v1.BargainService.StartBargain:output_type -> siyu.marketing.v1.StartBargainResponse
+	26, // 55: siyu.marketing.v1.BargainService.GetBargain:output_type -> siyu.marketing.v1.GetBargainResponse
+	28, // 56: siyu.marketing.v1.BargainService.HelpBargain:output_type -> siyu.marketing.v1.HelpBargainResponse
+	32, // 57: siyu.marketing.v1.BargainAdminService.CreateBargainActivity:output_type -> siyu.marketing.v1.CreateBargainActivityResponse
+	31, // 58: siyu.marketing.v1.BargainAdminService.EndBargainActivity:output_type -> siyu.marketing.v1.EndBargainActivityResponse
+	5,  // 59: siyu.marketing.v1.BargainAdminService.UpdateBargainActivity:output_type -> siyu.marketing.v1.UpdateBargainActivityResponse
+	34, // 60: siyu.marketing.v1.BargainAdminService.AdminListBargainActivities:output_type -> siyu.marketing.v1.AdminListBargainActivitiesResponse
+	46, // [46:61] is the sub-list for method output_type
+	31, // [31:46] is the sub-list for method input_type
+	31, // [31:31] is the sub-list for extension type_name
+	31, // [31:31] is the sub-list for extension extendee
+	0,  // [0:31] is the sub-list for field type_name
 }
 
 func init() { file_siyu_marketing_v1_social_proto_init() }
@@ -2010,7 +2226,7 @@ func file_siyu_marketing_v1_social_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_siyu_marketing_v1_social_proto_rawDesc), len(file_siyu_marketing_v1_social_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   31,
+			NumMessages:   35,
 			NumExtensions: 0,
 			NumServices:   4,
 		},

@@ -220,6 +220,51 @@ func local_request_GroupBuyAdminService_EndGroupBuy_0(ctx context.Context, marsh
 	return msg, metadata, err
 }
 
+func request_GroupBuyAdminService_UpdateGroupBuy_0(ctx context.Context, marshaler runtime.Marshaler, client GroupBuyAdminServiceClient, req *http.Request, pathParams map[string]string) (proto.Message, runtime.ServerMetadata, error) {
+	var (
+		protoReq UpdateGroupBuyRequest
+		metadata runtime.ServerMetadata
+		err      error
+	)
+	if err := marshaler.NewDecoder(req.Body).Decode(&protoReq.GroupBuy); err != nil && !errors.Is(err, io.EOF) {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "%v", err)
+	}
+	if req.Body != nil {
+		_, _ = io.Copy(io.Discard, req.Body)
+	}
+	val, ok := pathParams["group_buy.id"]
+	if !ok {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "missing parameter %s", "group_buy.id")
+	}
+	err = runtime.PopulateFieldFromPath(&protoReq, "group_buy.id", val)
+	if err != nil {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "type mismatch, parameter: %s, error: %v", "group_buy.id", err)
+	}
+	msg, err := client.UpdateGroupBuy(ctx, &protoReq, grpc.Header(&metadata.HeaderMD), grpc.Trailer(&metadata.TrailerMD))
+	return msg, metadata, err
+}
+
+func local_request_GroupBuyAdminService_UpdateGroupBuy_0(ctx context.Context, marshaler runtime.Marshaler, server GroupBuyAdminServiceServer, req *http.Request, pathParams map[string]string) (proto.Message, runtime.ServerMetadata, error) {
+	var (
+		protoReq UpdateGroupBuyRequest
+		metadata runtime.ServerMetadata
+		err      error
+	)
+	if err := marshaler.NewDecoder(req.Body).Decode(&protoReq.GroupBuy); err != nil && !errors.Is(err, io.EOF) {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "%v", err)
+	}
+	val, ok := pathParams["group_buy.id"]
+	if !ok {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "missing parameter %s", "group_buy.id")
+	}
+	err = runtime.PopulateFieldFromPath(&protoReq, "group_buy.id", val)
+	if err != nil {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "type mismatch, parameter: %s, error: %v", "group_buy.id", err)
+	}
+	msg, err := server.UpdateGroupBuy(ctx, &protoReq)
+	return msg, metadata, err
+}
+
 func request_GroupBuyAdminService_AdminListGroupBuys_0(ctx context.Context, marshaler runtime.Marshaler, client GroupBuyAdminServiceClient, req *http.Request, pathParams map[string]string) (proto.Message, runtime.ServerMetadata, error) {
 	var (
 		protoReq AdminListGroupBuysRequest
@@ -477,6 +522,51 @@ func local_request_BargainAdminService_EndBargainActivity_0(ctx context.Context,
 	return msg, metadata, err
 }
 
+func request_BargainAdminService_UpdateBargainActivity_0(ctx context.Context, marshaler runtime.Marshaler, client BargainAdminServiceClient, req *http.Request, pathParams map[string]string) (proto.Message, runtime.ServerMetadata, error) {
+	var (
+		protoReq UpdateBargainActivityRequest
+		metadata runtime.ServerMetadata
+		err      error
+	)
+	if err := marshaler.NewDecoder(req.Body).Decode(&protoReq.Activity); err != nil && !errors.Is(err, io.EOF) {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "%v", err)
+	}
+	if req.Body != nil {
+		_, _ = io.Copy(io.Discard, req.Body)
+	}
+	val, ok := pathParams["activity.id"]
+	if !ok {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "missing parameter %s", "activity.id")
+	}
+	err = runtime.PopulateFieldFromPath(&protoReq, "activity.id", val)
+	if err != nil {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "type mismatch, parameter: %s, error: %v", "activity.id", err)
+	}
+	msg, err := client.UpdateBargainActivity(ctx, &protoReq, grpc.Header(&metadata.HeaderMD), grpc.Trailer(&metadata.TrailerMD))
+	return msg, metadata, err
+}
+
+func local_request_BargainAdminService_UpdateBargainActivity_0(ctx context.Context, marshaler runtime.Marshaler, server BargainAdminServiceServer, req *http.Request, pathParams map[string]string) (proto.Message, runtime.ServerMetadata, error) {
+	var (
+		protoReq UpdateBargainActivityRequest
+		metadata runtime.ServerMetadata
+		err      error
+	)
+	if err := marshaler.NewDecoder(req.Body).Decode(&protoReq.Activity); err != nil && !errors.Is(err, io.EOF) {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "%v", err)
+	}
+	val, ok := pathParams["activity.id"]
+	if !ok {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "missing parameter %s", "activity.id")
+	}
+	err = runtime.PopulateFieldFromPath(&protoReq, "activity.id", val)
+	if err != nil {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "type mismatch, parameter: %s, error: %v", "activity.id", err)
+	}
+	msg, err := server.UpdateBargainActivity(ctx, &protoReq)
+	return msg, metadata, err
+}
+
 func request_BargainAdminService_AdminListBargainActivities_0(ctx context.Context, marshaler runtime.Marshaler, client BargainAdminServiceClient, req *http.Request, pathParams map[string]string) (proto.Message, runtime.ServerMetadata, error) {
 	var (
 		protoReq AdminListBargainActivitiesRequest
@@ -613,6 +703,26 @@ func RegisterGroupBuyAdminServiceHandlerServer(ctx context.Context, mux *runtime
 			return
 		}
 		forward_GroupBuyAdminService_EndGroupBuy_0(annotatedContext, mux, outboundMarshaler, w, req, response_GroupBuyAdminService_EndGroupBuy_0{resp.(*EndGroupBuyResponse)}, mux.GetForwardResponseOptions()...)
+	})
+	mux.Handle(http.MethodPut, pattern_GroupBuyAdminService_UpdateGroupBuy_0, func(w http.ResponseWriter, req *http.Request, pathParams map[string]string) {
+		ctx, cancel := context.WithCancel(req.Context())
+		defer cancel()
+		var stream runtime.ServerTransportStream
+		ctx = grpc.NewContextWithServerTransportStream(ctx, &stream)
+		inboundMarshaler, outboundMarshaler := runtime.MarshalerForRequest(mux, req)
+		annotatedContext, err := runtime.AnnotateIncomingContext(ctx, mux, req, "/siyu.marketing.v1.GroupBuyAdminService/UpdateGroupBuy", runtime.WithHTTPPathPattern("/v1/admin/group-buys/{group_buy.id}"))
+		if err != nil {
+			runtime.HTTPError(ctx, mux, outboundMarshaler, w, req, err)
+			return
+		}
+		resp, md, err := local_request_GroupBuyAdminService_UpdateGroupBuy_0(annotatedContext, inboundMarshaler, server, req, pathParams)
+		md.HeaderMD, md.TrailerMD = metadata.Join(md.HeaderMD, stream.Header()), metadata.Join(md.TrailerMD, stream.Trailer())
+		annotatedContext = runtime.NewServerMetadataContext(annotatedContext, md)
+		if err != nil {
+			runtime.HTTPError(annotatedContext, mux, outboundMarshaler, w, req, err)
+			return
+		}
+		forward_GroupBuyAdminService_UpdateGroupBuy_0(annotatedContext, mux, outboundMarshaler, w, req, response_GroupBuyAdminService_UpdateGroupBuy_0{resp.(*UpdateGroupBuyResponse)}, mux.GetForwardResponseOptions()...)
 	})
 	mux.Handle(http.MethodGet, pattern_GroupBuyAdminService_AdminListGroupBuys_0, func(w http.ResponseWriter, req *http.Request, pathParams map[string]string) {
 		ctx, cancel := context.WithCancel(req.Context())
@@ -773,6 +883,26 @@ func RegisterBargainAdminServiceHandlerServer(ctx context.Context, mux *runtime.
 			return
 		}
 		forward_BargainAdminService_EndBargainActivity_0(annotatedContext, mux, outboundMarshaler, w, req, response_BargainAdminService_EndBargainActivity_0{resp.(*EndBargainActivityResponse)}, mux.GetForwardResponseOptions()...)
+	})
+	mux.Handle(http.MethodPut, pattern_BargainAdminService_UpdateBargainActivity_0, func(w http.ResponseWriter, req *http.Request, pathParams map[string]string) {
+		ctx, cancel := context.WithCancel(req.Context())
+		defer cancel()
+		var stream runtime.ServerTransportStream
+		ctx = grpc.NewContextWithServerTransportStream(ctx, &stream)
+		inboundMarshaler, outboundMarshaler := runtime.MarshalerForRequest(mux, req)
+		annotatedContext, err := runtime.AnnotateIncomingContext(ctx, mux, req, "/siyu.marketing.v1.BargainAdminService/UpdateBargainActivity", runtime.WithHTTPPathPattern("/v1/admin/bargain-activities/{activity.id}"))
+		if err != nil {
+			runtime.HTTPError(ctx, mux, outboundMarshaler, w, req, err)
+			return
+		}
+		resp, md, err := local_request_BargainAdminService_UpdateBargainActivity_0(annotatedContext, inboundMarshaler, server, req, pathParams)
+		md.HeaderMD, md.TrailerMD = metadata.Join(md.HeaderMD, stream.Header()), metadata.Join(md.TrailerMD, stream.Trailer())
+		annotatedContext = runtime.NewServerMetadataContext(annotatedContext, md)
+		if err != nil {
+			runtime.HTTPError(annotatedContext, mux, outboundMarshaler, w, req, err)
+			return
+		}
+		forward_BargainAdminService_UpdateBargainActivity_0(annotatedContext, mux, outboundMarshaler, w, req, response_BargainAdminService_UpdateBargainActivity_0{resp.(*UpdateBargainActivityResponse)}, mux.GetForwardResponseOptions()...)
 	})
 	mux.Handle(http.MethodGet, pattern_BargainAdminService_AdminListBargainActivities_0, func(w http.ResponseWriter, req *http.Request, pathParams map[string]string) {
 		ctx, cancel := context.WithCancel(req.Context())
@@ -979,6 +1109,23 @@ func RegisterGroupBuyAdminServiceHandlerClient(ctx context.Context, mux *runtime
 		}
 		forward_GroupBuyAdminService_EndGroupBuy_0(annotatedContext, mux, outboundMarshaler, w, req, response_GroupBuyAdminService_EndGroupBuy_0{resp.(*EndGroupBuyResponse)}, mux.GetForwardResponseOptions()...)
 	})
+	mux.Handle(http.MethodPut, pattern_GroupBuyAdminService_UpdateGroupBuy_0, func(w http.ResponseWriter, req *http.Request, pathParams map[string]string) {
+		ctx, cancel := context.WithCancel(req.Context())
+		defer cancel()
+		inboundMarshaler, outboundMarshaler := runtime.MarshalerForRequest(mux, req)
+		annotatedContext, err := runtime.AnnotateContext(ctx, mux, req, "/siyu.marketing.v1.GroupBuyAdminService/UpdateGroupBuy", runtime.WithHTTPPathPattern("/v1/admin/group-buys/{group_buy.id}"))
+		if err != nil {
+			runtime.HTTPError(ctx, mux, outboundMarshaler, w, req, err)
+			return
+		}
+		resp, md, err := request_GroupBuyAdminService_UpdateGroupBuy_0(annotatedContext, inboundMarshaler, client, req, pathParams)
+		annotatedContext = runtime.NewServerMetadataContext(annotatedContext, md)
+		if err != nil {
+			runtime.HTTPError(annotatedContext, mux, outboundMarshaler, w, req, err)
+			return
+		}
+		forward_GroupBuyAdminService_UpdateGroupBuy_0(annotatedContext, mux, outboundMarshaler, w, req, response_GroupBuyAdminService_UpdateGroupBuy_0{resp.(*UpdateGroupBuyResponse)}, mux.GetForwardResponseOptions()...)
+	})
 	mux.Handle(http.MethodGet, pattern_GroupBuyAdminService_AdminListGroupBuys_0, func(w http.ResponseWriter, req *http.Request, pathParams map[string]string) {
 		ctx, cancel := context.WithCancel(req.Context())
 		defer cancel()
@@ -1017,15 +1164,26 @@ func (m response_GroupBuyAdminService_EndGroupBuy_0) XXX_ResponseBody() interfac
 	return response.GroupBuy
 }
 
+type response_GroupBuyAdminService_UpdateGroupBuy_0 struct {
+	*UpdateGroupBuyResponse
+}
+
+func (m response_GroupBuyAdminService_UpdateGroupBuy_0) XXX_ResponseBody() interface{} {
+	response := m.UpdateGroupBuyResponse
+	return response.GroupBuy
+}
+
 var (
 	pattern_GroupBuyAdminService_CreateGroupBuy_0     = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 2, 2}, []string{"v1", "admin", "group-buys"}, ""))
 	pattern_GroupBuyAdminService_EndGroupBuy_0        = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 2, 2, 1, 0, 4, 1, 5, 3}, []string{"v1", "admin", "group-buys", "group_buy_id"}, "end"))
+	pattern_GroupBuyAdminService_UpdateGroupBuy_0     = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 2, 2, 1, 0, 4, 1, 5, 3}, []string{"v1", "admin", "group-buys", "group_buy.id"}, ""))
 	pattern_GroupBuyAdminService_AdminListGroupBuys_0 = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 2, 2}, []string{"v1", "admin", "group-buys"}, ""))
 )
 
 var (
 	forward_GroupBuyAdminService_CreateGroupBuy_0     = runtime.ForwardResponseMessage
 	forward_GroupBuyAdminService_EndGroupBuy_0        = runtime.ForwardResponseMessage
+	forward_GroupBuyAdminService_UpdateGroupBuy_0     = runtime.ForwardResponseMessage
 	forward_GroupBuyAdminService_AdminListGroupBuys_0 = runtime.ForwardResponseMessage
 )
 
@@ -1238,6 +1396,23 @@ func RegisterBargainAdminServiceHandlerClient(ctx context.Context, mux *runtime.
 		}
 		forward_BargainAdminService_EndBargainActivity_0(annotatedContext, mux, outboundMarshaler, w, req, response_BargainAdminService_EndBargainActivity_0{resp.(*EndBargainActivityResponse)}, mux.GetForwardResponseOptions()...)
 	})
+	mux.Handle(http.MethodPut, pattern_BargainAdminService_UpdateBargainActivity_0, func(w http.ResponseWriter, req *http.Request, pathParams map[string]string) {
+		ctx, cancel := context.WithCancel(req.Context())
+		defer cancel()
+		inboundMarshaler, outboundMarshaler := runtime.MarshalerForRequest(mux, req)
+		annotatedContext, err := runtime.AnnotateContext(ctx, mux, req, "/siyu.marketing.v1.BargainAdminService/UpdateBargainActivity", runtime.WithHTTPPathPattern("/v1/admin/bargain-activities/{activity.id}"))
+		if err != nil {
+			runtime.HTTPError(ctx, mux, outboundMarshaler, w, req, err)
+			return
+		}
+		resp, md, err := request_BargainAdminService_UpdateBargainActivity_0(annotatedContext, inboundMarshaler, client, req, pathParams)
+		annotatedContext = runtime.NewServerMetadataContext(annotatedContext, md)
+		if err != nil {
+			runtime.HTTPError(annotatedContext, mux, outboundMarshaler, w, req, err)
+			return
+		}
+		forward_BargainAdminService_UpdateBargainActivity_0(annotatedContext, mux, outboundMarshaler, w, req, response_BargainAdminService_UpdateBargainActivity_0{resp.(*UpdateBargainActivityResponse)}, mux.GetForwardResponseOptions()...)
+	})
 	mux.Handle(http.MethodGet, pattern_BargainAdminService_AdminListBargainActivities_0, func(w http.ResponseWriter, req *http.Request, pathParams map[string]string) {
 		ctx, cancel := context.WithCancel(req.Context())
 		defer cancel()
@@ -1276,14 +1451,25 @@ func (m response_BargainAdminService_EndBargainActivity_0) XXX_ResponseBody() in
 	return response.Activity
 }
 
+type response_BargainAdminService_UpdateBargainActivity_0 struct {
+	*UpdateBargainActivityResponse
+}
+
+func (m response_BargainAdminService_UpdateBargainActivity_0) XXX_ResponseBody() interface{} {
+	response := m.UpdateBargainActivityResponse
+	return response.Activity
+}
+
 var (
 	pattern_BargainAdminService_CreateBargainActivity_0      = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 2, 2}, []string{"v1", "admin", "bargain-activities"}, ""))
 	pattern_BargainAdminService_EndBargainActivity_0         = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 2, 2, 1, 0, 4, 1, 5, 3}, []string{"v1", "admin", "bargain-activities", "activity_id"}, "end"))
+	pattern_BargainAdminService_UpdateBargainActivity_0      = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 2, 2, 1, 0, 4, 1, 5, 3}, []string{"v1", "admin", "bargain-activities", "activity.id"}, ""))
 	pattern_BargainAdminService_AdminListBargainActivities_0 = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 2, 2}, []string{"v1", "admin", "bargain-activities"}, ""))
 )
 
 var (
 	forward_BargainAdminService_CreateBargainActivity_0      = runtime.ForwardResponseMessage
 	forward_BargainAdminService_EndBargainActivity_0         = runtime.ForwardResponseMessage
+	forward_BargainAdminService_UpdateBargainActivity_0      = runtime.ForwardResponseMessage
 	forward_BargainAdminService_AdminListBargainActivities_0 = runtime.ForwardResponseMessage
 )

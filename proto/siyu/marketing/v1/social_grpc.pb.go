@@ -223,6 +223,7 @@ var GroupBuyService_ServiceDesc = grpc.ServiceDesc{
 const (
 	GroupBuyAdminService_CreateGroupBuy_FullMethodName     = "/siyu.marketing.v1.GroupBuyAdminService/CreateGroupBuy"
 	GroupBuyAdminService_EndGroupBuy_FullMethodName        = "/siyu.marketing.v1.GroupBuyAdminService/EndGroupBuy"
+	GroupBuyAdminService_UpdateGroupBuy_FullMethodName     = "/siyu.marketing.v1.GroupBuyAdminService/UpdateGroupBuy"
 	GroupBuyAdminService_AdminListGroupBuys_FullMethodName = "/siyu.marketing.v1.GroupBuyAdminService/AdminListGroupBuys"
 )
 
@@ -239,6 +240,10 @@ type GroupBuyAdminServiceClient interface {
 	// EndGroupBuy stops new groups now (idempotent); open groups run to
 	// their deadlines.
 	EndGroupBuy(ctx context.Context, in *EndGroupBuyRequest, opts ...grpc.CallOption) (*EndGroupBuyResponse, error)
+	// UpdateGroupBuy changes an activity that has not started, read at
+	// version (FAILED_PRECONDITION ACTIVITY_VERSION_MISMATCH; started:
+	// FAILED_PRECONDITION ACTIVITY_NOT_OPEN).
+	UpdateGroupBuy(ctx context.Context, in *UpdateGroupBuyRequest, opts ...grpc.CallOption) (*UpdateGroupBuyResponse, error)
 	AdminListGroupBuys(ctx context.Context, in *AdminListGroupBuysRequest, opts ...grpc.CallOption) (*AdminListGroupBuysResponse, error)
 }
 
@@ -270,6 +275,16 @@ func (c *groupBuyAdminServiceClient) EndGroupBuy(ctx context.Context, in *EndGro
 	return out, nil
 }
 
+func (c *groupBuyAdminServiceClient) UpdateGroupBuy(ctx context.Context, in *UpdateGroupBuyRequest, opts ...grpc.CallOption) (*UpdateGroupBuyResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(UpdateGroupBuyResponse)
+	err := c.cc.Invoke(ctx, GroupBuyAdminService_UpdateGroupBuy_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 func (c *groupBuyAdminServiceClient) AdminListGroupBuys(ctx context.Context, in *AdminListGroupBuysRequest, opts ...grpc.CallOption) (*AdminListGroupBuysResponse, error) {
 	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
 	out := new(AdminListGroupBuysResponse)
@@ -293,6 +308,10 @@ type GroupBuyAdminServiceServer interface {
 	// EndGroupBuy stops new groups now (idempotent); open groups run to
 	// their deadlines.
 	EndGroupBuy(context.Context, *EndGroupBuyRequest) (*EndGroupBuyResponse, error)
+	// UpdateGroupBuy changes an activity that has not started, read at
+	// version (FAILED_PRECONDITION ACTIVITY_VERSION_MISMATCH; started:
+	// FAILED_PRECONDITION ACTIVITY_NOT_OPEN).
+	UpdateGroupBuy(context.Context, *UpdateGroupBuyRequest) (*UpdateGroupBuyResponse, error)
 	AdminListGroupBuys(context.Context, *AdminListGroupBuysRequest) (*AdminListGroupBuysResponse, error)
 	mustEmbedUnimplementedGroupBuyAdminServiceServer()
 }
@@ -309,6 +328,9 @@ func (UnimplementedGroupBuyAdminServiceServer) CreateGroupBuy(context.Context, *
 }
 func (UnimplementedGroupBuyAdminServiceServer) EndGroupBuy(context.Context, *EndGroupBuyRequest) (*EndGroupBuyResponse, error) {
 	return nil, status.Errorf(codes.Unimplemented, "method EndGroupBuy not implemented")
+}
+func (UnimplementedGroupBuyAdminServiceServer) UpdateGroupBuy(context.Context, *UpdateGroupBuyRequest) (*UpdateGroupBuyResponse, error) {
+	return nil, status.Errorf(codes.Unimplemented, "method UpdateGroupBuy not implemented")
 }
 func (UnimplementedGroupBuyAdminServiceServer) AdminListGroupBuys(context.Context, *AdminListGroupBuysRequest) (*AdminListGroupBuysResponse, error) {
 	return nil, status.Errorf(codes.Unimplemented, "method AdminListGroupBuys not implemented")
@@ -370,6 +392,24 @@ func _GroupBuyAdminService_EndGroupBuy_Handler(srv interface{}, ctx context.Cont
 	return interceptor(ctx, in, info, handler)
 }
 
+func _GroupBuyAdminService_UpdateGroupBuy_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(UpdateGroupBuyRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(GroupBuyAdminServiceServer).UpdateGroupBuy(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: GroupBuyAdminService_UpdateGroupBuy_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(GroupBuyAdminServiceServer).UpdateGroupBuy(ctx, req.(*UpdateGroupBuyRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 func _GroupBuyAdminService_AdminListGroupBuys_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
 	in := new(AdminListGroupBuysRequest)
 	if err := dec(in); err != nil {
@@ -402,6 +442,10 @@ var GroupBuyAdminService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "EndGroupBuy",
 			Handler:    _GroupBuyAdminService_EndGroupBuy_Handler,
+		},
+		{
+			MethodName: "UpdateGroupBuy",
+			Handler:    _GroupBuyAdminService_UpdateGroupBuy_Handler,
 		},
 		{
 			MethodName: "AdminListGroupBuys",
@@ -669,6 +713,7 @@ var BargainService_ServiceDesc = grpc.ServiceDesc{
 const (
 	BargainAdminService_CreateBargainActivity_FullMethodName      = "/siyu.marketing.v1.BargainAdminService/CreateBargainActivity"
 	BargainAdminService_EndBargainActivity_FullMethodName         = "/siyu.marketing.v1.BargainAdminService/EndBargainActivity"
+	BargainAdminService_UpdateBargainActivity_FullMethodName      = "/siyu.marketing.v1.BargainAdminService/UpdateBargainActivity"
 	BargainAdminService_AdminListBargainActivities_FullMethodName = "/siyu.marketing.v1.BargainAdminService/AdminListBargainActivities"
 )
 
@@ -685,6 +730,9 @@ type BargainAdminServiceClient interface {
 	// EndBargainActivity stops new bargains now (idempotent); bargains
 	// started run to their deadlines.
 	EndBargainActivity(ctx context.Context, in *EndBargainActivityRequest, opts ...grpc.CallOption) (*EndBargainActivityResponse, error)
+	// UpdateBargainActivity changes an activity that has not started, read
+	// at version (as UpdateGroupBuy).
+	UpdateBargainActivity(ctx context.Context, in *UpdateBargainActivityRequest, opts ...grpc.CallOption) (*UpdateBargainActivityResponse, error)
 	AdminListBargainActivities(ctx context.Context, in *AdminListBargainActivitiesRequest, opts ...grpc.CallOption) (*AdminListBargainActivitiesResponse, error)
 }
 
@@ -716,6 +764,16 @@ func (c *bargainAdminServiceClient) EndBargainActivity(ctx context.Context, in *
 	return out, nil
 }
 
+func (c *bargainAdminServiceClient) UpdateBargainActivity(ctx context.Context, in *UpdateBargainActivityRequest, opts ...grpc.CallOption) (*UpdateBargainActivityResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(UpdateBargainActivityResponse)
+	err := c.cc.Invoke(ctx, BargainAdminService_UpdateBargainActivity_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 func (c *bargainAdminServiceClient) AdminListBargainActivities(ctx context.Context, in *AdminListBargainActivitiesRequest, opts ...grpc.CallOption) (*AdminListBargainActivitiesResponse, error) {
 	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
 	out := new(AdminListBargainActivitiesResponse)
@@ -739,6 +797,9 @@ type BargainAdminServiceServer interface {
 	// EndBargainActivity stops new bargains now (idempotent); bargains
 	// started run to their deadlines.
 	EndBargainActivity(context.Context, *EndBargainActivityRequest) (*EndBargainActivityResponse, error)
+	// UpdateBargainActivity changes an activity that has not started, read
+	// at version (as UpdateGroupBuy).
+	UpdateBargainActivity(context.Context, *UpdateBargainActivityRequest) (*UpdateBargainActivityResponse, error)
 	AdminListBargainActivities(context.Context, *AdminListBargainActivitiesRequest) (*AdminListBargainActivitiesResponse, error)
 	mustEmbedUnimplementedBargainAdminServiceServer()
 }
@@ -755,6 +816,9 @@ func (UnimplementedBargainAdminServiceServer) CreateBargainActivity(context.Cont
 }
 func (UnimplementedBargainAdminServiceServer) EndBargainActivity(context.Context, *EndBargainActivityRequest) (*EndBargainActivityResponse, error) {
 	return nil, status.Errorf(codes.Unimplemented, "method EndBargainActivity not implemented")
+}
+func (UnimplementedBargainAdminServiceServer) UpdateBargainActivity(context.Context, *UpdateBargainActivityRequest) (*UpdateBargainActivityResponse, error) {
+	return nil, status.Errorf(codes.Unimplemented, "method UpdateBargainActivity not implemented")
 }
 func (UnimplementedBargainAdminServiceServer) AdminListBargainActivities(context.Context, *AdminListBargainActivitiesRequest) (*AdminListBargainActivitiesResponse, error) {
 	return nil, status.Errorf(codes.Unimplemented, "method AdminListBargainActivities not implemented")
@@ -816,6 +880,24 @@ func _BargainAdminService_EndBargainActivity_Handler(srv interface{}, ctx contex
 	return interceptor(ctx, in, info, handler)
 }
 
+func _BargainAdminService_UpdateBargainActivity_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(UpdateBargainActivityRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(BargainAdminServiceServer).UpdateBargainActivity(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: BargainAdminService_UpdateBargainActivity_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(BargainAdminServiceServer).UpdateBargainActivity(ctx, req.(*UpdateBargainActivityRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 func _BargainAdminService_AdminListBargainActivities_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
 	in := new(AdminListBargainActivitiesRequest)
 	if err := dec(in); err != nil {
@@ -848,6 +930,10 @@ var BargainAdminService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "EndBargainActivity",
 			Handler:    _BargainAdminService_EndBargainActivity_Handler,
+		},
+		{
+			MethodName: "UpdateBargainActivity",
+			Handler:    _BargainAdminService_UpdateBargainActivity_Handler,
 		},
 		{
 			MethodName: "AdminListBargainActivities",

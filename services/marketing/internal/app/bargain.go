@@ -212,3 +212,25 @@ func (u *Bargains) End(ctx context.Context, id string) (domain.BargainActivity, 
 	}
 	return domain.BargainActivity{}, ErrStale
 }
+
+// Update changes an activity that has not started, read at a.Version.
+func (u *Bargains) Update(ctx context.Context, a domain.BargainActivity) (domain.BargainActivity, error) {
+	if err := a.Validate(); err != nil {
+		return a, err
+	}
+	cur, err := u.store.BargainActivity(ctx, a.ID)
+	if err != nil {
+		return a, err
+	}
+	if err := notStarted(cur.Version, a.Version, cur.Start, u.clk.Now()); err != nil {
+		return a, err
+	}
+	a.CreatedAt = cur.CreatedAt
+	if err := u.store.UpdateBargainActivity(ctx, a); errors.Is(err, ErrStale) {
+		return a, errVersion
+	} else if err != nil {
+		return a, err
+	}
+	a.Version++
+	return a, nil
+}

@@ -409,3 +409,38 @@ func (u *GroupBuys) End(ctx context.Context, id string) (domain.GroupBuyActivity
 	}
 	return domain.GroupBuyActivity{}, ErrStale
 }
+
+// Update changes an activity that has not started, read at a.Version.
+func (u *GroupBuys) Update(ctx context.Context, a domain.GroupBuyActivity) (domain.GroupBuyActivity, error) {
+	if err := a.Validate(); err != nil {
+		return a, err
+	}
+	cur, err := u.store.GroupBuy(ctx, a.ID)
+	if err != nil {
+		return a, err
+	}
+	if err := notStarted(cur.Version, a.Version, cur.Start, u.clk.Now()); err != nil {
+		return a, err
+	}
+	a.CreatedAt = cur.CreatedAt
+	if err := u.store.UpdateGroupBuy(ctx, a); errors.Is(err, ErrStale) {
+		return a, errVersion
+	} else if err != nil {
+		return a, err
+	}
+	a.Version++
+	return a, nil
+}
+
+var errVersion = fault.New(fault.Precondition, domain.ReasonActivityVersion, "the activity changed since it was read")
+
+// notStarted says why an activity read at version cannot change now.
+func notStarted(stored, read int64, start, now time.Time) error {
+	if stored != read {
+		return errVersion
+	}
+	if !now.Before(start) {
+		return fault.New(fault.Precondition, domain.ReasonActivityNotOpen, "an activity cannot change once it started")
+	}
+	return nil
+}

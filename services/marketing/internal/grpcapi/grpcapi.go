@@ -68,8 +68,10 @@ var Policy = auth.Policy{
 	marketingv1.BargainAdminService_EndBargainActivity_FullMethodName:         auth.Operators,
 	marketingv1.BargainAdminService_AdminListBargainActivities_FullMethodName: auth.Staff,
 
-	marketingv1.BannerService_ListBanners_FullMethodName:     auth.Public,
-	marketingv1.BannerAdminService_SetBanners_FullMethodName: auth.Operators,
+	marketingv1.GroupBuyAdminService_UpdateGroupBuy_FullMethodName:       auth.Operators,
+	marketingv1.BargainAdminService_UpdateBargainActivity_FullMethodName: auth.Operators,
+	marketingv1.BannerService_ListBanners_FullMethodName:                 auth.Public,
+	marketingv1.BannerAdminService_SetBanners_FullMethodName:             auth.Operators,
 }
 
 // Services are the use cases the handlers call.

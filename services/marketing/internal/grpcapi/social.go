@@ -14,7 +14,7 @@ import (
 func groupBuyProto(a domain.GroupBuyActivity) *marketingv1.GroupBuy {
 	out := &marketingv1.GroupBuy{Id: a.ID, Name: a.Name, ProductId: a.ProductID, GroupSize: int32(a.GroupSize), GroupTtl: durationpb.New(a.GroupTTL),
 		StartTime: ts(a.Start), EndTime: ts(a.End), PerMemberLimit: int32(a.PerMemberLimit), VirtualCompletion: a.VirtualCompletion,
-		MinRealMembers: int32(a.MinRealMembers)}
+		MinRealMembers: int32(a.MinRealMembers), Version: a.Version}
 	for _, p := range a.Prices {
 		out.Prices = append(out.Prices, &marketingv1.GroupPrice{SkuId: p.SKUID, PriceFen: p.PriceFen})
 	}
@@ -25,7 +25,7 @@ func groupBuyOf(p *marketingv1.GroupBuy) (domain.GroupBuyActivity, error) {
 	if p == nil {
 		return domain.GroupBuyActivity{}, fault.New(fault.Invalid, domain.ReasonActivityInvalid, "group_buy is required", "field", "group_buy")
 	}
-	a := domain.GroupBuyActivity{Name: p.GetName(), ProductID: p.GetProductId(), GroupSize: int(p.GetGroupSize()), GroupTTL: p.GetGroupTtl().AsDuration(),
+	a := domain.GroupBuyActivity{ID: p.GetId(), Version: p.GetVersion(), Name: p.GetName(), ProductID: p.GetProductId(), GroupSize: int(p.GetGroupSize()), GroupTTL: p.GetGroupTtl().AsDuration(),
 		Start: timeOf(p.GetStartTime()), End: timeOf(p.GetEndTime()), PerMemberLimit: int(p.GetPerMemberLimit()),
 		VirtualCompletion: p.GetVirtualCompletion(), MinRealMembers: int(p.GetMinRealMembers())}
 	for _, x := range p.GetPrices() {
@@ -132,14 +132,14 @@ func (s *groupBuyAdminServer) AdminListGroupBuys(ctx context.Context, _ *marketi
 func bargainActivityProto(a domain.BargainActivity) *marketingv1.BargainActivity {
 	return &marketingv1.BargainActivity{Id: a.ID, Name: a.Name, ProductId: a.ProductID, SkuId: a.SKUID, ListPriceFen: a.ListPriceFen,
 		FloorPriceFen: a.FloorPriceFen, HelpersNeeded: int32(a.HelpersNeeded), TimeLimit: durationpb.New(a.TimeLimit),
-		StartTime: ts(a.Start), EndTime: ts(a.End)}
+		StartTime: ts(a.Start), EndTime: ts(a.End), Version: a.Version}
 }
 
 func bargainActivityOf(p *marketingv1.BargainActivity) (domain.BargainActivity, error) {
 	if p == nil {
 		return domain.BargainActivity{}, fault.New(fault.Invalid, domain.ReasonActivityInvalid, "activity is required", "field", "activity")
 	}
-	return domain.BargainActivity{Name: p.GetName(), ProductID: p.GetProductId(), SKUID: p.GetSkuId(), ListPriceFen: p.GetListPriceFen(),
+	return domain.BargainActivity{ID: p.GetId(), Version: p.GetVersion(), Name: p.GetName(), ProductID: p.GetProductId(), SKUID: p.GetSkuId(), ListPriceFen: p.GetListPriceFen(),
 		FloorPriceFen: p.GetFloorPriceFen(), HelpersNeeded: int(p.GetHelpersNeeded()), TimeLimit: p.GetTimeLimit().AsDuration(),
 		Start: timeOf(p.GetStartTime()), End: timeOf(p.GetEndTime())}, nil
 }
@@ -258,4 +258,26 @@ func (s *bargainAdminServer) AdminListBargainActivities(ctx context.Context, _ *
 func (s Services) results(ctx context.Context, activityID string) (*marketingv1.ActivityResults, error) {
 	r, err := s.Results.Results(ctx, activityID)
 	return resultsProto(r), err
+}
+
+func (s *groupBuyAdminServer) UpdateGroupBuy(ctx context.Context, req *marketingv1.UpdateGroupBuyRequest) (*marketingv1.UpdateGroupBuyResponse, error) {
+	a, err := groupBuyOf(req.GetGroupBuy())
+	if err != nil {
+		return nil, err
+	}
+	if a, err = s.svc.GroupBuys.Update(ctx, a); err != nil {
+		return nil, err
+	}
+	return &marketingv1.UpdateGroupBuyResponse{GroupBuy: groupBuyProto(a)}, nil
+}
+
+func (s *bargainAdminServer) UpdateBargainActivity(ctx context.Context, req *marketingv1.UpdateBargainActivityRequest) (*marketingv1.UpdateBargainActivityResponse, error) {
+	a, err := bargainActivityOf(req.GetActivity())
+	if err != nil {
+		return nil, err
+	}
+	if a, err = s.svc.Bargains.Update(ctx, a); err != nil {
+		return nil, err
+	}
+	return &marketingv1.UpdateBargainActivityResponse{Activity: bargainActivityProto(a)}, nil
 }
