@@ -125,7 +125,14 @@ try {
   await expectText('[data-test=total]', '¥150.00')
   if (await page.locator('[data-discount=coupon]').count()) throw new Error('no coupon chosen, but the breakdown shows one')
   await page.locator('[data-test=coupons]').click()
-  await page.locator('[data-pick]').filter({ hasText: '满100减20' }).click()
+  // Neither coupon stacks: choosing one drops the other.
+  const pick = (text) => page.locator('[data-pick]').filter({ hasText: text })
+  await pick('无门槛减5').click()
+  await pick('无门槛减5').locator('.van-checkbox__icon--checked').waitFor()
+  await pick('满100减20').click()
+  await pick('满100减20').locator('.van-checkbox__icon--checked').waitFor()
+  if (await pick('无门槛减5').locator('.van-checkbox__icon--checked').count()) throw new Error('two coupons that do not stack are both chosen')
+  await page.waitForTimeout(300) // the checkboxes' transition, for the screenshot
   await shot('picker')
   await page.locator('[data-test=pick-confirm]').click()
   await expectText('[data-test=coupon-value]', '-¥20.00')
