@@ -1,9 +1,10 @@
 import { afterEach, describe, expect, it } from 'vitest'
 import { createApp, h } from 'vue'
 import CouponCard from './CouponCard.vue'
+import type { CouponRule } from '../lib/coupons'
 
 // Mounts the card into the test document and returns its element.
-function mount(props: Record<string, unknown>, slot = '') {
+function mount(props: { coupon: CouponRule & { name?: string }; validity?: string; dim?: boolean; note?: string }, slot = '') {
   const host = document.createElement('div')
   document.body.appendChild(host)
   createApp({ render: () => h(CouponCard, props, { default: () => slot }) }).mount(host)
