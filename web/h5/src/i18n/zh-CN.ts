@@ -139,6 +139,7 @@ export default {
     pickNone: '不使用优惠券',
     pickConfirm: '确定',
     pickNotCovered: '本单商品不适用',
+    pickShort: '还差 {amount} 可用',
     pickHint: '不可叠加的优惠券只能单独使用',
   },
   coupons: {

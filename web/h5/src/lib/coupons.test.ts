@@ -9,6 +9,7 @@ import {
   discountWords,
   offerState,
   shanghaiDate,
+  shortOfThreshold,
   shortYuan,
   stateAfterRefusal,
   toggleChoice,
@@ -115,6 +116,18 @@ describe('coupons at checkout', () => {
     expect(covers({ product_ids: ['p1'] }, lines)).toBe(true)
     expect(covers({ category_ids: ['c1'] }, lines)).toBe(true)
     expect(covers({ product_ids: ['p2'], category_ids: ['c2'] }, lines)).toBe(false)
+  })
+  it('says how far the covered lines are from a threshold, after the discounts that come before coupons', () => {
+    const lines = [
+      // 150 at catalogue, 15 off for the member level, 20 off by a coupon and 3 by points.
+      { product_id: 'p1', category_id: 'c1', subtotal_fen: '15000', discounts: [{ source: 'member_level', amount_fen: '1500' }, { source: 'coupon', amount_fen: '2000' }, { source: 'points', amount_fen: '300' }] },
+      { product_id: 'p2', category_id: 'c2', subtotal_fen: '8000', discounts: [] },
+    ]
+    expect(shortOfThreshold({ threshold_fen: '10000' }, lines)).toBe(0)
+    expect(shortOfThreshold({ threshold_fen: '30000' }, lines)).toBe(30000 - 13500 - 8000)
+    expect(shortOfThreshold({ threshold_fen: '15000', product_ids: ['p1'] }, lines)).toBe(1500)
+    expect(shortOfThreshold({ threshold_fen: '5000', category_ids: ['c9'] }, lines)).toBe(5000)
+    expect(shortOfThreshold({ threshold_fen: '0' }, [])).toBe(0)
   })
   it('uses a coupon that does not stack alone', () => {
     const all = [

@@ -122,6 +122,33 @@ export function covers(c: CouponRule, lines: Array<{ product_id?: string; catego
   return lines.some((l) => (l.product_id && c.product_ids?.includes(l.product_id)) || (l.category_id && c.category_ids?.includes(l.category_id)))
 }
 
+/** A quote's line as coupons see it. */
+export interface QuotedLine {
+  product_id?: string
+  category_id?: string
+  subtotal_fen?: Fen
+  discounts?: Array<{ source?: string; amount_fen?: Fen }>
+}
+
+/**
+ * shortOfThreshold is how much more the lines a coupon covers must come to
+ * before it can be used (0 when they reach its threshold). Coupons count
+ * what is left after the discounts that come before them (member level,
+ * timed prices, full reductions), so a line's coupon and points discounts
+ * are added back. The service decides; this only tells the shopper early.
+ */
+export function shortOfThreshold(c: CouponRule, lines: QuotedLine[]): number {
+  const threshold = fenNumber(c.threshold_fen)
+  if (threshold <= 0) return 0
+  let eligible = 0
+  for (const l of lines) {
+    if (!covers(c, [l])) continue
+    eligible += fenNumber(l.subtotal_fen)
+    for (const d of l.discounts ?? []) if (d.source !== 'coupon' && d.source !== 'points') eligible -= fenNumber(d.amount_fen)
+  }
+  return Math.max(0, threshold - eligible)
+}
+
 /**
  * toggleChoice adds or removes a coupon from the picker's choice. A coupon
  * that does not stack is used alone, so choosing it drops the others and

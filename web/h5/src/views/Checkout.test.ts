@@ -9,13 +9,14 @@ import { click, gateway, mountPage, refusal, text, type Call } from '../test/har
 const coupons = [
   { id: 'c20', name: '满100减20', status: 'UNUSED', kind: 'AMOUNT_OFF', amount_off_fen: '2000', threshold_fen: '10000', summary: '满100减20' },
   { id: 'c5', name: '无门槛减5', status: 'UNUSED', kind: 'AMOUNT_OFF', amount_off_fen: '500', summary: '无门槛减5' },
+  { id: 'big', name: '满300减50', status: 'UNUSED', kind: 'AMOUNT_OFF', amount_off_fen: '5000', threshold_fen: '30000', summary: '满300减50' },
   { id: 'other', name: '指定商品券', status: 'UNUSED', kind: 'AMOUNT_OFF', amount_off_fen: '1000', product_ids: ['p-else'], summary: '无门槛减10' },
 ]
 function quote(off: Array<[string, number]>) {
   const total = 15000 - off.reduce((n, [, a]) => n + a, 0)
   return {
     quote_id: `q${total}`,
-    lines: [{ line_id: 'l1', sku_id: 'p1-A', product_id: 'p1', category_id: 'cat', title: '羊毛开衫', quantity: '1', unit_price_fen: '15000' }],
+    lines: [{ line_id: 'l1', sku_id: 'p1-A', product_id: 'p1', category_id: 'cat', title: '羊毛开衫', quantity: '1', unit_price_fen: '15000', subtotal_fen: '15000' }],
     goods_fen: '15000',
     discounts: off.map(([id, a]) => ({ source: 'coupon', id, amount_fen: String(a) })),
     shipping_fen: '0',
@@ -60,10 +61,13 @@ describe('checkout coupons', () => {
   it('lists the unused coupons in the picker, the applied one chosen and one for other goods not choosable', async () => {
     click('[data-test=coupons]')
     await nextTick()
-    expect(document.querySelectorAll('[data-pick]')).toHaveLength(3)
+    expect(document.querySelectorAll('[data-pick]')).toHaveLength(4)
     expect(document.querySelector('[data-pick=c20] .van-checkbox__icon--checked')).not.toBeNull()
     expect(document.querySelector('[data-pick=c5] .van-checkbox__icon--checked')).toBeNull()
     expect(text('[data-pick=other]')).toContain('本单商品不适用')
+    // One the order does not reach yet says by how much, and can still be tried.
+    expect(text('[data-pick=big]')).toContain('还差 ¥150.00 可用')
+    expect(document.querySelector('[data-pick=big] .van-checkbox--disabled')).toBeNull()
     click('[data-pick=other]')
     await nextTick()
     expect(document.querySelector('[data-pick=other] .van-checkbox__icon--checked')).toBeNull()
