@@ -55,6 +55,8 @@ async function expectText(sel, want) {
 try {
   step('the coupon centre, from the home page')
   await page.goto('/')
+  await page.locator('[data-test=go-coupons]').getByText('领券中心').waitFor()
+  await shot('home')
   await page.locator('[data-test=go-coupons]').click()
   await page.waitForURL(/\/coupons$/)
   const card = (id) => page.locator(`[data-offer="${id}"]`)
@@ -92,6 +94,7 @@ try {
   step('my coupons, from the member page')
   await page.goto('/me')
   await page.locator('[data-test=unused-coupons]').getByText('1').waitFor()
+  await shot('me')
   await page.locator('[data-test=go-my-coupons]').click()
   await page.waitForURL(/\/my-coupons/)
   await page.locator('[data-status=UNUSED]').getByText('满100减20').waitFor()
