@@ -30,6 +30,7 @@ import (
 	"siyu.dev/pkg/grpcclient"
 	"siyu.dev/pkg/logx"
 	"siyu.dev/pkg/telemetry"
+	analyticsv1 "siyu.dev/proto/siyu/analytics/v1"
 	marketingv1 "siyu.dev/proto/siyu/marketing/v1"
 	memberv1 "siyu.dev/proto/siyu/member/v1"
 	messagingv1 "siyu.dev/proto/siyu/messaging/v1"
@@ -153,6 +154,8 @@ func New(ctx context.Context, c Config) (*Gateway, error) {
 		{"marketing", marketingv1.RegisterGroupBuyAdminServiceHandler},
 		{"marketing", marketingv1.RegisterBargainServiceHandler},
 		{"marketing", marketingv1.RegisterBargainAdminServiceHandler},
+		{"analytics", analyticsv1.RegisterTrackingServiceHandler},
+		{"analytics", analyticsv1.RegisterTrackingAdminServiceHandler},
 		{"messaging", messagingv1.RegisterInboxServiceHandler},
 		{"messaging", messagingv1.RegisterTemplateServiceHandler},
 		{"messaging", messagingv1.RegisterNotificationRuleServiceHandler},

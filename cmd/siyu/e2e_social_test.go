@@ -50,6 +50,8 @@ func TestGroupBuyAndBargainThroughGateway(t *testing.T) {
 		return group != nil && fmt.Sprint(group["paid"]) == "1"
 	})
 	gid := group["id"].(string)
+	// Until the group fills, the paid order does not ship.
+	api.expectReason(t, "POST", "/v1/admin/orders/"+oa["order_id"].(string)+":ship", owner, `{"carrier":"shunfeng","tracking_number":"SF-GB1"}`, 400, "ORDER_AWAITING_GROUP")
 	api.expectReason(t, "POST", "/v1/checkout/quotes", alice.access, fmt.Sprintf(`{"address":%s,"activity":{"kind":"group_buy","activity_id":%q,"ref":%q},"buy_now":[{"product_id":"gb-a","sku_id":"gb-a-G","quantity":1}],"coupon_ids":["x"]}`, shipTo, gbID, gid), 400, "PROMOTION_NOT_STACKABLE")
 	ob := buy(bob, "group_buy", gbID, gid, "gb-b")
 	// The group is full while bob's order waits for payment.
@@ -57,6 +59,20 @@ func TestGroupBuyAndBargainThroughGateway(t *testing.T) {
 	pay(bob, ob)
 	waitUntil(t, "the group succeeded", func() bool {
 		return api.expect(t, "GET", "/v1/groups/"+gid, "", "", 200)["status"] == "SUCCEEDED"
+	})
+	waitUntil(t, "alice's order may ship", func() bool {
+		return api.expect(t, "GET", "/v1/orders/"+oa["order_id"].(string), alice.access, "", 200)["awaiting_group"] != true
+	})
+	api.expect(t, "POST", "/v1/admin/orders/"+oa["order_id"].(string)+":ship", owner, `{"carrier":"shunfeng","tracking_number":"SF-GB1"}`, 200)
+	waitUntil(t, "the group-buy's results", func() bool {
+		list := api.expect(t, "GET", "/v1/admin/group-buys", owner, "", 200)["group_buys"].([]any)
+		for _, g := range list {
+			g := g.(map[string]any)
+			if r, _ := g["results"].(map[string]any); g["id"] == gbID && r != nil {
+				return fmt.Sprint(r["paid_orders"], "/", r["paid_fen"], "/", r["discount_fen"]) == "2/39800/20000"
+			}
+		}
+		return false
 	})
 	waitUntil(t, "alice told in her inbox", func() bool {
 		msgs, _ := api.expect(t, "GET", "/v1/messages", alice.access, "", 200)["messages"].([]any)
@@ -99,6 +115,13 @@ func TestGroupBuyAndBargainThroughGateway(t *testing.T) {
 			t.Fatalf("bargain %v", view)
 		}
 		api.expectReason(t, "POST", "/v1/checkout/quotes", bob.access, fmt.Sprintf(`{"address":%s,"activity":{"kind":"bargain","activity_id":%q,"ref":%q},"buy_now":[{"product_id":"gb-a","sku_id":"gb-a-G","quantity":1}]}`, shipTo, ba["id"], bid), 404, "BARGAIN_NOT_FOUND")
+		// A preview checks without saving; ending stops new bargains.
+		pre := api.expect(t, "POST", "/v1/admin/bargain-activities?validate_only=true", owner, `{"name":"预览","product_id":"gb-a","sku_id":"gb-a-G","list_price_fen":29900,"floor_price_fen":9900,"helpers_needed":2,"time_limit":"3600s","start_time":"`+rfc(-time.Minute)+`","end_time":"`+rfc(time.Hour)+`"}`, 200)
+		if pre["id"] != "" && pre["id"] != nil {
+			t.Errorf("a preview has no id: %v", pre)
+		}
+		api.expect(t, "POST", "/v1/admin/bargain-activities/"+ba["id"].(string)+":end", owner, `{}`, 200)
+		api.expectReason(t, "POST", "/v1/bargain-activities/"+ba["id"].(string)+":start", bob.access, `{}`, 400, "ACTIVITY_ENDED")
 		o := buy(alice, "bargain", ba["id"].(string), bid, "ba-a")
 		// The floor of 99 yuan is all that is paid (99 yuan ships free).
 		if fmt.Sprint(o["total_fen"]) != "9900" {

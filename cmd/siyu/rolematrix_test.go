@@ -13,6 +13,7 @@ import (
 
 	"siyu.dev/pkg/auth"
 	"siyu.dev/pkg/errs"
+	"siyu.dev/services/analytics"
 	"siyu.dev/services/marketing"
 	"siyu.dev/services/member"
 	"siyu.dev/services/messaging"
@@ -34,7 +35,7 @@ func TestRoleMatrix(t *testing.T) {
 	for _, r := range roles {
 		callers[r] = shop.token(t, auth.Identity{Subject: "op-" + r, Kind: auth.KindAdmin, Roles: []string{r}})
 	}
-	policies := map[string]auth.Policy{"member": member.Policy, "product": product.Policy, "order": order.Policy, "marketing": marketing.Policy, "messaging": messaging.Policy}
+	policies := map[string]auth.Policy{"member": member.Policy, "product": product.Policy, "order": order.Policy, "marketing": marketing.Policy, "messaging": messaging.Policy, "analytics": analytics.Policy}
 	checked := 0
 	for svc, policy := range policies {
 		conn, err := grpc.NewClient(shop.ServiceAddrs[svc], grpc.WithTransportCredentials(insecure.NewCredentials()))

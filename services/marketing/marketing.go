@@ -113,6 +113,7 @@ func Run(ctx context.Context, c Config) error {
 				app.DiscountEntries(activities.Discounts()), app.GroupBuyEntries(groupBuys), app.BargainEntries(bargains)),
 			GroupBuys: groupBuys,
 			Bargains:  bargains,
+			Results:   activities.Results(),
 		})
 		stop, err := events.Start(ctx, in.JS, checkout, app.NewWelcome(templates, wallets, settings, clk), in.Logger)
 		if err != nil {

@@ -371,8 +371,11 @@ func (x *ListDiscountsResponse) GetDiscounts() []*Discount {
 }
 
 type CreateDiscountRequest struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Discount      *Discount              `protobuf:"bytes,1,opt,name=discount,proto3" json:"discount,omitempty"`
+	state    protoimpl.MessageState `protogen:"open.v1"`
+	Discount *Discount              `protobuf:"bytes,1,opt,name=discount,proto3" json:"discount,omitempty"`
+	// Check and answer the discount with its summary (a preview) without
+	// saving it.
+	ValidateOnly  bool `protobuf:"varint,2,opt,name=validate_only,json=validateOnly,proto3" json:"validate_only,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -412,6 +415,13 @@ func (x *CreateDiscountRequest) GetDiscount() *Discount {
 		return x.Discount
 	}
 	return nil
+}
+
+func (x *CreateDiscountRequest) GetValidateOnly() bool {
+	if x != nil {
+		return x.ValidateOnly
+	}
+	return false
 }
 
 type CreateDiscountResponse struct {
@@ -748,9 +758,10 @@ const file_siyu_marketing_v1_discount_proto_rawDesc = "" +
 	"\vcategory_id\x18\x02 \x01(\tR\n" +
 	"categoryId\"R\n" +
 	"\x15ListDiscountsResponse\x129\n" +
-	"\tdiscounts\x18\x01 \x03(\v2\x1b.siyu.marketing.v1.DiscountR\tdiscounts\"P\n" +
+	"\tdiscounts\x18\x01 \x03(\v2\x1b.siyu.marketing.v1.DiscountR\tdiscounts\"u\n" +
 	"\x15CreateDiscountRequest\x127\n" +
-	"\bdiscount\x18\x01 \x01(\v2\x1b.siyu.marketing.v1.DiscountR\bdiscount\"Q\n" +
+	"\bdiscount\x18\x01 \x01(\v2\x1b.siyu.marketing.v1.DiscountR\bdiscount\x12#\n" +
+	"\rvalidate_only\x18\x02 \x01(\bR\fvalidateOnly\"Q\n" +
 	"\x16CreateDiscountResponse\x127\n" +
 	"\bdiscount\x18\x01 \x01(\v2\x1b.siyu.marketing.v1.DiscountR\bdiscount\"P\n" +
 	"\x15UpdateDiscountRequest\x127\n" +

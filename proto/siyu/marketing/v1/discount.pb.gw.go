@@ -70,6 +70,8 @@ func local_request_DiscountService_ListDiscounts_0(ctx context.Context, marshale
 	return msg, metadata, err
 }
 
+var filter_DiscountAdminService_CreateDiscount_0 = &utilities.DoubleArray{Encoding: map[string]int{"discount": 0}, Base: []int{1, 1, 0}, Check: []int{0, 1, 2}}
+
 func request_DiscountAdminService_CreateDiscount_0(ctx context.Context, marshaler runtime.Marshaler, client DiscountAdminServiceClient, req *http.Request, pathParams map[string]string) (proto.Message, runtime.ServerMetadata, error) {
 	var (
 		protoReq CreateDiscountRequest
@@ -81,6 +83,12 @@ func request_DiscountAdminService_CreateDiscount_0(ctx context.Context, marshale
 	if req.Body != nil {
 		_, _ = io.Copy(io.Discard, req.Body)
 	}
+	if err := req.ParseForm(); err != nil {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "%v", err)
+	}
+	if err := runtime.PopulateQueryParameters(&protoReq, req.Form, filter_DiscountAdminService_CreateDiscount_0); err != nil {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "%v", err)
+	}
 	msg, err := client.CreateDiscount(ctx, &protoReq, grpc.Header(&metadata.HeaderMD), grpc.Trailer(&metadata.TrailerMD))
 	return msg, metadata, err
 }
@@ -91,6 +99,12 @@ func local_request_DiscountAdminService_CreateDiscount_0(ctx context.Context, ma
 		metadata runtime.ServerMetadata
 	)
 	if err := marshaler.NewDecoder(req.Body).Decode(&protoReq.Discount); err != nil && !errors.Is(err, io.EOF) {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "%v", err)
+	}
+	if err := req.ParseForm(); err != nil {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "%v", err)
+	}
+	if err := runtime.PopulateQueryParameters(&protoReq, req.Form, filter_DiscountAdminService_CreateDiscount_0); err != nil {
 		return nil, metadata, status.Errorf(codes.InvalidArgument, "%v", err)
 	}
 	msg, err := server.CreateDiscount(ctx, &protoReq)

@@ -695,8 +695,10 @@ func (x *GetMyFlashReservationResponse) GetReservation() *FlashReservation {
 }
 
 type CreateFlashSaleRequest struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	FlashSale     *FlashSale             `protobuf:"bytes,1,opt,name=flash_sale,json=flashSale,proto3" json:"flash_sale,omitempty"`
+	state     protoimpl.MessageState `protogen:"open.v1"`
+	FlashSale *FlashSale             `protobuf:"bytes,1,opt,name=flash_sale,json=flashSale,proto3" json:"flash_sale,omitempty"`
+	// Check and answer the activity (a preview) without saving it.
+	ValidateOnly  bool `protobuf:"varint,2,opt,name=validate_only,json=validateOnly,proto3" json:"validate_only,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -736,6 +738,13 @@ func (x *CreateFlashSaleRequest) GetFlashSale() *FlashSale {
 		return x.FlashSale
 	}
 	return nil
+}
+
+func (x *CreateFlashSaleRequest) GetValidateOnly() bool {
+	if x != nil {
+		return x.ValidateOnly
+	}
+	return false
 }
 
 type CreateFlashSaleResponse struct {
@@ -1095,10 +1104,11 @@ const file_siyu_marketing_v1_flashsale_proto_rawDesc = "" +
 	"\x1cGetMyFlashReservationRequest\x12%\n" +
 	"\x0ereservation_id\x18\x01 \x01(\tR\rreservationId\"f\n" +
 	"\x1dGetMyFlashReservationResponse\x12E\n" +
-	"\vreservation\x18\x01 \x01(\v2#.siyu.marketing.v1.FlashReservationR\vreservation\"U\n" +
+	"\vreservation\x18\x01 \x01(\v2#.siyu.marketing.v1.FlashReservationR\vreservation\"z\n" +
 	"\x16CreateFlashSaleRequest\x12;\n" +
 	"\n" +
-	"flash_sale\x18\x01 \x01(\v2\x1c.siyu.marketing.v1.FlashSaleR\tflashSale\"V\n" +
+	"flash_sale\x18\x01 \x01(\v2\x1c.siyu.marketing.v1.FlashSaleR\tflashSale\x12#\n" +
+	"\rvalidate_only\x18\x02 \x01(\bR\fvalidateOnly\"V\n" +
 	"\x17CreateFlashSaleResponse\x12;\n" +
 	"\n" +
 	"flash_sale\x18\x01 \x01(\v2\x1c.siyu.marketing.v1.FlashSaleR\tflashSale\"U\n" +

@@ -179,6 +179,8 @@ func local_request_FlashSaleService_GetMyFlashReservation_0(ctx context.Context,
 	return msg, metadata, err
 }
 
+var filter_FlashSaleAdminService_CreateFlashSale_0 = &utilities.DoubleArray{Encoding: map[string]int{"flash_sale": 0}, Base: []int{1, 1, 0}, Check: []int{0, 1, 2}}
+
 func request_FlashSaleAdminService_CreateFlashSale_0(ctx context.Context, marshaler runtime.Marshaler, client FlashSaleAdminServiceClient, req *http.Request, pathParams map[string]string) (proto.Message, runtime.ServerMetadata, error) {
 	var (
 		protoReq CreateFlashSaleRequest
@@ -190,6 +192,12 @@ func request_FlashSaleAdminService_CreateFlashSale_0(ctx context.Context, marsha
 	if req.Body != nil {
 		_, _ = io.Copy(io.Discard, req.Body)
 	}
+	if err := req.ParseForm(); err != nil {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "%v", err)
+	}
+	if err := runtime.PopulateQueryParameters(&protoReq, req.Form, filter_FlashSaleAdminService_CreateFlashSale_0); err != nil {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "%v", err)
+	}
 	msg, err := client.CreateFlashSale(ctx, &protoReq, grpc.Header(&metadata.HeaderMD), grpc.Trailer(&metadata.TrailerMD))
 	return msg, metadata, err
 }
@@ -200,6 +208,12 @@ func local_request_FlashSaleAdminService_CreateFlashSale_0(ctx context.Context, 
 		metadata runtime.ServerMetadata
 	)
 	if err := marshaler.NewDecoder(req.Body).Decode(&protoReq.FlashSale); err != nil && !errors.Is(err, io.EOF) {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "%v", err)
+	}
+	if err := req.ParseForm(); err != nil {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "%v", err)
+	}
+	if err := runtime.PopulateQueryParameters(&protoReq, req.Form, filter_FlashSaleAdminService_CreateFlashSale_0); err != nil {
 		return nil, metadata, status.Errorf(codes.InvalidArgument, "%v", err)
 	}
 	msg, err := server.CreateFlashSale(ctx, &protoReq)

@@ -291,7 +291,8 @@ const (
 // writing: owners and operators. An activity failing its checks is
 // INVALID_ARGUMENT ACTIVITY_INVALID with the field in the metadata.
 type FlashSaleAdminServiceClient interface {
-	// CreateFlashSale saves a new activity (its id is assigned).
+	// CreateFlashSale saves a new activity (its id is assigned); with
+	// validate_only it is checked and answered without being saved.
 	CreateFlashSale(ctx context.Context, in *CreateFlashSaleRequest, opts ...grpc.CallOption) (*CreateFlashSaleResponse, error)
 	// UpdateFlashSale changes an activity that has not started (version as
 	// read: FAILED_PRECONDITION ACTIVITY_VERSION_MISMATCH; started:
@@ -359,7 +360,8 @@ func (c *flashSaleAdminServiceClient) AdminListFlashSales(ctx context.Context, i
 // writing: owners and operators. An activity failing its checks is
 // INVALID_ARGUMENT ACTIVITY_INVALID with the field in the metadata.
 type FlashSaleAdminServiceServer interface {
-	// CreateFlashSale saves a new activity (its id is assigned).
+	// CreateFlashSale saves a new activity (its id is assigned); with
+	// validate_only it is checked and answered without being saved.
 	CreateFlashSale(context.Context, *CreateFlashSaleRequest) (*CreateFlashSaleResponse, error)
 	// UpdateFlashSale changes an activity that has not started (version as
 	// read: FAILED_PRECONDITION ACTIVITY_VERSION_MISMATCH; started:

@@ -94,8 +94,10 @@ type GroupBuy struct {
 	// min_real_members paid.
 	VirtualCompletion bool  `protobuf:"varint,10,opt,name=virtual_completion,json=virtualCompletion,proto3" json:"virtual_completion,omitempty"`
 	MinRealMembers    int32 `protobuf:"varint,11,opt,name=min_real_members,json=minRealMembers,proto3" json:"min_real_members,omitempty"`
-	unknownFields     protoimpl.UnknownFields
-	sizeCache         protoimpl.SizeCache
+	// Output only (operators' list): what its paid orders came to.
+	Results       *ActivityResults `protobuf:"bytes,12,opt,name=results,proto3" json:"results,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *GroupBuy) Reset() {
@@ -203,6 +205,13 @@ func (x *GroupBuy) GetMinRealMembers() int32 {
 		return x.MinRealMembers
 	}
 	return 0
+}
+
+func (x *GroupBuy) GetResults() *ActivityResults {
+	if x != nil {
+		return x.Results
+	}
+	return nil
 }
 
 type Group struct {
@@ -576,6 +585,7 @@ func (x *GetGroupResponse) GetGroup() *Group {
 type CreateGroupBuyRequest struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	GroupBuy      *GroupBuy              `protobuf:"bytes,1,opt,name=group_buy,json=groupBuy,proto3" json:"group_buy,omitempty"`
+	ValidateOnly  bool                   `protobuf:"varint,2,opt,name=validate_only,json=validateOnly,proto3" json:"validate_only,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -617,6 +627,101 @@ func (x *CreateGroupBuyRequest) GetGroupBuy() *GroupBuy {
 	return nil
 }
 
+func (x *CreateGroupBuyRequest) GetValidateOnly() bool {
+	if x != nil {
+		return x.ValidateOnly
+	}
+	return false
+}
+
+type EndGroupBuyRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	GroupBuyId    string                 `protobuf:"bytes,1,opt,name=group_buy_id,json=groupBuyId,proto3" json:"group_buy_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *EndGroupBuyRequest) Reset() {
+	*x = EndGroupBuyRequest{}
+	mi := &file_siyu_marketing_v1_social_proto_msgTypes[10]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *EndGroupBuyRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*EndGroupBuyRequest) ProtoMessage() {}
+
+func (x *EndGroupBuyRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_siyu_marketing_v1_social_proto_msgTypes[10]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use EndGroupBuyRequest.ProtoReflect.Descriptor instead.
+func (*EndGroupBuyRequest) Descriptor() ([]byte, []int) {
+	return file_siyu_marketing_v1_social_proto_rawDescGZIP(), []int{10}
+}
+
+func (x *EndGroupBuyRequest) GetGroupBuyId() string {
+	if x != nil {
+		return x.GroupBuyId
+	}
+	return ""
+}
+
+type EndGroupBuyResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	GroupBuy      *GroupBuy              `protobuf:"bytes,1,opt,name=group_buy,json=groupBuy,proto3" json:"group_buy,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *EndGroupBuyResponse) Reset() {
+	*x = EndGroupBuyResponse{}
+	mi := &file_siyu_marketing_v1_social_proto_msgTypes[11]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *EndGroupBuyResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*EndGroupBuyResponse) ProtoMessage() {}
+
+func (x *EndGroupBuyResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_siyu_marketing_v1_social_proto_msgTypes[11]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use EndGroupBuyResponse.ProtoReflect.Descriptor instead.
+func (*EndGroupBuyResponse) Descriptor() ([]byte, []int) {
+	return file_siyu_marketing_v1_social_proto_rawDescGZIP(), []int{11}
+}
+
+func (x *EndGroupBuyResponse) GetGroupBuy() *GroupBuy {
+	if x != nil {
+		return x.GroupBuy
+	}
+	return nil
+}
+
 type CreateGroupBuyResponse struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	GroupBuy      *GroupBuy              `protobuf:"bytes,1,opt,name=group_buy,json=groupBuy,proto3" json:"group_buy,omitempty"`
@@ -626,7 +731,7 @@ type CreateGroupBuyResponse struct {
 
 func (x *CreateGroupBuyResponse) Reset() {
 	*x = CreateGroupBuyResponse{}
-	mi := &file_siyu_marketing_v1_social_proto_msgTypes[10]
+	mi := &file_siyu_marketing_v1_social_proto_msgTypes[12]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -638,7 +743,7 @@ func (x *CreateGroupBuyResponse) String() string {
 func (*CreateGroupBuyResponse) ProtoMessage() {}
 
 func (x *CreateGroupBuyResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_siyu_marketing_v1_social_proto_msgTypes[10]
+	mi := &file_siyu_marketing_v1_social_proto_msgTypes[12]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -651,7 +756,7 @@ func (x *CreateGroupBuyResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateGroupBuyResponse.ProtoReflect.Descriptor instead.
 func (*CreateGroupBuyResponse) Descriptor() ([]byte, []int) {
-	return file_siyu_marketing_v1_social_proto_rawDescGZIP(), []int{10}
+	return file_siyu_marketing_v1_social_proto_rawDescGZIP(), []int{12}
 }
 
 func (x *CreateGroupBuyResponse) GetGroupBuy() *GroupBuy {
@@ -669,7 +774,7 @@ type AdminListGroupBuysRequest struct {
 
 func (x *AdminListGroupBuysRequest) Reset() {
 	*x = AdminListGroupBuysRequest{}
-	mi := &file_siyu_marketing_v1_social_proto_msgTypes[11]
+	mi := &file_siyu_marketing_v1_social_proto_msgTypes[13]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -681,7 +786,7 @@ func (x *AdminListGroupBuysRequest) String() string {
 func (*AdminListGroupBuysRequest) ProtoMessage() {}
 
 func (x *AdminListGroupBuysRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_siyu_marketing_v1_social_proto_msgTypes[11]
+	mi := &file_siyu_marketing_v1_social_proto_msgTypes[13]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -694,7 +799,7 @@ func (x *AdminListGroupBuysRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AdminListGroupBuysRequest.ProtoReflect.Descriptor instead.
 func (*AdminListGroupBuysRequest) Descriptor() ([]byte, []int) {
-	return file_siyu_marketing_v1_social_proto_rawDescGZIP(), []int{11}
+	return file_siyu_marketing_v1_social_proto_rawDescGZIP(), []int{13}
 }
 
 type AdminListGroupBuysResponse struct {
@@ -706,7 +811,7 @@ type AdminListGroupBuysResponse struct {
 
 func (x *AdminListGroupBuysResponse) Reset() {
 	*x = AdminListGroupBuysResponse{}
-	mi := &file_siyu_marketing_v1_social_proto_msgTypes[12]
+	mi := &file_siyu_marketing_v1_social_proto_msgTypes[14]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -718,7 +823,7 @@ func (x *AdminListGroupBuysResponse) String() string {
 func (*AdminListGroupBuysResponse) ProtoMessage() {}
 
 func (x *AdminListGroupBuysResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_siyu_marketing_v1_social_proto_msgTypes[12]
+	mi := &file_siyu_marketing_v1_social_proto_msgTypes[14]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -731,7 +836,7 @@ func (x *AdminListGroupBuysResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AdminListGroupBuysResponse.ProtoReflect.Descriptor instead.
 func (*AdminListGroupBuysResponse) Descriptor() ([]byte, []int) {
-	return file_siyu_marketing_v1_social_proto_rawDescGZIP(), []int{12}
+	return file_siyu_marketing_v1_social_proto_rawDescGZIP(), []int{14}
 }
 
 func (x *AdminListGroupBuysResponse) GetGroupBuys() []*GroupBuy {
@@ -753,16 +858,18 @@ type BargainActivity struct {
 	// Helpers that take the price to the floor (1-100).
 	HelpersNeeded int32 `protobuf:"varint,7,opt,name=helpers_needed,json=helpersNeeded,proto3" json:"helpers_needed,omitempty"`
 	// How long a bargain runs once started.
-	TimeLimit     *durationpb.Duration   `protobuf:"bytes,8,opt,name=time_limit,json=timeLimit,proto3" json:"time_limit,omitempty"`
-	StartTime     *timestamppb.Timestamp `protobuf:"bytes,9,opt,name=start_time,json=startTime,proto3" json:"start_time,omitempty"`
-	EndTime       *timestamppb.Timestamp `protobuf:"bytes,10,opt,name=end_time,json=endTime,proto3" json:"end_time,omitempty"`
+	TimeLimit *durationpb.Duration   `protobuf:"bytes,8,opt,name=time_limit,json=timeLimit,proto3" json:"time_limit,omitempty"`
+	StartTime *timestamppb.Timestamp `protobuf:"bytes,9,opt,name=start_time,json=startTime,proto3" json:"start_time,omitempty"`
+	EndTime   *timestamppb.Timestamp `protobuf:"bytes,10,opt,name=end_time,json=endTime,proto3" json:"end_time,omitempty"`
+	// Output only (operators' list): what its paid orders came to.
+	Results       *ActivityResults `protobuf:"bytes,11,opt,name=results,proto3" json:"results,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
 
 func (x *BargainActivity) Reset() {
 	*x = BargainActivity{}
-	mi := &file_siyu_marketing_v1_social_proto_msgTypes[13]
+	mi := &file_siyu_marketing_v1_social_proto_msgTypes[15]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -774,7 +881,7 @@ func (x *BargainActivity) String() string {
 func (*BargainActivity) ProtoMessage() {}
 
 func (x *BargainActivity) ProtoReflect() protoreflect.Message {
-	mi := &file_siyu_marketing_v1_social_proto_msgTypes[13]
+	mi := &file_siyu_marketing_v1_social_proto_msgTypes[15]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -787,7 +894,7 @@ func (x *BargainActivity) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use BargainActivity.ProtoReflect.Descriptor instead.
 func (*BargainActivity) Descriptor() ([]byte, []int) {
-	return file_siyu_marketing_v1_social_proto_rawDescGZIP(), []int{13}
+	return file_siyu_marketing_v1_social_proto_rawDescGZIP(), []int{15}
 }
 
 func (x *BargainActivity) GetId() string {
@@ -860,6 +967,13 @@ func (x *BargainActivity) GetEndTime() *timestamppb.Timestamp {
 	return nil
 }
 
+func (x *BargainActivity) GetResults() *ActivityResults {
+	if x != nil {
+		return x.Results
+	}
+	return nil
+}
+
 type Bargain struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	Id            string                 `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
@@ -885,7 +999,7 @@ type Bargain struct {
 
 func (x *Bargain) Reset() {
 	*x = Bargain{}
-	mi := &file_siyu_marketing_v1_social_proto_msgTypes[14]
+	mi := &file_siyu_marketing_v1_social_proto_msgTypes[16]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -897,7 +1011,7 @@ func (x *Bargain) String() string {
 func (*Bargain) ProtoMessage() {}
 
 func (x *Bargain) ProtoReflect() protoreflect.Message {
-	mi := &file_siyu_marketing_v1_social_proto_msgTypes[14]
+	mi := &file_siyu_marketing_v1_social_proto_msgTypes[16]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -910,7 +1024,7 @@ func (x *Bargain) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Bargain.ProtoReflect.Descriptor instead.
 func (*Bargain) Descriptor() ([]byte, []int) {
-	return file_siyu_marketing_v1_social_proto_rawDescGZIP(), []int{14}
+	return file_siyu_marketing_v1_social_proto_rawDescGZIP(), []int{16}
 }
 
 func (x *Bargain) GetId() string {
@@ -1012,7 +1126,7 @@ type ListBargainActivitiesRequest struct {
 
 func (x *ListBargainActivitiesRequest) Reset() {
 	*x = ListBargainActivitiesRequest{}
-	mi := &file_siyu_marketing_v1_social_proto_msgTypes[15]
+	mi := &file_siyu_marketing_v1_social_proto_msgTypes[17]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1024,7 +1138,7 @@ func (x *ListBargainActivitiesRequest) String() string {
 func (*ListBargainActivitiesRequest) ProtoMessage() {}
 
 func (x *ListBargainActivitiesRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_siyu_marketing_v1_social_proto_msgTypes[15]
+	mi := &file_siyu_marketing_v1_social_proto_msgTypes[17]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1037,7 +1151,7 @@ func (x *ListBargainActivitiesRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListBargainActivitiesRequest.ProtoReflect.Descriptor instead.
 func (*ListBargainActivitiesRequest) Descriptor() ([]byte, []int) {
-	return file_siyu_marketing_v1_social_proto_rawDescGZIP(), []int{15}
+	return file_siyu_marketing_v1_social_proto_rawDescGZIP(), []int{17}
 }
 
 type ListBargainActivitiesResponse struct {
@@ -1049,7 +1163,7 @@ type ListBargainActivitiesResponse struct {
 
 func (x *ListBargainActivitiesResponse) Reset() {
 	*x = ListBargainActivitiesResponse{}
-	mi := &file_siyu_marketing_v1_social_proto_msgTypes[16]
+	mi := &file_siyu_marketing_v1_social_proto_msgTypes[18]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1061,7 +1175,7 @@ func (x *ListBargainActivitiesResponse) String() string {
 func (*ListBargainActivitiesResponse) ProtoMessage() {}
 
 func (x *ListBargainActivitiesResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_siyu_marketing_v1_social_proto_msgTypes[16]
+	mi := &file_siyu_marketing_v1_social_proto_msgTypes[18]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1074,7 +1188,7 @@ func (x *ListBargainActivitiesResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListBargainActivitiesResponse.ProtoReflect.Descriptor instead.
 func (*ListBargainActivitiesResponse) Descriptor() ([]byte, []int) {
-	return file_siyu_marketing_v1_social_proto_rawDescGZIP(), []int{16}
+	return file_siyu_marketing_v1_social_proto_rawDescGZIP(), []int{18}
 }
 
 func (x *ListBargainActivitiesResponse) GetActivities() []*BargainActivity {
@@ -1093,7 +1207,7 @@ type StartBargainRequest struct {
 
 func (x *StartBargainRequest) Reset() {
 	*x = StartBargainRequest{}
-	mi := &file_siyu_marketing_v1_social_proto_msgTypes[17]
+	mi := &file_siyu_marketing_v1_social_proto_msgTypes[19]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1105,7 +1219,7 @@ func (x *StartBargainRequest) String() string {
 func (*StartBargainRequest) ProtoMessage() {}
 
 func (x *StartBargainRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_siyu_marketing_v1_social_proto_msgTypes[17]
+	mi := &file_siyu_marketing_v1_social_proto_msgTypes[19]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1118,7 +1232,7 @@ func (x *StartBargainRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use StartBargainRequest.ProtoReflect.Descriptor instead.
 func (*StartBargainRequest) Descriptor() ([]byte, []int) {
-	return file_siyu_marketing_v1_social_proto_rawDescGZIP(), []int{17}
+	return file_siyu_marketing_v1_social_proto_rawDescGZIP(), []int{19}
 }
 
 func (x *StartBargainRequest) GetActivityId() string {
@@ -1137,7 +1251,7 @@ type StartBargainResponse struct {
 
 func (x *StartBargainResponse) Reset() {
 	*x = StartBargainResponse{}
-	mi := &file_siyu_marketing_v1_social_proto_msgTypes[18]
+	mi := &file_siyu_marketing_v1_social_proto_msgTypes[20]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1149,7 +1263,7 @@ func (x *StartBargainResponse) String() string {
 func (*StartBargainResponse) ProtoMessage() {}
 
 func (x *StartBargainResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_siyu_marketing_v1_social_proto_msgTypes[18]
+	mi := &file_siyu_marketing_v1_social_proto_msgTypes[20]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1162,7 +1276,7 @@ func (x *StartBargainResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use StartBargainResponse.ProtoReflect.Descriptor instead.
 func (*StartBargainResponse) Descriptor() ([]byte, []int) {
-	return file_siyu_marketing_v1_social_proto_rawDescGZIP(), []int{18}
+	return file_siyu_marketing_v1_social_proto_rawDescGZIP(), []int{20}
 }
 
 func (x *StartBargainResponse) GetBargain() *Bargain {
@@ -1181,7 +1295,7 @@ type GetBargainRequest struct {
 
 func (x *GetBargainRequest) Reset() {
 	*x = GetBargainRequest{}
-	mi := &file_siyu_marketing_v1_social_proto_msgTypes[19]
+	mi := &file_siyu_marketing_v1_social_proto_msgTypes[21]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1193,7 +1307,7 @@ func (x *GetBargainRequest) String() string {
 func (*GetBargainRequest) ProtoMessage() {}
 
 func (x *GetBargainRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_siyu_marketing_v1_social_proto_msgTypes[19]
+	mi := &file_siyu_marketing_v1_social_proto_msgTypes[21]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1206,7 +1320,7 @@ func (x *GetBargainRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetBargainRequest.ProtoReflect.Descriptor instead.
 func (*GetBargainRequest) Descriptor() ([]byte, []int) {
-	return file_siyu_marketing_v1_social_proto_rawDescGZIP(), []int{19}
+	return file_siyu_marketing_v1_social_proto_rawDescGZIP(), []int{21}
 }
 
 func (x *GetBargainRequest) GetBargainId() string {
@@ -1225,7 +1339,7 @@ type GetBargainResponse struct {
 
 func (x *GetBargainResponse) Reset() {
 	*x = GetBargainResponse{}
-	mi := &file_siyu_marketing_v1_social_proto_msgTypes[20]
+	mi := &file_siyu_marketing_v1_social_proto_msgTypes[22]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1237,7 +1351,7 @@ func (x *GetBargainResponse) String() string {
 func (*GetBargainResponse) ProtoMessage() {}
 
 func (x *GetBargainResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_siyu_marketing_v1_social_proto_msgTypes[20]
+	mi := &file_siyu_marketing_v1_social_proto_msgTypes[22]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1250,7 +1364,7 @@ func (x *GetBargainResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetBargainResponse.ProtoReflect.Descriptor instead.
 func (*GetBargainResponse) Descriptor() ([]byte, []int) {
-	return file_siyu_marketing_v1_social_proto_rawDescGZIP(), []int{20}
+	return file_siyu_marketing_v1_social_proto_rawDescGZIP(), []int{22}
 }
 
 func (x *GetBargainResponse) GetBargain() *Bargain {
@@ -1269,7 +1383,7 @@ type HelpBargainRequest struct {
 
 func (x *HelpBargainRequest) Reset() {
 	*x = HelpBargainRequest{}
-	mi := &file_siyu_marketing_v1_social_proto_msgTypes[21]
+	mi := &file_siyu_marketing_v1_social_proto_msgTypes[23]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1281,7 +1395,7 @@ func (x *HelpBargainRequest) String() string {
 func (*HelpBargainRequest) ProtoMessage() {}
 
 func (x *HelpBargainRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_siyu_marketing_v1_social_proto_msgTypes[21]
+	mi := &file_siyu_marketing_v1_social_proto_msgTypes[23]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1294,7 +1408,7 @@ func (x *HelpBargainRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use HelpBargainRequest.ProtoReflect.Descriptor instead.
 func (*HelpBargainRequest) Descriptor() ([]byte, []int) {
-	return file_siyu_marketing_v1_social_proto_rawDescGZIP(), []int{21}
+	return file_siyu_marketing_v1_social_proto_rawDescGZIP(), []int{23}
 }
 
 func (x *HelpBargainRequest) GetBargainId() string {
@@ -1315,7 +1429,7 @@ type HelpBargainResponse struct {
 
 func (x *HelpBargainResponse) Reset() {
 	*x = HelpBargainResponse{}
-	mi := &file_siyu_marketing_v1_social_proto_msgTypes[22]
+	mi := &file_siyu_marketing_v1_social_proto_msgTypes[24]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1327,7 +1441,7 @@ func (x *HelpBargainResponse) String() string {
 func (*HelpBargainResponse) ProtoMessage() {}
 
 func (x *HelpBargainResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_siyu_marketing_v1_social_proto_msgTypes[22]
+	mi := &file_siyu_marketing_v1_social_proto_msgTypes[24]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1340,7 +1454,7 @@ func (x *HelpBargainResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use HelpBargainResponse.ProtoReflect.Descriptor instead.
 func (*HelpBargainResponse) Descriptor() ([]byte, []int) {
-	return file_siyu_marketing_v1_social_proto_rawDescGZIP(), []int{22}
+	return file_siyu_marketing_v1_social_proto_rawDescGZIP(), []int{24}
 }
 
 func (x *HelpBargainResponse) GetCutFen() int64 {
@@ -1360,13 +1474,14 @@ func (x *HelpBargainResponse) GetBargain() *Bargain {
 type CreateBargainActivityRequest struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	Activity      *BargainActivity       `protobuf:"bytes,1,opt,name=activity,proto3" json:"activity,omitempty"`
+	ValidateOnly  bool                   `protobuf:"varint,2,opt,name=validate_only,json=validateOnly,proto3" json:"validate_only,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
 
 func (x *CreateBargainActivityRequest) Reset() {
 	*x = CreateBargainActivityRequest{}
-	mi := &file_siyu_marketing_v1_social_proto_msgTypes[23]
+	mi := &file_siyu_marketing_v1_social_proto_msgTypes[25]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1378,7 +1493,7 @@ func (x *CreateBargainActivityRequest) String() string {
 func (*CreateBargainActivityRequest) ProtoMessage() {}
 
 func (x *CreateBargainActivityRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_siyu_marketing_v1_social_proto_msgTypes[23]
+	mi := &file_siyu_marketing_v1_social_proto_msgTypes[25]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1391,10 +1506,105 @@ func (x *CreateBargainActivityRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateBargainActivityRequest.ProtoReflect.Descriptor instead.
 func (*CreateBargainActivityRequest) Descriptor() ([]byte, []int) {
-	return file_siyu_marketing_v1_social_proto_rawDescGZIP(), []int{23}
+	return file_siyu_marketing_v1_social_proto_rawDescGZIP(), []int{25}
 }
 
 func (x *CreateBargainActivityRequest) GetActivity() *BargainActivity {
+	if x != nil {
+		return x.Activity
+	}
+	return nil
+}
+
+func (x *CreateBargainActivityRequest) GetValidateOnly() bool {
+	if x != nil {
+		return x.ValidateOnly
+	}
+	return false
+}
+
+type EndBargainActivityRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	ActivityId    string                 `protobuf:"bytes,1,opt,name=activity_id,json=activityId,proto3" json:"activity_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *EndBargainActivityRequest) Reset() {
+	*x = EndBargainActivityRequest{}
+	mi := &file_siyu_marketing_v1_social_proto_msgTypes[26]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *EndBargainActivityRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*EndBargainActivityRequest) ProtoMessage() {}
+
+func (x *EndBargainActivityRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_siyu_marketing_v1_social_proto_msgTypes[26]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use EndBargainActivityRequest.ProtoReflect.Descriptor instead.
+func (*EndBargainActivityRequest) Descriptor() ([]byte, []int) {
+	return file_siyu_marketing_v1_social_proto_rawDescGZIP(), []int{26}
+}
+
+func (x *EndBargainActivityRequest) GetActivityId() string {
+	if x != nil {
+		return x.ActivityId
+	}
+	return ""
+}
+
+type EndBargainActivityResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Activity      *BargainActivity       `protobuf:"bytes,1,opt,name=activity,proto3" json:"activity,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *EndBargainActivityResponse) Reset() {
+	*x = EndBargainActivityResponse{}
+	mi := &file_siyu_marketing_v1_social_proto_msgTypes[27]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *EndBargainActivityResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*EndBargainActivityResponse) ProtoMessage() {}
+
+func (x *EndBargainActivityResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_siyu_marketing_v1_social_proto_msgTypes[27]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use EndBargainActivityResponse.ProtoReflect.Descriptor instead.
+func (*EndBargainActivityResponse) Descriptor() ([]byte, []int) {
+	return file_siyu_marketing_v1_social_proto_rawDescGZIP(), []int{27}
+}
+
+func (x *EndBargainActivityResponse) GetActivity() *BargainActivity {
 	if x != nil {
 		return x.Activity
 	}
@@ -1410,7 +1620,7 @@ type CreateBargainActivityResponse struct {
 
 func (x *CreateBargainActivityResponse) Reset() {
 	*x = CreateBargainActivityResponse{}
-	mi := &file_siyu_marketing_v1_social_proto_msgTypes[24]
+	mi := &file_siyu_marketing_v1_social_proto_msgTypes[28]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1422,7 +1632,7 @@ func (x *CreateBargainActivityResponse) String() string {
 func (*CreateBargainActivityResponse) ProtoMessage() {}
 
 func (x *CreateBargainActivityResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_siyu_marketing_v1_social_proto_msgTypes[24]
+	mi := &file_siyu_marketing_v1_social_proto_msgTypes[28]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1435,7 +1645,7 @@ func (x *CreateBargainActivityResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateBargainActivityResponse.ProtoReflect.Descriptor instead.
 func (*CreateBargainActivityResponse) Descriptor() ([]byte, []int) {
-	return file_siyu_marketing_v1_social_proto_rawDescGZIP(), []int{24}
+	return file_siyu_marketing_v1_social_proto_rawDescGZIP(), []int{28}
 }
 
 func (x *CreateBargainActivityResponse) GetActivity() *BargainActivity {
@@ -1453,7 +1663,7 @@ type AdminListBargainActivitiesRequest struct {
 
 func (x *AdminListBargainActivitiesRequest) Reset() {
 	*x = AdminListBargainActivitiesRequest{}
-	mi := &file_siyu_marketing_v1_social_proto_msgTypes[25]
+	mi := &file_siyu_marketing_v1_social_proto_msgTypes[29]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1465,7 +1675,7 @@ func (x *AdminListBargainActivitiesRequest) String() string {
 func (*AdminListBargainActivitiesRequest) ProtoMessage() {}
 
 func (x *AdminListBargainActivitiesRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_siyu_marketing_v1_social_proto_msgTypes[25]
+	mi := &file_siyu_marketing_v1_social_proto_msgTypes[29]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1478,7 +1688,7 @@ func (x *AdminListBargainActivitiesRequest) ProtoReflect() protoreflect.Message 
 
 // Deprecated: Use AdminListBargainActivitiesRequest.ProtoReflect.Descriptor instead.
 func (*AdminListBargainActivitiesRequest) Descriptor() ([]byte, []int) {
-	return file_siyu_marketing_v1_social_proto_rawDescGZIP(), []int{25}
+	return file_siyu_marketing_v1_social_proto_rawDescGZIP(), []int{29}
 }
 
 type AdminListBargainActivitiesResponse struct {
@@ -1490,7 +1700,7 @@ type AdminListBargainActivitiesResponse struct {
 
 func (x *AdminListBargainActivitiesResponse) Reset() {
 	*x = AdminListBargainActivitiesResponse{}
-	mi := &file_siyu_marketing_v1_social_proto_msgTypes[26]
+	mi := &file_siyu_marketing_v1_social_proto_msgTypes[30]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1502,7 +1712,7 @@ func (x *AdminListBargainActivitiesResponse) String() string {
 func (*AdminListBargainActivitiesResponse) ProtoMessage() {}
 
 func (x *AdminListBargainActivitiesResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_siyu_marketing_v1_social_proto_msgTypes[26]
+	mi := &file_siyu_marketing_v1_social_proto_msgTypes[30]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1515,7 +1725,7 @@ func (x *AdminListBargainActivitiesResponse) ProtoReflect() protoreflect.Message
 
 // Deprecated: Use AdminListBargainActivitiesResponse.ProtoReflect.Descriptor instead.
 func (*AdminListBargainActivitiesResponse) Descriptor() ([]byte, []int) {
-	return file_siyu_marketing_v1_social_proto_rawDescGZIP(), []int{26}
+	return file_siyu_marketing_v1_social_proto_rawDescGZIP(), []int{30}
 }
 
 func (x *AdminListBargainActivitiesResponse) GetActivities() []*BargainActivity {
@@ -1529,11 +1739,11 @@ var File_siyu_marketing_v1_social_proto protoreflect.FileDescriptor
 
 const file_siyu_marketing_v1_social_proto_rawDesc = "" +
 	"\n" +
-	"\x1esiyu/marketing/v1/social.proto\x12\x11siyu.marketing.v1\x1a\x1egoogle/protobuf/duration.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"@\n" +
+	"\x1esiyu/marketing/v1/social.proto\x12\x11siyu.marketing.v1\x1a\x1egoogle/protobuf/duration.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1esiyu/marketing/v1/coupon.proto\"@\n" +
 	"\n" +
 	"GroupPrice\x12\x15\n" +
 	"\x06sku_id\x18\x01 \x01(\tR\x05skuId\x12\x1b\n" +
-	"\tprice_fen\x18\x02 \x01(\x03R\bpriceFen\"\xd0\x03\n" +
+	"\tprice_fen\x18\x02 \x01(\x03R\bpriceFen\"\x8e\x04\n" +
 	"\bGroupBuy\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12\x12\n" +
 	"\x04name\x18\x02 \x01(\tR\x04name\x12\x1d\n" +
@@ -1549,7 +1759,8 @@ const file_siyu_marketing_v1_social_proto_rawDesc = "" +
 	"\x10per_member_limit\x18\t \x01(\x05R\x0eperMemberLimit\x12-\n" +
 	"\x12virtual_completion\x18\n" +
 	" \x01(\bR\x11virtualCompletion\x12(\n" +
-	"\x10min_real_members\x18\v \x01(\x05R\x0eminRealMembers\"\xdd\x01\n" +
+	"\x10min_real_members\x18\v \x01(\x05R\x0eminRealMembers\x12<\n" +
+	"\aresults\x18\f \x01(\v2\".siyu.marketing.v1.ActivityResultsR\aresults\"\xdd\x01\n" +
 	"\x05Group\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12 \n" +
 	"\fgroup_buy_id\x18\x02 \x01(\tR\n" +
@@ -1574,15 +1785,21 @@ const file_siyu_marketing_v1_social_proto_rawDesc = "" +
 	"\x0fGetGroupRequest\x12\x19\n" +
 	"\bgroup_id\x18\x01 \x01(\tR\agroupId\"B\n" +
 	"\x10GetGroupResponse\x12.\n" +
-	"\x05group\x18\x01 \x01(\v2\x18.siyu.marketing.v1.GroupR\x05group\"Q\n" +
+	"\x05group\x18\x01 \x01(\v2\x18.siyu.marketing.v1.GroupR\x05group\"v\n" +
 	"\x15CreateGroupBuyRequest\x128\n" +
+	"\tgroup_buy\x18\x01 \x01(\v2\x1b.siyu.marketing.v1.GroupBuyR\bgroupBuy\x12#\n" +
+	"\rvalidate_only\x18\x02 \x01(\bR\fvalidateOnly\"6\n" +
+	"\x12EndGroupBuyRequest\x12 \n" +
+	"\fgroup_buy_id\x18\x01 \x01(\tR\n" +
+	"groupBuyId\"O\n" +
+	"\x13EndGroupBuyResponse\x128\n" +
 	"\tgroup_buy\x18\x01 \x01(\v2\x1b.siyu.marketing.v1.GroupBuyR\bgroupBuy\"R\n" +
 	"\x16CreateGroupBuyResponse\x128\n" +
 	"\tgroup_buy\x18\x01 \x01(\v2\x1b.siyu.marketing.v1.GroupBuyR\bgroupBuy\"\x1b\n" +
 	"\x19AdminListGroupBuysRequest\"X\n" +
 	"\x1aAdminListGroupBuysResponse\x12:\n" +
 	"\n" +
-	"group_buys\x18\x01 \x03(\v2\x1b.siyu.marketing.v1.GroupBuyR\tgroupBuys\"\x8c\x03\n" +
+	"group_buys\x18\x01 \x03(\v2\x1b.siyu.marketing.v1.GroupBuyR\tgroupBuys\"\xca\x03\n" +
 	"\x0fBargainActivity\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12\x12\n" +
 	"\x04name\x18\x02 \x01(\tR\x04name\x12\x1d\n" +
@@ -1597,7 +1814,8 @@ const file_siyu_marketing_v1_social_proto_rawDesc = "" +
 	"\n" +
 	"start_time\x18\t \x01(\v2\x1a.google.protobuf.TimestampR\tstartTime\x125\n" +
 	"\bend_time\x18\n" +
-	" \x01(\v2\x1a.google.protobuf.TimestampR\aendTime\"\x95\x03\n" +
+	" \x01(\v2\x1a.google.protobuf.TimestampR\aendTime\x12<\n" +
+	"\aresults\x18\v \x01(\v2\".siyu.marketing.v1.ActivityResultsR\aresults\"\x95\x03\n" +
 	"\aBargain\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12\x1f\n" +
 	"\vactivity_id\x18\x02 \x01(\tR\n" +
@@ -1635,8 +1853,14 @@ const file_siyu_marketing_v1_social_proto_rawDesc = "" +
 	"bargain_id\x18\x01 \x01(\tR\tbargainId\"d\n" +
 	"\x13HelpBargainResponse\x12\x17\n" +
 	"\acut_fen\x18\x01 \x01(\x03R\x06cutFen\x124\n" +
-	"\abargain\x18\x02 \x01(\v2\x1a.siyu.marketing.v1.BargainR\abargain\"^\n" +
+	"\abargain\x18\x02 \x01(\v2\x1a.siyu.marketing.v1.BargainR\abargain\"\x83\x01\n" +
 	"\x1cCreateBargainActivityRequest\x12>\n" +
+	"\bactivity\x18\x01 \x01(\v2\".siyu.marketing.v1.BargainActivityR\bactivity\x12#\n" +
+	"\rvalidate_only\x18\x02 \x01(\bR\fvalidateOnly\"<\n" +
+	"\x19EndBargainActivityRequest\x12\x1f\n" +
+	"\vactivity_id\x18\x01 \x01(\tR\n" +
+	"activityId\"\\\n" +
+	"\x1aEndBargainActivityResponse\x12>\n" +
 	"\bactivity\x18\x01 \x01(\v2\".siyu.marketing.v1.BargainActivityR\bactivity\"_\n" +
 	"\x1dCreateBargainActivityResponse\x12>\n" +
 	"\bactivity\x18\x01 \x01(\v2\".siyu.marketing.v1.BargainActivityR\bactivity\"#\n" +
@@ -1648,18 +1872,20 @@ const file_siyu_marketing_v1_social_proto_rawDesc = "" +
 	"\x0fGroupBuyService\x12b\n" +
 	"\rListGroupBuys\x12'.siyu.marketing.v1.ListGroupBuysRequest\x1a(.siyu.marketing.v1.ListGroupBuysResponse\x12\\\n" +
 	"\vGetGroupBuy\x12%.siyu.marketing.v1.GetGroupBuyRequest\x1a&.siyu.marketing.v1.GetGroupBuyResponse\x12S\n" +
-	"\bGetGroup\x12\".siyu.marketing.v1.GetGroupRequest\x1a#.siyu.marketing.v1.GetGroupResponse2\xf0\x01\n" +
+	"\bGetGroup\x12\".siyu.marketing.v1.GetGroupRequest\x1a#.siyu.marketing.v1.GetGroupResponse2\xce\x02\n" +
 	"\x14GroupBuyAdminService\x12e\n" +
-	"\x0eCreateGroupBuy\x12(.siyu.marketing.v1.CreateGroupBuyRequest\x1a).siyu.marketing.v1.CreateGroupBuyResponse\x12q\n" +
+	"\x0eCreateGroupBuy\x12(.siyu.marketing.v1.CreateGroupBuyRequest\x1a).siyu.marketing.v1.CreateGroupBuyResponse\x12\\\n" +
+	"\vEndGroupBuy\x12%.siyu.marketing.v1.EndGroupBuyRequest\x1a&.siyu.marketing.v1.EndGroupBuyResponse\x12q\n" +
 	"\x12AdminListGroupBuys\x12,.siyu.marketing.v1.AdminListGroupBuysRequest\x1a-.siyu.marketing.v1.AdminListGroupBuysResponse2\xa6\x03\n" +
 	"\x0eBargainService\x12z\n" +
 	"\x15ListBargainActivities\x12/.siyu.marketing.v1.ListBargainActivitiesRequest\x1a0.siyu.marketing.v1.ListBargainActivitiesResponse\x12_\n" +
 	"\fStartBargain\x12&.siyu.marketing.v1.StartBargainRequest\x1a'.siyu.marketing.v1.StartBargainResponse\x12Y\n" +
 	"\n" +
 	"GetBargain\x12$.siyu.marketing.v1.GetBargainRequest\x1a%.siyu.marketing.v1.GetBargainResponse\x12\\\n" +
-	"\vHelpBargain\x12%.siyu.marketing.v1.HelpBargainRequest\x1a&.siyu.marketing.v1.HelpBargainResponse2\x9d\x02\n" +
+	"\vHelpBargain\x12%.siyu.marketing.v1.HelpBargainRequest\x1a&.siyu.marketing.v1.HelpBargainResponse2\x90\x03\n" +
 	"\x13BargainAdminService\x12z\n" +
-	"\x15CreateBargainActivity\x12/.siyu.marketing.v1.CreateBargainActivityRequest\x1a0.siyu.marketing.v1.CreateBargainActivityResponse\x12\x89\x01\n" +
+	"\x15CreateBargainActivity\x12/.siyu.marketing.v1.CreateBargainActivityRequest\x1a0.siyu.marketing.v1.CreateBargainActivityResponse\x12q\n" +
+	"\x12EndBargainActivity\x12,.siyu.marketing.v1.EndBargainActivityRequest\x1a-.siyu.marketing.v1.EndBargainActivityResponse\x12\x89\x01\n" +
 	"\x1aAdminListBargainActivities\x124.siyu.marketing.v1.AdminListBargainActivitiesRequest\x1a5.siyu.marketing.v1.AdminListBargainActivitiesResponseB.Z,siyu.dev/proto/siyu/marketing/v1;marketingv1b\x06proto3"
 
 var (
@@ -1674,7 +1900,7 @@ func file_siyu_marketing_v1_social_proto_rawDescGZIP() []byte {
 	return file_siyu_marketing_v1_social_proto_rawDescData
 }
 
-var file_siyu_marketing_v1_social_proto_msgTypes = make([]protoimpl.MessageInfo, 27)
+var file_siyu_marketing_v1_social_proto_msgTypes = make([]protoimpl.MessageInfo, 31)
 var file_siyu_marketing_v1_social_proto_goTypes = []any{
 	(*GroupPrice)(nil),                         // 0: siyu.marketing.v1.GroupPrice
 	(*GroupBuy)(nil),                           // 1: siyu.marketing.v1.GroupBuy
@@ -1686,77 +1912,90 @@ var file_siyu_marketing_v1_social_proto_goTypes = []any{
 	(*GetGroupRequest)(nil),                    // 7: siyu.marketing.v1.GetGroupRequest
 	(*GetGroupResponse)(nil),                   // 8: siyu.marketing.v1.GetGroupResponse
 	(*CreateGroupBuyRequest)(nil),              // 9: siyu.marketing.v1.CreateGroupBuyRequest
-	(*CreateGroupBuyResponse)(nil),             // 10: siyu.marketing.v1.CreateGroupBuyResponse
-	(*AdminListGroupBuysRequest)(nil),          // 11: siyu.marketing.v1.AdminListGroupBuysRequest
-	(*AdminListGroupBuysResponse)(nil),         // 12: siyu.marketing.v1.AdminListGroupBuysResponse
-	(*BargainActivity)(nil),                    // 13: siyu.marketing.v1.BargainActivity
-	(*Bargain)(nil),                            // 14: siyu.marketing.v1.Bargain
-	(*ListBargainActivitiesRequest)(nil),       // 15: siyu.marketing.v1.ListBargainActivitiesRequest
-	(*ListBargainActivitiesResponse)(nil),      // 16: siyu.marketing.v1.ListBargainActivitiesResponse
-	(*StartBargainRequest)(nil),                // 17: siyu.marketing.v1.StartBargainRequest
-	(*StartBargainResponse)(nil),               // 18: siyu.marketing.v1.StartBargainResponse
-	(*GetBargainRequest)(nil),                  // 19: siyu.marketing.v1.GetBargainRequest
-	(*GetBargainResponse)(nil),                 // 20: siyu.marketing.v1.GetBargainResponse
-	(*HelpBargainRequest)(nil),                 // 21: siyu.marketing.v1.HelpBargainRequest
-	(*HelpBargainResponse)(nil),                // 22: siyu.marketing.v1.HelpBargainResponse
-	(*CreateBargainActivityRequest)(nil),       // 23: siyu.marketing.v1.CreateBargainActivityRequest
-	(*CreateBargainActivityResponse)(nil),      // 24: siyu.marketing.v1.CreateBargainActivityResponse
-	(*AdminListBargainActivitiesRequest)(nil),  // 25: siyu.marketing.v1.AdminListBargainActivitiesRequest
-	(*AdminListBargainActivitiesResponse)(nil), // 26: siyu.marketing.v1.AdminListBargainActivitiesResponse
-	(*durationpb.Duration)(nil),                // 27: google.protobuf.Duration
-	(*timestamppb.Timestamp)(nil),              // 28: google.protobuf.Timestamp
+	(*EndGroupBuyRequest)(nil),                 // 10: siyu.marketing.v1.EndGroupBuyRequest
+	(*EndGroupBuyResponse)(nil),                // 11: siyu.marketing.v1.EndGroupBuyResponse
+	(*CreateGroupBuyResponse)(nil),             // 12: siyu.marketing.v1.CreateGroupBuyResponse
+	(*AdminListGroupBuysRequest)(nil),          // 13: siyu.marketing.v1.AdminListGroupBuysRequest
+	(*AdminListGroupBuysResponse)(nil),         // 14: siyu.marketing.v1.AdminListGroupBuysResponse
+	(*BargainActivity)(nil),                    // 15: siyu.marketing.v1.BargainActivity
+	(*Bargain)(nil),                            // 16: siyu.marketing.v1.Bargain
+	(*ListBargainActivitiesRequest)(nil),       // 17: siyu.marketing.v1.ListBargainActivitiesRequest
+	(*ListBargainActivitiesResponse)(nil),      // 18: siyu.marketing.v1.ListBargainActivitiesResponse
+	(*StartBargainRequest)(nil),                // 19: siyu.marketing.v1.StartBargainRequest
+	(*StartBargainResponse)(nil),               // 20: siyu.marketing.v1.StartBargainResponse
+	(*GetBargainRequest)(nil),                  // 21: siyu.marketing.v1.GetBargainRequest
+	(*GetBargainResponse)(nil),                 // 22: siyu.marketing.v1.GetBargainResponse
+	(*HelpBargainRequest)(nil),                 // 23: siyu.marketing.v1.HelpBargainRequest
+	(*HelpBargainResponse)(nil),                // 24: siyu.marketing.v1.HelpBargainResponse
+	(*CreateBargainActivityRequest)(nil),       // 25: siyu.marketing.v1.CreateBargainActivityRequest
+	(*EndBargainActivityRequest)(nil),          // 26: siyu.marketing.v1.EndBargainActivityRequest
+	(*EndBargainActivityResponse)(nil),         // 27: siyu.marketing.v1.EndBargainActivityResponse
+	(*CreateBargainActivityResponse)(nil),      // 28: siyu.marketing.v1.CreateBargainActivityResponse
+	(*AdminListBargainActivitiesRequest)(nil),  // 29: siyu.marketing.v1.AdminListBargainActivitiesRequest
+	(*AdminListBargainActivitiesResponse)(nil), // 30: siyu.marketing.v1.AdminListBargainActivitiesResponse
+	(*durationpb.Duration)(nil),                // 31: google.protobuf.Duration
+	(*timestamppb.Timestamp)(nil),              // 32: google.protobuf.Timestamp
+	(*ActivityResults)(nil),                    // 33: siyu.marketing.v1.ActivityResults
 }
 var file_siyu_marketing_v1_social_proto_depIdxs = []int32{
 	0,  // 0: siyu.marketing.v1.GroupBuy.prices:type_name -> siyu.marketing.v1.GroupPrice
-	27, // 1: siyu.marketing.v1.GroupBuy.group_ttl:type_name -> google.protobuf.Duration
-	28, // 2: siyu.marketing.v1.GroupBuy.start_time:type_name -> google.protobuf.Timestamp
-	28, // 3: siyu.marketing.v1.GroupBuy.end_time:type_name -> google.protobuf.Timestamp
-	28, // 4: siyu.marketing.v1.Group.deadline:type_name -> google.protobuf.Timestamp
-	1,  // 5: siyu.marketing.v1.ListGroupBuysResponse.group_buys:type_name -> siyu.marketing.v1.GroupBuy
-	1,  // 6: siyu.marketing.v1.GetGroupBuyResponse.group_buy:type_name -> siyu.marketing.v1.GroupBuy
-	2,  // 7: siyu.marketing.v1.GetGroupBuyResponse.open_groups:type_name -> siyu.marketing.v1.Group
-	2,  // 8: siyu.marketing.v1.GetGroupResponse.group:type_name -> siyu.marketing.v1.Group
-	1,  // 9: siyu.marketing.v1.CreateGroupBuyRequest.group_buy:type_name -> siyu.marketing.v1.GroupBuy
-	1,  // 10: siyu.marketing.v1.CreateGroupBuyResponse.group_buy:type_name -> siyu.marketing.v1.GroupBuy
-	1,  // 11: siyu.marketing.v1.AdminListGroupBuysResponse.group_buys:type_name -> siyu.marketing.v1.GroupBuy
-	27, // 12: siyu.marketing.v1.BargainActivity.time_limit:type_name -> google.protobuf.Duration
-	28, // 13: siyu.marketing.v1.BargainActivity.start_time:type_name -> google.protobuf.Timestamp
-	28, // 14: siyu.marketing.v1.BargainActivity.end_time:type_name -> google.protobuf.Timestamp
-	28, // 15: siyu.marketing.v1.Bargain.deadline:type_name -> google.protobuf.Timestamp
-	13, // 16: siyu.marketing.v1.ListBargainActivitiesResponse.activities:type_name -> siyu.marketing.v1.BargainActivity
-	14, // 17: siyu.marketing.v1.StartBargainResponse.bargain:type_name -> siyu.marketing.v1.Bargain
-	14, // 18: siyu.marketing.v1.GetBargainResponse.bargain:type_name -> siyu.marketing.v1.Bargain
-	14, // 19: siyu.marketing.v1.HelpBargainResponse.bargain:type_name -> siyu.marketing.v1.Bargain
-	13, // 20: siyu.marketing.v1.CreateBargainActivityRequest.activity:type_name -> siyu.marketing.v1.BargainActivity
-	13, // 21: siyu.marketing.v1.CreateBargainActivityResponse.activity:type_name -> siyu.marketing.v1.BargainActivity
-	13, // 22: siyu.marketing.v1.AdminListBargainActivitiesResponse.activities:type_name -> siyu.marketing.v1.BargainActivity
-	3,  // 23: siyu.marketing.v1.GroupBuyService.ListGroupBuys:input_type -> siyu.marketing.v1.ListGroupBuysRequest
-	5,  // 24: siyu.marketing.v1.GroupBuyService.GetGroupBuy:input_type -> siyu.marketing.v1.GetGroupBuyRequest
-	7,  // 25: siyu.marketing.v1.GroupBuyService.GetGroup:input_type -> siyu.marketing.v1.GetGroupRequest
-	9,  // 26: siyu.marketing.v1.GroupBuyAdminService.CreateGroupBuy:input_type -> siyu.marketing.v1.CreateGroupBuyRequest
-	11, // 27: siyu.marketing.v1.GroupBuyAdminService.AdminListGroupBuys:input_type -> siyu.marketing.v1.AdminListGroupBuysRequest
-	15, // 28: siyu.marketing.v1.BargainService.ListBargainActivities:input_type -> siyu.marketing.v1.ListBargainActivitiesRequest
-	17, // 29: siyu.marketing.v1.BargainService.StartBargain:input_type -> siyu.marketing.v1.StartBargainRequest
-	19, // 30: siyu.marketing.v1.BargainService.GetBargain:input_type -> siyu.marketing.v1.GetBargainRequest
-	21, // 31: siyu.marketing.v1.BargainService.HelpBargain:input_type -> siyu.marketing.v1.HelpBargainRequest
-	23, // 32: siyu.marketing.v1.BargainAdminService.CreateBargainActivity:input_type -> siyu.marketing.v1.CreateBargainActivityRequest
-	25, // 33: siyu.marketing.v1.BargainAdminService.AdminListBargainActivities:input_type -> siyu.marketing.v1.AdminListBargainActivitiesRequest
-	4,  // 34: siyu.marketing.v1.GroupBuyService.ListGroupBuys:output_type -> siyu.marketing.v1.ListGroupBuysResponse
-	6,  // 35: siyu.marketing.v1.GroupBuyService.GetGroupBuy:output_type -> siyu.marketing.v1.GetGroupBuyResponse
-	8,  // 36: siyu.marketing.v1.GroupBuyService.GetGroup:output_type -> siyu.marketing.v1.GetGroupResponse
-	10, // 37: siyu.marketing.v1.GroupBuyAdminService.CreateGroupBuy:output_type -> siyu.marketing.v1.CreateGroupBuyResponse
-	12, // 38: siyu.marketing.v1.GroupBuyAdminService.AdminListGroupBuys:output_type -> siyu.marketing.v1.AdminListGroupBuysResponse
-	16, // 39: siyu.marketing.v1.BargainService.ListBargainActivities:output_type -> siyu.marketing.v1.ListBargainActivitiesResponse
-	18, // 40: siyu.marketing.v1.BargainService.StartBargain:output_type -> siyu.marketing.v1.StartBargainResponse
-	20, // 41: siyu.marketing.v1.BargainService.GetBargain:output_type -> siyu.marketing.v1.GetBargainResponse
-	22, // 42: siyu.marketing.v1.BargainService.HelpBargain:output_type -> siyu.marketing.v1.HelpBargainResponse
-	24, // 43: siyu.marketing.v1.BargainAdminService.CreateBargainActivity:output_type -> siyu.marketing.v1.CreateBargainActivityResponse
-	26, // 44: siyu.marketing.v1.BargainAdminService.AdminListBargainActivities:output_type -> siyu.marketing.v1.AdminListBargainActivitiesResponse
-	34, // [34:45] is the sub-list for method output_type
-	23, // [23:34] is the sub-list for method input_type
-	23, // [23:23] is the sub-list for extension type_name
-	23, // [23:23] is the sub-list for extension extendee
-	0,  // [0:23] is the sub-list for field type_name
+	31, // 1: siyu.marketing.v1.GroupBuy.group_ttl:type_name -> google.protobuf.Duration
+	32, // 2: siyu.marketing.v1.GroupBuy.start_time:type_name -> google.protobuf.Timestamp
+	32, // 3: siyu.marketing.v1.GroupBuy.end_time:type_name -> google.protobuf.Timestamp
+	33, // 4: siyu.marketing.v1.GroupBuy.results:type_name -> siyu.marketing.v1.ActivityResults
+	32, // 5: siyu.marketing.v1.Group.deadline:type_name -> google.protobuf.Timestamp
+	1,  // 6: siyu.marketing.v1.ListGroupBuysResponse.group_buys:type_name -> siyu.marketing.v1.GroupBuy
+	1,  // 7: siyu.marketing.v1.GetGroupBuyResponse.group_buy:type_name -> siyu.marketing.v1.GroupBuy
+	2,  // 8: siyu.marketing.v1.GetGroupBuyResponse.open_groups:type_name -> siyu.marketing.v1.Group
+	2,  // 9: siyu.marketing.v1.GetGroupResponse.group:type_name -> siyu.marketing.v1.Group
+	1,  // 10: siyu.marketing.v1.CreateGroupBuyRequest.group_buy:type_name -> siyu.marketing.v1.GroupBuy
+	1,  // 11: siyu.marketing.v1.EndGroupBuyResponse.group_buy:type_name -> siyu.marketing.v1.GroupBuy
+	1,  // 12: siyu.marketing.v1.CreateGroupBuyResponse.group_buy:type_name -> siyu.marketing.v1.GroupBuy
+	1,  // 13: siyu.marketing.v1.AdminListGroupBuysResponse.group_buys:type_name -> siyu.marketing.v1.GroupBuy
+	31, // 14: siyu.marketing.v1.BargainActivity.time_limit:type_name -> google.protobuf.Duration
+	32, // 15: siyu.marketing.v1.BargainActivity.start_time:type_name -> google.protobuf.Timestamp
+	32, // 16: siyu.marketing.v1.BargainActivity.end_time:type_name -> google.protobuf.Timestamp
+	33, // 17: siyu.marketing.v1.BargainActivity.results:type_name -> siyu.marketing.v1.ActivityResults
+	32, // 18: siyu.marketing.v1.Bargain.deadline:type_name -> google.protobuf.Timestamp
+	15, // 19: siyu.marketing.v1.ListBargainActivitiesResponse.activities:type_name -> siyu.marketing.v1.BargainActivity
+	16, // 20: siyu.marketing.v1.StartBargainResponse.bargain:type_name -> siyu.marketing.v1.Bargain
+	16, // 21: siyu.marketing.v1.GetBargainResponse.bargain:type_name -> siyu.marketing.v1.Bargain
+	16, // 22: siyu.marketing.v1.HelpBargainResponse.bargain:type_name -> siyu.marketing.v1.Bargain
+	15, // 23: siyu.marketing.v1.CreateBargainActivityRequest.activity:type_name -> siyu.marketing.v1.BargainActivity
+	15, // 24: siyu.marketing.v1.EndBargainActivityResponse.activity:type_name -> siyu.marketing.v1.BargainActivity
+	15, // 25: siyu.marketing.v1.CreateBargainActivityResponse.activity:type_name -> siyu.marketing.v1.BargainActivity
+	15, // 26: siyu.marketing.v1.AdminListBargainActivitiesResponse.activities:type_name -> siyu.marketing.v1.BargainActivity
+	3,  // 27: siyu.marketing.v1.GroupBuyService.ListGroupBuys:input_type -> siyu.marketing.v1.ListGroupBuysRequest
+	5,  // 28: siyu.marketing.v1.GroupBuyService.GetGroupBuy:input_type -> siyu.marketing.v1.GetGroupBuyRequest
+	7,  // 29: siyu.marketing.v1.GroupBuyService.GetGroup:input_type -> siyu.marketing.v1.GetGroupRequest
+	9,  // 30: siyu.marketing.v1.GroupBuyAdminService.CreateGroupBuy:input_type -> siyu.marketing.v1.CreateGroupBuyRequest
+	10, // 31: siyu.marketing.v1.GroupBuyAdminService.EndGroupBuy:input_type -> siyu.marketing.v1.EndGroupBuyRequest
+	13, // 32: siyu.marketing.v1.GroupBuyAdminService.AdminListGroupBuys:input_type -> siyu.marketing.v1.AdminListGroupBuysRequest
+	17, // 33: siyu.marketing.v1.BargainService.ListBargainActivities:input_type -> siyu.marketing.v1.ListBargainActivitiesRequest
+	19, // 34: siyu.marketing.v1.BargainService.StartBargain:input_type -> siyu.marketing.v1.StartBargainRequest
+	21, // 35: siyu.marketing.v1.BargainService.GetBargain:input_type -> siyu.marketing.v1.GetBargainRequest
+	23, // 36: siyu.marketing.v1.BargainService.HelpBargain:input_type -> siyu.marketing.v1.HelpBargainRequest
+	25, // 37: siyu.marketing.v1.BargainAdminService.CreateBargainActivity:input_type -> siyu.marketing.v1.CreateBargainActivityRequest
+	26, // 38: siyu.marketing.v1.BargainAdminService.EndBargainActivity:input_type -> siyu.marketing.v1.EndBargainActivityRequest
+	29, // 39: siyu.marketing.v1.BargainAdminService.AdminListBargainActivities:input_type -> siyu.marketing.v1.AdminListBargainActivitiesRequest
+	4,  // 40: siyu.marketing.v1.GroupBuyService.ListGroupBuys:output_type -> siyu.marketing.v1.ListGroupBuysResponse
+	6,  // 41: siyu.marketing.v1.GroupBuyService.GetGroupBuy:output_type -> siyu.marketing.v1.GetGroupBuyResponse
+	8,  // 42: siyu.marketing.v1.GroupBuyService.GetGroup:output_type -> siyu.marketing.v1.GetGroupResponse
+	12, // 43: siyu.marketing.v1.GroupBuyAdminService.CreateGroupBuy:output_type -> siyu.marketing.v1.CreateGroupBuyResponse
+	11, // 44: siyu.marketing.v1.GroupBuyAdminService.EndGroupBuy:output_type -> siyu.marketing.v1.EndGroupBuyResponse
+	14, // 45: siyu.marketing.v1.GroupBuyAdminService.AdminListGroupBuys:output_type -> siyu.marketing.v1.AdminListGroupBuysResponse
+	18, // 46: siyu.marketing.v1.BargainService.ListBargainActivities:output_type -> siyu.marketing.v1.ListBargainActivitiesResponse
+	20, // 47: siyu.marketing.v1.BargainService.StartBargain:output_type -> siyu.marketing.v1.StartBargainResponse
+	22, // 48: siyu.marketing.v1.BargainService.GetBargain:output_type -> siyu.marketing.v1.GetBargainResponse
+	24, // 49: siyu.marketing.v1.BargainService.HelpBargain:output_type -> siyu.marketing.v1.HelpBargainResponse
+	28, // 50: siyu.marketing.v1.BargainAdminService.CreateBargainActivity:output_type -> siyu.marketing.v1.CreateBargainActivityResponse
+	27, // 51: siyu.marketing.v1.BargainAdminService.EndBargainActivity:output_type -> siyu.marketing.v1.EndBargainActivityResponse
+	30, // 52: siyu.marketing.v1.BargainAdminService.AdminListBargainActivities:output_type -> siyu.marketing.v1.AdminListBargainActivitiesResponse
+	40, // [40:53] is the sub-list for method output_type
+	27, // [27:40] is the sub-list for method input_type
+	27, // [27:27] is the sub-list for extension type_name
+	27, // [27:27] is the sub-list for extension extendee
+	0,  // [0:27] is the sub-list for field type_name
 }
 
 func init() { file_siyu_marketing_v1_social_proto_init() }
@@ -1764,13 +2003,14 @@ func file_siyu_marketing_v1_social_proto_init() {
 	if File_siyu_marketing_v1_social_proto != nil {
 		return
 	}
+	file_siyu_marketing_v1_coupon_proto_init()
 	type x struct{}
 	out := protoimpl.TypeBuilder{
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_siyu_marketing_v1_social_proto_rawDesc), len(file_siyu_marketing_v1_social_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   27,
+			NumMessages:   31,
 			NumExtensions: 0,
 			NumServices:   4,
 		},

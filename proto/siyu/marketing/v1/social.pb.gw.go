@@ -134,6 +134,8 @@ func local_request_GroupBuyService_GetGroup_0(ctx context.Context, marshaler run
 	return msg, metadata, err
 }
 
+var filter_GroupBuyAdminService_CreateGroupBuy_0 = &utilities.DoubleArray{Encoding: map[string]int{"group_buy": 0}, Base: []int{1, 1, 0}, Check: []int{0, 1, 2}}
+
 func request_GroupBuyAdminService_CreateGroupBuy_0(ctx context.Context, marshaler runtime.Marshaler, client GroupBuyAdminServiceClient, req *http.Request, pathParams map[string]string) (proto.Message, runtime.ServerMetadata, error) {
 	var (
 		protoReq CreateGroupBuyRequest
@@ -144,6 +146,12 @@ func request_GroupBuyAdminService_CreateGroupBuy_0(ctx context.Context, marshale
 	}
 	if req.Body != nil {
 		_, _ = io.Copy(io.Discard, req.Body)
+	}
+	if err := req.ParseForm(); err != nil {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "%v", err)
+	}
+	if err := runtime.PopulateQueryParameters(&protoReq, req.Form, filter_GroupBuyAdminService_CreateGroupBuy_0); err != nil {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "%v", err)
 	}
 	msg, err := client.CreateGroupBuy(ctx, &protoReq, grpc.Header(&metadata.HeaderMD), grpc.Trailer(&metadata.TrailerMD))
 	return msg, metadata, err
@@ -157,7 +165,58 @@ func local_request_GroupBuyAdminService_CreateGroupBuy_0(ctx context.Context, ma
 	if err := marshaler.NewDecoder(req.Body).Decode(&protoReq.GroupBuy); err != nil && !errors.Is(err, io.EOF) {
 		return nil, metadata, status.Errorf(codes.InvalidArgument, "%v", err)
 	}
+	if err := req.ParseForm(); err != nil {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "%v", err)
+	}
+	if err := runtime.PopulateQueryParameters(&protoReq, req.Form, filter_GroupBuyAdminService_CreateGroupBuy_0); err != nil {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "%v", err)
+	}
 	msg, err := server.CreateGroupBuy(ctx, &protoReq)
+	return msg, metadata, err
+}
+
+func request_GroupBuyAdminService_EndGroupBuy_0(ctx context.Context, marshaler runtime.Marshaler, client GroupBuyAdminServiceClient, req *http.Request, pathParams map[string]string) (proto.Message, runtime.ServerMetadata, error) {
+	var (
+		protoReq EndGroupBuyRequest
+		metadata runtime.ServerMetadata
+		err      error
+	)
+	if err := marshaler.NewDecoder(req.Body).Decode(&protoReq); err != nil && !errors.Is(err, io.EOF) {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "%v", err)
+	}
+	if req.Body != nil {
+		_, _ = io.Copy(io.Discard, req.Body)
+	}
+	val, ok := pathParams["group_buy_id"]
+	if !ok {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "missing parameter %s", "group_buy_id")
+	}
+	protoReq.GroupBuyId, err = runtime.String(val)
+	if err != nil {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "type mismatch, parameter: %s, error: %v", "group_buy_id", err)
+	}
+	msg, err := client.EndGroupBuy(ctx, &protoReq, grpc.Header(&metadata.HeaderMD), grpc.Trailer(&metadata.TrailerMD))
+	return msg, metadata, err
+}
+
+func local_request_GroupBuyAdminService_EndGroupBuy_0(ctx context.Context, marshaler runtime.Marshaler, server GroupBuyAdminServiceServer, req *http.Request, pathParams map[string]string) (proto.Message, runtime.ServerMetadata, error) {
+	var (
+		protoReq EndGroupBuyRequest
+		metadata runtime.ServerMetadata
+		err      error
+	)
+	if err := marshaler.NewDecoder(req.Body).Decode(&protoReq); err != nil && !errors.Is(err, io.EOF) {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "%v", err)
+	}
+	val, ok := pathParams["group_buy_id"]
+	if !ok {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "missing parameter %s", "group_buy_id")
+	}
+	protoReq.GroupBuyId, err = runtime.String(val)
+	if err != nil {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "type mismatch, parameter: %s, error: %v", "group_buy_id", err)
+	}
+	msg, err := server.EndGroupBuy(ctx, &protoReq)
 	return msg, metadata, err
 }
 
@@ -332,6 +391,8 @@ func local_request_BargainService_HelpBargain_0(ctx context.Context, marshaler r
 	return msg, metadata, err
 }
 
+var filter_BargainAdminService_CreateBargainActivity_0 = &utilities.DoubleArray{Encoding: map[string]int{"activity": 0}, Base: []int{1, 1, 0}, Check: []int{0, 1, 2}}
+
 func request_BargainAdminService_CreateBargainActivity_0(ctx context.Context, marshaler runtime.Marshaler, client BargainAdminServiceClient, req *http.Request, pathParams map[string]string) (proto.Message, runtime.ServerMetadata, error) {
 	var (
 		protoReq CreateBargainActivityRequest
@@ -342,6 +403,12 @@ func request_BargainAdminService_CreateBargainActivity_0(ctx context.Context, ma
 	}
 	if req.Body != nil {
 		_, _ = io.Copy(io.Discard, req.Body)
+	}
+	if err := req.ParseForm(); err != nil {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "%v", err)
+	}
+	if err := runtime.PopulateQueryParameters(&protoReq, req.Form, filter_BargainAdminService_CreateBargainActivity_0); err != nil {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "%v", err)
 	}
 	msg, err := client.CreateBargainActivity(ctx, &protoReq, grpc.Header(&metadata.HeaderMD), grpc.Trailer(&metadata.TrailerMD))
 	return msg, metadata, err
@@ -355,7 +422,58 @@ func local_request_BargainAdminService_CreateBargainActivity_0(ctx context.Conte
 	if err := marshaler.NewDecoder(req.Body).Decode(&protoReq.Activity); err != nil && !errors.Is(err, io.EOF) {
 		return nil, metadata, status.Errorf(codes.InvalidArgument, "%v", err)
 	}
+	if err := req.ParseForm(); err != nil {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "%v", err)
+	}
+	if err := runtime.PopulateQueryParameters(&protoReq, req.Form, filter_BargainAdminService_CreateBargainActivity_0); err != nil {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "%v", err)
+	}
 	msg, err := server.CreateBargainActivity(ctx, &protoReq)
+	return msg, metadata, err
+}
+
+func request_BargainAdminService_EndBargainActivity_0(ctx context.Context, marshaler runtime.Marshaler, client BargainAdminServiceClient, req *http.Request, pathParams map[string]string) (proto.Message, runtime.ServerMetadata, error) {
+	var (
+		protoReq EndBargainActivityRequest
+		metadata runtime.ServerMetadata
+		err      error
+	)
+	if err := marshaler.NewDecoder(req.Body).Decode(&protoReq); err != nil && !errors.Is(err, io.EOF) {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "%v", err)
+	}
+	if req.Body != nil {
+		_, _ = io.Copy(io.Discard, req.Body)
+	}
+	val, ok := pathParams["activity_id"]
+	if !ok {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "missing parameter %s", "activity_id")
+	}
+	protoReq.ActivityId, err = runtime.String(val)
+	if err != nil {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "type mismatch, parameter: %s, error: %v", "activity_id", err)
+	}
+	msg, err := client.EndBargainActivity(ctx, &protoReq, grpc.Header(&metadata.HeaderMD), grpc.Trailer(&metadata.TrailerMD))
+	return msg, metadata, err
+}
+
+func local_request_BargainAdminService_EndBargainActivity_0(ctx context.Context, marshaler runtime.Marshaler, server BargainAdminServiceServer, req *http.Request, pathParams map[string]string) (proto.Message, runtime.ServerMetadata, error) {
+	var (
+		protoReq EndBargainActivityRequest
+		metadata runtime.ServerMetadata
+		err      error
+	)
+	if err := marshaler.NewDecoder(req.Body).Decode(&protoReq); err != nil && !errors.Is(err, io.EOF) {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "%v", err)
+	}
+	val, ok := pathParams["activity_id"]
+	if !ok {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "missing parameter %s", "activity_id")
+	}
+	protoReq.ActivityId, err = runtime.String(val)
+	if err != nil {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "type mismatch, parameter: %s, error: %v", "activity_id", err)
+	}
+	msg, err := server.EndBargainActivity(ctx, &protoReq)
 	return msg, metadata, err
 }
 
@@ -475,6 +593,26 @@ func RegisterGroupBuyAdminServiceHandlerServer(ctx context.Context, mux *runtime
 			return
 		}
 		forward_GroupBuyAdminService_CreateGroupBuy_0(annotatedContext, mux, outboundMarshaler, w, req, response_GroupBuyAdminService_CreateGroupBuy_0{resp.(*CreateGroupBuyResponse)}, mux.GetForwardResponseOptions()...)
+	})
+	mux.Handle(http.MethodPost, pattern_GroupBuyAdminService_EndGroupBuy_0, func(w http.ResponseWriter, req *http.Request, pathParams map[string]string) {
+		ctx, cancel := context.WithCancel(req.Context())
+		defer cancel()
+		var stream runtime.ServerTransportStream
+		ctx = grpc.NewContextWithServerTransportStream(ctx, &stream)
+		inboundMarshaler, outboundMarshaler := runtime.MarshalerForRequest(mux, req)
+		annotatedContext, err := runtime.AnnotateIncomingContext(ctx, mux, req, "/siyu.marketing.v1.GroupBuyAdminService/EndGroupBuy", runtime.WithHTTPPathPattern("/v1/admin/group-buys/{group_buy_id}:end"))
+		if err != nil {
+			runtime.HTTPError(ctx, mux, outboundMarshaler, w, req, err)
+			return
+		}
+		resp, md, err := local_request_GroupBuyAdminService_EndGroupBuy_0(annotatedContext, inboundMarshaler, server, req, pathParams)
+		md.HeaderMD, md.TrailerMD = metadata.Join(md.HeaderMD, stream.Header()), metadata.Join(md.TrailerMD, stream.Trailer())
+		annotatedContext = runtime.NewServerMetadataContext(annotatedContext, md)
+		if err != nil {
+			runtime.HTTPError(annotatedContext, mux, outboundMarshaler, w, req, err)
+			return
+		}
+		forward_GroupBuyAdminService_EndGroupBuy_0(annotatedContext, mux, outboundMarshaler, w, req, response_GroupBuyAdminService_EndGroupBuy_0{resp.(*EndGroupBuyResponse)}, mux.GetForwardResponseOptions()...)
 	})
 	mux.Handle(http.MethodGet, pattern_GroupBuyAdminService_AdminListGroupBuys_0, func(w http.ResponseWriter, req *http.Request, pathParams map[string]string) {
 		ctx, cancel := context.WithCancel(req.Context())
@@ -615,6 +753,26 @@ func RegisterBargainAdminServiceHandlerServer(ctx context.Context, mux *runtime.
 			return
 		}
 		forward_BargainAdminService_CreateBargainActivity_0(annotatedContext, mux, outboundMarshaler, w, req, response_BargainAdminService_CreateBargainActivity_0{resp.(*CreateBargainActivityResponse)}, mux.GetForwardResponseOptions()...)
+	})
+	mux.Handle(http.MethodPost, pattern_BargainAdminService_EndBargainActivity_0, func(w http.ResponseWriter, req *http.Request, pathParams map[string]string) {
+		ctx, cancel := context.WithCancel(req.Context())
+		defer cancel()
+		var stream runtime.ServerTransportStream
+		ctx = grpc.NewContextWithServerTransportStream(ctx, &stream)
+		inboundMarshaler, outboundMarshaler := runtime.MarshalerForRequest(mux, req)
+		annotatedContext, err := runtime.AnnotateIncomingContext(ctx, mux, req, "/siyu.marketing.v1.BargainAdminService/EndBargainActivity", runtime.WithHTTPPathPattern("/v1/admin/bargain-activities/{activity_id}:end"))
+		if err != nil {
+			runtime.HTTPError(ctx, mux, outboundMarshaler, w, req, err)
+			return
+		}
+		resp, md, err := local_request_BargainAdminService_EndBargainActivity_0(annotatedContext, inboundMarshaler, server, req, pathParams)
+		md.HeaderMD, md.TrailerMD = metadata.Join(md.HeaderMD, stream.Header()), metadata.Join(md.TrailerMD, stream.Trailer())
+		annotatedContext = runtime.NewServerMetadataContext(annotatedContext, md)
+		if err != nil {
+			runtime.HTTPError(annotatedContext, mux, outboundMarshaler, w, req, err)
+			return
+		}
+		forward_BargainAdminService_EndBargainActivity_0(annotatedContext, mux, outboundMarshaler, w, req, response_BargainAdminService_EndBargainActivity_0{resp.(*EndBargainActivityResponse)}, mux.GetForwardResponseOptions()...)
 	})
 	mux.Handle(http.MethodGet, pattern_BargainAdminService_AdminListBargainActivities_0, func(w http.ResponseWriter, req *http.Request, pathParams map[string]string) {
 		ctx, cancel := context.WithCancel(req.Context())
@@ -804,6 +962,23 @@ func RegisterGroupBuyAdminServiceHandlerClient(ctx context.Context, mux *runtime
 		}
 		forward_GroupBuyAdminService_CreateGroupBuy_0(annotatedContext, mux, outboundMarshaler, w, req, response_GroupBuyAdminService_CreateGroupBuy_0{resp.(*CreateGroupBuyResponse)}, mux.GetForwardResponseOptions()...)
 	})
+	mux.Handle(http.MethodPost, pattern_GroupBuyAdminService_EndGroupBuy_0, func(w http.ResponseWriter, req *http.Request, pathParams map[string]string) {
+		ctx, cancel := context.WithCancel(req.Context())
+		defer cancel()
+		inboundMarshaler, outboundMarshaler := runtime.MarshalerForRequest(mux, req)
+		annotatedContext, err := runtime.AnnotateContext(ctx, mux, req, "/siyu.marketing.v1.GroupBuyAdminService/EndGroupBuy", runtime.WithHTTPPathPattern("/v1/admin/group-buys/{group_buy_id}:end"))
+		if err != nil {
+			runtime.HTTPError(ctx, mux, outboundMarshaler, w, req, err)
+			return
+		}
+		resp, md, err := request_GroupBuyAdminService_EndGroupBuy_0(annotatedContext, inboundMarshaler, client, req, pathParams)
+		annotatedContext = runtime.NewServerMetadataContext(annotatedContext, md)
+		if err != nil {
+			runtime.HTTPError(annotatedContext, mux, outboundMarshaler, w, req, err)
+			return
+		}
+		forward_GroupBuyAdminService_EndGroupBuy_0(annotatedContext, mux, outboundMarshaler, w, req, response_GroupBuyAdminService_EndGroupBuy_0{resp.(*EndGroupBuyResponse)}, mux.GetForwardResponseOptions()...)
+	})
 	mux.Handle(http.MethodGet, pattern_GroupBuyAdminService_AdminListGroupBuys_0, func(w http.ResponseWriter, req *http.Request, pathParams map[string]string) {
 		ctx, cancel := context.WithCancel(req.Context())
 		defer cancel()
@@ -833,13 +1008,24 @@ func (m response_GroupBuyAdminService_CreateGroupBuy_0) XXX_ResponseBody() inter
 	return response.GroupBuy
 }
 
+type response_GroupBuyAdminService_EndGroupBuy_0 struct {
+	*EndGroupBuyResponse
+}
+
+func (m response_GroupBuyAdminService_EndGroupBuy_0) XXX_ResponseBody() interface{} {
+	response := m.EndGroupBuyResponse
+	return response.GroupBuy
+}
+
 var (
 	pattern_GroupBuyAdminService_CreateGroupBuy_0     = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 2, 2}, []string{"v1", "admin", "group-buys"}, ""))
+	pattern_GroupBuyAdminService_EndGroupBuy_0        = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 2, 2, 1, 0, 4, 1, 5, 3}, []string{"v1", "admin", "group-buys", "group_buy_id"}, "end"))
 	pattern_GroupBuyAdminService_AdminListGroupBuys_0 = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 2, 2}, []string{"v1", "admin", "group-buys"}, ""))
 )
 
 var (
 	forward_GroupBuyAdminService_CreateGroupBuy_0     = runtime.ForwardResponseMessage
+	forward_GroupBuyAdminService_EndGroupBuy_0        = runtime.ForwardResponseMessage
 	forward_GroupBuyAdminService_AdminListGroupBuys_0 = runtime.ForwardResponseMessage
 )
 
@@ -1035,6 +1221,23 @@ func RegisterBargainAdminServiceHandlerClient(ctx context.Context, mux *runtime.
 		}
 		forward_BargainAdminService_CreateBargainActivity_0(annotatedContext, mux, outboundMarshaler, w, req, response_BargainAdminService_CreateBargainActivity_0{resp.(*CreateBargainActivityResponse)}, mux.GetForwardResponseOptions()...)
 	})
+	mux.Handle(http.MethodPost, pattern_BargainAdminService_EndBargainActivity_0, func(w http.ResponseWriter, req *http.Request, pathParams map[string]string) {
+		ctx, cancel := context.WithCancel(req.Context())
+		defer cancel()
+		inboundMarshaler, outboundMarshaler := runtime.MarshalerForRequest(mux, req)
+		annotatedContext, err := runtime.AnnotateContext(ctx, mux, req, "/siyu.marketing.v1.BargainAdminService/EndBargainActivity", runtime.WithHTTPPathPattern("/v1/admin/bargain-activities/{activity_id}:end"))
+		if err != nil {
+			runtime.HTTPError(ctx, mux, outboundMarshaler, w, req, err)
+			return
+		}
+		resp, md, err := request_BargainAdminService_EndBargainActivity_0(annotatedContext, inboundMarshaler, client, req, pathParams)
+		annotatedContext = runtime.NewServerMetadataContext(annotatedContext, md)
+		if err != nil {
+			runtime.HTTPError(annotatedContext, mux, outboundMarshaler, w, req, err)
+			return
+		}
+		forward_BargainAdminService_EndBargainActivity_0(annotatedContext, mux, outboundMarshaler, w, req, response_BargainAdminService_EndBargainActivity_0{resp.(*EndBargainActivityResponse)}, mux.GetForwardResponseOptions()...)
+	})
 	mux.Handle(http.MethodGet, pattern_BargainAdminService_AdminListBargainActivities_0, func(w http.ResponseWriter, req *http.Request, pathParams map[string]string) {
 		ctx, cancel := context.WithCancel(req.Context())
 		defer cancel()
@@ -1064,12 +1267,23 @@ func (m response_BargainAdminService_CreateBargainActivity_0) XXX_ResponseBody()
 	return response.Activity
 }
 
+type response_BargainAdminService_EndBargainActivity_0 struct {
+	*EndBargainActivityResponse
+}
+
+func (m response_BargainAdminService_EndBargainActivity_0) XXX_ResponseBody() interface{} {
+	response := m.EndBargainActivityResponse
+	return response.Activity
+}
+
 var (
 	pattern_BargainAdminService_CreateBargainActivity_0      = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 2, 2}, []string{"v1", "admin", "bargain-activities"}, ""))
+	pattern_BargainAdminService_EndBargainActivity_0         = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 2, 2, 1, 0, 4, 1, 5, 3}, []string{"v1", "admin", "bargain-activities", "activity_id"}, "end"))
 	pattern_BargainAdminService_AdminListBargainActivities_0 = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 2, 2}, []string{"v1", "admin", "bargain-activities"}, ""))
 )
 
 var (
 	forward_BargainAdminService_CreateBargainActivity_0      = runtime.ForwardResponseMessage
+	forward_BargainAdminService_EndBargainActivity_0         = runtime.ForwardResponseMessage
 	forward_BargainAdminService_AdminListBargainActivities_0 = runtime.ForwardResponseMessage
 )

@@ -222,6 +222,7 @@ var GroupBuyService_ServiceDesc = grpc.ServiceDesc{
 
 const (
 	GroupBuyAdminService_CreateGroupBuy_FullMethodName     = "/siyu.marketing.v1.GroupBuyAdminService/CreateGroupBuy"
+	GroupBuyAdminService_EndGroupBuy_FullMethodName        = "/siyu.marketing.v1.GroupBuyAdminService/EndGroupBuy"
 	GroupBuyAdminService_AdminListGroupBuys_FullMethodName = "/siyu.marketing.v1.GroupBuyAdminService/AdminListGroupBuys"
 )
 
@@ -232,7 +233,12 @@ const (
 // GroupBuyAdminService keeps group-buy activities. Reading: staff; writing:
 // owners and operators. INVALID_ARGUMENT ACTIVITY_INVALID with the field.
 type GroupBuyAdminServiceClient interface {
+	// CreateGroupBuy saves a new activity; with validate_only it is checked
+	// and answered (a preview) without being saved.
 	CreateGroupBuy(ctx context.Context, in *CreateGroupBuyRequest, opts ...grpc.CallOption) (*CreateGroupBuyResponse, error)
+	// EndGroupBuy stops new groups now (idempotent); open groups run to
+	// their deadlines.
+	EndGroupBuy(ctx context.Context, in *EndGroupBuyRequest, opts ...grpc.CallOption) (*EndGroupBuyResponse, error)
 	AdminListGroupBuys(ctx context.Context, in *AdminListGroupBuysRequest, opts ...grpc.CallOption) (*AdminListGroupBuysResponse, error)
 }
 
@@ -248,6 +254,16 @@ func (c *groupBuyAdminServiceClient) CreateGroupBuy(ctx context.Context, in *Cre
 	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
 	out := new(CreateGroupBuyResponse)
 	err := c.cc.Invoke(ctx, GroupBuyAdminService_CreateGroupBuy_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *groupBuyAdminServiceClient) EndGroupBuy(ctx context.Context, in *EndGroupBuyRequest, opts ...grpc.CallOption) (*EndGroupBuyResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(EndGroupBuyResponse)
+	err := c.cc.Invoke(ctx, GroupBuyAdminService_EndGroupBuy_FullMethodName, in, out, cOpts...)
 	if err != nil {
 		return nil, err
 	}
@@ -271,7 +287,12 @@ func (c *groupBuyAdminServiceClient) AdminListGroupBuys(ctx context.Context, in 
 // GroupBuyAdminService keeps group-buy activities. Reading: staff; writing:
 // owners and operators. INVALID_ARGUMENT ACTIVITY_INVALID with the field.
 type GroupBuyAdminServiceServer interface {
+	// CreateGroupBuy saves a new activity; with validate_only it is checked
+	// and answered (a preview) without being saved.
 	CreateGroupBuy(context.Context, *CreateGroupBuyRequest) (*CreateGroupBuyResponse, error)
+	// EndGroupBuy stops new groups now (idempotent); open groups run to
+	// their deadlines.
+	EndGroupBuy(context.Context, *EndGroupBuyRequest) (*EndGroupBuyResponse, error)
 	AdminListGroupBuys(context.Context, *AdminListGroupBuysRequest) (*AdminListGroupBuysResponse, error)
 	mustEmbedUnimplementedGroupBuyAdminServiceServer()
 }
@@ -285,6 +306,9 @@ type UnimplementedGroupBuyAdminServiceServer struct{}
 
 func (UnimplementedGroupBuyAdminServiceServer) CreateGroupBuy(context.Context, *CreateGroupBuyRequest) (*CreateGroupBuyResponse, error) {
 	return nil, status.Errorf(codes.Unimplemented, "method CreateGroupBuy not implemented")
+}
+func (UnimplementedGroupBuyAdminServiceServer) EndGroupBuy(context.Context, *EndGroupBuyRequest) (*EndGroupBuyResponse, error) {
+	return nil, status.Errorf(codes.Unimplemented, "method EndGroupBuy not implemented")
 }
 func (UnimplementedGroupBuyAdminServiceServer) AdminListGroupBuys(context.Context, *AdminListGroupBuysRequest) (*AdminListGroupBuysResponse, error) {
 	return nil, status.Errorf(codes.Unimplemented, "method AdminListGroupBuys not implemented")
@@ -328,6 +352,24 @@ func _GroupBuyAdminService_CreateGroupBuy_Handler(srv interface{}, ctx context.C
 	return interceptor(ctx, in, info, handler)
 }
 
+func _GroupBuyAdminService_EndGroupBuy_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(EndGroupBuyRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(GroupBuyAdminServiceServer).EndGroupBuy(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: GroupBuyAdminService_EndGroupBuy_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(GroupBuyAdminServiceServer).EndGroupBuy(ctx, req.(*EndGroupBuyRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 func _GroupBuyAdminService_AdminListGroupBuys_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
 	in := new(AdminListGroupBuysRequest)
 	if err := dec(in); err != nil {
@@ -356,6 +398,10 @@ var GroupBuyAdminService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "CreateGroupBuy",
 			Handler:    _GroupBuyAdminService_CreateGroupBuy_Handler,
+		},
+		{
+			MethodName: "EndGroupBuy",
+			Handler:    _GroupBuyAdminService_EndGroupBuy_Handler,
 		},
 		{
 			MethodName: "AdminListGroupBuys",
@@ -622,6 +668,7 @@ var BargainService_ServiceDesc = grpc.ServiceDesc{
 
 const (
 	BargainAdminService_CreateBargainActivity_FullMethodName      = "/siyu.marketing.v1.BargainAdminService/CreateBargainActivity"
+	BargainAdminService_EndBargainActivity_FullMethodName         = "/siyu.marketing.v1.BargainAdminService/EndBargainActivity"
 	BargainAdminService_AdminListBargainActivities_FullMethodName = "/siyu.marketing.v1.BargainAdminService/AdminListBargainActivities"
 )
 
@@ -632,7 +679,12 @@ const (
 // BargainAdminService keeps bargain activities. Reading: staff; writing:
 // owners and operators. INVALID_ARGUMENT ACTIVITY_INVALID with the field.
 type BargainAdminServiceClient interface {
+	// CreateBargainActivity saves a new activity; with validate_only it is
+	// checked and answered (a preview) without being saved.
 	CreateBargainActivity(ctx context.Context, in *CreateBargainActivityRequest, opts ...grpc.CallOption) (*CreateBargainActivityResponse, error)
+	// EndBargainActivity stops new bargains now (idempotent); bargains
+	// started run to their deadlines.
+	EndBargainActivity(ctx context.Context, in *EndBargainActivityRequest, opts ...grpc.CallOption) (*EndBargainActivityResponse, error)
 	AdminListBargainActivities(ctx context.Context, in *AdminListBargainActivitiesRequest, opts ...grpc.CallOption) (*AdminListBargainActivitiesResponse, error)
 }
 
@@ -648,6 +700,16 @@ func (c *bargainAdminServiceClient) CreateBargainActivity(ctx context.Context, i
 	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
 	out := new(CreateBargainActivityResponse)
 	err := c.cc.Invoke(ctx, BargainAdminService_CreateBargainActivity_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *bargainAdminServiceClient) EndBargainActivity(ctx context.Context, in *EndBargainActivityRequest, opts ...grpc.CallOption) (*EndBargainActivityResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(EndBargainActivityResponse)
+	err := c.cc.Invoke(ctx, BargainAdminService_EndBargainActivity_FullMethodName, in, out, cOpts...)
 	if err != nil {
 		return nil, err
 	}
@@ -671,7 +733,12 @@ func (c *bargainAdminServiceClient) AdminListBargainActivities(ctx context.Conte
 // BargainAdminService keeps bargain activities. Reading: staff; writing:
 // owners and operators. INVALID_ARGUMENT ACTIVITY_INVALID with the field.
 type BargainAdminServiceServer interface {
+	// CreateBargainActivity saves a new activity; with validate_only it is
+	// checked and answered (a preview) without being saved.
 	CreateBargainActivity(context.Context, *CreateBargainActivityRequest) (*CreateBargainActivityResponse, error)
+	// EndBargainActivity stops new bargains now (idempotent); bargains
+	// started run to their deadlines.
+	EndBargainActivity(context.Context, *EndBargainActivityRequest) (*EndBargainActivityResponse, error)
 	AdminListBargainActivities(context.Context, *AdminListBargainActivitiesRequest) (*AdminListBargainActivitiesResponse, error)
 	mustEmbedUnimplementedBargainAdminServiceServer()
 }
@@ -685,6 +752,9 @@ type UnimplementedBargainAdminServiceServer struct{}
 
 func (UnimplementedBargainAdminServiceServer) CreateBargainActivity(context.Context, *CreateBargainActivityRequest) (*CreateBargainActivityResponse, error) {
 	return nil, status.Errorf(codes.Unimplemented, "method CreateBargainActivity not implemented")
+}
+func (UnimplementedBargainAdminServiceServer) EndBargainActivity(context.Context, *EndBargainActivityRequest) (*EndBargainActivityResponse, error) {
+	return nil, status.Errorf(codes.Unimplemented, "method EndBargainActivity not implemented")
 }
 func (UnimplementedBargainAdminServiceServer) AdminListBargainActivities(context.Context, *AdminListBargainActivitiesRequest) (*AdminListBargainActivitiesResponse, error) {
 	return nil, status.Errorf(codes.Unimplemented, "method AdminListBargainActivities not implemented")
@@ -728,6 +798,24 @@ func _BargainAdminService_CreateBargainActivity_Handler(srv interface{}, ctx con
 	return interceptor(ctx, in, info, handler)
 }
 
+func _BargainAdminService_EndBargainActivity_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(EndBargainActivityRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(BargainAdminServiceServer).EndBargainActivity(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: BargainAdminService_EndBargainActivity_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(BargainAdminServiceServer).EndBargainActivity(ctx, req.(*EndBargainActivityRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 func _BargainAdminService_AdminListBargainActivities_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
 	in := new(AdminListBargainActivitiesRequest)
 	if err := dec(in); err != nil {
@@ -756,6 +844,10 @@ var BargainAdminService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "CreateBargainActivity",
 			Handler:    _BargainAdminService_CreateBargainActivity_Handler,
+		},
+		{
+			MethodName: "EndBargainActivity",
+			Handler:    _BargainAdminService_EndBargainActivity_Handler,
 		},
 		{
 			MethodName: "AdminListBargainActivities",

@@ -87,6 +87,94 @@ func (OrderStatus) EnumDescriptor() ([]byte, []int) {
 	return file_siyu_order_v1_order_proto_rawDescGZIP(), []int{0}
 }
 
+type ReleaseGroupOrderRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	OrderId       string                 `protobuf:"bytes,1,opt,name=order_id,json=orderId,proto3" json:"order_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ReleaseGroupOrderRequest) Reset() {
+	*x = ReleaseGroupOrderRequest{}
+	mi := &file_siyu_order_v1_order_proto_msgTypes[0]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ReleaseGroupOrderRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ReleaseGroupOrderRequest) ProtoMessage() {}
+
+func (x *ReleaseGroupOrderRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_siyu_order_v1_order_proto_msgTypes[0]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ReleaseGroupOrderRequest.ProtoReflect.Descriptor instead.
+func (*ReleaseGroupOrderRequest) Descriptor() ([]byte, []int) {
+	return file_siyu_order_v1_order_proto_rawDescGZIP(), []int{0}
+}
+
+func (x *ReleaseGroupOrderRequest) GetOrderId() string {
+	if x != nil {
+		return x.OrderId
+	}
+	return ""
+}
+
+type ReleaseGroupOrderResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Order         *Order                 `protobuf:"bytes,1,opt,name=order,proto3" json:"order,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ReleaseGroupOrderResponse) Reset() {
+	*x = ReleaseGroupOrderResponse{}
+	mi := &file_siyu_order_v1_order_proto_msgTypes[1]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ReleaseGroupOrderResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ReleaseGroupOrderResponse) ProtoMessage() {}
+
+func (x *ReleaseGroupOrderResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_siyu_order_v1_order_proto_msgTypes[1]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ReleaseGroupOrderResponse.ProtoReflect.Descriptor instead.
+func (*ReleaseGroupOrderResponse) Descriptor() ([]byte, []int) {
+	return file_siyu_order_v1_order_proto_rawDescGZIP(), []int{1}
+}
+
+func (x *ReleaseGroupOrderResponse) GetOrder() *Order {
+	if x != nil {
+		return x.Order
+	}
+	return nil
+}
+
 type RefundOrderForRequest struct {
 	state     protoimpl.MessageState `protogen:"open.v1"`
 	OrderId   string                 `protobuf:"bytes,1,opt,name=order_id,json=orderId,proto3" json:"order_id,omitempty"`
@@ -99,7 +187,7 @@ type RefundOrderForRequest struct {
 
 func (x *RefundOrderForRequest) Reset() {
 	*x = RefundOrderForRequest{}
-	mi := &file_siyu_order_v1_order_proto_msgTypes[0]
+	mi := &file_siyu_order_v1_order_proto_msgTypes[2]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -111,7 +199,7 @@ func (x *RefundOrderForRequest) String() string {
 func (*RefundOrderForRequest) ProtoMessage() {}
 
 func (x *RefundOrderForRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_siyu_order_v1_order_proto_msgTypes[0]
+	mi := &file_siyu_order_v1_order_proto_msgTypes[2]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -124,7 +212,7 @@ func (x *RefundOrderForRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RefundOrderForRequest.ProtoReflect.Descriptor instead.
 func (*RefundOrderForRequest) Descriptor() ([]byte, []int) {
-	return file_siyu_order_v1_order_proto_rawDescGZIP(), []int{0}
+	return file_siyu_order_v1_order_proto_rawDescGZIP(), []int{2}
 }
 
 func (x *RefundOrderForRequest) GetOrderId() string {
@@ -157,7 +245,7 @@ type RefundOrderForResponse struct {
 
 func (x *RefundOrderForResponse) Reset() {
 	*x = RefundOrderForResponse{}
-	mi := &file_siyu_order_v1_order_proto_msgTypes[1]
+	mi := &file_siyu_order_v1_order_proto_msgTypes[3]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -169,7 +257,7 @@ func (x *RefundOrderForResponse) String() string {
 func (*RefundOrderForResponse) ProtoMessage() {}
 
 func (x *RefundOrderForResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_siyu_order_v1_order_proto_msgTypes[1]
+	mi := &file_siyu_order_v1_order_proto_msgTypes[3]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -182,7 +270,7 @@ func (x *RefundOrderForResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RefundOrderForResponse.ProtoReflect.Descriptor instead.
 func (*RefundOrderForResponse) Descriptor() ([]byte, []int) {
-	return file_siyu_order_v1_order_proto_rawDescGZIP(), []int{1}
+	return file_siyu_order_v1_order_proto_rawDescGZIP(), []int{3}
 }
 
 func (x *RefundOrderForResponse) GetOrder() *Order {
@@ -206,7 +294,7 @@ type PlaceOrderForRequest struct {
 
 func (x *PlaceOrderForRequest) Reset() {
 	*x = PlaceOrderForRequest{}
-	mi := &file_siyu_order_v1_order_proto_msgTypes[2]
+	mi := &file_siyu_order_v1_order_proto_msgTypes[4]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -218,7 +306,7 @@ func (x *PlaceOrderForRequest) String() string {
 func (*PlaceOrderForRequest) ProtoMessage() {}
 
 func (x *PlaceOrderForRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_siyu_order_v1_order_proto_msgTypes[2]
+	mi := &file_siyu_order_v1_order_proto_msgTypes[4]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -231,7 +319,7 @@ func (x *PlaceOrderForRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PlaceOrderForRequest.ProtoReflect.Descriptor instead.
 func (*PlaceOrderForRequest) Descriptor() ([]byte, []int) {
-	return file_siyu_order_v1_order_proto_rawDescGZIP(), []int{2}
+	return file_siyu_order_v1_order_proto_rawDescGZIP(), []int{4}
 }
 
 func (x *PlaceOrderForRequest) GetMemberId() string {
@@ -285,7 +373,7 @@ type PlaceOrderForResponse struct {
 
 func (x *PlaceOrderForResponse) Reset() {
 	*x = PlaceOrderForResponse{}
-	mi := &file_siyu_order_v1_order_proto_msgTypes[3]
+	mi := &file_siyu_order_v1_order_proto_msgTypes[5]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -297,7 +385,7 @@ func (x *PlaceOrderForResponse) String() string {
 func (*PlaceOrderForResponse) ProtoMessage() {}
 
 func (x *PlaceOrderForResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_siyu_order_v1_order_proto_msgTypes[3]
+	mi := &file_siyu_order_v1_order_proto_msgTypes[5]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -310,7 +398,7 @@ func (x *PlaceOrderForResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PlaceOrderForResponse.ProtoReflect.Descriptor instead.
 func (*PlaceOrderForResponse) Descriptor() ([]byte, []int) {
-	return file_siyu_order_v1_order_proto_rawDescGZIP(), []int{3}
+	return file_siyu_order_v1_order_proto_rawDescGZIP(), []int{5}
 }
 
 func (x *PlaceOrderForResponse) GetOrder() *Order {
@@ -336,7 +424,7 @@ type ShippingAddress struct {
 
 func (x *ShippingAddress) Reset() {
 	*x = ShippingAddress{}
-	mi := &file_siyu_order_v1_order_proto_msgTypes[4]
+	mi := &file_siyu_order_v1_order_proto_msgTypes[6]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -348,7 +436,7 @@ func (x *ShippingAddress) String() string {
 func (*ShippingAddress) ProtoMessage() {}
 
 func (x *ShippingAddress) ProtoReflect() protoreflect.Message {
-	mi := &file_siyu_order_v1_order_proto_msgTypes[4]
+	mi := &file_siyu_order_v1_order_proto_msgTypes[6]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -361,7 +449,7 @@ func (x *ShippingAddress) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ShippingAddress.ProtoReflect.Descriptor instead.
 func (*ShippingAddress) Descriptor() ([]byte, []int) {
-	return file_siyu_order_v1_order_proto_rawDescGZIP(), []int{4}
+	return file_siyu_order_v1_order_proto_rawDescGZIP(), []int{6}
 }
 
 func (x *ShippingAddress) GetName() string {
@@ -420,7 +508,7 @@ type Discount struct {
 
 func (x *Discount) Reset() {
 	*x = Discount{}
-	mi := &file_siyu_order_v1_order_proto_msgTypes[5]
+	mi := &file_siyu_order_v1_order_proto_msgTypes[7]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -432,7 +520,7 @@ func (x *Discount) String() string {
 func (*Discount) ProtoMessage() {}
 
 func (x *Discount) ProtoReflect() protoreflect.Message {
-	mi := &file_siyu_order_v1_order_proto_msgTypes[5]
+	mi := &file_siyu_order_v1_order_proto_msgTypes[7]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -445,7 +533,7 @@ func (x *Discount) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Discount.ProtoReflect.Descriptor instead.
 func (*Discount) Descriptor() ([]byte, []int) {
-	return file_siyu_order_v1_order_proto_rawDescGZIP(), []int{5}
+	return file_siyu_order_v1_order_proto_rawDescGZIP(), []int{7}
 }
 
 func (x *Discount) GetSource() string {
@@ -496,7 +584,7 @@ type PricedLine struct {
 
 func (x *PricedLine) Reset() {
 	*x = PricedLine{}
-	mi := &file_siyu_order_v1_order_proto_msgTypes[6]
+	mi := &file_siyu_order_v1_order_proto_msgTypes[8]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -508,7 +596,7 @@ func (x *PricedLine) String() string {
 func (*PricedLine) ProtoMessage() {}
 
 func (x *PricedLine) ProtoReflect() protoreflect.Message {
-	mi := &file_siyu_order_v1_order_proto_msgTypes[6]
+	mi := &file_siyu_order_v1_order_proto_msgTypes[8]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -521,7 +609,7 @@ func (x *PricedLine) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PricedLine.ProtoReflect.Descriptor instead.
 func (*PricedLine) Descriptor() ([]byte, []int) {
-	return file_siyu_order_v1_order_proto_rawDescGZIP(), []int{6}
+	return file_siyu_order_v1_order_proto_rawDescGZIP(), []int{8}
 }
 
 func (x *PricedLine) GetLineId() string {
@@ -643,7 +731,7 @@ type Quote struct {
 
 func (x *Quote) Reset() {
 	*x = Quote{}
-	mi := &file_siyu_order_v1_order_proto_msgTypes[7]
+	mi := &file_siyu_order_v1_order_proto_msgTypes[9]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -655,7 +743,7 @@ func (x *Quote) String() string {
 func (*Quote) ProtoMessage() {}
 
 func (x *Quote) ProtoReflect() protoreflect.Message {
-	mi := &file_siyu_order_v1_order_proto_msgTypes[7]
+	mi := &file_siyu_order_v1_order_proto_msgTypes[9]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -668,7 +756,7 @@ func (x *Quote) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Quote.ProtoReflect.Descriptor instead.
 func (*Quote) Descriptor() ([]byte, []int) {
-	return file_siyu_order_v1_order_proto_rawDescGZIP(), []int{7}
+	return file_siyu_order_v1_order_proto_rawDescGZIP(), []int{9}
 }
 
 func (x *Quote) GetQuoteId() string {
@@ -767,17 +855,19 @@ type Order struct {
 	RefundFen  int64                  `protobuf:"varint,26,opt,name=refund_fen,json=refundFen,proto3" json:"refund_fen,omitempty"`
 	RefundTime *timestamppb.Timestamp `protobuf:"bytes,27,opt,name=refund_time,json=refundTime,proto3" json:"refund_time,omitempty"`
 	// Operators' note; never shown to the shopper.
-	OperatorNote  string          `protobuf:"bytes,28,opt,name=operator_note,json=operatorNote,proto3" json:"operator_note,omitempty"`
-	Shipments     []*Shipment     `protobuf:"bytes,29,rep,name=shipments,proto3" json:"shipments,omitempty"`
-	Refunds       []*RefundRecord `protobuf:"bytes,30,rep,name=refunds,proto3" json:"refunds,omitempty"`
-	AfterSales    []*AfterSale    `protobuf:"bytes,31,rep,name=after_sales,json=afterSales,proto3" json:"after_sales,omitempty"`
+	OperatorNote string          `protobuf:"bytes,28,opt,name=operator_note,json=operatorNote,proto3" json:"operator_note,omitempty"`
+	Shipments    []*Shipment     `protobuf:"bytes,29,rep,name=shipments,proto3" json:"shipments,omitempty"`
+	Refunds      []*RefundRecord `protobuf:"bytes,30,rep,name=refunds,proto3" json:"refunds,omitempty"`
+	AfterSales   []*AfterSale    `protobuf:"bytes,31,rep,name=after_sales,json=afterSales,proto3" json:"after_sales,omitempty"`
+	// A group-buy order waiting for its group to fill before it may ship.
+	AwaitingGroup bool `protobuf:"varint,32,opt,name=awaiting_group,json=awaitingGroup,proto3" json:"awaiting_group,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
 
 func (x *Order) Reset() {
 	*x = Order{}
-	mi := &file_siyu_order_v1_order_proto_msgTypes[8]
+	mi := &file_siyu_order_v1_order_proto_msgTypes[10]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -789,7 +879,7 @@ func (x *Order) String() string {
 func (*Order) ProtoMessage() {}
 
 func (x *Order) ProtoReflect() protoreflect.Message {
-	mi := &file_siyu_order_v1_order_proto_msgTypes[8]
+	mi := &file_siyu_order_v1_order_proto_msgTypes[10]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -802,7 +892,7 @@ func (x *Order) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Order.ProtoReflect.Descriptor instead.
 func (*Order) Descriptor() ([]byte, []int) {
-	return file_siyu_order_v1_order_proto_rawDescGZIP(), []int{8}
+	return file_siyu_order_v1_order_proto_rawDescGZIP(), []int{10}
 }
 
 func (x *Order) GetOrderId() string {
@@ -1022,6 +1112,13 @@ func (x *Order) GetAfterSales() []*AfterSale {
 	return nil
 }
 
+func (x *Order) GetAwaitingGroup() bool {
+	if x != nil {
+		return x.AwaitingGroup
+	}
+	return false
+}
+
 type QuoteCheckoutRequest struct {
 	state   protoimpl.MessageState `protogen:"open.v1"`
 	Address *ShippingAddress       `protobuf:"bytes,1,opt,name=address,proto3" json:"address,omitempty"`
@@ -1047,7 +1144,7 @@ type QuoteCheckoutRequest struct {
 
 func (x *QuoteCheckoutRequest) Reset() {
 	*x = QuoteCheckoutRequest{}
-	mi := &file_siyu_order_v1_order_proto_msgTypes[9]
+	mi := &file_siyu_order_v1_order_proto_msgTypes[11]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1059,7 +1156,7 @@ func (x *QuoteCheckoutRequest) String() string {
 func (*QuoteCheckoutRequest) ProtoMessage() {}
 
 func (x *QuoteCheckoutRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_siyu_order_v1_order_proto_msgTypes[9]
+	mi := &file_siyu_order_v1_order_proto_msgTypes[11]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1072,7 +1169,7 @@ func (x *QuoteCheckoutRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use QuoteCheckoutRequest.ProtoReflect.Descriptor instead.
 func (*QuoteCheckoutRequest) Descriptor() ([]byte, []int) {
-	return file_siyu_order_v1_order_proto_rawDescGZIP(), []int{9}
+	return file_siyu_order_v1_order_proto_rawDescGZIP(), []int{11}
 }
 
 func (x *QuoteCheckoutRequest) GetAddress() *ShippingAddress {
@@ -1132,7 +1229,7 @@ type PromotionActivity struct {
 
 func (x *PromotionActivity) Reset() {
 	*x = PromotionActivity{}
-	mi := &file_siyu_order_v1_order_proto_msgTypes[10]
+	mi := &file_siyu_order_v1_order_proto_msgTypes[12]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1144,7 +1241,7 @@ func (x *PromotionActivity) String() string {
 func (*PromotionActivity) ProtoMessage() {}
 
 func (x *PromotionActivity) ProtoReflect() protoreflect.Message {
-	mi := &file_siyu_order_v1_order_proto_msgTypes[10]
+	mi := &file_siyu_order_v1_order_proto_msgTypes[12]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1157,7 +1254,7 @@ func (x *PromotionActivity) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PromotionActivity.ProtoReflect.Descriptor instead.
 func (*PromotionActivity) Descriptor() ([]byte, []int) {
-	return file_siyu_order_v1_order_proto_rawDescGZIP(), []int{10}
+	return file_siyu_order_v1_order_proto_rawDescGZIP(), []int{12}
 }
 
 func (x *PromotionActivity) GetKind() string {
@@ -1193,7 +1290,7 @@ type BuyNowLine struct {
 
 func (x *BuyNowLine) Reset() {
 	*x = BuyNowLine{}
-	mi := &file_siyu_order_v1_order_proto_msgTypes[11]
+	mi := &file_siyu_order_v1_order_proto_msgTypes[13]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1205,7 +1302,7 @@ func (x *BuyNowLine) String() string {
 func (*BuyNowLine) ProtoMessage() {}
 
 func (x *BuyNowLine) ProtoReflect() protoreflect.Message {
-	mi := &file_siyu_order_v1_order_proto_msgTypes[11]
+	mi := &file_siyu_order_v1_order_proto_msgTypes[13]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1218,7 +1315,7 @@ func (x *BuyNowLine) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use BuyNowLine.ProtoReflect.Descriptor instead.
 func (*BuyNowLine) Descriptor() ([]byte, []int) {
-	return file_siyu_order_v1_order_proto_rawDescGZIP(), []int{11}
+	return file_siyu_order_v1_order_proto_rawDescGZIP(), []int{13}
 }
 
 func (x *BuyNowLine) GetProductId() string {
@@ -1251,7 +1348,7 @@ type QuoteCheckoutResponse struct {
 
 func (x *QuoteCheckoutResponse) Reset() {
 	*x = QuoteCheckoutResponse{}
-	mi := &file_siyu_order_v1_order_proto_msgTypes[12]
+	mi := &file_siyu_order_v1_order_proto_msgTypes[14]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1263,7 +1360,7 @@ func (x *QuoteCheckoutResponse) String() string {
 func (*QuoteCheckoutResponse) ProtoMessage() {}
 
 func (x *QuoteCheckoutResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_siyu_order_v1_order_proto_msgTypes[12]
+	mi := &file_siyu_order_v1_order_proto_msgTypes[14]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1276,7 +1373,7 @@ func (x *QuoteCheckoutResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use QuoteCheckoutResponse.ProtoReflect.Descriptor instead.
 func (*QuoteCheckoutResponse) Descriptor() ([]byte, []int) {
-	return file_siyu_order_v1_order_proto_rawDescGZIP(), []int{12}
+	return file_siyu_order_v1_order_proto_rawDescGZIP(), []int{14}
 }
 
 func (x *QuoteCheckoutResponse) GetQuote() *Quote {
@@ -1300,7 +1397,7 @@ type CreateOrderRequest struct {
 
 func (x *CreateOrderRequest) Reset() {
 	*x = CreateOrderRequest{}
-	mi := &file_siyu_order_v1_order_proto_msgTypes[13]
+	mi := &file_siyu_order_v1_order_proto_msgTypes[15]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1312,7 +1409,7 @@ func (x *CreateOrderRequest) String() string {
 func (*CreateOrderRequest) ProtoMessage() {}
 
 func (x *CreateOrderRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_siyu_order_v1_order_proto_msgTypes[13]
+	mi := &file_siyu_order_v1_order_proto_msgTypes[15]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1325,7 +1422,7 @@ func (x *CreateOrderRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateOrderRequest.ProtoReflect.Descriptor instead.
 func (*CreateOrderRequest) Descriptor() ([]byte, []int) {
-	return file_siyu_order_v1_order_proto_rawDescGZIP(), []int{13}
+	return file_siyu_order_v1_order_proto_rawDescGZIP(), []int{15}
 }
 
 func (x *CreateOrderRequest) GetRequestId() string {
@@ -1365,7 +1462,7 @@ type CreateOrderResponse struct {
 
 func (x *CreateOrderResponse) Reset() {
 	*x = CreateOrderResponse{}
-	mi := &file_siyu_order_v1_order_proto_msgTypes[14]
+	mi := &file_siyu_order_v1_order_proto_msgTypes[16]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1377,7 +1474,7 @@ func (x *CreateOrderResponse) String() string {
 func (*CreateOrderResponse) ProtoMessage() {}
 
 func (x *CreateOrderResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_siyu_order_v1_order_proto_msgTypes[14]
+	mi := &file_siyu_order_v1_order_proto_msgTypes[16]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1390,7 +1487,7 @@ func (x *CreateOrderResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateOrderResponse.ProtoReflect.Descriptor instead.
 func (*CreateOrderResponse) Descriptor() ([]byte, []int) {
-	return file_siyu_order_v1_order_proto_rawDescGZIP(), []int{14}
+	return file_siyu_order_v1_order_proto_rawDescGZIP(), []int{16}
 }
 
 func (x *CreateOrderResponse) GetOrder() *Order {
@@ -1409,7 +1506,7 @@ type GetMyOrderRequest struct {
 
 func (x *GetMyOrderRequest) Reset() {
 	*x = GetMyOrderRequest{}
-	mi := &file_siyu_order_v1_order_proto_msgTypes[15]
+	mi := &file_siyu_order_v1_order_proto_msgTypes[17]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1421,7 +1518,7 @@ func (x *GetMyOrderRequest) String() string {
 func (*GetMyOrderRequest) ProtoMessage() {}
 
 func (x *GetMyOrderRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_siyu_order_v1_order_proto_msgTypes[15]
+	mi := &file_siyu_order_v1_order_proto_msgTypes[17]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1434,7 +1531,7 @@ func (x *GetMyOrderRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetMyOrderRequest.ProtoReflect.Descriptor instead.
 func (*GetMyOrderRequest) Descriptor() ([]byte, []int) {
-	return file_siyu_order_v1_order_proto_rawDescGZIP(), []int{15}
+	return file_siyu_order_v1_order_proto_rawDescGZIP(), []int{17}
 }
 
 func (x *GetMyOrderRequest) GetOrderId() string {
@@ -1453,7 +1550,7 @@ type GetMyOrderResponse struct {
 
 func (x *GetMyOrderResponse) Reset() {
 	*x = GetMyOrderResponse{}
-	mi := &file_siyu_order_v1_order_proto_msgTypes[16]
+	mi := &file_siyu_order_v1_order_proto_msgTypes[18]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1465,7 +1562,7 @@ func (x *GetMyOrderResponse) String() string {
 func (*GetMyOrderResponse) ProtoMessage() {}
 
 func (x *GetMyOrderResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_siyu_order_v1_order_proto_msgTypes[16]
+	mi := &file_siyu_order_v1_order_proto_msgTypes[18]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1478,7 +1575,7 @@ func (x *GetMyOrderResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetMyOrderResponse.ProtoReflect.Descriptor instead.
 func (*GetMyOrderResponse) Descriptor() ([]byte, []int) {
-	return file_siyu_order_v1_order_proto_rawDescGZIP(), []int{16}
+	return file_siyu_order_v1_order_proto_rawDescGZIP(), []int{18}
 }
 
 func (x *GetMyOrderResponse) GetOrder() *Order {
@@ -1501,7 +1598,7 @@ type ListMyOrdersRequest struct {
 
 func (x *ListMyOrdersRequest) Reset() {
 	*x = ListMyOrdersRequest{}
-	mi := &file_siyu_order_v1_order_proto_msgTypes[17]
+	mi := &file_siyu_order_v1_order_proto_msgTypes[19]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1513,7 +1610,7 @@ func (x *ListMyOrdersRequest) String() string {
 func (*ListMyOrdersRequest) ProtoMessage() {}
 
 func (x *ListMyOrdersRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_siyu_order_v1_order_proto_msgTypes[17]
+	mi := &file_siyu_order_v1_order_proto_msgTypes[19]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1526,7 +1623,7 @@ func (x *ListMyOrdersRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListMyOrdersRequest.ProtoReflect.Descriptor instead.
 func (*ListMyOrdersRequest) Descriptor() ([]byte, []int) {
-	return file_siyu_order_v1_order_proto_rawDescGZIP(), []int{17}
+	return file_siyu_order_v1_order_proto_rawDescGZIP(), []int{19}
 }
 
 func (x *ListMyOrdersRequest) GetPageSize() int32 {
@@ -1560,7 +1657,7 @@ type ListMyOrdersResponse struct {
 
 func (x *ListMyOrdersResponse) Reset() {
 	*x = ListMyOrdersResponse{}
-	mi := &file_siyu_order_v1_order_proto_msgTypes[18]
+	mi := &file_siyu_order_v1_order_proto_msgTypes[20]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1572,7 +1669,7 @@ func (x *ListMyOrdersResponse) String() string {
 func (*ListMyOrdersResponse) ProtoMessage() {}
 
 func (x *ListMyOrdersResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_siyu_order_v1_order_proto_msgTypes[18]
+	mi := &file_siyu_order_v1_order_proto_msgTypes[20]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1585,7 +1682,7 @@ func (x *ListMyOrdersResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListMyOrdersResponse.ProtoReflect.Descriptor instead.
 func (*ListMyOrdersResponse) Descriptor() ([]byte, []int) {
-	return file_siyu_order_v1_order_proto_rawDescGZIP(), []int{18}
+	return file_siyu_order_v1_order_proto_rawDescGZIP(), []int{20}
 }
 
 func (x *ListMyOrdersResponse) GetOrders() []*Order {
@@ -1612,7 +1709,7 @@ type CancelMyOrderRequest struct {
 
 func (x *CancelMyOrderRequest) Reset() {
 	*x = CancelMyOrderRequest{}
-	mi := &file_siyu_order_v1_order_proto_msgTypes[19]
+	mi := &file_siyu_order_v1_order_proto_msgTypes[21]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1624,7 +1721,7 @@ func (x *CancelMyOrderRequest) String() string {
 func (*CancelMyOrderRequest) ProtoMessage() {}
 
 func (x *CancelMyOrderRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_siyu_order_v1_order_proto_msgTypes[19]
+	mi := &file_siyu_order_v1_order_proto_msgTypes[21]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1637,7 +1734,7 @@ func (x *CancelMyOrderRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CancelMyOrderRequest.ProtoReflect.Descriptor instead.
 func (*CancelMyOrderRequest) Descriptor() ([]byte, []int) {
-	return file_siyu_order_v1_order_proto_rawDescGZIP(), []int{19}
+	return file_siyu_order_v1_order_proto_rawDescGZIP(), []int{21}
 }
 
 func (x *CancelMyOrderRequest) GetOrderId() string {
@@ -1663,7 +1760,7 @@ type CancelMyOrderResponse struct {
 
 func (x *CancelMyOrderResponse) Reset() {
 	*x = CancelMyOrderResponse{}
-	mi := &file_siyu_order_v1_order_proto_msgTypes[20]
+	mi := &file_siyu_order_v1_order_proto_msgTypes[22]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1675,7 +1772,7 @@ func (x *CancelMyOrderResponse) String() string {
 func (*CancelMyOrderResponse) ProtoMessage() {}
 
 func (x *CancelMyOrderResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_siyu_order_v1_order_proto_msgTypes[20]
+	mi := &file_siyu_order_v1_order_proto_msgTypes[22]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1688,7 +1785,7 @@ func (x *CancelMyOrderResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CancelMyOrderResponse.ProtoReflect.Descriptor instead.
 func (*CancelMyOrderResponse) Descriptor() ([]byte, []int) {
-	return file_siyu_order_v1_order_proto_rawDescGZIP(), []int{20}
+	return file_siyu_order_v1_order_proto_rawDescGZIP(), []int{22}
 }
 
 func (x *CancelMyOrderResponse) GetOrder() *Order {
@@ -1711,7 +1808,7 @@ type PayOrderRequest struct {
 
 func (x *PayOrderRequest) Reset() {
 	*x = PayOrderRequest{}
-	mi := &file_siyu_order_v1_order_proto_msgTypes[21]
+	mi := &file_siyu_order_v1_order_proto_msgTypes[23]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1723,7 +1820,7 @@ func (x *PayOrderRequest) String() string {
 func (*PayOrderRequest) ProtoMessage() {}
 
 func (x *PayOrderRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_siyu_order_v1_order_proto_msgTypes[21]
+	mi := &file_siyu_order_v1_order_proto_msgTypes[23]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1736,7 +1833,7 @@ func (x *PayOrderRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PayOrderRequest.ProtoReflect.Descriptor instead.
 func (*PayOrderRequest) Descriptor() ([]byte, []int) {
-	return file_siyu_order_v1_order_proto_rawDescGZIP(), []int{21}
+	return file_siyu_order_v1_order_proto_rawDescGZIP(), []int{23}
 }
 
 func (x *PayOrderRequest) GetOrderId() string {
@@ -1774,7 +1871,7 @@ type PayOrderResponse struct {
 
 func (x *PayOrderResponse) Reset() {
 	*x = PayOrderResponse{}
-	mi := &file_siyu_order_v1_order_proto_msgTypes[22]
+	mi := &file_siyu_order_v1_order_proto_msgTypes[24]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1786,7 +1883,7 @@ func (x *PayOrderResponse) String() string {
 func (*PayOrderResponse) ProtoMessage() {}
 
 func (x *PayOrderResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_siyu_order_v1_order_proto_msgTypes[22]
+	mi := &file_siyu_order_v1_order_proto_msgTypes[24]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1799,7 +1896,7 @@ func (x *PayOrderResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PayOrderResponse.ProtoReflect.Descriptor instead.
 func (*PayOrderResponse) Descriptor() ([]byte, []int) {
-	return file_siyu_order_v1_order_proto_rawDescGZIP(), []int{22}
+	return file_siyu_order_v1_order_proto_rawDescGZIP(), []int{24}
 }
 
 func (x *PayOrderResponse) GetPaymentId() string {
@@ -1839,7 +1936,7 @@ type ConfirmReceiptRequest struct {
 
 func (x *ConfirmReceiptRequest) Reset() {
 	*x = ConfirmReceiptRequest{}
-	mi := &file_siyu_order_v1_order_proto_msgTypes[23]
+	mi := &file_siyu_order_v1_order_proto_msgTypes[25]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1851,7 +1948,7 @@ func (x *ConfirmReceiptRequest) String() string {
 func (*ConfirmReceiptRequest) ProtoMessage() {}
 
 func (x *ConfirmReceiptRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_siyu_order_v1_order_proto_msgTypes[23]
+	mi := &file_siyu_order_v1_order_proto_msgTypes[25]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1864,7 +1961,7 @@ func (x *ConfirmReceiptRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ConfirmReceiptRequest.ProtoReflect.Descriptor instead.
 func (*ConfirmReceiptRequest) Descriptor() ([]byte, []int) {
-	return file_siyu_order_v1_order_proto_rawDescGZIP(), []int{23}
+	return file_siyu_order_v1_order_proto_rawDescGZIP(), []int{25}
 }
 
 func (x *ConfirmReceiptRequest) GetOrderId() string {
@@ -1883,7 +1980,7 @@ type ConfirmReceiptResponse struct {
 
 func (x *ConfirmReceiptResponse) Reset() {
 	*x = ConfirmReceiptResponse{}
-	mi := &file_siyu_order_v1_order_proto_msgTypes[24]
+	mi := &file_siyu_order_v1_order_proto_msgTypes[26]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1895,7 +1992,7 @@ func (x *ConfirmReceiptResponse) String() string {
 func (*ConfirmReceiptResponse) ProtoMessage() {}
 
 func (x *ConfirmReceiptResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_siyu_order_v1_order_proto_msgTypes[24]
+	mi := &file_siyu_order_v1_order_proto_msgTypes[26]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1908,7 +2005,7 @@ func (x *ConfirmReceiptResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ConfirmReceiptResponse.ProtoReflect.Descriptor instead.
 func (*ConfirmReceiptResponse) Descriptor() ([]byte, []int) {
-	return file_siyu_order_v1_order_proto_rawDescGZIP(), []int{24}
+	return file_siyu_order_v1_order_proto_rawDescGZIP(), []int{26}
 }
 
 func (x *ConfirmReceiptResponse) GetOrder() *Order {
@@ -1927,7 +2024,7 @@ type AdminGetOrderRequest struct {
 
 func (x *AdminGetOrderRequest) Reset() {
 	*x = AdminGetOrderRequest{}
-	mi := &file_siyu_order_v1_order_proto_msgTypes[25]
+	mi := &file_siyu_order_v1_order_proto_msgTypes[27]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1939,7 +2036,7 @@ func (x *AdminGetOrderRequest) String() string {
 func (*AdminGetOrderRequest) ProtoMessage() {}
 
 func (x *AdminGetOrderRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_siyu_order_v1_order_proto_msgTypes[25]
+	mi := &file_siyu_order_v1_order_proto_msgTypes[27]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1952,7 +2049,7 @@ func (x *AdminGetOrderRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AdminGetOrderRequest.ProtoReflect.Descriptor instead.
 func (*AdminGetOrderRequest) Descriptor() ([]byte, []int) {
-	return file_siyu_order_v1_order_proto_rawDescGZIP(), []int{25}
+	return file_siyu_order_v1_order_proto_rawDescGZIP(), []int{27}
 }
 
 func (x *AdminGetOrderRequest) GetOrderId() string {
@@ -1971,7 +2068,7 @@ type AdminGetOrderResponse struct {
 
 func (x *AdminGetOrderResponse) Reset() {
 	*x = AdminGetOrderResponse{}
-	mi := &file_siyu_order_v1_order_proto_msgTypes[26]
+	mi := &file_siyu_order_v1_order_proto_msgTypes[28]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1983,7 +2080,7 @@ func (x *AdminGetOrderResponse) String() string {
 func (*AdminGetOrderResponse) ProtoMessage() {}
 
 func (x *AdminGetOrderResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_siyu_order_v1_order_proto_msgTypes[26]
+	mi := &file_siyu_order_v1_order_proto_msgTypes[28]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1996,7 +2093,7 @@ func (x *AdminGetOrderResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AdminGetOrderResponse.ProtoReflect.Descriptor instead.
 func (*AdminGetOrderResponse) Descriptor() ([]byte, []int) {
-	return file_siyu_order_v1_order_proto_rawDescGZIP(), []int{26}
+	return file_siyu_order_v1_order_proto_rawDescGZIP(), []int{28}
 }
 
 func (x *AdminGetOrderResponse) GetOrder() *Order {
@@ -2028,7 +2125,7 @@ type AdminListOrdersRequest struct {
 
 func (x *AdminListOrdersRequest) Reset() {
 	*x = AdminListOrdersRequest{}
-	mi := &file_siyu_order_v1_order_proto_msgTypes[27]
+	mi := &file_siyu_order_v1_order_proto_msgTypes[29]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2040,7 +2137,7 @@ func (x *AdminListOrdersRequest) String() string {
 func (*AdminListOrdersRequest) ProtoMessage() {}
 
 func (x *AdminListOrdersRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_siyu_order_v1_order_proto_msgTypes[27]
+	mi := &file_siyu_order_v1_order_proto_msgTypes[29]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2053,7 +2150,7 @@ func (x *AdminListOrdersRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AdminListOrdersRequest.ProtoReflect.Descriptor instead.
 func (*AdminListOrdersRequest) Descriptor() ([]byte, []int) {
-	return file_siyu_order_v1_order_proto_rawDescGZIP(), []int{27}
+	return file_siyu_order_v1_order_proto_rawDescGZIP(), []int{29}
 }
 
 func (x *AdminListOrdersRequest) GetPageSize() int32 {
@@ -2136,7 +2233,7 @@ type AdminListOrdersResponse struct {
 
 func (x *AdminListOrdersResponse) Reset() {
 	*x = AdminListOrdersResponse{}
-	mi := &file_siyu_order_v1_order_proto_msgTypes[28]
+	mi := &file_siyu_order_v1_order_proto_msgTypes[30]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2148,7 +2245,7 @@ func (x *AdminListOrdersResponse) String() string {
 func (*AdminListOrdersResponse) ProtoMessage() {}
 
 func (x *AdminListOrdersResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_siyu_order_v1_order_proto_msgTypes[28]
+	mi := &file_siyu_order_v1_order_proto_msgTypes[30]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2161,7 +2258,7 @@ func (x *AdminListOrdersResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AdminListOrdersResponse.ProtoReflect.Descriptor instead.
 func (*AdminListOrdersResponse) Descriptor() ([]byte, []int) {
-	return file_siyu_order_v1_order_proto_rawDescGZIP(), []int{28}
+	return file_siyu_order_v1_order_proto_rawDescGZIP(), []int{30}
 }
 
 func (x *AdminListOrdersResponse) GetOrders() []*Order {
@@ -2192,7 +2289,7 @@ type ShipOrderRequest struct {
 
 func (x *ShipOrderRequest) Reset() {
 	*x = ShipOrderRequest{}
-	mi := &file_siyu_order_v1_order_proto_msgTypes[29]
+	mi := &file_siyu_order_v1_order_proto_msgTypes[31]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2204,7 +2301,7 @@ func (x *ShipOrderRequest) String() string {
 func (*ShipOrderRequest) ProtoMessage() {}
 
 func (x *ShipOrderRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_siyu_order_v1_order_proto_msgTypes[29]
+	mi := &file_siyu_order_v1_order_proto_msgTypes[31]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2217,7 +2314,7 @@ func (x *ShipOrderRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ShipOrderRequest.ProtoReflect.Descriptor instead.
 func (*ShipOrderRequest) Descriptor() ([]byte, []int) {
-	return file_siyu_order_v1_order_proto_rawDescGZIP(), []int{29}
+	return file_siyu_order_v1_order_proto_rawDescGZIP(), []int{31}
 }
 
 func (x *ShipOrderRequest) GetOrderId() string {
@@ -2257,7 +2354,7 @@ type ShipOrderResponse struct {
 
 func (x *ShipOrderResponse) Reset() {
 	*x = ShipOrderResponse{}
-	mi := &file_siyu_order_v1_order_proto_msgTypes[30]
+	mi := &file_siyu_order_v1_order_proto_msgTypes[32]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2269,7 +2366,7 @@ func (x *ShipOrderResponse) String() string {
 func (*ShipOrderResponse) ProtoMessage() {}
 
 func (x *ShipOrderResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_siyu_order_v1_order_proto_msgTypes[30]
+	mi := &file_siyu_order_v1_order_proto_msgTypes[32]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2282,7 +2379,7 @@ func (x *ShipOrderResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ShipOrderResponse.ProtoReflect.Descriptor instead.
 func (*ShipOrderResponse) Descriptor() ([]byte, []int) {
-	return file_siyu_order_v1_order_proto_rawDescGZIP(), []int{30}
+	return file_siyu_order_v1_order_proto_rawDescGZIP(), []int{32}
 }
 
 func (x *ShipOrderResponse) GetOrder() *Order {
@@ -2302,7 +2399,7 @@ type AdminCancelOrderRequest struct {
 
 func (x *AdminCancelOrderRequest) Reset() {
 	*x = AdminCancelOrderRequest{}
-	mi := &file_siyu_order_v1_order_proto_msgTypes[31]
+	mi := &file_siyu_order_v1_order_proto_msgTypes[33]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2314,7 +2411,7 @@ func (x *AdminCancelOrderRequest) String() string {
 func (*AdminCancelOrderRequest) ProtoMessage() {}
 
 func (x *AdminCancelOrderRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_siyu_order_v1_order_proto_msgTypes[31]
+	mi := &file_siyu_order_v1_order_proto_msgTypes[33]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2327,7 +2424,7 @@ func (x *AdminCancelOrderRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AdminCancelOrderRequest.ProtoReflect.Descriptor instead.
 func (*AdminCancelOrderRequest) Descriptor() ([]byte, []int) {
-	return file_siyu_order_v1_order_proto_rawDescGZIP(), []int{31}
+	return file_siyu_order_v1_order_proto_rawDescGZIP(), []int{33}
 }
 
 func (x *AdminCancelOrderRequest) GetOrderId() string {
@@ -2353,7 +2450,7 @@ type AdminCancelOrderResponse struct {
 
 func (x *AdminCancelOrderResponse) Reset() {
 	*x = AdminCancelOrderResponse{}
-	mi := &file_siyu_order_v1_order_proto_msgTypes[32]
+	mi := &file_siyu_order_v1_order_proto_msgTypes[34]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2365,7 +2462,7 @@ func (x *AdminCancelOrderResponse) String() string {
 func (*AdminCancelOrderResponse) ProtoMessage() {}
 
 func (x *AdminCancelOrderResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_siyu_order_v1_order_proto_msgTypes[32]
+	mi := &file_siyu_order_v1_order_proto_msgTypes[34]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2378,7 +2475,7 @@ func (x *AdminCancelOrderResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AdminCancelOrderResponse.ProtoReflect.Descriptor instead.
 func (*AdminCancelOrderResponse) Descriptor() ([]byte, []int) {
-	return file_siyu_order_v1_order_proto_rawDescGZIP(), []int{32}
+	return file_siyu_order_v1_order_proto_rawDescGZIP(), []int{34}
 }
 
 func (x *AdminCancelOrderResponse) GetOrder() *Order {
@@ -2403,7 +2500,7 @@ type RefundOrderRequest struct {
 
 func (x *RefundOrderRequest) Reset() {
 	*x = RefundOrderRequest{}
-	mi := &file_siyu_order_v1_order_proto_msgTypes[33]
+	mi := &file_siyu_order_v1_order_proto_msgTypes[35]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2415,7 +2512,7 @@ func (x *RefundOrderRequest) String() string {
 func (*RefundOrderRequest) ProtoMessage() {}
 
 func (x *RefundOrderRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_siyu_order_v1_order_proto_msgTypes[33]
+	mi := &file_siyu_order_v1_order_proto_msgTypes[35]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2428,7 +2525,7 @@ func (x *RefundOrderRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RefundOrderRequest.ProtoReflect.Descriptor instead.
 func (*RefundOrderRequest) Descriptor() ([]byte, []int) {
-	return file_siyu_order_v1_order_proto_rawDescGZIP(), []int{33}
+	return file_siyu_order_v1_order_proto_rawDescGZIP(), []int{35}
 }
 
 func (x *RefundOrderRequest) GetOrderId() string {
@@ -2470,7 +2567,7 @@ type RefundLine struct {
 
 func (x *RefundLine) Reset() {
 	*x = RefundLine{}
-	mi := &file_siyu_order_v1_order_proto_msgTypes[34]
+	mi := &file_siyu_order_v1_order_proto_msgTypes[36]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2482,7 +2579,7 @@ func (x *RefundLine) String() string {
 func (*RefundLine) ProtoMessage() {}
 
 func (x *RefundLine) ProtoReflect() protoreflect.Message {
-	mi := &file_siyu_order_v1_order_proto_msgTypes[34]
+	mi := &file_siyu_order_v1_order_proto_msgTypes[36]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2495,7 +2592,7 @@ func (x *RefundLine) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RefundLine.ProtoReflect.Descriptor instead.
 func (*RefundLine) Descriptor() ([]byte, []int) {
-	return file_siyu_order_v1_order_proto_rawDescGZIP(), []int{34}
+	return file_siyu_order_v1_order_proto_rawDescGZIP(), []int{36}
 }
 
 func (x *RefundLine) GetLineId() string {
@@ -2521,7 +2618,7 @@ type RefundOrderResponse struct {
 
 func (x *RefundOrderResponse) Reset() {
 	*x = RefundOrderResponse{}
-	mi := &file_siyu_order_v1_order_proto_msgTypes[35]
+	mi := &file_siyu_order_v1_order_proto_msgTypes[37]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2533,7 +2630,7 @@ func (x *RefundOrderResponse) String() string {
 func (*RefundOrderResponse) ProtoMessage() {}
 
 func (x *RefundOrderResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_siyu_order_v1_order_proto_msgTypes[35]
+	mi := &file_siyu_order_v1_order_proto_msgTypes[37]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2546,7 +2643,7 @@ func (x *RefundOrderResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RefundOrderResponse.ProtoReflect.Descriptor instead.
 func (*RefundOrderResponse) Descriptor() ([]byte, []int) {
-	return file_siyu_order_v1_order_proto_rawDescGZIP(), []int{35}
+	return file_siyu_order_v1_order_proto_rawDescGZIP(), []int{37}
 }
 
 func (x *RefundOrderResponse) GetOrder() *Order {
@@ -2569,7 +2666,7 @@ type AdminUpdateOrderRequest struct {
 
 func (x *AdminUpdateOrderRequest) Reset() {
 	*x = AdminUpdateOrderRequest{}
-	mi := &file_siyu_order_v1_order_proto_msgTypes[36]
+	mi := &file_siyu_order_v1_order_proto_msgTypes[38]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2581,7 +2678,7 @@ func (x *AdminUpdateOrderRequest) String() string {
 func (*AdminUpdateOrderRequest) ProtoMessage() {}
 
 func (x *AdminUpdateOrderRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_siyu_order_v1_order_proto_msgTypes[36]
+	mi := &file_siyu_order_v1_order_proto_msgTypes[38]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2594,7 +2691,7 @@ func (x *AdminUpdateOrderRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AdminUpdateOrderRequest.ProtoReflect.Descriptor instead.
 func (*AdminUpdateOrderRequest) Descriptor() ([]byte, []int) {
-	return file_siyu_order_v1_order_proto_rawDescGZIP(), []int{36}
+	return file_siyu_order_v1_order_proto_rawDescGZIP(), []int{38}
 }
 
 func (x *AdminUpdateOrderRequest) GetOrderId() string {
@@ -2634,7 +2731,7 @@ type AdminUpdateOrderResponse struct {
 
 func (x *AdminUpdateOrderResponse) Reset() {
 	*x = AdminUpdateOrderResponse{}
-	mi := &file_siyu_order_v1_order_proto_msgTypes[37]
+	mi := &file_siyu_order_v1_order_proto_msgTypes[39]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2646,7 +2743,7 @@ func (x *AdminUpdateOrderResponse) String() string {
 func (*AdminUpdateOrderResponse) ProtoMessage() {}
 
 func (x *AdminUpdateOrderResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_siyu_order_v1_order_proto_msgTypes[37]
+	mi := &file_siyu_order_v1_order_proto_msgTypes[39]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2659,7 +2756,7 @@ func (x *AdminUpdateOrderResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AdminUpdateOrderResponse.ProtoReflect.Descriptor instead.
 func (*AdminUpdateOrderResponse) Descriptor() ([]byte, []int) {
-	return file_siyu_order_v1_order_proto_rawDescGZIP(), []int{37}
+	return file_siyu_order_v1_order_proto_rawDescGZIP(), []int{39}
 }
 
 func (x *AdminUpdateOrderResponse) GetOrder() *Order {
@@ -2679,7 +2776,7 @@ type GetOrderStatsRequest struct {
 
 func (x *GetOrderStatsRequest) Reset() {
 	*x = GetOrderStatsRequest{}
-	mi := &file_siyu_order_v1_order_proto_msgTypes[38]
+	mi := &file_siyu_order_v1_order_proto_msgTypes[40]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2691,7 +2788,7 @@ func (x *GetOrderStatsRequest) String() string {
 func (*GetOrderStatsRequest) ProtoMessage() {}
 
 func (x *GetOrderStatsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_siyu_order_v1_order_proto_msgTypes[38]
+	mi := &file_siyu_order_v1_order_proto_msgTypes[40]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2704,7 +2801,7 @@ func (x *GetOrderStatsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetOrderStatsRequest.ProtoReflect.Descriptor instead.
 func (*GetOrderStatsRequest) Descriptor() ([]byte, []int) {
-	return file_siyu_order_v1_order_proto_rawDescGZIP(), []int{38}
+	return file_siyu_order_v1_order_proto_rawDescGZIP(), []int{40}
 }
 
 func (x *GetOrderStatsRequest) GetDay() string {
@@ -2732,7 +2829,7 @@ type GetOrderStatsResponse struct {
 
 func (x *GetOrderStatsResponse) Reset() {
 	*x = GetOrderStatsResponse{}
-	mi := &file_siyu_order_v1_order_proto_msgTypes[39]
+	mi := &file_siyu_order_v1_order_proto_msgTypes[41]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2744,7 +2841,7 @@ func (x *GetOrderStatsResponse) String() string {
 func (*GetOrderStatsResponse) ProtoMessage() {}
 
 func (x *GetOrderStatsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_siyu_order_v1_order_proto_msgTypes[39]
+	mi := &file_siyu_order_v1_order_proto_msgTypes[41]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2757,7 +2854,7 @@ func (x *GetOrderStatsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetOrderStatsResponse.ProtoReflect.Descriptor instead.
 func (*GetOrderStatsResponse) Descriptor() ([]byte, []int) {
-	return file_siyu_order_v1_order_proto_rawDescGZIP(), []int{39}
+	return file_siyu_order_v1_order_proto_rawDescGZIP(), []int{41}
 }
 
 func (x *GetOrderStatsResponse) GetDay() string {
@@ -2819,7 +2916,7 @@ type ExportOrdersRequest struct {
 
 func (x *ExportOrdersRequest) Reset() {
 	*x = ExportOrdersRequest{}
-	mi := &file_siyu_order_v1_order_proto_msgTypes[40]
+	mi := &file_siyu_order_v1_order_proto_msgTypes[42]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2831,7 +2928,7 @@ func (x *ExportOrdersRequest) String() string {
 func (*ExportOrdersRequest) ProtoMessage() {}
 
 func (x *ExportOrdersRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_siyu_order_v1_order_proto_msgTypes[40]
+	mi := &file_siyu_order_v1_order_proto_msgTypes[42]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2844,7 +2941,7 @@ func (x *ExportOrdersRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ExportOrdersRequest.ProtoReflect.Descriptor instead.
 func (*ExportOrdersRequest) Descriptor() ([]byte, []int) {
-	return file_siyu_order_v1_order_proto_rawDescGZIP(), []int{40}
+	return file_siyu_order_v1_order_proto_rawDescGZIP(), []int{42}
 }
 
 func (x *ExportOrdersRequest) GetFilter() *AdminListOrdersRequest {
@@ -2867,7 +2964,7 @@ type ExportOrdersResponse struct {
 
 func (x *ExportOrdersResponse) Reset() {
 	*x = ExportOrdersResponse{}
-	mi := &file_siyu_order_v1_order_proto_msgTypes[41]
+	mi := &file_siyu_order_v1_order_proto_msgTypes[43]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2879,7 +2976,7 @@ func (x *ExportOrdersResponse) String() string {
 func (*ExportOrdersResponse) ProtoMessage() {}
 
 func (x *ExportOrdersResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_siyu_order_v1_order_proto_msgTypes[41]
+	mi := &file_siyu_order_v1_order_proto_msgTypes[43]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2892,7 +2989,7 @@ func (x *ExportOrdersResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ExportOrdersResponse.ProtoReflect.Descriptor instead.
 func (*ExportOrdersResponse) Descriptor() ([]byte, []int) {
-	return file_siyu_order_v1_order_proto_rawDescGZIP(), []int{41}
+	return file_siyu_order_v1_order_proto_rawDescGZIP(), []int{43}
 }
 
 func (x *ExportOrdersResponse) GetCsv() string {
@@ -2920,7 +3017,11 @@ var File_siyu_order_v1_order_proto protoreflect.FileDescriptor
 
 const file_siyu_order_v1_order_proto_rawDesc = "" +
 	"\n" +
-	"\x19siyu/order/v1/order.proto\x12\rsiyu.order.v1\x1a google/protobuf/field_mask.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1dsiyu/order/v1/aftersale.proto\"i\n" +
+	"\x19siyu/order/v1/order.proto\x12\rsiyu.order.v1\x1a google/protobuf/field_mask.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1dsiyu/order/v1/aftersale.proto\"5\n" +
+	"\x18ReleaseGroupOrderRequest\x12\x19\n" +
+	"\border_id\x18\x01 \x01(\tR\aorderId\"G\n" +
+	"\x19ReleaseGroupOrderResponse\x12*\n" +
+	"\x05order\x18\x01 \x01(\v2\x14.siyu.order.v1.OrderR\x05order\"i\n" +
 	"\x15RefundOrderForRequest\x12\x19\n" +
 	"\border_id\x18\x01 \x01(\tR\aorderId\x12\x1d\n" +
 	"\n" +
@@ -2981,7 +3082,7 @@ const file_siyu_order_v1_order_proto_rawDesc = "" +
 	"\ttotal_fen\x18\a \x01(\x03R\btotalFen\x12;\n" +
 	"\vexpire_time\x18\b \x01(\v2\x1a.google.protobuf.TimestampR\n" +
 	"expireTime\x12\x19\n" +
-	"\blevel_id\x18\t \x01(\tR\alevelId\"\xa7\v\n" +
+	"\blevel_id\x18\t \x01(\tR\alevelId\"\xce\v\n" +
 	"\x05Order\x12\x19\n" +
 	"\border_id\x18\x01 \x01(\tR\aorderId\x12\x1b\n" +
 	"\tmember_id\x18\x02 \x01(\tR\bmemberId\x122\n" +
@@ -3020,7 +3121,8 @@ const file_siyu_order_v1_order_proto_rawDesc = "" +
 	"\tshipments\x18\x1d \x03(\v2\x17.siyu.order.v1.ShipmentR\tshipments\x125\n" +
 	"\arefunds\x18\x1e \x03(\v2\x1b.siyu.order.v1.RefundRecordR\arefunds\x129\n" +
 	"\vafter_sales\x18\x1f \x03(\v2\x18.siyu.order.v1.AfterSaleR\n" +
-	"afterSales\"\xa8\x02\n" +
+	"afterSales\x12%\n" +
+	"\x0eawaiting_group\x18  \x01(\bR\rawaitingGroup\"\xa8\x02\n" +
 	"\x14QuoteCheckoutRequest\x128\n" +
 	"\aaddress\x18\x01 \x01(\v2\x1e.siyu.order.v1.ShippingAddressR\aaddress\x12\"\n" +
 	"\rpoints_to_use\x18\x02 \x01(\x03R\vpointsToUse\x12\x1d\n" +
@@ -3179,10 +3281,11 @@ const file_siyu_order_v1_order_proto_rawDesc = "" +
 	"\x0eGetMyAfterSale\x12$.siyu.order.v1.GetMyAfterSaleRequest\x1a%.siyu.order.v1.GetMyAfterSaleResponse\x12c\n" +
 	"\x10ListMyAfterSales\x12&.siyu.order.v1.ListMyAfterSalesRequest\x1a'.siyu.order.v1.ListMyAfterSalesResponse\x12f\n" +
 	"\x11SendBackAfterSale\x12'.siyu.order.v1.SendBackAfterSaleRequest\x1a(.siyu.order.v1.SendBackAfterSaleResponse\x12f\n" +
-	"\x11WithdrawAfterSale\x12'.siyu.order.v1.WithdrawAfterSaleRequest\x1a(.siyu.order.v1.WithdrawAfterSaleResponse2\xd2\x01\n" +
+	"\x11WithdrawAfterSale\x12'.siyu.order.v1.WithdrawAfterSaleRequest\x1a(.siyu.order.v1.WithdrawAfterSaleResponse2\xba\x02\n" +
 	"\x15OrderPlacementService\x12Z\n" +
 	"\rPlaceOrderFor\x12#.siyu.order.v1.PlaceOrderForRequest\x1a$.siyu.order.v1.PlaceOrderForResponse\x12]\n" +
-	"\x0eRefundOrderFor\x12$.siyu.order.v1.RefundOrderForRequest\x1a%.siyu.order.v1.RefundOrderForResponse2\x9f\t\n" +
+	"\x0eRefundOrderFor\x12$.siyu.order.v1.RefundOrderForRequest\x1a%.siyu.order.v1.RefundOrderForResponse\x12f\n" +
+	"\x11ReleaseGroupOrder\x12'.siyu.order.v1.ReleaseGroupOrderRequest\x1a(.siyu.order.v1.ReleaseGroupOrderResponse2\x9f\t\n" +
 	"\x11OrderAdminService\x12Z\n" +
 	"\rAdminGetOrder\x12#.siyu.order.v1.AdminGetOrderRequest\x1a$.siyu.order.v1.AdminGetOrderResponse\x12`\n" +
 	"\x0fAdminListOrders\x12%.siyu.order.v1.AdminListOrdersRequest\x1a&.siyu.order.v1.AdminListOrdersResponse\x12N\n" +
@@ -3210,189 +3313,194 @@ func file_siyu_order_v1_order_proto_rawDescGZIP() []byte {
 }
 
 var file_siyu_order_v1_order_proto_enumTypes = make([]protoimpl.EnumInfo, 1)
-var file_siyu_order_v1_order_proto_msgTypes = make([]protoimpl.MessageInfo, 43)
+var file_siyu_order_v1_order_proto_msgTypes = make([]protoimpl.MessageInfo, 45)
 var file_siyu_order_v1_order_proto_goTypes = []any{
 	(OrderStatus)(0),                       // 0: siyu.order.v1.OrderStatus
-	(*RefundOrderForRequest)(nil),          // 1: siyu.order.v1.RefundOrderForRequest
-	(*RefundOrderForResponse)(nil),         // 2: siyu.order.v1.RefundOrderForResponse
-	(*PlaceOrderForRequest)(nil),           // 3: siyu.order.v1.PlaceOrderForRequest
-	(*PlaceOrderForResponse)(nil),          // 4: siyu.order.v1.PlaceOrderForResponse
-	(*ShippingAddress)(nil),                // 5: siyu.order.v1.ShippingAddress
-	(*Discount)(nil),                       // 6: siyu.order.v1.Discount
-	(*PricedLine)(nil),                     // 7: siyu.order.v1.PricedLine
-	(*Quote)(nil),                          // 8: siyu.order.v1.Quote
-	(*Order)(nil),                          // 9: siyu.order.v1.Order
-	(*QuoteCheckoutRequest)(nil),           // 10: siyu.order.v1.QuoteCheckoutRequest
-	(*PromotionActivity)(nil),              // 11: siyu.order.v1.PromotionActivity
-	(*BuyNowLine)(nil),                     // 12: siyu.order.v1.BuyNowLine
-	(*QuoteCheckoutResponse)(nil),          // 13: siyu.order.v1.QuoteCheckoutResponse
-	(*CreateOrderRequest)(nil),             // 14: siyu.order.v1.CreateOrderRequest
-	(*CreateOrderResponse)(nil),            // 15: siyu.order.v1.CreateOrderResponse
-	(*GetMyOrderRequest)(nil),              // 16: siyu.order.v1.GetMyOrderRequest
-	(*GetMyOrderResponse)(nil),             // 17: siyu.order.v1.GetMyOrderResponse
-	(*ListMyOrdersRequest)(nil),            // 18: siyu.order.v1.ListMyOrdersRequest
-	(*ListMyOrdersResponse)(nil),           // 19: siyu.order.v1.ListMyOrdersResponse
-	(*CancelMyOrderRequest)(nil),           // 20: siyu.order.v1.CancelMyOrderRequest
-	(*CancelMyOrderResponse)(nil),          // 21: siyu.order.v1.CancelMyOrderResponse
-	(*PayOrderRequest)(nil),                // 22: siyu.order.v1.PayOrderRequest
-	(*PayOrderResponse)(nil),               // 23: siyu.order.v1.PayOrderResponse
-	(*ConfirmReceiptRequest)(nil),          // 24: siyu.order.v1.ConfirmReceiptRequest
-	(*ConfirmReceiptResponse)(nil),         // 25: siyu.order.v1.ConfirmReceiptResponse
-	(*AdminGetOrderRequest)(nil),           // 26: siyu.order.v1.AdminGetOrderRequest
-	(*AdminGetOrderResponse)(nil),          // 27: siyu.order.v1.AdminGetOrderResponse
-	(*AdminListOrdersRequest)(nil),         // 28: siyu.order.v1.AdminListOrdersRequest
-	(*AdminListOrdersResponse)(nil),        // 29: siyu.order.v1.AdminListOrdersResponse
-	(*ShipOrderRequest)(nil),               // 30: siyu.order.v1.ShipOrderRequest
-	(*ShipOrderResponse)(nil),              // 31: siyu.order.v1.ShipOrderResponse
-	(*AdminCancelOrderRequest)(nil),        // 32: siyu.order.v1.AdminCancelOrderRequest
-	(*AdminCancelOrderResponse)(nil),       // 33: siyu.order.v1.AdminCancelOrderResponse
-	(*RefundOrderRequest)(nil),             // 34: siyu.order.v1.RefundOrderRequest
-	(*RefundLine)(nil),                     // 35: siyu.order.v1.RefundLine
-	(*RefundOrderResponse)(nil),            // 36: siyu.order.v1.RefundOrderResponse
-	(*AdminUpdateOrderRequest)(nil),        // 37: siyu.order.v1.AdminUpdateOrderRequest
-	(*AdminUpdateOrderResponse)(nil),       // 38: siyu.order.v1.AdminUpdateOrderResponse
-	(*GetOrderStatsRequest)(nil),           // 39: siyu.order.v1.GetOrderStatsRequest
-	(*GetOrderStatsResponse)(nil),          // 40: siyu.order.v1.GetOrderStatsResponse
-	(*ExportOrdersRequest)(nil),            // 41: siyu.order.v1.ExportOrdersRequest
-	(*ExportOrdersResponse)(nil),           // 42: siyu.order.v1.ExportOrdersResponse
-	nil,                                    // 43: siyu.order.v1.PayOrderResponse.ParamsEntry
-	(*timestamppb.Timestamp)(nil),          // 44: google.protobuf.Timestamp
-	(*Shipment)(nil),                       // 45: siyu.order.v1.Shipment
-	(*RefundRecord)(nil),                   // 46: siyu.order.v1.RefundRecord
-	(*AfterSale)(nil),                      // 47: siyu.order.v1.AfterSale
-	(*LineQuantity)(nil),                   // 48: siyu.order.v1.LineQuantity
-	(*fieldmaskpb.FieldMask)(nil),          // 49: google.protobuf.FieldMask
-	(*TrackMyOrderRequest)(nil),            // 50: siyu.order.v1.TrackMyOrderRequest
-	(*ApplyAfterSaleRequest)(nil),          // 51: siyu.order.v1.ApplyAfterSaleRequest
-	(*GetMyAfterSaleRequest)(nil),          // 52: siyu.order.v1.GetMyAfterSaleRequest
-	(*ListMyAfterSalesRequest)(nil),        // 53: siyu.order.v1.ListMyAfterSalesRequest
-	(*SendBackAfterSaleRequest)(nil),       // 54: siyu.order.v1.SendBackAfterSaleRequest
-	(*WithdrawAfterSaleRequest)(nil),       // 55: siyu.order.v1.WithdrawAfterSaleRequest
-	(*AdminTrackOrderRequest)(nil),         // 56: siyu.order.v1.AdminTrackOrderRequest
-	(*AdminListAfterSalesRequest)(nil),     // 57: siyu.order.v1.AdminListAfterSalesRequest
-	(*DecideAfterSaleRequest)(nil),         // 58: siyu.order.v1.DecideAfterSaleRequest
-	(*ReceiveAfterSaleReturnRequest)(nil),  // 59: siyu.order.v1.ReceiveAfterSaleReturnRequest
-	(*TrackMyOrderResponse)(nil),           // 60: siyu.order.v1.TrackMyOrderResponse
-	(*ApplyAfterSaleResponse)(nil),         // 61: siyu.order.v1.ApplyAfterSaleResponse
-	(*GetMyAfterSaleResponse)(nil),         // 62: siyu.order.v1.GetMyAfterSaleResponse
-	(*ListMyAfterSalesResponse)(nil),       // 63: siyu.order.v1.ListMyAfterSalesResponse
-	(*SendBackAfterSaleResponse)(nil),      // 64: siyu.order.v1.SendBackAfterSaleResponse
-	(*WithdrawAfterSaleResponse)(nil),      // 65: siyu.order.v1.WithdrawAfterSaleResponse
-	(*AdminTrackOrderResponse)(nil),        // 66: siyu.order.v1.AdminTrackOrderResponse
-	(*AdminListAfterSalesResponse)(nil),    // 67: siyu.order.v1.AdminListAfterSalesResponse
-	(*DecideAfterSaleResponse)(nil),        // 68: siyu.order.v1.DecideAfterSaleResponse
-	(*ReceiveAfterSaleReturnResponse)(nil), // 69: siyu.order.v1.ReceiveAfterSaleReturnResponse
+	(*ReleaseGroupOrderRequest)(nil),       // 1: siyu.order.v1.ReleaseGroupOrderRequest
+	(*ReleaseGroupOrderResponse)(nil),      // 2: siyu.order.v1.ReleaseGroupOrderResponse
+	(*RefundOrderForRequest)(nil),          // 3: siyu.order.v1.RefundOrderForRequest
+	(*RefundOrderForResponse)(nil),         // 4: siyu.order.v1.RefundOrderForResponse
+	(*PlaceOrderForRequest)(nil),           // 5: siyu.order.v1.PlaceOrderForRequest
+	(*PlaceOrderForResponse)(nil),          // 6: siyu.order.v1.PlaceOrderForResponse
+	(*ShippingAddress)(nil),                // 7: siyu.order.v1.ShippingAddress
+	(*Discount)(nil),                       // 8: siyu.order.v1.Discount
+	(*PricedLine)(nil),                     // 9: siyu.order.v1.PricedLine
+	(*Quote)(nil),                          // 10: siyu.order.v1.Quote
+	(*Order)(nil),                          // 11: siyu.order.v1.Order
+	(*QuoteCheckoutRequest)(nil),           // 12: siyu.order.v1.QuoteCheckoutRequest
+	(*PromotionActivity)(nil),              // 13: siyu.order.v1.PromotionActivity
+	(*BuyNowLine)(nil),                     // 14: siyu.order.v1.BuyNowLine
+	(*QuoteCheckoutResponse)(nil),          // 15: siyu.order.v1.QuoteCheckoutResponse
+	(*CreateOrderRequest)(nil),             // 16: siyu.order.v1.CreateOrderRequest
+	(*CreateOrderResponse)(nil),            // 17: siyu.order.v1.CreateOrderResponse
+	(*GetMyOrderRequest)(nil),              // 18: siyu.order.v1.GetMyOrderRequest
+	(*GetMyOrderResponse)(nil),             // 19: siyu.order.v1.GetMyOrderResponse
+	(*ListMyOrdersRequest)(nil),            // 20: siyu.order.v1.ListMyOrdersRequest
+	(*ListMyOrdersResponse)(nil),           // 21: siyu.order.v1.ListMyOrdersResponse
+	(*CancelMyOrderRequest)(nil),           // 22: siyu.order.v1.CancelMyOrderRequest
+	(*CancelMyOrderResponse)(nil),          // 23: siyu.order.v1.CancelMyOrderResponse
+	(*PayOrderRequest)(nil),                // 24: siyu.order.v1.PayOrderRequest
+	(*PayOrderResponse)(nil),               // 25: siyu.order.v1.PayOrderResponse
+	(*ConfirmReceiptRequest)(nil),          // 26: siyu.order.v1.ConfirmReceiptRequest
+	(*ConfirmReceiptResponse)(nil),         // 27: siyu.order.v1.ConfirmReceiptResponse
+	(*AdminGetOrderRequest)(nil),           // 28: siyu.order.v1.AdminGetOrderRequest
+	(*AdminGetOrderResponse)(nil),          // 29: siyu.order.v1.AdminGetOrderResponse
+	(*AdminListOrdersRequest)(nil),         // 30: siyu.order.v1.AdminListOrdersRequest
+	(*AdminListOrdersResponse)(nil),        // 31: siyu.order.v1.AdminListOrdersResponse
+	(*ShipOrderRequest)(nil),               // 32: siyu.order.v1.ShipOrderRequest
+	(*ShipOrderResponse)(nil),              // 33: siyu.order.v1.ShipOrderResponse
+	(*AdminCancelOrderRequest)(nil),        // 34: siyu.order.v1.AdminCancelOrderRequest
+	(*AdminCancelOrderResponse)(nil),       // 35: siyu.order.v1.AdminCancelOrderResponse
+	(*RefundOrderRequest)(nil),             // 36: siyu.order.v1.RefundOrderRequest
+	(*RefundLine)(nil),                     // 37: siyu.order.v1.RefundLine
+	(*RefundOrderResponse)(nil),            // 38: siyu.order.v1.RefundOrderResponse
+	(*AdminUpdateOrderRequest)(nil),        // 39: siyu.order.v1.AdminUpdateOrderRequest
+	(*AdminUpdateOrderResponse)(nil),       // 40: siyu.order.v1.AdminUpdateOrderResponse
+	(*GetOrderStatsRequest)(nil),           // 41: siyu.order.v1.GetOrderStatsRequest
+	(*GetOrderStatsResponse)(nil),          // 42: siyu.order.v1.GetOrderStatsResponse
+	(*ExportOrdersRequest)(nil),            // 43: siyu.order.v1.ExportOrdersRequest
+	(*ExportOrdersResponse)(nil),           // 44: siyu.order.v1.ExportOrdersResponse
+	nil,                                    // 45: siyu.order.v1.PayOrderResponse.ParamsEntry
+	(*timestamppb.Timestamp)(nil),          // 46: google.protobuf.Timestamp
+	(*Shipment)(nil),                       // 47: siyu.order.v1.Shipment
+	(*RefundRecord)(nil),                   // 48: siyu.order.v1.RefundRecord
+	(*AfterSale)(nil),                      // 49: siyu.order.v1.AfterSale
+	(*LineQuantity)(nil),                   // 50: siyu.order.v1.LineQuantity
+	(*fieldmaskpb.FieldMask)(nil),          // 51: google.protobuf.FieldMask
+	(*TrackMyOrderRequest)(nil),            // 52: siyu.order.v1.TrackMyOrderRequest
+	(*ApplyAfterSaleRequest)(nil),          // 53: siyu.order.v1.ApplyAfterSaleRequest
+	(*GetMyAfterSaleRequest)(nil),          // 54: siyu.order.v1.GetMyAfterSaleRequest
+	(*ListMyAfterSalesRequest)(nil),        // 55: siyu.order.v1.ListMyAfterSalesRequest
+	(*SendBackAfterSaleRequest)(nil),       // 56: siyu.order.v1.SendBackAfterSaleRequest
+	(*WithdrawAfterSaleRequest)(nil),       // 57: siyu.order.v1.WithdrawAfterSaleRequest
+	(*AdminTrackOrderRequest)(nil),         // 58: siyu.order.v1.AdminTrackOrderRequest
+	(*AdminListAfterSalesRequest)(nil),     // 59: siyu.order.v1.AdminListAfterSalesRequest
+	(*DecideAfterSaleRequest)(nil),         // 60: siyu.order.v1.DecideAfterSaleRequest
+	(*ReceiveAfterSaleReturnRequest)(nil),  // 61: siyu.order.v1.ReceiveAfterSaleReturnRequest
+	(*TrackMyOrderResponse)(nil),           // 62: siyu.order.v1.TrackMyOrderResponse
+	(*ApplyAfterSaleResponse)(nil),         // 63: siyu.order.v1.ApplyAfterSaleResponse
+	(*GetMyAfterSaleResponse)(nil),         // 64: siyu.order.v1.GetMyAfterSaleResponse
+	(*ListMyAfterSalesResponse)(nil),       // 65: siyu.order.v1.ListMyAfterSalesResponse
+	(*SendBackAfterSaleResponse)(nil),      // 66: siyu.order.v1.SendBackAfterSaleResponse
+	(*WithdrawAfterSaleResponse)(nil),      // 67: siyu.order.v1.WithdrawAfterSaleResponse
+	(*AdminTrackOrderResponse)(nil),        // 68: siyu.order.v1.AdminTrackOrderResponse
+	(*AdminListAfterSalesResponse)(nil),    // 69: siyu.order.v1.AdminListAfterSalesResponse
+	(*DecideAfterSaleResponse)(nil),        // 70: siyu.order.v1.DecideAfterSaleResponse
+	(*ReceiveAfterSaleReturnResponse)(nil), // 71: siyu.order.v1.ReceiveAfterSaleReturnResponse
 }
 var file_siyu_order_v1_order_proto_depIdxs = []int32{
-	9,  // 0: siyu.order.v1.RefundOrderForResponse.order:type_name -> siyu.order.v1.Order
-	5,  // 1: siyu.order.v1.PlaceOrderForRequest.address:type_name -> siyu.order.v1.ShippingAddress
-	12, // 2: siyu.order.v1.PlaceOrderForRequest.lines:type_name -> siyu.order.v1.BuyNowLine
-	11, // 3: siyu.order.v1.PlaceOrderForRequest.activity:type_name -> siyu.order.v1.PromotionActivity
-	9,  // 4: siyu.order.v1.PlaceOrderForResponse.order:type_name -> siyu.order.v1.Order
-	6,  // 5: siyu.order.v1.PricedLine.discounts:type_name -> siyu.order.v1.Discount
-	7,  // 6: siyu.order.v1.Quote.lines:type_name -> siyu.order.v1.PricedLine
-	6,  // 7: siyu.order.v1.Quote.discounts:type_name -> siyu.order.v1.Discount
-	44, // 8: siyu.order.v1.Quote.expire_time:type_name -> google.protobuf.Timestamp
-	0,  // 9: siyu.order.v1.Order.status:type_name -> siyu.order.v1.OrderStatus
-	7,  // 10: siyu.order.v1.Order.lines:type_name -> siyu.order.v1.PricedLine
-	6,  // 11: siyu.order.v1.Order.discounts:type_name -> siyu.order.v1.Discount
-	5,  // 12: siyu.order.v1.Order.address:type_name -> siyu.order.v1.ShippingAddress
-	44, // 13: siyu.order.v1.Order.create_time:type_name -> google.protobuf.Timestamp
-	44, // 14: siyu.order.v1.Order.pay_deadline:type_name -> google.protobuf.Timestamp
-	44, // 15: siyu.order.v1.Order.pay_time:type_name -> google.protobuf.Timestamp
-	44, // 16: siyu.order.v1.Order.ship_time:type_name -> google.protobuf.Timestamp
-	44, // 17: siyu.order.v1.Order.receive_time:type_name -> google.protobuf.Timestamp
-	44, // 18: siyu.order.v1.Order.complete_time:type_name -> google.protobuf.Timestamp
-	44, // 19: siyu.order.v1.Order.cancel_time:type_name -> google.protobuf.Timestamp
-	44, // 20: siyu.order.v1.Order.next_deadline:type_name -> google.protobuf.Timestamp
-	44, // 21: siyu.order.v1.Order.refund_time:type_name -> google.protobuf.Timestamp
-	45, // 22: siyu.order.v1.Order.shipments:type_name -> siyu.order.v1.Shipment
-	46, // 23: siyu.order.v1.Order.refunds:type_name -> siyu.order.v1.RefundRecord
-	47, // 24: siyu.order.v1.Order.after_sales:type_name -> siyu.order.v1.AfterSale
-	5,  // 25: siyu.order.v1.QuoteCheckoutRequest.address:type_name -> siyu.order.v1.ShippingAddress
-	11, // 26: siyu.order.v1.QuoteCheckoutRequest.activity:type_name -> siyu.order.v1.PromotionActivity
-	12, // 27: siyu.order.v1.QuoteCheckoutRequest.buy_now:type_name -> siyu.order.v1.BuyNowLine
-	8,  // 28: siyu.order.v1.QuoteCheckoutResponse.quote:type_name -> siyu.order.v1.Quote
-	9,  // 29: siyu.order.v1.CreateOrderResponse.order:type_name -> siyu.order.v1.Order
-	9,  // 30: siyu.order.v1.GetMyOrderResponse.order:type_name -> siyu.order.v1.Order
-	0,  // 31: siyu.order.v1.ListMyOrdersRequest.status:type_name -> siyu.order.v1.OrderStatus
-	9,  // 32: siyu.order.v1.ListMyOrdersResponse.orders:type_name -> siyu.order.v1.Order
-	9,  // 33: siyu.order.v1.CancelMyOrderResponse.order:type_name -> siyu.order.v1.Order
-	43, // 34: siyu.order.v1.PayOrderResponse.params:type_name -> siyu.order.v1.PayOrderResponse.ParamsEntry
-	9,  // 35: siyu.order.v1.ConfirmReceiptResponse.order:type_name -> siyu.order.v1.Order
-	9,  // 36: siyu.order.v1.AdminGetOrderResponse.order:type_name -> siyu.order.v1.Order
-	0,  // 37: siyu.order.v1.AdminListOrdersRequest.status:type_name -> siyu.order.v1.OrderStatus
-	44, // 38: siyu.order.v1.AdminListOrdersRequest.start_time:type_name -> google.protobuf.Timestamp
-	44, // 39: siyu.order.v1.AdminListOrdersRequest.end_time:type_name -> google.protobuf.Timestamp
-	9,  // 40: siyu.order.v1.AdminListOrdersResponse.orders:type_name -> siyu.order.v1.Order
-	48, // 41: siyu.order.v1.ShipOrderRequest.lines:type_name -> siyu.order.v1.LineQuantity
-	9,  // 42: siyu.order.v1.ShipOrderResponse.order:type_name -> siyu.order.v1.Order
-	9,  // 43: siyu.order.v1.AdminCancelOrderResponse.order:type_name -> siyu.order.v1.Order
-	35, // 44: siyu.order.v1.RefundOrderRequest.lines:type_name -> siyu.order.v1.RefundLine
-	9,  // 45: siyu.order.v1.RefundOrderResponse.order:type_name -> siyu.order.v1.Order
-	5,  // 46: siyu.order.v1.AdminUpdateOrderRequest.address:type_name -> siyu.order.v1.ShippingAddress
-	49, // 47: siyu.order.v1.AdminUpdateOrderRequest.update_mask:type_name -> google.protobuf.FieldMask
-	9,  // 48: siyu.order.v1.AdminUpdateOrderResponse.order:type_name -> siyu.order.v1.Order
-	28, // 49: siyu.order.v1.ExportOrdersRequest.filter:type_name -> siyu.order.v1.AdminListOrdersRequest
-	10, // 50: siyu.order.v1.OrderService.QuoteCheckout:input_type -> siyu.order.v1.QuoteCheckoutRequest
-	14, // 51: siyu.order.v1.OrderService.CreateOrder:input_type -> siyu.order.v1.CreateOrderRequest
-	16, // 52: siyu.order.v1.OrderService.GetMyOrder:input_type -> siyu.order.v1.GetMyOrderRequest
-	18, // 53: siyu.order.v1.OrderService.ListMyOrders:input_type -> siyu.order.v1.ListMyOrdersRequest
-	20, // 54: siyu.order.v1.OrderService.CancelMyOrder:input_type -> siyu.order.v1.CancelMyOrderRequest
-	22, // 55: siyu.order.v1.OrderService.PayOrder:input_type -> siyu.order.v1.PayOrderRequest
-	24, // 56: siyu.order.v1.OrderService.ConfirmReceipt:input_type -> siyu.order.v1.ConfirmReceiptRequest
-	50, // 57: siyu.order.v1.OrderService.TrackMyOrder:input_type -> siyu.order.v1.TrackMyOrderRequest
-	51, // 58: siyu.order.v1.OrderService.ApplyAfterSale:input_type -> siyu.order.v1.ApplyAfterSaleRequest
-	52, // 59: siyu.order.v1.OrderService.GetMyAfterSale:input_type -> siyu.order.v1.GetMyAfterSaleRequest
-	53, // 60: siyu.order.v1.OrderService.ListMyAfterSales:input_type -> siyu.order.v1.ListMyAfterSalesRequest
-	54, // 61: siyu.order.v1.OrderService.SendBackAfterSale:input_type -> siyu.order.v1.SendBackAfterSaleRequest
-	55, // 62: siyu.order.v1.OrderService.WithdrawAfterSale:input_type -> siyu.order.v1.WithdrawAfterSaleRequest
-	3,  // 63: siyu.order.v1.OrderPlacementService.PlaceOrderFor:input_type -> siyu.order.v1.PlaceOrderForRequest
-	1,  // 64: siyu.order.v1.OrderPlacementService.RefundOrderFor:input_type -> siyu.order.v1.RefundOrderForRequest
-	26, // 65: siyu.order.v1.OrderAdminService.AdminGetOrder:input_type -> siyu.order.v1.AdminGetOrderRequest
-	28, // 66: siyu.order.v1.OrderAdminService.AdminListOrders:input_type -> siyu.order.v1.AdminListOrdersRequest
-	30, // 67: siyu.order.v1.OrderAdminService.ShipOrder:input_type -> siyu.order.v1.ShipOrderRequest
-	56, // 68: siyu.order.v1.OrderAdminService.AdminTrackOrder:input_type -> siyu.order.v1.AdminTrackOrderRequest
-	41, // 69: siyu.order.v1.OrderAdminService.ExportOrders:input_type -> siyu.order.v1.ExportOrdersRequest
-	57, // 70: siyu.order.v1.OrderAdminService.AdminListAfterSales:input_type -> siyu.order.v1.AdminListAfterSalesRequest
-	58, // 71: siyu.order.v1.OrderAdminService.DecideAfterSale:input_type -> siyu.order.v1.DecideAfterSaleRequest
-	59, // 72: siyu.order.v1.OrderAdminService.ReceiveAfterSaleReturn:input_type -> siyu.order.v1.ReceiveAfterSaleReturnRequest
-	32, // 73: siyu.order.v1.OrderAdminService.AdminCancelOrder:input_type -> siyu.order.v1.AdminCancelOrderRequest
-	34, // 74: siyu.order.v1.OrderAdminService.RefundOrder:input_type -> siyu.order.v1.RefundOrderRequest
-	37, // 75: siyu.order.v1.OrderAdminService.AdminUpdateOrder:input_type -> siyu.order.v1.AdminUpdateOrderRequest
-	39, // 76: siyu.order.v1.OrderAdminService.GetOrderStats:input_type -> siyu.order.v1.GetOrderStatsRequest
-	13, // 77: siyu.order.v1.OrderService.QuoteCheckout:output_type -> siyu.order.v1.QuoteCheckoutResponse
-	15, // 78: siyu.order.v1.OrderService.CreateOrder:output_type -> siyu.order.v1.CreateOrderResponse
-	17, // 79: siyu.order.v1.OrderService.GetMyOrder:output_type -> siyu.order.v1.GetMyOrderResponse
-	19, // 80: siyu.order.v1.OrderService.ListMyOrders:output_type -> siyu.order.v1.ListMyOrdersResponse
-	21, // 81: siyu.order.v1.OrderService.CancelMyOrder:output_type -> siyu.order.v1.CancelMyOrderResponse
-	23, // 82: siyu.order.v1.OrderService.PayOrder:output_type -> siyu.order.v1.PayOrderResponse
-	25, // 83: siyu.order.v1.OrderService.ConfirmReceipt:output_type -> siyu.order.v1.ConfirmReceiptResponse
-	60, // 84: siyu.order.v1.OrderService.TrackMyOrder:output_type -> siyu.order.v1.TrackMyOrderResponse
-	61, // 85: siyu.order.v1.OrderService.ApplyAfterSale:output_type -> siyu.order.v1.ApplyAfterSaleResponse
-	62, // 86: siyu.order.v1.OrderService.GetMyAfterSale:output_type -> siyu.order.v1.GetMyAfterSaleResponse
-	63, // 87: siyu.order.v1.OrderService.ListMyAfterSales:output_type -> siyu.order.v1.ListMyAfterSalesResponse
-	64, // 88: siyu.order.v1.OrderService.SendBackAfterSale:output_type -> siyu.order.v1.SendBackAfterSaleResponse
-	65, // 89: siyu.order.v1.OrderService.WithdrawAfterSale:output_type -> siyu.order.v1.WithdrawAfterSaleResponse
-	4,  // 90: siyu.order.v1.OrderPlacementService.PlaceOrderFor:output_type -> siyu.order.v1.PlaceOrderForResponse
-	2,  // 91: siyu.order.v1.OrderPlacementService.RefundOrderFor:output_type -> siyu.order.v1.RefundOrderForResponse
-	27, // 92: siyu.order.v1.OrderAdminService.AdminGetOrder:output_type -> siyu.order.v1.AdminGetOrderResponse
-	29, // 93: siyu.order.v1.OrderAdminService.AdminListOrders:output_type -> siyu.order.v1.AdminListOrdersResponse
-	31, // 94: siyu.order.v1.OrderAdminService.ShipOrder:output_type -> siyu.order.v1.ShipOrderResponse
-	66, // 95: siyu.order.v1.OrderAdminService.AdminTrackOrder:output_type -> siyu.order.v1.AdminTrackOrderResponse
-	42, // 96: siyu.order.v1.OrderAdminService.ExportOrders:output_type -> siyu.order.v1.ExportOrdersResponse
-	67, // 97: siyu.order.v1.OrderAdminService.AdminListAfterSales:output_type -> siyu.order.v1.AdminListAfterSalesResponse
-	68, // 98: siyu.order.v1.OrderAdminService.DecideAfterSale:output_type -> siyu.order.v1.DecideAfterSaleResponse
-	69, // 99: siyu.order.v1.OrderAdminService.ReceiveAfterSaleReturn:output_type -> siyu.order.v1.ReceiveAfterSaleReturnResponse
-	33, // 100: siyu.order.v1.OrderAdminService.AdminCancelOrder:output_type -> siyu.order.v1.AdminCancelOrderResponse
-	36, // 101: siyu.order.v1.OrderAdminService.RefundOrder:output_type -> siyu.order.v1.RefundOrderResponse
-	38, // 102: siyu.order.v1.OrderAdminService.AdminUpdateOrder:output_type -> siyu.order.v1.AdminUpdateOrderResponse
-	40, // 103: siyu.order.v1.OrderAdminService.GetOrderStats:output_type -> siyu.order.v1.GetOrderStatsResponse
-	77, // [77:104] is the sub-list for method output_type
-	50, // [50:77] is the sub-list for method input_type
-	50, // [50:50] is the sub-list for extension type_name
-	50, // [50:50] is the sub-list for extension extendee
-	0,  // [0:50] is the sub-list for field type_name
+	11, // 0: siyu.order.v1.ReleaseGroupOrderResponse.order:type_name -> siyu.order.v1.Order
+	11, // 1: siyu.order.v1.RefundOrderForResponse.order:type_name -> siyu.order.v1.Order
+	7,  // 2: siyu.order.v1.PlaceOrderForRequest.address:type_name -> siyu.order.v1.ShippingAddress
+	14, // 3: siyu.order.v1.PlaceOrderForRequest.lines:type_name -> siyu.order.v1.BuyNowLine
+	13, // 4: siyu.order.v1.PlaceOrderForRequest.activity:type_name -> siyu.order.v1.PromotionActivity
+	11, // 5: siyu.order.v1.PlaceOrderForResponse.order:type_name -> siyu.order.v1.Order
+	8,  // 6: siyu.order.v1.PricedLine.discounts:type_name -> siyu.order.v1.Discount
+	9,  // 7: siyu.order.v1.Quote.lines:type_name -> siyu.order.v1.PricedLine
+	8,  // 8: siyu.order.v1.Quote.discounts:type_name -> siyu.order.v1.Discount
+	46, // 9: siyu.order.v1.Quote.expire_time:type_name -> google.protobuf.Timestamp
+	0,  // 10: siyu.order.v1.Order.status:type_name -> siyu.order.v1.OrderStatus
+	9,  // 11: siyu.order.v1.Order.lines:type_name -> siyu.order.v1.PricedLine
+	8,  // 12: siyu.order.v1.Order.discounts:type_name -> siyu.order.v1.Discount
+	7,  // 13: siyu.order.v1.Order.address:type_name -> siyu.order.v1.ShippingAddress
+	46, // 14: siyu.order.v1.Order.create_time:type_name -> google.protobuf.Timestamp
+	46, // 15: siyu.order.v1.Order.pay_deadline:type_name -> google.protobuf.Timestamp
+	46, // 16: siyu.order.v1.Order.pay_time:type_name -> google.protobuf.Timestamp
+	46, // 17: siyu.order.v1.Order.ship_time:type_name -> google.protobuf.Timestamp
+	46, // 18: siyu.order.v1.Order.receive_time:type_name -> google.protobuf.Timestamp
+	46, // 19: siyu.order.v1.Order.complete_time:type_name -> google.protobuf.Timestamp
+	46, // 20: siyu.order.v1.Order.cancel_time:type_name -> google.protobuf.Timestamp
+	46, // 21: siyu.order.v1.Order.next_deadline:type_name -> google.protobuf.Timestamp
+	46, // 22: siyu.order.v1.Order.refund_time:type_name -> google.protobuf.Timestamp
+	47, // 23: siyu.order.v1.Order.shipments:type_name -> siyu.order.v1.Shipment
+	48, // 24: siyu.order.v1.Order.refunds:type_name -> siyu.order.v1.RefundRecord
+	49, // 25: siyu.order.v1.Order.after_sales:type_name -> siyu.order.v1.AfterSale
+	7,  // 26: siyu.order.v1.QuoteCheckoutRequest.address:type_name -> siyu.order.v1.ShippingAddress
+	13, // 27: siyu.order.v1.QuoteCheckoutRequest.activity:type_name -> siyu.order.v1.PromotionActivity
+	14, // 28: siyu.order.v1.QuoteCheckoutRequest.buy_now:type_name -> siyu.order.v1.BuyNowLine
+	10, // 29: siyu.order.v1.QuoteCheckoutResponse.quote:type_name -> siyu.order.v1.Quote
+	11, // 30: siyu.order.v1.CreateOrderResponse.order:type_name -> siyu.order.v1.Order
+	11, // 31: siyu.order.v1.GetMyOrderResponse.order:type_name -> siyu.order.v1.Order
+	0,  // 32: siyu.order.v1.ListMyOrdersRequest.status:type_name -> siyu.order.v1.OrderStatus
+	11, // 33: siyu.order.v1.ListMyOrdersResponse.orders:type_name -> siyu.order.v1.Order
+	11, // 34: siyu.order.v1.CancelMyOrderResponse.order:type_name -> siyu.order.v1.Order
+	45, // 35: siyu.order.v1.PayOrderResponse.params:type_name -> siyu.order.v1.PayOrderResponse.ParamsEntry
+	11, // 36: siyu.order.v1.ConfirmReceiptResponse.order:type_name -> siyu.order.v1.Order
+	11, // 37: siyu.order.v1.AdminGetOrderResponse.order:type_name -> siyu.order.v1.Order
+	0,  // 38: siyu.order.v1.AdminListOrdersRequest.status:type_name -> siyu.order.v1.OrderStatus
+	46, // 39: siyu.order.v1.AdminListOrdersRequest.start_time:type_name -> google.protobuf.Timestamp
+	46, // 40: siyu.order.v1.AdminListOrdersRequest.end_time:type_name -> google.protobuf.Timestamp
+	11, // 41: siyu.order.v1.AdminListOrdersResponse.orders:type_name -> siyu.order.v1.Order
+	50, // 42: siyu.order.v1.ShipOrderRequest.lines:type_name -> siyu.order.v1.LineQuantity
+	11, // 43: siyu.order.v1.ShipOrderResponse.order:type_name -> siyu.order.v1.Order
+	11, // 44: siyu.order.v1.AdminCancelOrderResponse.order:type_name -> siyu.order.v1.Order
+	37, // 45: siyu.order.v1.RefundOrderRequest.lines:type_name -> siyu.order.v1.RefundLine
+	11, // 46: siyu.order.v1.RefundOrderResponse.order:type_name -> siyu.order.v1.Order
+	7,  // 47: siyu.order.v1.AdminUpdateOrderRequest.address:type_name -> siyu.order.v1.ShippingAddress
+	51, // 48: siyu.order.v1.AdminUpdateOrderRequest.update_mask:type_name -> google.protobuf.FieldMask
+	11, // 49: siyu.order.v1.AdminUpdateOrderResponse.order:type_name -> siyu.order.v1.Order
+	30, // 50: siyu.order.v1.ExportOrdersRequest.filter:type_name -> siyu.order.v1.AdminListOrdersRequest
+	12, // 51: siyu.order.v1.OrderService.QuoteCheckout:input_type -> siyu.order.v1.QuoteCheckoutRequest
+	16, // 52: siyu.order.v1.OrderService.CreateOrder:input_type -> siyu.order.v1.CreateOrderRequest
+	18, // 53: siyu.order.v1.OrderService.GetMyOrder:input_type -> siyu.order.v1.GetMyOrderRequest
+	20, // 54: siyu.order.v1.OrderService.ListMyOrders:input_type -> siyu.order.v1.ListMyOrdersRequest
+	22, // 55: siyu.order.v1.OrderService.CancelMyOrder:input_type -> siyu.order.v1.CancelMyOrderRequest
+	24, // 56: siyu.order.v1.OrderService.PayOrder:input_type -> siyu.order.v1.PayOrderRequest
+	26, // 57: siyu.order.v1.OrderService.ConfirmReceipt:input_type -> siyu.order.v1.ConfirmReceiptRequest
+	52, // 58: siyu.order.v1.OrderService.TrackMyOrder:input_type -> siyu.order.v1.TrackMyOrderRequest
+	53, // 59: siyu.order.v1.OrderService.ApplyAfterSale:input_type -> siyu.order.v1.ApplyAfterSaleRequest
+	54, // 60: siyu.order.v1.OrderService.GetMyAfterSale:input_type -> siyu.order.v1.GetMyAfterSaleRequest
+	55, // 61: siyu.order.v1.OrderService.ListMyAfterSales:input_type -> siyu.order.v1.ListMyAfterSalesRequest
+	56, // 62: siyu.order.v1.OrderService.SendBackAfterSale:input_type -> siyu.order.v1.SendBackAfterSaleRequest
+	57, // 63: siyu.order.v1.OrderService.WithdrawAfterSale:input_type -> siyu.order.v1.WithdrawAfterSaleRequest
+	5,  // 64: siyu.order.v1.OrderPlacementService.PlaceOrderFor:input_type -> siyu.order.v1.PlaceOrderForRequest
+	3,  // 65: siyu.order.v1.OrderPlacementService.RefundOrderFor:input_type -> siyu.order.v1.RefundOrderForRequest
+	1,  // 66: siyu.order.v1.OrderPlacementService.ReleaseGroupOrder:input_type -> siyu.order.v1.ReleaseGroupOrderRequest
+	28, // 67: siyu.order.v1.OrderAdminService.AdminGetOrder:input_type -> siyu.order.v1.AdminGetOrderRequest
+	30, // 68: siyu.order.v1.OrderAdminService.AdminListOrders:input_type -> siyu.order.v1.AdminListOrdersRequest
+	32, // 69: siyu.order.v1.OrderAdminService.ShipOrder:input_type -> siyu.order.v1.ShipOrderRequest
+	58, // 70: siyu.order.v1.OrderAdminService.AdminTrackOrder:input_type -> siyu.order.v1.AdminTrackOrderRequest
+	43, // 71: siyu.order.v1.OrderAdminService.ExportOrders:input_type -> siyu.order.v1.ExportOrdersRequest
+	59, // 72: siyu.order.v1.OrderAdminService.AdminListAfterSales:input_type -> siyu.order.v1.AdminListAfterSalesRequest
+	60, // 73: siyu.order.v1.OrderAdminService.DecideAfterSale:input_type -> siyu.order.v1.DecideAfterSaleRequest
+	61, // 74: siyu.order.v1.OrderAdminService.ReceiveAfterSaleReturn:input_type -> siyu.order.v1.ReceiveAfterSaleReturnRequest
+	34, // 75: siyu.order.v1.OrderAdminService.AdminCancelOrder:input_type -> siyu.order.v1.AdminCancelOrderRequest
+	36, // 76: siyu.order.v1.OrderAdminService.RefundOrder:input_type -> siyu.order.v1.RefundOrderRequest
+	39, // 77: siyu.order.v1.OrderAdminService.AdminUpdateOrder:input_type -> siyu.order.v1.AdminUpdateOrderRequest
+	41, // 78: siyu.order.v1.OrderAdminService.GetOrderStats:input_type -> siyu.order.v1.GetOrderStatsRequest
+	15, // 79: siyu.order.v1.OrderService.QuoteCheckout:output_type -> siyu.order.v1.QuoteCheckoutResponse
+	17, // 80: siyu.order.v1.OrderService.CreateOrder:output_type -> siyu.order.v1.CreateOrderResponse
+	19, // 81: siyu.order.v1.OrderService.GetMyOrder:output_type -> siyu.order.v1.GetMyOrderResponse
+	21, // 82: siyu.order.v1.OrderService.ListMyOrders:output_type -> siyu.order.v1.ListMyOrdersResponse
+	23, // 83: siyu.order.v1.OrderService.CancelMyOrder:output_type -> siyu.order.v1.CancelMyOrderResponse
+	25, // 84: siyu.order.v1.OrderService.PayOrder:output_type -> siyu.order.v1.PayOrderResponse
+	27, // 85: siyu.order.v1.OrderService.ConfirmReceipt:output_type -> siyu.order.v1.ConfirmReceiptResponse
+	62, // 86: siyu.order.v1.OrderService.TrackMyOrder:output_type -> siyu.order.v1.TrackMyOrderResponse
+	63, // 87: siyu.order.v1.OrderService.ApplyAfterSale:output_type -> siyu.order.v1.ApplyAfterSaleResponse
+	64, // 88: siyu.order.v1.OrderService.GetMyAfterSale:output_type -> siyu.order.v1.GetMyAfterSaleResponse
+	65, // 89: siyu.order.v1.OrderService.ListMyAfterSales:output_type -> siyu.order.v1.ListMyAfterSalesResponse
+	66, // 90: siyu.order.v1.OrderService.SendBackAfterSale:output_type -> siyu.order.v1.SendBackAfterSaleResponse
+	67, // 91: siyu.order.v1.OrderService.WithdrawAfterSale:output_type -> siyu.order.v1.WithdrawAfterSaleResponse
+	6,  // 92: siyu.order.v1.OrderPlacementService.PlaceOrderFor:output_type -> siyu.order.v1.PlaceOrderForResponse
+	4,  // 93: siyu.order.v1.OrderPlacementService.RefundOrderFor:output_type -> siyu.order.v1.RefundOrderForResponse
+	2,  // 94: siyu.order.v1.OrderPlacementService.ReleaseGroupOrder:output_type -> siyu.order.v1.ReleaseGroupOrderResponse
+	29, // 95: siyu.order.v1.OrderAdminService.AdminGetOrder:output_type -> siyu.order.v1.AdminGetOrderResponse
+	31, // 96: siyu.order.v1.OrderAdminService.AdminListOrders:output_type -> siyu.order.v1.AdminListOrdersResponse
+	33, // 97: siyu.order.v1.OrderAdminService.ShipOrder:output_type -> siyu.order.v1.ShipOrderResponse
+	68, // 98: siyu.order.v1.OrderAdminService.AdminTrackOrder:output_type -> siyu.order.v1.AdminTrackOrderResponse
+	44, // 99: siyu.order.v1.OrderAdminService.ExportOrders:output_type -> siyu.order.v1.ExportOrdersResponse
+	69, // 100: siyu.order.v1.OrderAdminService.AdminListAfterSales:output_type -> siyu.order.v1.AdminListAfterSalesResponse
+	70, // 101: siyu.order.v1.OrderAdminService.DecideAfterSale:output_type -> siyu.order.v1.DecideAfterSaleResponse
+	71, // 102: siyu.order.v1.OrderAdminService.ReceiveAfterSaleReturn:output_type -> siyu.order.v1.ReceiveAfterSaleReturnResponse
+	35, // 103: siyu.order.v1.OrderAdminService.AdminCancelOrder:output_type -> siyu.order.v1.AdminCancelOrderResponse
+	38, // 104: siyu.order.v1.OrderAdminService.RefundOrder:output_type -> siyu.order.v1.RefundOrderResponse
+	40, // 105: siyu.order.v1.OrderAdminService.AdminUpdateOrder:output_type -> siyu.order.v1.AdminUpdateOrderResponse
+	42, // 106: siyu.order.v1.OrderAdminService.GetOrderStats:output_type -> siyu.order.v1.GetOrderStatsResponse
+	79, // [79:107] is the sub-list for method output_type
+	51, // [51:79] is the sub-list for method input_type
+	51, // [51:51] is the sub-list for extension type_name
+	51, // [51:51] is the sub-list for extension extendee
+	0,  // [0:51] is the sub-list for field type_name
 }
 
 func init() { file_siyu_order_v1_order_proto_init() }
@@ -3407,7 +3515,7 @@ func file_siyu_order_v1_order_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_siyu_order_v1_order_proto_rawDesc), len(file_siyu_order_v1_order_proto_rawDesc)),
 			NumEnums:      1,
-			NumMessages:   43,
+			NumMessages:   45,
 			NumExtensions: 0,
 			NumServices:   3,
 		},

@@ -659,8 +659,9 @@ var OrderService_ServiceDesc = grpc.ServiceDesc{
 }
 
 const (
-	OrderPlacementService_PlaceOrderFor_FullMethodName  = "/siyu.order.v1.OrderPlacementService/PlaceOrderFor"
-	OrderPlacementService_RefundOrderFor_FullMethodName = "/siyu.order.v1.OrderPlacementService/RefundOrderFor"
+	OrderPlacementService_PlaceOrderFor_FullMethodName     = "/siyu.order.v1.OrderPlacementService/PlaceOrderFor"
+	OrderPlacementService_RefundOrderFor_FullMethodName    = "/siyu.order.v1.OrderPlacementService/RefundOrderFor"
+	OrderPlacementService_ReleaseGroupOrder_FullMethodName = "/siyu.order.v1.OrderPlacementService/ReleaseGroupOrder"
 )
 
 // OrderPlacementServiceClient is the client API for OrderPlacementService service.
@@ -680,6 +681,10 @@ type OrderPlacementServiceClient interface {
 	// (a group-buy that failed), idempotent by request_id, as RefundOrder
 	// does for operators.
 	RefundOrderFor(ctx context.Context, in *RefundOrderForRequest, opts ...grpc.CallOption) (*RefundOrderForResponse, error)
+	// ReleaseGroupOrder lets a group-buy order ship once its group succeeded
+	// (until then ShipOrder is FAILED_PRECONDITION ORDER_AWAITING_GROUP).
+	// Idempotent.
+	ReleaseGroupOrder(ctx context.Context, in *ReleaseGroupOrderRequest, opts ...grpc.CallOption) (*ReleaseGroupOrderResponse, error)
 }
 
 type orderPlacementServiceClient struct {
@@ -710,6 +715,16 @@ func (c *orderPlacementServiceClient) RefundOrderFor(ctx context.Context, in *Re
 	return out, nil
 }
 
+func (c *orderPlacementServiceClient) ReleaseGroupOrder(ctx context.Context, in *ReleaseGroupOrderRequest, opts ...grpc.CallOption) (*ReleaseGroupOrderResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ReleaseGroupOrderResponse)
+	err := c.cc.Invoke(ctx, OrderPlacementService_ReleaseGroupOrder_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // OrderPlacementServiceServer is the server API for OrderPlacementService service.
 // All implementations must embed UnimplementedOrderPlacementServiceServer
 // for forward compatibility.
@@ -727,6 +742,10 @@ type OrderPlacementServiceServer interface {
 	// (a group-buy that failed), idempotent by request_id, as RefundOrder
 	// does for operators.
 	RefundOrderFor(context.Context, *RefundOrderForRequest) (*RefundOrderForResponse, error)
+	// ReleaseGroupOrder lets a group-buy order ship once its group succeeded
+	// (until then ShipOrder is FAILED_PRECONDITION ORDER_AWAITING_GROUP).
+	// Idempotent.
+	ReleaseGroupOrder(context.Context, *ReleaseGroupOrderRequest) (*ReleaseGroupOrderResponse, error)
 	mustEmbedUnimplementedOrderPlacementServiceServer()
 }
 
@@ -742,6 +761,9 @@ func (UnimplementedOrderPlacementServiceServer) PlaceOrderFor(context.Context, *
 }
 func (UnimplementedOrderPlacementServiceServer) RefundOrderFor(context.Context, *RefundOrderForRequest) (*RefundOrderForResponse, error) {
 	return nil, status.Errorf(codes.Unimplemented, "method RefundOrderFor not implemented")
+}
+func (UnimplementedOrderPlacementServiceServer) ReleaseGroupOrder(context.Context, *ReleaseGroupOrderRequest) (*ReleaseGroupOrderResponse, error) {
+	return nil, status.Errorf(codes.Unimplemented, "method ReleaseGroupOrder not implemented")
 }
 func (UnimplementedOrderPlacementServiceServer) mustEmbedUnimplementedOrderPlacementServiceServer() {}
 func (UnimplementedOrderPlacementServiceServer) testEmbeddedByValue()                               {}
@@ -800,6 +822,24 @@ func _OrderPlacementService_RefundOrderFor_Handler(srv interface{}, ctx context.
 	return interceptor(ctx, in, info, handler)
 }
 
+func _OrderPlacementService_ReleaseGroupOrder_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ReleaseGroupOrderRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(OrderPlacementServiceServer).ReleaseGroupOrder(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: OrderPlacementService_ReleaseGroupOrder_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(OrderPlacementServiceServer).ReleaseGroupOrder(ctx, req.(*ReleaseGroupOrderRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // OrderPlacementService_ServiceDesc is the grpc.ServiceDesc for OrderPlacementService service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -814,6 +854,10 @@ var OrderPlacementService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "RefundOrderFor",
 			Handler:    _OrderPlacementService_RefundOrderFor_Handler,
+		},
+		{
+			MethodName: "ReleaseGroupOrder",
+			Handler:    _OrderPlacementService_ReleaseGroupOrder_Handler,
 		},
 	},
 	Streams:  []grpc.StreamDesc{},
@@ -848,8 +892,9 @@ type OrderAdminServiceClient interface {
 	// number: the units in lines, or every unit still to ship when lines is
 	// empty. The order turns SHIPPED (order.shipped) with the parcel that
 	// leaves nothing to ship. More units than are left to ship are
-	// INVALID_ARGUMENT SHIPMENT_INVALID. Idempotent: the same carrier and
-	// tracking number again answers the order unchanged.
+	// INVALID_ARGUMENT SHIPMENT_INVALID; a group-buy order whose group has
+	// not filled FAILED_PRECONDITION ORDER_AWAITING_GROUP. Idempotent: the
+	// same carrier and tracking number again answers the order unchanged.
 	ShipOrder(ctx context.Context, in *ShipOrderRequest, opts ...grpc.CallOption) (*ShipOrderResponse, error)
 	// AdminTrackOrder traces each parcel of any order.
 	AdminTrackOrder(ctx context.Context, in *AdminTrackOrderRequest, opts ...grpc.CallOption) (*AdminTrackOrderResponse, error)
@@ -1034,8 +1079,9 @@ type OrderAdminServiceServer interface {
 	// number: the units in lines, or every unit still to ship when lines is
 	// empty. The order turns SHIPPED (order.shipped) with the parcel that
 	// leaves nothing to ship. More units than are left to ship are
-	// INVALID_ARGUMENT SHIPMENT_INVALID. Idempotent: the same carrier and
-	// tracking number again answers the order unchanged.
+	// INVALID_ARGUMENT SHIPMENT_INVALID; a group-buy order whose group has
+	// not filled FAILED_PRECONDITION ORDER_AWAITING_GROUP. Idempotent: the
+	// same carrier and tracking number again answers the order unchanged.
 	ShipOrder(context.Context, *ShipOrderRequest) (*ShipOrderResponse, error)
 	// AdminTrackOrder traces each parcel of any order.
 	AdminTrackOrder(context.Context, *AdminTrackOrderRequest) (*AdminTrackOrderResponse, error)

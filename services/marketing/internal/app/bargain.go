@@ -19,6 +19,9 @@ type BargainStore interface {
 	// ListBargainActivities returns every activity, newest first (a small
 	// collection, scanned).
 	ListBargainActivities(ctx context.Context) ([]domain.BargainActivity, error)
+	// UpdateBargainActivity replaces a if its stored version is still
+	// a.Version, bumping it; otherwise ErrStale.
+	UpdateBargainActivity(ctx context.Context, a domain.BargainActivity) error
 	// BargainActivity is ACTIVITY_NOT_FOUND when there is none.
 	BargainActivity(ctx context.Context, id string) (domain.BargainActivity, error)
 	// Bargain is BARGAIN_NOT_FOUND when there is none.
@@ -187,4 +190,25 @@ func (u *Bargains) modify(ctx context.Context, id string, f func(b *domain.Barga
 // Activities lists every bargain activity, newest first.
 func (u *Bargains) Activities(ctx context.Context) ([]domain.BargainActivity, error) {
 	return u.store.ListBargainActivities(ctx)
+}
+
+// End closes the activity now: no bargain starts after it; bargains
+// started keep their deadlines.
+func (u *Bargains) End(ctx context.Context, id string) (domain.BargainActivity, error) {
+	for range casAttempts {
+		a, err := u.store.BargainActivity(ctx, id)
+		now := u.clk.Now()
+		if err != nil || !now.Before(a.End) {
+			return a, err
+		}
+		a.End = now
+		if err := u.store.UpdateBargainActivity(ctx, a); errors.Is(err, ErrStale) {
+			continue
+		} else if err != nil {
+			return a, err
+		}
+		a.Version++
+		return a, nil
+	}
+	return domain.BargainActivity{}, ErrStale
 }

@@ -245,3 +245,14 @@ func (s *memBargains) ListBargainActivities(context.Context) ([]domain.BargainAc
 	}
 	return out, nil
 }
+
+func (s *memBargains) UpdateBargainActivity(_ context.Context, a domain.BargainActivity) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if cur, ok := s.activities[a.ID]; !ok || cur.Version != a.Version {
+		return ErrStale
+	}
+	a.Version++
+	s.activities[a.ID] = a
+	return nil
+}

@@ -254,12 +254,19 @@ func (c *Checkout) Paid(ctx context.Context, memberID, orderID string, paidFen i
 	if err := c.follow(ctx, memberID, orderID, func(w *domain.Wallet) bool { return w.Use(orderID) }); err != nil {
 		return err
 	}
-	if err := c.countPaid(ctx, memberID, orderID, paidFen, discounts); err != nil {
+	h, found, err := c.holds.Get(ctx, orderID)
+	if err != nil {
 		return err
 	}
-	h, found, err := c.holds.Get(ctx, orderID)
-	if err != nil || !found {
+	var held *Hold
+	if found {
+		held = &h
+	}
+	if err := c.countPaid(ctx, memberID, orderID, paidFen, discounts, held); err != nil {
 		return err
+	}
+	if !found {
+		return nil
 	}
 	d, err := c.desk(h.Activity)
 	if err != nil {

@@ -23,6 +23,9 @@ type GroupStore interface {
 	// ListGroupBuys returns every activity, newest first (operators'
 	// activities: a small collection, scanned).
 	ListGroupBuys(ctx context.Context) ([]domain.GroupBuyActivity, error)
+	// UpdateGroupBuy replaces a if its stored version is still a.Version,
+	// bumping it; otherwise ErrStale.
+	UpdateGroupBuy(ctx context.Context, a domain.GroupBuyActivity) error
 	// GroupBuy is ACTIVITY_NOT_FOUND when there is none.
 	GroupBuy(ctx context.Context, id string) (domain.GroupBuyActivity, error)
 	// Group is GROUP_NOT_FOUND when there is none.
@@ -384,4 +387,25 @@ func (u *GroupBuys) modifyQuota(ctx context.Context, activityID, memberID string
 // Activities lists every group-buy activity, newest first.
 func (u *GroupBuys) Activities(ctx context.Context) ([]domain.GroupBuyActivity, error) {
 	return u.store.ListGroupBuys(ctx)
+}
+
+// End closes the activity now: no group opens after it; open groups keep
+// their deadlines. Ending an ended activity changes nothing.
+func (u *GroupBuys) End(ctx context.Context, id string) (domain.GroupBuyActivity, error) {
+	for range casAttempts {
+		a, err := u.store.GroupBuy(ctx, id)
+		now := u.clk.Now()
+		if err != nil || !now.Before(a.End) {
+			return a, err
+		}
+		a.End = now
+		if err := u.store.UpdateGroupBuy(ctx, a); errors.Is(err, ErrStale) {
+			continue
+		} else if err != nil {
+			return a, err
+		}
+		a.Version++
+		return a, nil
+	}
+	return domain.GroupBuyActivity{}, ErrStale
 }

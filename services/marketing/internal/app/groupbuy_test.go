@@ -474,3 +474,14 @@ func (s *memGroups) ListGroupBuys(context.Context) ([]domain.GroupBuyActivity, e
 	}
 	return out, nil
 }
+
+func (s *memGroups) UpdateGroupBuy(_ context.Context, a domain.GroupBuyActivity) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if cur, ok := s.activities[a.ID]; !ok || cur.Version != a.Version {
+		return ErrStale
+	}
+	a.Version++
+	s.activities[a.ID] = a
+	return nil
+}

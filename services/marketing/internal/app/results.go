@@ -29,9 +29,10 @@ type PaidDiscount struct {
 }
 
 // countPaid adds a paid order to the results of the coupon templates and
-// discounts it used, once per order (the claim comes first: a crash loses
-// a count rather than doubling it). Flash sales count their own.
-func (c *Checkout) countPaid(ctx context.Context, memberID, orderID string, paidFen int64, discounts []PaidDiscount) error {
+// discounts, group-buys and bargains it used, once per order (the claim
+// comes first: a crash loses a count rather than doubling it). Flash sales
+// count their own, orders placed included.
+func (c *Checkout) countPaid(ctx context.Context, memberID, orderID string, paidFen int64, discounts []PaidDiscount, held *Hold) error {
 	by := map[string]int64{}
 	var order []string
 	var w *domain.Wallet
@@ -51,6 +52,12 @@ func (c *Checkout) countPaid(ctx context.Context, memberID, orderID string, paid
 				id = cp.TemplateID
 			}
 		case domain.KindTimedPrice, domain.KindFullReduction:
+		case domain.KindGroupBuy, domain.KindBargain:
+			// Counted under the activity, not the group or bargain.
+			id = ""
+			if held != nil && held.Activity.Kind == domain.PromotionKind(d.Kind) {
+				id = held.Activity.ID
+			}
 		default:
 			continue
 		}

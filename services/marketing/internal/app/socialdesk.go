@@ -12,10 +12,11 @@ import (
 	"siyu.dev/services/marketing/internal/domain"
 )
 
-// Refunder has the order service refund an order in full (service-only),
-// idempotent by request id.
+// Refunder has the order service act on group-buy orders (service-only,
+// idempotent): refund one in full, or let one ship.
 type Refunder interface {
 	RefundFor(ctx context.Context, orderID, requestID, reason string) error
+	ReleaseGroupOrder(ctx context.Context, orderID string) error
 }
 
 // oneLine checks an activity's order line: one line of the activity's SKU.
@@ -125,8 +126,9 @@ func (d *GroupDesk) Sweep(ctx context.Context, limit int) (int, error) {
 	return len(settled), err
 }
 
-// handOff tells each paid member how their group ended and has the failed
-// group's orders refunded, then records them reported. Event ids and
+// handOff lets a succeeded group's orders ship or has a failed group's
+// orders refunded, tells each paid member how their group ended, then
+// records the orders reported. Event ids and
 // refund request ids derive from group and order, so a repeat after a
 // crash sends nothing twice.
 func (d *GroupDesk) handOff(ctx context.Context, s Settled) error {
@@ -136,10 +138,14 @@ func (d *GroupDesk) handOff(ctx context.Context, s Settled) error {
 	}
 	succeeded := len(s.Fulfil) > 0
 	for _, orderID := range orders {
-		if !succeeded {
-			if err := d.refunds.RefundFor(ctx, orderID, "group-"+s.Group.ID, "拼团未成团，自动退款"); err != nil {
-				return err
-			}
+		var err error
+		if succeeded {
+			err = d.refunds.ReleaseGroupOrder(ctx, orderID)
+		} else {
+			err = d.refunds.RefundFor(ctx, orderID, "group-"+s.Group.ID, "拼团未成团，自动退款")
+		}
+		if err != nil {
+			return err
 		}
 		memberID := ""
 		for _, m := range s.Group.Members {

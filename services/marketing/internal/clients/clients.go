@@ -91,3 +91,13 @@ func (o *Orders) RefundFor(ctx context.Context, orderID, requestID, reason strin
 	_, err = o.placement.RefundOrderFor(ctx, &orderv1.RefundOrderForRequest{OrderId: orderID, RequestId: requestID, Reason: reason})
 	return errs.Fault(err)
 }
+
+// ReleaseGroupOrder lets a group-buy order ship.
+func (o *Orders) ReleaseGroupOrder(ctx context.Context, orderID string) error {
+	ctx, err := o.tokens.As(ctx)
+	if err != nil {
+		return err
+	}
+	_, err = o.placement.ReleaseGroupOrder(ctx, &orderv1.ReleaseGroupOrderRequest{OrderId: orderID})
+	return errs.Fault(err)
+}

@@ -63,7 +63,12 @@ func (s *discountAdminServer) CreateDiscount(ctx context.Context, req *marketing
 	if err != nil {
 		return nil, err
 	}
-	if d, err = s.svc.Discounts.Create(ctx, d); err != nil {
+	if req.GetValidateOnly() {
+		err = d.Validate()
+	} else {
+		d, err = s.svc.Discounts.Create(ctx, d)
+	}
+	if err != nil {
 		return nil, err
 	}
 	return &marketingv1.CreateDiscountResponse{Discount: discountProto(d)}, nil

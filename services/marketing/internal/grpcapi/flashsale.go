@@ -76,7 +76,13 @@ func (s *flashAdminServer) CreateFlashSale(ctx context.Context, req *marketingv1
 	if err := needFlashSale(req.GetFlashSale()); err != nil {
 		return nil, err
 	}
-	f, err := s.svc.FlashSales.Create(ctx, flashSaleOf(req.GetFlashSale()))
+	f := flashSaleOf(req.GetFlashSale())
+	var err error
+	if req.GetValidateOnly() {
+		err = f.Validate()
+	} else {
+		f, err = s.svc.FlashSales.Create(ctx, f)
+	}
 	if err != nil {
 		return nil, err
 	}

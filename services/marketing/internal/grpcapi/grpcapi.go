@@ -58,12 +58,14 @@ var Policy = auth.Policy{
 	marketingv1.GroupBuyService_GetGroupBuy_FullMethodName:                    auth.Public,
 	marketingv1.GroupBuyService_GetGroup_FullMethodName:                       auth.Public,
 	marketingv1.GroupBuyAdminService_CreateGroupBuy_FullMethodName:            auth.Operators,
+	marketingv1.GroupBuyAdminService_EndGroupBuy_FullMethodName:               auth.Operators,
 	marketingv1.GroupBuyAdminService_AdminListGroupBuys_FullMethodName:        auth.Staff,
 	marketingv1.BargainService_ListBargainActivities_FullMethodName:           auth.Public,
 	marketingv1.BargainService_StartBargain_FullMethodName:                    auth.MemberOnly,
 	marketingv1.BargainService_GetBargain_FullMethodName:                      auth.Public,
 	marketingv1.BargainService_HelpBargain_FullMethodName:                     auth.MemberOnly,
 	marketingv1.BargainAdminService_CreateBargainActivity_FullMethodName:      auth.Operators,
+	marketingv1.BargainAdminService_EndBargainActivity_FullMethodName:         auth.Operators,
 	marketingv1.BargainAdminService_AdminListBargainActivities_FullMethodName: auth.Staff,
 }
 
@@ -77,6 +79,8 @@ type Services struct {
 	Calendar   *app.Calendar
 	GroupBuys  *app.GroupBuys
 	Bargains   *app.Bargains
+	// Results are activities' results, for the operators' lists.
+	Results app.ResultStore
 }
 
 // Register serves every marketing contract on s.

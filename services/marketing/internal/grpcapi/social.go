@@ -94,10 +94,23 @@ func (s *groupBuyAdminServer) CreateGroupBuy(ctx context.Context, req *marketing
 	if err != nil {
 		return nil, err
 	}
-	if a, err = s.svc.GroupBuys.CreateActivity(ctx, a); err != nil {
+	if req.GetValidateOnly() {
+		err = a.Validate()
+	} else {
+		a, err = s.svc.GroupBuys.CreateActivity(ctx, a)
+	}
+	if err != nil {
 		return nil, err
 	}
 	return &marketingv1.CreateGroupBuyResponse{GroupBuy: groupBuyProto(a)}, nil
+}
+
+func (s *groupBuyAdminServer) EndGroupBuy(ctx context.Context, req *marketingv1.EndGroupBuyRequest) (*marketingv1.EndGroupBuyResponse, error) {
+	a, err := s.svc.GroupBuys.End(ctx, req.GetGroupBuyId())
+	if err != nil {
+		return nil, err
+	}
+	return &marketingv1.EndGroupBuyResponse{GroupBuy: groupBuyProto(a)}, nil
 }
 
 func (s *groupBuyAdminServer) AdminListGroupBuys(ctx context.Context, _ *marketingv1.AdminListGroupBuysRequest) (*marketingv1.AdminListGroupBuysResponse, error) {
@@ -107,7 +120,11 @@ func (s *groupBuyAdminServer) AdminListGroupBuys(ctx context.Context, _ *marketi
 	}
 	out := &marketingv1.AdminListGroupBuysResponse{}
 	for _, a := range all {
-		out.GroupBuys = append(out.GroupBuys, groupBuyProto(a))
+		p := groupBuyProto(a)
+		if p.Results, err = s.svc.results(ctx, a.ID); err != nil {
+			return nil, err
+		}
+		out.GroupBuys = append(out.GroupBuys, p)
 	}
 	return out, nil
 }
@@ -202,10 +219,23 @@ func (s *bargainAdminServer) CreateBargainActivity(ctx context.Context, req *mar
 	if err != nil {
 		return nil, err
 	}
-	if a, err = s.svc.Bargains.CreateActivity(ctx, a); err != nil {
+	if req.GetValidateOnly() {
+		err = a.Validate()
+	} else {
+		a, err = s.svc.Bargains.CreateActivity(ctx, a)
+	}
+	if err != nil {
 		return nil, err
 	}
 	return &marketingv1.CreateBargainActivityResponse{Activity: bargainActivityProto(a)}, nil
+}
+
+func (s *bargainAdminServer) EndBargainActivity(ctx context.Context, req *marketingv1.EndBargainActivityRequest) (*marketingv1.EndBargainActivityResponse, error) {
+	a, err := s.svc.Bargains.End(ctx, req.GetActivityId())
+	if err != nil {
+		return nil, err
+	}
+	return &marketingv1.EndBargainActivityResponse{Activity: bargainActivityProto(a)}, nil
 }
 
 func (s *bargainAdminServer) AdminListBargainActivities(ctx context.Context, _ *marketingv1.AdminListBargainActivitiesRequest) (*marketingv1.AdminListBargainActivitiesResponse, error) {
@@ -215,7 +245,17 @@ func (s *bargainAdminServer) AdminListBargainActivities(ctx context.Context, _ *
 	}
 	out := &marketingv1.AdminListBargainActivitiesResponse{}
 	for _, a := range all {
-		out.Activities = append(out.Activities, bargainActivityProto(a))
+		p := bargainActivityProto(a)
+		if p.Results, err = s.svc.results(ctx, a.ID); err != nil {
+			return nil, err
+		}
+		out.Activities = append(out.Activities, p)
 	}
 	return out, nil
+}
+
+// results reads an activity's results for the operators' lists.
+func (s Services) results(ctx context.Context, activityID string) (*marketingv1.ActivityResults, error) {
+	r, err := s.Results.Results(ctx, activityID)
+	return resultsProto(r), err
 }

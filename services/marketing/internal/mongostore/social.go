@@ -64,15 +64,26 @@ type groupStore struct{ s *Social }
 type groupBuyDoc struct {
 	ID       string                  `bson:"_id"`
 	Activity domain.GroupBuyActivity `bson:"activity"`
+	Version  int64                   `bson:"version"`
+}
+
+func (d groupBuyDoc) domain() domain.GroupBuyActivity {
+	a := d.Activity
+	a.Version = d.Version
+	return a
 }
 
 func (g groupStore) CreateGroupBuy(ctx context.Context, a domain.GroupBuyActivity) error {
-	_, err := g.s.groupBuys.InsertOne(ctx, groupBuyDoc{ID: a.ID, Activity: a})
+	_, err := g.s.groupBuys.InsertOne(ctx, groupBuyDoc{ID: a.ID, Activity: a, Version: a.Version})
 	return err
 }
 
+func (g groupStore) UpdateGroupBuy(ctx context.Context, a domain.GroupBuyActivity) error {
+	return versioned(ctx, g.s.groupBuys, a.ID, a.Version, bson.M{"activity": a})
+}
+
 func (g groupStore) ListGroupBuys(ctx context.Context) ([]domain.GroupBuyActivity, error) {
-	return mongox.FindAll(ctx, g.s.groupBuys, bson.M{}, func(d groupBuyDoc) domain.GroupBuyActivity { return d.Activity },
+	return mongox.FindAll(ctx, g.s.groupBuys, bson.M{}, groupBuyDoc.domain,
 		options.Find().SetSort(bson.D{{Key: "activity.createdat", Value: -1}}))
 }
 
@@ -82,7 +93,7 @@ func (g groupStore) GroupBuy(ctx context.Context, id string) (domain.GroupBuyAct
 	if errors.Is(err, mongo.ErrNoDocuments) {
 		return domain.GroupBuyActivity{}, fault.New(fault.NotFound, domain.ReasonActivityNotFound, "no such group-buy", "activity_id", id)
 	}
-	return d.Activity, err
+	return d.domain(), err
 }
 
 type groupDoc struct {
@@ -156,15 +167,26 @@ type bargainStore struct{ s *Social }
 type bargainActivityDoc struct {
 	ID       string                 `bson:"_id"`
 	Activity domain.BargainActivity `bson:"activity"`
+	Version  int64                  `bson:"version"`
+}
+
+func (d bargainActivityDoc) domain() domain.BargainActivity {
+	a := d.Activity
+	a.Version = d.Version
+	return a
 }
 
 func (b bargainStore) CreateBargainActivity(ctx context.Context, a domain.BargainActivity) error {
-	_, err := b.s.bargainActivities.InsertOne(ctx, bargainActivityDoc{ID: a.ID, Activity: a})
+	_, err := b.s.bargainActivities.InsertOne(ctx, bargainActivityDoc{ID: a.ID, Activity: a, Version: a.Version})
 	return err
 }
 
+func (b bargainStore) UpdateBargainActivity(ctx context.Context, a domain.BargainActivity) error {
+	return versioned(ctx, b.s.bargainActivities, a.ID, a.Version, bson.M{"activity": a})
+}
+
 func (b bargainStore) ListBargainActivities(ctx context.Context) ([]domain.BargainActivity, error) {
-	return mongox.FindAll(ctx, b.s.bargainActivities, bson.M{}, func(d bargainActivityDoc) domain.BargainActivity { return d.Activity },
+	return mongox.FindAll(ctx, b.s.bargainActivities, bson.M{}, bargainActivityDoc.domain,
 		options.Find().SetSort(bson.D{{Key: "activity.createdat", Value: -1}}))
 }
 
@@ -174,7 +196,7 @@ func (b bargainStore) BargainActivity(ctx context.Context, id string) (domain.Ba
 	if errors.Is(err, mongo.ErrNoDocuments) {
 		return domain.BargainActivity{}, fault.New(fault.NotFound, domain.ReasonActivityNotFound, "no such bargain activity", "activity_id", id)
 	}
-	return d.Activity, err
+	return d.domain(), err
 }
 
 func (b bargainStore) Bargain(ctx context.Context, id string) (domain.Bargain, error) {

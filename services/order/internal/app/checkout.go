@@ -273,7 +273,8 @@ func orderFromQuote(q Quote, in PlaceInput, now time.Time) domain.Order {
 	o := domain.Order{ID: id, MemberID: in.MemberID, RequestID: in.RequestID, RequestHash: in.hash(), Status: domain.StatusPlacing,
 		Promotions: p.Promotions, GoodsFen: p.GoodsFen(), ShippingFen: p.ShippingFen, TotalFen: p.TotalFen(), PointsUsed: p.PointsUsed,
 		Address: q.Address, Channel: in.Channel, Remark: in.Remark, CreatedAt: now, UpdatedAt: now,
-		HoldsStock: true, HoldsPoints: p.PointsUsed > 0, HoldsPromotions: p.HoldsPromotions(q.Activity), Activity: q.Activity, Version: 1}
+		HoldsStock: true, HoldsPoints: p.PointsUsed > 0, HoldsPromotions: p.HoldsPromotions(q.Activity), Activity: q.Activity,
+		AwaitingGroup: q.Activity.Kind == domain.SourceGroupBuy, Version: 1}
 	for i, l := range p.Lines {
 		o.Lines = append(o.Lines, domain.OrderLine{LineID: fmt.Sprintf("%s-%d", id, i+1), PricedLine: l})
 	}

@@ -107,6 +107,18 @@ func (s *Orders) Ship(ctx context.Context, id, carrier, tracking string, want ma
 	})
 }
 
+// GroupFilled lets a group-buy order ship: its group succeeded. A repeat,
+// or an order that waits for nothing, answers the order.
+func (s *Orders) GroupFilled(ctx context.Context, id string) (domain.Order, error) {
+	return modify(ctx, s.store, id, func(o *domain.Order) ([]natsx.Event, bool, error) {
+		if !o.AwaitingGroup {
+			return nil, false, nil
+		}
+		o.AwaitingGroup, o.UpdatedAt = false, s.clk.Now()
+		return nil, true, nil
+	})
+}
+
 // ConfirmReceipt is the shopper confirming delivery; repeats answer the order.
 func (s *Orders) ConfirmReceipt(ctx context.Context, memberID, id string) (domain.Order, error) {
 	return s.transition(ctx, memberID, id, domain.ActionReceive, func(o *domain.Order) (bool, error) {

@@ -95,6 +95,9 @@ type Order struct {
 	HoldsPromotions bool
 	// Activity is the marketing activity the order bought through.
 	Activity Activity
+	// AwaitingGroup: a group-buy order waits for its group to fill before
+	// it may ship (marketing says so, or refunds it when the group fails).
+	AwaitingGroup bool
 	// PointsToConfirm: the order was paid and its frozen points are still
 	// to be spent (confirmed right after, or by the sweeper after a crash).
 	PointsToConfirm bool

@@ -179,8 +179,11 @@ type PromotionDiscount struct {
 	SKUIDs []string
 }
 
-// SourceCoupon is the kind of a coupon's discount.
-const SourceCoupon DiscountSource = "coupon"
+// Kinds of promotions the order service treats specially.
+const (
+	SourceCoupon   DiscountSource = "coupon"
+	SourceGroupBuy DiscountSource = "group_buy"
+)
 
 // Activity is the marketing activity an order buys through (flash sale,
 // group-buy, bargain); Ref is the reservation, group or bargain.

@@ -54,6 +54,7 @@ const (
 
 	// Shipping and after-sales.
 	ReasonShipmentInvalid     fault.Reason = "SHIPMENT_INVALID"
+	ReasonAwaitingGroup       fault.Reason = "ORDER_AWAITING_GROUP"
 	ReasonTrackingUnavailable fault.Reason = "TRACKING_UNAVAILABLE"
 	ReasonAfterSaleInvalid    fault.Reason = "AFTER_SALE_INVALID"
 	ReasonAfterSaleNotAllowed fault.Reason = "AFTER_SALE_NOT_ALLOWED"

@@ -50,6 +50,9 @@ func (o *Order) Ship(carrier, tracking string, want map[string]int64, now time.T
 		return false, ErrIllegalTransition.With("status", string(o.Status), "action", string(ActionShip)).
 			WithMsg("only a paid order with units still to ship can ship")
 	}
+	if o.AwaitingGroup {
+		return false, fault.New(fault.Precondition, ReasonAwaitingGroup, "the order's group-buy has not filled yet: it ships once the group succeeds")
+	}
 	for lineID := range want {
 		if !slices.ContainsFunc(o.Lines, func(l OrderLine) bool { return l.LineID == lineID }) {
 			return false, fault.New(fault.Invalid, ReasonShipmentInvalid, "no such line in the order", "line_id", lineID)

@@ -111,6 +111,7 @@ func orderProto(o domain.Order) *orderv1.Order {
 	for _, a := range o.AfterSales {
 		out.AfterSales = append(out.AfterSales, afterSaleProto(o, a))
 	}
+	out.AwaitingGroup = o.AwaitingGroup
 	return out
 }
 

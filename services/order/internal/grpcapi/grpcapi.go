@@ -45,8 +45,9 @@ var Policy = auth.Merge(CallbackPolicy, SandboxPolicy, auth.Policy{
 	orderv1.OrderService_SendBackAfterSale_FullMethodName: auth.MemberOnly,
 	orderv1.OrderService_WithdrawAfterSale_FullMethodName: auth.MemberOnly,
 
-	orderv1.OrderPlacementService_PlaceOrderFor_FullMethodName:  auth.ServiceOnly,
-	orderv1.OrderPlacementService_RefundOrderFor_FullMethodName: auth.ServiceOnly,
+	orderv1.OrderPlacementService_PlaceOrderFor_FullMethodName:     auth.ServiceOnly,
+	orderv1.OrderPlacementService_RefundOrderFor_FullMethodName:    auth.ServiceOnly,
+	orderv1.OrderPlacementService_ReleaseGroupOrder_FullMethodName: auth.ServiceOnly,
 
 	orderv1.OrderAdminService_AdminGetOrder_FullMethodName:          auth.Staff,
 	orderv1.OrderAdminService_AdminListOrders_FullMethodName:        auth.Staff,

@@ -334,3 +334,11 @@ func (s *placementServer) RefundOrderFor(ctx context.Context, req *orderv1.Refun
 	}
 	return &orderv1.RefundOrderForResponse{Order: orderProto(o)}, nil
 }
+
+func (s *placementServer) ReleaseGroupOrder(ctx context.Context, req *orderv1.ReleaseGroupOrderRequest) (*orderv1.ReleaseGroupOrderResponse, error) {
+	o, err := s.svc.Orders.GroupFilled(ctx, req.GetOrderId())
+	if err != nil {
+		return nil, status(ctx, err)
+	}
+	return &orderv1.ReleaseGroupOrderResponse{Order: orderProto(o)}, nil
+}
