@@ -21,5 +21,8 @@ export default defineConfig({
   test: {
     environment: 'jsdom',
     include: ['src/**/*.test.ts'],
+    // Page tests mount Vant components, whose modules import their CSS:
+    // vitest must transform them rather than hand them to Node.
+    server: { deps: { inline: ['vant'] } },
   },
 })

@@ -27,6 +27,8 @@ const routes: RouteRecordRaw[] = [
   { path: '/settings', name: 'settings', component: () => import('./views/Settings.vue'), meta: { auth: true } },
   { path: '/messages', name: 'messages', component: () => import('./views/Messages.vue'), meta: { auth: true } },
   { path: '/message-settings', name: 'message-settings', component: () => import('./views/MessageSettings.vue'), meta: { auth: true } },
+  { path: '/coupons', name: 'coupons', component: () => import('./views/CouponCentre.vue') },
+  { path: '/my-coupons', name: 'my-coupons', component: () => import('./views/MyCoupons.vue'), meta: { auth: true } },
   { path: '/service', name: 'service', component: () => import('./views/Chat.vue'), meta: { auth: true } },
   { path: '/:rest(.*)*', redirect: '/' },
 ]
