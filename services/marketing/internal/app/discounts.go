@@ -13,19 +13,6 @@ import (
 	"siyu.dev/services/marketing/internal/domain"
 )
 
-// DiscountStore keeps discounts by id.
-type DiscountStore interface {
-	Create(ctx context.Context, d domain.Discount) error
-	// Discount is ACTIVITY_NOT_FOUND when there is none.
-	Discount(ctx context.Context, id string) (domain.Discount, error)
-	// Update replaces d if its stored version is still d.Version, bumping
-	// it; otherwise ErrStale.
-	Update(ctx context.Context, d domain.Discount) error
-	// List returns every discount, newest first (operators' discounts: a
-	// small collection, scanned).
-	List(ctx context.Context) ([]domain.Discount, error)
-}
-
 // Discounts keeps timed prices and full reductions, and gives checkout the
 // running ones from memory (reloaded every refreshEvery, at once after this
 // instance's own writes).
@@ -147,7 +134,7 @@ func (d *Discounts) Update(ctx context.Context, x domain.Discount) (domain.Disco
 	if err := x.Validate(); err != nil {
 		return x, err
 	}
-	cur, err := d.store.Discount(ctx, x.ID)
+	cur, err := d.store.Get(ctx, x.ID)
 	if err != nil {
 		return x, err
 	}
@@ -167,20 +154,11 @@ func (d *Discounts) Update(ctx context.Context, x domain.Discount) (domain.Disco
 
 // End stops a discount.
 func (d *Discounts) End(ctx context.Context, id string) (domain.Discount, error) {
-	for range casAttempts {
-		x, err := d.store.Discount(ctx, id)
-		if err != nil || x.Ended {
-			return x, err
-		}
+	x, err := endNow(ctx, d.store, id, func(x *domain.Discount) bool {
+		was := x.Ended
 		x.Ended = true
-		if err := d.store.Update(ctx, x); errors.Is(err, ErrStale) {
-			continue
-		} else if err != nil {
-			return x, err
-		}
-		d.forget()
-		x.Version++
-		return x, nil
-	}
-	return domain.Discount{}, ErrStale
+		return !was
+	})
+	d.forget()
+	return x, err
 }

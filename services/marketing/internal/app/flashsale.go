@@ -15,19 +15,6 @@ import (
 	"siyu.dev/services/marketing/internal/domain"
 )
 
-// FlashSaleStore keeps flash-sale activities by id, and their results.
-type FlashSaleStore interface {
-	Create(ctx context.Context, f domain.FlashSale) error
-	// FlashSale is ACTIVITY_NOT_FOUND when there is none.
-	FlashSale(ctx context.Context, id string) (domain.FlashSale, error)
-	// Update replaces f if its stored version is still f.Version, bumping
-	// it; otherwise ErrStale.
-	Update(ctx context.Context, f domain.FlashSale) error
-	// List returns every activity, newest first (operators' activities: a
-	// small collection, scanned).
-	List(ctx context.Context) ([]domain.FlashSale, error)
-}
-
 // Counter counts an activity's reserved units: a JetStream stream per
 // activity whose size is the stock. Reserve is idempotent by request id.
 type Counter interface {
@@ -176,7 +163,7 @@ func (s *FlashSales) Update(ctx context.Context, f domain.FlashSale) (domain.Fla
 	if err := f.Validate(); err != nil {
 		return f, err
 	}
-	cur, err := s.store.FlashSale(ctx, f.ID)
+	cur, err := s.store.Get(ctx, f.ID)
 	if err != nil {
 		return f, err
 	}
@@ -202,22 +189,15 @@ func (s *FlashSales) Update(ctx context.Context, f domain.FlashSale) (domain.Fla
 
 // End stops reservations.
 func (s *FlashSales) End(ctx context.Context, id string) (domain.FlashSale, error) {
-	for range casAttempts {
-		f, err := s.store.FlashSale(ctx, id)
-		if err != nil || f.Ended {
-			return f, err
-		}
+	f, err := endNow(ctx, s.store, id, func(f *domain.FlashSale) bool {
+		was := f.Ended
 		f.Ended = true
-		if err := s.store.Update(ctx, f); errors.Is(err, ErrStale) {
-			continue
-		} else if err != nil {
-			return f, err
-		}
-		f.Version++
+		return !was
+	})
+	if err == nil {
 		s.remember(f)
-		return f, nil
 	}
-	return domain.FlashSale{}, ErrStale
+	return f, err
 }
 
 // Listed is an activity with its units.
@@ -389,7 +369,7 @@ func (s *FlashSales) PlaceOrder(ctx context.Context, flashSaleID string, seq uin
 	if err := json.Unmarshal(payload, &p); err != nil {
 		return fault.New(fault.Invalid, domain.ReasonArgumentInvalid, "a reservation that cannot be read")
 	}
-	f, err := s.store.FlashSale(ctx, flashSaleID)
+	f, err := s.store.Get(ctx, flashSaleID)
 	if err != nil {
 		return err
 	}
@@ -434,7 +414,7 @@ func (s *FlashSales) reservationOf(ctx context.Context, memberID string, a Activ
 	if !ok || fsID != a.ID {
 		return domain.FlashSale{}, domain.Reservation{}, errNoReservation
 	}
-	f, err := s.store.FlashSale(ctx, fsID)
+	f, err := s.store.Get(ctx, fsID)
 	if err != nil {
 		return f, domain.Reservation{}, err
 	}

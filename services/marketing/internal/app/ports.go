@@ -5,6 +5,7 @@ package app
 
 import (
 	"context"
+	"errors"
 	"time"
 
 	"siyu.dev/pkg/fault"
@@ -107,4 +108,44 @@ func modifyWallet(ctx context.Context, wallets Wallets, memberID string, due tim
 		}
 	}
 	return domain.Wallet{}, fault.New(fault.Unavailable, domain.ReasonServiceBusy, "the wallet is busy: try again")
+}
+
+// ActivityStore keeps one kind of operator activity (flash sales,
+// discounts) by id, with an optimistic version.
+type ActivityStore[T any] interface {
+	Create(ctx context.Context, a T) error
+	// Get is ACTIVITY_NOT_FOUND when there is none.
+	Get(ctx context.Context, id string) (T, error)
+	// Update replaces a if its stored version is still the one it was read
+	// at, bumping it; otherwise ErrStale.
+	Update(ctx context.Context, a T) error
+	// List returns every activity, newest first (operators' activities: a
+	// small collection, scanned).
+	List(ctx context.Context) ([]T, error)
+}
+
+// FlashSaleStore and DiscountStore are the activity stores of those kinds.
+type (
+	FlashSaleStore = ActivityStore[domain.FlashSale]
+	DiscountStore  = ActivityStore[domain.Discount]
+)
+
+// endNow ends an activity through store: read, apply end (false when it
+// had ended already), write at the version read, again when another
+// writer came first.
+func endNow[T any](ctx context.Context, store ActivityStore[T], id string, end func(a *T) bool) (T, error) {
+	for range casAttempts {
+		a, err := store.Get(ctx, id)
+		if err != nil || !end(&a) {
+			return a, err
+		}
+		if err := store.Update(ctx, a); errors.Is(err, ErrStale) {
+			continue
+		} else if err != nil {
+			return a, err
+		}
+		return store.Get(ctx, id)
+	}
+	var zero T
+	return zero, ErrStale
 }

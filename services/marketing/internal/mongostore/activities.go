@@ -28,10 +28,16 @@ func NewActivities(db *mongo.Database) *Activities {
 }
 
 // Holds, FlashSales and Reservations are the ports.
-func (a *Activities) Holds() app.Holds               { return holds{a.holds} }
-func (a *Activities) FlashSales() app.FlashSaleStore { return flashSales{a.flash} }
+func (a *Activities) Holds() app.Holds { return holds{a.holds} }
+func (a *Activities) FlashSales() app.FlashSaleStore {
+	return activityStore[domain.FlashSale]{c: a.flash, what: "flash sale",
+		id: func(f domain.FlashSale) (string, int64) { return f.ID, f.Version }, set: func(f *domain.FlashSale, v int64) { f.Version = v }}
+}
 func (a *Activities) Reservations() app.Reservations { return reservations{a.reservations} }
-func (a *Activities) Discounts() app.DiscountStore   { return discounts{a.discounts} }
+func (a *Activities) Discounts() app.DiscountStore {
+	return activityStore[domain.Discount]{c: a.discounts, what: "discount",
+		id: func(d domain.Discount) (string, int64) { return d.ID, d.Version }, set: func(d *domain.Discount, v int64) { d.Version = v }}
+}
 
 type holdDoc struct {
 	ID       string       `bson:"_id"`
@@ -55,46 +61,6 @@ func (h holds) Get(ctx context.Context, orderID string) (app.Hold, bool, error) 
 		return app.Hold{}, false, nil
 	}
 	return app.Hold{OrderID: d.ID, MemberID: d.MemberID, Activity: d.Activity}, err == nil, err
-}
-
-type flashDoc struct {
-	ID        string           `bson:"_id"`
-	FlashSale domain.FlashSale `bson:"flash_sale"`
-	Version   int64            `bson:"version"`
-}
-
-type flashSales struct{ c *mongo.Collection }
-
-func (f flashSales) Create(ctx context.Context, x domain.FlashSale) error {
-	_, err := f.c.InsertOne(ctx, flashDoc{ID: x.ID, FlashSale: x, Version: x.Version})
-	return err
-}
-
-func (d flashDoc) domain() domain.FlashSale {
-	x := d.FlashSale
-	x.ID, x.Version = d.ID, d.Version
-	return x
-}
-
-func (f flashSales) FlashSale(ctx context.Context, id string) (domain.FlashSale, error) {
-	var d flashDoc
-	err := f.c.FindOne(ctx, bson.M{"_id": id}).Decode(&d)
-	if errors.Is(err, mongo.ErrNoDocuments) {
-		return domain.FlashSale{}, fault.New(fault.NotFound, domain.ReasonActivityNotFound, "no such flash sale", "flash_sale_id", id)
-	}
-	return d.domain(), err
-}
-
-func (f flashSales) Update(ctx context.Context, x domain.FlashSale) error {
-	ok, err := mongox.UpdateIf(ctx, f.c, x.ID, bson.M{"version": x.Version}, bson.M{"$set": bson.M{"flash_sale": x, "version": x.Version + 1}})
-	if err == nil && !ok {
-		err = app.ErrStale
-	}
-	return err
-}
-
-func (f flashSales) List(ctx context.Context) ([]domain.FlashSale, error) {
-	return mongox.FindAll(ctx, f.c, bson.M{}, flashDoc.domain, options.Find().SetSort(bson.D{{Key: "flash_sale.createdat", Value: -1}}))
 }
 
 type resultsDoc struct {
@@ -180,46 +146,6 @@ func (r reservations) Save(ctx context.Context, x domain.Reservation, version in
 	return err
 }
 
-type discountDoc struct {
-	ID       string          `bson:"_id"`
-	Discount domain.Discount `bson:"discount"`
-	Version  int64           `bson:"version"`
-}
-
-func (d discountDoc) domain() domain.Discount {
-	x := d.Discount
-	x.ID, x.Version = d.ID, d.Version
-	return x
-}
-
-type discounts struct{ c *mongo.Collection }
-
-func (d discounts) Create(ctx context.Context, x domain.Discount) error {
-	_, err := d.c.InsertOne(ctx, discountDoc{ID: x.ID, Discount: x, Version: x.Version})
-	return err
-}
-
-func (d discounts) Discount(ctx context.Context, id string) (domain.Discount, error) {
-	var doc discountDoc
-	err := d.c.FindOne(ctx, bson.M{"_id": id}).Decode(&doc)
-	if errors.Is(err, mongo.ErrNoDocuments) {
-		return domain.Discount{}, fault.New(fault.NotFound, domain.ReasonActivityNotFound, "no such discount", "discount_id", id)
-	}
-	return doc.domain(), err
-}
-
-func (d discounts) Update(ctx context.Context, x domain.Discount) error {
-	ok, err := mongox.UpdateIf(ctx, d.c, x.ID, bson.M{"version": x.Version}, bson.M{"$set": bson.M{"discount": x, "version": x.Version + 1}})
-	if err == nil && !ok {
-		err = app.ErrStale
-	}
-	return err
-}
-
-func (d discounts) List(ctx context.Context) ([]domain.Discount, error) {
-	return mongox.FindAll(ctx, d.c, bson.M{}, discountDoc.domain, options.Find().SetSort(bson.D{{Key: "discount.createdat", Value: -1}}))
-}
-
 // Banners returns the store of the home page's banners.
 func (a *Activities) Banners() app.BannerStore { return banners{a.banners} }
 
@@ -239,4 +165,49 @@ func (b banners) Banners(ctx context.Context) ([]domain.Banner, bool, error) {
 func (b banners) SetBanners(ctx context.Context, bs []domain.Banner) error {
 	_, err := b.c.ReplaceOne(ctx, bson.M{"_id": "home"}, bson.M{"_id": "home", "banners": bs}, options.Replace().SetUpsert(true))
 	return err
+}
+
+// activityStore keeps one kind of operator activity: a document per
+// activity, {_id, value, version}, written at the version read.
+type activityStore[T any] struct {
+	c    *mongo.Collection
+	what string
+	id   func(T) (id string, version int64)
+	set  func(a *T, version int64)
+}
+
+type activityDoc[T any] struct {
+	ID      string `bson:"_id"`
+	Value   T      `bson:"value"`
+	Version int64  `bson:"version"`
+}
+
+func (s activityStore[T]) domain(d activityDoc[T]) T {
+	s.set(&d.Value, d.Version)
+	return d.Value
+}
+
+func (s activityStore[T]) Create(ctx context.Context, a T) error {
+	id, v := s.id(a)
+	_, err := s.c.InsertOne(ctx, activityDoc[T]{ID: id, Value: a, Version: v})
+	return err
+}
+
+func (s activityStore[T]) Get(ctx context.Context, id string) (T, error) {
+	var d activityDoc[T]
+	err := s.c.FindOne(ctx, bson.M{"_id": id}).Decode(&d)
+	if errors.Is(err, mongo.ErrNoDocuments) {
+		var zero T
+		return zero, fault.New(fault.NotFound, domain.ReasonActivityNotFound, "no such "+s.what, "id", id)
+	}
+	return s.domain(d), err
+}
+
+func (s activityStore[T]) Update(ctx context.Context, a T) error {
+	id, v := s.id(a)
+	return versioned(ctx, s.c, id, v, bson.M{"value": a})
+}
+
+func (s activityStore[T]) List(ctx context.Context) ([]T, error) {
+	return mongox.FindAll(ctx, s.c, bson.M{}, s.domain, options.Find().SetSort(bson.D{{Key: "value.createdat", Value: -1}}))
 }
