@@ -61,39 +61,25 @@ func versioned(ctx context.Context, c *mongo.Collection, id string, version int6
 
 type groupStore struct{ s *Social }
 
-type groupBuyDoc struct {
-	ID       string                  `bson:"_id"`
-	Activity domain.GroupBuyActivity `bson:"activity"`
-	Version  int64                   `bson:"version"`
-}
-
-func (d groupBuyDoc) domain() domain.GroupBuyActivity {
-	a := d.Activity
-	a.Version = d.Version
-	return a
+func (g groupStore) activities() activityStore[domain.GroupBuyActivity] {
+	return activityStore[domain.GroupBuyActivity]{c: g.s.groupBuys, what: "group-buy",
+		id: func(a domain.GroupBuyActivity) (string, int64) { return a.ID, a.Version }, set: func(a *domain.GroupBuyActivity, v int64) { a.Version = v }}
 }
 
 func (g groupStore) CreateGroupBuy(ctx context.Context, a domain.GroupBuyActivity) error {
-	_, err := g.s.groupBuys.InsertOne(ctx, groupBuyDoc{ID: a.ID, Activity: a, Version: a.Version})
-	return err
+	return g.activities().Create(ctx, a)
 }
 
 func (g groupStore) UpdateGroupBuy(ctx context.Context, a domain.GroupBuyActivity) error {
-	return versioned(ctx, g.s.groupBuys, a.ID, a.Version, bson.M{"activity": a})
+	return g.activities().Update(ctx, a)
 }
 
 func (g groupStore) ListGroupBuys(ctx context.Context) ([]domain.GroupBuyActivity, error) {
-	return mongox.FindAll(ctx, g.s.groupBuys, bson.M{}, groupBuyDoc.domain,
-		options.Find().SetSort(bson.D{{Key: "activity.createdat", Value: -1}}))
+	return g.activities().List(ctx)
 }
 
 func (g groupStore) GroupBuy(ctx context.Context, id string) (domain.GroupBuyActivity, error) {
-	var d groupBuyDoc
-	err := g.s.groupBuys.FindOne(ctx, bson.M{"_id": id}).Decode(&d)
-	if errors.Is(err, mongo.ErrNoDocuments) {
-		return domain.GroupBuyActivity{}, fault.New(fault.NotFound, domain.ReasonActivityNotFound, "no such group-buy", "activity_id", id)
-	}
-	return d.domain(), err
+	return g.activities().Get(ctx, id)
 }
 
 type groupDoc struct {
@@ -164,39 +150,25 @@ func (g groupStore) DueGroups(ctx context.Context, now time.Time, limit int) ([]
 
 type bargainStore struct{ s *Social }
 
-type bargainActivityDoc struct {
-	ID       string                 `bson:"_id"`
-	Activity domain.BargainActivity `bson:"activity"`
-	Version  int64                  `bson:"version"`
-}
-
-func (d bargainActivityDoc) domain() domain.BargainActivity {
-	a := d.Activity
-	a.Version = d.Version
-	return a
+func (b bargainStore) activities() activityStore[domain.BargainActivity] {
+	return activityStore[domain.BargainActivity]{c: b.s.bargainActivities, what: "bargain activity",
+		id: func(a domain.BargainActivity) (string, int64) { return a.ID, a.Version }, set: func(a *domain.BargainActivity, v int64) { a.Version = v }}
 }
 
 func (b bargainStore) CreateBargainActivity(ctx context.Context, a domain.BargainActivity) error {
-	_, err := b.s.bargainActivities.InsertOne(ctx, bargainActivityDoc{ID: a.ID, Activity: a, Version: a.Version})
-	return err
+	return b.activities().Create(ctx, a)
 }
 
 func (b bargainStore) UpdateBargainActivity(ctx context.Context, a domain.BargainActivity) error {
-	return versioned(ctx, b.s.bargainActivities, a.ID, a.Version, bson.M{"activity": a})
+	return b.activities().Update(ctx, a)
 }
 
 func (b bargainStore) ListBargainActivities(ctx context.Context) ([]domain.BargainActivity, error) {
-	return mongox.FindAll(ctx, b.s.bargainActivities, bson.M{}, bargainActivityDoc.domain,
-		options.Find().SetSort(bson.D{{Key: "activity.createdat", Value: -1}}))
+	return b.activities().List(ctx)
 }
 
 func (b bargainStore) BargainActivity(ctx context.Context, id string) (domain.BargainActivity, error) {
-	var d bargainActivityDoc
-	err := b.s.bargainActivities.FindOne(ctx, bson.M{"_id": id}).Decode(&d)
-	if errors.Is(err, mongo.ErrNoDocuments) {
-		return domain.BargainActivity{}, fault.New(fault.NotFound, domain.ReasonActivityNotFound, "no such bargain activity", "activity_id", id)
-	}
-	return d.domain(), err
+	return b.activities().Get(ctx, id)
 }
 
 func (b bargainStore) Bargain(ctx context.Context, id string) (domain.Bargain, error) {

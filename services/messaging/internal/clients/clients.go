@@ -6,8 +6,6 @@ package clients
 
 import (
 	"context"
-	"errors"
-	"io"
 
 	"google.golang.org/grpc"
 
@@ -60,24 +58,7 @@ func (m *Members) Segment(ctx context.Context, segmentID string, fn func(memberI
 	if err != nil {
 		return err
 	}
-	sctx, cancel := context.WithCancel(sctx)
-	defer cancel()
-	stream, err := m.segments.StreamSegmentMembers(sctx, &memberv1.StreamSegmentMembersRequest{SegmentId: segmentID})
-	if err != nil {
-		return errs.Fault(err)
-	}
-	for {
-		resp, err := stream.Recv()
-		if errors.Is(err, io.EOF) {
-			return nil
-		}
-		if err != nil {
-			return errs.Fault(err)
-		}
-		if err := fn(resp.GetMember().GetMemberId()); err != nil {
-			return err
-		}
-	}
+	return errs.Fault(memberv1.EachSegmentMember(sctx, m.segments, segmentID, fn))
 }
 
 // OpenID returns the member's openid in the shop's main mini-program, ""
