@@ -10,6 +10,8 @@ import (
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/credentials/insecure"
 	"google.golang.org/grpc/metadata"
+
+	"siyu.dev/pkg/telemetry"
 )
 
 // serviceConfig spreads calls over every address the name resolves to (a
@@ -32,15 +34,22 @@ const serviceConfig = `{
 
 // Dial creates a client connection to target (host:port). Traffic stays on
 // loopback or inside the cluster network, hence plaintext.
+//
+// Client-side spans and metrics are recorded only while traces are
+// exported (telemetry.Enabled): they carry the trace to the callee, and
+// without traces they would only repeat what the callee's server metrics
+// already count, at the price of an attribute set per call.
 func Dial(target string, extra ...grpc.DialOption) (*grpc.ClientConn, error) {
-	opts := append([]grpc.DialOption{
+	opts := []grpc.DialOption{
 		grpc.WithTransportCredentials(insecure.NewCredentials()),
-		grpc.WithStatsHandler(otelgrpc.NewClientHandler()),
 		grpc.WithDefaultServiceConfig(serviceConfig),
 		grpc.WithChainUnaryInterceptor(forwardUnary),
 		grpc.WithChainStreamInterceptor(forwardStream),
-	}, extra...)
-	return grpc.NewClient(target, opts...)
+	}
+	if telemetry.Enabled() {
+		opts = append(opts, grpc.WithStatsHandler(otelgrpc.NewClientHandler()))
+	}
+	return grpc.NewClient(target, append(opts, extra...)...)
 }
 
 // forwarded are the incoming metadata keys passed on to downstream calls.
