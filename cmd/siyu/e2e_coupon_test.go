@@ -124,6 +124,17 @@ func TestCouponsThroughGateway(t *testing.T) {
 		if fmt.Sprint(r["issued"]) != "1" || fmt.Sprint(r["skipped"]) != "1" || fmt.Sprint(again["repeated"]) != "1" {
 			t.Errorf("issue %v, again %v (bob is at his limit from the code)", r, again)
 		}
+		// A saved member segment: both tagged members get one, once.
+		for _, m := range []string{alice.memberID, bob.memberID} {
+			api.expect(t, "POST", "/v1/admin/members/"+m+"/tags", owner, `{"tag_id":"coupon-e2e"}`, 200)
+		}
+		seg := api.expect(t, "POST", "/v1/admin/segments", owner, `{"name":"券 e2e","filter":{"tags":["coupon-e2e"]}}`, 200)
+		segTpl := api.expect(t, "POST", "/v1/admin/coupon-templates", owner, `{"name":"会员专享5元","kind":"AMOUNT_OFF","amount_off_fen":500,"valid_days":3,"per_member_limit":1,"total_quantity":10}`, 200)
+		bySeg := api.expect(t, "POST", "/v1/admin/coupon-templates/"+segTpl["id"].(string)+":issue", owner, `{"request_id":"seg-1","segment_id":"`+seg["id"].(string)+`"}`, 200)
+		againSeg := api.expect(t, "POST", "/v1/admin/coupon-templates/"+segTpl["id"].(string)+":issue", owner, `{"request_id":"seg-1","segment_id":"`+seg["id"].(string)+`"}`, 200)
+		if fmt.Sprint(bySeg["issued"]) != "2" || fmt.Sprint(againSeg["repeated"]) != "2" {
+			t.Errorf("segment issue %v, again %v", bySeg, againSeg)
+		}
 		api.expect(t, "POST", "/v1/admin/coupon-templates/"+gid+":end", owner, `{}`, 200)
 		api.expectReason(t, "POST", "/v1/admin/coupon-templates/"+gid+"/codes", owner, `{"count":1}`, 400, "COUPON_TEMPLATE_ENDED")
 	})
