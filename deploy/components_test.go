@@ -169,3 +169,32 @@ func TestComponentsCoverEveryBinary(t *testing.T) {
 		t.Fatal("found no service binaries")
 	}
 }
+
+// TestServicesTableMatchesConfigs: every service of gateway.Services is a
+// deployed component whose gRPC address defaults to the table's port, and
+// every deployed service is in the table.
+func TestServicesTableMatchesConfigs(t *testing.T) {
+	inTable := map[string]bool{}
+	for _, s := range gateway.Services {
+		inTable[s.Name] = true
+	}
+	for _, c := range components {
+		if c.name == "gateway" {
+			continue
+		}
+		s, ok := gateway.ServiceNamed(c.name)
+		if !ok {
+			t.Errorf("%s is deployed but not in gateway.Services", c.name)
+			continue
+		}
+		delete(inTable, c.name)
+		for _, v := range c.vars() {
+			if v.Name == "SIYU_GRPC_ADDR" && v.Default != s.DefaultAddr() {
+				t.Errorf("%s listens on %q by default, the table says %q", c.name, v.Default, s.DefaultAddr())
+			}
+		}
+	}
+	for name := range inTable {
+		t.Errorf("%s is in gateway.Services but not deployed", name)
+	}
+}

@@ -30,12 +30,6 @@ import (
 	"siyu.dev/pkg/grpcclient"
 	"siyu.dev/pkg/logx"
 	"siyu.dev/pkg/telemetry"
-	analyticsv1 "siyu.dev/proto/siyu/analytics/v1"
-	marketingv1 "siyu.dev/proto/siyu/marketing/v1"
-	memberv1 "siyu.dev/proto/siyu/member/v1"
-	messagingv1 "siyu.dev/proto/siyu/messaging/v1"
-	orderv1 "siyu.dev/proto/siyu/order/v1"
-	productv1 "siyu.dev/proto/siyu/product/v1"
 )
 
 // Config is read from the environment.
@@ -96,19 +90,18 @@ func New(ctx context.Context, c Config) (*Gateway, error) {
 		return nil, fmt.Errorf("SIYU_JWT_PUBLIC_KEY: %w", err)
 	}
 	g := &Gateway{conns: map[string]*grpc.ClientConn{}, log: log}
-	addrs := map[string]string{"member": c.MemberAddr, "product": c.ProductAddr, "order": c.OrderAddr,
-		"marketing": c.MarketingAddr, "messaging": c.MessagingAddr, "analytics": c.AnalyticsAddr}
-	for _, name := range []string{"member", "product", "order", "marketing", "messaging", "analytics"} {
-		if addrs[name] == "" {
+	for _, svc := range Services {
+		addr := c.Addr(svc)
+		if addr == "" {
 			continue
 		}
-		conn, err := grpcclient.Dial(addrs[name])
+		conn, err := grpcclient.Dial(addr)
 		if err != nil {
 			g.Close()
-			return nil, fmt.Errorf("%s at %s: %w", name, addrs[name], err)
+			return nil, fmt.Errorf("%s at %s: %w", svc.Name, addr, err)
 		}
-		g.conns[name] = conn
-		g.upstreams = append(g.upstreams, name)
+		g.conns[svc.Name] = conn
+		g.upstreams = append(g.upstreams, svc.Name)
 	}
 
 	mux := runtime.NewServeMux(
@@ -122,53 +115,13 @@ func New(ctx context.Context, c Config) (*Gateway, error) {
 		runtime.WithErrorHandler(errorHandler),
 		runtime.WithRoutingErrorHandler(routingErrorHandler),
 	)
-	register := []struct {
-		service string
-		fn      func(context.Context, *runtime.ServeMux, *grpc.ClientConn) error
-	}{
-		{"member", memberv1.RegisterAuthServiceHandler},
-		{"member", memberv1.RegisterMemberServiceHandler},
-		{"member", memberv1.RegisterAddressServiceHandler},
-		{"member", memberv1.RegisterPointsServiceHandler},
-		{"member", memberv1.RegisterSignInServiceHandler},
-		{"member", memberv1.RegisterLevelServiceHandler},
-		{"member", memberv1.RegisterTagServiceHandler},
-		{"member", memberv1.RegisterSegmentServiceHandler},
-		{"product", productv1.RegisterProductServiceHandler},
-		{"product", productv1.RegisterInventoryServiceHandler},
-		{"product", productv1.RegisterShopperServiceHandler},
-		{"product", productv1.RegisterReviewServiceHandler},
-		{"product", productv1.RegisterRecommendationServiceHandler},
-		{"order", orderv1.RegisterCartServiceHandler},
-		{"order", orderv1.RegisterOrderServiceHandler},
-		{"order", orderv1.RegisterOrderAdminServiceHandler},
-		{"order", orderv1.RegisterSandboxPaymentServiceHandler},
-		{"marketing", marketingv1.RegisterCouponServiceHandler},
-		{"marketing", marketingv1.RegisterCouponAdminServiceHandler},
-		{"marketing", marketingv1.RegisterFlashSaleServiceHandler},
-		{"marketing", marketingv1.RegisterFlashSaleAdminServiceHandler},
-		{"marketing", marketingv1.RegisterDiscountServiceHandler},
-		{"marketing", marketingv1.RegisterDiscountAdminServiceHandler},
-		{"marketing", marketingv1.RegisterActivityCalendarServiceHandler},
-		{"marketing", marketingv1.RegisterGroupBuyServiceHandler},
-		{"marketing", marketingv1.RegisterGroupBuyAdminServiceHandler},
-		{"marketing", marketingv1.RegisterBargainServiceHandler},
-		{"marketing", marketingv1.RegisterBargainAdminServiceHandler},
-		{"marketing", marketingv1.RegisterBannerServiceHandler},
-		{"marketing", marketingv1.RegisterBannerAdminServiceHandler},
-		{"analytics", analyticsv1.RegisterTrackingServiceHandler},
-		{"analytics", analyticsv1.RegisterTrackingAdminServiceHandler},
-		{"messaging", messagingv1.RegisterInboxServiceHandler},
-		{"messaging", messagingv1.RegisterTemplateServiceHandler},
-		{"messaging", messagingv1.RegisterNotificationRuleServiceHandler},
-		{"messaging", messagingv1.RegisterDeliveryServiceHandler},
-		{"messaging", messagingv1.RegisterBroadcastServiceHandler},
-		{"messaging", messagingv1.RegisterConversationServiceHandler},
-		{"messaging", messagingv1.RegisterConversationAdminServiceHandler},
-	}
-	for _, r := range register {
-		if conn := g.conns[r.service]; conn != nil {
-			if err := r.fn(ctx, mux, conn); err != nil {
+	for _, svc := range Services {
+		conn := g.conns[svc.Name]
+		if conn == nil {
+			continue
+		}
+		for _, register := range svc.Handlers {
+			if err := register(ctx, mux, conn); err != nil {
 				g.Close()
 				return nil, err
 			}

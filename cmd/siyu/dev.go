@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"siyu.dev/cmd/siyu/internal/suite"
+	"siyu.dev/gateway"
 )
 
 // readyInfo is written to --ready-file once the stack serves, so tools that
@@ -79,8 +80,8 @@ func printWelcome(w io.Writer, s *suite.Suite, res seedResult, dataDir string) {
 	fmt.Fprintf(w, "  OpenAPI          %s/openapi.json\n", base)
 	fmt.Fprintf(w, "  Health           %s/healthz  %s/readyz\n", base, base)
 	fmt.Fprintf(w, "  gRPC services    ")
-	for _, name := range []string{"member", "product", "order", "marketing", "messaging", "analytics"} {
-		fmt.Fprintf(w, "%s=%s ", name, s.ServiceAddrs[name])
+	for _, svc := range gateway.Services {
+		fmt.Fprintf(w, "%s=%s ", svc.Name, s.ServiceAddrs[svc.Name])
 	}
 	fmt.Fprintf(w, "\n\n  Demo catalogue   %d created, %d already there\n", res.catalog.Created, res.catalog.Existing)
 	fmt.Fprintf(w, "  Demo promotions  %d created, %d already there (coupons, a full reduction, a flash sale, a group-buy, a bargain)\n", res.promotions.Created, res.promotions.Existing)

@@ -11,14 +11,10 @@ import (
 	"google.golang.org/grpc/credentials/insecure"
 	"google.golang.org/grpc/status"
 
+	"siyu.dev/cmd/siyu/internal/suite"
+	"siyu.dev/gateway"
 	"siyu.dev/pkg/auth"
 	"siyu.dev/pkg/errs"
-	"siyu.dev/services/analytics"
-	"siyu.dev/services/marketing"
-	"siyu.dev/services/member"
-	"siyu.dev/services/messaging"
-	"siyu.dev/services/order"
-	"siyu.dev/services/product"
 )
 
 // TestRoleMatrix calls every back-office and service-only RPC of every
@@ -35,7 +31,10 @@ func TestRoleMatrix(t *testing.T) {
 	for _, r := range roles {
 		callers[r] = shop.token(t, auth.Identity{Subject: "op-" + r, Kind: auth.KindAdmin, Roles: []string{r}})
 	}
-	policies := map[string]auth.Policy{"member": member.Policy, "product": product.Policy, "order": order.Policy, "marketing": marketing.Policy, "messaging": messaging.Policy, "analytics": analytics.Policy}
+	policies := map[string]auth.Policy{}
+	for _, svc := range gateway.Services {
+		policies[svc.Name] = suite.Policy(svc.Name)
+	}
 	checked := 0
 	for svc, policy := range policies {
 		conn, err := grpc.NewClient(shop.ServiceAddrs[svc], grpc.WithTransportCredentials(insecure.NewCredentials()))

@@ -9,6 +9,7 @@ import (
 
 	"siyu.dev/cmd/siyu/internal/seed"
 	"siyu.dev/cmd/siyu/internal/suite"
+	"siyu.dev/gateway"
 	"siyu.dev/pkg/auth"
 	"siyu.dev/pkg/clock"
 	"siyu.dev/pkg/config"
@@ -42,8 +43,8 @@ func seedSuite(ctx context.Context, s *suite.Suite) (seedResult, error) {
 func seedCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("seed", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	productAddr := fs.String("product-addr", envOr("SIYU_PRODUCT_ADDR", "127.0.0.1:9102"), "product service gRPC address")
-	marketingAddr := fs.String("marketing-addr", envOr("SIYU_MARKETING_ADDR", "127.0.0.1:9104"), "marketing service gRPC address")
+	productAddr := fs.String("product-addr", serviceAddr("product"), "product service gRPC address")
+	marketingAddr := fs.String("marketing-addr", serviceAddr("marketing"), "marketing service gRPC address")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -59,6 +60,13 @@ func seedCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		fmt.Fprintf(stdout, "admin account %q already exists\n", res.adminUser)
 	}
 	return nil
+}
+
+// serviceAddr is a service's address from its variable, else its default
+// (gateway.Services, the one table of services).
+func serviceAddr(name string) string {
+	svc, _ := gateway.ServiceNamed(name)
+	return envOr(svc.AddrVar(), svc.DefaultAddr())
 }
 
 func seedAll(ctx context.Context, productAddr, marketingAddr string, lookup config.Lookup) (seedResult, error) {

@@ -63,34 +63,41 @@ type Suite struct {
 	closers []func()
 }
 
-// service is what every service package offers the runner.
-type service struct {
-	name string
-	port int
-	run  func(ctx context.Context, lookup config.Lookup, l net.Listener, log *slog.Logger) error
+// runner starts one service package in this process.
+type runner func(ctx context.Context, lookup config.Lookup, l net.Listener, log *slog.Logger) error
+
+// packages are the service packages by the names of gateway.Services,
+// the one table of services (names, ports, routes): how the runner starts
+// each and the access policy it enforces. A test checks that every row of
+// the table has its package.
+var packages = map[string]struct {
+	run    runner
+	policy auth.Policy
+}{
+	"member":    {serviceOf(member.Run), member.Policy},
+	"product":   {serviceOf(product.Run), product.Policy},
+	"order":     {serviceOf(order.Run), order.Policy},
+	"marketing": {serviceOf(marketing.Run), marketing.Policy},
+	"messaging": {serviceOf(messaging.Run), messaging.Policy},
+	"analytics": {serviceOf(analytics.Run), analytics.Policy},
 }
 
-var services = []service{
-	serviceOf("member", 9101, member.Run),
-	serviceOf("product", 9102, product.Run),
-	serviceOf("order", 9103, order.Run),
-	serviceOf("marketing", 9104, marketing.Run),
-	serviceOf("messaging", 9105, messaging.Run),
-	serviceOf("analytics", 9106, analytics.Run),
-}
+// Policy is a service's access policy; nil for a name the runner does not
+// start.
+func Policy(name string) auth.Policy { return packages[name].policy }
 
 // serviceOf adapts a service package's Run: it loads the service's Config
 // through the suite's lookup and hands it the listener and logger through the
 // Config fields every service declares for embedding.
-func serviceOf[C any](name string, port int, run func(context.Context, C) error) service {
-	return service{name: name, port: port, run: func(ctx context.Context, lk config.Lookup, l net.Listener, log *slog.Logger) error {
+func serviceOf[C any](run func(context.Context, C) error) runner {
+	return func(ctx context.Context, lk config.Lookup, l net.Listener, log *slog.Logger) error {
 		var c C
 		if err := config.LoadLookup(&c, lk); err != nil {
 			return err
 		}
 		embed(&c, l, log)
 		return run(ctx, c)
-	}}
+	}
 }
 
 // embed sets the Listener and Logger fields of a Config struct.
@@ -207,8 +214,8 @@ func (s *Suite) startServices(ctx context.Context, o Options) error {
 	// Every listener first, so each service (order calls member and
 	// product) and the gateway find the others' addresses in the config.
 	listeners := map[string]net.Listener{}
-	for _, svc := range services {
-		addr := fmt.Sprintf("127.0.0.1:%d", svc.port)
+	for _, svc := range gateway.Services {
+		addr := svc.DefaultAddr()
 		if o.RandomPorts {
 			addr = "127.0.0.1:0"
 		}
@@ -217,27 +224,28 @@ func (s *Suite) startServices(ctx context.Context, o Options) error {
 			for _, l := range listeners {
 				_ = l.Close()
 			}
-			return fmt.Errorf("%s: listen %s: %w (is another siyu running?)", svc.name, addr, err)
+			return fmt.Errorf("%s: listen %s: %w (is another siyu running?)", svc.Name, addr, err)
 		}
-		listeners[svc.name] = l
-		s.ServiceAddrs[svc.name] = l.Addr().String()
-		s.env[gatewayAddrVar(svc.name)] = l.Addr().String()
+		listeners[svc.Name] = l
+		s.ServiceAddrs[svc.Name] = l.Addr().String()
+		s.env[svc.AddrVar()] = l.Addr().String()
 	}
-	for _, svc := range services {
-		l := listeners[svc.name]
-		log := s.logger.With("service", svc.name)
+	for _, svc := range gateway.Services {
+		l, run := listeners[svc.Name], packages[svc.Name].run
+		log := s.logger.With("service", svc.Name)
 		s.wg.Add(1)
 		go func() {
 			defer s.wg.Done()
-			if err := svc.run(ctx, s.lookup, l, log); err != nil && ctx.Err() == nil {
+			if err := run(ctx, s.lookup, l, log); err != nil && ctx.Err() == nil {
 				log.Error("service stopped", "err", err)
-				s.fail(fmt.Errorf("%s: %w", svc.name, err))
+				s.fail(fmt.Errorf("%s: %w", svc.Name, err))
 			}
 		}()
 	}
 	deadline := time.Now().Add(60 * time.Second)
-	for _, svc := range services {
-		addr := s.ServiceAddrs[svc.name]
+	for _, svc := range gateway.Services {
+		name := svc.Name
+		addr := s.ServiceAddrs[name]
 		for {
 			if err := s.firstError(); err != nil {
 				return err
@@ -246,7 +254,7 @@ func (s *Suite) startServices(ctx context.Context, o Options) error {
 				break
 			}
 			if time.Now().After(deadline) {
-				return fmt.Errorf("%s did not become SERVING on %s within 60s", svc.name, addr)
+				return fmt.Errorf("%s did not become SERVING on %s within 60s", name, addr)
 			}
 			time.Sleep(20 * time.Millisecond)
 		}
@@ -255,9 +263,7 @@ func (s *Suite) startServices(ctx context.Context, o Options) error {
 }
 
 func (s *Suite) startGateway(ctx context.Context, l net.Listener) error {
-	for name, a := range s.ServiceAddrs {
-		s.env[gatewayAddrVar(name)] = a
-	}
+	// startServices put every service's address in the environment.
 	var c gateway.Config
 	if err := config.LoadLookup(&c, s.lookup); err != nil {
 		_ = l.Close()
@@ -273,13 +279,6 @@ func (s *Suite) startGateway(ctx context.Context, l net.Listener) error {
 		}
 	}()
 	return healthcheck.HTTP("http://"+s.HTTPAddr+"/healthz", 10*time.Second)
-}
-
-func gatewayAddrVar(service string) string {
-	return map[string]string{
-		"member": "SIYU_MEMBER_ADDR", "product": "SIYU_PRODUCT_ADDR", "order": "SIYU_ORDER_ADDR",
-		"marketing": "SIYU_MARKETING_ADDR", "messaging": "SIYU_MESSAGING_ADDR", "analytics": "SIYU_ANALYTICS_ADDR",
-	}[service]
 }
 
 // Lookup exposes the configuration the suite handed its components, so the
