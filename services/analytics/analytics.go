@@ -6,8 +6,6 @@ package analytics
 
 import (
 	"context"
-	"log/slog"
-	"net"
 
 	"siyu.dev/pkg/config"
 	"siyu.dev/pkg/lifecycle"
@@ -18,15 +16,10 @@ import (
 
 // Config is read from the environment.
 type Config struct {
-	MongoURI     string `env:"MONGO_URI" required:"true" desc:"MongoDB connection string"`
-	Database     string `env:"SIYU_MONGO_DATABASE" default:"siyu_analytics" desc:"database owned by this service"`
-	GRPCAddr     string `env:"SIYU_GRPC_ADDR" default:"127.0.0.1:9106" desc:"gRPC listen address"`
-	MetricsAddr  string `env:"SIYU_METRICS_ADDR" desc:"Prometheus /metrics listen address; empty turns it off"`
-	LogLevel     string `env:"SIYU_LOG_LEVEL" default:"info" desc:"debug, info, warn or error"`
-	JWTPublicKey string `env:"SIYU_JWT_PUBLIC_KEY" required:"true" desc:"Ed25519 public key (PEM) that verifies tokens"`
+	lifecycle.Common
 
-	Listener net.Listener `env:"-"`
-	Logger   *slog.Logger `env:"-"`
+	Database string `env:"SIYU_MONGO_DATABASE" default:"siyu_analytics" desc:"database owned by this service"`
+	GRPCAddr string `env:"SIYU_GRPC_ADDR" default:"127.0.0.1:9106" desc:"gRPC listen address"`
 }
 
 // Policy is the access rule of every analytics RPC.
@@ -40,8 +33,8 @@ func LoadConfig() (Config, error) {
 
 // Run serves until ctx is done.
 func Run(ctx context.Context, c Config) error {
-	spec := lifecycle.Spec{Name: "analytics", GRPCAddr: c.GRPCAddr, MetricsAddr: c.MetricsAddr, LogLevel: c.LogLevel, Listener: c.Listener, Logger: c.Logger,
-		MongoURI: c.MongoURI, Database: c.Database, JWTPublicKey: c.JWTPublicKey, Policy: grpcapi.Policy}
+	spec := c.Common.Spec("analytics", c.GRPCAddr, c.Database)
+	spec.Policy = grpcapi.Policy
 	return lifecycle.Run(ctx, spec, func(ctx context.Context, in *lifecycle.Infra) error {
 		grpcapi.Register(in.Server.GRPC(), app.NewTracking(mongostore.New(in.DB), in.Clock))
 		return nil

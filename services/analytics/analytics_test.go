@@ -17,6 +17,7 @@ import (
 	"siyu.dev/pkg/errs"
 	"siyu.dev/pkg/grpcclient"
 	"siyu.dev/pkg/healthcheck"
+	"siyu.dev/pkg/lifecycle"
 	"siyu.dev/pkg/testkit"
 	analyticsv1 "siyu.dev/proto/siyu/analytics/v1"
 	"siyu.dev/services/analytics"
@@ -34,8 +35,7 @@ func TestTrackingOverGRPC(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() {
-		done <- analytics.Run(ctx, analytics.Config{MongoURI: testkit.Store(t).URI(), Database: testkit.DBName(t), JWTPublicKey: pub,
-			Listener: lis, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+		done <- analytics.Run(ctx, analytics.Config{Common: lifecycle.Common{MongoURI: testkit.Store(t).URI(), JWTPublicKey: pub, Listener: lis, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}, Database: testkit.DBName(t)})
 	}()
 	defer func() {
 		cancel()

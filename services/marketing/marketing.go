@@ -7,8 +7,6 @@ package marketing
 import (
 	"context"
 	"fmt"
-	"log/slog"
-	"net"
 	"time"
 
 	"siyu.dev/pkg/auth"
@@ -28,22 +26,17 @@ import (
 
 // Config is read from the environment.
 type Config struct {
-	MongoURI      string `env:"MONGO_URI" required:"true" desc:"MongoDB connection string"`
+	lifecycle.Common
+
 	Database      string `env:"SIYU_MONGO_DATABASE" default:"siyu_marketing" desc:"database owned by this service"`
 	NATSURL       string `env:"NATS_URL" required:"true" desc:"NATS server with JetStream"`
 	GRPCAddr      string `env:"SIYU_GRPC_ADDR" default:"127.0.0.1:9104" desc:"gRPC listen address"`
-	MetricsAddr   string `env:"SIYU_METRICS_ADDR" desc:"Prometheus /metrics listen address; empty turns it off"`
-	LogLevel      string `env:"SIYU_LOG_LEVEL" default:"info" desc:"debug, info, warn or error"`
-	JWTPublicKey  string `env:"SIYU_JWT_PUBLIC_KEY" required:"true" desc:"Ed25519 public key (PEM) that verifies tokens"`
 	JWTPrivateKey string `env:"SIYU_JWT_PRIVATE_KEY" required:"true" desc:"Ed25519 private key (PEM) that signs the service's own short-lived token for streaming member segments"`
 	MemberAddr    string `env:"SIYU_MEMBER_ADDR" default:"127.0.0.1:9101" desc:"member service gRPC address"`
 	OrderAddr     string `env:"SIYU_ORDER_ADDR" default:"127.0.0.1:9103" desc:"order service gRPC address (flash-sale orders)"`
 
 	CouponRemindBefore time.Duration `env:"SIYU_COUPON_REMIND_BEFORE" default:"72h" desc:"how long before an unused coupon expires its about-to-expire event goes out"`
 	SweepEvery         time.Duration `env:"SIYU_MARKETING_SWEEP_EVERY" default:"1m" desc:"how often coupons due to expire or be reminded of, and group-buys past their deadline, are looked at"`
-
-	Listener net.Listener `env:"-"`
-	Logger   *slog.Logger `env:"-"`
 }
 
 // Policy is the access rule of every marketing RPC, by role. The
@@ -58,8 +51,8 @@ func LoadConfig() (Config, error) {
 
 // Run serves the marketing service until ctx is done.
 func Run(ctx context.Context, c Config) error {
-	spec := lifecycle.Spec{Name: "marketing", GRPCAddr: c.GRPCAddr, MetricsAddr: c.MetricsAddr, LogLevel: c.LogLevel, Listener: c.Listener, Logger: c.Logger,
-		MongoURI: c.MongoURI, Database: c.Database, NATSURL: c.NATSURL, JWTPublicKey: c.JWTPublicKey, Policy: grpcapi.Policy}
+	spec := c.Common.Spec("marketing", c.GRPCAddr, c.Database)
+	spec.NATSURL, spec.Policy = c.NATSURL, grpcapi.Policy
 	return lifecycle.Run(ctx, spec, func(ctx context.Context, in *lifecycle.Infra) error {
 		if c.CouponRemindBefore <= 0 || c.SweepEvery <= 0 {
 			return fmt.Errorf("SIYU_COUPON_REMIND_BEFORE and SIYU_MARKETING_SWEEP_EVERY must be positive")

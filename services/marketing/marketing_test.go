@@ -16,6 +16,7 @@ import (
 	"siyu.dev/pkg/clock"
 	"siyu.dev/pkg/grpcclient"
 	"siyu.dev/pkg/healthcheck"
+	"siyu.dev/pkg/lifecycle"
 	"siyu.dev/pkg/natsx"
 	"siyu.dev/pkg/testkit"
 	marketingv1 "siyu.dev/proto/siyu/marketing/v1"
@@ -31,9 +32,7 @@ func TestRunFollowsMemberAndOrderEvents(t *testing.T) {
 	ns := testkit.NATS(t)
 	priv, pub, _ := auth.GenerateKeyPEM()
 	lis, _ := net.Listen("tcp", "127.0.0.1:0")
-	cfg := marketing.Config{MongoURI: testkit.Store(t).URI(), Database: testkit.DBName(t), NATSURL: ns.URL(), JWTPrivateKey: priv, JWTPublicKey: pub,
-		MemberAddr: "127.0.0.1:1", CouponRemindBefore: time.Hour, SweepEvery: time.Second,
-		Listener: lis, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}
+	cfg := marketing.Config{Common: lifecycle.Common{MongoURI: testkit.Store(t).URI(), JWTPublicKey: pub, Listener: lis, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}, Database: testkit.DBName(t), NATSURL: ns.URL(), JWTPrivateKey: priv, MemberAddr: "127.0.0.1:1", CouponRemindBefore: time.Hour, SweepEvery: time.Second}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- marketing.Run(ctx, cfg) }()

@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"net"
 	"regexp"
 	"strings"
 	"time"
@@ -27,14 +26,12 @@ import (
 
 // Config is read from the environment.
 type Config struct {
-	MongoURI      string        `env:"MONGO_URI" required:"true" desc:"MongoDB connection string"`
+	lifecycle.Common
+
 	Database      string        `env:"SIYU_MONGO_DATABASE" default:"siyu_member" desc:"database owned by this service"`
 	NATSURL       string        `env:"NATS_URL" required:"true" desc:"NATS server with JetStream"`
 	GRPCAddr      string        `env:"SIYU_GRPC_ADDR" default:"127.0.0.1:9101" desc:"gRPC listen address"`
-	MetricsAddr   string        `env:"SIYU_METRICS_ADDR" desc:"Prometheus /metrics listen address; empty turns it off"`
-	LogLevel      string        `env:"SIYU_LOG_LEVEL" default:"info" desc:"debug, info, warn or error"`
 	JWTPrivateKey string        `env:"SIYU_JWT_PRIVATE_KEY" required:"true" desc:"Ed25519 private key (PEM) that signs tokens"`
-	JWTPublicKey  string        `env:"SIYU_JWT_PUBLIC_KEY" required:"true" desc:"Ed25519 public key (PEM) that verifies tokens"`
 	AccessTTL     time.Duration `env:"SIYU_ACCESS_TOKEN_TTL" default:"15m" desc:"lifetime of member access tokens"`
 	DevMode       bool          `env:"SIYU_DEV_MODE" desc:"development conveniences: the logging SMS provider"`
 	DevSMSEcho    bool          `env:"SIYU_DEV_SMS_ECHO" desc:"with dev mode, return SMS codes in the API response"`
@@ -52,9 +49,6 @@ type Config struct {
 	WechatAppSecret string `env:"SIYU_WECHAT_APPSECRET" desc:"WeChat mini-program AppSecret"`
 	WechatAPIBase   string `env:"SIYU_WECHAT_API_BASE" desc:"override of https://api.weixin.qq.com (an egress proxy); empty calls WeChat directly"`
 	WechatOtherApps string `env:"SIYU_WECHAT_OTHER_APPS" desc:"the shop's other WeChat apps under the same open-platform account (their users share unionids), as appid:secret pairs separated by commas; with the sandbox, app ids alone"`
-
-	Listener net.Listener `env:"-"`
-	Logger   *slog.Logger `env:"-"`
 }
 
 // Validate refuses setups that cannot deliver a code.
@@ -162,9 +156,9 @@ func LoadConfig() (Config, error) {
 }
 
 func (c Config) spec() lifecycle.Spec {
-	return lifecycle.Spec{Name: "member", GRPCAddr: c.GRPCAddr, MetricsAddr: c.MetricsAddr, LogLevel: c.LogLevel, Listener: c.Listener, Logger: c.Logger,
-		MongoURI: c.MongoURI, Database: c.Database, NATSURL: c.NATSURL, Stream: events.Stream, Subjects: events.Subjects,
-		JWTPublicKey: c.JWTPublicKey, Policy: grpcapi.Policy}
+	spec := c.Common.Spec("member", c.GRPCAddr, c.Database)
+	spec.NATSURL, spec.Stream, spec.Subjects, spec.Policy = c.NATSURL, events.Stream, events.Subjects, grpcapi.Policy
+	return spec
 }
 
 // build wires the application around a database.

@@ -14,6 +14,7 @@ import (
 	"siyu.dev/pkg/auth"
 	"siyu.dev/pkg/grpcclient"
 	"siyu.dev/pkg/healthcheck"
+	"siyu.dev/pkg/lifecycle"
 	"siyu.dev/pkg/natsx"
 	"siyu.dev/pkg/testkit"
 	memberv1 "siyu.dev/proto/siyu/member/v1"
@@ -26,8 +27,7 @@ func TestRunPublishesRegistration(t *testing.T) {
 	ns := testkit.NATS(t)
 	priv, pub, _ := auth.GenerateKeyPEM()
 	lis, _ := net.Listen("tcp", "127.0.0.1:0")
-	cfg := member.Config{MongoURI: testkit.Store(t).URI(), Database: testkit.DBName(t), NATSURL: ns.URL(), JWTPrivateKey: priv, JWTPublicKey: pub,
-		DevMode: true, DevSMSEcho: true, AccessTTL: time.Minute, Listener: lis, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}
+	cfg := member.Config{Common: lifecycle.Common{MongoURI: testkit.Store(t).URI(), JWTPublicKey: pub, Listener: lis, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}, Database: testkit.DBName(t), NATSURL: ns.URL(), JWTPrivateKey: priv, DevMode: true, DevSMSEcho: true, AccessTTL: time.Minute}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- member.Run(ctx, cfg) }()

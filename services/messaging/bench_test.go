@@ -17,6 +17,7 @@ import (
 	"siyu.dev/pkg/clock"
 	"siyu.dev/pkg/grpcclient"
 	"siyu.dev/pkg/healthcheck"
+	"siyu.dev/pkg/lifecycle"
 	"siyu.dev/pkg/natsx"
 	"siyu.dev/pkg/testkit"
 	messagingv1 "siyu.dev/proto/siyu/messaging/v1"
@@ -33,8 +34,7 @@ func BenchmarkPaidEventToInbox(b *testing.B) {
 	ns := testkit.NATS(b)
 	priv, pub, _ := auth.GenerateKeyPEM()
 	lis, _ := net.Listen("tcp", "127.0.0.1:0")
-	cfg := messaging.Config{MongoURI: testkit.Store(b).URI(), Database: testkit.DBName(b), NATSURL: ns.URL(), JWTPrivateKey: priv, JWTPublicKey: pub,
-		MemberAddr: "127.0.0.1:1", DevMode: true, DailyCap: 1, WeeklyCap: 3, SweepEvery: time.Second, Listener: lis, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}
+	cfg := messaging.Config{Common: lifecycle.Common{MongoURI: testkit.Store(b).URI(), JWTPublicKey: pub, Listener: lis, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}, Database: testkit.DBName(b), NATSURL: ns.URL(), JWTPrivateKey: priv, MemberAddr: "127.0.0.1:1", DevMode: true, DailyCap: 1, WeeklyCap: 3, SweepEvery: time.Second}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- messaging.Run(ctx, cfg) }()

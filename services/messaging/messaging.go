@@ -8,8 +8,6 @@ package messaging
 import (
 	"context"
 	"fmt"
-	"log/slog"
-	"net"
 	"strconv"
 	"strings"
 	"time"
@@ -30,13 +28,11 @@ import (
 
 // Config is read from the environment.
 type Config struct {
-	MongoURI      string `env:"MONGO_URI" required:"true" desc:"MongoDB connection string"`
+	lifecycle.Common
+
 	Database      string `env:"SIYU_MONGO_DATABASE" default:"siyu_messaging" desc:"database owned by this service"`
 	NATSURL       string `env:"NATS_URL" required:"true" desc:"NATS server with JetStream"`
 	GRPCAddr      string `env:"SIYU_GRPC_ADDR" default:"127.0.0.1:9105" desc:"gRPC listen address"`
-	MetricsAddr   string `env:"SIYU_METRICS_ADDR" desc:"Prometheus /metrics listen address; empty turns it off"`
-	LogLevel      string `env:"SIYU_LOG_LEVEL" default:"info" desc:"debug, info, warn or error"`
-	JWTPublicKey  string `env:"SIYU_JWT_PUBLIC_KEY" required:"true" desc:"Ed25519 public key (PEM) that verifies tokens"`
 	JWTPrivateKey string `env:"SIYU_JWT_PRIVATE_KEY" required:"true" desc:"Ed25519 private key (PEM) that signs the service's own short-lived token for reading members and segments"`
 	MemberAddr    string `env:"SIYU_MEMBER_ADDR" default:"127.0.0.1:9101" desc:"member service gRPC address"`
 
@@ -58,9 +54,6 @@ type Config struct {
 	AliyunEndpoint     string `env:"SIYU_ALIYUN_SMS_ENDPOINT" desc:"override of the SMS API host (host[:port]); empty uses the SDK's endpoint"`
 
 	SweepEvery time.Duration `env:"SIYU_MESSAGING_SWEEP_EVERY" default:"2s" desc:"how often deferred and failed deliveries and due broadcasts are looked at"`
-
-	Listener net.Listener `env:"-"`
-	Logger   *slog.Logger `env:"-"`
 }
 
 // Policy is the access rule of every messaging RPC: who may call it, by
@@ -124,8 +117,8 @@ func (c Config) sandbox() (bool, error) {
 
 // Run serves the messaging service until ctx is done.
 func Run(ctx context.Context, c Config) error {
-	spec := lifecycle.Spec{Name: "messaging", GRPCAddr: c.GRPCAddr, MetricsAddr: c.MetricsAddr, LogLevel: c.LogLevel, Listener: c.Listener, Logger: c.Logger,
-		MongoURI: c.MongoURI, Database: c.Database, NATSURL: c.NATSURL, JWTPublicKey: c.JWTPublicKey, Policy: grpcapi.Policy}
+	spec := c.Common.Spec("messaging", c.GRPCAddr, c.Database)
+	spec.NATSURL, spec.Policy = c.NATSURL, grpcapi.Policy
 	return lifecycle.Run(ctx, spec, func(ctx context.Context, in *lifecycle.Infra) error {
 		policy, err := c.policy()
 		if err != nil {

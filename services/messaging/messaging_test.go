@@ -15,6 +15,7 @@ import (
 	"siyu.dev/pkg/clock"
 	"siyu.dev/pkg/grpcclient"
 	"siyu.dev/pkg/healthcheck"
+	"siyu.dev/pkg/lifecycle"
 	"siyu.dev/pkg/natsx"
 	"siyu.dev/pkg/testkit"
 	messagingv1 "siyu.dev/proto/siyu/messaging/v1"
@@ -30,9 +31,7 @@ func TestRunNotifiesAPaidOrderOnce(t *testing.T) {
 	ns := testkit.NATS(t)
 	priv, pub, _ := auth.GenerateKeyPEM()
 	lis, _ := net.Listen("tcp", "127.0.0.1:0")
-	cfg := messaging.Config{MongoURI: testkit.Store(t).URI(), Database: testkit.DBName(t), NATSURL: ns.URL(), JWTPrivateKey: priv, JWTPublicKey: pub,
-		MemberAddr: "127.0.0.1:1", DevMode: true, DailyCap: 1, WeeklyCap: 3, QuietHours: "21:00-09:00", SweepEvery: time.Second,
-		Listener: lis, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}
+	cfg := messaging.Config{Common: lifecycle.Common{MongoURI: testkit.Store(t).URI(), JWTPublicKey: pub, Listener: lis, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}, Database: testkit.DBName(t), NATSURL: ns.URL(), JWTPrivateKey: priv, MemberAddr: "127.0.0.1:1", DevMode: true, DailyCap: 1, WeeklyCap: 3, QuietHours: "21:00-09:00", SweepEvery: time.Second}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- messaging.Run(ctx, cfg) }()
@@ -95,8 +94,7 @@ func TestRunNotifiesAPaidOrderOnce(t *testing.T) {
 
 func TestRunRefusesTheSandboxOutsideDevMode(t *testing.T) {
 	priv, pub, _ := auth.GenerateKeyPEM()
-	cfg := messaging.Config{MongoURI: testkit.Store(t).URI(), Database: testkit.DBName(t), NATSURL: testkit.NATS(t).URL(), JWTPrivateKey: priv, JWTPublicKey: pub,
-		GRPCAddr: "127.0.0.1:0", Sandbox: "true", DailyCap: 1, WeeklyCap: 3, SweepEvery: time.Second, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}
+	cfg := messaging.Config{Common: lifecycle.Common{MongoURI: testkit.Store(t).URI(), JWTPublicKey: pub, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}, Database: testkit.DBName(t), NATSURL: testkit.NATS(t).URL(), JWTPrivateKey: priv, GRPCAddr: "127.0.0.1:0", Sandbox: "true", DailyCap: 1, WeeklyCap: 3, SweepEvery: time.Second}
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
 	if err := messaging.Run(ctx, cfg); err == nil {

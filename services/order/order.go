@@ -7,7 +7,6 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
-	"net"
 	"strconv"
 	"strings"
 	"time"
@@ -33,13 +32,11 @@ import (
 
 // Config is read from the environment.
 type Config struct {
-	MongoURI      string `env:"MONGO_URI" required:"true" desc:"MongoDB connection string"`
+	lifecycle.Common
+
 	Database      string `env:"SIYU_MONGO_DATABASE" default:"siyu_order" desc:"database owned by this service"`
 	NATSURL       string `env:"NATS_URL" required:"true" desc:"NATS server with JetStream"`
 	GRPCAddr      string `env:"SIYU_GRPC_ADDR" default:"127.0.0.1:9103" desc:"gRPC listen address"`
-	MetricsAddr   string `env:"SIYU_METRICS_ADDR" desc:"Prometheus /metrics listen address; empty turns it off"`
-	LogLevel      string `env:"SIYU_LOG_LEVEL" default:"info" desc:"debug, info, warn or error"`
-	JWTPublicKey  string `env:"SIYU_JWT_PUBLIC_KEY" required:"true" desc:"Ed25519 public key (PEM) that verifies tokens"`
 	JWTPrivateKey string `env:"SIYU_JWT_PRIVATE_KEY" required:"true" desc:"Ed25519 private key (PEM) that signs the service's own short-lived token for saga calls to member and product"`
 	MemberAddr    string `env:"SIYU_MEMBER_ADDR" default:"127.0.0.1:9101" desc:"member service gRPC address"`
 	ProductAddr   string `env:"SIYU_PRODUCT_ADDR" default:"127.0.0.1:9102" desc:"product service gRPC address"`
@@ -56,8 +53,6 @@ type Config struct {
 	ShippingFeeFen       int64  `env:"SIYU_ORDER_SHIPPING_FEE_FEN" default:"1000" desc:"shipping fee in fen"`
 	RegionShippingFeeFen string `env:"SIYU_ORDER_REGION_SHIPPING_FEES" desc:"per-province fees in fen, e.g. 新疆维吾尔自治区=2500,西藏自治区=2500"`
 
-	Listener net.Listener `env:"-"`
-	Logger   *slog.Logger `env:"-"`
 	// Providers are further payment providers (the sandbox is added when
 	// on); none refuses payments with PAYMENT_PROVIDER_UNKNOWN.
 	Providers []app.Provider `env:"-"`
@@ -200,9 +195,8 @@ func (c Config) settings() (app.Settings, error) {
 
 // Run serves the order service until ctx is done.
 func Run(ctx context.Context, c Config) error {
-	spec := lifecycle.Spec{Name: "order", GRPCAddr: c.GRPCAddr, MetricsAddr: c.MetricsAddr, LogLevel: c.LogLevel, Listener: c.Listener, Logger: c.Logger,
-		MongoURI: c.MongoURI, Database: c.Database, NATSURL: c.NATSURL, Stream: events.Stream, Subjects: events.Subjects,
-		JWTPublicKey: c.JWTPublicKey, Policy: grpcapi.Policy}
+	spec := c.Common.Spec("order", c.GRPCAddr, c.Database)
+	spec.NATSURL, spec.Stream, spec.Subjects, spec.Policy = c.NATSURL, events.Stream, events.Subjects, grpcapi.Policy
 	return lifecycle.Run(ctx, spec, func(ctx context.Context, in *lifecycle.Infra) error {
 		priv, err := auth.ParsePrivateKeyPEM(c.JWTPrivateKey)
 		if err != nil {

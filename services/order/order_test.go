@@ -13,6 +13,7 @@ import (
 
 	"siyu.dev/pkg/auth"
 	"siyu.dev/pkg/healthcheck"
+	"siyu.dev/pkg/lifecycle"
 	"siyu.dev/pkg/testkit"
 	orderv1 "siyu.dev/proto/siyu/order/v1"
 	"siyu.dev/services/order"
@@ -32,8 +33,7 @@ func TestServesAndStops(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() {
-		done <- order.Run(ctx, order.Config{Listener: lis, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), MongoURI: store.URI(), Database: testkit.DBName(t),
-			NATSURL: ns.URL(), JWTPublicKey: pub, JWTPrivateKey: priv, MemberAddr: "127.0.0.1:1", ProductAddr: "127.0.0.1:1", SweepEvery: time.Second})
+		done <- order.Run(ctx, order.Config{Common: lifecycle.Common{Listener: lis, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), MongoURI: store.URI(), JWTPublicKey: pub}, Database: testkit.DBName(t), NATSURL: ns.URL(), JWTPrivateKey: priv, MemberAddr: "127.0.0.1:1", ProductAddr: "127.0.0.1:1", SweepEvery: time.Second})
 	}()
 	deadline := time.Now().Add(20 * time.Second)
 	for healthcheck.GRPC(lis.Addr().String(), time.Second) != nil {

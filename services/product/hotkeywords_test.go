@@ -11,6 +11,7 @@ import (
 
 	"siyu.dev/pkg/auth"
 	"siyu.dev/pkg/clock"
+	"siyu.dev/pkg/lifecycle"
 	"siyu.dev/pkg/natsx"
 	"siyu.dev/pkg/testkit"
 	productv1 "siyu.dev/proto/siyu/product/v1"
@@ -30,8 +31,7 @@ func TestHotKeywordsSharedAcrossInstances(t *testing.T) {
 	admin := auth.OutgoingToken(context.Background(), tok)
 	mtok, _, _ := iss.Issue(auth.Identity{Subject: "m_7", Kind: auth.KindMember}, time.Hour)
 	member := auth.OutgoingToken(context.Background(), mtok)
-	cfg := product.Config{MongoURI: testkit.Store(t).URI(), Database: testkit.DBName(t), NATSURL: ns.URL(), JWTPublicKey: pub,
-		Refresh: 200 * time.Millisecond}
+	cfg := product.Config{Common: lifecycle.Common{MongoURI: testkit.Store(t).URI(), JWTPublicKey: pub}, Database: testkit.DBName(t), NATSURL: ns.URL(), Refresh: 200 * time.Millisecond}
 	a, stopA := start(t, cfg)
 	b, stopB := start(t, cfg)
 	bg := context.Background()

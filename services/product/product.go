@@ -6,8 +6,6 @@ package product
 import (
 	"context"
 	"fmt"
-	"log/slog"
-	"net"
 	"os"
 	"time"
 
@@ -22,16 +20,12 @@ import (
 
 // Config is read from the environment.
 type Config struct {
-	MongoURI     string `env:"MONGO_URI" required:"true" desc:"MongoDB connection string"`
-	Database     string `env:"SIYU_MONGO_DATABASE" default:"siyu_product" desc:"database owned by this service"`
-	NATSURL      string `env:"NATS_URL" required:"true" desc:"NATS server with JetStream"`
-	GRPCAddr     string `env:"SIYU_GRPC_ADDR" default:"127.0.0.1:9102" desc:"gRPC listen address"`
-	MetricsAddr  string `env:"SIYU_METRICS_ADDR" desc:"Prometheus /metrics listen address; empty turns it off"`
-	LogLevel     string `env:"SIYU_LOG_LEVEL" default:"info" desc:"debug, info, warn or error"`
-	JWTPublicKey string `env:"SIYU_JWT_PUBLIC_KEY" required:"true" desc:"Ed25519 public key (PEM) that verifies tokens"`
+	lifecycle.Common
 
-	Listener net.Listener `env:"-"`
-	Logger   *slog.Logger `env:"-"`
+	Database string `env:"SIYU_MONGO_DATABASE" default:"siyu_product" desc:"database owned by this service"`
+	NATSURL  string `env:"NATS_URL" required:"true" desc:"NATS server with JetStream"`
+	GRPCAddr string `env:"SIYU_GRPC_ADDR" default:"127.0.0.1:9102" desc:"gRPC listen address"`
+
 	// Refresh is how often counters, ratings and hot keywords are reloaded
 	// from the database (zero: once a minute); tests shorten it.
 	Refresh time.Duration `env:"-"`
@@ -60,9 +54,8 @@ func LoadConfig() (Config, error) {
 
 // Run serves the product service until ctx is done.
 func Run(ctx context.Context, c Config) error {
-	spec := lifecycle.Spec{Name: "product", GRPCAddr: c.GRPCAddr, MetricsAddr: c.MetricsAddr, LogLevel: c.LogLevel, Listener: c.Listener, Logger: c.Logger,
-		MongoURI: c.MongoURI, Database: c.Database, NATSURL: c.NATSURL, Stream: events.Stream, Subjects: events.Subjects,
-		JWTPublicKey: c.JWTPublicKey, Policy: grpcapi.Policy}
+	spec := c.Common.Spec("product", c.GRPCAddr, c.Database)
+	spec.NATSURL, spec.Stream, spec.Subjects, spec.Policy = c.NATSURL, events.Stream, events.Subjects, grpcapi.Policy
 	return lifecycle.Run(ctx, spec, func(ctx context.Context, in *lifecycle.Infra) error {
 		store := mongostore.New(in.DB)
 		ext := newExtras(in.DB)

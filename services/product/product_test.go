@@ -17,6 +17,7 @@ import (
 	"siyu.dev/pkg/clock"
 	"siyu.dev/pkg/grpcclient"
 	"siyu.dev/pkg/healthcheck"
+	"siyu.dev/pkg/lifecycle"
 	"siyu.dev/pkg/natsx"
 	"siyu.dev/pkg/testkit"
 	orderv1 "siyu.dev/proto/siyu/order/v1"
@@ -63,7 +64,7 @@ func TestRunPublishesAndReloads(t *testing.T) {
 	key, _ := auth.ParsePrivateKeyPEM(priv)
 	tok, _, _ := auth.NewIssuer(key, "siyu", clock.System).Issue(auth.Identity{Subject: "seed", Kind: auth.KindService}, time.Hour)
 	admin := auth.OutgoingToken(context.Background(), tok)
-	cfg := product.Config{MongoURI: testkit.Store(t).URI(), Database: testkit.DBName(t), NATSURL: ns.URL(), JWTPublicKey: pub}
+	cfg := product.Config{Common: lifecycle.Common{MongoURI: testkit.Store(t).URI(), JWTPublicKey: pub}, Database: testkit.DBName(t), NATSURL: ns.URL()}
 
 	client, stop := start(t, cfg)
 	if _, err := client.CreateCategory(admin, &productv1.CreateCategoryRequest{CategoryId: "tea", Category: &productv1.Category{Name: "茶饮"}}); err != nil {
@@ -108,7 +109,7 @@ func TestPaidOrderSellsItsReservation(t *testing.T) {
 	key, _ := auth.ParsePrivateKeyPEM(priv)
 	tok, _, _ := auth.NewIssuer(key, "siyu", clock.System).Issue(auth.Identity{Subject: "order", Kind: auth.KindService}, time.Hour)
 	svcCtx := auth.OutgoingToken(context.Background(), tok)
-	cfg := product.Config{MongoURI: testkit.Store(t).URI(), Database: testkit.DBName(t), NATSURL: ns.URL(), JWTPublicKey: pub}
+	cfg := product.Config{Common: lifecycle.Common{MongoURI: testkit.Store(t).URI(), JWTPublicKey: pub}, Database: testkit.DBName(t), NATSURL: ns.URL()}
 	conn, stop := startConn(t, cfg)
 	defer stop()
 	client, inv := productv1.NewProductServiceClient(conn), productv1.NewInventoryServiceClient(conn)

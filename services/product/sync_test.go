@@ -13,6 +13,7 @@ import (
 
 	"siyu.dev/pkg/auth"
 	"siyu.dev/pkg/clock"
+	"siyu.dev/pkg/lifecycle"
 	"siyu.dev/pkg/natsx"
 	"siyu.dev/pkg/testkit"
 	orderv1 "siyu.dev/proto/siyu/order/v1"
@@ -30,7 +31,7 @@ func TestInstancesKeepReadModelsInStep(t *testing.T) {
 	key, _ := auth.ParsePrivateKeyPEM(priv)
 	tok, _, _ := auth.NewIssuer(key, "siyu", clock.System).Issue(auth.Identity{Subject: "seed", Kind: auth.KindService}, time.Hour)
 	admin := auth.OutgoingToken(context.Background(), tok)
-	cfg := product.Config{MongoURI: testkit.Store(t).URI(), Database: testkit.DBName(t), NATSURL: ns.URL(), JWTPublicKey: pub}
+	cfg := product.Config{Common: lifecycle.Common{MongoURI: testkit.Store(t).URI(), JWTPublicKey: pub}, Database: testkit.DBName(t), NATSURL: ns.URL()}
 	a, stopA := start(t, cfg)
 	defer stopA()
 	b, stopB := start(t, cfg)
@@ -99,7 +100,7 @@ func TestSalesFromOrderEvents(t *testing.T) {
 	key, _ := auth.ParsePrivateKeyPEM(priv)
 	tok, _, _ := auth.NewIssuer(key, "siyu", clock.System).Issue(auth.Identity{Subject: "seed", Kind: auth.KindService}, time.Hour)
 	admin := auth.OutgoingToken(context.Background(), tok)
-	cfg := product.Config{MongoURI: testkit.Store(t).URI(), Database: testkit.DBName(t), NATSURL: ns.URL(), JWTPublicKey: pub}
+	cfg := product.Config{Common: lifecycle.Common{MongoURI: testkit.Store(t).URI(), JWTPublicKey: pub}, Database: testkit.DBName(t), NATSURL: ns.URL()}
 	c, stop := start(t, cfg)
 	defer stop()
 	if _, err := c.CreateCategory(admin, &productv1.CreateCategoryRequest{CategoryId: "tea", Category: &productv1.Category{Name: "茶饮"}}); err != nil {
