@@ -24,20 +24,6 @@ type Address struct {
 // MaxAddresses is how many addresses a member may keep.
 const MaxAddresses = 20
 
-// Errors of the address book.
-var (
-	ErrAddressNotFound        = newErr(KindNotFound, "ADDRESS_NOT_FOUND", "no such address")
-	ErrAddressLimit           = newErr(KindFailedPrecondition, "ADDRESS_LIMIT_REACHED", "at most 20 addresses; delete one first")
-	ErrAddressDefaultRequired = newErr(KindFailedPrecondition, "ADDRESS_DEFAULT_REQUIRED", "the default address stays default until another address is made default")
-	ErrAddressRequired        = newErr(KindInvalid, "ADDRESS_REQUIRED", "address is required")
-	ErrAddressIDRequired      = newErr(KindInvalid, "ADDRESS_ID_REQUIRED", "address_id is required")
-	ErrReceiverNameInvalid    = newErr(KindInvalid, "RECEIVER_NAME_INVALID", "receiver_name must be 1-32 characters")
-	ErrAddressPhoneInvalid    = newErr(KindInvalid, "ADDRESS_PHONE_INVALID", "phone must be a mainland mobile number of 11 digits starting with 1")
-	ErrRegionRequired         = newErr(KindInvalid, "ADDRESS_REGION_REQUIRED", "province, city and district are required, each at most 32 characters")
-	ErrAddressDetailInvalid   = newErr(KindInvalid, "ADDRESS_DETAIL_INVALID", "detail must be 2-120 characters")
-	ErrAddressBusy            = newErr(KindFailedPrecondition, "ADDRESS_BOOK_BUSY", "the address book changed concurrently too often; retry")
-)
-
 // text reports whether s is 1..max runes of printable text without
 // surrounding spaces.
 func text(s string, min, max int) bool {

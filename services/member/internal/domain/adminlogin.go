@@ -64,5 +64,5 @@ func AdminTrustKey(username, ip string) string { return attemptPrefix + "trust:"
 
 // AdminLocked says when an operator login may be tried again.
 func AdminLocked(seconds int) *Error {
-	return retryAfter("ADMIN_LOGIN_LOCKED", "too many sign-in attempts; try again later", seconds)
+	return retryAfter(ReasonAdminLoginLocked, "too many sign-in attempts; try again later", seconds)
 }

@@ -30,18 +30,9 @@ const (
 	MaxAvatarURLLen  = 512
 )
 
-// Errors of profile updates.
-var (
-	ErrUpdateMaskRequired = newErr(KindInvalid, "UPDATE_MASK_REQUIRED", "update_mask must name at least one field")
-	ErrNicknameInvalid    = newErr(KindInvalid, "NICKNAME_INVALID", "nickname must be 1-20 characters without control characters or surrounding spaces")
-	ErrAvatarURLInvalid   = newErr(KindInvalid, "AVATAR_URL_INVALID", "avatar_url must be an https URL of at most 512 characters, or empty")
-	ErrGenderInvalid      = newErr(KindInvalid, "GENDER_INVALID", "gender must be male, female, other or unspecified")
-	ErrBirthdayInvalid    = newErr(KindInvalid, "BIRTHDAY_INVALID", "birthday must be a date YYYY-MM-DD between 1900-01-01 and today, or empty")
-)
-
 // ErrFieldNotUpdatable names a mask path the member may not change.
 func ErrFieldNotUpdatable(path string) *Error {
-	return newErr(KindInvalid, "FIELD_NOT_UPDATABLE", "field "+path+" cannot be updated (updatable: nickname, avatar_url, gender, birthday, marketing_consent)")
+	return newErr(KindInvalid, ReasonFieldNotUpdatable, "field "+path+" cannot be updated (updatable: nickname, avatar_url, gender, birthday, marketing_consent)")
 }
 
 // Validate checks every field the change sets; now bounds the birthday.

@@ -161,7 +161,7 @@ func (m memberServer) GetMember(ctx context.Context, req *memberv1.GetMemberRequ
 // shop's WeChat apps.
 func (m memberServer) GetMemberWechatOpenId(ctx context.Context, req *memberv1.GetMemberWechatOpenIdRequest) (*memberv1.GetMemberWechatOpenIdResponse, error) {
 	if req.GetMemberId() == "" {
-		return nil, errs.Invalid(errDomain, "MEMBER_ID_REQUIRED", "member_id is required")
+		return nil, toStatus(ctx, domain.ErrMemberIDRequired)
 	}
 	got, err := m.svc.GetMember(ctx, req.GetMemberId())
 	if err != nil {
