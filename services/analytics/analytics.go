@@ -7,7 +7,6 @@ package analytics
 import (
 	"context"
 
-	"siyu.dev/pkg/config"
 	"siyu.dev/pkg/lifecycle"
 	"siyu.dev/services/analytics/internal/app"
 	"siyu.dev/services/analytics/internal/grpcapi"
@@ -24,12 +23,6 @@ type Config struct {
 
 // Policy is the access rule of every analytics RPC.
 var Policy = grpcapi.Policy
-
-// LoadConfig reads Config from the environment.
-func LoadConfig() (Config, error) {
-	var c Config
-	return c, config.Load(&c)
-}
 
 // Run serves until ctx is done.
 func Run(ctx context.Context, c Config) error {

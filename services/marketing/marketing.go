@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"siyu.dev/pkg/auth"
-	"siyu.dev/pkg/config"
 	"siyu.dev/pkg/grpcclient"
 	"siyu.dev/pkg/lifecycle"
 	"siyu.dev/pkg/natsx"
@@ -42,12 +41,6 @@ type Config struct {
 // Policy is the access rule of every marketing RPC, by role. The
 // role-matrix test of the whole shop reads it.
 var Policy = grpcapi.Policy
-
-// LoadConfig reads Config from the environment.
-func LoadConfig() (Config, error) {
-	var c Config
-	return c, config.Load(&c)
-}
 
 // Run serves the marketing service until ctx is done.
 func Run(ctx context.Context, c Config) error {

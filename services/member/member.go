@@ -13,7 +13,6 @@ import (
 
 	"siyu.dev/pkg/auth"
 	"siyu.dev/pkg/clock"
-	"siyu.dev/pkg/config"
 	"siyu.dev/pkg/lifecycle"
 	"siyu.dev/pkg/mongox"
 	"siyu.dev/services/member/internal/app"
@@ -148,12 +147,6 @@ func (c Config) otherWechatProviders() map[string]app.WeChat {
 // Policy is the access rule of every member RPC: who may call it, by role.
 // The role-matrix test of the whole shop reads it.
 var Policy = grpcapi.Policy
-
-// LoadConfig reads Config from the environment.
-func LoadConfig() (Config, error) {
-	var c Config
-	return c, config.Load(&c)
-}
 
 func (c Config) spec() lifecycle.Spec {
 	spec := c.Common.Spec("member", c.GRPCAddr, c.Database)

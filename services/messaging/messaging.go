@@ -14,7 +14,6 @@ import (
 
 	"siyu.dev/pkg/auth"
 	"siyu.dev/pkg/clock"
-	"siyu.dev/pkg/config"
 	"siyu.dev/pkg/grpcclient"
 	"siyu.dev/pkg/lifecycle"
 	"siyu.dev/services/messaging/internal/app"
@@ -59,12 +58,6 @@ type Config struct {
 // Policy is the access rule of every messaging RPC: who may call it, by
 // role. The role-matrix test of the whole shop reads it.
 var Policy = grpcapi.Policy
-
-// LoadConfig reads Config from the environment.
-func LoadConfig() (Config, error) {
-	var c Config
-	return c, config.Load(&c)
-}
 
 // policy is the respect policy the configuration asks for.
 func (c Config) policy() (domain.Policy, error) {

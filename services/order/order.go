@@ -15,7 +15,6 @@ import (
 
 	"siyu.dev/pkg/auth"
 	"siyu.dev/pkg/clock"
-	"siyu.dev/pkg/config"
 	"siyu.dev/pkg/grpcclient"
 	"siyu.dev/pkg/lifecycle"
 	"siyu.dev/services/order/internal/app"
@@ -84,12 +83,6 @@ type Config struct {
 // Policy is the access rule of every order RPC: who may call it, by role.
 // The role-matrix test of the whole shop reads it.
 var Policy = grpcapi.Policy
-
-// LoadConfig reads Config from the environment.
-func LoadConfig() (Config, error) {
-	var c Config
-	return c, config.Load(&c)
-}
 
 // devSandboxSecret signs sandbox callbacks when no secret is configured:
 // the sandbox moves no money, and runs only in dev mode.

@@ -9,7 +9,6 @@ import (
 	"os"
 	"time"
 
-	"siyu.dev/pkg/config"
 	"siyu.dev/pkg/lifecycle"
 	"siyu.dev/pkg/natsx"
 	"siyu.dev/services/product/internal/consumers"
@@ -45,12 +44,6 @@ func (c Config) refresh() time.Duration {
 // Policy is the access rule of every product RPC: who may call it, by role.
 // The role-matrix test of the whole shop reads it.
 var Policy = grpcapi.Policy
-
-// LoadConfig reads Config from the environment.
-func LoadConfig() (Config, error) {
-	var c Config
-	return c, config.Load(&c)
-}
 
 // Run serves the product service until ctx is done.
 func Run(ctx context.Context, c Config) error {
